@@ -1,0 +1,57 @@
+/**
+ * Domain errors. Each carries typed fields; `control-plane/api/on-error.ts` maps them to HTTP in one place.
+ * Messages name the field or thing that was wrong and what is allowed.
+ */
+export class HomeostatError extends Error {
+  override name = 'HomeostatError';
+}
+
+/** Input failed validation. `issues` lists every problem (path + message), not just the first. */
+export class ValidationError extends HomeostatError {
+  override name = 'ValidationError';
+  constructor(public readonly issues: { path: string; message: string }[], what = 'input') {
+    super(`invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+  }
+}
+
+/** Caller is not authenticated (missing/wrong credentials). */
+export class UnauthenticatedError extends HomeostatError {
+  override name = 'UnauthenticatedError';
+}
+
+/** Caller is authenticated but its role does not allow this. */
+export class ForbiddenError extends HomeostatError {
+  override name = 'ForbiddenError';
+  constructor(public readonly role: string, public readonly needed: string) {
+    super(`role '${role}' may not do this; needs '${needed}'`);
+  }
+}
+
+/** A named thing does not exist. */
+export class NotFoundError extends HomeostatError {
+  override name = 'NotFoundError';
+  constructor(public readonly kind: string, public readonly id: string) {
+    super(`${kind} '${id}' not found`);
+  }
+}
+
+/** The request conflicts with current state (used-up token, revoked agent, stale version, …). */
+export class ConflictError extends HomeostatError {
+  override name = 'ConflictError';
+  constructor(message: string, public readonly reason: string = 'conflict') {
+    super(message);
+  }
+}
+
+/** Load shedding: a bounded queue is full. */
+export class OverloadedError extends HomeostatError {
+  override name = 'OverloadedError';
+  constructor(public readonly queue: string, public readonly capacity: number) {
+    super(`queue '${queue}' is full (capacity ${capacity})`);
+  }
+}
+
+/** Converts zod issues into ValidationError issues with dotted paths. */
+export function zodIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}

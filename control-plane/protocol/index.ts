@@ -1,0 +1,3 @@
+/** The shared agent ⇄ control-plane contract. */
+export * from './topics.ts';
+export * from './payloads.ts';

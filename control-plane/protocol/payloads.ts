@@ -1,0 +1,97 @@
+/**
+ * Zod schemas of every MQTT payload (docs/protocol.md). Payloads are UTF-8 JSON objects carrying `v: 1`.
+ * Agent and control plane both validate with these; the control plane rejects and counts anything else.
+ */
+import { z } from 'zod';
+import type { AgentTopicKind } from './topics.ts';
+
+/** Largest payload the broker accepts on any agent topic, in bytes (default 256 KiB). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+const seq = z.number().int().positive().describe('per-agent sequence number, never repeats (also across restarts)');
+const ts = z.number().int().nonnegative().describe('milliseconds since the Unix epoch');
+const featureName = z.string().min(1).max(128).regex(/^[a-z0-9_.:/-]+$/i, 'feature names use letters, digits and _ . : / -');
+
+/** One feature contribution to an anomaly score, with the ratio to its usual value when known. */
+export const Contribution = z.object({ feature: featureName, contribution: z.number(), ratio: z.number().nullable().optional() });
+
+/** Model outputs attached to a sample. */
+export const Scores = z.object({
+  anomaly: z.object({ score: z.number().min(0).max(1), model: z.string(), top: z.array(Contribution).max(16) }).optional(),
+  disks: z.array(z.object({ device: z.string(), serial: z.string().optional(), probability: z.number().min(0).max(1), model: z.string() })).optional(),
+});
+
+/** One collection cycle's readings: the named numeric feature vector (null = explicitly missing, never faked as 0). */
+export const Sample = z.object({
+  seq,
+  ts,
+  schema: z.string().min(1).max(32).describe('feature schema version (agent/features/schema.ts)'),
+  features: z.record(featureName, z.number().finite().nullable()),
+  collectors: z.record(z.string(), z.string().max(256)).optional().describe("collector status: 'ok' or 'unavailable: <reason>'"),
+  scores: Scores.optional(),
+});
+export type Sample = z.infer<typeof Sample>;
+
+/** `…/telemetry`: one or more samples in seq order (replay after an outage batches them). */
+export const TelemetryMessage = z.object({ v: z.literal(1), samples: z.array(Sample).min(1).max(1000) });
+export type TelemetryMessage = z.infer<typeof TelemetryMessage>;
+
+/** An audited agent event: healing decisions, detections, escalations, outbox drop accounting, … */
+export const AgentEvent = z.object({
+  seq,
+  ts,
+  type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9.-]*$/, 'event types are lowercase dotted names, e.g. heal.executed'),
+  severity: z.enum(['info', 'warning', 'critical']).default('info'),
+  message: z.string().max(2000).optional(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type AgentEvent = z.infer<typeof AgentEvent>;
+
+/** `…/events`: one or more events in seq order. */
+export const EventsMessage = z.object({ v: z.literal(1), events: z.array(AgentEvent).min(1).max(1000) });
+export type EventsMessage = z.infer<typeof EventsMessage>;
+
+/** `…/presence` (retained; the offline form is also the MQTT last will). */
+export const PresenceMessage = z.object({ v: z.literal(1), state: z.enum(['online', 'offline']), ts, agentVersion: z.string().max(64).optional() });
+export type PresenceMessage = z.infer<typeof PresenceMessage>;
+
+/** `…/inventory`: the host's hardware/software inventory, sent at connect and when it changes. */
+export const InventoryMessage = z.object({ v: z.literal(1), ts, hash: z.string().max(128), inventory: z.record(z.string(), z.unknown()) });
+export type InventoryMessage = z.infer<typeof InventoryMessage>;
+
+/** `…/state`: which policy bundle and models the agent has applied (its acknowledgement of a rollout). */
+export const StateMessage = z.object({
+  v: z.literal(1),
+  ts,
+  policyVersion: z.string().max(128).nullable(),
+  models: z.record(z.string(), z.string().max(128)).default({}),
+  errors: z.array(z.string().max(1000)).max(50).default([]),
+});
+export type StateMessage = z.infer<typeof StateMessage>;
+
+/** Map from agent topic kind to its payload schema: the single place the control plane looks up what to validate. */
+export const AGENT_PAYLOADS = {
+  telemetry: TelemetryMessage,
+  events: EventsMessage,
+  presence: PresenceMessage,
+  inventory: InventoryMessage,
+  state: StateMessage,
+} as const satisfies Record<AgentTopicKind, z.ZodType>;
+
+/** Inclusive seq ranges, e.g. [[1, 40], [42, 42]]. */
+const SeqRanges = z.array(z.tuple([seq, seq])).min(1).max(1000);
+
+/** Commands on `homeostat/v1/cmd/<id>`, dispatched by `type`. */
+export const Command = z.discriminatedUnion('type', [
+  /** The control plane committed these seqs (or rejected them for good); the outbox may drop them. */
+  z.object({ v: z.literal(1), type: z.literal('ack'), ranges: SeqRanges }),
+  /** A signed policy bundle to apply (see control-plane/fleet). */
+  z.object({ v: z.literal(1), type: z.literal('policy'), bundle: z.record(z.string(), z.unknown()) }),
+  /** A signed model to download over HTTP and swap in. */
+  z.object({ v: z.literal(1), type: z.literal('model'), manifest: z.record(z.string(), z.unknown()) }),
+  /** An approval or denial of an action that waits for one. */
+  z.object({ v: z.literal(1), type: z.literal('approval'), requestId: z.string(), approved: z.boolean(), by: z.string(), reason: z.string().max(2000).optional() }),
+  /** Fleet-level pause/resume of non-essential actions (maintenance windows, blast-radius breaker). */
+  z.object({ v: z.literal(1), type: z.literal('pause'), actions: z.array(z.string()).default([]), until: ts.nullable(), reason: z.string().max(2000) }),
+]);
+export type Command = z.infer<typeof Command>;
