@@ -11,6 +11,7 @@ const modules: (() => Promise<CommandModule>)[] = [
   () => import('./server-command.ts'),
   () => import('./token-command.ts'),
   () => import('./start-command.ts'),
+  () => import('./demo-command.ts'),
   () => import('../../agent/cli/agent-command.ts'),
   () => import('../../models/cli/models-command.ts'),
 ];

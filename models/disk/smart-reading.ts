@@ -6,10 +6,13 @@
  *   1 raw read error rate (vendor scale), 5 reallocated sectors, 9 power-on hours, 187 reported uncorrectable,
  *   188 command timeout, 194 temperature (Celsius, low 16 bits of the raw value are used), 197 current pending
  *   sectors, 198 offline uncorrectable, 199 UDMA CRC errors.
+ * - `model`: the device model string; only its normalized vendor (see `vendorOf`) reaches the features.
  * - NVMe health-log fields (smartctl / `nvme smart-log` names): `media_errors`, `percentage_used`, `critical_warning`,
  *   plus `temperature` (Celsius) and `power_on_hours` for NVMe devices that have no ATA attributes.
  */
 export interface SmartReading {
+  /** Device model string as the disk reports it (smartctl `model_name`, Backblaze `model`); used for the vendor. */
+  readonly model?: string;
   /** ATA SMART attribute id -> raw value; absent = not reported. */
   readonly attributes: Readonly<Record<number, number>>;
   /** NVMe: unrecovered data-integrity errors (counter). */
@@ -41,4 +44,19 @@ export const SMART = {
 export function attr(reading: SmartReading, id: number): number | undefined {
   const v = reading.attributes[id];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Normalized vendor of a device model string. */
+export type Vendor = 'seagate' | 'hgst' | 'wdc' | 'other';
+
+/**
+ * Vendor from a model string: Backblaze writes Seagate models bare (`ST3000DM001`), smartctl may prefix `Seagate`;
+ * Hitachi and HGST are one family; `WDC`/`WD` prefixes are Western Digital. Anything else (or no model) is `other`.
+ */
+export function vendorOf(model: string | undefined): Vendor {
+  const m = (model ?? '').trim().toUpperCase();
+  if (/^(SEAGATE\b|ST\d)/.test(m)) return 'seagate';
+  if (/^(HITACHI|HGST)\b/.test(m)) return 'hgst';
+  if (/^(WDC\b|WD[\d-])/.test(m) || m.startsWith('WESTERN DIGITAL')) return 'wdc';
+  return 'other';
 }

@@ -1,0 +1,83 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createAgent } from './agent.ts';
+import { loadAgentConfig } from './config/load.ts';
+import type { Credentials } from './enroll/credentials.ts';
+import { createMemoryOutbox } from './link/outbox/memory-store.ts';
+import { fixedReading } from './pipeline/basic-source.ts';
+import type { SampleSource, Stage } from './pipeline/types.ts';
+import { readStatus } from './status/status-file.ts';
+import { createFakeClock } from './testing/fake-clock.ts';
+import { startIngest, startTestBroker, until } from './testing/test-broker.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('agent runtime', () => {
+  it('runs source → stages → outbox on a drift-free schedule, ships samples and events, drains on stop', async () => {
+    const broker = await startTestBroker();
+    const agentId = 'agent-rt-1';
+    const ingest = await startIngest(broker.url, agentId, { autoAck: true });
+    const clock = createFakeClock();
+    const collectedAt: number[] = [];
+    const source: SampleSource = {
+      start: async () => {},
+      stop: async () => {},
+      collect: async (now) => (collectedAt.push(now), fixedReading(now, collectedAt.length / 10)),
+      inventory: async () => ({ ts: 0, hash: 'h', inventory: { os: 'linux' } }),
+    };
+    const scorer: Stage = {
+      name: 'score',
+      run: async (r, ctx) => {
+        if (r.features['cpu.util']! >= 0.2) ctx.emit({ type: 'heal.detected', severity: 'warning', data: { util: r.features['cpu.util'] } });
+        return { ...r, scores: { anomaly: { score: 0.9, model: 'test', top: [] } } };
+      },
+    };
+    const broken: Stage = { name: 'broken', run: async () => { throw new Error('boom'); } };
+    const creds: Credentials = { agentId, secret: 's', server: 'http://x', mqttUrl: broker.url, publicKey: '', labels: {}, hostname: 'h', enrolledAt: 0 };
+    const config = loadAgentConfig({ env: {}, overrides: { stateDir: dir, cycleSeconds: 10, drainSeconds: 5 } });
+    const agent = await createAgent(config, {
+      credentials: creds, source, stages: [scorer, broken], outbox: createMemoryOutbox(config.outbox),
+      logger: pino({ level: 'silent' }), clock: clock.now, timers: clock.timers,
+    });
+    try {
+      await agent.start();
+      const t0 = clock.now();
+      const scheduled = (at: number) => until(() => clock.dueTimes().includes(at), 2000, `tick at +${at - t0}`);
+      await scheduled(t0 + 10_000);
+      clock.advance(9_999);
+      assert.equal(collectedAt.length, 1);
+      clock.advance(1);
+      await scheduled(t0 + 20_000);
+      assert.equal(collectedAt.length, 2);
+      clock.advance(10_000);
+      await until(() => collectedAt.length === 3, 2000, 'third cycle');
+      assert.deepEqual(collectedAt.map((t) => t - collectedAt[0]!), [0, 10_000, 20_000]);
+      // seq 1 agent.started, 2 sample; cycles 2 and 3 each emit heal.detected before their sample: 3, 4, 5, 6
+      await until(() => ingest.seqs.length >= 6, 5000, 'delivery');
+      const samples = ingest.messages.flatMap((m) => m.body.samples ?? []);
+      assert.deepEqual(samples.map((s: any) => s.seq), [2, 4, 6]);
+      assert.deepEqual(samples[0].scores, { anomaly: { score: 0.9, model: 'test', top: [] } });
+      const events = ingest.messages.flatMap((m) => m.body.events ?? []);
+      assert.deepEqual(events.map((e: any) => [e.seq, e.type]), [[1, 'agent.started'], [3, 'heal.detected'], [5, 'heal.detected']]);
+      assert.equal(agent.status().lastError, 'broken: boom');
+      const st = readStatus(dir)!;
+      assert.equal(st.agentId, agentId);
+      assert.equal(st.cycles, 3);
+      assert.equal(st.lastCycle?.seq, 6);
+      await agent.stop();
+      assert.equal(agent.outbox.stats().depth, 0, 'drained');
+      assert.equal(readStatus(dir)!.state, 'stopped');
+      assert.equal(clock.pending(), 0, 'no timers left behind');
+      await until(() => ingest.messages.some((m) => m.topic.endsWith('/presence') && m.body.state === 'offline'), 2000, 'offline presence');
+    } finally {
+      await agent.stop();
+      await ingest.close();
+      await broker.close();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The agent runtime: every `cycleSeconds` it reads the source, runs the stages, appends the sample to the durable
+ * outbox and nudges the link; the link ships the outbox to the control plane. Lifecycle: createAgent → start → stop
+ * (stop drains: finishes the running cycle, waits up to `drainSeconds` for acks, then says offline).
+ */
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { AgentConfig } from './config/schema.ts';
+import type { Credentials } from './enroll/credentials.ts';
+import { realTimers, type Timers } from './link/backoff.ts';
+import type { CommandHandlers } from './link/commands.ts';
+import { createLink, type Link } from './link/mqtt-link.ts';
+import { openSqliteOutbox } from './link/outbox/sqlite-store.ts';
+import type { OutboxStore } from './link/outbox/store.ts';
+import { createBasicSource } from './pipeline/basic-source.ts';
+import { toSampleBody, type EventInput, type PipelineReading, type SampleSource, type Stage } from './pipeline/types.ts';
+import { writeStatus, type AgentStatus } from './status/status-file.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** What the runtime is built from. Everything but `credentials` has a default. */
+export type AgentDeps = {
+  credentials: Credentials;
+  /** Default: the built-in basic source (agent/pipeline/basic-source.ts). */
+  source?: SampleSource;
+  /** Run in order after the source (infer, then heal). */
+  stages?: Stage[];
+  handlers?: CommandHandlers;
+  /** Default: SQLite at `<stateDir>/outbox.db`. */
+  outbox?: OutboxStore;
+  logger?: Logger;
+  clock?: () => number;
+  timers?: Timers;
+  /** Stop collecting after this many cycles (the link keeps delivering). Default: unlimited. */
+  maxCycles?: number;
+  /** Write `<stateDir>/status.json` (default true). */
+  statusFile?: boolean;
+};
+
+export type Agent = {
+  start(): Promise<void>;
+  /** Graceful stop; resolves once drained (or the drain timed out) and everything is closed. */
+  stop(): Promise<void>;
+  /** Runs one cycle now (tests, and the scheduler). */
+  cycle(): Promise<void>;
+  /** Appends an audited event. */
+  emit(event: EventInput): void;
+  readonly link: Link;
+  readonly outbox: OutboxStore;
+  status(): AgentStatus;
+};
+
+/** Builds an agent; nothing runs until start(). */
+export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
+  const clock = deps.clock ?? Date.now;
+  const timers = deps.timers ?? realTimers;
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const creds = deps.credentials;
+  const source = deps.source ?? createBasicSource();
+  const stages = deps.stages ?? [];
+  const outbox = deps.outbox ?? openSqliteOutbox(join(config.stateDir, 'outbox.db'), config.outbox);
+  const link = createLink({
+    agentId: creds.agentId,
+    secret: creds.secret,
+    mqttUrl: config.server.mqttUrl ?? creds.mqttUrl,
+    agentVersion: AGENT_VERSION,
+    outbox,
+    logger,
+    handlers: deps.handlers,
+    windowRecords: config.link.windowRecords,
+    ackTimeoutMs: config.link.ackTimeoutSeconds * 1000,
+    backoff: { baseMs: config.link.backoffBaseMs, capMs: config.link.backoffCapMs },
+    timers,
+    clock,
+  });
+  const periodMs = Math.round(config.cycleSeconds * 1000);
+  const startedAt = clock();
+  let state: AgentStatus['state'] = 'stopped';
+  let cycles = 0;
+  let lastCycle: AgentStatus['lastCycle'] = null;
+  let lastError: string | null = null;
+  let timer: unknown = null;
+  let running: Promise<void> | null = null;
+  let epoch = 0;
+
+  const emit = (e: EventInput): void => {
+    outbox.append('event', { ts: e.ts ?? clock(), type: e.type, severity: e.severity ?? 'info', ...(e.message ? { message: e.message } : {}), data: e.data ?? {} });
+    link.notify();
+  };
+
+  const status = (): AgentStatus => ({
+    pid: process.pid, agentId: creds.agentId, agentVersion: AGENT_VERSION, startedAt, updatedAt: clock(), state,
+    link: link.status(), outbox: outbox.stats(), cycles, lastCycle, lastError,
+  });
+  const saveStatus = () => {
+    if (deps.statusFile === false) return;
+    try {
+      writeStatus(config.stateDir, status());
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'cannot write status file');
+    }
+  };
+
+  async function runCycle(): Promise<void> {
+    const t0 = clock();
+    let reading: PipelineReading = await source.collect(t0);
+    const ctx = { now: t0, emit, logger };
+    for (const stage of stages) {
+      try {
+        reading = await stage.run(reading, ctx);
+      } catch (err) {
+        lastError = `${stage.name}: ${(err as Error).message}`;
+        logger.error({ stage: stage.name, err: (err as Error).message }, 'stage failed; sample sent without it');
+      }
+    }
+    const rec = outbox.append('telemetry', toSampleBody(reading));
+    link.notify();
+    cycles += 1;
+    lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
+    saveStatus();
+  }
+
+  function cycle(): Promise<void> {
+    if (running) return running; // never overlap: a slow cycle absorbs the next tick
+    running = runCycle()
+      .catch((err: Error) => {
+        lastError = err.message;
+        logger.error({ err: err.message }, 'cycle failed');
+      })
+      .finally(() => (running = null));
+    return running;
+  }
+
+  /** Drift-free schedule: ticks at start + k·period; missed ticks are skipped, not bunched. */
+  function schedule(from: number, myEpoch: number): void {
+    if (myEpoch !== epoch || state !== 'running') return;
+    if (deps.maxCycles !== undefined && cycles >= deps.maxCycles) return void saveStatus();
+    const now = clock();
+    const next = from + Math.max(1, Math.ceil((now - from + 1) / periodMs)) * periodMs;
+    timer = timers.setTimeout(() => {
+      timer = null;
+      void cycle().then(() => schedule(next, myEpoch));
+    }, next - now);
+  }
+
+  return {
+    link,
+    outbox,
+    emit,
+    cycle,
+    status,
+    async start() {
+      state = 'running';
+      await source.start();
+      try {
+        link.setInventory((await source.inventory()).inventory);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'inventory unavailable');
+      }
+      emit({ type: 'agent.started', data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds } });
+      link.start();
+      saveStatus();
+      const myEpoch = ++epoch;
+      const t0 = clock();
+      void cycle().then(() => schedule(t0, myEpoch));
+      logger.info({ agentId: creds.agentId, cycleSeconds: config.cycleSeconds }, 'agent started');
+    },
+    async stop() {
+      if (state === 'stopped') return;
+      state = 'draining';
+      epoch++;
+      if (timer !== null) timers.clearTimeout(timer);
+      await running;
+      saveStatus();
+      const drained = await link.drain(config.drainSeconds * 1000);
+      logger.info({ drained, depth: outbox.stats().depth }, 'agent stopping');
+      await link.stop();
+      for (const s of stages) await s.stop?.().catch(() => undefined);
+      await source.stop();
+      state = 'stopped';
+      saveStatus();
+      outbox.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Enrollment: exchanges a one-time token for an identity over HTTP (`POST /api/enroll`) and stores it.
+ */
+import { hostname as osHostname } from 'node:os';
+import { z } from 'zod';
+import { HomeostatError } from '../../control-plane/errors.ts';
+import { saveCredentials, type Credentials } from './credentials.ts';
+
+/** The control plane refused or failed the enrollment. `status` is the HTTP status (0 = unreachable). */
+export class EnrollError extends HomeostatError {
+  override name = 'EnrollError';
+  constructor(public readonly server: string, public readonly status: number, detail: string) {
+    super(`enrollment at ${server} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`);
+  }
+}
+
+const EnrollResponse = z.object({
+  agentId: z.string().min(1),
+  secret: z.string().min(1),
+  mqttUrl: z.string().min(1),
+  wsUrl: z.string().optional(),
+  publicKey: z.string(),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+
+/** Inputs of {@link enroll}. `fetch` is injectable; hostname defaults to os.hostname(). */
+export type EnrollOptions = {
+  server: string;
+  token: string;
+  stateDir: string;
+  agentVersion: string;
+  labels?: Record<string, string>;
+  inventory?: Record<string, unknown>;
+  hostname?: string;
+  fetch?: typeof fetch;
+  clock?: () => number;
+};
+
+/** Enrolls and saves the credentials (0600) in the state dir; returns them. */
+export async function enroll(o: EnrollOptions): Promise<Credentials> {
+  const server = o.server.replace(/\/+$/, '');
+  const hostname = o.hostname ?? osHostname();
+  let res: Response;
+  try {
+    res = await (o.fetch ?? fetch)(`${server}/api/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: o.token, hostname, agentVersion: o.agentVersion, labels: o.labels ?? {}, ...(o.inventory ? { inventory: o.inventory } : {}) }),
+    });
+  } catch (err) {
+    throw new EnrollError(server, 0, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let detail = text.slice(0, 500);
+    try {
+      const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+      detail = (typeof body.error === 'string' ? body.error : body.error?.message) ?? body.message ?? detail;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    throw new EnrollError(server, res.status, detail);
+  }
+  const parsed = EnrollResponse.safeParse(safeJson(text));
+  if (!parsed.success) throw new EnrollError(server, res.status, `unexpected response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const creds: Credentials = { ...parsed.data, server, hostname, enrolledAt: (o.clock ?? Date.now)() };
+  saveCredentials(o.stateDir, creds);
+  return creds;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The healing policy schema, shared by the agent and the control plane (docs/policies.md).
+ *
+ * ```yaml
+ * version: "2024-06-01"
+ * policies:
+ *   - name: restart-nginx
+ *     selector: { matchLabels: { role: web } }
+ *     priority: 10
+ *     when: { service: nginx, for: 10s }
+ *     do: [ { type: restart-service, service: nginx } ]
+ *     guards: { cooldown: 1m, maxRunsPerHour: 6, maxAttempts: 3, verify: { within: 30s, condition: { not: { service: nginx } } } }
+ * ```
+ */
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError, zodIssues } from '../../../control-plane/errors.ts';
+import { conditionSchema } from './condition.ts';
+import { actionSchema } from './action.ts';
+import { selectorSchema } from './selector.ts';
+import { durationMs } from './units.ts';
+
+export { conditionSchema, compare, OPS } from './condition.ts';
+export type { Condition, Op, ProcessMatch } from './condition.ts';
+export { actionSchema, ACTION_TYPES } from './action.ts';
+export type { ActionSpec, ActionType } from './action.ts';
+export { selectorSchema, selectorMatches } from './selector.ts';
+export type { Selector } from './selector.ts';
+
+/** Guards limiting how and how often a policy acts. Defaults: no cooldown/limits, no verify, no approval, live. */
+export const guardsSchema = z.strictObject({
+  /** Minimum time between two executions of this policy (default 0). */
+  cooldown: durationMs.default(0),
+  /** At most this many executions in any rolling hour (default unlimited). */
+  maxRunsPerHour: z.number().int().positive().optional(),
+  /** Attempts per incident; then one `heal.escalated` event and no more tries until the incident clears. */
+  maxAttempts: z.number().int().positive().optional(),
+  /** A condition that must hold within `within` after the actions ran, or the attempt counts as failed. */
+  verify: z.strictObject({ within: durationMs, condition: conditionSchema }).optional(),
+  /** Wait for an `approval` command before acting. */
+  requireApproval: z.boolean().default(false),
+  /** Decide and journal, never act. */
+  dryRun: z.boolean().default(false),
+});
+
+export const policySchema = z.strictObject({
+  name: z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'names use letters, digits and . _ -'),
+  description: z.string().max(2000).optional(),
+  enabled: z.boolean().default(true),
+  /** Higher wins when two policies act on the same target in the same cycle (default 0). */
+  priority: z.number().int().default(0),
+  selector: selectorSchema.optional(),
+  when: conditionSchema,
+  do: z.array(actionSchema).min(1).max(16),
+  guards: guardsSchema.default(() => guardsSchema.parse({})),
+});
+
+export const policySetSchema = z.strictObject({
+  /** Opaque version label of the set (the control plane's bundle version). */
+  version: z.string().max(128).optional(),
+  policies: z.array(policySchema).max(500),
+}).superRefine((set, ctx) => {
+  const seen = new Map<string, number>();
+  set.policies.forEach((p, i) => {
+    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `duplicate policy name '${p.name}' (also policies.${seen.get(p.name)})`, path: ['policies', i, 'name'] });
+    else seen.set(p.name, i);
+  });
+});
+
+export type Guards = z.infer<typeof guardsSchema>;
+export type Policy = z.infer<typeof policySchema>;
+export type PolicySet = z.infer<typeof policySetSchema>;
+
+/**
+ * Parses a policy document (YAML or JSON text) into a validated policy set.
+ * Throws `ValidationError` listing every issue with its field path (e.g. `policies.0.when.op`).
+ */
+export function parsePolicyDocument(text: string, format: 'yaml' | 'json'): PolicySet {
+  let raw: unknown;
+  try {
+    raw = format === 'json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ValidationError([{ path: '', message: `not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` }], 'policy document');
+  }
+  return validatePolicySet(raw);
+}
+
+/** Validates an already-decoded policy set value (e.g. a bundle's `policies` field). Throws `ValidationError`. */
+export function validatePolicySet(raw: unknown): PolicySet {
+  const r = policySetSchema.safeParse(raw);
+  if (!r.success) throw new ValidationError(zodIssues(r.error), 'policy document');
+  return r.data;
+}

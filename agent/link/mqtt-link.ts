@@ -1,0 +1,266 @@
+/**
+ * The agent's MQTT link (shell: the only agent file that imports mqtt).
+ *
+ * Delivery is made lossless by the outbox, not by MQTT sessions: records are published at QoS 1 in seq order and
+ * leave the outbox only when the control plane's `ack` command says they are committed. After any reconnect every
+ * unacked record is replayed in order (the control plane dedupes by seq). We therefore connect with `clean: true`:
+ * a persistent session would only make the broker redeliver in-flight messages we replay anyway, and cost broker
+ * state per agent; commands missed while offline are acks (harmless: replay gets re-acked) or policy/model pushes the
+ * control plane reconciles against the `state` the agent reports.
+ */
+import { createHash } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { agentTopic, commandTopic, FLEET_WILDCARD, type StateMessage } from '../../control-plane/protocol/index.ts';
+import { createRetrier, realTimers, type BackoffOptions, type Timers } from './backoff.ts';
+import { nextBatch, type BatchLimits } from './batch.ts';
+import { dispatchCommand, type CommandHandlers } from './commands.ts';
+import type { OutboxStore, SeqRange } from './outbox/store.ts';
+
+/** Options of {@link createLink}. */
+export type LinkOptions = {
+  agentId: string;
+  secret: string;
+  mqttUrl: string;
+  agentVersion: string;
+  outbox: OutboxStore;
+  logger: Logger;
+  handlers?: CommandHandlers;
+  /** Max records published but not yet acked (default 2000). */
+  windowRecords?: number;
+  batch?: BatchLimits;
+  /** Replay from the oldest unacked record when no ack arrived for this long (default 30 s). */
+  ackTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  timers?: Timers;
+  clock?: () => number;
+  /** MQTT transport factory (default mqtt.connect). */
+  connect?: (url: string, options: IClientOptions) => MqttClient;
+};
+
+/** Connection snapshot for `agent status`. */
+export type LinkStatus = {
+  state: 'connecting' | 'connected' | 'disconnected' | 'stopped';
+  connectedAt: number | null;
+  lastAckAt: number | null;
+  lastAckSeq: number | null;
+  inflight: number;
+  reconnects: number;
+  lastError: string | null;
+};
+
+export type Link = {
+  /** Starts connecting (and reconnecting, with backoff, until stop()). */
+  start(): void;
+  /** Tells the link the outbox has new records. */
+  notify(): void;
+  /** Sets the inventory; published at every connect and whenever its hash changes. */
+  setInventory(inventory: Record<string, unknown>): void;
+  /** Publishes the applied policy/model state (QoS 1, not retained). */
+  publishState(state: Omit<StateMessage, 'v' | 'ts'>): void;
+  /** Registers a command handler (policy, model, approval, pause). */
+  handle<K extends keyof CommandHandlers>(type: K, handler: NonNullable<CommandHandlers[K]>): void;
+  status(): LinkStatus;
+  /** Resolves true once the outbox is empty (everything acked), false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Publishes offline presence and disconnects. */
+  stop(): Promise<void>;
+};
+
+/** Creates the link; call start() to connect. */
+export function createLink(o: LinkOptions): Link {
+  const timers = o.timers ?? realTimers;
+  const clock = o.clock ?? Date.now;
+  const window = o.windowRecords ?? 2000;
+  const ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
+  const handlers: CommandHandlers = { ...o.handlers };
+  const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
+  const log = o.logger.child({ component: 'link' });
+  const presence = (state: 'online' | 'offline') => JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion });
+
+  const st: LinkStatus = { state: 'disconnected', connectedAt: null, lastAckAt: null, lastAckSeq: null, inflight: 0, reconnects: 0, lastError: null };
+  let client: MqttClient | null = null;
+  let ready = false; // connected and subscribed
+  let stopped = false;
+  let lastSentSeq = 0;
+  const inflight = new Set<number>();
+  let lastProgressAt = 0;
+  let ackTimer: unknown = null;
+  let droppedSeen = o.outbox.stats().droppedTotal;
+  let inventory: { body: Record<string, unknown>; hash: string } | null = null;
+  let publishedInventoryHash: string | null = null;
+  const drainWaiters = new Set<() => void>();
+
+  const retrier = createRetrier({ ...o.backoff, timers, attempt: () => connect() });
+
+  function connect(): void {
+    if (stopped) return;
+    st.state = 'connecting';
+    const c = connectFn(o.mqttUrl, {
+      clientId: o.agentId,
+      username: o.agentId,
+      password: o.secret,
+      clean: true,
+      protocolVersion: 4,
+      keepalive: 30,
+      reconnectPeriod: 0, // we reconnect ourselves, with jittered backoff
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      will: { topic: agentTopic(o.agentId, 'presence'), payload: Buffer.from(presence('offline')), qos: 1, retain: true },
+    });
+    client = c;
+    c.on('connect', () => {
+      if (c !== client) return;
+      c.subscribe([commandTopic(o.agentId), FLEET_WILDCARD], { qos: 1 }, (err) => {
+        if (err || c !== client) return void (err && log.warn({ err: err.message }, 'subscribe failed'));
+        st.state = 'connected';
+        st.connectedAt = clock();
+        ready = true;
+        retrier.reset();
+        c.publish(agentTopic(o.agentId, 'presence'), presence('online'), { qos: 1, retain: true });
+        publishInventory(true);
+        // Replay everything not yet acked, in order.
+        lastSentSeq = 0;
+        inflight.clear();
+        lastProgressAt = clock();
+        log.info({ depth: o.outbox.stats().depth }, 'connected');
+        pump();
+      });
+    });
+    c.on('message', (topic, payload) => {
+      const fromFleet = topic !== commandTopic(o.agentId);
+      dispatchCommand(payload, fromFleet, onAck, handlers).then(
+        (r) => {
+          if (r.outcome === 'rejected' || r.outcome === 'unhandled') log.warn({ topic, ...r }, 'command not handled');
+        },
+        (err: Error) => log.error({ topic, err: err.message }, 'command handler failed'),
+      );
+    });
+    c.on('error', (err) => {
+      st.lastError = err.message;
+    });
+    c.on('close', () => {
+      if (c !== client) return;
+      client = null;
+      const wasReady = ready;
+      ready = false;
+      c.removeAllListeners('close');
+      c.end(true);
+      if (stopped) return;
+      st.state = 'disconnected';
+      st.reconnects += 1;
+      const delay = retrier.failed();
+      if (wasReady) log.warn({ delay, err: st.lastError }, 'disconnected; reconnecting');
+      else log.debug({ delay, err: st.lastError }, 'connect failed; retrying');
+    });
+  }
+
+  function publishInventory(force: boolean): void {
+    if (!ready || !client || !inventory) return;
+    if (!force && publishedInventoryHash === inventory.hash) return;
+    publishedInventoryHash = inventory.hash;
+    client.publish(agentTopic(o.agentId, 'inventory'), JSON.stringify({ v: 1, ts: clock(), hash: inventory.hash, inventory: inventory.body }), { qos: 1 });
+  }
+
+  function pump(): void {
+    if (!ready || !client) return;
+    const stats = o.outbox.stats();
+    if (stats.droppedTotal !== droppedSeen) {
+      // The size bound removed records: forget in-flight seqs that no longer exist.
+      droppedSeen = stats.droppedTotal;
+      const oldest = o.outbox.peek(1)[0]?.seq ?? Infinity;
+      for (const s of inflight) if (s < oldest) inflight.delete(s);
+    }
+    while (inflight.size < window) {
+      const batch = nextBatch(o.outbox, lastSentSeq, o.batch);
+      if (!batch) break;
+      client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, { qos: 1 });
+      for (const s of batch.seqs) inflight.add(s);
+      lastSentSeq = batch.lastSeq;
+    }
+    st.inflight = inflight.size;
+    armAckTimer();
+  }
+
+  function armAckTimer(): void {
+    if (ackTimer !== null || inflight.size === 0) return;
+    ackTimer = timers.setTimeout(() => {
+      ackTimer = null;
+      if (!ready || inflight.size === 0) return;
+      if (clock() - lastProgressAt >= ackTimeoutMs) {
+        log.warn({ inflight: inflight.size }, 'no ack within timeout; replaying unacked records');
+        lastSentSeq = 0;
+        inflight.clear();
+        lastProgressAt = clock();
+        pump();
+      } else armAckTimer();
+    }, ackTimeoutMs);
+  }
+
+  function onAck(ranges: SeqRange[]): void {
+    o.outbox.ack(ranges);
+    for (const s of inflight) if (ranges.some(([a, b]) => s >= a && s <= b)) inflight.delete(s);
+    st.lastAckAt = lastProgressAt = clock();
+    st.lastAckSeq = Math.max(st.lastAckSeq ?? 0, ...ranges.map((r) => r[1]));
+    st.inflight = inflight.size;
+    if (o.outbox.stats().depth === 0) for (const w of [...drainWaiters]) w();
+    pump();
+  }
+
+  return {
+    start() {
+      if (!client && !stopped) connect();
+    },
+    notify: pump,
+    setInventory(body) {
+      const hash = createHash('sha256').update(stableJson(body)).digest('hex');
+      inventory = { body, hash };
+      publishInventory(false);
+    },
+    publishState(state) {
+      if (ready && client) client.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...state }), { qos: 1 });
+    },
+    handle(type, handler) {
+      (handlers as Record<string, unknown>)[type] = handler;
+    },
+    status: () => ({ ...st, inflight: inflight.size }),
+    drain(timeoutMs) {
+      if (o.outbox.stats().depth === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          drainWaiters.delete(waiter);
+          timers.clearTimeout(t);
+          resolve(ok);
+        };
+        const waiter = () => done(true);
+        const t = timers.setTimeout(() => done(false), timeoutMs);
+        drainWaiters.add(waiter);
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      retrier.stop();
+      if (ackTimer !== null) timers.clearTimeout(ackTimer);
+      st.state = 'stopped';
+      const c = client;
+      client = null;
+      ready = false;
+      if (!c) return;
+      c.removeAllListeners('close');
+      if (c.connected) {
+        await new Promise<void>((resolve) => c.publish(agentTopic(o.agentId, 'presence'), presence('offline'), { qos: 1, retain: true }, () => resolve()));
+      }
+      await c.endAsync().catch(() => c.end(true));
+    },
+  };
+}
+
+/** JSON with sorted keys, so equal inventories hash equally. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

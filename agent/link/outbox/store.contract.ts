@@ -1,0 +1,108 @@
+/**
+ * The one contract every {@link OutboxStore} implementation passes. Run by store.test.ts against memory and SQLite.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OutboxLimits } from './record.ts';
+import { DROPPED_EVENT_TYPE, withSeq } from './record.ts';
+import type { OutboxStore } from './store.ts';
+
+/** Opens a store; `reopen` (durable stores only) opens the same storage again after the first was closed. */
+export type OutboxFactory = { open(limits: OutboxLimits): OutboxStore; reopen?: (limits: OutboxLimits) => OutboxStore };
+
+const roomy: OutboxLimits = { maxBytes: 10_000_000, maxRecords: 100_000 };
+const sample = (i: number) => ({ ts: 1_700_000_000_000 + i, schema: 'v1', features: { 'cpu.util': i / 100 } });
+
+export function outboxContract(name: string, makeFactory: () => OutboxFactory): void {
+  describe(`OutboxStore contract: ${name}`, () => {
+    it('issues seqs 1..n in append order and peeks them in seq order', () => {
+      const s = makeFactory().open(roomy);
+      const seqs = [s.append('telemetry', sample(1)).seq, s.append('event', { ts: 5, type: 'heal.executed', data: {} }).seq, s.append('telemetry', sample(2)).seq];
+      assert.deepEqual(seqs, [1, 2, 3]);
+      assert.deepEqual(s.peek(10).map((r) => [r.seq, r.kind]), [[1, 'telemetry'], [2, 'event'], [3, 'telemetry']]);
+      assert.deepEqual(s.peek(1, 1).map((r) => r.seq), [2]);
+      assert.deepEqual(JSON.parse(withSeq(s.peek(1)[0]!)), { seq: 1, ...sample(1) });
+      s.close();
+    });
+
+    it('ack removes exactly the acknowledged ranges and ignores unknown seqs', () => {
+      const s = makeFactory().open(roomy);
+      for (let i = 1; i <= 10; i++) s.append('telemetry', sample(i));
+      assert.equal(s.ack([[2, 4], [7, 7], [50, 60]]), 4);
+      assert.deepEqual(s.peek(100).map((r) => r.seq), [1, 5, 6, 8, 9, 10]);
+      assert.equal(s.stats().depth, 6);
+      assert.equal(s.stats().bytes, s.peek(100).reduce((n, r) => n + r.bytes, 0));
+      assert.equal(s.ack([[2, 4]]), 0);
+      s.close();
+    });
+
+    it('never repeats a seq after everything was acked', () => {
+      const s = makeFactory().open(roomy);
+      s.append('telemetry', sample(1));
+      s.append('telemetry', sample(2));
+      s.ack([[1, 2]]);
+      assert.equal(s.stats().depth, 0);
+      assert.equal(s.append('telemetry', sample(3)).seq, 3);
+      assert.equal(s.stats().lastSeq, 3);
+      s.close();
+    });
+
+    it('drops the oldest records when over maxRecords and appends an outbox.dropped event with count and range', () => {
+      const s = makeFactory().open({ maxBytes: 10_000_000, maxRecords: 10 });
+      for (let i = 1; i <= 11; i++) s.append('telemetry', sample(i));
+      const rows = s.peek(100);
+      assert.ok(rows.length <= 10, `depth ${rows.length}`);
+      const drop = rows.find((r) => r.kind === 'event')!;
+      const ev = JSON.parse(withSeq(drop));
+      assert.equal(ev.type, DROPPED_EVENT_TYPE);
+      assert.equal(ev.severity, 'warning');
+      const kept = rows.filter((r) => r.kind === 'telemetry').map((r) => r.seq);
+      assert.equal(ev.data.count, 11 - kept.length);
+      assert.equal(ev.data.fromSeq, 1);
+      assert.equal(ev.data.toSeq, ev.data.count);
+      assert.equal(kept[0], ev.data.toSeq + 1);
+      assert.equal(drop.seq, 12, 'the drop event takes the next seq');
+      assert.equal(s.stats().droppedTotal, ev.data.count);
+      s.close();
+    });
+
+    it('keeps complete drop accounting under a sustained overflow (earlier drop events are folded, not lost)', () => {
+      const s = makeFactory().open({ maxBytes: 10_000_000, maxRecords: 20 });
+      const n = 500;
+      for (let i = 1; i <= n; i++) s.append('telemetry', sample(i));
+      const rows = s.peek(1000);
+      assert.ok(rows.length <= 20);
+      const keptTelemetry = rows.filter((r) => r.kind === 'telemetry').length;
+      const drops = rows.filter((r) => r.kind === 'event').map((r) => JSON.parse(r.json).data as { count: number });
+      assert.equal(keptTelemetry + drops.reduce((a, d) => a + d.count, 0), n);
+      assert.equal(s.stats().droppedTotal, n - keptTelemetry);
+      const seqs = rows.map((r) => r.seq);
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.equal(new Set(seqs).size, seqs.length);
+      s.close();
+    });
+
+    it('bounds bytes as well as records', () => {
+      const s = makeFactory().open({ maxBytes: 4096, maxRecords: 100_000 });
+      const big = (i: number) => ({ ts: i, schema: 'v1', features: {}, collectors: { note: 'x'.repeat(200) } });
+      for (let i = 1; i <= 100; i++) s.append('telemetry', big(i));
+      assert.ok(s.stats().bytes <= 4096, `bytes ${s.stats().bytes}`);
+      assert.ok(s.stats().droppedTotal > 0);
+      s.close();
+    });
+
+    it('keeps seq and records across reopen (durable stores)', (t) => {
+      const f = makeFactory();
+      if (!f.reopen) return t.skip('not durable');
+      const s = f.open(roomy);
+      for (let i = 1; i <= 5; i++) s.append('telemetry', sample(i));
+      s.ack([[1, 5]]);
+      s.append('event', { ts: 1, type: 'agent.started', data: {} });
+      s.close();
+      const again = f.reopen(roomy);
+      assert.deepEqual(again.peek(10).map((r) => r.seq), [6]);
+      assert.equal(again.append('telemetry', sample(7)).seq, 7);
+      again.close();
+    });
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The durable outbox port and its shared core. Records get a per-agent seq that never repeats (the high-water mark is
+ * persisted in the same transaction as the record). Records leave the outbox only when the control plane acks them,
+ * or when the size bound drops the oldest ones — which is itself recorded as an `outbox.dropped` event.
+ */
+import {
+  DROPPED_EVENT_TYPE,
+  type DroppedData,
+  type OutboxKind,
+  type OutboxLimits,
+  type OutboxRecord,
+  type OutboxStats,
+} from './record.ts';
+
+/** Inclusive seq range. */
+export type SeqRange = readonly [number, number];
+
+/** The outbox port. Synchronous: both implementations are in-process and an append must be atomic. */
+export interface OutboxStore {
+  /** Stores a payload (an object without `seq`) and returns the record with its new seq. */
+  append(kind: OutboxKind, payload: { ts: number } & Record<string, unknown>): OutboxRecord;
+  /** Up to `limit` records with seq > `afterSeq` (default 0), in seq order. */
+  peek(limit: number, afterSeq?: number): OutboxRecord[];
+  /** Removes the records in the ranges; returns how many were removed (unknown seqs are ignored). */
+  ack(ranges: readonly SeqRange[]): number;
+  stats(): OutboxStats;
+  close(): void;
+}
+
+/** Storage primitives an implementation provides; the drop/seq policy lives in {@link createOutbox}. */
+export interface OutboxBackend {
+  transaction<T>(fn: () => T): T;
+  /** Persisted counters; the record counts are derived from the stored rows. */
+  load(): { lastSeq: number; droppedTotal: number; depth: number; bytes: number };
+  saveMeta(lastSeq: number, droppedTotal: number): void;
+  insert(record: OutboxRecord): void;
+  /** Oldest records in seq order, starting after `afterSeq`. */
+  range(afterSeq: number, limit: number): OutboxRecord[];
+  /** Deletes every record with seq in [from, to]; returns the count and bytes removed. */
+  deleteRange(from: number, to: number): { count: number; bytes: number };
+  close(): void;
+}
+
+const DEFAULT_LOW_WATER = 0.9;
+
+/** Builds an {@link OutboxStore} over a backend, enforcing the bound with drop-oldest accounting. */
+export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): OutboxStore {
+  if (!(limits.maxRecords >= 2)) throw new RangeError(`outbox.maxRecords must be >= 2, got ${limits.maxRecords}`);
+  if (!(limits.maxBytes >= 1024)) throw new RangeError(`outbox.maxBytes must be >= 1024, got ${limits.maxBytes}`);
+  const lowWater = limits.lowWater ?? DEFAULT_LOW_WATER;
+  let { lastSeq, droppedTotal, depth, bytes } = backend.load();
+  let closed = false;
+
+  function insert(kind: OutboxKind, payload: Record<string, unknown> & { ts: number }): OutboxRecord {
+    const json = JSON.stringify(payload);
+    const record: OutboxRecord = { seq: lastSeq + 1, kind, ts: payload.ts, json, bytes: Buffer.byteLength(json) };
+    backend.insert(record);
+    lastSeq = record.seq;
+    depth += 1;
+    bytes += record.bytes;
+    return record;
+  }
+
+  /** Drops oldest records down to the low-water mark, folding earlier drop events into the new accounting. */
+  function enforceBound(ts: number): void {
+    if (depth <= limits.maxRecords && bytes <= limits.maxBytes) return;
+    // Leave room for the drop event itself (one record, a few hundred bytes).
+    const targetRecords = Math.max(1, Math.floor(limits.maxRecords * lowWater) - 1);
+    const targetBytes = Math.floor(limits.maxBytes * lowWater) - 512;
+    const acc: DroppedData = { count: 0, fromSeq: 0, toSeq: 0, bytes: 0 };
+    let fresh = 0; // records lost now (folded drop events were already counted)
+    let cursor = 0;
+    let remainingDepth = depth;
+    let remainingBytes = bytes;
+    outer: while (remainingDepth > targetRecords || remainingBytes > targetBytes) {
+      const rows = backend.range(cursor, 256);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (remainingDepth <= targetRecords && remainingBytes <= targetBytes) break outer;
+        cursor = row.seq;
+        remainingDepth -= 1;
+        remainingBytes -= row.bytes;
+        const prior = row.kind === 'event' ? priorDrop(row.json) : null;
+        const count = prior ? prior.count : 1;
+        if (!prior) fresh += 1;
+        const from = prior ? prior.fromSeq : row.seq;
+        const to = prior ? prior.toSeq : row.seq;
+        acc.count += count;
+        acc.bytes += prior ? prior.bytes : row.bytes;
+        acc.fromSeq = acc.fromSeq === 0 ? from : Math.min(acc.fromSeq, from);
+        acc.toSeq = Math.max(acc.toSeq, to);
+      }
+    }
+    if (cursor === 0) return;
+    const removed = backend.deleteRange(1, cursor);
+    depth -= removed.count;
+    bytes -= removed.bytes;
+    droppedTotal += fresh;
+    insert('event', {
+      ts,
+      type: DROPPED_EVENT_TYPE,
+      severity: 'warning',
+      message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq}`,
+      data: acc,
+    });
+  }
+
+  return {
+    append(kind, payload) {
+      if (closed) throw new Error('outbox is closed');
+      return backend.transaction(() => {
+        const record = insert(kind, payload);
+        enforceBound(payload.ts);
+        backend.saveMeta(lastSeq, droppedTotal);
+        return record;
+      });
+    },
+    peek(limit, afterSeq = 0) {
+      return backend.range(afterSeq, limit);
+    },
+    ack(ranges) {
+      return backend.transaction(() => {
+        let n = 0;
+        for (const [from, to] of ranges) {
+          if (to < from) continue;
+          const removed = backend.deleteRange(from, to);
+          n += removed.count;
+          depth -= removed.count;
+          bytes -= removed.bytes;
+        }
+        return n;
+      });
+    },
+    stats() {
+      return { depth, bytes, lastSeq, droppedTotal };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      backend.close();
+    },
+  };
+}
+
+/** Reads an earlier `outbox.dropped` event's accounting so a new drop event can carry it forward. */
+function priorDrop(json: string): DroppedData | null {
+  if (!json.includes(DROPPED_EVENT_TYPE)) return null;
+  const parsed = JSON.parse(json) as { type?: string; data?: DroppedData };
+  return parsed.type === DROPPED_EVENT_TYPE && parsed.data ? parsed.data : null;
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { webStatic } from './web-static.ts';
+
+async function fixture(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'homeostat-web-'));
+  await mkdir(join(dir, 'assets'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>Homeostat</title>');
+  await writeFile(join(dir, 'assets', 'app-abc123.js'), 'console.log(1)');
+  await writeFile(join(dir, 'favicon.svg'), '<svg/>');
+  return dir;
+}
+
+test('serves hashed assets immutable and index.html no-cache', async () => {
+  const dir = await fixture();
+  try {
+    const app = webStatic({ root: dir });
+    const asset = await app.request('/assets/app-abc123.js');
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(await asset.text(), 'console.log(1)');
+    const index = await app.request('/', { headers: { accept: 'text/html' } });
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(await index.text(), /<title>Homeostat<\/title>/);
+    const etag = asset.headers.get('etag')!;
+    const again = await app.request('/assets/app-abc123.js', { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('deep links fall back to index.html; missing files with extensions, /api and traversal do not', async () => {
+  const dir = await fixture();
+  try {
+    const outer = new Hono();
+    outer.get('/api/hosts', (c) => c.json({ hosts: [] }));
+    outer.route('/', webStatic({ root: dir }));
+    outer.notFound((c) => c.json({ error: 'not found' }, 404));
+    const deep = await outer.request('/hosts/web-01', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(deep.status, 200);
+    assert.equal(deep.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal((await outer.request('/assets/missing.js')).status, 404);
+    const api = await outer.request('/api/nothing', { headers: { accept: 'text/html' } });
+    assert.equal(api.status, 404);
+    assert.deepEqual(await api.json(), { error: 'not found' });
+    assert.deepEqual(await (await outer.request('/api/hosts')).json(), { hosts: [] });
+    const escape = await (await outer.request('/..%2f..%2f..%2f..%2fetc%2fpasswd', { headers: { accept: 'text/html' } })).text();
+    assert.doesNotMatch(escape, /root:/);
+    assert.match(escape, /<title>Homeostat/); // treated as an SPA route, never a file outside the root
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('answers 503 naming the build command when the UI is not built', async () => {
+  const app = webStatic({ root: join(tmpdir(), 'homeostat-no-such-dist') });
+  const res = await app.request('/', { headers: { accept: 'text/html' } });
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /npm run build:web/);
+});

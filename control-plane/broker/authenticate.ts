@@ -1,0 +1,66 @@
+/**
+ * MQTT authentication: enrolled, non-revoked agents (username = client id = agentId, password = secret, checked
+ * against the scrypt hash) and the control plane's internal client. Verified secrets are cached in memory as a
+ * SHA-256 digest so reconnect storms cost one hash lookup, not one scrypt each; known-bad pairs are cached too.
+ */
+import { AGENT_ID_PATTERN } from '../protocol/index.ts';
+import { cacheDigest, verifySecret } from '../keys/secrets.ts';
+import type { HostRepository } from '../store/ports.ts';
+import type { Counters } from '../metrics/counters.ts';
+
+/** Username of the in-process control-plane client. */
+export const INTERNAL_USERNAME = '$homeostat-internal';
+
+export type AuthResult = { ok: true; agentId: string | null } | { ok: false; reason: AuthRefusal; returnCode: 4 | 5 };
+export type AuthRefusal = 'no-credentials' | 'bad-username' | 'client-id-mismatch' | 'unknown-agent' | 'revoked' | 'bad-secret' | 'bad-internal-secret';
+
+export type Authenticator = {
+  authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
+  /** Forgets cached verifications of this agent and refuses it from now on. */
+  revoke(agentId: string): void;
+};
+
+export function createAuthenticator(opts: { hosts: HostRepository; internalSecret: string; counters: Counters; maxCache?: number }): Authenticator {
+  const verified = new Map<string, string>();
+  const failed = new Map<string, number>();
+  const revoked = new Set<string>();
+  const maxCache = opts.maxCache ?? 100_000;
+
+  const refuse = (reason: AuthRefusal, returnCode: 4 | 5 = 4): AuthResult => {
+    opts.counters.inc(`broker.auth.refused.${reason}`);
+    return { ok: false, reason, returnCode };
+  };
+
+  return {
+    async authenticate(clientId, username, password) {
+      if (!username || !password) return refuse('no-credentials');
+      const secret = password.toString('utf8');
+      if (username === INTERNAL_USERNAME) {
+        return secret === opts.internalSecret ? { ok: true, agentId: null } : refuse('bad-internal-secret');
+      }
+      if (!AGENT_ID_PATTERN.test(username)) return refuse('bad-username');
+      // A client id equal to the agent id stops one agent from taking over another's session.
+      if (clientId !== username) return refuse('client-id-mismatch', 5);
+      if (revoked.has(username)) return refuse('revoked', 5);
+      const digest = cacheDigest(username, secret);
+      if (verified.get(username) === digest) { opts.counters.inc('broker.auth.accepted.cached'); return { ok: true, agentId: username }; }
+      if (failed.has(digest)) return refuse('bad-secret');
+      const cred = await opts.hosts.credential(username);
+      if (!cred) return refuse('unknown-agent');
+      if (cred.revokedAt) { revoked.add(username); return refuse('revoked', 5); }
+      if (!(await verifySecret(secret, cred.secretHash))) {
+        if (failed.size >= maxCache) failed.delete(failed.keys().next().value!);
+        failed.set(digest, Date.now());
+        return refuse('bad-secret');
+      }
+      if (verified.size >= maxCache) verified.delete(verified.keys().next().value!);
+      verified.set(username, digest);
+      opts.counters.inc('broker.auth.accepted');
+      return { ok: true, agentId: username };
+    },
+    revoke(agentId) {
+      verified.delete(agentId);
+      revoked.add(agentId);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServerConfig } from './server-config.ts';
+import { ValidationError } from '../errors.ts';
+
+test('defaults, YAML, environment and options stack in that order', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'httpPort: 9000\nmqttPort: 1999\nretention: 7d\ningest:\n  batchSize: 50\n');
+  const cfg = loadServerConfig({ file, env: { HOMEOSTAT_MQTT_PORT: '2000' }, overrides: { dataDir: dir } });
+  assert.equal(cfg.httpPort, 9000);
+  assert.equal(cfg.mqttPort, 2000);
+  assert.equal(cfg.wsPort, 8083);
+  assert.equal(cfg.retention, 7 * 86_400_000);
+  assert.equal(cfg.ingest.batchSize, 50);
+  assert.equal(cfg.ingest.queueCapacity, 50_000);
+  assert.equal(cfg.host, '127.0.0.1');
+  assert.equal(cfg.dataDir, dir);
+});
+
+test('every bad key is reported at once with value, source and what is allowed', () => {
+  assert.throws(
+    () => loadServerConfig({ env: { HOMEOSTAT_HTTP_PORT: 'eighty', HOMEOSTAT_LOG_LEVEL: 'loud', HOMEOSTAT_RETENTION: 'forever' }, overrides: { dataDir: '/tmp/x' } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.deepEqual(err.issues.map((i) => i.path).sort(), ['httpPort', 'logLevel', 'retention']);
+      assert.match(err.message, /httpPort: httpPort must be an integer 0\.\.65535 \(0 = ephemeral\); got "eighty" \(from HOMEOSTAT_HTTP_PORT\)/);
+      assert.match(err.message, /logLevel must be one of fatal, error, warn, info, debug, trace, silent; got "loud"/);
+      assert.match(err.message, /retention must be a duration like 500ms, 30s, 15m, 24h, 14d; got "forever"/);
+      return true;
+    },
+  );
+});
+
+test('unknown keys in the YAML file are refused, naming the allowed ones', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'htpPort: 1\n');
+  assert.throws(() => loadServerConfig({ file, env: {} }), /unknown key: htpPort; allowed: dataDir, host, httpPort/);
+});

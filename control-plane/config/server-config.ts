@@ -1,0 +1,156 @@
+/**
+ * Control-plane configuration, in stages: defaults ← YAML file ← HOMEOSTAT_* environment ← explicit options (CLI flags,
+ * createControlPlane options), validated once with zod. Every problem is reported at once, naming the key, the value
+ * and what is allowed (docs/configuration.md).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import { parseDuration } from './duration.ts';
+
+const port = (what: string) => z.coerce.number({ error: `${what} must be an integer 0..65535 (0 = ephemeral)` }).int(`${what} must be an integer 0..65535 (0 = ephemeral)`).min(0, `${what} must be an integer 0..65535 (0 = ephemeral)`).max(65535, `${what} must be an integer 0..65535 (0 = ephemeral)`);
+const duration = (what: string) => z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) { ctx.addIssue({ code: 'custom', message: `${what} must be a duration like 500ms, 30s, 15m, 24h, 14d` }); return z.NEVER; }
+  return ms;
+});
+const positiveInt = (what: string, max: number) => z.coerce.number({ error: `${what} must be an integer 1..${max}` }).int(`${what} must be an integer 1..${max}`).min(1, `${what} must be an integer 1..${max}`).max(max, `${what} must be an integer 1..${max}`);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The validated configuration schema (all keys optional in input; defaults applied here). */
+export const ServerConfigSchema = z.object({
+  dataDir: z.string({ error: 'dataDir must be a path' }).min(1, 'dataDir must be a non-empty path').default(join(homedir(), '.homeostat')),
+  host: z.string({ error: 'host must be an interface address, e.g. 127.0.0.1 or 0.0.0.0' }).min(1, 'host must be an interface address').default('127.0.0.1'),
+  httpPort: port('httpPort').default(8080),
+  mqttPort: port('mqttPort').default(1883),
+  wsPort: port('wsPort').default(8083),
+  databaseUrl: z.string().regex(/^(postgres(ql)?:\/\/|file:)/, 'databaseUrl must start with postgres://, postgresql:// or file:').optional(),
+  tls: z.object({
+    cert: z.string({ error: 'tls.cert must be a path to a PEM certificate' }).min(1),
+    key: z.string({ error: 'tls.key must be a path to a PEM private key' }).min(1),
+  }, { error: 'tls must have both cert and key' }).optional(),
+  advertise: z.object({
+    mqttUrl: z.string().regex(/^mqtts?:\/\//, 'advertise.mqttUrl must start with mqtt:// or mqtts://').optional(),
+    wsUrl: z.string().regex(/^wss?:\/\//, 'advertise.wsUrl must start with ws:// or wss://').optional(),
+  }).default({}),
+  logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  retention: duration('retention').default(14 * 86_400_000),
+  pruneInterval: duration('pruneInterval').default(3_600_000),
+  ingest: z.object({
+    queueCapacity: positiveInt('ingest.queueCapacity', 10_000_000).default(50_000),
+    batchSize: positiveInt('ingest.batchSize', 10_000).default(1000),
+    maxWaitMs: z.coerce.number({ error: 'ingest.maxWaitMs must be an integer >= 0' }).int().min(0, 'ingest.maxWaitMs must be an integer >= 0').default(2000),
+  }).default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
+  enrollment: z.object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) }).default({ defaultTtl: 86_400_000 }),
+}).strict();
+
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+/** Environment variables and the key each sets (strings; zod coerces numbers). */
+export const ENV_KEYS: Record<string, string> = {
+  HOMEOSTAT_DATA_DIR: 'dataDir',
+  HOMEOSTAT_HOST: 'host',
+  HOMEOSTAT_HTTP_PORT: 'httpPort',
+  HOMEOSTAT_MQTT_PORT: 'mqttPort',
+  HOMEOSTAT_WS_PORT: 'wsPort',
+  HOMEOSTAT_DATABASE_URL: 'databaseUrl',
+  HOMEOSTAT_TLS_CERT: 'tls.cert',
+  HOMEOSTAT_TLS_KEY: 'tls.key',
+  HOMEOSTAT_ADVERTISE_MQTT_URL: 'advertise.mqttUrl',
+  HOMEOSTAT_ADVERTISE_WS_URL: 'advertise.wsUrl',
+  HOMEOSTAT_LOG_LEVEL: 'logLevel',
+  HOMEOSTAT_RETENTION: 'retention',
+  HOMEOSTAT_PRUNE_INTERVAL: 'pruneInterval',
+  HOMEOSTAT_INGEST_QUEUE_CAPACITY: 'ingest.queueCapacity',
+  HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
+  HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
+  HOMEOSTAT_ENROLLMENT_DEFAULT_TTL: 'enrollment.defaultTtl',
+};
+
+type Layer = { source: string; values: Record<string, unknown> };
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+  o[keys.at(-1)!] = value;
+}
+
+function getPath(obj: unknown, path: (string | number)[]): unknown {
+  let o = obj;
+  for (const k of path) o = o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined;
+  return o;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+export type LoadConfigOptions = {
+  /** YAML file path (optional). */
+  file?: string;
+  /** Environment (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Explicit options (CLI flags, programmatic), highest precedence. */
+  overrides?: ServerConfigInput;
+};
+
+/** Merges the stages and validates; throws ValidationError (what = 'configuration') listing every bad key. */
+export function loadServerConfig(opts: LoadConfigOptions = {}): ServerConfig {
+  const layers: Layer[] = [];
+  if (opts.file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(opts.file, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ValidationError([{ path: opts.file, message: `cannot read YAML config: ${(err as Error).message}` }], 'configuration');
+    }
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ValidationError([{ path: opts.file, message: 'the config file must be a YAML mapping' }], 'configuration');
+    layers.push({ source: opts.file, values: parsed as Record<string, unknown> });
+  }
+  const env = opts.env ?? process.env;
+  const envValues: Record<string, unknown> = {};
+  const envSource = new Map<string, string>();
+  if (env.DATABASE_URL && !env.HOMEOSTAT_DATABASE_URL) { setPath(envValues, 'databaseUrl', env.DATABASE_URL); envSource.set('databaseUrl', 'DATABASE_URL'); }
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') { setPath(envValues, key, v); envSource.set(key, name); }
+  }
+  layers.push({ source: 'environment', values: envValues });
+  if (opts.overrides) layers.push({ source: 'options', values: opts.overrides as Record<string, unknown> });
+  const merged = layers.reduce<Record<string, unknown>>((acc, l) => deepMerge(acc, l.values), {});
+  const result = ServerConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ValidationError(result.error.issues.map((i) => {
+      const key = i.path.map(String).join('.');
+      const value = getPath(merged, i.path as (string | number)[]);
+      const from = envSource.get(key) ? ` (from ${envSource.get(key)})` : '';
+      const unknownKeys = i.code === 'unrecognized_keys' ? ` (unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}; allowed: ${allowedKeys(i.path as string[]).join(', ')})` : '';
+      return { path: key, message: `${i.message}${unknownKeys}; got ${JSON.stringify(value)}${from}` };
+    }), 'configuration');
+  }
+  const cfg = result.data;
+  cfg.dataDir = resolve(cfg.dataDir);
+  return cfg;
+}
+
+function allowedKeys(path: string[]): string[] {
+  let shape: z.ZodType = ServerConfigSchema;
+  for (const k of path) {
+    const s = (shape as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? shape;
+    shape = (s as unknown as { shape: Record<string, z.ZodType> }).shape[k]!;
+  }
+  const s = (shape as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? shape;
+  return Object.keys((s as unknown as { shape: Record<string, unknown> }).shape ?? {});
+}

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCorrelator } from './correlator.ts';
+import { createPopulation, type HostAttributes } from './population.ts';
+import { enrichmentScore } from './fisher.ts';
+import { evaluateScenario } from './evaluate.ts';
+import { DEFAULT_SCENARIOS, simulate, parseScenarioFile } from './simulate.ts';
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '../errors.ts';
+
+const MIN = 60_000;
+
+function fleet(): ReturnType<typeof createPopulation> {
+  const p = createPopulation();
+  for (let i = 0; i < 200; i++) p.upsert(`h${i}`, { rack: `r${Math.floor(i / 10)}`, switch: `sw${Math.floor(i / 20)}`, kernel: i % 2 ? 'a' : 'b' });
+  return p;
+}
+const temp = (hostId: string, ts: number, id?: string) => ({ id, hostId, ts, type: 'anomaly.detected', severity: 'warning' as const, data: { feature: 'temp.cpu' } });
+
+test('fisher score ranks the most specific fully-shared attribute highest', () => {
+  assert.ok(enrichmentScore(5, 5, 10, 200) > enrichmentScore(5, 5, 20, 200));
+  assert.equal(enrichmentScore(0, 5, 10, 200), 0);
+  assert.ok(Math.abs(enrichmentScore(1, 1, 100, 200) - Math.log10(2)) < 1e-9);
+});
+
+test('hosts of one rack overheating together form one rack incident with a plain-language hint', () => {
+  const pop = fleet();
+  const c = createCorrelator({ population: pop, newId: () => 'inc-a' });
+  const changes = [];
+  for (let i = 0; i < 6; i++) changes.push(...c.ingest(temp(`h${30 + i}`, i * 20_000), pop.attributes(`h${30 + i}`)!, i * 20_000));
+  const opened = changes.find((x) => x.type === 'opened')!;
+  assert.equal(opened.incident.key, 'rack');
+  assert.equal(opened.incident.value, 'r3');
+  assert.match(opened.incident.hint.explanation, /^\d of \d hosts showing anomaly\.detected:temp have rack=r3 \(100%\), against 10 of 200 hosts in the fleet \(5%\): 20\.0× over-represented/);
+  // A later symptom on the same rack joins; a host of another rack does not.
+  assert.equal(c.ingest(temp('h39', 3 * MIN), pop.attributes('h39')!, 3 * MIN)[0]!.type, 'updated');
+  assert.deepEqual(c.ingest(temp('h150', 3 * MIN), pop.attributes('h150')!, 3 * MIN), []);
+  assert.equal(c.explains('h39')?.id, 'inc-a');
+  assert.equal(c.explains('h150'), null);
+});
+
+test('a host repeating one symptom becomes a host incident after the hold; a one-off expires as noise', () => {
+  const pop = fleet();
+  const c = createCorrelator({ population: pop, holdMs: 3 * MIN, windowMs: 30 * MIN });
+  c.ingest({ hostId: 'h5', ts: 0, type: 'service.crashloop', severity: 'warning' }, pop.attributes('h5')!, 0);
+  c.ingest({ hostId: 'h5', ts: MIN, type: 'service.crashloop', severity: 'warning' }, pop.attributes('h5')!, MIN);
+  c.ingest(temp('h77', MIN), pop.attributes('h77')!, MIN);
+  assert.deepEqual(c.tick(2 * MIN), []);
+  const opened = c.tick(3 * MIN);
+  assert.equal(opened.length, 1);
+  assert.equal(opened[0]!.incident.scope, 'host');
+  assert.equal(opened[0]!.incident.value, 'h5');
+  assert.match(opened[0]!.incident.hint.explanation, /^Only host h5 shows service\.crashloop/);
+  c.tick(40 * MIN);
+  assert.equal(c.stats().expiredNoise, 1);
+});
+
+test('incidents resolve by themselves once quiet; acknowledge and annotate are recorded', () => {
+  const pop = fleet();
+  const c = createCorrelator({ population: pop, resolveAfterMs: 10 * MIN });
+  for (let i = 0; i < 6; i++) c.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0);
+  const [inc] = c.incidents({ status: 'open' });
+  assert.equal(c.acknowledge(inc!.id, 'alice', MIN)[0]!.incident.acknowledged?.by, 'alice');
+  assert.equal(c.annotate(inc!.id, 'bob', 'CRAC unit 3 tripped', MIN)[0]!.incident.notes[0]!.text, 'CRAC unit 3 tripped');
+  assert.deepEqual(c.tick(9 * MIN).filter((x) => x.type === 'resolved'), []);
+  const resolved = c.tick(10 * MIN).filter((x) => x.type === 'resolved');
+  assert.equal(resolved[0]!.incident.id, inc!.id);
+  assert.equal(resolved[0]!.incident.resolvedAt, 10 * MIN);
+});
+
+test('events from silenced hosts are dropped and counted', () => {
+  const pop = fleet();
+  const c = createCorrelator({ population: pop, isSuppressed: (_h: string, a: HostAttributes) => (a['rack'] === 'r3' ? 'maint-1' : null) });
+  for (let i = 0; i < 8; i++) assert.deepEqual(c.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0), []);
+  assert.equal(c.stats().suppressed, 8);
+  assert.equal(c.incidents().length, 0);
+});
+
+test('built-in scenarios: ≥ 90% compression, ≥ 90% correct hints, no merged causes, every fault found', () => {
+  const { score, missedCauses } = evaluateScenario(simulate(DEFAULT_SCENARIOS));
+  assert.ok(score.compression >= 0.9, `compression ${score.compression}`);
+  assert.ok(score.rootCauseAccuracy >= 0.9, `accuracy ${score.rootCauseAccuracy}`);
+  assert.equal(score.mergedCauses, 0);
+  assert.deepEqual(missedCauses, []);
+});
+
+test('the shipped overlapping scenario file separates concurrent rack, rollout, switch, firmware and kernel faults', () => {
+  const doc = JSON.parse(readFileSync(new URL('../../bench/scenarios/overlapping.json', import.meta.url), 'utf8'));
+  const { score, incidents } = evaluateScenario(simulate(doc));
+  assert.equal(score.mergedCauses, 0);
+  const groups = incidents.filter((i) => !i.hint.startsWith('host=')).map((i) => i.hint).sort();
+  assert.deepEqual(groups, ['inventory.diskFirmware=WD-A2', 'inventory.kernel=6.8.0-45', 'policyVersion=remediate@9', 'rack=r12', 'switch=sw20']);
+});
+
+test('scenario files are validated with every issue named', () => {
+  assert.throws(() => parseScenarioFile({ hosts: 3, faults: [{ kind: 'rack-cooling' }] }), (e: unknown) => e instanceof ValidationError && e.issues.length >= 3);
+});

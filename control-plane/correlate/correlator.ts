@@ -1,0 +1,271 @@
+/**
+ * The fleet correlator: a pure, clock-injected engine grouping abnormal events from all agents into incidents.
+ *
+ * - Signals of the same symptom (signature) close in time (`windowMs`) are tested together: for each attribute value
+ *   of the reporting host, how many symptomatic hosts carry it vs the fleet (one-sided Fisher score + lift). When at
+ *   least `minGroupHosts` share a value with score ≥ `minScore`, a group incident keyed by that attribute opens (the
+ *   most significant value wins; ties go to the rarer value) and absorbs the matching signals.
+ * - Later signals join an open group incident whose attribute the host carries and whose symptom matches; a new
+ *   symptom forming a group on the same attribute joins the same incident.
+ * - Signals that stay ungrouped for `holdMs` become a single-host incident when the host repeats one symptom
+ *   ≥ `singleHostMinEvents` times (or reports a critical); isolated one-offs expire with the window (noise).
+ * - Incidents resolve after `resolveAfterMs` without new signals. Silenced hosts' events are dropped (counted).
+ */
+import { enrichmentScore, lift } from './fisher.ts';
+import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
+import type { HostAttributes, Population } from './population.ts';
+import { defaultIsSignal, defaultSignatureOf } from './signals.ts';
+
+/** Correlator options; every field but `population` has a default. */
+export interface CorrelatorOptions {
+  population: Population;
+  /** Grouping window (default 30 min). */
+  windowMs?: number;
+  minGroupHosts?: number;
+  minScore?: number;
+  minLift?: number;
+  holdMs?: number;
+  singleHostMinEvents?: number;
+  resolveAfterMs?: number;
+  /** Attribute keys never used as a cause (default: host, hostname, id). */
+  ignoreKeys?: string[];
+  isSignal?: (e: CorrelatorEvent) => boolean;
+  signatureOf?: (e: CorrelatorEvent) => string;
+  /** Returns a silence/maintenance id when the host is covered at `now`; its events are dropped. */
+  isSuppressed?: (hostId: string, attrs: HostAttributes, now: number) => string | null;
+  newId?: () => string;
+}
+
+/** The correlator engine. */
+export interface Correlator {
+  ingest(event: CorrelatorEvent, hostAttributes: HostAttributes, now: number): IncidentChange[];
+  tick(now: number): IncidentChange[];
+  acknowledge(id: string, by: string, now: number): IncidentChange[];
+  annotate(id: string, by: string, text: string, now: number): IncidentChange[];
+  /** The open group incident explaining this host, if any (inhibits per-host notifications). */
+  explains(hostId: string): Incident | null;
+  incidents(filter?: { status?: Incident['status'] }): Incident[];
+  get(id: string): Incident | undefined;
+  stats(): { events: number; signals: number; suppressed: number; expiredNoise: number; pending: number };
+}
+
+interface Signal { hostId: string; ts: number; sig: string; severity: Incident['severity']; eventId: string; incidentId: string | null }
+
+const SEV = { info: 0, warning: 1, critical: 2 } as const;
+
+/** Creates a correlator. */
+export function createCorrelator(options: CorrelatorOptions): Correlator {
+  const o = {
+    windowMs: 30 * 60_000, minGroupHosts: 3, minScore: 5, minLift: 3, holdMs: 3 * 60_000, singleHostMinEvents: 2,
+    resolveAfterMs: 20 * 60_000, isSignal: defaultIsSignal, signatureOf: defaultSignatureOf, ...options,
+  };
+  const ignore = new Set(o.ignoreKeys ?? ['host', 'hostname', 'id']);
+  let seq = 0;
+  const newId = o.newId ?? (() => `inc-${++seq}`);
+  const hostAttrs = new Map<string, HostAttributes>();
+  const recent: Signal[] = [];
+  const all = new Map<string, Incident>();
+  const st = { events: 0, signals: 0, suppressed: 0, expiredNoise: 0 };
+  let eventSeq = 0;
+
+  const attrsOf = (h: string) => hostAttrs.get(h) ?? o.population.attributes(h) ?? {};
+  const view = (i: Incident): Incident => structuredClone(i);
+  const open = () => [...all.values()].filter((i) => i.status === 'open');
+
+  function prune(now: number): void {
+    let drop = 0;
+    while (drop < recent.length && recent[drop]!.ts < now - o.windowMs) {
+      if (recent[drop]!.incidentId === null) st.expiredNoise++;
+      drop++;
+    }
+    if (drop) recent.splice(0, drop);
+  }
+
+  function hintFor(key: string, value: string, sigs: Set<string>, hosts: Set<string>): RootCauseHint {
+    const symptomatic = new Set(recent.filter((r) => sigs.has(r.sig)).map((r) => r.hostId));
+    for (const h of hosts) symptomatic.add(h);
+    const n = symptomatic.size;
+    const N = Math.max(o.population.size(), n);
+    if (key === 'host') {
+      return { key, value, affected: 1, symptomatic: n, fleetWithValue: 1, fleetSize: N, affectedShare: 1 / n, fleetShare: 1 / N, lift: lift(1, n, 1, N), score: 0,
+        explanation: `Only host ${value} shows ${[...sigs].join(', ')}; no attribute it shares with other hosts is over-represented among affected hosts.` };
+    }
+    const k = [...symptomatic].filter((h) => attrsOf(h)[key] === value).length;
+    const K = Math.max(o.population.count(key, value), k);
+    const score = enrichmentScore(k, n, K, N);
+    const l = lift(k, n, K, N);
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    return { key, value, affected: k, symptomatic: n, fleetWithValue: K, fleetSize: N, affectedShare: k / n, fleetShare: K / N, lift: l, score,
+      explanation: `${k} of ${n} hosts showing ${[...sigs].join(', ')} have ${key}=${value} (${pct(k / n)}), against ${K} of ${N} hosts in the fleet (${pct(K / N)}): ${l.toFixed(1)}× over-represented, Fisher p ≈ 1e-${score.toFixed(1)}.` };
+  }
+
+  function titleOf(i: Incident): string {
+    return i.scope === 'host' ? `${i.signatures[0]} on host ${i.value}` : `${i.signatures.join(', ')} on ${i.hosts.length} host(s) with ${i.key}=${i.value}`;
+  }
+
+  function absorb(inc: Incident, sigs: Signal[], now: number): void {
+    const hosts = new Set(inc.hosts);
+    const signatures = new Set(inc.signatures);
+    for (const s of sigs) {
+      s.incidentId = inc.id;
+      hosts.add(s.hostId);
+      signatures.add(s.sig);
+      inc.eventCount++;
+      inc.eventIds.push(s.eventId);
+      if (SEV[s.severity] > SEV[inc.severity]) inc.severity = s.severity;
+      inc.firstEventAt = Math.min(inc.firstEventAt, s.ts);
+    }
+    if (inc.eventIds.length > 500) inc.eventIds.splice(0, inc.eventIds.length - 500);
+    inc.hosts = [...hosts].sort();
+    inc.signatures = [...signatures].sort();
+    inc.updatedAt = now;
+    inc.lastEventAt = now;
+    inc.hint = hintFor(inc.key, inc.value, signatures, hosts);
+    inc.title = titleOf(inc);
+  }
+
+  function openIncident(scope: Incident['scope'], key: string, value: string, sigs: Signal[], now: number): Incident {
+    const inc: Incident = {
+      id: newId(), status: 'open', scope, key, value, severity: 'info', hosts: [], signatures: [], eventCount: 0, eventIds: [],
+      firstEventAt: Number.POSITIVE_INFINITY, openedAt: now, updatedAt: now, lastEventAt: now, resolvedAt: null, mergedInto: null,
+      suppressed: false, hint: undefined as unknown as RootCauseHint, acknowledged: null, notes: [], title: '',
+    };
+    all.set(inc.id, inc);
+    absorb(inc, sigs, now);
+    return inc;
+  }
+
+  function chooseIncident(s: Signal, attrs: HostAttributes): Incident | null {
+    const groups = open().filter((i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig));
+    if (groups.length) return groups.sort((a, b) => b.hint.score - a.hint.score)[0]!;
+    return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
+  }
+
+  function tryGroup(s: Signal, attrs: HostAttributes, now: number): IncidentChange[] {
+    const pool = recent.filter((r) => r.sig === s.sig && (r.incidentId === null || all.get(r.incidentId)?.scope === 'host'));
+    const poolHosts = [...new Set(pool.map((r) => r.hostId))];
+    const n = poolHosts.length;
+    if (n < o.minGroupHosts) return [];
+    const N = Math.max(o.population.size(), n);
+    let best: { key: string; value: string; score: number; K: number } | null = null;
+    for (const [key, value] of Object.entries(attrs)) {
+      if (ignore.has(key)) continue;
+      const k = poolHosts.filter((h) => attrsOf(h)[key] === value).length;
+      if (k < o.minGroupHosts) continue;
+      const K = Math.max(o.population.count(key, value), k);
+      const score = enrichmentScore(k, n, K, N);
+      if (score < o.minScore || lift(k, n, K, N) < o.minLift) continue;
+      if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && K < best.K)) best = { key, value, score, K };
+    }
+    if (!best) return [];
+    const { key, value } = best;
+    const members = pool.filter((r) => attrsOf(r.hostId)[key] === value);
+    const changes: IncidentChange[] = [];
+    // Single-host incidents of this very symptom on matching hosts were early sightings of the group: fold them in.
+    const folded = new Set<string>();
+    for (const r of members) {
+      const hi = r.incidentId ? all.get(r.incidentId) : undefined;
+      if (hi && hi.scope === 'host' && hi.status === 'open' && hi.signatures.every((x) => x === s.sig)) folded.add(hi.id);
+    }
+    const take = members.filter((r) => r.incidentId === null || folded.has(r.incidentId));
+    const existing = open().find((i) => i.scope === 'group' && i.key === key && i.value === value);
+    let target: Incident;
+    if (existing) {
+      absorb(existing, take, now);
+      target = existing;
+      changes.push({ type: 'updated', incident: view(existing) });
+    } else {
+      target = openIncident('group', key, value, take, now);
+      changes.push({ type: 'opened', incident: view(target) });
+    }
+    for (const id of folded) {
+      const hi = all.get(id)!;
+      hi.status = 'merged';
+      hi.mergedInto = target.id;
+      hi.updatedAt = now;
+      target.eventCount += hi.eventCount - recent.filter((r) => r.incidentId === target.id && hi.eventIds.includes(r.eventId)).length;
+      changes.push({ type: 'merged', incident: view(hi) });
+    }
+    return changes;
+  }
+
+  function promoteHosts(now: number): IncidentChange[] {
+    const byHost = new Map<string, Signal[]>();
+    for (const r of recent) if (r.incidentId === null) (byHost.get(r.hostId) ?? byHost.set(r.hostId, []).get(r.hostId)!).push(r);
+    const changes: IncidentChange[] = [];
+    for (const [hostId, sigs] of byHost) {
+      if (now - sigs[0]!.ts < o.holdMs) continue;
+      const perSig = new Map<string, number>();
+      for (const x of sigs) perSig.set(x.sig, (perSig.get(x.sig) ?? 0) + 1);
+      // A host fault repeats its symptom; two unrelated one-offs on one host are still noise.
+      if (Math.max(...perSig.values()) < o.singleHostMinEvents && !sigs.some((x) => x.severity === 'critical')) continue;
+      const existing = open().find((i) => i.scope === 'host' && i.value === hostId);
+      if (existing) { absorb(existing, sigs, now); changes.push({ type: 'updated', incident: view(existing) }); }
+      else changes.push({ type: 'opened', incident: view(openIncident('host', 'host', hostId, sigs, now)) });
+    }
+    return changes;
+  }
+
+  function resolveQuiet(now: number): IncidentChange[] {
+    const changes: IncidentChange[] = [];
+    for (const i of open()) {
+      if (now - i.lastEventAt < o.resolveAfterMs) continue;
+      i.status = 'resolved';
+      i.resolvedAt = now;
+      i.updatedAt = now;
+      changes.push({ type: 'resolved', incident: view(i) });
+    }
+    return changes;
+  }
+
+  return {
+    ingest(event, attributes, now) {
+      st.events++;
+      hostAttrs.set(event.hostId, attributes);
+      prune(now);
+      if (!o.isSignal(event)) return [];
+      if (o.isSuppressed?.(event.hostId, attributes, now)) { st.suppressed++; return []; }
+      st.signals++;
+      const s: Signal = { hostId: event.hostId, ts: event.ts, sig: o.signatureOf(event), severity: event.severity, eventId: event.id ?? `e${++eventSeq}`, incidentId: null };
+      recent.push(s);
+      if (recent.length > 1 && recent[recent.length - 2]!.ts > s.ts) recent.sort((a, b) => a.ts - b.ts);
+      const inc = chooseIncident(s, attributes);
+      if (inc) {
+        absorb(inc, [s], now);
+        return [{ type: 'updated', incident: view(inc) }];
+      }
+      const grouped = tryGroup(s, attributes, now);
+      return grouped.length ? grouped : promoteHosts(now);
+    },
+    tick(now) {
+      prune(now);
+      return [...promoteHosts(now), ...resolveQuiet(now)];
+    },
+    acknowledge(id, by, now) {
+      const i = all.get(id);
+      if (!i) return [];
+      i.acknowledged = { by, at: now };
+      i.updatedAt = now;
+      return [{ type: 'acknowledged', incident: view(i) }];
+    },
+    annotate(id, by, text, now) {
+      const i = all.get(id);
+      if (!i) return [];
+      i.notes.push({ by, at: now, text });
+      i.updatedAt = now;
+      return [{ type: 'annotated', incident: view(i) }];
+    },
+    explains(hostId) {
+      const i = open().find((x) => x.scope === 'group' && x.hosts.includes(hostId));
+      return i ? view(i) : null;
+    },
+    incidents(filter) {
+      return [...all.values()].filter((i) => !filter?.status || i.status === filter.status).map(view);
+    },
+    get(id) {
+      const i = all.get(id);
+      return i ? view(i) : undefined;
+    },
+    stats: () => ({ ...st, pending: recent.filter((r) => r.incidentId === null).length }),
+  };
+}

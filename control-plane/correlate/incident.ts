@@ -1,0 +1,63 @@
+/** Incident types shared by the correlator, its store and the API. */
+
+/** Why the correlator thinks these events belong together, and how strongly the attribute separates affected hosts. */
+export interface RootCauseHint {
+  /** Attribute key (`rack`, `inventory.diskFirmware`, `policyVersion`, …) or `host` for single-host incidents. */
+  key: string;
+  value: string;
+  /** Affected hosts carrying the value / hosts showing the symptom in the window. */
+  affected: number;
+  symptomatic: number;
+  /** Fleet hosts carrying the value / fleet size. */
+  fleetWithValue: number;
+  fleetSize: number;
+  affectedShare: number;
+  fleetShare: number;
+  lift: number;
+  /** -log10 of the one-sided Fisher (hypergeometric) p-value. */
+  score: number;
+  explanation: string;
+}
+
+/** One incident. Group incidents are keyed by a shared attribute; host incidents by one host. */
+export interface Incident {
+  id: string;
+  status: 'open' | 'resolved' | 'merged';
+  scope: 'group' | 'host';
+  key: string;
+  value: string;
+  severity: 'info' | 'warning' | 'critical';
+  hosts: string[];
+  signatures: string[];
+  eventCount: number;
+  /** Ids of the last (up to 500) events. */
+  eventIds: string[];
+  firstEventAt: number;
+  openedAt: number;
+  updatedAt: number;
+  lastEventAt: number;
+  resolvedAt: number | null;
+  mergedInto: string | null;
+  suppressed: boolean;
+  hint: RootCauseHint;
+  acknowledged: { by: string; at: number } | null;
+  notes: { by: string; at: number; text: string }[];
+  title: string;
+}
+
+/** What changed; the shell persists, notifies and audits these. */
+export interface IncidentChange {
+  type: 'opened' | 'updated' | 'resolved' | 'merged' | 'acknowledged' | 'annotated';
+  incident: Incident;
+}
+
+/** An event as the correlator sees it (from agents' `events`, presence, or control-plane detections). */
+export interface CorrelatorEvent {
+  id?: string;
+  hostId: string;
+  ts: number;
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  message?: string;
+  data?: Record<string, unknown>;
+}

@@ -1,0 +1,181 @@
+/**
+ * The Prisma implementation of the core repositories, for SQLite and PostgreSQL alike (same generated model API).
+ * seq and ts are BigInt columns (agents may use millisecond-based seqs); they are numbers at this boundary.
+ */
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
+import type {
+  ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostRecord, HostRepository, Labels, NewHost,
+  SampleRow, Store, TelemetryRepository, TimeQuery, UserRecord, UserRepository,
+} from './ports.ts';
+
+type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
+type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;
+
+function toHost(r: HostRow): HostRecord {
+  return {
+    id: r.id, hostname: r.hostname, labels: r.labels as Labels, inventory: (r.inventory as Record<string, unknown> | null) ?? null,
+    inventoryHash: r.inventoryHash, agentVersion: r.agentVersion, online: r.online, lastSeen: r.lastSeen, revokedAt: r.revokedAt,
+    appliedPolicyVersion: r.appliedPolicyVersion, appliedModels: (r.appliedModels as Record<string, string> | null) ?? null,
+    stateErrors: (r.stateErrors as string[] | null) ?? null, enrolledAt: r.enrolledAt, enrollmentTokenId: r.enrollmentTokenId,
+  };
+}
+
+function toToken(r: TokenRow): EnrollmentTokenRecord {
+  return { id: r.id, labels: r.labels as Labels, maxUses: r.maxUses, usesLeft: r.usesLeft, expiresAt: r.expiresAt, revokedAt: r.revokedAt, createdAt: r.createdAt, createdBy: r.createdBy };
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: string }).code === 'P2025';
+}
+
+function hostRepository(db: Db): HostRepository {
+  const update = async (id: string, data: Parameters<Db['host']['updateMany']>[0]['data']) => (await db.host.updateMany({ where: { id }, data })).count > 0;
+  return {
+    async get(id) {
+      const r = await db.host.findUnique({ where: { id } });
+      return r ? toHost(r) : null;
+    },
+    async list() {
+      return (await db.host.findMany({ orderBy: { enrolledAt: 'asc' } })).map(toHost);
+    },
+    async credential(id) {
+      const r = await db.agentCredential.findUnique({ where: { hostId: id }, include: { host: { select: { revokedAt: true } } } });
+      return r ? { secretHash: r.secretHash, revokedAt: r.host.revokedAt } : null;
+    },
+    async revoke(id, at) {
+      const r = await db.host.findUnique({ where: { id } });
+      if (!r) throw new NotFoundError('host', id);
+      if (r.revokedAt) return toHost(r);
+      return toHost(await db.host.update({ where: { id }, data: { revokedAt: at, online: false } }));
+    },
+    setPresence: (id, online, at, agentVersion) => update(id, { online, lastSeen: at, ...(agentVersion ? { agentVersion } : {}) }),
+    setInventory: (id, inventory, hash, at) => update(id, { inventory: inventory as object, inventoryHash: hash, lastSeen: at }),
+    setState: (id, s, at) => update(id, { appliedPolicyVersion: s.policyVersion, appliedModels: s.models, stateErrors: s.errors, lastSeen: at }),
+    async markAllOffline() {
+      return (await db.host.updateMany({ where: { online: true }, data: { online: false } })).count;
+    },
+  };
+}
+
+function tokenRepository(db: Db): EnrollmentTokenRepository {
+  return {
+    async create(t) {
+      return toToken(await db.enrollmentToken.create({ data: { id: t.id, tokenHash: t.tokenHash, labels: t.labels, maxUses: t.maxUses, usesLeft: t.maxUses, expiresAt: t.expiresAt, createdBy: t.createdBy } }));
+    },
+    async list() {
+      return (await db.enrollmentToken.findMany({ orderBy: { createdAt: 'asc' } })).map(toToken);
+    },
+    async find(id) {
+      const r = await db.enrollmentToken.findUnique({ where: { id } });
+      return r ? { token: toToken(r), tokenHash: r.tokenHash } : null;
+    },
+    async revoke(id, at) {
+      const r = await db.enrollmentToken.findUnique({ where: { id } });
+      if (!r) throw new NotFoundError('enrollment token', id);
+      if (r.revokedAt) return toToken(r);
+      return toToken(await db.enrollmentToken.update({ where: { id }, data: { revokedAt: at } }));
+    },
+    async redeem(tokenId, now, host: NewHost, secretHash) {
+      return db.$transaction(async (tx) => {
+        // Conditional decrement: concurrent enrollments can never overdraw usesLeft.
+        const used = await tx.enrollmentToken.updateMany({ where: { id: tokenId, revokedAt: null, usesLeft: { gt: 0 }, expiresAt: { gt: now } }, data: { usesLeft: { decrement: 1 } } });
+        if (used.count === 0) {
+          const t = await tx.enrollmentToken.findUnique({ where: { id: tokenId } });
+          if (!t) throw new NotFoundError('enrollment token', tokenId);
+          if (t.revokedAt) throw new ConflictError(`enrollment token '${tokenId}' was revoked at ${t.revokedAt.toISOString()}`, 'token-revoked');
+          if (t.expiresAt <= now) throw new ConflictError(`enrollment token '${tokenId}' expired at ${t.expiresAt.toISOString()}`, 'token-expired');
+          throw new ConflictError(`enrollment token '${tokenId}' is used up (${t.maxUses} uses)`, 'token-used-up');
+        }
+        const r = await tx.host.create({
+          data: {
+            id: host.id, hostname: host.hostname, labels: host.labels, agentVersion: host.agentVersion, enrollmentTokenId: tokenId,
+            ...(host.inventory ? { inventory: host.inventory as object } : {}),
+            credential: { create: { secretHash } },
+          },
+        });
+        return toHost(r);
+      });
+    },
+  };
+}
+
+function range(q: TimeQuery) {
+  return { ...(q.since !== undefined ? { gte: BigInt(q.since) } : {}), ...(q.until !== undefined ? { lt: BigInt(q.until) } : {}) };
+}
+
+const CHUNK = 500;
+
+function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): TelemetryRepository {
+  const pg = provider === 'postgres';
+  /**
+   * Idempotent multi-row insert: ON CONFLICT ("hostId","seq") DO NOTHING (SQLite >= 3.24 and PostgreSQL), so
+   * duplicates cost nothing and the affected-row count is the number of new rows. One statement per chunk.
+   */
+  async function insert(table: string, cols: string[], casts: string[], rows: unknown[][]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      let p = 0;
+      const values = chunk.map(() => `(${cols.map((_, c) => (pg ? `$${++p}${casts[c]}` : '?')).join(', ')})`).join(', ');
+      const sql = `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES ${values} ON CONFLICT ("hostId", "seq") DO NOTHING`;
+      n += await db.$executeRawUnsafe(sql, ...chunk.flat());
+    }
+    return n;
+  }
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  const now = () => new Date().toISOString();
+  return {
+    insertSamples: (rows) => insert('Sample', ['hostId', 'seq', 'ts', 'schema', 'features', 'collectors', 'scores', 'receivedAt'], ['', '::bigint', '::bigint', '', '::jsonb', '::jsonb', '::jsonb', '::timestamp'],
+      rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, JSON.stringify(r.features), json(r.collectors), json(r.scores), now()])),
+    insertEvents: (rows) => insert('Event', ['hostId', 'seq', 'ts', 'type', 'severity', 'message', 'data', 'receivedAt'], ['', '::bigint', '::bigint', '', '', '', '::jsonb', '::timestamp'],
+      rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data), now()])),
+    async listSamples(hostId, q) {
+      const rows = await db.sample.findMany({ where: { hostId, ts: range(q) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
+      return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), schema: r.schema, features: r.features as Record<string, number | null>, collectors: (r.collectors as Record<string, string> | null) ?? null, scores: (r.scores as Record<string, unknown> | null) ?? null }));
+    },
+    async listEvents(hostId, q) {
+      const rows = await db.event.findMany({ where: { hostId, ts: range(q), ...(q.type ? { type: q.type } : {}) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
+      return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), type: r.type, severity: r.severity, message: r.message, data: r.data as Record<string, unknown> }));
+    },
+    async prune(beforeMs) {
+      const samples = (await db.sample.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;
+      const events = (await db.event.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;
+      return { samples, events };
+    },
+  };
+}
+
+function userRepository(db: Db): UserRepository {
+  const toUser = (r: UserRecord): UserRecord => ({ id: r.id, username: r.username, passwordHash: r.passwordHash, createdAt: r.createdAt, disabledAt: r.disabledAt });
+  const toApi = (r: ApiTokenRecord): ApiTokenRecord => ({ id: r.id, userId: r.userId, name: r.name, tokenHash: r.tokenHash, createdAt: r.createdAt, revokedAt: r.revokedAt });
+  return {
+    count: () => db.user.count(),
+    async create(u) { return toUser(await db.user.create({ data: u })); },
+    async findByName(username) { const r = await db.user.findUnique({ where: { username } }); return r ? toUser(r) : null; },
+    async get(id) { const r = await db.user.findUnique({ where: { id } }); return r ? toUser(r) : null; },
+    async createApiToken(t) { return toApi(await db.apiToken.create({ data: t })); },
+    async findApiToken(id) { const r = await db.apiToken.findUnique({ where: { id } }); return r ? toApi(r) : null; },
+  };
+}
+
+/** Builds the store over an open database (the caller keeps ownership of nothing: close() closes the database). */
+export function createPrismaStore(database: Database): Store & { readonly db: Db } {
+  const { db } = database;
+  return {
+    provider: database.provider,
+    db,
+    hosts: hostRepository(db),
+    tokens: tokenRepository(db),
+    telemetry: telemetryRepository(db, database.provider),
+    users: userRepository(db),
+    close: () => database.close(),
+  };
+}
+
+/** Opens (and migrates) the database and returns the store. */
+export async function openStore(target: DatabaseTarget): Promise<Store & { readonly db: Db }> {
+  return createPrismaStore(await openDatabase(target));
+}
+
+export { isNotFound };

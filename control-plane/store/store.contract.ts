@@ -1,0 +1,91 @@
+/**
+ * The contract every Store implementation passes. `runStoreContract(name, open)` registers the suite; `open` returns
+ * a fresh, migrated, empty store and a cleanup.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Store } from './ports.ts';
+
+export type OpenStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+export function runStoreContract(name: string, open: OpenStore, skip: string | false = false): void {
+  const t = (title: string, fn: (store: Store) => Promise<void>) =>
+    test(`${name}: ${title}`, { skip }, async () => {
+      const { store, cleanup } = await open();
+      try { await fn(store); } finally { await cleanup(); }
+    });
+
+  const now = new Date('2030-01-01T00:00:00Z');
+  const newToken = (id: string, uses = 1, expiresAt = new Date(now.getTime() + 3_600_000)) => ({ id, tokenHash: 'h', labels: { rack: 'r1' }, maxUses: uses, expiresAt, createdBy: null });
+  const host = (id: string) => ({ id, hostname: `${id}.local`, labels: { rack: 'r1' }, agentVersion: '1.0.0' });
+
+  t('redeem uses a token once per host and refuses used-up, expired and revoked tokens', async (s) => {
+    await s.tokens.create(newToken('tok-a', 2));
+    const h1 = await s.tokens.redeem('tok-a', now, host('host-1'), 'secret-hash-1');
+    assert.deepEqual([h1.id, h1.hostname, h1.labels, h1.online, h1.revokedAt], ['host-1', 'host-1.local', { rack: 'r1' }, false, null]);
+    await s.tokens.redeem('tok-a', now, host('host-2'), 'secret-hash-2');
+    await assert.rejects(s.tokens.redeem('tok-a', now, host('host-3'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-used-up');
+    await s.tokens.create(newToken('tok-old', 5, new Date(now.getTime() - 1)));
+    await assert.rejects(s.tokens.redeem('tok-old', now, host('host-4'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-expired');
+    await s.tokens.create(newToken('tok-rev', 5));
+    await s.tokens.revoke('tok-rev', now);
+    await assert.rejects(s.tokens.redeem('tok-rev', now, host('host-5'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-revoked');
+    await assert.rejects(s.tokens.redeem('nope', now, host('host-6'), 'x'), NotFoundError);
+    assert.equal((await s.tokens.find('tok-a'))!.token.usesLeft, 0);
+    assert.deepEqual((await s.hosts.list()).map((h) => h.id), ['host-1', 'host-2']);
+    assert.deepEqual(await s.hosts.credential('host-2'), { secretHash: 'secret-hash-2', revokedAt: null });
+  });
+
+  t('concurrent redeems never overdraw a token', async (s) => {
+    await s.tokens.create(newToken('tok-c', 3));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => s.tokens.redeem('tok-c', now, host(`host-c${i}`), 'h')));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
+    assert.equal((await s.hosts.list()).length, 3);
+  });
+
+  t('host presence, inventory, state and revocation', async (s) => {
+    await s.tokens.create(newToken('tok-h', 1));
+    await s.tokens.redeem('tok-h', now, host('host-h'), 'h');
+    assert.equal(await s.hosts.setPresence('host-h', true, now, '1.2.3'), true);
+    assert.equal(await s.hosts.setPresence('host-unknown', true, now), false);
+    await s.hosts.setInventory('host-h', { cpu: { cores: 4 } }, 'abc', now);
+    await s.hosts.setState('host-h', { policyVersion: 'p7', models: { anomaly: 'm3' }, errors: [] }, now);
+    let h = (await s.hosts.get('host-h'))!;
+    assert.deepEqual([h.online, h.agentVersion, h.lastSeen?.toISOString(), h.inventory, h.inventoryHash, h.appliedPolicyVersion, h.appliedModels],
+      [true, '1.2.3', now.toISOString(), { cpu: { cores: 4 } }, 'abc', 'p7', { anomaly: 'm3' }]);
+    assert.equal(await s.hosts.markAllOffline(), 1);
+    h = await s.hosts.revoke('host-h', now);
+    assert.equal(h.revokedAt?.toISOString(), now.toISOString());
+    assert.equal((await s.hosts.credential('host-h'))!.revokedAt?.toISOString(), now.toISOString());
+    await assert.rejects(s.hosts.revoke('host-nope', now), NotFoundError);
+  });
+
+  t('samples and events are idempotent on (host, seq), listed by time and pruned', async (s) => {
+    await s.tokens.create(newToken('tok-s', 2));
+    await s.tokens.redeem('tok-s', now, host('host-s'), 'h');
+    await s.tokens.redeem('tok-s', now, host('host-t'), 'h');
+    const sample = (hostId: string, seq: number, ts: number) => ({ hostId, seq, ts, schema: 'v1', features: { 'cpu.util': seq / 10, 'disk.temp': null }, scores: null, collectors: null });
+    assert.equal(await s.telemetry.insertSamples([sample('host-s', 1, 1000), sample('host-s', 2, 2000), sample('host-t', 1, 1500)]), 3);
+    assert.equal(await s.telemetry.insertSamples([sample('host-s', 2, 2000), sample('host-s', 3, 3000), sample('host-s', 3, 3000)]), 1);
+    const rows = await s.telemetry.listSamples('host-s', {});
+    assert.deepEqual(rows.map((r) => [r.seq, r.ts, r.features]), [[1, 1000, { 'cpu.util': 0.1, 'disk.temp': null }], [2, 2000, { 'cpu.util': 0.2, 'disk.temp': null }], [3, 3000, { 'cpu.util': 0.3, 'disk.temp': null }]]);
+    assert.deepEqual((await s.telemetry.listSamples('host-s', { since: 1500, until: 3000 })).map((r) => r.seq), [2]);
+    assert.deepEqual((await s.telemetry.listSamples('host-s', { limit: 1 })).map((r) => r.seq), [1]);
+    const ev = { hostId: 'host-s', seq: 4, ts: 2500, type: 'heal.executed', severity: 'warning', message: 'restarted', data: { unit: 'nginx' } };
+    assert.equal(await s.telemetry.insertEvents([ev, ev]), 1);
+    assert.deepEqual(await s.telemetry.listEvents('host-s', {}), [ev]);
+    assert.deepEqual(await s.telemetry.prune(2500), { samples: 3, events: 0 });
+    assert.deepEqual((await s.telemetry.listSamples('host-s', {})).map((r) => r.seq), [3]);
+  });
+
+  t('users and API tokens', async (s) => {
+    assert.equal(await s.users.count(), 0);
+    const u = await s.users.create({ id: 'u-1', username: 'admin', passwordHash: 'ph' });
+    assert.equal((await s.users.findByName('admin'))!.id, u.id);
+    const tok = await s.users.createApiToken({ id: 'at-1', userId: 'u-1', name: 'bootstrap', tokenHash: 'th' });
+    assert.deepEqual([tok.id, tok.userId, tok.tokenHash, tok.revokedAt], ['at-1', 'u-1', 'th', null]);
+    assert.equal((await s.users.findApiToken('at-1'))!.name, 'bootstrap');
+    assert.equal(await s.users.findApiToken('nope'), null);
+  });
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { buildAnomalyGraph } from './graph.ts';
+import { sha256Hex } from '../onnx/card.ts';
+import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, createAnomalyState, stepAnomaly } from './reference.ts';
+import type { AnomalyParams, AnomalyState } from './reference.ts';
+
+const fixture = readFileSync(new URL('../../test/fixtures/nab/machine_temperature_head400.csv', import.meta.url), 'utf8')
+  .trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+async function compare(params: AnomalyParams, F: number, rows: Float32Array[], dim: number | string): Promise<number> {
+  const sess = await ort.InferenceSession.create(buildAnomalyGraph(params, dim).bytes);
+  let ref: AnomalyState = createAnomalyState(F);
+  let fs: Float32Array = new Float32Array(FSTATE_ROWS * F);
+  let gs: Float32Array = new Float32Array(GSTATE_COLS);
+  let worst = 0;
+  for (const x of rows) {
+    const r = stepAnomaly(params, ref, x);
+    const o = await sess.run({
+      [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, [1, F]),
+      [ANOMALY_IO.inputs.fstate]: new ort.Tensor('float32', fs, [FSTATE_ROWS, F]),
+      [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, [1, GSTATE_COLS]),
+    });
+    const pairs: [ArrayLike<number>, ArrayLike<number>][] = [
+      [[r.score], o[ANOMALY_IO.outputs.score]!.data as Float32Array],
+      [r.contributions, o[ANOMALY_IO.outputs.contributions]!.data as Float32Array],
+      [r.baseline, o[ANOMALY_IO.outputs.baseline]!.data as Float32Array],
+      [r.state.f, o[ANOMALY_IO.outputs.fstate]!.data as Float32Array],
+      [r.state.g, o[ANOMALY_IO.outputs.gstate]!.data as Float32Array],
+    ];
+    for (const [a, b] of pairs) {
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) {
+        const scale = Math.max(1, Math.abs(a[i]!));
+        worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+      }
+    }
+    ref = r.state;
+    fs = o[ANOMALY_IO.outputs.fstate]!.data as Float32Array;
+    gs = o[ANOMALY_IO.outputs.gstate]!.data as Float32Array;
+  }
+  return worst;
+}
+
+// Short warm-up and refractory so the 400-row slice exercises detection, suppression and re-baselining.
+const fast: AnomalyParams = { ...DEFAULT_PARAMS, warmup: 20, refractory: 15, shiftSteps: 10 };
+
+test('ONNX graph and reference agree within 1e-5 on a real NAB slice (univariate, fixed F=1)', async () => {
+  const rows = fixture.map((v) => new Float32Array([v]));
+  assert.ok((await compare(fast, 1, rows, 1)) <= 1e-5);
+  assert.ok((await compare(DEFAULT_PARAMS, 1, rows, 1)) <= 1e-5);
+});
+
+test('ONNX graph and reference agree within 1e-5 on random multivariate input with NaNs, spikes and shifts (dynamic F)', async () => {
+  const rand = rng(7);
+  const F = 12;
+  const rows: Float32Array[] = [];
+  for (let t = 0; t < 400; t++) {
+    const x = new Float32Array(F);
+    for (let j = 0; j < F; j++) {
+      const base = j * 10 + Math.sin((t + j) / 10) * 3 + (t > 250 && j === 3 ? 40 : 0);
+      x[j] = rand() < 0.05 ? NaN : base + rand() + (rand() < 0.01 ? 50 : 0);
+    }
+    rows.push(x);
+  }
+  assert.ok((await compare(fast, F, rows, 'F')) <= 1e-5);
+});
+
+test('random parameters also agree (graph is generic in its initializers)', async () => {
+  const rand = rng(3);
+  const p: AnomalyParams = { ...fast, alpha: 0.01 + rand() * 0.05, stepWeight: rand(), tau: 0.5 + rand() * 3, detect: 0.2 + rand() * 0.5 };
+  const rows = fixture.slice(0, 200).map((v, i) => new Float32Array([v, i % 17 === 0 ? NaN : v * 0.5 + (i % 24)]));
+  assert.ok((await compare(p, 2, rows, 'F')) <= 1e-5);
+});
+
+test('shipped models load, match their cards and carry the current DEFAULT_PARAMS', async () => {
+
+  for (const file of ['anomaly-uni', 'anomaly-multi']) {
+    const bytes = readFileSync(new URL(`./${file}.onnx`, import.meta.url));
+    const card = JSON.parse(readFileSync(new URL(`./${file}.card.json`, import.meta.url), 'utf8')) as { sha256: string; extra: { params: Record<string, number> } };
+    assert.equal(sha256Hex(bytes), card.sha256, `${file}.onnx differs from its card; re-run models/anomaly/export.ts`);
+    const sess = await ort.InferenceSession.create(bytes);
+    assert.deepEqual([...sess.inputNames], Object.values(ANOMALY_IO.inputs));
+    assert.deepEqual(card.extra.params, { ...DEFAULT_PARAMS });
+  }
+});

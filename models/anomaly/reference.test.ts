@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_PARAMS, FSTATE_ROWS, createAnomalyState, stepAnomaly } from './reference.ts';
+import type { AnomalyState, AnomalyStep } from './reference.ts';
+
+// Three features with a daily-like cycle and deterministic noise.
+function sample(t: number): Float32Array {
+  const noise = (k: number) => Math.sin(t * 12.9898 + k * 78.233) * 0.5;
+  return new Float32Array([50 + 10 * Math.sin((2 * Math.PI * t) / 288) + noise(1), 5 + noise(2) * 0.2, 100 + noise(3) * 3]);
+}
+
+function run(n: number, state: AnomalyState, gen: (t: number) => Float32Array, t0 = 0): { state: AnomalyState; steps: AnomalyStep[] } {
+  const steps: AnomalyStep[] = [];
+  for (let t = t0; t < t0 + n; t++) {
+    const r = stepAnomaly(DEFAULT_PARAMS, state, gen(t));
+    steps.push(r);
+    state = r.state;
+  }
+  return { state, steps };
+}
+
+test('scores stay in [0,1] and a quiet seasonal host raises no alert after warm-up', () => {
+  const { steps } = run(2000, createAnomalyState(3), sample);
+  for (const s of steps) assert.ok(s.score >= 0 && s.score <= 1);
+  assert.ok(Math.max(...steps.slice(500).map((s) => s.score)) < DEFAULT_PARAMS.detect);
+});
+
+test('a spike in one feature is detected and attributed to it, with its usual level as baseline', () => {
+  const warm = run(2000, createAnomalyState(3), sample);
+  const spiked = (t: number) => { const x = sample(t); x[1] = 70; return x; };
+  const { steps } = run(40, warm.state, spiked, 2000);
+  const hit = steps.find((s) => s.score >= DEFAULT_PARAMS.detect);
+  assert.ok(hit, 'no detection');
+  assert.ok(hit.contributions[1]! > 0.9, `contributions ${Array.from(hit.contributions)}`);
+  assert.ok(Math.abs(hit.baseline[1]! - 5) < 1, `baseline ${hit.baseline[1]}`); // "14x its usual"
+  // refractory: one alert per incident
+  assert.equal(steps.filter((s) => s.score >= DEFAULT_PARAMS.detect).length, 1);
+});
+
+test('missing features (NaN) leave their state untouched and contribute nothing', () => {
+  const warm = run(500, createAnomalyState(3), sample);
+  const x = sample(500);
+  x[2] = NaN;
+  const r = stepAnomaly(DEFAULT_PARAMS, warm.state, x);
+  for (let row = 0; row < FSTATE_ROWS; row++) assert.equal(r.state.f[row * 3 + 2], warm.state.f[row * 3 + 2]);
+  assert.equal(r.contributions[2], 0);
+  assert.ok(Number.isFinite(r.score));
+  assert.ok(Array.from(r.state.f).every(Number.isFinite));
+});
+
+test('a sustained level shift (maintenance) is re-baselined: alerts stop and the baseline moves', () => {
+  const warm = run(2000, createAnomalyState(3), sample);
+  const shifted = (t: number) => { const x = sample(t); x[2]! += 40; return x; };
+  const { steps } = run(3000, warm.state, shifted, 2000);
+  assert.ok(steps.slice(0, 200).some((s) => s.score >= DEFAULT_PARAMS.detect), 'shift not detected');
+  assert.ok(Math.max(...steps.slice(1500).map((s) => s.score)) < DEFAULT_PARAMS.detect, 'still alerting after re-baseline');
+  assert.ok(Math.abs(steps.at(-1)!.baseline[2]! - 140) < 3);
+});
+
+test('rejects a sample whose width differs from the state', () => {
+  assert.throws(() => stepAnomaly(DEFAULT_PARAMS, createAnomalyState(2), new Float32Array(3)), /x has 3 features, state has 2/);
+});

@@ -1,0 +1,57 @@
+import { SMART, attr, type SmartReading } from './smart-reading.ts';
+
+/** How many past daily observations a history keeps (enough for a 7-day delta). */
+export const HISTORY_DAYS = 7;
+
+/** The per-day counters the features are built from, already reduced from a raw reading. */
+export interface DayCounters {
+  /** Reallocated sectors (SMART 5); 0 when not reported. */
+  readonly reallocated: number;
+  /** Pending/uncorrectable sectors: max(SMART 197, SMART 198), NVMe media_errors; 0 when none reported. */
+  readonly pending: number;
+  /** Sum of interface/command error counters 187 + 188 + 199 (0 when none reported). */
+  readonly otherErrors: number;
+}
+
+/**
+ * Per-disk state the caller keeps between daily readings: the last {@link HISTORY_DAYS} day counters (oldest first),
+ * the running maximum of the sector counters and the number of days observed. Mutated by `diskFeatures`.
+ */
+export interface DiskHistory {
+  past: DayCounters[];
+  maxReallocated: number;
+  maxPending: number;
+  daysObserved: number;
+}
+
+/** A fresh history for a disk seen for the first time. */
+export function createDiskHistory(): DiskHistory {
+  return { past: [], maxReallocated: 0, maxPending: 0, daysObserved: 0 };
+}
+
+/** Reduces a raw reading to the counters the history tracks (negative raw values are clamped to 0). */
+export function dayCounters(r: SmartReading): DayCounters {
+  const nonNeg = (v: number | undefined): number => (v === undefined || v < 0 ? 0 : v);
+  const pending = Math.max(nonNeg(attr(r, SMART.pending)), nonNeg(attr(r, SMART.offlineUncorrectable)), nonNeg(r.media_errors));
+  const otherErrors =
+    nonNeg(attr(r, SMART.reportedUncorrectable)) + nonNeg(attr(r, SMART.commandTimeout)) + nonNeg(attr(r, SMART.udmaCrcErrors));
+  return { reallocated: nonNeg(attr(r, SMART.reallocated)), pending, otherErrors };
+}
+
+/**
+ * The counters `n` observations ago (n = 1..HISTORY_DAYS); the oldest kept one when fewer exist; undefined on the
+ * first day (no history: deltas are 0 then).
+ */
+export function countersAgo(h: DiskHistory, n: number): DayCounters | undefined {
+  if (h.past.length === 0) return undefined;
+  return h.past[Math.max(0, h.past.length - n)];
+}
+
+/** Appends today's counters, dropping the oldest beyond {@link HISTORY_DAYS}, and updates maxima and day count. */
+export function pushDay(h: DiskHistory, c: DayCounters): void {
+  h.past.push(c);
+  if (h.past.length > HISTORY_DAYS) h.past.shift();
+  h.maxReallocated = Math.max(h.maxReallocated, c.reallocated);
+  h.maxPending = Math.max(h.maxPending, c.pending);
+  h.daysObserved++;
+}

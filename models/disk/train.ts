@@ -1,0 +1,100 @@
+import { fitTrees, type BoostOptions } from './boost.ts';
+import type { DiskDataset } from './dataset.ts';
+import { evaluateAt, foldOf, summarize, thresholdForFalseAlarms, type Evaluation } from './evaluate.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
+import { treeProbability, type TreeEnsemble } from './trees.ts';
+
+/** Training recipe of the shipped disk model. */
+export interface DiskTrainConfig {
+  /** Rows of a failing drive from its failure day back to this many days before it are positives. */
+  readonly labelLeadDays: number;
+  readonly boost: BoostOptions;
+  /** Features the trees may split on (others are zeroed for training); all of FEATURE_NAMES by default. */
+  readonly features: readonly (typeof FEATURE_NAMES)[number][];
+  /** Folds for cross-validation by serial hash. */
+  readonly folds: number;
+  /** Largest share of healthy drives the operating threshold may flag over the period. */
+  readonly falseAlarmTarget: number;
+}
+
+/**
+ * Defaults chosen by 5-fold CV on the 2013-04-10..05-04 Backblaze split (a handful of settings tried; see report):
+ * strong leaf regularization matters most with only 62 failures.
+ */
+export const DEFAULT_TRAIN_CONFIG: DiskTrainConfig = {
+  labelLeadDays: 7,
+  boost: { trees: 60, learningRate: 0.1, l2: 10, minChildHessian: 5, bins: 64 },
+  features: FEATURE_NAMES,
+  folds: 5,
+  falseAlarmTarget: 0.01,
+};
+
+/** 0/1 label per row: the drive fails 0..labelLeadDays days after the row's day. */
+export function labels(ds: DiskDataset, labelLeadDays: number): Uint8Array {
+  const y = new Uint8Array(ds.n);
+  for (let i = 0; i < ds.n; i++) {
+    const f = ds.failDay[ds.drive[i]!]!;
+    const lead = f - ds.day[i]!;
+    if (f >= 0 && lead >= 0 && lead <= labelLeadDays) y[i] = 1;
+  }
+  return y;
+}
+
+/** The dataset's features with columns outside `features` zeroed (a constant column is never split on). */
+function maskedFeatures(ds: DiskDataset, features: DiskTrainConfig['features']): Float32Array {
+  const keep = FEATURE_NAMES.map((n) => features.includes(n));
+  if (keep.every(Boolean)) return ds.x;
+  const x = new Float32Array(ds.x);
+  for (let i = 0; i < ds.n; i++) for (let j = 0; j < FEATURE_COUNT; j++) if (!keep[j]) x[i * FEATURE_COUNT + j] = 0;
+  return x;
+}
+
+/** Fits the ensemble on the drives for which `useDrive` is true (all by default). */
+export function fitDiskModel(ds: DiskDataset, cfg: DiskTrainConfig = DEFAULT_TRAIN_CONFIG, useDrive?: (d: number) => boolean): TreeEnsemble {
+  const x = maskedFeatures(ds, cfg.features);
+  const rows: number[] = [];
+  for (let i = 0; i < ds.n; i++) if (!useDrive || useDrive(ds.drive[i]!)) rows.push(i);
+  return fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), cfg.boost);
+}
+
+/**
+ * Out-of-fold probability per row: drives are split into `folds` by serial hash; each fold is scored by a model
+ * fitted on the other folds only. Every score uses only that drive's history up to that day (see dataset.ts).
+ */
+export function crossValidatedScores(ds: DiskDataset, cfg: DiskTrainConfig = DEFAULT_TRAIN_CONFIG): Float64Array {
+  const fold = Int32Array.from(ds.serials, (s) => foldOf(s, cfg.folds));
+  const scores = new Float64Array(ds.n);
+  for (let f = 0; f < cfg.folds; f++) {
+    const m = fitDiskModel(ds, cfg, (d) => fold[d] !== f);
+    for (let i = 0; i < ds.n; i++) {
+      if (fold[ds.drive[i]!] !== f) continue;
+      scores[i] = treeProbability(m, ds.x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
+    }
+  }
+  return scores;
+}
+
+/** Model and baseline figures: model threshold at the false-alarm target, rule k matched to the model's rate. */
+export interface DiskAssessment {
+  readonly model: Evaluation;
+  readonly baseline: Evaluation;
+}
+
+/**
+ * Evaluates row scores against the baseline rule "SMART 5 + SMART 197 > k", with k the smallest integer whose
+ * false-alarm rate does not exceed the model's.
+ */
+export function assess(ds: DiskDataset, scores: ArrayLike<number>, falseAlarmTarget: number): DiskAssessment {
+  const s = summarize(ds, scores);
+  const model = evaluateAt(s, thresholdForFalseAlarms(s, falseAlarmTarget));
+  const b = summarize(ds, ds.baseline);
+  const baseline = evaluateAt(b, Math.max(0, Math.floor(thresholdForFalseAlarms(b, model.falseAlarmRate))));
+  return { model, baseline };
+}
+
+/** Scores rows with a fitted model (e.g. the shipped one, on data it was not fitted on). */
+export function scoreRows(ds: DiskDataset, m: TreeEnsemble): Float64Array {
+  const out = new Float64Array(ds.n);
+  for (let i = 0; i < ds.n; i++) out[i] = treeProbability(m, ds.x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
+  return out;
+}

@@ -1,0 +1,338 @@
+/**
+ * Every API call the UI makes, one function per route, returning the UI's types (api/types.ts). Failures throw
+ * ApiError with words for the person. Query keys live in `keys` so live events can invalidate the right queries.
+ */
+import { getJson, sendJson } from './http.ts';
+import { list, num, numbers, obj, record, str, strOrNull, strings, time } from './normalize.ts';
+import type {
+  ApiToken, Approval, AuditEntry, CreatedApiToken, CreatedEnrollToken, EnrollToken, Host, HostDetail, HostEvent, Incident,
+  IncidentStatus, Model, Policy, PolicyVersion, Rollout, Sample, Session, User,
+} from './types.ts';
+
+const enc = encodeURIComponent;
+
+/** TanStack Query keys, by resource. */
+export const keys = {
+  session: ['session'] as const,
+  hosts: ['hosts'] as const,
+  host: (id: string) => ['hosts', id] as const,
+  samples: (id: string) => ['hosts', id, 'samples'] as const,
+  events: (id: string) => ['hosts', id, 'events'] as const,
+  incidents: ['incidents'] as const,
+  incident: (id: string) => ['incidents', id] as const,
+  policies: ['policies'] as const,
+  policyVersions: (name: string) => ['policies', name, 'versions'] as const,
+  rollouts: ['rollouts'] as const,
+  models: ['models'] as const,
+  approvals: ['approvals'] as const,
+  enrollTokens: ['enroll-tokens'] as const,
+  users: ['users'] as const,
+  apiTokens: ['api-tokens'] as const,
+  audit: (target?: string) => ['audit', target ?? ''] as const,
+};
+
+// ---- normalisers -------------------------------------------------------------------------------------------------
+
+export function toHost(v: unknown): Host {
+  const h = obj(v);
+  const scores = obj(h.scores ?? obj(h.latest).scores);
+  const anomaly = num(h.anomaly ?? h.anomalyScore ?? obj(scores.anomaly).score ?? obj(h.health).anomaly);
+  return {
+    id: str(h.id),
+    hostname: str(h.hostname ?? h.name ?? h.id),
+    labels: record(h.labels),
+    online: h.online === true || h.state === 'online' || h.presence === 'online',
+    lastSeen: time(h.lastSeen),
+    agentVersion: strOrNull(h.agentVersion),
+    policyVersion: strOrNull(h.appliedPolicyVersion ?? h.policyVersion),
+    models: record(h.appliedModels ?? h.models),
+    anomaly,
+    openIncidents: num(h.openIncidents ?? h.incidents) ?? 0,
+    stateErrors: strings(h.stateErrors),
+    revoked: h.revokedAt !== null && h.revokedAt !== undefined,
+  };
+}
+
+export function toSample(v: unknown): Sample {
+  const s = obj(v);
+  const scores = obj(s.scores);
+  const an = obj(scores.anomaly);
+  return {
+    ts: time(s.ts) ?? 0,
+    features: numbers(s.features),
+    anomaly: num(an.score ?? s.anomaly),
+    top: list(an.top).map((c) => ({ feature: str(obj(c).feature), contribution: num(obj(c).contribution) ?? 0, ratio: num(obj(c).ratio) })),
+    disks: list(scores.disks).map((d) => {
+      const o = obj(d);
+      return { device: str(o.device), serial: strOrNull(o.serial) ?? undefined, probability: num(o.probability) ?? 0, model: str(o.model) };
+    }),
+  } as Sample;
+}
+
+function toEvent(v: unknown): HostEvent {
+  const e = obj(v);
+  const sev = str(e.severity, 'info');
+  return {
+    hostId: str(e.hostId),
+    seq: num(e.seq) ?? 0,
+    ts: time(e.ts) ?? 0,
+    type: str(e.type),
+    severity: sev === 'warning' || sev === 'critical' ? sev : 'info',
+    message: strOrNull(e.message),
+    data: obj(e.data),
+  };
+}
+
+function toIncident(v: unknown): Incident {
+  const i = obj(v);
+  const rc = obj(i.rootCause ?? i.cause);
+  const st = str(i.status ?? i.state, 'open');
+  return {
+    id: str(i.id),
+    title: str(i.title ?? i.summary ?? i.id),
+    status: (st === 'acknowledged' || st === 'resolved' ? st : 'open') as IncidentStatus,
+    severity: str(i.severity, 'warning'),
+    openedAt: time(i.openedAt ?? i.createdAt) ?? 0,
+    updatedAt: time(i.updatedAt ?? i.openedAt ?? i.createdAt) ?? 0,
+    hosts: strings(i.hosts ?? i.hostIds),
+    rootCause: Object.keys(rc).length
+      ? { hint: str(rc.hint ?? rc.label ?? rc.kind), explanation: str(rc.explanation ?? rc.detail), confidence: num(rc.confidence) }
+      : null,
+    timeline: list(i.timeline ?? i.notes).map((t) => {
+      const o = obj(t);
+      return { ts: time(o.ts ?? o.at) ?? 0, kind: str(o.kind ?? o.type), text: str(o.text ?? o.message ?? o.note), by: strOrNull(o.by ?? o.actor) };
+    }),
+    rollouts: list(i.rollouts ?? i.relatedRollouts).map((r) => {
+      const o = obj(r);
+      return { id: str(o.id), kind: str(o.kind), version: str(o.version) };
+    }),
+  };
+}
+
+function toRollout(v: unknown): Rollout {
+  const r = obj(v);
+  return {
+    id: str(r.id),
+    kind: r.kind === 'model' ? 'model' : 'policy',
+    subject: str(r.subject ?? r.policy ?? r.name ?? r.model),
+    version: str(r.version),
+    state: str(r.state ?? r.status),
+    createdAt: time(r.createdAt) ?? 0,
+    wave: num(r.wave) ?? -1,
+    waves: list(r.waves).map((w, index) => {
+      if (Array.isArray(w)) return { index, hostIds: strings(w), hosts: w.length, acked: null, failed: 0, state: '' };
+      const o = obj(w);
+      const hostIds = strings(o.hostIds ?? o.hosts);
+      return {
+        index: num(o.index) ?? index,
+        hostIds,
+        hosts: num(o.total ?? o.hosts) ?? hostIds.length,
+        acked: num(o.acked),
+        failed: num(o.failed) ?? 0,
+        state: str(o.state ?? o.status),
+      };
+    }),
+    history: list(r.history).map((h) => {
+      const o = obj(h);
+      return { at: time(o.at ?? o.ts) ?? 0, event: str(o.event), detail: strOrNull(o.detail) };
+    }),
+  };
+}
+
+function toApproval(v: unknown): Approval {
+  const a = obj(v);
+  return {
+    id: str(a.id),
+    hostId: str(a.hostId),
+    action: str(a.action),
+    reason: strOrNull(a.reason),
+    state: (str(a.state ?? a.status, 'pending') as Approval['state']),
+    requestedAt: time(a.requestedAt ?? a.createdAt) ?? 0,
+    context: obj(a.context),
+    decidedBy: strOrNull(a.decidedBy),
+    decisionReason: strOrNull(a.decisionReason),
+  };
+}
+
+function toEnrollToken(v: unknown): EnrollToken {
+  const t = obj(v);
+  return {
+    id: str(t.id),
+    labels: record(t.labels),
+    maxUses: num(t.maxUses) ?? 1,
+    usesLeft: num(t.usesLeft) ?? 0,
+    expiresAt: time(t.expiresAt) ?? 0,
+    revoked: t.revokedAt !== null && t.revokedAt !== undefined,
+    createdAt: time(t.createdAt) ?? 0,
+  };
+}
+
+// ---- calls -------------------------------------------------------------------------------------------------------
+
+export const api = {
+  async session(): Promise<Session | null> {
+    const s = obj(await getJson('/api/session', 'Loading your session'));
+    const u = obj(s.user ?? s);
+    return u.username ? { username: str(u.username), role: str(u.role, 'viewer') } : null;
+  },
+  async login(username: string, password: string): Promise<Session> {
+    const s = obj(await sendJson('POST', '/api/session', { username, password }, 'Signing in'));
+    const u = obj(s.user ?? s);
+    return { username: str(u.username, username), role: str(u.role, 'viewer') };
+  },
+  async logout(): Promise<void> {
+    await sendJson('DELETE', '/api/session', undefined, 'Signing out');
+  },
+
+  async hosts(): Promise<Host[]> {
+    return list(await getJson('/api/hosts', 'Loading hosts'), 'hosts').map(toHost);
+  },
+  async host(id: string): Promise<HostDetail> {
+    const raw = obj(await getJson(`/api/hosts/${enc(id)}`, `Loading host ${id}`));
+    const h = obj(raw.host ?? raw);
+    return { ...toHost(h), inventory: h.inventory ? obj(h.inventory) : null, enrolledAt: time(h.enrolledAt) };
+  },
+  async samples(id: string, since: number, until?: number): Promise<Sample[]> {
+    const q = new URLSearchParams({ since: String(since) });
+    if (until !== undefined) q.set('until', String(until));
+    return list(await getJson(`/api/hosts/${enc(id)}/samples?${q}`, 'Loading samples'), 'samples').map(toSample);
+  },
+  async events(id: string): Promise<HostEvent[]> {
+    return list(await getJson(`/api/hosts/${enc(id)}/events`, 'Loading events'), 'events').map(toEvent);
+  },
+
+  async incidents(): Promise<Incident[]> {
+    return list(await getJson('/api/incidents', 'Loading incidents'), 'incidents').map(toIncident);
+  },
+  async incident(id: string): Promise<Incident> {
+    const raw = obj(await getJson(`/api/incidents/${enc(id)}`, `Loading incident ${id}`));
+    return toIncident(raw.incident ?? raw);
+  },
+  async incidentAction(id: string, action: 'ack' | 'annotate' | 'resolve', note?: string): Promise<void> {
+    await sendJson('POST', `/api/incidents/${enc(id)}/${action}`, note !== undefined ? { note } : {}, `Updating incident ${id}`);
+  },
+
+  async policies(): Promise<Policy[]> {
+    return list(await getJson('/api/policies', 'Loading policies'), 'policies').map((p) => {
+      const o = obj(p);
+      return {
+        name: str(o.name ?? o.id),
+        latestVersion: num(o.latestVersion ?? o.version),
+        publishedVersion: num(o.publishedVersion),
+        selector: strOrNull(o.selector),
+        updatedAt: time(o.updatedAt),
+      };
+    });
+  },
+  async policyVersions(name: string): Promise<PolicyVersion[]> {
+    return list(await getJson(`/api/policies/${enc(name)}/versions`, `Loading versions of ${name}`), 'versions').map((v) => {
+      const o = obj(v);
+      return { version: num(o.version) ?? 0, source: str(o.source ?? o.yaml ?? o.document), createdAt: time(o.createdAt) ?? 0, createdBy: strOrNull(o.createdBy), comment: strOrNull(o.comment) };
+    });
+  },
+  async savePolicy(name: string, source: string, comment: string): Promise<PolicyVersion> {
+    const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/versions`, { source, comment }, `Saving policy ${name}`));
+    const v = obj(o.version && typeof o.version === 'object' ? o.version : o);
+    return { version: num(v.version) ?? 0, source, createdAt: time(v.createdAt) ?? Date.now(), createdBy: strOrNull(v.createdBy), comment };
+  },
+  async dryRun(name: string, selector: string): Promise<{ hosts: string[] }> {
+    const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/dry-run`, { selector }, 'Previewing matching hosts'));
+    return { hosts: strings(o.hosts ?? o.matches) };
+  },
+  async publish(name: string, version: number, selector: string, percents: number[]): Promise<Rollout> {
+    const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/publish`, { version, selector, waves: { percents } }, `Publishing ${name} v${version}`));
+    return toRollout(o.rollout ?? o);
+  },
+  async rollouts(): Promise<Rollout[]> {
+    return list(await getJson('/api/rollouts', 'Loading rollouts'), 'rollouts').map(toRollout);
+  },
+  async rolloutAction(id: string, action: 'halt' | 'resume' | 'rollback'): Promise<void> {
+    await sendJson('POST', `/api/rollouts/${enc(id)}/${action}`, {}, `${action} of rollout ${id}`);
+  },
+
+  async models(): Promise<Model[]> {
+    return list(await getJson('/api/models', 'Loading models'), 'models').map((m) => {
+      const o = obj(m);
+      const c = obj(o.canary);
+      return {
+        name: str(o.name), version: str(o.version), kind: str(o.kind), createdAt: time(o.createdAt) ?? 0, state: str(o.state ?? o.status),
+        canary: Object.keys(c).length ? { acked: num(c.acked) ?? 0, total: num(c.total) ?? 0, state: str(c.state) } : null,
+      };
+    });
+  },
+  async uploadModel(name: string, version: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+    // XMLHttpRequest because fetch cannot report upload progress.
+    await new Promise<void>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `/api/models/${enc(name)}/versions?version=${enc(version)}`);
+      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+      xhr.onerror = () => reject(new Error('Upload failed: the control plane could not be reached.'));
+      xhr.onload = () => {
+        if (xhr.status < 300) return resolve();
+        let msg = xhr.responseText;
+        try {
+          const b = obj(JSON.parse(xhr.responseText));
+          msg = str(obj(b.error).message ?? b.message ?? b.error);
+        } catch { /* plain text body */ }
+        reject(new Error(`Upload of ${name} ${version} was rejected (HTTP ${xhr.status}): ${msg}`));
+      };
+      xhr.send(file);
+    });
+  },
+  async modelAction(name: string, version: string, action: 'canary' | 'promote' | 'rollback'): Promise<void> {
+    await sendJson('POST', `/api/models/${enc(name)}/versions/${enc(version)}/${action}`, {}, `${action} of ${name} ${version}`);
+  },
+
+  async approvals(): Promise<Approval[]> {
+    return list(await getJson('/api/approvals', 'Loading approvals'), 'approvals').map(toApproval);
+  },
+  async decide(id: string, approved: boolean, reason: string): Promise<void> {
+    await sendJson('POST', `/api/approvals/${enc(id)}/${approved ? 'approve' : 'deny'}`, { reason }, approved ? 'Approving' : 'Denying');
+  },
+
+  async enrollTokens(): Promise<EnrollToken[]> {
+    return list(await getJson('/api/tokens', 'Loading enrollment tokens'), 'tokens').map(toEnrollToken);
+  },
+  async createEnrollToken(input: { labels: Record<string, string>; maxUses: number; ttlHours: number }): Promise<CreatedEnrollToken> {
+    const o = obj(await sendJson('POST', '/api/tokens', { labels: input.labels, maxUses: input.maxUses, ttlSeconds: input.ttlHours * 3600 }, 'Creating the token'));
+    return { ...toEnrollToken(o.token && typeof o.token === 'object' ? o.token : o), token: str(o.secret ?? o.token) };
+  },
+  async revokeEnrollToken(id: string): Promise<void> {
+    await sendJson('DELETE', `/api/tokens/${enc(id)}`, undefined, `Revoking token ${id}`);
+  },
+
+  async users(): Promise<User[]> {
+    return list(await getJson('/api/users', 'Loading users'), 'users').map((u) => {
+      const o = obj(u);
+      return { id: str(o.id), username: str(o.username), role: str(o.role), disabled: !!o.disabledAt, createdAt: time(o.createdAt) ?? 0 };
+    });
+  },
+  async createUser(username: string, password: string, role: string): Promise<void> {
+    await sendJson('POST', '/api/users', { username, password, role }, `Creating user ${username}`);
+  },
+  async setUserRole(id: string, role: string): Promise<void> {
+    await sendJson('PATCH', `/api/users/${enc(id)}`, { role }, 'Changing the role');
+  },
+  async apiTokens(): Promise<ApiToken[]> {
+    return list(await getJson('/api/api-tokens', 'Loading API tokens'), 'tokens').map((t) => {
+      const o = obj(t);
+      return { id: str(o.id), name: str(o.name), createdAt: time(o.createdAt) ?? 0, lastUsedAt: time(o.lastUsedAt), revoked: !!o.revokedAt };
+    });
+  },
+  async createApiToken(name: string): Promise<CreatedApiToken> {
+    const o = obj(await sendJson('POST', '/api/api-tokens', { name }, 'Creating the API token'));
+    const t = obj(o.token && typeof o.token === 'object' ? o.token : o);
+    return { id: str(t.id), name, createdAt: time(t.createdAt) ?? Date.now(), lastUsedAt: null, revoked: false, token: str(o.secret ?? o.token) };
+  },
+  async revokeApiToken(id: string): Promise<void> {
+    await sendJson('DELETE', `/api/api-tokens/${enc(id)}`, undefined, 'Revoking the API token');
+  },
+  async audit(target?: string): Promise<AuditEntry[]> {
+    const q = target ? `?target=${enc(target)}` : '';
+    return list(await getJson(`/api/audit${q}`, 'Loading the audit trail'), 'entries', 'audit').map((a) => {
+      const o = obj(a);
+      return { id: str(o.id), ts: time(o.ts ?? o.at ?? o.createdAt) ?? 0, actor: str(o.actor ?? o.by), action: str(o.action), target: str(o.target), detail: strOrNull(typeof o.detail === 'object' ? JSON.stringify(o.detail) : o.detail) };
+    });
+  },
+};

@@ -1,0 +1,114 @@
+/**
+ * Plain HTTP helpers shared by the typed API client: every non-2xx answer becomes an {@link ApiError} whose
+ * message is written for a person (what failed, why, what to do), never swallowed.
+ */
+
+/** One validation problem reported by the API. */
+export type Issue = { path: string; message: string };
+
+/** An API call that failed: HTTP status, the API's error type and message, and any validation issues. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly type: string | null = null,
+    public readonly issues: Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type ErrorBody = { error?: unknown; message?: unknown; type?: unknown; issues?: unknown; reason?: unknown };
+
+function issuesOf(v: unknown): Issue[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
+    .map((i) => ({ path: String(i.path ?? ''), message: String(i.message ?? '') }));
+}
+
+/** Builds the ApiError for a failed response from its status and (JSON or text) body. */
+export function errorFromResponse(status: number, body: unknown, what: string): ApiError {
+  let type: string | null = null;
+  let message = '';
+  let issues: Issue[] = [];
+  if (typeof body === 'string') message = body.trim();
+  else if (body && typeof body === 'object') {
+    const b = body as ErrorBody;
+    const inner = (typeof b.error === 'object' && b.error !== null ? b.error : b) as ErrorBody;
+    if (typeof b.error === 'string') message = b.error;
+    if (typeof inner.message === 'string') message = inner.message;
+    if (typeof inner.type === 'string') type = inner.type;
+    else if (typeof b.error === 'string' && typeof b.message === 'string') type = b.error;
+    issues = issuesOf(inner.issues ?? b.issues);
+  }
+  const detail = message ? `: ${message}` : '';
+  switch (status) {
+    case 400:
+    case 422:
+      return new ApiError(`${what} was rejected${detail}`, status, type, issues);
+    case 401:
+      return new ApiError('You are not signed in, or your session expired. Sign in again.', status, type, issues);
+    case 403:
+      return new ApiError(`You may not do this${detail}. Ask an admin for a role that allows it.`, status, type, issues);
+    case 404:
+      return new ApiError(`Not found${detail}.`, status, type, issues);
+    case 409:
+      return new ApiError(`${what} conflicts with the current state${detail}. Reload and try again.`, status, type, issues);
+    case 429:
+    case 503:
+      return new ApiError(`The control plane is busy${detail}. Try again in a moment.`, status, type, issues);
+    default:
+      return new ApiError(`${what} failed with HTTP ${status}${detail}.`, status, type, issues);
+  }
+}
+
+/** Reads a fetch Response: parsed JSON (or null for empty bodies) on 2xx, an {@link ApiError} otherwise. */
+export async function readResponse<T>(res: Response, what = 'The request'): Promise<T> {
+  const text = await res.text();
+  let body: unknown = text;
+  if (text && (res.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (!res.ok) throw errorFromResponse(res.status, body, what);
+  return (text === '' ? null : body) as T;
+}
+
+/** Performs a fetch, turning network failures into a worded ApiError (status 0). */
+export async function send(input: string, init: RequestInit = {}, what = 'The request'): Promise<Response> {
+  try {
+    return await fetch(input, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
+  } catch (err) {
+    throw new ApiError(
+      `Cannot reach the control plane (${err instanceof Error ? err.message : String(err)}). Check that it is running and your network.`,
+      0,
+    );
+  }
+}
+
+/** GET `path` and return its JSON. */
+export async function getJson<T>(path: string, what?: string): Promise<T> {
+  return readResponse<T>(await send(path, {}, what), what);
+}
+
+/** Sends JSON with `method` to `path` and returns the JSON answer. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, what?: string): Promise<T> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return readResponse<T>(await send(path, init, what), what);
+}
+
+/** Words for any thrown value, for showing to the person. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

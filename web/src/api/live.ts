@@ -1,0 +1,102 @@
+/**
+ * Live updates from `GET /api/stream` (control-plane/api/stream.ts). One fleet-wide EventSource per tab feeds a small
+ * store (latest sample per host, presence, connection state) and invalidates the queries an event makes stale. The host
+ * page opens its own `?host=<id>` stream for every sample of one host.
+ */
+import { useEffect, useSyncExternalStore } from 'react';
+import type { QueryClient } from '@tanstack/react-query';
+import { keys } from './api.ts';
+import type { SampleEvent, StreamEvent } from '../../../control-plane/api/stream.ts';
+
+export type { SampleEvent, StreamEvent };
+export type LiveState = { connected: boolean; error: string | null; latest: ReadonlyMap<string, SampleEvent>; presence: ReadonlyMap<string, boolean>; version: number };
+
+let state: LiveState = { connected: false, error: null, latest: new Map(), presence: new Map(), version: 0 };
+const listeners = new Set<() => void>();
+function set(patch: Partial<LiveState>): void {
+  state = { ...state, ...patch, version: state.version + 1 };
+  for (const l of listeners) l();
+}
+
+/** The live store: latest sample and presence per host, and whether the stream is connected. */
+export function useLive(): LiveState {
+  return useSyncExternalStore(
+    (fn) => {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
+    },
+    () => state,
+  );
+}
+
+function invalidateFor(client: QueryClient, e: StreamEvent): void {
+  switch (e.type) {
+    case 'presence':
+    case 'host':
+      void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      void client.invalidateQueries({ queryKey: keys.host(e.hostId), exact: true });
+      break;
+    case 'incident':
+      void client.invalidateQueries({ queryKey: keys.incidents });
+      void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      break;
+    case 'rollout':
+      void client.invalidateQueries({ queryKey: keys.rollouts });
+      void client.invalidateQueries({ queryKey: keys.models });
+      void client.invalidateQueries({ queryKey: keys.policies });
+      void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      break;
+    case 'approval':
+      void client.invalidateQueries({ queryKey: keys.approvals });
+      break;
+    case 'action':
+      void client.invalidateQueries({ queryKey: keys.events(e.hostId) });
+      break;
+    case 'sample':
+      break;
+  }
+}
+
+/** Connects the fleet-wide stream while mounted (once signed in). EventSource reconnects by itself. */
+export function useFleetStream(client: QueryClient, enabled: boolean): void {
+  useEffect(() => {
+    if (!enabled || typeof EventSource === 'undefined') return;
+    const es = new EventSource('/api/stream');
+    const onEvent = (msg: MessageEvent<string>) => {
+      const e = JSON.parse(msg.data) as StreamEvent;
+      if (e.type === 'presence') {
+        const presence = new Map(state.presence);
+        presence.set(e.hostId, e.state === 'online');
+        set({ presence });
+      }
+      invalidateFor(client, e);
+    };
+    es.addEventListener('hello', () => {
+      if (!state.connected && state.version > 0) void client.invalidateQueries(); // catch up on anything missed
+      set({ connected: true, error: null });
+    });
+    es.addEventListener('samples', (msg) => {
+      const { samples } = JSON.parse((msg as MessageEvent<string>).data) as { samples: SampleEvent[] };
+      const latest = new Map(state.latest);
+      for (const s of samples) latest.set(s.hostId, s);
+      set({ latest });
+    });
+    es.addEventListener('overflow', () => void client.invalidateQueries());
+    for (const t of ['presence', 'incident', 'rollout', 'approval', 'action', 'host'] as const) es.addEventListener(t, onEvent as EventListener);
+    es.onerror = () => set({ connected: false, error: 'Live updates disconnected; reconnecting…' });
+    return () => {
+      es.close();
+      set({ connected: false });
+    };
+  }, [client, enabled]);
+}
+
+/** Calls `onSample` for every live sample of one host while mounted. */
+export function useHostStream(hostId: string, onSample: (s: SampleEvent) => void): void {
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    const es = new EventSource(`/api/stream?host=${encodeURIComponent(hostId)}`);
+    es.addEventListener('sample', (msg) => onSample(JSON.parse((msg as MessageEvent<string>).data) as SampleEvent));
+    return () => es.close();
+  }, [hostId, onSample]);
+}

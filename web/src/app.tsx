@@ -1,0 +1,121 @@
+/** The shell: session gate, navigation, live-stream connection and the page for the current path. */
+import { useEffect, type ReactNode } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, keys } from './api/api.ts';
+import { ApiError } from './api/http.ts';
+import { useFleetStream, useLive } from './api/live.ts';
+import { ErrorBox, Loading } from './components/common.tsx';
+import { Link, match, navigate, useLocation } from './router.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { FleetPage } from './pages/fleet.tsx';
+import { HostPage } from './pages/host.tsx';
+import { IncidentsPage, IncidentPage } from './pages/incidents.tsx';
+import { PoliciesPage } from './pages/policies.tsx';
+import { ModelsPage } from './pages/models.tsx';
+import { ApprovalsPage } from './pages/approvals.tsx';
+import { EnrollPage } from './pages/enroll.tsx';
+import { UsersPage } from './pages/users.tsx';
+import type { Session } from './api/types.ts';
+
+type Route = { pattern: string; title: string; nav?: string; admin?: boolean; render: (p: Record<string, string>, s: Session) => ReactNode };
+
+const ROUTES: Route[] = [
+  { pattern: '/', title: 'Fleet', nav: 'Fleet', render: () => <FleetPage /> },
+  { pattern: '/hosts/:id', title: 'Host', render: (p) => <HostPage id={p.id!} /> },
+  { pattern: '/incidents', title: 'Incidents', nav: 'Incidents', render: () => <IncidentsPage /> },
+  { pattern: '/incidents/:id', title: 'Incident', render: (p) => <IncidentPage id={p.id!} /> },
+  { pattern: '/policies', title: 'Policies', nav: 'Policies', render: () => <PoliciesPage /> },
+  { pattern: '/policies/:name', title: 'Policy', render: (p) => <PoliciesPage name={p.name!} /> },
+  { pattern: '/models', title: 'Models', nav: 'Models', render: () => <ModelsPage /> },
+  { pattern: '/approvals', title: 'Approvals', nav: 'Approvals', render: () => <ApprovalsPage /> },
+  { pattern: '/enroll', title: 'Enrollment', nav: 'Enrollment', render: () => <EnrollPage /> },
+  { pattern: '/users', title: 'Users & tokens', nav: 'Users & tokens', admin: true, render: (_p, s) => <UsersPage session={s} /> },
+];
+
+export function App() {
+  const client = useQueryClient();
+  const { path } = useLocation();
+  const session = useQuery({
+    queryKey: keys.session,
+    queryFn: async () => {
+      try {
+        return await api.session();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return null;
+        throw err;
+      }
+    },
+    staleTime: 60_000,
+  });
+  useFleetStream(client, !!session.data);
+
+  const logout = useMutation({
+    mutationFn: api.logout,
+    onSettled: () => {
+      client.clear();
+      client.setQueryData(keys.session, null);
+      navigate('/login');
+    },
+  });
+
+  const found = ROUTES.map((r) => ({ r, p: match(r.pattern, path) })).find((x) => x.p);
+  useEffect(() => {
+    document.title = `${found?.r.title ?? 'Not found'} · Homeostat`;
+  }, [found?.r.title]);
+
+  if (session.isPending) return <Loading what="your session" />;
+  if (session.error) return <main className="page"><ErrorBox error={session.error} title="Cannot load your session" /></main>;
+  if (!session.data || path === '/login') {
+    return <LoginPage signedIn={!!session.data} />;
+  }
+  const s = session.data;
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <Link to="/" className="brand">Homeostat</Link>
+        <nav aria-label="Main">
+          <ul>
+            {ROUTES.filter((r) => r.nav && (!r.admin || s.role === 'admin')).map((r) => (
+              <li key={r.pattern}>
+                <Link to={r.pattern} aria-current={found?.r === r || (r.pattern !== '/' && path.startsWith(r.pattern)) ? 'page' : undefined}>
+                  {r.nav}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <LiveIndicator />
+        <span className="who">
+          {s.username} <span className="muted">({s.role})</span>
+        </span>
+        <button type="button" className="link" onClick={() => logout.mutate()} disabled={logout.isPending}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" className="page" tabIndex={-1}>
+        {found ? found.r.render(found.p!, s) : <NotFound />}
+      </main>
+    </div>
+  );
+}
+
+function LiveIndicator() {
+  const live = useLive();
+  return (
+    <span className={`live ${live.connected ? 'on' : 'off'}`} role="status" title={live.error ?? 'Receiving live updates'}>
+      <span aria-hidden="true" className="dot" /> {live.connected ? 'Live' : live.error ? 'Reconnecting' : 'Connecting'}
+    </span>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <Link to="/">Go to the fleet overview</Link>.
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+/** Small shared pieces: error and empty states, progress, relative times, health colours. */
+import type { ReactNode } from 'react';
+import { ApiError, describeError } from '../api/http.ts';
+
+/** Shows an error in words, with validation issues listed; announced to screen readers. */
+export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const issues = error instanceof ApiError ? error.issues : [];
+  return (
+    <div className="error" role="alert">
+      {title && <strong>{title}: </strong>}
+      {describeError(error)}
+      {issues.length > 0 && (
+        <ul>
+          {issues.map((i, n) => (
+            <li key={n}>
+              {i.path && <code>{i.path}</code>} {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Loading indicator for a query, with the thing being loaded named. */
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+/** A labelled progress bar (value 0..1, or indeterminate when null). */
+export function Progress({ value, label }: { value: number | null; label: string }) {
+  return (
+    <div className="progress-wrap">
+      <progress aria-label={label} max={1} value={value ?? undefined} />
+      <span className="muted">{value === null ? label : `${label}: ${Math.round(value * 100)}%`}</span>
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+/** "12 s ago", "3 min ago", or a date. */
+export function ago(ts: number | null, now = Date.now()): string {
+  if (!ts) return 'never';
+  const s = Math.max(0, Math.round((now - ts) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(ts).toLocaleString();
+}
+
+export function Time({ ts }: { ts: number | null }) {
+  if (!ts) return <span className="muted">—</span>;
+  return <time dateTime={new Date(ts).toISOString()} title={new Date(ts).toLocaleString()}>{ago(ts)}</time>;
+}
+
+export type Health = 'offline' | 'healthy' | 'warning' | 'critical';
+
+/** Health of a host from presence, anomaly score and open incidents. */
+export function healthOf(online: boolean, anomaly: number | null, openIncidents: number): Health {
+  if (!online) return 'offline';
+  if (openIncidents > 0 || (anomaly ?? 0) >= 0.8) return 'critical';
+  if ((anomaly ?? 0) >= 0.5) return 'warning';
+  return 'healthy';
+}
+
+export const HEALTH_COLORS: Record<Health, string> = { offline: '#8a8f98', healthy: '#22a06b', warning: '#e2a03f', critical: '#d93f3f' };
+export const HEALTH_WORDS: Record<Health, string> = { offline: 'Offline', healthy: 'Healthy', warning: 'Anomalous', critical: 'Critical' };
+
+export function HealthBadge({ health }: { health: Health }) {
+  return (
+    <span className={`badge badge-${health}`}>
+      <span aria-hidden="true" className="dot" style={{ background: HEALTH_COLORS[health] }} />
+      {HEALTH_WORDS[health]}
+    </span>
+  );
+}
+
+export function Score({ value }: { value: number | null }) {
+  if (value === null) return <span className="muted">—</span>;
+  return <span className={value >= 0.8 ? 'score-crit' : value >= 0.5 ? 'score-warn' : ''}>{value.toFixed(2)}</span>;
+}
+
+export function LabelChips({ labels }: { labels: Record<string, string> }) {
+  return (
+    <span className="chips">
+      {Object.entries(labels).map(([k, v]) => (
+        <span key={k} className="chip">
+          {k}={v}
+        </span>
+      ))}
+    </span>
+  );
+}
