@@ -48,8 +48,8 @@ export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payloa
   }
   const m = result.data;
   switch (kind) {
-    case 'telemetry': return { ok: true, item: { kind, agentId, samples: (m as { samples: never[] }).samples } };
-    case 'events': return { ok: true, item: { kind, agentId, events: (m as { events: never[] }).events } };
+    case 'telemetry': return { ok: true, item: { kind, agentId, samples: (m as unknown as { samples: never[] }).samples } };
+    case 'events': return { ok: true, item: { kind, agentId, events: (m as unknown as { events: never[] }).events } };
     case 'presence': return { ok: true, item: { kind, agentId, message: m as never } };
     case 'inventory': return { ok: true, item: { kind, agentId, message: m as never } };
     case 'state': return { ok: true, item: { kind, agentId, message: m as never } };

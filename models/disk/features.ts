@@ -87,3 +87,6 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
   f[16] = vendor === 'wdc' ? 1 : 0;
   return f;
 }
+
+export { createDiskHistory, type DiskHistory } from './history.ts';
+export type { SmartReading } from './smart-reading.ts';

@@ -41,7 +41,7 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
         // A recycled pid has a different start time: then its whole CPU time is new.
         const delta = p === undefined ? null : p.start === s.startTicks ? t - p.ticks : t;
         all.push({
-          pid: s.pid, name: s.comm, state: s.state, rssBytes: s.rssPages * page, runtimeS: Math.max(0, uptime - s.startTicks / CLK_TCK), fds: null,
+          pid: s.pid, name: s.comm, state: s.state, rssBytes: s.rssPages * page, runtimeS: Math.max(0, Math.round((uptime - s.startTicks / CLK_TCK) * 100) / 100), fds: null,
           cpuPct: elapsed && elapsed > 0 && delta !== null ? Math.round((delta / CLK_TCK / elapsed) * 1000) / 10 : null,
         });
       }

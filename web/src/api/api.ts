@@ -3,6 +3,7 @@
  * ApiError with words for the person. Query keys live in `keys` so live events can invalidate the right queries.
  */
 import { getJson, sendJson } from './http.ts';
+import { call, client } from './client.ts';
 import { list, num, numbers, obj, record, str, strOrNull, strings, time } from './normalize.ts';
 import type {
   ApiToken, Approval, AuditEntry, CreatedApiToken, CreatedEnrollToken, EnrollToken, Host, HostDetail, HostEvent, Incident,
@@ -10,6 +11,11 @@ import type {
 } from './types.ts';
 
 const enc = encodeURIComponent;
+
+/** Adds query parameters to a client call whose route validates them itself (so its type does not list them). */
+function withQuery<A extends object>(args: A, query: Record<string, string>): A {
+  return { ...args, query } as A;
+}
 
 /** TanStack Query keys, by resource. */
 export const keys = {
@@ -185,20 +191,19 @@ export const api = {
   },
 
   async hosts(): Promise<Host[]> {
-    return list(await getJson('/api/hosts', 'Loading hosts'), 'hosts').map(toHost);
+    return list(await call(client.api.hosts.$get(), 'Loading hosts'), 'hosts').map(toHost);
   },
   async host(id: string): Promise<HostDetail> {
-    const raw = obj(await getJson(`/api/hosts/${enc(id)}`, `Loading host ${id}`));
+    const raw = obj(await call(client.api.hosts[':id'].$get({ param: { id } }), `Loading host ${id}`));
     const h = obj(raw.host ?? raw);
     return { ...toHost(h), inventory: h.inventory ? obj(h.inventory) : null, enrolledAt: time(h.enrolledAt) };
   },
   async samples(id: string, since: number, until?: number): Promise<Sample[]> {
-    const q = new URLSearchParams({ since: String(since) });
-    if (until !== undefined) q.set('until', String(until));
-    return list(await getJson(`/api/hosts/${enc(id)}/samples?${q}`, 'Loading samples'), 'samples').map(toSample);
+    const query = { since: String(since), limit: '5000', ...(until !== undefined ? { until: String(until) } : {}) };
+    return list(await call(client.api.hosts[':id'].samples.$get(withQuery({ param: { id } }, query)), 'Loading samples'), 'samples').map(toSample);
   },
   async events(id: string): Promise<HostEvent[]> {
-    return list(await getJson(`/api/hosts/${enc(id)}/events`, 'Loading events'), 'events').map(toEvent);
+    return list(await call(client.api.hosts[':id'].events.$get(withQuery({ param: { id } }, { limit: '500' })), 'Loading events'), 'events').map(toEvent).sort((a, b) => b.ts - a.ts);
   },
 
   async incidents(): Promise<Incident[]> {
@@ -292,14 +297,15 @@ export const api = {
   },
 
   async enrollTokens(): Promise<EnrollToken[]> {
-    return list(await getJson('/api/tokens', 'Loading enrollment tokens'), 'tokens').map(toEnrollToken);
+    return list(await call(client.api.tokens.$get(), 'Loading enrollment tokens'), 'tokens').map(toEnrollToken);
   },
   async createEnrollToken(input: { labels: Record<string, string>; maxUses: number; ttlHours: number }): Promise<CreatedEnrollToken> {
-    const o = obj(await sendJson('POST', '/api/tokens', { labels: input.labels, maxUses: input.maxUses, ttlSeconds: input.ttlHours * 3600 }, 'Creating the token'));
-    return { ...toEnrollToken(o.token && typeof o.token === 'object' ? o.token : o), token: str(o.secret ?? o.token) };
+    const body = { labels: input.labels, uses: input.maxUses, ttl: `${input.ttlHours}h` };
+    const o = obj(await call(client.api.tokens.$post({ json: body }), 'Creating the token'));
+    return { ...toEnrollToken(o), token: str(o.token) };
   },
   async revokeEnrollToken(id: string): Promise<void> {
-    await sendJson('DELETE', `/api/tokens/${enc(id)}`, undefined, `Revoking token ${id}`);
+    await call(client.api.tokens[':id'].$delete({ param: { id } }), `Revoking token ${id}`);
   },
 
   async users(): Promise<User[]> {

@@ -1,0 +1,53 @@
+/**
+ * What this agent runs from the fleet: the applied policy bundle version and model versions, plus recent apply
+ * errors. Every change is published as the `state` message (control-plane/protocol), the agent's acknowledgement of a
+ * rollout. The publisher is injected (the link's publish on `…/state`).
+ */
+import type { StateMessage } from '../../control-plane/protocol/index.ts';
+
+/** Mutable fleet state with publishing. */
+export interface FleetState {
+  readonly policyVersion: string | null;
+  readonly models: Readonly<Record<string, string>>;
+  /** Last applied bundle's issuedAt (replay protection). */
+  readonly policyIssuedAt: number;
+  setPolicy(version: string, issuedAt: number): void;
+  setModel(name: string, version: string): void;
+  /** Records an error (kept: last 20) and publishes. */
+  fail(message: string): void;
+  /** Publishes the current state. */
+  publish(): Promise<void>;
+}
+
+/** Creates the state holder. `initial` restores what was applied before a restart. */
+export function createFleetState(opts: {
+  publish: (msg: StateMessage) => void | Promise<void>;
+  now: () => number;
+  initial?: { policyVersion?: string | null; policyIssuedAt?: number; models?: Record<string, string> };
+}): FleetState {
+  let policyVersion = opts.initial?.policyVersion ?? null;
+  let policyIssuedAt = opts.initial?.policyIssuedAt ?? 0;
+  const models: Record<string, string> = { ...(opts.initial?.models ?? {}) };
+  let errors: string[] = [];
+  const publish = async () => {
+    await opts.publish({ v: 1, ts: opts.now(), policyVersion, models: { ...models }, errors: [...errors] });
+  };
+  return {
+    get policyVersion() { return policyVersion; },
+    get models() { return { ...models }; },
+    get policyIssuedAt() { return policyIssuedAt; },
+    setPolicy(version, issuedAt) {
+      policyVersion = version;
+      policyIssuedAt = issuedAt;
+      errors = errors.filter((e) => !e.startsWith('policy'));
+    },
+    setModel(name, version) {
+      models[name] = version;
+      errors = errors.filter((e) => !e.startsWith(`model ${name}`));
+    },
+    fail(message) {
+      errors = [...errors, message.slice(0, 1000)].slice(-20);
+    },
+    publish,
+  };
+}

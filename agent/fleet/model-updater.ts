@@ -1,0 +1,129 @@
+/**
+ * Agent side of model distribution: handles the `model` command. The manifest must be a signed `model-manifest`
+ * envelope verifying against the pinned key. The file is downloaded over HTTP (Basic agentId:secret), its size and
+ * sha256 checked against the signed manifest, written atomically under `dir`, then handed to the injectable
+ * `swapModel` hook (the inference engine swaps without restart). On any failure the last good model stays — if the
+ * swap itself failed, it is swapped back to the last good file — and the failure is reported as an event and in
+ * `state`. The last good model per name is remembered in `<dir>/models.json` across restarts.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignatureRefusedError, verifyEnvelope } from '../../control-plane/fleet/signature.ts';
+import type { FleetState } from './fleet-state.ts';
+import type { FleetEvent } from './policy-receiver.ts';
+
+/** The signed manifest fields the agent relies on. */
+export interface ModelManifest {
+  modelId: string;
+  name: string;
+  version: string;
+  sha256: string;
+  bytes: number;
+  url: string;
+  featureSchemaVersion: string;
+  issuedAt: number;
+  card: Record<string, unknown>;
+}
+
+/** A model file on disk that was swapped in successfully. */
+export interface GoodModel { version: string; path: string; sha256: string }
+
+/** Dependencies. `swapModel` loads the file into the inference engine and throws when it cannot. */
+export interface ModelUpdaterDeps {
+  pinnedKey: KeyObject | string;
+  server: string;
+  agentId: string;
+  secret: string;
+  dir: string;
+  swapModel: (name: string, path: string, manifest: ModelManifest) => Promise<void>;
+  state: FleetState;
+  report: (event: FleetEvent) => void;
+  fetch?: typeof fetch;
+  /** Largest accepted model in bytes (default 256 MiB). */
+  maxBytes?: number;
+}
+
+/** The updater: `handle` is the `model` command handler; `lastGood` reads the remembered models. */
+export interface ModelUpdater {
+  handle(cmd: { manifest: Record<string, unknown> }): Promise<{ applied: string } | { refused: string; reason: string }>;
+  lastGood(): Record<string, GoodModel>;
+}
+
+/** Creates the updater. */
+export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
+  const doFetch = deps.fetch ?? fetch;
+  const maxBytes = deps.maxBytes ?? 256 * 1024 * 1024;
+  const indexPath = join(deps.dir, 'models.json');
+  mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
+  let good: Record<string, GoodModel> = existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as Record<string, GoodModel>) : {};
+
+  const remember = () => {
+    writeFileSync(`${indexPath}.tmp`, JSON.stringify(good, null, 2));
+    renameSync(`${indexPath}.tmp`, indexPath);
+  };
+
+  async function download(m: ModelManifest): Promise<Buffer> {
+    const url = new URL(m.url, deps.server);
+    const auth = Buffer.from(`${deps.agentId}:${deps.secret}`).toString('base64');
+    const res = await doFetch(url, { headers: { authorization: `Basic ${auth}` } });
+    if (!res.ok) throw new Error(`download ${url.pathname} failed: HTTP ${res.status}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > maxBytes) throw new Error(`model is ${body.length} bytes, limit ${maxBytes}`);
+    if (body.length !== m.bytes) throw new SignatureRefusedError('tampered', `downloaded ${body.length} bytes, manifest says ${m.bytes}`);
+    const sha = createHash('sha256').update(body).digest('hex');
+    if (sha !== m.sha256) throw new SignatureRefusedError('tampered', `sha256 ${sha} does not match the signed manifest (${m.sha256})`);
+    return body;
+  }
+
+  return {
+    lastGood: () => structuredClone(good),
+    async handle(cmd) {
+      const rawVersion = (cmd.manifest['payload'] as { name?: unknown; version?: unknown } | undefined) ?? {};
+      const label = `${String(rawVersion.name ?? 'unknown')}@${String(rawVersion.version ?? 'unknown')}`;
+      let m: ModelManifest;
+      let swapped = false;
+      try {
+        m = checkManifest(verifyEnvelope(cmd.manifest, deps.pinnedKey, 'model-manifest'));
+        const body = await download(m);
+        const path = join(deps.dir, `${m.name}@${m.version}.${m.sha256.slice(0, 12)}.onnx`);
+        writeFileSync(`${path}.tmp`, body, { mode: 0o600 });
+        renameSync(`${path}.tmp`, path);
+        swapped = true;
+        await deps.swapModel(m.name, path, m);
+        good = { ...good, [m.name]: { version: m.version, path, sha256: m.sha256 } };
+        remember();
+      } catch (err) {
+        const reason = err instanceof SignatureRefusedError ? err.reason : swapped ? 'swap-failed' : 'download-failed';
+        const message = err instanceof Error ? err.message : String(err);
+        const name = String(rawVersion.name ?? 'unknown');
+        const previous = good[name];
+        let fallback = 'no previous model';
+        if (swapped && previous) {
+          try {
+            await deps.swapModel(name, previous.path, { ...(rawVersion as ModelManifest), version: previous.version, sha256: previous.sha256 });
+            fallback = `kept ${name}@${previous.version}`;
+          } catch (e2) {
+            fallback = `fallback to ${name}@${previous.version} failed too: ${(e2 as Error).message}`;
+          }
+        } else if (previous) fallback = `kept ${name}@${previous.version}`;
+        deps.report({ type: 'fleet.model-refused', severity: 'warning', message: `model ${label} refused: ${message}; ${fallback}`, data: { kind: 'model', model: label, reason } });
+        deps.state.fail(`model ${name} ${label} refused (${reason}): ${message}`);
+        await deps.state.publish();
+        return { refused: label, reason };
+      }
+      deps.state.setModel(m.name, m.version);
+      deps.report({ type: 'fleet.model-applied', severity: 'info', message: `model ${m.name}@${m.version} swapped in`, data: { model: m.name, version: m.version } });
+      await deps.state.publish();
+      return { applied: `${m.name}@${m.version}` };
+    },
+  };
+}
+
+function checkManifest(p: Record<string, unknown>): ModelManifest {
+  const ok = ['modelId', 'name', 'version', 'sha256', 'url', 'featureSchemaVersion'].every((k) => typeof p[k] === 'string') && typeof p['bytes'] === 'number' && typeof p['issuedAt'] === 'number';
+  if (!ok || !/^[0-9a-f]{64}$/.test(p['sha256'] as string) || !/^[A-Za-z0-9._-]+$/.test(p['name'] as string) || !/^[A-Za-z0-9._-]+$/.test(p['version'] as string)) {
+    throw new SignatureRefusedError('malformed', 'model manifest needs modelId, name, version, sha256 (hex), bytes, url, featureSchemaVersion, issuedAt');
+  }
+  return p as unknown as ModelManifest;
+}

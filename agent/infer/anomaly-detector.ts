@@ -1,0 +1,110 @@
+/**
+ * The agent's anomaly detector: turns each cycle's named feature vector into the anomaly model's input, keeps the
+ * host's baseline (the model's state tensors) across cycles and restarts, and explains a score by the features
+ * that contributed most ("disk.sda.await_ms 14x its usual").
+ *
+ * Feature columns are fixed by name: the first cycle defines them (up to `maxFeatures`, in the given order);
+ * later new names are appended as fresh columns without disturbing the learnt ones. A name that goes missing is
+ * fed as NaN, which the model masks.
+ */
+import type { ModelCard } from '../../models/onnx/card.ts';
+import type { ModelSession, Tensor } from './engine.ts';
+import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
+
+/** One feature's part in a score. `ratio` = value / usual value, null when the usual value is 0. */
+export type Explanation = { feature: string; contribution: number; ratio: number | null; value: number; usual: number };
+
+/** The detector's output for one cycle. */
+export type AnomalyResult = { score: number; top: Explanation[] };
+
+/** What the detector saves between runs. */
+export type AnomalyDetectorState = { model: string; names: string[]; state: ModelState };
+
+/** Options. `maxFeatures` defaults to 64, `topK` (explanations kept) to 5. */
+export type AnomalyDetectorOptions = { maxFeatures?: number; topK?: number; include?: (name: string) => boolean };
+
+/** Creates a detector bound to one loaded model (see `inference.ts` for loading, fallback and persistence). */
+export function createAnomalyDetector(card: ModelCard, session: ModelSession, options: AnomalyDetectorOptions = {}, saved?: AnomalyDetectorState) {
+  const maxFeatures = options.maxFeatures ?? 64;
+  const topK = options.topK ?? 5;
+  const include = options.include ?? (() => true);
+  const label = `${card.name}@${card.version}`;
+  let names: string[] = [];
+  let state: Record<string, Tensor> | null = null;
+  if (saved && saved.model === label && saved.names.length > 0) {
+    const restored = restoreState(card, saved.names.length, saved.state);
+    if (restored) {
+      names = [...saved.names];
+      state = restored;
+    }
+  }
+
+  /** Adds columns for names seen for the first time; keeps existing columns' state. */
+  function admit(features: Readonly<Record<string, number | null>>): void {
+    const fresh = Object.keys(features).filter((n) => include(n) && !names.includes(n));
+    if (fresh.length === 0 && state) return;
+    const room = Math.max(0, maxFeatures - names.length);
+    const added = fresh.slice(0, room);
+    if (added.length === 0 && state) return;
+    const old = names.length;
+    names = [...names, ...added];
+    const next = initialState(card, names.length);
+    if (state) {
+      for (const [key, t] of Object.entries(next)) {
+        const prev = state[key]!;
+        const symbolic = card.inputs.find((i) => i.name === key)!.shape.some((d) => typeof d === 'string');
+        if (!symbolic) { next[key] = prev; continue; }
+        const rows = t.data.length / names.length;
+        for (let r = 0; r < rows; r++) next[key]!.data.set(prev.data.subarray(r * old, (r + 1) * old), r * names.length);
+      }
+    }
+    state = next;
+  }
+
+  return {
+    label,
+    /** Feature names in column order. */
+    get names(): readonly string[] { return names; },
+    /** Runs one cycle. Features absent from this reading (or null) are fed as missing. */
+    async step(features: Readonly<Record<string, number | null>>): Promise<AnomalyResult> {
+      admit(features);
+      if (names.length === 0 || !state) return { score: 0, top: [] };
+      const x = new Float32Array(names.length);
+      for (let i = 0; i < names.length; i++) {
+        const v = features[names[i]!];
+        x[i] = typeof v === 'number' ? v : Number.NaN;
+      }
+      const { outputs, state: next } = await stepStateful(session, x, state);
+      state = next;
+      const score = outputs.score?.data[0] ?? 0;
+      const contributions = outputs.contributions?.data;
+      const baseline = outputs.baseline?.data;
+      const top: Explanation[] = [];
+      if (contributions) {
+        const order = [...contributions.keys()].filter((i) => contributions[i]! > 0).sort((a, b) => contributions[b]! - contributions[a]!);
+        for (const i of order.slice(0, topK)) {
+          const usual = baseline?.[i] ?? Number.NaN;
+          const value = x[i]!;
+          top.push({ feature: names[i]!, contribution: contributions[i]!, value, usual, ratio: Number.isFinite(usual) && usual !== 0 ? value / usual : null });
+        }
+      }
+      return { score: Math.min(1, Math.max(0, score)), top };
+    },
+    /** Serializable state for the state file. */
+    save(): AnomalyDetectorState {
+      return { model: label, names: [...names], state: state ? snapshotState(state) : {} };
+    },
+  };
+}
+
+export type AnomalyDetector = ReturnType<typeof createAnomalyDetector>;
+
+/** Plain-language reason for a detection, e.g. "disk.sda.await_ms 14.2x its usual (usual 3.1, now 44)". */
+export function explain(e: Explanation): string {
+  const ratio = e.ratio === null ? 'away from its usual' : `${e.ratio >= 10 ? e.ratio.toFixed(0) : e.ratio.toFixed(1)}x its usual`;
+  return `${e.feature} ${ratio} (usual ${round(e.usual)}, now ${round(e.value)})`;
+}
+
+function round(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(2);
+}

@@ -1,0 +1,33 @@
+/**
+ * Inference engine port: something that loads model bytes and runs them on named float32 tensors.
+ * Implementations: `onnx-engine.ts` (onnxruntime-node, the default) and `reference-engine.ts` (plain TypeScript,
+ * for the anomaly model only; also the fallback when onnxruntime cannot load on a host). One contract suite
+ * (`engine.contract.ts`) runs against both.
+ */
+
+/** A dense float32 tensor. `dims` uses concrete sizes. */
+export type Tensor = { readonly data: Float32Array; readonly dims: readonly number[] };
+
+/** A loaded model, ready to run. */
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the model once; every input must be fed. Resolves with every output. */
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /** Frees native resources. */
+  release(): Promise<void>;
+}
+
+/** Loads model bytes into sessions. */
+export interface InferenceEngine {
+  readonly name: string;
+  load(bytes: Uint8Array): Promise<ModelSession>;
+}
+
+/** The model could not be loaded or run by this engine; `model` names it, `reason` says why. */
+export class ModelError extends Error {
+  override name = 'ModelError';
+  constructor(public readonly model: string, public readonly reason: string) {
+    super(`model '${model}': ${reason}`);
+  }
+}

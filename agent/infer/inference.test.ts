@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ModelCardSchema } from '../../models/onnx/card.ts';
+import { ModelError } from './engine.ts';
+import { createInference, SHIPPED_MODELS } from './inference.ts';
+import { createOnnxEngine } from './onnx-engine.ts';
+
+const engine = createOnnxEngine();
+
+/** A deterministic "normal" host: a daily-ish sine on cpu plus noise-free steady memory and disk latency. */
+function normal(i: number): Record<string, number | null> {
+  const noise = (k: number) => Math.sin(i * 12.9898 + k * 78.233) * 0.5; // deterministic pseudo-noise in [-0.5, 0.5]
+  return { 'cpu.util_pct': 20 + 5 * Math.sin(i / 20) + noise(1), 'mem.used_pct': 40 + noise(2) * 0.2, 'disk.sda.await_ms': 3 + noise(3) * 0.2, 'temp.pkg_c': null };
+}
+
+async function warm(inf: Awaited<ReturnType<typeof createInference>>, n: number, t0 = 0) {
+  for (let i = 0; i < n; i++) {
+    const r = await inf.onCycle({ ts: (t0 + i) * 10_000, features: normal(t0 + i) });
+    assert.equal(r.events.filter((e) => e.type === 'anomaly.detected').length, 0, `no detection on normal data (cycle ${t0 + i})`);
+  }
+}
+
+describe('agent inference stage', () => {
+  it('detects a spike and names the feature that caused it, with its ratio to the usual value', async () => {
+    const inf = await createInference({ engine, stateDir: mkdtempSync(join(tmpdir(), 'infer-')) });
+    await inf.start();
+    await warm(inf, 300);
+    const spike = { ...normal(300), 'disk.sda.await_ms': 45 };
+    const r = await inf.onCycle({ ts: 3_000_000, features: spike });
+    assert.ok(r.scores.anomaly, 'anomaly score attached');
+    const detected = r.events.find((e) => e.type === 'anomaly.detected');
+    assert.ok(detected, `expected a detection, score ${r.scores.anomaly!.score}`);
+    assert.equal(r.scores.anomaly!.top[0]!.feature, 'disk.sda.await_ms');
+    assert.ok(r.scores.anomaly!.top[0]!.ratio! > 10 && r.scores.anomaly!.top[0]!.ratio! < 20, `ratio ${r.scores.anomaly!.top[0]!.ratio}`);
+    assert.match(detected.message, /disk\.sda\.await_ms \d+x its usual/);
+    await inf.stop();
+  });
+
+  it('keeps the baseline across a restart (no relearning: a spike right after restart is still detected)', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'infer-'));
+    const first = await createInference({ engine, stateDir });
+    await first.start();
+    await warm(first, 300);
+    await first.stop();
+    const second = await createInference({ engine, stateDir });
+    await second.start();
+    await warm(second, 5, 300);
+    const r = await second.onCycle({ ts: 3_100_000, features: { ...normal(305), 'cpu.util_pct': 99 } });
+    assert.ok(r.events.some((e) => e.type === 'anomaly.detected'), 'restored baseline detects immediately');
+    await second.stop();
+  });
+
+  it('falls back to the shipped model when the rolled-out one is corrupt, and reports it', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'infer-'));
+    const dir = join(stateDir, 'models', 'anomaly');
+    cpSync(SHIPPED_MODELS.anomaly, join(dir, 'model.onnx'));
+    cpSync(SHIPPED_MODELS.anomaly.replace('.onnx', '.card.json'), join(dir, 'model.card.json'));
+    const bytes = readFileSync(join(dir, 'model.onnx'));
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(join(dir, 'model.onnx'), bytes);
+    const inf = await createInference({ engine, stateDir });
+    await inf.start();
+    const r = await inf.onCycle({ ts: 0, features: normal(0) });
+    const failed = r.events.find((e) => e.type === 'model.load-failed');
+    assert.ok(failed);
+    assert.match(failed.message, /sha256 mismatch/);
+    assert.match(inf.versions().anomaly!, /^anomaly-multi@/);
+    assert.ok(r.scores.anomaly, 'still scoring with the shipped model');
+    await inf.stop();
+  });
+
+  it('refuses a swap whose bytes do not match the card and keeps running the current model', async () => {
+    const inf = await createInference({ engine, stateDir: mkdtempSync(join(tmpdir(), 'infer-')) });
+    await inf.start();
+    const card = ModelCardSchema.parse(JSON.parse(readFileSync(SHIPPED_MODELS.anomaly.replace('.onnx', '.card.json'), 'utf8')));
+    const before = inf.versions().anomaly;
+    await assert.rejects(inf.swap('anomaly', new Uint8Array([1, 2, 3]), card), (err: unknown) => err instanceof ModelError && /sha256 mismatch/.test(err.message));
+    assert.equal(inf.versions().anomaly, before);
+    const good = new Uint8Array(readFileSync(SHIPPED_MODELS.anomaly));
+    assert.equal(await inf.swap('anomaly', good, { ...card, version: card.version }), before);
+    const r = await inf.onCycle({ ts: 0, features: normal(0) });
+    assert.ok(r.scores.anomaly);
+    await inf.stop();
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The agent's inference stage (`collect → features → infer → heal → link`): runs the anomaly model every cycle and
+ * the disk-failure model when SMART data changes, attaches scores and explanations to the telemetry, and keeps
+ * per-host state on disk so a restart does not forget the baseline.
+ *
+ * Models come from the shipped files (models/anomaly/anomaly-multi, models/disk/disk-failure) or from a model the
+ * control plane rolled out (`swap`), which is kept as the new last good one in `<stateDir>/models/<kind>/`.
+ * A model that fails to load or errors falls back to the last good one and says so in an event; the agent never
+ * stops collecting because of a model (`onCycle` never throws).
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelCard } from '../../models/onnx/card.ts';
+import { createAnomalyDetector, explain, type AnomalyDetector, type AnomalyDetectorState } from './anomaly-detector.ts';
+import { createDiskPredictor, type DiskPredictor, type DiskPredictorState, type DiskReading } from './disk-predictor.ts';
+import type { InferenceEngine, ModelSession } from './engine.ts';
+import { modelLabel, readModelFile, verifyModelBytes, type ModelFile } from './model-file.ts';
+import { checkStatefulSession } from './stateful-model.ts';
+import { readJson, writeJsonAtomic } from './state-file.ts';
+
+/** The two model slots an agent runs. */
+export type ModelKind = 'anomaly' | 'disk';
+
+/** An event for the outbox (the link assigns seq and ts). */
+export type InferenceEvent = { type: string; severity: 'info' | 'warning' | 'critical'; message: string; data: Record<string, unknown> };
+
+/** What the stage adds to a sample (the `scores` of the wire Sample). */
+export type InferenceScores = {
+  anomaly?: { score: number; model: string; top: { feature: string; contribution: number; ratio: number | null }[] };
+  disks?: { device: string; serial?: string; probability: number; model: string }[];
+};
+
+/** Options. Defaults: shipped models beside this repository, save every 6 cycles, detection at score ≥ 0.5. */
+export type InferenceOptions = {
+  engine: InferenceEngine;
+  stateDir: string;
+  shipped?: Partial<Record<ModelKind, string>>;
+  saveEvery?: number;
+  anomalyThreshold?: number;
+  maxFeatures?: number;
+  include?: (feature: string) => boolean;
+};
+
+const repoModels = fileURLToPath(new URL('../../models/', import.meta.url));
+/** Paths of the models shipped in this repository. */
+export const SHIPPED_MODELS: Record<ModelKind, string> = {
+  anomaly: join(repoModels, 'anomaly/anomaly-multi.onnx'),
+  disk: join(repoModels, 'disk/disk-failure.onnx'),
+};
+
+type Saved = { anomaly?: AnomalyDetectorState; disk?: DiskPredictorState };
+type Slot = { file: ModelFile; session: ModelSession };
+
+/** Creates the inference stage; call `start()` before `onCycle`. */
+export async function createInference(options: InferenceOptions) {
+  const statePath = join(options.stateDir, 'infer-state.json');
+  const modelDir = (kind: ModelKind) => join(options.stateDir, 'models', kind);
+  const saveEvery = options.saveEvery ?? 6;
+  const threshold = options.anomalyThreshold ?? 0.5;
+  const slots: Partial<Record<ModelKind, Slot>> = {};
+  let anomaly: AnomalyDetector | null = null;
+  let disk: DiskPredictor | null = null;
+  let cycles = 0;
+  const pending: InferenceEvent[] = [];
+
+  const detectorOptions = { ...(options.maxFeatures ? { maxFeatures: options.maxFeatures } : {}), ...(options.include ? { include: options.include } : {}) };
+
+  async function open(file: ModelFile): Promise<Slot> {
+    const session = await options.engine.load(file.bytes);
+    return { file, session };
+  }
+
+  function bind(kind: ModelKind, slot: Slot, saved: Saved): void {
+    if (kind === 'anomaly') {
+      checkStatefulSession(slot.file.card, slot.session);
+      anomaly = createAnomalyDetector(slot.file.card, slot.session, detectorOptions, saved.anomaly);
+    } else {
+      disk = createDiskPredictor(slot.file.card, slot.session, saved.disk);
+    }
+    slots[kind] = slot;
+  }
+
+  /** Loads the last good model of a kind (rolled out earlier), else the shipped one. */
+  async function loadInitial(kind: ModelKind, saved: Saved): Promise<void> {
+    const candidates = [join(modelDir(kind), 'model.onnx'), options.shipped?.[kind] ?? SHIPPED_MODELS[kind]];
+    for (const path of candidates) {
+      if (!existsSync(path)) continue;
+      try {
+        bind(kind, await open(await readModelFile(path)), saved);
+        return;
+      } catch (err) {
+        pending.push({ type: 'model.load-failed', severity: 'warning', message: `${kind} model at ${path}: ${(err as Error).message}`, data: { kind, path } });
+      }
+    }
+    pending.push({ type: 'model.unavailable', severity: 'warning', message: `no usable ${kind} model; running without it`, data: { kind } });
+  }
+
+  function save(): void {
+    const a = anomaly as AnomalyDetector | null;
+    const d = disk as DiskPredictor | null;
+    writeJsonAtomic(statePath, { anomaly: a?.save(), disk: d?.save() } satisfies Saved);
+  }
+
+  return {
+    /** Loads models and saved state. Never throws for a bad model (reports it in the next cycle's events). */
+    async start(): Promise<void> {
+      const saved = readJson<Saved>(statePath) ?? {};
+      await loadInitial('anomaly', saved);
+      await loadInitial('disk', saved);
+    },
+
+    /** `name@version` of the running models (for the `state` message). */
+    versions(): Record<string, string> {
+      const v: Record<string, string> = {};
+      for (const [kind, slot] of Object.entries(slots)) v[kind] = modelLabel(slot.file.card);
+      return v;
+    },
+
+    /** Scores one cycle. Never throws: a failing model is reported and skipped. */
+    async onCycle(reading: { ts: number; features: Readonly<Record<string, number | null>>; disks?: readonly DiskReading[] }): Promise<{ scores: InferenceScores; events: InferenceEvent[] }> {
+      const events = pending.splice(0);
+      const scores: InferenceScores = {};
+      const a = anomaly as AnomalyDetector | null;
+      if (a) {
+        try {
+          const r = await a.step(reading.features);
+          scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })) };
+          if (r.score >= threshold) {
+            const why = r.top.slice(0, 3).map(explain).join('; ');
+            events.push({ type: 'anomaly.detected', severity: 'warning', message: `anomaly score ${r.score.toFixed(2)}: ${why}`, data: { score: r.score, model: a.label, top: r.top } });
+          }
+        } catch (err) {
+          events.push({ type: 'model.error', severity: 'warning', message: `anomaly model ${a.label}: ${(err as Error).message}`, data: { kind: 'anomaly', model: a.label } });
+        }
+      }
+      const d = disk as DiskPredictor | null;
+      if (d && reading.disks && reading.disks.length > 0) {
+        try {
+          scores.disks = (await d.update(reading.disks, reading.ts)).map(({ day: _day, ...p }) => p);
+        } catch (err) {
+          events.push({ type: 'model.error', severity: 'warning', message: `disk model ${d.label}: ${(err as Error).message}`, data: { kind: 'disk', model: d.label } });
+        }
+      }
+      if (++cycles % saveEvery === 0) {
+        try { save(); } catch (err) { events.push({ type: 'infer.state-save-failed', severity: 'warning', message: (err as Error).message, data: {} }); }
+      }
+      return { scores, events };
+    },
+
+    /**
+     * Swaps in a model rolled out by the control plane (bytes already signature-checked by the caller): verifies the
+     * hash against the card, loads it, checks its inputs; on success keeps it as the new last good model. On any
+     * failure the running model stays and the error is thrown for the caller to report.
+     */
+    async swap(kind: ModelKind, bytes: Uint8Array, card: ModelCard): Promise<string> {
+      verifyModelBytes(card, bytes);
+      const slot = await open({ card, bytes, path: '(rollout)' });
+      const previous = slots[kind];
+      const saved: Saved = { anomaly: (anomaly as AnomalyDetector | null)?.save(), disk: (disk as DiskPredictor | null)?.save() };
+      try {
+        bind(kind, slot, saved);
+      } catch (err) {
+        if (previous) bind(kind, previous, saved);
+        await slot.session.release();
+        throw err;
+      }
+      mkdirSync(modelDir(kind), { recursive: true, mode: 0o700 });
+      writeFileSync(join(modelDir(kind), 'model.onnx.tmp'), bytes);
+      writeFileSync(join(modelDir(kind), 'model.card.json'), JSON.stringify(card, null, 2));
+      copyFileSync(join(modelDir(kind), 'model.onnx.tmp'), join(modelDir(kind), 'model.onnx'));
+      if (previous && previous !== slot) await previous.session.release();
+      return modelLabel(card);
+    },
+
+    /** Saves state and releases sessions. */
+    async stop(): Promise<void> {
+      try { save(); } finally {
+        for (const slot of Object.values(slots)) await slot.session.release();
+      }
+    },
+  };
+}
+
+export type Inference = Awaited<ReturnType<typeof createInference>>;

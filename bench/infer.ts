@@ -1,0 +1,65 @@
+/**
+ * `npm run bench:infer [-- --cycles 5000 --features 40 --json]`: latency of the agent's inference stage per sample
+ * through onnxruntime-node (the anomaly model for one host's feature vector, the disk model for one disk) and the
+ * RSS the models add to the agent. Prints figures; with --json one object
+ * `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb}`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createInference } from '../agent/infer/inference.ts';
+import { createOnnxEngine } from '../agent/infer/onnx-engine.ts';
+
+const { values } = parseArgs({ options: { cycles: { type: 'string', default: '5000' }, features: { type: 'string', default: '40' }, json: { type: 'boolean', default: false } } });
+const cycles = Number(values.cycles);
+const F = Number(values.features);
+if (!Number.isInteger(cycles) || cycles < 100) throw new Error(`--cycles must be an integer >= 100, got '${values.cycles}'`);
+if (!Number.isInteger(F) || F < 1 || F > 256) throw new Error(`--features must be an integer in 1..256, got '${values.features}'`);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+const inf = await createInference({ engine: createOnnxEngine(), stateDir: mkdtempSync(join(tmpdir(), 'bench-infer-')), saveEvery: Number.MAX_SAFE_INTEGER });
+await inf.start();
+const names = Array.from({ length: F }, (_, i) => `feature_${i}`);
+const anomaly: number[] = [];
+for (let i = 0; i < cycles; i++) {
+  const features: Record<string, number> = {};
+  for (let j = 0; j < F; j++) features[names[j]!] = 50 + 10 * Math.sin(i / 30 + j) + Math.sin(i * 12.9898 + j * 78.233);
+  const t0 = process.hrtime.bigint();
+  await inf.onCycle({ ts: i * 10_000, features });
+  anomaly.push(Number(process.hrtime.bigint() - t0) / 1000);
+}
+// Disk model: one new day per call so every call runs the model.
+const disk: number[] = [];
+const diskRuns = Math.min(cycles, 2000);
+for (let i = 0; i < diskRuns; i++) {
+  const reading = { model: 'ST4000DM000', attributes: { 5: i % 7, 9: 20_000 + i * 24, 194: 30 + (i % 5), 197: i % 3, 1: 100_000 + i } };
+  const t0 = process.hrtime.bigint();
+  await inf.onCycle({ ts: i * 86_400_000, features: {}, disks: [{ device: 'sda', serial: 'Z1', reading }] });
+  disk.push(Number(process.hrtime.bigint() - t0) / 1000);
+}
+global.gc?.();
+const addedRssMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+await inf.stop();
+anomaly.sort((a, b) => a - b);
+disk.sort((a, b) => a - b);
+const warm = anomaly.slice(Math.floor(anomaly.length * 0.02));
+const result = {
+  anomalyP50Us: +percentile(warm, 0.5).toFixed(1),
+  anomalyP99Us: +percentile(warm, 0.99).toFixed(1),
+  diskP99Us: +percentile(disk, 0.99).toFixed(1),
+  addedRssMb: +addedRssMb.toFixed(1),
+};
+if (values.json) {
+  console.log(JSON.stringify(result));
+} else {
+  console.log(`inference per sample through onnxruntime-node (${cycles} cycles, ${F} features; includes tensor marshalling)`);
+  console.log(`  anomaly  p50 ${result.anomalyP50Us} µs   p99 ${result.anomalyP99Us} µs   (target p99 < 50 µs)`);
+  console.log(`  disk     p99 ${result.diskP99Us} µs (${diskRuns} daily updates)`);
+  console.log(`  added RSS ${result.addedRssMb} MB (target < 40 MB)`);
+}

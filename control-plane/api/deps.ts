@@ -1,0 +1,16 @@
+/** What the HTTP routes need; built by server.ts. */
+import type { Logger } from 'pino';
+import type { Store } from '../store/ports.ts';
+import type { Enrollment } from '../enrollment/enrollment.ts';
+import type { Counters } from '../metrics/counters.ts';
+import type { createApiAuth } from './auth.ts';
+
+export type ApiDeps = {
+  store: Store;
+  enrollment: Enrollment;
+  auth: ReturnType<typeof createApiAuth>;
+  counters: Counters;
+  /** Current gauges (ingest queue depth, connected clients, …) for /api/metrics. */
+  gauges(): Record<string, number>;
+  log: Logger;
+};

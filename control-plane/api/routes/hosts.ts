@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError } from '../../errors.ts';
+import type { AuthEnv } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { parseWith } from '../validate.ts';
+import { hostJson } from './serialize.ts';
+
+const ms = z.coerce.number().int().nonnegative();
+export const TimeQuery = z.object({ since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional() });
+
+/** Host routes (admin): list, get, samples, events, revoke. */
+export function hostRoutes(deps: ApiDeps) {
+  const { store } = deps;
+  const getHost = async (id: string) => {
+    const h = await store.hosts.get(id);
+    if (!h) throw new NotFoundError('host', id);
+    return h;
+  };
+  return new Hono<AuthEnv>()
+    .use('/hosts', deps.auth.required)
+    .use('/hosts/*', deps.auth.required)
+    .get('/hosts', async (c) => c.json({ hosts: (await store.hosts.list()).map(hostJson) }))
+    .get('/hosts/:id', async (c) => c.json(hostJson(await getHost(c.req.param('id')))))
+    .get('/hosts/:id/samples', async (c) => {
+      const q = parseWith(TimeQuery, c.req.query(), 'query');
+      const h = await getHost(c.req.param('id'));
+      return c.json({ hostId: h.id, samples: await store.telemetry.listSamples(h.id, q) });
+    })
+    .get('/hosts/:id/events', async (c) => {
+      const q = parseWith(TimeQuery, c.req.query(), 'query');
+      const h = await getHost(c.req.param('id'));
+      return c.json({ hostId: h.id, events: await store.telemetry.listEvents(h.id, q) });
+    })
+    .post('/hosts/:id/revoke', async (c) => c.json(hostJson(await deps.enrollment.revokeHost(c.req.param('id')))));
+}

@@ -1,0 +1,114 @@
+/**
+ * `homeostat start` (what `npm start` runs): the embedded control plane plus one local agent, in one process.
+ * Data lives in ./.data (control plane) and ./.data/agent (the agent's state). Idempotent: a second start reuses the
+ * data dir, the admin credentials and the enrolled agent. SIGINT/SIGTERM drain the agent, then the control plane.
+ */
+import { resolve, join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { createAgent, AGENT_VERSION } from '../../agent/agent.ts';
+import { loadAgentConfig } from '../../agent/config/load.ts';
+import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
+import { enroll } from '../../agent/enroll/enroll.ts';
+import { readAdminCredentials } from '../admin/bootstrap.ts';
+import { createControlPlane } from '../server.ts';
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be an integer 0..65535, got '${v}'`);
+  return n;
+};
+const seconds = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.01) throw new InvalidArgumentError(`--cycle-seconds must be a number >= 0.01, got '${v}'`);
+  return n;
+};
+
+type StartOptions = { dataDir: string; host: string; httpPort: number; mqttPort: number; wsPort: number; cycleSeconds: number; logLevel: string };
+
+/** Adds `start` to the program. */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('start the control plane with a local agent enrolled into it (what npm start runs)')
+    .option('--data-dir <dir>', 'data directory; the local agent keeps its state in <dir>/agent', './.data')
+    .option('--host <addr>', 'interface to listen on', '127.0.0.1')
+    .option('--http-port <n>', 'HTTP API/UI port (0 = ephemeral)', port, 8080)
+    .option('--mqtt-port <n>', 'MQTT port (0 = ephemeral)', port, 1883)
+    .option('--ws-port <n>', 'MQTT over WebSocket port (0 = ephemeral)', port, 8083)
+    .option('--cycle-seconds <n>', 'the local agent\'s collection cycle', seconds, 5)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'warn')
+    .action(async (opts: StartOptions) => {
+      try {
+        await start(opts);
+      } catch (err) {
+        process.stderr.write(`error: ${(err as Error).message}\n`);
+        process.exit(1);
+      }
+    });
+}
+
+async function start(opts: StartOptions): Promise<void> {
+  const dataDir = resolve(opts.dataDir);
+  const logger = pino({ level: opts.logLevel }, pino.destination(2));
+  const cp = await createControlPlane({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }) });
+  const urls = await cp.start();
+  const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
+  let agent: Awaited<ReturnType<typeof createAgent>> | null = null;
+  let stopping: Promise<void> | null = null;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      await agent?.stop().catch((err: Error) => logger.error({ err: err.message }, 'agent stop failed'));
+      await cp.stop();
+    })());
+  const signalled = new Promise<void>((done) => {
+    let count = 0;
+    const onSignal = () => {
+      if (++count > 1) process.exit(130);
+      process.stdout.write('stopping: draining the agent, then the control plane…\n');
+      stopAll().then(done, done);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    const stateDir = join(dataDir, 'agent');
+    const fresh = !loadCredentials(stateDir);
+    const creds = fresh ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir) : loadCredentials(stateDir)!;
+    const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: opts.cycleSeconds, logLevel: opts.logLevel, server: { url: urls.httpUrl, mqttUrl: urls.mqttUrl } } });
+    agent = await createAgent(config, { credentials: creds, logger: logger.child({ component: 'agent' }) });
+    await agent.start();
+    process.stdout.write(
+      [
+        'Homeostat is running',
+        `  UI / API:  ${urls.httpUrl}`,
+        admin ? `  admin:     ${admin.username} / ${admin.password}   (API token: ${admin.apiToken}; stored in ${join(dataDir, 'admin-credentials.json')})` : '  admin:     (credentials file missing from the data dir)',
+        `  MQTT:      ${urls.mqttUrl}   WebSocket: ${urls.wsUrl}`,
+        `  agent:     ${creds.agentId} (${fresh ? 'enrolled now' : 'already enrolled'}; state in ${stateDir}, ${opts.cycleSeconds} s cycle)`,
+        `  samples:   curl -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,
+        'Ctrl-C drains the agent and stops the control plane.',
+        '',
+      ].join('\n'),
+    );
+    process.stdout.write(JSON.stringify({ event: 'started', ...pick(urls), agentId: creds.agentId, dataDir }) + '\n');
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  await signalled;
+}
+
+/** Creates a one-time token through the admin API (the same path an operator uses) and enrolls the local agent. */
+async function enrollLocal(httpUrl: string, apiToken: string | undefined, stateDir: string): Promise<Credentials> {
+  if (!apiToken) throw new Error('cannot create an enrollment token: the admin credentials file is missing from the data dir');
+  const res = await fetch(`${httpUrl}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ labels: { local: 'true' }, uses: 1, ttl: '10m' }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { token?: string };
+  if (!res.ok || !body.token) throw new Error(`creating an enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return enroll({ server: httpUrl, token: body.token, stateDir, agentVersion: AGENT_VERSION, labels: { role: 'local' } });
+}
+
+const pick = (u: { httpUrl: string; mqttUrl: string; wsUrl: string }) => ({ httpUrl: u.httpUrl, mqttUrl: u.mqttUrl, wsUrl: u.wsUrl });

@@ -1,0 +1,163 @@
+/**
+ * The control plane: database, signing key, admin bootstrap, enrollment, MQTT broker (TCP/TLS + WebSocket), ingest
+ * and the HTTP API, with an explicit lifecycle. SIGTERM handling belongs to the CLI (cli/server-command.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createAdaptorServer } from '@hono/node-server';
+import { pino, type Logger } from 'pino';
+import { loadServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.ts';
+import { resolveDatabaseTarget } from './db/database.ts';
+import { openStore } from './store/prisma-store.ts';
+import type { Store } from './store/ports.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './keys/signing-key.ts';
+import { bootstrapAdmin, type AdminCredentials } from './admin/bootstrap.ts';
+import { createCounters, type Counters } from './metrics/counters.ts';
+import { createIngester, type Ingester } from './ingest/ingester.ts';
+import { createAuthenticator, INTERNAL_USERNAME } from './broker/authenticate.ts';
+import { createBroker, type Broker } from './broker/broker.ts';
+import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
+import { createApiAuth } from './api/auth.ts';
+import { createApi, type ApiMount } from './api/app.ts';
+
+export type ControlPlaneOptions = ServerConfigInput & {
+  /** Logger (default: pino at `logLevel` to stderr). */
+  logger?: Logger;
+  /** Extra HTTP sub-apps (e.g. fleet routes). */
+  mounts?: ApiMount[];
+};
+
+export type ListeningUrls = { httpUrl: string; mqttUrl: string; wsUrl: string };
+
+export type StartResult = ListeningUrls & {
+  /** Plaintext admin credentials, only on the very first start (also in `<dataDir>/admin-credentials.json`). */
+  adminCredentials: AdminCredentials | null;
+};
+
+export type ControlPlane = {
+  readonly config: ServerConfig;
+  readonly counters: Counters;
+  /** Available after start(). */
+  readonly store: Store;
+  readonly broker: Broker;
+  readonly enrollment: Enrollment;
+  readonly signingKey: SigningKey;
+  readonly ingester: Ingester;
+  /** Credentials of the in-process MQTT client (full access), for other control-plane parts. */
+  readonly internalMqtt: { username: string; password: string };
+  start(): Promise<StartResult>;
+  /** Graceful drain: stop accepting, flush the ingest queue (acks still go out), close broker, HTTP and DB. */
+  stop(): Promise<void>;
+  /** Deletes samples/events older than the retention window now. */
+  prune(): Promise<{ samples: number; events: number }>;
+};
+
+/** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
+export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const { logger, mounts, ...input } = options;
+  const config = loadServerConfig({ overrides: input, env: {} });
+  const log = logger ?? pino({ level: config.logLevel, base: { component: 'control-plane' } }, pino.destination(2));
+  const counters = createCounters();
+  const internalSecret = randomBytes(24).toString('base64url');
+  let store: Store | null = null;
+  let broker: Broker | null = null;
+  let enrollment: Enrollment | null = null;
+  let signingKey: SigningKey | null = null;
+  let ingester: Ingester | null = null;
+  let http: Server | null = null;
+  let urls: ListeningUrls | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  const need = <T>(v: T | null, what: string): T => {
+    if (v === null) throw new Error(`${what} is available only after start()`);
+    return v;
+  };
+
+  async function prune() {
+    const r = await need(store, 'store').telemetry.prune(Date.now() - config.retention);
+    counters.inc('retention.pruned.samples', r.samples);
+    counters.inc('retention.pruned.events', r.events);
+    if (r.samples || r.events) log.info(r, 'retention prune');
+    return r;
+  }
+
+  async function start(): Promise<StartResult> {
+    if (state !== 'new') throw new Error(`start() called in state '${state}'`);
+    state = 'starting';
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    signingKey = loadOrCreateSigningKey(config.dataDir);
+    store = await openStore(resolveDatabaseTarget(config.databaseUrl, config.dataDir));
+    // After a crash nobody is connected yet; agents re-announce on reconnect.
+    await store.hosts.markAllOffline();
+    const adminCredentials = await bootstrapAdmin(store, config.dataDir);
+    const s = store;
+    const ing = createIngester({
+      store: s, counters, log, capacity: config.ingest.queueCapacity, batchSize: config.ingest.batchSize,
+      publishAck: (agentId, ranges) => { broker?.publishCommand(agentId, { v: 1, type: 'ack', ranges }).catch((err) => log.warn({ err, agentId }, 'ack publish failed')); },
+    });
+    ingester = ing;
+    ing.start();
+    const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
+    broker = await createBroker({ host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort, tls: config.tls, authenticator, ingester: ing, counters, log, maxWaitMs: config.ingest.maxWaitMs });
+    const b = broker;
+    const brokerUrls = await b.listen();
+    const advertiseHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : null;
+    const advertised = {
+      mqttUrl: config.advertise.mqttUrl ?? (advertiseHost ? brokerUrls.mqttUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.mqttUrl),
+      wsUrl: config.advertise.wsUrl ?? (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
+    };
+    enrollment = createEnrollment({
+      store: s, publicKeyPem: signingKey.publicKeyPem, defaultTtlMs: config.enrollment.defaultTtl, urls: () => advertised,
+      onHostRevoked: async (agentId) => { authenticator.revoke(agentId); await b.disconnect(agentId); counters.inc('hosts.revoked'); },
+    });
+    const app = createApi({
+      store: s, enrollment, auth: createApiAuth(s.users), counters, log,
+      gauges: () => ({ 'ingest.queue.depth': ing.depth, 'ingest.queue.capacity': ing.capacity, 'broker.clients.connected': b.aedes.connectedClients }),
+    }, mounts);
+    http = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const httpServer = http;
+    const httpPort = await new Promise<number>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.httpPort, config.host, () => resolve((httpServer.address() as AddressInfo).port));
+    });
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
+    pruneTimer = setInterval(() => { prune().catch((err) => log.error({ err }, 'retention prune failed')); }, config.pruneInterval);
+    pruneTimer.unref();
+    state = 'running';
+    log.info({ ...urls, dataDir: config.dataDir, database: s.provider }, 'control plane listening');
+    return { ...urls, adminCredentials };
+  }
+
+  async function stop(): Promise<void> {
+    if (state === 'stopped' || state === 'stopping' || state === 'new') { state = 'stopped'; return; }
+    state = 'stopping';
+    if (pruneTimer) clearInterval(pruneTimer);
+    const closeHttp = http ? new Promise<void>((r) => { http!.close(() => r()); http!.closeAllConnections?.(); }) : Promise.resolve();
+    await broker?.stopAccepting();
+    await ingester?.stop();
+    await broker?.close();
+    await closeHttp;
+    await store?.close();
+    state = 'stopped';
+    log.info('control plane stopped');
+  }
+
+  return {
+    config,
+    counters,
+    get store() { return need(store, 'store'); },
+    get broker() { return need(broker, 'broker'); },
+    get enrollment() { return need(enrollment, 'enrollment'); },
+    get signingKey() { return need(signingKey, 'signingKey'); },
+    get ingester() { return need(ingester, 'ingester'); },
+    internalMqtt: { username: INTERNAL_USERNAME, password: internalSecret },
+    start,
+    stop,
+    prune,
+  };
+}
