@@ -72,6 +72,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     backoff: { baseMs: config.link.backoffBaseMs, capMs: config.link.backoffCapMs },
     timers,
     clock,
+    onAck: () => saveStatusSoon(),
   });
   const periodMs = Math.round(config.cycleSeconds * 1000);
   const startedAt = clock();
@@ -101,6 +102,23 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     }
   };
 
+  // Acks can arrive hundreds of times a second: refresh the status file at most every 250 ms, trailing edge included.
+  let lastStatusAt = 0;
+  let statusTimer: unknown = null;
+  function saveStatusSoon(): void {
+    if (statusTimer !== null || state === 'stopped') return;
+    const wait = lastStatusAt + 250 - clock();
+    if (wait <= 0) return void saveStatusNow();
+    statusTimer = timers.setTimeout(() => {
+      statusTimer = null;
+      saveStatusNow();
+    }, wait);
+  }
+  function saveStatusNow(): void {
+    lastStatusAt = clock();
+    saveStatus();
+  }
+
   async function runCycle(): Promise<void> {
     const t0 = clock();
     let reading: PipelineReading = await source.collect(t0);
@@ -117,7 +135,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     link.notify();
     cycles += 1;
     lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
-    saveStatus();
+    saveStatusNow();
   }
 
   function cycle(): Promise<void> {
@@ -175,6 +193,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
       const drained = await link.drain(config.drainSeconds * 1000);
       logger.info({ drained, depth: outbox.stats().depth }, 'agent stopping');
       await link.stop();
+      if (statusTimer !== null) timers.clearTimeout(statusTimer);
       for (const s of stages) await s.stop?.().catch(() => undefined);
       await source.stop();
       state = 'stopped';

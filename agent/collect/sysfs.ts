@@ -42,3 +42,4 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
     },
   };
 }
+

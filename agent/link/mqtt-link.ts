@@ -35,6 +35,8 @@ export type LinkOptions = {
   backoff?: BackoffOptions;
   timers?: Timers;
   clock?: () => number;
+  /** Called after each ack was applied (e.g. to refresh the status file). */
+  onAck?: () => void;
   /** MQTT transport factory (default mqtt.connect). */
   connect?: (url: string, options: IClientOptions) => MqttClient;
 };
@@ -205,6 +207,7 @@ export function createLink(o: LinkOptions): Link {
     st.inflight = inflight.size;
     if (o.outbox.stats().depth === 0) for (const w of [...drainWaiters]) w();
     pump();
+    o.onAck?.();
   }
 
   return {
