@@ -119,8 +119,18 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     saveStatus();
   }
 
+  async function refreshInventory(): Promise<void> {
+    try {
+      link.setInventory((await source.inventory()).inventory); // published only when its hash changed
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'inventory unavailable');
+    }
+  }
+  const inventoryEvery = Math.max(1, Math.round(3600 / config.cycleSeconds)); // hourly
+
   async function runCycle(): Promise<void> {
     const t0 = clock();
+    if (cycles > 0 && cycles % inventoryEvery === 0) await refreshInventory();
     let reading: PipelineReading = await source.collect(t0);
     const ctx = { now: t0, emit, logger };
     for (const stage of stages) {
@@ -170,11 +180,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     async start() {
       state = 'running';
       await source.start();
-      try {
-        link.setInventory((await source.inventory()).inventory);
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'inventory unavailable');
-      }
+      await refreshInventory();
       emit({ type: 'agent.started', data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds } });
       link.start();
       saveStatus();

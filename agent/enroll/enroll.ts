@@ -55,7 +55,7 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
     let detail = text.slice(0, 500);
     try {
       const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-      detail = (typeof body.error === 'string' ? body.error : body.error?.message) ?? body.message ?? detail;
+      detail = body.message ?? (typeof body.error === 'string' ? body.error : body.error?.message) ?? detail;
     } catch {
       /* not JSON: keep the text */
     }

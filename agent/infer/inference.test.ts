@@ -59,7 +59,7 @@ describe('agent inference stage', () => {
     cpSync(SHIPPED_MODELS.anomaly, join(dir, 'model.onnx'));
     cpSync(SHIPPED_MODELS.anomaly.replace('.onnx', '.card.json'), join(dir, 'model.card.json'));
     const bytes = readFileSync(join(dir, 'model.onnx'));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(join(dir, 'model.onnx'), bytes);
     const inf = await createInference({ engine, stateDir });
     await inf.start();

@@ -14,7 +14,7 @@
  * drops the oldest non-sample message past that, sending `event: overflow` so the UI refetches. A `ping` comment every
  * `heartbeatMs` (default 15 s) keeps proxies from closing idle streams. Mount this behind the API's auth middleware.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 
 /** A sample was ingested: a few headline features and the anomaly score (null when the agent runs no model). */
@@ -98,6 +98,8 @@ export type StreamOptions = {
   /** Largest number of pending messages per client (default 1000). */
   maxQueue?: number;
   timers?: StreamTimers;
+  /** Runs before the stream opens (e.g. the API's auth middleware); default none — mount behind auth instead. */
+  authorize?: MiddlewareHandler;
 };
 
 type Outgoing = { event: string; data: string };
@@ -112,6 +114,7 @@ export function streamRoutes(options: StreamOptions): Hono {
     clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
   };
   const app = new Hono();
+  if (options.authorize) app.use('*', options.authorize);
   app.get('/', (c) => {
     const focusHost = c.req.query('host') ?? null;
     return streamSSE(c, async (stream) => {

@@ -6,22 +6,30 @@
 import type { CorrelatorEvent } from './incident.ts';
 
 /** Event types that are signals even at severity info. */
-const SIGNAL_TYPES = /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|blocked)|presence\.offline|inference\.error)/;
+const SIGNAL_TYPES = /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error)/;
+
+/** Healing bookkeeping that is never a signal even when its severity is raised (pauses, approvals waiting). */
+const NEVER = /^(heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;
 
 /** Default signal filter: warnings, criticals, and the anomaly/prediction/healing-failure/offline types. */
 export function defaultIsSignal(e: CorrelatorEvent): boolean {
+  if (NEVER.test(e.type)) return false;
   return e.severity !== 'info' || SIGNAL_TYPES.test(e.type);
 }
 
 /**
  * Default signature: the event type, refined for anomalies by the family of the top feature (`temp.cpu0` → `temp`)
- * and for healing by the action, e.g. `anomaly.detected:temp`, `heal.failed:restart-service`.
+ * and for healing by the action (or policy), e.g. `anomaly.detected:temp`, `heal.escalated:restart-service`.
  */
 export function defaultSignatureOf(e: CorrelatorEvent): string {
   const d = e.data ?? {};
   const feature = typeof d['feature'] === 'string' ? d['feature'] : topFeature(d);
   if (e.type.startsWith('anomaly.') && feature) return `${e.type}:${feature.split(/[._:/]/)[0]}`;
-  if (e.type.startsWith('heal.') && typeof d['action'] === 'string') return `${e.type}:${d['action']}`;
+  if (e.type.startsWith('heal.')) {
+    const action = typeof d['action'] === 'string' ? d['action'] : Array.isArray(d['actions']) ? (d['actions'][0] as { type?: string } | undefined)?.type : undefined;
+    const what = action ?? (typeof d['policy'] === 'string' ? d['policy'] : undefined);
+    if (what) return `${e.type}:${what}`;
+  }
   return e.type;
 }
 

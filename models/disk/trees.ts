@@ -25,7 +25,7 @@ export function treeCount(m: TreeEnsemble): number {
   return m.rootFeature.length;
 }
 
-/** Threshold of a split that never goes right (float32 max: every finite float32 is below it... except itself). */
+/** Threshold of a child that does not split: float32 max, so every finite feature value goes left. */
 export const NO_SPLIT_THRESHOLD = 3.4028234663852886e38;
 
 /** Raw score (log-odds) of one feature vector: the plain-TypeScript reference of the ONNX graph. */

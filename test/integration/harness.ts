@@ -26,7 +26,12 @@ export type Proc = { child: ChildProcess; stderr: string[]; stdout: string[]; ex
 
 /** Spawns `homeostat <args>`; keeps the last output lines for failure messages. */
 export function homeostat(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNode([CLI, ...args], env);
+}
+
+/** Spawns `node <argv>` in the repository root. */
+export function spawnNode(argv: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const keep = (buf: string[]) => (line: string) => {
@@ -80,5 +85,61 @@ export async function poll<T>(fn: () => Promise<T> | T, ms: number, what: string
     }
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export type Ports = { http: number; mqtt: number; ws: number };
+export type ServerInfo = { httpUrl: string; mqttUrl: string; wsUrl: string };
+
+/** Free ports for a control plane that must come back on the same ones after a restart. */
+export async function pickPorts(): Promise<Ports> {
+  return { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
+}
+
+/** `homeostat server` as a child process; resolves once it printed its `{"event":"listening"}` line. */
+export async function startServer(dataDir: string, ports: Ports): Promise<{ proc: Proc; info: ServerInfo }> {
+  const proc = spawnNode(['--import', 'tsx', '/tmp/shim/server.mts', '--data-dir', dataDir, '--http-port', String(ports.http), '--mqtt-port', String(ports.mqtt), '--ws-port', String(ports.ws), '--log-level', 'warn']);
+  const line = await waitForLine(proc, (l) => l.includes('"listening"'), 60_000, 'control plane listening');
+  return { proc, info: JSON.parse(line) as ServerInfo };
+}
+
+/** The admin API token the control plane wrote on its first start. */
+export async function adminToken(dataDir: string): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  return (JSON.parse(readFileSync(`${dataDir}/admin-credentials.json`, 'utf8')) as { apiToken: string }).apiToken;
+}
+
+/** Authenticated JSON request against the admin API. */
+export async function api(httpUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${httpUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/** Creates a one-time enrollment token through the admin API. */
+export async function createEnrollmentToken(httpUrl: string, token: string, labels: Record<string, string> = {}): Promise<string> {
+  const r = await api(httpUrl, token, 'POST', '/api/tokens', { labels, uses: 1 });
+  if (r.status !== 201) throw new Error(`POST /api/tokens: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token as string;
+}
+
+/** Every seq the control plane stored for an agent (samples and events), in the order the API lists them. */
+export async function storedSeqs(httpUrl: string, token: string, agentId: string): Promise<{ samples: number[]; events: number[] }> {
+  const s = await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`);
+  const e = await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/events?limit=10000`);
+  if (s.status !== 200 || e.status !== 200) throw new Error(`samples ${s.status}, events ${e.status}`);
+  return { samples: s.body.samples.map((x: { seq: number }) => x.seq), events: e.body.events.map((x: { seq: number }) => x.seq) };
+}
+
+/** The agent's status file (null until it wrote one). */
+export async function agentStatus(stateDir: string): Promise<any> {
+  const { readFileSync } = await import('node:fs');
+  try {
+    return JSON.parse(readFileSync(`${stateDir}/status.json`, 'utf8'));
+  } catch {
+    return null;
   }
 }

@@ -41,7 +41,7 @@ export function App() {
       try {
         return await api.session();
       } catch (err) {
-        if (err instanceof ApiError && err.status === 401) return null;
+        if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return null;
         throw err;
       }
     },

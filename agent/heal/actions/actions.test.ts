@@ -144,7 +144,7 @@ test('kill-process refuses pid 1, the agent, its parent and protected names; kil
   assert.equal((await executeAction(plan({ type: 'kill-process' }, [{ pid: stubborn.pid!, name: 'other', runtimeS: 0 }]), c)).status, 'refused');
   const r = await executeAction(plan({ type: 'kill-process', grace: '300ms' }, [{ pid: stubborn.pid!, name: 'node', runtimeS: 0 }]), c);
   assert.equal(r.status, 'done');
-  assert.deepEqual(signals.map((s) => s.sig), ['SIGTERM', 'SIGKILL']);
+  assert.deepEqual(signals.map((s: { sig: string }) => s.sig), ['SIGTERM', 'SIGKILL']);
   guarded.kill();
 });
 

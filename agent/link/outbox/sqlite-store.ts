@@ -4,7 +4,7 @@
  * `normal` survives process crashes only.
  */
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OutboxKind, OutboxLimits, OutboxRecord } from './record.ts';
 import { createOutbox, type OutboxBackend, type OutboxStore } from './store.ts';
@@ -30,6 +30,7 @@ export type SqliteOutboxOptions = OutboxLimits & { synchronous?: 'full' | 'norma
 export function openSqliteOutbox(file: string, options: SqliteOutboxOptions): OutboxStore {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new DatabaseCtor(file);
+  chmodSync(file, 0o600); // telemetry may be sensitive; -wal/-shm inherit this mode
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');

@@ -2,7 +2,7 @@
  * Every API call the UI makes, one function per route, returning the UI's types (api/types.ts). Failures throw
  * ApiError with words for the person. Query keys live in `keys` so live events can invalidate the right queries.
  */
-import { getJson, sendJson } from './http.ts';
+import { ApiError, apiToken, getJson, sendJson, setApiToken } from './http.ts';
 import { call, client } from './client.ts';
 import { list, num, numbers, obj, record, str, strOrNull, strings, time } from './normalize.ts';
 import type {
@@ -177,16 +177,39 @@ function toEnrollToken(v: unknown): EnrollToken {
 
 export const api = {
   async session(): Promise<Session | null> {
+    if (apiToken()) {
+      // Signed in with an API token: check it still works (401 → signed out).
+      await call(client.api.tokens.$get(), 'Checking your API token');
+      return { username: 'API token', role: 'admin' };
+    }
     const s = obj(await getJson('/api/session', 'Loading your session'));
     const u = obj(s.user ?? s);
     return u.username ? { username: str(u.username), role: str(u.role, 'viewer') } : null;
   },
+  /** Signs in with an API token (`hat_…`), kept for this browser tab. */
+  async loginWithToken(token: string): Promise<Session> {
+    setApiToken(token.trim());
+    try {
+      await call(client.api.tokens.$get(), 'Signing in');
+    } catch (err) {
+      setApiToken(null);
+      throw err;
+    }
+    return { username: 'API token', role: 'admin' };
+  },
   async login(username: string, password: string): Promise<Session> {
-    const s = obj(await sendJson('POST', '/api/session', { username, password }, 'Signing in'));
+    let s: ReturnType<typeof obj>;
+    try {
+      s = obj(await sendJson('POST', '/api/session', { username, password }, 'Signing in'));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw new ApiError('Password sign-in is not available on this control plane yet. Sign in with an API token instead.', 404);
+      throw err;
+    }
     const u = obj(s.user ?? s);
     return { username: str(u.username, username), role: str(u.role, 'viewer') };
   },
   async logout(): Promise<void> {
+    if (apiToken()) return setApiToken(null);
     await sendJson('DELETE', '/api/session', undefined, 'Signing out');
   },
 

@@ -4,11 +4,12 @@
  */
 import { hc, type ClientResponse } from 'hono/client';
 import type { AppType } from '../../../control-plane/api/app.ts';
-import { ApiError, readResponse } from './http.ts';
+import { ApiError, authHeaders, readResponse } from './http.ts';
 
 /** Same-origin client; cookies ride along. */
 export const client = hc<AppType>(typeof window === 'undefined' ? 'http://localhost' : window.location.origin, {
   init: { credentials: 'same-origin' },
+  headers: () => authHeaders(),
 });
 
 /** Awaits a client call and returns its JSON body, or throws ApiError in words (network failures included). */

@@ -80,10 +80,30 @@ export async function readResponse<T>(res: Response, what = 'The request'): Prom
   return (text === '' ? null : body) as T;
 }
 
+const TOKEN_KEY = 'homeostat.apiToken';
+
+/** The API token signed in with (kept for this tab only), or null when the session cookie is used. */
+export function apiToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+export function setApiToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+/** Authorization header for the signed-in API token, if any. */
+export function authHeaders(): Record<string, string> {
+  const t = apiToken();
+  return t ? { authorization: `Bearer ${t}` } : {};
+}
+
 /** Performs a fetch, turning network failures into a worded ApiError (status 0). */
 export async function send(input: string, init: RequestInit = {}, what = 'The request'): Promise<Response> {
   try {
-    return await fetch(input, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
+    return await fetch(input, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) } });
   } catch (err) {
     throw new ApiError(
       `Cannot reach the control plane (${err instanceof Error ? err.message : String(err)}). Check that it is running and your network.`,

@@ -6,6 +6,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import { keys } from './api.ts';
+import { openSse } from './sse.ts';
 import type { SampleEvent, StreamEvent } from '../../../control-plane/api/stream.ts';
 
 export type { SampleEvent, StreamEvent };
@@ -57,46 +58,43 @@ function invalidateFor(client: QueryClient, e: StreamEvent): void {
   }
 }
 
-/** Connects the fleet-wide stream while mounted (once signed in). EventSource reconnects by itself. */
+/** Connects the fleet-wide stream while mounted (once signed in); reconnects by itself. */
 export function useFleetStream(client: QueryClient, enabled: boolean): void {
   useEffect(() => {
-    if (!enabled || typeof EventSource === 'undefined') return;
-    const es = new EventSource('/api/stream');
-    const onEvent = (msg: MessageEvent<string>) => {
-      const e = JSON.parse(msg.data) as StreamEvent;
-      if (e.type === 'presence') {
-        const presence = new Map(state.presence);
-        presence.set(e.hostId, e.state === 'online');
-        set({ presence });
-      }
-      invalidateFor(client, e);
-    };
-    es.addEventListener('hello', () => {
-      if (!state.connected && state.version > 0) void client.invalidateQueries(); // catch up on anything missed
-      set({ connected: true, error: null });
+    if (!enabled) return;
+    return openSse('/api/stream', {
+      onOpen() {
+        if (!state.connected && state.version > 0) void client.invalidateQueries(); // catch up on anything missed
+        set({ connected: true, error: null });
+      },
+      onError(message) {
+        set({ connected: false, error: `Live updates disconnected (${message}); reconnecting…` });
+      },
+      onEvent(event, data) {
+        if (event === 'hello') return;
+        if (event === 'overflow') return void client.invalidateQueries();
+        if (event === 'samples') {
+          const { samples } = JSON.parse(data) as { samples: SampleEvent[] };
+          const latest = new Map(state.latest);
+          for (const s of samples) latest.set(s.hostId, s);
+          return set({ latest });
+        }
+        const e = JSON.parse(data) as StreamEvent;
+        if (e.type === 'presence') {
+          const presence = new Map(state.presence);
+          presence.set(e.hostId, e.state === 'online');
+          set({ presence });
+        }
+        invalidateFor(client, e);
+      },
     });
-    es.addEventListener('samples', (msg) => {
-      const { samples } = JSON.parse((msg as MessageEvent<string>).data) as { samples: SampleEvent[] };
-      const latest = new Map(state.latest);
-      for (const s of samples) latest.set(s.hostId, s);
-      set({ latest });
-    });
-    es.addEventListener('overflow', () => void client.invalidateQueries());
-    for (const t of ['presence', 'incident', 'rollout', 'approval', 'action', 'host'] as const) es.addEventListener(t, onEvent as EventListener);
-    es.onerror = () => set({ connected: false, error: 'Live updates disconnected; reconnecting…' });
-    return () => {
-      es.close();
-      set({ connected: false });
-    };
   }, [client, enabled]);
 }
 
 /** Calls `onSample` for every live sample of one host while mounted. */
 export function useHostStream(hostId: string, onSample: (s: SampleEvent) => void): void {
-  useEffect(() => {
-    if (typeof EventSource === 'undefined') return;
-    const es = new EventSource(`/api/stream?host=${encodeURIComponent(hostId)}`);
-    es.addEventListener('sample', (msg) => onSample(JSON.parse((msg as MessageEvent<string>).data) as SampleEvent));
-    return () => es.close();
-  }, [hostId, onSample]);
+  useEffect(
+    () => openSse(`/api/stream?host=${encodeURIComponent(hostId)}`, { onEvent: (event, data) => event === 'sample' && onSample(JSON.parse(data) as SampleEvent) }),
+    [hostId, onSample],
+  );
 }

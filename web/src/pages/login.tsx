@@ -9,8 +9,9 @@ export function LoginPage({ signedIn }: { signedIn: boolean }) {
   const client = useQueryClient();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [token, setToken] = useState('');
   const login = useMutation({
-    mutationFn: () => api.login(username, password),
+    mutationFn: (mode: 'password' | 'token') => (mode === 'token' ? api.loginWithToken(token) : api.login(username, password)),
     onSuccess: (session) => {
       client.setQueryData(keys.session, session);
       const back = new URLSearchParams(window.location.search).get('next');
@@ -23,7 +24,7 @@ export function LoginPage({ signedIn }: { signedIn: boolean }) {
   }
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    login.mutate();
+    login.mutate('password');
   };
   return (
     <main className="login">
@@ -41,6 +42,13 @@ export function LoginPage({ signedIn }: { signedIn: boolean }) {
         <button type="submit" className="primary" disabled={login.isPending}>
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
+      </form>
+      <form onSubmit={(e) => { e.preventDefault(); login.mutate('token'); }} aria-label="Sign in with an API token">
+        <label>
+          Or an API token
+          <input name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} placeholder="hat_…" />
+        </label>
+        <button type="submit" disabled={login.isPending}>Sign in with token</button>
       </form>
     </main>
   );

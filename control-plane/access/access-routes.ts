@@ -1,0 +1,103 @@
+/**
+ * Access routes: login/logout/me, users with roles, API tokens with roles, and the audit trail (query + export).
+ * Authorization is done by the access middleware from route-table.ts; these handlers only read `access`.
+ */
+import { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { formatBearer, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
+import { parseJsonBody, parseWith } from '../api/validate.ts';
+import type { UserRepository } from '../store/ports.ts';
+import type { AccessEnv } from './access-middleware.ts';
+import { auditToCsv, auditToJsonLines, type AuditLog } from './audit-log.ts';
+import { actorName } from './principal.ts';
+import { asRole, ROLES } from './roles.ts';
+import { SESSION_COOKIE, type Sessions } from './sessions.ts';
+
+const Login = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
+const NewUser = z.object({ username: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'usernames use letters, digits and . _ -'), password: z.string().min(12, 'at least 12 characters').max(1024), role: z.enum(ROLES) });
+const PatchUser = z.object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: z.string().min(12).max(1024).optional() });
+const NewToken = z.object({ name: z.string().min(1).max(64), role: z.enum(ROLES) });
+const ms = z.coerce.number().int().nonnegative();
+const AuditQ = z.object({ since: ms.optional(), until: ms.optional(), actor: z.string().max(200).optional(), action: z.string().max(200).optional(), target: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100_000).optional(), format: z.enum(['csv', 'jsonl']).default('jsonl') });
+
+/** Dependencies of the access routes. */
+export interface AccessRouteDeps { db: Db; users: UserRepository; sessions: Sessions; audit: AuditLog; secureCookies?: boolean }
+
+/** Mount under `/api`. */
+export function accessRoutes(deps: AccessRouteDeps) {
+  const userJson = async (u: { id: string; username: string; createdAt: Date; disabledAt: Date | null }) => ({
+    id: u.id, username: u.username, createdAt: u.createdAt.toISOString(), disabled: u.disabledAt !== null,
+    role: asRole((await deps.db.userRole.findUnique({ where: { userId: u.id } }))?.role, 'admin'),
+  });
+  return new Hono<AccessEnv>()
+    .post('/auth/login', async (c) => {
+      const body = await parseJsonBody(c, Login, 'login');
+      try {
+        const { value, session } = await deps.sessions.login(body.username, body.password);
+        setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies ?? false, expires: session.expiresAt });
+        await deps.audit.record({ actor: `user:${session.username}`, actorType: 'user', action: 'auth.login', target: null, detail: {} });
+        return c.json({ username: session.username, expiresAt: session.expiresAt.toISOString() });
+      } catch (err) {
+        await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-failed', target: null, detail: {} });
+        throw err;
+      }
+    })
+    .post('/auth/logout', async (c) => {
+      const v = getCookie(c, SESSION_COOKIE);
+      if (v) await deps.sessions.logout(v);
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.json({ loggedOut: true });
+    })
+    .get('/auth/me', (c) => {
+      const p = c.get('access');
+      return c.json(p.kind === 'user' ? { kind: p.kind, username: p.username, role: p.role, via: p.via } : { kind: p.kind, agentId: p.agentId });
+    })
+    .get('/users', async (c) => c.json({ users: await Promise.all((await deps.db.user.findMany({ orderBy: { username: 'asc' } })).map(userJson)) }))
+    .post('/users', async (c) => {
+      const body = await parseJsonBody(c, NewUser, 'user');
+      if (await deps.users.findByName(body.username)) throw new ConflictError(`username '${body.username}' is taken`, 'username-taken');
+      const u = await deps.users.create({ id: randomId('usr'), username: body.username, passwordHash: await hashSecret(body.password) });
+      await deps.db.userRole.create({ data: { userId: u.id, role: body.role } });
+      return c.json(await userJson(u), 201);
+    })
+    .patch('/users/:id', async (c) => {
+      const id = c.req.param('id');
+      const body = await parseJsonBody(c, PatchUser, 'user change');
+      const u = await deps.users.get(id);
+      if (!u) throw new NotFoundError('user', id);
+      if (body.role) await deps.db.userRole.upsert({ where: { userId: id }, create: { userId: id, role: body.role }, update: { role: body.role, updatedAt: new Date() } });
+      if (body.disabled !== undefined) {
+        await deps.db.user.update({ where: { id }, data: { disabledAt: body.disabled ? new Date() : null } });
+        if (body.disabled) await deps.db.session.deleteMany({ where: { userId: id } });
+      }
+      if (body.password) await deps.db.user.update({ where: { id }, data: { passwordHash: await hashSecret(body.password) } });
+      return c.json(await userJson((await deps.users.get(id))!));
+    })
+    .post('/users/:id/tokens', async (c) => {
+      const id = c.req.param('id');
+      const body = await parseJsonBody(c, NewToken, 'API token');
+      if (!(await deps.users.get(id))) throw new NotFoundError('user', id);
+      const tokenId = randomId('tok');
+      const secret = randomSecret();
+      await deps.users.createApiToken({ id: tokenId, userId: id, name: body.name, tokenHash: await hashSecret(secret) });
+      await deps.db.apiTokenRole.create({ data: { tokenId, role: body.role } });
+      await deps.audit.record({ actor: actorName(c.get('access')), actorType: 'user', action: 'token.created', target: tokenId, detail: { userId: id, role: body.role } });
+      return c.json({ id: tokenId, name: body.name, role: body.role, token: formatBearer('hat', tokenId, secret) }, 201);
+    })
+    .get('/audit', async (c) => {
+      const q = parseWith(AuditQ, c.req.query(), 'query');
+      return c.json({ entries: await deps.audit.query(q) });
+    })
+    .get('/audit/export', async (c) => {
+      const q = parseWith(AuditQ, c.req.query(), 'query');
+      const entries = await deps.audit.query({ ...q, limit: q.limit ?? 100_000 });
+      await deps.audit.record({ actor: actorName(c.get('access')), actorType: 'user', action: 'audit.exported', target: null, detail: { format: q.format, entries: entries.length } });
+      return q.format === 'csv'
+        ? c.body(auditToCsv(entries), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="audit.csv"' })
+        : c.body(auditToJsonLines(entries), 200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': 'attachment; filename="audit.jsonl"' });
+    });
+}

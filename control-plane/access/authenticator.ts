@@ -1,0 +1,56 @@
+/**
+ * Resolves the caller of a request: session cookie (web UI), `Authorization: Bearer hat_…` (API tokens, via the core's
+ * token check) or `Authorization: Basic agentId:secret` (agents downloading models). Roles come from UserRole /
+ * ApiTokenRole rows; users and tokens created outside the access API (the bootstrap admin and its token) are admins.
+ */
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Db } from '../db/database.ts';
+import { UnauthenticatedError } from '../errors.ts';
+import { cacheDigest, verifySecret } from '../keys/secrets.ts';
+import type { HostRepository } from '../store/ports.ts';
+import type { Principal } from './principal.ts';
+import { asRole, weakerRole, type Role } from './roles.ts';
+import { SESSION_COOKIE, type Sessions } from './sessions.ts';
+
+/** Dependencies: the core's bearer check, hosts (agent credentials), sessions, and the role tables. */
+export interface AuthenticatorDeps {
+  db: Db;
+  sessions: Sessions;
+  hosts: HostRepository;
+  bearer: (header: string) => Promise<{ userId: string; username: string; tokenId: string }>;
+}
+
+/** Returns `resolve(c)` for the access middleware. */
+export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Promise<Principal | null> {
+  const agentCache = new Map<string, string>();
+  const userRole = async (userId: string): Promise<Role> => asRole((await deps.db.userRole.findUnique({ where: { userId } }))?.role, 'admin');
+  return async (c) => {
+    const header = c.req.header('Authorization');
+    if (header?.startsWith('Bearer ')) {
+      const p = await deps.bearer(header);
+      const tokenRole = asRole((await deps.db.apiTokenRole.findUnique({ where: { tokenId: p.tokenId } }))?.role, 'admin');
+      return { kind: 'user', userId: p.userId, username: p.username, tokenId: p.tokenId, via: 'token', role: weakerRole(tokenRole, await userRole(p.userId)) };
+    }
+    if (header?.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const agentId = decoded.slice(0, colon);
+      const secret = decoded.slice(colon + 1);
+      const key = cacheDigest(agentId, secret);
+      if (colon > 0 && agentCache.get(key) === agentId) return { kind: 'agent', agentId };
+      const cred = colon > 0 ? await deps.hosts.credential(agentId) : null;
+      if (!cred || cred.revokedAt || !(await verifySecret(secret, cred.secretHash))) throw new UnauthenticatedError('Authorization: agent credentials are not valid');
+      if (agentCache.size > 10_000) agentCache.clear();
+      agentCache.set(key, agentId);
+      return { kind: 'agent', agentId };
+    }
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie) {
+      const s = await deps.sessions.lookup(cookie);
+      if (!s) throw new UnauthenticatedError('session expired or logged out; log in again');
+      return { kind: 'user', userId: s.userId, username: s.username, via: 'session', role: await userRole(s.userId) };
+    }
+    return null;
+  };
+}

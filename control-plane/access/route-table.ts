@@ -1,0 +1,84 @@
+/**
+ * THE route → role table: every HTTP route of the control plane and who may call it. The access middleware looks
+ * each request up here; `/api/*` routes missing from the table need admin (deny by default), other paths (web UI
+ * assets) are public. `public` needs no credentials; `agent` needs an agent's Basic credentials (or an admin).
+ */
+import type { Role } from './roles.ts';
+
+/** Who may call a route. */
+export type Access = Role | 'public' | 'agent';
+
+/** [method, path pattern (`:param` = one segment), access]. */
+export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
+  // core
+  ['GET', '/healthz', 'public'],
+  ['POST', '/api/enroll', 'public'],
+  ['GET', '/api/hosts', 'viewer'],
+  ['GET', '/api/hosts/:id', 'viewer'],
+  ['GET', '/api/hosts/:id/samples', 'viewer'],
+  ['GET', '/api/hosts/:id/events', 'viewer'],
+  ['POST', '/api/hosts/:id/revoke', 'admin'],
+  ['GET', '/api/tokens', 'admin'],
+  ['POST', '/api/tokens', 'admin'],
+  ['DELETE', '/api/tokens/:id', 'admin'],
+  ['GET', '/api/metrics', 'viewer'],
+  ['GET', '/api/stream', 'viewer'],
+  ['GET', '/metrics', 'viewer'],
+  // access
+  ['POST', '/api/auth/login', 'public'],
+  ['POST', '/api/auth/logout', 'public'],
+  ['GET', '/api/auth/me', 'viewer'],
+  ['GET', '/api/users', 'admin'],
+  ['POST', '/api/users', 'admin'],
+  ['PATCH', '/api/users/:id', 'admin'],
+  ['POST', '/api/users/:id/tokens', 'admin'],
+  ['GET', '/api/audit', 'operator'],
+  ['GET', '/api/audit/export', 'admin'],
+  // policies and rollouts
+  ['GET', '/api/policies', 'viewer'],
+  ['POST', '/api/policies', 'operator'],
+  ['GET', '/api/policies/:id', 'viewer'],
+  ['PUT', '/api/policies/:id', 'operator'],
+  ['GET', '/api/policies/:id/versions', 'viewer'],
+  ['GET', '/api/policies/:id/versions/:version', 'viewer'],
+  ['POST', '/api/policies/:id/publish', 'operator'],
+  ['POST', '/api/policies/:id/rollback', 'operator'],
+  ['GET', '/api/rollouts', 'viewer'],
+  ['GET', '/api/rollouts/:id', 'viewer'],
+  ['POST', '/api/rollouts/:id/halt', 'operator'],
+  ['GET', '/api/fleet/hosts', 'viewer'],
+  // models
+  ['GET', '/api/models', 'viewer'],
+  ['POST', '/api/models', 'admin'],
+  ['GET', '/api/models/:id', 'viewer'],
+  ['GET', '/api/models/:id/file', 'agent'],
+  ['POST', '/api/models/:id/publish', 'operator'],
+  // incidents, silences, approvals, notifications
+  ['GET', '/api/incidents', 'viewer'],
+  ['GET', '/api/incidents/:id', 'viewer'],
+  ['POST', '/api/incidents/:id/ack', 'operator'],
+  ['POST', '/api/incidents/:id/notes', 'operator'],
+  ['GET', '/api/silences', 'viewer'],
+  ['POST', '/api/silences', 'operator'],
+  ['DELETE', '/api/silences/:id', 'operator'],
+  ['GET', '/api/approvals', 'viewer'],
+  ['POST', '/api/approvals/:id/decide', 'operator'],
+  ['GET', '/api/webhooks', 'admin'],
+  ['POST', '/api/webhooks', 'admin'],
+  ['DELETE', '/api/webhooks/:id', 'admin'],
+];
+
+const compiled = ROUTE_ROLES.map(([method, pattern, access]) => ({
+  method,
+  pattern,
+  access,
+  re: new RegExp(`^${pattern.replace(/:[A-Za-z]+/g, '[^/]+')}/?$`),
+}));
+
+/** The access rule for a request; `/api/*` paths not in the table → admin, anything else → public. */
+export function accessFor(method: string, path: string): { access: Access; pattern: string | null } {
+  const m = method === 'HEAD' ? 'GET' : method;
+  const hit = compiled.find((r) => r.method === m && r.re.test(path));
+  if (hit) return { access: hit.access, pattern: hit.pattern };
+  return { access: path === '/api' || path.startsWith('/api/') || path === '/metrics' ? 'admin' : 'public', pattern: null };
+}

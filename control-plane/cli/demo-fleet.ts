@@ -1,0 +1,149 @@
+/**
+ * The demo fleet: N simulated agents in this process, each enrolled through the real HTTP enroll path and connected
+ * through the real MQTT link (agent/agent.ts), replaying the bundled trace (demo-source.ts). Labels spread hosts over
+ * datacenters, racks and roles. A scheduler injects faults: a stopped nginx on web hosts and filling disks (healed when
+ * a matching policy is applied), and a correlated heat wave across one rack.
+ */
+import { join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AGENT_VERSION, createAgent, type Agent } from '../../agent/agent.ts';
+import { loadAgentConfig } from '../../agent/config/load.ts';
+import { enroll } from '../../agent/enroll/enroll.ts';
+import { createMemoryOutbox } from '../../agent/link/outbox/memory-store.ts';
+import { createFleetState } from '../../agent/fleet/fleet-state.ts';
+import { createPolicyReceiver } from '../../agent/fleet/policy-receiver.ts';
+import { createDemoSource, type Faults } from './demo-source.ts';
+import { anomalyStage, createDemoHealer } from './demo-stages.ts';
+
+const DATACENTERS = ['fra1', 'ams2'];
+const ROLES = ['web', 'web', 'db', 'cache'];
+const HOSTS_PER_RACK = 5;
+
+/** One simulated host. */
+export type DemoHost = { index: number; hostname: string; labels: Record<string, string>; faults: Faults; agent: Agent; agentId: string };
+
+/** Options of {@link startDemoFleet}. */
+export type DemoFleetOptions = {
+  httpUrl: string;
+  mqttUrl: string;
+  /** Admin API token used to create the enrollment token. */
+  apiToken: string;
+  agents: number;
+  stateDir: string;
+  /** Seconds between readings per agent (default 2). */
+  cycleSeconds?: number;
+  /** Trace speed-up (default 60: the 5-minute trace rows advance every 5 s). */
+  speedup?: number;
+  /** Run the fault schedule (default true). */
+  schedule?: boolean;
+  logger: Logger;
+};
+
+/** The running fleet. */
+export type DemoFleet = {
+  hosts: DemoHost[];
+  /** Heats every host of `rack` for `ms` (a correlated multi-host incident). */
+  heatRack(rack: string, ms: number): DemoHost[];
+  /** Stops `service` on `host` until a policy (or approval) restarts it. */
+  stopService(host: DemoHost, service: string): void;
+  /** Starts filling the root filesystem of `host`. */
+  fillDisk(host: DemoHost): void;
+  stop(): Promise<void>;
+};
+
+/** Labels of the i-th demo host: racks of 5, alternating datacenters, roles cycling web/web/db/cache. */
+export function demoLabels(i: number): { hostname: string; labels: Record<string, string> } {
+  const rackNo = Math.floor(i / HOSTS_PER_RACK);
+  const datacenter = DATACENTERS[rackNo % DATACENTERS.length]!;
+  const rack = `${datacenter}-r${String(rackNo + 1).padStart(2, '0')}`;
+  const role = ROLES[i % ROLES.length]!;
+  return { hostname: `${role}-${rack}-${(i % HOSTS_PER_RACK) + 1}`, labels: { datacenter, rack, role } };
+}
+
+/** Enrolls and starts the fleet (in parallel batches). */
+export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
+  const res = await fetch(`${o.httpUrl}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${o.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ labels: { demo: 'true' }, uses: o.agents, ttl: '1h' }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { token?: string };
+  if (!res.ok || !body.token) throw new Error(`creating the demo enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  const token = body.token;
+  const hosts: DemoHost[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const log = o.logger;
+
+  async function startOne(index: number): Promise<DemoHost> {
+    const { hostname, labels } = demoLabels(index);
+    const faults: Faults = { heatUntil: 0, serviceDown: null, diskFilling: false };
+    const inventory = { hostname, os: 'Debian GNU/Linux 12 (simulated)', kernel: '6.1.0-demo', cpus: 16, memoryGiB: 64, disks: [{ device: 'sda', model: 'DEMO SSD 960GB', serial: `DEMO${1000 + index}` }], services: ['nginx', 'postgresql'].slice(0, labels.role === 'db' ? 2 : 1) };
+    const stateDir = join(o.stateDir, `agent-${index}`);
+    const creds = await enroll({ server: o.httpUrl, token, stateDir, agentVersion: AGENT_VERSION, labels, hostname, inventory });
+    const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: o.cycleSeconds ?? 2, logLevel: 'warn', labels, server: { url: o.httpUrl, mqttUrl: o.mqttUrl }, drainSeconds: 1 } });
+    const healer = createDemoHealer(faults, creds.agentId);
+    let agent: Agent | null = null;
+    const fleetState = createFleetState({ now: Date.now, publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }) });
+    const onPolicy = createPolicyReceiver({
+      pinnedKey: createPublicKey(creds.publicKey),
+      applyPolicySet: (set) => healer.applyPolicySet(set),
+      state: fleetState,
+      report: (e) => agent?.emit(e),
+    });
+    agent = await createAgent(config, {
+      credentials: creds,
+      source: createDemoSource({ index, speedup: o.speedup ?? 60, faults, inventory }),
+      stages: [anomalyStage(), healer.stage],
+      outbox: createMemoryOutbox({ maxRecords: 20_000, maxBytes: 32 * 1024 * 1024 }),
+      statusFile: false,
+      logger: log.child({ host: hostname }),
+      handlers: {
+        policy: async (cmd) => void (await onPolicy(cmd)),
+        approval: (cmd) => healer.onApproval(cmd),
+      },
+    });
+    await agent.start();
+    return { index, hostname, labels, faults, agent, agentId: creds.agentId };
+  }
+
+  for (let i = 0; i < o.agents; i += 10) {
+    const batch = await Promise.all(Array.from({ length: Math.min(10, o.agents - i) }, (_, k) => startOne(i + k)));
+    hosts.push(...batch);
+  }
+
+  const fleet: DemoFleet = {
+    hosts,
+    heatRack(rack, ms) {
+      const hit = hosts.filter((h) => h.labels.rack === rack);
+      for (const h of hit) h.faults.heatUntil = Date.now() + ms;
+      log.info({ rack, hosts: hit.length }, 'demo: rack heat wave');
+      return hit;
+    },
+    stopService(host, service) {
+      host.faults.serviceDown = service;
+      host.agent.emit({ type: 'service.stopped', severity: 'warning', message: `${service} stopped unexpectedly (simulated)`, data: { service } });
+    },
+    fillDisk(host) {
+      host.faults.diskFilling = true;
+    },
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(hosts.map((h) => h.agent.stop().catch(() => undefined)));
+    },
+  };
+
+  if (o.schedule ?? true) {
+    // Every 45 s a web host loses nginx; every 90 s a host's disk starts filling; every 4 min one rack heats up.
+    let tick = 0;
+    const web = hosts.filter((h) => h.labels.role === 'web');
+    const racks = [...new Set(hosts.map((h) => h.labels.rack!))];
+    timers.push(setInterval(() => {
+      tick++;
+      if (web.length && tick % 3 === 0) fleet.stopService(web[(tick / 3) % web.length]!, 'nginx');
+      if (tick % 6 === 0) fleet.fillDisk(hosts[(tick * 7) % hosts.length]!);
+      if (racks.length && tick % 16 === 1) fleet.heatRack(racks[Math.floor(tick / 16) % racks.length]!, 90_000);
+    }, 15_000));
+  }
+  return fleet;
+}

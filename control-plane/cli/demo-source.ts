@@ -1,0 +1,81 @@
+/**
+ * A simulated host's readings for the demo fleet: the bundled NAB machine-temperature trace (agent/replay) replayed
+ * out of phase per host as the CPU package temperature, plus smooth synthetic CPU, memory and disk readings, with
+ * faults that the demo's scheduler switches on (rack heat, a stopped service, a filling disk) and healing clears.
+ */
+import { fileURLToPath } from 'node:url';
+import { createReplaySource } from '../../agent/replay/replay-source.ts';
+import type { CycleReading, Inventory, SampleSource } from '../../agent/pipeline/types.ts';
+
+/** The bundled trace (a slice of NAB machine_temperature_system_failure, MIT licence). */
+export const DEMO_TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
+
+/** Faults a demo host can suffer; the scheduler sets them, healing (or time) clears them. */
+export type Faults = {
+  /** Extra °C on the CPU until this time (ms). */
+  heatUntil: number;
+  /** A service that has stopped, or null. */
+  serviceDown: string | null;
+  /** The root filesystem is filling. */
+  diskFilling: boolean;
+};
+
+/** A deterministic pseudo-random generator (mulberry32) so a host's noise is the same run to run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Options of {@link createDemoSource}. */
+export type DemoSourceOptions = { index: number; speedup: number; faults: Faults; inventory: Record<string, unknown> };
+
+/** The demo host source; its `faults` object is shared with the scheduler and the demo healer. */
+export function createDemoSource(o: DemoSourceOptions): SampleSource {
+  const random = seeded(1000 + o.index);
+  const replay = createReplaySource({
+    path: DEMO_TRACE,
+    mapping: { value: 'cpu.temp_package_c' },
+    // The trace is in °F around 70–100; ×0.6 gives a plausible 40–60 °C package temperature.
+    scale: 0.6,
+    jitter: 0.4,
+    random,
+    speedup: o.speedup,
+    offsetRows: (o.index * 37) % 480,
+    name: 'nab-machine-temperature',
+    inventory: o.inventory,
+  });
+  const phase = random() * Math.PI * 2;
+  let mem = 45 + random() * 20;
+  let diskFree = 35 + random() * 30;
+  return {
+    start: () => replay.start(),
+    stop: () => replay.stop(),
+    inventory: (): Promise<Inventory> => replay.inventory(),
+    async collect(now: number): Promise<CycleReading> {
+      const r = await replay.collect(now);
+      const f = r.features;
+      const t = now / 1000;
+      const heat = now < o.faults.heatUntil;
+      if (heat && f['cpu.temp_package_c'] != null) f['cpu.temp_package_c'] += 28 + random() * 4;
+      f['cpu.util_pct'] = clamp(30 + 18 * Math.sin(t / 45 + phase) + (random() - 0.5) * 8 + (heat ? 35 : 0), 0, 100);
+      f['cpu.load1'] = Math.round(((f['cpu.util_pct'] ?? 0) / 100) * 16 * 100) / 100;
+      mem = clamp(mem + (random() - 0.5) * 0.8, 30, 85);
+      f['mem.used_pct'] = mem;
+      diskFree = o.faults.diskFilling ? Math.max(2, diskFree - 0.8) : Math.min(60, diskFree + (diskFree < 30 ? 0 : 0.01));
+      f['fs.min_free_pct'] = diskFree;
+      f['services.unhealthy'] = o.faults.serviceDown ? 1 : 0;
+      f['net.rx_bytes_per_s'] = Math.round(2e6 + 1e6 * Math.sin(t / 30 + phase) + random() * 2e5);
+      return { ...r, features: f, collectors: { ...r.collectors, demo: 'ok' } };
+    },
+  };
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}

@@ -1,0 +1,195 @@
+/**
+ * Rollout shell: persists rollouts, sends signed bundles/manifests wave by wave, observes agents' `state`
+ * acknowledgements and events for the health gate, halts or rolls back, and records intent per host.
+ * The decisions themselves are the pure state machine in rollout.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Command } from '../protocol/index.ts';
+import type { HostRecord } from '../store/ports.ts';
+import type { FleetContext } from './context.ts';
+import type { GroupHealth, GateThresholds } from './health-gate.ts';
+import { matchesSelector, parseSelector } from './label-selector.ts';
+import { cancelRollout, createRolloutState, stepRollout, treatedHosts, type RolloutAction, type RolloutState, type WaveObservation } from './rollout.ts';
+import { planWaves } from './wave-planner.ts';
+
+/** How one kind of artifact is sent and recognised on hosts. */
+export interface RolloutKind {
+  /** `policy` or `model:<name>` — the HostIntent kind. */
+  intentKind(subject: string): string;
+  /** The command delivering `version` (signed). */
+  command(version: string): Promise<Command>;
+  /** The version label the host reports as applied, in the rollout's version vocabulary. */
+  applied(host: HostRecord, subject: string): string | null;
+}
+
+/** Options of a new rollout. */
+export interface RolloutRequest {
+  selector?: string;
+  percents?: number[];
+  canaries?: string[];
+  soakMs?: number;
+  ackTimeoutMs?: number;
+  thresholds?: GateThresholds;
+  autoRollback?: boolean;
+}
+
+/** A rollout as the API shows it. */
+export type RolloutView = RolloutState & { selector: string; createdBy: string; createdAt: string };
+
+const ERROR_TYPES = new Set(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused', 'inference.error']);
+
+/** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
+export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
+  const toView = (r: { state: unknown; selector: string; createdBy: string; createdAt: Date }): RolloutView => ({ ...(r.state as RolloutState), selector: r.selector, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() });
+
+  async function save(s: RolloutState): Promise<void> {
+    await ctx.db.rollout.update({ where: { id: s.id }, data: { state: s as unknown as object, status: s.status, updatedAt: new Date(ctx.now()) } });
+  }
+
+  async function send(s: RolloutState, hosts: string[], version: string, actor: string): Promise<void> {
+    const kind = kinds[s.kind];
+    const cmd = await kind.command(version);
+    const intent = kind.intentKind(s.subject);
+    for (const hostId of hosts) {
+      await ctx.db.hostIntent.upsert({ where: { hostId_kind: { hostId, kind: intent } }, create: { hostId, kind: intent, version, rolloutId: s.id, updatedAt: new Date(ctx.now()) }, update: { version, rolloutId: s.id, updatedAt: new Date(ctx.now()) } });
+      try {
+        await ctx.publish(hostId, cmd);
+      } catch (err) {
+        ctx.log.warn({ err, hostId, rollout: s.id }, 'command publish failed');
+      }
+    }
+    await ctx.audit.record({ actor, actorType: 'system', action: `rollout.sent`, target: s.id, detail: { version, hosts: hosts.length } });
+  }
+
+  async function perform(s: RolloutState, actions: RolloutAction[], actor: string): Promise<void> {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send': await send(s, a.hosts, a.version, actor); break;
+        case 'rollback':
+          if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+          await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.rolled-back', target: s.id, detail: { toVersion: a.toVersion, hosts: a.hosts.length, reasons: a.reasons } });
+          break;
+        case 'halted': await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.halted', target: s.id, detail: { reasons: a.reasons } }); break;
+        case 'completed': await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.completed', target: s.id, detail: {} }); break;
+      }
+    }
+  }
+
+  async function observe(s: RolloutState, hostsById: Map<string, HostRecord>, now: number): Promise<WaveObservation> {
+    const treated = treatedHosts(s);
+    const treatedSet = new Set(treated);
+    const kind = kinds[s.kind];
+    const acked = treated.filter((h) => { const r = hostsById.get(h); return r && kind.applied(r, s.subject) === s.version; });
+    const failures = treated.filter((h) => !acked.includes(h) && (hostsById.get(h)?.stateErrors ?? []).some((e) => e.includes(s.version))).length;
+    const untreated = s.waves.flat().filter((h) => !treatedSet.has(h));
+    const since = s.waveStartedAt ?? now;
+    const health = async (hosts: string[], from: number, to: number): Promise<GroupHealth> => {
+      const g: GroupHealth = { hosts: hosts.length, errors: 0, anomalies: 0, inferenceErrors: 0 };
+      if (!hosts.length) return g;
+      const rows = await ctx.db.event.findMany({ where: { hostId: { in: hosts }, ts: { gte: BigInt(from), lt: BigInt(to) } }, select: { type: true } });
+      for (const r of rows) {
+        if (ERROR_TYPES.has(r.type)) g.errors++;
+        if (r.type.startsWith('anomaly.')) g.anomalies++;
+        if (r.type === 'inference.error') g.inferenceErrors!++;
+      }
+      return g;
+    };
+    const treatedHealth = await health(acked, since, now + 1);
+    // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
+    const baseline = untreated.length ? await health(untreated, since, now + 1) : await health(acked, since - (now - since), since);
+    return { treated: treatedHealth, baseline, applyFailures: failures };
+  }
+
+  async function targets(selector: string): Promise<HostRecord[]> {
+    const reqs = parseSelector(selector);
+    return (await ctx.hosts.list()).filter((h) => !h.revokedAt && matchesSelector(reqs, { ...h.labels, hostname: h.hostname }));
+  }
+
+  async function start(kind: 'policy' | 'model', subject: string, version: string, req: RolloutRequest, actor: string, opts: { immediate?: boolean } = {}): Promise<RolloutView> {
+    const selector = req.selector ?? '';
+    const hosts = await targets(selector);
+    const id = `ro-${randomBytes(6).toString('hex')}`;
+    const intent = kinds[kind].intentKind(subject);
+    const intents = await ctx.db.hostIntent.findMany({ where: { kind: intent, hostId: { in: hosts.map((h) => h.id) } } });
+    const counts = new Map<string, number>();
+    for (const i of intents) if (i.version !== version) counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
+    const previousVersion = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+    // A newer rollout of the same subject supersedes a running one.
+    for (const r of await ctx.db.rollout.findMany({ where: { subject, kind, status: { in: ['pending', 'soaking'] } } })) {
+      await save(cancelRollout(r.state as unknown as RolloutState, ctx.now(), `superseded by ${id}`));
+    }
+    const waves = opts.immediate ? [hosts.map((h) => h.id)] : planWaves(hosts, { percents: req.percents, canaries: req.canaries }, id);
+    let s = createRolloutState({ id, kind, subject, version, previousVersion, waves, soakMs: req.soakMs, ackTimeoutMs: req.ackTimeoutMs, autoRollback: req.autoRollback ?? kind === 'model', thresholds: req.thresholds }, ctx.now());
+    await ctx.db.rollout.create({ data: { id, kind, subject, version, selector, status: s.status, state: s as unknown as object, createdBy: actor, createdAt: new Date(ctx.now()), updatedAt: new Date(ctx.now()) } });
+    const r = stepRollout(s, ctx.now(), () => { throw new Error('unreachable'); });
+    s = r.state;
+    if (opts.immediate && s.status === 'soaking') s = { ...s, status: 'completed', history: [...s.history, { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' }] };
+    await save(s);
+    await perform(s, r.actions, actor);
+    return (await get(id))!;
+  }
+
+  async function get(id: string): Promise<RolloutView | null> {
+    const r = await ctx.db.rollout.findUnique({ where: { id } });
+    return r ? toView(r) : null;
+  }
+
+  return {
+    start,
+    get,
+    async list(filter: { subject?: string; status?: string } = {}): Promise<RolloutView[]> {
+      return (await ctx.db.rollout.findMany({ where: { ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.status ? { status: filter.status } : {}) }, orderBy: { createdAt: 'desc' }, take: 200 })).map(toView);
+    },
+    async halt(id: string, actor: string): Promise<RolloutView> {
+      const r = await ctx.db.rollout.findUnique({ where: { id } });
+      if (!r) throw new NotFoundError('rollout', id);
+      const s = r.state as unknown as RolloutState;
+      if (s.status !== 'pending' && s.status !== 'soaking') throw new ConflictError(`rollout '${id}' is ${s.status}`, 'not-running');
+      await save({ ...s, status: 'halted', history: [...s.history, { at: ctx.now(), event: 'halted', detail: `by ${actor}` }] });
+      await ctx.audit.record({ actor, actorType: 'user', action: 'rollout.halted', target: id, detail: { manual: true } });
+      return (await get(id))!;
+    },
+    /** Advances every running rollout; returns the ids that changed status. */
+    async tick(): Promise<string[]> {
+      const running = await ctx.db.rollout.findMany({ where: { status: { in: ['pending', 'soaking'] } } });
+      if (!running.length) return [];
+      const hostsById = new Map((await ctx.hosts.list()).map((h) => [h.id, h]));
+      const changed: string[] = [];
+      for (const row of running) {
+        const s0 = row.state as unknown as RolloutState;
+        const now = ctx.now();
+        if (s0.status === 'soaking' && s0.waveStartedAt !== null && now - s0.waveStartedAt < s0.soakMs) continue;
+        const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
+        const r = stepRollout(s0, now, () => obs!);
+        if (r.state.status !== s0.status || r.state.wave !== s0.wave || r.actions.length) {
+          if (r.gate) r.state.history.push({ at: now, event: `gate ${r.gate.verdict}`, detail: JSON.stringify({ reasons: r.gate.reasons, rates: r.gate.rates }) });
+          await save(r.state);
+          await perform(r.state, r.actions, 'system:rollout');
+          if (r.state.status !== s0.status) changed.push(row.id);
+        }
+      }
+      return changed;
+    },
+    /** Per host: what the control plane intends vs what the agent acknowledged. */
+    async hostVersions() {
+      const hosts = await ctx.hosts.list();
+      const intents = await ctx.db.hostIntent.findMany();
+      const byHost = new Map<string, Record<string, string>>();
+      for (const i of intents) (byHost.get(i.hostId) ?? byHost.set(i.hostId, {}).get(i.hostId)!)[i.kind] = i.version;
+      return hosts.map((h) => {
+        const intended = byHost.get(h.id) ?? {};
+        const models: Record<string, { intended: string | null; applied: string | null }> = {};
+        for (const [k, v] of Object.entries(intended)) if (k.startsWith('model:')) models[k.slice(6)] = { intended: v, applied: null };
+        for (const [name, v] of Object.entries(h.appliedModels ?? {})) models[name] = { intended: models[name]?.intended ?? null, applied: `${name}@${v}` };
+        return {
+          id: h.id, hostname: h.hostname, labels: h.labels, online: h.online, revoked: h.revokedAt !== null,
+          policy: { intended: intended['policy'] ?? null, applied: h.appliedPolicyVersion },
+          models, errors: h.stateErrors ?? [],
+          inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
+        };
+      });
+    },
+  };
+}
+export type RolloutService = ReturnType<typeof createRolloutService>;
