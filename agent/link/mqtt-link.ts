@@ -254,7 +254,11 @@ export function createLink(o: LinkOptions): Link {
       if (c.connected) {
         await new Promise<void>((resolve) => c.publish(agentTopic(o.agentId, 'presence'), presence('offline'), { qos: 1, retain: true }, () => resolve()));
       }
-      await c.endAsync().catch(() => c.end(true));
+      // A half-open socket can keep a graceful end waiting forever: give it 2 s, then force.
+      let t: unknown = null;
+      await Promise.race([c.endAsync().catch(() => undefined), new Promise<void>((r) => (t = timers.setTimeout(r, 2000)))]);
+      timers.clearTimeout(t);
+      if (!c.disconnected) c.end(true);
     },
   };
 }

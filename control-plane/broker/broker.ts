@@ -137,6 +137,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   let tcp: NetServer | null = null;
   let http: HttpServer | null = null;
   let wss: WebSocketServer | null = null;
+  let closing: Promise<void> | null = null;
 
   const closeServer = (s: NetServer | HttpServer | null) => new Promise<void>((r) => (s && s.listening ? s.close(() => r()) : r()));
 
@@ -172,16 +173,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       if (!client) return Promise.resolve();
       return new Promise((resolve) => client.close(() => resolve()));
     },
-    async stopAccepting() {
-      for (const c of wss?.clients ?? []) c.terminate();
-      wss?.close();
-      await Promise.all([closeServer(tcp), closeServer(http)]);
+    stopAccepting() {
+      // Stop listening; live sessions stay so the ingest drain can still ack. close() ends them.
+      closing ??= Promise.all([closeServer(tcp), closeServer(http)]).then(() => undefined);
+      return Promise.resolve();
     },
     async close() {
+      closing ??= Promise.all([closeServer(tcp), closeServer(http)]).then(() => undefined);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
       wss?.close();
-      await Promise.all([closeServer(tcp), closeServer(http)]);
+      await closing;
     },
   };
 }

@@ -51,7 +51,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   if (!admin) throw new Error(`no admin credentials in ${dataDir}: use an empty --data-dir`);
-  const feed = await startStreamFeed({ mqttUrl: urls.mqttUrl, username: cp.internalMqtt.username, password: cp.internalMqtt.password, bus });
+  const feed = startStreamFeed({ store: cp.store, bus });
   const fleet = await startDemoFleet({
     httpUrl: urls.httpUrl, mqttUrl: urls.mqttUrl, apiToken: admin.apiToken, agents: o.agents, stateDir: join(dataDir, 'demo-agents'),
     cycleSeconds: o.cycleSeconds ?? 2, schedule: o.schedule ?? true, logger: logger.child({ component: 'demo-fleet' }),

@@ -16,9 +16,11 @@ const WATCHED = ['cpu.temp_package_c', 'cpu.util_pct', 'mem.used_pct', 'fs.min_f
 export function anomalyStage(alpha = 0.05): Stage {
   const mean = new Map<string, number>();
   const vari = new Map<string, number>();
+  let seen = 0;
   return {
     name: 'demo-anomaly',
     async run(reading) {
+      seen++;
       const contributions: { feature: string; z: number; ratio: number | null }[] = [];
       for (const k of WATCHED) {
         const x = reading.features[k];
@@ -33,12 +35,13 @@ export function anomalyStage(alpha = 0.05): Stage {
         const z = Math.abs(x - m) / sd;
         contributions.push({ feature: k, z, ratio: m !== 0 ? x / m : null });
         // Learn slowly, and not from readings that look anomalous, so a fault does not become the new normal.
-        if (z < 4) {
+        if (z < 4 || seen <= 20) {
           mean.set(k, m + alpha * (x - m));
           vari.set(k, (1 - alpha) * (vari.get(k)! + alpha * (x - m) ** 2));
         }
       }
-      const zmax = Math.max(0, ...contributions.map((c) => c.z));
+      // The first 20 readings only learn the host's normal (no score from an untrained baseline).
+      const zmax = seen <= 20 ? 0 : Math.max(0, ...contributions.map((c) => c.z));
       const score = Math.min(1, Math.max(0, 1 - Math.exp(-Math.max(0, zmax - 1.5) / 3)));
       const total = contributions.reduce((s, c) => s + c.z, 0) || 1;
       const top = contributions.sort((a, b) => b.z - a.z).slice(0, 3).map((c) => ({ feature: c.feature, contribution: Math.round((c.z / total) * 1000) / 1000, ratio: c.ratio }));

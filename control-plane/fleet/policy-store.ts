@@ -45,7 +45,7 @@ export function createPolicyStore(ctx: FleetContext) {
         await tx.policySet.create({ data: { id: name, latestVersion: 1, createdAt: at, createdBy: author } });
         return tx.policyVersion.create({ data: { id: `${name}@1`, policySetId: name, version: 1, document: document as object, source, format, author, comment: comment ?? null, diff: diffDocuments(null, document) as object[], createdAt: at } });
       });
-      await ctx.audit.record({ actor: author, actorType: 'user', action: 'policy.created', target: row.id, detail: {} });
+      await ctx.audit.record({ actor: `user:${author}`, actorType: 'user', action: 'policy.created', target: row.id, detail: {} });
       return view(row);
     },
     async update(name: string, source: string, format: 'yaml' | 'json', author: string, comment?: string): Promise<PolicyVersionView> {
@@ -63,7 +63,7 @@ export function createPolicyStore(ctx: FleetContext) {
         if (bumped.count !== 1) throw new ConflictError(`policy set '${name}' changed concurrently; retry`, 'stale-version');
         return tx.policyVersion.create({ data: { id: `${name}@${n}`, policySetId: name, version: n, document: document as object, source, format, author, comment: comment ?? null, diff: diff as object[], createdAt: at } });
       });
-      await ctx.audit.record({ actor: author, actorType: 'user', action: 'policy.edited', target: row.id, detail: { changes: diff.length } });
+      await ctx.audit.record({ actor: `user:${author}`, actorType: 'user', action: 'policy.edited', target: row.id, detail: { changes: diff.length } });
       return view(row);
     },
     async list() {

@@ -59,7 +59,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         ctx.log.warn({ err, hostId, rollout: s.id }, 'command publish failed');
       }
     }
-    await ctx.audit.record({ actor, actorType: 'system', action: `rollout.sent`, target: s.id, detail: { version, hosts: hosts.length } });
+    await ctx.audit.record({ actor, actorType: actor.startsWith('user:') ? 'user' : 'system', action: `rollout.sent`, target: s.id, detail: { version, hosts: hosts.length } });
   }
 
   async function perform(s: RolloutState, actions: RolloutAction[], actor: string): Promise<void> {
@@ -126,7 +126,8 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     s = r.state;
     if (opts.immediate && s.status === 'soaking') s = { ...s, status: 'completed', history: [...s.history, { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' }] };
     await save(s);
-    await perform(s, r.actions, actor);
+    await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: opts.immediate ? `${kind}.rollback` : `${kind}.published`, target: id, detail: { subject, version, previousVersion, selector, waves: waves.map((w) => w.length) } });
+    await perform(s, r.actions, `user:${actor}`);
     return (await get(id))!;
   }
 
@@ -147,7 +148,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       const s = r.state as unknown as RolloutState;
       if (s.status !== 'pending' && s.status !== 'soaking') throw new ConflictError(`rollout '${id}' is ${s.status}`, 'not-running');
       await save({ ...s, status: 'halted', history: [...s.history, { at: ctx.now(), event: 'halted', detail: `by ${actor}` }] });
-      await ctx.audit.record({ actor, actorType: 'user', action: 'rollout.halted', target: id, detail: { manual: true } });
+      await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'rollout.halted', target: id, detail: { manual: true } });
       return (await get(id))!;
     },
     /** Advances every running rollout; returns the ids that changed status. */

@@ -1,11 +1,11 @@
-import { countersAgo, dayCounters, pushDay, type DiskHistory } from './history.ts';
+import { countersAgo, dayCounters, pushDay, type DayCounters, type DiskHistory } from './history.ts';
 import { SMART, attr, vendorOf, type SmartReading } from './smart-reading.ts';
 
 /**
  * Version of the feature vector layout below. Bump it whenever a feature is added, removed, reordered or its
  * transform changes; the model card records it and a consumer must refuse a model with a different version.
  */
-export const FEATURE_SCHEMA_VERSION = 'disk-features/1';
+export const FEATURE_SCHEMA_VERSION = 'disk-features/2';
 
 /**
  * The feature vector, in order. "sectors" = reallocated (SMART 5) + pending (max of 197, 198, NVMe media_errors).
@@ -30,6 +30,12 @@ export const FEATURE_NAMES = [
   'vendor_seagate', // 1 when vendorOf(model) is seagate
   'vendor_hgst', // 1 when hitachi / hgst
   'vendor_wdc', // 1 when western digital
+  // disk-features/2: a dying disk often stops updating its counters (the host still returns the last SMART page).
+  'power_on_stalled_days', // consecutive observations up to today (max 7) whose power-on hours did not rise; 0 when unknown
+  'power_on_gain1', // power-on hours gained since the previous observation / 24, clamped to 0..3; 1 when unknown
+  'read_error_rate_stalled_days', // consecutive observations (max 7) with the same non-zero SMART 1 raw; 0 when unknown
+  'temperature_delta7', // temperature today minus 7 observations ago (signed, Celsius); 0 when unknown
+  'log_read_errors', // log1p(SMART 1 error count): Seagate packs it in the bits above 32, others report it raw
 ] as const;
 
 /** K, the width of the feature vector. */
@@ -61,9 +67,16 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
     increased7 = b.reallocated + b.pending > a.reallocated + a.pending;
   }
   const maxPending = Math.max(history.maxPending, today.pending);
-  const t194 = attr(reading, SMART.temperature);
-  const temperature = t194 !== undefined ? t194 % 65536 : (reading.temperature ?? DEFAULT_TEMPERATURE_C);
-  const hours = attr(reading, SMART.powerOnHours) ?? reading.power_on_hours ?? 0;
+  const temperature = today.temperature ?? DEFAULT_TEMPERATURE_C;
+  const hours = today.powerOnHours ?? 0;
+  const vendor = vendorOf(reading.model);
+  const hoursStalled = stalledDays(history.past, today, (c) => c.powerOnHours, (now, prev) => now <= prev);
+  const rateStalled = stalledDays(history.past, today, (c) => c.readErrorRate, (now, prev) => now !== 0 && now === prev);
+  const prev = countersAgo(history, 1);
+  const gain1 = prev?.powerOnHours !== undefined && today.powerOnHours !== undefined ? today.powerOnHours - prev.powerOnHours : 24;
+  const t7 = past7?.temperature;
+  const rate = attr(reading, SMART.readErrorRate);
+  const readErrors = rate === undefined || rate < 0 ? 0 : vendor === 'seagate' ? Math.floor(rate / 2 ** 32) : rate;
 
   pushDay(history, today);
   const f = new Float32Array(FEATURE_COUNT);
@@ -81,11 +94,36 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
   f[11] = Math.log1p(otherDelta7);
   f[12] = (reading.critical_warning ?? 0) !== 0 ? 1 : 0;
   f[13] = Math.max(0, reading.percentage_used ?? 0) / 100;
-  const vendor = vendorOf(reading.model);
   f[14] = vendor === 'seagate' ? 1 : 0;
   f[15] = vendor === 'hgst' ? 1 : 0;
   f[16] = vendor === 'wdc' ? 1 : 0;
+  f[17] = hoursStalled;
+  f[18] = Math.min(3, Math.max(0, gain1 / 24));
+  f[19] = rateStalled;
+  f[20] = t7 !== undefined && today.temperature !== undefined ? today.temperature - t7 : 0;
+  f[21] = Math.log1p(readErrors);
   return f;
+}
+
+/**
+ * Consecutive observations ending today (at most HISTORY_DAYS) for which `stalled(value, previous value)` holds;
+ * stops at the first pair where either value is unknown (histories saved before disk-features/2 have none).
+ */
+function stalledDays(
+  past: readonly DayCounters[],
+  today: DayCounters,
+  get: (c: DayCounters) => number | undefined,
+  stalled: (now: number, prev: number) => boolean,
+): number {
+  let n = 0;
+  let now = get(today);
+  for (let i = past.length - 1; i >= 0 && now !== undefined; i--) {
+    const prev = get(past[i]!);
+    if (prev === undefined || !stalled(now, prev)) break;
+    n++;
+    now = prev;
+  }
+  return n;
 }
 
 export { createDiskHistory, type DiskHistory } from './history.ts';

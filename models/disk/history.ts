@@ -11,6 +11,15 @@ export interface DayCounters {
   readonly pending: number;
   /** Sum of interface/command error counters 187 + 188 + 199 (0 when none reported). */
   readonly otherErrors: number;
+  /**
+   * Power-on hours (SMART 9, else NVMe power_on_hours); absent when not reported. Optional because histories saved
+   * before `disk-features/2` lack it: features that need it then take their neutral value.
+   */
+  readonly powerOnHours?: number;
+  /** SMART 1 raw value (vendor scale); absent when not reported (or in pre-v2 histories). */
+  readonly readErrorRate?: number;
+  /** Temperature in Celsius (SMART 194 low 16 bits, else NVMe temperature); absent when not reported. */
+  readonly temperature?: number;
 }
 
 /**
@@ -29,13 +38,26 @@ export function createDiskHistory(): DiskHistory {
   return { past: [], maxReallocated: 0, maxPending: 0, daysObserved: 0 };
 }
 
+/** Temperature of a reading in Celsius: SMART 194 low 16 bits, else the NVMe field; undefined when neither. */
+export function temperatureOf(r: SmartReading): number | undefined {
+  const t194 = attr(r, SMART.temperature);
+  return t194 !== undefined ? t194 % 65536 : r.temperature;
+}
+
 /** Reduces a raw reading to the counters the history tracks (negative raw values are clamped to 0). */
 export function dayCounters(r: SmartReading): DayCounters {
   const nonNeg = (v: number | undefined): number => (v === undefined || v < 0 ? 0 : v);
   const pending = Math.max(nonNeg(attr(r, SMART.pending)), nonNeg(attr(r, SMART.offlineUncorrectable)), nonNeg(r.media_errors));
   const otherErrors =
     nonNeg(attr(r, SMART.reportedUncorrectable)) + nonNeg(attr(r, SMART.commandTimeout)) + nonNeg(attr(r, SMART.udmaCrcErrors));
-  return { reallocated: nonNeg(attr(r, SMART.reallocated)), pending, otherErrors };
+  const c: { -readonly [K in keyof DayCounters]: DayCounters[K] } = { reallocated: nonNeg(attr(r, SMART.reallocated)), pending, otherErrors };
+  const hours = attr(r, SMART.powerOnHours) ?? r.power_on_hours;
+  if (hours !== undefined && Number.isFinite(hours)) c.powerOnHours = hours;
+  const rate = attr(r, SMART.readErrorRate);
+  if (rate !== undefined) c.readErrorRate = rate;
+  const t = temperatureOf(r);
+  if (t !== undefined && Number.isFinite(t)) c.temperature = t;
+  return c;
 }
 
 /**

@@ -54,7 +54,7 @@ const cpuHog: FaultClass = {
   policy: (d) => `
 policies:
   - name: cpu-hog
-    when: { process: { cmdline: 'hog-${d.id}' }, cpuPctAbove: 50, for: 2s }
+    when: { process: { cmdline: 'hog-${d.id}' }, cpuPctAbove: 25, for: 2s }
     do: [ { type: kill-process, grace: 1s } ]
     guards: { cooldown: 5s }
 `,

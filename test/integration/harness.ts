@@ -98,7 +98,7 @@ export async function pickPorts(): Promise<Ports> {
 
 /** `homeostat server` as a child process; resolves once it printed its `{"event":"listening"}` line. */
 export async function startServer(dataDir: string, ports: Ports): Promise<{ proc: Proc; info: ServerInfo }> {
-  const proc = spawnNode(['--import', 'tsx', '/tmp/shim/server.mts', '--data-dir', dataDir, '--http-port', String(ports.http), '--mqtt-port', String(ports.mqtt), '--ws-port', String(ports.ws), '--log-level', 'warn']);
+  const proc = homeostat(['server', '--data-dir', dataDir, '--http-port', String(ports.http), '--mqtt-port', String(ports.mqtt), '--ws-port', String(ports.ws), '--log-level', 'warn']);
   const line = await waitForLine(proc, (l) => l.includes('"listening"'), 60_000, 'control plane listening');
   return { proc, info: JSON.parse(line) as ServerInfo };
 }

@@ -37,20 +37,24 @@ describe('lossless link under kill -9', () => {
     };
     const cycleSeq = async () => (await agentStatus(stateDir))?.lastCycle?.seq ?? 0;
 
-    let agent = startAgent(160);
+    let agent = startAgent(250);
     await poll(async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20, 20_000, '20 samples stored');
 
     // 1. The control plane dies mid-stream (SIGKILL) and stays down while the agent keeps collecting.
     await server.proc.kill('SIGKILL');
     const atKill = await cycleSeq();
-    await poll(async () => (await cycleSeq()) >= atKill + 30, 10_000, 'agent keeps collecting while the control plane is down');
+    await poll(async () => (await cycleSeq()) >= atKill + 60, 15_000, 'agent keeps collecting while the control plane is down');
     const down = await agentStatus(stateDir);
-    assert.ok(down.outbox.depth >= 30, `outbox holds the backlog (${down.outbox.depth})`);
+    assert.ok(down.outbox.depth >= 60, `outbox holds the backlog (${down.outbox.depth})`);
     server = await startServer(dataDir, ports);
     procs.push(server.proc);
 
     // 2. The agent dies mid-stream (SIGKILL) and restarts on the same state dir.
-    await poll(async () => (await cycleSeq()) >= atKill + 60, 20_000, 'agent streaming after the restart');
+    const reconnected = await poll(async () => {
+      const st = await agentStatus(stateDir);
+      return st?.link.state === 'connected' && st.link.lastAckSeq > atKill + 30 ? st : null;
+    }, 20_000, 'backlog replayed to the restarted control plane');
+    await poll(async () => (await cycleSeq()) >= reconnected.lastCycle.seq + 20, 20_000, 'agent streaming after the restart');
     await agent.kill('SIGKILL');
     const killedAt = await agentStatus(stateDir);
     agent = startAgent(60);
@@ -68,7 +72,7 @@ describe('lossless link under kill -9', () => {
     const all = [...stored.samples, ...stored.events].sort((a, b) => a - b);
     assert.deepEqual(all, Array.from({ length: n }, (_, i) => i + 1), 'every seq 1..N exactly once, no gap');
     assert.ok(n >= killedAt.lastCycle.seq + 60, `N=${n} covers both runs`);
-    assert.ok(killedAt.lastCycle.seq > atKill + 60, 'the first run was killed mid-stream');
+    assert.ok(killedAt.cycles < 250, 'the first run was killed mid-stream');
     assert.equal(stored.events.length >= 2, true, 'one agent.started per run');
     process.stdout.write(`# no-loss: N=${n} (samples ${stored.samples.length}, events ${stored.events.length}); backlog at CP kill ${down.outbox.depth}\n`);
     assert.equal(await agent.kill('SIGTERM'), 0);

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
+import { ApiError } from '../api/http.ts';
 import { useHostStream, type SampleEvent } from '../api/live.ts';
 import type { Sample } from '../api/types.ts';
 import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty, healthOf } from '../components/common.tsx';
@@ -155,7 +156,8 @@ export function HostPage({ id }: { id: string }) {
         </section>
         <section aria-labelledby="audit-title">
           <h2 id="audit-title">Audit trail</h2>
-          {audit.error ? <ErrorBox error={audit.error} title="Cannot load the audit trail" /> : (
+          {audit.error && !(audit.error instanceof ApiError && audit.error.status === 404) && <ErrorBox error={audit.error} title="Cannot load the audit trail" />}
+          {(
             <ul className="timeline">
               {[...(audit.data ?? []).map((a) => ({ ts: a.ts, text: `${a.actor}: ${a.action}${a.detail ? ` — ${a.detail}` : ''}`, key: `a${a.id}` })),
                 ...(events.data ?? []).filter((e) => !heals.includes(e)).map((e) => ({ ts: e.ts, text: `${e.type}${e.message ? `: ${e.message}` : ''}`, key: `e${e.seq}` }))]

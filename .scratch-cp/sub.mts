@@ -1,0 +1,11 @@
+import { startTestControlPlane, enroll, connectAgent } from '../test/support/control-plane.ts';
+const t = await startTestControlPlane({ logger: (await import('pino')).pino({ level: 'debug' }) });
+const a = await enroll(t, 'a-1');
+const ca = await connectAgent(a.mqttUrl, a.agentId, a.secret);
+console.log('closing');
+const cp = t.cp as any;
+await cp.broker.stopAccepting(); console.log('stopAccepting done');
+await cp.ingester.stop(); console.log('ingester stopped');
+await cp.broker.close(); console.log('broker closed');
+await t.close(); console.log('closed');
+ca.end(true);

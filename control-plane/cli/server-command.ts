@@ -1,0 +1,70 @@
+/**
+ * `homeostat server`: runs the control plane until SIGTERM/SIGINT (graceful drain). When ready it prints exactly one
+ * JSON line on stdout: {"event":"listening","httpUrl","mqttUrl","wsUrl","dataDir","adminCredentialsFile"}.
+ * Logs (pino JSON) go to stderr, as do the first-start admin credentials.
+ */
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { loadServerConfig, type ServerConfigInput } from '../config/server-config.ts';
+import { createControlPlane } from '../server.ts';
+import { ValidationError } from '../errors.ts';
+import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
+
+type Flags = { config?: string; dataDir?: string; host?: string; httpPort?: string; mqttPort?: string; wsPort?: string; databaseUrl?: string; logLevel?: string; tlsCert?: string; tlsKey?: string };
+
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('Run the control plane (HTTP API, MQTT broker over TCP/TLS and WebSocket, ingest) until SIGTERM.')
+    .option('-c, --config <file>', 'YAML config file (see docs/configuration.md)')
+    .option('-d, --data-dir <dir>', 'data directory (SQLite DB, signing key, admin credentials); default ~/.homeostat')
+    .option('--host <addr>', 'interface to bind (default 127.0.0.1)')
+    .option('--http-port <port>', 'HTTP API port (0 = ephemeral; default 8080)')
+    .option('--mqtt-port <port>', 'MQTT TCP/TLS port (0 = ephemeral; default 1883)')
+    .option('--ws-port <port>', 'MQTT-over-WebSocket port (0 = ephemeral; default 8083)')
+    .option('--database-url <url>', 'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)')
+    .option('--tls-cert <file>', 'PEM certificate: serve MQTT over TLS (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .action(async (flags: Flags) => {
+      const overrides: ServerConfigInput = {
+        ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.httpPort !== undefined ? { httpPort: flags.httpPort as unknown as number } : {}),
+        ...(flags.mqttPort !== undefined ? { mqttPort: flags.mqttPort as unknown as number } : {}),
+        ...(flags.wsPort !== undefined ? { wsPort: flags.wsPort as unknown as number } : {}),
+        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        ...(flags.tlsCert || flags.tlsKey ? { tls: { cert: flags.tlsCert ?? '', key: flags.tlsKey ?? '' } } : {}),
+        ...(flags.logLevel ? { logLevel: flags.logLevel as ServerConfigInput['logLevel'] } : {}),
+      };
+      let config;
+      try {
+        config = loadServerConfig({ ...(flags.config ? { file: flags.config } : {}), env: process.env, overrides });
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          process.stderr.write(`homeostat server: ${err.issues.length} configuration error(s):\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const cp = await createControlPlane(config);
+      const started = await cp.start();
+      const { adminCredentials, ...urls } = started;
+      const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);
+      if (adminCredentials) {
+        process.stderr.write(`\nFirst start: admin credentials (also in ${credentialsFile}, mode 0600):\n  user: ${adminCredentials.username}\n  password: ${adminCredentials.password}\n  API token: ${adminCredentials.apiToken}\n\n`);
+      }
+      process.stdout.write(`${JSON.stringify({ event: 'listening', ...urls, dataDir: config.dataDir, adminCredentialsFile: credentialsFile })}\n`);
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`homeostat server: ${signal}, draining…\n`);
+        const force = setTimeout(() => process.exit(1), 30_000);
+        force.unref();
+        cp.stop().then(() => process.exit(0), (err) => { process.stderr.write(`stop failed: ${(err as Error).stack}\n`); process.exit(1); });
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+}

@@ -1,0 +1,47 @@
+/** Incident, silence, approval and webhook routes (mounted under /api). Authorization: access middleware. */
+import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseJsonBody } from '../api/validate.ts';
+import type { AccessEnv } from '../access/access-middleware.ts';
+import type { Principal } from '../access/principal.ts';
+import type { AuditLog } from '../access/audit-log.ts';
+import type { Db } from '../db/database.ts';
+import { NotFoundError } from '../errors.ts';
+import type { IncidentService } from './incident-service.ts';
+
+const SilenceBody = z.object({ kind: z.enum(['silence', 'maintenance']).default('silence'), selector: z.string().max(2000), schedule: z.record(z.string(), z.unknown()), reason: z.string().min(1).max(2000), pauseActions: z.array(z.string().min(1)).max(64).optional() });
+const Decide = z.object({ approved: z.boolean(), reason: z.string().max(2000).optional() });
+const Note = z.object({ text: z.string().min(1).max(4000) });
+const WebhookBody = z.object({ name: z.string().min(1).max(64), url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'), events: z.array(z.enum(['incident', 'escalation'])).default([]) });
+
+const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agentId}`);
+
+/** Mount under `/api`. */
+export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit: AuditLog }) {
+  const { incidents } = deps;
+  return new Hono<AccessEnv>()
+    .get('/incidents', async (c) => c.json({ incidents: await incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) }) }))
+    .get('/incidents/:id', async (c) => c.json(await incidents.get(c.req.param('id'))))
+    .post('/incidents/:id/ack', async (c) => c.json(await incidents.acknowledge(c.req.param('id'), who(c.get('access')))))
+    .post('/incidents/:id/notes', async (c) => c.json(await incidents.annotate(c.req.param('id'), who(c.get('access')), (await parseJsonBody(c, Note, 'note')).text)))
+    .get('/silences', async (c) => c.json({ silences: await incidents.listSilences() }))
+    .post('/silences', async (c) => c.json(await incidents.createSilence(await parseJsonBody(c, SilenceBody, 'silence'), who(c.get('access'))), 201))
+    .delete('/silences/:id', async (c) => { await incidents.deleteSilence(c.req.param('id'), who(c.get('access'))); return c.json({ deleted: c.req.param('id') }); })
+    .get('/approvals', async (c) => c.json({ approvals: await incidents.listApprovals(c.req.query('status')) }))
+    .post('/approvals/:id/decide', async (c) => {
+      const b = await parseJsonBody(c, Decide, 'decision');
+      return c.json(await incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason));
+    })
+    .get('/webhooks', async (c) => c.json({ webhooks: await deps.db.webhook.findMany({ orderBy: { createdAt: 'asc' } }) }))
+    .post('/webhooks', async (c) => {
+      const b = await parseJsonBody(c, WebhookBody, 'webhook');
+      const row = await deps.db.webhook.create({ data: { id: `wh-${randomBytes(6).toString('hex')}`, name: b.name, url: b.url, events: b.events, createdBy: who(c.get('access')) } });
+      return c.json(row, 201);
+    })
+    .delete('/webhooks/:id', async (c) => {
+      const r = await deps.db.webhook.deleteMany({ where: { id: c.req.param('id') } });
+      if (!r.count) throw new NotFoundError('webhook', c.req.param('id'));
+      return c.json({ deleted: c.req.param('id') });
+    });
+}

@@ -1,0 +1,219 @@
+/**
+ * The correlation shell: polls new agent events from the database, feeds the correlator, persists incident changes,
+ * notifies (with inhibition), applies silences and maintenance windows (pausing covered hosts), runs the blast-radius
+ * breaker on `heal.execute`, and turns `heal.approval-requested` events into approval requests.
+ */
+import { randomBytes } from 'node:crypto';
+import { NotFoundError, ConflictError } from '../errors.ts';
+import type { FleetContext } from '../fleet/context.ts';
+import { hostAttributes } from '../fleet/context.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { createBreaker, type BreakerOptions } from './breaker.ts';
+import { createCorrelator, type CorrelatorOptions } from './correlator.ts';
+import type { CorrelatorEvent, Incident, IncidentChange } from './incident.ts';
+import { createPopulation } from './population.ts';
+import { parseSchedule, type Schedule } from './schedule.ts';
+import { coveringSilence, planSilenceTransitions, type Silence } from './silences.ts';
+import { parseSelector } from '../fleet/label-selector.ts';
+
+/** Options: correlator/breaker tuning. */
+export interface IncidentServiceOptions {
+  correlator?: Omit<CorrelatorOptions, 'population' | 'isSuppressed' | 'newId'>;
+  breaker?: Omit<BreakerOptions, 'population'>;
+}
+
+/** A new silence/maintenance window as the API accepts it. */
+export interface SilenceInput { kind: 'silence' | 'maintenance'; selector: string; schedule: unknown; reason: string; pauseActions?: string[] }
+
+const newId = (p: string) => `${p}-${randomBytes(6).toString('hex')}`;
+
+/** Creates the service. */
+export function createIncidentService(ctx: FleetContext, notifier: Notifier, options: IncidentServiceOptions = {}) {
+  const population = createPopulation();
+  let silences: Silence[] = [];
+  let activeSilences = new Set<string>();
+  const online = new Map<string, boolean>();
+  const correlator = createCorrelator({
+    ...options.correlator, population, newId: () => newId('inc'),
+    isSuppressed: (_h, attrs, now) => coveringSilence(silences, attrs, now)?.silence.id ?? null,
+  });
+  const breaker = createBreaker({ ...options.breaker, population });
+  let cursor: Date | null = null;
+  let seenAtCursor = new Set<string>();
+
+  const loadSilences = async () => {
+    silences = (await ctx.db.silence.findMany()).map((s) => ({ id: s.id, kind: s.kind as Silence['kind'], selector: s.selector, schedule: s.schedule as Schedule, reason: s.reason, createdBy: s.createdBy, pauseActions: s.pauseActions as string[] }));
+  };
+
+  async function persist(changes: IncidentChange[]): Promise<void> {
+    for (const { type, incident: i } of changes) {
+      const data = { status: i.status, scope: i.scope, key: i.key, value: i.value, severity: i.severity, title: i.title, data: i as unknown as object, openedAt: new Date(i.openedAt), updatedAt: new Date(i.updatedAt), resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt) };
+      await ctx.db.incident.upsert({ where: { id: i.id }, create: { id: i.id, ...data }, update: data });
+      if (type === 'opened' || type === 'resolved' || type === 'merged') {
+        await ctx.audit.record({ actor: 'system:correlator', actorType: 'system', action: `incident.${type}`, target: i.id, detail: { title: i.title, hint: i.hint.explanation, hosts: i.hosts.length } });
+      }
+      if (type === 'opened' || type === 'resolved') notifier.incident(i);
+    }
+  }
+
+  async function pauseHosts(hosts: string[], actions: string[], until: number | null, reason: string, actor: string): Promise<void> {
+    for (const h of hosts) {
+      try { await ctx.publish(h, { v: 1, type: 'pause', actions, until, reason }); } catch (err) { ctx.log.warn({ err, host: h }, 'pause publish failed'); }
+    }
+    await ctx.audit.record({ actor, actorType: 'system', action: until !== null && until <= ctx.now() ? 'fleet.resumed' : 'fleet.paused', target: null, detail: { hosts: hosts.length, actions, until, reason } });
+  }
+
+  async function onEvent(row: { hostId: string; seq: bigint; ts: bigint; type: string; severity: string; message: string | null; data: unknown }, now: number, changes: IncidentChange[]): Promise<void> {
+    const attrs = population.attributes(row.hostId) ?? {};
+    const data = (row.data ?? {}) as Record<string, unknown>;
+    const ev: CorrelatorEvent = { id: `${row.hostId}:${row.seq}`, hostId: row.hostId, ts: Number(row.ts), type: row.type, severity: row.severity as CorrelatorEvent['severity'], data, ...(row.message ? { message: row.message } : {}) };
+    changes.push(...correlator.ingest(ev, attrs, now));
+    switch (row.type) {
+      case 'heal.approval-requested': {
+        const requestId = String(data['requestId'] ?? '');
+        if (!requestId || (await ctx.db.approval.findFirst({ where: { requestId, hostId: row.hostId } }))) break;
+        const action = Array.isArray(data['actions']) ? (data['actions'] as { type?: string }[]).map((a) => a.type).join(',') : String(data['policy'] ?? 'unknown');
+        await ctx.db.approval.create({ data: { id: newId('apr'), requestId, source: 'policy', hostId: row.hostId, action, reason: row.message ?? `policy ${String(data['policy'] ?? '')} requires approval`, status: 'pending', requestedAt: new Date(now) } });
+        await ctx.audit.record({ actor: `agent:${row.hostId}`, actorType: 'agent', action: 'approval.requested', target: requestId, detail: { action } });
+        break;
+      }
+      case 'heal.execute': {
+        const actions = Array.isArray(data['actions']) ? (data['actions'] as { type?: string }[]).map((a) => String(a.type)) : [];
+        for (const action of actions) {
+          const d = breaker.observe(row.hostId, action, attrs, now);
+          if (d.decision !== 'trip') continue;
+          const hosts = [...(await ctx.hosts.list())].filter((h) => !h.revokedAt && hostAttributes(h)[d.group.key] === d.group.value).map((h) => h.id);
+          const reason = `blast-radius breaker: ${Math.round(d.share * 100)}% of ${d.group.key}=${d.group.value} (${d.hosts}/${d.groupSize}) wanted '${action}' within the window; approval required`;
+          await pauseHosts(hosts, [action], d.until, reason, 'system:breaker');
+          await ctx.db.approval.create({ data: { id: newId('apr'), requestId: newId('brk'), source: 'breaker', groupKey: d.group.key, groupValue: d.group.value, action, reason, status: 'pending', requestedAt: new Date(now) } });
+        }
+        break;
+      }
+      case 'heal.escalated': {
+        const silenced = coveringSilence(silences, attrs, now);
+        if (correlator.explains(row.hostId) || silenced) { notifier.inhibited(); break; }
+        notifier.escalation({ hostId: row.hostId, hostname: attrs['hostname'], ts: Number(row.ts), data, seq: Number(row.seq), ...(row.message ? { message: row.message } : {}) });
+        break;
+      }
+    }
+  }
+
+  const service = {
+    correlator,
+    breaker,
+    /** One polling round; returns the incident changes it produced. */
+    async tick(): Promise<IncidentChange[]> {
+      const now = ctx.now();
+      const hosts = await ctx.hosts.list();
+      for (const h of hosts) if (h.revokedAt) population.remove(h.id); else population.upsert(h.id, hostAttributes(h));
+      await loadSilences();
+      const labels = new Map(hosts.filter((h) => !h.revokedAt).map((h) => [h.id, hostAttributes(h)]));
+      const t = planSilenceTransitions(silences, labels, activeSilences, now);
+      activeSilences = t.active;
+      for (const s of t.started) {
+        await ctx.audit.record({ actor: 'system:silences', actorType: 'system', action: `${s.silence.kind}.started`, target: s.silence.id, detail: { hosts: s.hosts.length, until: s.until } });
+        if (s.silence.kind === 'maintenance') await pauseHosts(s.hosts, s.silence.pauseActions, s.until, `maintenance window ${s.silence.id}: ${s.silence.reason}`, 'system:silences');
+      }
+      for (const s of t.expired) {
+        await ctx.db.silence.deleteMany({ where: { id: s.id } });
+        await ctx.audit.record({ actor: 'system:silences', actorType: 'system', action: `${s.kind}.expired`, target: s.id, detail: {} });
+      }
+      const changes: IncidentChange[] = [];
+      // Presence: an agent going offline is a signal (a rack losing power shows up as many at once).
+      for (const h of hosts) {
+        const was = online.get(h.id);
+        online.set(h.id, h.online);
+        if (was === true && !h.online && !h.revokedAt) {
+          changes.push(...correlator.ingest({ id: `${h.id}:offline:${now}`, hostId: h.id, ts: now, type: 'presence.offline', severity: 'warning' }, population.attributes(h.id) ?? {}, now));
+        }
+      }
+      for (;;) {
+        const rows = await ctx.db.event.findMany({ where: cursor ? { receivedAt: { gte: cursor } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take: 2000 });
+        const fresh = rows.filter((r) => !seenAtCursor.has(`${r.hostId}:${r.seq}`));
+        if (!fresh.length) break;
+        for (const r of fresh) {
+          await onEvent(r, now, changes);
+          if (!cursor || r.receivedAt.getTime() !== cursor.getTime()) { cursor = r.receivedAt; seenAtCursor = new Set(); }
+          seenAtCursor.add(`${r.hostId}:${r.seq}`);
+        }
+        if (rows.length < 2000) break;
+      }
+      changes.push(...correlator.tick(now));
+      await persist(changes);
+      return changes;
+    },
+    /** Starts reading events at the newest stored one (history is not replayed into new incidents). */
+    async init(): Promise<void> {
+      const last = await ctx.db.event.findFirst({ orderBy: { receivedAt: 'desc' } });
+      if (last) { cursor = last.receivedAt; seenAtCursor = new Set((await ctx.db.event.findMany({ where: { receivedAt: last.receivedAt }, select: { hostId: true, seq: true } })).map((r) => `${r.hostId}:${r.seq}`)); }
+      // Incidents left open by a previous process cannot be followed any more: close them with a note.
+      const stale = await ctx.db.incident.findMany({ where: { status: 'open' } });
+      for (const s of stale) {
+        const i = s.data as unknown as Incident;
+        const closed = { ...i, status: 'resolved' as const, resolvedAt: ctx.now(), notes: [...i.notes, { by: 'system', at: ctx.now(), text: 'closed at control-plane restart' }] };
+        await ctx.db.incident.update({ where: { id: s.id }, data: { status: 'resolved', resolvedAt: new Date(ctx.now()), data: closed as unknown as object } });
+      }
+      for (const h of await ctx.hosts.list()) online.set(h.id, h.online);
+    },
+    async list(filter: { status?: string; limit?: number } = {}) {
+      return (await ctx.db.incident.findMany({ where: filter.status ? { status: filter.status } : {}, orderBy: { openedAt: 'desc' }, take: filter.limit ?? 200 })).map((r) => r.data as unknown as Incident);
+    },
+    async get(id: string): Promise<Incident> {
+      const r = await ctx.db.incident.findUnique({ where: { id } });
+      if (!r) throw new NotFoundError('incident', id);
+      return r.data as unknown as Incident;
+    },
+    async acknowledge(id: string, by: string): Promise<Incident> {
+      await service.get(id);
+      await persist(correlator.acknowledge(id, by, ctx.now()));
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'incident.acknowledged', target: id, detail: {} });
+      return service.get(id);
+    },
+    async annotate(id: string, by: string, text: string): Promise<Incident> {
+      await service.get(id);
+      await persist(correlator.annotate(id, by, text, ctx.now()));
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'incident.annotated', target: id, detail: { text } });
+      return service.get(id);
+    },
+    async createSilence(input: SilenceInput, by: string): Promise<Silence> {
+      parseSelector(input.selector);
+      const schedule = parseSchedule(input.schedule);
+      const s: Silence = { id: newId('sil'), kind: input.kind, selector: input.selector, schedule, reason: input.reason, createdBy: by, pauseActions: input.pauseActions ?? [] };
+      await ctx.db.silence.create({ data: { id: s.id, kind: s.kind, selector: s.selector, schedule: s.schedule as object, reason: s.reason, pauseActions: s.pauseActions, createdBy: by, createdAt: new Date(ctx.now()) } });
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: `${s.kind}.created`, target: s.id, detail: { selector: s.selector, schedule: s.schedule } });
+      return s;
+    },
+    async listSilences(): Promise<(Silence & { active: boolean })[]> {
+      await loadSilences();
+      return silences.map((s) => ({ ...s, active: activeSilences.has(s.id) }));
+    },
+    async deleteSilence(id: string, by: string): Promise<void> {
+      const r = await ctx.db.silence.deleteMany({ where: { id } });
+      if (!r.count) throw new NotFoundError('silence', id);
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'silence.deleted', target: id, detail: {} });
+    },
+    async listApprovals(status?: string) {
+      return ctx.db.approval.findMany({ where: status ? { status } : {}, orderBy: { requestedAt: 'desc' }, take: 500 });
+    },
+    /** Approves or denies; sends the `approval` command (policy guard) or resumes the paused group (breaker). */
+    async decide(id: string, approved: boolean, by: string, reason?: string) {
+      const a = await ctx.db.approval.findUnique({ where: { id } });
+      if (!a) throw new NotFoundError('approval', id);
+      if (a.status !== 'pending') throw new ConflictError(`approval '${id}' is already ${a.status}`, 'decided');
+      const now = ctx.now();
+      const upd = await ctx.db.approval.updateMany({ where: { id, status: 'pending' }, data: { status: approved ? 'approved' : 'denied', decidedBy: by, decidedAt: new Date(now), decisionReason: reason ?? null } });
+      if (upd.count !== 1) throw new ConflictError(`approval '${id}' was decided concurrently`, 'decided');
+      if (a.source === 'policy' && a.hostId) {
+        await ctx.publish(a.hostId, { v: 1, type: 'approval', requestId: a.requestId, approved, by, ...(reason ? { reason } : {}) });
+      } else if (a.source === 'breaker' && a.groupKey && a.groupValue && approved) {
+        breaker.reset(a.groupKey, a.groupValue, a.action);
+        const hosts = (await ctx.hosts.list()).filter((h) => !h.revokedAt && hostAttributes(h)[a.groupKey!] === a.groupValue).map((h) => h.id);
+        await pauseHosts(hosts, [a.action], now, `approved by ${by}${reason ? `: ${reason}` : ''}`, `user:${by}`);
+      }
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: approved ? 'approval.granted' : 'approval.denied', target: a.requestId, detail: { approval: id, source: a.source, host: a.hostId, group: a.groupKey ? `${a.groupKey}=${a.groupValue}` : null, action: a.action, reason: reason ?? null } });
+      return (await ctx.db.approval.findUnique({ where: { id } }))!;
+    },
+  };
+  return service;
+}
+export type IncidentService = ReturnType<typeof createIncidentService>;

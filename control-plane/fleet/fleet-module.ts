@@ -1,0 +1,180 @@
+/**
+ * Wires the fleet intelligence into a control plane: access control (one middleware for every route), sessions and
+ * users, audit, policies and rollouts, the model registry, correlation/incidents/silences/approvals/breaker,
+ * webhooks and `GET /metrics`. Created before the control plane (its middleware and routes are passed to
+ * createControlPlane), attached after `start()` (services need the database, broker and signing key).
+ *
+ *   const fleet = createFleetModule();
+ *   const cp = await createControlPlane({ ...opts, mounts: fleet.mounts, middleware: [fleet.middleware] });
+ *   await cp.start(); await fleet.attach(cp);   …   await fleet.stop(); await cp.stop();
+ */
+import { join } from 'node:path';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { ControlPlane } from '../server.ts';
+import type { Db } from '../db/database.ts';
+import { createAccessMiddleware, type AccessEnv } from '../access/access-middleware.ts';
+import { accessRoutes } from '../access/access-routes.ts';
+import { createAuditLog, type AuditLog } from '../access/audit-log.ts';
+import { createAuthenticator } from '../access/authenticator.ts';
+import { createSessions, type Sessions } from '../access/sessions.ts';
+import { createApiAuth } from '../api/auth.ts';
+import { createIncidentService, type IncidentService, type IncidentServiceOptions } from '../correlate/incident-service.ts';
+import { incidentRoutes } from '../correlate/incident-routes.ts';
+import { createNotifier, type Notifier } from '../notify/notifier.ts';
+import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhook-sender.ts';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
+import type { FleetContext } from './context.ts';
+import { fleetRoutes } from './fleet-routes.ts';
+import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
+import { createPolicyStore, type PolicyStore } from './policy-store.ts';
+import { createRolloutService, type RolloutService } from './rollout-service.ts';
+import { ServiceUnavailableError } from './unavailable.ts';
+
+/** Options; defaults: real clock, 5 s tick, externalURL = the control plane's HTTP URL. */
+export interface FleetModuleOptions {
+  now?: () => number;
+  /** Polling period of rollouts and correlation (default 5000 ms); 0 = no timer (tests call tick()). */
+  tickMs?: number;
+  externalURL?: string;
+  webhook?: WebhookSenderOptions;
+  incidents?: IncidentServiceOptions;
+  secureCookies?: boolean;
+  featureSchemas?: readonly string[];
+}
+
+/** The attached services (for tests and the CLI). */
+export interface FleetServices {
+  ctx: FleetContext;
+  policies: PolicyStore;
+  rollouts: RolloutService;
+  models: ModelRegistry;
+  incidents: IncidentService;
+  notifier: Notifier;
+  audit: AuditLog;
+  sessions: Sessions;
+}
+
+/** Creates the module (not yet attached). */
+export function createFleetModule(options: FleetModuleOptions = {}) {
+  const now = options.now ?? Date.now;
+  let s: FleetServices | null = null;
+  let cp: ControlPlane | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let ticking: Promise<void> | null = null;
+  let resolve: ((c: Parameters<MiddlewareHandler>[0]) => Promise<import('../access/principal.ts').Principal | null>) | null = null;
+  const need = (): FleetServices => {
+    if (!s) throw new ServiceUnavailableError('fleet services are starting');
+    return s;
+  };
+
+  const middleware = createAccessMiddleware({
+    resolve: (c) => {
+      if (!resolve) throw new ServiceUnavailableError('access control is starting');
+      return resolve(c);
+    },
+    audit: async (e) => { if (s) await s.audit.record(e); },
+  }) as unknown as MiddlewareHandler;
+
+  const lazy = {
+    get db() { return need().ctx.db; },
+    get users() { return cp!.store.users; },
+    get sessions() { return need().sessions; },
+    get audit() { return need().audit; },
+    get policies() { return need().policies; },
+    get rollouts() { return need().rollouts; },
+    get models() { return need().models; },
+    get incidents() { return need().incidents; },
+    secureCookies: options.secureCookies ?? false,
+  };
+
+  const metricsApp = new Hono<AccessEnv>().get('/metrics', async (c) => {
+    const plane = cp;
+    if (!plane || !s) throw new ServiceUnavailableError('control plane is starting');
+    const db = s.ctx.db;
+    const gauges: Record<string, number> = {
+      'ingest.queue.depth': plane.ingester.depth,
+      'ingest.queue.capacity': plane.ingester.capacity,
+      'broker.clients.connected': plane.broker.aedes.connectedClients,
+      'agents.online': await db.host.count({ where: { online: true, revokedAt: null } }),
+      'agents.enrolled': await db.host.count({ where: { revokedAt: null } }),
+      'incidents.open': await db.incident.count({ where: { status: 'open' } }),
+      'rollouts.running': await db.rollout.count({ where: { status: { in: ['pending', 'soaking'] } } }),
+      'approvals.pending': await db.approval.count({ where: { status: 'pending' } }),
+      'correlator.pending_signals': s.incidents.correlator.stats().pending,
+    };
+    const n = s.notifier.stats();
+    const counters = { ...plane.counters.snapshot(), 'webhooks.delivered': n.delivered, 'webhooks.delivery.failed.exhausted': n.failed, 'notifications.inhibited': n.inhibited, 'correlator.events.suppressed': s.incidents.correlator.stats().suppressed };
+    return c.body(renderPrometheus(counters, gauges), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+  });
+
+  async function tick(): Promise<void> {
+    const svc = need();
+    try { await svc.rollouts.tick(); } catch (err) { svc.ctx.log.error({ err }, 'rollout tick failed'); }
+    try { await svc.incidents.tick(); } catch (err) { svc.ctx.log.error({ err }, 'incident tick failed'); }
+  }
+
+  return {
+    middleware,
+    mounts: [
+      { path: '/api', app: accessRoutes(lazy) as unknown as Hono },
+      { path: '/api', app: fleetRoutes(lazy) as unknown as Hono },
+      { path: '/api', app: incidentRoutes(lazy) as unknown as Hono },
+      { path: '/', app: metricsApp as unknown as Hono },
+    ],
+    /** Binds the services to a started control plane and starts the tick timer. */
+    async attach(plane: ControlPlane, log?: Logger): Promise<FleetServices> {
+      cp = plane;
+      const db = (plane.store as unknown as { db: Db }).db;
+      const audit = createAuditLog({ db, now });
+      const ctx: FleetContext = {
+        db, hosts: plane.store.hosts, publish: (id, cmd) => plane.broker.publishCommand(id, cmd), signingKey: plane.signingKey.privateKey, audit, now,
+        log: log ?? (await import('pino')).pino({ level: plane.config.logLevel, base: { component: 'fleet' } }, (await import('pino')).pino.destination(2)),
+        modelDir: join(plane.config.dataDir, 'models'),
+      };
+      const policies = createPolicyStore(ctx);
+      const models = createModelRegistry(ctx, options.featureSchemas);
+      const rollouts = createRolloutService(ctx, {
+        policy: {
+          intentKind: () => 'policy',
+          async command(version) {
+            const v = await policies.byId(version);
+            if (!v) throw new Error(`policy version ${version} vanished`);
+            const { policyCommand } = await import('./bundle.ts');
+            return policyCommand({ policySet: v.policySet, version: v.id, issuedAt: now(), document: v.document }, ctx.signingKey);
+          },
+          applied: (h) => h.appliedPolicyVersion,
+        },
+        model: {
+          intentKind: (name) => `model:${name}`,
+          command: (version) => models.command(version),
+          applied: (h, name) => (h.appliedModels?.[name] ? `${name}@${h.appliedModels[name]}` : null),
+        },
+      });
+      const notifier = createNotifier({ db, send: createWebhookSender(options.webhook), externalURL: options.externalURL ?? '', now });
+      const incidents = createIncidentService(ctx, notifier, options.incidents);
+      await incidents.init();
+      const sessions = createSessions({ db, users: plane.store.users, now });
+      const apiAuth = createApiAuth(plane.store.users);
+      resolve = createAuthenticator({ db, sessions, hosts: plane.store.hosts, bearer: (h) => apiAuth.authenticate(h) });
+      s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions };
+      const period = options.tickMs ?? 5000;
+      if (period > 0) {
+        timer = setInterval(() => { if (!ticking) ticking = tick().finally(() => { ticking = null; }); }, period);
+        timer.unref();
+      }
+      return s;
+    },
+    /** Runs one rollout + correlation round now (tests, CLI). */
+    tick,
+    get services(): FleetServices { return need(); },
+    /** Stops the timer, waits for the running round and in-flight webhooks. */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await ticking;
+      await s?.notifier.drain();
+    },
+  };
+}
+export type FleetModule = ReturnType<typeof createFleetModule>;
