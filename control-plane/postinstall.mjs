@@ -26,3 +26,10 @@ for (const provider of ['sqlite', 'postgres']) {
     process.exit(r.status ?? 1);
   }
 }
+
+// The admin UI is served by the control plane from web/dist, so `npm install` builds it (no separate step).
+const web = spawnSync(process.execPath, [join(root, 'web', 'build.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+if (web.status !== 0) {
+  console.error(`homeostat postinstall: web UI build failed (exit ${web.status})`);
+  process.exit(web.status ?? 1);
+}

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createAdaptorServer } from '@hono/node-server';
+import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
 import { loadServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.ts';
 import { resolveDatabaseTarget } from './db/database.ts';
@@ -28,6 +29,8 @@ export type ControlPlaneOptions = ServerConfigInput & {
   logger?: Logger;
   /** Extra HTTP sub-apps (e.g. fleet routes). */
   mounts?: ApiMount[];
+  /** Middleware run before every HTTP route (e.g. the fleet module's access control). */
+  middleware?: MiddlewareHandler[];
 };
 
 export type ListeningUrls = { httpUrl: string; mqttUrl: string; wsUrl: string };
@@ -57,7 +60,7 @@ export type ControlPlane = {
 
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const { logger, mounts, ...input } = options;
+  const { logger, mounts, middleware, ...input } = options;
   const config = loadServerConfig({ overrides: input, env: {} });
   const log = logger ?? pino({ level: config.logLevel, base: { component: 'control-plane' } }, pino.destination(2));
   const counters = createCounters();
@@ -117,7 +120,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const app = createApi({
       store: s, enrollment, auth: createApiAuth(s.users), counters, log,
       gauges: () => ({ 'ingest.queue.depth': ing.depth, 'ingest.queue.capacity': ing.capacity, 'broker.clients.connected': b.aedes.connectedClients }),
-    }, mounts);
+    }, mounts, middleware);
     http = createAdaptorServer({ fetch: app.fetch }) as Server;
     const httpServer = http;
     const httpPort = await new Promise<number>((resolve, reject) => {

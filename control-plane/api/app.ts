@@ -3,7 +3,7 @@
  * One file per resource under routes/; to add a resource, write `routes/<name>.ts` exporting `<name>Routes(deps)`
  * and chain `.route('/api', <name>Routes(deps))` here. Domain errors map to HTTP only in on-error.ts.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { ApiDeps } from './deps.ts';
 import { createOnError } from './on-error.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -15,8 +15,14 @@ import { metricsRoutes } from './routes/metrics.ts';
 /** Extra sub-apps mounted under a path (e.g. fleet routes), after the core ones. */
 export type ApiMount = { path: string; app: Hono<any> };
 
-export function createApi(deps: ApiDeps, mounts: ApiMount[] = []) {
-  const app = new Hono()
+/**
+ * `middleware` runs before every route, core and mounted (the fleet module's access control: one route → role table
+ * for the whole API).
+ */
+export function createApi(deps: ApiDeps, mounts: ApiMount[] = [], middleware: MiddlewareHandler[] = []) {
+  const base = new Hono();
+  for (const mw of middleware) base.use('*', mw);
+  const app = base
     .route('/', healthRoutes(deps))
     .route('/api', enrollRoutes(deps))
     .route('/api', hostRoutes(deps))

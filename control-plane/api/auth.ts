@@ -33,7 +33,8 @@ export function createApiAuth(users: UserRepository) {
     authenticate,
     /** Hono middleware that requires a valid token and sets `principal`. */
     required: createMiddleware<AuthEnv>(async (c, next) => {
-      c.set('principal', await authenticate(c.req.header('Authorization')));
+      // Already authenticated by the access middleware (session cookie or token, role checked): keep that principal.
+      if (!c.get('principal')) c.set('principal', await authenticate(c.req.header('Authorization')));
       await next();
     }),
   };

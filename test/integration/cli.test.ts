@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+
+const BIN = join(import.meta.dirname, '..', '..', 'control-plane', 'cli', 'homeostat.mjs');
+const run = promisify(execFile);
+
+function startServer(dataDir: string, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--ws-port', '0', '--log-level', 'warn'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const ready = new Promise<{ httpUrl: string; mqttUrl: string; wsUrl: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line)));
+    child.once('close', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+  });
+  return { child, ready, stderr: () => stderr };
+}
+
+test('homeostat server prints one listening line; token create/list/revoke; survives SIGKILL on the same data dir', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-cli-'));
+  try {
+    let s = startServer(dataDir);
+    let urls = await s.ready;
+    assert.match(urls.httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(urls.mqttUrl, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'signing-key.pem')).mode & 0o777, 0o600);
+    const common = ['--server', urls.httpUrl, '--data-dir', dataDir];
+    const created = await run(process.execPath, [BIN, 'token', 'create', '--labels', 'rack=r7,env=prod', '--uses', '3', '--ttl', '2h', '--json', ...common]);
+    const tok = JSON.parse(created.stdout);
+    assert.deepEqual([tok.labels, tok.maxUses, tok.state], [{ rack: 'r7', env: 'prod' }, 3, 'active']);
+    s.child.kill('SIGKILL');
+    await new Promise((r) => s.child.once('exit', r));
+    s = startServer(dataDir);
+    urls = await s.ready;
+    const common2 = ['--server', urls.httpUrl, '--data-dir', dataDir];
+    await run(process.execPath, [BIN, 'token', 'revoke', tok.id, ...common2]);
+    const list = await run(process.execPath, [BIN, 'token', 'list', ...common2]);
+    assert.match(list.stdout, new RegExp(`^${tok.id}\\trevoked\\t3/3\\t`));
+    s.child.kill('SIGTERM');
+    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a bad configuration stops the server with every error named', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-cli-'));
+  try {
+    const s = startServer(dataDir, { HOMEOSTAT_MQTT_PORT: 'abc', HOMEOSTAT_RETENTION: 'soon' });
+    await assert.rejects(s.ready, /server exited 2/);
+    assert.match(s.stderr(), /2 configuration error\(s\)/);
+    assert.match(s.stderr(), /mqttPort: mqttPort must be an integer 0\.\.65535 \(0 = ephemeral\); got "abc" \(from HOMEOSTAT_MQTT_PORT\)/);
+    assert.match(s.stderr(), /retention: retention must be a duration/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
