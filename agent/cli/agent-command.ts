@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { createAgent, AGENT_VERSION } from '../agent.ts';
+import { AGENT_VERSION } from '../agent.ts';
+import { assembleAgent } from '../assemble.ts';
 import { loadAgentConfig } from '../config/load.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import { loadCredentials } from '../enroll/credentials.ts';
@@ -123,7 +124,7 @@ export function register(program: Command): void {
 /** Runs the agent until SIGTERM/SIGINT, then drains; a second signal exits at once. */
 async function runUntilSignal(cfg: AgentConfig, creds: NonNullable<ReturnType<typeof loadCredentials>>, maxCycles?: number): Promise<void> {
   const logger = pino({ level: cfg.logLevel });
-  const agent = await createAgent(cfg, { credentials: creds, logger, maxCycles });
+  const agent = await assembleAgent(cfg, creds, { logger, ...(maxCycles ? { maxCycles } : {}) });
   await agent.start();
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -121,6 +121,8 @@ export function createLink(o: LinkOptions): Link {
         retrier.reset();
         c.publish(agentTopic(o.agentId, 'presence'), presence('online'), { qos: 1, retain: true });
         publishInventory(true);
+        // The control plane learns what this agent runs at every connect (it may have missed changes while offline).
+        if (lastState) c.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...lastState }), { qos: 1 });
         // Replay everything not yet acked, in order.
         lastSentSeq = 0;
         inflight.clear();
@@ -156,6 +158,8 @@ export function createLink(o: LinkOptions): Link {
       else log.debug({ delay, err: st.lastError }, 'connect failed; retrying');
     });
   }
+
+  let lastState: Omit<StateMessage, 'v' | 'ts'> | null = null;
 
   function publishInventory(force: boolean): void {
     if (!ready || !client || !inventory) return;
@@ -221,6 +225,7 @@ export function createLink(o: LinkOptions): Link {
       publishInventory(false);
     },
     publishState(state) {
+      lastState = state;
       if (ready && client) client.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...state }), { qos: 1 });
     },
     handle(type, handler) {

@@ -25,13 +25,15 @@ export interface AuditLog {
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
 
-/** Creates the Prisma-backed audit log. Ids sort by time (`<ms hex>-<random>`). */
+/** Creates the Prisma-backed audit log. Ids sort by time, then insertion (`<ms hex>-<counter>-<random>`). */
 export function createAuditLog(opts: { db: Db; now?: () => number }): AuditLog {
   const now = opts.now ?? Date.now;
+  let seq = 0;
   return {
     async record(e) {
       const at = e.at ?? now();
-      const id = `${at.toString(16).padStart(12, '0')}-${randomBytes(4).toString('hex')}`;
+      // Same-millisecond entries (fake clocks, bursts) keep their insertion order through the counter.
+      const id = `${at.toString(16).padStart(12, '0')}-${(seq++ % 0xffffffff).toString(16).padStart(8, '0')}-${randomBytes(3).toString('hex')}`;
       const entry: AuditEntry = { id, at, actor: e.actor, actorType: e.actorType, action: e.action, target: e.target ?? null, detail: e.detail };
       await opts.db.auditEntry.create({ data: { id, at: new Date(at), actor: e.actor, actorType: e.actorType, action: e.action, target: entry.target, detail: e.detail as object } });
       return entry;

@@ -23,12 +23,16 @@ export interface AuthenticatorDeps {
 
 /** Returns `resolve(c)` for the access middleware. */
 export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Promise<Principal | null> {
-  const agentCache = new Map<string, string>();
+  // Verified agent secrets, for 60 s (scrypt is deliberately slow); revocation is re-checked after that.
+  const agentCache = new Map<string, { agentId: string; at: number }>();
   const userRole = async (userId: string): Promise<Role> => asRole((await deps.db.userRole.findUnique({ where: { userId } }))?.role, 'admin');
   return async (c) => {
     const header = c.req.header('Authorization');
     if (header?.startsWith('Bearer ')) {
       const p = await deps.bearer(header);
+      // The bearer check caches verified tokens; revocation and disabling must still take effect at once.
+      const live = await deps.db.apiToken.findUnique({ where: { id: p.tokenId }, include: { user: true } });
+      if (!live || live.revokedAt || live.user.disabledAt) throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
       const tokenRole = asRole((await deps.db.apiTokenRole.findUnique({ where: { tokenId: p.tokenId } }))?.role, 'admin');
       return { kind: 'user', userId: p.userId, username: p.username, tokenId: p.tokenId, via: 'token', role: weakerRole(tokenRole, await userRole(p.userId)) };
     }
@@ -38,11 +42,12 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       const agentId = decoded.slice(0, colon);
       const secret = decoded.slice(colon + 1);
       const key = cacheDigest(agentId, secret);
-      if (colon > 0 && agentCache.get(key) === agentId) return { kind: 'agent', agentId };
+      const hit = agentCache.get(key);
+      if (colon > 0 && hit && hit.agentId === agentId && Date.now() - hit.at < 60_000) return { kind: 'agent', agentId };
       const cred = colon > 0 ? await deps.hosts.credential(agentId) : null;
       if (!cred || cred.revokedAt || !(await verifySecret(secret, cred.secretHash))) throw new UnauthenticatedError('Authorization: agent credentials are not valid');
       if (agentCache.size > 10_000) agentCache.clear();
-      agentCache.set(key, agentId);
+      agentCache.set(key, { agentId, at: Date.now() });
       return { kind: 'agent', agentId };
     }
     const cookie = getCookie(c, SESSION_COOKIE);

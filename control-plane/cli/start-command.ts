@@ -6,7 +6,8 @@
 import { resolve, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { createAgent, AGENT_VERSION } from '../../agent/agent.ts';
+import { AGENT_VERSION } from '../../agent/agent.ts';
+import { assembleAgent } from '../../agent/assemble.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
@@ -54,7 +55,7 @@ async function start(opts: StartOptions): Promise<void> {
   const cp = await createControlPlane({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }) });
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
-  let agent: Awaited<ReturnType<typeof createAgent>> | null = null;
+  let agent: Awaited<ReturnType<typeof assembleAgent>> | null = null;
   let stopping: Promise<void> | null = null;
   const stopAll = () =>
     (stopping ??= (async () => {
@@ -76,7 +77,7 @@ async function start(opts: StartOptions): Promise<void> {
     const fresh = !loadCredentials(stateDir);
     const creds = fresh ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir) : loadCredentials(stateDir)!;
     const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: opts.cycleSeconds, logLevel: opts.logLevel, server: { url: urls.httpUrl, mqttUrl: urls.mqttUrl } } });
-    agent = await createAgent(config, { credentials: creds, logger: logger.child({ component: 'agent' }) });
+    agent = await assembleAgent(config, creds, { logger: logger.child({ component: 'agent' }) });
     await agent.start();
     process.stdout.write(
       [

@@ -19,19 +19,18 @@ const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agent
 
 /** Mount under `/api`. */
 export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit: AuditLog }) {
-  const { incidents } = deps;
   return new Hono<AccessEnv>()
-    .get('/incidents', async (c) => c.json({ incidents: await incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) }) }))
-    .get('/incidents/:id', async (c) => c.json(await incidents.get(c.req.param('id'))))
-    .post('/incidents/:id/ack', async (c) => c.json(await incidents.acknowledge(c.req.param('id'), who(c.get('access')))))
-    .post('/incidents/:id/notes', async (c) => c.json(await incidents.annotate(c.req.param('id'), who(c.get('access')), (await parseJsonBody(c, Note, 'note')).text)))
-    .get('/silences', async (c) => c.json({ silences: await incidents.listSilences() }))
-    .post('/silences', async (c) => c.json(await incidents.createSilence(await parseJsonBody(c, SilenceBody, 'silence'), who(c.get('access'))), 201))
-    .delete('/silences/:id', async (c) => { await incidents.deleteSilence(c.req.param('id'), who(c.get('access'))); return c.json({ deleted: c.req.param('id') }); })
-    .get('/approvals', async (c) => c.json({ approvals: await incidents.listApprovals(c.req.query('status')) }))
+    .get('/incidents', async (c) => c.json({ incidents: await deps.incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) }) }))
+    .get('/incidents/:id', async (c) => c.json(await deps.incidents.get(c.req.param('id'))))
+    .post('/incidents/:id/ack', async (c) => c.json(await deps.incidents.acknowledge(c.req.param('id'), who(c.get('access')))))
+    .post('/incidents/:id/notes', async (c) => c.json(await deps.incidents.annotate(c.req.param('id'), who(c.get('access')), (await parseJsonBody(c, Note, 'note')).text)))
+    .get('/silences', async (c) => c.json({ silences: await deps.incidents.listSilences() }))
+    .post('/silences', async (c) => c.json(await deps.incidents.createSilence(await parseJsonBody(c, SilenceBody, 'silence'), who(c.get('access'))), 201))
+    .delete('/silences/:id', async (c) => { await deps.incidents.deleteSilence(c.req.param('id'), who(c.get('access'))); return c.json({ deleted: c.req.param('id') }); })
+    .get('/approvals', async (c) => c.json({ approvals: await deps.incidents.listApprovals(c.req.query('status')) }))
     .post('/approvals/:id/decide', async (c) => {
       const b = await parseJsonBody(c, Decide, 'decision');
-      return c.json(await incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason));
+      return c.json(await deps.incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason));
     })
     .get('/webhooks', async (c) => c.json({ webhooks: await deps.db.webhook.findMany({ orderBy: { createdAt: 'asc' } }) }))
     .post('/webhooks', async (c) => {

@@ -11,10 +11,10 @@ export interface DiffEntry {
   after?: unknown;
 }
 
-/** Returns the differences from `before` to `after` (empty when equal). `before` null = everything added. */
+/** Returns the differences from `before` to `after` (empty when equal). `before` null = every leaf added. */
 export function diffDocuments(before: unknown, after: unknown): DiffEntry[] {
   const out: DiffEntry[] = [];
-  walk(before, after, '', out);
+  walk(before ?? {}, after, '', out);
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

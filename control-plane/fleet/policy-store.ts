@@ -3,6 +3,7 @@
  * (agent/heal/policy/schema.ts) and appends a version with author, time and the structural diff vs the previous one.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { parse as parseYaml } from 'yaml';
 import { parsePolicyDocument } from '../../agent/heal/policy/schema.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { FleetContext } from './context.ts';
@@ -30,9 +31,12 @@ export function createPolicyStore(ctx: FleetContext) {
     id: r.id, policySet: r.policySetId, version: r.version, document: r.document as Record<string, unknown>, source: r.source,
     format: r.format as 'yaml' | 'json', author: r.author, comment: r.comment, diff: r.diff as DiffEntry[], createdAt: r.createdAt.toISOString(),
   });
+  // Validate with the agent's schema, but store the document as written (decoded, not normalised): agents re-parse
+  // it with the same schema, and normalised forms (durations in ms, compiled conditions) are not valid input.
   const parse = (source: string, format: 'yaml' | 'json') => {
-    const set = parsePolicyDocument(source, format);
-    const { version: _ignored, ...doc } = set;
+    parsePolicyDocument(source, format);
+    const raw = (format === 'json' ? JSON.parse(source) : parseYaml(source)) as Record<string, unknown>;
+    const { version: _ignored, ...doc } = raw;
     return JSON.parse(canonicalJson(doc)) as Record<string, unknown>;
   };
   const store = {

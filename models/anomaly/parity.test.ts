@@ -49,8 +49,8 @@ async function compare(params: AnomalyParams, F: number, rows: Float32Array[], d
   return worst;
 }
 
-// Short warm-up and refractory so the 400-row slice exercises detection, suppression and re-baselining.
-const fast: AnomalyParams = { ...DEFAULT_PARAMS, warmup: 20, refractory: 15, shiftSteps: 10 };
+// Short warm-up so the 400-row slice exercises detection, records, the envelope and re-baselining.
+const fast: AnomalyParams = { ...DEFAULT_PARAMS, warmup: 20 };
 
 test('ONNX graph and reference agree within 1e-5 on a real NAB slice (univariate, fixed F=1)', async () => {
   const rows = fixture.map((v) => new Float32Array([v]));
@@ -75,9 +75,52 @@ test('ONNX graph and reference agree within 1e-5 on random multivariate input wi
 
 test('random parameters also agree (graph is generic in its initializers)', async () => {
   const rand = rng(3);
-  const p: AnomalyParams = { ...fast, alpha: 0.01 + rand() * 0.05, stepWeight: rand(), tau: 0.5 + rand() * 3, detect: 0.2 + rand() * 0.5 };
+  const p: AnomalyParams = { ...fast, alpha: 0.01 + rand() * 0.05, alphaStep: 0.01 + rand() * 0.05, stepWeight: rand(), tau: 0.5 + rand() * 3, gapTau: 1 + rand() * 10, envDecay: 0.9 + rand() * 0.1, spTol: rand() * 0.05 };
   const rows = fixture.slice(0, 200).map((v, i) => new Float32Array([v, i % 17 === 0 ? NaN : v * 0.5 + (i % 24)]));
   assert.ok((await compare(p, 2, rows, 'F')) <= 1e-5);
+});
+
+test('batched graph (B independent streams per call) agrees with B separate reference runs within 1e-5', async () => {
+  const rand = rng(11);
+  const Bn = 5;
+  const F = 2;
+  const sess = await ort.InferenceSession.create(buildAnomalyGraph(fast, 'F', '', { batch: 'B' }).bytes);
+  const refs: AnomalyState[] = Array.from({ length: Bn }, () => createAnomalyState(F));
+  let fs: Float32Array = new Float32Array(FSTATE_ROWS * Bn * F);
+  let gs: Float32Array = new Float32Array(GSTATE_COLS * Bn);
+  let worst = 0;
+  let alerts = 0;
+  for (let t = 0; t < 300; t++) {
+    const x = new Float32Array(Bn * F);
+    for (let b = 0; b < Bn; b++) {
+      for (let j = 0; j < F; j++) x[b * F + j] = rand() < 0.03 ? NaN : fixture[(t + 37 * b) % fixture.length]! * (j + 1) + (t > 200 && b === 2 ? 30 : 0);
+    }
+    const o = await sess.run({
+      [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, [1, Bn, F]),
+      [ANOMALY_IO.inputs.fstate]: new ort.Tensor('float32', fs, [FSTATE_ROWS, Bn, F]),
+      [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, [GSTATE_COLS, Bn, 1]),
+    });
+    const score = o[ANOMALY_IO.outputs.score]!.data as Float32Array;
+    const contrib = o[ANOMALY_IO.outputs.contributions]!.data as Float32Array;
+    fs = o[ANOMALY_IO.outputs.fstate]!.data as Float32Array;
+    gs = o[ANOMALY_IO.outputs.gstate]!.data as Float32Array;
+    for (let b = 0; b < Bn; b++) {
+      const r = stepAnomaly(fast, refs[b]!, x.subarray(b * F, (b + 1) * F));
+      refs[b] = r.state;
+      if (r.score > 0) alerts++;
+      worst = Math.max(worst, Math.abs(r.score - score[b]!));
+      for (let j = 0; j < F; j++) worst = Math.max(worst, Math.abs(r.contributions[j]! - contrib[b * F + j]!));
+      for (let row = 0; row < FSTATE_ROWS; row++) {
+        for (let j = 0; j < F; j++) {
+          const a = r.state.f[row * F + j]!;
+          worst = Math.max(worst, Math.abs(a - fs[(row * Bn + b) * F + j]!) / Math.max(1, Math.abs(a)));
+        }
+      }
+      for (let c = 0; c < GSTATE_COLS; c++) worst = Math.max(worst, Math.abs(r.state.g[c]! - gs[c * Bn + b]!) / Math.max(1, Math.abs(r.state.g[c]!)));
+    }
+  }
+  assert.ok(alerts > 0, 'the slice should raise some scores');
+  assert.ok(worst <= 1e-5, `worst ${worst}`);
 });
 
 test('shipped models load, match their cards and carry the current DEFAULT_PARAMS', async () => {

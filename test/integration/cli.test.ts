@@ -52,10 +52,10 @@ test('homeostat server prints one listening line; token create/list/revoke; surv
 test('a bad configuration stops the server with every error named', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-cli-'));
   try {
-    const s = startServer(dataDir, { HOMEOSTAT_MQTT_PORT: 'abc', HOMEOSTAT_RETENTION: 'soon' });
+    const s = startServer(dataDir, { HOMEOSTAT_INGEST_BATCH_SIZE: 'abc', HOMEOSTAT_RETENTION: 'soon' });
     await assert.rejects(s.ready, /server exited 2/);
     assert.match(s.stderr(), /2 configuration error\(s\)/);
-    assert.match(s.stderr(), /mqttPort: mqttPort must be an integer 0\.\.65535 \(0 = ephemeral\); got "abc" \(from HOMEOSTAT_MQTT_PORT\)/);
+    assert.match(s.stderr(), /ingest.batchSize: ingest.batchSize must be an integer 1..10000; got "abc" \(from HOMEOSTAT_INGEST_BATCH_SIZE\)/);
     assert.match(s.stderr(), /retention: retention must be a duration/);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

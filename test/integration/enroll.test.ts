@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FEATURE_SCHEMA_VERSION } from '../../agent/features/schema.ts';
 import { adminToken, agentStatus, api, createEnrollmentToken, homeostat, pickPorts, poll, run, startServer, type Proc, type ServerInfo } from './harness.ts';
 
 describe('enrollment and first samples, end to end', () => {
@@ -54,12 +55,15 @@ describe('enrollment and first samples, end to end', () => {
       return res.status === 200 && res.body.samples.length >= 3 ? res.body.samples : null;
     }, 20_000, 'three samples through the API');
     const first = samples[0];
-    assert.equal(first.schema, 'basic-1');
-    assert.equal(typeof first.features['mem.used_ratio'], 'number', 'real /proc reading');
-    assert.ok(first.features['mem.used_ratio'] > 0 && first.features['mem.used_ratio'] < 1);
-    assert.deepEqual(first.collectors, { loadavg: 'ok', memory: 'ok', cpu: 'ok' });
+    assert.equal(first.schema, FEATURE_SCHEMA_VERSION);
+    assert.equal(typeof first.features['mem.used_pct'], 'number', 'real /proc reading');
+    assert.ok(first.features['mem.used_pct'] > 0 && first.features['mem.used_pct'] < 100);
+    assert.equal(first.collectors.cpu, 'ok');
+    assert.equal(first.collectors.memory, 'ok');
+    assert.match(first.scores.anomaly.model, /^anomaly-multi@/, 'the inference stage scored the sample');
+    assert.ok(first.scores.anomaly.score >= 0 && first.scores.anomaly.score <= 1);
     const events = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/events`)).body.events;
-    assert.equal(events[0].type, 'agent.started');
+    assert.ok(events.some((e: { type: string }) => e.type === 'agent.started'), 'agent.started audited upstream');
     const host = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}`)).body;
     assert.ok(host.inventory, 'inventory published at connect');
 

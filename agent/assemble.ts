@@ -1,0 +1,120 @@
+/**
+ * Composition root of a real agent: the live collection engine as the source, then the `infer` and `heal` stages,
+ * and the fleet command handlers (signed policy bundles → healer, signed models → inference, approvals and pauses →
+ * healer). `homeostat agent run` and `homeostat start` use it; tests and the demo fleet build agents from the
+ * same parts with other sources.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { ValidationError } from '../control-plane/errors.ts';
+import { ModelCardSchema } from '../models/onnx/card.ts';
+import { createAgent, type Agent, type AgentDeps } from './agent.ts';
+import { collectConfig } from './collect/config.ts';
+import { createCollectionEngine } from './collect/engine.ts';
+import type { AgentConfig } from './config/schema.ts';
+import type { Credentials } from './enroll/credentials.ts';
+import { createFleetState } from './fleet/fleet-state.ts';
+import { createModelUpdater } from './fleet/model-updater.ts';
+import { createPolicyReceiver } from './fleet/policy-receiver.ts';
+import { loadHealConfig, type HealConfig } from './heal/config.ts';
+import { createHealStage } from './heal/heal-stage.ts';
+import { createHealer } from './heal/healer.ts';
+import { createInferStage, isModelFeature } from './infer/infer-stage.ts';
+import { createInference } from './infer/inference.ts';
+import { createOnnxEngine } from './infer/onnx-engine.ts';
+import type { SampleSource } from './pipeline/types.ts';
+
+/** Validates the agent config's sections owned by collect and heal, reporting every problem at once. */
+export function sectionConfigs(config: AgentConfig, credentials: Credentials): { collect: ReturnType<typeof collectConfig>; heal: HealConfig } {
+  const issues: { path: string; message: string }[] = [];
+  const heal = (() => {
+    try {
+      return loadHealConfig({ stateDir: join(config.stateDir, 'heal'), ...config.heal, labels: { ...credentials.labels, ...config.labels, ...(config.heal['labels'] as object | undefined) } });
+    } catch (err) {
+      if (err instanceof ValidationError) issues.push(...err.issues);
+      else throw err;
+      return null;
+    }
+  })();
+  const collect = (() => {
+    // The healer's supervised services are observed through their pidfiles.
+    const pidfiles: Record<string, string> = {};
+    for (const s of heal?.services ?? []) pidfiles[s.name] = s.pidfile ?? join(heal!.stateDir, 'services', `${s.name}.pid`);
+    const c = config.collectors as Record<string, unknown>;
+    try {
+      return collectConfig({ services: config.services, ...c, pidfiles: { ...pidfiles, ...(c['pidfiles'] as object | undefined) } });
+    } catch (err) {
+      if (err instanceof ValidationError) issues.push(...err.issues.map((i) => ({ ...i, path: `collectors.${i.path}` })));
+      else throw err;
+      return null;
+    }
+  })();
+  if (issues.length > 0 || !heal || !collect) throw new ValidationError(issues, 'agent config');
+  return { collect, heal };
+}
+
+/** Options beyond the config: a different source (replay), a logger, and overrides for tests. */
+export type AssembleOptions = Omit<AgentDeps, 'credentials' | 'stages' | 'handlers' | 'source'> & { source?: SampleSource; logger: Logger };
+
+/** Builds the full agent for this host. Nothing runs until `start()`. */
+export async function assembleAgent(config: AgentConfig, credentials: Credentials, options: AssembleOptions): Promise<Agent> {
+  const { collect, heal } = sectionConfigs(config, credentials);
+  const source = options.source ?? (await createCollectionEngine(collect));
+  const inference = await createInference({ engine: createOnnxEngine(), stateDir: join(config.stateDir, 'infer'), include: isModelFeature });
+  await inference.start();
+  const healer = await createHealer({ config: heal });
+
+  let agent: Agent | null = null;
+  const emit: Agent['emit'] = (e) => agent?.emit(e);
+  const state = createFleetState({
+    publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
+    now: Date.now,
+    initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
+  });
+  const receivePolicy = createPolicyReceiver({
+    pinnedKey: credentials.publicKey,
+    state,
+    report: emit,
+    applyPolicySet: (set) => {
+      const r = healer.applyPolicySet(set);
+      for (const e of r.events) emit(e);
+      if (!r.ok) throw r.error;
+    },
+  });
+  const models = createModelUpdater({
+    pinnedKey: credentials.publicKey,
+    server: credentials.server,
+    agentId: credentials.agentId,
+    secret: credentials.secret,
+    dir: join(config.stateDir, 'fleet-models'),
+    state,
+    report: emit,
+    swapModel: async (_name, path, manifest) => {
+      const card = ModelCardSchema.parse(manifest.card);
+      const kind = card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk';
+      await inference.swap(kind, new Uint8Array(readFileSync(path)), card);
+    },
+  });
+
+  agent = await createAgent(config, {
+    ...options,
+    credentials,
+    source,
+    stages: [createInferStage(inference), createHealStage(healer, () => agent?.link.status().state === 'connected')],
+    handlers: {
+      policy: async (cmd) => void (await receivePolicy(cmd)),
+      model: async (cmd) => void (await models.handle(cmd)),
+      approval: (cmd) => healer.onApproval(cmd).forEach(emit),
+      pause: (cmd) => healer.onPause(cmd).forEach(emit),
+    },
+  });
+  const started = agent;
+  return {
+    ...started,
+    async start() {
+      await started.start();
+      await state.publish();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Fits the anomaly model's parameters once on the NAB corpus (as NAB detectors do; no per-file fitting):
+ * coordinate search over multiplicative steps of each key in `TUNED`, objective = NAB standard + reward_low_FP_rate
+ * (normalized) of the reference model, then a calibration that rescales `tau` and `gapTau` together so the
+ * corpus-optimal threshold lands at 0.5 (the agent's default alert threshold). Prints the result as JSON; paste it
+ * into DEFAULT_PARAMS (reference.ts) and re-run export.ts.
+ * Usage: npx tsx models/anomaly/tune.ts [--data ../shared/datasets/nab] [--rounds 2]
+ */
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { defaultNabDir, hasNab, loadNab } from '../nab/dataset.ts';
+import type { NabFile } from '../nab/dataset.ts';
+import { nabScores } from './nab-run.ts';
+import { DEFAULT_PARAMS } from './reference.ts';
+import type { AnomalyParams } from './reference.ts';
+
+/** The keys the search moves (epsAbs and warmup are fixed by hand: numeric floor, and >= 2 minutes of 1 s data). */
+export const TUNED: readonly (keyof AnomalyParams)[] = [
+  'alpha', 'alphaStep', 'clip', 'epsRel', 'stepWeight', 'surpriseCap', 'alphaShort', 'alphaLong', 'likelihoodEps', 'tau',
+  'spTol', 'gapTau', 'envDecay',
+];
+
+type Scored = { params: AnomalyParams; objective: number; standard: number; lowFP: number; lowFN: number; threshold: number };
+
+function evaluate(params: AnomalyParams, files: readonly NabFile[]): Scored {
+  const q = nabScores(params, files);
+  return {
+    params, objective: q.standard.normalized + q.reward_low_FP_rate.normalized,
+    standard: q.standard.normalized, lowFP: q.reward_low_FP_rate.normalized, lowFN: q.reward_low_FN_rate.normalized, threshold: q.standard.threshold,
+  };
+}
+
+/** Coordinate search from `start`; `log` receives each improvement. */
+export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[], rounds: number, log: (s: string) => void = () => {}): Scored {
+  let best = evaluate(start, files);
+  for (let round = 0; round < rounds; round++) {
+    let improved = false;
+    for (const key of TUNED) {
+      for (const f of [0.6, 0.8, 1.25, 1.6]) {
+        const p = { ...best.params, [key]: best.params[key] * f };
+        if (key === 'envDecay' && p.envDecay >= 1) continue;
+        const s = evaluate(p, files);
+        if (s.objective > best.objective + 1e-9) {
+          best = s;
+          improved = true;
+          log(`${key}=${p[key]} standard ${s.standard.toFixed(2)} lowFP ${s.lowFP.toFixed(2)}`);
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return best;
+}
+
+/** Rescales tau and gapTau so that the standard-profile threshold becomes ~0.5 (scores are q/(q + c) forms). */
+export function calibrate(s: Scored, files: readonly NabFile[]): Scored {
+  const k = s.threshold / (1 - s.threshold);
+  return evaluate({ ...s.params, tau: s.params.tau * k, gapTau: s.params.gapTau * k }, files);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = new Command()
+    .option('--data <dir>', 'NAB dataset directory', defaultNabDir())
+    .option('--rounds <n>', 'search rounds', '2')
+    .parse(process.argv).opts<{ data: string; rounds: string }>();
+  const dir = resolve(o.data);
+  if (!hasNab(dir)) throw new Error(`--data ${dir}: not a NAB dataset`);
+  const files = loadNab(dir);
+  const best = calibrate(coordinateSearch(DEFAULT_PARAMS, files, Number(o.rounds), (s) => console.error(s)), files);
+  console.log(JSON.stringify(best));
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { api, startAgent, startFleet, until, type FleetRig, type SimAgent } from './fleet-harness.ts';
+
+const onnx = readFileSync(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
+const card = JSON.parse(readFileSync(new URL('../../models/anomaly/anomaly-uni.card.json', import.meta.url), 'utf8'));
+
+async function upload(rig: FleetRig, bytes: Uint8Array, c: unknown): Promise<{ status: number; body: any }> {
+  const form = new FormData();
+  form.set('file', new Blob([bytes]), 'model.onnx');
+  form.set('card', JSON.stringify(c));
+  const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.t.adminToken}` } });
+  return { status: res.status, body: await res.json() };
+}
+
+test('model registry checks uploads against the card and the graph', async () => {
+  const rig = await startFleet();
+  try {
+    const ok = await upload(rig, onnx, card);
+    assert.equal(ok.status, 201);
+    assert.deepEqual([ok.body.id, ok.body.sha256], ['anomaly-uni@1.0.0', card.sha256]);
+    assert.equal((await upload(rig, onnx, card)).status, 409);
+    const lying = await upload(rig, onnx, { ...card, version: '9', sha256: 'a'.repeat(64), inputs: [{ ...card.inputs[0], shape: [1, 7] }, ...card.inputs.slice(1)], featureSchemaVersion: 'other/9' });
+    assert.equal(lying.status, 400);
+    assert.deepEqual(lying.body.issues.map((i: { path: string }) => i.path).sort(), ['featureSchemaVersion', 'inputs.0.shape', 'sha256']);
+    const garbage = Buffer.from('not an onnx graph');
+    const bad = await upload(rig, garbage, { ...card, version: '10', bytes: garbage.length, sha256: (await import('node:crypto')).createHash('sha256').update(garbage).digest('hex') });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.issues[0].message, /^onnxruntime cannot load it/);
+    // Only agents (or admins) may download; viewers may not, anonymous callers are unauthenticated.
+    assert.equal((await fetch(`${rig.t.urls.httpUrl}/api/models/anomaly-uni@1.0.0/file`)).status, 401);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('model rollout: canary first; a regressing canary rolls back to the previous model automatically', async () => {
+  const rig = await startFleet();
+  const agents: SimAgent[] = [];
+  try {
+    for (let i = 0; i < 6; i++) agents.push(await startAgent(rig, `node-${i}`, { rack: 'r1' }));
+    const modelsOn = async (version: string, n: number) => until(async () => {
+      const hosts = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts;
+      return hosts.filter((h: any) => h.models['anomaly-uni']?.applied === `anomaly-uni@${version}`).length === n ? hosts : null;
+    }, `${n} hosts on ${version}`);
+    assert.equal((await upload(rig, onnx, card)).status, 201);
+    assert.equal((await upload(rig, onnx, { ...card, version: '1.1.0' })).status, 201);
+    const first = await api(rig.t, 'POST', '/api/models/anomaly-uni@1.0.0/publish', { percents: [100], soak: '1m' });
+    assert.equal(first.status, 201);
+    await modelsOn('1.0.0', 6);
+    assert.deepEqual(agents.map((a) => a.swaps), agents.map(() => ['anomaly-uni@1.0.0']));
+    rig.clock.t += 60_000;
+    await rig.fleet.tick();
+
+    const canary = agents[3]!;
+    const ro = await api(rig.t, 'POST', '/api/models/anomaly-uni@1.1.0/publish', { canaries: ['node-3'], percents: [50, 100], soak: '5m' });
+    assert.equal(ro.status, 201);
+    assert.deepEqual(ro.body.waves[0], [canary.agentId]);
+    assert.equal(ro.body.previousVersion, 'anomaly-uni@1.0.0');
+    assert.equal(ro.body.autoRollback, true);
+    await modelsOn('1.1.0', 1);
+    // The canary regresses: inference errors and a burst of anomalies on the new model.
+    await canary.emit(rig.clock.t + 10_000, ...Array.from({ length: 3 }, () => ({ type: 'inference.error', data: { model: 'anomaly-uni' } })), ...Array.from({ length: 4 }, () => ({ type: 'anomaly.detected', data: { feature: 'cpu.util' } })));
+    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/events`)).body.events.length === 7, 'canary events stored');
+    rig.clock.t += 5 * 60_000;
+    await rig.fleet.tick();
+    const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
+    assert.equal(after.status, 'rolled-back');
+    await modelsOn('1.0.0', 6);
+    assert.deepEqual(canary.swaps, ['anomaly-uni@1.0.0', 'anomaly-uni@1.1.0', 'anomaly-uni@1.0.0']);
+    assert.deepEqual(agents.filter((a) => a !== canary).map((a) => a.swaps.length), [1, 1, 1, 1, 1]);
+    const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rolled-back')).body.entries;
+    assert.equal(audit.length, 1);
+    assert.match(audit[0].detail.reasons.join(' '), /inferenceErrors: 3\/host on the new version/);
+  } finally {
+    for (const a of agents) await a.close();
+    await rig.close();
+  }
+});
