@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
-import { createControlPlane, type ControlPlane } from '../server.ts';
+import type { ControlPlane } from '../server.ts';
+import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createApiAuth } from '../api/auth.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
 import { createEventBus, streamRoutes } from '../api/stream.ts';
@@ -43,7 +44,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
       return auth.required(c as never, next);
     },
   });
-  cp = await createControlPlane({
+  cp = await createControlPlaneWithFleet({
     dataDir, host: o.host ?? '127.0.0.1', httpPort: o.httpPort ?? 8080, mqttPort: o.mqttPort ?? 1883, wsPort: o.wsPort ?? 8083,
     logLevel: (o.logLevel ?? 'warn') as 'warn', logger: logger.child({ component: 'control-plane' }),
     mounts: [{ path: '/api/stream', app: stream }, { path: '/', app: webStatic() }],

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadServerConfig, type ServerConfigInput } from '../config/server-config.ts';
-import { createControlPlane } from '../server.ts';
+import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { ValidationError } from '../errors.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      const cp = await createControlPlane(config);
+      const cp = await createControlPlaneWithFleet(config);
       const started = await cp.start();
       const { adminCredentials, ...urls } = started;
       const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);

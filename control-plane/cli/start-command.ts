@@ -12,7 +12,7 @@ import { loadAgentConfig } from '../../agent/config/load.ts';
 import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
-import { createControlPlane } from '../server.ts';
+import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -52,7 +52,7 @@ export function register(program: Command): void {
 async function start(opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
-  const cp = await createControlPlane({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }) });
+  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }) });
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   let agent: Awaited<ReturnType<typeof assembleAgent>> | null = null;

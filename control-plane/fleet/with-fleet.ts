@@ -1,0 +1,31 @@
+/**
+ * `createControlPlane` with the fleet module attached: same options and interface, plus `fleet`. `start()` starts
+ * the control plane then attaches the fleet services; `stop()` stops the fleet (timer, in-flight webhooks) first.
+ * The CLI commands use this so `homeostat server|start|demo` serve the whole API behind one access control.
+ */
+import { createControlPlane, type ControlPlane, type ControlPlaneOptions } from '../server.ts';
+import { createFleetModule, type FleetModule, type FleetModuleOptions } from './fleet-module.ts';
+
+/** A control plane with its fleet module. */
+export type ControlPlaneWithFleet = ControlPlane & { readonly fleet: FleetModule };
+
+/** Creates both; `fleet` options default to externalURL = the HTTP URL once listening. */
+export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
+  let externalURL = fleetOptions.externalURL ?? '';
+  const fleet = createFleetModule({ ...fleetOptions, get externalURL() { return externalURL; } } as FleetModuleOptions);
+  const cp = await createControlPlane({ ...options, mounts: [...fleet.mounts, ...(options.mounts ?? [])], middleware: [fleet.middleware, ...(options.middleware ?? [])] });
+  const wrapper = Object.create(cp) as ControlPlaneWithFleet;
+  Object.defineProperties(wrapper, {
+    fleet: { value: fleet },
+    start: {
+      value: async () => {
+        const r = await cp.start();
+        if (!externalURL) externalURL = r.httpUrl;
+        await fleet.attach(cp, options.logger?.child({ component: 'fleet' }));
+        return r;
+      },
+    },
+    stop: { value: async () => { await fleet.stop(); await cp.stop(); } },
+  });
+  return wrapper;
+}
