@@ -18,7 +18,7 @@ const opts = program.opts<{ json?: boolean; scenarios?: string }>();
 const doc: unknown = opts.scenarios ? JSON.parse(readFileSync(opts.scenarios, 'utf8')) : DEFAULT_SCENARIOS;
 const started = performance.now();
 const sim = simulate(doc as Parameters<typeof simulate>[0]);
-const { score, incidents, missedCauses } = evaluateScenario(sim);
+const { score, incidents, missedCauses, secondsToIncident } = evaluateScenario(sim);
 const ms = performance.now() - started;
 
 if (opts.json) {
@@ -32,6 +32,8 @@ if (opts.json) {
   console.log(`root-cause hint correct: ${pct(score.rootCauseAccuracy)}   (target ≥ 90%)`);
   console.log(`merged causes:           ${score.mergedCauses}   (target 0)`);
   console.log(`median time to incident: ${score.medianSecondsToIncident ?? 'n/a'} s`);
+  console.log('\ntime from a cause\'s first event to its incident:');
+  for (const [cause, s] of Object.entries(secondsToIncident).sort()) console.log(`  ${cause.padEnd(44)} ${s.toFixed(0).padStart(5)} s`);
   if (missedCauses.length) console.log(`causes without an incident: ${missedCauses.join(', ')}`);
   console.log('\nincidents:');
   for (const r of incidents) console.log(`  ${r.correctHint ? '✓' : '✗'} ${r.id} ${r.hint.padEnd(38)} purity ${pct(r.purity).padStart(6)}  ${r.dominantCause}  — ${r.title}`);

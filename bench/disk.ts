@@ -5,7 +5,7 @@
  *   shipped: scores with the shipped models/disk/disk-failure.trees.json (use on data it was not fitted on) at the
  *     card's alertThreshold.
  * With --json prints exactly one JSON object on stdout:
- *   {failedDrives, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate, medianLeadDays}
+ *   {failedDrives, detected, baselineDetected, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate, medianLeadDays}
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   }
   const result = {
     failedDrives: model.failedDrives,
+    detected: model.detected,
+    baselineDetected: baseline.detected,
     recall: model.recall,
     baselineRecall: baseline.recall,
     falseAlarmRate: model.falseAlarmRate,

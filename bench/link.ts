@@ -1,41 +1,69 @@
 /**
- * Link benchmark: N simulated agents (real mqtt.js clients over loopback) publish telemetry into a control plane
- * running as a child process (`homeostat server`), so its CPU and RSS are measured apart from the load generator.
+ * Link benchmark: N simulated agents (real mqtt.js clients over loopback, spread over several load-generator
+ * processes: bench/link-agents.ts) publish telemetry into a control plane running as its own child process
+ * (`homeostat server`), so its CPU and RSS are measured apart from the load generator.
  *
- *   npm run bench:link -- --agents 1000 [--duration 20] [--interval-ms 1000] [--batch 1] [--json]
+ *   npm run bench:link -- --agents 1000 [--duration 20] [--interval 1] [--rate <samples/s>|max] [--json]
+ *     --interval s     each agent publishes one message of --batch samples every s seconds (default 1: 1000 agents =
+ *                      1000 samples/s offered); --rate N sets the interval so the fleet offers N samples/s
+ *     --rate max       closed loop: every agent keeps --inflight messages un-acked (finds the saturation point)
+ *     --ramp s         connects are spread at random over s seconds (default agents/200, at least 2)
+ *     --warmup s       after every agent is connected, publish this long before measuring (default 3)
+ *     --workers n      load-generator processes (default 2; 1 per 500 agents, at most 4)
+ *     --database-url   postgres://… to measure PostgreSQL instead of the default SQLite file
+ *     --cpu-prof dir   run the control plane with --cpu-prof, profile written to dir
  *
- * Agents are enrolled directly through the repository (one shared secret hash: enrollment's scrypt is not what is
- * measured). Latency = publish → `ack` command received, i.e. committed in the DB and acked. Throughput = samples
- * acked per second over the measurement window (after connect and a 2 s warm-up).
+ * Agents are enrolled directly through the repository (one shared secret hash, but each agent still costs the
+ * control plane one scrypt verification at its first connect, as in a real fleet restart).
+ * samplesPerSec = samples whose ack (sent only after commit) arrived inside the window / window length.
+ * Latency = publish → ack received, over samples published inside the window; samples still un-acked after the
+ * drain count with their age at the end (a lower bound), so a stall cannot hide as a missing sample.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import mqtt, { type MqttClient } from 'mqtt';
 import { openStore } from '../control-plane/store/prisma-store.ts';
 import { hashSecret } from '../control-plane/keys/secrets.ts';
-import { agentTopic, commandTopic } from '../control-plane/protocol/index.ts';
+import type { WorkerConfig, WorkerResult } from './link-agents.ts';
 
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '100' },
     duration: { type: 'string', default: '20' },
-    'interval-ms': { type: 'string', default: '1000' },
+    interval: { type: 'string', default: '1' },
+    rate: { type: 'string' },
     batch: { type: 'string', default: '1' },
+    inflight: { type: 'string', default: '8' },
+    ramp: { type: 'string' },
+    warmup: { type: 'string', default: '3' },
+    workers: { type: 'string' },
+    'database-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
 const DURATION_S = Number(args.duration);
-const INTERVAL = Number(args['interval-ms']);
 const BATCH = Number(args.batch);
+const MAX = args.rate === 'max';
+const INTERVAL_MS = MAX ? null : args.rate !== undefined ? (AGENTS * BATCH * 1000) / Number(args.rate) : Number(args.interval) * 1000;
+const RAMP_MS = Number(args.ramp ?? Math.max(2, AGENTS / 200)) * 1000;
+const WARMUP_MS = Number(args.warmup) * 1000;
+const WORKERS = Number(args.workers ?? Math.min(4, Math.max(2, Math.ceil(AGENTS / 500))));
+for (const [k, v] of Object.entries({ agents: AGENTS, duration: DURATION_S, batch: BATCH, workers: WORKERS, inflight: Number(args.inflight) })) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer, got '${v}'`);
+}
+if (INTERVAL_MS !== null && !(INTERVAL_MS > 0)) throw new Error(`--interval/--rate must be positive or 'max', got '${args.rate ?? args.interval}'`);
 const say = (s: string) => { if (!args.json) process.stderr.write(`${s}\n`); };
+const nowMs = () => performance.timeOrigin + performance.now();
 
 const BIN = join(import.meta.dirname, '..', 'control-plane', 'cli', 'homeostat.mjs');
+const AGENTS_JS = join(import.meta.dirname, 'link-agents.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-bench-link-'));
+const children: ChildProcess[] = [];
 
 function procStats(pid: number): { cpuS: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -45,109 +73,116 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: rssKb / 1024 };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** Main thread's time on CPU and time runnable but waiting for a CPU (run-queue delay: other load on the machine). */
+function schedStats(pid: number): { runS: number; waitS: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { runS: run! / 1e9, waitS: wait! / 1e9 };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const nextMessage = <T>(cp: ChildProcess, type: string) => new Promise<T>((resolve, reject) => {
+  const onMsg = (m: { type: string }) => { if (m.type === type) { cp.off('message', onMsg); cp.off('exit', onExit); resolve(m as T); } };
+  const onExit = (c: number | null) => reject(new Error(`load generator exited ${c} before '${type}'`));
+  cp.on('message', onMsg);
+  cp.once('exit', onExit);
+});
+
 async function main() {
-  say(`enrolling ${AGENTS} agents in ${dataDir}…`);
+  const databaseUrl = args['database-url'];
+  say(`enrolling ${AGENTS} agents (${databaseUrl ? 'postgres' : `sqlite in ${dataDir}`})…`);
   const secret = 'bench-secret-shared-by-all-agents';
-  const store = await openStore({ provider: 'sqlite', file: join(dataDir, 'homeostat.db') });
+  const store = await openStore(databaseUrl ? { provider: 'postgres', url: databaseUrl } : { provider: 'sqlite', file: join(dataDir, 'homeostat.db') });
   const secretHash = await hashSecret(secret);
-  await store.tokens.create({ id: 'et-bench', tokenHash: 'unused', labels: { bench: 'link' }, maxUses: AGENTS, expiresAt: new Date(Date.now() + 3_600_000), createdBy: null });
+  const run = Date.now().toString(36);
+  const tokenId = `et-bench-${run}`;
+  await store.tokens.create({ id: tokenId, tokenHash: 'unused', labels: { bench: 'link' }, maxUses: AGENTS, expiresAt: new Date(Date.now() + 3_600_000), createdBy: null });
   const ids: string[] = [];
   for (let i = 0; i < AGENTS; i++) {
-    const id = `bench-${String(i).padStart(6, '0')}`;
-    await store.tokens.redeem('et-bench', new Date(), { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' }, secretHash);
+    const id = `bench-${run}-${String(i).padStart(6, '0')}`;
+    await store.tokens.redeem(tokenId, new Date(), { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' }, secretHash);
     ids.push(id);
   }
   await store.close();
 
-  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--ws-port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.resume();
+  const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+  const cp = spawn(process.execPath, [...prof, BIN, 'server', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--ws-port', '0', '--log-level', 'warn', ...(databaseUrl ? ['--database-url', databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(cp);
+  cp.stderr!.resume();
   const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l)));
-    child.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
+    createInterface({ input: cp.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
+    cp.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
   });
-  say(`control plane pid ${child.pid} at ${urls.mqttUrl}; connecting…`);
+  const offered = INTERVAL_MS === null ? 'max (closed loop)' : `${Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS)} samples/s`;
+  say(`control plane pid ${cp.pid} at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`);
 
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let measuring = false;
-  let acked = 0;
-  const clients: MqttClient[] = [];
-  const connectOne = (id: string) => new Promise<MqttClient>((resolve, reject) => {
-    const c = mqtt.connect(urls.mqttUrl, { clientId: id, username: id, password: secret, reconnectPeriod: 1000, connectTimeout: 60_000, clean: true });
-    c.once('connect', async () => {
-      c.on('message', (_t, payload) => {
-        const cmd = JSON.parse(payload.toString()) as { type: string; ranges?: [number, number][] };
-        if (cmd.type !== 'ack' || !cmd.ranges) return;
-        const now = performance.now();
-        for (const [a, b] of cmd.ranges) for (let s = a; s <= b; s++) {
-          const k = `${id}:${s}`;
-          const t0 = sentAt.get(k);
-          if (t0 === undefined) continue;
-          sentAt.delete(k);
-          if (measuring) { latencies.push(now - t0); acked++; }
-        }
-      });
-      await c.subscribeAsync(commandTopic(id), { qos: 1 });
-      resolve(c);
-    });
-    c.once('error', reject);
+  const workers = Array.from({ length: WORKERS }, () => {
+    const w = fork(AGENTS_JS, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(w);
+    return w;
   });
-  for (let i = 0; i < ids.length; i += 50) clients.push(...(await Promise.all(ids.slice(i, i + 50).map(connectOne))));
-  say(`${clients.length} agents connected; warming up 2 s, measuring ${DURATION_S} s…`);
+  const connectStart = nowMs();
+  const connected = workers.map((w) => nextMessage<{ ms: number }>(w, 'connected'));
+  workers.forEach((w, k) => {
+    const cfg: WorkerConfig = { mqttUrl: urls.mqttUrl, ids: ids.filter((_, i) => i % WORKERS === k), secret, rampMs: RAMP_MS, intervalMs: INTERVAL_MS, inflight: Number(args.inflight), batch: BATCH };
+    w.send({ type: 'start', ...cfg });
+  });
+  await Promise.all(connected);
+  const connectS = (nowMs() - connectStart) / 1000;
+  say(`${AGENTS} agents connected in ${connectS.toFixed(1)} s; warming up ${WARMUP_MS / 1000} s, measuring ${DURATION_S} s…`);
 
-  const seqs = new Map<string, number>();
-  const timers = clients.map((c, i) => {
-    const id = ids[i]!;
-    const tick = () => {
-      const base = seqs.get(id) ?? 0;
-      const now = Date.now();
-      const samples = Array.from({ length: BATCH }, (_, k) => ({ seq: base + k + 1, ts: now, schema: 'host-v1', features: { 'cpu.util': Math.random(), 'mem.used': Math.random() * 1e9, 'disk.temp': null } }));
-      seqs.set(id, base + BATCH);
-      const t0 = performance.now();
-      for (const s of samples) sentAt.set(`${id}:${s.seq}`, t0);
-      c.publish(agentTopic(id, 'telemetry'), JSON.stringify({ v: 1, samples }), { qos: 1 });
-    };
-    // Spread agents over the interval so load is steady, not bursty.
-    const start = setTimeout(() => { tick(); timersInner.push(setInterval(tick, INTERVAL)); }, (i / clients.length) * INTERVAL);
-    return start;
-  });
-  const timersInner: NodeJS.Timeout[] = [];
-  await new Promise((r) => setTimeout(r, 2000));
-  measuring = true;
-  const before = procStats(child.pid!);
-  const t0 = performance.now();
+  const windowStart = nowMs() + WARMUP_MS;
+  const windowEnd = windowStart + DURATION_S * 1000;
+  const results = workers.map((w) => nextMessage<WorkerResult>(w, 'result'));
+  for (const w of workers) w.send({ type: 'go', windowStart, windowEnd, drainMs: 10_000 });
+  await new Promise((r) => setTimeout(r, Math.max(0, windowStart - nowMs())));
+  const before = procStats(cp.pid!);
+  const schedBefore = schedStats(cp.pid!);
+  const genBefore = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0);
   let peakRss = before.rssMb;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStats(child.pid!).rssMb); }, 500);
-  await new Promise((r) => setTimeout(r, DURATION_S * 1000));
-  measuring = false;
-  const wall = (performance.now() - t0) / 1000;
-  const after = procStats(child.pid!);
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStats(cp.pid!).rssMb); }, 250);
+  await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - nowMs())));
+  const after = procStats(cp.pid!);
+  const schedAfter = schedStats(cp.pid!);
+  const genCpu = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0) - genBefore;
   clearInterval(sampler);
-  for (const t of [...timers, ...timersInner]) { clearTimeout(t); clearInterval(t); }
-  latencies.sort((a, b) => a - b);
+  const wall = DURATION_S;
+  const rs = await Promise.all(results);
+
+  const unackedAge = (windowEnd + 10_000) - windowStart; // lower bound for an un-acked sample's latency
+  const all = new Float64Array(rs.reduce((n, r) => n + r.latencies.length + r.unacked, 0));
+  let o = 0;
+  for (const r of rs) { all.set(r.latencies, o); o += r.latencies.length; all.fill(unackedAge, o, o + r.unacked); o += r.unacked; }
+  all.sort();
+  const sum = (f: (r: WorkerResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const result = {
     agents: AGENTS,
-    samplesPerSec: Math.round(acked / wall),
-    latencyP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
-    latencyP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+    samplesPerSec: Math.round(sum((r) => r.ackedInWindow) / wall),
+    latencyP50Ms: Math.round(percentile(all, 50) * 10) / 10,
+    latencyP99Ms: Math.round(percentile(all, 99) * 10) / 10,
     cpuPercent: Math.round(((after.cpuS - before.cpuS) / wall) * 1000) / 10,
     rssMb: Math.round(Math.max(peakRss, after.rssMb)),
   };
-  await Promise.all(clients.map((c) => c.endAsync(true)));
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  cp.kill('SIGTERM');
+  await new Promise((r) => cp.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    say(`offered ${Math.round((AGENTS * BATCH * 1000) / INTERVAL)} samples/s`);
+    const connectMs = Float64Array.from(rs.flatMap((r) => [...r.connectMs])).sort();
+    say(`connect (incl. subscribe) p50 ${percentile(connectMs, 50).toFixed(0)} ms, p99 ${percentile(connectMs, 99).toFixed(0)} ms; reconnects ${sum((r) => r.reconnects)}`);
+    say(`published in window ${sum((r) => r.publishedInWindow)} samples (${Math.round(sum((r) => r.publishedInWindow) / wall)}/s); un-acked after drain ${sum((r) => r.unacked)}`);
     say(`ingested ${result.samplesPerSec} samples/s; latency publish→ack p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms`);
-    say(`control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB`);
+    say(`control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB; main thread waited for a CPU ${(((schedAfter.waitS - schedBefore.waitS) / wall) * 100).toFixed(0)}% of the window (machine contention)`);
+    say(`load generators: CPU ${((genCpu / wall) * 100).toFixed(0)}% of one core over ${WORKERS} processes`);
   }
 }
 
-main().catch((err) => { process.stderr.write(`${(err as Error).stack}\n`); rmSync(dataDir, { recursive: true, force: true }); process.exit(1); });
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(1);
+});

@@ -38,7 +38,13 @@ export function openJournal(opts: JournalOptions): Journal {
       fsyncSync(fd);
       size += bytes;
     },
-    close() { closeSync(fd); },
+    // Idempotent: closing a numeric fd twice could close an unrelated file that reused the number (e.g. the outbox).
+    close() {
+      if (fd < 0) return;
+      const f = fd;
+      fd = -1;
+      closeSync(f);
+    },
   };
 }
 

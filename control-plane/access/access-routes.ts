@@ -2,12 +2,12 @@
  * Access routes: login/logout/me, users with roles, API tokens with roles, and the audit trail (query + export).
  * Authorization is done by the access middleware from route-table.ts; these handlers only read `access`.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { formatBearer, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import { parseJsonBody, parseWith } from '../api/validate.ts';
 import type { UserRepository } from '../store/ports.ts';
@@ -33,8 +33,7 @@ export function accessRoutes(deps: AccessRouteDeps) {
     id: u.id, username: u.username, createdAt: u.createdAt.toISOString(), disabled: u.disabledAt !== null,
     role: asRole((await deps.db.userRole.findUnique({ where: { userId: u.id } }))?.role, 'admin'),
   });
-  return new Hono<AccessEnv>()
-    .post('/auth/login', async (c) => {
+  const login = async (c: Context) => {
       const body = await parseJsonBody(c, Login, 'login');
       try {
         const { value, session } = await deps.sessions.login(body.username, body.password);
@@ -45,16 +44,50 @@ export function accessRoutes(deps: AccessRouteDeps) {
         await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-failed', target: null, detail: {} });
         throw err;
       }
-    })
-    .post('/auth/logout', async (c) => {
-      const v = getCookie(c, SESSION_COOKIE);
-      if (v) await deps.sessions.logout(v);
-      deleteCookie(c, SESSION_COOKIE, { path: '/' });
-      return c.json({ loggedOut: true });
-    })
-    .get('/auth/me', (c) => {
+  };
+  const logout = async (c: Context) => {
+    const v = getCookie(c, SESSION_COOKIE);
+    if (v) await deps.sessions.logout(v);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ loggedOut: true });
+  };
+  const me = (c: Context<AccessEnv>) => {
+    const p = c.get('access');
+    return c.json(p.kind === 'user' ? { kind: p.kind, username: p.username, role: p.role, via: p.via, user: { username: p.username, role: p.role } } : { kind: p.kind, agentId: p.agentId });
+  };
+  return new Hono<AccessEnv>()
+    .post('/auth/login', login)
+    .post('/auth/logout', logout)
+    .get('/auth/me', me)
+    // The web UI's names for the same three.
+    .post('/session', login)
+    .delete('/session', logout)
+    .get('/session', me)
+    // The caller's own API tokens (role = the caller's role).
+    .get('/api-tokens', async (c) => {
       const p = c.get('access');
-      return c.json(p.kind === 'user' ? { kind: p.kind, username: p.username, role: p.role, via: p.via } : { kind: p.kind, agentId: p.agentId });
+      if (p.kind !== 'user') return c.json({ tokens: [] });
+      const rows = await deps.db.apiToken.findMany({ where: { userId: p.userId }, orderBy: { createdAt: 'asc' } });
+      return c.json({ tokens: rows.map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null })) });
+    })
+    .post('/api-tokens', async (c) => {
+      const p = c.get('access');
+      if (p.kind !== 'user') throw new ForbiddenError('agent', 'viewer');
+      const body = await parseJsonBody(c, z.object({ name: z.string().min(1).max(64) }), 'API token');
+      const tokenId = randomId('tok');
+      const secret = randomSecret();
+      await deps.users.createApiToken({ id: tokenId, userId: p.userId, name: body.name, tokenHash: await hashSecret(secret) });
+      await deps.db.apiTokenRole.create({ data: { tokenId, role: p.role } });
+      await deps.audit.record({ actor: actorName(p), actorType: 'user', action: 'token.created', target: tokenId, detail: { userId: p.userId, role: p.role } });
+      return c.json({ id: tokenId, name: body.name, role: p.role, token: formatBearer('hat', tokenId, secret) }, 201);
+    })
+    .delete('/api-tokens/:id', async (c) => {
+      const p = c.get('access');
+      const id = c.req.param('id');
+      const r = p.kind === 'user' ? await deps.db.apiToken.updateMany({ where: { id, userId: p.userId, revokedAt: null }, data: { revokedAt: new Date() } }) : { count: 0 };
+      if (!r.count) throw new NotFoundError('API token', id);
+      await deps.audit.record({ actor: actorName(p), actorType: 'user', action: 'token.revoked', target: id, detail: {} });
+      return c.json({ revoked: id });
     })
     .get('/users', async (c) => c.json({ users: await Promise.all((await deps.db.user.findMany({ orderBy: { username: 'asc' } })).map(userJson)) }))
     .post('/users', async (c) => {

@@ -3,6 +3,7 @@
  * against the scrypt hash) and the control plane's internal client. Verified secrets are cached in memory as a
  * SHA-256 digest so reconnect storms cost one hash lookup, not one scrypt each; known-bad pairs are cached too.
  */
+import { availableParallelism } from 'node:os';
 import { AGENT_ID_PATTERN } from '../protocol/index.ts';
 import { cacheDigest, verifySecret } from '../keys/secrets.ts';
 import type { HostRepository } from '../store/ports.ts';
@@ -20,8 +21,22 @@ export type Authenticator = {
   revoke(agentId: string): void;
 };
 
-export function createAuthenticator(opts: { hosts: HostRepository; internalSecret: string; counters: Counters; maxCache?: number }): Authenticator {
+/**
+ * `maxConcurrentVerifications` (default: cores − 1, at least 1) bounds parallel scrypt verifications: scrypt runs on
+ * libuv's 4-thread pool, and a reconnect storm of uncached agents would otherwise take every core from the event
+ * loop that ingests the agents already connected. Concurrent attempts with the same credentials share one verification.
+ */
+export function createAuthenticator(opts: { hosts: HostRepository; internalSecret: string; counters: Counters; maxCache?: number; maxConcurrentVerifications?: number }): Authenticator {
   const verified = new Map<string, string>();
+  const inFlight = new Map<string, Promise<boolean>>();
+  const slots = opts.maxConcurrentVerifications ?? Math.max(1, availableParallelism() - 1);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const limited = async (secret: string, hash: string): Promise<boolean> => {
+    if (running >= slots) await new Promise<void>((r) => waiting.push(r)); // the slot is handed over, see finally
+    else running++;
+    try { return await verifySecret(secret, hash); } finally { const next = waiting.shift(); if (next) next(); else running--; }
+  };
   const failed = new Map<string, number>();
   const revoked = new Set<string>();
   const maxCache = opts.maxCache ?? 100_000;
@@ -48,7 +63,13 @@ export function createAuthenticator(opts: { hosts: HostRepository; internalSecre
       const cred = await opts.hosts.credential(username);
       if (!cred) return refuse('unknown-agent');
       if (cred.revokedAt) { revoked.add(username); return refuse('revoked', 5); }
-      if (!(await verifySecret(secret, cred.secretHash))) {
+      const key = `${digest}\u0000${cred.secretHash}`;
+      let check = inFlight.get(key);
+      if (!check) {
+        check = limited(secret, cred.secretHash).finally(() => inFlight.delete(key));
+        inFlight.set(key, check);
+      }
+      if (!(await check)) {
         if (failed.size >= maxCache) failed.delete(failed.keys().next().value!);
         failed.set(digest, Date.now());
         return refuse('bad-secret');

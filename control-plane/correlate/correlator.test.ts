@@ -89,9 +89,20 @@ test('the shipped overlapping scenario file separates concurrent rack, rollout, 
   const { score, incidents } = evaluateScenario(simulate(doc));
   assert.equal(score.mergedCauses, 0);
   const groups = incidents.filter((i) => !i.hint.startsWith('host=')).map((i) => i.hint).sort();
-  assert.deepEqual(groups, ['inventory.diskFirmware=WD-A2', 'inventory.kernel=6.8.0-45', 'policyVersion=remediate@9', 'rack=r12', 'switch=sw20']);
+  assert.deepEqual(groups, ['inventory.disks.firmware=WD-A2', 'inventory.os.kernel=6.8.0-45', 'policyVersion=remediate@9', 'rack=r12', 'switch=sw20']);
 });
 
 test('scenario files are validated with every issue named', () => {
   assert.throws(() => parseScenarioFile({ hosts: 3, faults: [{ kind: 'rack-cooling' }] }), (e: unknown) => e instanceof ValidationError && e.issues.length >= 3);
+});
+
+test('restored open incidents take new signals and resolve when quiet', () => {
+  const pop = fleet();
+  const a = createCorrelator({ population: pop, newId: () => 'inc-r' });
+  for (let i = 0; i < 6; i++) a.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0);
+  const saved = a.incidents({ status: 'open' });
+  const b = createCorrelator({ population: pop, resolveAfterMs: 20 * MIN });
+  b.restore(saved, 5 * MIN);
+  assert.equal(b.ingest(temp('h38', 6 * MIN), pop.attributes('h38')!, 6 * MIN)[0]!.incident.id, 'inc-r');
+  assert.equal(b.tick(26 * MIN).filter((x) => x.type === 'resolved')[0]!.incident.id, 'inc-r');
 });

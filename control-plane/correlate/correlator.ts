@@ -21,7 +21,10 @@ export interface CorrelatorOptions {
   population: Population;
   /** Grouping window (default 30 min). */
   windowMs?: number;
+  /** Fewest hosts sharing the value (default 3). */
   minGroupHosts?: number;
+  /** Least -log10 Fisher p-value for a group (default 5.5: several attribute keys × symptoms are tested per signal,
+   * so a single test's 1e-3 would fire on noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
   minScore?: number;
   minLift?: number;
   holdMs?: number;
@@ -41,7 +44,12 @@ export interface Correlator {
   ingest(event: CorrelatorEvent, hostAttributes: HostAttributes, now: number): IncidentChange[];
   tick(now: number): IncidentChange[];
   acknowledge(id: string, by: string, now: number): IncidentChange[];
+  /** Resolves an open incident by hand (its later signals open a new one). */
+  resolve(id: string, by: string, now: number): IncidentChange[];
   annotate(id: string, by: string, text: string, now: number): IncidentChange[];
+  /** Re-adopts open incidents persisted by a previous process: they take new signals again and resolve when quiet
+   * (their signal window starts empty). */
+  restore(incidents: readonly Incident[], now: number): void;
   /** The open group incident explaining this host, if any (inhibits per-host notifications). */
   explains(hostId: string): Incident | null;
   incidents(filter?: { status?: Incident['status'] }): Incident[];
@@ -56,7 +64,7 @@ const SEV = { info: 0, warning: 1, critical: 2 } as const;
 /** Creates a correlator. */
 export function createCorrelator(options: CorrelatorOptions): Correlator {
   const o = {
-    windowMs: 30 * 60_000, minGroupHosts: 3, minScore: 5, minLift: 3, holdMs: 3 * 60_000, singleHostMinEvents: 2,
+    windowMs: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, holdMs: 3 * 60_000, singleHostMinEvents: 2,
     resolveAfterMs: 20 * 60_000, isSignal: defaultIsSignal, signatureOf: defaultSignatureOf, ...options,
   };
   const ignore = new Set(o.ignoreKeys ?? ['host', 'hostname', 'id']);
@@ -165,7 +173,10 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const folded = new Set<string>();
     for (const r of members) {
       const hi = r.incidentId ? all.get(r.incidentId) : undefined;
-      if (hi && hi.scope === 'host' && hi.status === 'open' && hi.signatures.every((x) => x === s.sig)) folded.add(hi.id);
+      if (!hi || hi.scope !== 'host' || hi.status !== 'open' || folded.has(hi.id)) continue;
+      // Mostly this symptom (a stray one-off may have joined it): an early sighting of the group.
+      const same = recent.filter((x) => x.incidentId === hi.id && x.sig === s.sig).length;
+      if (same * 2 >= hi.eventCount) folded.add(hi.id);
     }
     const take = members.filter((r) => r.incidentId === null || folded.has(r.incidentId));
     const existing = open().find((i) => i.scope === 'group' && i.key === key && i.value === value);
@@ -248,12 +259,25 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       i.updatedAt = now;
       return [{ type: 'acknowledged', incident: view(i) }];
     },
+    resolve(id, by, now) {
+      const i = all.get(id);
+      if (!i || i.status !== 'open') return [];
+      i.status = 'resolved';
+      i.resolvedAt = now;
+      i.updatedAt = now;
+      i.notes.push({ by, at: now, text: 'resolved by hand' });
+      for (const r of recent) if (r.incidentId === id) r.incidentId = `${id}:closed`;
+      return [{ type: 'resolved', incident: view(i) }];
+    },
     annotate(id, by, text, now) {
       const i = all.get(id);
       if (!i) return [];
       i.notes.push({ by, at: now, text });
       i.updatedAt = now;
       return [{ type: 'annotated', incident: view(i) }];
+    },
+    restore(incidents, now) {
+      for (const i of incidents) if (i.status === 'open' && !all.has(i.id)) all.set(i.id, { ...structuredClone(i), lastEventAt: Math.max(i.lastEventAt, now - o.resolveAfterMs / 2) });
     },
     explains(hostId) {
       const i = open().find((x) => x.scope === 'group' && x.hosts.includes(hostId));

@@ -33,7 +33,7 @@ export interface IncidentReport {
 }
 
 /** Runs `sim` through a correlator built with `options` and scores it. */
-export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOptions, 'population'> = {}): { score: CorrelationScore; incidents: IncidentReport[]; missedCauses: string[] } {
+export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOptions, 'population'> = {}): { score: CorrelationScore; incidents: IncidentReport[]; missedCauses: string[]; secondsToIncident: Record<string, number> } {
   const population = createPopulation(sim.hosts);
   const correlator = createCorrelator({ ...options, population });
   const byId = new Map(sim.events.map((e) => [e.event.id!, e]));
@@ -74,6 +74,7 @@ export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOption
       medianSecondsToIncident: delays.length ? median(delays) : null,
     },
     incidents: reports,
+    secondsToIncident: Object.fromEntries([...firstIncident].map(([c, at]) => [c, (at - firstEvent.get(c)!) / 1000])),
     missedCauses: [...firstEvent.keys()].filter((c) => !firstIncident.has(c)),
   };
 }

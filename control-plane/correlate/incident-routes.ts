@@ -9,21 +9,38 @@ import type { AuditLog } from '../access/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import type { IncidentService } from './incident-service.ts';
+import type { Incident } from './incident.ts';
 
 const SilenceBody = z.object({ kind: z.enum(['silence', 'maintenance']).default('silence'), selector: z.string().max(2000), schedule: z.record(z.string(), z.unknown()), reason: z.string().min(1).max(2000), pauseActions: z.array(z.string().min(1)).max(64).optional() });
 const Decide = z.object({ approved: z.boolean(), reason: z.string().max(2000).optional() });
-const Note = z.object({ text: z.string().min(1).max(4000) });
+const Note = z.object({ text: z.string().min(1).max(4000).optional(), note: z.string().min(1).max(4000).optional() }).refine((n) => (n.text ?? n.note) !== undefined, { message: 'text is required', path: ['text'] });
 const WebhookBody = z.object({ name: z.string().min(1).max(64), url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'), events: z.array(z.enum(['incident', 'escalation'])).default([]) });
+
+/** The stored incident plus the fields the web UI reads (`rootCause`, `timeline`). */
+function incidentJson(i: Incident) {
+  return {
+    ...i,
+    rootCause: { hint: `${i.hint.key}=${i.hint.value}`, explanation: i.hint.explanation, confidence: Math.min(1, i.hint.score / 10) },
+    timeline: [
+      { at: i.openedAt, kind: 'opened', text: i.title, by: 'correlator' },
+      ...(i.acknowledged ? [{ at: i.acknowledged.at, kind: 'acknowledged', text: '', by: i.acknowledged.by }] : []),
+      ...i.notes.map((n) => ({ at: n.at, kind: 'note', text: n.text, by: n.by })),
+      ...(i.resolvedAt !== null ? [{ at: i.resolvedAt, kind: 'resolved', text: '', by: null }] : []),
+    ].sort((a, b) => a.at - b.at),
+  };
+}
 
 const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agentId}`);
 
 /** Mount under `/api`. */
 export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit: AuditLog }) {
   return new Hono<AccessEnv>()
-    .get('/incidents', async (c) => c.json({ incidents: await deps.incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) }) }))
-    .get('/incidents/:id', async (c) => c.json(await deps.incidents.get(c.req.param('id'))))
-    .post('/incidents/:id/ack', async (c) => c.json(await deps.incidents.acknowledge(c.req.param('id'), who(c.get('access')))))
-    .post('/incidents/:id/notes', async (c) => c.json(await deps.incidents.annotate(c.req.param('id'), who(c.get('access')), (await parseJsonBody(c, Note, 'note')).text)))
+    .get('/incidents', async (c) => c.json({ incidents: (await deps.incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) })).map(incidentJson) }))
+    .get('/incidents/:id', async (c) => c.json(incidentJson(await deps.incidents.get(c.req.param('id')))))
+    .post('/incidents/:id/ack', async (c) => c.json(incidentJson(await deps.incidents.acknowledge(c.req.param('id'), who(c.get('access'))))))
+    .post('/incidents/:id/resolve', async (c) => c.json(incidentJson(await deps.incidents.resolve(c.req.param('id'), who(c.get('access'))))))
+    .post('/incidents/:id/notes', async (c) => { const n = await parseJsonBody(c, Note, 'note'); return c.json(incidentJson(await deps.incidents.annotate(c.req.param('id'), who(c.get('access')), (n.text ?? n.note)!))); })
+    .post('/incidents/:id/annotate', async (c) => { const n = await parseJsonBody(c, Note, 'note'); return c.json(incidentJson(await deps.incidents.annotate(c.req.param('id'), who(c.get('access')), (n.text ?? n.note)!))); })
     .get('/silences', async (c) => c.json({ silences: await deps.incidents.listSilences() }))
     .post('/silences', async (c) => c.json(await deps.incidents.createSilence(await parseJsonBody(c, SilenceBody, 'silence'), who(c.get('access'))), 201))
     .delete('/silences/:id', async (c) => { await deps.incidents.deleteSilence(c.req.param('id'), who(c.get('access'))); return c.json({ deleted: c.req.param('id') }); })
@@ -32,6 +49,8 @@ export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit
       const b = await parseJsonBody(c, Decide, 'decision');
       return c.json(await deps.incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason));
     })
+    .post('/approvals/:id/approve', async (c) => c.json(await deps.incidents.decide(c.req.param('id'), true, who(c.get('access')), (await parseJsonBody(c, z.object({ reason: z.string().max(2000).optional() }), 'decision')).reason)))
+    .post('/approvals/:id/deny', async (c) => c.json(await deps.incidents.decide(c.req.param('id'), false, who(c.get('access')), (await parseJsonBody(c, z.object({ reason: z.string().max(2000).optional() }), 'decision')).reason)))
     .get('/webhooks', async (c) => c.json({ webhooks: await deps.db.webhook.findMany({ orderBy: { createdAt: 'asc' } }) }))
     .post('/webhooks', async (c) => {
       const b = await parseJsonBody(c, WebhookBody, 'webhook');

@@ -45,8 +45,22 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     silences = (await ctx.db.silence.findMany()).map((s) => ({ id: s.id, kind: s.kind as Silence['kind'], selector: s.selector, schedule: s.schedule as Schedule, reason: s.reason, createdBy: s.createdBy, pauseActions: s.pauseActions as string[] }));
   };
 
+  /** A group incident keyed by a policy or model version names the rollout that put it there ("a rollout that just happened"). */
+  async function withRollout(i: Incident, cache: Map<string, { id: string; kind: string; version: string; status: string; createdAt: Date } | null>): Promise<Incident> {
+    if (i.scope !== 'group') return i;
+    const version = i.key === 'policyVersion' ? i.value : i.key.startsWith('model.') ? `${i.key.slice(6)}@${i.value}` : null;
+    if (!version) return i;
+    if (!cache.has(version)) cache.set(version, await ctx.db.rollout.findFirst({ where: { version }, orderBy: { createdAt: 'desc' } }));
+    const r = cache.get(version);
+    if (!r) return i;
+    return { ...i, rollouts: [{ id: r.id, kind: r.kind, version: r.version }], hint: { ...i.hint, explanation: `${i.hint.explanation} ${version} was rolled out by ${r.id} (${r.status}) at ${r.createdAt.toISOString()}.` } } as Incident;
+  }
+
   async function persist(changes: IncidentChange[]): Promise<void> {
-    for (const { type, incident: i } of changes) {
+    const cache = new Map<string, { id: string; kind: string; version: string; status: string; createdAt: Date } | null>();
+    for (const change of changes) {
+      const type = change.type;
+      const i = await withRollout(change.incident, cache);
       const data = { status: i.status, scope: i.scope, key: i.key, value: i.value, severity: i.severity, title: i.title, data: i as unknown as object, openedAt: new Date(i.openedAt), updatedAt: new Date(i.updatedAt), resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt) };
       await ctx.db.incident.upsert({ where: { id: i.id }, create: { id: i.id, ...data }, update: data });
       if (type === 'opened' || type === 'resolved' || type === 'merged') {
@@ -128,7 +142,9 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
         }
       }
       for (;;) {
-        const rows = await ctx.db.event.findMany({ where: cursor ? { receivedAt: { gte: cursor } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take: 2000 });
+        // Rows at the cursor's exact time were seen already; fetch past them so a burst in one millisecond cannot stall.
+        const take = 2000 + seenAtCursor.size;
+        const rows = await ctx.db.event.findMany({ where: cursor ? { receivedAt: { gte: cursor } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take });
         const fresh = rows.filter((r) => !seenAtCursor.has(`${r.hostId}:${r.seq}`));
         if (!fresh.length) break;
         for (const r of fresh) {
@@ -136,7 +152,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
           if (!cursor || r.receivedAt.getTime() !== cursor.getTime()) { cursor = r.receivedAt; seenAtCursor = new Set(); }
           seenAtCursor.add(`${r.hostId}:${r.seq}`);
         }
-        if (rows.length < 2000) break;
+        if (rows.length < take) break;
       }
       changes.push(...correlator.tick(now));
       await persist(changes);
@@ -146,13 +162,8 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     async init(): Promise<void> {
       const last = await ctx.db.event.findFirst({ orderBy: { receivedAt: 'desc' } });
       if (last) { cursor = last.receivedAt; seenAtCursor = new Set((await ctx.db.event.findMany({ where: { receivedAt: last.receivedAt }, select: { hostId: true, seq: true } })).map((r) => `${r.hostId}:${r.seq}`)); }
-      // Incidents left open by a previous process cannot be followed any more: close them with a note.
-      const stale = await ctx.db.incident.findMany({ where: { status: 'open' } });
-      for (const s of stale) {
-        const i = s.data as unknown as Incident;
-        const closed = { ...i, status: 'resolved' as const, resolvedAt: ctx.now(), notes: [...i.notes, { by: 'system', at: ctx.now(), text: 'closed at control-plane restart' }] };
-        await ctx.db.incident.update({ where: { id: s.id }, data: { status: 'resolved', resolvedAt: new Date(ctx.now()), data: closed as unknown as object } });
-      }
+      // Incidents left open by a previous process are followed on: new signals join them, quiet ones resolve.
+      correlator.restore((await ctx.db.incident.findMany({ where: { status: 'open' } })).map((r) => r.data as unknown as Incident), ctx.now());
       for (const h of await ctx.hosts.list()) online.set(h.id, h.online);
     },
     async list(filter: { status?: string; limit?: number } = {}) {
@@ -167,6 +178,17 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
       await service.get(id);
       await persist(correlator.acknowledge(id, by, ctx.now()));
       await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'incident.acknowledged', target: id, detail: {} });
+      return service.get(id);
+    },
+    async resolve(id: string, by: string): Promise<Incident> {
+      const cur = await service.get(id);
+      const changes = correlator.resolve(id, by, ctx.now());
+      if (!changes.length && cur.status === 'open') {
+        // Not followed by this process (opened before a restart): close the stored copy.
+        changes.push({ type: 'resolved', incident: { ...cur, status: 'resolved', resolvedAt: ctx.now(), updatedAt: ctx.now(), notes: [...cur.notes, { by, at: ctx.now(), text: 'resolved by hand' }] } });
+      }
+      await persist(changes);
+      await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'incident.resolved-by-hand', target: id, detail: {} });
       return service.get(id);
     },
     async annotate(id: string, by: string, text: string): Promise<Incident> {

@@ -6,7 +6,7 @@
 import type { CorrelatorEvent } from './incident.ts';
 
 /** Event types that are signals even at severity info. */
-const SIGNAL_TYPES = /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error)/;
+const SIGNAL_TYPES = /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error|model\.(error|load-failed))/;
 
 /** Healing bookkeeping that is never a signal even when its severity is raised (pauses, approvals waiting). */
 const NEVER = /^(heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;

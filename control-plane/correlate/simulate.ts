@@ -96,10 +96,10 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
       datacenter: `dc${1 + Math.floor((r * 2) / s.racks)}`,
       rack: `r${String(r + 1).padStart(2, '0')}`,
       switch: `sw${String(Math.floor(r / 2) + 1).padStart(2, '0')}`,
-      'inventory.kernel': kr < 0.5 ? '5.15.0-91' : kr < 0.85 ? '6.1.0-13' : '6.8.0-45',
-      'inventory.bios': pick(['2.14.1', '2.16.0', '3.0.2']),
-      'inventory.diskModel': model,
-      'inventory.diskFirmware': pick(DISKS[model]!),
+      'inventory.os.kernel': kr < 0.5 ? '5.15.0-91' : kr < 0.85 ? '6.1.0-13' : '6.8.0-45',
+      'inventory.bios.version': pick(['2.14.1', '2.16.0', '3.0.2']),
+      'inventory.disks.model': model,
+      'inventory.disks.firmware': pick(DISKS[model]!),
       policyVersion: 'remediate@6',
       'model.anomaly': 'anomaly-uni@3',
     });
@@ -143,8 +143,8 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
       }
       case 'disk-firmware': {
         const cause = `disk-firmware:${f.firmware}`;
-        const truth = { key: 'inventory.diskFirmware', value: f.firmware };
-        for (const id of ids.filter((h) => hosts.get(h)!['inventory.diskFirmware'] === f.firmware && rnd() < f.affectedShare)) {
+        const truth = { key: 'inventory.disks.firmware', value: f.firmware };
+        for (const id of ids.filter((h) => hosts.get(h)!['inventory.disks.firmware'] === f.firmware && rnd() < f.affectedShare)) {
           const first = f.startMinute + rnd() * f.durationMinutes;
           emit(min(first), id, 'disk.failure-predicted', cause, truth);
           if (rnd() < 0.5) emit(min(first + 5 + rnd() * 10), id, 'disk.failure-predicted', cause, truth);

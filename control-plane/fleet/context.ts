@@ -18,13 +18,33 @@ export interface FleetContext {
   modelDir: string;
 }
 
-/** Flat attributes of a host for selectors and correlation: labels, `hostname`, flattened scalar inventory
- * (`inventory.<key>`), the applied policy version and model versions (`model.<name>`). */
+/** Per-unit identities: unique per host, never a shared cause. */
+const IDENTITY = /(^|\.)(serial|serialNum|uuid|mac|hostname|device|name)$/i;
+
+/**
+ * Flattens inventory into dotted scalar attributes: objects recurse (`inventory.os.kernel`), arrays collect each leaf
+ * path's distinct values, sorted and comma-joined (`inventory.disks.firmware` = `CS02,SN03`), identities are skipped.
+ */
+export function flattenInventory(value: unknown, prefix: string, out: Record<string, string>): void {
+  const leaves = new Map<string, Set<string>>();
+  const walk = (v: unknown, path: string, inArray: boolean) => {
+    if (v === null || v === undefined) return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, path, true); return; }
+    if (typeof v === 'object') { for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${path}.${k}`, inArray); return; }
+    if (IDENTITY.test(path)) return;
+    const s = String(v);
+    if (!inArray) { out[path] = s; return; }
+    (leaves.get(path) ?? leaves.set(path, new Set()).get(path)!).add(s);
+  };
+  walk(value, prefix, false);
+  for (const [path, values] of leaves) out[path] = [...values].sort().join(',');
+}
+
+/** Flat attributes of a host for selectors and correlation: labels, `hostname`, flattened inventory
+ * ({@link flattenInventory}), the applied policy version and model versions (`model.<name>`). */
 export function hostAttributes(h: HostRecord): Record<string, string> {
   const out: Record<string, string> = { ...h.labels, hostname: h.hostname };
-  for (const [k, v] of Object.entries(h.inventory ?? {})) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[`inventory.${k}`] = String(v);
-  }
+  flattenInventory(h.inventory ?? {}, 'inventory', out);
   if (h.appliedPolicyVersion) out['policyVersion'] = h.appliedPolicyVersion;
   for (const [name, v] of Object.entries(h.appliedModels ?? {})) out[`model.${name}`] = v;
   return out;

@@ -26,14 +26,17 @@ const PublishBody = z.object({
   ackTimeout: duration.optional(),
   thresholds: z.object({ maxRatio: z.number().positive().optional(), minDelta: z.number().nonnegative().optional(), minTreatedHosts: z.number().int().nonnegative().optional(), maxLatencyRatio: z.number().positive().optional() }).optional(),
   autoRollback: z.boolean().optional(),
+  /** The web UI's spelling of `percents`. */
+  waves: z.object({ percents: z.array(z.number()).min(1).max(10) }).optional(),
 });
 const RollbackBody = z.object({ version: z.number().int().positive(), selector: z.string().max(2000).default('') });
 
 function rolloutRequest(b: z.infer<typeof PublishBody>): RolloutRequest {
   parseSelector(b.selector);
+  const percents = b.percents ?? b.waves?.percents;
   return {
     selector: b.selector,
-    ...(b.percents ? { percents: b.percents } : {}),
+    ...(percents ? { percents } : {}),
     ...(b.canaries ? { canaries: b.canaries } : {}),
     ...(b.soak !== undefined ? { soakMs: parseDuration(b.soak)! } : {}),
     ...(b.ackTimeout !== undefined ? { ackTimeoutMs: parseDuration(b.ackTimeout)! } : {}),
@@ -64,6 +67,20 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       const s = src(b);
       return c.json(await deps.policies.update(c.req.param('id'), s.source, s.format, who(c.get('access')), b.comment), 201);
     })
+    // Web UI: save = create the set on first save, else a new version.
+    .post('/policies/:id/versions', async (c) => {
+      const b = await parseJsonBody(c, PolicyBody, 'policy');
+      const s = src(b);
+      const id = c.req.param('id');
+      const exists = (await deps.policies.list()).some((p) => p.id === id);
+      const v = exists ? await deps.policies.update(id, s.source, s.format, who(c.get('access')), b.comment) : await deps.policies.create(id, s.source, s.format, who(c.get('access')), b.comment);
+      return c.json(v, 201);
+    })
+    .post('/policies/:id/dry-run', async (c) => {
+      const b = await parseJsonBody(c, z.object({ selector: z.string().max(2000).default('') }), 'dry run');
+      await deps.policies.version(c.req.param('id'));
+      return c.json({ hosts: await deps.rollouts.targets(b.selector) });
+    })
     .get('/policies/:id/versions', async (c) => c.json({ versions: await deps.policies.versions(c.req.param('id')) }))
     .get('/policies/:id/versions/:version', async (c) => c.json(await deps.policies.version(c.req.param('id'), parseWith(z.coerce.number().int().positive(), c.req.param('version'), 'version'))))
     .post('/policies/:id/publish', async (c) => {
@@ -81,6 +98,12 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       const r = await deps.rollouts.get(c.req.param('id'));
       if (!r) throw new NotFoundError('rollout', c.req.param('id'));
       return c.json(r);
+    })
+    .post('/rollouts/:id/rollback', async (c) => {
+      const r = await deps.rollouts.get(c.req.param('id'));
+      if (!r) throw new NotFoundError('rollout', c.req.param('id'));
+      if (!r.previousVersion) throw new ValidationError([{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }], 'rollback');
+      return c.json(await deps.rollouts.start(r.kind, r.subject, r.previousVersion, { selector: r.selector }, who(c.get('access')), { immediate: true }), 201);
     })
     .post('/rollouts/:id/halt', async (c) => c.json(await deps.rollouts.halt(c.req.param('id'), who(c.get('access')))))
     .get('/fleet/hosts', async (c) => c.json({ hosts: await deps.rollouts.hostVersions() }))

@@ -18,6 +18,8 @@ export interface PolicyVersionView {
   source: string;
   format: 'yaml' | 'json';
   author: string;
+  /** Same as author (the web UI's name). */
+  createdBy: string;
   comment: string | null;
   diff: DiffEntry[];
   createdAt: string;
@@ -29,7 +31,7 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export function createPolicyStore(ctx: FleetContext) {
   const view = (r: { id: string; policySetId: string; version: number; document: unknown; source: string; format: string; author: string; comment: string | null; diff: unknown; createdAt: Date }): PolicyVersionView => ({
     id: r.id, policySet: r.policySetId, version: r.version, document: r.document as Record<string, unknown>, source: r.source,
-    format: r.format as 'yaml' | 'json', author: r.author, comment: r.comment, diff: r.diff as DiffEntry[], createdAt: r.createdAt.toISOString(),
+    format: r.format as 'yaml' | 'json', author: r.author, createdBy: r.author, comment: r.comment, diff: r.diff as DiffEntry[], createdAt: r.createdAt.toISOString(),
   });
   // Validate with the agent's schema, but store the document as written (decoded, not normalised): agents re-parse
   // it with the same schema, and normalised forms (durations in ms, compiled conditions) are not valid input.
@@ -72,7 +74,7 @@ export function createPolicyStore(ctx: FleetContext) {
     },
     async list() {
       const sets = await ctx.db.policySet.findMany({ orderBy: { id: 'asc' } });
-      return sets.map((s) => ({ id: s.id, latestVersion: s.latestVersion, createdAt: s.createdAt.toISOString(), createdBy: s.createdBy }));
+      return sets.map((s) => ({ id: s.id, name: s.id, latestVersion: s.latestVersion, createdAt: s.createdAt.toISOString(), createdBy: s.createdBy }));
     },
     async versions(name: string): Promise<PolicyVersionView[]> {
       if (!(await ctx.db.policySet.findUnique({ where: { id: name } }))) throw new NotFoundError('policy set', name);

@@ -37,7 +37,9 @@ export interface RolloutRequest {
 /** A rollout as the API shows it. */
 export type RolloutView = RolloutState & { selector: string; createdBy: string; createdAt: string };
 
-const ERROR_TYPES = new Set(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused', 'inference.error']);
+const ERROR_TYPES = new Set(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused']);
+/** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
+const INFERENCE_ERROR_TYPES = new Set(['model.error', 'model.load-failed', 'model.unavailable', 'inference.error']);
 
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
 export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
@@ -91,7 +93,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       for (const r of rows) {
         if (ERROR_TYPES.has(r.type)) g.errors++;
         if (r.type.startsWith('anomaly.')) g.anomalies++;
-        if (r.type === 'inference.error') g.inferenceErrors!++;
+        if (INFERENCE_ERROR_TYPES.has(r.type)) g.inferenceErrors!++;
       }
       return g;
     };
@@ -139,6 +141,10 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
   return {
     start,
     get,
+    /** Ids of the hosts a selector targets now (dry run). */
+    async targets(selector: string): Promise<string[]> {
+      return (await targets(selector)).map((h) => h.id);
+    },
     async list(filter: { subject?: string; status?: string } = {}): Promise<RolloutView[]> {
       return (await ctx.db.rollout.findMany({ where: { ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.status ? { status: filter.status } : {}) }, orderBy: { createdAt: 'desc' }, take: 200 })).map(toView);
     },

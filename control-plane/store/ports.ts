@@ -35,6 +35,8 @@ export interface HostRepository {
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */
   setPresence(id: string, online: boolean, at: Date, agentVersion?: string): Promise<boolean>;
+  /** The same presence for many hosts in a few statements (ingest batches); unknown ids are ignored. Returns how many were updated. */
+  setPresenceMany(ids: string[], online: boolean, at: Date): Promise<number>;
   setInventory(id: string, inventory: Record<string, unknown>, hash: string, at: Date): Promise<boolean>;
   setState(id: string, state: { policyVersion: string | null; models: Record<string, string>; errors: string[] }, at: Date): Promise<boolean>;
   /** Marks every host offline (after a restart nobody is connected yet). */

@@ -50,6 +50,12 @@ function hostRepository(db: Db): HostRepository {
       return toHost(await db.host.update({ where: { id }, data: { revokedAt: at, online: false } }));
     },
     setPresence: (id, online, at, agentVersion) => update(id, { online, lastSeen: at, ...(agentVersion ? { agentVersion } : {}) }),
+    async setPresenceMany(ids, online, at) {
+      let n = 0;
+      // Bounded IN lists (SQLite's host-parameter limit); one statement per 500 hosts instead of one per host.
+      for (let i = 0; i < ids.length; i += 500) n += (await db.host.updateMany({ where: { id: { in: ids.slice(i, i + 500) } }, data: { online, lastSeen: at } })).count;
+      return n;
+    },
     setInventory: (id, inventory, hash, at) => update(id, { inventory: inventory as object, inventoryHash: hash, lastSeen: at }),
     setState: (id, s, at) => update(id, { appliedPolicyVersion: s.policyVersion, appliedModels: s.models, stateErrors: s.errors, lastSeen: at }),
     async markAllOffline() {
@@ -104,32 +110,60 @@ function range(q: TimeQuery) {
   return { ...(q.since !== undefined ? { gte: BigInt(q.since) } : {}), ...(q.until !== undefined ? { lt: BigInt(q.until) } : {}) };
 }
 
-const CHUNK = 500;
+/** Rows per INSERT statement (one JSON parameter each; batches are normally smaller). */
+const CHUNK = 5000;
+
+type Column = { name: string; pg: string };
+const SAMPLE_COLUMNS: Column[] = [
+  { name: 'hostId', pg: 'text' }, { name: 'seq', pg: 'bigint' }, { name: 'ts', pg: 'bigint' }, { name: 'schema', pg: 'text' },
+  { name: 'features', pg: 'jsonb' }, { name: 'collectors', pg: 'jsonb' }, { name: 'scores', pg: 'jsonb' },
+];
+const EVENT_COLUMNS: Column[] = [
+  { name: 'hostId', pg: 'text' }, { name: 'seq', pg: 'bigint' }, { name: 'ts', pg: 'bigint' }, { name: 'type', pg: 'text' },
+  { name: 'severity', pg: 'text' }, { name: 'message', pg: 'text' }, { name: 'data', pg: 'jsonb' },
+];
+
+/**
+ * `INSERT … SELECT` from one JSON-array parameter (the rows) plus receivedAt: the SQL text is the same for every
+ * batch size, so it is parsed/planned once per call instead of building an 8-placeholders-per-row statement, and
+ * the driver marshals two parameters instead of 8 per row. Idempotent: ON CONFLICT ("hostId","seq") DO NOTHING, so
+ * the affected-row count is the number of new rows.
+ */
+function insertSql(table: string, cols: Column[], pg: boolean): string {
+  const names = cols.map((c) => `"${c.name}"`).join(', ');
+  if (pg) {
+    const rec = cols.map((c) => `"${c.name}" ${c.pg}`).join(', ');
+    return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${names}, $2::timestamp FROM jsonb_to_recordset($1::jsonb) AS x(${rec}) ON CONFLICT ("hostId", "seq") DO NOTHING`;
+  }
+  // Rows are JSON arrays; JSON columns travel as strings so they are stored exactly as JSON.stringify wrote them.
+  // `WHERE true` disambiguates the upsert clause after a SELECT (SQLite grammar).
+  const picks = cols.map((_, i) => `j.value ->> ${i}`).join(', ');
+  return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${picks}, ? FROM json_each(?) AS j WHERE true ON CONFLICT ("hostId", "seq") DO NOTHING`;
+}
 
 function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): TelemetryRepository {
   const pg = provider === 'postgres';
-  /**
-   * Idempotent multi-row insert: ON CONFLICT ("hostId","seq") DO NOTHING (SQLite >= 3.24 and PostgreSQL), so
-   * duplicates cost nothing and the affected-row count is the number of new rows. One statement per chunk.
-   */
-  async function insert(table: string, cols: string[], casts: string[], rows: unknown[][]): Promise<number> {
+  const sampleSql = insertSql('Sample', SAMPLE_COLUMNS, pg);
+  const eventSql = insertSql('Event', EVENT_COLUMNS, pg);
+  async function insert(sql: string, rows: unknown[]): Promise<number> {
     let n = 0;
+    const receivedAt = new Date().toISOString();
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK);
-      let p = 0;
-      const values = chunk.map(() => `(${cols.map((_, c) => (pg ? `$${++p}${casts[c]}` : '?')).join(', ')})`).join(', ');
-      const sql = `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES ${values} ON CONFLICT ("hostId", "seq") DO NOTHING`;
-      n += await db.$executeRawUnsafe(sql, ...chunk.flat());
+      const json = JSON.stringify(rows.length <= CHUNK ? rows : rows.slice(i, i + CHUNK));
+      n += pg ? await db.$executeRawUnsafe(sql, json, receivedAt) : await db.$executeRawUnsafe(sql, receivedAt, json);
     }
     return n;
   }
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-  const now = () => new Date().toISOString();
+  // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays with JSON columns as text.
+  const text = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  const obj = (v: unknown) => (v === undefined ? null : v);
   return {
-    insertSamples: (rows) => insert('Sample', ['hostId', 'seq', 'ts', 'schema', 'features', 'collectors', 'scores', 'receivedAt'], ['', '::bigint', '::bigint', '', '::jsonb', '::jsonb', '::jsonb', '::timestamp'],
-      rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, JSON.stringify(r.features), json(r.collectors), json(r.scores), now()])),
-    insertEvents: (rows) => insert('Event', ['hostId', 'seq', 'ts', 'type', 'severity', 'message', 'data', 'receivedAt'], ['', '::bigint', '::bigint', '', '', '', '::jsonb', '::timestamp'],
-      rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data), now()])),
+    insertSamples: (rows) => insert(sampleSql, pg
+      ? rows.map((r) => ({ hostId: r.hostId, seq: r.seq, ts: r.ts, schema: r.schema, features: r.features, collectors: obj(r.collectors), scores: obj(r.scores) }))
+      : rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, JSON.stringify(r.features), text(r.collectors), text(r.scores)])),
+    insertEvents: (rows) => insert(eventSql, pg
+      ? rows.map((r) => ({ hostId: r.hostId, seq: r.seq, ts: r.ts, type: r.type, severity: r.severity, message: r.message ?? null, data: r.data }))
+      : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)])),
     async listSamples(hostId, q) {
       const rows = await db.sample.findMany({ where: { hostId, ts: range(q) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
       return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), schema: r.schema, features: r.features as Record<string, number | null>, collectors: (r.collectors as Record<string, string> | null) ?? null, scores: (r.scores as Record<string, unknown> | null) ?? null }));

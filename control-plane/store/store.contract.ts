@@ -54,6 +54,11 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     let h = (await s.hosts.get('host-h'))!;
     assert.deepEqual([h.online, h.agentVersion, h.lastSeen?.toISOString(), h.inventory, h.inventoryHash, h.appliedPolicyVersion, h.appliedModels],
       [true, '1.2.3', now.toISOString(), { cpu: { cores: 4 } }, 'abc', 'p7', { anomaly: 'm3' }]);
+    assert.equal(await s.hosts.setPresenceMany(['host-h', 'host-unknown'], false, new Date(now.getTime() + 1000)), 1);
+    h = (await s.hosts.get('host-h'))!;
+    assert.deepEqual([h.online, h.agentVersion, h.lastSeen?.toISOString()], [false, '1.2.3', new Date(now.getTime() + 1000).toISOString()]);
+    assert.equal(await s.hosts.setPresenceMany([], true, now), 0);
+    await s.hosts.setPresence('host-h', true, now);
     assert.equal(await s.hosts.markAllOffline(), 1);
     h = await s.hosts.revoke('host-h', now);
     assert.equal(h.revokedAt?.toISOString(), now.toISOString());

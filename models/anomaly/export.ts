@@ -17,7 +17,7 @@ import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES } fro
 import type { AnomalyParams } from './reference.ts';
 
 /** Model version written to the cards. */
-export const ANOMALY_MODEL_VERSION = '1.0.0';
+export const ANOMALY_MODEL_VERSION = '2.0.0';
 
 /** Feature-schema version for the multivariate card: agent/features/schema.ts when present, else "1". */
 async function featureSchemaVersion(): Promise<string> {
@@ -56,17 +56,17 @@ export async function exportAnomalyModels(opts: { nabDir: string; outDir: string
   const common = {
     version: ANOMALY_MODEL_VERSION,
     opset: 17,
-    fittedOn: { dataset: 'NAB v1.1 (numenta/NAB ea702d75), 58 files, univariate', details: 'parameters tuned by coordinate search on the NAB standard + reward_low_FP_rate scores of the reference model' },
-    quality: { metrics, measuredWith: 'npm run bench:nab -- --data ../shared/datasets/nab (reference engine; ONNX graph agrees within 1e-5, models/anomaly/parity.test.ts)' },
+    fittedOn: { dataset: 'NAB v1.1 (numenta/NAB ea702d75), 58 files, univariate', details: 'parameters fitted once on the whole corpus (no per-file fitting) by coordinate search on NAB standard + reward_low_FP_rate of the reference model, then tau/recordGain rescaled so the corpus-optimal threshold is ~0.5: models/anomaly/tune.ts' },
+    quality: { metrics, measuredWith: 'npm run bench:nab -- --data ../shared/datasets/nab --engine reference (the ONNX graph gives the same scores: npm run bench:nab -- --data ../shared/datasets/nab; parity within 1e-5 in models/anomaly/parity.test.ts)' },
     extra: { params: Object.fromEntries(PARAM_NAMES.map((k) => [k, params[k]])), thresholds: { standard: q.standard.threshold, reward_low_FP_rate: q.reward_low_FP_rate.threshold, reward_low_FN_rate: q.reward_low_FN_rate.threshold } },
     ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
   };
-  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust multi-rate EWMA baselines, step surprise, level-shift re-baselining, anomaly likelihood, refractory suppression.';
+  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), Numenta-style anomaly likelihood of z (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only. Alert at score >= 0.5.';
   const uni = buildAnomalyGraph(params, 1, desc);
   const multi = buildAnomalyGraph(params, 'F', desc);
   return [
     writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1) }),
-    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most surprising feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F') }),
+    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F') }),
   ];
 }
 

@@ -1,16 +1,17 @@
 /**
  * The anomaly model as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
- * Shipped form: x [1,F] (NaN = missing), fstate [9,F], gstate [1,5] -> score [1,1], contributions [1,F],
+ * Shipped form: x [1,F] (NaN = missing), fstate [9,F], gstate [1,1] -> score [1,1], contributions [1,F],
  * baseline [1,F], fstate_out, gstate_out. Batched form (`batch` set, e.g. 'B'): B independent streams (hosts or
- * metrics) per call, x [1,B,F], fstate [9,B,F], gstate [5,B,1] -> score [1,B,1], contributions/baseline [1,B,F].
- * Both forms are the same node list; only declared shapes, the pair-constant ranks and the gstate axis differ.
- * Per-feature work on the level/step pair runs as stacked [2,...] tensors (one op per stage, not two).
- * Every parameter is an initializer: scalars named as in `PARAM_NAMES`, the stacked pairs as `alpha_alphaStep`
- * and `one_stepWeight`.
+ * metrics) per call, x [1,B,F], fstate [9,B,F], gstate [1,B,1] -> score [1,B,1], contributions/baseline [1,B,F].
+ * Both forms are the same node list; only declared shapes and the ranks of the row constants differ.
+ * The level and likelihood EWMAs run as stacked [2,...] tensors (one op per stage, not two).
+ * Initializers: scalar parameters named as in `PARAM_NAMES`; row pairs `alpha_alphaLong`, `epsRel_0`,
+ * `epsAbs_likelihoodFloor`, `clip_none`; derived `recordKeep` (1 - recordRate) and `recordStep`
+ * (recordRate * recordGain). The card lists every parameter by name.
  */
 import { GraphBuilder } from '../onnx/graph.ts';
 import type { Dim } from '../onnx/graph.ts';
-import { ANOMALY_IO, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES } from './reference.ts';
+import { ANOMALY_IO, FSTATE_ROWS, GSTATE_COLS, NO_CLIP, PARAM_NAMES, derivedConstants } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Options: `batch` = number or symbolic name of the stream dimension (omit for the shipped single-stream model). */
@@ -24,82 +25,74 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const batched = B !== undefined;
   const x = g.input(I.inputs.x, 'float32', batched ? [1, B, features] : [1, features]);
   const fstate = g.input(I.inputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
-  const gstate = g.input(I.inputs.gstate, 'float32', batched ? [GSTATE_COLS, B, 1] : [1, GSTATE_COLS]);
-  // [2,1] / [2,1,1] constants broadcast along the stacked level/step axis
+  const gstate = g.input(I.inputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
+  const K = derivedConstants(params);
+  // [2,1] / [2,1,1] constants broadcast along the stacked row axis (row 0 level, row 1 likelihood)
   const pairDims = batched ? [2, 1, 1] : [2, 1];
   const pair = (name: string, a: number, b: number) => g.initializer(name, new Float32Array([a, b]), pairDims);
-  const rates = pair('alpha_alphaStep', params.alpha, params.alphaStep);
-  const weights = pair('one_stepWeight', 1, params.stepWeight);
+  const rates = pair('alpha_alphaLong', params.alpha, params.alphaLong);
+  const epsRel = pair('epsRel_0', params.epsRel, 0);
+  const epsAbs = pair('epsAbs_likelihoodFloor', params.epsAbs, K.likelihoodFloor);
+  const clips = pair('clip_none', params.clip, NO_CLIP);
   const signs = pair('signs', 1, -1);
-  const inPairs = new Set<keyof AnomalyParams>(['alpha', 'alphaStep', 'stepWeight']);
-  const P = Object.fromEntries(PARAM_NAMES.filter((k) => !inPairs.has(k)).map((k) => [k, g.scalar(params[k], k)])) as Record<keyof AnomalyParams, string>;
+  const viaDerived = new Set<keyof AnomalyParams>(['alpha', 'alphaLong', 'clip', 'epsRel', 'likelihoodEps', 'recordRate', 'recordGain']);
+  const P = Object.fromEntries(PARAM_NAMES.filter((k) => !viaDerived.has(k)).map((k) => [k, g.scalar(params[k], k)])) as Record<keyof AnomalyParams, string>;
   const zero = g.scalar(0, 'zero');
   const one = g.scalar(1, 'one');
   const op = (t: string, ...ins: string[]) => g.op(t, ins);
 
-  const [m, d, V, n, prev, LH, gap] = g.opN('Split', [fstate, g.ints([1, 1, 2, 1, 1, 2, 1])], 7, { axis: 0 }, [I.outputs.baseline, 'd', 'V', 'n', 'prev', 'LH', 'gap']) as [string, string, string, string, string, string, string];
+  const [m, Mrest, V, rs, n, LH, rho] = g.opN('Split', [fstate, g.ints([1, 1, 2, 1, 1, 2, 1])], 7, { axis: 0 }, [I.outputs.baseline, 'mu', 'V', 'rs', 'n', 'LH', 'rho']) as [string, string, string, string, string, string, string];
   const nan = op('IsNaN', x);
   const valid = op('Not', nan);
   const xv = op('Where', nan, zero, x);
   const fresh = op('Less', n, one);
-  const p0 = op('Where', fresh, xv, prev);
   const Y = op('Mul', xv, signs); // [x; -x]
   const LH0 = op('Where', fresh, Y, LH); // [lo; -hi]
-  const step = op('Abs', op('Sub', xv, p0));
-  const T = g.op('Concat', [xv, step], { axis: 0 });
-  const M = g.op('Concat', [m, d], { axis: 0 });
+  const T = g.op('Concat', [xv, rs], { axis: 0 });
+  const M = g.op('Concat', [m, Mrest], { axis: 0 });
   const dev = op('Sub', T, M);
-  const e = op('Add', op('Mul', op('Abs', m), P.epsRel), P.epsAbs);
-  const sc = op('Add', op('Sqrt', V), e);
-  const Z = op('Div', op('Abs', dev), sc);
-  const sfp = g.op('ReduceMax', [op('Mul', Z, weights)], { axes: [0], keepdims: 1 });
+  const sc = op('Add', op('Sqrt', V), op('Add', op('Mul', op('Abs', m), epsRel), epsAbs));
+  const Zs = op('Div', dev, sc);
+  const Z = op('Abs', Zs);
+  const [z0] = g.opN('Split', [Z, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
+  const [, zs1] = g.opN('Split', [Zs, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
   const gate = op('And', valid, op('GreaterOrEqual', n, P.warmup));
-  const sf = op('Where', gate, op('Min', sfp, P.surpriseCap), zero);
-  const r = g.op('ReduceMax', [sf], { axes: [-1], keepdims: 1 });
+  const sf = op('Where', gate, op('Min', z0, P.surpriseCap), zero);
+  const rsN = op('Add', rs, op('Mul', P.alphaShort, op('Sub', sf, rs)));
+  const Lp = op('Relu', zs1);
+  const raw = op('Div', Lp, op('Add', Lp, P.tau));
+  const rawG = op('Where', op('And', valid, op('GreaterOrEqual', n, P.likelihoodWarmup)), raw, zero);
 
-  // record novelty: beyond [lo, hi] by more than spTol of the range (lo + (-hi) = -range)
-  const tolN = op('Mul', g.op('ReduceSum', [LH0, g.ints([0])], { keepdims: 1 }), P.spTol);
-  const [h0, h1] = g.opN('Split', [op('Less', Y, op('Add', LH0, tolN)), g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
-  const hg = op('And', op('Or', h0, h1), gate);
-  const gn = op('Add', gap, one);
-  const spat = op('Where', hg, op('Div', gn, op('Add', gn, P.gapTau)), zero);
-  const gapN = op('Where', hg, zero, gn);
+  // record novelty: excess = max(lo - x, x - hi) beyond spTol of the range, graded by the record rate and the excess
+  const exceed = g.op('ReduceMax', [op('Sub', LH0, Y)], { axes: [0], keepdims: 1 });
+  const range = op('Sub', P.epsAbs, g.op('ReduceSum', [LH0, g.ints([0])], { keepdims: 1 }));
+  const hit = op('Greater', exceed, op('Mul', range, P.spTol));
+  const ex1 = op('Add', op('Div', exceed, range), one);
+  const spat = op('Where', op('And', hit, gate), op('Div', ex1, op('Add', ex1, rho)), zero);
+  const rhoN = op('Add', op('Mul', rho, g.scalar(K.recordKeep, 'recordKeep')), op('Where', hit, g.scalar(K.recordStep, 'recordStep'), zero));
   const LHN = op('Min', LH0, Y);
-  const sp = g.op('ReduceMax', [spat], { axes: [-1], keepdims: 1 });
+  const best = g.op('ReduceMax', [op('Max', rawG, spat)], { axes: [-1], keepdims: 1 });
 
-  // winsorized EWMA mean/variance of the stacked pair
+  // winsorized EWMA mean/variance of both rows
   const n1 = op('Add', n, one);
   const rate = op('Max', rates, op('Reciprocal', n1));
-  const lim = op('Mul', sc, P.clip);
-  const cdev = op('Min', op('Max', dev, op('Neg', lim)), lim);
+  const cdev = op('Mul', dev, op('Min', op('Div', clips, Z), one));
   const MN = op('Add', M, op('Mul', rate, cdev));
   const VN = op('Add', V, op('Mul', rate, op('Sub', op('Mul', cdev, cdev), V)));
-  const updated = g.op('Concat', [MN, VN, n1, xv, LHN, gapN], { axis: 0 });
+  const updated = g.op('Concat', [MN, VN, rsN, n1, LHN, rhoN], { axis: 0 });
   g.op('Where', [valid, updated, fstate], {}, I.outputs.fstate); // a missing feature keeps its whole state column
   const total = g.op('ReduceSum', [sf, g.ints([-1])], { keepdims: 1 });
   g.op('Div', [sf, op('Add', total, g.scalar(1e-12))], {}, I.outputs.contributions);
 
-  // anomaly likelihood over r, record novelty, rising-edge envelope
-  const gaxis = batched ? 0 : 1;
-  const [rs, mu, vr, E, t] = g.opN('Split', [gstate, g.ints(Array(GSTATE_COLS).fill(1))], GSTATE_COLS, { axis: gaxis }) as [string, string, string, string, string];
-  const rsN = op('Add', rs, op('Mul', P.alphaShort, op('Sub', r, rs)));
-  const dr = op('Sub', rsN, mu);
-  const Lp = op('Relu', op('Div', dr, op('Sqrt', op('Add', vr, P.likelihoodEps))));
-  const raw = op('Div', Lp, op('Add', Lp, P.tau));
-  const t1 = op('Add', t, one);
-  const aL = op('Max', P.alphaLong, op('Reciprocal', t1));
-  const muN = op('Add', mu, op('Mul', aL, dr));
-  const vrN = op('Add', vr, op('Mul', aL, op('Sub', op('Mul', dr, dr), vr)));
-  const s = op('Max', op('Where', op('GreaterOrEqual', t, P.warmup), raw, zero), sp);
-  g.op('Where', [op('Greater', s, E), s, zero], {}, I.outputs.score);
-  const EN = op('Max', s, op('Mul', E, P.envDecay));
-  g.op('Concat', [rsN, muN, vrN, EN, t1], { axis: gaxis }, I.outputs.gstate);
+  // rising-edge envelope (gstate = E)
+  g.op('Where', [op('Greater', best, gstate), best, zero], {}, I.outputs.score);
+  g.op('Max', [best, op('Mul', gstate, P.envDecay)], {}, I.outputs.gstate);
 
   const rowShape = batched ? [1, B, features] : [1, features];
   g.output(I.outputs.score, 'float32', batched ? [1, B, 1] : [1, 1]);
   g.output(I.outputs.contributions, 'float32', rowShape);
   g.output(I.outputs.baseline, 'float32', rowShape);
   g.output(I.outputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
-  g.output(I.outputs.gstate, 'float32', batched ? [GSTATE_COLS, B, 1] : [1, GSTATE_COLS]);
+  g.output(I.outputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
   return { bytes: g.toBytes({ opset: 17, docString }), nodes: g.nodeCount };
 }

@@ -75,7 +75,7 @@ test('ONNX graph and reference agree within 1e-5 on random multivariate input wi
 
 test('random parameters also agree (graph is generic in its initializers)', async () => {
   const rand = rng(3);
-  const p: AnomalyParams = { ...fast, alpha: 0.01 + rand() * 0.05, alphaStep: 0.01 + rand() * 0.05, stepWeight: rand(), tau: 0.5 + rand() * 3, gapTau: 1 + rand() * 10, envDecay: 0.9 + rand() * 0.1, spTol: rand() * 0.05 };
+  const p: AnomalyParams = { ...fast, alpha: 0.01 + rand() * 0.05, alphaLong: 0.001 + rand() * 0.01, clip: 2 + rand() * 10, tau: 0.5 + rand() * 3, recordRate: rand() * 0.05, recordGain: 1 + rand() * 50, envDecay: 0.9 + rand() * 0.1, spTol: rand() * 0.05 };
   const rows = fixture.slice(0, 200).map((v, i) => new Float32Array([v, i % 17 === 0 ? NaN : v * 0.5 + (i % 24)]));
   assert.ok((await compare(p, 2, rows, 'F')) <= 1e-5);
 });
@@ -98,7 +98,7 @@ test('batched graph (B independent streams per call) agrees with B separate refe
     const o = await sess.run({
       [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, [1, Bn, F]),
       [ANOMALY_IO.inputs.fstate]: new ort.Tensor('float32', fs, [FSTATE_ROWS, Bn, F]),
-      [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, [GSTATE_COLS, Bn, 1]),
+      [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, [1, Bn, GSTATE_COLS]),
     });
     const score = o[ANOMALY_IO.outputs.score]!.data as Float32Array;
     const contrib = o[ANOMALY_IO.outputs.contributions]!.data as Float32Array;
@@ -116,7 +116,7 @@ test('batched graph (B independent streams per call) agrees with B separate refe
           worst = Math.max(worst, Math.abs(a - fs[(row * Bn + b) * F + j]!) / Math.max(1, Math.abs(a)));
         }
       }
-      for (let c = 0; c < GSTATE_COLS; c++) worst = Math.max(worst, Math.abs(r.state.g[c]! - gs[c * Bn + b]!) / Math.max(1, Math.abs(r.state.g[c]!)));
+      for (let c = 0; c < GSTATE_COLS; c++) worst = Math.max(worst, Math.abs(r.state.g[c]! - gs[b * GSTATE_COLS + c]!) / Math.max(1, Math.abs(r.state.g[c]!)));
     }
   }
   assert.ok(alerts > 0, 'the slice should raise some scores');

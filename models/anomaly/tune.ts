@@ -1,7 +1,7 @@
 /**
  * Fits the anomaly model's parameters once on the NAB corpus (as NAB detectors do; no per-file fitting):
  * coordinate search over multiplicative steps of each key in `TUNED`, objective = NAB standard + reward_low_FP_rate
- * (normalized) of the reference model, then a calibration that rescales `tau` and `gapTau` together so the
+ * (normalized) of the reference model, then a calibration that rescales `tau` and `recordGain` together so the
  * corpus-optimal threshold lands at 0.5 (the agent's default alert threshold). Prints the result as JSON; paste it
  * into DEFAULT_PARAMS (reference.ts) and re-run export.ts.
  * Usage: npx tsx models/anomaly/tune.ts [--data ../shared/datasets/nab] [--rounds 2]
@@ -14,10 +14,11 @@ import { nabScores } from './nab-run.ts';
 import { DEFAULT_PARAMS } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
-/** The keys the search moves (epsAbs and warmup are fixed by hand: numeric floor, and >= 2 minutes of 1 s data). */
+/** The keys the search moves (fixed by hand: epsAbs = numeric floor; warmup 128 and likelihoodWarmup 256 samples so a
+ * new host neither alerts on its own first extremes nor on the likelihood's start-up transient). */
 export const TUNED: readonly (keyof AnomalyParams)[] = [
-  'alpha', 'alphaStep', 'clip', 'epsRel', 'stepWeight', 'surpriseCap', 'alphaShort', 'alphaLong', 'likelihoodEps', 'tau',
-  'spTol', 'gapTau', 'envDecay',
+  'alpha', 'clip', 'epsRel', 'surpriseCap', 'alphaShort', 'alphaLong', 'likelihoodEps', 'tau',
+  'spTol', 'recordRate', 'recordGain', 'envDecay',
 ];
 
 type Scored = { params: AnomalyParams; objective: number; standard: number; lowFP: number; lowFN: number; threshold: number };
@@ -52,10 +53,10 @@ export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[]
   return best;
 }
 
-/** Rescales tau and gapTau so that the standard-profile threshold becomes ~0.5 (scores are q/(q + c) forms). */
+/** Rescales tau and recordGain so the standard-profile threshold becomes ~0.5 (both scale the scores' odds by 1/k). */
 export function calibrate(s: Scored, files: readonly NabFile[]): Scored {
   const k = s.threshold / (1 - s.threshold);
-  return evaluate({ ...s.params, tau: s.params.tau * k, gapTau: s.params.gapTau * k }, files);
+  return evaluate({ ...s.params, tau: s.params.tau * k, recordGain: s.params.recordGain * k }, files);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

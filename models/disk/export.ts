@@ -17,7 +17,7 @@ import { DEFAULT_TRAIN_CONFIG, assess, crossValidatedScores, fitDiskModel } from
 import { treeCount, treesToJson } from './trees.ts';
 
 /** Model version; bump on any refit that ships. */
-export const DISK_MODEL_VERSION = '1.0.0';
+export const DISK_MODEL_VERSION = '2.0.0';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, 'out-dir': { type: 'string' } } });
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     fittedOn: {
       dataset: `Backblaze Drive Stats ${basename(values.data)}`,
       details: `${ds.n} drive-days, ${ds.serials.length} drives, ${failed} failures; positives = rows 0..${cfg.labelLeadDays} days before failure. ` +
-        'Only SMART 1, 5, 9, 194, 197 present in the data: features from 187/188/198/199 and NVMe fields have no fitted splits.',
+        'Only SMART 1, 5, 9, 194, 197 present in the data: features from 187/188/198/199 and NVMe fields have no fitted splits. ' +
+        'The power_on_stalled_days / read_error_rate_stalled_days features learn from Backblaze rows whose counters stopped ' +
+        'moving before a failure (the collector still reported the last SMART page).',
     },
     quality: {
       metrics: {

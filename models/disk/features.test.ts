@@ -59,3 +59,44 @@ test('vendorOf normalizes Backblaze and smartctl model strings', () => {
   assert.equal(vendorOf('TOSHIBA DT01ACA300'), 'other');
   assert.equal(vendorOf(undefined), 'other');
 });
+
+test('power-on hours that stop rising count stalled days; the count resets when they move again', () => {
+  const h = createDiskHistory();
+  const hours = [100, 124, 148, 148, 148, 148, 172];
+  const out = hours.map((hrs) => diskFeatures(h, day(0, 0, { 9: hrs })));
+  assert.deepEqual(out.map((f) => at(f, 'power_on_stalled_days')), [0, 0, 0, 1, 2, 3, 0]);
+  assert.deepEqual(out.map((f) => at(f, 'power_on_gain1')), [1, 1, 1, 0, 0, 0, 1]); // first day: unknown -> 1
+  const many = createDiskHistory();
+  let last: Float32Array = new Float32Array(0);
+  for (let i = 0; i < 12; i++) last = diskFeatures(many, day(0, 0, { 9: 500 }));
+  assert.equal(at(last, 'power_on_stalled_days'), 7); // capped by the kept history
+});
+
+test('a frozen non-zero SMART 1 raw counts stalled days; a constant 0 (Hitachi, WDC) does not', () => {
+  const seagate = createDiskHistory();
+  const s = [5, 7, 7, 7].map((v) => diskFeatures(seagate, day(0, 0, { 1: v })));
+  assert.deepEqual(s.map((f) => at(f, 'read_error_rate_stalled_days')), [0, 0, 1, 2]);
+  const zero = createDiskHistory();
+  const z = [0, 0, 0].map((v) => diskFeatures(zero, day(0, 0, { 1: v })));
+  assert.deepEqual(z.map((f) => at(f, 'read_error_rate_stalled_days')), [0, 0, 0]);
+});
+
+test('a history saved before disk-features/2 (no hours/SMART 1 per day) gives neutral stall features', () => {
+  const h = createDiskHistory();
+  for (let i = 0; i < 3; i++) h.past.push({ reallocated: 0, pending: 0, otherErrors: 0 });
+  h.daysObserved = 3;
+  const f = diskFeatures(h, day(0, 0, { 1: 9, 9: 1000 }));
+  assert.equal(at(f, 'power_on_stalled_days'), 0);
+  assert.equal(at(f, 'power_on_gain1'), 1);
+  assert.equal(at(f, 'read_error_rate_stalled_days'), 0);
+  assert.equal(h.past.at(-1)!.powerOnHours, 1000); // from now on the history carries them
+});
+
+test('readings without power-on hours or SMART 1 (e.g. NVMe) keep the stall features neutral', () => {
+  const h = createDiskHistory();
+  let f: Float32Array = new Float32Array(0);
+  for (let i = 0; i < 3; i++) f = diskFeatures(h, { model: 'Samsung SSD 980', attributes: {}, temperature: 40 });
+  assert.equal(at(f, 'power_on_stalled_days'), 0);
+  assert.equal(at(f, 'power_on_gain1'), 1);
+  assert.equal(at(f, 'read_error_rate_stalled_days'), 0);
+});

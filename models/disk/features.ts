@@ -1,5 +1,5 @@
 import { countersAgo, dayCounters, pushDay, type DayCounters, type DiskHistory } from './history.ts';
-import { SMART, attr, vendorOf, type SmartReading } from './smart-reading.ts';
+import { vendorOf, type SmartReading } from './smart-reading.ts';
 
 /**
  * Version of the feature vector layout below. Bump it whenever a feature is added, removed, reordered or its
@@ -34,8 +34,6 @@ export const FEATURE_NAMES = [
   'power_on_stalled_days', // consecutive observations up to today (max 7) whose power-on hours did not rise; 0 when unknown
   'power_on_gain1', // power-on hours gained since the previous observation / 24, clamped to 0..3; 1 when unknown
   'read_error_rate_stalled_days', // consecutive observations (max 7) with the same non-zero SMART 1 raw; 0 when unknown
-  'temperature_delta7', // temperature today minus 7 observations ago (signed, Celsius); 0 when unknown
-  'log_read_errors', // log1p(SMART 1 error count): Seagate packs it in the bits above 32, others report it raw
 ] as const;
 
 /** K, the width of the feature vector. */
@@ -74,9 +72,6 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
   const rateStalled = stalledDays(history.past, today, (c) => c.readErrorRate, (now, prev) => now !== 0 && now === prev);
   const prev = countersAgo(history, 1);
   const gain1 = prev?.powerOnHours !== undefined && today.powerOnHours !== undefined ? today.powerOnHours - prev.powerOnHours : 24;
-  const t7 = past7?.temperature;
-  const rate = attr(reading, SMART.readErrorRate);
-  const readErrors = rate === undefined || rate < 0 ? 0 : vendor === 'seagate' ? Math.floor(rate / 2 ** 32) : rate;
 
   pushDay(history, today);
   const f = new Float32Array(FEATURE_COUNT);
@@ -100,8 +95,6 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
   f[17] = hoursStalled;
   f[18] = Math.min(3, Math.max(0, gain1 / 24));
   f[19] = rateStalled;
-  f[20] = t7 !== undefined && today.temperature !== undefined ? today.temperature - t7 : 0;
-  f[21] = Math.log1p(readErrors);
   return f;
 }
 

@@ -54,7 +54,7 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
         const expect = allowed(c, access) ? 'allowed' : c.kind === 'anonymous' ? 401 : 403;
         const ok = expect === 'allowed' ? res.status !== 401 && res.status !== 403 : res.status === expect;
         if (!ok) failures.push(`${method} ${pattern} as ${c.name}: got ${res.status}, expected ${expect}`);
-        if (pattern === '/api/auth/logout' && c.name === 'operator session') session = await login();
+        if ((pattern === '/api/auth/logout' || (pattern === '/api/session' && method === 'DELETE')) && c.name === 'operator session') session = await login();
       }
     }
     assert.deepEqual(failures, []);

@@ -5,10 +5,14 @@ import { api, startAgent, startFleet, until, type FleetRig, type SimAgent } from
 
 const onnx = readFileSync(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
 const card = JSON.parse(readFileSync(new URL('../../models/anomaly/anomaly-uni.card.json', import.meta.url), 'utf8'));
+// Versions follow the shipped card; the "new" model is the same graph under a later version.
+const V1 = card.version as string;
+const V2 = `${V1}-next`;
+const id = (v: string) => `anomaly-uni@${v}`;
 
 async function upload(rig: FleetRig, bytes: Uint8Array, c: unknown): Promise<{ status: number; body: any }> {
   const form = new FormData();
-  form.set('file', new Blob([bytes]), 'model.onnx');
+  form.set('file', new Blob([new Uint8Array(bytes)]), 'model.onnx');
   form.set('card', JSON.stringify(c));
   const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.t.adminToken}` } });
   return { status: res.status, body: await res.json() };
@@ -19,7 +23,7 @@ test('model registry checks uploads against the card and the graph', async () =>
   try {
     const ok = await upload(rig, onnx, card);
     assert.equal(ok.status, 201);
-    assert.deepEqual([ok.body.id, ok.body.sha256], ['anomaly-uni@1.0.0', card.sha256]);
+    assert.deepEqual([ok.body.id, ok.body.sha256], [id(V1), card.sha256]);
     assert.equal((await upload(rig, onnx, card)).status, 409);
     const lying = await upload(rig, onnx, { ...card, version: '9', sha256: 'a'.repeat(64), inputs: [{ ...card.inputs[0], shape: [1, 7] }, ...card.inputs.slice(1)], featureSchemaVersion: 'other/9' });
     assert.equal(lying.status, 400);
@@ -29,7 +33,7 @@ test('model registry checks uploads against the card and the graph', async () =>
     assert.equal(bad.status, 400);
     assert.match(bad.body.issues[0].message, /^onnxruntime cannot load it/);
     // Only agents (or admins) may download; viewers may not, anonymous callers are unauthenticated.
-    assert.equal((await fetch(`${rig.t.urls.httpUrl}/api/models/anomaly-uni@1.0.0/file`)).status, 401);
+    assert.equal((await fetch(`${rig.t.urls.httpUrl}/api/models/${id(V1)}/file`)).status, 401);
   } finally {
     await rig.close();
   }
@@ -45,30 +49,30 @@ test('model rollout: canary first; a regressing canary rolls back to the previou
       return hosts.filter((h: any) => h.models['anomaly-uni']?.applied === `anomaly-uni@${version}`).length === n ? hosts : null;
     }, `${n} hosts on ${version}`);
     assert.equal((await upload(rig, onnx, card)).status, 201);
-    assert.equal((await upload(rig, onnx, { ...card, version: '1.1.0' })).status, 201);
-    const first = await api(rig.t, 'POST', '/api/models/anomaly-uni@1.0.0/publish', { percents: [100], soak: '1m' });
+    assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
+    const first = await api(rig.t, 'POST', `/api/models/${id(V1)}/publish`, { percents: [100], soak: '1m' });
     assert.equal(first.status, 201);
-    await modelsOn('1.0.0', 6);
-    assert.deepEqual(agents.map((a) => a.swaps), agents.map(() => ['anomaly-uni@1.0.0']));
+    await modelsOn(V1, 6);
+    assert.deepEqual(agents.map((a) => a.swaps), agents.map(() => [id(V1)]));
     rig.clock.t += 60_000;
     await rig.fleet.tick();
 
     const canary = agents[3]!;
-    const ro = await api(rig.t, 'POST', '/api/models/anomaly-uni@1.1.0/publish', { canaries: ['node-3'], percents: [50, 100], soak: '5m' });
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, { canaries: ['node-3'], percents: [50, 100], soak: '5m' });
     assert.equal(ro.status, 201);
     assert.deepEqual(ro.body.waves[0], [canary.agentId]);
-    assert.equal(ro.body.previousVersion, 'anomaly-uni@1.0.0');
+    assert.equal(ro.body.previousVersion, id(V1));
     assert.equal(ro.body.autoRollback, true);
-    await modelsOn('1.1.0', 1);
+    await modelsOn(V2, 1);
     // The canary regresses: inference errors and a burst of anomalies on the new model.
-    await canary.emit(rig.clock.t + 10_000, ...Array.from({ length: 3 }, () => ({ type: 'inference.error', data: { model: 'anomaly-uni' } })), ...Array.from({ length: 4 }, () => ({ type: 'anomaly.detected', data: { feature: 'cpu.util' } })));
+    await canary.emit(rig.clock.t + 10_000, ...Array.from({ length: 3 }, () => ({ type: 'model.error', data: { kind: 'anomaly', model: 'anomaly-uni' } })), ...Array.from({ length: 4 }, () => ({ type: 'anomaly.detected', data: { feature: 'cpu.util' } })));
     await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/events`)).body.events.length === 7, 'canary events stored');
     rig.clock.t += 5 * 60_000;
     await rig.fleet.tick();
     const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
     assert.equal(after.status, 'rolled-back');
-    await modelsOn('1.0.0', 6);
-    assert.deepEqual(canary.swaps, ['anomaly-uni@1.0.0', 'anomaly-uni@1.1.0', 'anomaly-uni@1.0.0']);
+    await modelsOn(V1, 6);
+    assert.deepEqual(canary.swaps, [id(V1), id(V2), id(V1)]);
     assert.deepEqual(agents.filter((a) => a !== canary).map((a) => a.swaps.length), [1, 1, 1, 1, 1]);
     const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rolled-back')).body.entries;
     assert.equal(audit.length, 1);

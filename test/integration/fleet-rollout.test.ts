@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { policyCommand } from '../../control-plane/fleet/bundle.ts';
 import { api, startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
+import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 
 const V1 = `policies:
   - name: restart-nginx
@@ -11,8 +12,8 @@ const V1 = `policies:
 `;
 const V2 = V1.replace('for: 10s', 'for: 1s').replace('restart-nginx', 'restart-nginx-fast');
 
-test('policy rollout: versions with diff, waves behind a health gate, bad version halted, one-call rollback', async () => {
-  const rig = await startFleet();
+async function rolloutScenario(databaseUrl?: string) {
+  const rig = await startFleet({}, databaseUrl);
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 10; i++) agents.push(await startAgent(rig, `web-${i}`, { rack: i < 5 ? 'r1' : 'r2', role: 'web' }));
@@ -77,6 +78,13 @@ test('policy rollout: versions with diff, waves behind a health gate, bad versio
     for (const a of agents) await a.close();
     await rig.close();
   }
+}
+
+test('policy rollout (sqlite): versions with diff, waves behind a health gate, bad version halted, one-call rollback', () => rolloutScenario());
+
+test('policy rollout (postgres): same scenario', { skip: pgSkipReason }, async () => {
+  const db = await createTestDatabase();
+  try { await rolloutScenario(db.url); } finally { await db.drop(); }
 });
 
 test('agents refuse bundles signed with another key or tampered, report it, and keep the running policy', async () => {
