@@ -144,9 +144,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   return {
     aedes,
     async listen() {
+      // noDelay: each command (ack) is a small write right after the PUBACK; with Nagle it would wait for the
+      // agent's delayed TCP ACK (40 ms on Linux), which was most of the publish → ack latency.
       tcp = opts.tls
-        ? createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, aedes.handle)
-        : createNetServer(aedes.handle);
+        ? createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key), noDelay: true }, aedes.handle)
+        : createNetServer({ noDelay: true }, aedes.handle);
       http = createHttpServer((_req, res) => { res.writeHead(426).end('MQTT over WebSocket only'); });
       wss = new WebSocketServer({ server: http, maxPayload: 2 * 1024 * 1024 });
       wss.on('connection', (ws, req) => {
