@@ -31,6 +31,8 @@ export type WorkerResult = {
   publishedInWindow: number;
   /** Samples published inside the window and still un-acked after the drain. */
   unacked: number;
+  /** Their ages (ms) at the end of the drain: lower bounds of their latencies. */
+  unackedAges: Float64Array;
   reconnects: number;
   connectMs: Float64Array;
 };
@@ -122,10 +124,12 @@ function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, o
       for (const t of timers) clearTimeout(t);
       const deadline = nowMs() + drainMs;
       const finish = () => {
-        const unacked = agents.reduce((n, a) => n + [...a.outstanding.values()].filter((t) => t >= windowStart && t < windowEnd).length, 0);
-        if (unacked > 0 && nowMs() < deadline) { setTimeout(finish, 100); return; }
+        const end = nowMs();
+        const ages = agents.flatMap((a) => [...a.outstanding.values()].filter((t) => t >= windowStart && t < windowEnd).map((t) => end - t));
+        const unacked = ages.length;
+        if (unacked > 0 && end < deadline) { setTimeout(finish, 100); return; }
         // Exit only once the (large) result is flushed to the parent.
-        send({ type: 'result', latencies: Float64Array.from(latencies), ackedInWindow, publishedInWindow, unacked, reconnects, connectMs: Float64Array.from(connectMs) } satisfies WorkerResult & { type: string },
+        send({ type: 'result', latencies: Float64Array.from(latencies), ackedInWindow, publishedInWindow, unacked, unackedAges: Float64Array.from(ages), reconnects, connectMs: Float64Array.from(connectMs) } satisfies WorkerResult & { type: string },
           () => { Promise.all(agents.map((a) => a.client.endAsync(true))).finally(() => process.exit(0)); });
       };
       finish();

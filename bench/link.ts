@@ -152,10 +152,10 @@ async function main() {
   const wall = DURATION_S;
   const rs = await Promise.all(results);
 
-  const unackedAge = (windowEnd + 10_000) - windowStart; // lower bound for an un-acked sample's latency
-  const all = new Float64Array(rs.reduce((n, r) => n + r.latencies.length + r.unacked, 0));
+  // Un-acked samples count with their age at the end of the drain (a lower bound), so a stall cannot hide.
+  const all = new Float64Array(rs.reduce((n, r) => n + r.latencies.length + r.unackedAges.length, 0));
   let o = 0;
-  for (const r of rs) { all.set(r.latencies, o); o += r.latencies.length; all.fill(unackedAge, o, o + r.unacked); o += r.unacked; }
+  for (const r of rs) { all.set(r.latencies, o); o += r.latencies.length; all.set(r.unackedAges, o); o += r.unackedAges.length; }
   all.sort();
   const sum = (f: (r: WorkerResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const result = {

@@ -35,6 +35,7 @@ export function createAuthenticator(opts: { hosts: HostRepository; internalSecre
   const limited = async (secret: string, hash: string): Promise<boolean> => {
     if (running >= slots) await new Promise<void>((r) => waiting.push(r)); // the slot is handed over, see finally
     else running++;
+    opts.counters.inc('broker.auth.verifications');
     try { return await verifySecret(secret, hash); } finally { const next = waiting.shift(); if (next) next(); else running--; }
   };
   const failed = new Map<string, number>();

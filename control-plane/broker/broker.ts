@@ -167,8 +167,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
     publishCommand(agentId, command) {
       return new Promise((resolve, reject) => {
-        const T0 = Date.now();
-        aedes.publish({ cmd: 'publish', topic: commandTopic(agentId), payload: Buffer.from(JSON.stringify(command)), qos: 1, retain: false, dup: false }, (err) => { (globalThis as any).__pubLat ??= []; (globalThis as any).__pubLat.push(Date.now() - T0); return err ? reject(err) : resolve(); });
+        aedes.publish({ cmd: 'publish', topic: commandTopic(agentId), payload: Buffer.from(JSON.stringify(command)), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
       });
     },
     disconnect(agentId) {

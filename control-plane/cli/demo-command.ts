@@ -9,13 +9,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
-import type { ControlPlane } from '../server.ts';
-import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
-import { createApiAuth } from '../api/auth.ts';
+import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../fleet/with-fleet.ts';
+import type { FleetModuleOptions } from '../fleet/fleet-module.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
-import { createEventBus, streamRoutes } from '../api/stream.ts';
-import { startStreamFeed } from '../api/stream-feed.ts';
-import { webStatic, DEFAULT_WEB_DIST } from '../api/web-static.ts';
+import { DEFAULT_WEB_DIST } from '../api/web-static.ts';
+import { createWebUi } from '../api/web-ui.ts';
 import { startDemoFleet, type DemoFleet } from './demo-fleet.ts';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -25,34 +23,25 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 };
 
 /** Options of {@link startDemo}. */
-export type DemoOptions = { agents: number; dataDir?: string; host?: string; httpPort?: number; mqttPort?: number; wsPort?: number; cycleSeconds?: number; schedule?: boolean; logLevel?: string };
+export type DemoOptions = { agents: number; dataDir?: string; host?: string; httpPort?: number; mqttPort?: number; wsPort?: number; cycleSeconds?: number; schedule?: boolean; logLevel?: string; /** Fleet module options (tests: a faster tick, a correlator tuned for a small fleet). */ fleet?: FleetModuleOptions };
 
 /** A running demo: control plane, UI feed and fleet. */
-export type Demo = { cp: ControlPlane; fleet: DemoFleet; httpUrl: string; admin: { username: string; password: string; apiToken: string }; dataDir: string; stop(): Promise<void> };
+export type Demo = { cp: ControlPlaneWithFleet; fleet: DemoFleet; httpUrl: string; admin: { username: string; password: string; apiToken: string }; dataDir: string; stop(): Promise<void> };
 
 /** Starts the control plane with the UI and live stream mounted, then the simulated fleet. */
 export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
   const dataDir = o.dataDir ? resolve(o.dataDir) : mkdtempSync(join(tmpdir(), 'homeostat-demo-'));
   if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) await buildWeb(logger);
-  const bus = createEventBus();
-  let cp: ControlPlane | null = null;
-  let auth: ReturnType<typeof createApiAuth> | null = null;
-  const stream = streamRoutes({
-    bus,
-    authorize: async (c, next) => {
-      auth ??= createApiAuth(cp!.store.users);
-      return auth.required(c as never, next);
-    },
-  });
-  cp = await createControlPlaneWithFleet({
+  const ui = createWebUi();
+  const cp = await createControlPlaneWithFleet({
     dataDir, host: o.host ?? '127.0.0.1', httpPort: o.httpPort ?? 8080, mqttPort: o.mqttPort ?? 1883, wsPort: o.wsPort ?? 8083,
     logLevel: (o.logLevel ?? 'warn') as 'warn', logger: logger.child({ component: 'control-plane' }),
-    mounts: [{ path: '/api/stream', app: stream }, { path: '/', app: webStatic() }],
-  });
+    mounts: ui.mounts,
+  }, o.fleet ?? {});
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   if (!admin) throw new Error(`no admin credentials in ${dataDir}: use an empty --data-dir`);
-  const feed = startStreamFeed({ store: cp.store, bus });
+  ui.start(cp);
   const fleet = await startDemoFleet({
     httpUrl: urls.httpUrl, mqttUrl: urls.mqttUrl, apiToken: admin.apiToken, agents: o.agents, stateDir: join(dataDir, 'demo-agents'),
     cycleSeconds: o.cycleSeconds ?? 2, schedule: o.schedule ?? true, logger: logger.child({ component: 'demo-fleet' }),
@@ -62,7 +51,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
     cp: c, fleet, httpUrl: urls.httpUrl, admin, dataDir,
     async stop() {
       await fleet.stop();
-      await feed.stop();
+      await ui.stop();
       await c.stop();
     },
   };

@@ -1,11 +1,14 @@
 /**
  * The demo fleet: N simulated agents in this process, each enrolled through the real HTTP enroll path and connected
- * through the real MQTT link (agent/agent.ts), replaying the bundled trace (demo-source.ts). Labels spread hosts over
- * datacenters, racks and roles. A scheduler injects faults: a stopped nginx on web hosts and filling disks (healed when
- * a matching policy is applied), and a correlated heat wave across one rack.
+ * through the real MQTT link (agent/agent.ts), replaying the bundled trace (demo-source.ts). Each runs the real agent
+ * stages, composed like agent/assemble.ts: the real inference stage (shipped ONNX models through onnxruntime-node,
+ * per-agent state dir), the real healer (signed policy bundles, guards, approvals, pauses, journal) over simulated
+ * facts (demo-stages.ts), and the real model updater. Labels spread hosts over datacenters, racks and roles. A
+ * scheduler injects faults: a stopped nginx on web hosts and filling disks (healed when a matching policy is applied),
+ * and a correlated heat wave across one rack.
  */
 import { join } from 'node:path';
-import { createPublicKey } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AGENT_VERSION, createAgent, type Agent } from '../../agent/agent.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
@@ -13,8 +16,19 @@ import { enroll } from '../../agent/enroll/enroll.ts';
 import { createMemoryOutbox } from '../../agent/link/outbox/memory-store.ts';
 import { createFleetState } from '../../agent/fleet/fleet-state.ts';
 import { createPolicyReceiver } from '../../agent/fleet/policy-receiver.ts';
+import { createModelUpdater } from '../../agent/fleet/model-updater.ts';
+import { loadHealConfig } from '../../agent/heal/config.ts';
+import { createHealer } from '../../agent/heal/healer.ts';
+import { createHealStage } from '../../agent/heal/heal-stage.ts';
+import { createInferStage, isModelFeature } from '../../agent/infer/infer-stage.ts';
+import { createInference } from '../../agent/infer/inference.ts';
+import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
+import { ModelCardSchema } from '../../models/onnx/card.ts';
 import { createDemoSource, type Faults } from './demo-source.ts';
-import { anomalyStage, createDemoHealer } from './demo-stages.ts';
+import { createDemoServiceManager, faultObserver } from './demo-stages.ts';
+
+/** The directory free-disk may clean on demo hosts (empty; the disk fill itself is simulated). */
+export const DEMO_SPOOL = '/tmp/homeostat-demo-spool';
 
 const DATACENTERS = ['fra1', 'ams2'];
 const ROLES = ['web', 'web', 'db', 'cache'];
@@ -63,6 +77,7 @@ export function demoLabels(i: number): { hostname: string; labels: Record<string
 
 /** Enrolls and starts the fleet (in parallel batches). */
 export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
+  mkdirSync(DEMO_SPOOL, { recursive: true });
   const res = await fetch(`${o.httpUrl}/api/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${o.apiToken}`, 'content-type': 'application/json' },
@@ -82,28 +97,55 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     const stateDir = join(o.stateDir, `agent-${index}`);
     const creds = await enroll({ server: o.httpUrl, token, stateDir, agentVersion: AGENT_VERSION, labels, hostname, inventory });
     const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: o.cycleSeconds ?? 2, logLevel: 'warn', labels, server: { url: o.httpUrl, mqttUrl: o.mqttUrl }, drainSeconds: 1 } });
-    const healer = createDemoHealer(faults, creds.agentId);
+    const inference = await createInference({ engine: createOnnxEngine(), stateDir: join(stateDir, 'infer'), include: isModelFeature });
+    await inference.start();
+    const healConfig = loadHealConfig({
+      stateDir: join(stateDir, 'heal'), labels: { ...labels, hostname },
+      allowedActions: ['notify', 'cordon', 'restart-service', 'free-disk', 'rotate-log', 'truncate-log'],
+      allowedDirs: [DEMO_SPOOL],
+    });
+    const healer = await createHealer({ config: healConfig, serviceManager: createDemoServiceManager(faults) });
     let agent: Agent | null = null;
-    const fleetState = createFleetState({ now: Date.now, publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }) });
+    const emit: Agent['emit'] = (e) => agent?.emit(e);
+    const fleetState = createFleetState({
+      now: Date.now,
+      publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
+      initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
+    });
     const onPolicy = createPolicyReceiver({
-      pinnedKey: createPublicKey(creds.publicKey),
-      applyPolicySet: (set) => healer.applyPolicySet(set),
+      pinnedKey: creds.publicKey,
       state: fleetState,
-      report: (e) => agent?.emit(e),
+      report: emit,
+      applyPolicySet: (set) => {
+        const r = healer.applyPolicySet(set);
+        for (const e of r.events) emit(e);
+        if (!r.ok) throw r.error;
+      },
+    });
+    const models = createModelUpdater({
+      pinnedKey: creds.publicKey, server: creds.server, agentId: creds.agentId, secret: creds.secret,
+      dir: join(stateDir, 'fleet-models'), state: fleetState, report: emit,
+      swapModel: async (_name, path, manifest) => {
+        const card = ModelCardSchema.parse(manifest.card);
+        await inference.swap(card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk', new Uint8Array(readFileSync(path)), card);
+      },
     });
     agent = await createAgent(config, {
       credentials: creds,
       source: createDemoSource({ index, speedup: o.speedup ?? 60, faults, inventory }),
-      stages: [anomalyStage(), healer.stage],
+      stages: [createInferStage(inference), faultObserver(createHealStage(healer, () => agent?.link.status().state === 'connected'), faults)],
       outbox: createMemoryOutbox({ maxRecords: 20_000, maxBytes: 32 * 1024 * 1024 }),
       statusFile: false,
       logger: log.child({ host: hostname }),
       handlers: {
         policy: async (cmd) => void (await onPolicy(cmd)),
-        approval: (cmd) => healer.onApproval(cmd),
+        model: async (cmd) => void (await models.handle(cmd)),
+        approval: (cmd) => healer.onApproval(cmd).forEach(emit),
+        pause: (cmd) => healer.onPause(cmd).forEach(emit),
       },
     });
     await agent.start();
+    await fleetState.publish();
     return { index, hostname, labels, faults, agent, agentId: creds.agentId };
   }
 
@@ -116,7 +158,11 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     hosts,
     heatRack(rack, ms) {
       const hit = hosts.filter((h) => h.labels.rack === rack);
-      for (const h of hit) h.faults.heatUntil = Date.now() + ms;
+      for (const h of hit) {
+        h.faults.heatUntil = Date.now() + ms;
+        // What a thermal threshold alarm would report; the correlator groups these by rack.
+        h.agent.emit({ type: 'sensors.temp-high', severity: 'warning', message: `CPU package above 75 °C (simulated heat wave on rack ${rack})`, data: { sensor: 'cpu.temp_package_c', rack } });
+      }
       log.info({ rack, hosts: hit.length }, 'demo: rack heat wave');
       return hit;
     },

@@ -71,7 +71,13 @@ export function createDemoSource(o: DemoSourceOptions): SampleSource {
       f['fs.min_free_pct'] = diskFree;
       f['services.unhealthy'] = o.faults.serviceDown ? 1 : 0;
       f['net.rx_bytes_per_s'] = Math.round(2e6 + 1e6 * Math.sin(t / 30 + phase) + random() * 2e5);
-      return { ...r, features: f, collectors: { ...r.collectors, demo: 'ok' } };
+      // Structured facts for the real healer's policy conditions (service and mount), simulated like the features.
+      const size = 960e9;
+      const facts = {
+        services: ((o.inventory['services'] as string[] | undefined) ?? ['nginx']).map((name) => ({ name, state: o.faults.serviceDown === name ? 'dead' : 'running', healthy: o.faults.serviceDown !== name })),
+        filesystems: [{ mount: '/', device: '/dev/sda1', fstype: 'ext4', sizeBytes: size, freeBytes: (size * diskFree) / 100, availBytes: (size * diskFree) / 100, inodes: 6e7, inodesFree: 5e7, readOnly: false, remountedReadOnly: false }],
+      };
+      return { ...r, features: f, facts, collectors: { ...r.collectors, demo: 'ok' } };
     },
   };
 }

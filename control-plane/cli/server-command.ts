@@ -9,6 +9,7 @@ import { loadServerConfig, type ServerConfigInput } from '../config/server-confi
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { ValidationError } from '../errors.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
+import { createWebUi } from '../api/web-ui.ts';
 
 type Flags = { config?: string; dataDir?: string; host?: string; httpPort?: string; mqttPort?: string; wsPort?: string; databaseUrl?: string; logLevel?: string; tlsCert?: string; tlsKey?: string };
 
@@ -47,8 +48,10 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      const cp = await createControlPlaneWithFleet(config);
+      const ui = createWebUi();
+      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts });
       const started = await cp.start();
+      ui.start(cp);
       const { adminCredentials, ...urls } = started;
       const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);
       if (adminCredentials) {
@@ -62,7 +65,7 @@ export function register(program: Command): void {
         process.stderr.write(`homeostat server: ${signal}, draining…\n`);
         const force = setTimeout(() => process.exit(1), 30_000);
         force.unref();
-        cp.stop().then(() => process.exit(0), (err) => { process.stderr.write(`stop failed: ${(err as Error).stack}\n`); process.exit(1); });
+        ui.stop().then(() => cp.stop()).then(() => process.exit(0), (err) => { process.stderr.write(`stop failed: ${(err as Error).stack}\n`); process.exit(1); });
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));

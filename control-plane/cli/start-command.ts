@@ -13,6 +13,7 @@ import { loadCredentials, type Credentials } from '../../agent/enroll/credential
 import { enroll } from '../../agent/enroll/enroll.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
+import { createWebUi } from '../api/web-ui.ts';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -52,14 +53,17 @@ export function register(program: Command): void {
 async function start(opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
-  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }) });
+  const ui = createWebUi();
+  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }), mounts: ui.mounts });
   const urls = await cp.start();
+  ui.start(cp);
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   let agent: Awaited<ReturnType<typeof assembleAgent>> | null = null;
   let stopping: Promise<void> | null = null;
   const stopAll = () =>
     (stopping ??= (async () => {
       await agent?.stop().catch((err: Error) => logger.error({ err: err.message }, 'agent stop failed'));
+      await ui.stop();
       await cp.stop();
     })());
   const signalled = new Promise<void>((done) => {

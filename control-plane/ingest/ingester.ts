@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 /**
  * Ingest: a bounded queue filled from the broker hook, drained by one writer that batches inserts (idempotent on
  * (agent, seq)) and then acks the committed seqs to each agent with an `ack` command. An agent's outbox drops a sample
@@ -63,10 +61,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
   let running = false;
   let loop: Promise<void> | null = null;
 
-  const TR: number[][] = [[], [], [], []];
-  if (process.env.HOMEOSTAT_TRACE) setInterval(() => { const q = (a: number[]) => { a.sort((x, y) => x - y); return `${a[Math.floor(a.length / 2)]?.toFixed(0)}/${a[Math.floor(a.length * 0.99)]?.toFixed(0)}`; }; require('node:fs').appendFileSync(process.env.HOMEOSTAT_TRACE!, `${new Date().toISOString()} n=${TR[0]!.length} pub->hook ${q(TR[0]!)} hook->take ${q(TR[1]!)} take->commit ${q(TR[2]!)} items/batch ${q(TR[3]!)} ackpub ${q((globalThis as any).__pubLat ?? [])} depth ${queue.depth}\n`); for (const a of TR) a.length = 0; (globalThis as any).__pubLat = []; }, 2000).unref();
   async function writeBatch(items: IngestItem[]): Promise<void> {
-    const tTake = Date.now();
     const samples: SampleRow[] = [];
     const events: EventRow[] = [];
     const acks = new Map<string, number[]>();
@@ -112,8 +107,6 @@ export function createIngester(opts: IngesterOptions): Ingester {
       if (u.kind === 'inventory') await store.hosts.setInventory(u.agentId, u.message.inventory, u.message.hash, at);
       else if (u.kind === 'state') await store.hosts.setState(u.agentId, { policyVersion: u.message.policyVersion, models: u.message.models, errors: u.message.errors }, at);
     }
-    const tC = Date.now(); TR[3]!.push(items.length);
-    for (const it of items) if (it.kind === 'telemetry') { const h = (it as unknown as { hookAt: number }).hookAt; TR[0]!.push(h - it.samples[0]!.ts); TR[1]!.push(tTake - h); TR[2]!.push(tC - tTake); }
     // Committed: only now may the agents drop these seqs.
     for (const [agentId, seqs] of acks) {
       for (const ranges of toRanges(seqs)) opts.publishAck(agentId, ranges);
@@ -149,7 +142,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
   }
 
   return {
-    offer(item) { (item as unknown as { hookAt: number }).hookAt = Date.now(); return running && queue.offer(item, weightOf(item)); },
+    offer(item) { return running && queue.offer(item, weightOf(item)); },
     waitForRoom(item, timeoutMs) { return queue.waitForRoom(weightOf(item), timeoutMs); },
     get depth() { return queue.depth; },
     capacity: queue.capacity,

@@ -64,9 +64,10 @@ export async function exportAnomalyModels(opts: { nabDir: string; outDir: string
   const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), Numenta-style anomaly likelihood of z (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only. Alert at score >= 0.5.';
   const uni = buildAnomalyGraph(params, 1, desc);
   const multi = buildAnomalyGraph(params, 'F', desc);
+  const extra: Record<string, unknown> = { ...common.extra, nodes: uni.nodes, alertThreshold: 0.5, batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], fstate [9,B,F], gstate [1,B,1]' };
   return [
-    writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1) }),
-    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F') }),
+    writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, extra, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1) }),
+    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, extra, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F') }),
   ];
 }
 

@@ -123,6 +123,11 @@ test('batched graph (B independent streams per call) agrees with B separate refe
   assert.ok(worst <= 1e-5, `worst ${worst}`);
 });
 
+test('the graph stays small: per-call cost in onnxruntime grows ~0.3-0.6 us per node', () => {
+  const { nodes } = buildAnomalyGraph(DEFAULT_PARAMS, 'F');
+  assert.ok(nodes <= 72, `graph has ${nodes} nodes`);
+});
+
 test('shipped models load, match their cards and carry the current DEFAULT_PARAMS', async () => {
 
   for (const file of ['anomaly-uni', 'anomaly-multi']) {

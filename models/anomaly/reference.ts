@@ -22,11 +22,11 @@
  * Usage: `const p = DEFAULT_PARAMS; let s = createAnomalyState(F); const r = stepAnomaly(p, s, x); s = r.state;`
  */
 
-/** Tunable parameters, each shipped as an initializer of the same name in the ONNX graph. */
+/** Tunable parameters, shipped as initializers of the ONNX graph (scalars by name; paired/derived ones: graph.ts). */
 export interface AnomalyParams {
-  alpha: number; clip: number; epsRel: number; epsAbs: number; surpriseCap: number;
-  alphaShort: number; alphaLong: number; likelihoodEps: number; tau: number; warmup: number; likelihoodWarmup: number; spTol: number; recordRate: number; recordGain: number;
-  envDecay: number;
+  alpha: number; clip: number; epsRel: number; epsAbs: number; surpriseCap: number; alphaShort: number; alphaLong: number;
+  likelihoodEps: number; tau: number; warmup: number; likelihoodWarmup: number; spTol: number; recordRate: number;
+  recordGain: number; envDecay: number;
 }
 
 /** Parameter order (initializer names; also the order in the model card). */
@@ -37,9 +37,9 @@ export const PARAM_NAMES: readonly (keyof AnomalyParams)[] = [
 
 /** Parameters fitted once on the NAB corpus by coordinate search (models/anomaly/tune.ts; see the card). */
 export const DEFAULT_PARAMS: AnomalyParams = {
-  alpha: 0.02875, clip: 21.125, epsRel: 0.000522, epsAbs: 1e-6, surpriseCap: 23.92,
-  alphaShort: 0.0366, alphaLong: 0.00192, likelihoodEps: 3.635e-5, tau: 6.7587, warmup: 128, likelihoodWarmup: 256, spTol: 0.00415, recordRate: 0.0046875,
-  recordGain: 30, envDecay: 0.995,
+  alpha: 0.02875, clip: 21.125, epsRel: 0.00261, epsAbs: 1e-6, surpriseCap: 23.92, alphaShort: 0.0366, alphaLong: 0.00192,
+  likelihoodEps: 1.7448e-5, tau: 6.7302, warmup: 128, likelihoodWarmup: 256, spTol: 0.00415, recordRate: 0.0046875,
+  recordGain: 29.874, envDecay: 0.995,
 };
 
 /** Rows of the per-feature state tensor `fstate` [FSTATE_ROWS, F]. */

@@ -4,7 +4,7 @@
  * (normalized) of the reference model, then a calibration that rescales `tau` and `recordGain` together so the
  * corpus-optimal threshold lands at 0.5 (the agent's default alert threshold). Prints the result as JSON; paste it
  * into DEFAULT_PARAMS (reference.ts) and re-run export.ts.
- * Usage: npx tsx models/anomaly/tune.ts [--data ../shared/datasets/nab] [--rounds 2]
+ * Usage: npx tsx models/anomaly/tune.ts [--data ../shared/datasets/nab] [--rounds 2] [--factors 0.6,0.8,1.25,1.6]
  */
 import { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -32,12 +32,12 @@ function evaluate(params: AnomalyParams, files: readonly NabFile[]): Scored {
 }
 
 /** Coordinate search from `start`; `log` receives each improvement. */
-export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[], rounds: number, log: (s: string) => void = () => {}): Scored {
+export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[], rounds: number, log: (s: string) => void = () => {}, factors: readonly number[] = [0.6, 0.8, 1.25, 1.6]): Scored {
   let best = evaluate(start, files);
   for (let round = 0; round < rounds; round++) {
     let improved = false;
     for (const key of TUNED) {
-      for (const f of [0.6, 0.8, 1.25, 1.6]) {
+      for (const f of factors) {
         const p = { ...best.params, [key]: best.params[key] * f };
         if (key === 'envDecay' && p.envDecay >= 1) continue;
         const s = evaluate(p, files);
@@ -63,10 +63,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const o = new Command()
     .option('--data <dir>', 'NAB dataset directory', defaultNabDir())
     .option('--rounds <n>', 'search rounds', '2')
-    .parse(process.argv).opts<{ data: string; rounds: string }>();
+    .option('--factors <list>', 'multiplicative steps tried per key', '0.6,0.8,1.25,1.6')
+    .parse(process.argv).opts<{ data: string; rounds: string; factors: string }>();
   const dir = resolve(o.data);
   if (!hasNab(dir)) throw new Error(`--data ${dir}: not a NAB dataset`);
   const files = loadNab(dir);
-  const best = calibrate(coordinateSearch(DEFAULT_PARAMS, files, Number(o.rounds), (s) => console.error(s)), files);
+  const factors = o.factors.split(',').map(Number);
+  if (factors.some((f) => !(f > 0))) throw new Error(`--factors '${o.factors}': allowed positive numbers, comma-separated`);
+  const best = calibrate(coordinateSearch(DEFAULT_PARAMS, files, Number(o.rounds), (s) => console.error(s), factors), files);
   console.log(JSON.stringify(best));
 }

@@ -1,7 +1,9 @@
 /**
- * Browser tests of the web UI against the real control plane and demo agents (real enroll, MQTT link, ingest), on
- * ephemeral 127.0.0.1 ports with a temp data dir, in Debian's chromium via playwright-core. Screenshots of each page go
- * to test-artifacts/screenshots/. Skipped, with the reason, when /usr/bin/chromium is missing.
+ * Browser tests of the web UI against the real control plane and demo agents (real enroll, MQTT link, ingest, real
+ * inference and healer stages, real fleet rollouts, approvals and correlation), on ephemeral 127.0.0.1 ports with a
+ * temp data dir, in Debian's chromium via playwright-core. One signed-in page walks through what an admin does; each
+ * test asserts what a person sees. Screenshots of each page go to test-artifacts/screenshots/. Skipped, with the
+ * reason, when /usr/bin/chromium is missing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,8 @@ import { startDemo, type Demo } from '../../control-plane/cli/demo-command.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
-const AGENTS = 8;
+// 16 hosts in racks of 5: one rack is 5/16 of the fleet, enough for the correlator (tuned as docs/fleet.md says).
+const AGENTS = 16;
 
 let demo: Demo;
 let browser: Browser;
@@ -26,13 +29,18 @@ before(async () => {
   if (skip) return;
   dataDir = mkdtempSync(join(tmpdir(), 'homeostat-browser-'));
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemo({ agents: AGENTS, dataDir, httpPort: 0, mqttPort: 0, wsPort: 0, cycleSeconds: 0.5, schedule: false }, pino({ level: 'silent' }));
+  demo = await startDemo(
+    { agents: AGENTS, dataDir, httpPort: 0, mqttPort: 0, wsPort: 0, cycleSeconds: 0.5, schedule: false, fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3 } } } },
+    pino({ level: 'silent' }),
+  );
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  page = await context.newPage();
+  page.on('dialog', (d) => void d.accept());
 });
 
 after(async () => {
@@ -43,22 +51,30 @@ after(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const webHosts = () => demo.fleet.hosts.filter((h) => h.labels.role === 'web');
 
-test('a wrong token is refused in words; the admin token signs in and shows every demo host', { skip }, async () => {
+async function signIn(username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+test('a wrong password is refused in words; the admin password signs in and shows every demo host, live', { skip }, async () => {
   await page.goto(demo.httpUrl + '/');
-  await page.getByLabel('Or an API token').fill('hat_nope.nope');
-  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await signIn('admin', 'not-the-password');
   await page.getByRole('alert').waitFor();
-  assert.match((await page.getByRole('alert').textContent()) ?? '', /Sign-in failed: .*API token is not valid/);
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /Sign-in failed/);
   await shot('login-error');
 
-  await page.getByLabel('Or an API token').fill(demo.admin.apiToken);
-  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await signIn(demo.admin.username, demo.admin.password);
   await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS, { timeout: 15_000 });
+  assert.equal(await page.getByTestId('who').textContent(), 'admin (admin)');
+  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS, { timeout: 20_000 });
   for (const h of demo.fleet.hosts) assert.equal(await page.locator(`tr[data-host="${h.hostname}"]`).count(), 1, h.hostname);
   assert.match((await page.getByTestId('health-map').getAttribute('aria-label')) ?? '', new RegExp(`Health map of ${AGENTS} hosts`));
   await page.getByText('Live', { exact: true }).waitFor();
+  const cookies = await page.context().cookies();
+  assert.ok(cookies.some((c) => c.name === 'homeostat_session' && c.httpOnly), 'an HTTP-only session cookie');
   await shot('fleet');
 });
 
@@ -71,7 +87,7 @@ test('filtering by label narrows the fleet to that rack', { skip }, async () => 
   await page.getByLabel('Label').selectOption('');
 });
 
-test('a host page shows its inventory and live charts that grow as samples arrive', { skip }, async () => {
+test('a host page shows its inventory, the real model\'s anomaly score and live charts that grow', { skip }, async () => {
   const host = demo.fleet.hosts[1]!;
   await page.locator(`tr[data-host="${host.hostname}"] a`).click();
   await page.getByRole('heading', { name: host.hostname, level: 1 }).waitFor();
@@ -80,27 +96,114 @@ test('a host page shows its inventory and live charts that grow as samples arriv
   await chart.waitFor();
   const before = Number(await chart.getAttribute('data-points'));
   await page.waitForFunction((n) => Number(document.querySelector('figure.chart')?.getAttribute('data-points')) >= n + 3, before, { timeout: 15_000 });
-  assert.ok(await page.locator('figure.chart', { hasText: 'cpu.temp_package_c' }).count() === 1, 'a chart of the replayed CPU temperature');
+  assert.equal(await page.locator('figure.chart', { hasText: 'cpu.temp_package_c' }).count(), 1, 'a chart of the replayed CPU temperature');
   await shot('host');
 });
 
-test('the policy editor flags a schema error inline and accepts the fixed document', { skip }, async () => {
+test('a policy with a schema error is flagged inline; fixed, saved and published to role=web in two waves, every web host applies it', { skip }, async () => {
   await page.goto(demo.httpUrl + '/policies/web-services');
   const editor = page.locator('.cm-content');
   await editor.waitFor();
   await editor.click();
   await page.keyboard.press('Control+A');
-  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 10s }\n    do:\n      - type: restart-servce\n        service: nginx\n');
-  const summary = page.getByTestId('lint-summary');
+  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-servce\n        service: nginx\n');
   await page.waitForFunction(() => /Line 5/.test(document.querySelector('[data-testid="lint-summary"]')?.textContent ?? ''));
-  assert.match((await summary.textContent()) ?? '', /Line 5: policies\.0\.do\.0/);
+  assert.match((await page.getByTestId('lint-summary').textContent()) ?? '', /Line 5: policies\.0\.do\.0/);
   await page.locator('.cm-lintRange-error').first().waitFor();
-  await shot('policy-error');
   assert.equal(await page.getByRole('button', { name: 'Save as new version' }).isDisabled(), true);
+  await shot('policy-error');
 
   await editor.click();
   await page.keyboard.press('Control+A');
-  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 10s }\n    do:\n      - type: restart-service\n        service: nginx\n');
+  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-service\n        service: nginx\n    guards: { requireApproval: true, cooldown: 5s }\n');
   await page.getByText('✓ Valid: 1 policy').waitFor();
-  await shot('policy-valid');
+  await page.getByLabel('Change note').fill('restart nginx, with approval');
+  await page.getByRole('button', { name: 'Save as new version' }).click();
+  await page.getByText('Saved version 1.').waitFor();
+
+  await page.getByLabel('Target hosts (label selector, empty = all)').fill('role=web');
+  await page.getByText(`Dry run: ${webHosts().length} of ${AGENTS} hosts match`).waitFor();
+  await page.getByLabel('Waves (cumulative % of targets, comma-separated)').fill('50, 100');
+  await page.getByLabel(/Soak after each wave/).fill('2s');
+  await page.getByRole('button', { name: 'Publish v1 in 2 wave(s)' }).click();
+  const card = page.locator('article.rollout').first();
+  await card.waitFor();
+  await card.locator('.status', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
+  const text = (await card.textContent()) ?? '';
+  const half = webHosts().length / 2;
+  assert.match(text, new RegExp(`Wave 1: ${half} of ${half} acknowledged`));
+  assert.match(text, new RegExp(`Wave 2: ${half} of ${half} acknowledged`));
+  await shot('policy-rollout');
+
+  await page.goto(demo.httpUrl + '/');
+  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS);
+  for (const h of demo.fleet.hosts) {
+    const row = page.locator(`tr[data-host="${h.hostname}"]`);
+    if (h.labels.role === 'web') await row.getByText('web-services@1').waitFor({ timeout: 15_000 });
+    else assert.doesNotMatch((await row.textContent()) ?? '', /web-services@1/, `${h.hostname} is not a web host`);
+  }
+  await shot('fleet-applied');
+});
+
+test('a stopped nginx asks for approval; approving it with a reason lets the real healer restart it', { skip }, async () => {
+  const host = webHosts()[0]!;
+  demo.fleet.stopService(host, 'nginx');
+  await page.getByRole('link', { name: 'Approvals' }).click();
+  const card = page.locator('article[data-approval]', { hasText: host.agentId });
+  await card.waitFor({ timeout: 30_000 });
+  assert.match((await card.textContent()) ?? '', /restart-service/);
+  await shot('approvals');
+  await card.getByLabel('Reason for your decision (required)').fill('nginx is down; a restart is safe');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await card.waitFor({ state: 'detached' });
+  const decided = page.locator('tr', { hasText: host.agentId });
+  await decided.getByText('approved').waitFor();
+  assert.match((await decided.textContent()) ?? '', /admin.*nginx is down; a restart is safe/);
+  for (let i = 0; i < 60 && host.faults.serviceDown !== null; i++) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(host.faults.serviceDown, null, 'the healer restarted nginx');
+  await page.goto(`${demo.httpUrl}/hosts/${host.agentId}`);
+  await page.locator('section', { hasText: 'Recent healing actions' }).getByText('restart-service').first().waitFor({ timeout: 15_000 });
+});
+
+test('a heat wave on one rack opens one incident naming the rack; it can be acknowledged and annotated', { skip }, async () => {
+  const rack = demo.fleet.hosts[0]!.labels.rack!;
+  const hit = demo.fleet.heatRack(rack, 60_000);
+  await page.getByRole('link', { name: 'Incidents' }).click();
+  const row = page.locator('tr[data-incident]', { hasText: rack });
+  await row.waitFor({ timeout: 30_000 });
+  assert.match((await row.textContent()) ?? '', new RegExp(`rack=${rack}`));
+  await shot('incidents');
+  await row.getByRole('link').click();
+  await page.getByRole('heading', { name: 'Likely root cause' }).waitFor();
+  assert.equal(await page.locator('ul.host-list li').count(), hit.length);
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.locator('.stats .status', { hasText: 'acknowledged' }).waitFor();
+  await page.getByLabel('Add a note').fill('rack fan tray replaced');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await page.locator('ol.timeline', { hasText: 'rack fan tray replaced' }).waitFor();
+  await shot('incident');
+});
+
+test('a viewer sees the fleet but no admin actions; signing out returns to the sign-in page', { skip }, async () => {
+  const res = await fetch(`${demo.httpUrl}/api/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${demo.admin.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'vera', password: 'viewer-password-1', role: 'viewer' }),
+  });
+  assert.equal(res.status, 201);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Homeostat' }).waitFor();
+  await signIn('vera', 'viewer-password-1');
+  await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
+  assert.equal(await page.getByTestId('who').textContent(), 'vera (viewer)');
+  assert.equal(await page.getByRole('link', { name: 'Enrollment' }).count(), 0);
+  await page.goto(demo.httpUrl + '/policies/web-services');
+  await page.getByTestId('read-only').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save as new version' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /Roll back/ }).count(), 0);
+  await page.goto(demo.httpUrl + '/enroll');
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /needs the admin role/);
+  await shot('viewer');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Homeostat' }).waitFor();
 });

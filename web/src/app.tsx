@@ -16,6 +16,7 @@ import { ApprovalsPage } from './pages/approvals.tsx';
 import { EnrollPage } from './pages/enroll.tsx';
 import { UsersPage } from './pages/users.tsx';
 import type { Session } from './api/types.ts';
+import { SessionProvider } from './session.tsx';
 
 type Route = { pattern: string; title: string; nav?: string; admin?: boolean; render: (p: Record<string, string>, s: Session) => ReactNode };
 
@@ -28,8 +29,8 @@ const ROUTES: Route[] = [
   { pattern: '/policies/:name', title: 'Policy', render: (p) => <PoliciesPage name={p.name!} /> },
   { pattern: '/models', title: 'Models', nav: 'Models', render: () => <ModelsPage /> },
   { pattern: '/approvals', title: 'Approvals', nav: 'Approvals', render: () => <ApprovalsPage /> },
-  { pattern: '/enroll', title: 'Enrollment', nav: 'Enrollment', render: () => <EnrollPage /> },
-  { pattern: '/users', title: 'Users & tokens', nav: 'Users & tokens', admin: true, render: (_p, s) => <UsersPage session={s} /> },
+  { pattern: '/enroll', title: 'Enrollment', nav: 'Enrollment', admin: true, render: () => <EnrollPage /> },
+  { pattern: '/users', title: 'Users & tokens', nav: 'Users & tokens', render: (_p, s) => <UsersPage session={s} /> },
 ];
 
 export function App() {
@@ -86,7 +87,7 @@ export function App() {
           </ul>
         </nav>
         <LiveIndicator />
-        <span className="who">
+        <span className="who" data-testid="who">
           {s.username} <span className="muted">({s.role})</span>
         </span>
         <button type="button" className="link" onClick={() => logout.mutate()} disabled={logout.isPending}>
@@ -94,7 +95,9 @@ export function App() {
         </button>
       </header>
       <main id="main" className="page" tabIndex={-1}>
-        {found ? found.r.render(found.p!, s) : <NotFound />}
+        <SessionProvider session={s}>
+          {!found ? <NotFound /> : found.r.admin && s.role !== 'admin' ? <Forbidden role={s.role} /> : found.r.render(found.p!, s)}
+        </SessionProvider>
       </main>
     </div>
   );
@@ -106,6 +109,15 @@ function LiveIndicator() {
     <span className={`live ${live.connected ? 'on' : 'off'}`} role="status" title={live.error ?? 'Receiving live updates'}>
       <span aria-hidden="true" className="dot" /> {live.connected ? 'Live' : live.error ? 'Reconnecting' : 'Connecting'}
     </span>
+  );
+}
+
+function Forbidden({ role }: { role: string }) {
+  return (
+    <>
+      <h1>Not available to you</h1>
+      <p role="alert">This page needs the admin role; you are signed in as {role}. Ask an admin for access.</p>
+    </>
   );
 }
 

@@ -2,7 +2,7 @@
  * Every API call the UI makes, one function per route, returning the UI's types (api/types.ts). Failures throw
  * ApiError with words for the person. Query keys live in `keys` so live events can invalidate the right queries.
  */
-import { ApiError, apiToken, getJson, sendJson, setApiToken } from './http.ts';
+import { ApiError, apiToken, errorFromResponse, getJson, sendJson, setApiToken } from './http.ts';
 import { call, client } from './client.ts';
 import { list, num, numbers, obj, record, str, strOrNull, strings, time } from './normalize.ts';
 import type {
@@ -92,7 +92,8 @@ function toEvent(v: unknown): HostEvent {
 function toIncident(v: unknown): Incident {
   const i = obj(v);
   const rc = obj(i.rootCause ?? i.cause);
-  const st = str(i.status ?? i.state, 'open');
+  const raw = str(i.status ?? i.state, 'open');
+  const st = raw === 'open' && i.acknowledged ? 'acknowledged' : raw;
   return {
     id: str(i.id),
     title: str(i.title ?? i.summary ?? i.id),
@@ -138,6 +139,8 @@ function toRollout(v: unknown): Rollout {
         state: str(o.state ?? o.status),
       };
     }),
+    previousVersion: strOrNull(r.previousVersion),
+    selector: str(r.selector),
     history: list(r.history).map((h) => {
       const o = obj(h);
       return { at: time(o.at ?? o.ts) ?? 0, event: str(o.event), detail: strOrNull(o.detail) };
@@ -176,37 +179,32 @@ function toEnrollToken(v: unknown): EnrollToken {
 // ---- calls -------------------------------------------------------------------------------------------------------
 
 export const api = {
+  /** Who is signed in (session cookie or the tab's API token) and with which role; null when nobody is. */
   async session(): Promise<Session | null> {
-    if (apiToken()) {
-      // Signed in with an API token: check it still works (401 → signed out).
-      await call(client.api.tokens.$get(), 'Checking your API token');
-      return { username: 'API token', role: 'admin' };
-    }
     const s = obj(await getJson('/api/session', 'Loading your session'));
     const u = obj(s.user ?? s);
-    return u.username ? { username: str(u.username), role: str(u.role, 'viewer') } : null;
+    return u.username ? { username: str(u.username), role: str(u.role, 'viewer'), via: apiToken() ? 'token' : 'password' } : null;
   },
   /** Signs in with an API token (`hat_…`), kept for this browser tab. */
   async loginWithToken(token: string): Promise<Session> {
     setApiToken(token.trim());
     try {
-      await call(client.api.tokens.$get(), 'Signing in');
+      const s = await api.session();
+      if (!s) throw new ApiError('Sign-in failed: the token does not belong to a user.', 401);
+      return s;
     } catch (err) {
       setApiToken(null);
+      if (err instanceof ApiError && err.status === 401) throw new ApiError(`Sign-in failed: ${err.message.includes('not valid') ? err.message : 'API token is not valid'}.`, 401);
       throw err;
     }
-    return { username: 'API token', role: 'admin' };
   },
+  /** Password sign-in: the control plane sets an HTTP-only session cookie. */
   async login(username: string, password: string): Promise<Session> {
-    let s: ReturnType<typeof obj>;
-    try {
-      s = obj(await sendJson('POST', '/api/session', { username, password }, 'Signing in'));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) throw new ApiError('Password sign-in is not available on this control plane yet. Sign in with an API token instead.', 404);
-      throw err;
-    }
-    const u = obj(s.user ?? s);
-    return { username: str(u.username, username), role: str(u.role, 'viewer') };
+    setApiToken(null);
+    await sendJson('POST', '/api/session', { username, password }, 'Signing in');
+    const s = await api.session();
+    if (!s) throw new ApiError('Signed in, but the control plane does not recognise the session. Try again.', 401);
+    return s;
   },
   async logout(): Promise<void> {
     if (apiToken()) return setApiToken(null);
@@ -267,56 +265,63 @@ export const api = {
     const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/dry-run`, { selector }, 'Previewing matching hosts'));
     return { hosts: strings(o.hosts ?? o.matches) };
   },
-  async publish(name: string, version: number, selector: string, percents: number[]): Promise<Rollout> {
-    const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/publish`, { version, selector, waves: { percents } }, `Publishing ${name} v${version}`));
+  async publish(name: string, version: number, selector: string, percents: number[], soak?: string): Promise<Rollout> {
+    const o = obj(await sendJson('POST', `/api/policies/${enc(name)}/publish`, { version, selector, percents, ...(soak ? { soak } : {}) }, `Publishing ${name} v${version}`));
     return toRollout(o.rollout ?? o);
   },
   async rollouts(): Promise<Rollout[]> {
     return list(await getJson('/api/rollouts', 'Loading rollouts'), 'rollouts').map(toRollout);
   },
-  async rolloutAction(id: string, action: 'halt' | 'resume' | 'rollback'): Promise<void> {
-    await sendJson('POST', `/api/rollouts/${enc(id)}/${action}`, {}, `${action} of rollout ${id}`);
+  async rolloutAction(id: string, action: 'halt' | 'rollback'): Promise<void> {
+    await sendJson('POST', `/api/rollouts/${enc(id)}/${action}`, {}, action === 'halt' ? `Halting rollout ${id}` : `Rolling back rollout ${id}`);
   },
 
   async models(): Promise<Model[]> {
     return list(await getJson('/api/models', 'Loading models'), 'models').map((m) => {
       const o = obj(m);
-      const c = obj(o.canary);
       return {
-        name: str(o.name), version: str(o.version), kind: str(o.kind), createdAt: time(o.createdAt) ?? 0, state: str(o.state ?? o.status),
-        canary: Object.keys(c).length ? { acked: num(c.acked) ?? 0, total: num(c.total) ?? 0, state: str(c.state) } : null,
+        id: str(o.id), name: str(o.name), version: str(o.version), kind: str(o.featureSchemaVersion ?? o.kind), createdAt: time(o.createdAt) ?? 0,
+        sha256: str(o.sha256), bytes: num(o.bytes) ?? 0, uploadedBy: strOrNull(o.uploadedBy),
       };
     });
   },
-  async uploadModel(name: string, version: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  /** Uploads an .onnx file with its card (multipart `file` + `card`); reports upload progress. */
+  async uploadModel(file: File, card: File, onProgress: (fraction: number) => void): Promise<Model> {
+    const form = new FormData();
+    form.append('file', file);
+    form.append('card', card);
     // XMLHttpRequest because fetch cannot report upload progress.
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<Model>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `/api/models/${enc(name)}/versions?version=${enc(version)}`);
-      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      xhr.open('POST', '/api/models');
+      const auth = apiToken();
+      if (auth) xhr.setRequestHeader('authorization', `Bearer ${auth}`);
+      xhr.setRequestHeader('accept', 'application/json');
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-      xhr.onerror = () => reject(new Error('Upload failed: the control plane could not be reached.'));
+      xhr.onerror = () => reject(new ApiError('Upload failed: the control plane could not be reached.', 0));
       xhr.onload = () => {
-        if (xhr.status < 300) return resolve();
-        let msg = xhr.responseText;
-        try {
-          const b = obj(JSON.parse(xhr.responseText));
-          msg = str(obj(b.error).message ?? b.message ?? b.error);
-        } catch { /* plain text body */ }
-        reject(new Error(`Upload of ${name} ${version} was rejected (HTTP ${xhr.status}): ${msg}`));
+        let body: unknown = xhr.responseText;
+        try { body = JSON.parse(xhr.responseText); } catch { /* plain text body */ }
+        if (xhr.status < 300) {
+          const o = obj(body);
+          return resolve({ id: str(o.id), name: str(o.name), version: str(o.version), kind: str(o.featureSchemaVersion), createdAt: time(o.createdAt) ?? Date.now(), sha256: str(o.sha256), bytes: num(o.bytes) ?? 0, uploadedBy: strOrNull(o.uploadedBy) });
+        }
+        reject(errorFromResponse(xhr.status, body, `Uploading ${file.name}`));
       };
-      xhr.send(file);
+      xhr.send(form);
     });
   },
-  async modelAction(name: string, version: string, action: 'canary' | 'promote' | 'rollback'): Promise<void> {
-    await sendJson('POST', `/api/models/${enc(name)}/versions/${enc(version)}/${action}`, {}, `${action} of ${name} ${version}`);
+  /** Rolls a model out: named canary hosts first, then cumulative waves; regressions roll it back automatically. */
+  async publishModel(id: string, selector: string, canaries: string[], percents: number[]): Promise<Rollout> {
+    const o = obj(await sendJson('POST', `/api/models/${enc(id)}/publish`, { selector, ...(canaries.length ? { canaries } : {}), percents }, `Publishing model ${id}`));
+    return toRollout(o);
   },
 
   async approvals(): Promise<Approval[]> {
     return list(await getJson('/api/approvals', 'Loading approvals'), 'approvals').map(toApproval);
   },
   async decide(id: string, approved: boolean, reason: string): Promise<void> {
-    await sendJson('POST', `/api/approvals/${enc(id)}/${approved ? 'approve' : 'deny'}`, { reason }, approved ? 'Approving' : 'Denying');
+    await sendJson('POST', `/api/approvals/${enc(id)}/decide`, { approved, ...(reason ? { reason } : {}) }, approved ? 'Approving' : 'Denying');
   },
 
   async enrollTokens(): Promise<EnrollToken[]> {
@@ -334,7 +339,7 @@ export const api = {
   async users(): Promise<User[]> {
     return list(await getJson('/api/users', 'Loading users'), 'users').map((u) => {
       const o = obj(u);
-      return { id: str(o.id), username: str(o.username), role: str(o.role), disabled: !!o.disabledAt, createdAt: time(o.createdAt) ?? 0 };
+      return { id: str(o.id), username: str(o.username), role: str(o.role), disabled: o.disabled === true || !!o.disabledAt, createdAt: time(o.createdAt) ?? 0 };
     });
   },
   async createUser(username: string, password: string, role: string): Promise<void> {

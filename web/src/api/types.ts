@@ -77,11 +77,15 @@ export type Rollout = {
   /** Index of the wave being soaked (-1 before the first is sent). */
   wave: number;
   waves: { index: number; hostIds: string[]; hosts: number; acked: number | null; failed: number; state: string }[];
+  /** The version a rollback sends (null for the first rollout of a subject). */
+  previousVersion: string | null;
+  selector: string;
   history: { at: number; event: string; detail: string | null }[];
 };
 
 /** A model in the registry. */
-export type Model = { name: string; version: string; kind: string; createdAt: number; state: string; canary: { acked: number; total: number; state: string } | null };
+/** A registered model artifact (`<name>@<version>`). */
+export type Model = { id: string; name: string; version: string; kind: string; createdAt: number; sha256: string; bytes: number; uploadedBy: string | null };
 
 /** An action waiting for a person's approval. */
 export type Approval = {
@@ -109,4 +113,4 @@ export type CreatedApiToken = ApiToken & { token: string };
 export type AuditEntry = { id: string; ts: number; actor: string; action: string; target: string; detail: string | null };
 
 /** Who is signed in. */
-export type Session = { username: string; role: string };
+export type Session = { username: string; role: string; via?: 'token' | 'password' };

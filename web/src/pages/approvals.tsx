@@ -5,6 +5,7 @@ import { api, keys } from '../api/api.ts';
 import type { Approval } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
+import { ReadOnlyNote, useCan } from '../session.tsx';
 
 export function ApprovalsPage() {
   const q = useQuery({ queryKey: keys.approvals, queryFn: api.approvals, refetchInterval: 10_000 });
@@ -35,10 +36,12 @@ export function ApprovalsPage() {
 
 function PendingCard({ approval: a }: { approval: Approval }) {
   const client = useQueryClient();
+  const canDecide = useCan('operator');
   const [reason, setReason] = useState('');
   const decide = useMutation({
     mutationFn: (approved: boolean) => api.decide(a.id, approved, reason.trim()),
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.approvals }),
+    onError: () => void client.invalidateQueries({ queryKey: keys.approvals }),
   });
   const reasonId = `reason-${a.id}`;
   return (
@@ -48,6 +51,7 @@ function PendingCard({ approval: a }: { approval: Approval }) {
       {Object.keys(a.context).length > 0 && (
         <dl className="inventory">{Object.entries(a.context).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}</dl>
       )}
+      {!canDecide ? <ReadOnlyNote needs="operator" what="deciding approvals" /> : <>
       <label htmlFor={reasonId}>Reason for your decision (required)</label>
       <textarea id={reasonId} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />
       <div className="actions">
@@ -55,6 +59,7 @@ function PendingCard({ approval: a }: { approval: Approval }) {
         <button type="button" className="danger" disabled={!reason.trim() || decide.isPending} onClick={() => decide.mutate(false)}>Deny</button>
       </div>
       <ErrorBox error={decide.error} />
+      </>}
     </article>
   );
 }

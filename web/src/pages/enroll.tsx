@@ -16,8 +16,9 @@ export function parseLabels(text: string): { labels: Record<string, string>; err
   return { labels, error: null };
 }
 
+/** The one line an admin runs on a new server (README: Installing an agent on another server). */
 export function enrollCommand(origin: string, token: string): string {
-  return `curl -fsSL ${origin}/install.sh | sudo sh -s -- --server ${origin} --token ${token}`;
+  return `sudo homeostat agent enroll --server ${origin} --token ${token} && sudo homeostat agent run`;
 }
 
 export function EnrollPage() {
@@ -65,7 +66,7 @@ export function EnrollPage() {
         <ErrorBox error={create.error} />
         {created && (
           <div className="callout" role="status">
-            <p>Run this on each server to enroll it (the token is shown only once):</p>
+            <p>Run this on each server (Node.js 20+ and a checkout of Homeostat with <code>npm install --omit=dev</code>) to enroll it; the token is shown only once:</p>
             <pre className="command" data-testid="enroll-command">{command}</pre>
             <button type="button" onClick={copy}>Copy command</button> <span aria-live="polite">{copied}</span>
           </div>

@@ -5,6 +5,7 @@ import { api, keys } from '../api/api.ts';
 import type { Incident } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
+import { ReadOnlyNote, useCan } from '../session.tsx';
 
 const ORDER: Record<Incident['status'], number> = { open: 0, acknowledged: 1, resolved: 2 };
 
@@ -44,6 +45,7 @@ export function IncidentsPage() {
 
 export function IncidentPage({ id }: { id: string }) {
   const client = useQueryClient();
+  const canAct = useCan('operator');
   const q = useQuery({ queryKey: keys.incident(id), queryFn: () => api.incident(id), refetchInterval: 15_000 });
   const [note, setNote] = useState('');
   const act = useMutation({
@@ -51,6 +53,7 @@ export function IncidentPage({ id }: { id: string }) {
     onSuccess: (_d, v) => {
       if (v.action === 'annotate') setNote('');
       void client.invalidateQueries({ queryKey: keys.incidents });
+      void client.invalidateQueries({ queryKey: keys.incident(id) });
     },
   });
   if (q.isPending) return <Loading what={`incident ${id}`} />;
@@ -70,10 +73,11 @@ export function IncidentPage({ id }: { id: string }) {
         <div><dt>Opened</dt><dd><Time ts={i.openedAt} /></dd></div>
         <div><dt>Hosts</dt><dd>{i.hosts.length}</dd></div>
       </dl>
-      <div className="actions">
+      {!canAct && <ReadOnlyNote needs="operator" what="acknowledging, annotating and resolving incidents" />}
+      {canAct && <div className="actions">
         <button type="button" onClick={() => act.mutate({ action: 'ack' })} disabled={act.isPending || i.status !== 'open'}>Acknowledge</button>
         <button type="button" onClick={() => act.mutate({ action: 'resolve' })} disabled={act.isPending || i.status === 'resolved'}>Resolve</button>
-      </div>
+      </div>}
       <ErrorBox error={act.error} />
       <section aria-labelledby="cause-title">
         <h2 id="cause-title">Likely root cause</h2>
@@ -96,13 +100,13 @@ export function IncidentPage({ id }: { id: string }) {
         <section aria-labelledby="tl-title">
           <h2 id="tl-title">Timeline</h2>
           <ol className="timeline">{i.timeline.map((t, n) => <li key={n}><Time ts={t.ts} /> <strong>{t.kind}</strong> {t.text}{t.by && <span className="muted"> — {t.by}</span>}</li>)}</ol>
-          <form onSubmit={annotate}>
+          {canAct && <form onSubmit={annotate}>
             <label>
               Add a note
               <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} placeholder="What you found or did" />
             </label>
             <button type="submit" disabled={act.isPending || !note.trim()}>Add note</button>
-          </form>
+          </form>}
         </section>
       </div>
     </>

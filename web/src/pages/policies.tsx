@@ -15,6 +15,7 @@ import { lintPolicy, lineOf } from '../policy-lint.ts';
 import { lineDiff } from '../line-diff.ts';
 import { matchesSelector, parseSelector } from '../../../control-plane/fleet/label-selector.ts';
 import { Link, navigate } from '../router.tsx';
+import { ReadOnlyNote, useCan } from '../session.tsx';
 
 export const POLICY_TEMPLATE = `policies:
   - name: restart-nginx
@@ -70,6 +71,7 @@ export function PoliciesPage({ name }: { name?: string }) {
 
 function PolicyEditor({ name }: { name: string }) {
   const client = useQueryClient();
+  const canEdit = useCan('operator');
   const versions = useQuery({ queryKey: keys.policyVersions(name), queryFn: () => api.policyVersions(name), retry: false });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts });
   const latest = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version)[0] ?? null, [versions.data]);
@@ -110,7 +112,8 @@ function PolicyEditor({ name }: { name: string }) {
           </ul>
         )}
       </div>
-      <form className="row" onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
+      {!canEdit && <ReadOnlyNote needs="operator" what="saving and publishing policies" />}
+      {canEdit && <form className="row" onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
         <label className="grow">
           Change note
           <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="What changed and why" />
@@ -118,11 +121,11 @@ function PolicyEditor({ name }: { name: string }) {
         <button type="submit" className="primary" disabled={lint.diagnostics.length > 0 || !dirty || save.isPending}>
           {save.isPending ? 'Saving…' : 'Save as new version'}
         </button>
-      </form>
+      </form>}
       <ErrorBox error={save.error} />
       {save.isSuccess && !dirty && <p className="ok" role="status">Saved version {save.data.version}.</p>}
 
-      {latest && <Publish name={name} version={latest.version} hosts={hosts.data ?? []} disabled={dirty} />}
+      {latest && canEdit && <Publish name={name} version={latest.version} hosts={hosts.data ?? []} disabled={dirty} />}
 
       <h3>Version history</h3>
       {(versions.data ?? []).length === 0 ? <Empty>No saved versions yet.</Empty> : (
@@ -160,6 +163,7 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
   const client = useQueryClient();
   const [selector, setSelector] = useState('');
   const [waves, setWaves] = useState('50, 100');
+  const [soak, setSoak] = useState('10m');
   const preview = useMemo(() => {
     try {
       const req = parseSelector(selector);
@@ -170,7 +174,7 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
   }, [selector, hosts]);
   const percents = waves.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0);
   const publish = useMutation({
-    mutationFn: () => api.publish(name, version, selector, percents),
+    mutationFn: () => api.publish(name, version, selector, percents, soak.trim()),
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
   });
   return (
@@ -190,6 +194,10 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
           Waves (cumulative % of targets, comma-separated)
           <input value={waves} onChange={(e) => setWaves(e.target.value)} inputMode="numeric" />
         </label>
+        <label>
+          Soak after each wave (the health gate compares errors and anomalies before the next wave)
+          <input value={soak} onChange={(e) => setSoak(e.target.value)} placeholder="e.g. 30s, 10m, 1h" />
+        </label>
         <p className="muted">{percents.length} wave(s): {percents.map((p) => `${Math.max(1, Math.round((preview.hosts.length * p) / 100))} hosts by ${p}%`).join(', then ')}</p>
         <button type="submit" className="primary" disabled={disabled || !!preview.error || preview.hosts.length === 0 || percents.length === 0 || publish.isPending}>
           {publish.isPending ? 'Publishing…' : `Publish v${version} in ${percents.length} wave(s)`}
@@ -201,13 +209,14 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
   );
 }
 
-/** Rollouts of one kind (and subject), newest first, with per-wave progress and halt / resume / roll back. */
+/** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
 export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?: string | undefined }) {
   const client = useQueryClient();
+  const canAct = useCan('operator');
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
   const act = useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'halt' | 'resume' | 'rollback' }) => api.rolloutAction(id, action),
+    mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
   });
   const list = (rollouts.data ?? []).filter((r) => r.kind === kind && (!subject || r.subject === subject)).sort((a, b) => b.createdAt - a.createdAt).slice(0, 10);
@@ -216,16 +225,16 @@ export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?
       <h2 id={`${kind}-rollouts`}>Rollouts</h2>
       <ErrorBox error={rollouts.error} title="Cannot load rollouts" />
       <ErrorBox error={act.error} />
-      {list.length === 0 ? <Empty>No rollouts yet.</Empty> : list.map((r) => <RolloutCard key={r.id} rollout={r} hosts={hosts.data ?? []} busy={act.isPending} onAction={(action) => act.mutate({ id: r.id, action })} />)}
+      {list.length === 0 ? <Empty>No rollouts yet.</Empty> : list.map((r) => <RolloutCard key={r.id} rollout={r} hosts={hosts.data ?? []} busy={act.isPending} canAct={canAct} onAction={(action) => act.mutate({ id: r.id, action })} />)}
     </section>
   );
 }
 
-function RolloutCard({ rollout: r, hosts, busy, onAction }: { rollout: Rollout; hosts: Host[]; busy: boolean; onAction: (a: 'halt' | 'resume' | 'rollback') => void }) {
+function RolloutCard({ rollout: r, hosts, busy, canAct, onAction }: { rollout: Rollout; hosts: Host[]; busy: boolean; canAct: boolean; onAction: (a: 'halt' | 'rollback') => void }) {
   const applied = (id: string) => {
     const h = hosts.find((x) => x.id === id);
     if (!h) return false;
-    return r.kind === 'policy' ? h.policyVersion === r.version || (h.policyVersion ?? '').endsWith(`:${r.version}`) || (h.policyVersion ?? '').endsWith(`@${r.version}`) : h.models[r.subject] === r.version;
+    return r.kind === 'policy' ? h.policyVersion === r.version : `${r.subject}@${h.models[r.subject] ?? ''}` === r.version;
   };
   const active = r.state === 'pending' || r.state === 'soaking' || r.state === 'running';
   return (
@@ -245,11 +254,12 @@ function RolloutCard({ rollout: r, hosts, busy, onAction }: { rollout: Rollout; 
         })}
       </ol>
       {r.history.length > 0 && <p className="muted">Last: {r.history.at(-1)!.event}{r.history.at(-1)!.detail && ` — ${r.history.at(-1)!.detail}`}</p>}
-      <div className="actions">
-        {active && <button type="button" onClick={() => onAction('halt')} disabled={busy}>Halt</button>}
-        {r.state === 'halted' && <button type="button" onClick={() => onAction('resume')} disabled={busy}>Resume</button>}
-        {r.state !== 'rolled-back' && <button type="button" className="danger" onClick={() => confirm(`Roll back ${r.subject} ${r.version} on every host it reached?`) && onAction('rollback')} disabled={busy}>Roll back</button>}
-      </div>
+      {canAct && (
+        <div className="actions">
+          {active && <button type="button" onClick={() => onAction('halt')} disabled={busy}>Halt</button>}
+          {r.previousVersion && r.state !== 'rolled-back' && r.state !== 'cancelled' && <button type="button" className="danger" onClick={() => confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')} disabled={busy}>Roll back to {r.previousVersion}</button>}
+        </div>
+      )}
     </article>
   );
 }

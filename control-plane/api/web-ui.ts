@@ -1,0 +1,44 @@
+/**
+ * The web UI as one attachable piece: the static app at `/` (web-static.ts) and the live stream at `/api/stream`
+ * (stream.ts) fed from the database (stream-feed.ts). `homeostat server|start|demo` all use it the same way:
+ *
+ *   const ui = createWebUi();
+ *   const cp = await createControlPlaneWithFleet({ ...options, mounts: ui.mounts });
+ *   await cp.start(); ui.start(cp);   …   await ui.stop(); await cp.stop();
+ *
+ * The stream needs no auth of its own: the control plane's access middleware runs before every route and the route
+ * table lets viewers (session cookie or API token) open `GET /api/stream`.
+ */
+import type { ControlPlane } from '../server.ts';
+import type { Db } from '../db/database.ts';
+import type { ApiMount } from './app.ts';
+import { createEventBus, streamRoutes, type LocalEventBus } from './stream.ts';
+import { startStreamFeed } from './stream-feed.ts';
+import { webStatic } from './web-static.ts';
+
+/** Options; defaults: web/dist, 1 s feed. */
+export type WebUiOptions = { root?: string; feedIntervalMs?: number };
+
+/** The UI's mounts, its event bus and the feed's lifecycle. */
+export type WebUi = { bus: LocalEventBus; mounts: ApiMount[]; start(cp: ControlPlane): void; stop(): Promise<void> };
+
+/** Creates the UI mounts; call `start(cp)` once the control plane is listening. */
+export function createWebUi(options: WebUiOptions = {}): WebUi {
+  const bus = createEventBus();
+  let feed: { stop(): Promise<void> } | null = null;
+  return {
+    bus,
+    mounts: [
+      { path: '/api/stream', app: streamRoutes({ bus }) },
+      { path: '/', app: webStatic(options.root ? { root: options.root } : {}) },
+    ],
+    start(cp) {
+      const db = (cp.store as unknown as { db: Db }).db;
+      feed ??= startStreamFeed({ db, hosts: cp.store.hosts, bus, ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
+    },
+    async stop() {
+      await feed?.stop();
+      feed = null;
+    },
+  };
+}
