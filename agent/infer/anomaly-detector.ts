@@ -66,7 +66,7 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     /** Feature names in column order. */
     get names(): readonly string[] { return names; },
     /** Runs one cycle. Features absent from this reading (or null) are fed as missing. */
-    async step(features: Readonly<Record<string, number | null>>): Promise<AnomalyResult> {
+    async step(features: Readonly<Record<string, number | null>>, tsMs?: number): Promise<AnomalyResult> {
       admit(features);
       if (names.length === 0 || !state) return { score: 0, top: [] };
       const x = new Float32Array(names.length);
@@ -74,7 +74,7 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
         const v = features[names[i]!];
         x[i] = typeof v === 'number' ? v : Number.NaN;
       }
-      const { outputs, state: next } = await stepStateful(session, x, state);
+      const { outputs, state: next } = await stepStateful(session, x, state, tsMs);
       state = next;
       const score = outputs.score?.data[0] ?? 0;
       const contributions = outputs.contributions?.data;

@@ -124,7 +124,7 @@ export async function createInference(options: InferenceOptions) {
       const a = anomaly as AnomalyDetector | null;
       if (a) {
         try {
-          const r = await a.step(reading.features);
+          const r = await a.step(reading.features, reading.ts);
           scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })) };
           if (r.score >= threshold) {
             const why = r.top.slice(0, 3).map(explain).join('; ');

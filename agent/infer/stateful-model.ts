@@ -2,6 +2,9 @@
  * Drives a streaming ONNX model whose state goes in and comes back out: every input other than the feature input
  * `x` is a state tensor `S`, fed from the previous step's output `S_out` (zeros for a new host). This is the
  * convention of models/anomaly (see its card). The state is plain data so a host's baseline can be saved.
+ *
+ * One optional non-state input: `phase` [1, 2] = [fraction of the UTC day, fraction of the week since Monday 00:00
+ * UTC] at the sample's timestamp, for models with a time-of-day / day-of-week baseline (seasonality).
  */
 import type { ModelCard } from '../../models/onnx/card.ts';
 import { ModelError, type ModelSession, type Tensor } from './engine.ts';
@@ -13,7 +16,7 @@ export type ModelState = Record<string, { data: number[] | Float32Array; dims: n
 export function initialState(card: ModelCard, features: number): Record<string, Tensor> {
   const state: Record<string, Tensor> = {};
   for (const input of card.inputs) {
-    if (input.name === 'x') continue;
+    if (input.name === 'x' || input.name === PHASE_INPUT) continue;
     const dims = input.shape.map((d) => (typeof d === 'number' ? d : features));
     state[input.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
   }
@@ -27,13 +30,25 @@ export function checkStatefulSession(card: ModelCard, session: ModelSession): vo
   if (want !== have) throw new ModelError(card.name, `inputs are [${have}], card says [${want}]`);
   if (!session.inputNames.includes('x')) throw new ModelError(card.name, "no feature input named 'x'");
   for (const name of session.inputNames) {
-    if (name !== 'x' && !session.outputNames.includes(`${name}_out`)) throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
+    if (name !== 'x' && name !== PHASE_INPUT && !session.outputNames.includes(`${name}_out`)) throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
   }
 }
 
-/** One step: feeds x and state, returns the outputs and the next state. */
-export async function stepStateful(session: ModelSession, x: Float32Array, state: Record<string, Tensor>): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
-  const outputs = await session.run({ ...state, x: { data: x, dims: [1, x.length] } });
+/** Name of the optional time input (see the file comment). */
+export const PHASE_INPUT = 'phase';
+
+/** `[fraction of the UTC day, fraction of the week since Monday 00:00 UTC]` for a timestamp in ms. */
+export function phaseOf(tsMs: number): Float32Array {
+  const day = 86_400_000;
+  const mondayOffset = 3 * day; // the epoch (1970-01-01) was a Thursday
+  return new Float32Array([(((tsMs % day) + day) % day) / day, ((((tsMs + mondayOffset) % (7 * day)) + 7 * day) % (7 * day)) / (7 * day)]);
+}
+
+/** One step: feeds x (and `phase` when the model takes it) and state; returns the outputs and the next state. */
+export async function stepStateful(session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
+  const feeds: Record<string, Tensor> = { ...state, x: { data: x, dims: [1, x.length] } };
+  if (session.inputNames.includes(PHASE_INPUT)) feeds[PHASE_INPUT] = { data: phaseOf(tsMs ?? Date.now()), dims: [1, 2] };
+  const outputs = await session.run(feeds);
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
     const out = outputs[`${name}_out`];

@@ -43,3 +43,13 @@ describe('homeostat models score', () => {
     assert.ok(Number(spike[2]) >= 0.5, `score at the spike: ${spike[2]}`);
   });
 });
+
+describe('timestamps', () => {
+  it('reads ISO (UTC without a zone) and epoch seconds or milliseconds', async () => {
+    const { parseTimestamp } = await import('./recorded-csv.ts');
+    assert.equal(parseTimestamp('2014-02-14 14:30:00'), Date.UTC(2014, 1, 14, 14, 30));
+    assert.equal(parseTimestamp('1392388200'), 1392388200000);
+    assert.equal(parseTimestamp('1392388200000'), 1392388200000);
+    assert.equal(parseTimestamp('not a time'), undefined);
+  });
+});

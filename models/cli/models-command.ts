@@ -14,7 +14,7 @@ import { readModelFile } from '../../agent/infer/model-file.ts';
 import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
 import { checkStatefulSession } from '../../agent/infer/stateful-model.ts';
 import { scoreBackblazeCsv } from '../disk/score-backblaze.ts';
-import { detectLayout, parseRow, splitCsvLine } from './recorded-csv.ts';
+import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from './recorded-csv.ts';
 
 /** Scores a metric CSV with a stateful anomaly model; returns the number of rows scored. */
 export async function scoreMetricCsv(modelPath: string, input: string, output: string): Promise<{ rows: number; features: string[] }> {
@@ -39,7 +39,7 @@ export async function scoreMetricCsv(modelPath: string, input: string, output: s
     const { timestamp, values } = parseRow(layout, raw, lineNo);
     const features: Record<string, number | null> = {};
     layout.names.forEach((n, i) => (features[n] = values[i]!));
-    const r = await detector!.step(features);
+    const r = await detector!.step(features, timestamp ? parseTimestamp(timestamp) : undefined);
     const byName = new Map(r.top.map((e) => [e.feature, e.contribution]));
     const contributions = layout.names.map((n) => byName.get(n) ?? 0);
     out.write([++rows, timestamp ?? '', r.score.toFixed(6), r.top[0]?.feature ?? '', r.top[0]?.ratio?.toFixed(3) ?? '', ...contributions.map((c) => c.toFixed(6))].join(',') + '\n');

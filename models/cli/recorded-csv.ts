@@ -69,3 +69,15 @@ export function parseRow(layout: CsvLayout, line: string, lineNo: number): { tim
   }
   return { timestamp, values };
 }
+
+/** Timestamp cell → ms since the epoch: ISO-8601 (UTC when no zone is given) or epoch seconds / milliseconds. */
+export function parseTimestamp(cell: string): number | undefined {
+  const t = cell.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    return n > 1e11 ? n : n * 1000;
+  }
+  const iso = t.replace(' ', 'T');
+  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(iso) || iso.length <= 10 ? iso : `${iso}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
