@@ -27,7 +27,7 @@ export type InferenceEvent = { type: string; severity: 'info' | 'warning' | 'cri
 
 /** What the stage adds to a sample (the `scores` of the wire Sample). */
 export type InferenceScores = {
-  anomaly?: { score: number; model: string; top: { feature: string; contribution: number; ratio: number | null }[] };
+  anomaly?: { score: number; model: string; top: { feature: string; contribution: number; ratio: number | null }[]; latencyUs: number };
   disks?: { device: string; serial?: string; probability: number; model: string }[];
 };
 
@@ -124,8 +124,10 @@ export async function createInference(options: InferenceOptions) {
       const a = anomaly as AnomalyDetector | null;
       if (a) {
         try {
+          const t0 = performance.now();
           const r = await a.step(reading.features, reading.ts);
-          scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })) };
+          const latencyUs = Math.round((performance.now() - t0) * 1000);
+          scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })), latencyUs };
           if (r.score >= threshold) {
             const why = r.top.slice(0, 3).map(explain).join('; ');
             events.push({ type: 'anomaly.detected', severity: 'warning', message: `anomaly score ${r.score.toFixed(2)}: ${why}`, data: { score: r.score, model: a.label, top: r.top } });

@@ -95,12 +95,20 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         if (r.type.startsWith('anomaly.')) g.anomalies++;
         if (INFERENCE_ERROR_TYPES.has(r.type)) g.inferenceErrors!++;
       }
+      if (s.kind === 'model') g.latencyP95Ms = await latencyP95Ms(hosts, from, to);
       return g;
     };
     const treatedHealth = await health(acked, since, now + 1);
     // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
     const baseline = untreated.length ? await health(untreated, since, now + 1) : await health(acked, since - (now - since), since);
     return { treated: treatedHealth, baseline, applyFailures: failures };
+  }
+
+  /** p95 of the anomaly model's per-cycle latency the hosts reported in their samples (newest 5000), in ms. */
+  async function latencyP95Ms(hosts: string[], from: number, to: number): Promise<number | null> {
+    const rows = await ctx.db.sample.findMany({ where: { hostId: { in: hosts }, ts: { gte: BigInt(from), lt: BigInt(to) } }, select: { scores: true }, orderBy: { ts: 'desc' }, take: 5000 });
+    const us = rows.map((r) => (r.scores as { anomaly?: { latencyUs?: number } } | null)?.anomaly?.latencyUs).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+    return us.length ? us[Math.min(us.length - 1, Math.floor(us.length * 0.95))]! / 1000 : null;
   }
 
   async function targets(selector: string): Promise<HostRecord[]> {

@@ -17,7 +17,7 @@ export const Contribution = z.object({ feature: featureName, contribution: z.num
 
 /** Model outputs attached to a sample. */
 export const Scores = z.object({
-  anomaly: z.object({ score: z.number().min(0).max(1), model: z.string(), top: z.array(Contribution).max(16) }).optional(),
+  anomaly: z.object({ score: z.number().min(0).max(1), model: z.string(), top: z.array(Contribution).max(16), latencyUs: z.number().nonnegative().optional().describe('time the anomaly model took this cycle (model canary latency gate)') }).optional(),
   disks: z.array(z.object({ device: z.string(), serial: z.string().optional(), probability: z.number().min(0).max(1), model: z.string() })).optional(),
 });
 

@@ -36,6 +36,8 @@ export type SimAgent = Enrolled & {
   seq: number;
   /** Publishes events (seq auto-increments) with `ts`. */
   emit(ts: number, ...events: { type: string; severity?: 'info' | 'warning' | 'critical'; message?: string; data?: Record<string, unknown> }[]): Promise<void>;
+  /** Publishes one telemetry sample whose anomaly model took `latencyUs` (seq auto-increments). */
+  sample(ts: number, latencyUs: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -65,6 +67,11 @@ export async function startAgent(rig: FleetRig, hostname: string, labels: Record
   a.emit = async (ts, ...evs) => {
     const events = evs.map((x) => ({ seq: ++a.seq, ts, type: x.type, severity: x.severity ?? 'warning', ...(x.message ? { message: x.message } : {}), data: x.data ?? {} }));
     await client.publishAsync(agentTopic(e.agentId, 'events'), JSON.stringify({ v: 1, events }), { qos: 1 });
+  };
+  a.sample = async (ts, latencyUs) => {
+    const model = a.swaps.at(-1) ?? 'anomaly-uni@0';
+    const sample = { seq: ++a.seq, ts, schema: 'hs-features/1', features: { 'cpu.util_pct': 10 }, scores: { anomaly: { score: 0, model, top: [], latencyUs } } };
+    await client.publishAsync(agentTopic(e.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [sample] }), { qos: 1 });
   };
   a.close = async () => { await client.endAsync(); rmSync(dir, { recursive: true, force: true }); };
   return a;

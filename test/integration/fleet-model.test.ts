@@ -82,3 +82,32 @@ test('model rollout: canary first; a regressing canary rolls back to the previou
     await rig.close();
   }
 });
+
+test('model rollout: a canary whose inference got slower than the rest rolls back (latency gate)', async () => {
+  const rig = await startFleet();
+  const agents: SimAgent[] = [];
+  try {
+    for (let i = 0; i < 4; i++) agents.push(await startAgent(rig, `lat-${i}`, { rack: 'r2' }));
+    assert.equal((await upload(rig, onnx, card)).status, 201);
+    assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, { canaries: ['lat-0'], percents: [100], soak: '5m' });
+    assert.equal(ro.status, 201);
+    const canary = agents[0]!;
+    await until(async () => canary.swaps.includes(id(V2)), 'canary swapped to the new model');
+    // Every host reports per-cycle latency in its samples; the canary is 4x slower than the hosts still on the old model.
+    for (let k = 0; k < 20; k++) {
+      for (const a of agents) await a.sample(rig.clock.t + 1000 + k * 1000, a === canary ? 400 : 100);
+    }
+    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/samples`)).body.samples.length === 20, 'canary samples stored');
+    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${agents[3]!.agentId}/samples`)).body.samples.length === 20, 'baseline samples stored');
+    rig.clock.t += 5 * 60_000;
+    await rig.fleet.tick();
+    const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
+    assert.equal(after.status, 'rolled-back');
+    const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rolled-back')).body.entries;
+    assert.match(audit[0].detail.reasons.join(' '), /latency p95 0\.40 ms vs 0\.10 ms \(limit ×1\.5\)/);
+  } finally {
+    for (const a of agents) await a.close();
+    await rig.close();
+  }
+});
