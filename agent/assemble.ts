@@ -76,8 +76,8 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
     pinnedKey: credentials.publicKey,
     state,
     report: emit,
-    applyPolicySet: (set) => {
-      const r = healer.applyPolicySet(set);
+    applyPolicySet: (_set, document) => {
+      const r = healer.applyPolicySet(document, 'json');
       for (const e of r.events) emit(e);
       if (!r.ok) throw r.error;
     },

@@ -59,3 +59,26 @@ test('a correctly signed bundle failing the shared policy schema is refused nami
   assert.match(r.states.at(-1)!.errors[0]!, /policies\.0\.do\.0/);
   assert.equal(r.applied.length, 0);
 });
+
+test('a signed bundle reaches the real healer, which activates it and keeps it as last known good', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createHealer } = await import('../heal/healer.ts');
+  const { loadHealConfig } = await import('../heal/config.ts');
+  const stateDir = mkdtempSync(join(tmpdir(), 'receiver-healer-'));
+  const healer = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }) });
+  const events: FleetEvent[] = [];
+  const state = createFleetState({ publish: () => {}, now: () => 1 });
+  const handle = createPolicyReceiver({
+    pinnedKey: rawPublicKeyBase64(cp.publicKey), state, report: (e) => events.push(e),
+    applyPolicySet: (_set, document) => { const r = healer.applyPolicySet(document, 'json'); if (!r.ok) throw r.error; },
+  });
+  assert.deepEqual(await handle(policyCommand(payload('default@7', 700), cp.privateKey)), { applied: 'default@7' });
+  assert.equal(healer.policySet()?.version, 'default@7');
+  assert.equal(healer.policySet()?.policies[0]!.name, 'restart-nginx');
+  await healer.close();
+  const restarted = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }) });
+  assert.equal(restarted.policySet()?.version, 'default@7', 'cached on disk, survives a restart');
+  await restarted.close();
+});

@@ -26,10 +26,14 @@ export interface FleetEvent {
   data: Record<string, unknown>;
 }
 
-/** Dependencies; `applyPolicySet` is the healer's (agent/heal) and may throw to refuse. */
+/**
+ * Dependencies; `applyPolicySet` is the healer's (agent/heal) and may throw to refuse. It gets the validated set and
+ * the document as written in the bundle (with its version): the healer re-validates and caches the latter, since the
+ * validated set carries normalised fields (`kind`, `forMs`) that are not part of the policy language.
+ */
 export interface PolicyReceiverDeps {
   pinnedKey: KeyObject | string;
-  applyPolicySet: (set: PolicySet) => void | Promise<void>;
+  applyPolicySet: (set: PolicySet, document: Record<string, unknown>) => void | Promise<void>;
   state: FleetState;
   report: (event: FleetEvent) => void;
 }
@@ -44,8 +48,9 @@ export function createPolicyReceiver(deps: PolicyReceiverDeps): (cmd: { bundle: 
     try {
       payload = checkPayload(verifyEnvelope(cmd.bundle, deps.pinnedKey, 'policy-bundle'));
       if (payload.issuedAt < deps.state.policyIssuedAt) throw new SignatureRefusedError('tampered', `stale bundle ${payload.version} issued ${payload.issuedAt} < applied ${deps.state.policyIssuedAt}`);
-      const set = validatePolicySet({ ...(payload.document as object), version: payload.version });
-      await deps.applyPolicySet(set);
+      const document = { ...(payload.document as Record<string, unknown>), version: payload.version };
+      const set = validatePolicySet(document);
+      await deps.applyPolicySet(set, document);
     } catch (err) {
       const reason = err instanceof SignatureRefusedError ? err.reason : err instanceof Error ? err.name : 'error';
       const message = err instanceof Error ? err.message : String(err);

@@ -106,7 +106,6 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     });
     const healer = await createHealer({ config: healConfig, serviceManager: createDemoServiceManager(faults) });
     let agent: Agent | null = null;
-    let verifiedDocument: object | null = null;
     const emit: Agent['emit'] = (e) => agent?.emit(e);
     const fleetState = createFleetState({
       now: Date.now,
@@ -117,10 +116,8 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       pinnedKey: creds.publicKey,
       state: fleetState,
       report: emit,
-      // The receiver hands over the decoded set, which the healer's schema does not re-accept ("forMs", "kind"), so
-      // the healer is given the verified bundle's document as written (see the policy handler below).
-      applyPolicySet: (set) => {
-        const r = healer.applyPolicySet(verifiedDocument ?? set, 'json');
+      applyPolicySet: (_set, document) => {
+        const r = healer.applyPolicySet(document, 'json');
         for (const e of r.events) emit(e);
         if (!r.ok) throw r.error;
       },
@@ -141,12 +138,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       statusFile: false,
       logger: log.child({ host: hostname }),
       handlers: {
-        policy: async (cmd) => {
-          const p = (cmd as { bundle?: { payload?: { document?: unknown; version?: unknown } }; payload?: { document?: unknown; version?: unknown } });
-          const payload = p.payload ?? p.bundle?.payload;
-          verifiedDocument = payload && typeof payload.document === 'object' ? { ...(payload.document as object), version: payload.version } : null;
-          await onPolicy(cmd);
-        },
+        policy: async (cmd) => void (await onPolicy(cmd)),
         model: async (cmd) => void (await models.handle(cmd)),
         approval: (cmd) => healer.onApproval(cmd).forEach(emit),
         pause: (cmd) => healer.onPause(cmd).forEach(emit),

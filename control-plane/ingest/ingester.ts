@@ -39,6 +39,11 @@ export type Ingester = {
   waitForRoom(item: IngestItem, timeoutMs: number): Promise<boolean>;
   readonly depth: number;
   readonly capacity: number;
+  /**
+   * Calls `listener` after each committed batch with its new and re-sent rows (before the acks go out), e.g. to feed
+   * live views without polling the database. Listener errors are logged, never fail the batch. Returns unsubscribe.
+   */
+  onCommitted(listener: (batch: { samples: SampleRow[]; events: EventRow[] }) => void): () => void;
   start(): void;
   /** Stops accepting, drains what is queued (bounded by deadlineMs), then stops the writer. */
   stop(deadlineMs?: number): Promise<void>;
@@ -60,6 +65,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
   const queue = createBoundedQueue<IngestItem>(opts.capacity ?? 50_000);
   let running = false;
   let loop: Promise<void> | null = null;
+  const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
 
   async function writeBatch(items: IngestItem[]): Promise<void> {
     const samples: SampleRow[] = [];
@@ -107,6 +113,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
       if (u.kind === 'inventory') await store.hosts.setInventory(u.agentId, u.message.inventory, u.message.hash, at);
       else if (u.kind === 'state') await store.hosts.setState(u.agentId, { policyVersion: u.message.policyVersion, models: u.message.models, errors: u.message.errors }, at);
     }
+    if (samples.length || events.length) {
+      for (const l of listeners) { try { l({ samples, events }); } catch (err) { log.error({ err }, 'ingest commit listener failed'); } }
+    }
     // Committed: only now may the agents drop these seqs.
     for (const [agentId, seqs] of acks) {
       for (const ranges of toRanges(seqs)) opts.publishAck(agentId, ranges);
@@ -145,6 +154,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     offer(item) { return running && queue.offer(item, weightOf(item)); },
     waitForRoom(item, timeoutMs) { return queue.waitForRoom(weightOf(item), timeoutMs); },
     get depth() { return queue.depth; },
+    onCommitted(listener) { listeners.add(listener); return () => { listeners.delete(listener); }; },
     capacity: queue.capacity,
     start() {
       if (running) return;
