@@ -16,22 +16,13 @@ const modules: (() => Promise<CommandModule>)[] = [
   () => import('../../models/cli/models-command.ts'),
 ];
 
-/** Builds the program with every available subcommand module. Missing modules are skipped. */
+/** Builds the program with every subcommand module. */
 export async function buildProgram(): Promise<Command> {
   const program = new Command('homeostat')
     .description('Fleet self-healing: agents collect hardware health, run ONNX models and heal their hosts; the control plane enrolls them and distributes signed policies and models.')
     .showHelpAfterError()
     .version('0.1.0');
-  for (const load of modules) {
-    let mod: CommandModule;
-    try {
-      mod = await load();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
-      throw err;
-    }
-    mod.register(program);
-  }
+  for (const load of modules) (await load()).register(program);
   return program;
 }
 
