@@ -29,10 +29,10 @@ export async function readSystemInventory(): Promise<Record<string, unknown>> {
   ]);
   const nicList = Array.isArray(nics) ? nics : nics ? [nics] : [];
   return {
-    cpu: cpu && { manufacturer: cpu.manufacturer, brand: cpu.brand, cores: cpu.cores, physicalCores: cpu.physicalCores, sockets: cpu.processors, speedGhz: cpu.speed, virtualization: cpu.virtualization ?? null },
+    cpu: cpu && { manufacturer: cpu.manufacturer, brand: cpu.brand, cores: cpu.cores, physicalCores: cpu.physicalCores, sockets: cpu.processors, speedGhz: positive(cpu.speed), virtualization: cpu.virtualization ?? null },
     memory: mem && { totalBytes: mem.total, swapBytes: mem.swaptotal },
     disks: (layout ?? []).map((d) => ({ device: d.device, type: d.type, interface: d.interfaceType, model: d.name, vendor: d.vendor, serial: d.serialNum, firmware: d.firmwareRevision, sizeBytes: d.size })),
-    nics: nicList.filter((n) => !n.internal).map((n) => ({ name: n.iface, mac: n.mac, type: n.type, speedMbps: n.speed, virtual: n.virtual })),
+    nics: nicList.filter((n) => !n.internal).map((n) => ({ name: n.iface, mac: n.mac, type: n.type, speedMbps: positive(n.speed), virtual: n.virtual })),
     os: os && { platform: os.platform, distro: os.distro, release: os.release, kernel: os.kernel, arch: os.arch, hostname: os.hostname },
     bios: bios && { vendor: bios.vendor, version: bios.version, releaseDate: bios.releaseDate },
     board: board && { manufacturer: board.manufacturer, model: board.model, serial: board.serial },
@@ -44,4 +44,9 @@ export async function readSystemInventory(): Promise<Record<string, unknown>> {
 export async function collectInventory(ts: number, read: () => Promise<Record<string, unknown>> = readSystemInventory): Promise<Inventory> {
   const inventory = await read();
   return { ts, hash: inventoryHash(inventory), inventory };
+}
+
+/** systeminformation reports unknown speeds as 0 or -1; the inventory says null instead of a fake number. */
+function positive(v: number | null | undefined): number | null {
+  return typeof v === 'number' && v > 0 ? v : null;
 }
