@@ -92,6 +92,17 @@ export type EventRow = {
 
 export type TimeQuery = { since?: number; until?: number; limit?: number; type?: string };
 
+/** A host's latest telemetry (read side of the fleet overview): null where nothing was stored. */
+export type HostActivity = {
+  hostId: string;
+  /** ts (agent collection time) of the newest sample. */
+  lastSampleAt: number | null;
+  /** `scores.anomaly.score` of that sample when it is a number. */
+  anomaly: number | null;
+  /** ts of the newest event. */
+  lastEventAt: number | null;
+};
+
 export interface TelemetryRepository {
   /** Inserts rows, ignoring (hostId, seq) already stored. Returns how many were new. */
   insertSamples(rows: SampleRow[]): Promise<number>;
@@ -99,6 +110,8 @@ export interface TelemetryRepository {
   /** Samples of a host with since <= ts < until, oldest first, at most `limit` (default 1000). */
   listSamples(hostId: string, q: TimeQuery): Promise<SampleRow[]>;
   listEvents(hostId: string, q: TimeQuery): Promise<EventRow[]>;
+  /** Latest sample (ts, anomaly score) and event ts of every host, or of one; one statement (index seeks per host). */
+  latestActivity(hostId?: string): Promise<HostActivity[]>;
   /** Deletes samples and events with ts < beforeMs. */
   prune(beforeMs: number): Promise<{ samples: number; events: number }>;
 }

@@ -5,7 +5,7 @@
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
 import type {
-  ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostRecord, HostRepository, Labels, NewHost,
+  ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostActivity, HostRecord, HostRepository, Labels, NewHost,
   SampleRow, Store, TelemetryRepository, TimeQuery, UserRecord, UserRepository,
 } from './ports.ts';
 
@@ -141,6 +141,27 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
   return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${picks}, ? FROM json_each(?) AS j WHERE true ON CONFLICT ("hostId", "seq") DO NOTHING`;
 }
 
+/**
+ * Latest sample and event per host as correlated subqueries over the (hostId, ts) indexes: one seek per host and
+ * table, whatever the history length. The score is extracted in SQL so the scores JSON never leaves the database.
+ */
+function activitySql(pg: boolean, one: boolean): string {
+  const score = pg
+    ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
+    : `json_extract(s."scores", '$.anomaly.score')`;
+  const latest = (col: string) => `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
+  return `SELECT h."id" AS "hostId", ${latest('s."ts"')} AS "sampleTs", ${latest(score)} AS "score", `
+    + `(SELECT MAX(e."ts") FROM "Event" e WHERE e."hostId" = h."id") AS "eventTs" FROM "Host" h${one ? ` WHERE h."id" = ${pg ? '$1' : '?'}` : ''}`;
+}
+
+type ActivityRow = { hostId: string; sampleTs: bigint | number | null; score: unknown; eventTs: bigint | number | null };
+
+function toActivity(r: ActivityRow): HostActivity {
+  const n = (v: bigint | number | null) => (v === null || v === undefined ? null : Number(v));
+  const score = typeof r.score === 'number' || typeof r.score === 'bigint' ? Number(r.score) : null;
+  return { hostId: r.hostId, lastSampleAt: n(r.sampleTs), anomaly: score !== null && Number.isFinite(score) ? score : null, lastEventAt: n(r.eventTs) };
+}
+
 function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): TelemetryRepository {
   const pg = provider === 'postgres';
   const sampleSql = insertSql('Sample', SAMPLE_COLUMNS, pg);
@@ -171,6 +192,12 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
     async listEvents(hostId, q) {
       const rows = await db.event.findMany({ where: { hostId, ts: range(q), ...(q.type ? { type: q.type } : {}) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
       return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), type: r.type, severity: r.severity, message: r.message, data: r.data as Record<string, unknown> }));
+    },
+    async latestActivity(hostId) {
+      const rows = hostId === undefined
+        ? await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, false))
+        : await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, true), hostId);
+      return rows.map(toActivity);
     },
     async prune(beforeMs) {
       const samples = (await db.sample.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;

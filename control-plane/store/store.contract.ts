@@ -84,6 +84,25 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.deepEqual((await s.telemetry.listSamples('host-s', {})).map((r) => r.seq), [3]);
   });
 
+  t('latest activity: newest sample ts and anomaly score and newest event ts per host, nulls when none', async (s) => {
+    await s.tokens.create(newToken('tok-l', 3));
+    for (const id of ['host-l', 'host-m', 'host-n']) await s.tokens.redeem('tok-l', now, host(id), 'h');
+    const sample = (hostId: string, seq: number, ts: number, scores: Record<string, unknown> | null) => ({ hostId, seq, ts, schema: 'v1', features: { 'cpu.util': 1 }, scores, collectors: null });
+    await s.telemetry.insertSamples([
+      sample('host-l', 1, 1000, { anomaly: { score: 0.1 } }), sample('host-l', 3, 3000, { anomaly: { score: 0.92, top: [] } }), sample('host-l', 2, 2000, { anomaly: { score: 0.5 } }),
+      sample('host-m', 1, 1500, null),
+    ]);
+    await s.telemetry.insertEvents([{ hostId: 'host-l', seq: 9, ts: 4000, type: 'heal.executed', severity: 'info', data: {} }, { hostId: 'host-n', seq: 1, ts: 500, type: 'x', severity: 'info', data: {} }]);
+    const all = (await s.telemetry.latestActivity()).sort((a, b) => a.hostId.localeCompare(b.hostId));
+    assert.deepEqual(all, [
+      { hostId: 'host-l', lastSampleAt: 3000, anomaly: 0.92, lastEventAt: 4000 },
+      { hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null },
+      { hostId: 'host-n', lastSampleAt: null, anomaly: null, lastEventAt: 500 },
+    ]);
+    assert.deepEqual(await s.telemetry.latestActivity('host-m'), [{ hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null }]);
+    assert.deepEqual(await s.telemetry.latestActivity('host-nope'), []);
+  });
+
   t('users and API tokens', async (s) => {
     assert.equal(await s.users.count(), 0);
     const u = await s.users.create({ id: 'u-1', username: 'admin', passwordHash: 'ph' });

@@ -13,11 +13,11 @@ import type { ModelCard, TensorSpec } from '../onnx/card.ts';
 import { defaultNabDir, hasNab, loadNab } from '../nab/dataset.ts';
 import { buildAnomalyGraph } from './graph.ts';
 import { nabScores } from './nab-run.ts';
-import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES } from './reference.ts';
+import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES, SSTATE_ROWS } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Model version written to the cards. */
-export const ANOMALY_MODEL_VERSION = '2.0.0';
+export const ANOMALY_MODEL_VERSION = '3.0.0';
 
 /** Feature-schema version for the multivariate card: agent/features/schema.ts when present, else "1". */
 async function featureSchemaVersion(): Promise<string> {
@@ -27,13 +27,15 @@ async function featureSchemaVersion(): Promise<string> {
   return mod.FEATURE_SCHEMA_VERSION !== undefined ? String(mod.FEATURE_SCHEMA_VERSION) : '1';
 }
 
-function io(F: number | string): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
+function io(F: number | string, K: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   const I = ANOMALY_IO;
   return {
     inputs: [
       { name: I.inputs.x, dtype: 'float32', shape: [1, F], description: 'one sample; NaN = missing feature (masked)' },
+      { name: I.inputs.phase, dtype: 'float32', shape: [1, 2], description: "[fraction of the UTC day, fraction of the week since Monday 00:00 UTC] at the sample's timestamp; NaN = unknown (no time-of-day baseline)" },
       { name: I.inputs.fstate, dtype: 'float32', shape: [FSTATE_ROWS, F], description: 'per-feature state (zeros for a new host); feed back fstate_out' },
       { name: I.inputs.gstate, dtype: 'float32', shape: [1, GSTATE_COLS], description: 'global state (zeros for a new host); feed back gstate_out' },
+      { name: I.inputs.sstate, dtype: 'float32', shape: [K, SSTATE_ROWS, F], description: 'time-of-day baseline per hour bucket and feature: level, mean abs deviation, count (zeros for a new host); feed back sstate_out' },
     ],
     outputs: [
       { name: I.outputs.score, dtype: 'float32', shape: [1, 1], description: 'anomaly score in [0,1]' },
@@ -41,6 +43,7 @@ function io(F: number | string): { inputs: TensorSpec[]; outputs: TensorSpec[] }
       { name: I.outputs.baseline, dtype: 'float32', shape: [1, F], description: "each feature's usual level (x / baseline = 'N x its usual')" },
       { name: I.outputs.fstate, dtype: 'float32', shape: [FSTATE_ROWS, F] },
       { name: I.outputs.gstate, dtype: 'float32', shape: [1, GSTATE_COLS] },
+      { name: I.outputs.sstate, dtype: 'float32', shape: [K, SSTATE_ROWS, F] },
     ],
   };
 }
@@ -56,18 +59,18 @@ export async function exportAnomalyModels(opts: { nabDir: string; outDir: string
   const common = {
     version: ANOMALY_MODEL_VERSION,
     opset: 17,
-    fittedOn: { dataset: 'NAB v1.1 (numenta/NAB ea702d75), 58 files, univariate', details: 'parameters fitted once on the whole corpus (no per-file fitting) by coordinate search on NAB standard + reward_low_FP_rate of the reference model, then tau/recordGain rescaled so the corpus-optimal threshold is ~0.5: models/anomaly/tune.ts' },
+    fittedOn: { dataset: 'NAB v1.1 (numenta/NAB ea702d75), 58 files, univariate', details: 'parameters fitted once on the whole corpus (no per-file fitting) by coordinate search on NAB standard + reward_low_FP_rate of the reference model, then tau rescaled so the corpus-optimal threshold is ~0.5: models/anomaly/tune.ts. NAB timestamps (local-naive) are read as UTC for the phase input.' },
     quality: { metrics, measuredWith: 'npm run bench:nab -- --data ../shared/datasets/nab --engine reference (the ONNX graph gives the same scores: npm run bench:nab -- --data ../shared/datasets/nab; parity within 1e-5 in models/anomaly/parity.test.ts)' },
     extra: { params: Object.fromEntries(PARAM_NAMES.map((k) => [k, params[k]])), thresholds: { standard: q.standard.threshold, reward_low_FP_rate: q.reward_low_FP_rate.threshold, reward_low_FN_rate: q.reward_low_FN_rate.threshold } },
     ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
   };
-  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), Numenta-style anomaly likelihood of z (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only. Alert at score >= 0.5.';
+  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), time-of-day baseline per feature (24 hourly buckets of the UTC day from the phase input; once a bucket has its warm-up samples, the surprise is measured against that hour\'s usual level and spread), Numenta-style anomaly likelihood of the surprise (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only. Alert at score >= 0.5.';
   const uni = buildAnomalyGraph(params, 1, desc);
   const multi = buildAnomalyGraph(params, 'F', desc);
-  const extra: Record<string, unknown> = { ...common.extra, nodes: uni.nodes, alertThreshold: 0.5, batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], fstate [9,B,F], gstate [1,B,1]' };
+  const extra: Record<string, unknown> = { ...common.extra, nodes: uni.nodes, alertThreshold: 0.5, batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], phase [1,B,2], fstate [9,B,F], gstate [1,B,1], sstate [K,3,B,F]' };
   return [
-    writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, extra, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1) }),
-    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, extra, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F') }),
+    writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, extra, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1, params.seasonBuckets) }),
+    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, extra, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F', params.seasonBuckets) }),
   ];
 }
 

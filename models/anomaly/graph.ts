@@ -1,17 +1,22 @@
 /**
  * The anomaly model as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
- * Shipped form: x [1,F] (NaN = missing), fstate [9,F], gstate [1,1] -> score [1,1], contributions [1,F],
- * baseline [1,F], fstate_out, gstate_out. Batched form (`batch` set, e.g. 'B'): B independent streams (hosts or
- * metrics) per call, x [1,B,F], fstate [9,B,F], gstate [1,B,1] -> score [1,B,1], contributions/baseline [1,B,F].
+ * Shipped form: x [1,F] (NaN = missing), phase [1,2] ([day, week] fractions, agent/infer/stateful-model.ts phaseOf;
+ * NaN = unknown time), fstate [9,F], gstate [1,1], sstate [K,3,F] -> score [1,1], contributions [1,F], baseline [1,F],
+ * fstate_out, gstate_out, sstate_out. Batched form (`batch` set, e.g. 'B'): B independent streams (hosts or metrics)
+ * per call, x [1,B,F], phase [1,B,2], fstate [9,B,F], gstate [1,B,1], sstate [K,3,B,F] -> score [1,B,1],
+ * contributions/baseline [1,B,F].
+ * Seasonal bucket: one-hot mask = (iota == floor(phase @ [K; 0])), gathered by a masked ReduceSum over the bucket axis
+ * and written back with a masked Where (a NaN phase matches no bucket).
  * Both forms are the same node list; only declared shapes and the ranks of the row constants differ.
  * The level and likelihood EWMAs run as stacked [2,...] tensors (one op per stage, not two).
  * Initializers: scalar parameters named as in `PARAM_NAMES`; row pairs `alpha_alphaLong`, `epsRel_0`,
  * `epsAbs_likelihoodFloor`, `clip_none`; derived `recordKeep` (1 - recordRate) and `recordStep`
- * (recordRate * recordGain). The card lists every parameter by name.
+ * (recordRate * recordGain), `seasonBuckets_0` ([K; 0], the phase projection) and `seasonIota` (0..K-1). The card lists
+ * every parameter by name.
  */
 import { GraphBuilder } from '../onnx/graph.ts';
 import type { Dim } from '../onnx/graph.ts';
-import { ANOMALY_IO, FSTATE_ROWS, GSTATE_COLS, NO_CLIP, PARAM_NAMES, derivedConstants } from './reference.ts';
+import { ANOMALY_IO, FSTATE_ROWS, GSTATE_COLS, NO_CLIP, PARAM_NAMES, SSTATE_ROWS, derivedConstants } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Options: `batch` = number or symbolic name of the stream dimension (omit for the shipped single-stream model). */
@@ -23,19 +28,24 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const I = ANOMALY_IO;
   const B = opts.batch;
   const batched = B !== undefined;
+  const K = params.seasonBuckets;
+  if (!Number.isInteger(K) || K < 1) throw new Error(`seasonBuckets ${K}: allowed an integer >= 1`);
   const x = g.input(I.inputs.x, 'float32', batched ? [1, B, features] : [1, features]);
+  const phase = g.input(I.inputs.phase, 'float32', batched ? [1, B, 2] : [1, 2]);
   const fstate = g.input(I.inputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
   const gstate = g.input(I.inputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
-  const K = derivedConstants(params);
+  const sDims = batched ? [K, SSTATE_ROWS, B, features] : [K, SSTATE_ROWS, features];
+  const sstate = g.input(I.inputs.sstate, 'float32', sDims);
+  const D = derivedConstants(params);
   // [2,1] / [2,1,1] constants broadcast along the stacked row axis (row 0 level, row 1 likelihood)
   const pairDims = batched ? [2, 1, 1] : [2, 1];
   const pair = (name: string, a: number, b: number) => g.initializer(name, new Float32Array([a, b]), pairDims);
   const rates = pair('alpha_alphaLong', params.alpha, params.alphaLong);
   const epsRel = pair('epsRel_0', params.epsRel, 0);
-  const epsAbs = pair('epsAbs_likelihoodFloor', params.epsAbs, K.likelihoodFloor);
+  const epsAbs = pair('epsAbs_likelihoodFloor', params.epsAbs, D.likelihoodFloor);
   const clips = pair('clip_none', params.clip, NO_CLIP);
   const signs = pair('signs', 1, -1);
-  const viaDerived = new Set<keyof AnomalyParams>(['alpha', 'alphaLong', 'clip', 'epsRel', 'likelihoodEps', 'recordRate', 'recordGain']);
+  const viaDerived = new Set<keyof AnomalyParams>(['alpha', 'alphaLong', 'clip', 'epsRel', 'likelihoodEps', 'recordRate', 'recordGain', 'seasonBuckets']);
   const P = Object.fromEntries(PARAM_NAMES.filter((k) => !viaDerived.has(k)).map((k) => [k, g.scalar(params[k], k)])) as Record<keyof AnomalyParams, string>;
   const zero = g.scalar(0, 'zero');
   const one = g.scalar(1, 'one');
@@ -56,8 +66,18 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const Z = op('Abs', Zs);
   const [z0] = g.opN('Split', [Z, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
   const [, zs1] = g.opN('Split', [Zs, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
+  // seasonal baseline of the current time-of-day bucket: one-hot mask over the K buckets, masked sum = gather
+  const proj = g.initializer('seasonBuckets_0', new Float32Array([K, 0]), [2, 1]);
+  const iota = g.initializer('seasonIota', Float32Array.from({ length: K }, (_, k) => k), batched ? [K, 1, 1, 1] : [K, 1, 1]);
+  const mask = op('Equal', iota, op('Floor', op('MatMul', phase, proj))); // [K,1,1] / [K,1,B,1]
+  const picked = g.op('ReduceSum', [op('Where', mask, sstate, zero), g.ints([0])], { keepdims: 0 });
+  const [Db, Wb, Cb] = g.opN('Split', [picked, g.ints([1, 1, 1])], 3, { axis: 0 }) as [string, string, string];
+  const r = op('Sub', xv, Db);
+  const ar = op('Abs', r);
+  const zsea = op('Div', ar, op('Add', Wb, P.epsAbs));
+  const zc = op('Where', op('Less', Cb, P.seasonWarmup), z0, zsea);
   const gate = op('And', valid, op('GreaterOrEqual', n, P.warmup));
-  const sf = op('Where', gate, op('Min', z0, P.surpriseCap), zero);
+  const sf = op('Where', gate, op('Min', zc, P.surpriseCap), zero);
   const rsN = op('Add', rs, op('Mul', P.alphaShort, op('Sub', sf, rs)));
   const Lp = op('Relu', zs1);
   const raw = op('Div', Lp, op('Add', Lp, P.tau));
@@ -69,7 +89,7 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const hit = op('Greater', exceed, op('Mul', range, P.spTol));
   const ex1 = op('Add', op('Div', exceed, range), one);
   const spat = op('Where', op('And', hit, gate), op('Div', ex1, op('Add', ex1, rho)), zero);
-  const rhoN = op('Add', op('Mul', rho, g.scalar(K.recordKeep, 'recordKeep')), op('Where', hit, g.scalar(K.recordStep, 'recordStep'), zero));
+  const rhoN = op('Add', op('Mul', rho, g.scalar(D.recordKeep, 'recordKeep')), op('Where', hit, g.scalar(D.recordStep, 'recordStep'), zero));
   const LHN = op('Min', LH0, Y);
   const best = g.op('ReduceMax', [op('Max', rawG, spat)], { axes: [-1], keepdims: 1 });
 
@@ -81,6 +101,10 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const VN = op('Add', V, op('Mul', rate, op('Sub', op('Mul', cdev, cdev), V)));
   const updated = g.op('Concat', [MN, VN, rsN, n1, LHN, rhoN], { axis: 0 });
   g.op('Where', [valid, updated, fstate], {}, I.outputs.fstate); // a missing feature keeps its whole state column
+  const Cn = op('Add', Cb, one);
+  const sr = op('Max', P.seasonRate, op('Reciprocal', Cn));
+  const seasonN = g.op('Concat', [op('Add', Db, op('Mul', sr, r)), op('Add', Wb, op('Mul', sr, op('Sub', ar, Wb))), Cn], { axis: 0 });
+  g.op('Where', [op('And', mask, valid), seasonN, sstate], {}, I.outputs.sstate); // only the current bucket, valid features
   const total = g.op('ReduceSum', [sf, g.ints([-1])], { keepdims: 1 });
   g.op('Div', [sf, op('Add', total, g.scalar(1e-12))], {}, I.outputs.contributions);
 
@@ -94,5 +118,6 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   g.output(I.outputs.baseline, 'float32', rowShape);
   g.output(I.outputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
   g.output(I.outputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
+  g.output(I.outputs.sstate, 'float32', sDims);
   return { bytes: g.toBytes({ opset: 17, docString }), nodes: g.nodeCount };
 }

@@ -6,17 +6,18 @@ import { scoreCorpus } from '../nab/corpus.ts';
 import type { ProfileResult } from '../nab/corpus.ts';
 import type { NabFile } from '../nab/dataset.ts';
 import type { ProfileName } from '../nab/sweep.ts';
+import { phaseOf } from '../../agent/infer/stateful-model.ts';
 import { createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
-/** Anomaly scores for one series, stepping the reference model from a fresh state. */
-export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>): Float32Array {
-  let state = createAnomalyState(1);
+/** Anomaly scores for one series (timestamps in ms, treated as UTC), stepping the reference model from a fresh state. */
+export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>, timestamps: ArrayLike<number>): Float32Array {
+  let state = createAnomalyState(1, params.seasonBuckets);
   const out = new Float32Array(values.length);
   const x = new Float32Array(1);
   for (let i = 0; i < values.length; i++) {
     x[0] = values[i]!;
-    const r = stepAnomaly(params, state, x);
+    const r = stepAnomaly(params, state, x, phaseOf(timestamps[i]!));
     out[i] = r.score;
     state = r.state;
   }
@@ -25,5 +26,5 @@ export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>): F
 
 /** NAB results of the reference model with `params` over `files`. */
 export function nabScores(params: AnomalyParams, files: readonly NabFile[]): Record<ProfileName, ProfileResult> {
-  return scoreCorpus(files.map((f) => ({ name: f.name, windows: f.windows, scores: scoreSeries(params, f.values) })));
+  return scoreCorpus(files.map((f) => ({ name: f.name, windows: f.windows, scores: scoreSeries(params, f.values, f.timestamps) })));
 }

@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { phaseOf } from '../../agent/infer/stateful-model.ts';
 import { DEFAULT_PARAMS, FSTATE_ROWS, createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyState, AnomalyStep } from './reference.ts';
 
 // The agent's default alert threshold; tune.ts calibrates the NAB-optimal threshold to it.
 const ALERT = 0.5;
 
-// Three features with a daily-like cycle and deterministic noise.
+// Sample t is taken at 5-minute intervals (288 a day), as most NAB series.
+const at = (t: number) => phaseOf(Date.UTC(2024, 0, 1) + t * 300_000);
+
+// Three features with a daily cycle and deterministic noise.
 function sample(t: number): Float32Array {
   const noise = (k: number) => Math.sin(t * 12.9898 + k * 78.233) * 0.5;
   return new Float32Array([50 + 10 * Math.sin((2 * Math.PI * t) / 288) + noise(1), 5 + noise(2) * 0.2, 100 + noise(3) * 3]);
@@ -15,7 +19,7 @@ function sample(t: number): Float32Array {
 function run(n: number, state: AnomalyState, gen: (t: number) => Float32Array, t0 = 0): { state: AnomalyState; steps: AnomalyStep[] } {
   const steps: AnomalyStep[] = [];
   for (let t = t0; t < t0 + n; t++) {
-    const r = stepAnomaly(DEFAULT_PARAMS, state, gen(t));
+    const r = stepAnomaly(DEFAULT_PARAMS, state, gen(t), at(t));
     steps.push(r);
     state = r.state;
   }
@@ -72,4 +76,35 @@ test('a sustained level shift (maintenance) is re-baselined: alerts stop and the
 
 test('rejects a sample whose width differs from the state', () => {
   assert.throws(() => stepAnomaly(DEFAULT_PARAMS, createAnomalyState(2), new Float32Array(3)), /x has 3 features, state has 2/);
+});
+
+test('a broken daily pattern (the daytime plateau missing one day) alerts once the time-of-day baseline knows the day', () => {
+  // 20 at night, 80 from 09:00 to 18:00 UTC, small deterministic noise; day 10 stays at the night level.
+  const level = (t: number, broken: boolean) => {
+    const hour = (t % 288) / 12;
+    return new Float32Array([(hour >= 9 && hour < 18 && !broken ? 80 : 20) + Math.sin(t * 12.9898) * 1.5]);
+  };
+  let state = createAnomalyState(1);
+  let normal = 0;
+  for (let t = 0; t < 288 * 10; t++) {
+    const r = stepAnomaly(DEFAULT_PARAMS, state, level(t, false), at(t));
+    state = r.state;
+    if (t >= 288 * 3) normal = Math.max(normal, r.score);
+  }
+  assert.ok(normal < ALERT, `alerting on the normal daily pattern (${normal})`);
+  let seasonal = 0;
+  let levelOnly = createAnomalyState(1);
+  let plain = 0;
+  for (let t = 0; t < 288 * 11; t++) {
+    const broken = t >= 288 * 10;
+    const r0 = stepAnomaly(DEFAULT_PARAMS, levelOnly, level(t, broken)); // no time: level-only model
+    levelOnly = r0.state;
+    if (!broken) continue;
+    const r = stepAnomaly(DEFAULT_PARAMS, state, level(t, true), at(t));
+    state = r.state;
+    seasonal = Math.max(seasonal, r.score);
+    plain = Math.max(plain, r0.score);
+  }
+  assert.ok(seasonal >= ALERT, `missing plateau not reported (${seasonal})`);
+  assert.ok(plain < ALERT, `the level-only model should not see it (${plain})`);
 });

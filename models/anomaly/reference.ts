@@ -15,32 +15,42 @@
  *   1/(1 + rho/(1 + excess/range)), rho = recordGain * EWMA (rate `recordRate`) of "this sample was a record". A
  *   drifting metric that keeps setting records by small margins (more often than about every recordGain samples)
  *   stays below 0.5; a first extreme after a long calm, or a value far outside everything seen, scores near 1.
+ * - seasonal baseline (time of day): K buckets of the UTC day (`phase` input); per feature and bucket an EWMA level D and
+ *   mean absolute deviation W (rate max(seasonRate, 1/(count+1)), so a bucket first averages its samples). Once the
+ *   bucket has `seasonWarmup` samples the surprise fed to the likelihood is |x - D| / (W + epsAbs) instead of the level
+ *   z: a daily pattern stops being surprising and a broken one (the evening peak missing) becomes surprising. With no
+ *   time (phase NaN) no bucket matches and the model is exactly the level-only model;
  * Score = max over features of max(likelihood, record novelty), reported only on a rising edge above a decaying
  * envelope (E <- max(s, E * envDecay)): a sustained incident alerts at its onset instead of on every sample.
  * A feature reports nothing for its first `warmup` samples, its likelihood nothing before `likelihoodWarmup`.
  *
- * Usage: `const p = DEFAULT_PARAMS; let s = createAnomalyState(F); const r = stepAnomaly(p, s, x); s = r.state;`
+ * Usage: `const p = DEFAULT_PARAMS; let s = createAnomalyState(F); const r = stepAnomaly(p, s, x, phaseOf(ts)); s = r.state;`
+ * (`phaseOf`: agent/infer/stateful-model.ts).
  */
 
 /** Tunable parameters, shipped as initializers of the ONNX graph (scalars by name; paired/derived ones: graph.ts). */
 export interface AnomalyParams {
   alpha: number; clip: number; epsRel: number; epsAbs: number; surpriseCap: number; alphaShort: number; alphaLong: number;
   likelihoodEps: number; tau: number; warmup: number; likelihoodWarmup: number; spTol: number; recordRate: number;
-  recordGain: number; envDecay: number;
+  recordGain: number; envDecay: number; seasonBuckets: number; seasonRate: number; seasonWarmup: number;
 }
 
 /** Parameter order (initializer names; also the order in the model card). */
 export const PARAM_NAMES: readonly (keyof AnomalyParams)[] = [
   'alpha', 'clip', 'epsRel', 'epsAbs', 'surpriseCap', 'alphaShort', 'alphaLong',
   'likelihoodEps', 'tau', 'warmup', 'likelihoodWarmup', 'spTol', 'recordRate', 'recordGain', 'envDecay',
+  'seasonBuckets', 'seasonRate', 'seasonWarmup',
 ];
 
 /** Parameters fitted once on the NAB corpus by coordinate search (models/anomaly/tune.ts; see the card). */
 export const DEFAULT_PARAMS: AnomalyParams = {
-  alpha: 0.02875, clip: 21.125, epsRel: 0.00261, epsAbs: 1e-6, surpriseCap: 23.92, alphaShort: 0.0366, alphaLong: 0.00192,
-  likelihoodEps: 1.7448e-5, tau: 6.7302, warmup: 128, likelihoodWarmup: 256, spTol: 0.00415, recordRate: 0.0046875,
-  recordGain: 29.874, envDecay: 0.995,
+  alpha: 0.02875, clip: 21.125, epsRel: 0.00261, epsAbs: 1e-6, surpriseCap: 19.136, alphaShort: 0.0366, alphaLong: 0.00192,
+  likelihoodEps: 2.181e-5, tau: 4.8657, warmup: 128, likelihoodWarmup: 256, spTol: 0.00664, recordRate: 0.0046875,
+  recordGain: 29.874, envDecay: 0.995, seasonBuckets: 24, seasonRate: 0.009375, seasonWarmup: 12,
 };
+
+/** Rows per bucket of the seasonal state tensor `sstate` [seasonBuckets, SSTATE_ROWS, F]: level, mean abs deviation, count. */
+export const SSTATE_ROWS = 3;
 
 /** Rows of the per-feature state tensor `fstate` [FSTATE_ROWS, F]. */
 export const FSTATE_ROWS = 9; // mean x, long mean of short z, var x, long var of short z, short z, count, lo, -hi, record rate
@@ -49,19 +59,28 @@ export const GSTATE_COLS = 1; // envelope
 
 /** ONNX input/output names, so an inference engine can drive the session generically. */
 export const ANOMALY_IO = {
-  inputs: { x: 'x', fstate: 'fstate', gstate: 'gstate' },
-  outputs: { score: 'score', contributions: 'contributions', baseline: 'baseline', fstate: 'fstate_out', gstate: 'gstate_out' },
+  inputs: { x: 'x', phase: 'phase', fstate: 'fstate', gstate: 'gstate', sstate: 'sstate' },
+  outputs: { score: 'score', contributions: 'contributions', baseline: 'baseline', fstate: 'fstate_out', gstate: 'gstate_out', sstate: 'sstate_out' },
 } as const;
 
-/** Per-host model state (feed each step's output state into the next step). */
-export interface AnomalyState { f: Float32Array; g: Float32Array; features: number }
+/** Per-host model state (feed each step's output state into the next step); `s` is [buckets, SSTATE_ROWS, F]. */
+export interface AnomalyState { f: Float32Array; g: Float32Array; s: Float32Array; features: number; buckets: number }
 
 /** One step's result: score in [0,1], each feature's share of the surprise (sums to 1 when any), usual level. */
 export interface AnomalyStep { score: number; contributions: Float32Array; baseline: Float32Array; state: AnomalyState }
 
-/** Fresh state for `features` features (all zeros: the graph treats count 0 as "no history"). */
-export function createAnomalyState(features: number): AnomalyState {
-  return { f: new Float32Array(FSTATE_ROWS * features), g: new Float32Array(GSTATE_COLS), features };
+/** Fresh state for `features` features and `buckets` seasonal buckets (default DEFAULT_PARAMS.seasonBuckets); all
+ * zeros: the graph treats count 0 as "no history". */
+export function createAnomalyState(features: number, buckets: number = DEFAULT_PARAMS.seasonBuckets): AnomalyState {
+  return { f: new Float32Array(FSTATE_ROWS * features), g: new Float32Array(GSTATE_COLS), s: new Float32Array(buckets * SSTATE_ROWS * features), features, buckets };
+}
+
+/** The seasonal bucket of `phase` ([day fraction, week fraction]) as the graph computes it: floor(day * K + week * 0);
+ * -1 when it matches no bucket (phase missing/NaN, or day * K rounds up to K). */
+export function seasonBucket(phase: ArrayLike<number> | undefined, buckets: number): number {
+  if (!phase) return -1;
+  const k = Math.floor(f32(f32(f32(phase[0]!) * f32(buckets)) + f32(f32(phase[1]!) * 0)));
+  return k >= 0 && k < buckets ? k : -1;
 }
 
 const f32 = Math.fround;
@@ -84,10 +103,15 @@ export function derivedConstants(p: AnomalyParams): { recordKeep: number; record
 /** Winsorization limit (in sigmas) of the likelihood row: effectively none. */
 export const NO_CLIP = Math.fround(3.0e38);
 
-/** Advances the model by one sample `x` (length F, NaN = missing). Pure: returns a new state. */
-export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array): AnomalyStep {
+/** Advances the model by one sample `x` (length F, NaN = missing) at time `phase` ([day fraction, week fraction] of
+ * the sample's UTC timestamp; omitted = unknown: the seasonal baseline is neither used nor updated). Pure: returns a
+ * new state. */
+export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array, phase?: ArrayLike<number>): AnomalyStep {
   const F = state.features;
   if (x.length !== F) throw new Error(`stepAnomaly: x has ${x.length} features, state has ${F}`);
+  if (state.buckets !== p.seasonBuckets) throw new Error(`stepAnomaly: state has ${state.buckets} seasonal buckets, params.seasonBuckets is ${p.seasonBuckets}`);
+  const bucket = seasonBucket(phase, state.buckets);
+  const so = state.s.slice();
   const s = state.f;
   const o = new Float32Array(s.length);
   const contributions = new Float32Array(F);
@@ -113,8 +137,15 @@ export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Arr
     const sc0 = f32(f32(Math.sqrt(v)) + e0), sc1 = f32(f32(Math.sqrt(vr)) + e1);
     const zs0 = f32(dev0 / sc0), zs1 = f32(dev1 / sc1);
     const z0 = Math.abs(zs0), z1 = Math.abs(zs1);
+    // seasonal baseline of this time-of-day bucket (zeros when no bucket matches)
+    const at = bucket * SSTATE_ROWS * F + j;
+    const Db = bucket >= 0 ? state.s[at]! : 0, Wb = bucket >= 0 ? state.s[at + F]! : 0, Cb = bucket >= 0 ? state.s[at + 2 * F]! : 0;
+    const r = f32(xv - Db);
+    const ar = Math.abs(r);
+    const zsea = f32(ar / f32(Wb + P.epsAbs));
+    const zc = Cb < P.seasonWarmup ? z0 : zsea;
     const gate = valid && n >= P.warmup;
-    const sf = gate ? Math.min(z0, P.surpriseCap) : 0;
+    const sf = gate ? Math.min(zc, P.surpriseCap) : 0;
     surprise[j] = sf;
     const rsN = f32(rs + f32(P.alphaShort * f32(sf - rs)));
     const Lp = Math.max(zs1, 0);
@@ -137,6 +168,11 @@ export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Arr
     const c0 = f32(dev0 * Math.min(f32(P.clip / z0), 1)), c1 = f32(dev1 * Math.min(f32(NO_CLIP / z1), 1));
     const mN = f32(m + f32(a0 * c0)), muN = f32(mu + f32(a1 * c1));
     const vN = f32(v + f32(a0 * f32(f32(c0 * c0) - v))), vrN = f32(vr + f32(a1 * f32(f32(c1 * c1) - vr)));
+    const Cn = f32(Cb + 1);
+    const sr = Math.max(P.seasonRate, f32(1 / Cn));
+    if (valid && bucket >= 0) {
+      so[at] = f32(Db + f32(sr * r)); so[at + F] = f32(Wb + f32(sr * f32(ar - Wb))); so[at + 2 * F] = Cn;
+    }
     if (valid) {
       o[j] = mN; o[F + j] = muN; o[2 * F + j] = vN; o[3 * F + j] = vrN; o[4 * F + j] = rsN; o[5 * F + j] = n1;
       o[6 * F + j] = Math.min(lo0, xv); o[7 * F + j] = Math.min(nhi0, y1); o[8 * F + j] = rhoN;
@@ -153,5 +189,5 @@ export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Arr
   const E = state.g[0]!;
   const score = best > E ? best : 0;
   const EN = Math.max(best, f32(E * P.envDecay));
-  return { score, contributions, baseline, state: { f: o, g: new Float32Array([EN]), features: F } };
+  return { score, contributions, baseline, state: { f: o, g: new Float32Array([EN]), s: so, features: F, buckets: state.buckets } };
 }

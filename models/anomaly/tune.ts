@@ -1,8 +1,8 @@
 /**
  * Fits the anomaly model's parameters once on the NAB corpus (as NAB detectors do; no per-file fitting):
  * coordinate search over multiplicative steps of each key in `TUNED`, objective = NAB standard + reward_low_FP_rate
- * (normalized) of the reference model, then a calibration that rescales `tau` and `recordGain` together so the
- * corpus-optimal threshold lands at 0.5 (the agent's default alert threshold). Prints the result as JSON; paste it
+ * (normalized) of the reference model, then a calibration that rescales `tau` so the corpus-optimal threshold lands at
+ * ~0.5 (the agent's default alert threshold; `recordGain` is left alone: lowering it makes drifting metrics alert). Prints the result as JSON; paste it
  * into DEFAULT_PARAMS (reference.ts) and re-run export.ts.
  * Usage: npx tsx models/anomaly/tune.ts [--data ../shared/datasets/nab] [--rounds 2] [--factors 0.6,0.8,1.25,1.6]
  */
@@ -15,10 +15,11 @@ import { DEFAULT_PARAMS } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** The keys the search moves (fixed by hand: epsAbs = numeric floor; warmup 128 and likelihoodWarmup 256 samples so a
- * new host neither alerts on its own first extremes nor on the likelihood's start-up transient). */
+ * new host neither alerts on its own first extremes nor on the likelihood's start-up transient; seasonBuckets 24 =
+ * hourly, chosen among 12/24/48). */
 export const TUNED: readonly (keyof AnomalyParams)[] = [
   'alpha', 'clip', 'epsRel', 'surpriseCap', 'alphaShort', 'alphaLong', 'likelihoodEps', 'tau',
-  'spTol', 'recordRate', 'recordGain', 'envDecay',
+  'spTol', 'recordRate', 'recordGain', 'envDecay', 'seasonRate', 'seasonWarmup',
 ];
 
 type Scored = { params: AnomalyParams; objective: number; standard: number; lowFP: number; lowFN: number; threshold: number };
@@ -53,10 +54,10 @@ export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[]
   return best;
 }
 
-/** Rescales tau and recordGain so the standard-profile threshold becomes ~0.5 (both scale the scores' odds by 1/k). */
+/** Rescales tau so the standard-profile threshold becomes ~0.5 (it scales the likelihood score's odds by 1/k). */
 export function calibrate(s: Scored, files: readonly NabFile[]): Scored {
   const k = s.threshold / (1 - s.threshold);
-  return evaluate({ ...s.params, tau: s.params.tau * k, recordGain: s.params.recordGain * k }, files);
+  return evaluate({ ...s.params, tau: s.params.tau * k }, files);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

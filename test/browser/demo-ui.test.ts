@@ -71,6 +71,8 @@ test('a wrong password is refused in words; the admin password signs in and show
   assert.equal(await page.getByTestId('who').textContent(), 'admin (admin)');
   await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS, { timeout: 20_000 });
   for (const h of demo.fleet.hosts) assert.equal(await page.locator(`tr[data-host="${h.hostname}"]`).count(), 1, h.hostname);
+  // Every host's Anomaly cell shows its latest sample's real model score (not "—").
+  await page.waitForFunction((n) => [...document.querySelectorAll('tbody tr')].filter((r) => /^\d\.\d\d$/.test(r.querySelectorAll('td')[1]?.textContent ?? '')).length === n, AGENTS, { timeout: 20_000 });
   assert.match((await page.getByTestId('health-map').getAttribute('aria-label')) ?? '', new RegExp(`Health map of ${AGENTS} hosts`));
   await page.getByText('Live', { exact: true }).waitFor();
   const cookies = await page.context().cookies();

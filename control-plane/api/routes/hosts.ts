@@ -9,7 +9,7 @@ import { hostJson } from './serialize.ts';
 const ms = z.coerce.number().int().nonnegative();
 export const TimeQuery = z.object({ since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional() });
 
-/** Host routes (admin): list, get, samples, events, revoke. */
+/** Host routes (admin): list and get (with each host's latest anomaly score and activity), samples, events, revoke. */
 export function hostRoutes(deps: ApiDeps) {
   const { store } = deps;
   const getHost = async (id: string) => {
@@ -20,8 +20,16 @@ export function hostRoutes(deps: ApiDeps) {
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
-    .get('/hosts', async (c) => c.json({ hosts: (await store.hosts.list()).map(hostJson) }))
-    .get('/hosts/:id', async (c) => c.json(hostJson(await getHost(c.req.param('id')))))
+    .get('/hosts', async (c) => {
+      // Two statements for the whole page: the host rows and every host's latest sample/event (read side).
+      const [hosts, activity] = await Promise.all([store.hosts.list(), store.telemetry.latestActivity()]);
+      const byHost = new Map(activity.map((a) => [a.hostId, a]));
+      return c.json({ hosts: hosts.map((h) => hostJson(h, byHost.get(h.id))) });
+    })
+    .get('/hosts/:id', async (c) => {
+      const h = await getHost(c.req.param('id'));
+      return c.json(hostJson(h, (await store.telemetry.latestActivity(h.id))[0]));
+    })
     .get('/hosts/:id/samples', async (c) => {
       const q = parseWith(TimeQuery, c.req.query(), 'query');
       const h = await getHost(c.req.param('id'));

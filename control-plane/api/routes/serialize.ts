@@ -1,10 +1,25 @@
-import type { EnrollmentTokenRecord, HostRecord } from '../../store/ports.ts';
+import type { EnrollmentTokenRecord, HostActivity, HostRecord } from '../../store/ports.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const isoMs = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Host as JSON (dates as ISO strings). */
-export function hostJson(h: HostRecord) {
-  return { ...h, lastSeen: iso(h.lastSeen), revokedAt: iso(h.revokedAt), enrolledAt: h.enrolledAt.toISOString() };
+/**
+ * Host as JSON (dates as ISO strings). With its {@link HostActivity}, it also carries `anomaly` (latest sample's
+ * score), `lastSampleAt`, `lastEventAt`, and `lastSeen` becomes the newest of presence, sample and event
+ * (`presenceAt` keeps the presence time alone).
+ */
+export function hostJson(h: HostRecord, activity?: HostActivity) {
+  const base = { ...h, lastSeen: iso(h.lastSeen), revokedAt: iso(h.revokedAt), enrolledAt: h.enrolledAt.toISOString() };
+  if (!activity) return base;
+  const seen = Math.max(h.lastSeen?.getTime() ?? -Infinity, activity.lastSampleAt ?? -Infinity, activity.lastEventAt ?? -Infinity);
+  return {
+    ...base,
+    presenceAt: base.lastSeen,
+    lastSeen: Number.isFinite(seen) ? new Date(seen).toISOString() : null,
+    lastSampleAt: isoMs(activity.lastSampleAt),
+    lastEventAt: isoMs(activity.lastEventAt),
+    anomaly: activity.anomaly,
+  };
 }
 
 /** Enrollment token as JSON (never the secret or its hash). */

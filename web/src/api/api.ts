@@ -49,6 +49,7 @@ export function toHost(v: unknown): Host {
     labels: record(h.labels),
     online: h.online === true || h.state === 'online' || h.presence === 'online',
     lastSeen: time(h.lastSeen),
+    lastSampleAt: time(h.lastSampleAt),
     agentVersion: strOrNull(h.agentVersion),
     policyVersion: strOrNull(h.appliedPolicyVersion ?? h.policyVersion),
     models: record(h.appliedModels ?? h.models),

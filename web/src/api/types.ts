@@ -10,7 +10,10 @@ export type Host = {
   hostname: string;
   labels: Labels;
   online: boolean;
+  /** Newest of presence, sample and event (the API folds them; the live stream moves it forward). */
   lastSeen: number | null;
+  /** Collection time of the sample `anomaly` comes from. */
+  lastSampleAt: number | null;
   agentVersion: string | null;
   policyVersion: string | null;
   models: Record<string, string>;

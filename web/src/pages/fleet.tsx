@@ -23,8 +23,11 @@ export function useFleet() {
     return (hosts.data ?? []).map((h) => {
       const s = live.latest.get(h.id);
       const online = live.presence.get(h.id) ?? h.online;
-      const anomaly = s && (!h.lastSeen || s.ts >= h.lastSeen) ? s.anomaly : h.anomaly;
-      return { ...h, online, anomaly, health: healthOf(online, anomaly, h.openIncidents) };
+      // Compare sample with sample: lastSeen is a receive/presence time, later than any sample's collection time.
+      const newer = s !== undefined && (h.lastSampleAt === null || s.ts >= h.lastSampleAt);
+      const anomaly = newer ? s.anomaly : h.anomaly;
+      const lastSeen = newer && (h.lastSeen === null || s.ts > h.lastSeen) ? s.ts : h.lastSeen;
+      return { ...h, online, anomaly, lastSeen, lastSampleAt: newer ? s.ts : h.lastSampleAt, health: healthOf(online, anomaly, h.openIncidents) };
     });
   }, [hosts.data, live.latest, live.presence]);
   return { query: hosts, rows };
