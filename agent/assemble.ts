@@ -5,18 +5,14 @@
  * same parts with other sources.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ValidationError } from '../control-plane/errors.ts';
-import { ModelCardSchema } from '../models/onnx/card.ts';
 import { createAgent, type Agent, type AgentDeps } from './agent.ts';
 import { collectConfig } from './collect/config.ts';
 import { createCollectionEngine } from './collect/engine.ts';
 import type { AgentConfig } from './config/schema.ts';
 import type { Credentials } from './enroll/credentials.ts';
-import { createFleetState } from './fleet/fleet-state.ts';
-import { createModelUpdater } from './fleet/model-updater.ts';
-import { createPolicyReceiver } from './fleet/policy-receiver.ts';
+import { createFleetHandlers } from './fleet/fleet-handlers.ts';
 import { loadHealConfig, type HealConfig } from './heal/config.ts';
 import { createHealStage } from './heal/heal-stage.ts';
 import { createHealer } from './heal/healer.ts';
@@ -66,55 +62,24 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
   const healer = await createHealer({ config: heal });
 
   let agent: Agent | null = null;
-  const emit: Agent['emit'] = (e) => agent?.emit(e);
-  const state = createFleetState({
-    publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
-    now: Date.now,
-    initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
+  const fleet = createFleetHandlers({
+    credentials, healer, inference, stateDir: config.stateDir,
+    emit: (e) => agent?.emit(e),
+    publishState: (state) => agent?.link.publishState(state),
   });
-  const receivePolicy = createPolicyReceiver({
-    pinnedKey: credentials.publicKey,
-    state,
-    report: emit,
-    applyPolicySet: (_set, document) => {
-      const r = healer.applyPolicySet(document, 'json');
-      for (const e of r.events) emit(e);
-      if (!r.ok) throw r.error;
-    },
-  });
-  const models = createModelUpdater({
-    pinnedKey: credentials.publicKey,
-    server: credentials.server,
-    agentId: credentials.agentId,
-    secret: credentials.secret,
-    dir: join(config.stateDir, 'fleet-models'),
-    state,
-    report: emit,
-    swapModel: async (_name, path, manifest) => {
-      const card = ModelCardSchema.parse(manifest.card);
-      const kind = card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk';
-      await inference.swap(kind, new Uint8Array(readFileSync(path)), card);
-    },
-  });
-
   agent = await createAgent(config, {
     ...options,
     credentials,
     source,
     stages: [createInferStage(inference), createHealStage(healer, () => agent?.link.status().state === 'connected')],
-    handlers: {
-      policy: async (cmd) => void (await receivePolicy(cmd)),
-      model: async (cmd) => void (await models.handle(cmd)),
-      approval: (cmd) => healer.onApproval(cmd).forEach(emit),
-      pause: (cmd) => healer.onPause(cmd).forEach(emit),
-    },
+    handlers: fleet.handlers,
   });
   const started = agent;
   return {
     ...started,
     async start() {
       await started.start();
-      await state.publish();
+      await fleet.state.publish();
     },
   };
 }

@@ -8,22 +8,19 @@
  * and a correlated heat wave across one rack.
  */
 import { join } from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AGENT_VERSION, createAgent, type Agent } from '../../agent/agent.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
 import { createMemoryOutbox } from '../../agent/link/outbox/memory-store.ts';
-import { createFleetState } from '../../agent/fleet/fleet-state.ts';
-import { createPolicyReceiver } from '../../agent/fleet/policy-receiver.ts';
-import { createModelUpdater } from '../../agent/fleet/model-updater.ts';
+import { createFleetHandlers } from '../../agent/fleet/fleet-handlers.ts';
 import { loadHealConfig } from '../../agent/heal/config.ts';
 import { createHealer } from '../../agent/heal/healer.ts';
 import { createHealStage } from '../../agent/heal/heal-stage.ts';
 import { createInferStage, isModelFeature } from '../../agent/infer/infer-stage.ts';
 import { createInference } from '../../agent/infer/inference.ts';
 import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
-import { ModelCardSchema } from '../../models/onnx/card.ts';
 import { createDemoSource, type Faults } from './demo-source.ts';
 import { createDemoServiceManager, faultObserver } from './demo-stages.ts';
 
@@ -106,29 +103,10 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     });
     const healer = await createHealer({ config: healConfig, serviceManager: createDemoServiceManager(faults) });
     let agent: Agent | null = null;
-    const emit: Agent['emit'] = (e) => agent?.emit(e);
-    const fleetState = createFleetState({
-      now: Date.now,
-      publish: (msg) => agent?.link.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
-      initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
-    });
-    const onPolicy = createPolicyReceiver({
-      pinnedKey: creds.publicKey,
-      state: fleetState,
-      report: emit,
-      applyPolicySet: (_set, document) => {
-        const r = healer.applyPolicySet(document, 'json');
-        for (const e of r.events) emit(e);
-        if (!r.ok) throw r.error;
-      },
-    });
-    const models = createModelUpdater({
-      pinnedKey: creds.publicKey, server: creds.server, agentId: creds.agentId, secret: creds.secret,
-      dir: join(stateDir, 'fleet-models'), state: fleetState, report: emit,
-      swapModel: async (_name, path, manifest) => {
-        const card = ModelCardSchema.parse(manifest.card);
-        await inference.swap(card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk', new Uint8Array(readFileSync(path)), card);
-      },
+    const fleet = createFleetHandlers({
+      credentials: creds, healer, inference, stateDir,
+      emit: (e) => agent?.emit(e),
+      publishState: (state) => agent?.link.publishState(state),
     });
     agent = await createAgent(config, {
       credentials: creds,
@@ -137,15 +115,10 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       outbox: createMemoryOutbox({ maxRecords: 20_000, maxBytes: 32 * 1024 * 1024 }),
       statusFile: false,
       logger: log.child({ host: hostname }),
-      handlers: {
-        policy: async (cmd) => void (await onPolicy(cmd)),
-        model: async (cmd) => void (await models.handle(cmd)),
-        approval: (cmd) => healer.onApproval(cmd).forEach(emit),
-        pause: (cmd) => healer.onPause(cmd).forEach(emit),
-      },
+      handlers: fleet.handlers,
     });
     await agent.start();
-    await fleetState.publish();
+    await fleet.state.publish();
     return { index, hostname, labels, faults, agent, agentId: creds.agentId };
   }
 

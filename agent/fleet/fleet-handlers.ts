@@ -1,0 +1,71 @@
+/**
+ * The agent's fleet command handlers, composed once for the real agent (agent/assemble.ts) and the demo fleet:
+ * signed policy bundles → the healer, signed models → the inference stage, approvals and pauses → the healer,
+ * with the applied versions acknowledged in `state` messages.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelCardSchema } from '../../models/onnx/card.ts';
+import type { StateMessage } from '../../control-plane/protocol/index.ts';
+import type { Credentials } from '../enroll/credentials.ts';
+import type { Healer } from '../heal/healer.ts';
+import type { Inference } from '../infer/inference.ts';
+import type { CommandHandlers } from '../link/commands.ts';
+import type { EventInput } from '../pipeline/types.ts';
+import { createFleetState, type FleetState } from './fleet-state.ts';
+import { createModelUpdater } from './model-updater.ts';
+import { createPolicyReceiver } from './policy-receiver.ts';
+
+/** What the handlers need; `emit` and `publishState` are late-bound to the agent once it exists. */
+export type FleetHandlerDeps = {
+  credentials: Credentials;
+  healer: Healer;
+  inference: Inference;
+  stateDir: string;
+  emit: (event: EventInput) => void;
+  publishState: (state: Omit<StateMessage, 'v' | 'ts'>) => void;
+  now?: () => number;
+};
+
+/** Builds the fleet state (restored from what the healer and inference run) and the command handlers. */
+export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState; handlers: CommandHandlers } {
+  const { credentials, healer, inference, emit } = deps;
+  const state = createFleetState({
+    publish: (msg) => deps.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
+    now: deps.now ?? Date.now,
+    initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
+  });
+  const receivePolicy = createPolicyReceiver({
+    pinnedKey: credentials.publicKey,
+    state,
+    report: emit,
+    applyPolicySet: (_set, document) => {
+      const r = healer.applyPolicySet(document, 'json');
+      for (const e of r.events) emit(e);
+      if (!r.ok) throw r.error;
+    },
+  });
+  const models = createModelUpdater({
+    pinnedKey: credentials.publicKey,
+    server: credentials.server,
+    agentId: credentials.agentId,
+    secret: credentials.secret,
+    dir: join(deps.stateDir, 'fleet-models'),
+    state,
+    report: emit,
+    swapModel: async (_name, path, manifest) => {
+      const card = ModelCardSchema.parse(manifest.card);
+      const kind = card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk';
+      await inference.swap(kind, new Uint8Array(readFileSync(path)), card);
+    },
+  });
+  return {
+    state,
+    handlers: {
+      policy: async (cmd) => void (await receivePolicy(cmd)),
+      model: async (cmd) => void (await models.handle(cmd)),
+      approval: (cmd) => healer.onApproval(cmd).forEach(emit),
+      pause: (cmd) => healer.onPause(cmd).forEach(emit),
+    },
+  };
+}
