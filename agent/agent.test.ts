@@ -80,4 +80,22 @@ describe('agent runtime', () => {
       await broker.close();
     }
   });
+
+  it('stop() on an agent that was never started still releases its stages, source and outbox', async () => {
+    const released: string[] = [];
+    const source: SampleSource = {
+      start: async () => {}, stop: async () => void released.push('source'),
+      collect: async (now) => fixedReading(now, 0.1), inventory: async () => ({ ts: 0, hash: 'h', inventory: {} }),
+    };
+    const stage: Stage = { name: 'heal', run: async (r) => r, stop: async () => void released.push('heal') };
+    const outbox = createMemoryOutbox({ maxBytes: 1 << 20, maxRecords: 100, synchronous: 'full' });
+    const close = outbox.close.bind(outbox);
+    outbox.close = () => { released.push('outbox'); close(); };
+    const creds: Credentials = { agentId: 'agent-unused', secret: 's', server: 'http://x', mqttUrl: 'mqtt://127.0.0.1:1', publicKey: '', labels: {}, hostname: 'h', enrolledAt: 0 };
+    const config = loadAgentConfig({ env: {}, overrides: { stateDir: join(dir, 'unused') } });
+    const agent = await createAgent(config, { credentials: creds, source, stages: [stage], outbox, logger: pino({ level: 'silent' }), statusFile: false });
+    await agent.stop();
+    await agent.stop();
+    assert.deepEqual(released, ['heal', 'source', 'outbox'], 'each released exactly once');
+  });
 });

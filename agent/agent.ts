@@ -83,6 +83,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   let timer: unknown = null;
   let running: Promise<void> | null = null;
   let epoch = 0;
+  let closed = false;
 
   const emit = (e: EventInput): void => {
     outbox.append('event', { ts: e.ts ?? clock(), type: e.type, severity: e.severity ?? 'info', ...(e.message ? { message: e.message } : {}), data: e.data ?? {} });
@@ -190,7 +191,15 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
       logger.info({ agentId: creds.agentId, cycleSeconds: config.cycleSeconds }, 'agent started');
     },
     async stop() {
-      if (state === 'stopped') return;
+      if (closed) return;
+      if (state === 'stopped') {
+        // Never started: nothing to drain, but the stages, source and outbox were opened by the factory.
+        closed = true;
+        for (const s of stages) await s.stop?.().catch(() => undefined);
+        await source.stop().catch(() => undefined);
+        outbox.close();
+        return;
+      }
       state = 'draining';
       epoch++;
       if (timer !== null) timers.clearTimeout(timer);
@@ -203,6 +212,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
       for (const s of stages) await s.stop?.().catch(() => undefined);
       await source.stop();
       state = 'stopped';
+      closed = true;
       saveStatus();
       outbox.close();
     },

@@ -207,7 +207,8 @@ export function createLink(o: LinkOptions): Link {
     o.outbox.ack(ranges);
     for (const s of inflight) if (ranges.some(([a, b]) => s >= a && s <= b)) inflight.delete(s);
     st.lastAckAt = lastProgressAt = clock();
-    st.lastAckSeq = Math.max(st.lastAckSeq ?? 0, ...ranges.map((r) => r[1]));
+    // An ack may name seqs this agent never issued (ranges are the control plane's); report only real ones.
+    st.lastAckSeq = Math.min(o.outbox.stats().lastSeq, Math.max(st.lastAckSeq ?? 0, ...ranges.map((r) => r[1])));
     st.inflight = inflight.size;
     if (o.outbox.stats().depth === 0) for (const w of [...drainWaiters]) w();
     pump();
