@@ -88,7 +88,7 @@ describe('agent runtime', () => {
       collect: async (now) => fixedReading(now, 0.1), inventory: async () => ({ ts: 0, hash: 'h', inventory: {} }),
     };
     const stage: Stage = { name: 'heal', run: async (r) => r, stop: async () => void released.push('heal') };
-    const outbox = createMemoryOutbox({ maxBytes: 1 << 20, maxRecords: 100, synchronous: 'full' });
+    const outbox = createMemoryOutbox({ maxBytes: 1 << 20, maxRecords: 100 });
     const close = outbox.close.bind(outbox);
     outbox.close = () => { released.push('outbox'); close(); };
     const creds: Credentials = { agentId: 'agent-unused', secret: 's', server: 'http://x', mqttUrl: 'mqtt://127.0.0.1:1', publicKey: '', labels: {}, hostname: 'h', enrolledAt: 0 };

@@ -23,6 +23,7 @@ import { createBroker, type Broker } from './broker/broker.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount } from './api/app.ts';
+import type { OpenIncidentsByHost } from './api/deps.ts';
 
 export type ControlPlaneOptions = ServerConfigInput & {
   /** Logger (default: pino at `logLevel` to stderr). */
@@ -31,6 +32,8 @@ export type ControlPlaneOptions = ServerConfigInput & {
   mounts?: ApiMount[];
   /** Middleware run before every HTTP route (e.g. the fleet module's access control). */
   middleware?: MiddlewareHandler[];
+  /** Open incidents per host for `GET /api/hosts[/:id]` (the fleet module's); default none (field omitted). */
+  openIncidentsByHost?: OpenIncidentsByHost;
 };
 
 export type ListeningUrls = { httpUrl: string; mqttUrl: string; wsUrl: string };
@@ -60,7 +63,7 @@ export type ControlPlane = {
 
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const { logger, mounts, middleware, ...input } = options;
+  const { logger, mounts, middleware, openIncidentsByHost, ...input } = options;
   const config = loadServerConfig({ overrides: input, env: {} });
   const log = logger ?? pino({ level: config.logLevel, base: { component: 'control-plane' } }, pino.destination(2));
   const counters = createCounters();
@@ -118,7 +121,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       onHostRevoked: async (agentId) => { authenticator.revoke(agentId); await b.disconnect(agentId); counters.inc('hosts.revoked'); },
     });
     const app = createApi({
-      store: s, enrollment, auth: createApiAuth(s.users), counters, log,
+      store: s, enrollment, auth: createApiAuth(s.users), counters, log, ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
       gauges: () => ({ 'ingest.queue.depth': ing.depth, 'ingest.queue.capacity': ing.capacity, 'broker.clients.connected': b.aedes.connectedClients }),
     }, mounts, middleware);
     http = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -13,4 +13,12 @@ export type ApiDeps = {
   /** Current gauges (ingest queue depth, connected clients, …) for /api/metrics. */
   gauges(): Record<string, number>;
   log: Logger;
+  /**
+   * Optional: open incidents per host id (supplied by the fleet module, which owns incidents). When set, host JSON
+   * carries `openIncidents` (0 for hosts in none); without it (core only) the field is absent.
+   */
+  openIncidentsByHost?: OpenIncidentsByHost;
 };
+
+/** Reads every host's open-incident count in one query; hosts in no open incident may be absent. */
+export type OpenIncidentsByHost = () => Promise<Map<string, number>>;

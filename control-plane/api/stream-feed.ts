@@ -1,46 +1,93 @@
 /**
- * Feeds the UI event bus from the database (agent topics are consumed by the broker and never routed to MQTT
- * subscribers, and ingest has no commit hook yet): every `intervalMs` (default 1 s) it reads what was committed since
- * the last poll and publishes `sample`, `presence`, `host`, `action`, `approval` and `rollout` {@link StreamEvent}s.
+ * Feeds the UI event bus. Samples and heal events are pushed: the ingester's commit hook
+ * (`ingester.onCommitted`, called right after each committed batch) publishes `sample`, `action` and `approval`
+ * {@link StreamEvent}s at once, without touching the database (stream.ts then coalesces samples per client once a
+ * second and bounds every client's queue). Only what has no hook is polled, every `intervalMs` (default 5 s): one host
+ * list (→ `presence`, `host`) and one query for changed rollouts (→ `rollout`).
  *
- * Cost per poll, whatever the fleet size: one host list, one range query over the `ts` index for every host's new
- * samples (headline columns only), one for the new heal events, one for changed rollouts. Samples are read with an
- * overlap of `overlapMs` (default 15 s) because an agent's sample carries its collection time, and batches commit
- * out of ts order across hosts; already-published (host, seq) pairs are skipped.
+ * The hook also hands over re-sent rows (an agent that missed its ack sends again); rows already published in the last
+ * `dedupeMs` (default 15 s) are skipped, keyed by (host, seq).
  */
 import type { Db } from '../db/database.ts';
-import type { HostRepository } from '../store/ports.ts';
-import type { LocalEventBus } from './stream.ts';
+import type { EventRow, HostRepository, SampleRow } from '../store/ports.ts';
+import type { ActionEvent, ApprovalEvent, LocalEventBus, SampleEvent, StreamTimers } from './stream.ts';
 
 /** Features forwarded with each sample event (the rest stay in the database). */
 export const HEADLINE_FEATURES = ['cpu.util_pct', 'cpu.temp_package_c', 'mem.used_pct', 'fs.min_free_pct', 'services.unhealthy', 'net.rx_bytes_per_s'];
 
-const ACTION_EVENTS = ['heal.executed', 'heal.failed', 'heal.escalated', 'heal.approval-requested', 'heal.approval-granted', 'heal.approval-denied'];
+const ACTION_EVENTS = new Set(['heal.executed', 'heal.failed', 'heal.escalated', 'heal.approval-requested', 'heal.approval-granted', 'heal.approval-denied']);
+
+/** A committed ingest batch, as `Ingester.onCommitted` hands it over. */
+export type CommittedBatch = { samples: SampleRow[]; events: EventRow[] };
+/** Registers a commit listener and returns its unsubscribe (the shape of `Ingester.onCommitted`). */
+export type CommitHook = (listener: (batch: CommittedBatch) => void) => () => void;
 
 /** Options of {@link startStreamFeed}. */
 export type StreamFeedOptions = {
   db: Db;
   hosts: HostRepository;
   bus: LocalEventBus;
+  /** Push source of samples and events: pass `ingester.onCommitted.bind(ingester)` or an equivalent emitter. */
+  onCommitted: CommitHook;
+  /** Poll period for hosts and rollouts (default 5000 ms). */
   intervalMs?: number;
-  overlapMs?: number;
+  /** How long a published (host, seq) suppresses a re-sent duplicate (default 15 000 ms). */
+  dedupeMs?: number;
   clock?: () => number;
+  timers?: StreamTimers;
 };
 
-/** Starts polling; `stop()` ends it after the running poll. */
+/** The UI's sample event for a stored sample row: headline features and the anomaly score (null without a model). */
+export function sampleEvent(s: SampleRow): SampleEvent {
+  const all = s.features ?? {};
+  const features: Record<string, number | null> = {};
+  for (const k of HEADLINE_FEATURES) if (k in all) features[k] = all[k]!;
+  const score = (s.scores as { anomaly?: { score?: number } } | null | undefined)?.anomaly?.score;
+  return { type: 'sample', hostId: s.hostId, ts: s.ts, features, anomaly: typeof score === 'number' ? score : null };
+}
+
+/** The UI's event for a heal event row (`approval` for approval requests, else `action`); null for other types. */
+export function healEvent(e: EventRow): ActionEvent | ApprovalEvent | null {
+  if (!ACTION_EVENTS.has(e.type)) return null;
+  const data = e.data ?? {};
+  if (e.type === 'heal.approval-requested') {
+    return { type: 'approval', approvalId: String(data.requestId ?? ''), hostId: e.hostId, action: String((data.actions as { type?: string }[] | undefined)?.[0]?.type ?? data.action ?? ''), state: 'pending', ts: e.ts };
+  }
+  return { type: 'action', hostId: e.hostId, action: String(data.action ?? e.type), outcome: String(data.outcome ?? data.status ?? e.type.slice(5)), ts: e.ts };
+}
+
+/** Subscribes to the commit hook and starts the host/rollout poll; `stop()` unsubscribes and ends after the running poll. */
 export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; poll(): Promise<void> } {
   const clock = o.clock ?? Date.now;
-  const overlap = o.overlapMs ?? 15_000;
+  const dedupeMs = o.dedupeMs ?? 15_000;
+  const timers: StreamTimers = o.timers ?? {
+    setInterval: (fn, ms) => setInterval(fn, ms),
+    clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+  };
   const seen = new Map<string, string>();
-  // (host:seq) → ts of what was published, pruned once older than the overlap window.
-  const sent = new Map<string, number>();
-  const sentEvents = new Map<string, number>();
+  // `s|e:host:seq` → when it was published; Map order is insertion order, so expiry prunes from the front.
+  const published = new Map<string, number>();
   let rolloutsSince = new Date(clock());
   let running: Promise<void> | null = null;
 
-  const prune = (m: Map<string, number>, before: number) => {
-    for (const [k, ts] of m) if (ts < before) m.delete(k);
+  const firstTime = (key: string, now: number): boolean => {
+    if (published.has(key)) return false;
+    published.set(key, now);
+    return true;
   };
+
+  const unsubscribe = o.onCommitted(({ samples, events }) => {
+    const now = clock();
+    for (const [k, at] of published) {
+      if (at >= now - dedupeMs) break;
+      published.delete(k);
+    }
+    for (const s of samples) if (firstTime(`s:${s.hostId}:${s.seq}`, now)) o.bus.publish(sampleEvent(s));
+    for (const e of events) {
+      const ev = healEvent(e);
+      if (ev && firstTime(`e:${e.hostId}:${e.seq}`, now)) o.bus.publish(ev);
+    }
+  });
 
   const poll = async () => {
     const now = clock();
@@ -54,49 +101,22 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
         o.bus.publish({ type: 'host', hostId: h.id, ts: now });
       }
     }
-    const from = BigInt(now - overlap);
-    const samples = await o.db.sample.findMany({ where: { ts: { gte: from } }, select: { hostId: true, seq: true, ts: true, features: true, scores: true }, orderBy: { ts: 'asc' }, take: 20_000 });
-    for (const s of samples) {
-      const key = `${s.hostId}:${s.seq}`;
-      if (sent.has(key)) continue;
-      const ts = Number(s.ts);
-      sent.set(key, ts);
-      const all = (s.features ?? {}) as Record<string, number | null>;
-      const features: Record<string, number | null> = {};
-      for (const k of HEADLINE_FEATURES) if (k in all) features[k] = all[k]!;
-      const score = (s.scores as { anomaly?: { score?: number } } | null | undefined)?.anomaly?.score;
-      o.bus.publish({ type: 'sample', hostId: s.hostId, ts, features, anomaly: typeof score === 'number' ? score : null });
-    }
-    const events = await o.db.event.findMany({ where: { ts: { gte: from }, type: { in: ACTION_EVENTS } }, select: { hostId: true, seq: true, ts: true, type: true, data: true }, orderBy: { ts: 'asc' }, take: 5000 });
-    for (const e of events) {
-      const key = `${e.hostId}:${e.seq}`;
-      if (sentEvents.has(key)) continue;
-      const ts = Number(e.ts);
-      sentEvents.set(key, ts);
-      const data = (e.data ?? {}) as Record<string, unknown>;
-      if (e.type === 'heal.approval-requested') {
-        o.bus.publish({ type: 'approval', approvalId: String(data.requestId ?? ''), hostId: e.hostId, action: String((data.actions as { type?: string }[] | undefined)?.[0]?.type ?? data.action ?? ''), state: 'pending', ts });
-      } else {
-        o.bus.publish({ type: 'action', hostId: e.hostId, action: String(data.action ?? e.type), outcome: String(data.outcome ?? data.status ?? e.type.slice(5)), ts });
-      }
-    }
     const rollouts = await o.db.rollout.findMany({ where: { updatedAt: { gte: rolloutsSince } }, select: { id: true, kind: true, status: true, state: true } });
     rolloutsSince = new Date(now);
     for (const r of rollouts) {
       const st = r.state as { wave?: number; waves?: string[][] } | null;
       o.bus.publish({ type: 'rollout', rolloutId: r.id, kind: r.kind === 'model' ? 'model' : 'policy', state: r.status, wave: st?.wave ?? -1, acked: 0, total: (st?.waves ?? []).reduce((n, w) => n + w.length, 0), ts: now });
     }
-    prune(sent, now - overlap - 5_000);
-    prune(sentEvents, now - overlap - 5_000);
   };
-  const timer = setInterval(() => {
+  const timer = timers.setInterval(() => {
     if (running) return; // a slow poll is skipped, not stacked
     running = poll().catch(() => undefined).finally(() => (running = null));
-  }, o.intervalMs ?? 1000);
+  }, o.intervalMs ?? 5000);
   return {
     poll,
     async stop() {
-      clearInterval(timer);
+      unsubscribe();
+      timers.clearInterval(timer);
       await running;
     },
   };

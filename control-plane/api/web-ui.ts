@@ -1,6 +1,6 @@
 /**
  * The web UI as one attachable piece: the static app at `/` (web-static.ts) and the live stream at `/api/stream`
- * (stream.ts) fed from the database (stream-feed.ts). `homeostat server|start|demo` all use it the same way:
+ * (stream.ts) fed by ingest's commit hook plus a slow host/rollout poll (stream-feed.ts). `homeostat server|start|demo` all use it the same way:
  *
  *   const ui = createWebUi();
  *   const cp = await createControlPlaneWithFleet({ ...options, mounts: ui.mounts });
@@ -16,7 +16,7 @@ import { createEventBus, streamRoutes, type LocalEventBus } from './stream.ts';
 import { startStreamFeed } from './stream-feed.ts';
 import { webStatic } from './web-static.ts';
 
-/** Options; defaults: web/dist, 1 s feed. */
+/** Options; defaults: web/dist, host/rollout poll every 5 s (samples and heal events are pushed on commit). */
 export type WebUiOptions = { root?: string; feedIntervalMs?: number };
 
 /** The UI's mounts, its event bus and the feed's lifecycle. */
@@ -34,7 +34,7 @@ export function createWebUi(options: WebUiOptions = {}): WebUi {
     ],
     start(cp) {
       const db = (cp.store as unknown as { db: Db }).db;
-      feed ??= startStreamFeed({ db, hosts: cp.store.hosts, bus, ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
+      feed ??= startStreamFeed({ db, hosts: cp.store.hosts, bus, onCommitted: (l) => cp.ingester.onCommitted(l), ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
     },
     async stop() {
       await feed?.stop();

@@ -169,6 +169,14 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     async list(filter: { status?: string; limit?: number } = {}) {
       return (await ctx.db.incident.findMany({ where: filter.status ? { status: filter.status } : {}, orderBy: { openedAt: 'desc' }, take: filter.limit ?? 200 })).map((r) => r.data as unknown as Incident);
     },
+    /** Number of open incidents each host is in (hosts in none are absent); one statement. */
+    async openCountsByHost(): Promise<Map<string, number>> {
+      const counts = new Map<string, number>();
+      for (const r of await ctx.db.incident.findMany({ where: { status: 'open' }, select: { data: true } })) {
+        for (const h of new Set((r.data as unknown as Incident).hosts ?? [])) counts.set(h, (counts.get(h) ?? 0) + 1);
+      }
+      return counts;
+    },
     async get(id: string): Promise<Incident> {
       const r = await ctx.db.incident.findUnique({ where: { id } });
       if (!r) throw new NotFoundError('incident', id);

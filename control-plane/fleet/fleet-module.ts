@@ -1,11 +1,13 @@
 /**
  * Wires the fleet intelligence into a control plane: access control (one middleware for every route), sessions and
  * users, audit, policies and rollouts, the model registry, correlation/incidents/silences/approvals/breaker,
- * webhooks and `GET /metrics`. Created before the control plane (its middleware and routes are passed to
- * createControlPlane), attached after `start()` (services need the database, broker and signing key).
+ * webhooks and `GET /metrics`. Created before the control plane (its middleware, routes and open-incident counts for
+ * `GET /api/hosts` are passed to createControlPlane), attached after `start()` (services need the database, broker
+ * and signing key).
  *
  *   const fleet = createFleetModule();
- *   const cp = await createControlPlane({ ...opts, mounts: fleet.mounts, middleware: [fleet.middleware] });
+ *   const cp = await createControlPlane({ ...opts, mounts: fleet.mounts, middleware: [fleet.middleware],
+ *     openIncidentsByHost: fleet.openIncidentsByHost });
  *   await cp.start(); await fleet.attach(cp);   …   await fleet.stop(); await cp.stop();
  */
 import { join } from 'node:path';
@@ -165,6 +167,8 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       }
       return s;
     },
+    /** Open incidents per host (for the core's `GET /api/hosts`); 503 until attached. */
+    openIncidentsByHost: () => need().incidents.openCountsByHost(),
     /** Runs one rollout + correlation round now (tests, CLI). */
     tick,
     get services(): FleetServices { return need(); },

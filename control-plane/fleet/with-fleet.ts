@@ -13,7 +13,7 @@ export type ControlPlaneWithFleet = ControlPlane & { readonly fleet: FleetModule
 export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
   let externalURL = fleetOptions.externalURL ?? '';
   const fleet = createFleetModule({ ...fleetOptions, get externalURL() { return externalURL; } } as FleetModuleOptions);
-  const cp = await createControlPlane({ ...options, mounts: [...fleet.mounts, ...(options.mounts ?? [])], middleware: [fleet.middleware, ...(options.middleware ?? [])] });
+  const cp = await createControlPlane({ ...options, mounts: [...fleet.mounts, ...(options.mounts ?? [])], middleware: [fleet.middleware, ...(options.middleware ?? [])], openIncidentsByHost: fleet.openIncidentsByHost });
   const wrapper = Object.create(cp) as ControlPlaneWithFleet;
   Object.defineProperties(wrapper, {
     fleet: { value: fleet },

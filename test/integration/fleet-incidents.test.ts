@@ -44,6 +44,12 @@ test('correlation: a rack overheating becomes one incident with a rack hint, web
     assert.deepEqual([opened[0]!.key, opened[0]!.value, opened[0]!.hosts.length], ['rack', 'r1', 4]);
     const listed = (await api(rig.t, 'GET', '/api/incidents?status=open')).body.incidents;
     assert.equal(listed.length, 1);
+    // The fleet overview's per-host count: the 4 rack-r1 hosts are in the open incident, the others in none.
+    const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { id: string; openIncidents: number }[];
+    const inRack1 = new Set(rack1.map((a) => a.agentId));
+    assert.equal(hosts.length, 16);
+    for (const h of hosts) assert.equal(h.openIncidents, inRack1.has(h.id) ? 1 : 0, h.id);
+    assert.equal((await api(rig.t, 'GET', `/api/hosts/${rack1[0]!.agentId}`)).body.openIncidents, 1);
     assert.match(listed[0].hint.explanation, /^4 of 4 hosts showing anomaly\.detected:temp have rack=r1 \(100%\), against 4 of 16 hosts in the fleet \(25%\): 4\.0× over-represented/);
     await rig.fleet.services.notifier.drain();
     assert.equal(hook.received.length, 1, 'the escalation on a host the rack incident explains is inhibited');

@@ -9,7 +9,10 @@ import { hostJson } from './serialize.ts';
 const ms = z.coerce.number().int().nonnegative();
 export const TimeQuery = z.object({ since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional() });
 
-/** Host routes (admin): list and get (with each host's latest anomaly score and activity), samples, events, revoke. */
+/**
+ * Host routes (admin): list and get (with each host's latest anomaly score and activity, and `openIncidents` when
+ * an open-incident provider is injected), samples, events, revoke.
+ */
 export function hostRoutes(deps: ApiDeps) {
   const { store } = deps;
   const getHost = async (id: string) => {
@@ -17,18 +20,22 @@ export function hostRoutes(deps: ApiDeps) {
     if (!h) throw new NotFoundError('host', id);
     return h;
   };
+  const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
+  const withIncidents = <T extends { id: string }>(json: T, counts: Map<string, number> | null) => (counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json);
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
     .get('/hosts', async (c) => {
-      // Two statements for the whole page: the host rows and every host's latest sample/event (read side).
-      const [hosts, activity] = await Promise.all([store.hosts.list(), store.telemetry.latestActivity()]);
+      // Two statements for the whole page (three with the fleet module): the host rows, every host's latest
+      // sample/event (read side) and the open incidents.
+      const [hosts, activity, incidents] = await Promise.all([store.hosts.list(), store.telemetry.latestActivity(), openIncidents()]);
       const byHost = new Map(activity.map((a) => [a.hostId, a]));
-      return c.json({ hosts: hosts.map((h) => hostJson(h, byHost.get(h.id))) });
+      return c.json({ hosts: hosts.map((h) => withIncidents(hostJson(h, byHost.get(h.id)), incidents)) });
     })
     .get('/hosts/:id', async (c) => {
       const h = await getHost(c.req.param('id'));
-      return c.json(hostJson(h, (await store.telemetry.latestActivity(h.id))[0]));
+      const [activity, incidents] = await Promise.all([store.telemetry.latestActivity(h.id), openIncidents()]);
+      return c.json(withIncidents(hostJson(h, activity[0]), incidents));
     })
     .get('/hosts/:id/samples', async (c) => {
       const q = parseWith(TimeQuery, c.req.query(), 'query');

@@ -86,7 +86,8 @@ export function FleetPage() {
   const pages = Math.max(1, Math.ceil(sorted.length / PAGE));
   const current = Math.min(page, pages - 1);
   const online = rows.filter((r) => r.online).length;
-  const incidents = rows.reduce((n, r) => n + r.openIncidents, 0);
+  // Hosts, not incidents: one rack-wide incident counts each of its hosts once.
+  const inIncidents = rows.filter((r) => r.openIncidents > 0).length;
 
   return (
     <>
@@ -100,7 +101,7 @@ export function FleetPage() {
             <div><dt>Hosts</dt><dd data-testid="host-count">{rows.length}</dd></div>
             <div><dt>Online</dt><dd>{online}</dd></div>
             <div><dt>Critical</dt><dd>{rows.filter((r) => r.health === 'critical').length}</dd></div>
-            <div><dt>Open incidents (host-level)</dt><dd>{incidents}</dd></div>
+            <div><dt>Hosts in open incidents</dt><dd data-testid="hosts-in-incidents">{inIncidents}</dd></div>
           </dl>
           <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
             <label>
