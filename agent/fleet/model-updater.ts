@@ -9,22 +9,13 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ModelManifestPayload } from '../../control-plane/fleet/bundle.ts';
 import { SignatureRefusedError, verifyEnvelope } from '../../control-plane/fleet/signature.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { FleetEvent } from './policy-receiver.ts';
 
-/** The signed manifest fields the agent relies on. */
-export interface ModelManifest {
-  modelId: string;
-  name: string;
-  version: string;
-  sha256: string;
-  bytes: number;
-  url: string;
-  featureSchemaVersion: string;
-  issuedAt: number;
-  card: Record<string, unknown>;
-}
+/** The signed manifest fields the agent relies on (the payload the control plane signs, control-plane/fleet/bundle.ts). */
+export type ModelManifest = ModelManifestPayload;
 
 /** A model file on disk that was swapped in successfully. */
 export interface GoodModel { version: string; path: string; sha256: string }
