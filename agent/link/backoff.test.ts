@@ -1,18 +1,8 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay, createRetrier, type Timers } from './backoff.ts';
+import { seededRandom } from './seeded-random.ts';
 
-/** Deterministic PRNG (mulberry32) so each simulated agent gets its own reproducible jitter. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fakeTimers = (): Timers => ({ setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
 
@@ -36,7 +26,7 @@ describe('createRetrier with fake timers', () => {
         const r = createRetrier({
           baseMs: 1000,
           capMs: 8000,
-          random: seeded(i + 1),
+          random: seededRandom(i + 1),
           timers: fakeTimers(),
           attempt: () => {
             attempts[i]!.push(Date.now());

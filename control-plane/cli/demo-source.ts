@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { createReplaySource } from '../../agent/replay/replay-source.ts';
 import type { CycleReading, Inventory, SampleSource } from '../../agent/pipeline/types.ts';
+import { seededRandom } from '../../agent/link/seeded-random.ts';
 
 /** The bundled trace (a slice of NAB machine_temperature_system_failure, MIT licence). */
 export const DEMO_TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
@@ -20,24 +21,12 @@ export type Faults = {
   diskFilling: boolean;
 };
 
-/** A deterministic pseudo-random generator (mulberry32) so a host's noise is the same run to run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Options of {@link createDemoSource}. */
 export type DemoSourceOptions = { index: number; speedup: number; faults: Faults; inventory: Record<string, unknown> };
 
 /** The demo host source; its `faults` object is shared with the scheduler and the demo healer. */
 export function createDemoSource(o: DemoSourceOptions): SampleSource {
-  const random = seeded(1000 + o.index);
+  const random = seededRandom(1000 + o.index);
   const replay = createReplaySource({
     path: DEMO_TRACE,
     mapping: { value: 'cpu.temp_package_c' },

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ValidationError, zodIssues } from '../errors.ts';
 import type { CorrelatorEvent } from './incident.ts';
 import type { HostAttributes } from './population.ts';
+import { seededRandom } from '../../agent/link/seeded-random.ts';
 
 const Fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rack-cooling'), rack: z.string(), startMinute: z.number().nonnegative(), durationMinutes: z.number().positive().default(30), affectedShare: z.number().min(0).max(1).default(0.9) }),
@@ -63,17 +64,6 @@ export function parseScenarioFile(doc: unknown): ScenarioFile {
   return r.data;
 }
 
-/** mulberry32: small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DISKS: Record<string, string[]> = { 'WDC-HC550': ['WD-A1', 'WD-A2'], 'ST-X18': ['ST-CS01', 'ST-CS02'], 'SAMSUNG-PM9A3': ['SM-G3', 'SM-G4', 'SM-G5'], 'MICRON-7450': ['MC-E2'] };
 const NOISE_FEATURES = ['cpu.util', 'mem.used', 'net.rx_errs', 'io.await', 'temp.cpu', 'fan.rpm', 'load.avg1'];
@@ -82,7 +72,7 @@ const HOST_FAULTS: [string, string | undefined][] = [['service.crashloop', undef
 /** Builds the fleet and events (sorted by time) for a parsed scenario file. */
 export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
   const s = parseScenarioFile(input);
-  const rnd = prng(s.seed);
+  const rnd = seededRandom(s.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const t0 = Date.UTC(2026, 0, 1);
   const min = (m: number) => t0 + Math.round(m * 60_000);

@@ -7,9 +7,8 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import type { ActionSpec } from '../policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
-import { done, failed, refused } from './context.ts';
-import { openLog } from './log-file.ts';
-import { PathEscapeError } from './safe-path.ts';
+import { done, failed } from './context.ts';
+import { openLogForAction } from './log-file.ts';
 
 type RotateLog = Extract<ActionSpec, { type: 'rotate-log' }>;
 
@@ -18,13 +17,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 export async function rotateLog(spec: RotateLog, ctx: ActionContext): Promise<ActionResult> {
-  let opened;
-  try {
-    opened = await openLog(spec.path, ctx, constants.O_RDWR);
-  } catch (e) {
-    return e instanceof PathEscapeError || (e as NodeJS.ErrnoException).code === 'ELOOP'
-      ? refused(`rotate-log refused: ${(e as Error).message}`) : failed(`cannot open '${spec.path}': ${(e as Error).message}`);
-  }
+  const opened = await openLogForAction('rotate-log', spec.path, ctx, constants.O_RDWR);
+  if ('status' in opened) return opened;
   const { fh, real } = opened;
   try {
     const size = (await fh.stat()).size;

@@ -2,20 +2,14 @@
 import { constants } from 'node:fs';
 import type { ActionSpec } from '../policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
-import { done, failed, refused } from './context.ts';
-import { openLog } from './log-file.ts';
-import { PathEscapeError } from './safe-path.ts';
+import { done } from './context.ts';
+import { openLogForAction } from './log-file.ts';
 
 type TruncateLog = Extract<ActionSpec, { type: 'truncate-log' }>;
 
 export async function truncateLog(spec: TruncateLog, ctx: ActionContext): Promise<ActionResult> {
-  let opened;
-  try {
-    opened = await openLog(spec.path, ctx, constants.O_WRONLY);
-  } catch (e) {
-    return e instanceof PathEscapeError || (e as NodeJS.ErrnoException).code === 'ELOOP'
-      ? refused(`truncate-log refused: ${(e as Error).message}`) : failed(`cannot open '${spec.path}': ${(e as Error).message}`);
-  }
+  const opened = await openLogForAction('truncate-log', spec.path, ctx, constants.O_WRONLY);
+  if ('status' in opened) return opened;
   try {
     const before = (await opened.fh.stat()).size;
     await opened.fh.truncate(0);
