@@ -1,7 +1,7 @@
 /**
  * `npm run bench:infer [-- --cycles 5000 --features 40 --json]`: latency of the agent's inference stage per sample
  * through onnxruntime-node (the anomaly model for one host's feature vector, the disk model for one disk) and the
- * RSS the models add to the agent. Prints figures; with --json one object
+ * RSS the models add to the agent (from before onnxruntime is imported to after the runs). Prints figures; with --json one object
  * `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb}`.
  */
 import { mkdtempSync } from 'node:fs';
@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInference } from '../agent/infer/inference.ts';
-import { createOnnxEngine } from '../agent/infer/onnx-engine.ts';
 
 const { values } = parseArgs({ options: { cycles: { type: 'string', default: '5000' }, features: { type: 'string', default: '40' }, json: { type: 'boolean', default: false } } });
 const cycles = Number(values.cycles);
@@ -22,7 +21,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 global.gc?.();
+// Measured before onnxruntime is even imported: loading its native library is part of what the models cost the agent.
 const rssBefore = process.memoryUsage().rss;
+const { createOnnxEngine } = await import('../agent/infer/onnx-engine.ts');
 const inf = await createInference({ engine: createOnnxEngine(), stateDir: mkdtempSync(join(tmpdir(), 'bench-infer-')), saveEvery: Number.MAX_SAFE_INTEGER });
 await inf.start();
 const names = Array.from({ length: F }, (_, i) => `feature_${i}`);

@@ -9,7 +9,7 @@
  */
 import type { ModelCard } from '../../models/onnx/card.ts';
 import type { ModelSession, Tensor } from './engine.ts';
-import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
+import { initialState, outputBuffers, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
 
 /** One feature's part in a score. `ratio` = value / usual value, null when the usual value is 0. */
 export type Explanation = { feature: string; contribution: number; ratio: number | null; value: number; usual: number };
@@ -39,15 +39,27 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     }
   }
 
+  // Names already placed, and names turned away (excluded, or no room left): a cycle's admission check is one Set
+  // lookup per feature, not a scan of every column (the agent has ~110 features per cycle).
+  let placed = new Set(names);
+  const turnedAway = new Set<string>();
+
   /** Adds columns for names seen for the first time; keeps existing columns' state. */
   function admit(features: Readonly<Record<string, number | null>>): void {
-    const fresh = Object.keys(features).filter((n) => include(n) && !names.includes(n));
-    if (fresh.length === 0 && state) return;
+    let fresh: string[] | null = null;
+    for (const n in features) {
+      if (placed.has(n) || turnedAway.has(n)) continue;
+      if (!include(n)) { turnedAway.add(n); continue; }
+      (fresh ??= []).push(n);
+    }
+    if (!fresh && state) return;
     const room = Math.max(0, maxFeatures - names.length);
-    const added = fresh.slice(0, room);
+    const added = (fresh ?? []).slice(0, room);
+    for (const n of (fresh ?? []).slice(room)) turnedAway.add(n);
     if (added.length === 0 && state) return;
     const old = names.length;
     names = [...names, ...added];
+    placed = new Set(names);
     const next = initialState(card, names.length);
     if (state) {
       for (const [key, t] of Object.entries(next)) {
@@ -59,7 +71,11 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
       }
     }
     state = next;
+    buffers = null;
   }
+
+  // Per-cycle buffers for the feature vector and the model's outputs (rebuilt when the feature count changes).
+  let buffers: { x: Float32Array; into: Record<string, Tensor> } | null = null;
 
   return {
     label,
@@ -69,20 +85,23 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     async step(features: Readonly<Record<string, number | null>>, tsMs?: number): Promise<AnomalyResult> {
       admit(features);
       if (names.length === 0 || !state) return { score: 0, top: [] };
-      const x = new Float32Array(names.length);
+      buffers ??= { x: new Float32Array(names.length), into: outputBuffers(card, names.length) };
+      const { x, into } = buffers;
       for (let i = 0; i < names.length; i++) {
         const v = features[names[i]!];
         x[i] = typeof v === 'number' ? v : Number.NaN;
       }
-      const { outputs, state: next } = await stepStateful(session, x, state, tsMs);
+      const previous = state;
+      const { outputs, state: next } = await stepStateful(session, x, previous, tsMs, into);
+      // double buffering: the state just consumed receives the next step's state outputs
+      for (const name in previous) into[`${name}_out`] = previous[name]!;
       state = next;
       const score = outputs.score?.data[0] ?? 0;
       const contributions = outputs.contributions?.data;
       const baseline = outputs.baseline?.data;
       const top: Explanation[] = [];
       if (contributions) {
-        const order = [...contributions.keys()].filter((i) => contributions[i]! > 0).sort((a, b) => contributions[b]! - contributions[a]!);
-        for (const i of order.slice(0, topK)) {
+        for (const i of topIndices(contributions, topK)) {
           const usual = baseline?.[i] ?? Number.NaN;
           const value = x[i]!;
           top.push({ feature: names[i]!, contribution: contributions[i]!, value, usual, ratio: Number.isFinite(usual) && usual !== 0 ? value / usual : null });
@@ -98,6 +117,20 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
 }
 
 export type AnomalyDetector = ReturnType<typeof createAnomalyDetector>;
+
+/** Indices of the `k` largest positive values, largest first (ties: lower index first); one pass, no sort of all F. */
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v > 0) || (top.length === k && v <= values[top[k - 1]!]!)) continue;
+    let at = top.length === k ? k - 1 : top.length;
+    while (at > 0 && values[top[at - 1]!]! < v) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
 
 /** Plain-language reason for a detection, e.g. "disk.sda.await_ms 14.2x its usual (usual 3.1, now 44)". */
 export function explain(e: Explanation): string {

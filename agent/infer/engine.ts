@@ -1,8 +1,6 @@
 /**
  * Inference engine port: something that loads model bytes and runs them on named float32 tensors.
- * Implementations: `onnx-engine.ts` (onnxruntime-node, the default) and `reference-engine.ts` (plain TypeScript,
- * for the anomaly model only; also the fallback when onnxruntime cannot load on a host). One contract suite
- * (`engine.contract.ts`) runs against both.
+ * Implementation: `onnx-engine.ts` (onnxruntime-node). Tests drive it with real model files.
  */
 
 /** A dense float32 tensor. `dims` uses concrete sizes. */
@@ -12,8 +10,12 @@ export type Tensor = { readonly data: Float32Array; readonly dims: readonly numb
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the model once; every input must be fed. Resolves with every output. */
-  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model once; every input must be fed. Resolves with every output. Outputs named in `into` are written
+   * into those preallocated tensors (exact shapes) and returned as them, so a caller that steps a model every cycle
+   * allocates nothing; every other output comes in a fresh buffer the caller may keep.
+   */
+  run(feeds: Readonly<Record<string, Tensor>>, into?: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
   /** Frees native resources. */
   release(): Promise<void>;
 }
