@@ -108,9 +108,10 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const total = g.op('ReduceSum', [sf, g.ints([-1])], { keepdims: 1 });
   g.op('Div', [sf, op('Add', total, g.scalar(1e-12))], {}, I.outputs.contributions);
 
-  // rising-edge envelope (gstate = E)
-  g.op('Where', [op('Greater', best, gstate), best, zero], {}, I.outputs.score);
-  g.op('Max', [best, op('Mul', gstate, P.envDecay)], {}, I.outputs.gstate);
+  // rising-edge envelope (gstate = E), lifted by fireBoost on a reported edge (refractory period)
+  const fire = op('Greater', best, gstate);
+  g.op('Where', [fire, best, zero], {}, I.outputs.score);
+  g.op('Max', [op('Where', fire, op('Add', best, P.fireBoost), best), op('Mul', gstate, P.envDecay)], {}, I.outputs.gstate);
 
   const rowShape = batched ? [1, B, features] : [1, features];
   g.output(I.outputs.score, 'float32', batched ? [1, B, 1] : [1, 1]);

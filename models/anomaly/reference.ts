@@ -20,8 +20,11 @@
  *   bucket has `seasonWarmup` samples the surprise fed to the likelihood is |x - D| / (W + epsAbs) instead of the level
  *   z: a daily pattern stops being surprising and a broken one (the evening peak missing) becomes surprising. With no
  *   time (phase NaN) no bucket matches and the model is exactly the level-only model;
- * Score = max over features of max(likelihood, record novelty), reported only on a rising edge above a decaying
- * envelope (E <- max(s, E * envDecay)): a sustained incident alerts at its onset instead of on every sample.
+ * Score = max over features of max(likelihood, record novelty) = b, reported only on a rising edge above a decaying
+ * envelope E (score = b if b > E else 0); the envelope then becomes E <- max(b > E ? b + fireBoost : b, E * envDecay):
+ * a reported edge lifts E by `fireBoost` (a refractory period of about ln((b + fireBoost) / b) / -ln(envDecay)
+ * samples), so a slowly ramping likelihood reports once instead of on every small step, and a sustained incident
+ * alerts at its onset instead of on every sample (on NAB most false positives were such ramps on the Twitter series).
  * A feature reports nothing for its first `warmup` samples, its likelihood nothing before `likelihoodWarmup`.
  *
  * Usage: `const p = DEFAULT_PARAMS; let s = createAnomalyState(F); const r = stepAnomaly(p, s, x, phaseOf(ts)); s = r.state;`
@@ -33,20 +36,22 @@ export interface AnomalyParams {
   alpha: number; clip: number; epsRel: number; epsAbs: number; surpriseCap: number; alphaShort: number; alphaLong: number;
   likelihoodEps: number; tau: number; warmup: number; likelihoodWarmup: number; spTol: number; recordRate: number;
   recordGain: number; envDecay: number; seasonBuckets: number; seasonRate: number; seasonWarmup: number;
+  /** Envelope lift on a reported alert: E <- max(score + fireBoost, E * envDecay) (refractory after an alert). */
+  fireBoost: number;
 }
 
 /** Parameter order (initializer names; also the order in the model card). */
 export const PARAM_NAMES: readonly (keyof AnomalyParams)[] = [
   'alpha', 'clip', 'epsRel', 'epsAbs', 'surpriseCap', 'alphaShort', 'alphaLong',
   'likelihoodEps', 'tau', 'warmup', 'likelihoodWarmup', 'spTol', 'recordRate', 'recordGain', 'envDecay',
-  'seasonBuckets', 'seasonRate', 'seasonWarmup',
+  'seasonBuckets', 'seasonRate', 'seasonWarmup', 'fireBoost',
 ];
 
 /** Parameters fitted once on the NAB corpus by coordinate search (models/anomaly/tune.ts; see the card). */
 export const DEFAULT_PARAMS: AnomalyParams = {
-  alpha: 0.02875, clip: 21.125, epsRel: 0.00261, epsAbs: 1e-6, surpriseCap: 19.136, alphaShort: 0.0366, alphaLong: 0.00192,
-  likelihoodEps: 2.181e-5, tau: 4.8657, warmup: 128, likelihoodWarmup: 256, spTol: 0.00664, recordRate: 0.0046875,
-  recordGain: 29.874, envDecay: 0.995, seasonBuckets: 24, seasonRate: 0.009375, seasonWarmup: 12,
+  alpha: 0.02875, clip: 21.125, epsRel: 0.00261, epsAbs: 1e-6, surpriseCap: 19.136, alphaShort: 0.02928, alphaLong: 0.00192,
+  likelihoodEps: 2.79168e-5, tau: 2.91942, warmup: 128, likelihoodWarmup: 256, spTol: 0.00664, recordRate: 0.00225,
+  recordGain: 29.874, envDecay: 0.99, seasonBuckets: 24, seasonRate: 0.009375, seasonWarmup: 12, fireBoost: 0.2,
 };
 
 /** Rows per bucket of the seasonal state tensor `sstate` [seasonBuckets, SSTATE_ROWS, F]: level, mean abs deviation, count. */
@@ -187,7 +192,8 @@ export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Arr
   for (let j = 0; j < F; j++) contributions[j] = f32(surprise[j]! / denom);
   // rising-edge envelope
   const E = state.g[0]!;
-  const score = best > E ? best : 0;
-  const EN = Math.max(best, f32(E * P.envDecay));
+  const fire = best > E;
+  const score = fire ? best : 0;
+  const EN = Math.max(fire ? f32(best + P.fireBoost) : best, f32(E * P.envDecay));
   return { score, contributions, baseline, state: { f: o, g: new Float32Array([EN]), s: so, features: F, buckets: state.buckets } };
 }
