@@ -9,7 +9,7 @@
  */
 import type { ModelCard } from '../../models/onnx/card.ts';
 import type { ModelSession, Tensor } from './engine.ts';
-import { initialState, outputBuffers, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
+import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
 
 /** One feature's part in a score. `ratio` = value / usual value, null when the usual value is 0. */
 export type Explanation = { feature: string; contribution: number; ratio: number | null; value: number; usual: number };
@@ -74,8 +74,8 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     buffers = null;
   }
 
-  // Per-cycle buffers for the feature vector and the model's outputs (rebuilt when the feature count changes).
-  let buffers: { x: Float32Array; into: Record<string, Tensor> } | null = null;
+  // The feature vector's buffer, reused every cycle (rebuilt when the feature count changes).
+  let buffers: { x: Float32Array } | null = null;
 
   return {
     label,
@@ -85,16 +85,13 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     async step(features: Readonly<Record<string, number | null>>, tsMs?: number): Promise<AnomalyResult> {
       admit(features);
       if (names.length === 0 || !state) return { score: 0, top: [] };
-      buffers ??= { x: new Float32Array(names.length), into: outputBuffers(card, names.length) };
-      const { x, into } = buffers;
+      buffers ??= { x: new Float32Array(names.length) };
+      const { x } = buffers;
       for (let i = 0; i < names.length; i++) {
         const v = features[names[i]!];
         x[i] = typeof v === 'number' ? v : Number.NaN;
       }
-      const previous = state;
-      const { outputs, state: next } = await stepStateful(session, x, previous, tsMs, into);
-      // double buffering: the state just consumed receives the next step's state outputs
-      for (const name in previous) into[`${name}_out`] = previous[name]!;
+      const { outputs, state: next } = await stepStateful(session, x, state, tsMs);
       state = next;
       const score = outputs.score?.data[0] ?? 0;
       const contributions = outputs.contributions?.data;

@@ -44,27 +44,11 @@ export function phaseOf(tsMs: number): Float32Array {
   return new Float32Array([(((tsMs % day) + day) % day) / day, ((((tsMs + mondayOffset) % (7 * day)) + 7 * day) % (7 * day)) / (7 * day)]);
 }
 
-/** Buffers for every output of the card for `features` features (symbolic dims = the feature count), to pass as
- * `into` to {@link stepStateful}. */
-export function outputBuffers(card: ModelCard, features: number): Record<string, Tensor> {
-  const buffers: Record<string, Tensor> = {};
-  for (const output of card.outputs) {
-    const dims = output.shape.map((d) => (typeof d === 'number' ? d : features));
-    buffers[output.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
-  }
-  return buffers;
-}
-
-/**
- * One step: feeds x (and `phase` when the model takes it) and state; returns the outputs and the next state.
- * With `into` (see {@link outputBuffers}) the outputs are written there and nothing is allocated; the next state then
- * lives in `into`'s `S_out` buffers, so the caller hands the previous state's buffers to the next step's `into`
- * (double buffering, as anomaly-detector.ts does).
- */
-export async function stepStateful(session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number, into?: Record<string, Tensor>): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
+/** One step: feeds x (and `phase` when the model takes it) and state; returns the outputs and the next state. */
+export async function stepStateful(session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
   const feeds: Record<string, Tensor> = { ...state, x: { data: x, dims: [1, x.length] } };
   if (session.inputNames.includes(PHASE_INPUT)) feeds[PHASE_INPUT] = { data: phaseOf(tsMs ?? Date.now()), dims: [1, 2] };
-  const outputs = await session.run(feeds, into);
+  const outputs = await session.run(feeds);
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
     const out = outputs[`${name}_out`];
