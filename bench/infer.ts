@@ -1,8 +1,10 @@
 /**
  * `npm run bench:infer [-- --cycles 5000 --features 40 --json]`: latency of the agent's inference stage per sample
  * through onnxruntime-node (the anomaly model for one host's feature vector, the disk model for one disk) and the
- * RSS the models add to the agent (from before onnxruntime is imported to after the runs). Prints figures; with --json one object
- * `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb}`.
+ * RSS the models add to the agent (from before onnxruntime is imported to after the runs). Prints figures; with
+ * --json one object
+ * `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb}`. `--floor` adds what onnxruntime-node costs per call for a
+ * trivial graph of about 1, 30 and 60 nodes (bench/onnx-floor.ts), printed after the result (with --json as a second line).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInference } from '../agent/infer/inference.ts';
 
-const { values } = parseArgs({ options: { cycles: { type: 'string', default: '5000' }, features: { type: 'string', default: '40' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { cycles: { type: 'string', default: '5000' }, features: { type: 'string', default: '40' }, json: { type: 'boolean', default: false }, floor: { type: 'boolean', default: false } } });
 const cycles = Number(values.cycles);
 const F = Number(values.features);
 if (!Number.isInteger(cycles) || cycles < 100) throw new Error(`--cycles must be an integer >= 100, got '${values.cycles}'`);
@@ -63,4 +65,12 @@ if (values.json) {
   console.log(`  anomaly  p50 ${result.anomalyP50Us} µs   p99 ${result.anomalyP99Us} µs   (target p99 < 50 µs)`);
   console.log(`  disk     p99 ${result.diskP99Us} µs (${diskRuns} daily updates)`);
   console.log(`  added RSS ${result.addedRssMb} MB (target < 40 MB)`);
+}
+if (values.floor) {
+  // onnxruntime's own cost per call on this machine, for context (bench/onnx-floor.ts); the anomaly graph's node count
+  // is in its card (extra.nodes).
+  const { onnxFloor } = await import('./onnx-floor.ts');
+  const floors = [await onnxFloor(0, F), await onnxFloor(30, F), await onnxFloor(60, F)];
+  if (values.json) console.log(JSON.stringify({ floor: floors }));
+  else for (const f of floors) console.log(`  onnxruntime floor, ${f.nodes}-node graph (2 inputs, 2 outputs): p50 ${f.p50Us} µs   p99 ${f.p99Us} µs`);
 }
