@@ -1,7 +1,8 @@
 /**
  * `npm run bench:infer [-- --cycles 5000 --features 40 --json]`: latency of the agent's inference stage per sample
  * through onnxruntime-node (the anomaly model for one host's feature vector, the disk model for one disk) and the
- * RSS the models add to the agent (from before onnxruntime is imported to after the runs). Prints figures; with
+ * RSS the models add to the agent (after the same loop without models, from before onnxruntime is imported to after
+ * the runs). Prints figures; with
  * --json one object
  * `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb}`. `--floor` adds what onnxruntime-node costs per call for a
  * trivial graph of about 1, 30 and 60 nodes (bench/onnx-floor.ts), printed after the result (with --json as a second line).
@@ -22,17 +23,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+const names = Array.from({ length: F }, (_, i) => `feature_${i}`);
+function reading(i: number): Record<string, number> {
+  const features: Record<string, number> = {};
+  for (let j = 0; j < F; j++) features[names[j]!] = 50 + 10 * Math.sin(i / 30 + j) + Math.sin(i * 12.9898 + j * 78.233);
+  return features;
+}
+// The same loop without the models first (the agent's own per-cycle work: building readings, awaiting a stage), so
+// that the JS heap's growth under this loop is not counted as the models'. Then RSS is taken before onnxruntime is
+// even imported: loading its native library is part of what the models cost the agent.
+for (let i = 0; i < cycles; i++) await Promise.resolve(reading(i));
 global.gc?.();
-// Measured before onnxruntime is even imported: loading its native library is part of what the models cost the agent.
 const rssBefore = process.memoryUsage().rss;
 const { createOnnxEngine } = await import('../agent/infer/onnx-engine.ts');
 const inf = await createInference({ engine: createOnnxEngine(), stateDir: mkdtempSync(join(tmpdir(), 'bench-infer-')), saveEvery: Number.MAX_SAFE_INTEGER });
 await inf.start();
-const names = Array.from({ length: F }, (_, i) => `feature_${i}`);
 const anomaly: number[] = [];
 for (let i = 0; i < cycles; i++) {
-  const features: Record<string, number> = {};
-  for (let j = 0; j < F; j++) features[names[j]!] = 50 + 10 * Math.sin(i / 30 + j) + Math.sin(i * 12.9898 + j * 78.233);
+  const features = reading(i);
   const t0 = process.hrtime.bigint();
   await inf.onCycle({ ts: i * 10_000, features });
   anomaly.push(Number(process.hrtime.bigint() - t0) / 1000);

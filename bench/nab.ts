@@ -3,8 +3,9 @@
  * with models/nab, prints the normalized scores beside the published scoreboard and the inference time per sample.
  * Engines:
  * - onnx (default): the model's ONNX graph through onnxruntime-node, `--batch` streams per call (default 32): the
- *   files are scheduled onto B lanes of the batched graph (x [1,B,1], phase [1,B,2], fstate [9,B,1], gstate [1,B,1],
- *   sstate [K,3,B,1]); each lane's phase is its row's timestamp (CSV column 1, read as UTC) via phaseOf; when a file
+ *   files are scheduled onto B lanes of the batched graph (x [1,B,1], fstate [9,B,1], gstate [1,B,1], season [3,B,1]);
+ *   each lane's season rows are those of its row's UTC hour (CSV column 1, read as UTC; seasonalBucket), kept per
+ *   lane here as the agent's driver keeps them per host; when a file
  *   ends its lane's state is zeroed and the next file (longest first) starts there, as hosts come and go in a fleet. B independent
  *   streams per call is legitimate batching (many hosts/metrics per call), not a change of the model: the parity
  *   test proves the batched graph equals B single-stream runs. `--batch 1` runs the shipped single-stream model
@@ -19,7 +20,7 @@ import { resolve } from 'node:path';
 import { scoreCorpus } from '../models/nab/corpus.ts';
 import { defaultNabDir, hasNab, loadNab } from '../models/nab/dataset.ts';
 import type { NabFile } from '../models/nab/dataset.ts';
-import { phaseOf } from '../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../agent/infer/stateful-model.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
 import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SSTATE_ROWS } from '../models/anomaly/reference.ts';
@@ -39,11 +40,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
   const xDims = B === 1 ? [1, 1] : [1, B, 1];
   const fDims = B === 1 ? [FSTATE_ROWS, 1] : [FSTATE_ROWS, B, 1];
   const gDims = B === 1 ? [1, GSTATE_COLS] : [1, B, GSTATE_COLS];
-  const pDims = B === 1 ? [1, 2] : [1, B, 2];
   const K = DEFAULT_PARAMS.seasonBuckets;
-  const sDims = B === 1 ? [K, SSTATE_ROWS, 1] : [K, SSTATE_ROWS, B, 1];
+  const sDims = B === 1 ? [SSTATE_ROWS, 1] : [SSTATE_ROWS, B, 1];
   const scores = files.map((f) => new Float32Array(f.values.length));
-  const phases = files.map((f) => { const p = new Float32Array(2 * f.timestamps.length); f.timestamps.forEach((t, i) => p.set(phaseOf(t), 2 * i)); return p; });
+  const buckets = files.map((f) => Int32Array.from(f.timestamps, (t) => seasonalBucket(t, K)));
   const lane = new Int32Array(B).fill(-1); // file index per lane
   const pos = new Int32Array(B); // next row per lane
   // longest files first (LPT scheduling): the longest file bounds the number of calls
@@ -51,9 +51,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
   let next = 0;
   let fs: Float32Array = new Float32Array(FSTATE_ROWS * B);
   let gs: Float32Array = new Float32Array(GSTATE_COLS * B);
-  let ss: Float32Array = new Float32Array(K * SSTATE_ROWS * B);
+  const ss = new Float32Array(B * K * SSTATE_ROWS); // every bucket of each lane: lane b at b * K * 3, [K,3] per lane
+  const season = new Float32Array(SSTATE_ROWS * B); // the fed bucket of each lane: [3,B,1]
+  const bucket = new Int32Array(B).fill(-1);
   const x = new Float32Array(B);
-  const ph = new Float32Array(2 * B);
   let ns = 0n;
   let calls = 0;
   const callUs: number[] = [];
@@ -66,25 +67,25 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
         pos[b] = 0;
         for (let r = 0; r < FSTATE_ROWS; r++) fs[r * B + b] = 0; // a new host: fresh state in this lane
         for (let c = 0; c < GSTATE_COLS; c++) gs[b * GSTATE_COLS + c] = 0;
-        for (let k = 0; k < K * SSTATE_ROWS; k++) ss[k * B + b] = 0;
+        ss.fill(0, b * K * SSTATE_ROWS, (b + 1) * K * SSTATE_ROWS);
       }
       if (lane[b]! >= 0) {
         x[b] = files[lane[b]!]!.values[pos[b]!]!;
-        ph[2 * b] = phases[lane[b]!]![2 * pos[b]!]!;
-        ph[2 * b + 1] = phases[lane[b]!]![2 * pos[b]! + 1]!;
+        bucket[b] = buckets[lane[b]!]![pos[b]!]!;
         active++;
       } else {
         x[b] = Number.NaN;
-        ph[2 * b] = ph[2 * b + 1] = Number.NaN;
+        bucket[b] = -1;
       }
+      // the lane's bucket rows in (zeros for an unknown time), as the agent's driver feeds one bucket per host
+      for (let r = 0; r < SSTATE_ROWS; r++) season[r * B + b] = bucket[b]! >= 0 ? ss[(b * K + bucket[b]!) * SSTATE_ROWS + r]! : 0;
     }
     if (active === 0) break;
     const feeds = {
       [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, xDims),
-      [ANOMALY_IO.inputs.phase]: new ort.Tensor('float32', ph, pDims),
       [ANOMALY_IO.inputs.fstate]: new ort.Tensor('float32', fs, fDims),
       [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, gDims),
-      [ANOMALY_IO.inputs.sstate]: new ort.Tensor('float32', ss, sDims),
+      [ANOMALY_IO.inputs.season]: new ort.Tensor('float32', season, sDims),
     };
     const t0 = process.hrtime.bigint();
     const o = await session.run(feeds);
@@ -95,9 +96,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
     const s = o[ANOMALY_IO.outputs.score]!.data as Float32Array;
     fs = o[ANOMALY_IO.outputs.fstate]!.data as Float32Array;
     gs = o[ANOMALY_IO.outputs.gstate]!.data as Float32Array;
-    ss = o[ANOMALY_IO.outputs.sstate]!.data as Float32Array;
+    const seasonOut = o[ANOMALY_IO.outputs.season]!.data as Float32Array;
     for (let b = 0; b < B; b++) {
       if (lane[b]! < 0) continue;
+      if (bucket[b]! >= 0) for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;
       scores[lane[b]!]![pos[b]!] = s[b]!;
       pos[b]!++;
     }

@@ -91,7 +91,7 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
         const v = features[names[i]!];
         x[i] = typeof v === 'number' ? v : Number.NaN;
       }
-      const { outputs, state: next } = await stepStateful(session, x, state, tsMs);
+      const { outputs, state: next } = await stepStateful(card, session, x, state, tsMs);
       state = next;
       const score = outputs.score?.data[0] ?? 0;
       const contributions = outputs.contributions?.data;

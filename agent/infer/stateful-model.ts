@@ -3,21 +3,64 @@
  * `x` is a state tensor `S`, fed from the previous step's output `S_out` (zeros for a new host). This is the
  * convention of models/anomaly (see its card). The state is plain data so a host's baseline can be saved.
  *
- * One optional non-state input: `phase` [1, 2] = [fraction of the UTC day, fraction of the week since Monday 00:00
- * UTC] at the sample's timestamp, for models with a time-of-day / day-of-week baseline (seasonality).
+ * Seasonal state (card `extra.seasonal = { input, buckets, periodMs }`): the model takes one time bucket's rows of
+ * that input; the driver keeps `buckets` copies (state dims [buckets, ...input dims]), feeds the copy of the sample's
+ * bucket (`seasonalBucket`: e.g. the UTC hour for 24 buckets of a day) and stores the output back into it. A step
+ * without a time feeds zeros and keeps nothing. Only the current bucket crosses into the engine each step.
  */
+import { z } from 'zod';
 import type { ModelCard } from '../../models/onnx/card.ts';
 import { ModelError, type ModelSession, type Tensor } from './engine.ts';
 
 /** Named state tensors of one host. */
 export type ModelState = Record<string, { data: number[] | Float32Array; dims: number[] }>;
 
-/** Shapes of the state inputs for `features` features: symbolic dims ('F') become the feature count. */
+/** Card `extra.seasonal`: which state input is bucketed by time, into how many buckets of a period (ms). */
+export const SeasonalSpecSchema = z.object({
+  input: z.string().min(1),
+  buckets: z.number().int().min(1).max(100_000),
+  periodMs: z.number().int().positive(),
+});
+export type SeasonalSpec = z.infer<typeof SeasonalSpecSchema>;
+
+const specs = new WeakMap<ModelCard, SeasonalSpec | null>();
+
+/** The card's seasonal spec, or null when it has none (parsed once per card). @throws ModelError when present but
+ * malformed. */
+export function seasonalSpec(card: ModelCard): SeasonalSpec | null {
+  const known = specs.get(card);
+  if (known !== undefined) return known;
+  const spec = parseSeasonalSpec(card);
+  specs.set(card, spec);
+  return spec;
+}
+
+function parseSeasonalSpec(card: ModelCard): SeasonalSpec | null {
+  const raw = card.extra?.seasonal;
+  if (raw === undefined) return null;
+  const parsed = SeasonalSpecSchema.safeParse(raw);
+  if (!parsed.success) throw new ModelError(card.name, `extra.seasonal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
+  if (!card.inputs.some((i) => i.name === parsed.data.input)) throw new ModelError(card.name, `extra.seasonal.input '${parsed.data.input}' is not an input of the model`);
+  return parsed.data;
+}
+
+/** Bucket 0..buckets-1 of `tsMs` within its period (integer arithmetic: period 1 day, 24 buckets = the UTC hour);
+ * -1 for a timestamp that is not a finite number. */
+export function seasonalBucket(tsMs: number, buckets: number, periodMs = 86_400_000): number {
+  if (!Number.isFinite(tsMs)) return -1;
+  const inPeriod = ((Math.floor(tsMs) % periodMs) + periodMs) % periodMs;
+  return Math.floor((inPeriod * buckets) / periodMs);
+}
+
+/** Fresh (zero) state for `features` features: symbolic dims ('F') become the feature count; a seasonal input gets a
+ * leading bucket axis. */
 export function initialState(card: ModelCard, features: number): Record<string, Tensor> {
+  const seasonal = seasonalSpec(card);
   const state: Record<string, Tensor> = {};
   for (const input of card.inputs) {
-    if (input.name === 'x' || input.name === PHASE_INPUT) continue;
+    if (input.name === 'x') continue;
     const dims = input.shape.map((d) => (typeof d === 'number' ? d : features));
+    if (seasonal?.input === input.name) dims.unshift(seasonal.buckets);
     state[input.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
   }
   return state;
@@ -30,31 +73,40 @@ export function checkStatefulSession(card: ModelCard, session: ModelSession): vo
   if (want !== have) throw new ModelError(card.name, `inputs are [${have}], card says [${want}]`);
   if (!session.inputNames.includes('x')) throw new ModelError(card.name, "no feature input named 'x'");
   for (const name of session.inputNames) {
-    if (name !== 'x' && name !== PHASE_INPUT && !session.outputNames.includes(`${name}_out`)) throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
+    if (name !== 'x' && !session.outputNames.includes(`${name}_out`)) throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
   }
+  seasonalSpec(card);
 }
 
-/** Name of the optional time input (see the file comment). */
-export const PHASE_INPUT = 'phase';
-
-/** `[fraction of the UTC day, fraction of the week since Monday 00:00 UTC]` for a timestamp in ms. */
-export function phaseOf(tsMs: number): Float32Array {
-  const day = 86_400_000;
-  const mondayOffset = 3 * day; // the epoch (1970-01-01) was a Thursday
-  return new Float32Array([(((tsMs % day) + day) % day) / day, ((((tsMs + mondayOffset) % (7 * day)) + 7 * day) % (7 * day)) / (7 * day)]);
-}
-
-/** One step: feeds x (and `phase` when the model takes it) and state; returns the outputs and the next state. */
-export async function stepStateful(session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
+/**
+ * One step: feeds x and the state (for a seasonal input, the bucket of `tsMs`); returns the outputs and the next
+ * state. The seasonal state is updated in place (its other buckets are untouched), the rest is replaced by the
+ * engine's fresh output buffers.
+ */
+export async function stepStateful(card: ModelCard, session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
+  const seasonal = seasonalSpec(card);
   const feeds: Record<string, Tensor> = { ...state, x: { data: x, dims: [1, x.length] } };
-  if (session.inputNames.includes(PHASE_INPUT)) feeds[PHASE_INPUT] = { data: phaseOf(tsMs ?? Date.now()), dims: [1, 2] };
+  let bucket = -1;
+  if (seasonal) {
+    const all = state[seasonal.input]!;
+    const size = all.data.length / seasonal.buckets;
+    bucket = seasonalBucket(tsMs ?? Number.NaN, seasonal.buckets, seasonal.periodMs);
+    const data = bucket >= 0 ? all.data.subarray(bucket * size, (bucket + 1) * size) : new Float32Array(size);
+    feeds[seasonal.input] = { data, dims: all.dims.slice(1) };
+  }
   const outputs = await session.run(feeds);
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
     const out = outputs[`${name}_out`];
-    if (!out) throw new ModelError('stateful', `missing output ${name}_out`);
-    // engines return fresh buffers per run (engine.ts), so the output becomes the next state without a copy
-    next[name] = out;
+    if (!out) throw new ModelError(card.name, `missing output ${name}_out`);
+    if (seasonal?.input === name) {
+      const all = state[name]!;
+      if (bucket >= 0) all.data.set(out.data, bucket * (all.data.length / seasonal.buckets));
+      next[name] = all;
+    } else {
+      // engines return fresh buffers per run (engine.ts), so the output becomes the next state without a copy
+      next[name] = out;
+    }
   }
   return { outputs, state: next };
 }

@@ -17,7 +17,7 @@ import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES, SSTA
 import type { AnomalyParams } from './reference.ts';
 
 /** Model version written to the cards. */
-export const ANOMALY_MODEL_VERSION = '3.1.0';
+export const ANOMALY_MODEL_VERSION = '4.0.0';
 
 /** Feature-schema version for the multivariate card: agent/features/schema.ts when present, else "1". */
 async function featureSchemaVersion(): Promise<string> {
@@ -32,10 +32,9 @@ function io(F: number | string, K: number): { inputs: TensorSpec[]; outputs: Ten
   return {
     inputs: [
       { name: I.inputs.x, dtype: 'float32', shape: [1, F], description: 'one sample; NaN = missing feature (masked)' },
-      { name: I.inputs.phase, dtype: 'float32', shape: [1, 2], description: "[fraction of the UTC day, fraction of the week since Monday 00:00 UTC] at the sample's timestamp; NaN = unknown (no time-of-day baseline)" },
       { name: I.inputs.fstate, dtype: 'float32', shape: [FSTATE_ROWS, F], description: 'per-feature state (zeros for a new host); feed back fstate_out' },
       { name: I.inputs.gstate, dtype: 'float32', shape: [1, GSTATE_COLS], description: 'global state (zeros for a new host); feed back gstate_out' },
-      { name: I.inputs.sstate, dtype: 'float32', shape: [K, SSTATE_ROWS, F], description: 'time-of-day baseline per hour bucket and feature: level, mean abs deviation, count (zeros for a new host); feed back sstate_out' },
+      { name: I.inputs.season, dtype: 'float32', shape: [SSTATE_ROWS, F], description: `time-of-day baseline of the sample's bucket (one of ${K} of the UTC day, extra.seasonal): level, mean abs deviation, count per feature; the caller keeps every bucket (zeros for a new host), feeds the sample's and stores season_out back into it; zeros for an unknown time` },
     ],
     outputs: [
       { name: I.outputs.score, dtype: 'float32', shape: [1, 1], description: 'anomaly score in [0,1]' },
@@ -43,7 +42,7 @@ function io(F: number | string, K: number): { inputs: TensorSpec[]; outputs: Ten
       { name: I.outputs.baseline, dtype: 'float32', shape: [1, F], description: "each feature's usual level (x / baseline = 'N x its usual')" },
       { name: I.outputs.fstate, dtype: 'float32', shape: [FSTATE_ROWS, F] },
       { name: I.outputs.gstate, dtype: 'float32', shape: [1, GSTATE_COLS] },
-      { name: I.outputs.sstate, dtype: 'float32', shape: [K, SSTATE_ROWS, F] },
+      { name: I.outputs.season, dtype: 'float32', shape: [SSTATE_ROWS, F] },
     ],
   };
 }
@@ -64,10 +63,14 @@ export async function exportAnomalyModels(opts: { nabDir: string; outDir: string
     extra: { params: Object.fromEntries(PARAM_NAMES.map((k) => [k, params[k]])), thresholds: { standard: q.standard.threshold, reward_low_FP_rate: q.reward_low_FP_rate.threshold, reward_low_FN_rate: q.reward_low_FN_rate.threshold } },
     ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
   };
-  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), time-of-day baseline per feature (24 hourly buckets of the UTC day from the phase input; once a bucket has its warm-up samples, the surprise is measured against that hour\'s usual level and spread), Numenta-style anomaly likelihood of the surprise (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only; a reported edge lifts the envelope by fireBoost, so a slowly ramping score alerts once (refractory period). Alert at score >= 0.5.';
+  const desc = 'Streaming unsupervised anomaly score with per-host state fed back (state in -> state out): robust winsorized EWMA baseline per feature (z surprise; level shifts re-baseline), time-of-day baseline per feature (24 hourly buckets of the UTC day, the current one fed as the season input; once a bucket has its warm-up samples, the surprise is measured against that hour\'s usual level and spread), Numenta-style anomaly likelihood of the surprise (stacked with the baseline update), record novelty graded by how rare records have been and by the excess (a drifting metric stays quiet), max over features, reported on rising edges only; a reported edge lifts the envelope by fireBoost, so a slowly ramping score alerts once (refractory period). Alert at score >= 0.5.';
   const uni = buildAnomalyGraph(params, 1, desc);
   const multi = buildAnomalyGraph(params, 'F', desc);
-  const extra: Record<string, unknown> = { ...common.extra, nodes: uni.nodes, alertThreshold: 0.5, batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], phase [1,B,2], fstate [9,B,F], gstate [1,B,1], sstate [K,3,B,F]' };
+  const extra: Record<string, unknown> = {
+    ...common.extra, nodes: uni.nodes, alertThreshold: 0.5,
+    seasonal: { input: ANOMALY_IO.inputs.season, buckets: params.seasonBuckets, periodMs: 86_400_000 },
+    batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], fstate [9,B,F], gstate [1,B,1], season [3,B,F]',
+  };
   return [
     writeModelCard(join(opts.outDir, 'anomaly-uni.onnx'), uni.bytes, { ...common, extra, name: 'anomaly-uni', description: desc, featureSchemaVersion: 'univariate', ...io(1, params.seasonBuckets) }),
     writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, { ...common, extra, name: 'anomaly-multi', description: `${desc} F features (dynamic); score from the most anomalous feature.`, featureSchemaVersion: await featureSchemaVersion(), ...io('F', params.seasonBuckets) }),

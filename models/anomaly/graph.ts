@@ -1,18 +1,18 @@
 /**
  * The anomaly model as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
- * Shipped form: x [1,F] (NaN = missing), phase [1,2] ([day, week] fractions, agent/infer/stateful-model.ts phaseOf;
- * NaN = unknown time), fstate [9,F], gstate [1,1], sstate [K,3,F] -> score [1,1], contributions [1,F], baseline [1,F],
- * fstate_out, gstate_out, sstate_out. Batched form (`batch` set, e.g. 'B'): B independent streams (hosts or metrics)
- * per call, x [1,B,F], phase [1,B,2], fstate [9,B,F], gstate [1,B,1], sstate [K,3,B,F] -> score [1,B,1],
- * contributions/baseline [1,B,F].
- * Seasonal bucket: one-hot mask = (iota == floor(phase @ [K; 0])), gathered by a masked ReduceSum over the bucket axis
- * and written back with a masked Where (a NaN phase matches no bucket).
+ * Shipped form: x [1,F] (NaN = missing), fstate [9,F], gstate [1,1], season [3,F] (the current time-of-day bucket's
+ * rows; the caller keeps all K buckets and feeds the one of the sample's time, zeros for an unknown time:
+ * agent/infer/stateful-model.ts) -> score [1,1], contributions [1,F], baseline [1,F], fstate_out, gstate_out,
+ * season_out. Batched form (`batch` set, e.g. 'B'): B independent streams (hosts or metrics) per call, x [1,B,F],
+ * fstate [9,B,F], gstate [1,B,1], season [3,B,F] -> score [1,B,1], contributions/baseline [1,B,F].
+ * Passing one bucket instead of all K keeps the tensors crossing into onnxruntime small: with [K,3,F] in and out every
+ * call, the malloc heap of a process stepping the model grew ~7 MB more and each call took ~7 µs longer.
  * Both forms are the same node list; only declared shapes and the ranks of the row constants differ.
  * The level and likelihood EWMAs run as stacked [2,...] tensors (one op per stage, not two).
  * Initializers: scalar parameters named as in `PARAM_NAMES`; row pairs `alpha_alphaLong`, `epsRel_0`,
  * `epsAbs_likelihoodFloor`, `clip_none`; derived `recordKeep` (1 - recordRate) and `recordStep`
- * (recordRate * recordGain), `seasonBuckets_0` ([K; 0], the phase projection) and `seasonIota` (0..K-1). The card lists
- * every parameter by name.
+ * (recordRate * recordGain). The card lists every parameter by name (`seasonBuckets` is the caller's: card
+ * `extra.seasonal`).
  */
 import { GraphBuilder } from '../onnx/graph.ts';
 import type { Dim } from '../onnx/graph.ts';
@@ -28,14 +28,11 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const I = ANOMALY_IO;
   const B = opts.batch;
   const batched = B !== undefined;
-  const K = params.seasonBuckets;
-  if (!Number.isInteger(K) || K < 1) throw new Error(`seasonBuckets ${K}: allowed an integer >= 1`);
   const x = g.input(I.inputs.x, 'float32', batched ? [1, B, features] : [1, features]);
-  const phase = g.input(I.inputs.phase, 'float32', batched ? [1, B, 2] : [1, 2]);
   const fstate = g.input(I.inputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
   const gstate = g.input(I.inputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
-  const sDims = batched ? [K, SSTATE_ROWS, B, features] : [K, SSTATE_ROWS, features];
-  const sstate = g.input(I.inputs.sstate, 'float32', sDims);
+  const sDims = batched ? [SSTATE_ROWS, B, features] : [SSTATE_ROWS, features];
+  const season = g.input(I.inputs.season, 'float32', sDims);
   const D = derivedConstants(params);
   // [2,1] / [2,1,1] constants broadcast along the stacked row axis (row 0 level, row 1 likelihood)
   const pairDims = batched ? [2, 1, 1] : [2, 1];
@@ -66,12 +63,8 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const Z = op('Abs', Zs);
   const [z0] = g.opN('Split', [Z, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
   const [, zs1] = g.opN('Split', [Zs, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
-  // seasonal baseline of the current time-of-day bucket: one-hot mask over the K buckets, masked sum = gather
-  const proj = g.initializer('seasonBuckets_0', new Float32Array([K, 0]), [2, 1]);
-  const iota = g.initializer('seasonIota', Float32Array.from({ length: K }, (_, k) => k), batched ? [K, 1, 1, 1] : [K, 1, 1]);
-  const mask = op('Equal', iota, op('Floor', op('MatMul', phase, proj))); // [K,1,1] / [K,1,B,1]
-  const picked = g.op('ReduceSum', [op('Where', mask, sstate, zero), g.ints([0])], { keepdims: 0 });
-  const [Db, Wb, Cb] = g.opN('Split', [picked, g.ints([1, 1, 1])], 3, { axis: 0 }) as [string, string, string];
+  // seasonal baseline of the current time-of-day bucket (the caller's slice)
+  const [Db, Wb, Cb] = g.opN('Split', [season, g.ints([1, 1, 1])], 3, { axis: 0 }) as [string, string, string];
   const r = op('Sub', xv, Db);
   const ar = op('Abs', r);
   const zsea = op('Div', ar, op('Add', Wb, P.epsAbs));
@@ -104,7 +97,7 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const Cn = op('Add', Cb, one);
   const sr = op('Max', P.seasonRate, op('Reciprocal', Cn));
   const seasonN = g.op('Concat', [op('Add', Db, op('Mul', sr, r)), op('Add', Wb, op('Mul', sr, op('Sub', ar, Wb))), Cn], { axis: 0 });
-  g.op('Where', [op('And', mask, valid), seasonN, sstate], {}, I.outputs.sstate); // only the current bucket, valid features
+  g.op('Where', [valid, seasonN, season], {}, I.outputs.season); // valid features only
   const total = g.op('ReduceSum', [sf, g.ints([-1])], { keepdims: 1 });
   g.op('Div', [sf, op('Add', total, g.scalar(1e-12))], {}, I.outputs.contributions);
 
@@ -119,6 +112,6 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   g.output(I.outputs.baseline, 'float32', rowShape);
   g.output(I.outputs.fstate, 'float32', batched ? [FSTATE_ROWS, B, features] : [FSTATE_ROWS, features]);
   g.output(I.outputs.gstate, 'float32', batched ? [1, B, GSTATE_COLS] : [1, GSTATE_COLS]);
-  g.output(I.outputs.sstate, 'float32', sDims);
+  g.output(I.outputs.season, 'float32', sDims);
   return { bytes: g.toBytes({ opset: 17, docString }), nodes: g.nodeCount };
 }

@@ -6,7 +6,7 @@ import { scoreCorpus } from '../nab/corpus.ts';
 import type { ProfileResult } from '../nab/corpus.ts';
 import type { NabFile } from '../nab/dataset.ts';
 import type { ProfileName } from '../nab/sweep.ts';
-import { phaseOf } from '../../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../../agent/infer/stateful-model.ts';
 import { createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
@@ -17,7 +17,7 @@ export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>, ti
   const x = new Float32Array(1);
   for (let i = 0; i < values.length; i++) {
     x[0] = values[i]!;
-    const r = stepAnomaly(params, state, x, phaseOf(timestamps[i]!));
+    const r = stepAnomaly(params, state, x, seasonalBucket(timestamps[i]!, params.seasonBuckets));
     out[i] = r.score;
     state = r.state;
   }

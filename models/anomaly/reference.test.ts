@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { phaseOf } from '../../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../../agent/infer/stateful-model.ts';
 import { DEFAULT_PARAMS, FSTATE_ROWS, createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyState, AnomalyStep } from './reference.ts';
 
@@ -8,7 +8,7 @@ import type { AnomalyState, AnomalyStep } from './reference.ts';
 const ALERT = 0.5;
 
 // Sample t is taken at 5-minute intervals (288 a day), as most NAB series.
-const at = (t: number) => phaseOf(Date.UTC(2024, 0, 1) + t * 300_000);
+const at = (t: number) => seasonalBucket(Date.UTC(2024, 0, 1) + t * 300_000, DEFAULT_PARAMS.seasonBuckets);
 
 // Three features with a daily cycle and deterministic noise.
 function sample(t: number): Float32Array {

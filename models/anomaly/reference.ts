@@ -15,11 +15,13 @@
  *   1/(1 + rho/(1 + excess/range)), rho = recordGain * EWMA (rate `recordRate`) of "this sample was a record". A
  *   drifting metric that keeps setting records by small margins (more often than about every recordGain samples)
  *   stays below 0.5; a first extreme after a long calm, or a value far outside everything seen, scores near 1.
- * - seasonal baseline (time of day): K buckets of the UTC day (`phase` input); per feature and bucket an EWMA level D and
+ * - seasonal baseline (time of day): K buckets of the UTC day; per feature and bucket an EWMA level D and
  *   mean absolute deviation W (rate max(seasonRate, 1/(count+1)), so a bucket first averages its samples). Once the
  *   bucket has `seasonWarmup` samples the surprise fed to the likelihood is |x - D| / (W + epsAbs) instead of the level
- *   z: a daily pattern stops being surprising and a broken one (the evening peak missing) becomes surprising. With no
- *   time (phase NaN) no bucket matches and the model is exactly the level-only model;
+ *   z: a daily pattern stops being surprising and a broken one (the evening peak missing) becomes surprising. The graph
+ *   takes only the current bucket's rows (input `season` [3, F]); the caller keeps all K and feeds the one of the
+ *   sample's time (agent/infer/stateful-model.ts, card `extra.seasonal`). With no time, zeros are fed and the output
+ *   dropped: the model is exactly the level-only model;
  * Score = max over features of max(likelihood, record novelty) = b, reported only on a rising edge above a decaying
  * envelope E (score = b if b > E else 0); the envelope then becomes E <- max(b > E ? b + fireBoost : b, E * envDecay):
  * a reported edge lifts E by `fireBoost` (a refractory period of about ln((b + fireBoost) / b) / -ln(envDecay)
@@ -27,8 +29,8 @@
  * alerts at its onset instead of on every sample (on NAB most false positives were such ramps on the Twitter series).
  * A feature reports nothing for its first `warmup` samples, its likelihood nothing before `likelihoodWarmup`.
  *
- * Usage: `const p = DEFAULT_PARAMS; let s = createAnomalyState(F); const r = stepAnomaly(p, s, x, phaseOf(ts)); s = r.state;`
- * (`phaseOf`: agent/infer/stateful-model.ts).
+ * Usage: `let s = createAnomalyState(F); const r = stepAnomaly(DEFAULT_PARAMS, s, x, seasonalBucket(ts, 24)); s = r.state;`
+ * (`seasonalBucket`: agent/infer/stateful-model.ts).
  */
 
 /** Tunable parameters, shipped as initializers of the ONNX graph (scalars by name; paired/derived ones: graph.ts). */
@@ -54,7 +56,7 @@ export const DEFAULT_PARAMS: AnomalyParams = {
   recordGain: 29.874, envDecay: 0.99, seasonBuckets: 24, seasonRate: 0.009375, seasonWarmup: 12, fireBoost: 0.2,
 };
 
-/** Rows per bucket of the seasonal state tensor `sstate` [seasonBuckets, SSTATE_ROWS, F]: level, mean abs deviation, count. */
+/** Rows of one bucket of the seasonal state (`season` [SSTATE_ROWS, F]): level, mean abs deviation, count. */
 export const SSTATE_ROWS = 3;
 
 /** Rows of the per-feature state tensor `fstate` [FSTATE_ROWS, F]. */
@@ -64,11 +66,12 @@ export const GSTATE_COLS = 1; // envelope
 
 /** ONNX input/output names, so an inference engine can drive the session generically. */
 export const ANOMALY_IO = {
-  inputs: { x: 'x', phase: 'phase', fstate: 'fstate', gstate: 'gstate', sstate: 'sstate' },
-  outputs: { score: 'score', contributions: 'contributions', baseline: 'baseline', fstate: 'fstate_out', gstate: 'gstate_out', sstate: 'sstate_out' },
+  inputs: { x: 'x', fstate: 'fstate', gstate: 'gstate', season: 'season' },
+  outputs: { score: 'score', contributions: 'contributions', baseline: 'baseline', fstate: 'fstate_out', gstate: 'gstate_out', season: 'season_out' },
 } as const;
 
-/** Per-host model state (feed each step's output state into the next step); `s` is [buckets, SSTATE_ROWS, F]. */
+/** Per-host model state (feed each step's output state into the next step); `s` is [buckets, SSTATE_ROWS, F], all
+ * buckets (the graph sees one at a time). */
 export interface AnomalyState { f: Float32Array; g: Float32Array; s: Float32Array; features: number; buckets: number }
 
 /** One step's result: score in [0,1], each feature's share of the surprise (sums to 1 when any), usual level. */
@@ -78,14 +81,6 @@ export interface AnomalyStep { score: number; contributions: Float32Array; basel
  * zeros: the graph treats count 0 as "no history". */
 export function createAnomalyState(features: number, buckets: number = DEFAULT_PARAMS.seasonBuckets): AnomalyState {
   return { f: new Float32Array(FSTATE_ROWS * features), g: new Float32Array(GSTATE_COLS), s: new Float32Array(buckets * SSTATE_ROWS * features), features, buckets };
-}
-
-/** The seasonal bucket of `phase` ([day fraction, week fraction]) as the graph computes it: floor(day * K + week * 0);
- * -1 when it matches no bucket (phase missing/NaN, or day * K rounds up to K). */
-export function seasonBucket(phase: ArrayLike<number> | undefined, buckets: number): number {
-  if (!phase) return -1;
-  const k = Math.floor(f32(f32(f32(phase[0]!) * f32(buckets)) + f32(f32(phase[1]!) * 0)));
-  return k >= 0 && k < buckets ? k : -1;
 }
 
 const f32 = Math.fround;
@@ -108,14 +103,14 @@ export function derivedConstants(p: AnomalyParams): { recordKeep: number; record
 /** Winsorization limit (in sigmas) of the likelihood row: effectively none. */
 export const NO_CLIP = Math.fround(3.0e38);
 
-/** Advances the model by one sample `x` (length F, NaN = missing) at time `phase` ([day fraction, week fraction] of
- * the sample's UTC timestamp; omitted = unknown: the seasonal baseline is neither used nor updated). Pure: returns a
- * new state. */
-export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array, phase?: ArrayLike<number>): AnomalyStep {
+/** Advances the model by one sample `x` (length F, NaN = missing) in seasonal bucket `bucket` (0..K-1, the sample's
+ * time of day: `seasonalBucket`; omitted or -1 = unknown time: the seasonal baseline is neither used nor updated).
+ * Pure: returns a new state. */
+export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array, bucket = -1): AnomalyStep {
   const F = state.features;
   if (x.length !== F) throw new Error(`stepAnomaly: x has ${x.length} features, state has ${F}`);
   if (state.buckets !== p.seasonBuckets) throw new Error(`stepAnomaly: state has ${state.buckets} seasonal buckets, params.seasonBuckets is ${p.seasonBuckets}`);
-  const bucket = seasonBucket(phase, state.buckets);
+  if (!Number.isInteger(bucket) || bucket < -1 || bucket >= state.buckets) throw new Error(`stepAnomaly: bucket ${bucket}: allowed -1 (unknown time) or 0..${state.buckets - 1}`);
   const so = state.s.slice();
   const s = state.f;
   const o = new Float32Array(s.length);

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_PARAMS, FSTATE_ROWS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from '../../models/anomaly/reference.ts';
+import { ModelError } from './engine.ts';
+import { SHIPPED_MODELS } from './inference.ts';
+import { readModelFile } from './model-file.ts';
+import { createOnnxEngine } from './onnx-engine.ts';
+import { initialState, restoreState, seasonalBucket, seasonalSpec, snapshotState, stepStateful } from './stateful-model.ts';
+
+const HOUR = 3_600_000;
+
+describe('seasonalBucket', () => {
+  it('is the UTC hour for 24 buckets of a day, also before the epoch, and -1 without a time', () => {
+    assert.equal(seasonalBucket(Date.UTC(2026, 10, 22, 13, 30), 24), 13);
+    assert.equal(seasonalBucket(Date.UTC(2026, 10, 22, 0, 0), 24), 0);
+    assert.equal(seasonalBucket(Date.UTC(2026, 10, 22, 23, 59, 59, 999), 24), 23);
+    assert.equal(seasonalBucket(-1, 24), 23);
+    assert.equal(seasonalBucket(Date.UTC(2026, 10, 22, 13, 30), 48), 27);
+    assert.equal(seasonalBucket(Number.NaN, 24), -1);
+  });
+});
+
+describe('stateful driver with a seasonal input (shipped anomaly model)', async () => {
+  const file = await readModelFile(SHIPPED_MODELS.anomaly);
+  const session = await createOnnxEngine().load(file.bytes);
+  const spec = seasonalSpec(file.card)!;
+  const F = 3;
+
+  it('the card names the bucketed input; the state keeps every bucket', () => {
+    assert.deepEqual(spec, { input: 'season', buckets: DEFAULT_PARAMS.seasonBuckets, periodMs: 86_400_000 });
+    assert.deepEqual(initialState(file.card, F).season!.dims, [spec.buckets, SSTATE_ROWS, F]);
+  });
+
+  it('feeds the bucket of the sample time and writes only that bucket back; an unknown time keeps every bucket', async () => {
+    let state = initialState(file.card, F);
+    const t0 = Date.UTC(2026, 10, 22, 0, 0);
+    let ref = createAnomalyState(F);
+    for (let i = 0; i < 300; i++) {
+      const ts = t0 + i * 600_000; // every 10 minutes: each hour bucket three times a day
+      const x = new Float32Array([10 + Math.sin(i / 7), i % 11 === 0 ? Number.NaN : 50 + (i % 6), 3]);
+      const r = await stepStateful(file.card, session, x, state, ts);
+      const expected = stepAnomaly(DEFAULT_PARAMS, ref, x, seasonalBucket(ts, spec.buckets));
+      assert.ok(Math.abs(r.outputs.score!.data[0]! - expected.score) <= 1e-5, `score at step ${i}`);
+      state = r.state;
+      ref = expected.state;
+    }
+    const size = SSTATE_ROWS * F;
+    const before = Float32Array.from(state.season!.data);
+    const at13 = Date.UTC(2026, 10, 25, 13, 5);
+    state = (await stepStateful(file.card, session, new Float32Array([11, 52, 3]), state, at13)).state;
+    for (let k = 0; k < spec.buckets; k++) {
+      const changed = state.season!.data.subarray(k * size, (k + 1) * size).some((v, i) => v !== before[k * size + i]);
+      assert.equal(changed, k === 13, `bucket ${k}`);
+    }
+    const kept = Float32Array.from(state.season!.data);
+    const r = await stepStateful(file.card, session, new Float32Array([11, 52, 3]), state, undefined);
+    assert.deepEqual(Array.from(r.state.season!.data), Array.from(kept));
+    assert.equal(r.state.fstate!.data.length, FSTATE_ROWS * F);
+    assert.deepEqual(restoreState(file.card, F, JSON.parse(JSON.stringify(snapshotState(r.state))))!.season!.data, r.state.season!.data);
+  });
+
+  it('refuses a malformed seasonal spec, naming the field', () => {
+    const bad = { ...file.card, extra: { ...file.card.extra, seasonal: { input: 'season', buckets: 0, periodMs: 86_400_000 } } };
+    assert.throws(() => seasonalSpec(bad), (e: unknown) => e instanceof ModelError && /extra\.seasonal: buckets /.test(e.message));
+    const unknown = { ...file.card, extra: { ...file.card.extra, seasonal: { input: 'nope', buckets: 24, periodMs: 86_400_000 } } };
+    assert.throws(() => seasonalSpec(unknown), /extra.seasonal.input 'nope' is not an input of the model/);
+  });
+});
