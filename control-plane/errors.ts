@@ -51,6 +51,14 @@ export class OverloadedError extends HomeostatError {
   }
 }
 
+/** Too many failed logins for a username or from an address: retry after `retryAfterSeconds`. */
+export class TooManyAttemptsError extends HomeostatError {
+  override name = 'TooManyAttemptsError';
+  constructor(public readonly key: 'username' | 'address', public readonly retryAfterSeconds: number) {
+    super(`login: too many failed attempts for this ${key}; retry in ${retryAfterSeconds} s`);
+  }
+}
+
 /** Converts zod issues into ValidationError issues with dotted paths. */
 export function zodIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));

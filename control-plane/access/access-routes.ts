@@ -2,12 +2,13 @@
  * Access routes: login/logout/me, users with roles, API tokens with roles, and the audit trail (query + export).
  * Authorization is done by the access middleware from route-table.ts; these handlers only read `access`.
  */
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
 import { formatBearer, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import { parseJsonBody, parseWith } from '../api/validate.ts';
 import type { UserRepository } from '../store/ports.ts';
@@ -15,6 +16,7 @@ import type { AccessEnv } from './access-middleware.ts';
 import { auditToCsv, auditToJsonLines, type AuditLog } from './audit-log.ts';
 import { actorName } from './principal.ts';
 import { asRole, ROLES } from './roles.ts';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
 import { SESSION_COOKIE, type Sessions } from './sessions.ts';
 
 const Login = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
@@ -24,8 +26,17 @@ const NewToken = z.object({ name: z.string().min(1).max(64), role: z.enum(ROLES)
 const ms = z.coerce.number().int().nonnegative();
 const AuditQ = z.object({ since: ms.optional(), until: ms.optional(), actor: z.string().max(200).optional(), action: z.string().max(200).optional(), target: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100_000).optional(), format: z.enum(['csv', 'jsonl']).default('jsonl') });
 
-/** Dependencies of the access routes. */
-export interface AccessRouteDeps { db: Db; users: UserRepository; sessions: Sessions; audit: AuditLog; secureCookies?: boolean }
+/** Dependencies of the access routes; `throttle` defaults to login-throttle.ts's defaults on the real clock. */
+export interface AccessRouteDeps { db: Db; users: UserRepository; sessions: Sessions; audit: AuditLog; secureCookies?: boolean; throttle?: LoginThrottle }
+
+/** The client's address as the socket sees it (no proxy headers are trusted); null outside the Node server. */
+function clientAddress(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** Mount under `/api`. */
 export function accessRoutes(deps: AccessRouteDeps) {
@@ -33,15 +44,25 @@ export function accessRoutes(deps: AccessRouteDeps) {
     id: u.id, username: u.username, createdAt: u.createdAt.toISOString(), disabled: u.disabledAt !== null,
     role: asRole((await deps.db.userRole.findUnique({ where: { userId: u.id } }))?.role, 'admin'),
   });
+  const throttle = deps.throttle ?? createLoginThrottle();
   const login = async (c: Context) => {
       const body = await parseJsonBody(c, Login, 'login');
+      const address = clientAddress(c);
+      try {
+        throttle.check(body.username, address);
+      } catch (err) {
+        await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-throttled', target: null, detail: { address } });
+        throw err;
+      }
       try {
         const { value, session } = await deps.sessions.login(body.username, body.password);
+        throttle.succeed(body.username);
         setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies ?? false, expires: session.expiresAt });
         await deps.audit.record({ actor: `user:${session.username}`, actorType: 'user', action: 'auth.login', target: null, detail: {} });
         return c.json({ username: session.username, expiresAt: session.expiresAt.toISOString() });
       } catch (err) {
-        await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-failed', target: null, detail: {} });
+        if (err instanceof UnauthenticatedError) throttle.fail(body.username, address);
+        await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-failed', target: null, detail: { address } });
         throw err;
       }
   };

@@ -27,6 +27,7 @@ import { createNotifier, type Notifier } from '../notify/notifier.ts';
 import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhook-sender.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
 import type { FleetContext } from './context.ts';
+import { createLoginThrottle } from '../access/login-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
 import { createPolicyStore, type PolicyStore } from './policy-store.ts';
@@ -88,6 +89,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     get models() { return need().models; },
     get incidents() { return need().incidents; },
     secureCookies: options.secureCookies ?? false,
+    throttle: createLoginThrottle({ now }),
   };
 
   const metricsApp = new Hono<AccessEnv>().get('/metrics', async (c) => {

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { api, startFleet } from './fleet-harness.ts';
+
+test('password guessing over HTTP: 5 failures lock the username (429 + Retry-After, even with the right password), audited; the lockout ends', async () => {
+  const rig = await startFleet();
+  try {
+    const u = await api(rig.t, 'POST', '/api/users', { username: 'dana', password: 'correct-horse-battery', role: 'viewer' });
+    assert.equal(u.status, 201);
+    const login = (password: string) => fetch(`${rig.t.urls.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dana', password }) });
+    for (let i = 0; i < 5; i++) assert.equal((await login(`guess-${i}`)).status, 401);
+    const locked = await login('correct-horse-battery');
+    assert.equal(locked.status, 429);
+    assert.equal(locked.headers.get('retry-after'), '30');
+    assert.deepEqual(await locked.json(), { error: 'too-many-attempts', message: 'login: too many failed attempts for this username; retry in 30 s', retryAfterSeconds: 30 });
+    const audit = await api(rig.t, 'GET', '/api/audit?action=auth.login-throttled');
+    assert.equal(audit.status, 200);
+    assert.deepEqual(audit.body.entries.map((e: { action: string; actor: string; detail: { address: string | null } }) => [e.action, e.actor, typeof e.detail.address]), [['auth.login-throttled', 'user:dana', 'string']]);
+    rig.clock.t += 30_000;
+    assert.equal((await login('correct-horse-battery')).status, 200);
+  } finally {
+    await rig.close();
+  }
+});
