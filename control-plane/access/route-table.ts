@@ -79,6 +79,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/webhooks', 'admin'],
   ['POST', '/api/webhooks', 'admin'],
   ['DELETE', '/api/webhooks/:id', 'admin'],
+  ['POST', '/api/webhooks/:id/rotate-secret', 'admin'],
 ];
 
 const compiled = ROUTE_ROLES.map(([method, pattern, access]) => ({

@@ -14,6 +14,17 @@ import type { Incident } from './incident.ts';
 const SilenceBody = z.object({ kind: z.enum(['silence', 'maintenance']).default('silence'), selector: z.string().max(2000), schedule: z.record(z.string(), z.unknown()), reason: z.string().min(1).max(2000), pauseActions: z.array(z.string().min(1)).max(64).optional() });
 const Decide = z.object({ approved: z.boolean(), reason: z.string().max(2000).optional() });
 const Note = z.object({ text: z.string().min(1).max(4000).optional(), note: z.string().min(1).max(4000).optional() }).refine((n) => (n.text ?? n.note) !== undefined, { message: 'text is required', path: ['text'] });
+/** A webhook as the API shows it: never its secret, only whether deliveries are signed. */
+function webhookJson(w: { id: string; name: string; url: string; events: unknown; enabled: boolean; secret: string | null; createdBy: string; createdAt: Date }) {
+  const { secret, ...rest } = w;
+  return { ...rest, signed: secret !== null };
+}
+
+/** A new HMAC signing secret (32 random bytes). */
+function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
 const WebhookBody = z.object({ name: z.string().min(1).max(64), url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'), events: z.array(z.enum(['incident', 'escalation'])).default([]) });
 
 /** The stored incident plus the fields the web UI reads (`rootCause`, `timeline`). */
@@ -51,11 +62,19 @@ export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit
     })
     .post('/approvals/:id/approve', async (c) => c.json(await deps.incidents.decide(c.req.param('id'), true, who(c.get('access')), (await parseJsonBody(c, z.object({ reason: z.string().max(2000).optional() }), 'decision')).reason)))
     .post('/approvals/:id/deny', async (c) => c.json(await deps.incidents.decide(c.req.param('id'), false, who(c.get('access')), (await parseJsonBody(c, z.object({ reason: z.string().max(2000).optional() }), 'decision')).reason)))
-    .get('/webhooks', async (c) => c.json({ webhooks: await deps.db.webhook.findMany({ orderBy: { createdAt: 'asc' } }) }))
+    .get('/webhooks', async (c) => c.json({ webhooks: (await deps.db.webhook.findMany({ orderBy: { createdAt: 'asc' } })).map(webhookJson) }))
+    // The signing secret is returned here and by rotate-secret only; listings say whether a webhook is signed.
     .post('/webhooks', async (c) => {
       const b = await parseJsonBody(c, WebhookBody, 'webhook');
-      const row = await deps.db.webhook.create({ data: { id: `wh-${randomBytes(6).toString('hex')}`, name: b.name, url: b.url, events: b.events, createdBy: who(c.get('access')) } });
-      return c.json(row, 201);
+      const secret = newWebhookSecret();
+      const row = await deps.db.webhook.create({ data: { id: `wh-${randomBytes(6).toString('hex')}`, name: b.name, url: b.url, events: b.events, secret, createdBy: who(c.get('access')) } });
+      return c.json({ ...webhookJson(row), secret }, 201);
+    })
+    .post('/webhooks/:id/rotate-secret', async (c) => {
+      const secret = newWebhookSecret();
+      const r = await deps.db.webhook.updateMany({ where: { id: c.req.param('id') }, data: { secret } });
+      if (!r.count) throw new NotFoundError('webhook', c.req.param('id'));
+      return c.json({ ...webhookJson((await deps.db.webhook.findUnique({ where: { id: c.req.param('id') } }))!), secret });
     })
     .delete('/webhooks/:id', async (c) => {
       const r = await deps.db.webhook.deleteMany({ where: { id: c.req.param('id') } });

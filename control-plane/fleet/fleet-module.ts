@@ -155,7 +155,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           applied: (h, name) => (h.appliedModels?.[name] ? `${name}@${h.appliedModels[name]}` : null),
         },
       });
-      const notifier = createNotifier({ db, send: createWebhookSender(options.webhook), externalURL: options.externalURL ?? '', now });
+      const notifier = createNotifier({ db, send: createWebhookSender({ now, ...options.webhook }), externalURL: options.externalURL ?? '', now });
       const incidents = createIncidentService(ctx, notifier, options.incidents);
       await incidents.init();
       const sessions = createSessions({ db, users: plane.store.users, now });

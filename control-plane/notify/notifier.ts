@@ -18,15 +18,15 @@ export interface Notifier {
 }
 
 /** Creates the notifier over the Webhook table and a sender. */
-export function createNotifier(opts: { db: Db; send: (url: string, payload: unknown) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
+export function createNotifier(opts: { db: Db; send: (url: string, payload: unknown, secret?: string | null) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
   const now = opts.now ?? Date.now;
   const inflight = new Set<Promise<unknown>>();
   const st = { delivered: 0, failed: 0, inhibited: 0 };
-  let cache: { at: number; hooks: { id: string; name: string; url: string; events: string[] }[] } | null = null;
+  let cache: { at: number; hooks: { id: string; name: string; url: string; events: string[]; secret: string | null }[] } | null = null;
   const hooks = async () => {
     if (!cache || now() - cache.at > (opts.cacheMs ?? 10_000)) {
       const rows = await opts.db.webhook.findMany({ where: { enabled: true } });
-      cache = { at: now(), hooks: rows.map((r) => ({ id: r.id, name: r.name, url: r.url, events: r.events as string[] })) };
+      cache = { at: now(), hooks: rows.map((r) => ({ id: r.id, name: r.name, url: r.url, events: r.events as string[], secret: r.secret })) };
     }
     return cache.hooks;
   };
@@ -34,7 +34,7 @@ export function createNotifier(opts: { db: Db; send: (url: string, payload: unkn
     const p = (async () => {
       for (const h of await hooks()) {
         if (h.events.length && !h.events.includes(kind)) continue;
-        const r = await opts.send(h.url, build(h.name));
+        const r = await opts.send(h.url, build(h.name), h.secret);
         if (r.delivered) st.delivered++; else st.failed++;
       }
     })().catch(() => { st.failed++; });

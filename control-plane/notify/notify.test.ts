@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { backoffDelay, createWebhookSender } from './webhook-sender.ts';
+import { createHmac } from 'node:crypto';
+import { backoffDelay, createWebhookSender, verifyWebhookSignature } from './webhook-sender.ts';
 import { incidentPayload } from './alertmanager.ts';
 import type { Incident } from '../correlate/incident.ts';
 
@@ -27,6 +28,34 @@ test('retries 5xx with jittered exponential backoff, stops on 4xx, succeeds on 2
     await new Promise((r) => srv.close(r));
   }
   assert.equal(backoffDelay(10, 1000, 60_000, () => 0.999), 59_940);
+});
+
+test('a webhook with a secret gets signed deliveries (HMAC-SHA256 over timestamp.body); without one, none', async () => {
+  const seen: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const srv = createServer((req, res) => {
+    let b = '';
+    req.on('data', (d) => (b += d));
+    req.on('end', () => { seen.push({ headers: req.headers, body: b }); res.writeHead(204).end(); });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+  const send = createWebhookSender({ now: () => 1_767_000_000_500 });
+  try {
+    assert.equal((await send(url, { alert: 'rack r1' }, 'whsec_test')).delivered, true);
+    assert.equal((await send(url, { alert: 'rack r1' })).delivered, true);
+  } finally {
+    await new Promise((r) => srv.close(r));
+  }
+  const [signed, plain] = seen;
+  const expected = `sha256=${createHmac('sha256', 'whsec_test').update('1767000000.{"alert":"rack r1"}').digest('hex')}`;
+  assert.deepEqual([signed!.headers['x-homeostat-timestamp'], signed!.headers['x-homeostat-signature']], ['1767000000', expected]);
+  assert.deepEqual([plain!.headers['x-homeostat-timestamp'], plain!.headers['x-homeostat-signature']], [undefined, undefined]);
+  const h = { signature: expected, timestamp: '1767000000' };
+  assert.equal(verifyWebhookSignature('whsec_test', h, signed!.body, 1_767_000_100), true);
+  assert.equal(verifyWebhookSignature('whsec_other', h, signed!.body, 1_767_000_100), false, 'wrong secret');
+  assert.equal(verifyWebhookSignature('whsec_test', h, signed!.body.replace('r1', 'r2'), 1_767_000_100), false, 'tampered body');
+  assert.equal(verifyWebhookSignature('whsec_test', h, signed!.body, 1_767_000_301), false, 'replayed after 5 minutes');
+  assert.equal(verifyWebhookSignature('whsec_test', { signature: null, timestamp: null }, signed!.body, 1_767_000_100), false);
 });
 
 test('incident payloads follow the Alertmanager webhook format (version 4)', () => {

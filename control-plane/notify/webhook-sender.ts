@@ -2,7 +2,12 @@
  * Delivers webhook payloads with bounded retries: exponential backoff with full jitter (base 1 s, cap 60 s, at most
  * 6 attempts by default). 2xx = delivered; 4xx other than 408/429 = permanent failure (no retry); network errors,
  * timeouts, 408, 429 and 5xx are retried. Clock, sleep, random and fetch are injected.
+ *
+ * Signed deliveries (a webhook with a secret): `X-Homeostat-Timestamp: <unix seconds>` and
+ * `X-Homeostat-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, computed per attempt. A receiver
+ * checks the signature over the raw body and rejects old timestamps (replays): see {@link verifyWebhookSignature}.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Sender options. */
 export interface WebhookSenderOptions {
@@ -14,6 +19,29 @@ export interface WebhookSenderOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   onResult?: (r: DeliveryResult) => void;
+  /** Clock for the signature timestamp (ms; default Date.now). */
+  now?: () => number;
+}
+
+/** Header names of signed deliveries. */
+export const SIGNATURE_HEADER = 'x-homeostat-signature';
+export const TIMESTAMP_HEADER = 'x-homeostat-timestamp';
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`). */
+export function signWebhook(secret: string, timestampSeconds: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex')}`;
+}
+
+/**
+ * For receivers (and tests): true when `signature` is {@link signWebhook} of the raw body and the timestamp is within
+ * `toleranceSeconds` (default 300) of `nowSeconds`.
+ */
+export function verifyWebhookSignature(secret: string, headers: { signature: string | null; timestamp: string | null }, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+  const ts = Number(headers.timestamp);
+  if (!headers.signature || !Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds) return false;
+  const want = Buffer.from(signWebhook(secret, ts, body));
+  const got = Buffer.from(headers.signature);
+  return want.length === got.length && timingSafeEqual(want, got);
 }
 
 /** Outcome of one delivery. */
@@ -24,20 +52,27 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 }
 
-/** Creates `send(url, payload)`. */
-export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string, payload: unknown) => Promise<DeliveryResult> {
+/** Creates `send(url, payload, secret?)`; with a secret every attempt is signed (see the file comment). */
+export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string, payload: unknown, secret?: string | null) => Promise<DeliveryResult> {
   const doFetch = o.fetch ?? fetch;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = o.random ?? Math.random;
   const maxAttempts = o.maxAttempts ?? 6;
-  return async (url, payload) => {
+  const now = o.now ?? Date.now;
+  return async (url, payload, secret) => {
     const body = JSON.stringify(payload);
     let status: number | null = null;
     let error: string | null = null;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) await sleep(backoffDelay(attempt - 1, o.baseMs ?? 1000, o.capMs ?? 60_000, random));
       try {
-        const res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'homeostat' }, body, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'homeostat' };
+        if (secret) {
+          const ts = Math.floor(now() / 1000);
+          headers[TIMESTAMP_HEADER] = String(ts);
+          headers[SIGNATURE_HEADER] = signWebhook(secret, ts, body);
+        }
+        const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
         status = res.status;
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return done({ url, delivered: true, attempts: attempt, status, error: null });

@@ -2,17 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyWebhookSignature } from '../../control-plane/notify/webhook-sender.ts';
 import { api, startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
 
 async function hookServer() {
   const received: any[] = [];
+  const raw: { body: string; signature: string | null; timestamp: string | null }[] = [];
   const srv = createServer((req, res) => {
     let b = '';
     req.on('data', (d) => (b += d));
-    req.on('end', () => { received.push(JSON.parse(b)); res.writeHead(200).end(); });
+    req.on('end', () => {
+      received.push(JSON.parse(b));
+      raw.push({ body: b, signature: (req.headers['x-homeostat-signature'] as string | undefined) ?? null, timestamp: (req.headers['x-homeostat-timestamp'] as string | undefined) ?? null });
+      res.writeHead(200).end();
+    });
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return { received, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/alerts`, close: () => new Promise((r) => srv.close(r)) };
+  return { received, raw, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/alerts`, close: () => new Promise((r) => srv.close(r)) };
 }
 
 test('correlation: a rack overheating becomes one incident with a rack hint, webhooks fire, escalations it explains are inhibited; maintenance silences and pauses', async () => {
@@ -22,7 +28,11 @@ test('correlation: a rack overheating becomes one incident with a rack hint, web
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 16; i++) agents.push(await startAgent(rig, `n${i}`, { rack: `r${Math.floor(i / 4)}`, switch: `sw${Math.floor(i / 8)}` }));
-    assert.equal((await api(rig.t, 'POST', '/api/webhooks', { name: 'am', url: hook.url })).status, 201);
+    const created = await api(rig.t, 'POST', '/api/webhooks', { name: 'am', url: hook.url });
+    assert.equal(created.status, 201);
+    assert.match(created.body.secret, /^whsec_[A-Za-z0-9_-]{43}$/);
+    const listedHooks = (await api(rig.t, 'GET', '/api/webhooks')).body.webhooks;
+    assert.deepEqual(listedHooks.map((w: Record<string, unknown>) => [w.id, w.signed, 'secret' in w]), [[created.body.id, true, false]]);
     // Maintenance on rack r3: its hosts get a pause until the window ends and their events open no incident.
     const start = rig.clock.t - 60_000;
     const m = await api(rig.t, 'POST', '/api/silences', { kind: 'maintenance', selector: 'rack=r3', schedule: { type: 'once', startsAt: start, endsAt: start + 3_600_000 }, reason: 'PDU swap', pauseActions: ['reboot'] });
@@ -53,6 +63,7 @@ test('correlation: a rack overheating becomes one incident with a rack hint, web
     assert.match(listed[0].hint.explanation, /^4 of 4 hosts showing anomaly\.detected:temp have rack=r1 \(100%\), against 4 of 16 hosts in the fleet \(25%\): 4\.0× over-represented/);
     await rig.fleet.services.notifier.drain();
     assert.equal(hook.received.length, 1, 'the escalation on a host the rack incident explains is inhibited');
+    assert.ok(verifyWebhookSignature(created.body.secret, hook.raw[0]!, hook.raw[0]!.body, Math.floor(rig.clock.t / 1000)), 'delivery signed with the secret shown at creation');
     assert.deepEqual([hook.received[0].version, hook.received[0].status, hook.received[0].alerts[0].labels.cause_rack, hook.received[0].alerts[0].generatorURL], ['4', 'firing', 'r1', `https://cp.test/incidents/${listed[0].id}`]);
 
     // Acknowledge + annotate, then the incident resolves by itself once quiet, and the webhook says so.
@@ -148,6 +159,25 @@ test('correlation: failures on the hosts a rollout just reached form one inciden
     assert.deepEqual(open[0].rollouts, [{ id: ro.id, kind: 'policy', version: 'app@1' }]);
   } finally {
     for (const a of agents) await a.close();
+    await rig.close();
+  }
+});
+
+test('webhook secrets: shown once at creation, rotated on request (the old one stops verifying), 404 for an unknown webhook', async () => {
+  const rig = await startFleet();
+  try {
+    const created = await api(rig.t, 'POST', '/api/webhooks', { name: 'pager', url: 'https://pager.example/hook' });
+    assert.equal(created.status, 201);
+    const rotated = await api(rig.t, 'POST', `/api/webhooks/${created.body.id}/rotate-secret`);
+    assert.equal(rotated.status, 200);
+    assert.deepEqual([rotated.body.id, rotated.body.signed], [created.body.id, true]);
+    assert.match(rotated.body.secret, /^whsec_/);
+    assert.notEqual(rotated.body.secret, created.body.secret);
+    const stored = await rig.fleet.services.ctx.db.webhook.findUnique({ where: { id: created.body.id } });
+    assert.equal(stored!.secret, rotated.body.secret);
+    const missing = await api(rig.t, 'POST', '/api/webhooks/wh-nope/rotate-secret');
+    assert.deepEqual([missing.status, missing.body.error, missing.body.id], [404, 'not-found', 'wh-nope']);
+  } finally {
     await rig.close();
   }
 });
