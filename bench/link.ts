@@ -12,9 +12,11 @@
  *     --workers n      load-generator processes (default 2; 1 per 500 agents, at most 4)
  *     --database-url   postgres://… to measure PostgreSQL instead of the default SQLite file
  *     --cpu-prof dir   run the control plane with --cpu-prof, profile written to dir
+ *     --scrypt-secrets store the agents' secrets as scrypt hashes (how agents enrolled before 2026-11-22 are stored)
  *
  * Agents are enrolled directly through the repository (one shared secret hash, but each agent still costs the
- * control plane one scrypt verification at its first connect, as in a real fleet restart).
+ * control plane one verification at its first connect, as in a real fleet restart: a fast salted HMAC, as enrollment
+ * stores agent secrets; `--scrypt-secrets` stores scrypt hashes, as enrollment did before, to compare connect storms).
  * samplesPerSec = samples whose ack (sent only after commit) arrived inside the window / window length.
  * Latency = publish → ack received, over samples published inside the window; samples still un-acked after the
  * drain count with their age at the end (a lower bound), so a stall cannot hide as a missing sample.
@@ -26,7 +28,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openStore } from '../control-plane/store/prisma-store.ts';
-import { hashSecret } from '../control-plane/keys/secrets.ts';
+import { hashRandomSecret, hashSecret } from '../control-plane/keys/secrets.ts';
 import type { WorkerConfig, WorkerResult } from './link-agents.ts';
 
 const { values: args } = parseArgs({
@@ -42,10 +44,12 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     'database-url': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'scrypt-secrets': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
+const SCRYPT_SECRETS = args['scrypt-secrets'];
 const DURATION_S = Number(args.duration);
 const BATCH = Number(args.batch);
 const MAX = args.rate === 'max';
@@ -96,7 +100,8 @@ async function main() {
   say(`enrolling ${AGENTS} agents (${databaseUrl ? 'postgres' : `sqlite in ${dataDir}`})…`);
   const secret = 'bench-secret-shared-by-all-agents';
   const store = await openStore(databaseUrl ? { provider: 'postgres', url: databaseUrl } : { provider: 'sqlite', file: join(dataDir, 'homeostat.db') });
-  const secretHash = await hashSecret(secret);
+  // as enrollment stores them (control-plane/keys/secrets.ts); --scrypt-secrets: as agents enrolled before 2026-11-22
+  const secretHash = SCRYPT_SECRETS ? await hashSecret(secret) : hashRandomSecret(secret);
   const run = Date.now().toString(36);
   const tokenId = `et-bench-${run}`;
   await store.tokens.create({ id: tokenId, tokenHash: 'unused', labels: { bench: 'link' }, maxUses: AGENTS, expiresAt: new Date(Date.now() + 3_600_000), createdBy: null });

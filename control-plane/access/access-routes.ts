@@ -9,7 +9,7 @@ import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
-import { formatBearer, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
+import { formatBearer, hashRandomSecret, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import { parseJsonBody, parseWith } from '../api/validate.ts';
 import type { UserRepository } from '../store/ports.ts';
 import type { AccessEnv } from './access-middleware.ts';
@@ -97,7 +97,7 @@ export function accessRoutes(deps: AccessRouteDeps) {
       const body = await parseJsonBody(c, z.object({ name: z.string().min(1).max(64) }), 'API token');
       const tokenId = randomId('tok');
       const secret = randomSecret();
-      await deps.users.createApiToken({ id: tokenId, userId: p.userId, name: body.name, tokenHash: await hashSecret(secret) });
+      await deps.users.createApiToken({ id: tokenId, userId: p.userId, name: body.name, tokenHash: hashRandomSecret(secret) });
       await deps.db.apiTokenRole.create({ data: { tokenId, role: p.role } });
       await deps.audit.record({ actor: actorName(p), actorType: 'user', action: 'token.created', target: tokenId, detail: { userId: p.userId, role: p.role } });
       return c.json({ id: tokenId, name: body.name, role: p.role, token: formatBearer('hat', tokenId, secret) }, 201);
@@ -137,7 +137,7 @@ export function accessRoutes(deps: AccessRouteDeps) {
       if (!(await deps.users.get(id))) throw new NotFoundError('user', id);
       const tokenId = randomId('tok');
       const secret = randomSecret();
-      await deps.users.createApiToken({ id: tokenId, userId: id, name: body.name, tokenHash: await hashSecret(secret) });
+      await deps.users.createApiToken({ id: tokenId, userId: id, name: body.name, tokenHash: hashRandomSecret(secret) });
       await deps.db.apiTokenRole.create({ data: { tokenId, role: body.role } });
       await deps.audit.record({ actor: actorName(c.get('access')), actorType: 'user', action: 'token.created', target: tokenId, detail: { userId: id, role: body.role } });
       return c.json({ id: tokenId, name: body.name, role: body.role, token: formatBearer('hat', tokenId, secret) }, 201);

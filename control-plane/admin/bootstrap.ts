@@ -4,7 +4,7 @@
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBearer, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
+import { formatBearer, hashRandomSecret, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import type { Store } from '../store/ports.ts';
 
 export const API_TOKEN_PREFIX = 'hat';
@@ -20,7 +20,7 @@ export async function bootstrapAdmin(store: Store, dataDir: string, now = new Da
   await store.users.create({ id: userId, username: 'admin', passwordHash: await hashSecret(password) });
   const tokenId = randomId('at');
   const secret = randomSecret(32);
-  await store.users.createApiToken({ id: tokenId, userId, name: 'bootstrap admin token', tokenHash: await hashSecret(secret) });
+  await store.users.createApiToken({ id: tokenId, userId, name: 'bootstrap admin token', tokenHash: hashRandomSecret(secret) });
   const creds: AdminCredentials = { username: 'admin', password, apiToken: formatBearer(API_TOKEN_PREFIX, tokenId, secret), createdAt: now.toISOString() };
   writeFileSync(join(dataDir, ADMIN_CREDENTIALS_FILE), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return creds;

@@ -22,7 +22,8 @@ export type Authenticator = {
 };
 
 /**
- * `maxConcurrentVerifications` (default: cores − 1, at least 1) bounds parallel scrypt verifications: scrypt runs on
+ * `maxConcurrentVerifications` (default: cores − 1, at least 1) bounds parallel verifications. Agent secrets are stored
+ * as fast salted HMACs (keys/secrets.ts), but agents enrolled earlier have scrypt hashes: scrypt runs on
  * libuv's 4-thread pool, and a reconnect storm of uncached agents would otherwise take every core from the event
  * loop that ingests the agents already connected. Concurrent attempts with the same credentials share one verification.
  */

@@ -3,7 +3,7 @@
  * Tokens are bearer values `het_<id>.<secret>`; agent secrets are random. Only scrypt hashes are stored.
  */
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
-import { formatBearer, hashSecret, parseBearer, randomId, randomSecret, verifySecret } from '../keys/secrets.ts';
+import { formatBearer, hashRandomSecret, parseBearer, randomId, randomSecret, verifySecret } from '../keys/secrets.ts';
 import type { EnrollmentTokenRecord, HostRecord, Labels, Store } from '../store/ports.ts';
 
 export const ENROLLMENT_TOKEN_PREFIX = 'het';
@@ -34,7 +34,7 @@ export function createEnrollment(opts: EnrollmentOptions) {
       const id = randomId('et');
       const secret = randomSecret(24);
       const record = await store.tokens.create({
-        id, tokenHash: await hashSecret(secret), labels: input.labels ?? {}, maxUses: input.uses ?? 1,
+        id, tokenHash: hashRandomSecret(secret), labels: input.labels ?? {}, maxUses: input.uses ?? 1,
         expiresAt: new Date(now().getTime() + (input.ttlMs ?? opts.defaultTtlMs)), createdBy: input.createdBy ?? null,
       });
       return { token: formatBearer(ENROLLMENT_TOKEN_PREFIX, id, secret), record };
@@ -57,7 +57,7 @@ export function createEnrollment(opts: EnrollmentOptions) {
       const secret = randomSecret(32);
       // Token labels are the administrator's and win over what the agent proposes.
       const labels = { ...(req.labels ?? {}), ...t.labels };
-      const host = await store.tokens.redeem(t.id, at, { id: agentId, hostname: req.hostname, labels, agentVersion: req.agentVersion, inventory: req.inventory ?? null }, await hashSecret(secret));
+      const host = await store.tokens.redeem(t.id, at, { id: agentId, hostname: req.hostname, labels, agentVersion: req.agentVersion, inventory: req.inventory ?? null }, hashRandomSecret(secret));
       const { mqttUrl, wsUrl } = opts.urls();
       return { agentId, secret, mqttUrl, wsUrl, publicKey: opts.publicKeyPem, labels: host.labels };
     },

@@ -4,7 +4,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateSigningKey, verify } from './signing-key.ts';
-import { formatBearer, hashSecret, parseBearer, verifySecret } from './secrets.ts';
+import { formatBearer, hashRandomSecret, hashSecret, parseBearer, randomSecret, verifySecret } from './secrets.ts';
 
 test('signing key is created once (0600), reloaded, and signs/verifies', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keys-'));
@@ -27,4 +27,16 @@ test('scrypt secrets and bearer values', async () => {
   assert.equal(await verifySecret('s3cret', 'garbage'), false);
   assert.deepEqual(parseBearer('het', formatBearer('het', 'et-1', 'a.b')), { id: 'et-1', secret: 'a.b' });
   assert.equal(parseBearer('het', 'hat_x.y'), null);
+});
+
+test('generated secrets get a fast salted hash; both forms verify; passwords are refused by the fast form', async () => {
+  const secret = randomSecret();
+  const h = hashRandomSecret(secret);
+  assert.match(h, /^hmac-sha256\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(hashRandomSecret(secret), h, 'salted');
+  assert.equal(await verifySecret(secret, h), true);
+  assert.equal(await verifySecret(`${secret}x`, h), false);
+  assert.equal(await verifySecret(secret, 'hmac-sha256$bad'), false);
+  assert.equal(await verifySecret(secret, await hashSecret(secret)), true, 'scrypt hashes stored earlier still verify');
+  assert.throws(() => hashRandomSecret('hunter2'), /only for generated secrets of at least 128 bits .* hash passwords with hashSecret/);
 });
