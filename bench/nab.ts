@@ -23,7 +23,7 @@ import type { NabFile } from '../models/nab/dataset.ts';
 import { seasonalBucket } from '../agent/infer/stateful-model.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
-import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SSTATE_ROWS } from '../models/anomaly/reference.ts';
+import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS } from '../models/anomaly/reference.ts';
 
 const SCOREBOARD = [
   ['ARTime', 74.9, 65.1, 80.4], ['Numenta HTM', 70.5, 62.6, 75.2], ['CAD OSE', 69.9, 67.0, 73.2],
@@ -44,6 +44,8 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
   const sDims = B === 1 ? [SSTATE_ROWS, 1] : [SSTATE_ROWS, B, 1];
   const scores = files.map((f) => new Float32Array(f.values.length));
   const buckets = files.map((f) => Int32Array.from(f.timestamps, (t) => seasonalBucket(t, K)));
+  // a bucket learns at most once per SEASON_UPDATE_EVERY_MS, as the agent's driver does (card extra.seasonal)
+  const learns = files.map((f) => Uint8Array.from(f.timestamps, (t, i) => (i === 0 || Math.floor(t / SEASON_UPDATE_EVERY_MS) !== Math.floor(f.timestamps[i - 1]! / SEASON_UPDATE_EVERY_MS) ? 1 : 0)));
   const lane = new Int32Array(B).fill(-1); // file index per lane
   const pos = new Int32Array(B); // next row per lane
   // longest files first (LPT scheduling): the longest file bounds the number of calls
@@ -54,6 +56,7 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
   const ss = new Float32Array(B * K * SSTATE_ROWS); // every bucket of each lane: lane b at b * K * 3, [K,3] per lane
   const season = new Float32Array(SSTATE_ROWS * B); // the fed bucket of each lane: [3,B,1]
   const bucket = new Int32Array(B).fill(-1);
+  const learn = new Uint8Array(B);
   const x = new Float32Array(B);
   let ns = 0n;
   let calls = 0;
@@ -72,6 +75,7 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
       if (lane[b]! >= 0) {
         x[b] = files[lane[b]!]!.values[pos[b]!]!;
         bucket[b] = buckets[lane[b]!]![pos[b]!]!;
+        learn[b] = learns[lane[b]!]![pos[b]!]!;
         active++;
       } else {
         x[b] = Number.NaN;
@@ -99,7 +103,7 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
     const seasonOut = o[ANOMALY_IO.outputs.season]!.data as Float32Array;
     for (let b = 0; b < B; b++) {
       if (lane[b]! < 0) continue;
-      if (bucket[b]! >= 0) for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;
+      if (bucket[b]! >= 0 && learn[b]) for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;
       scores[lane[b]!]![pos[b]!] = s[b]!;
       pos[b]!++;
     }

@@ -64,7 +64,7 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
     if (state) {
       for (const [key, t] of Object.entries(next)) {
         const prev = state[key]!;
-        const symbolic = card.inputs.find((i) => i.name === key)!.shape.some((d) => typeof d === 'string');
+        const symbolic = card.inputs.find((i) => i.name === key)?.shape.some((d) => typeof d === 'string') ?? false; // not an input (the driver's own state): kept
         if (!symbolic) { next[key] = prev; continue; }
         const rows = t.data.length / names.length;
         for (let r = 0; r < rows; r++) next[key]!.data.set(prev.data.subarray(r * old, (r + 1) * old), r * names.length);

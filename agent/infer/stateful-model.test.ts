@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_PARAMS, FSTATE_ROWS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from '../../models/anomaly/reference.ts';
+import { DEFAULT_PARAMS, FSTATE_ROWS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from '../../models/anomaly/reference.ts';
 import { ModelError } from './engine.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { readModelFile } from './model-file.ts';
@@ -27,7 +27,7 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
   const F = 3;
 
   it('the card names the bucketed input; the state keeps every bucket', () => {
-    assert.deepEqual(spec, { input: 'season', buckets: DEFAULT_PARAMS.seasonBuckets, periodMs: 86_400_000 });
+    assert.deepEqual(spec, { input: 'season', buckets: DEFAULT_PARAMS.seasonBuckets, periodMs: 86_400_000, updateEveryMs: SEASON_UPDATE_EVERY_MS });
     assert.deepEqual(initialState(file.card, F).season!.dims, [spec.buckets, SSTATE_ROWS, F]);
   });
 
@@ -57,6 +57,28 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
     assert.deepEqual(Array.from(r.state.season!.data), Array.from(kept));
     assert.equal(r.state.fstate!.data.length, FSTATE_ROWS * F);
     assert.deepEqual(restoreState(file.card, F, JSON.parse(JSON.stringify(snapshotState(r.state))))!.season!.data, r.state.season!.data);
+  });
+
+  it('at a 10 s cycle a bucket learns once per 5 minutes (the first sample of each), and still scores every sample', async () => {
+    let state = initialState(file.card, 1);
+    let ref = createAnomalyState(1);
+    const t0 = Date.UTC(2026, 10, 22, 9, 0, 0);
+    let updates = 0;
+    for (let i = 0; i < 200; i++) {
+      const ts = t0 + i * 10_000;
+      const x = new Float32Array([20 + Math.sin(i / 5) + (i === 150 ? 30 : 0)]);
+      const before = Float32Array.from(state.season!.data);
+      const r = await stepStateful(file.card, session, x, state, ts);
+      const learns = i % 30 === 0;
+      const expected = stepAnomaly(DEFAULT_PARAMS, ref, x, seasonalBucket(ts, spec.buckets), learns);
+      assert.ok(Math.abs(r.outputs.score!.data[0]! - expected.score) <= 1e-5, `score at step ${i}`);
+      if (r.state.season!.data.some((v, k) => v !== before[k])) updates++;
+      assert.deepEqual(Array.from(r.state.season!.data), Array.from(expected.state.s), `seasonal state at step ${i}`);
+      state = r.state;
+      ref = expected.state;
+    }
+    assert.equal(updates, 7, 'one update per 5-minute interval: samples 0, 30, ..., 180');
+    assert.equal(state.season!.data[9 * SSTATE_ROWS + 2], 7, "the 09:00 bucket's count");
   });
 
   it('refuses a malformed seasonal spec, naming the field', () => {

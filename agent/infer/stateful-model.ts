@@ -3,10 +3,13 @@
  * `x` is a state tensor `S`, fed from the previous step's output `S_out` (zeros for a new host). This is the
  * convention of models/anomaly (see its card). The state is plain data so a host's baseline can be saved.
  *
- * Seasonal state (card `extra.seasonal = { input, buckets, periodMs }`): the model takes one time bucket's rows of
- * that input; the driver keeps `buckets` copies (state dims [buckets, ...input dims]), feeds the copy of the sample's
- * bucket (`seasonalBucket`: e.g. the UTC hour for 24 buckets of a day) and stores the output back into it. A step
- * without a time feeds zeros and keeps nothing. Only the current bucket crosses into the engine each step.
+ * Seasonal state (card `extra.seasonal = { input, buckets, periodMs, updateEveryMs? }`): the model takes one time
+ * bucket's rows of that input; the driver keeps `buckets` copies (state dims [buckets, ...input dims]), feeds the copy
+ * of the sample's bucket (`seasonalBucket`: e.g. the UTC hour for 24 buckets of a day) and stores the output back into
+ * it. A step without a time feeds zeros and keeps nothing. Only the current bucket crosses into the engine each step.
+ * With `updateEveryMs`, a bucket learns at most once per that interval (the first sample of each interval; the state
+ * key `<input>@slot` remembers the last interval stored): the model's seasonal rates are per update, so a 10 s agent
+ * and a 5-minute recording then give an hour's baseline the same memory in days (the anomaly model: 5 min).
  */
 import { z } from 'zod';
 import type { ModelCard } from '../../models/onnx/card.ts';
@@ -20,6 +23,7 @@ export const SeasonalSpecSchema = z.object({
   input: z.string().min(1),
   buckets: z.number().int().min(1).max(100_000),
   periodMs: z.number().int().positive(),
+  updateEveryMs: z.number().int().positive().optional(),
 });
 export type SeasonalSpec = z.infer<typeof SeasonalSpecSchema>;
 
@@ -63,7 +67,15 @@ export function initialState(card: ModelCard, features: number): Record<string, 
     if (seasonal?.input === input.name) dims.unshift(seasonal.buckets);
     state[input.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
   }
+  // the last update interval stored (-1 = none); float32 holds interval numbers exactly up to 2^24 (5-minute
+  // intervals: until the year 2129)
+  if (seasonal?.updateEveryMs) state[slotKey(seasonal)] = { data: new Float32Array([-1]), dims: [1] };
   return state;
+}
+
+/** State key of the last stored update interval (not a model input). */
+export function slotKey(spec: SeasonalSpec): string {
+  return `${spec.input}@slot`;
 }
 
 /** Checks the session matches the card's inputs and the `S` → `S_out` convention. @throws ModelError */
@@ -87,21 +99,31 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
   const seasonal = seasonalSpec(card);
   const feeds: Record<string, Tensor> = { ...state, x: { data: x, dims: [1, x.length] } };
   let bucket = -1;
+  let store = false;
   if (seasonal) {
     const all = state[seasonal.input]!;
     const size = all.data.length / seasonal.buckets;
     bucket = seasonalBucket(tsMs ?? Number.NaN, seasonal.buckets, seasonal.periodMs);
     const data = bucket >= 0 ? all.data.subarray(bucket * size, (bucket + 1) * size) : new Float32Array(size);
     feeds[seasonal.input] = { data, dims: all.dims.slice(1) };
+    store = bucket >= 0;
+    if (seasonal.updateEveryMs) {
+      delete feeds[slotKey(seasonal)];
+      const slot = Math.floor(tsMs! / seasonal.updateEveryMs);
+      const last = state[slotKey(seasonal)]!.data;
+      store &&= slot !== last[0];
+      if (store) last[0] = slot;
+    }
   }
   const outputs = await session.run(feeds);
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
+    if (seasonal?.updateEveryMs && name === slotKey(seasonal)) { next[name] = state[name]!; continue; }
     const out = outputs[`${name}_out`];
     if (!out) throw new ModelError(card.name, `missing output ${name}_out`);
     if (seasonal?.input === name) {
       const all = state[name]!;
-      if (bucket >= 0) all.data.set(out.data, bucket * (all.data.length / seasonal.buckets));
+      if (store) all.data.set(out.data, bucket * (all.data.length / seasonal.buckets));
       next[name] = all;
     } else {
       // engines return fresh buffers per run (engine.ts), so the output becomes the next state without a copy

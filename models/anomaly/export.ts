@@ -13,7 +13,7 @@ import type { ModelCard, TensorSpec } from '../onnx/card.ts';
 import { defaultNabDir, hasNab, loadNab } from '../nab/dataset.ts';
 import { buildAnomalyGraph } from './graph.ts';
 import { nabScores } from './nab-run.ts';
-import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES, SSTATE_ROWS } from './reference.ts';
+import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, PARAM_NAMES, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Model version written to the cards. */
@@ -68,7 +68,7 @@ export async function exportAnomalyModels(opts: { nabDir: string; outDir: string
   const multi = buildAnomalyGraph(params, 'F', desc);
   const extra: Record<string, unknown> = {
     ...common.extra, nodes: uni.nodes, alertThreshold: 0.5,
-    seasonal: { input: ANOMALY_IO.inputs.season, buckets: params.seasonBuckets, periodMs: 86_400_000 },
+    seasonal: { input: ANOMALY_IO.inputs.season, buckets: params.seasonBuckets, periodMs: 86_400_000, updateEveryMs: SEASON_UPDATE_EVERY_MS },
     batchedForm: 'buildAnomalyGraph(params, F, doc, { batch }) runs B hosts per call: x [1,B,F], fstate [9,B,F], gstate [1,B,1], season [3,B,F]',
   };
   return [

@@ -7,7 +7,7 @@ import type { ProfileResult } from '../nab/corpus.ts';
 import type { NabFile } from '../nab/dataset.ts';
 import type { ProfileName } from '../nab/sweep.ts';
 import { seasonalBucket } from '../../agent/infer/stateful-model.ts';
-import { createAnomalyState, stepAnomaly } from './reference.ts';
+import { SEASON_UPDATE_EVERY_MS, createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Anomaly scores for one series (timestamps in ms, treated as UTC), stepping the reference model from a fresh state. */
@@ -15,9 +15,12 @@ export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>, ti
   let state = createAnomalyState(1, params.seasonBuckets);
   const out = new Float32Array(values.length);
   const x = new Float32Array(1);
+  let lastSlot = Number.NaN;
   for (let i = 0; i < values.length; i++) {
     x[0] = values[i]!;
-    const r = stepAnomaly(params, state, x, seasonalBucket(timestamps[i]!, params.seasonBuckets));
+    const slot = Math.floor(timestamps[i]! / SEASON_UPDATE_EVERY_MS); // as the agent's driver: card extra.seasonal.updateEveryMs
+    const r = stepAnomaly(params, state, x, seasonalBucket(timestamps[i]!, params.seasonBuckets), slot !== lastSlot);
+    lastSlot = slot;
     out[i] = r.score;
     state = r.state;
   }

@@ -56,6 +56,10 @@ export const DEFAULT_PARAMS: AnomalyParams = {
   recordGain: 29.874, envDecay: 0.99, seasonBuckets: 24, seasonRate: 0.009375, seasonWarmup: 12, fireBoost: 0.2,
 };
 
+/** A seasonal bucket learns at most once per this interval (the first sample of each): the seasonal rates are per
+ * update, fitted on NAB's mostly 5-minute series, so an agent sampling every 10 s gets the same memory in days. */
+export const SEASON_UPDATE_EVERY_MS = 300_000;
+
 /** Rows of one bucket of the seasonal state (`season` [SSTATE_ROWS, F]): level, mean abs deviation, count. */
 export const SSTATE_ROWS = 3;
 
@@ -105,8 +109,9 @@ export const NO_CLIP = Math.fround(3.0e38);
 
 /** Advances the model by one sample `x` (length F, NaN = missing) in seasonal bucket `bucket` (0..K-1, the sample's
  * time of day: `seasonalBucket`; omitted or -1 = unknown time: the seasonal baseline is neither used nor updated).
- * Pure: returns a new state. */
-export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array, bucket = -1): AnomalyStep {
+ * `learnSeason` false uses the bucket but keeps it unchanged (the driver's `updateEveryMs`: at most one seasonal update
+ * per 5 minutes; see `SEASON_UPDATE_EVERY_MS`). Pure: returns a new state. */
+export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Array, bucket = -1, learnSeason = true): AnomalyStep {
   const F = state.features;
   if (x.length !== F) throw new Error(`stepAnomaly: x has ${x.length} features, state has ${F}`);
   if (state.buckets !== p.seasonBuckets) throw new Error(`stepAnomaly: state has ${state.buckets} seasonal buckets, params.seasonBuckets is ${p.seasonBuckets}`);
@@ -170,7 +175,7 @@ export function stepAnomaly(p: AnomalyParams, state: AnomalyState, x: Float32Arr
     const vN = f32(v + f32(a0 * f32(f32(c0 * c0) - v))), vrN = f32(vr + f32(a1 * f32(f32(c1 * c1) - vr)));
     const Cn = f32(Cb + 1);
     const sr = Math.max(P.seasonRate, f32(1 / Cn));
-    if (valid && bucket >= 0) {
+    if (valid && bucket >= 0 && learnSeason) {
       so[at] = f32(Db + f32(sr * r)); so[at + F] = f32(Wb + f32(sr * f32(ar - Wb))); so[at + 2 * F] = Cn;
     }
     if (valid) {
