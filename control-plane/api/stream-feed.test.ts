@@ -82,6 +82,21 @@ test('samples and heal events reach the bus from the ingester commit hook; prese
     await feed.poll();
     assert.deepEqual(seen, [{ type: 'presence', hostId: 'host-a', state: 'online', ts: now }, { type: 'host', hostId: 'host-a', ts: now }]);
 
+    // Incidents have no hook either: the poll reports one that opens, changes and resolves (the first poll took stock).
+    const db = (store as unknown as { db: Db }).db;
+    const incident = (status: string, at: number) => ({ status, scope: 'group', key: 'rack', value: 'r1', severity: 'critical', title: 'rack r1: anomaly.detected', data: {}, openedAt: new Date(now), updatedAt: new Date(at) });
+    await db.incident.create({ data: { id: 'inc-1', ...incident('open', now) } });
+    seen.length = 0;
+    await feed.poll();
+    await feed.poll();
+    await db.incident.update({ where: { id: 'inc-1' }, data: { updatedAt: new Date(now + 1) } });
+    await feed.poll();
+    await db.incident.update({ where: { id: 'inc-1' }, data: { status: 'resolved', updatedAt: new Date(now + 1), resolvedAt: new Date(now + 1) } });
+    await feed.poll();
+    await feed.poll();
+    const opened = { type: 'incident', incidentId: 'inc-1', title: 'rack r1: anomaly.detected', ts: now };
+    assert.deepEqual(seen, [{ ...opened, status: 'open' }, { ...opened, status: 'open' }, { ...opened, status: 'resolved' }]);
+
     // stop() unsubscribes from the hook and clears the poll timer.
     await feed.stop();
     assert.equal(timers.count, 0);

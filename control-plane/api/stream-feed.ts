@@ -3,7 +3,8 @@
  * (`ingester.onCommitted`, called right after each committed batch) publishes `sample`, `action` and `approval`
  * {@link StreamEvent}s at once, without touching the database (stream.ts then coalesces samples per client once a
  * second and bounds every client's queue). Only what has no hook is polled, every `intervalMs` (default 5 s): one host
- * list (→ `presence`, `host`) and one query for changed rollouts (→ `rollout`).
+ * list (→ `presence`, `host`), one query for changed rollouts (→ `rollout`) and one for open incidents plus those that
+ * were open at the last poll (→ `incident` when one opens, changes or resolves; the first poll only takes stock).
  *
  * The hook also hands over re-sent rows (an agent that missed its ack sends again); rows already published in the last
  * `dedupeMs` (default 15 s) are skipped, keyed by (host, seq).
@@ -69,6 +70,8 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
   const published = new Map<string, number>();
   let rolloutsSince = new Date(clock());
   let running: Promise<void> | null = null;
+  // incident id → `status|updatedAt` of the last poll; null until the first poll has taken stock
+  let incidents: Map<string, string> | null = null;
 
   const firstTime = (key: string, now: number): boolean => {
     if (published.has(key)) return false;
@@ -107,6 +110,18 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
       const st = r.state as { wave?: number; waves?: string[][] } | null;
       o.bus.publish({ type: 'rollout', rolloutId: r.id, kind: r.kind === 'model' ? 'model' : 'policy', state: r.status, wave: st?.wave ?? -1, acked: 0, total: (st?.waves ?? []).reduce((n, w) => n + w.length, 0), ts: now });
     }
+    const select = { id: true, status: true, title: true, updatedAt: true } as const;
+    const open = await o.db.incident.findMany({ where: { status: 'open' }, select });
+    const openIds = new Set(open.map((i) => i.id));
+    const closed = incidents ? [...incidents].filter(([id, sig]) => sig.startsWith('open|') && !openIds.has(id)).map(([id]) => id) : [];
+    const current = closed.length ? [...open, ...(await o.db.incident.findMany({ where: { id: { in: closed } }, select }))] : open;
+    const next = new Map<string, string>();
+    for (const i of current) {
+      const sig = `${i.status}|${i.updatedAt.getTime()}`;
+      if (i.status === 'open') next.set(i.id, sig);
+      if (incidents && incidents.get(i.id) !== sig) o.bus.publish({ type: 'incident', incidentId: i.id, status: i.status, title: i.title, ts: now });
+    }
+    incidents = next;
   };
   const timer = timers.setInterval(() => {
     if (running) return; // a slow poll is skipped, not stacked
