@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadServerConfig, type ServerConfigInput } from '../config/server-config.ts';
-import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
+import { createControlPlaneWithFleet, fleetOptionsFrom } from '../fleet/with-fleet.ts';
 import { ValidationError } from '../errors.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 import { createWebUi } from '../api/web-ui.ts';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         throw err;
       }
       const ui = createWebUi();
-      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts });
+      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts }, fleetOptionsFrom(config));
       const started = await cp.start();
       ui.start(cp);
       const { adminCredentials, ...urls } = started;

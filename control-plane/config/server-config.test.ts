@@ -41,3 +41,27 @@ test('unknown keys in the YAML file are refused, naming the allowed ones', () =>
   writeFileSync(file, 'htpPort: 1\n');
   assert.throws(() => loadServerConfig({ file, env: {} }), /unknown key: htpPort; allowed: dataDir, host, httpPort/);
 });
+
+test('correlation and breaker tuning: defaults, YAML and environment; bad values named with what is allowed', async () => {
+  const { fleetOptionsFrom } = await import('../fleet/with-fleet.ts');
+  const defaults = loadServerConfig({ env: {}, overrides: { dataDir: '/tmp/x' } });
+  assert.deepEqual(fleetOptionsFrom(defaults), {
+    incidents: {
+      correlator: { windowMs: 1_800_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfterMs: 1_200_000 },
+      breaker: { maxShare: 0.25, windowMs: 600_000, minHosts: 3, holdMs: 3_600_000 },
+    },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'correlation:\n  minScore: 3\n  window: 10m\nbreaker:\n  maxShare: 0.5\n');
+  const small = loadServerConfig({ file, env: { HOMEOSTAT_BREAKER_MAX_SHARE: '0.4' }, overrides: { dataDir: dir } });
+  assert.deepEqual([small.correlation.minScore, small.correlation.window, small.correlation.minGroupHosts, small.breaker.maxShare], [3, 600_000, 3, 0.4]);
+  writeFileSync(file, 'correlation:\n  minScore: 0\n  windw: 5m\nbreaker:\n  maxShare: 2\n');
+  assert.throws(() => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }), (err: unknown) => {
+    assert.ok(err instanceof ValidationError);
+    assert.match(err.message, /correlation\.minScore must be a number 0\.1\.\.100; got 0/);
+    assert.match(err.message, /breaker\.maxShare must be a number 0\.01\.\.1; got 2/);
+    assert.match(err.message, /unknown key: windw; allowed: window, minGroupHosts, minScore, minLift, resolveAfter/);
+    return true;
+  });
+});

@@ -19,6 +19,8 @@ const duration = (what: string) => z.union([z.string(), z.number()]).transform((
 });
 const positiveInt = (what: string, max: number) => z.coerce.number({ error: `${what} must be an integer 1..${max}` }).int(`${what} must be an integer 1..${max}`).min(1, `${what} must be an integer 1..${max}`).max(max, `${what} must be an integer 1..${max}`);
 
+const number = (what: string, min: number, max: number) => z.coerce.number({ error: `${what} must be a number ${min}..${max}` }).min(min, `${what} must be a number ${min}..${max}`).max(max, `${what} must be a number ${min}..${max}`);
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The validated configuration schema (all keys optional in input; defaults applied here). */
@@ -46,6 +48,22 @@ export const ServerConfigSchema = z.object({
     maxWaitMs: z.coerce.number({ error: 'ingest.maxWaitMs must be an integer >= 0' }).int().min(0, 'ingest.maxWaitMs must be an integer >= 0').default(2000),
   }).default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
   enrollment: z.object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) }).default({ defaultTtl: 86_400_000 }),
+  // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
+  // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
+  correlation: z.object({
+    window: duration('correlation.window').default(30 * 60_000),
+    minGroupHosts: positiveInt('correlation.minGroupHosts', 1_000_000).default(3),
+    minScore: number('correlation.minScore', 0.1, 100).default(5.5),
+    minLift: number('correlation.minLift', 1, 1000).default(3),
+    resolveAfter: duration('correlation.resolveAfter').default(20 * 60_000),
+  }).strict().default({ window: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfter: 20 * 60_000 }),
+  // Blast-radius breaker (control-plane/correlate/breaker.ts).
+  breaker: z.object({
+    maxShare: number('breaker.maxShare', 0.01, 1).default(0.25),
+    window: duration('breaker.window').default(600_000),
+    minHosts: positiveInt('breaker.minHosts', 1_000_000).default(3),
+    hold: duration('breaker.hold').default(3_600_000),
+  }).strict().default({ maxShare: 0.25, window: 600_000, minHosts: 3, hold: 3_600_000 }),
 }).strict();
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -70,6 +88,9 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
   HOMEOSTAT_ENROLLMENT_DEFAULT_TTL: 'enrollment.defaultTtl',
+  HOMEOSTAT_CORRELATION_MIN_SCORE: 'correlation.minScore',
+  HOMEOSTAT_CORRELATION_WINDOW: 'correlation.window',
+  HOMEOSTAT_BREAKER_MAX_SHARE: 'breaker.maxShare',
 };
 
 type Layer = { source: string; values: Record<string, unknown> };

@@ -3,11 +3,24 @@
  * the control plane then attaches the fleet services; `stop()` stops the fleet (timer, in-flight webhooks) first.
  * The CLI commands use this so `homeostat server|start|demo` serve the whole API behind one access control.
  */
+import type { ServerConfig } from '../config/server-config.ts';
 import { createControlPlane, type ControlPlane, type ControlPlaneOptions } from '../server.ts';
 import { createFleetModule, type FleetModule, type FleetModuleOptions } from './fleet-module.ts';
 
 /** A control plane with its fleet module. */
 export type ControlPlaneWithFleet = ControlPlane & { readonly fleet: FleetModule };
+
+/** The fleet options a validated server configuration sets: correlation and breaker tuning (docs/configuration.md). */
+export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'breaker'>): FleetModuleOptions {
+  const c = config.correlation;
+  const b = config.breaker;
+  return {
+    incidents: {
+      correlator: { windowMs: c.window, minGroupHosts: c.minGroupHosts, minScore: c.minScore, minLift: c.minLift, resolveAfterMs: c.resolveAfter },
+      breaker: { maxShare: b.maxShare, windowMs: b.window, minHosts: b.minHosts, holdMs: b.hold },
+    },
+  };
+}
 
 /** Creates both; `fleet` options default to externalURL = the HTTP URL once listening. */
 export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
