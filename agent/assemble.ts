@@ -18,7 +18,7 @@ import { createHealStage } from './heal/heal-stage.ts';
 import { createHealer } from './heal/healer.ts';
 import { createInferStage, isModelFeature } from './infer/infer-stage.ts';
 import { createInference } from './infer/inference.ts';
-import { createOnnxEngine } from './infer/onnx-engine.ts';
+import { createEngine } from './infer/engines.ts';
 import type { SampleSource } from './pipeline/types.ts';
 
 /** Validates the agent config's sections owned by collect and heal, reporting every problem at once. */
@@ -57,7 +57,7 @@ export type AssembleOptions = Omit<AgentDeps, 'credentials' | 'stages' | 'handle
 export async function assembleAgent(config: AgentConfig, credentials: Credentials, options: AssembleOptions): Promise<Agent> {
   const { collect, heal } = sectionConfigs(config, credentials);
   const source = options.source ?? (await createCollectionEngine(collect));
-  const inference = await createInference({ engine: createOnnxEngine(), stateDir: join(config.stateDir, 'infer'), include: isModelFeature });
+  const inference = await createInference({ engine: createEngine(config.infer.engine, { stateDir: join(config.stateDir, 'infer') }), stateDir: join(config.stateDir, 'infer'), include: isModelFeature });
   await inference.start();
   const healer = await createHealer({ config: heal });
 

@@ -2,17 +2,18 @@
  * NAB benchmark: runs the shipped anomaly model over all 58 NAB files (univariate, state fed back every step), scores
  * with models/nab, prints the normalized scores beside the published scoreboard and the inference time per sample.
  * Engines:
- * - onnx (default): the model's ONNX graph through onnxruntime-node, `--batch` streams per call (default 32): the
- *   files are scheduled onto B lanes of the batched graph (x [1,B,1], fstate [9,B,1], gstate [1,B,1], season [3,B,1]);
- *   each lane's season rows are those of its row's UTC hour (CSV column 1, read as UTC; seasonalBucket), kept per
- *   lane here as the agent's driver keeps them per host; when a file
- *   ends its lane's state is zeroed and the next file (longest first) starts there, as hosts come and go in a fleet. B independent
- *   streams per call is legitimate batching (many hosts/metrics per call), not a change of the model: the parity
- *   test proves the batched graph equals B single-stream runs. `--batch 1` runs the shipped single-stream model
- *   (anomaly-uni form: one call per sample), the agent's path.
+ * - js (default): the model's ONNX graph through the agent's JS engine (agent/infer/js-engine.ts);
+ * - onnx: the same graph through onnxruntime-node;
  * - reference: the plain-TS reference.
+ * For js and onnx, `--batch` streams per call (default 32): the files are scheduled onto B lanes of the batched graph
+ * (x [1,B,1], fstate [9,B,1], gstate [1,B,1], season [3,B,1]); each lane's season rows are those of its row's UTC hour
+ * (CSV column 1, read as UTC; seasonalBucket), kept per lane here as the agent's driver keeps them per host; when a
+ * file ends its lane's state is zeroed and the next file (longest first) starts there, as hosts come and go in a
+ * fleet. B independent streams per call is legitimate batching (many hosts/metrics per call), not a change of the
+ * model: the parity test proves the batched graph equals B single-stream runs. `--batch 1` runs the shipped
+ * single-stream model (anomaly-uni form: one call per sample), the agent's path.
  * Time = session.run only (feeds wrap the previous outputs; no copies), divided by real samples.
- * Usage: npm run bench:nab -- --data ../shared/datasets/nab [--json] [--engine onnx|reference] [--batch 32]
+ * Usage: npm run bench:nab -- --data ../shared/datasets/nab [--json] [--engine js|onnx|reference] [--batch 32]
  */
 import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
@@ -20,6 +21,7 @@ import { resolve } from 'node:path';
 import { scoreCorpus } from '../models/nab/corpus.ts';
 import { defaultNabDir, hasNab, loadNab } from '../models/nab/dataset.ts';
 import type { NabFile } from '../models/nab/dataset.ts';
+import { createJsEngine } from '../agent/infer/js-engine.ts';
 import { seasonalBucket } from '../agent/infer/stateful-model.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
@@ -32,11 +34,24 @@ const SCOREBOARD = [
   ['Etsy Skyline', 35.7, 27.1, 44.5], ['Random', 11.0, 1.2, 19.5], ['Null', 0, 0, 0],
 ] as const;
 
+/** One call of the graph on the four inputs; resolves with its outputs' data. */
+type GraphRun = (feeds: Record<string, { data: Float32Array; dims: number[] }>) => Promise<Record<string, { data: unknown }>>;
+
+/** onnxruntime-node directly (no port wrapper), or the agent's JS engine. */
+async function openGraph(engine: 'onnx' | 'js', bytes: Uint8Array): Promise<{ run: GraphRun; release(): Promise<void> }> {
+  if (engine === 'js') return createJsEngine().load(bytes);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  return {
+    run: (feeds) => session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data, t.dims)]))),
+    release: () => session.release(),
+  };
+}
+
 /** Scores every file through the ONNX graph with `lanes` streams per call; returns scores, run time and call count. */
-async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ scores: Float32Array[]; ns: bigint; calls: number; callUs: number[] }> {
+async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx' | 'js'): Promise<{ scores: Float32Array[]; ns: bigint; calls: number; callUs: number[] }> {
   const B = Math.min(lanes, files.length);
   const graph = B === 1 ? buildAnomalyGraph(DEFAULT_PARAMS, 1) : buildAnomalyGraph(DEFAULT_PARAMS, 1, '', { batch: B });
-  const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await openGraph(engine, graph.bytes);
   const xDims = B === 1 ? [1, 1] : [1, B, 1];
   const fDims = B === 1 ? [FSTATE_ROWS, 1] : [FSTATE_ROWS, B, 1];
   const gDims = B === 1 ? [1, GSTATE_COLS] : [1, B, GSTATE_COLS];
@@ -86,10 +101,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number): Promise<{ sc
     }
     if (active === 0) break;
     const feeds = {
-      [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, xDims),
-      [ANOMALY_IO.inputs.fstate]: new ort.Tensor('float32', fs, fDims),
-      [ANOMALY_IO.inputs.gstate]: new ort.Tensor('float32', gs, gDims),
-      [ANOMALY_IO.inputs.season]: new ort.Tensor('float32', season, sDims),
+      [ANOMALY_IO.inputs.x]: { data: x, dims: xDims },
+      [ANOMALY_IO.inputs.fstate]: { data: fs, dims: fDims },
+      [ANOMALY_IO.inputs.gstate]: { data: gs, dims: gDims },
+      [ANOMALY_IO.inputs.season]: { data: season, dims: sDims },
     };
     const t0 = process.hrtime.bigint();
     const o = await session.run(feeds);
@@ -116,12 +131,12 @@ async function main(): Promise<void> {
   const opts = new Command()
     .option('--data <dir>', 'NAB dataset directory', defaultNabDir())
     .option('--json', 'print one JSON object {standard, reward_low_FP_rate, reward_low_FN_rate, usPerSample, engine, batch, usPerCall}')
-    .option('--engine <engine>', 'onnx (the graph via onnxruntime-node) or reference (plain TS)', 'onnx')
-    .option('--batch <n>', 'onnx: streams per call (1 = the shipped single-stream model, one call per sample)', '32')
+    .option('--engine <engine>', 'js (the graph via the agent\'s JS engine), onnx (the graph via onnxruntime-node) or reference (plain TS)', 'js')
+    .option('--batch <n>', 'onnx, js: streams per call (1 = the shipped single-stream model, one call per sample)', '32')
     .parse(process.argv).opts<{ data: string; json?: boolean; engine: string; batch: string }>();
   const dir = resolve(opts.data);
   if (!hasNab(dir)) throw new Error(`--data ${dir}: not a NAB dataset (needs labels/combined_windows.json and data/)`);
-  if (opts.engine !== 'onnx' && opts.engine !== 'reference') throw new Error(`--engine '${opts.engine}': allowed onnx, reference`);
+  if (opts.engine !== 'onnx' && opts.engine !== 'js' && opts.engine !== 'reference') throw new Error(`--engine '${opts.engine}': allowed onnx, js, reference`);
   const batch = Number(opts.batch);
   if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new Error(`--batch '${opts.batch}': allowed an integer 1..1024`);
   const files = loadNab(dir);
@@ -130,8 +145,8 @@ async function main(): Promise<void> {
   let calls = samples;
   let callUs: number[] = [];
   let scores: Float32Array[];
-  if (opts.engine === 'onnx') {
-    ({ scores, ns, calls, callUs } = await scoreOnnx(files, batch));
+  if (opts.engine === 'onnx' || opts.engine === 'js') {
+    ({ scores, ns, calls, callUs } = await scoreOnnx(files, batch, opts.engine));
   } else {
     scores = files.map((f) => {
       const t0 = process.hrtime.bigint();
@@ -143,7 +158,7 @@ async function main(): Promise<void> {
   const r = scoreCorpus(files.map((f, i) => ({ name: f.name, windows: f.windows, scores: scores[i]! })));
   const usPerSample = Number(ns) / 1000 / samples;
   const usPerCall = Number(ns) / 1000 / calls;
-  const lanes = opts.engine === 'onnx' ? Math.min(batch, files.length) : 1;
+  const lanes = opts.engine !== 'reference' ? Math.min(batch, files.length) : 1;
   const out = {
     standard: r.standard.normalized, reward_low_FP_rate: r.reward_low_FP_rate.normalized,
     reward_low_FN_rate: r.reward_low_FN_rate.normalized, usPerSample, engine: opts.engine, batch: lanes, usPerCall,
@@ -153,7 +168,7 @@ async function main(): Promise<void> {
     return;
   }
   const row = (name: string, a: number, b: number, c: number) => `${name.padEnd(22)} ${a.toFixed(1).padStart(8)} ${b.toFixed(1).padStart(8)} ${c.toFixed(1).padStart(8)}`;
-  console.log(`NAB v1.1, ${files.length} files, ${samples} samples, engine ${opts.engine}${opts.engine === 'onnx' ? `, ${lanes} stream(s) per call` : ''}`);
+  console.log(`NAB v1.1, ${files.length} files, ${samples} samples, engine ${opts.engine}${opts.engine !== 'reference' ? `, ${lanes} stream(s) per call` : ''}`);
   console.log(`${'detector'.padEnd(22)} ${'standard'.padStart(8)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)}`);
   console.log(row('Homeostat (this run)', out.standard, out.reward_low_FP_rate, out.reward_low_FN_rate) + '   <==');
   for (const [n, a, b, c] of SCOREBOARD) console.log(row(n, a, b, c));

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { inferConfigSchema } from '../infer/config.ts';
 
 /** `/var/lib/homeostat` for root, `~/.homeostat/agent` otherwise. */
 export function defaultStateDir(): string {
@@ -55,7 +56,8 @@ export const agentConfigSchema = z.strictObject({
   drainSeconds: z.number().min(0).max(600).default(5),
   collectors: section,
   heal: section,
-  infer: section,
+  /** Inference: which engine runs the models (agent/infer/config.ts). */
+  infer: inferConfigSchema.prefault({}),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -1,6 +1,8 @@
 /**
  * Inference engine port: something that loads model bytes and runs them on named float32 tensors.
- * Implementation: `onnx-engine.ts` (onnxruntime-node). Tests drive it with the real model files.
+ * Implementations: `onnx-engine.ts` (onnxruntime-node), `js-engine.ts` (plain JS, for small graphs) and
+ * `auto-engine.ts` (the JS engine where it agrees with onnxruntime, else onnxruntime). Every implementation passes the
+ * contract suite in `engine.contract.test.ts`, with the real model files.
  */
 
 /** A dense float32 tensor. `dims` uses concrete sizes. */
@@ -10,12 +12,16 @@ export type Tensor = { readonly data: Float32Array; readonly dims: readonly numb
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the model once; every input must be fed. Resolves with every output, each in a fresh buffer the caller
-   * may keep (stateful models feed outputs back as the next inputs without copying). Preallocated outputs were
-   * measured ~5 µs per call slower with onnxruntime-node 1.30 (bench/infer.ts), so there is no such option. */
+  /** Runs the model once; every input must be fed. Resolves with every output. An output stays valid, and is not
+   * written to, for at least the session's next two runs (stateful models feed outputs back as the next inputs
+   * without copying); a caller keeping one longer copies it. onnxruntime-node hands out fresh buffers (preallocated
+   * outputs measured ~5 µs per call slower there); the JS engine rotates preallocated ones (js/plan.ts says why). */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
   /** Frees native resources. */
   release(): Promise<void>;
+  /** Which engine runs it, when an engine chooses among several (auto-engine.ts), and why. */
+  readonly engine?: string;
+  readonly engineNote?: string;
 }
 
 /** Loads model bytes into sessions. */

@@ -117,6 +117,13 @@ export async function createInference(options: InferenceOptions) {
       return v;
     },
 
+    /** Which engine runs each loaded model (the auto engine's choice, and why). */
+    engines(): Record<string, { engine: string; note?: string }> {
+      const e: Record<string, { engine: string; note?: string }> = {};
+      for (const [kind, slot] of Object.entries(slots)) e[kind] = { engine: slot.session.engine ?? options.engine.name, ...(slot.session.engineNote ? { note: slot.session.engineNote } : {}) };
+      return e;
+    },
+
     /** Scores one cycle. Never throws: a failing model is reported and skipped. */
     async onCycle(reading: { ts: number; features: Readonly<Record<string, number | null>>; disks?: readonly DiskReading[] }): Promise<{ scores: InferenceScores; events: InferenceEvent[] }> {
       const events = pending.splice(0);

@@ -73,9 +73,12 @@ export function initialState(card: ModelCard, features: number): Record<string, 
   return state;
 }
 
+const slotKeys = new WeakMap<SeasonalSpec, string>();
 /** State key of the last stored update interval (not a model input). */
 export function slotKey(spec: SeasonalSpec): string {
-  return `${spec.input}@slot`;
+  let key = slotKeys.get(spec);
+  if (key === undefined) slotKeys.set(spec, (key = `${spec.input}@slot`));
+  return key;
 }
 
 /** Checks the session matches the card's inputs and the `S` → `S_out` convention. @throws ModelError */
@@ -97,7 +100,9 @@ export function checkStatefulSession(card: ModelCard, session: ModelSession): vo
  */
 export async function stepStateful(card: ModelCard, session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
   const seasonal = seasonalSpec(card);
-  const feeds: Record<string, Tensor> = { ...state, x: { data: x, dims: [1, x.length] } };
+  // the model's inputs only (the state may hold the driver's own keys, such as the seasonal slot)
+  const feeds: Record<string, Tensor> = {};
+  for (const name of session.inputNames) feeds[name] = name === 'x' ? { data: x, dims: [1, x.length] } : state[name]!;
   let bucket = -1;
   let store = false;
   if (seasonal) {
@@ -108,7 +113,6 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
     feeds[seasonal.input] = { data, dims: all.dims.slice(1) };
     store = bucket >= 0;
     if (seasonal.updateEveryMs) {
-      delete feeds[slotKey(seasonal)];
       const slot = Math.floor(tsMs! / seasonal.updateEveryMs);
       const last = state[slotKey(seasonal)]!.data;
       store &&= slot !== last[0];

@@ -20,7 +20,7 @@ import { createHealer } from '../../agent/heal/healer.ts';
 import { createHealStage } from '../../agent/heal/heal-stage.ts';
 import { createInferStage, isModelFeature } from '../../agent/infer/infer-stage.ts';
 import { createInference } from '../../agent/infer/inference.ts';
-import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
+import { createEngine } from '../../agent/infer/engines.ts';
 import { createDemoSource, type Faults } from './demo-source.ts';
 import { createDemoServiceManager, faultObserver } from './demo-stages.ts';
 
@@ -94,7 +94,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     const stateDir = join(o.stateDir, `agent-${index}`);
     const creds = await enroll({ server: o.httpUrl, token, stateDir, agentVersion: AGENT_VERSION, labels, hostname, inventory });
     const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: o.cycleSeconds ?? 2, logLevel: 'warn', labels, server: { url: o.httpUrl, mqttUrl: o.mqttUrl }, drainSeconds: 1 } });
-    const inference = await createInference({ engine: createOnnxEngine(), stateDir: join(stateDir, 'infer'), include: isModelFeature });
+    const inference = await createInference({ engine: createEngine(), stateDir: join(stateDir, 'infer'), include: isModelFeature });
     await inference.start();
     const healConfig = loadHealConfig({
       stateDir: join(stateDir, 'heal'), labels: { ...labels, hostname },

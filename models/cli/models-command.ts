@@ -8,18 +8,21 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createAnomalyDetector } from '../../agent/infer/anomaly-detector.ts';
 import { readModelFile } from '../../agent/infer/model-file.ts';
-import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
+import type { InferConfig } from '../../agent/infer/config.ts';
+import { INFER_ENGINES } from '../../agent/infer/config.ts';
+import { createEngine } from '../../agent/infer/engines.ts';
 import { checkStatefulSession } from '../../agent/infer/stateful-model.ts';
 import { scoreBackblazeCsv } from '../disk/score-backblaze.ts';
 import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from './recorded-csv.ts';
 
-/** Scores a metric CSV with a stateful anomaly model; returns the number of rows scored. */
-export async function scoreMetricCsv(modelPath: string, input: string, output: string): Promise<{ rows: number; features: string[] }> {
+/** Scores a metric CSV with a stateful anomaly model on `engine` (default `auto`, as the agent); returns the number
+ * of rows scored. */
+export async function scoreMetricCsv(modelPath: string, input: string, output: string, engine: InferConfig['engine'] = 'auto'): Promise<{ rows: number; features: string[] }> {
   const file = await readModelFile(modelPath);
-  const session = await createOnnxEngine().load(file.bytes);
+  const session = await createEngine(engine).load(file.bytes);
   checkStatefulSession(file.card, session);
   const lines = createInterface({ input: createReadStream(input, 'utf8'), crlfDelay: Infinity });
   const out = createWriteStream(output);
@@ -68,7 +71,8 @@ export function register(program: Command): void {
     .requiredOption('--model <path>', 'model card (.card.json) or .onnx file (its card must sit beside it)')
     .requiredOption('--input <csv>', 'metric CSV (optional header, optional timestamp column) or Backblaze daily CSV')
     .requiredOption('--output <csv>', 'where to write per-row scores')
-    .action(async (opts: { model: string; input: string; output: string }) => {
+    .addOption(new Option('--engine <engine>', 'what runs an anomaly model (as the agent config infer.engine)').choices(INFER_ENGINES).default('auto'))
+    .action(async (opts: { model: string; input: string; output: string; engine: InferConfig['engine'] }) => {
       if (await isBackblaze(opts.input)) {
         const file = await readModelFile(opts.model);
         if (file.card.inputs[0]?.name !== 'features') throw new Error(`--model: ${file.card.name} is not a disk-failure model; Backblaze CSVs need one`);
@@ -76,7 +80,7 @@ export function register(program: Command): void {
         console.error(JSON.stringify({ event: 'scored', kind: 'backblaze', ...summary, output: opts.output }));
         return;
       }
-      const r = await scoreMetricCsv(opts.model, opts.input, opts.output);
+      const r = await scoreMetricCsv(opts.model, opts.input, opts.output, opts.engine);
       console.error(JSON.stringify({ event: 'scored', kind: 'metrics', rows: r.rows, features: r.features.length, output: opts.output }));
     });
 }

@@ -16,11 +16,7 @@
  * Integers given as attributes become INT attributes; wrap in `{ float: v }` to force FLOAT. Defaults: opset 17,
  * IR version 8 (readable by onnxruntime >= 1.14).
  */
-import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
-
-const schema = protobuf.parse(readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
-const ModelProto = schema.lookupType('onnx.ModelProto');
+import { ModelProto, readModelProto } from './model-proto.ts';
 
 /** Element types the builder can declare (ONNX TensorProto.DataType codes). */
 export const DTYPE = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
@@ -147,5 +143,5 @@ export class GraphBuilder {
 
 /** Decodes ONNX bytes back to a plain object (tests and tooling: inspect node count, initializers). */
 export function decodeModel(bytes: Uint8Array): { graph: { node: { op_type: string }[]; initializer: { name: string }[]; input: { name: string }[]; output: { name: string }[] } } {
-  return ModelProto.toObject(ModelProto.decode(bytes), { defaults: true, longs: Number }) as never;
+  return readModelProto(bytes);
 }
