@@ -59,6 +59,7 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
   const source = options.source ?? (await createCollectionEngine(collect));
   const inference = await createInference({ engine: createEngine(config.infer.engine, { stateDir: join(config.stateDir, 'infer') }), stateDir: join(config.stateDir, 'infer'), include: isModelFeature });
   await inference.start();
+  options.logger.info({ models: inference.versions(), engines: inference.engines() }, 'models loaded');
   const healer = await createHealer({ config: heal });
 
   let agent: Agent | null = null;

@@ -1,11 +1,12 @@
 /**
- * `npm run bench:infer [-- --cycles 5000 --warmup 1000 --features 40 --engine auto --json --floor]`: latency of the
+ * `npm run bench:infer [-- --cycles 5000 --warmup 3000 --features 40 --engine auto --json --floor]`: latency of the
  * agent's inference stage per sample (the anomaly model for one host's feature vector, the disk model for one disk)
  * and the RSS the models add to the agent, with the agent's engine (`--engine`, default `auto`: the JS engine where
  * it agrees with onnxruntime, agent/infer/auto-engine.ts); then, side by side in the same run, the same loop on
  * onnxruntime-node alone, the peer, and the ratio of the two p99s.
  *
- * Each engine first runs `--warmup` cycles that are not recorded (JIT warm-up, as any microbenchmark harness does);
+ * Each engine first runs `--warmup` cycles that are not recorded (JIT warm-up, as any microbenchmark harness does:
+ * the stage's own code settles after 1000-3000 cycles here, so the figures are the agent's steady state);
  * RSS is taken before onnxruntime or the models are imported, after the same reading loop without models (so the
  * JS heap's growth under this loop is not counted as the models'), and after the runs.
  * With --json, one object: `{anomalyP50Us, anomalyP99Us, diskP99Us, addedRssMb, engines, onnxruntime: {anomalyP50Us,
@@ -20,7 +21,7 @@ import { INFER_ENGINES, type InferConfig } from '../agent/infer/config.ts';
 import { createInference } from '../agent/infer/inference.ts';
 
 const { values } = parseArgs({ options: {
-  cycles: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '1000' }, features: { type: 'string', default: '40' },
+  cycles: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '3000' }, features: { type: 'string', default: '40' },
   engine: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false }, floor: { type: 'boolean', default: false },
 } });
 const cycles = Number(values.cycles);

@@ -46,6 +46,33 @@ describe('auto inference engine', () => {
     assert.deepEqual([...(await s.run({ x: { data: new Float32Array([1, 1]), dims: [1, 2] } })).y!.data], [4, 6]);
   });
 
+  it('counts infinities on both sides as agreement (Log of the probe\'s zeros)', async () => {
+    const g = new GraphBuilder('log');
+    const x = g.input('x', 'float32', [1, 'F']);
+    g.output('y', 'float32', [1, 'F'], g.op('Log', [x]));
+    assert.equal((await auto().load(g.toBytes())).engine, 'js');
+  });
+
+  it('moves a session to onnxruntime for good when the JS engine fails on a shape the probe did not cover; bad input moves nothing', async () => {
+    const g = new GraphBuilder('outer');
+    const x = g.input('x', 'float32', ['N', 1]);
+    const y = g.input('y', 'float32', [1, 'N']);
+    g.output('s', 'float32', [1, 1], g.op('ReduceSum', [g.op('Mul', [x, y]), g.ints([0, 1])], { keepdims: 1 }));
+    const bytes = g.toBytes();
+    const bad = await auto().load(bytes);
+    await assert.rejects(bad.run({ x: { data: new Float32Array(2), dims: [2, 1] } }), /y/);
+    assert.equal(bad.engine, 'js', 'input both engines refuse changes nothing');
+    const s = await auto().load(bytes);
+    assert.equal(s.engine, 'js');
+    const N = 4200; // N² elements: past the JS engine's plan bound (2^24), nothing for onnxruntime
+    const out = await s.run({ x: { data: new Float32Array(N).fill(1), dims: [N, 1] }, y: { data: new Float32Array(N).fill(2), dims: [1, N] } });
+    assert.equal(out.s!.data[0], 2 * N * N);
+    assert.equal(s.engine, 'onnxruntime');
+    assert.match(s.engineNote!, /^js engine failed on a run \(model 'outer': value .* past 16777216 elements.*\); on onnxruntime since$/);
+    assert.equal((await s.run({ x: { data: new Float32Array([1, 2]), dims: [2, 1] }, y: { data: new Float32Array([3, 4]), dims: [1, 2] } })).s!.data[0], 21);
+    await s.release();
+  });
+
   it('keeps onnxruntime when the fast engine disagrees beyond 1e-5, and accepts one within it', async () => {
     const bytes = (await readModelFile(SHIPPED_MODELS.anomaly)).bytes;
     const off = await createAutoEngine(nudged(1e-4), createOnnxEngine()).load(bytes);

@@ -32,8 +32,46 @@ export function createAutoEngine(fast: InferenceEngine, reference: InferenceEngi
         await candidate.release();
         return { ...bind(await reference.load(bytes)), engine: reference.name, engineNote: verdict.note };
       }
-      return { ...bind(candidate), engine: fast.name, engineNote: verdict.note };
+      return withFallback(candidate, fast.name, verdict.note, () => reference.load(bytes), reference.name);
     },
+  };
+}
+
+/**
+ * The fast session, moving to the reference for good if a run fails there and succeeds on the reference: the probe
+ * covers one input shape, and a new shape (the anomaly model's feature count) builds a new plan, which might meet what
+ * the JS engine cannot do. A run that fails on both (bad input) changes nothing and throws the reference's error.
+ */
+function withFallback(fast: ModelSession, fastName: string, fastNote: string, loadReference: () => Promise<ModelSession>, referenceName: string): ModelSession {
+  let current = fast;
+  let engine = fastName;
+  let note = fastNote;
+  return {
+    inputNames: fast.inputNames,
+    outputNames: fast.outputNames,
+    get engine() { return engine; },
+    get engineNote() { return note; },
+    async run(feeds) {
+      if (current !== fast) return current.run(feeds);
+      try {
+        return await fast.run(feeds);
+      } catch (err) {
+        const reference = await loadReference();
+        let out;
+        try {
+          out = await reference.run(feeds);
+        } catch (refErr) {
+          await reference.release();
+          throw refErr;
+        }
+        current = reference;
+        engine = referenceName;
+        note = `${fastName} engine failed on a run (${(err as Error).message}); on ${referenceName} since`;
+        await fast.release();
+        return out;
+      }
+    },
+    release: () => current.release(),
   };
 }
 

@@ -41,7 +41,7 @@ for (const [name, create] of implementations) {
       }
     });
 
-    it('steps the anomaly model with state fed back: concrete dims, fresh buffers each run', async () => {
+    it('steps the anomaly model with state fed back: concrete dims; an output outlives the next two runs', async () => {
       const s = await create().load(anomaly.bytes);
       const first = await s.run(anomalyFeeds([1, 2, 3, 4]));
       assert.deepEqual(first.score!.dims, [1, 1]);
@@ -50,8 +50,10 @@ for (const [name, create] of implementations) {
       assert.deepEqual(first.season_out!.dims, [3, F]);
       const kept = Float32Array.from(first.fstate_out!.data);
       const second = await s.run(anomalyFeeds([1, 2, Number.NaN, 4], first));
-      assert.notEqual(second.fstate_out!.data, first.fstate_out!.data, 'a run must not reuse the buffer of an earlier output');
-      assert.deepEqual(first.fstate_out!.data, kept, 'an earlier output is not overwritten by the next run');
+      assert.notEqual(second.fstate_out!.data, first.fstate_out!.data, 'a run must not reuse the buffer of the previous output');
+      const third = await s.run(anomalyFeeds([5, 2, 3, 4], second));
+      assert.deepEqual(first.fstate_out!.data, kept, 'an output is not overwritten by the next two runs');
+      assert.notDeepEqual(third.fstate_out!.data, second.fstate_out!.data);
       assert.ok(second.score!.data[0]! >= 0 && second.score!.data[0]! <= 1);
       await s.release();
     });

@@ -105,8 +105,30 @@ describe('JS inference engine against onnxruntime', () => {
     await assert.rejects(js.run(feeds), (err: unknown) => err instanceof ModelError && /input 'fstate' has dims \[8, 2\], the model declares \[9, F\]/.test(err.message));
   });
 
-  it('writes nothing from the model into the code it compiles: hostile names and doc strings run as plain data', async () => {
-    const evil = "x'); globalThis.pwned = 1; ('";
+  it('splits unevenly with opset 18 num_outputs as onnxruntime does (ceil parts, a smaller last one)', async () => {
+    const g = new GraphBuilder('split18');
+    const x = g.input('x', 'float32', [1, 'F']);
+    const parts = g.opN('Split', [x], 3, { axis: 1, num_outputs: 3 });
+    g.output('y', 'float32', [1, 'F'], g.op('Concat', [parts[2]!, parts[0]!, parts[1]!], { axis: 1 }));
+    const [js, ort] = await both(g.toBytes({ opset: 18 }));
+    const feeds = { x: { data: new Float32Array([1, 2, 3, 4, 5]), dims: [1, 5] } };
+    const [a, b] = [await js.run(feeds), await ort.run(feeds)];
+    assert.deepEqual([...a.y!.data], [...b.y!.data]);
+    assert.deepEqual([...a.y!.data], [5, 1, 2, 3, 4]);
+  });
+
+  it('refuses a graph whose tensors would take the plan past its size bound, before allocating them', async () => {
+    const g = new GraphBuilder('outer');
+    const x = g.input('x', 'float32', ['N', 1]);
+    const y = g.input('y', 'float32', [1, 'N']);
+    g.output('s', 'float32', [1, 1], g.op('ReduceSum', [g.op('Mul', [x, y]), g.ints([0, 1])], { keepdims: 1 }));
+    const js = await createJsEngine().load(g.toBytes());
+    const N = 5000;
+    await assert.rejects(js.run({ x: { data: new Float32Array(N), dims: [N, 1] }, y: { data: new Float32Array(N), dims: [1, N] } }), (err: unknown) => err instanceof ModelError && /past 16777216 elements/.test(err.message));
+  });
+
+  for (const evil of ["x'); globalThis.pwned = 1; ('", 'x"); globalThis.pwned = 1; ("', 'x`); globalThis.pwned = 1; (`', '${globalThis.pwned = 1}', 'x\n globalThis.pwned = 1 //']) {
+  it(`writes nothing from the model into the code it compiles: the name ${JSON.stringify(evil)} runs as plain data`, async () => {
     const g = new GraphBuilder(evil);
     const x = g.input(evil, 'float32', [1, 2]);
     g.output('y', 'float32', [1, 2], g.op('Add', [x, g.scalar(1, `${evil}c`)], {}, `${evil}sum`));
@@ -115,4 +137,5 @@ describe('JS inference engine against onnxruntime', () => {
     assert.deepEqual([...out.y!.data], [2, 3]);
     assert.equal((globalThis as { pwned?: number }).pwned, undefined);
   });
+  }
 });

@@ -36,7 +36,7 @@ export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: Mode
       const y = outB[name]!.data;
       if (!x || x.length !== y.length) return `output '${name}' has ${x?.length ?? 0} values, not ${y.length}`;
       for (let i = 0; i < y.length; i++) {
-        const same = Number.isNaN(x[i]!) ? Number.isNaN(y[i]!) : Math.abs(x[i]! - y[i]!) <= PROBE_TOLERANCE * Math.max(1, Math.abs(y[i]!));
+        const same = x[i] === y[i] || (Number.isNaN(x[i]!) ? Number.isNaN(y[i]!) : Math.abs(x[i]! - y[i]!) <= PROBE_TOLERANCE * Math.max(1, Math.abs(y[i]!)));
         if (!same) return `output '${name}'[${i}] is ${x[i]} vs ${y[i]} at probe step ${step}`;
       }
     }

@@ -130,7 +130,7 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
       if (store) all.data.set(out.data, bucket * (all.data.length / seasonal.buckets));
       next[name] = all;
     } else {
-      // engines return fresh buffers per run (engine.ts), so the output becomes the next state without a copy
+      // an output stays valid through the next run (engine.ts), so it becomes the next state without a copy
       next[name] = out;
     }
   }

@@ -10,6 +10,10 @@ import { GraphError } from './graph-error.ts';
 import { BINARY_OPS, BOOL_RESULT, UNARY_OPS, emitBinary, emitClip, emitCopy, emitGather, emitReduce, emitScatter, emitUnary, emitWhere, type BinaryOp, type Operand, type ReduceOp, type UnaryOp } from './kernels.ts';
 import { broadcastDims, broadcastMap, gatherMap, identityMap, reduceMap, size, sliceMap } from './layout.ts';
 
+/** Most elements a plan holds in its tensors, and in its index maps (2^24: 64 MB each): beyond, the graph is not
+ * one for this engine, and building it must fail before it exhausts the agent's memory. */
+export const MAX_ELEMENTS = 1 << 24;
+
 /** Output sets a plan rotates through: an output of one run stays valid for the next `OUTPUT_RING - 1` runs. */
 export const OUTPUT_RING = 3;
 
@@ -46,6 +50,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
   const define = (name: string, dims: number[], dtype: DType): Slot => {
     const slot = { dims, dtype, off: floats };
     floats += size(dims);
+    if (floats > MAX_ELEMENTS) throw new GraphError(`value '${name}' [${dims.join(', ')}] takes the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`);
     slots.set(name, slot);
     return slot;
   };
@@ -56,6 +61,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
   /** Stores an index map with every entry shifted by `base` (maps hold absolute offsets); returns where it starts. */
   const mapAt = (m: Int32Array, base: number): number => {
     const at = mapData.length;
+    if (at + m.length > MAX_ELEMENTS) throw new GraphError(`index maps take the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`);
     for (let i = 0; i < m.length; i++) mapData.push(m[i]! + base);
     return at;
   };
@@ -134,7 +140,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
         const a = get(node, 0);
         const axis = axisOf(attrInt(node, 'axis', 0), a.dims.length, node);
         const total = a.dims[axis]!;
-        const parts = ints(node, 1) ?? attr(node, 'split')?.ints.map(Number) ?? equalSplit(total, node.output.length, node);
+        const parts = ints(node, 1) ?? attr(node, 'split')?.ints.map(Number) ?? equalSplit(total, node.output.length, attr(node, 'num_outputs') !== undefined, node);
         if (parts.length !== node.output.length || parts.reduce((s, p) => s + p, 0) !== total) throw new GraphError(`node '${node.name}' (Split): sizes [${parts.join(', ')}] do not split ${total} into ${node.output.length}`);
         let start = 0;
         parts.forEach((p, k) => {
@@ -200,6 +206,9 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
   const R = new Float64Array(accSize);
   // One function for the whole graph (kernels.ts says why, and what may appear in its source).
   const compiled = new Function(`'use strict';\nreturn function compiledGraph(f, M, R) {\n${src.join('\n')}\n};`)() as (f: Float32Array, M: Int32Array, R: Float64Array) => void;
+  // Warm up on fractional inputs: V8 specializes arithmetic to the kinds of numbers it has seen, and code trained on
+  // zeros (small integers) is thrown away at the first real reading.
+  for (const inp of inputs) for (let i = 0; i < inp.size; i++) f[inp.off + i] = 1.5 + ((i * 7919) % 13) * 0.37;
   warmUp(() => compiled(f, M, R), warmupMs);
   // Outputs go to a ring of OUTPUT_RING preallocated sets: a fresh ArrayBuffer per output per run (what onnxruntime
   // hands back) made the anomaly model's p90 twice its p50 here, from V8's external-memory bookkeeping.
@@ -227,29 +236,42 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
 }
 
 /**
- * Runs `fn` until V8 has optimized it (three runs in a row under an eighth of the first runs' time) or `maxMs` has
- * passed. The compiled graph runs ~190 µs a run interpreted, 2-3x faster baseline-compiled, and ~10 µs optimized
- * (anomaly model), and V8 optimizes it only after some hundreds of runs plus a background compile of 70-200 ms here:
- * an agent calling it once per 10 s cycle would otherwise run it slow for an hour. Safe on any buffer contents:
- * every value is recomputed from the inputs on each run.
+ * Runs `fn` until V8 has optimized it for good or `maxMs` has passed: first until three runs in a row take under an
+ * eighth of the first runs' time, then until no run has been 5 % faster than the best for `SETTLE_MS`. The compiled
+ * graph runs ~190 µs a run interpreted and ~10 µs optimized (anomaly model); V8 optimizes it only after some hundreds
+ * of runs and a background compile of 70-200 ms here, and its first optimized code (entered mid-loop) can run ~50 %
+ * slower than the code that replaces it tens of milliseconds later. An agent calling it once per 10 s cycle would
+ * otherwise run it slow for hours. Safe on any buffer contents: every value is recomputed from the inputs each run.
  */
 function warmUp(fn: () => void, maxMs: number): void {
   const start = performance.now();
   let first = Infinity;
   let fast = 0;
-  for (let i = 0; performance.now() - start < maxMs; i++) {
+  let best = Infinity;
+  let bestAt = start;
+  for (let i = 0; ; i++) {
     const t0 = performance.now();
+    if (t0 - start >= maxMs) return;
     fn();
-    const dt = performance.now() - t0;
-    if (i < 5) first = Math.min(first, dt);
-    else if (dt < first / 8) { if (++fast === 3) return; }
-    else fast = 0;
+    const t1 = performance.now();
+    const dt = t1 - t0;
+    if (i < 5) { first = Math.min(first, dt); continue; }
+    if (dt < best * 0.95) { best = dt; bestAt = t1; }
+    if (fast < 3) fast = dt < first / 8 ? fast + 1 : 0;
+    else if (t1 - bestAt > SETTLE_MS) return;
   }
 }
 
-function equalSplit(total: number, n: number, node: OnnxNode): number[] {
-  if (total % n !== 0) throw new GraphError(`node '${node.name}' (Split): axis size ${total} does not split equally into ${n}`);
-  return Array.from({ length: n }, () => total / n);
+/** How long a warmed-up plan must run without getting faster before it counts as optimized for good. */
+const SETTLE_MS = 150;
+
+/** Sizes of a Split without explicit sizes: equal parts; with opset 18's `num_outputs`, parts of ceil(total / n)
+ * and a smaller last one (as onnxruntime does). */
+function equalSplit(total: number, n: number, uneven: boolean, node: OnnxNode): number[] {
+  if (total % n === 0) return Array.from({ length: n }, () => total / n);
+  const part = Math.ceil(total / n);
+  if (!uneven || part * (n - 1) >= total) throw new GraphError(`node '${node.name}' (Split): axis size ${total} does not split into ${n} parts`);
+  return Array.from({ length: n }, (_, k) => (k < n - 1 ? part : total - part * (n - 1)));
 }
 
 /** Dims after Identity/Reshape/Unsqueeze/Squeeze (opset 13: shape and axes are inputs). */
