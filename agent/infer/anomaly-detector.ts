@@ -23,6 +23,9 @@ export type AnomalyDetectorState = { model: string; names: string[]; state: Mode
 /** Options. `maxFeatures` defaults to 64, `topK` (explanations kept) to 5. */
 export type AnomalyDetectorOptions = { maxFeatures?: number; topK?: number; include?: (name: string) => boolean };
 
+/** Names turned away that a detector remembers at most. */
+export const TURNED_AWAY_MAX = 4096;
+
 /** Creates a detector bound to one loaded model (see `inference.ts` for loading, fallback and persistence). */
 export function createAnomalyDetector(card: ModelCard, session: ModelSession, options: AnomalyDetectorOptions = {}, saved?: AnomalyDetectorState) {
   const maxFeatures = options.maxFeatures ?? 64;
@@ -40,21 +43,26 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
   }
 
   // Column of each placed name, and names turned away (excluded, or no room left): a cycle reads its features in
-  // one pass with one Map lookup each, not a scan of every column (the agent has ~110 features per cycle).
+  // one pass with one Map lookup each, not a scan of every column (the agent has ~110 features per cycle). Turned-away
+  // names are forgotten past TURNED_AWAY_MAX (container interfaces come and go), and then just checked again.
   let columns = new Map(names.map((n, i) => [n, i]));
   const turnedAway = new Set<string>();
+  const turnAway = (n: string): void => {
+    if (turnedAway.size >= TURNED_AWAY_MAX) turnedAway.clear();
+    turnedAway.add(n);
+  };
 
   /** Adds columns for `fresh` names (seen for the first time, not yet checked); keeps existing columns' state. */
   function admit(candidates: string[] | null): void {
     let fresh: string[] | null = null;
     for (const n of candidates ?? []) {
-      if (!include(n)) { turnedAway.add(n); continue; }
+      if (!include(n)) { turnAway(n); continue; }
       (fresh ??= []).push(n);
     }
     if (!fresh && state) return;
     const room = Math.max(0, maxFeatures - names.length);
     const added = (fresh ?? []).slice(0, room);
-    for (const n of (fresh ?? []).slice(room)) turnedAway.add(n);
+    for (const n of (fresh ?? []).slice(room)) turnAway(n);
     if (added.length === 0 && state) return;
     const old = names.length;
     names = [...names, ...added];

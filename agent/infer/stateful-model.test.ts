@@ -5,7 +5,7 @@ import { ModelError } from './engine.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { readModelFile } from './model-file.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
-import { initialState, restoreState, seasonalBucket, seasonalSpec, snapshotState, stepStateful } from './stateful-model.ts';
+import { initialState, restoreState, seasonalBucket, seasonalSpec, slotKey, snapshotState, stepStateful } from './stateful-model.ts';
 
 const HOUR = 3_600_000;
 
@@ -79,6 +79,26 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
     }
     assert.equal(updates, 7, 'one update per 5-minute interval: samples 0, 30, ..., 180');
     assert.equal(state.season!.data[9 * SSTATE_ROWS + 2], 7, "the 09:00 bucket's count");
+  });
+
+  it('any update interval works with the float32 slot state: 10 s intervals in 2026 learn once per interval', async () => {
+    const card = { ...file.card, extra: { ...file.card.extra, seasonal: { ...spec, updateEveryMs: 10_000 } } };
+    let state = initialState(card, 1);
+    const t0 = Date.UTC(2026, 10, 22, 9, 0, 0);
+    for (let i = 0; i < 60; i++) state = (await stepStateful(card, session, new Float32Array([20 + (i % 4)]), state, t0 + i * 1000)).state;
+    assert.equal(state.season!.data[9 * SSTATE_ROWS + 2], 6, "the 09:00 bucket's count: one per 10 s of the minute");
+  });
+
+  it('restores a state saved before the driver kept its seasonal slot (same model version), learnt baseline intact', async () => {
+    let state = initialState(file.card, 2);
+    for (let i = 0; i < 20; i++) state = (await stepStateful(file.card, session, new Float32Array([5, 7]), state, Date.UTC(2026, 10, 22, 9, 0, 0) + i * 600_000)).state;
+    const saved = JSON.parse(JSON.stringify(snapshotState(state))) as Record<string, unknown>;
+    delete saved[slotKey(spec)];
+    const restored = restoreState(file.card, 2, saved as never);
+    assert.ok(restored, 'not thrown away');
+    assert.deepEqual(Array.from(restored.fstate!.data), Array.from(state.fstate!.data));
+    assert.deepEqual(Array.from(restored.season!.data), Array.from(state.season!.data));
+    assert.deepEqual(Array.from(restored[slotKey(spec)]!.data), [-1]);
   });
 
   it('refuses a malformed seasonal spec, naming the field', () => {

@@ -67,10 +67,19 @@ export function initialState(card: ModelCard, features: number): Record<string, 
     if (seasonal?.input === input.name) dims.unshift(seasonal.buckets);
     state[input.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
   }
-  // the last update interval stored (-1 = none); float32 holds interval numbers exactly up to 2^24 (5-minute
-  // intervals: until the year 2129)
+  // the last update interval stored (-1 = none), as interval number mod SLOT_WRAP (slotOf)
   if (seasonal?.updateEveryMs) state[slotKey(seasonal)] = { data: new Float32Array([-1]), dims: [1] };
   return state;
+}
+
+/** Interval numbers are kept mod 2^23 so that float32 state holds them exactly for any `updateEveryMs` (a 10 s
+ * interval number passes 2^24 in 1975). Consecutive intervals still differ; two equal only 2^23 intervals apart
+ * (2.6 years at 10 s) with no sample in between, when a bucket would skip one update. */
+export const SLOT_WRAP = 2 ** 23;
+
+/** The update interval of `tsMs`, as stored in the slot state. */
+export function slotOf(tsMs: number, updateEveryMs: number): number {
+  return Math.floor(tsMs / updateEveryMs) % SLOT_WRAP;
 }
 
 const slotKeys = new WeakMap<SeasonalSpec, string>();
@@ -112,14 +121,11 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
     const data = bucket >= 0 ? all.data.subarray(bucket * size, (bucket + 1) * size) : new Float32Array(size);
     feeds[seasonal.input] = { data, dims: all.dims.slice(1) };
     store = bucket >= 0;
-    if (seasonal.updateEveryMs) {
-      const slot = Math.floor(tsMs! / seasonal.updateEveryMs);
-      const last = state[slotKey(seasonal)]!.data;
-      store &&= slot !== last[0];
-      if (store) last[0] = slot;
-    }
+    if (seasonal.updateEveryMs) store &&= slotOf(tsMs!, seasonal.updateEveryMs) !== state[slotKey(seasonal)]!.data[0];
   }
   const outputs = await session.run(feeds);
+  // marked as learnt only once the run succeeded: a failed run leaves the interval's update to the next sample
+  if (store && seasonal?.updateEveryMs) state[slotKey(seasonal)]!.data[0] = slotOf(tsMs!, seasonal.updateEveryMs);
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
     if (seasonal?.updateEveryMs && name === slotKey(seasonal)) { next[name] = state[name]!; continue; }
@@ -142,10 +148,13 @@ export function snapshotState(state: Record<string, Tensor>): ModelState {
   return Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { data: Array.from(t.data), dims: [...t.dims] }]));
 }
 
-/** Restores a state saved by {@link snapshotState}; null when it does not fit the card for `features` features. */
+/** Restores a state saved by {@link snapshotState}; null when it does not fit the card for `features` features. A
+ * state saved before the driver kept a seasonal slot (same model version) restores with none stored. */
 export function restoreState(card: ModelCard, features: number, saved: ModelState): Record<string, Tensor> | null {
   const fresh = initialState(card, features);
+  const seasonal = seasonalSpec(card);
   for (const [name, t] of Object.entries(fresh)) {
+    if (seasonal?.updateEveryMs && name === slotKey(seasonal) && !saved[name]) continue;
     const s = saved[name];
     if (!s || s.dims.join('x') !== t.dims.join('x') || s.data.length !== t.data.length) return null;
     fresh[name] = { data: Float32Array.from(s.data), dims: t.dims };

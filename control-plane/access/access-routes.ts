@@ -49,19 +49,19 @@ export function accessRoutes(deps: AccessRouteDeps) {
       const body = await parseJsonBody(c, Login, 'login');
       const address = clientAddress(c);
       try {
-        throttle.check(body.username, address);
+        throttle.attempt(body.username, address);
       } catch (err) {
         await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-throttled', target: null, detail: { address } });
         throw err;
       }
       try {
         const { value, session } = await deps.sessions.login(body.username, body.password);
-        throttle.succeed(body.username);
+        throttle.succeed(body.username, address);
         setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies ?? false, expires: session.expiresAt });
         await deps.audit.record({ actor: `user:${session.username}`, actorType: 'user', action: 'auth.login', target: null, detail: {} });
         return c.json({ username: session.username, expiresAt: session.expiresAt.toISOString() });
       } catch (err) {
-        if (err instanceof UnauthenticatedError) throttle.fail(body.username, address);
+        if (!(err instanceof UnauthenticatedError)) throttle.abandon(body.username, address);
         await deps.audit.record({ actor: `user:${body.username}`, actorType: 'anonymous', action: 'auth.login-failed', target: null, detail: { address } });
         throw err;
       }

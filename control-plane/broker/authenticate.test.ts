@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../store/prisma-store.ts';
-import { hashSecret } from '../keys/secrets.ts';
+import { hashSecret, randomSecret, verifySecret } from '../keys/secrets.ts';
 import { createCounters } from '../metrics/counters.ts';
 import { createAuthenticator } from './authenticate.ts';
 
@@ -34,6 +34,30 @@ test('a connect storm is verified through a bounded pool; identical attempts sha
     assert.deepEqual(await auth.authenticate('agent-a3', 'agent-a3', pw('s3cret')), { ok: true, agentId: 'agent-a3' });
     assert.equal(counters.get('broker.auth.verifications'), 5, 'reconnect served from the cache');
     assert.equal(counters.get('broker.auth.accepted.cached'), 1);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an agent enrolled with a scrypt-hashed secret gets the fast hash at its first verified connection, and still connects', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-'));
+  const store = await openStore({ provider: 'sqlite', file: join(dir, 'h.db') });
+  try {
+    await store.tokens.create({ id: 'tok', tokenHash: 'h', labels: {}, maxUses: 1, expiresAt: new Date(Date.now() + 60_000), createdBy: null });
+    const secret = randomSecret();
+    await store.tokens.redeem('tok', new Date(), { id: 'agent-old', hostname: 'old', labels: {}, agentVersion: '1' }, await hashSecret(secret));
+    const counters = createCounters();
+    const auth = createAuthenticator({ hosts: store.hosts, internalSecret: 'internal', counters });
+    assert.deepEqual(await auth.authenticate('agent-old', 'agent-old', Buffer.from('not-the-secret-at-all-xxxxxxx')), { ok: false, reason: 'bad-secret', returnCode: 4 });
+    assert.match((await store.hosts.credential('agent-old'))!.secretHash, /^scrypt\$/, 'a failed attempt changes nothing');
+    assert.deepEqual(await auth.authenticate('agent-old', 'agent-old', Buffer.from(secret)), { ok: true, agentId: 'agent-old' });
+    assert.equal(counters.get('broker.auth.rehashed'), 1);
+    const stored = (await store.hosts.credential('agent-old'))!.secretHash;
+    assert.match(stored, /^hmac-sha256\$/);
+    assert.equal(await verifySecret(secret, stored), true);
+    const fresh = createAuthenticator({ hosts: store.hosts, internalSecret: 'internal', counters: createCounters() });
+    assert.deepEqual(await fresh.authenticate('agent-old', 'agent-old', Buffer.from(secret)), { ok: true, agentId: 'agent-old' }, 'after a restart, against the new hash');
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

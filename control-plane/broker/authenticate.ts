@@ -1,11 +1,13 @@
 /**
  * MQTT authentication: enrolled, non-revoked agents (username = client id = agentId, password = secret, checked
- * against the scrypt hash) and the control plane's internal client. Verified secrets are cached in memory as a
- * SHA-256 digest so reconnect storms cost one hash lookup, not one scrypt each; known-bad pairs are cached too.
+ * against the stored hash) and the control plane's internal client. Verified secrets are cached in memory as a
+ * SHA-256 digest so reconnect storms cost one hash lookup, not one verification each; known-bad pairs are cached too.
+ * An agent enrolled when secrets were stored as scrypt gets its hash re-stored in the fast form at its first verified
+ * connection, so the next control-plane restart does not pay scrypt for it again.
  */
 import { availableParallelism } from 'node:os';
 import { AGENT_ID_PATTERN } from '../protocol/index.ts';
-import { cacheDigest, verifySecret } from '../keys/secrets.ts';
+import { cacheDigest, hashRandomSecret, isSlowHash, verifySecret } from '../keys/secrets.ts';
 import type { HostRepository } from '../store/ports.ts';
 import type { Counters } from '../metrics/counters.ts';
 
@@ -78,6 +80,12 @@ export function createAuthenticator(opts: { hosts: HostRepository; internalSecre
       }
       if (verified.size >= maxCache) verified.delete(verified.keys().next().value!);
       verified.set(username, digest);
+      if (isSlowHash(cred.secretHash) && secret.length >= 22) {
+        await opts.hosts.replaceSecretHash(username, cred.secretHash, hashRandomSecret(secret)).then(
+          (replaced) => { if (replaced) opts.counters.inc('broker.auth.rehashed'); },
+          () => opts.counters.inc('broker.auth.rehash-failed'), // the scrypt hash stays valid; next connection tries again
+        );
+      }
       opts.counters.inc('broker.auth.accepted');
       return { ok: true, agentId: username };
     },

@@ -64,4 +64,25 @@ test('correlation and breaker tuning: defaults, YAML and environment; bad values
     assert.match(err.message, /unknown key: windw; allowed: window, minGroupHosts, minScore, minLift, resolveAfter/);
     return true;
   });
+  // durations that would switch a safeguard off or make incidents flap, and a boolean for a number
+  writeFileSync(file, 'correlation:\n  minLift: true\n  resolveAfter: 0s\nbreaker:\n  window: 0\n  hold: 30d\n');
+  assert.throws(() => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }), (err: unknown) => {
+    assert.ok(err instanceof ValidationError);
+    assert.match(err.message, /correlation\.minLift must be a number 1\.\.1000; got true/);
+    assert.match(err.message, /correlation\.resolveAfter must be a duration from 1m to 7d; got "0s"/);
+    assert.match(err.message, /breaker\.window must be a duration from 10s to 24h; got 0/);
+    assert.match(err.message, /breaker\.hold must be a duration from 1m to 7d; got "30d"/);
+    return true;
+  });
+});
+
+test('the fleet of a control plane created from options gets the correlation and breaker tuning in those options', async () => {
+  const { resolveFleetOptions } = await import('../fleet/with-fleet.ts');
+  const r = resolveFleetOptions({ dataDir: '/tmp/x', logLevel: 'silent', correlation: { minScore: 3 }, breaker: { maxShare: 0.5 } }, { externalURL: 'https://cp' });
+  assert.equal(r.externalURL, 'https://cp');
+  assert.equal(r.incidents?.correlator?.minScore, 3);
+  assert.equal(r.incidents?.breaker?.maxShare, 0.5);
+  assert.equal(r.incidents?.correlator?.windowMs, 1_800_000, 'defaults for the rest');
+  const explicit = { incidents: { correlator: { minScore: 9 } } };
+  assert.equal(resolveFleetOptions({ correlation: { minScore: 3 } }, explicit), explicit, 'explicit fleet options win');
 });

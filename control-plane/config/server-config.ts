@@ -17,9 +17,13 @@ const duration = (what: string) => z.union([z.string(), z.number()]).transform((
   if (ms === null) { ctx.addIssue({ code: 'custom', message: `${what} must be a duration like 500ms, 30s, 15m, 24h, 14d` }); return z.NEVER; }
   return ms;
 });
+/** A duration within [min, max] ms; the message names both ends as durations. */
+const durationIn = (what: string, min: number, max: number, range: string) => duration(what).pipe(z.number().min(min, `${what} must be a duration from ${range}`).max(max, `${what} must be a duration from ${range}`));
+
 const positiveInt = (what: string, max: number) => z.coerce.number({ error: `${what} must be an integer 1..${max}` }).int(`${what} must be an integer 1..${max}`).min(1, `${what} must be an integer 1..${max}`).max(max, `${what} must be an integer 1..${max}`);
 
-const number = (what: string, min: number, max: number) => z.coerce.number({ error: `${what} must be a number ${min}..${max}` }).min(min, `${what} must be a number ${min}..${max}`).max(max, `${what} must be a number ${min}..${max}`);
+// Strings (YAML scalars, environment variables) are read as numbers; anything else must already be one (true is not 1).
+const number = (what: string, min: number, max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number({ error: `${what} must be a number ${min}..${max}` }).min(min, `${what} must be a number ${min}..${max}`).max(max, `${what} must be a number ${min}..${max}`));
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -51,18 +55,18 @@ export const ServerConfigSchema = z.object({
   // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
   // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
   correlation: z.object({
-    window: duration('correlation.window').default(30 * 60_000),
+    window: durationIn('correlation.window', 60_000, 86_400_000, '1m to 24h').default(30 * 60_000),
     minGroupHosts: positiveInt('correlation.minGroupHosts', 1_000_000).default(3),
     minScore: number('correlation.minScore', 0.1, 100).default(5.5),
     minLift: number('correlation.minLift', 1, 1000).default(3),
-    resolveAfter: duration('correlation.resolveAfter').default(20 * 60_000),
+    resolveAfter: durationIn('correlation.resolveAfter', 60_000, 7 * 86_400_000, '1m to 7d').default(20 * 60_000),
   }).strict().default({ window: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfter: 20 * 60_000 }),
   // Blast-radius breaker (control-plane/correlate/breaker.ts).
   breaker: z.object({
     maxShare: number('breaker.maxShare', 0.01, 1).default(0.25),
-    window: duration('breaker.window').default(600_000),
+    window: durationIn('breaker.window', 10_000, 86_400_000, '10s to 24h').default(600_000),
     minHosts: positiveInt('breaker.minHosts', 1_000_000).default(3),
-    hold: duration('breaker.hold').default(3_600_000),
+    hold: durationIn('breaker.hold', 60_000, 7 * 86_400_000, '1m to 7d').default(3_600_000),
   }).strict().default({ maxShare: 0.25, window: 600_000, minHosts: 3, hold: 3_600_000 }),
 }).strict();
 

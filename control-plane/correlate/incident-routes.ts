@@ -9,6 +9,7 @@ import type { AuditLog } from '../access/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import type { IncidentService } from './incident-service.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import type { Incident } from './incident.ts';
 
 const SilenceBody = z.object({ kind: z.enum(['silence', 'maintenance']).default('silence'), selector: z.string().max(2000), schedule: z.record(z.string(), z.unknown()), reason: z.string().min(1).max(2000), pauseActions: z.array(z.string().min(1)).max(64).optional() });
@@ -44,7 +45,7 @@ function incidentJson(i: Incident) {
 const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agentId}`);
 
 /** Mount under `/api`. */
-export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit: AuditLog }) {
+export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit: AuditLog; notifier: Pick<Notifier, 'invalidate'> }) {
   return new Hono<AccessEnv>()
     .get('/incidents', async (c) => c.json({ incidents: (await deps.incidents.list({ ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) })).map(incidentJson) }))
     .get('/incidents/:id', async (c) => c.json(incidentJson(await deps.incidents.get(c.req.param('id')))))
@@ -68,17 +69,20 @@ export function incidentRoutes(deps: { incidents: IncidentService; db: Db; audit
       const b = await parseJsonBody(c, WebhookBody, 'webhook');
       const secret = newWebhookSecret();
       const row = await deps.db.webhook.create({ data: { id: `wh-${randomBytes(6).toString('hex')}`, name: b.name, url: b.url, events: b.events, secret, createdBy: who(c.get('access')) } });
+      deps.notifier.invalidate();
       return c.json({ ...webhookJson(row), secret }, 201);
     })
     .post('/webhooks/:id/rotate-secret', async (c) => {
       const secret = newWebhookSecret();
       const r = await deps.db.webhook.updateMany({ where: { id: c.req.param('id') }, data: { secret } });
       if (!r.count) throw new NotFoundError('webhook', c.req.param('id'));
+      deps.notifier.invalidate();
       return c.json({ ...webhookJson((await deps.db.webhook.findUnique({ where: { id: c.req.param('id') } }))!), secret });
     })
     .delete('/webhooks/:id', async (c) => {
       const r = await deps.db.webhook.deleteMany({ where: { id: c.req.param('id') } });
       if (!r.count) throw new NotFoundError('webhook', c.req.param('id'));
+      deps.notifier.invalidate();
       return c.json({ deleted: c.req.param('id') });
     });
 }

@@ -88,6 +88,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     get rollouts() { return need().rollouts; },
     get models() { return need().models; },
     get incidents() { return need().incidents; },
+    get notifier() { return need().notifier; },
     secureCookies: options.secureCookies ?? false,
     throttle: createLoginThrottle({ now }),
   };

@@ -3,7 +3,7 @@
  * the control plane then attaches the fleet services; `stop()` stops the fleet (timer, in-flight webhooks) first.
  * The CLI commands use this so `homeostat server|start|demo` serve the whole API behind one access control.
  */
-import type { ServerConfig } from '../config/server-config.ts';
+import { loadServerConfig, type ServerConfig } from '../config/server-config.ts';
 import { createControlPlane, type ControlPlane, type ControlPlaneOptions } from '../server.ts';
 import { createFleetModule, type FleetModule, type FleetModuleOptions } from './fleet-module.ts';
 
@@ -22,10 +22,20 @@ export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'bre
   };
 }
 
-/** Creates both; `fleet` options default to externalURL = the HTTP URL once listening. */
+/** The fleet options for a control plane created from `options`: `fleetOptions`, with the correlation and breaker
+ * tuning of the configuration in `options` where `fleetOptions` sets none (so those keys are never validated and then
+ * ignored). */
+export function resolveFleetOptions(options: ControlPlaneOptions, fleetOptions: FleetModuleOptions): FleetModuleOptions {
+  if (fleetOptions.incidents) return fleetOptions;
+  const { logger: _l, mounts: _m, middleware: _w, openIncidentsByHost: _o, ...input } = options;
+  return { ...fleetOptions, incidents: fleetOptionsFrom(loadServerConfig({ overrides: input, env: {} })).incidents! };
+}
+
+/** Creates both; `fleet` options default to externalURL = the HTTP URL once listening, and to the tuning in `options`
+ * (`resolveFleetOptions`). */
 export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
   let externalURL = fleetOptions.externalURL ?? '';
-  const fleet = createFleetModule({ ...fleetOptions, get externalURL() { return externalURL; } } as FleetModuleOptions);
+  const fleet = createFleetModule({ ...resolveFleetOptions(options, fleetOptions), get externalURL() { return externalURL; } } as FleetModuleOptions);
   const cp = await createControlPlane({ ...options, mounts: [...fleet.mounts, ...(options.mounts ?? [])], middleware: [fleet.middleware, ...(options.middleware ?? [])], openIncidentsByHost: fleet.openIncidentsByHost });
   const wrapper = Object.create(cp) as ControlPlaneWithFleet;
   Object.defineProperties(wrapper, {

@@ -40,6 +40,12 @@ export function hashRandomSecret(secret: string): string {
   return `hmac-sha256$${salt.toString('base64url')}$${createHmac('sha256', salt).update(secret).digest('base64url')}`;
 }
 
+/** Whether `stored` is the slow (scrypt) form: a generated secret verified against it may be re-stored with
+ * {@link hashRandomSecret}. */
+export function isSlowHash(stored: string): boolean {
+  return stored.startsWith('scrypt$');
+}
+
 /** Constant-time check of a secret against a stored hash of either form; false for malformed hashes. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');

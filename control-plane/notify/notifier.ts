@@ -6,7 +6,7 @@
 import type { Db } from '../db/database.ts';
 import type { Incident } from '../correlate/incident.ts';
 import { escalationPayload, incidentPayload, type AmPayload } from './alertmanager.ts';
-import type { DeliveryResult } from './webhook-sender.ts';
+import type { DeliveryResult, WebhookSecret } from './webhook-sender.ts';
 
 /** The notifier. */
 export interface Notifier {
@@ -15,10 +15,13 @@ export interface Notifier {
   drain(): Promise<void>;
   stats(): { delivered: number; failed: number; inhibited: number };
   inhibited(): void;
+  /** Forgets the cached webhooks (after one is created, deleted or its secret rotated): the next delivery, and the
+   * next attempt of a delivery under way, read them again. */
+  invalidate(): void;
 }
 
 /** Creates the notifier over the Webhook table and a sender. */
-export function createNotifier(opts: { db: Db; send: (url: string, payload: unknown, secret?: string | null) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
+export function createNotifier(opts: { db: Db; send: (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
   const now = opts.now ?? Date.now;
   const inflight = new Set<Promise<unknown>>();
   const st = { delivered: 0, failed: 0, inhibited: 0 };
@@ -34,7 +37,8 @@ export function createNotifier(opts: { db: Db; send: (url: string, payload: unkn
     const p = (async () => {
       for (const h of await hooks()) {
         if (h.events.length && !h.events.includes(kind)) continue;
-        const r = await opts.send(h.url, build(h.name), h.secret);
+        // the secret is read again before each attempt: a rotation during retries signs the next attempt anew
+        const r = await opts.send(h.url, build(h.name), h.secret ? async () => (await hooks()).find((x) => x.id === h.id)?.secret ?? h.secret : null);
         if (r.delivered) st.delivered++; else st.failed++;
       }
     })().catch(() => { st.failed++; });
@@ -47,5 +51,6 @@ export function createNotifier(opts: { db: Db; send: (url: string, payload: unkn
     async drain() { while (inflight.size) await Promise.allSettled([...inflight]); },
     stats: () => ({ ...st }),
     inhibited() { st.inhibited++; },
+    invalidate() { cache = null; },
   };
 }

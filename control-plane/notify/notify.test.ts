@@ -71,3 +71,23 @@ test('incident payloads follow the Alertmanager webhook format (version 4)', () 
   assert.equal(p.alerts[0]!.endsAt, '2026-01-01T01:00:00.000Z');
   assert.equal(p.alerts[0]!.generatorURL, 'https://cp.example/incidents/inc-1');
 });
+
+test('a retry signs with the secret current at that attempt (a rotation between attempts takes effect at once)', async () => {
+  const seen: (string | undefined)[] = [];
+  const srv = createServer((req, res) => {
+    seen.push(req.headers['x-homeostat-signature'] as string | undefined);
+    req.resume();
+    req.on('end', () => res.writeHead(seen.length === 1 ? 503 : 204).end());
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+  let current = 'whsec_old';
+  const send = createWebhookSender({ now: () => 1_767_000_000_000, sleep: async () => { current = 'whsec_new'; } });
+  try {
+    assert.deepEqual((await send(url, { a: 1 }, async () => current)).attempts, 2);
+  } finally {
+    await new Promise((r) => srv.close(r));
+  }
+  const sig = (secret: string) => `sha256=${createHmac('sha256', secret).update('1767000000.{"a":1}').digest('hex')}`;
+  assert.deepEqual(seen, [sig('whsec_old'), sig('whsec_new')]);
+});

@@ -52,8 +52,12 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 }
 
+/** The signing secret, or how to read the current one before each attempt (so a retry after a rotation signs with
+ * the new secret); none = unsigned. */
+export type WebhookSecret = string | null | undefined | (() => Promise<string | null | undefined>);
+
 /** Creates `send(url, payload, secret?)`; with a secret every attempt is signed (see the file comment). */
-export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string, payload: unknown, secret?: string | null) => Promise<DeliveryResult> {
+export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult> {
   const doFetch = o.fetch ?? fetch;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = o.random ?? Math.random;
@@ -67,10 +71,11 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string,
       if (attempt > 1) await sleep(backoffDelay(attempt - 1, o.baseMs ?? 1000, o.capMs ?? 60_000, random));
       try {
         const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'homeostat' };
-        if (secret) {
+        const key = typeof secret === 'function' ? await secret() : secret;
+        if (key) {
           const ts = Math.floor(now() / 1000);
           headers[TIMESTAMP_HEADER] = String(ts);
-          headers[SIGNATURE_HEADER] = signWebhook(secret, ts, body);
+          headers[SIGNATURE_HEADER] = signWebhook(key, ts, body);
         }
         const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
         status = res.status;

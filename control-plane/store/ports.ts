@@ -29,8 +29,10 @@ export type NewHost = { id: string; hostname: string; labels: Labels; agentVersi
 export interface HostRepository {
   get(id: string): Promise<HostRecord | null>;
   list(): Promise<HostRecord[]>;
-  /** The scrypt hash of the agent's secret and its revocation time; null when unknown. */
+  /** The stored hash of the agent's secret (keys/secrets.ts) and its revocation time; null when unknown. */
   credential(id: string): Promise<{ secretHash: string; revokedAt: Date | null } | null>;
+  /** Replaces the secret hash if it is still `from` (compare and set); true when replaced. */
+  replaceSecretHash(id: string, from: string, to: string): Promise<boolean>;
   /** Marks the host revoked (idempotent: keeps the first time); throws NotFoundError. */
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */

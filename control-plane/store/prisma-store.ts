@@ -43,6 +43,9 @@ function hostRepository(db: Db): HostRepository {
       const r = await db.agentCredential.findUnique({ where: { hostId: id }, include: { host: { select: { revokedAt: true } } } });
       return r ? { secretHash: r.secretHash, revokedAt: r.host.revokedAt } : null;
     },
+    async replaceSecretHash(id, from, to) {
+      return (await db.agentCredential.updateMany({ where: { hostId: id, secretHash: from }, data: { secretHash: to } })).count === 1;
+    },
     async revoke(id, at) {
       const r = await db.host.findUnique({ where: { id } });
       if (!r) throw new NotFoundError('host', id);

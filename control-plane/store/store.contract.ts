@@ -35,6 +35,10 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal((await s.tokens.find('tok-a'))!.token.usesLeft, 0);
     assert.deepEqual((await s.hosts.list()).map((h) => h.id), ['host-1', 'host-2']);
     assert.deepEqual(await s.hosts.credential('host-2'), { secretHash: 'secret-hash-2', revokedAt: null });
+    assert.equal(await s.hosts.replaceSecretHash('host-2', 'not-the-current-hash', 'h2'), false, 'compare and set');
+    assert.equal(await s.hosts.replaceSecretHash('host-2', 'secret-hash-2', 'secret-hash-2b'), true);
+    assert.equal((await s.hosts.credential('host-2'))!.secretHash, 'secret-hash-2b');
+    assert.equal(await s.hosts.replaceSecretHash('nope', 'secret-hash-2b', 'x'), false);
   });
 
   t('concurrent redeems never overdraw a token', async (s) => {

@@ -163,21 +163,31 @@ test('correlation: failures on the hosts a rollout just reached form one inciden
   }
 });
 
-test('webhook secrets: shown once at creation, rotated on request (the old one stops verifying), 404 for an unknown webhook', async () => {
+test('webhook secrets: shown once at creation, rotated on request (deliveries right after sign with the new one only), 404 for an unknown webhook', async () => {
   const rig = await startFleet();
+  const hook = await hookServer();
   try {
-    const created = await api(rig.t, 'POST', '/api/webhooks', { name: 'pager', url: 'https://pager.example/hook' });
+    const created = await api(rig.t, 'POST', '/api/webhooks', { name: 'pager', url: hook.url });
     assert.equal(created.status, 201);
+    const escalate = async (seq: number) => {
+      rig.fleet.services.notifier.escalation({ hostId: 'h1', ts: rig.clock.t, data: {}, seq });
+      await rig.fleet.services.notifier.drain();
+      return hook.raw.at(-1)!;
+    };
+    const nowS = () => Math.floor(rig.clock.t / 1000);
+    assert.ok(verifyWebhookSignature(created.body.secret, await escalate(1), hook.raw.at(-1)!.body, nowS()));
     const rotated = await api(rig.t, 'POST', `/api/webhooks/${created.body.id}/rotate-secret`);
     assert.equal(rotated.status, 200);
     assert.deepEqual([rotated.body.id, rotated.body.signed], [created.body.id, true]);
     assert.match(rotated.body.secret, /^whsec_/);
     assert.notEqual(rotated.body.secret, created.body.secret);
-    const stored = await rig.fleet.services.ctx.db.webhook.findUnique({ where: { id: created.body.id } });
-    assert.equal(stored!.secret, rotated.body.secret);
+    const after = await escalate(2); // same instant: the notifier's webhook cache must not serve the old secret
+    assert.ok(verifyWebhookSignature(rotated.body.secret, after, after.body, nowS()), 'signed with the new secret');
+    assert.equal(verifyWebhookSignature(created.body.secret, after, after.body, nowS()), false, 'the old secret no longer verifies');
     const missing = await api(rig.t, 'POST', '/api/webhooks/wh-nope/rotate-secret');
     assert.deepEqual([missing.status, missing.body.error, missing.body.id], [404, 'not-found', 'wh-nope']);
   } finally {
+    await hook.close();
     await rig.close();
   }
 });

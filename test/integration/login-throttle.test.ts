@@ -22,3 +22,17 @@ test('password guessing over HTTP: 5 failures lock the username (429 + Retry-Aft
     await rig.close();
   }
 });
+
+test('a burst of 40 parallel logins gets 5 through to the password check, the rest 429', async () => {
+  const rig = await startFleet();
+  try {
+    assert.equal((await api(rig.t, 'POST', '/api/users', { username: 'erin', password: 'correct-horse-battery', role: 'viewer' })).status, 201);
+    const login = (password: string) => fetch(`${rig.t.urls.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password }) });
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => login(i === 20 ? 'correct-horse-battery' : `guess-${i}`).then((r) => r.status)));
+    const count = (s: number) => statuses.filter((x) => x === s).length;
+    assert.equal(count(429), 35, `statuses ${statuses.join(' ')}`);
+    assert.equal(count(401) + count(200), 5);
+  } finally {
+    await rig.close();
+  }
+});

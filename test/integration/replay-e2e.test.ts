@@ -100,8 +100,10 @@ test('the replay source feeds the pipeline end to end into the control plane', a
     }
     // The shipped model reports rising edges only, with a refractory lift after each (models/anomaly/reference.ts); on
     // this young host (warm for 130 samples) its edge comes as the temperature starts to sag, just before the plunge.
-    const reacting = samples.slice(warmup, FAILURE_ROW - OFFSET_ROWS + 1);
-    assert.ok(reacting.some((s) => s.scores.anomaly.score > 0), `the model reacts before the failure: ${samples.slice(warmup).map((s) => s.scores.anomaly.score.toFixed(2)).join(' ')}`);
+    // It reacts there and nowhere else: every non-zero score falls in the hour before the plunge up to the failure.
+    const reacting = samples.flatMap((s, k) => (s.scores.anomaly.score > 0 ? [k] : []));
+    const [from, to] = [PLUNGE_ROW - OFFSET_ROWS - 12, FAILURE_ROW - OFFSET_ROWS];
+    assert.ok(reacting.length > 0 && reacting.every((k) => k >= from && k <= to), `non-zero scores only in cycles ${from}..${to}, got: ${reacting.map((k) => `${k}:${samples[k]!.scores.anomaly.score.toFixed(2)}`).join(' ')}`);
     const alarms = samples.filter((s) => s.scores.anomaly.score >= THRESHOLD);
 
     // Events share the seq space: agent.started first, every seq exactly once across samples and events.
