@@ -16,12 +16,13 @@
  * Usage: npm run bench:nab -- --data ../shared/datasets/nab [--json] [--engine js|onnx|reference] [--batch 32]
  */
 import { Command } from 'commander';
-import * as ort from 'onnxruntime-node';
 import { resolve } from 'node:path';
 import { scoreCorpus } from '../models/nab/corpus.ts';
 import { defaultNabDir, hasNab, loadNab } from '../models/nab/dataset.ts';
 import type { NabFile } from '../models/nab/dataset.ts';
+import type { ModelSession } from '../agent/infer/engine.ts';
 import { createJsEngine } from '../agent/infer/js-engine.ts';
+import { createOnnxEngine } from '../agent/infer/onnx-engine.ts';
 import { seasonalBucket } from '../agent/infer/stateful-model.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
@@ -34,17 +35,9 @@ const SCOREBOARD = [
   ['Etsy Skyline', 35.7, 27.1, 44.5], ['Random', 11.0, 1.2, 19.5], ['Null', 0, 0, 0],
 ] as const;
 
-/** One call of the graph on the four inputs; resolves with its outputs' data. */
-type GraphRun = (feeds: Record<string, { data: Float32Array; dims: number[] }>) => Promise<Record<string, { data: unknown }>>;
-
-/** onnxruntime-node directly (no port wrapper), or the agent's JS engine. */
-async function openGraph(engine: 'onnx' | 'js', bytes: Uint8Array): Promise<{ run: GraphRun; release(): Promise<void> }> {
-  if (engine === 'js') return createJsEngine().load(bytes);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  return {
-    run: (feeds) => session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data, t.dims)]))),
-    release: () => session.release(),
-  };
+/** The graph on onnxruntime-node (the agent's onnxruntime engine) or on the agent's JS engine. */
+function openGraph(engine: 'onnx' | 'js', bytes: Uint8Array): Promise<ModelSession> {
+  return (engine === 'js' ? createJsEngine() : createOnnxEngine()).load(bytes);
 }
 
 /** Scores every file through the ONNX graph with `lanes` streams per call; returns scores, run time and call count. */
@@ -117,10 +110,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
     ns += dt;
     calls++;
     if (calls % 16 === 0) callUs.push(Number(dt) / 1000);
-    const s = o[ANOMALY_IO.outputs.score]!.data as Float32Array;
-    fs = o[ANOMALY_IO.outputs.fstate]!.data as Float32Array;
-    gs = o[ANOMALY_IO.outputs.gstate]!.data as Float32Array;
-    const seasonOut = o[ANOMALY_IO.outputs.season]!.data as Float32Array;
+    const s = o[ANOMALY_IO.outputs.score]!.data;
+    fs = o[ANOMALY_IO.outputs.fstate]!.data;
+    gs = o[ANOMALY_IO.outputs.gstate]!.data;
+    const seasonOut = o[ANOMALY_IO.outputs.season]!.data;
     for (let b = 0; b < B; b++) {
       if (lane[b]! < 0) continue;
       if (bucket[b]! >= 0 && learn[b]) for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;

@@ -25,11 +25,12 @@ type Cached = Verdict & { engines: string };
 const here = fileURLToPath(new URL('.', import.meta.url));
 let fingerprint: string | null = null;
 
-/** sha256 over the JS engine's sources and onnxruntime-node's version: what a verdict depends on besides the model. */
+/** sha256 over the JS engine's sources, the probe's and onnxruntime-node's version: what a verdict depends on besides
+ * the model. */
 export function enginesFingerprint(): string {
   if (fingerprint) return fingerprint;
   const h = createHash('sha256');
-  const sources = ['js-engine.ts', ...readdirSync(join(here, 'js')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort().map((f) => join('js', f))];
+  const sources = ['js-engine.ts', 'probe.ts', ...readdirSync(join(here, 'js')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort().map((f) => join('js', f))];
   for (const f of sources) h.update(f).update(readFileSync(join(here, f)));
   h.update(`onnxruntime-node@${(createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version}`);
   return (fingerprint = h.digest('hex').slice(0, 16));
@@ -46,6 +47,7 @@ export function createChildVerifier(options: ChildVerifierOptions): (bytes: Uint
     // Only a verdict the child reached is kept; a crash or timeout is tried again at the next load.
     if (!verdict.note.startsWith('verification failed')) {
       try {
+        // read again: another model may have been verified while this child ran
         writeJsonAtomic(options.cacheFile, { ...readJson<Record<string, Cached>>(options.cacheFile), [sha]: { ...verdict, engines } });
       } catch {
         // unwritable state dir: the verdict still holds for this load

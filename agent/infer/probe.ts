@@ -3,6 +3,7 @@
  * the same inputs, a stateful model's outputs fed back as its next state, and every output compared.
  */
 import { readModelProto } from '../../models/onnx/model-proto.ts';
+import { seededRandom } from '../link/seeded-random.ts';
 import type { ModelSession, Tensor } from './engine.ts';
 
 /** Probe steps per model. */
@@ -14,8 +15,7 @@ export const PROBE_TOLERANCE = 1e-5;
  * output `S_out` of the same size is fed that output back (the stateful-model convention). */
 export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: ModelSession): Promise<string | null> {
   const dims = new Map(readModelProto(bytes).graph.input.map((i) => [i.name, (i.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value && d.dim_value > 0 ? d.dim_value : 3))]));
-  let seed = 0x9e3779b9;
-  const random = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  const random = seededRandom(0x9e3779b9);
   let feedsA: Record<string, Tensor> = {};
   let feedsB: Record<string, Tensor> = {};
   for (let step = 0; step < PROBE_STEPS; step++) {

@@ -114,6 +114,7 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
   for (const name of session.inputNames) feeds[name] = name === 'x' ? { data: x, dims: [1, x.length] } : state[name]!;
   let bucket = -1;
   let store = false;
+  let slot: number | null = null;
   if (seasonal) {
     const all = state[seasonal.input]!;
     const size = all.data.length / seasonal.buckets;
@@ -121,11 +122,14 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
     const data = bucket >= 0 ? all.data.subarray(bucket * size, (bucket + 1) * size) : new Float32Array(size);
     feeds[seasonal.input] = { data, dims: all.dims.slice(1) };
     store = bucket >= 0;
-    if (seasonal.updateEveryMs) store &&= slotOf(tsMs!, seasonal.updateEveryMs) !== state[slotKey(seasonal)]!.data[0];
+    if (seasonal.updateEveryMs) {
+      slot = slotOf(tsMs!, seasonal.updateEveryMs);
+      store &&= slot !== state[slotKey(seasonal)]!.data[0];
+    }
   }
   const outputs = await session.run(feeds);
   // marked as learnt only once the run succeeded: a failed run leaves the interval's update to the next sample
-  if (store && seasonal?.updateEveryMs) state[slotKey(seasonal)]!.data[0] = slotOf(tsMs!, seasonal.updateEveryMs);
+  if (store && slot !== null) state[slotKey(seasonal!)]!.data[0] = slot;
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
     if (seasonal?.updateEveryMs && name === slotKey(seasonal)) { next[name] = state[name]!; continue; }

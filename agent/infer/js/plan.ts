@@ -65,9 +65,12 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
     for (let i = 0; i < m.length; i++) mapData.push(m[i]! + base);
     return at;
   };
-  /** How element i of an output of `n` elements reads `s` when broadcast through `m`. */
-  const operand = (s: Slot, m: Int32Array, n: number): Operand =>
-    size(s.dims) === 1 && n > 1 ? { off: s.off, map: null, scalar: true } : { off: s.off, map: m === identityMap(m.length) ? null : mapAt(m, s.off), scalar: false };
+  /** How element i of an output of `outDims` reads `s` (broadcast): a scalar, directly, or through an index map. */
+  const operand = (s: Slot, outDims: readonly number[]): Operand => {
+    if (size(s.dims) === 1 && size(outDims) > 1) return { off: s.off, map: null, scalar: true };
+    const m = broadcastMap(s.dims, outDims);
+    return { off: s.off, map: m === identityMap(m.length) ? null : mapAt(m, s.off), scalar: false };
+  };
 
   const inputs: { name: string; off: number; size: number }[] = [];
   for (const inp of model.graph.input) {
@@ -98,7 +101,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
       const a = get(node, 0);
       const n = size(a.dims);
       const o = out(0, a.dims, BOOL_RESULT.has(op) ? 'bool' : 'float32');
-      src.push(emitUnary(op as UnaryOp, o.off, operand(a, identityMap(n), n), n));
+      src.push(emitUnary(op as UnaryOp, o.off, operand(a, a.dims), n));
       return;
     }
     if ((BINARY_OPS as readonly string[]).includes(op)) {
@@ -109,8 +112,8 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
       if (args.length === 1) { src.push(emitGather(o.off, mapAt(broadcastMap(args[0]!.dims, dims), args[0]!.off), n)); return; }
       args.slice(1).forEach((b, k) => {
         // Max/Min/Sum of more than two fold into the output in place
-        const a = k === 0 ? operand(args[0]!, broadcastMap(args[0]!.dims, dims), n) : { off: o.off, map: null, scalar: false };
-        src.push(emitBinary(op as BinaryOp, o.off, a, operand(b, broadcastMap(b.dims, dims), n), n));
+        const a = k === 0 ? operand(args[0]!, dims) : { off: o.off, map: null, scalar: false };
+        src.push(emitBinary(op as BinaryOp, o.off, a, operand(b, dims), n));
       });
       return;
     }
@@ -125,7 +128,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
         const dims = broadcastDims([c.dims, a.dims, b.dims], node.name);
         const n = size(dims);
         const o = out(0, dims, a.dtype);
-        src.push(emitWhere(o.off, operand(c, broadcastMap(c.dims, dims), n), operand(a, broadcastMap(a.dims, dims), n), operand(b, broadcastMap(b.dims, dims), n), n));
+        src.push(emitWhere(o.off, operand(c, dims), operand(a, dims), operand(b, dims), n));
         return;
       }
       case 'Clip': {
@@ -133,7 +136,7 @@ export function buildPlan(model: OnnxModel, consts: Constants, inputDims: Readon
         const lo = node.input[1] ? get(node, 1).off : null;
         const hi = node.input[2] ? get(node, 2).off : null;
         const n = size(a.dims);
-        src.push(emitClip(out(0, a.dims, 'float32').off, operand(a, identityMap(n), n), lo, hi, n));
+        src.push(emitClip(out(0, a.dims, 'float32').off, operand(a, a.dims), lo, hi, n));
         return;
       }
       case 'Split': {
