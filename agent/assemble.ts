@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ValidationError } from '../control-plane/errors.ts';
+import { ValidationError } from '../contract/errors.ts';
 import { createAgent, type Agent, type AgentDeps } from './agent.ts';
 import { collectConfig } from './collect/config.ts';
 import { createCollectionEngine } from './collect/engine.ts';

@@ -9,7 +9,7 @@
  * Times exchanged between processes are epoch milliseconds (performance.timeOrigin + performance.now()).
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { agentTopic, commandTopic } from '../control-plane/protocol/index.ts';
+import { agentTopic, commandTopic } from '../contract/protocol/index.ts';
 
 export type WorkerConfig = {
   mqttUrl: string;

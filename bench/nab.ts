@@ -23,7 +23,7 @@ import type { NabFile } from '../models/nab/dataset.ts';
 import type { ModelSession } from '../agent/infer/engine.ts';
 import { createJsEngine } from '../agent/infer/js-engine.ts';
 import { createOnnxEngine } from '../agent/infer/onnx-engine.ts';
-import { seasonalBucket } from '../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../contract/models/seasonal.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
 import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS } from '../models/anomaly/reference.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const roots = ['agent', 'control-plane', 'models', 'web', 'test', 'bench'];
+const roots = ['contract', 'agent', 'control-plane', 'models', 'web', 'test', 'bench'];
 const skip = new Set(['node_modules', 'dist', 'generated', '.data']);
 const files = [];
 function walk(dir) {

@@ -1,6 +1,6 @@
 /** Collection options -> defaults -> validated config (zod); every problem reported at once. */
 import { z } from 'zod';
-import { ValidationError, zodIssues } from '../../control-plane/errors.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
 
 /** Validated collection config. */
 export const CollectConfig = z.object({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Sample } from '../../control-plane/protocol/payloads.ts';
+import { Sample } from '../../contract/protocol/payloads.ts';
 import type { SampleSource } from '../pipeline/types.ts';
-import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../features/schema.ts';
+import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../contract/features/schema.ts';
 import { createCollectionEngine, type Timers } from './engine.ts';
 import { CollectorUnavailable, type Collector } from './types.ts';
 

@@ -4,7 +4,7 @@
  * feature vector with the previous cycle's facts.
  */
 import { extractFeatures, type Observation } from '../features/extract.ts';
-import { FEATURE_SCHEMA_VERSION } from '../features/schema.ts';
+import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
 import { collectConfig, type CollectOptions } from './config.ts';
 import { defaultCollectors } from './collectors/index.ts';
 import { createExec } from './exec.ts';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ValidationError } from '../../control-plane/errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 import { agentConfigSchema, type AgentConfig } from './schema.ts';
 
 export const ENV_PREFIX = 'HOMEOSTAT_AGENT_';

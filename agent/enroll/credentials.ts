@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ValidationError, zodIssues } from '../../control-plane/errors.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
 
 export const Credentials = z.object({
   agentId: z.string().min(1),

@@ -3,7 +3,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
-import { HomeostatError } from '../../control-plane/errors.ts';
+import { HomeostatError } from '../../contract/errors.ts';
 import { saveCredentials, type Credentials } from './credentials.ts';
 
 /** The control plane refused or failed the enrollment. `status` is the HTTP status (0 = unreachable). */

@@ -1,5 +1,5 @@
 /** Renders docs/features.md from the registry (pure; gen-docs.ts writes it, schema.test.ts checks it is current). */
-import { FEATURES, FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from './schema.ts';
+import { FEATURES, FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../contract/features/schema.ts';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 

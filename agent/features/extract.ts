@@ -4,7 +4,7 @@
  */
 import { ticks } from '../collect/parse/proc-stat.ts';
 import type { CpuTimes, Facts } from '../collect/types.ts';
-import { MODEL_FEATURES, featureSegment as seg } from './schema.ts';
+import { MODEL_FEATURES, featureSegment as seg } from '../../contract/features/schema.ts';
 
 /** One cycle's facts and when they were read (ms since the epoch). */
 export interface Observation { ts: number; facts: Facts }

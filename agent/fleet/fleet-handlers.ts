@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelCardSchema } from '../../models/onnx/card.ts';
-import type { StateMessage } from '../../control-plane/protocol/index.ts';
+import { ModelCardSchema } from '../../contract/models/card.ts';
+import type { StateMessage } from '../../contract/protocol/index.ts';
 import type { Credentials } from '../enroll/credentials.ts';
 import type { Healer } from '../heal/healer.ts';
 import type { Inference } from '../infer/inference.ts';

@@ -3,7 +3,7 @@
  * errors. Every change is published as the `state` message (control-plane/protocol), the agent's acknowledgement of a
  * rollout. The publisher is injected (the link's publish on `…/state`).
  */
-import type { StateMessage } from '../../control-plane/protocol/index.ts';
+import type { StateMessage } from '../../contract/protocol/index.ts';
 
 /** Mutable fleet state with publishing. */
 export interface FleetState {

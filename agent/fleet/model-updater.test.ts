@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelCommand, type ModelManifestPayload } from '../../control-plane/fleet/bundle.ts';
+import { modelCommand, type ModelManifestPayload } from '../../contract/signing/bundle.ts';
 import { createFleetState } from './fleet-state.ts';
 import { createModelUpdater, type ModelManifest } from './model-updater.ts';
-import type { StateMessage } from '../../control-plane/protocol/index.ts';
+import type { StateMessage } from '../../contract/protocol/index.ts';
 
 const cp = generateKeyPairSync('ed25519');
 const files = new Map<string, Buffer>([['m1', Buffer.from('model-one-bytes')], ['m2', Buffer.from('model-two-bytes!!')]]);

@@ -9,8 +9,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelManifestPayload } from '../../control-plane/fleet/bundle.ts';
-import { SignatureRefusedError, verifyEnvelope } from '../../control-plane/fleet/signature.ts';
+import type { ModelManifestPayload } from '../../contract/signing/bundle.ts';
+import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { FleetEvent } from './policy-receiver.ts';
 

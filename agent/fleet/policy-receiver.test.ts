@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { policyCommand, type PolicyBundlePayload } from '../../control-plane/fleet/bundle.ts';
-import { rawPublicKeyBase64 } from '../../control-plane/fleet/signature.ts';
-import type { StateMessage } from '../../control-plane/protocol/index.ts';
-import type { PolicySet } from '../heal/policy/schema.ts';
+import { policyCommand, type PolicyBundlePayload } from '../../contract/signing/bundle.ts';
+import { rawPublicKeyBase64 } from '../../contract/signing/signature.ts';
+import type { StateMessage } from '../../contract/protocol/index.ts';
+import type { PolicySet } from '../../contract/policy/schema.ts';
 import { createFleetState } from './fleet-state.ts';
 import { createPolicyReceiver, type FleetEvent } from './policy-receiver.ts';
 

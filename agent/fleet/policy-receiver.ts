@@ -6,8 +6,8 @@
  * On success the set is applied via the healer hook and acknowledged in `state`.
  */
 import type { KeyObject } from 'node:crypto';
-import { SignatureRefusedError, verifyEnvelope } from '../../control-plane/fleet/signature.ts';
-import { validatePolicySet, type PolicySet } from '../heal/policy/schema.ts';
+import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
+import { validatePolicySet, type PolicySet } from '../../contract/policy/schema.ts';
 import type { FleetState } from './fleet-state.ts';
 
 /** Payload of a policy bundle (control-plane/fleet/bundle.ts builds it). */

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { isAbsolute } from 'node:path';
-import { ValidationError, zodIssues } from '../../control-plane/errors.ts';
-import { ACTION_TYPES } from './policy/action.ts';
-import { durationMs, bytes } from './policy/units.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
+import { ACTION_TYPES } from '../../contract/policy/action.ts';
+import { durationMs, bytes } from '../../contract/policy/units.ts';
 
 const absPath = z.string().refine(isAbsolute, { message: 'must be an absolute path' });
 

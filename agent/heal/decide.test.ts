@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decide, type DecideEnv } from './decide.ts';
 import { applyApproval, applyPause } from './commands.ts';
 import { emptyGuardState, type GuardState } from './guard-state.ts';
-import { parsePolicyDocument, type Policy } from './policy/schema.ts';
+import { parsePolicyDocument, type Policy } from '../../contract/policy/schema.ts';
 import type { Observation } from './types.ts';
 
 const env: DecideEnv = {

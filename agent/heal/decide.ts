@@ -7,8 +7,8 @@
  * dry run → execute.
  */
 import type { HealConfig } from './config.ts';
-import type { Policy } from './policy/schema.ts';
-import { selectorMatches } from './policy/schema.ts';
+import type { Policy } from '../../contract/policy/schema.ts';
+import { selectorMatches } from '../../contract/policy/schema.ts';
 import type { GuardState, PolicyGuard } from './guard-state.ts';
 import { cloneGuardState, emptyPolicyGuard } from './guard-state.ts';
 import { evaluate, processMatches, type ProcessTarget, type EvalContext } from './evaluate.ts';

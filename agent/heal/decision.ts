@@ -2,7 +2,7 @@
  * The outputs of `decide`: decisions (every one journaled and sent upstream as an event) and planned actions
  * (what the shell executes), plus the mapping of a decision to its `heal.*` event.
  */
-import type { ActionSpec } from './policy/schema.ts';
+import type { ActionSpec } from '../../contract/policy/schema.ts';
 import type { ProcessTarget } from './evaluate.ts';
 import type { HealEvent } from './types.ts';
 

@@ -4,8 +4,8 @@
  * Missing data (null feature, collector absent, service not reported) never counts as true.
  */
 import picomatch from 'picomatch';
-import type { Condition, ProcessMatch } from './policy/schema.ts';
-import { compare } from './policy/schema.ts';
+import type { Condition, ProcessMatch } from '../../contract/policy/schema.ts';
+import { compare } from '../../contract/policy/schema.ts';
 import type { Observation, ProcessFact } from './types.ts';
 import { processesOf } from './types.ts';
 

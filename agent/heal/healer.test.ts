@@ -8,7 +8,7 @@ import { loadHealConfig } from './config.ts';
 import { readJournal } from './journal.ts';
 import type { ServiceManager } from './services/service-manager.ts';
 import type { Observation } from './types.ts';
-import { ValidationError } from '../../control-plane/errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -12,9 +12,9 @@
 import { join } from 'node:path';
 import type { HealConfig } from './config.ts';
 import { ALWAYS_PROTECTED, journalPath } from './config.ts';
-import type { PolicySet } from './policy/schema.ts';
-import { parsePolicyDocument, validatePolicySet } from './policy/schema.ts';
-import { ValidationError } from '../../control-plane/errors.ts';
+import type { PolicySet } from '../../contract/policy/schema.ts';
+import { parsePolicyDocument, validatePolicySet } from '../../contract/policy/schema.ts';
+import { ValidationError } from '../../contract/errors.ts';
 import { decide, type DecideEnv } from './decide.ts';
 import { applyApproval, applyPause, type ApprovalCommand, type PauseCommand } from './commands.ts';
 import { decisionEvent, type Decision } from './decision.ts';

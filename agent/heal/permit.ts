@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { HealConfig } from './config.ts';
 import { ALWAYS_PROTECTED } from './config.ts';
-import type { ActionSpec, Policy } from './policy/schema.ts';
+import type { ActionSpec, Policy } from '../../contract/policy/schema.ts';
 
 /** Why an action is refused, or null when permitted. */
 export type Refusal = { action: number; type: string; reason: string };

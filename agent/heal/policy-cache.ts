@@ -2,7 +2,7 @@
  * The last-known-good policy set on disk: the document as received (text + format), re-validated on load,
  * so the agent keeps healing with no control plane, also after a restart.
  */
-import { parsePolicyDocument, type PolicySet } from './policy/schema.ts';
+import { parsePolicyDocument, type PolicySet } from '../../contract/policy/schema.ts';
 import { readJson, writeJsonAtomic } from './state-store.ts';
 
 export interface CachedPolicyDocument { text: string; format: 'yaml' | 'json'; appliedAt: number }

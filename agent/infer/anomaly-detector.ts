@@ -7,7 +7,7 @@
  * later new names are appended as fresh columns without disturbing the learnt ones. A name that goes missing is
  * fed as NaN, which the model masks.
  */
-import type { ModelCard } from '../../models/onnx/card.ts';
+import type { ModelCard } from '../../contract/models/card.ts';
 import type { ModelSession, Tensor } from './engine.ts';
 import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
 

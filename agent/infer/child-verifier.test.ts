@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { sha256Hex } from '../../models/onnx/card.ts';
+import { sha256Hex } from '../../contract/models/card.ts';
 import { createChildVerifier, enginesFingerprint } from './child-verifier.ts';
 import { createEngine } from './engines.ts';
 import { SHIPPED_MODELS } from './inference.ts';

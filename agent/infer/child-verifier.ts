@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../models/onnx/card.ts';
+import { sha256Hex } from '../../contract/models/card.ts';
 import type { Verdict } from './auto-engine.ts';
 import { readJson, writeJsonAtomic } from './state-file.ts';
 

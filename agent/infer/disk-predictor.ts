@@ -3,9 +3,10 @@
  * day per disk (a new calendar day or a changed reading after a day), computes the model's probability that the
  * disk fails within 7 days. The history is plain data, saved with the rest of the inference state.
  */
-import { createDiskHistory, diskFeatures, type DiskHistory, type SmartReading } from '../../models/disk/features.ts';
-import type { ModelCard } from '../../models/onnx/card.ts';
-import { ModelError, type ModelSession } from './engine.ts';
+import { createDiskHistory, diskFeatures, type DiskHistory, type SmartReading } from '../../contract/models/disk/features.ts';
+import type { ModelCard } from '../../contract/models/card.ts';
+import { ModelError } from '../../contract/errors.ts';
+import type { ModelSession } from './engine.ts';
 
 /** One disk's prediction. */
 export type DiskPrediction = { device: string; serial?: string; probability: number; model: string; day: string };

@@ -30,10 +30,3 @@ export interface InferenceEngine {
   load(bytes: Uint8Array): Promise<ModelSession>;
 }
 
-/** The model could not be loaded or run by this engine; `model` names it, `reason` says why. */
-export class ModelError extends Error {
-  override name = 'ModelError';
-  constructor(public readonly model: string, public readonly reason: string) {
-    super(`model '${model}': ${reason}`);
-  }
-}

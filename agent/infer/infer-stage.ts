@@ -5,7 +5,7 @@
  * define them (agent/features/schema.ts MODEL_FEATURES), so per-process noise does not enter the baseline.
  */
 import type { SmartDisk } from '../collect/types.ts';
-import { MODEL_FEATURES } from '../features/schema.ts';
+import { MODEL_FEATURES } from '../../contract/features/schema.ts';
 import type { Stage } from '../pipeline/types.ts';
 import type { DiskReading } from './disk-predictor.ts';
 import type { Inference } from './inference.ts';

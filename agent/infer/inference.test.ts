@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ModelCardSchema } from '../../models/onnx/card.ts';
-import { ModelError } from './engine.ts';
+import { ModelCardSchema } from '../../contract/models/card.ts';
+import { ModelError } from '../../contract/errors.ts';
 import { createInference, SHIPPED_MODELS } from './inference.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
 

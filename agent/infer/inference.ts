@@ -11,7 +11,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelCard } from '../../models/onnx/card.ts';
+import type { ModelCard } from '../../contract/models/card.ts';
 import { createAnomalyDetector, explain, type AnomalyDetector, type AnomalyDetectorState } from './anomaly-detector.ts';
 import { createDiskPredictor, type DiskPredictor, type DiskPredictorState, type DiskReading } from './disk-predictor.ts';
 import type { InferenceEngine, ModelSession } from './engine.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphBuilder } from '../../models/onnx/graph.ts';
-import { ModelError, type ModelSession, type Tensor } from './engine.ts';
+import { ModelError } from '../../contract/errors.ts';
+import { type ModelSession, type Tensor } from './engine.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { createJsEngine } from './js-engine.ts';
 import { readModelFile } from './model-file.ts';

@@ -9,8 +9,9 @@
  * within 1e-5 (js-engine.test.ts, both shipped models over thousands of stateful steps), and `createAutoEngine`
  * (auto-engine.ts) checks that agreement again on every model it loads before it prefers this engine.
  */
-import { readModelProto } from '../../models/onnx/model-proto.ts';
-import { ModelError, type InferenceEngine, type ModelSession, type Tensor } from './engine.ts';
+import { readModelProto } from '../../contract/models/model-proto.ts';
+import { ModelError } from '../../contract/errors.ts';
+import { type InferenceEngine, type ModelSession, type Tensor } from './engine.ts';
 import { GraphError } from './js/graph-error.ts';
 import { checkGraph } from './js/graph-check.ts';
 import { buildPlan, type Plan } from './js/plan.ts';

@@ -3,8 +3,8 @@
  * checked against the card before anything is loaded.
  */
 import { readFile } from 'node:fs/promises';
-import { ModelCardSchema, sha256Hex, type ModelCard } from '../../models/onnx/card.ts';
-import { ModelError } from './engine.ts';
+import { ModelCardSchema, sha256Hex, type ModelCard } from '../../contract/models/card.ts';
+import { ModelError } from '../../contract/errors.ts';
 
 /** A model's verified bytes and card. */
 export type ModelFile = { card: ModelCard; bytes: Uint8Array; path: string };

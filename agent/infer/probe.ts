@@ -2,8 +2,8 @@
  * Agreement probe between two sessions of the same model (auto-engine.ts): both are stepped `PROBE_STEPS` times on
  * the same inputs, a stateful model's outputs fed back as its next state, and every output compared.
  */
-import { readModelProto } from '../../models/onnx/model-proto.ts';
-import { seededRandom } from '../link/seeded-random.ts';
+import { readModelProto } from '../../contract/models/model-proto.ts';
+import { seededRandom } from '../../contract/seeded-random.ts';
 import type { ModelSession, Tensor } from './engine.ts';
 
 /** Probe steps per model. */

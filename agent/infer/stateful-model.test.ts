@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_PARAMS, FSTATE_ROWS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from '../../models/anomaly/reference.ts';
-import { ModelError } from './engine.ts';
+import { ModelError } from '../../contract/errors.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { readModelFile } from './model-file.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
-import { initialState, restoreState, seasonalBucket, seasonalSpec, slotKey, snapshotState, stepStateful } from './stateful-model.ts';
+import { seasonalBucket, seasonalSpec, slotKey } from '../../contract/models/seasonal.ts';
+import { initialState, restoreState, snapshotState, stepStateful } from './stateful-model.ts';
 
 const HOUR = 3_600_000;
 

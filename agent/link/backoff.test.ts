@@ -1,7 +1,7 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay, createRetrier, type Timers } from './backoff.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../contract/seeded-random.ts';
 
 
 const fakeTimers = (): Timers => ({ setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });

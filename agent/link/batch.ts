@@ -2,7 +2,7 @@
  * Cuts the next MQTT message out of the outbox: a run of same-kind records in seq order, bounded by count and bytes.
  * Telemetry allows up to 1000 samples per message and the broker 256 KiB per payload.
  */
-import { MAX_PAYLOAD_BYTES } from '../../control-plane/protocol/index.ts';
+import { MAX_PAYLOAD_BYTES } from '../../contract/protocol/index.ts';
 import { withSeq, type OutboxKind } from './outbox/record.ts';
 import type { OutboxStore } from './outbox/store.ts';
 

@@ -2,7 +2,7 @@
  * Command dispatch: every control-plane command is parsed against the shared contract and handled in one switch.
  * `ack` belongs to the link itself; the others are forwarded to handlers that heal/infer/policy code registers.
  */
-import { Command } from '../../control-plane/protocol/index.ts';
+import { Command } from '../../contract/protocol/index.ts';
 import type { SeqRange } from './outbox/store.ts';
 
 type Forwarded = Exclude<Command['type'], 'ack'>;

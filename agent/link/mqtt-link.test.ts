@@ -2,7 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import mqtt from 'mqtt';
-import { commandTopic, fleetTopic } from '../../control-plane/protocol/index.ts';
+import { commandTopic, fleetTopic } from '../../contract/protocol/index.ts';
 import { createLink, type Link } from './mqtt-link.ts';
 import { createMemoryOutbox } from './outbox/memory-store.ts';
 import { startIngest, startTestBroker, until, type TestBroker } from '../testing/test-broker.ts';

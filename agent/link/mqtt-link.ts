@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { agentTopic, commandTopic, FLEET_WILDCARD, type StateMessage } from '../../control-plane/protocol/index.ts';
+import { agentTopic, commandTopic, FLEET_WILDCARD, type StateMessage } from '../../contract/protocol/index.ts';
 import { createRetrier, realTimers, type BackoffOptions, type Timers } from './backoff.ts';
 import { nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';

@@ -4,7 +4,7 @@
  * `scores`) and emit audited events (heal). The runtime appends the result to the outbox as one telemetry sample.
  */
 import type { Logger } from 'pino';
-import type { AgentEvent, Sample } from '../../control-plane/protocol/index.ts';
+import type { AgentEvent, Sample } from '../../contract/protocol/index.ts';
 
 /** One cycle's readings. `facts` are structured collector outputs for local stages; they are not sent upstream. */
 export type CycleReading = {

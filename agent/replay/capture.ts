@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createCollectionEngine } from '../collect/engine.ts';
-import { MODEL_FEATURES } from '../features/schema.ts';
+import { MODEL_FEATURES } from '../../contract/features/schema.ts';
 
 const [out, cyclesArg, intervalArg] = process.argv.slice(2);
 if (!out) { console.error('usage: tsx agent/replay/capture.ts <out.csv> [cycles] [intervalSeconds]'); process.exit(2); }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ValidationError } from '../../control-plane/errors.ts';
-import { Sample } from '../../control-plane/protocol/payloads.ts';
+import { ValidationError } from '../../contract/errors.ts';
+import { Sample } from '../../contract/protocol/payloads.ts';
 import type { ReadingSource } from '../collect/types.ts';
-import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../features/schema.ts';
+import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../contract/features/schema.ts';
 import { parseTimestamp } from './csv.ts';
 import { createReplaySource } from './replay-source.ts';
 

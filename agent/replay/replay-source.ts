@@ -4,11 +4,11 @@
  * faster than the caller's clock; each collect() returns the latest row at or before the mapped trace time.
  */
 import { readFileSync } from 'node:fs';
-import { ValidationError } from '../../control-plane/errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 import { inventoryHash } from '../collect/inventory.ts';
 import type { CycleReading, Inventory, ReadingSource } from '../collect/types.ts';
 import { modelVector } from '../features/extract.ts';
-import { FEATURE_SCHEMA_VERSION, featureDef } from '../features/schema.ts';
+import { FEATURE_SCHEMA_VERSION, featureDef } from '../../contract/features/schema.ts';
 import { parseTraceCsv, type Trace } from './csv.ts';
 
 export interface ReplayOptions {

@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { commandTopic } from '../../control-plane/protocol/index.ts';
+import { commandTopic } from '../../contract/protocol/index.ts';
 
 export type TestBroker = {
   url: string;

@@ -4,7 +4,7 @@
  * Every state-changing request is written to the audit trail with its outcome.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { ForbiddenError, UnauthenticatedError } from '../../contract/errors.ts';
 import { actorName, type Principal } from './principal.ts';
 import { roleAtLeast } from './roles.ts';
 import { accessFor } from './route-table.ts';

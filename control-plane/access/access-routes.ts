@@ -8,7 +8,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../contract/errors.ts';
 import { formatBearer, hashRandomSecret, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import { parseJsonBody, parseWith } from '../api/validate.ts';
 import type { UserRepository } from '../store/ports.ts';

@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Db } from '../db/database.ts';
-import { UnauthenticatedError } from '../errors.ts';
+import { UnauthenticatedError } from '../../contract/errors.ts';
 import { cacheDigest, verifySecret } from '../keys/secrets.ts';
 import type { HostRepository } from '../store/ports.ts';
 import type { Principal } from './principal.ts';

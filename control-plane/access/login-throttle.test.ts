@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TooManyAttemptsError } from '../errors.ts';
+import { TooManyAttemptsError } from '../../contract/errors.ts';
 import { addressKey, createLoginThrottle } from './login-throttle.ts';
 
 function refusal(f: () => void): TooManyAttemptsError | null {

@@ -15,7 +15,7 @@
  * Defaults: 5 free attempts per username, 20 per address (users behind one NAT share it), window 15 min.
  */
 import { isIPv6 } from 'node:net';
-import { TooManyAttemptsError } from '../errors.ts';
+import { TooManyAttemptsError } from '../../contract/errors.ts';
 
 /** Options (defaults in the file comment). */
 export interface LoginThrottleOptions {

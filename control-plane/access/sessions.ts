@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import { UnauthenticatedError } from '../errors.ts';
+import { UnauthenticatedError } from '../../contract/errors.ts';
 import { verifySecret } from '../keys/secrets.ts';
 import type { UserRepository } from '../store/ports.ts';
 

@@ -3,7 +3,7 @@
  * cached as a SHA-256 digest (scrypt is deliberately slow); revocation clears the cache entry via `forget`.
  */
 import { createMiddleware } from 'hono/factory';
-import { UnauthenticatedError } from '../errors.ts';
+import { UnauthenticatedError } from '../../contract/errors.ts';
 import { cacheDigest, parseBearer, verifySecret } from '../keys/secrets.ts';
 import { API_TOKEN_PREFIX } from '../admin/bootstrap.ts';
 import type { UserRepository } from '../store/ports.ts';

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { ConflictError, ForbiddenError, NotFoundError, OverloadedError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, OverloadedError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../contract/errors.ts';
 
 export function createOnError(log: Logger) {
   return (err: Error, c: Context) => {

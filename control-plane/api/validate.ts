@@ -1,7 +1,7 @@
 /** Request parsing with zod: every problem reported at once as a ValidationError. */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ValidationError, zodIssues } from '../errors.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
 
 export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S, what = 'request body'): Promise<z.infer<S>> {
   let body: unknown;

@@ -6,7 +6,7 @@
  * connection, so the next control-plane restart does not pay scrypt for it again.
  */
 import { availableParallelism } from 'node:os';
-import { AGENT_ID_PATTERN } from '../protocol/index.ts';
+import { AGENT_ID_PATTERN } from '../../contract/protocol/index.ts';
 import { cacheDigest, hashRandomSecret, isSlowHash, verifySecret } from '../keys/secrets.ts';
 import type { HostRepository } from '../store/ports.ts';
 import type { Counters } from '../metrics/counters.ts';

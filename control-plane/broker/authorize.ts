@@ -3,7 +3,7 @@
  * and subscribe only to `homeostat/v1/cmd/<its id>` and filters under `homeostat/v1/fleet/`. Payloads must fit
  * MAX_PAYLOAD_BYTES, parse as JSON and match the kind's zod schema.
  */
-import { AGENT_PAYLOADS, MAX_PAYLOAD_BYTES, TOPIC_ROOT, commandTopic, parseAgentTopic, type AgentTopicKind } from '../protocol/index.ts';
+import { AGENT_PAYLOADS, MAX_PAYLOAD_BYTES, TOPIC_ROOT, commandTopic, parseAgentTopic, type AgentTopicKind } from '../../contract/protocol/index.ts';
 import type { IngestItem } from '../ingest/ingester.ts';
 
 export type PublishRefusal = 'sys-topic' | 'unknown-topic' | 'foreign-topic';

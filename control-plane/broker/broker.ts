@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Aedes, type Client, type PublishPacket, type AuthenticateError } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
-import { TOPIC_ROOT, commandTopic, type Command } from '../protocol/index.ts';
+import { TOPIC_ROOT, commandTopic, type Command } from '../../contract/protocol/index.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { Ingester } from '../ingest/ingester.ts';
 import type { Authenticator } from './authenticate.ts';

@@ -10,10 +10,10 @@ export type CommandModule = { register(program: Command): void };
 const modules: (() => Promise<CommandModule>)[] = [
   () => import('./server-command.ts'),
   () => import('./token-command.ts'),
-  () => import('./start-command.ts'),
-  () => import('./demo-command.ts'),
+  () => import('../compose/start-command.ts'),
+  () => import('../compose/demo-command.ts'),
   () => import('../../agent/cli/agent-command.ts'),
-  () => import('../../models/cli/models-command.ts'),
+  () => import('../compose/models-command.ts'),
 ];
 
 /** Builds the program with every subcommand module. */

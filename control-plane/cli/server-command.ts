@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadServerConfig, type ServerConfigInput } from '../config/server-config.ts';
 import { createControlPlaneWithFleet, fleetOptionsFrom } from '../fleet/with-fleet.ts';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 import { createWebUi } from '../api/web-ui.ts';
 

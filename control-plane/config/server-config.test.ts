@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig } from './server-config.ts';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 test('defaults, YAML, environment and options stack in that order', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

@@ -8,8 +8,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
-import { parseDuration } from './duration.ts';
+import { ValidationError } from '../../contract/errors.ts';
+import { parseDuration } from '../../contract/duration.ts';
 
 const port = (what: string) => z.coerce.number({ error: `${what} must be an integer 0..65535 (0 = ephemeral)` }).int(`${what} must be an integer 0..65535 (0 = ephemeral)`).min(0, `${what} must be an integer 0..65535 (0 = ephemeral)`).max(65535, `${what} must be an integer 0..65535 (0 = ephemeral)`);
 const duration = (what: string) => z.union([z.string(), z.number()]).transform((v, ctx) => {

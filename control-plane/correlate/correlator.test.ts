@@ -6,7 +6,7 @@ import { enrichmentScore } from './fisher.ts';
 import { evaluateScenario } from './evaluate.ts';
 import { DEFAULT_SCENARIOS, simulate, parseScenarioFile } from './simulate.ts';
 import { readFileSync } from 'node:fs';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 const MIN = 60_000;
 

@@ -7,7 +7,7 @@ import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { AuditLog } from '../access/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../../contract/errors.ts';
 import type { IncidentService } from './incident-service.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Incident } from './incident.ts';

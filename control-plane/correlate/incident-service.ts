@@ -4,7 +4,7 @@
  * breaker on `heal.execute`, and turns `heal.approval-requested` events into approval requests.
  */
 import { randomBytes } from 'node:crypto';
-import { NotFoundError, ConflictError } from '../errors.ts';
+import { NotFoundError, ConflictError } from '../../contract/errors.ts';
 import type { FleetContext } from '../fleet/context.ts';
 import { hostAttributes } from '../fleet/context.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -14,7 +14,7 @@ import type { CorrelatorEvent, Incident, IncidentChange } from './incident.ts';
 import { createPopulation } from './population.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';
 import { coveringSilence, planSilenceTransitions, type Silence } from './silences.ts';
-import { parseSelector } from '../fleet/label-selector.ts';
+import { parseSelector } from '../../contract/label-selector.ts';
 
 /** Options: correlator/breaker tuning. */
 export interface IncidentServiceOptions {

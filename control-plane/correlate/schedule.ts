@@ -4,7 +4,7 @@
  * `activeUntil(schedule, now)` returns the end of the occurrence covering `now`, or null.
  */
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 /** Schedule document (validated). */
 export const Schedule = z.discriminatedUnion('type', [

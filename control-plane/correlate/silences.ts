@@ -4,7 +4,7 @@
  * the occurrence, so agents resume by themselves). {@link planSilenceTransitions} tells the shell which windows just
  * started (send pauses), which ended, and which expired for good (delete).
  */
-import { matchesSelector, parseSelector, type Labels } from '../fleet/label-selector.ts';
+import { matchesSelector, parseSelector, type Labels } from '../../contract/label-selector.ts';
 import { activeUntil, isExpired, type Schedule } from './schedule.ts';
 
 /** A silence or maintenance window. */

@@ -5,10 +5,10 @@
  * hosts to a new policy version (attribute change), then makes most of them fail.
  */
 import { z } from 'zod';
-import { ValidationError, zodIssues } from '../errors.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
 import type { CorrelatorEvent } from './incident.ts';
 import type { HostAttributes } from './population.ts';
-import { seededRandom } from '../../agent/link/seeded-random.ts';
+import { seededRandom } from '../../contract/seeded-random.ts';
 
 const Fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rack-cooling'), rack: z.string(), startMinute: z.number().nonnegative(), durationMinutes: z.number().positive().default(30), affectedShare: z.number().min(0).max(1).default(0.9) }),

@@ -4,7 +4,7 @@ import { activeUntil, isExpired, parseSchedule } from './schedule.ts';
 import { coveringSilence, planSilenceTransitions, type Silence } from './silences.ts';
 import { createBreaker } from './breaker.ts';
 import { createPopulation } from './population.ts';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -2,7 +2,7 @@
  * Enrollment: tokens (create/list/revoke) and the exchange of a valid token for agent credentials; host revocation.
  * Tokens are bearer values `het_<id>.<secret>`; agent secrets are random. Only scrypt hashes are stored.
  */
-import { ConflictError, UnauthenticatedError } from '../errors.ts';
+import { ConflictError, UnauthenticatedError } from '../../contract/errors.ts';
 import { formatBearer, hashRandomSecret, parseBearer, randomId, randomSecret, verifySecret } from '../keys/secrets.ts';
 import type { EnrollmentTokenRecord, HostRecord, Labels, Store } from '../store/ports.ts';
 

@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
-import type { Command } from '../protocol/index.ts';
+import type { Command } from '../../contract/protocol/index.ts';
 import type { HostRecord, HostRepository } from '../store/ports.ts';
 import type { AuditLog } from '../access/audit-log.ts';
 

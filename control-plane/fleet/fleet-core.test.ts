@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { planWaves } from './wave-planner.ts';
 import { evaluateGate } from './health-gate.ts';
 import { diffDocuments, formatDiff } from './policy-diff.ts';
-import { matchesSelector, parseSelector } from './label-selector.ts';
+import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
 import { createRolloutState, stepRollout, type WaveObservation } from './rollout.ts';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 const hosts = Array.from({ length: 100 }, (_, i) => ({ id: `host-${String(i).padStart(3, '0')}`, hostname: `n${i}` }));
 

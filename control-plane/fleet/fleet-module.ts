@@ -145,7 +145,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           async command(version) {
             const v = await policies.byId(version);
             if (!v) throw new Error(`policy version ${version} vanished`);
-            const { policyCommand } = await import('./bundle.ts');
+            const { policyCommand } = await import('../../contract/signing/bundle.ts');
             return policyCommand({ policySet: v.policySet, version: v.id, issuedAt: now(), document: v.document }, ctx.signingKey);
           },
           applied: (h) => h.appliedPolicyVersion,

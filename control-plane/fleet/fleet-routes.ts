@@ -4,15 +4,15 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.ts';
-import { ValidationError, NotFoundError } from '../errors.ts';
+import { parseDuration } from '../../contract/duration.ts';
+import { ValidationError, NotFoundError } from '../../contract/errors.ts';
 import { parseJsonBody, parseWith } from '../api/validate.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { PolicyStore } from './policy-store.ts';
 import type { RolloutService, RolloutRequest } from './rollout-service.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import { parseSelector } from './label-selector.ts';
+import { parseSelector } from '../../contract/label-selector.ts';
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== null, 'a duration like 30s, 10m, 1h or milliseconds');
 const PolicyBody = z.object({ name: z.string().optional(), source: z.string().min(1).max(1_000_000).optional(), document: z.record(z.string(), z.unknown()).optional(), format: z.enum(['yaml', 'json']).default('yaml'), comment: z.string().max(2000).optional() })

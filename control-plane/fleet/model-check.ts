@@ -4,10 +4,10 @@
  * graph with exactly the card's inputs/outputs (names, dtypes, fixed dims; symbolic dims match any symbolic dim).
  */
 import ort from 'onnxruntime-node';
-import { ModelCardSchema, sha256Hex, type ModelCard, type TensorSpec } from '../../models/onnx/card.ts';
-import { FEATURE_SCHEMA_VERSION } from '../../agent/features/schema.ts';
-import { FEATURE_SCHEMA_VERSION as DISK_FEATURE_SCHEMA_VERSION } from '../../models/disk/features.ts';
-import { ValidationError, zodIssues } from '../errors.ts';
+import { ModelCardSchema, sha256Hex, type ModelCard, type TensorSpec } from '../../contract/models/card.ts';
+import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
+import { FEATURE_SCHEMA_VERSION as DISK_FEATURE_SCHEMA_VERSION } from '../../contract/models/disk/features.ts';
+import { ValidationError, zodIssues } from '../../contract/errors.ts';
 
 /** Feature-schema versions agents of this release understand. */
 export const KNOWN_FEATURE_SCHEMAS = [FEATURE_SCHEMA_VERSION, DISK_FEATURE_SCHEMA_VERSION, 'univariate'];

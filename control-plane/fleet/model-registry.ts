@@ -4,9 +4,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { Command } from '../protocol/index.ts';
-import { modelCommand } from './bundle.ts';
+import { ConflictError, NotFoundError } from '../../contract/errors.ts';
+import type { Command } from '../../contract/protocol/index.ts';
+import { modelCommand } from '../../contract/signing/bundle.ts';
 import type { FleetContext } from './context.ts';
 import { checkModel } from './model-check.ts';
 

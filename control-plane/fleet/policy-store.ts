@@ -2,10 +2,10 @@
  * Policy sets and their immutable versions. Every create/edit validates the document with the agent's shared schema
  * (agent/heal/policy/schema.ts) and appends a version with author, time and the structural diff vs the previous one.
  */
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../contract/errors.ts';
 import { parse as parseYaml } from 'yaml';
-import { parsePolicyDocument } from '../../agent/heal/policy/schema.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { parsePolicyDocument } from '../../contract/policy/schema.ts';
+import { canonicalJson } from '../../contract/signing/canonical-json.ts';
 import type { FleetContext } from './context.ts';
 import { diffDocuments, type DiffEntry } from './policy-diff.ts';
 

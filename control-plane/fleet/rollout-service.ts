@@ -4,12 +4,12 @@
  * The decisions themselves are the pure state machine in rollout.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { Command } from '../protocol/index.ts';
+import { ConflictError, NotFoundError } from '../../contract/errors.ts';
+import type { Command } from '../../contract/protocol/index.ts';
 import type { HostRecord } from '../store/ports.ts';
 import type { FleetContext } from './context.ts';
 import type { GroupHealth, GateThresholds } from './health-gate.ts';
-import { matchesSelector, parseSelector } from './label-selector.ts';
+import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
 import { cancelRollout, createRolloutState, stepRollout, treatedHosts, type RolloutAction, type RolloutState, type WaveObservation } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
 

@@ -5,7 +5,7 @@
  * wave always reaches 100%.
  */
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../contract/errors.ts';
 
 /** Wave specification. `percents` are cumulative and strictly increasing; the last is forced to 100. */
 export interface WaveSpec {

@@ -4,7 +4,7 @@
  * only on that ack, so a crash between commit and ack means a harmless re-send (a duplicate, acked again).
  */
 import type { Logger } from 'pino';
-import type { AgentEvent, InventoryMessage, PresenceMessage, Sample, StateMessage } from '../protocol/index.ts';
+import type { AgentEvent, InventoryMessage, PresenceMessage, Sample, StateMessage } from '../../contract/protocol/index.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { EventRow, SampleRow, Store } from '../store/ports.ts';
 import { createBoundedQueue } from './bounded-queue.ts';

@@ -2,7 +2,7 @@
  * The Prisma implementation of the core repositories, for SQLite and PostgreSQL alike (same generated model API).
  * seq and ts are BigInt columns (agents may use millisecond-based seqs); they are numbers at this boundary.
  */
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
 import type {
   ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostActivity, HostRecord, HostRepository, Labels, NewHost,

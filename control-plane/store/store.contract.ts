@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Store } from './ports.ts';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;

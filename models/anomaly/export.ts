@@ -8,8 +8,8 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeModelCard } from '../onnx/card.ts';
-import type { ModelCard, TensorSpec } from '../onnx/card.ts';
+import { writeModelCard } from '../../contract/models/card.ts';
+import type { ModelCard, TensorSpec } from '../../contract/models/card.ts';
 import { defaultNabDir, hasNab, loadNab } from '../nab/dataset.ts';
 import { buildAnomalyGraph } from './graph.ts';
 import { nabScores } from './nab-run.ts';
@@ -21,7 +21,7 @@ export const ANOMALY_MODEL_VERSION = '4.0.0';
 
 /** Feature-schema version for the multivariate card: agent/features/schema.ts when present, else "1". */
 async function featureSchemaVersion(): Promise<string> {
-  const p = new URL('../../agent/features/schema.ts', import.meta.url);
+  const p = new URL('../../contract/features/schema.ts', import.meta.url);
   if (!existsSync(p)) return '1';
   const mod = (await import(p.href)) as { FEATURE_SCHEMA_VERSION?: unknown };
   return mod.FEATURE_SCHEMA_VERSION !== undefined ? String(mod.FEATURE_SCHEMA_VERSION) : '1';

@@ -6,7 +6,7 @@ import { scoreCorpus } from '../nab/corpus.ts';
 import type { ProfileResult } from '../nab/corpus.ts';
 import type { NabFile } from '../nab/dataset.ts';
 import type { ProfileName } from '../nab/sweep.ts';
-import { seasonalBucket } from '../../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../../contract/models/seasonal.ts';
 import { SEASON_UPDATE_EVERY_MS, createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 

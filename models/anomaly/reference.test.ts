@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seasonalBucket } from '../../agent/infer/stateful-model.ts';
+import { seasonalBucket } from '../../contract/models/seasonal.ts';
 import { DEFAULT_PARAMS, FSTATE_ROWS, createAnomalyState, stepAnomaly } from './reference.ts';
 import type { AnomalyState, AnomalyStep } from './reference.ts';
 

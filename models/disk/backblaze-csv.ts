@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { SmartReading } from './smart-reading.ts';
+import type { SmartReading } from '../../contract/models/disk/smart-reading.ts';
 
 /** One row of a Backblaze drive-stats daily CSV. */
 export interface BackblazeRow {

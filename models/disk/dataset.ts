@@ -1,7 +1,7 @@
 import { readBackblazeCsv, type BackblazeRow } from './backblaze-csv.ts';
-import { FEATURE_COUNT, diskFeatures } from './features.ts';
-import { createDiskHistory, type DiskHistory } from './history.ts';
-import { SMART, attr } from './smart-reading.ts';
+import { FEATURE_COUNT, diskFeatures } from '../../contract/models/disk/features.ts';
+import { createDiskHistory, type DiskHistory } from '../../contract/models/disk/history.ts';
+import { SMART, attr } from '../../contract/models/disk/smart-reading.ts';
 
 /**
  * Backblaze history turned into one feature row per drive-day, each computed only from that drive's readings up to

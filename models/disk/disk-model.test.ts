@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { readBackblazeCsv } from './backblaze-csv.ts';
 import { buildDataset } from './dataset.ts';
-import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from './features.ts';
+import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../../contract/models/disk/features.ts';
 import { INPUT_NAME, OUTPUT_NAME, treeEnsembleGraph } from './onnx-trees.ts';
 import { NO_SPLIT_THRESHOLD, treeProbability, treesFromJson, type TreeEnsemble } from './trees.ts';
-import { sha256Hex } from '../onnx/card.ts';
+import { sha256Hex } from '../../contract/models/card.ts';
 
 const fixture = new URL('../../test/fixtures/smart/backblaze-sample.csv', import.meta.url).pathname;
 const onnxBytes = readFileSync(new URL('./disk-failure.onnx', import.meta.url));

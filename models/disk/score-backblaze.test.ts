@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackblazeCsvError, parseBackblazeHeader, parseBackblazeLine, readBackblazeCsv } from './backblaze-csv.ts';
 import { buildDataset } from './dataset.ts';
-import { FEATURE_COUNT } from './features.ts';
+import { FEATURE_COUNT } from '../../contract/models/disk/features.ts';
 import { scoreBackblazeCsv } from './score-backblaze.ts';
 import { treeProbability, treesFromJson } from './trees.ts';
 

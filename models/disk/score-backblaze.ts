@@ -6,8 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import * as ort from 'onnxruntime-node';
 import { readBackblazeCsv, type BackblazeRow } from './backblaze-csv.ts';
-import { FEATURE_COUNT, diskFeatures } from './features.ts';
-import { createDiskHistory, type DiskHistory } from './history.ts';
+import { FEATURE_COUNT, diskFeatures } from '../../contract/models/disk/features.ts';
+import { createDiskHistory, type DiskHistory } from '../../contract/models/disk/history.ts';
 import { INPUT_NAME, OUTPUT_NAME } from './onnx-trees.ts';
 
 /** Default model path: the shipped model beside this file. */

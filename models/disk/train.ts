@@ -1,7 +1,7 @@
 import { fitTrees, type BoostOptions } from './boost.ts';
 import type { DiskDataset } from './dataset.ts';
 import { evaluateAt, foldOf, summarize, thresholdForFalseAlarms, type Evaluation } from './evaluate.ts';
-import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../../contract/models/disk/features.ts';
 import { treeProbability, type TreeEnsemble } from './trees.ts';
 
 /** Training recipe of the shipped disk model. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, decodeModel } from './graph.ts';
-import { buildModelCard, sha256Hex } from './card.ts';
+import { buildModelCard, sha256Hex } from '../../contract/models/card.ts';
 
 function scaler(): Uint8Array {
   const g = new GraphBuilder('scaler');

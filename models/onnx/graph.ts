@@ -4,7 +4,7 @@
  *
  * Usage:
  * ```ts
- * import { GraphBuilder } from '../onnx/graph.ts';
+ * import { GraphBuilder } from './graph.ts';
  * const g = new GraphBuilder('scaler');
  * const x = g.input('x', 'float32', [1, 'F']);            // 'F' = symbolic (dynamic) dimension
  * const w = g.initializer('w', new Float32Array([2]), [1]); // fitted parameter, stored in the graph
@@ -16,7 +16,7 @@
  * Integers given as attributes become INT attributes; wrap in `{ float: v }` to force FLOAT. Defaults: opset 17,
  * IR version 8 (readable by onnxruntime >= 1.14).
  */
-import { ModelProto, readModelProto } from './model-proto.ts';
+import { ModelProto, readModelProto } from '../../contract/models/model-proto.ts';
 
 /** Element types the builder can declare (ONNX TensorProto.DataType codes). */
 export const DTYPE = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { AGENT_VERSION, createAgent, type Agent } from '../../agent/agent.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
-import { FEATURE_SCHEMA_VERSION } from '../../agent/features/schema.ts';
+import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
 import { loadHealConfig } from '../../agent/heal/config.ts';
 import { createHealStage } from '../../agent/heal/heal-stage.ts';
 import { createHealer, type Healer } from '../../agent/heal/healer.ts';

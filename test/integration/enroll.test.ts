@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FEATURE_SCHEMA_VERSION } from '../../agent/features/schema.ts';
+import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
 import { adminToken, agentStatus, api, createEnrollmentToken, homeostat, pickPorts, poll, run, startServer, type Proc, type ServerInfo } from './harness.ts';
 
 describe('enrollment and first samples, end to end', () => {

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { agentTopic, commandTopic, Command } from '../../control-plane/protocol/index.ts';
+import { agentTopic, commandTopic, Command } from '../../contract/protocol/index.ts';
 import { createFleetModule, type FleetModule, type FleetModuleOptions } from '../../control-plane/fleet/fleet-module.ts';
 import { createFleetState } from '../../agent/fleet/fleet-state.ts';
 import { createPolicyReceiver, type FleetEvent } from '../../agent/fleet/policy-receiver.ts';
 import { createModelUpdater } from '../../agent/fleet/model-updater.ts';
-import type { PolicySet } from '../../agent/heal/policy/schema.ts';
+import type { PolicySet } from '../../contract/policy/schema.ts';
 import { api, connectAgent, enroll, startTestControlPlane, type Enrolled, type TestControlPlane } from '../support/control-plane.ts';
 
 export type FleetRig = { t: TestControlPlane; fleet: FleetModule; clock: { t: number }; close(): Promise<void> };

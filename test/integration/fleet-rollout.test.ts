@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { policyCommand } from '../../control-plane/fleet/bundle.ts';
+import { policyCommand } from '../../contract/signing/bundle.ts';
 import { api, startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
 import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentTopic } from '../../control-plane/protocol/index.ts';
+import { agentTopic } from '../../contract/protocol/index.ts';
 import { api, collectCommands, connectAgent, enroll, eventually, startTestControlPlane, telemetry, type TestControlPlane } from '../support/control-plane.ts';
 import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { agentTopic, commandTopic } from '../../control-plane/protocol/index.ts';
+import { agentTopic, commandTopic } from '../../contract/protocol/index.ts';
 import { createLink, type Link } from '../../agent/link/mqtt-link.ts';
 import { openSqliteOutbox } from '../../agent/link/outbox/sqlite-store.ts';
 import type { OutboxStore } from '../../agent/link/outbox/store.ts';

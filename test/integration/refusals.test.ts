@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { agentTopic, commandTopic, MAX_PAYLOAD_BYTES } from '../../control-plane/protocol/index.ts';
+import { agentTopic, commandTopic, MAX_PAYLOAD_BYTES } from '../../contract/protocol/index.ts';
 import { api, collectCommands, connectAgent, enroll, eventually, startTestControlPlane, telemetry } from '../support/control-plane.ts';
 
 test('refusals: wrong secret, foreign topics, # subscription, revoked agent; other agents keep flowing', async () => {

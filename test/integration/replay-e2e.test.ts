@@ -11,7 +11,7 @@ import { assembleAgent } from '../../agent/assemble.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
 import { AGENT_VERSION, type Agent } from '../../agent/agent.ts';
-import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../agent/features/schema.ts';
+import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../contract/features/schema.ts';
 import { createReplaySource } from '../../agent/replay/replay-source.ts';
 import { createFakeClock } from '../../agent/testing/fake-clock.ts';
 import { until } from '../../agent/testing/test-broker.ts';

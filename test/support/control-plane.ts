@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { pino } from 'pino';
 import { createControlPlane, type ControlPlane, type StartResult, type ControlPlaneOptions } from '../../control-plane/server.ts';
-import { commandTopic } from '../../control-plane/protocol/index.ts';
+import { commandTopic } from '../../contract/protocol/index.ts';
 
 export type TestControlPlane = { cp: ControlPlane; urls: StartResult; dataDir: string; adminToken: string; close(): Promise<void> };
 

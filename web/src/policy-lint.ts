@@ -4,8 +4,8 @@
  * the node is missing, e.g. a required key).
  */
 import { isMap, isSeq, parseDocument, type Node } from 'yaml';
-import { ValidationError } from '../../control-plane/errors.ts';
-import { validatePolicySet, type PolicySet } from '../../agent/heal/policy/schema.ts';
+import { ValidationError } from '../../contract/errors.ts';
+import { validatePolicySet, type PolicySet } from '../../contract/policy/schema.ts';
 
 /** A problem at a character range of the text. */
 export type Diagnostic = { from: number; to: number; message: string; path: string };

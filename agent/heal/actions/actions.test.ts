@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { healConfigSchema } from '../config.ts';
-import { actionSchema } from '../policy/schema.ts';
+import { actionSchema } from '../../../contract/policy/schema.ts';
 import type { ActionContext } from './context.ts';
 import { executeAction } from '../execute.ts';
 import type { PlannedAction } from '../decision.ts';

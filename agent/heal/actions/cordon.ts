@@ -1,5 +1,5 @@
 /** cordon: asks the control plane (and through it a scheduler) to drain this host, via a `heal.cordon` event. */
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionResult } from './context.ts';
 import { done } from './context.ts';
 

@@ -1,6 +1,6 @@
 /** drop-caches: writes 1 (page cache), 2 (dentries+inodes) or 3 (both) to /proc/sys/vm/drop_caches (root only). */
 import { writeFile } from 'node:fs/promises';
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed, unavailable } from './context.ts';
 

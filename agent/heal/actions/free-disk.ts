@@ -6,7 +6,7 @@
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import picomatch from 'picomatch';
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, refused } from './context.ts';
 import { confine, isWithin, PathEscapeError } from './safe-path.ts';

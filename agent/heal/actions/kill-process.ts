@@ -3,7 +3,7 @@
  * pid ≤ 1, the agent and its whole parent chain, sshd/systemd/init and `heal.protectedProcesses`, and a pid that
  * now belongs to a different process (other comm, or younger than when it was observed).
  */
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ProcessTarget } from '../evaluate.ts';
 import { ALWAYS_PROTECTED } from '../config.ts';
 import type { ActionContext, ActionResult } from './context.ts';

@@ -1,5 +1,5 @@
 /** notify: nothing changes on the host; the healer emits a `heal.notify` event carrying the message upstream. */
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionResult } from './context.ts';
 import { done } from './context.ts';
 

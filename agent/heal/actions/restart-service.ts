@@ -1,5 +1,5 @@
 /** restart-service: restarts a service through the ServiceManager port and reports its state afterwards. */
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed } from './context.ts';
 

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed } from './context.ts';
 import { openLogForAction } from './log-file.ts';

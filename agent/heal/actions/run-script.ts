@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed, refused } from './context.ts';
 import { isWithin } from './safe-path.ts';

@@ -1,6 +1,6 @@
 /** truncate-log: empties a log file under the allowed dirs (O_NOFOLLOW, ftruncate on the opened descriptor). */
 import { constants } from 'node:fs';
-import type { ActionSpec } from '../policy/schema.ts';
+import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done } from './context.ts';
 import { openLogForAction } from './log-file.ts';

@@ -3,7 +3,7 @@
  * Backends: systemd (systemctl through an exec port) and supervised (the agent runs configured commands).
  * One contract suite (service-manager.contract.ts) runs against both.
  */
-import { HomeostatError } from '../../../control-plane/errors.ts';
+import { HomeostatError } from '../../../contract/errors.ts';
 import type { ServiceFact } from '../types.ts';
 
 export interface ServiceManager {

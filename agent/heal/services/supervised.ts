@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SupervisedServiceConfig } from '../config.ts';
-import { NotFoundError } from '../../../control-plane/errors.ts';
+import { NotFoundError } from '../../../contract/errors.ts';
 import { readProcStat } from '../actions/proc.ts';
 import type { ServiceManager } from './service-manager.ts';
 import { ServiceError } from './service-manager.ts';

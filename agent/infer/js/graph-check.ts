@@ -3,8 +3,8 @@
  * `SUPPORTED_OPS`, at most `MAX_NODES` nodes, integer tensors only as constants. `checkGraph` refuses anything else at
  * load, naming the op or value, so the caller can use onnxruntime instead; it also decodes the initializers.
  */
-import type { OnnxModel, OnnxTensor } from '../../../models/onnx/model-proto.ts';
-import { ONNX_TYPE } from '../../../models/onnx/model-proto.ts';
+import type { OnnxModel, OnnxTensor } from '../../../contract/models/model-proto.ts';
+import { ONNX_TYPE } from '../../../contract/models/model-proto.ts';
 import { GraphError } from './graph-error.ts';
 import { BINARY_OPS, UNARY_OPS } from './kernels.ts';
 import { size } from './layout.ts';

@@ -4,7 +4,7 @@
  * a function compiled once. Built once per input shape (the anomaly model: once per feature count); a run copies the
  * inputs in, runs the function and copies the outputs out.
  */
-import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../../models/onnx/model-proto.ts';
+import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../../contract/models/model-proto.ts';
 import type { Constants, DType } from './graph-check.ts';
 import { GraphError } from './graph-error.ts';
 import { BINARY_OPS, BOOL_RESULT, UNARY_OPS, emitBinary, emitClip, emitCopy, emitGather, emitReduce, emitScatter, emitUnary, emitWhere, type BinaryOp, type Operand, type ReduceOp, type UnaryOp } from './kernels.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../../contract/errors.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseWith } from '../validate.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseDuration } from '../../config/duration.ts';
+import { parseDuration } from '../../../contract/duration.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { parseJsonBody } from '../validate.ts';

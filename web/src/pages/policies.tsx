@@ -13,7 +13,7 @@ import type { Host, PolicyVersion, Rollout } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.tsx';
 import { lintPolicy, lineOf } from '../policy-lint.ts';
 import { lineDiff } from '../line-diff.ts';
-import { matchesSelector, parseSelector } from '../../../control-plane/fleet/label-selector.ts';
+import { matchesSelector, parseSelector } from '../../../contract/label-selector.ts';
 import { Link, navigate } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
 

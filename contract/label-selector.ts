@@ -3,7 +3,7 @@
  * comma-separated requirements, all of which must hold — `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
  * `k` (exists), `!k` (absent). The empty selector matches every host.
  */
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from './errors.ts';
 
 /** One parsed requirement. */
 export type Requirement =

@@ -15,8 +15,8 @@ import type { InferConfig } from '../../agent/infer/config.ts';
 import { INFER_ENGINES } from '../../agent/infer/config.ts';
 import { createEngine } from '../../agent/infer/engines.ts';
 import { checkStatefulSession } from '../../agent/infer/stateful-model.ts';
-import { scoreBackblazeCsv } from '../disk/score-backblaze.ts';
-import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from './recorded-csv.ts';
+import { scoreBackblazeCsv } from '../../models/disk/score-backblaze.ts';
+import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from '../../models/cli/recorded-csv.ts';
 
 /** Scores a metric CSV with a stateful anomaly model on `engine` (default `auto`, as the agent); returns the number
  * of rows scored. */

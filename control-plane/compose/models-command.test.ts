@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { CsvFormatError, detectLayout, parseRow } from './recorded-csv.ts';
+import { CsvFormatError, detectLayout, parseRow } from '../../models/cli/recorded-csv.ts';
 
 const run = promisify(execFile);
-const bin = new URL('../../control-plane/cli/homeostat.mjs', import.meta.url).pathname;
-const anomalyCard = new URL('../anomaly/anomaly-multi.card.json', import.meta.url).pathname;
+const bin = new URL('../cli/homeostat.mjs', import.meta.url).pathname;
+const anomalyCard = new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url).pathname;
 
 describe('recorded CSV layout', () => {
   it('finds a header and a timestamp column', () => {
@@ -46,7 +46,7 @@ describe('homeostat models score', () => {
 
 describe('timestamps', () => {
   it('reads ISO (UTC without a zone) and epoch seconds or milliseconds', async () => {
-    const { parseTimestamp } = await import('./recorded-csv.ts');
+    const { parseTimestamp } = await import('../../models/cli/recorded-csv.ts');
     assert.equal(parseTimestamp('2014-02-14 14:30:00'), Date.UTC(2014, 1, 14, 14, 30));
     assert.equal(parseTimestamp('1392388200'), 1392388200000);
     assert.equal(parseTimestamp('1392388200000'), 1392388200000);

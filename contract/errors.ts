@@ -63,3 +63,11 @@ export class TooManyAttemptsError extends HomeostatError {
 export function zodIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
+
+/** The model could not be loaded or run by this engine; `model` names it, `reason` says why. */
+export class ModelError extends Error {
+  override name = 'ModelError';
+  constructor(public readonly model: string, public readonly reason: string) {
+    super(`model '${model}': ${reason}`);
+  }
+}

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { ValidationError, zodIssues } from '../../../control-plane/errors.ts';
+import { ValidationError, zodIssues } from '../errors.ts';
 import { conditionSchema } from './condition.ts';
 import { actionSchema } from './action.ts';
 import { selectorSchema } from './selector.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePolicyDocument } from './schema.ts';
-import { ValidationError } from '../../../control-plane/errors.ts';
+import { ValidationError } from '../errors.ts';
 
 const YAML = `
 version: v7

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { createReplaySource } from '../../agent/replay/replay-source.ts';
 import type { CycleReading, Inventory, SampleSource } from '../../agent/pipeline/types.ts';
-import { seededRandom } from '../../agent/link/seeded-random.ts';
+import { seededRandom } from '../../contract/seeded-random.ts';
 
 /** The bundled trace (a slice of NAB machine_temperature_system_failure, MIT licence). */
 export const DEMO_TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
