@@ -65,6 +65,7 @@ describe('agent runtime', () => {
       const events = ingest.messages.flatMap((m) => m.body.events ?? []);
       assert.deepEqual(events.map((e: any) => [e.seq, e.type]), [[1, 'agent.started'], [3, 'heal.detected'], [5, 'heal.detected']]);
       assert.equal(agent.status().lastError, 'broken: boom');
+      clock.advance(1000); // the status file is written once per cycle, up to 1 s after it (folding in its ack)
       const st = readStatus(dir)!;
       assert.equal(st.agentId, agentId);
       assert.equal(st.cycles, 3);

@@ -4,7 +4,9 @@
  * (stop drains: finishes the running cycle, waits up to `drainSeconds` for acks, then says offline).
  */
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createAgentLogger } from './logger.ts';
+import { eventBody } from '../contract/protocol/events.ts';
 import type { AgentConfig } from './config/schema.ts';
 import type { Credentials } from './enroll/credentials.ts';
 import { realTimers, type Timers } from './link/backoff.ts';
@@ -35,6 +37,10 @@ export type AgentDeps = {
   maxCycles?: number;
   /** Write `<stateDir>/status.json` (default true). */
   statusFile?: boolean;
+  /** The healer's service manager backend, stated in the status file (agent/heal/services/choose.ts). */
+  serviceManager?: AgentStatus['serviceManager'];
+  /** The running models and their engines, stated in the status file (read at each write: a rollout changes them). */
+  models?: () => AgentStatus['models'];
 };
 
 export type Agent = {
@@ -54,7 +60,7 @@ export type Agent = {
 export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
   const clock = deps.clock ?? Date.now;
   const timers = deps.timers ?? realTimers;
-  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const logger = deps.logger ?? createAgentLogger(config.logLevel);
   const creds = deps.credentials;
   const source = deps.source ?? createBasicSource();
   const stages = deps.stages ?? [];
@@ -93,6 +99,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const status = (): AgentStatus => ({
     pid: process.pid, agentId: creds.agentId, agentVersion: AGENT_VERSION, startedAt, updatedAt: clock(), state,
     link: link.status(), outbox: outbox.stats(), cycles, lastCycle, lastError,
+    serviceManager: deps.serviceManager ?? null,
+    models: deps.models?.() ?? null,
   });
   const saveStatus = () => {
     if (deps.statusFile === false) return;
@@ -103,21 +111,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     }
   };
 
-  // Acks can arrive hundreds of times a second: refresh the status file at most every 250 ms, trailing edge included.
-  let lastStatusAt = 0;
+  // One status write per cycle, not one per cycle plus one per ack: a cycle's end and the ack of its sample (usually
+  // milliseconds later) are folded into one trailing write, and so are bursts of acks during a replay. The file is
+  // at most `statusDelayMs` behind (half a cycle, at most 1 s); start, the end of --max-cycles and stop write at once.
+  const statusDelayMs = Math.min(1000, Math.max(1, Math.floor(periodMs / 2)));
   let statusTimer: unknown = null;
   function saveStatusSoon(): void {
-    if (statusTimer !== null || state === 'stopped') return;
-    const wait = lastStatusAt + 250 - clock();
-    if (wait <= 0) return void saveStatusNow();
+    if (statusTimer !== null || state === 'stopped' || deps.statusFile === false) return;
     statusTimer = timers.setTimeout(() => {
       statusTimer = null;
-      saveStatusNow();
-    }, wait);
-  }
-  function saveStatusNow(): void {
-    lastStatusAt = clock();
-    saveStatus();
+      saveStatus();
+    }, statusDelayMs);
   }
 
   async function refreshInventory(): Promise<void> {
@@ -146,7 +150,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     link.notify();
     cycles += 1;
     lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
-    saveStatusNow();
+    saveStatusSoon();
   }
 
   function cycle(): Promise<void> {
@@ -181,13 +185,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     async start() {
       state = 'running';
       await source.start();
-      await refreshInventory();
-      emit({ type: 'agent.started', data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds } });
+      emit(eventBody('agent.started', { severity: 'info', message: `agent ${AGENT_VERSION} started`, data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds } }));
       link.start();
       saveStatus();
       const myEpoch = ++epoch;
       const t0 = clock();
-      void cycle().then(() => schedule(t0, myEpoch));
+      // The inventory (systeminformation spawns lsblk, dmidecode, …: hundreds of ms of CPU) is read after the first
+      // cycle, off the start path: the first sample is not held back by it, and the link publishes it when ready.
+      void cycle().then(() => {
+        schedule(t0, myEpoch);
+        if (myEpoch === epoch) void refreshInventory();
+      });
       logger.info({ agentId: creds.agentId, cycleSeconds: config.cycleSeconds }, 'agent started');
     },
     async stop() {

@@ -61,6 +61,7 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
   await inference.start();
   options.logger.info({ models: inference.versions(), engines: inference.engines() }, 'models loaded');
   const healer = await createHealer({ config: heal });
+  options.logger.info({ serviceManager: healer.serviceBackend() }, 'service manager chosen');
 
   let agent: Agent | null = null;
   const fleet = createFleetHandlers({
@@ -74,6 +75,12 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
     source,
     stages: [createInferStage(inference), createHealStage(healer, () => agent?.link.status().state === 'connected')],
     handlers: fleet.handlers,
+    serviceManager: healer.serviceBackend(),
+    models: () => {
+      const versions = inference.versions();
+      const engines = inference.engines();
+      return Object.fromEntries(Object.entries(engines).map(([kind, e]) => [kind, { model: versions[kind] ?? '?', ...e }]));
+    },
   });
   const started = agent;
   return {

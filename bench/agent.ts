@@ -9,17 +9,33 @@
  * Inventory (systeminformation, start + daily) is measured once and shown amortized over a day of 10 s cycles.
  * If prometheus-node-exporter is installed it is started on 127.0.0.1, scraped N times, and its CPU read from
  * /proc/<pid>/stat for comparison.
+ *
+ * Then the agent as deployed (bench/agent-deployed.ts): the compiled agent enrolled to a local control plane, with
+ * node_exporter beside it. `--duration S` (default 120; report figures from at least 600), `--soak S` (RSS growth
+ * after the first hour needs more than 3600), `--cycle-seconds N` (default 10), `--no-deployed` skips it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createCollectionEngine } from '../agent/collect/engine.ts';
 import { createExec } from '../agent/collect/exec.ts';
+import { measureDeployed } from './agent-deployed.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const cyclesArg = args.indexOf('--cycles');
 const cycles = cyclesArg >= 0 ? Number(args[cyclesArg + 1]) : 60;
+const numArg = (name: string): number | null => {
+  const i = args.indexOf(name);
+  if (i < 0) return null;
+  const v = Number(args[i + 1]);
+  if (!(v > 0)) throw new Error(`${name} needs a positive number of seconds, got '${args[i + 1] ?? ''}'`);
+  return v;
+};
+const durationS = numArg('--duration') ?? 120;
+const soakS = numArg('--soak');
+const cycleSeconds = numArg('--cycle-seconds') ?? 10;
+const deployedOn = !args.includes('--no-deployed');
 const log = (s: string) => { if (!json) console.log(s); };
 
 const CLK_TCK = 100;
@@ -58,10 +74,12 @@ const inventoryCpuMs = cpuMs() - invBefore;
 let nodeExporterCpuMsPerScrape: number | null = null;
 const ne = await exec.which('prometheus-node-exporter') ?? await exec.which('node_exporter');
 if (ne) nodeExporterCpuMsPerScrape = await scrapeNodeExporter(ne, cycles);
+const deployed = deployedOn ? await measureDeployed({ durationS, soakS, cycleSeconds, nodeExporter: ne, log }) : {};
 
 if (json) {
-  console.log(JSON.stringify({ cycles, cpuMsPerCycle: round(cpuMsPerCycle), rssMb: round(rssMb), spawnsOnFastPath, nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape) }));
+  console.log(JSON.stringify({ cycles, cpuMsPerCycle: round(cpuMsPerCycle), rssMb: round(rssMb), spawnsOnFastPath, nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape), ...deployed }));
 } else {
+  if (deployedOn) printDeployed(deployed);
   log(`cycles: ${cycles} (simulated 10 s apart; ${round(wallMs / cycles)} ms wall each)`);
   log(`agent collection CPU: ${round(cpuMsPerCycle)} ms per cycle = ${round(cpuMsPerCycle / 100)} % of one core at a 10 s cycle (target <= 15 ms)`);
   log(`rss: ${round(rssMb)} MB (whole process incl. tsx)`);
@@ -70,6 +88,16 @@ if (json) {
   log(`inventory (systeminformation, start + daily): ${round(inventoryCpuMs)} ms CPU once = ${round(inventoryCpuMs / 8640, 3)} ms per cycle amortized over a day`);
   log(nodeExporterCpuMsPerScrape === null ? 'prometheus-node-exporter: not installed (skipped)'
     : `prometheus-node-exporter: ${round(nodeExporterCpuMsPerScrape)} ms CPU per scrape; agent/node-exporter = ${round(cpuMsPerCycle / nodeExporterCpuMsPerScrape)}`);
+}
+
+function printDeployed(d: Record<string, any>): void {
+  const c = d.deployedCpuMsPerCycle;
+  log(`deployed agent (${c.windows} cycles of ${c.cycleSeconds} s; engines ${JSON.stringify(d.engines)}):`);
+  log(`  CPU per cycle: mean ${c.mean} ms (/proc stat), p50 ${c.p50}, p95 ${c.p95}, max ${c.max} ms (schedstat) (target <= 8)`);
+  if (d.nodeExporter) log(`  node_exporter per scrape: mean ${d.nodeExporter.cpuMsPerScrape} ms, p95 ${d.nodeExporter.p95} ms; agent/node_exporter = ${d.ratio}`);
+  log(`  RSS steady ${d.deployedRssMb} MB (PSS ${d.deployedPssMb}), peak ${d.deployedPeakRssMb} MB (target <= 80); growth ${d.rssGrowthMbPerHour} MB/h ${d.rssGrowthWindow}`);
+  log(`  start-up: first sample after ${d.startupMs} ms, ${d.startupCpuMs} ms CPU (${d.startupChildCpuMs} in children) (target <= 500); ${d.cpuMsBeforeWindows} ms CPU until the first measured cycle (inventory included)`);
+  log(`  runtime deps on disk: ${d.runtimeDepsMb} MB (dist ${d.runtimeDeps.distMb} MB + ${JSON.stringify(d.runtimeDeps.packages)}; optional ${JSON.stringify(d.runtimeDeps.optionalMb)}) (target <= 60)`);
 }
 
 function round(x: number, d = 2) { const f = 10 ** d; return Math.round(x * f) / f; }

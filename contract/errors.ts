@@ -71,3 +71,16 @@ export class ModelError extends Error {
     super(`model '${model}': ${reason}`);
   }
 }
+
+/** A listener could not bind: the port is taken (or not permitted). `setting` names the config key that sets it. */
+export class PortInUseError extends HomeostatError {
+  override name = 'PortInUseError';
+  constructor(
+    public readonly setting: 'httpPort' | 'mqttPort' | 'wsPort',
+    public readonly host: string,
+    public readonly port: number,
+    public readonly code: string,
+  ) {
+    super(`${setting}: port ${port} on ${host} is ${code === 'EACCES' ? 'not permitted (below 1024 needs privileges)' : 'already in use'}`);
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from './listen.ts';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createAdaptorServer } from '@hono/node-server';
@@ -22,13 +22,15 @@ import { createAuthenticator, INTERNAL_USERNAME } from './broker/authenticate.ts
 import { createBroker, type Broker } from './broker/broker.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
-import { createApi, type ApiMount } from './api/app.ts';
+import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
 import type { OpenIncidentsByHost } from './api/deps.ts';
 
 export type ControlPlaneOptions = ServerConfigInput & {
   /** Logger (default: pino at `logLevel` to stderr). */
   logger?: Logger;
-  /** Extra HTTP sub-apps (e.g. fleet routes). */
+  /** The fleet module's typed routes (access, fleet, incidents), chained after the core ones. */
+  fleetRoutes?: FleetApiRoutes;
+  /** Extra untyped HTTP sub-apps (live stream, static UI, Prometheus metrics). */
   mounts?: ApiMount[];
   /** Middleware run before every HTTP route (e.g. the fleet module's access control). */
   middleware?: MiddlewareHandler[];
@@ -63,7 +65,7 @@ export type ControlPlane = {
 
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const { logger, mounts, middleware, openIncidentsByHost, ...input } = options;
+  const { logger, mounts, middleware, openIncidentsByHost, fleetRoutes, ...input } = options;
   const config = loadServerConfig({ overrides: input, env: {} });
   const log = logger ?? pino({ level: config.logLevel, base: { component: 'control-plane' } }, pino.destination(2));
   const counters = createCounters();
@@ -103,12 +105,16 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const s = store;
     const ing = createIngester({
       store: s, counters, log, capacity: config.ingest.queueCapacity, batchSize: config.ingest.batchSize,
-      publishAck: (agentId, ranges) => { broker?.publishCommand(agentId, { v: 1, type: 'ack', ranges }).catch((err) => log.warn({ err, agentId }, 'ack publish failed')); },
+      publishAck: (agentId, ranges, rejected) => {
+        broker?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
+          .catch((err) => log.warn({ err, agentId }, 'ack publish failed'));
+      },
     });
     ingester = ing;
     ing.start();
     const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
-    broker = await createBroker({ host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort, tls: config.tls, authenticator, ingester: ing, counters, log, maxWaitMs: config.ingest.maxWaitMs });
+    broker = await createBroker({ host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort, tls: config.tls, authenticator, ingester: ing, counters, log, maxWaitMs: config.ingest.maxWaitMs,
+      limits: { maxConnections: config.broker.maxConnections, maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress, connectTimeoutMs: config.broker.connectTimeout } });
     const b = broker;
     const brokerUrls = await b.listen();
     const advertiseHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : null;
@@ -123,13 +129,10 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const app = createApi({
       store: s, enrollment, auth: createApiAuth(s.users), counters, log, ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
       gauges: () => ({ 'ingest.queue.depth': ing.depth, 'ingest.queue.capacity': ing.capacity, 'broker.clients.connected': b.aedes.connectedClients }),
-    }, mounts, middleware);
+    }, { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) });
     http = createAdaptorServer({ fetch: app.fetch }) as Server;
     const httpServer = http;
-    const httpPort = await new Promise<number>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.httpPort, config.host, () => resolve((httpServer.address() as AddressInfo).port));
-    });
+    const httpPort = await listenOn(httpServer, config.httpPort, config.host, 'httpPort');
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
     pruneTimer = setInterval(() => { prune().catch((err) => log.error({ err }, 'retention prune failed')); }, config.pruneInterval);

@@ -10,6 +10,7 @@ import { defaultCollectors } from './collectors/index.ts';
 import { createExec } from './exec.ts';
 import { collectInventory } from './inventory.ts';
 import { createSysFs } from './sysfs.ts';
+import { truncateCodePoints } from '../../contract/truncate.ts';
 import { CollectorUnavailable, type CollectionEngine, type Collector, type CollectorStatus, type CycleReading, type ExecPort, type Facts, type Inventory, type SysFs } from './types.ts';
 
 /** Injectable timers (default: the global ones). */
@@ -61,7 +62,7 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
     } catch (e) {
       slot.facts = undefined;
       const reason = e instanceof CollectorUnavailable ? e.reason : `error: ${e instanceof Error ? e.message : String(e)}`;
-      slot.status = `unavailable: ${reason}`.slice(0, 256) as CollectorStatus;
+      slot.status = truncateCodePoints(`unavailable: ${reason}`, 256) as CollectorStatus;
     } finally {
       timers.clearTimeout(handle);
     }

@@ -166,6 +166,8 @@ export interface ProcessInfo {
 export interface ProcessFacts {
   count: number; zombies: number; threads: number;
   topCpu: ProcessInfo[]; topMem: ProcessInfo[];
+  /** Every process of this cycle (healing conditions test all of them; not sent upstream). */
+  all?: ProcessInfo[];
   /** Open file descriptors system-wide (/proc/sys/fs/file-nr) and the limit. */
   fdsAllocated: number | null; fdsMax: number | null;
 }

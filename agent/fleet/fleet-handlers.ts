@@ -35,6 +35,9 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
     now: deps.now ?? Date.now,
     initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
   });
+  // A cached policy set refused at start-up is reported in the agent's state, so the control plane can send a fix.
+  const startupProblem = healer.startupProblem();
+  if (startupProblem) state.fail(`policy ${startupProblem}`);
   const receivePolicy = createPolicyReceiver({
     pinnedKey: credentials.publicKey,
     state,
@@ -56,7 +59,8 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
     swapModel: async (_name, path, manifest) => {
       const card = ModelCardSchema.parse(manifest.card);
       const kind = card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk';
-      await inference.swap(kind, new Uint8Array(readFileSync(path)), card);
+      // the control plane's signed verdict on the JS engine, if it reached one (agent/infer/auto-engine.ts uses it)
+      await inference.swap(kind, new Uint8Array(readFileSync(path)), card, manifest.verdict);
     },
   });
   return {

@@ -4,6 +4,7 @@
  * rollout. The publisher is injected (the link's publish on `…/state`).
  */
 import type { StateMessage } from '../../contract/protocol/index.ts';
+import { truncateCodePoints } from '../../contract/truncate.ts';
 
 /** Mutable fleet state with publishing. */
 export interface FleetState {
@@ -30,7 +31,8 @@ export function createFleetState(opts: {
   const models: Record<string, string> = { ...(opts.initial?.models ?? {}) };
   let errors: string[] = [];
   const publish = async () => {
-    await opts.publish({ v: 1, ts: opts.now(), policyVersion, models: { ...models }, errors: [...errors] });
+    const msg: StateMessage = { v: 1, ts: opts.now(), policyVersion, models: { ...models }, errors: [...errors] };
+    await opts.publish(msg);
   };
   return {
     get policyVersion() { return policyVersion; },
@@ -46,7 +48,7 @@ export function createFleetState(opts: {
       errors = errors.filter((e) => !e.startsWith(`model ${name}`));
     },
     fail(message) {
-      errors = [...errors, message.slice(0, 1000)].slice(-20);
+      errors = [...errors, truncateCodePoints(message, 1000)].slice(-20);
     },
     publish,
   };

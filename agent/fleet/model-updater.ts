@@ -10,6 +10,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifestPayload } from '../../contract/signing/bundle.ts';
+import { eventBody } from '../../contract/protocol/events.ts';
 import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { FleetEvent } from './policy-receiver.ts';
@@ -98,13 +99,13 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
             fallback = `fallback to ${name}@${previous.version} failed too: ${(e2 as Error).message}`;
           }
         } else if (previous) fallback = `kept ${name}@${previous.version}`;
-        deps.report({ type: 'fleet.model-refused', severity: 'warning', message: `model ${label} refused: ${message}; ${fallback}`, data: { kind: 'model', model: label, reason } });
+        deps.report(eventBody('fleet.model-refused', { severity: 'warning', message: `model ${label} refused: ${message}; ${fallback}`, data: { kind: 'model', model: label, reason } }));
         deps.state.fail(`model ${name} ${label} refused (${reason}): ${message}`);
         await deps.state.publish();
         return { refused: label, reason };
       }
       deps.state.setModel(m.name, m.version);
-      deps.report({ type: 'fleet.model-applied', severity: 'info', message: `model ${m.name}@${m.version} swapped in`, data: { model: m.name, version: m.version } });
+      deps.report(eventBody('fleet.model-applied', { severity: 'info', message: `model ${m.name}@${m.version} swapped in`, data: { model: m.name, version: m.version } }));
       await deps.state.publish();
       return { applied: `${m.name}@${m.version}` };
     },

@@ -6,25 +6,14 @@
  * On success the set is applied via the healer hook and acknowledged in `state`.
  */
 import type { KeyObject } from 'node:crypto';
+import { eventBody, type TypedEventBody } from '../../contract/protocol/events.ts';
+import { PolicyBundleSchema, type PolicyBundlePayload } from '../../contract/signing/bundle.ts';
 import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
 import { validatePolicySet, type PolicySet } from '../../contract/policy/schema.ts';
 import type { FleetState } from './fleet-state.ts';
 
-/** Payload of a policy bundle (control-plane/fleet/bundle.ts builds it). */
-export interface PolicyBundlePayload {
-  policySet: string;
-  version: string;
-  issuedAt: number;
-  document: unknown;
-}
-
-/** An event for the agent's outbox. */
-export interface FleetEvent {
-  type: string;
-  severity: 'info' | 'warning' | 'critical';
-  message: string;
-  data: Record<string, unknown>;
-}
+/** An event for the agent's outbox: one of the fleet kinds of the event catalogue. */
+export type FleetEvent = TypedEventBody<'fleet.policy-applied' | 'fleet.bundle-refused' | 'fleet.model-applied' | 'fleet.model-refused'>;
 
 /**
  * Dependencies; `applyPolicySet` is the healer's (agent/heal) and may throw to refuse. It gets the validated set and
@@ -48,28 +37,31 @@ export function createPolicyReceiver(deps: PolicyReceiverDeps): (cmd: { bundle: 
     try {
       payload = checkPayload(verifyEnvelope(cmd.bundle, deps.pinnedKey, 'policy-bundle'));
       if (payload.issuedAt < deps.state.policyIssuedAt) throw new SignatureRefusedError('tampered', `stale bundle ${payload.version} issued ${payload.issuedAt} < applied ${deps.state.policyIssuedAt}`);
-      const document = { ...(payload.document as Record<string, unknown>), version: payload.version };
+      const document = { ...payload.document, version: payload.version };
       const set = validatePolicySet(document);
       await deps.applyPolicySet(set, document);
     } catch (err) {
       const reason = err instanceof SignatureRefusedError ? err.reason : err instanceof Error ? err.name : 'error';
       const message = err instanceof Error ? err.message : String(err);
       const version = typeof (cmd.bundle['payload'] as { version?: unknown } | undefined)?.version === 'string' ? (cmd.bundle['payload'] as { version: string }).version : 'unknown';
-      deps.report({ type: 'fleet.bundle-refused', severity: 'warning', message: `policy bundle ${version} refused: ${message}`, data: { kind: 'policy', version, reason } });
+      deps.report(eventBody('fleet.bundle-refused', { severity: 'warning', message: `policy bundle ${version} refused: ${message}`, data: { kind: 'policy', version, reason } }));
       deps.state.fail(`policy ${version} refused (${reason}): ${message}`);
       await deps.state.publish();
       return { refused: version, reason };
     }
     deps.state.setPolicy(payload.version, payload.issuedAt);
-    deps.report({ type: 'fleet.policy-applied', severity: 'info', message: `policy ${payload.version} applied`, data: { version: payload.version } });
+    deps.report(eventBody('fleet.policy-applied', { severity: 'info', message: `policy ${payload.version} applied`, data: { version: payload.version } }));
     await deps.state.publish();
     return { applied: payload.version };
   };
 }
 
+/** Checks a verified payload with the contract's schema; every bad field is named. */
 function checkPayload(p: Record<string, unknown>): PolicyBundlePayload {
-  if (typeof p['version'] !== 'string' || typeof p['issuedAt'] !== 'number' || typeof p['document'] !== 'object' || p['document'] === null || typeof p['policySet'] !== 'string') {
-    throw new SignatureRefusedError('malformed', 'policy bundle payload needs policySet, version, issuedAt and document');
+  const r = PolicyBundleSchema.safeParse(p);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.map(String).join('.') || 'payload'}: ${i.message}`).join('; ');
+    throw new SignatureRefusedError('malformed', `policy bundle payload: ${issues}`);
   }
-  return p as unknown as PolicyBundlePayload;
+  return r.data;
 }

@@ -7,6 +7,7 @@ import { isAbsolute } from 'node:path';
 import { ValidationError, zodIssues } from '../../contract/errors.ts';
 import { ACTION_TYPES } from '../../contract/policy/action.ts';
 import { durationMs, bytes } from '../../contract/policy/units.ts';
+import { DEFAULT_PROTECTED_PROCESSES, forbiddenEnvReason } from '../../contract/policy/lint.ts';
 
 const absPath = z.string().refine(isAbsolute, { message: 'must be an absolute path' });
 
@@ -35,8 +36,20 @@ export const healConfigSchema = z.strictObject({
   allowedDirs: z.array(absPath).default([]),
   /** run-script runs only executables inside this directory (default: none → run-script refused). */
   scriptsDir: absPath.optional(),
-  /** Process names (comm) never killed, in addition to pid 1, the agent, its ancestors and sshd. */
+  /**
+   * Process names (comm) never killed, in addition to pid 1, the agent, its ancestors and children and
+   * {@link ALWAYS_PROTECTED} (init, systemd, sshd, journald, logind, dbus, container runtimes, kubelet, …).
+   */
   protectedProcesses: z.array(z.string().min(1)).default([]),
+  /**
+   * Environment variable names a policy's run-script `env` may set (default none: a policy that sets any other is
+   * refused). Scripts always get only PATH=/usr/sbin:/usr/bin:/sbin:/bin, LANG=C.UTF-8, HOME=/ and HOMEOSTAT_HEAL=1
+   * plus these; names that change how programs start (BASH_ENV, LD_*, PATH, IFS, …) cannot be allowed.
+   */
+  scriptEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE').superRefine((n, ctx) => {
+    const why = forbiddenEnvReason(n);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  })).max(64).default([]),
   /** Services the agent supervises itself (the supervised ServiceManager backend). */
   services: z.array(supervisedServiceSchema).default([]),
   /** What an action waiting for approval does while the control plane is unreachable (default 'wait'). */
@@ -59,8 +72,8 @@ export const healConfigSchema = z.strictObject({
 export type HealConfig = z.infer<typeof healConfigSchema>;
 export type HealConfigOptions = z.input<typeof healConfigSchema>;
 
-/** Process names protected whatever the config says. */
-export const ALWAYS_PROTECTED = ['sshd', 'systemd', 'init'] as const;
+/** Process names protected whatever the config says (contract/policy/lint.ts, shared with the server's lint). */
+export const ALWAYS_PROTECTED: readonly string[] = DEFAULT_PROTECTED_PROCESSES;
 
 /** Validates the `heal` section; throws ValidationError naming every bad key (prefixed `heal.`). */
 export function loadHealConfig(options: unknown): HealConfig {

@@ -9,9 +9,10 @@
 import type { HealConfig } from './config.ts';
 import type { Policy } from '../../contract/policy/schema.ts';
 import { selectorMatches } from '../../contract/policy/schema.ts';
+import { isProtectedName } from '../../contract/policy/lint.ts';
 import type { GuardState, PolicyGuard } from './guard-state.ts';
 import { cloneGuardState, emptyPolicyGuard } from './guard-state.ts';
-import { evaluate, processMatches, type ProcessTarget, type EvalContext } from './evaluate.ts';
+import { evaluate, newMatchBudget, processMatches, type MatchBudget, type ProcessTarget, type EvalContext } from './evaluate.ts';
 import type { Decision, PlannedAction } from './decision.ts';
 import { targetKeys } from './decision.ts';
 import { refusals } from './permit.ts';
@@ -26,7 +27,8 @@ const ESSENTIAL = new Set(['notify', 'cordon']);
 export interface DecideEnv {
   labels: Record<string, string>;
   connected: boolean;
-  config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses' | 'approvalOfflineFallback'>;
+  config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses' | 'approvalOfflineFallback'>
+    & { scriptEnv?: readonly string[] };
   /** Never killed: pid 1, the agent and its ancestors (the shell re-checks). */
   protectedPids: number[];
   /** Never killed, by comm name. */
@@ -42,7 +44,7 @@ export function isPaused(state: GuardState, type: string, now: number): boolean 
   return p.actions.length === 0 || p.actions.includes(type);
 }
 
-function resolveActions(p: Policy, pg: PolicyGuard, matched: ProcessTarget[], obs: Observation, env: DecideEnv): PlannedAction[] {
+function resolveActions(p: Policy, pg: PolicyGuard, matched: ProcessTarget[], obs: Observation, env: DecideEnv, budget: MatchBudget): PlannedAction[] {
   const inc = pg.incident!;
   const attempt = inc.attempts + 1;
   const out: PlannedAction[] = [];
@@ -51,12 +53,12 @@ function resolveActions(p: Policy, pg: PolicyGuard, matched: ProcessTarget[], ob
     if (spec.type !== 'kill-process') { out.push(base); return; }
     const byPid = new Map(processesOf(obs).map((x) => [x.pid, x]));
     const candidates = spec.match
-      ? processesOf(obs).filter((x) => processMatches(x, spec.match!))
+      ? processesOf(obs).filter((x) => processMatches(x, spec.match!, budget))
       : matched.map((t) => byPid.get(t.pid) ?? { ...t, cpuPct: null, rssBytes: 0 });
     const targets = candidates.filter((x) => x.runtimeS * 1000 >= spec.minRuntime
       && (spec.cpuPctAbove === undefined || (x.cpuPct !== null && x.cpuPct > spec.cpuPctAbove))
       && (spec.rssBytesAbove === undefined || x.rssBytes > spec.rssBytesAbove)
-      && !env.protectedPids.includes(x.pid) && !env.protectedNames.includes(x.name))
+      && !env.protectedPids.includes(x.pid) && !isProtectedName(x.name, env.protectedNames))
       .map((x) => ({ pid: x.pid, name: x.name, runtimeS: x.runtimeS }));
     if (targets.length > 0) out.push({ ...base, targets });
   });
@@ -70,7 +72,8 @@ export function decide(obs: Observation, policies: readonly Policy[], state: Gua
   const decisions: Decision[] = [];
   const actions: PlannedAction[] = [];
   const claimed = new Map<string, string>();
-  const ctx: EvalContext = { obs, now, since: state.since, nextSince };
+  const budget = newMatchBudget();
+  const ctx: EvalContext = { obs, now, since: state.since, nextSince, budget };
   if (next.pause && next.pause.until !== null && next.pause.until <= now) {
     next.pause = null;
     decisions.push({ kind: 'resumed', policy: '', reason: 'pause expired' });
@@ -135,7 +138,7 @@ export function decide(obs: Observation, policies: readonly Policy[], state: Gua
     pg.runs = pg.runs.filter((t) => now - t < HOUR);
     if (p.guards.maxRunsPerHour !== undefined && pg.runs.length >= p.guards.maxRunsPerHour) { suppress('hourly-limit', `${pg.runs.length} runs in the last hour (max ${p.guards.maxRunsPerHour})`); continue; }
 
-    const planned = resolveActions(p, pg, when.processes, obs, env);
+    const planned = resolveActions(p, pg, when.processes, obs, env, budget);
     if (planned.length === 0) { suppress('no-target', 'no process left to act on (all protected or gone)'); continue; }
     const conflict = planned.flatMap(targetKeys).find((k) => claimed.has(k));
     if (conflict) { suppress('priority', `target ${conflict} taken by higher-priority policy '${claimed.get(conflict)}'`); continue; }

@@ -5,6 +5,10 @@
 import type { ActionSpec } from '../../contract/policy/schema.ts';
 import type { ProcessTarget } from './evaluate.ts';
 import type { HealEvent } from './types.ts';
+import { agentEvent, decisionEventKind, type DecisionKind } from '../../contract/protocol/events.ts';
+
+/** The decision kinds are declared once, in the event catalogue (contract/protocol/events.ts). */
+export type { DecisionKind };
 
 /** An action `decide` wants run, with everything the shell needs (targets resolved from the observation). */
 export interface PlannedAction {
@@ -18,11 +22,6 @@ export interface PlannedAction {
   /** kill-process only: the processes to signal. */
   targets?: ProcessTarget[];
 }
-
-export type DecisionKind =
-  | 'matched' | 'suppressed' | 'execute' | 'dry-run' | 'verified' | 'verify-failed' | 'escalated' | 'refused'
-  | 'approval-requested' | 'approval-granted' | 'approval-denied' | 'approval-withdrawn' | 'approval-unknown'
-  | 'cleared' | 'paused' | 'resumed';
 
 export interface Decision {
   kind: DecisionKind;
@@ -66,13 +65,14 @@ export function decisionEvent(d: Decision, ts: number): HealEvent {
     resumed: 'healing resumed',
   };
   const { kind, ...data } = d;
-  return {
+  // undefined fields are left out (the journal and the wire carry JSON)
+  for (const k of Object.keys(data) as (keyof typeof data)[]) if (data[k] === undefined) delete data[k];
+  return agentEvent(decisionEventKind(kind), {
     ts,
-    type: `heal.${kind}`,
     severity: SEVERITY[kind],
     message: d.reason ? `${text[kind]}: ${d.reason}` : text[kind],
-    data: Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)),
-  };
+    data,
+  });
 }
 
 /** The keys of the things an action changes, for priority conflicts between policies. */

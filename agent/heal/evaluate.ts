@@ -8,6 +8,16 @@ import type { Condition, ProcessMatch } from '../../contract/policy/schema.ts';
 import { compare } from '../../contract/policy/schema.ts';
 import type { Observation, ProcessFact } from './types.ts';
 import { processesOf } from './types.ts';
+import { compileSafeRegex, type SafeRegex } from '../../contract/policy/regex.ts';
+
+/** Longest command line a regex is run against (longer ones are matched on their first 4 KiB). */
+export const MAX_MATCH_INPUT = 4096;
+/** Regex evaluations per cycle over all policies; past it cmdline conditions do not match this cycle. */
+export const MAX_REGEX_TESTS_PER_CYCLE = 50_000;
+
+/** Remaining regex evaluations of one cycle, shared by every condition and action of that cycle. */
+export interface MatchBudget { regexTests: number; exhausted: boolean }
+export const newMatchBudget = (): MatchBudget => ({ regexTests: MAX_REGEX_TESTS_PER_CYCLE, exhausted: false });
 
 /** A process a condition matched, identified well enough to detect pid reuse at kill time. */
 export interface ProcessTarget { pid: number; name: string; runtimeS: number }
@@ -21,22 +31,47 @@ export interface EvalContext {
   since: Readonly<Record<string, number>>;
   /** Since-times for the next cycle: every leaf instance that holds now writes here. */
   nextSince: Record<string, number>;
+  /** Regex evaluations left this cycle (default: a fresh budget per call). */
+  budget?: MatchBudget;
 }
 
-const regexCache = new Map<string, RegExp>();
+// Compiled matchers, keyed by source; bounded so a stream of policy sets cannot grow them without end.
+const regexCache = new Map<string, SafeRegex | null>();
 const globCache = new Map<string, (s: string) => boolean>();
+const CACHE_MAX = 1000;
 
-/** True when the process matches a name glob and/or cmdline regex (both must match when both are given). */
-export function processMatches(p: ProcessFact, m: ProcessMatch): boolean {
+function regexFor(source: string): SafeRegex | null {
+  let r = regexCache.get(source);
+  if (r === undefined) {
+    // The set was linted before activation; a pattern refused here (a set cached by an older agent) never matches.
+    try { r = compileSafeRegex(source); } catch { r = null; }
+    if (regexCache.size >= CACHE_MAX) regexCache.clear();
+    regexCache.set(source, r);
+  }
+  return r;
+}
+
+/**
+ * True when the process matches a name glob and/or cmdline regex (both must match when both are given). The regex
+ * runs on a linear-time engine over at most {@link MAX_MATCH_INPUT} characters, and only while `budget` lasts.
+ */
+export function processMatches(p: ProcessFact, m: ProcessMatch, budget: MatchBudget = newMatchBudget()): boolean {
   if (m.name !== undefined) {
     let g = globCache.get(m.name);
-    if (!g) { g = picomatch(m.name, { dot: true }); globCache.set(m.name, g); }
+    if (!g) {
+      g = picomatch(m.name, { dot: true });
+      if (globCache.size >= CACHE_MAX) globCache.clear();
+      globCache.set(m.name, g);
+    }
     if (!g(p.name)) return false;
   }
   if (m.cmdline !== undefined) {
-    let r = regexCache.get(m.cmdline);
-    if (!r) { r = new RegExp(m.cmdline); regexCache.set(m.cmdline, r); }
-    if (!r.test(p.cmdline ?? p.name)) return false;
+    const r = regexFor(m.cmdline);
+    if (!r) return false;
+    if (budget.regexTests <= 0) { budget.exhausted = true; return false; }
+    budget.regexTests -= 1;
+    const input = p.cmdline ?? p.name;
+    if (!r.test(input.length > MAX_MATCH_INPUT ? input.slice(0, MAX_MATCH_INPUT) : input)) return false;
   }
   return true;
 }
@@ -101,7 +136,7 @@ export function evaluate(c: Condition, ctx: EvalContext, key: string): EvalResul
     case 'process': {
       const hits: ProcessTarget[] = [];
       for (const p of processesOf(ctx.obs)) {
-        const raw = processMatches(p, c.process)
+        const raw = processMatches(p, c.process, (ctx.budget ??= newMatchBudget()))
           && p.runtimeS * 1000 >= c.minRuntimeMs
           && (c.cpuPctAbove === undefined || (p.cpuPct !== null && p.cpuPct > c.cpuPctAbove))
           && (c.rssBytesAbove === undefined || p.rssBytes > c.rssBytesAbove);

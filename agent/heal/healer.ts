@@ -15,6 +15,8 @@ import { ALWAYS_PROTECTED, journalPath } from './config.ts';
 import type { PolicySet } from '../../contract/policy/schema.ts';
 import { parsePolicyDocument, validatePolicySet } from '../../contract/policy/schema.ts';
 import { ValidationError } from '../../contract/errors.ts';
+import { agentEvent, OUTCOME_EVENT } from '../../contract/protocol/events.ts';
+import { assertLintClean } from '../../contract/policy/lint.ts';
 import { decide, type DecideEnv } from './decide.ts';
 import { applyApproval, applyPause, type ApprovalCommand, type PauseCommand } from './commands.ts';
 import { decisionEvent, type Decision } from './decision.ts';
@@ -25,10 +27,10 @@ import { noAudit } from './actions/context.ts';
 import { ancestry } from './actions/proc.ts';
 import { refusals } from './permit.ts';
 import { openJournal, type Journal } from './journal.ts';
-import { loadGuardState, saveGuardState } from './state-store.ts';
+import { createGuardStateWriter, loadGuardState } from './state-store.ts';
 import { loadPolicyCache, savePolicyCache } from './policy-cache.ts';
 import type { ServiceManager } from './services/service-manager.ts';
-import { createSupervisedServiceManager } from './services/supervised.ts';
+import { createServiceManager, type Pid1Reader, type ServiceBackendChoice } from './services/choose.ts';
 import type { HealEvent, Observation } from './types.ts';
 
 export interface Clock { now(): number; sleep(ms: number): Promise<void> }
@@ -36,8 +38,10 @@ export const systemClock: Clock = { now: Date.now, sleep: (ms) => new Promise((r
 
 export interface HealerOptions {
   config: HealConfig;
-  /** Default: the supervised backend over `config.services`. */
+  /** Default: systemd when PID 1 is systemd, else the supervised backend over `config.services` (services/choose.ts). */
   serviceManager?: ServiceManager;
+  /** Reads PID 1's command name for that choice (default `/proc/1/comm`). */
+  readPid1?: Pid1Reader;
   /** Default: `openJournal` at `config.journal`. */
   journal?: Journal;
   /** Default: the system clock. */
@@ -63,8 +67,15 @@ export interface Healer {
   onApproval(cmd: ApprovalCommand): HealEvent[];
   onPause(cmd: PauseCommand): HealEvent[];
   setConnected(connected: boolean): void;
+  /** The service manager backend restart-service uses, and why it was chosen. */
+  serviceBackend(): ServiceBackendChoice;
   /** The active policy set (null before any was applied or cached). */
   policySet(): PolicySet | null;
+  /**
+   * Why the cached last-known-good set was not resumed at start-up (it failed validation or lint), or null. The
+   * agent then starts without policies, reports this in an event and its `state` errors, and waits for a fix.
+   */
+  startupProblem(): string | null;
   guardState(): GuardState;
   close(): Promise<void>;
 }
@@ -73,10 +84,10 @@ function outcomeEvent(x: ExecutedAction, ts: number): HealEvent[] {
   const { action: a, result: r } = x;
   const data = { policy: a.policy, incident: a.incident, attempt: a.attempt, action: a.spec.type, actionId: a.id, status: r.status, detail: r.detail, durationMs: x.durationMs, ...(r.data ?? {}) };
   delete (data as Record<string, unknown>).event;
-  const type = r.status === 'done' ? 'heal.executed' : r.status === 'refused' ? 'heal.refused' : r.status === 'unavailable' ? 'heal.unavailable' : 'heal.failed';
-  const out: HealEvent[] = [{ ts, type, severity: r.status === 'done' ? 'info' : 'warning', message: `${a.spec.type} (policy '${a.policy}'): ${r.detail}`, data }];
-  const extra = r.data?.event as { type: string; severity: HealEvent['severity']; message: string } | undefined;
-  if (extra && r.status === 'done') out.push({ ts, ...extra, data: { policy: a.policy, incident: a.incident } });
+  const severity = r.status === 'done' ? 'info' : 'warning';
+  const out: HealEvent[] = [agentEvent(OUTCOME_EVENT[r.status], { ts, severity, message: `${a.spec.type} (policy '${a.policy}'): ${r.detail}`, data })];
+  const extra = r.data?.event as { type: 'heal.cordon' | 'heal.notify'; severity: HealEvent['severity']; message: string } | undefined;
+  if (extra && r.status === 'done') out.push(agentEvent(extra.type, { ts, severity: extra.severity, message: extra.message, data: { policy: a.policy, incident: a.incident } }));
   return out;
 }
 
@@ -87,7 +98,9 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   const statePath = join(config.stateDir, 'heal-guard-state.json');
   const cachePath = join(config.stateDir, 'heal-policies.json');
   const journal = opts.journal ?? openJournal({ path: journalPath(config), maxBytes: config.journal.maxBytes, keep: config.journal.keep });
-  const serviceManager = opts.serviceManager ?? createSupervisedServiceManager({ services: config.services, stateDir: config.stateDir });
+  const chosen = opts.serviceManager ? null : createServiceManager({ services: config.services, stateDir: config.stateDir, ...(opts.readPid1 ? { readPid1: opts.readPid1 } : {}) });
+  const serviceManager = opts.serviceManager ?? chosen!.manager;
+  const serviceChoice: ServiceBackendChoice = chosen?.choice ?? { backend: serviceManager.backend, reason: 'given by the caller' };
   const selfPid = opts.selfPid ?? process.pid;
   const procRoot = opts.procRoot ?? '/proc';
   const ctx: ActionContext = {
@@ -102,11 +115,13 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   const fromDecisions = (ds: Decision[]) => ds.map((d) => decisionEvent(d, clock.now()));
 
   const loaded = loadGuardState(statePath);
+  // Written only when changed: most cycles decide nothing new (a corrupt file is rewritten at the first save).
+  const guardStore = createGuardStateWriter(statePath, loaded.warning ? undefined : loaded.state);
   let state = loaded.state;
   let active: PolicySet | null = null;
   let permitted: PolicySet['policies'] = [];
   const startup: HealEvent[] = [];
-  if (loaded.warning) startup.push({ ts: clock.now(), type: 'heal.state-reset', severity: 'warning', message: loaded.warning, data: {} });
+  if (loaded.warning) startup.push(agentEvent('heal.state-reset', { ts: clock.now(), severity: 'warning', message: loaded.warning, data: {} }));
 
   const activate = (set: PolicySet): { refused: string[]; events: HealEvent[] } => {
     const refusedNames: string[] = [];
@@ -123,8 +138,12 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   };
 
   const cached = loadPolicyCache(cachePath);
-  if (cached && 'error' in cached) startup.push({ ts: clock.now(), type: 'heal.policy-rejected', severity: 'critical', message: cached.error, data: { source: 'cache' } });
-  else if (cached) startup.push(...activate(cached.set).events, { ts: clock.now(), type: 'heal.policy-applied', severity: 'info', message: `resumed last-known-good policy set ${cached.set.version ?? ''}`.trim(), data: { source: 'cache', version: cached.set.version ?? null, policies: cached.set.policies.length } });
+  let startupProblem: string | null = null;
+  if (cached && 'error' in cached) {
+    startupProblem = `${cached.error}; started without policies until the control plane sends a valid set`;
+    startup.push(agentEvent('heal.policy-rejected', { ts: clock.now(), severity: 'critical', message: startupProblem, data: { source: 'cache' } }));
+  }
+  else if (cached) startup.push(...activate(cached.set).events, agentEvent('heal.policy-applied', { ts: clock.now(), severity: 'info', message: `resumed last-known-good policy set ${cached.set.version ?? ''}`.trim(), data: { source: 'cache', version: cached.set.version ?? null, policies: cached.set.policies.length } }));
   emit(startup);
   let pendingStartup = startup;
 
@@ -139,7 +158,7 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       const r = decide(obs, permitted, state, now, env());
       state = r.nextGuardState;
       const events = emit(fromDecisions(r.decisions));
-      saveGuardState(statePath, state); // persisted before acting: a crash mid-action still counts the attempt
+      guardStore.save(state); // persisted before acting: a crash mid-action still counts the attempt
       if (r.actions.length === 0) return [...pre, ...events];
       const done = await execute(r.actions, ctx);
       const outcome = emit(done.flatMap((x) => outcomeEvent(x, clock.now())));
@@ -147,7 +166,7 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       if (failedPolicies.size) {
         // a failed attempt has nothing to verify; it stays counted towards maxAttempts
         for (const p of failedPolicies) { const g = state.policies[p]; if (g) g.verify = null; }
-        saveGuardState(statePath, state);
+        guardStore.save(state);
       }
       return [...pre, ...events, ...outcome];
     }),
@@ -157,34 +176,38 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       const fmt = typeof doc === 'string' ? format : 'json';
       let set: PolicySet;
       try {
-        set = typeof doc === 'string' ? parsePolicyDocument(text, fmt) : validatePolicySet(doc);
+        // lint as well: a set the server would refuse (unsafe regex, forbidden env, '..') never becomes active
+        set = assertLintClean(typeof doc === 'string' ? parsePolicyDocument(text, fmt) : validatePolicySet(doc));
       } catch (e) {
         const error = e instanceof ValidationError ? e : new ValidationError([{ path: '', message: (e as Error).message }], 'policy document');
-        const events = emit([{ ts: clock.now(), type: 'heal.policy-rejected', severity: 'warning', message: `${error.message}; keeping ${active ? `the previous set ${active.version ?? ''}`.trim() : 'no policies'}`, data: { issues: error.issues } }]);
+        const events = emit([agentEvent('heal.policy-rejected', { ts: clock.now(), severity: 'warning', message: `${error.message}; keeping ${active ? `the previous set ${active.version ?? ''}`.trim() : 'no policies'}`, data: { issues: error.issues } })]);
         return { ok: false, error, events };
       }
       const { refused, events } = activate(set);
       savePolicyCache(cachePath, { text, format: fmt, appliedAt: clock.now() });
-      const applied: HealEvent = { ts: clock.now(), type: 'heal.policy-applied', severity: 'info', message: `policy set ${set.version ?? ''} applied: ${permitted.length} active, ${refused.length} refused`.replace('  ', ' '), data: { version: set.version ?? null, active: permitted.length, refused } };
+      startupProblem = null;
+      const applied: HealEvent = agentEvent('heal.policy-applied', { ts: clock.now(), severity: 'info', message: `policy set ${set.version ?? ''} applied: ${permitted.length} active, ${refused.length} refused`.replace('  ', ' '), data: { version: set.version ?? null, active: permitted.length, refused } });
       return { ok: true, version: set.version ?? null, active: permitted.length, refused, events: emit([...events, applied]) };
     },
 
     onApproval(cmd) {
       const r = applyApproval(state, cmd);
       state = r.state;
-      saveGuardState(statePath, state);
+      guardStore.save(state);
       return emit(fromDecisions(r.decisions));
     },
 
     onPause(cmd) {
       const r = applyPause(state, cmd, clock.now());
       state = r.state;
-      saveGuardState(statePath, state);
+      guardStore.save(state);
       return emit(fromDecisions(r.decisions));
     },
 
     setConnected(c) { connected = c; },
+    serviceBackend: () => serviceChoice,
     policySet: () => active,
+    startupProblem: () => startupProblem,
     guardState: () => state,
     async close() {
       await chain;

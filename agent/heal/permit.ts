@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import type { HealConfig } from './config.ts';
 import { ALWAYS_PROTECTED } from './config.ts';
 import type { ActionSpec, Policy } from '../../contract/policy/schema.ts';
+import { forbiddenEnvReason, isProtectedName, scriptNameProblem } from '../../contract/policy/lint.ts';
 
 /** Why an action is refused, or null when permitted. */
 export type Refusal = { action: number; type: string; reason: string };
@@ -23,7 +24,10 @@ function insideAllowed(p: string, config: Pick<HealConfig, 'allowedDirs'>): bool
 }
 
 /** Checks one action against the local config; returns the reason it is refused, or null. */
-export function refusalReason(a: ActionSpec, config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses'>): string | null {
+export function refusalReason(
+  a: ActionSpec,
+  config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses'> & { scriptEnv?: readonly string[] },
+): string | null {
   if (!config.allowedActions.includes(a.type)) return `action type '${a.type}' is not in the local heal.allowedActions (${config.allowedActions.join(', ') || 'none'})`;
   switch (a.type) {
     case 'free-disk': {
@@ -38,13 +42,20 @@ export function refusalReason(a: ActionSpec, config: Pick<HealConfig, 'allowedAc
       return insideAllowed(a.path, config) ? null : `path '${a.path}' is outside the local heal.allowedDirs`;
     case 'run-script': {
       if (!config.scriptsDir) return 'no local heal.scriptsDir is configured';
-      if (a.script.startsWith('/') || a.script.split('/').includes('..')) return `script '${a.script}' must be a name inside heal.scriptsDir (no '/' prefix, no '..')`;
+      const bad = scriptNameProblem(a.script);
+      if (bad) return bad;
+      for (const name of Object.keys(a.env)) {
+        const why = forbiddenEnvReason(name);
+        if (why) return why;
+        const allowed = config.scriptEnv ?? [];
+        if (!allowed.includes(name)) return `environment variable '${name}' is not in the local heal.scriptEnv (${allowed.join(', ') || 'none allowed'})`;
+      }
       return null;
     }
     case 'kill-process': {
       const name = a.match?.name;
       const prot = [...ALWAYS_PROTECTED, ...config.protectedProcesses];
-      if (name && prot.includes(name)) return `process '${name}' is protected`;
+      if (name && isProtectedName(name, prot)) return `process '${name}' is protected`;
       return null;
     }
     case 'restart-service':

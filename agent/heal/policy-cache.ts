@@ -1,8 +1,10 @@
 /**
- * The last-known-good policy set on disk: the document as received (text + format), re-validated on load,
- * so the agent keeps healing with no control plane, also after a restart.
+ * The last-known-good policy set on disk: the document as received (text + format), re-validated AND re-linted on
+ * load (an older agent may have cached a set this one refuses, e.g. a catastrophic regex), so the agent keeps
+ * healing with no control plane, also after a restart, but never resumes a set it would not accept today.
  */
 import { parsePolicyDocument, type PolicySet } from '../../contract/policy/schema.ts';
+import { assertLintClean } from '../../contract/policy/lint.ts';
 import { readJson, writeJsonAtomic } from './state-store.ts';
 
 export interface CachedPolicyDocument { text: string; format: 'yaml' | 'json'; appliedAt: number }
@@ -13,9 +15,9 @@ export function loadPolicyCache(path: string): { set: PolicySet; doc: CachedPoli
   if (raw === null) return null;
   if (typeof raw.text !== 'string' || (raw.format !== 'yaml' && raw.format !== 'json')) return { error: `policy cache '${path}' is malformed` };
   try {
-    return { set: parsePolicyDocument(raw.text, raw.format), doc: raw };
+    return { set: assertLintClean(parsePolicyDocument(raw.text, raw.format)), doc: raw };
   } catch (e) {
-    return { error: `cached policy set no longer validates: ${(e as Error).message}` };
+    return { error: `cached policy set is unusable: ${(e as Error).message}` };
   }
 }
 

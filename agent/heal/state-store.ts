@@ -33,3 +33,25 @@ export function loadGuardState(path: string): { state: GuardState; warning?: str
 export function saveGuardState(path: string, state: GuardState): void {
   writeJsonAtomic(path, state);
 }
+
+/** Persists the guard state only when it differs from what was last written (by its JSON). */
+export type GuardStateWriter = { save(state: GuardState): boolean };
+
+/**
+ * A writer for one guard-state file. The healer saves after every cycle's decisions, but the state changes only when
+ * a condition starts or stops holding, an action runs or an approval/pause arrives: comparing the JSON (a few hundred
+ * bytes) costs microseconds, the atomic write with two fsyncs costs a millisecond or more and wears the disk.
+ * `initial` is the state loaded from the file (so an unchanged state after a restart is not rewritten either).
+ */
+export function createGuardStateWriter(path: string, initial?: GuardState): GuardStateWriter {
+  let written = initial === undefined ? null : JSON.stringify(initial);
+  return {
+    save(state) {
+      const json = JSON.stringify(state);
+      if (json === written) return false;
+      writeJsonAtomic(path, state);
+      written = json;
+      return true;
+    },
+  };
+}

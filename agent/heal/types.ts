@@ -39,7 +39,8 @@ export interface FilesystemFact {
 
 /** Structured facts the policies can test. Every slot optional: absent = collector unavailable. */
 export interface HealFacts {
-  processes?: { topCpu: ProcessFact[]; topMem: ProcessFact[] };
+  /** `all`: every process (conditions test all of them); top lists kept for older sources. */
+  processes?: { topCpu: ProcessFact[]; topMem: ProcessFact[]; all?: ProcessFact[] };
   services?: ServiceFact[];
   filesystems?: FilesystemFact[];
 }
@@ -68,10 +69,11 @@ export interface HealEvent {
   data: Record<string, unknown>;
 }
 
-/** Merges topCpu and topMem into one list, one entry per pid. */
+/** Every process the source reported: `all` when present, else topCpu and topMem merged (one entry per pid). */
 export function processesOf(obs: Observation): ProcessFact[] {
   const p = obs.facts.processes;
   if (!p) return [];
+  if (p.all) return p.all;
   const byPid = new Map<number, ProcessFact>();
   for (const x of [...p.topCpu, ...p.topMem]) if (!byPid.has(x.pid)) byPid.set(x.pid, x);
   return [...byPid.values()];

@@ -9,6 +9,7 @@
  */
 import type { ModelCard } from '../../contract/models/card.ts';
 import type { ModelSession, Tensor } from './engine.ts';
+import { seasonalSpec } from '../../contract/models/seasonal.ts';
 import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
 
 /** One feature's part in a score. `ratio` = value / usual value, null when the usual value is 0. */
@@ -129,6 +130,17 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
         }
       }
       return { score: Math.min(1, Math.max(0, score)), top };
+    },
+    /** Gets the session ready for this detector's feature count (the engine builds and warms up its plan), so the
+     * next step does not pay for it; nothing to do before the first reading defines the features. */
+    prepare(): void {
+      if (!state || names.length === 0 || !session.prepare) return;
+      const seasonal = seasonalSpec(card);
+      const dims: Record<string, readonly number[]> = {};
+      for (const name of session.inputNames) {
+        dims[name] = name === 'x' ? [1, names.length] : seasonal?.input === name ? state[name]!.dims.slice(1) : state[name]!.dims;
+      }
+      session.prepare(dims);
     },
     /** Serializable state for the state file. */
     save(): AnomalyDetectorState {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphBuilder } from '../../models/onnx/graph.ts';
+import { ModelError } from '../../contract/errors.ts';
 import { createAutoEngine } from './auto-engine.ts';
+import { NO_REFERENCE_NOTE } from './child-verifier.ts';
 import type { InferenceEngine } from './engine.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { createJsEngine } from './js-engine.ts';
@@ -26,7 +28,30 @@ function nudged(by: number): InferenceEngine {
   };
 }
 
+/** onnxruntime-node as an agent host without it sees it. */
+const absentOnnx: InferenceEngine = {
+  name: 'onnxruntime',
+  async load() { throw new ModelError('(onnxruntime)', 'onnxruntime-node is not installed (an optional dependency)'); },
+};
+
 describe('auto inference engine', () => {
+  it('runs a model with an agreeing verdict for its build on the JS engine without verifying; without one and without onnxruntime, refuses it saying why', async () => {
+    const file = await readModelFile(SHIPPED_MODELS.anomaly);
+    assert.ok(file.verdict, 'the shipped model has its verdict beside it');
+    let verified = 0;
+    const engine = createAutoEngine(createJsEngine(), absentOnnx, { verify: async () => (verified++, { agrees: false, note: NO_REFERENCE_NOTE }) });
+    const s = await engine.load(file.bytes, { verdict: file.verdict });
+    assert.equal(s.engine, 'js');
+    assert.equal(verified, 0);
+    await s.release();
+    await assert.rejects(engine.load(file.bytes), /no verdict for this engine build and onnxruntime-node is not installed to verify it; onnxruntime: .*not installed/);
+    const other = { ...(file.verdict as object), engineId: 'js/0' };
+    await assert.rejects(engine.load(file.bytes, { verdict: other }), /not installed to verify it/);
+    const disagreeing = { ...(file.verdict as object), agreed: false, note: 'js engine disagrees with onnxruntime: test' };
+    await assert.rejects(engine.load(file.bytes, { verdict: disagreeing }), /^.*js engine disagrees with onnxruntime: test \(verdict of/);
+    assert.equal(verified, 2, 'a disagreeing verdict for this build is not probed again');
+  });
+
   it('runs both shipped models on the JS engine once they agree with onnxruntime', async () => {
     for (const path of [SHIPPED_MODELS.anomaly, SHIPPED_MODELS.disk]) {
       const s = await auto().load((await readModelFile(path)).bytes);

@@ -4,13 +4,28 @@
  * onnxruntime. Agreement (`verify`) is a probe (probe.ts): both engines stepped on the same inputs, outputs fed back
  * as state, every output within 1e-5. By default the probe runs in this process; the agent runs it in a child process
  * once per model version (child-verifier.ts), so its own process never maps onnxruntime unless a model needs it.
+ * A model that comes with a verdict for the fast engine's build (`load(bytes, { verdict })`: signed by the control
+ * plane, or shipped beside the model; contract/models/verdict.ts) is not probed again: an agreeing verdict runs it on
+ * the fast engine, a disagreeing one on the reference. A verdict for another build, or none, means `verify`.
  * The session's `engine` says which engine runs it, and `engineNote` why.
  */
-import type { InferenceEngine, ModelSession } from './engine.ts';
-import { PROBE_STEPS, probeAgreement } from './probe.ts';
+import { sha256Hex } from '../../contract/models/card.ts';
+import { ModelError } from '../../contract/errors.ts';
+import { EngineVerdictSchema } from '../../contract/models/verdict.ts';
+import type { InferenceEngine, LoadOptions, ModelSession } from './engine.ts';
+import { PROBE_STEPS, probeModel, type ProbeResult } from './probe.ts';
 
 /** Whether the fast engine may run a model, and why. */
 export type Verdict = { agrees: boolean; note: string };
+
+/** A verdict that may be trusted for these bytes and this fast engine: the parsed verdict, or why it does not apply. */
+function applicable(verdict: unknown, fast: InferenceEngine, bytes: Uint8Array): Verdict | null {
+  if (verdict === undefined || !fast.id) return null;
+  const v = EngineVerdictSchema.safeParse(verdict);
+  if (!v.success || v.data.engineId !== fast.id || v.data.sha256 !== sha256Hex(bytes)) return null;
+  const when = `verdict of ${v.data.verifiedAt} for ${v.data.engineId}`;
+  return { agrees: v.data.agreed, note: `${v.data.note} (${when})` };
+}
 
 /** Options: `verify` decides agreement for model bytes (default: the probe, in this process, on `reference`). */
 export type AutoEngineOptions = { verify?: (bytes: Uint8Array) => Promise<Verdict> };
@@ -20,17 +35,28 @@ export function createAutoEngine(fast: InferenceEngine, reference: InferenceEngi
   const verify = options.verify ?? ((bytes: Uint8Array) => probeInProcess(bytes, fast, reference));
   return {
     name: `auto(${fast.name}|${reference.name})`,
-    async load(bytes: Uint8Array): Promise<ModelSession> {
+    async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<ModelSession> {
+      /** On the reference, saying why; when the reference cannot load it either, a ModelError saying both. */
+      const onReference = async (why: string): Promise<ModelSession> => {
+        let session: ModelSession;
+        try {
+          session = await reference.load(bytes);
+        } catch (err) {
+          throw new ModelError('(auto engine)', `${why}; ${reference.name}: ${(err as Error).message}`);
+        }
+        return { ...bind(session), engine: reference.name, engineNote: why };
+      };
       let candidate: ModelSession;
       try {
         candidate = await fast.load(bytes);
       } catch (err) {
-        return { ...bind(await reference.load(bytes)), engine: reference.name, engineNote: `${fast.name} engine: ${(err as Error).message}` };
+        return onReference(`${fast.name} engine: ${(err as Error).message}`);
       }
-      const verdict = await verify(bytes).catch((err: unknown): Verdict => ({ agrees: false, note: `verification failed: ${(err as Error).message}` }));
+      const failed = (err: unknown): Verdict => ({ agrees: false, note: `verification failed: ${(err as Error).message}` });
+      const verdict = applicable(options.verdict, fast, bytes) ?? (await verify(bytes).catch(failed));
       if (!verdict.agrees) {
         await candidate.release();
-        return { ...bind(await reference.load(bytes)), engine: reference.name, engineNote: verdict.note };
+        return onReference(verdict.note);
       }
       return withFallback(candidate, fast.name, verdict.note, () => reference.load(bytes), reference.name);
     },
@@ -51,12 +77,14 @@ function withFallback(fast: ModelSession, fastName: string, fastNote: string, lo
     outputNames: fast.outputNames,
     get engine() { return engine; },
     get engineNote() { return note; },
+    prepare: (dims, options) => current.prepare?.(dims, options),
     async run(feeds) {
       if (current !== fast) return current.run(feeds);
       try {
         return await fast.run(feeds);
       } catch (err) {
-        const reference = await loadReference();
+        // no reference to move to (onnxruntime not installed): the fast engine's error stands
+        const reference = await loadReference().catch(() => { throw err; });
         let out;
         try {
           out = await reference.run(feeds);
@@ -81,12 +109,22 @@ function bind(s: ModelSession): ModelSession {
 
 /** The probe on both engines in this process. */
 export async function probeInProcess(bytes: Uint8Array, fast: InferenceEngine, reference: InferenceEngine): Promise<Verdict> {
+  const { agrees, note } = await probeVerdict(bytes, fast, reference);
+  return { agrees, note };
+}
+
+/** The probe on both engines in this process, with what it measured (the control plane's verdicts record it). */
+export async function probeVerdict(
+  bytes: Uint8Array, fast: InferenceEngine, reference: InferenceEngine,
+): Promise<Verdict & Omit<ProbeResult, 'disagreement'>> {
   const [a, b] = [await fast.load(bytes), await reference.load(bytes)];
   try {
-    const disagreement = await probeAgreement(bytes, a, b).catch((err: unknown) => `probe failed: ${(err as Error).message}`);
-    return disagreement
-      ? { agrees: false, note: `${fast.name} engine disagrees with ${reference.name}: ${disagreement}` }
-      : { agrees: true, note: `agrees with ${reference.name} on ${PROBE_STEPS} probe steps` };
+    const failed = (err: unknown): ProbeResult => ({ disagreement: `probe failed: ${(err as Error).message}`, maxAbsDiff: null, steps: 0 });
+    const r = await probeModel(bytes, a, b).catch(failed);
+    const measured = { maxAbsDiff: r.maxAbsDiff, steps: r.steps };
+    return r.disagreement
+      ? { agrees: false, note: `${fast.name} engine disagrees with ${reference.name}: ${r.disagreement}`, ...measured }
+      : { agrees: true, note: `agrees with ${reference.name} on ${PROBE_STEPS} probe steps`, ...measured };
   } finally {
     await a.release();
     await b.release();

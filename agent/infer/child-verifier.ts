@@ -1,54 +1,63 @@
 /**
- * Verifies the JS engine against onnxruntime in a child process (verify-child.ts), once per model version and engine
- * version: verdicts are kept in `cacheFile` by the model bytes' sha256, each with the fingerprint of the engines that
- * reached it (the JS engine's sources and onnxruntime-node's version), so an agent restart or a rollback to a known
- * model does not spawn again, while an agent upgrade checks again. A child that fails, times out or prints no
- * verdict yields "does not agree": the model then runs on onnxruntime, the safe side. A cache that cannot be written
- * costs a child per load, nothing else.
+ * Verifies the JS engine against onnxruntime in a child process (verify-child.ts), for a model that came without a
+ * verdict for this engine build (contract/models/verdict.ts), once per model version and engine version: verdicts
+ * are kept in `cacheFile` by the model bytes' sha256, each with the engines that reached it (`JS_ENGINE_ID` and
+ * onnxruntime-node's version), so an agent restart or a rollback to a known model does not spawn again, while an
+ * agent upgrade checks again. The child is the agent's own entry with a hidden subcommand (`homeostat-agent
+ * __verify-model <file>`), beside this module in the bundle, agent/cli/homeostat-agent.mjs from the sources.
+ * A child that fails, times out or prints no verdict yields "does not agree": the model then runs on onnxruntime,
+ * the safe side. Without onnxruntime-node installed nothing is spawned: "does not agree, cannot verify here".
+ * A cache that cannot be written costs a child per load, nothing else.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../../contract/models/card.ts';
 import type { Verdict } from './auto-engine.ts';
+import { JS_ENGINE_ID } from './js-engine.ts';
+import { onnxRuntimeVersion } from './onnx-engine.ts';
 import { readJson, writeJsonAtomic } from './state-file.ts';
+import { VERIFY_SUBCOMMAND } from './verify-child.ts';
 
-/** Options. `timeoutMs` defaults to 60 s. */
-export type ChildVerifierOptions = { cacheFile: string; timeoutMs?: number };
+/** Options. `timeoutMs` defaults to 60 s; `entry` is the agent entry to spawn (default: {@link agentEntry}). */
+export type ChildVerifierOptions = { cacheFile: string; timeoutMs?: number; entry?: string };
 
 type Cached = Verdict & { engines: string };
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-let fingerprint: string | null = null;
+/** Note of the verdict when onnxruntime-node is not installed (docs/models.md "How the agent runs the models"). */
+export const NO_REFERENCE_NOTE = 'no verdict for this engine build and onnxruntime-node is not installed to verify it';
 
-/** sha256 over the JS engine's sources, the probe's and onnxruntime-node's version: what a verdict depends on besides
- * the model. */
+/** The agent's own entry: beside this module in the bundle (dist/agent/homeostat-agent.mjs), else the sources'
+ * launcher (agent/cli/homeostat-agent.mjs, which runs TypeScript through tsx). */
+export function agentEntry(): string {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return fileURLToPath(new URL(fromSources ? '../cli/homeostat-agent.mjs' : './homeostat-agent.mjs', import.meta.url));
+}
+
+/** What a verdict depends on besides the model: the JS engine's build and onnxruntime-node's version. */
 export function enginesFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  const h = createHash('sha256');
-  const sources = ['js-engine.ts', 'probe.ts', ...readdirSync(join(here, 'js')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort().map((f) => join('js', f))];
-  for (const f of sources) h.update(f).update(readFileSync(join(here, f)));
-  h.update(`onnxruntime-node@${(createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version}`);
-  return (fingerprint = h.digest('hex').slice(0, 16));
+  return `${JS_ENGINE_ID}+onnxruntime-node@${onnxRuntimeVersion() ?? 'absent'}`;
 }
 
 /** Creates `verify(bytes)` for createAutoEngine. Cached verdicts come back with `(verified earlier)` in their note. */
 export function createChildVerifier(options: ChildVerifierOptions): (bytes: Uint8Array) => Promise<Verdict> {
   return async (bytes) => {
+    if (onnxRuntimeVersion() === null) return { agrees: false, note: NO_REFERENCE_NOTE };
     const sha = sha256Hex(bytes);
     const engines = enginesFingerprint();
     const known = readJson<Record<string, Cached>>(options.cacheFile)?.[sha];
-    if (known?.engines === engines && typeof known.agrees === 'boolean' && typeof known.note === 'string') return { agrees: known.agrees, note: `${known.note} (verified earlier)` };
-    const verdict = await runChild(bytes, options.timeoutMs ?? 60_000);
+    if (known?.engines === engines && typeof known.agrees === 'boolean' && typeof known.note === 'string') {
+      return { agrees: known.agrees, note: `${known.note} (verified earlier)` };
+    }
+    const verdict = await runChild(bytes, options.entry ?? agentEntry(), options.timeoutMs ?? 60_000);
     // Only a verdict the child reached is kept; a crash or timeout is tried again at the next load.
     if (!verdict.note.startsWith('verification failed')) {
       try {
         // read again: another model may have been verified while this child ran
-        writeJsonAtomic(options.cacheFile, { ...readJson<Record<string, Cached>>(options.cacheFile), [sha]: { ...verdict, engines } });
+        const cache = readJson<Record<string, Cached>>(options.cacheFile);
+        writeJsonAtomic(options.cacheFile, { ...cache, [sha]: { ...verdict, engines } });
       } catch {
         // unwritable state dir: the verdict still holds for this load
       }
@@ -57,21 +66,23 @@ export function createChildVerifier(options: ChildVerifierOptions): (bytes: Uint
   };
 }
 
-async function runChild(bytes: Uint8Array, timeoutMs: number): Promise<Verdict> {
+async function runChild(bytes: Uint8Array, entry: string, timeoutMs: number): Promise<Verdict> {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-verify-'));
   try {
     const model = join(dir, 'model.onnx');
     writeFileSync(model, bytes);
-    // resolved here, not at import: an agent on onnxruntime alone never needs it
-    const args = ['--import', import.meta.resolve('tsx'), join(here, 'verify-child.ts'), model];
+    const args = [entry, VERIFY_SUBCOMMAND, model];
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, out, errOut) => {
-        if (err) reject(new Error(`${err.message.split('\n')[0]}${errOut ? `: ${errOut.trim().split('\n').slice(-1)[0]}` : ''}`));
+        const lastErrLine = errOut ? `: ${errOut.trim().split('\n').slice(-1)[0]}` : '';
+        if (err) reject(new Error(`${err.message.split('\n')[0]}${lastErrLine}`));
         else resolve(out);
       });
     });
     const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Partial<Verdict>;
-    if (typeof parsed.agrees !== 'boolean' || typeof parsed.note !== 'string') throw new Error(`no verdict in the child's output: ${stdout.slice(0, 200)}`);
+    if (typeof parsed.agrees !== 'boolean' || typeof parsed.note !== 'string') {
+      throw new Error(`no verdict in the child's output: ${stdout.slice(0, 200)}`);
+    }
     return { agrees: parsed.agrees, note: parsed.note };
   } catch (err) {
     return { agrees: false, note: `verification failed: ${(err as Error).message}` };

@@ -51,6 +51,11 @@ export function createDiskPredictor(card: ModelCard, session: ModelSession, save
       }
       return result;
     },
+    /** Builds the session's plan for one disk's features, not warmed up: the model runs once a day per disk, so
+     * V8's optimization would not pay for itself. */
+    prepare(): void {
+      if (typeof width === 'number') session.prepare?.({ [input.name]: [1, width] }, { warm: false });
+    },
     save(): DiskPredictorState {
       return structuredClone(state);
     },

@@ -22,11 +22,19 @@ export interface ModelSession {
   /** Which engine runs it, when an engine chooses among several (auto-engine.ts), and why. */
   readonly engine?: string;
   readonly engineNote?: string;
+  /** Gets ready to run inputs of these dims (the JS engine builds its plan, and with `warm`, the default, runs it
+   * until V8 has optimized it), so that the first run does not pay for it. Called when a model is loaded. */
+  prepare?(dims: Readonly<Record<string, readonly number[]>>, options?: { warm?: boolean }): void;
 }
 
-/** Loads model bytes into sessions. */
+/** What the caller knows about the model besides its bytes: its verdict (contract/models/verdict.ts), signed by the
+ * control plane in the model manifest or shipped beside the model; unchecked here, each engine checks what it uses. */
+export type LoadOptions = { verdict?: unknown };
+
+/** Loads model bytes into sessions. `id` names the build of an engine whose agreement a verdict records. */
 export interface InferenceEngine {
   readonly name: string;
-  load(bytes: Uint8Array): Promise<ModelSession>;
+  readonly id?: string;
+  load(bytes: Uint8Array, options?: LoadOptions): Promise<ModelSession>;
 }
 

@@ -8,16 +8,17 @@
  * A model that fails to load or errors falls back to the last good one and says so in an event; the agent never
  * stops collecting because of a model (`onCycle` never throws).
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ModelCard } from '../../contract/models/card.ts';
+import { eventBody } from '../../contract/protocol/events.ts';
 import { createAnomalyDetector, explain, type AnomalyDetector, type AnomalyDetectorState } from './anomaly-detector.ts';
 import { createDiskPredictor, type DiskPredictor, type DiskPredictorState, type DiskReading } from './disk-predictor.ts';
 import type { InferenceEngine, ModelSession } from './engine.ts';
-import { modelLabel, readModelFile, verifyModelBytes, type ModelFile } from './model-file.ts';
+import { modelLabel, readModelFile, verdictPathFor, verifyModelBytes, type ModelFile } from './model-file.ts';
 import { checkStatefulSession } from './stateful-model.ts';
-import { readJson, writeJsonAtomic } from './state-file.ts';
+import { readJson, writeJsonAtomic, writeJsonAtomicAsync } from './state-file.ts';
+import { shippedModelsDir } from './models-dir.ts';
 
 /** The two model slots an agent runs. */
 export type ModelKind = 'anomaly' | 'disk';
@@ -42,7 +43,7 @@ export type InferenceOptions = {
   include?: (feature: string) => boolean;
 };
 
-const repoModels = fileURLToPath(new URL('../../models/', import.meta.url));
+const repoModels = shippedModelsDir();
 /** Paths of the models shipped in this repository. */
 export const SHIPPED_MODELS: Record<ModelKind, string> = {
   anomaly: join(repoModels, 'anomaly/anomaly-multi.onnx'),
@@ -67,18 +68,29 @@ export async function createInference(options: InferenceOptions) {
   const detectorOptions = { ...(options.maxFeatures ? { maxFeatures: options.maxFeatures } : {}), ...(options.include ? { include: options.include } : {}) };
 
   async function open(file: ModelFile): Promise<Slot> {
-    const session = await options.engine.load(file.bytes);
+    const session = await options.engine.load(file.bytes, file.verdict === undefined ? {} : { verdict: file.verdict });
     return { file, session };
   }
 
+  /** Binds a loaded model to its slot and prepares it (plan built and warmed up now, at load, not on a cycle). */
   function bind(kind: ModelKind, slot: Slot, saved: Saved): void {
+    let prepare: () => void;
     if (kind === 'anomaly') {
       checkStatefulSession(slot.file.card, slot.session);
-      anomaly = createAnomalyDetector(slot.file.card, slot.session, detectorOptions, saved.anomaly);
+      const detector = createAnomalyDetector(slot.file.card, slot.session, detectorOptions, saved.anomaly);
+      anomaly = detector;
+      prepare = () => detector.prepare();
     } else {
-      disk = createDiskPredictor(slot.file.card, slot.session, saved.disk);
+      const predictor = createDiskPredictor(slot.file.card, slot.session, saved.disk);
+      disk = predictor;
+      prepare = () => predictor.prepare();
     }
     slots[kind] = slot;
+    try {
+      prepare();
+    } catch {
+      // a shape the engine cannot plan fails again on the run, where the auto engine moves to onnxruntime
+    }
   }
 
   /** Loads the last good model of a kind (rolled out earlier), else the shipped one. */
@@ -90,16 +102,30 @@ export async function createInference(options: InferenceOptions) {
         bind(kind, await open(await readModelFile(path)), saved);
         return;
       } catch (err) {
-        pending.push({ type: 'model.load-failed', severity: 'warning', message: `${kind} model at ${path}: ${(err as Error).message}`, data: { kind, path } });
+        pending.push(eventBody('model.load-failed', { severity: 'warning', message: `${kind} model at ${path}: ${(err as Error).message}`, data: { kind, path } }));
       }
     }
-    pending.push({ type: 'model.unavailable', severity: 'warning', message: `no usable ${kind} model; running without it`, data: { kind } });
+    pending.push(eventBody('model.unavailable', { severity: 'warning', message: `no usable ${kind} model; running without it`, data: { kind } }));
   }
 
-  function save(): void {
+  function snapshot(): Saved {
     const a = anomaly as AnomalyDetector | null;
     const d = disk as DiskPredictor | null;
-    writeJsonAtomic(statePath, { anomaly: a?.save(), disk: d?.save() } satisfies Saved);
+    return { anomaly: a?.save(), disk: d?.save() };
+  }
+  function save(): void {
+    writeJsonAtomic(statePath, snapshot());
+  }
+  /** Saves after this cycle, off it: a fsync took 10-25 ms on a busy disk, which was the stage's p99. A failure is
+   * reported with the next cycle's events. */
+  let saving: Promise<void> | null = null;
+  function saveLater(): void {
+    saving ??= (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await writeJsonAtomicAsync(statePath, snapshot());
+    })().catch((err: unknown) => {
+      pending.push(eventBody('infer.state-save-failed', { severity: 'warning', message: (err as Error).message, data: {} }));
+    }).finally(() => { saving = null; });
   }
 
   return {
@@ -137,10 +163,10 @@ export async function createInference(options: InferenceOptions) {
           scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })), latencyUs };
           if (r.score >= threshold) {
             const why = r.top.slice(0, 3).map(explain).join('; ');
-            events.push({ type: 'anomaly.detected', severity: 'warning', message: `anomaly score ${r.score.toFixed(2)}: ${why}`, data: { score: r.score, model: a.label, top: r.top } });
+            events.push(eventBody('anomaly.detected', { severity: 'warning', message: `anomaly score ${r.score.toFixed(2)}: ${why}`, data: { score: r.score, model: a.label, top: r.top } }));
           }
         } catch (err) {
-          events.push({ type: 'model.error', severity: 'warning', message: `anomaly model ${a.label}: ${(err as Error).message}`, data: { kind: 'anomaly', model: a.label } });
+          events.push(eventBody('model.error', { severity: 'warning', message: `anomaly model ${a.label}: ${(err as Error).message}`, data: { kind: 'anomaly', model: a.label } }));
         }
       }
       const d = disk as DiskPredictor | null;
@@ -148,12 +174,10 @@ export async function createInference(options: InferenceOptions) {
         try {
           scores.disks = (await d.update(reading.disks, reading.ts)).map(({ day: _day, ...p }) => p);
         } catch (err) {
-          events.push({ type: 'model.error', severity: 'warning', message: `disk model ${d.label}: ${(err as Error).message}`, data: { kind: 'disk', model: d.label } });
+          events.push(eventBody('model.error', { severity: 'warning', message: `disk model ${d.label}: ${(err as Error).message}`, data: { kind: 'disk', model: d.label } }));
         }
       }
-      if (++cycles % saveEvery === 0) {
-        try { save(); } catch (err) { events.push({ type: 'infer.state-save-failed', severity: 'warning', message: (err as Error).message, data: {} }); }
-      }
+      if (++cycles % saveEvery === 0) saveLater();
       return { scores, events };
     },
 
@@ -162,9 +186,9 @@ export async function createInference(options: InferenceOptions) {
      * hash against the card, loads it, checks its inputs; on success keeps it as the new last good model. On any
      * failure the running model stays and the error is thrown for the caller to report.
      */
-    async swap(kind: ModelKind, bytes: Uint8Array, card: ModelCard): Promise<string> {
+    async swap(kind: ModelKind, bytes: Uint8Array, card: ModelCard, verdict?: unknown): Promise<string> {
       verifyModelBytes(card, bytes);
-      const slot = await open({ card, bytes, path: '(rollout)' });
+      const slot = await open({ card, bytes, path: '(rollout)', ...(verdict === undefined ? {} : { verdict }) });
       const previous = slots[kind];
       const saved: Saved = { anomaly: (anomaly as AnomalyDetector | null)?.save(), disk: (disk as DiskPredictor | null)?.save() };
       try {
@@ -177,6 +201,10 @@ export async function createInference(options: InferenceOptions) {
       mkdirSync(modelDir(kind), { recursive: true, mode: 0o700 });
       writeFileSync(join(modelDir(kind), 'model.onnx.tmp'), bytes);
       writeFileSync(join(modelDir(kind), 'model.card.json'), JSON.stringify(card, null, 2));
+      // the signed verdict, kept beside the model in this private dir so a restart runs it as it runs now
+      const verdictPath = verdictPathFor(join(modelDir(kind), 'model.onnx'));
+      if (verdict === undefined) rmSync(verdictPath, { force: true });
+      else writeFileSync(verdictPath, JSON.stringify(verdict));
       copyFileSync(join(modelDir(kind), 'model.onnx.tmp'), join(modelDir(kind), 'model.onnx'));
       if (previous && previous !== slot) await previous.session.release();
       return modelLabel(card);
@@ -184,6 +212,7 @@ export async function createInference(options: InferenceOptions) {
 
     /** Saves state and releases sessions. */
     async stop(): Promise<void> {
+      await saving;
       try { save(); } finally {
         for (const slot of Object.values(slots)) await slot.session.release();
       }

@@ -7,7 +7,12 @@
  * each run to the next event-loop turn (`setImmediate`), so this model's p99 there is 200+ µs (`npm run bench:infer`)
  * against a target of 50 µs (issue 4). Here the same graph runs in a few microseconds. Results agree with onnxruntime
  * within 1e-5 (js-engine.test.ts, both shipped models over thousands of stateful steps), and `createAutoEngine`
- * (auto-engine.ts) checks that agreement again on every model it loads before it prefers this engine.
+ * (auto-engine.ts) prefers this engine for a model only with a verdict of that agreement for this engine's build
+ * (`JS_ENGINE_ID`): signed by the control plane, shipped beside the model, or reached by a probe at load.
+ *
+ * A plan is built and warmed up (js/plan.ts) when the model is loaded (`prepare`), not on the agent's cycle. A run
+ * with input dims no plan covers (the anomaly model's first cycle on a new host, or a new feature) builds a cold plan
+ * (a few ms) and warms it up on a later event-loop turn, after the cycle that needed it.
  */
 import { readModelProto } from '../../contract/models/model-proto.ts';
 import { ModelError } from '../../contract/errors.ts';
@@ -16,13 +21,29 @@ import { GraphError } from './js/graph-error.ts';
 import { checkGraph } from './js/graph-check.ts';
 import { buildPlan, type Plan } from './js/plan.ts';
 
+/**
+ * The build of this engine that verdicts name (contract/models/verdict.ts). Bump it whenever the engine's arithmetic
+ * may change: any change to js-engine.ts, probe.ts or js/*.ts. js-engine-id.test.ts pins a hash of those sources
+ * to this string, so a change without a bump fails the test; the control plane and the agent compare this string.
+ */
+export const JS_ENGINE_ID = 'js/2';
+
 /** Plans kept per model (one per distinct input shape; the anomaly model changes shape only when features are added). */
 const MAX_PLANS = 4;
 
+/** Options: `warmupMs` bounds the warm-up of each plan (default 1000 ms; 0 = none); `defer` runs the warm-up of a
+ * plan built during a run later (default: the next timer turn, not holding the process open). */
+export type JsEngineOptions = { warmupMs?: number; defer?: (warmUp: () => void) => void };
+
+const laterTimer = (fn: () => void): void => void setTimeout(fn, 0).unref();
+
 /** Creates the JS engine. `load` throws ModelError for a graph it cannot run (an op it does not support, say). */
-export function createJsEngine(): InferenceEngine {
+export function createJsEngine(options: JsEngineOptions = {}): InferenceEngine {
+  const warmupMs = options.warmupMs ?? 1000;
+  const defer = options.defer ?? laterTimer;
   return {
     name: 'js',
+    id: JS_ENGINE_ID,
     async load(bytes: Uint8Array): Promise<ModelSession> {
       let model;
       try {
@@ -42,15 +63,30 @@ export function createJsEngine(): InferenceEngine {
       const data: Record<string, Float32Array> = {};
       // the plan of the previous run and its input dims: a stream keeps its shape, so most runs skip the lookup
       let last: { plan: Plan; dims: (readonly number[])[] } | null = null;
-      const planFor = (feeds: Readonly<Record<string, Tensor>>): Plan => {
-        if (last && inputNames.every((name, k) => sameDims(feeds[name]!.dims, last!.dims[k]!))) return last.plan;
-        const dims = inputNames.map((name) => [...feeds[name]!.dims]);
+      /** The plan for these dims; a new one is warmed up now (`warm`), later (`'later'`) or not at all. */
+      // (`source`/`pick` rather than a closure: a run allocates nothing here)
+      type DimsPick<S> = (source: S, name: string) => readonly number[];
+      const planFor = <S>(source: S, pick: DimsPick<S>, warm: boolean | 'later'): Plan => {
+        if (last && inputNames.every((name, k) => sameDims(pick(source, name), last!.dims[k]!))) return last.plan;
+        const dims = inputNames.map((name) => [...pick(source, name)]);
         const key = dims.map((d) => d.join('x')).join(';');
         let plan = plans.get(key);
         if (!plan) {
-          try { plan = buildPlan(model, consts, Object.fromEntries(inputNames.map((n, k) => [n, dims[k]!]))); } catch (err) { return wrap(err); }
+          let built: Plan;
+          try {
+            built = buildPlan(model, consts, Object.fromEntries(inputNames.map((n, k) => [n, dims[k]!])));
+          } catch (err) {
+            return wrap(err);
+          }
           if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
-          plans.set(key, plan);
+          plans.set(key, (plan = built));
+          if (warm === true) built.warmUp(warmupMs);
+          // only while the plan is still in use: a released session or an evicted plan is not warmed
+          else if (warm === 'later' && warmupMs > 0) {
+            defer(() => {
+              if (plans.get(key) === built) built.warmUp(warmupMs);
+            });
+          }
         }
         last = { plan, dims };
         return plan;
@@ -58,6 +94,14 @@ export function createJsEngine(): InferenceEngine {
       return {
         inputNames,
         outputNames: model.graph.output.map((o) => o.name),
+        prepare(dims, prepareOptions = {}) {
+          for (const name of inputNames) {
+            if (!dims[name]) {
+              throw new ModelError(label, `prepare: no dims for input '${name}' (inputs: ${inputNames.join(', ')})`);
+            }
+          }
+          planFor(dims, dimsOf, prepareOptions.warm ?? true);
+        },
         async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
           for (const name of inputNames) {
             const t = feeds[name];
@@ -68,7 +112,7 @@ export function createJsEngine(): InferenceEngine {
             }
             data[name] = t.data;
           }
-          const plan = planFor(feeds);
+          const plan = planFor(feeds, tensorDimsOf, 'later');
           try { return plan.run(data); } catch (err) { return wrap(err); }
         },
         async release() {
@@ -78,6 +122,9 @@ export function createJsEngine(): InferenceEngine {
     },
   };
 }
+
+const dimsOf = (dims: Readonly<Record<string, readonly number[]>>, name: string) => dims[name]!;
+const tensorDimsOf = (feeds: Readonly<Record<string, Tensor>>, name: string) => feeds[name]!.dims;
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;

@@ -6,12 +6,18 @@ import { readFile } from 'node:fs/promises';
 import { ModelCardSchema, sha256Hex, type ModelCard } from '../../contract/models/card.ts';
 import { ModelError } from '../../contract/errors.ts';
 
-/** A model's verified bytes and card. */
-export type ModelFile = { card: ModelCard; bytes: Uint8Array; path: string };
+/** A model's verified bytes and card, and the verdict beside it when there is one (`<stem>.verdict.json`: the JS
+ * engine's agreement with onnxruntime, contract/models/verdict.ts; parsed and checked by the engine that uses it). */
+export type ModelFile = { card: ModelCard; bytes: Uint8Array; path: string; verdict?: unknown };
 
 /** Path of the card beside an `.onnx` file (`x.onnx` → `x.card.json`), or the card path itself. */
 export function cardPathFor(path: string): string {
   return path.endsWith('.card.json') ? path : path.replace(/\.onnx$/, '') + '.card.json';
+}
+
+/** Path of the verdict beside an `.onnx` file (`x.onnx` → `x.verdict.json`). */
+export function verdictPathFor(onnxPath: string): string {
+  return onnxPath.replace(/\.onnx$/, '') + '.verdict.json';
 }
 
 /**
@@ -29,7 +35,8 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   }
   const bytes = new Uint8Array(await readFile(onnxPath));
   verifyModelBytes(card, bytes);
-  return { card, bytes, path: onnxPath };
+  const verdict = await readFile(verdictPathFor(onnxPath), 'utf8').then((t) => JSON.parse(t) as unknown).catch(() => undefined);
+  return { card, bytes, path: onnxPath, ...(verdict === undefined ? {} : { verdict }) };
 }
 
 /** Checks bytes against the card's sha256 and size. @throws ModelError */

@@ -11,9 +11,22 @@ export const PROBE_STEPS = 64;
 /** Largest accepted difference, relative to max(1, |reference|). */
 export const PROBE_TOLERANCE = 1e-5;
 
-/** Steps `a` and the reference `b` on the same inputs; returns what disagreed, or null. Symbolic dims are 3; an input `S` with an
- * output `S_out` of the same size is fed that output back (the stateful-model convention). */
+/** What a probe found: `disagreement` (null when every output agreed), the largest |a - b| over the outputs compared
+ * (null when not finite: an infinity on one side only) and the steps run. */
+export type ProbeResult = { disagreement: string | null; maxAbsDiff: number | null; steps: number };
+
+/** Steps `a` and the reference `b` on the same inputs; returns what disagreed, or null. */
 export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: ModelSession): Promise<string | null> {
+  return (await probeModel(bytes, a, b)).disagreement;
+}
+
+/** Steps `a` and the reference `b` on the same inputs, up to the first disagreement. Symbolic dims are 3; an input `S`
+ * with an output `S_out` of the same size is fed that output back (the stateful-model convention). */
+export async function probeModel(bytes: Uint8Array, a: ModelSession, b: ModelSession): Promise<ProbeResult> {
+  let maxAbsDiff = 0;
+  const result = (disagreement: string | null, steps: number): ProbeResult => ({
+    disagreement, maxAbsDiff: Number.isFinite(maxAbsDiff) ? maxAbsDiff : null, steps,
+  });
   const dims = new Map(readModelProto(bytes).graph.input.map((i) => [i.name, (i.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value && d.dim_value > 0 ? d.dim_value : 3))]));
   const random = seededRandom(0x9e3779b9);
   let feedsA: Record<string, Tensor> = {};
@@ -34,10 +47,15 @@ export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: Mode
     for (const name of b.outputNames) {
       const x = outA[name]?.data;
       const y = outB[name]!.data;
-      if (!x || x.length !== y.length) return `output '${name}' has ${x?.length ?? 0} values, not ${y.length}`;
+      if (!x || x.length !== y.length) {
+        return result(`output '${name}' has ${x?.length ?? 0} values, not ${y.length}`, step + 1);
+      }
       for (let i = 0; i < y.length; i++) {
         const same = x[i] === y[i] || (Number.isNaN(x[i]!) ? Number.isNaN(y[i]!) : Math.abs(x[i]! - y[i]!) <= PROBE_TOLERANCE * Math.max(1, Math.abs(y[i]!)));
-        if (!same) return `output '${name}'[${i}] is ${x[i]} vs ${y[i]} at probe step ${step}`;
+        if (x[i] !== y[i] && !Number.isNaN(x[i]!) && !Number.isNaN(y[i]!)) {
+          maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x[i]! - y[i]!));
+        }
+        if (!same) return result(`output '${name}'[${i}] is ${x[i]} vs ${y[i]} at probe step ${step}`, step + 1);
       }
     }
     feedsA = { ...feedsA };
@@ -48,5 +66,5 @@ export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: Mode
       feedsB[name] = outB[`${name}_out`]!;
     }
   }
-  return null;
+  return result(null, PROBE_STEPS);
 }

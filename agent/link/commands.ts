@@ -12,7 +12,7 @@ export type CommandHandlers = { [K in Forwarded]?: (command: Extract<Command, { 
 
 /** What dispatch did, for logging and tests. */
 export type DispatchResult =
-  | { outcome: 'acked'; ranges: SeqRange[] }
+  | { outcome: 'acked'; ranges: SeqRange[]; rejected?: { seq: number; reason: string }[] }
   | { outcome: 'forwarded' | 'unhandled'; type: Forwarded }
   | { outcome: 'rejected'; reason: string };
 
@@ -39,7 +39,7 @@ export async function dispatchCommand(
     case 'ack':
       if (fromFleet) return { outcome: 'rejected', reason: 'ack on a fleet topic' };
       onAck(cmd.ranges);
-      return { outcome: 'acked', ranges: cmd.ranges };
+      return { outcome: 'acked', ranges: cmd.ranges, ...(cmd.rejected?.length ? { rejected: cmd.rejected } : {}) };
     case 'policy':
       return forward(cmd.type, handlers.policy, cmd);
     case 'model':

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { agentTopic, commandTopic, FLEET_WILDCARD, type StateMessage } from '../../contract/protocol/index.ts';
+import { agentTopic, commandTopic, FLEET_WILDCARD, type InventoryMessage, type PresenceMessage, type StateMessage } from '../../contract/protocol/index.ts';
 import { createRetrier, realTimers, type BackoffOptions, type Timers } from './backoff.ts';
 import { nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
@@ -79,7 +79,7 @@ export function createLink(o: LinkOptions): Link {
   const handlers: CommandHandlers = { ...o.handlers };
   const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
   const log = o.logger.child({ component: 'link' });
-  const presence = (state: 'online' | 'offline') => JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion });
+  const presence = (state: 'online' | 'offline') => JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion } satisfies PresenceMessage);
 
   const st: LinkStatus = { state: 'disconnected', connectedAt: null, lastAckAt: null, lastAckSeq: null, inflight: 0, reconnects: 0, lastError: null };
   let client: MqttClient | null = null;
@@ -122,7 +122,7 @@ export function createLink(o: LinkOptions): Link {
         c.publish(agentTopic(o.agentId, 'presence'), presence('online'), { qos: 1, retain: true });
         publishInventory(true);
         // The control plane learns what this agent runs at every connect (it may have missed changes while offline).
-        if (lastState) c.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...lastState }), { qos: 1 });
+        if (lastState) c.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...lastState } satisfies StateMessage), { qos: 1 });
         // Replay everything not yet acked, in order.
         lastSentSeq = 0;
         inflight.clear();
@@ -136,6 +136,8 @@ export function createLink(o: LinkOptions): Link {
       dispatchCommand(payload, fromFleet, onAck, handlers).then(
         (r) => {
           if (r.outcome === 'rejected' || r.outcome === 'unhandled') log.warn({ topic, ...r }, 'command not handled');
+          // Refused for good by the control plane (removed from the outbox with the ack's ranges): say which and why.
+          else if (r.outcome === 'acked' && r.rejected) log.warn({ rejected: r.rejected }, 'control plane refused records');
         },
         (err: Error) => log.error({ topic, err: err.message }, 'command handler failed'),
       );
@@ -165,7 +167,7 @@ export function createLink(o: LinkOptions): Link {
     if (!ready || !client || !inventory) return;
     if (!force && publishedInventoryHash === inventory.hash) return;
     publishedInventoryHash = inventory.hash;
-    client.publish(agentTopic(o.agentId, 'inventory'), JSON.stringify({ v: 1, ts: clock(), hash: inventory.hash, inventory: inventory.body }), { qos: 1 });
+    client.publish(agentTopic(o.agentId, 'inventory'), JSON.stringify({ v: 1, ts: clock(), hash: inventory.hash, inventory: inventory.body } satisfies InventoryMessage), { qos: 1 });
   }
 
   function pump(): void {
@@ -227,7 +229,7 @@ export function createLink(o: LinkOptions): Link {
     },
     publishState(state) {
       lastState = state;
-      if (ready && client) client.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...state }), { qos: 1 });
+      if (ready && client) client.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...state } satisfies StateMessage), { qos: 1 });
     },
     handle(type, handler) {
       (handlers as Record<string, unknown>)[type] = handler;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import si from 'systeminformation';
 import type { CycleReading, Inventory, SampleSource } from './types.ts';
 
 /** Schema tag of the basic source's features. */
@@ -47,7 +48,6 @@ export function createBasicSource(options: { procRoot?: string } = {}): SampleSo
     },
     async inventory() {
       if (inventory) return inventory;
-      const si = await import('systeminformation');
       const [system, os, cpu, mem] = await Promise.all([si.system(), si.osInfo(), si.cpu(), si.mem()]);
       const body = {
         system: { manufacturer: system.manufacturer, model: system.model, virtual: system.virtual ?? false },

@@ -18,6 +18,10 @@ export type AgentStatus = {
   cycles: number;
   lastCycle: { ts: number; durationMs: number; seq: number } | null;
   lastError: string | null;
+  /** The service manager backend restart-service uses and why (absent when the agent heals nothing). */
+  serviceManager?: { backend: 'systemd' | 'supervised'; reason: string } | null;
+  /** The models running, by kind: `name@version`, the engine that runs each and why (agent/infer/auto-engine.ts). */
+  models?: Record<string, { model: string; engine: string; note?: string }> | null;
 };
 
 export const statusPath = (stateDir: string) => join(stateDir, 'status.json');

@@ -2,10 +2,11 @@
  * The ONNX protobuf schema subset (`onnx.proto`) and a typed decoder for model bytes: what the graph builder writes
  * and what the agent's JS engine reads (agent/infer/js-engine.ts).
  */
-import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
+import { ONNX_DESCRIPTOR } from './onnx-descriptor.ts';
 
-const schema = protobuf.parse(readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
+// From the descriptor generated from onnx.proto (gen-onnx-descriptor.mjs): nothing is read from disk at run time.
+const schema = protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
 /** protobufjs type of `onnx.ModelProto`. */
 export const ModelProto = schema.lookupType('onnx.ModelProto');
 

@@ -1,22 +1,17 @@
 /**
  * Duration and size literals used in policies and the heal config: `30s`, `5m`, `1h`, `250ms`, `2d` and
- * `512`, `10KiB`, `1GiB`, `500MB`. Plain numbers are seconds / bytes.
+ * `512`, `10KiB`, `1GiB`, `500MB`. Durations come from the one shared parser (contract/duration.ts: a bare number is
+ * milliseconds); a bare size is bytes.
  */
 import { z } from 'zod';
+import { durationMs, parseDuration } from '../duration.ts';
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export { durationMs, parseDuration };
+
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/;
 const SIZE_BYTES: Record<string, number> = {
   B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
 };
-
-/** Parses a duration literal to milliseconds; null when malformed. */
-export function parseDurationMs(v: string | number): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v * 1000 : null;
-  const m = DURATION.exec(v.trim());
-  return m ? Math.round(Number(m[1]) * DURATION_MS[m[2]!]!) : null;
-}
 
 /** Parses a size literal to bytes; null when malformed. */
 export function parseBytes(v: string | number): number | null {
@@ -24,16 +19,6 @@ export function parseBytes(v: string | number): number | null {
   const m = SIZE.exec(v.trim());
   return m ? Math.floor(Number(m[1]) * SIZE_BYTES[m[2] ?? 'B']!) : null;
 }
-
-/** Zod: a duration (`30s`, or seconds as a number) → milliseconds. */
-export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `'${String(v)}' is not a duration; use e.g. 500ms, 30s, 5m, 1h, 2d` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 /** Zod: a size (`1GiB`, `500MB`, or bytes as a number) → bytes. */
 export const bytes = z.union([z.string(), z.number()]).transform((v, ctx) => {

@@ -1,8 +1,10 @@
 /**
  * Zod schemas of every MQTT payload (docs/protocol.md). Payloads are UTF-8 JSON objects carrying `v: 1`.
- * Agent and control plane both validate with these; the control plane rejects and counts anything else.
+ * Agent and control plane both validate with these; the control plane rejects and counts anything else. Every string
+ * is well-formed Unicode without NUL and bounded, every free-form JSON value bounded in depth and size (../text.ts).
  */
 import { z } from 'zod';
+import { EVENT_DATA_LIMITS, INVENTORY_LIMITS, boundedJsonObject, text } from '../text.ts';
 import type { AgentTopicKind } from './topics.ts';
 
 /** Largest payload the broker accepts on any agent topic, in bytes (default 256 KiB). */
@@ -17,17 +19,17 @@ export const Contribution = z.object({ feature: featureName, contribution: z.num
 
 /** Model outputs attached to a sample. */
 export const Scores = z.object({
-  anomaly: z.object({ score: z.number().min(0).max(1), model: z.string(), top: z.array(Contribution).max(16), latencyUs: z.number().nonnegative().optional().describe('time the anomaly model took this cycle (model canary latency gate)') }).optional(),
-  disks: z.array(z.object({ device: z.string(), serial: z.string().optional(), probability: z.number().min(0).max(1), model: z.string() })).optional(),
+  anomaly: z.object({ score: z.number().min(0).max(1), model: text(128), top: z.array(Contribution).max(16), latencyUs: z.number().nonnegative().optional().describe('time the anomaly model took this cycle (model canary latency gate)') }).optional(),
+  disks: z.array(z.object({ device: text(256), serial: text(128).optional(), probability: z.number().min(0).max(1), model: text(128) })).max(256).optional(),
 });
 
 /** One collection cycle's readings: the named numeric feature vector (null = explicitly missing, never faked as 0). */
 export const Sample = z.object({
   seq,
   ts,
-  schema: z.string().min(1).max(32).describe('feature schema version (agent/features/schema.ts)'),
+  schema: text(32, 1).describe('feature schema version (agent/features/schema.ts)'),
   features: z.record(featureName, z.number().finite().nullable()),
-  collectors: z.record(z.string(), z.string().max(256)).optional().describe("collector status: 'ok' or 'unavailable: <reason>'"),
+  collectors: z.record(text(128), text(256)).optional().describe("collector status: 'ok' or 'unavailable: <reason>'"),
   scores: Scores.optional(),
 });
 export type Sample = z.infer<typeof Sample>;
@@ -42,8 +44,8 @@ export const AgentEvent = z.object({
   ts,
   type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9.-]*$/, 'event types are lowercase dotted names, e.g. heal.executed'),
   severity: z.enum(['info', 'warning', 'critical']).default('info'),
-  message: z.string().max(2000).optional(),
-  data: z.record(z.string(), z.unknown()).default({}),
+  message: text(2000).optional(),
+  data: boundedJsonObject(EVENT_DATA_LIMITS).default({}),
 });
 export type AgentEvent = z.infer<typeof AgentEvent>;
 
@@ -52,20 +54,20 @@ export const EventsMessage = z.object({ v: z.literal(1), events: z.array(AgentEv
 export type EventsMessage = z.infer<typeof EventsMessage>;
 
 /** `…/presence` (retained; the offline form is also the MQTT last will). */
-export const PresenceMessage = z.object({ v: z.literal(1), state: z.enum(['online', 'offline']), ts, agentVersion: z.string().max(64).optional() });
+export const PresenceMessage = z.object({ v: z.literal(1), state: z.enum(['online', 'offline']), ts, agentVersion: text(64).optional() });
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 
 /** `…/inventory`: the host's hardware/software inventory, sent at connect and when it changes. */
-export const InventoryMessage = z.object({ v: z.literal(1), ts, hash: z.string().max(128), inventory: z.record(z.string(), z.unknown()) });
+export const InventoryMessage = z.object({ v: z.literal(1), ts, hash: text(128), inventory: boundedJsonObject(INVENTORY_LIMITS) });
 export type InventoryMessage = z.infer<typeof InventoryMessage>;
 
 /** `…/state`: which policy bundle and models the agent has applied (its acknowledgement of a rollout). */
 export const StateMessage = z.object({
   v: z.literal(1),
   ts,
-  policyVersion: z.string().max(128).nullable(),
-  models: z.record(z.string(), z.string().max(128)).default({}),
-  errors: z.array(z.string().max(1000)).max(50).default([]),
+  policyVersion: text(128).nullable(),
+  models: z.record(text(128), text(128)).default({}),
+  errors: z.array(text(1000)).max(50).default([]),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
@@ -81,17 +83,25 @@ export const AGENT_PAYLOADS = {
 /** Inclusive seq ranges, e.g. [[1, 40], [42, 42]]. */
 const SeqRanges = z.array(z.tuple([seq, seq])).min(1).max(1000);
 
+/** One seq the control plane refused for good, and why (e.g. `schema: inventory.x: string contains a lone …`). */
+export const RejectedSeq = z.object({ seq, reason: z.string().max(500) });
+export type RejectedSeq = z.infer<typeof RejectedSeq>;
+
 /** Commands on `homeostat/v1/cmd/<id>`, dispatched by `type`. */
 export const Command = z.discriminatedUnion('type', [
-  /** The control plane committed these seqs (or rejected them for good); the outbox may drop them. */
-  z.object({ v: z.literal(1), type: z.literal('ack'), ranges: SeqRanges }),
+  /**
+   * The control plane committed these seqs (or rejected them for good); the outbox may drop them. `rejected` lists the
+   * seqs among `ranges` that were refused (invalid, or quarantined because the database could not store them) with why,
+   * so the agent can log them: they are covered by `ranges` too, so an agent that ignores the field still moves on.
+   */
+  z.object({ v: z.literal(1), type: z.literal('ack'), ranges: SeqRanges, rejected: z.array(RejectedSeq).max(1000).optional() }),
   /** A signed policy bundle to apply (see control-plane/fleet). */
   z.object({ v: z.literal(1), type: z.literal('policy'), bundle: z.record(z.string(), z.unknown()) }),
   /** A signed model to download over HTTP and swap in. */
   z.object({ v: z.literal(1), type: z.literal('model'), manifest: z.record(z.string(), z.unknown()) }),
   /** An approval or denial of an action that waits for one. */
-  z.object({ v: z.literal(1), type: z.literal('approval'), requestId: z.string(), approved: z.boolean(), by: z.string(), reason: z.string().max(2000).optional() }),
+  z.object({ v: z.literal(1), type: z.literal('approval'), requestId: text(128), approved: z.boolean(), by: text(256), reason: text(2000).optional() }),
   /** Fleet-level pause/resume of non-essential actions (maintenance windows, blast-radius breaker). */
-  z.object({ v: z.literal(1), type: z.literal('pause'), actions: z.array(z.string()).default([]), until: ts.nullable(), reason: z.string().max(2000) }),
+  z.object({ v: z.literal(1), type: z.literal('pause'), actions: z.array(text(64)).max(64).default([]), until: ts.nullable(), reason: text(2000) }),
 ]);
 export type Command = z.infer<typeof Command>;

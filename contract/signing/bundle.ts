@@ -3,29 +3,44 @@
  * (`model` command). Agents verify them with agent/fleet against the key pinned at enrollment.
  */
 import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { EngineVerdictSchema } from '../models/verdict.ts';
 import type { Command } from '../protocol/index.ts';
 import { signEnvelope, type SignedEnvelope } from './signature.ts';
 
-/** Payload of a policy bundle. `document` is the validated policy set (agent/heal/policy/schema.ts). */
-export interface PolicyBundlePayload extends Record<string, unknown> {
-  policySet: string;
-  version: string;
-  issuedAt: number;
-  document: Record<string, unknown>;
-}
+/**
+ * Schema of a policy bundle's payload, declared once for both sides: the control plane builds it, the agent checks a
+ * verified envelope's payload with it. `document` is the policy set as written (validated by contract/policy/schema.ts
+ * on both sides).
+ */
+export const PolicyBundleSchema = z.object({
+  policySet: z.string().min(1).max(256),
+  version: z.string().min(1).max(256),
+  issuedAt: z.number().int().nonnegative(),
+  document: z.record(z.string(), z.unknown()),
+});
 
-/** Payload of a model manifest. `url` is relative to the control plane (`/api/models/<id>/file`). */
-export interface ModelManifestPayload extends Record<string, unknown> {
-  modelId: string;
-  name: string;
-  version: string;
-  sha256: string;
-  bytes: number;
-  url: string;
-  featureSchemaVersion: string;
-  issuedAt: number;
-  card: Record<string, unknown>;
-}
+/** Payload of a policy bundle ({@link PolicyBundleSchema}). */
+export type PolicyBundlePayload = z.infer<typeof PolicyBundleSchema> & Record<string, unknown>;
+
+/** Schema of a model manifest's payload. `url` is relative to the control plane (`/api/models/<id>/file`).
+ * `verdict`: the control plane's check of the agent's JS engine against onnxruntime on this model
+ * (models/verdict.ts), absent when the model was registered unverified. */
+export const ModelManifestSchema = z.object({
+  modelId: z.string(),
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  version: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  url: z.string(),
+  featureSchemaVersion: z.string(),
+  issuedAt: z.number(),
+  card: z.record(z.string(), z.unknown()),
+  verdict: EngineVerdictSchema.optional(),
+});
+
+/** Payload of a model manifest ({@link ModelManifestSchema}). */
+export type ModelManifestPayload = z.infer<typeof ModelManifestSchema> & Record<string, unknown>;
 
 /** Signs a policy bundle and wraps it in the `policy` command. */
 export function policyCommand(payload: PolicyBundlePayload, key: KeyObject): Extract<Command, { type: 'policy' }> {

@@ -27,6 +27,10 @@ export function createAccessMiddleware(deps: AccessMiddlewareDeps): MiddlewareHa
     const unsafe = c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS';
     if (access === 'public') {
       await next();
+      // A login refused before the route ran (invalid or oversized body) is still a failed login.
+      if (deps.audit && pattern === '/api/auth/login' && (c.res.status === 400 || c.res.status === 413)) {
+        await deps.audit({ actor: 'anonymous', actorType: 'anonymous', action: 'auth.login-failed', target: c.req.path, detail: { status: c.res.status, reason: 'invalid request' } });
+      }
       if (unsafe && deps.audit && pattern !== '/api/auth/login' && pattern !== '/api/enroll') {
         await deps.audit({ actor: 'anonymous', actorType: 'anonymous', action: `${c.req.method} ${pattern ?? c.req.path}`, target: c.req.path, detail: { status: c.res.status } });
       }

@@ -3,21 +3,9 @@
  * time, actor, action prefix and target, exportable as CSV or JSON lines.
  */
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.ts';
+import type { AuditEntry, AuditQuery, AuditRepository } from '../repositories/audit-repository.ts';
 
-/** One audit entry. */
-export interface AuditEntry {
-  id: string;
-  at: number;
-  actor: string;
-  actorType: 'user' | 'agent' | 'system' | 'anonymous';
-  action: string;
-  target: string | null;
-  detail: Record<string, unknown>;
-}
-
-/** Query filters; `action` matches as a prefix. */
-export interface AuditQuery { since?: number; until?: number; actor?: string; action?: string; target?: string; limit?: number }
+export type { AuditEntry, AuditQuery };
 
 /** The audit log service. */
 export interface AuditLog {
@@ -25,8 +13,8 @@ export interface AuditLog {
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
 
-/** Creates the Prisma-backed audit log. Ids sort by time, then insertion (`<ms hex>-<counter>-<random>`). */
-export function createAuditLog(opts: { db: Db; now?: () => number }): AuditLog {
+/** Creates the audit log over its repository. Ids sort by time, then insertion (`<ms hex>-<counter>-<random>`). */
+export function createAuditLog(opts: { repo: AuditRepository; now?: () => number }): AuditLog {
   const now = opts.now ?? Date.now;
   let seq = 0;
   return {
@@ -35,22 +23,10 @@ export function createAuditLog(opts: { db: Db; now?: () => number }): AuditLog {
       // Same-millisecond entries (fake clocks, bursts) keep their insertion order through the counter.
       const id = `${at.toString(16).padStart(12, '0')}-${(seq++ % 0xffffffff).toString(16).padStart(8, '0')}-${randomBytes(3).toString('hex')}`;
       const entry: AuditEntry = { id, at, actor: e.actor, actorType: e.actorType, action: e.action, target: e.target ?? null, detail: e.detail };
-      await opts.db.auditEntry.create({ data: { id, at: new Date(at), actor: e.actor, actorType: e.actorType, action: e.action, target: entry.target, detail: e.detail as object } });
+      await opts.repo.append(entry);
       return entry;
     },
-    async query(q) {
-      const rows = await opts.db.auditEntry.findMany({
-        where: {
-          at: { ...(q.since !== undefined ? { gte: new Date(q.since) } : {}), ...(q.until !== undefined ? { lt: new Date(q.until) } : {}) },
-          ...(q.actor ? { actor: q.actor } : {}),
-          ...(q.action ? { action: { startsWith: q.action } } : {}),
-          ...(q.target ? { target: q.target } : {}),
-        },
-        orderBy: [{ at: 'asc' }, { id: 'asc' }],
-        take: Math.min(q.limit ?? 1000, 100_000),
-      });
-      return rows.map((r) => ({ id: r.id, at: r.at.getTime(), actor: r.actor, actorType: r.actorType as AuditEntry['actorType'], action: r.action, target: r.target, detail: r.detail as Record<string, unknown> }));
-    },
+    query: (q) => opts.repo.query(q),
   };
 }
 

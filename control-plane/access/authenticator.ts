@@ -5,17 +5,18 @@
  */
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { Db } from '../db/database.ts';
 import { UnauthenticatedError } from '../../contract/errors.ts';
 import { cacheDigest, verifySecret } from '../keys/secrets.ts';
-import type { HostRepository } from '../store/ports.ts';
+import type { HostRepository, UserRepository } from '../store/ports.ts';
+import type { RoleRepository } from '../repositories/role-repository.ts';
 import type { Principal } from './principal.ts';
 import { asRole, weakerRole, type Role } from './roles.ts';
 import { SESSION_COOKIE, type Sessions } from './sessions.ts';
 
-/** Dependencies: the core's bearer check, hosts (agent credentials), sessions, and the role tables. */
+/** Dependencies: the core's bearer check, users and hosts (agent credentials), sessions, and the roles. */
 export interface AuthenticatorDeps {
-  db: Db;
+  users: UserRepository;
+  roles: RoleRepository;
   sessions: Sessions;
   hosts: HostRepository;
   bearer: (header: string) => Promise<{ userId: string; username: string; tokenId: string }>;
@@ -25,15 +26,16 @@ export interface AuthenticatorDeps {
 export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Promise<Principal | null> {
   // Verified agent secrets, for 60 s (scrypt is deliberately slow); revocation is re-checked after that.
   const agentCache = new Map<string, { agentId: string; at: number }>();
-  const userRole = async (userId: string): Promise<Role> => asRole((await deps.db.userRole.findUnique({ where: { userId } }))?.role, 'admin');
+  const userRole = async (userId: string): Promise<Role> => asRole(await deps.roles.userRole(userId), 'admin');
   return async (c) => {
     const header = c.req.header('Authorization');
     if (header?.startsWith('Bearer ')) {
       const p = await deps.bearer(header);
       // The bearer check caches verified tokens; revocation and disabling must still take effect at once.
-      const live = await deps.db.apiToken.findUnique({ where: { id: p.tokenId }, include: { user: true } });
-      if (!live || live.revokedAt || live.user.disabledAt) throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
-      const tokenRole = asRole((await deps.db.apiTokenRole.findUnique({ where: { tokenId: p.tokenId } }))?.role, 'admin');
+      const live = await deps.users.findApiToken(p.tokenId);
+      const owner = live && !live.revokedAt ? await deps.users.get(live.userId) : null;
+      if (!live || live.revokedAt || !owner || owner.disabledAt) throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
+      const tokenRole = asRole(await deps.roles.tokenRole(p.tokenId), 'admin');
       return { kind: 'user', userId: p.userId, username: p.username, tokenId: p.tokenId, via: 'token', role: weakerRole(tokenRole, await userRole(p.userId)) };
     }
     if (header?.startsWith('Basic ')) {

@@ -4,6 +4,7 @@ import type { Store } from '../store/ports.ts';
 import type { Enrollment } from '../enrollment/enrollment.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { createApiAuth } from './auth.ts';
+import type { BodyLimits } from './body-limits.ts';
 
 export type ApiDeps = {
   store: Store;
@@ -18,6 +19,8 @@ export type ApiDeps = {
    * carries `openIncidents` (0 for hosts in none); without it (core only) the field is absent.
    */
   openIncidentsByHost?: OpenIncidentsByHost;
+  /** Request body limits (api/body-limits.ts); defaults when absent. */
+  bodyLimits?: Partial<BodyLimits>;
 };
 
 /** Reads every host's open-incident count in one query; hosts in no open incident may be absent. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Db } from '../db/database.ts';
+import type { Incident } from '../correlate/incident.ts';
 import { openStore } from '../store/prisma-store.ts';
 import { createCounters } from '../metrics/counters.ts';
 import { createIngester } from '../ingest/ingester.ts';
@@ -33,7 +33,7 @@ test('samples and heal events reach the bus from the ingester commit hook; prese
   bus.subscribe((e) => seen.push(e));
   const timers = manualTimers();
   const feed = startStreamFeed({
-    db: (store as unknown as { db: Db }).db, hosts: store.hosts, bus, timers, clock: () => now,
+    hosts: store.hosts, rollouts: store.rollouts, incidents: store.incidents, bus, timers, clock: () => now,
     onCommitted: (l) => ing.onCommitted(l),
   });
   // Registered after the feed's listener, so it resolves once the feed has published the batch.
@@ -53,15 +53,16 @@ test('samples and heal events reach the bus from the ingester commit hook; prese
     let committed = nextCommit();
     ing.offer({ kind: 'telemetry', agentId: 'host-a', samples: [sample(1, 0.25), sample(2)] });
     ing.offer({ kind: 'events', agentId: 'host-a', events: [
-      { seq: 3, ts: 1003, type: 'heal.executed', severity: 'info', data: { action: 'restart-service', outcome: 'succeeded' } },
-      { seq: 4, ts: 1004, type: 'heal.approval-requested', severity: 'warning', data: { requestId: 'req-1', actions: [{ type: 'reboot' }] } },
+      // data as the agent sends it (contract/protocol/events.ts)
+      { seq: 3, ts: 1003, type: 'heal.executed', severity: 'info', data: { policy: 'web', incident: 'i1', attempt: 1, action: 'restart-service', actionId: 'i1/1/0', status: 'done', detail: 'restarted', durationMs: 40 } },
+      { seq: 4, ts: 1004, type: 'heal.approval-requested', severity: 'warning', data: { policy: 'reboot', requestId: 'req-1', actions: [{ type: 'reboot' }] } },
       { seq: 5, ts: 1005, type: 'detect.anomaly', severity: 'warning', data: {} },
     ] });
     await committed;
     assert.deepEqual(seen, [
       { type: 'sample', hostId: 'host-a', ts: 1001, features: { 'cpu.util_pct': 12.5, 'mem.used_pct': 40 }, anomaly: 0.25 },
       { type: 'sample', hostId: 'host-a', ts: 1002, features: { 'cpu.util_pct': 12.5, 'mem.used_pct': 40 }, anomaly: null },
-      { type: 'action', hostId: 'host-a', action: 'restart-service', outcome: 'succeeded', ts: 1003 },
+      { type: 'action', hostId: 'host-a', action: 'restart-service', outcome: 'done', ts: 1003 },
       { type: 'approval', approvalId: 'req-1', hostId: 'host-a', action: 'reboot', state: 'pending', ts: 1004 },
     ]);
 
@@ -83,15 +84,20 @@ test('samples and heal events reach the bus from the ingester commit hook; prese
     assert.deepEqual(seen, [{ type: 'presence', hostId: 'host-a', state: 'online', ts: now }, { type: 'host', hostId: 'host-a', ts: now }]);
 
     // Incidents have no hook either: the poll reports one that opens, changes and resolves (the first poll took stock).
-    const db = (store as unknown as { db: Db }).db;
-    const incident = (status: string, at: number) => ({ status, scope: 'group', key: 'rack', value: 'r1', severity: 'critical', title: 'rack r1: anomaly.detected', data: {}, openedAt: new Date(now), updatedAt: new Date(at) });
-    await db.incident.create({ data: { id: 'inc-1', ...incident('open', now) } });
+    const hint = { key: 'rack', value: 'r1', affected: 2, symptomatic: 2, fleetWithValue: 2, fleetSize: 10, affectedShare: 1, fleetShare: 0.2, lift: 5, score: 3, explanation: '' };
+    const incident = (status: Incident['status'], at: number): Incident => ({
+      id: 'inc-1', status, scope: 'group', key: 'rack', value: 'r1', severity: 'critical', hosts: ['host-a'], signatures: ['anomaly.detected'],
+      eventCount: 2, eventIds: [], firstEventAt: now, openedAt: now, updatedAt: at, lastEventAt: now,
+      resolvedAt: status === 'resolved' ? at : null, mergedInto: null, suppressed: false, hint, acknowledged: null, notes: [],
+      title: 'rack r1: anomaly.detected',
+    });
+    await store.incidents.upsert(incident('open', now));
     seen.length = 0;
     await feed.poll();
     await feed.poll();
-    await db.incident.update({ where: { id: 'inc-1' }, data: { updatedAt: new Date(now + 1) } });
+    await store.incidents.upsert(incident('open', now + 1));
     await feed.poll();
-    await db.incident.update({ where: { id: 'inc-1' }, data: { status: 'resolved', updatedAt: new Date(now + 1), resolvedAt: new Date(now + 1) } });
+    await store.incidents.upsert(incident('resolved', now + 1));
     await feed.poll();
     await feed.poll();
     const opened = { type: 'incident', incidentId: 'inc-1', title: 'rack r1: anomaly.detected', ts: now };

@@ -9,14 +9,15 @@
  * The hook also hands over re-sent rows (an agent that missed its ack sends again); rows already published in the last
  * `dedupeMs` (default 15 s) are skipped, keyed by (host, seq).
  */
-import type { Db } from '../db/database.ts';
 import type { EventRow, HostRepository, SampleRow } from '../store/ports.ts';
+import type { IncidentRepository } from '../repositories/incident-repository.ts';
+import type { RolloutRepository } from '../repositories/rollout-repository.ts';
 import type { ActionEvent, ApprovalEvent, LocalEventBus, SampleEvent, StreamTimers } from './stream.ts';
+import { readEvent } from '../../contract/protocol/events.ts';
 
 /** Features forwarded with each sample event (the rest stay in the database). */
 export const HEADLINE_FEATURES = ['cpu.util_pct', 'cpu.temp_package_c', 'mem.used_pct', 'fs.min_free_pct', 'services.unhealthy', 'net.rx_bytes_per_s'];
 
-const ACTION_EVENTS = new Set(['heal.executed', 'heal.failed', 'heal.escalated', 'heal.approval-requested', 'heal.approval-granted', 'heal.approval-denied']);
 
 /** A committed ingest batch, as `Ingester.onCommitted` hands it over. */
 export type CommittedBatch = { samples: SampleRow[]; events: EventRow[] };
@@ -25,8 +26,9 @@ export type CommitHook = (listener: (batch: CommittedBatch) => void) => () => vo
 
 /** Options of {@link startStreamFeed}. */
 export type StreamFeedOptions = {
-  db: Db;
   hosts: HostRepository;
+  rollouts: Pick<RolloutRepository, 'updatedSince'>;
+  incidents: Pick<IncidentRepository, 'summaries'>;
   bus: LocalEventBus;
   /** Push source of samples and events: pass `ingester.onCommitted.bind(ingester)` or an equivalent emitter. */
   onCommitted: CommitHook;
@@ -48,13 +50,22 @@ export function sampleEvent(s: SampleRow): SampleEvent {
 }
 
 /** The UI's event for a heal event row (`approval` for approval requests, else `action`); null for other types. */
-export function healEvent(e: EventRow): ActionEvent | ApprovalEvent | null {
-  if (!ACTION_EVENTS.has(e.type)) return null;
-  const data = e.data ?? {};
-  if (e.type === 'heal.approval-requested') {
-    return { type: 'approval', approvalId: String(data.requestId ?? ''), hostId: e.hostId, action: String((data.actions as { type?: string }[] | undefined)?.[0]?.type ?? data.action ?? ''), state: 'pending', ts: e.ts };
+export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | null {
+  // Typed by the event catalogue; unknown kinds and malformed data are not pushed (they stay stored and listed).
+  const read = readEvent(row);
+  if (!read.ok) return null;
+  const e = read.event;
+  const action = (outcome: string, what: string = e.type): ActionEvent => ({ type: 'action', hostId: row.hostId, action: what, outcome, ts: row.ts });
+  switch (e.type) {
+    case 'heal.approval-requested':
+      return { type: 'approval', approvalId: e.data.requestId, hostId: row.hostId, action: e.data.actions?.[0]?.type ?? e.data.policy, state: 'pending', ts: row.ts };
+    case 'heal.executed':
+    case 'heal.failed': return action(e.data.status, e.data.action);
+    case 'heal.escalated': return action('escalated');
+    case 'heal.approval-granted': return action('approval-granted');
+    case 'heal.approval-denied': return action('approval-denied');
+    default: return null;
   }
-  return { type: 'action', hostId: e.hostId, action: String(data.action ?? e.type), outcome: String(data.outcome ?? data.status ?? e.type.slice(5)), ts: e.ts };
 }
 
 /** Subscribes to the commit hook and starts the host/rollout poll; `stop()` unsubscribes and ends after the running poll. */
@@ -104,17 +115,16 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
         o.bus.publish({ type: 'host', hostId: h.id, ts: now });
       }
     }
-    const rollouts = await o.db.rollout.findMany({ where: { updatedAt: { gte: rolloutsSince } }, select: { id: true, kind: true, status: true, state: true } });
+    const rollouts = await o.rollouts.updatedSince(rolloutsSince);
     rolloutsSince = new Date(now);
     for (const r of rollouts) {
-      const st = r.state as { wave?: number; waves?: string[][] } | null;
-      o.bus.publish({ type: 'rollout', rolloutId: r.id, kind: r.kind === 'model' ? 'model' : 'policy', state: r.status, wave: st?.wave ?? -1, acked: 0, total: (st?.waves ?? []).reduce((n, w) => n + w.length, 0), ts: now });
+      const total = r.state.waves.reduce((n, w) => n + w.length, 0);
+      o.bus.publish({ type: 'rollout', rolloutId: r.id, kind: r.kind, state: r.status, wave: r.state.wave, acked: 0, total, ts: now });
     }
-    const select = { id: true, status: true, title: true, updatedAt: true } as const;
-    const open = await o.db.incident.findMany({ where: { status: 'open' }, select });
+    const open = await o.incidents.summaries({ status: 'open' });
     const openIds = new Set(open.map((i) => i.id));
     const closed = incidents ? [...incidents].filter(([id, sig]) => sig.startsWith('open|') && !openIds.has(id)).map(([id]) => id) : [];
-    const current = closed.length ? [...open, ...(await o.db.incident.findMany({ where: { id: { in: closed } }, select }))] : open;
+    const current = closed.length ? [...open, ...(await o.incidents.summaries({ ids: closed }))] : open;
     const next = new Map<string, string>();
     for (const i of current) {
       const sig = `${i.status}|${i.updatedAt.getTime()}`;

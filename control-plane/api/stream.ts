@@ -16,40 +16,11 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { SampleEvent, StreamEvent } from '../../contract/api/stream.ts';
 
-/** A sample was ingested: a few headline features and the anomaly score (null when the agent runs no model). */
-export type SampleEvent = {
-  type: 'sample';
-  hostId: string;
-  ts: number;
-  features: Record<string, number | null>;
-  anomaly: number | null;
-};
-/** An agent connected or disconnected. */
-export type PresenceEvent = { type: 'presence'; hostId: string; state: 'online' | 'offline'; ts: number };
-/** An incident was opened, changed (ack, note, new host) or resolved. */
-export type IncidentEvent = { type: 'incident'; incidentId: string; status: string; ts: number; title?: string };
-/** A policy or model rollout moved: a wave started, an agent acknowledged, it was halted or rolled back. */
-export type RolloutEvent = {
-  type: 'rollout';
-  rolloutId: string;
-  kind: 'policy' | 'model';
-  state: string;
-  wave: number;
-  acked: number;
-  total: number;
-  ts: number;
-};
-/** An agent asked for approval of an action. */
-export type ApprovalEvent = { type: 'approval'; approvalId: string; hostId: string; action: string; state: string; ts: number };
-/** An agent executed a healing action (outcome: succeeded, failed, skipped, …). */
-export type ActionEvent = { type: 'action'; hostId: string; action: string; outcome: string; ts: number };
-/** A host's metadata changed (enrolled, labels, applied policy/model version, inventory). */
-export type HostEvent = { type: 'host'; hostId: string; ts: number };
-
-/** Everything the UI can be told live. */
-export type StreamEvent = SampleEvent | PresenceEvent | IncidentEvent | RolloutEvent | ApprovalEvent | ActionEvent | HostEvent;
-export type StreamEventType = StreamEvent['type'];
+export type {
+  ActionEvent, ApprovalEvent, HostEvent, IncidentEvent, PresenceEvent, RolloutEvent, SampleEvent, StreamEvent, StreamEventType,
+} from '../../contract/api/stream.ts';
 
 /** Subscription side of the control plane's event bus. `subscribe` returns the unsubscribe function. */
 export interface EventBus {

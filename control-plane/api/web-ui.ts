@@ -10,7 +10,6 @@
  * table lets viewers (session cookie or API token) open `GET /api/stream`.
  */
 import type { ControlPlane } from '../server.ts';
-import type { Db } from '../db/database.ts';
 import type { ApiMount } from './app.ts';
 import { createEventBus, streamRoutes, type LocalEventBus } from './stream.ts';
 import { startStreamFeed } from './stream-feed.ts';
@@ -33,8 +32,8 @@ export function createWebUi(options: WebUiOptions = {}): WebUi {
       { path: '/', app: webStatic(options.root ? { root: options.root } : {}) },
     ],
     start(cp) {
-      const db = (cp.store as unknown as { db: Db }).db;
-      feed ??= startStreamFeed({ db, hosts: cp.store.hosts, bus, onCommitted: (l) => cp.ingester.onCommitted(l), ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
+      const { hosts, rollouts, incidents } = cp.store;
+      feed ??= startStreamFeed({ hosts, rollouts, incidents, bus, onCommitted: (l) => cp.ingester.onCommitted(l), ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
     },
     async stop() {
       await feed?.stop();

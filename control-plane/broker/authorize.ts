@@ -3,7 +3,7 @@
  * and subscribe only to `homeostat/v1/cmd/<its id>` and filters under `homeostat/v1/fleet/`. Payloads must fit
  * MAX_PAYLOAD_BYTES, parse as JSON and match the kind's zod schema.
  */
-import { AGENT_PAYLOADS, MAX_PAYLOAD_BYTES, TOPIC_ROOT, commandTopic, parseAgentTopic, type AgentTopicKind } from '../../contract/protocol/index.ts';
+import { AGENT_PAYLOADS, AgentEvent, MAX_PAYLOAD_BYTES, Sample, TOPIC_ROOT, commandTopic, parseAgentTopic, type AgentTopicKind } from '../../contract/protocol/index.ts';
 import type { IngestItem } from '../ingest/ingester.ts';
 
 export type PublishRefusal = 'sys-topic' | 'unknown-topic' | 'foreign-topic';
@@ -29,11 +29,23 @@ export function authorizeAgentSubscribe(agentId: string, filter: string): { ok: 
   return { ok: false, reason: 'forbidden-filter' };
 }
 
+export type DecodedPayload =
+  | { ok: true; item: IngestItem; partial?: { reason: 'schema'; detail: string; seqs: number[] } }
+  | { ok: false; reason: PayloadRejection; detail: string; seqs: number[] };
+
+/** Issue paths and messages for logs and acks: bounded, and well-formed even when a key is not. */
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.slice(0, 5).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD').slice(0, 400);
+}
+
 /**
  * Decodes and validates a payload into an ingest item. On a schema failure, the seqs that could be read (telemetry and
- * events) are returned so they can be acked as rejected for good instead of being re-sent forever.
+ * events) are returned so they can be acked as rejected for good instead of being re-sent forever. A telemetry or
+ * events message whose envelope is valid but some of whose records are not keeps its valid records (`partial` lists
+ * the refused ones): one bad record never costs the others.
  */
-export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payload: Buffer): { ok: true; item: IngestItem } | { ok: false; reason: PayloadRejection; detail: string; seqs: number[] } {
+export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payload: Buffer): DecodedPayload {
   if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversized', detail: `${payload.length} bytes > ${MAX_PAYLOAD_BYTES}`, seqs: [] };
   let json: unknown;
   try {
@@ -43,7 +55,9 @@ export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payloa
   }
   const result = AGENT_PAYLOADS[kind].safeParse(json);
   if (!result.success) {
-    const detail = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const detail = describeIssues(result.error.issues);
+    const salvaged = kind === 'telemetry' || kind === 'events' ? salvage(agentId, kind, json) : null;
+    if (salvaged) return salvaged;
     return { ok: false, reason: 'schema', detail, seqs: readableSeqs(json) };
   }
   const m = result.data;
@@ -54,6 +68,26 @@ export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payloa
     case 'inventory': return { ok: true, item: { kind, agentId, message: m as never } };
     case 'state': return { ok: true, item: { kind, agentId, message: m as never } };
   }
+}
+
+/** Keeps the valid records of a telemetry/events message with a valid envelope; null when none is valid. */
+function salvage(agentId: string, kind: 'telemetry' | 'events', json: unknown): DecodedPayload | null {
+  const o = json as { v?: unknown; samples?: unknown; events?: unknown } | null;
+  const list = kind === 'telemetry' ? o?.samples : o?.events;
+  if (!o || o.v !== 1 || !Array.isArray(list) || list.length < 1 || list.length > 1000) return null;
+  const schema = kind === 'telemetry' ? Sample : AgentEvent;
+  const good: unknown[] = [];
+  const bad: unknown[] = [];
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  for (const [i, x] of list.entries()) {
+    const r = schema.safeParse(x);
+    if (r.success) good.push(r.data);
+    else { bad.push(x); issues.push(...r.error.issues.map((e) => ({ path: [kind === 'telemetry' ? 'samples' : 'events', i, ...e.path], message: e.message }))); }
+  }
+  if (good.length === 0) return null;
+  const partial = { reason: 'schema' as const, detail: describeIssues(issues), seqs: readableSeqs({ [kind === 'telemetry' ? 'samples' : 'events']: bad }) };
+  const item: IngestItem = kind === 'telemetry' ? { kind, agentId, samples: good as Sample[] } : { kind, agentId, events: good as AgentEvent[] };
+  return { ok: true, item, partial };
 }
 
 function readableSeqs(json: unknown): number[] {

@@ -5,12 +5,14 @@
  * and hands it to ingest (waiting up to `maxWaitMs` for queue room — the client's socket is not read meanwhile, which
  * is real TCP backpressure — then shedding, counted). Aedes' mqemitter short-circuits agent topics, so no unbounded
  * routing queue can build up (Aedes itself acks QoS 1 before routing and has no backpressure of its own).
+ * Aedes is extended through its documented surface only: the `mq` option, the handler options and its events.
  */
-import { createServer as createNetServer, type Server as NetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { Aedes, type Client, type PublishPacket, type AuthenticateError } from 'aedes';
+import mqemitter from 'mqemitter';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from 'pino';
 import { TOPIC_ROOT, commandTopic, type Command } from '../../contract/protocol/index.ts';
@@ -18,6 +20,8 @@ import type { Counters } from '../metrics/counters.ts';
 import type { Ingester } from '../ingest/ingester.ts';
 import type { Authenticator } from './authenticate.ts';
 import { authorizeAgentPublish, authorizeAgentSubscribe, decodeAgentPayload } from './authorize.ts';
+import { createConnectionGate, type ConnectionLimits } from './connection-limits.ts';
+import { listenOn } from '../listen.ts';
 
 export type BrokerOptions = {
   host: string;
@@ -30,6 +34,11 @@ export type BrokerOptions = {
   log: Logger;
   /** How long a publish may wait for ingest queue room before it is shed (default 2000 ms). */
   maxWaitMs?: number;
+  /**
+   * Connection admission on both listeners (connection-limits.ts) and how long a new connection may take to send
+   * CONNECT (also the TLS handshake and the WebSocket upgrade). Defaults: 10 000 total, 1 000 per address, 10 s.
+   */
+  limits?: Partial<ConnectionLimits> & { connectTimeoutMs?: number };
 };
 
 export type Broker = {
@@ -50,12 +59,42 @@ const AGENT_PREFIX = `${TOPIC_ROOT}/agents/`;
 export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const { counters, ingester, authenticator, log } = opts;
   const maxWaitMs = opts.maxWaitMs ?? 2000;
+  const connectTimeoutMs = opts.limits?.connectTimeoutMs ?? 10_000;
+  const gate = createConnectionGate({ maxConnections: opts.limits?.maxConnections ?? 10_000, maxConnectionsPerAddress: opts.limits?.maxConnectionsPerAddress ?? 1000 });
+  const upgradeTimers = new WeakMap<import('node:net').Socket, NodeJS.Timeout>();
+  /** Admits a raw socket (counted until it closes) or destroys it at once; true when admitted. */
+  const admit = (socket: import('node:net').Socket): boolean => {
+    const a = gate.admit(socket.remoteAddress);
+    if (!a.ok) {
+      counters.inc(`broker.connections.refused.${a.reason}`);
+      socket.destroy();
+      return false;
+    }
+    counters.inc('broker.connections.accepted');
+    socket.once('close', a.release);
+    return true;
+  };
   const identity = new WeakMap<Client, string | null>();
+  /** Connected clients by id, kept from Aedes' documented `client` / `clientDisconnect` events (for revocation). */
+  const clients = new Map<string, Client>();
+
+  // Aedes' documented `mq` option: our own mqemitter, whose emit short-circuits agent topics (see module doc). These
+  // were consumed in authorizePublish; everything else is routed as usual. Options as Aedes' default emitter.
+  const mq = mqemitter({ concurrency: 100, matchEmptyLevels: true });
+  const route = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    if (packet.topic.startsWith(AGENT_PREFIX)) { cb?.(); return; }
+    route(packet, cb);
+  };
 
   const aedes = await Aedes.createBroker({
+    mq,
+    concurrency: 100,
     maxClientsIdLength: 64,
     maxTopicLevels: 8,
     heartbeatInterval: 3_600_000,
+    // A socket that sends no CONNECT is closed after this (Aedes' default is 30 s).
+    connectTimeout: connectTimeoutMs,
     drainTimeout: 30_000,
     authenticate(client, username, password, done) {
       authenticator.authenticate(client.id, username, password).then((r) => {
@@ -88,8 +127,15 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         counters.inc(`broker.payload.rejected.${decoded.reason}`);
         log.warn({ agentId: who, topic: packet.topic, reason: decoded.reason, detail: decoded.detail }, 'payload rejected');
         // Accepted at the MQTT level (no reconnect loop), never stored; readable seqs are acked as rejected for good.
-        if (decoded.seqs.length > 0) ingester.offer({ kind: 'reject', agentId: who, seqs: decoded.seqs });
+        if (decoded.seqs.length > 0) ingester.offer({ kind: 'reject', agentId: who, seqs: decoded.seqs, reason: `${decoded.reason}: ${decoded.detail}`.slice(0, 500) });
         return done(null);
+      }
+      if (decoded.partial) {
+        // Some records of the message were invalid: refused for good (counted, acked as rejected), the rest stored.
+        counters.inc('broker.payload.rejected.schema');
+        counters.inc('broker.records.rejected.schema', decoded.partial.seqs.length);
+        log.warn({ agentId: who, topic: packet.topic, detail: decoded.partial.detail }, 'records rejected');
+        if (decoded.partial.seqs.length > 0) ingester.offer({ kind: 'reject', agentId: who, seqs: decoded.partial.seqs, reason: `schema: ${decoded.partial.detail}` });
       }
       if (ingester.offer(decoded.item)) return done(null);
       counters.inc('broker.backpressure.waits');
@@ -115,19 +161,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
   });
 
-  // Short-circuit routing of agent topics (see module doc): they were consumed in authorizePublish.
-  const mq = (aedes as unknown as { mq: { emit(packet: { topic: string }, cb?: (err?: Error) => void): unknown } }).mq;
-  const emit = mq.emit.bind(mq);
-  mq.emit = (packet, cb) => {
-    if (packet.topic.startsWith(AGENT_PREFIX)) { cb?.(); return mq; }
-    return emit(packet, cb);
-  };
-
+  aedes.on('client', (client) => { clients.set(client.id, client); });
   aedes.on('clientReady', (client) => {
     const agentId = identity.get(client);
     if (agentId) ingester.offer({ kind: 'presence', agentId, message: { v: 1, state: 'online', ts: Date.now() } });
   });
   aedes.on('clientDisconnect', (client) => {
+    // a takeover (same id reconnecting) registers the new client before the old one disconnects
+    if (clients.get(client.id) === client) clients.delete(client.id);
     const agentId = identity.get(client);
     if (agentId) ingester.offer({ kind: 'presence', agentId, message: { v: 1, state: 'offline', ts: Date.now() } });
   });
@@ -147,21 +188,32 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       // noDelay: each command (ack) is a small write right after the PUBACK; with Nagle it would wait for the
       // agent's delayed TCP ACK (40 ms on Linux), which was most of the publish → ack latency.
       tcp = opts.tls
-        ? createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key), noDelay: true }, aedes.handle)
-        : createNetServer({ noDelay: true }, aedes.handle);
-      http = createHttpServer((_req, res) => { res.writeHead(426).end('MQTT over WebSocket only'); });
+        ? createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key), noDelay: true, handshakeTimeout: connectTimeoutMs }, aedes.handle)
+        : createNetServer({ noDelay: true }, (socket) => { if (admit(socket)) aedes.handle(socket); });
+      // TLS: admitted as raw TCP, before the handshake.
+      if (opts.tls) tcp.on('connection', (socket) => { admit(socket); });
+      http = createHttpServer({ connectionsCheckingInterval: Math.min(1000, connectTimeoutMs) }, (_req, res) => { res.writeHead(426).end('MQTT over WebSocket only'); });
+      // WebSocket: admitted as raw TCP; the upgrade request must arrive within the CONNECT timeout too.
+      http.headersTimeout = connectTimeoutMs;
+      http.requestTimeout = connectTimeoutMs;
+      // An idle socket that sends no request is not covered by the HTTP timeouts: our own timer, until the upgrade.
+      http.on('connection', (socket) => {
+        if (!admit(socket)) return;
+        const timer = setTimeout(() => { counters.inc('broker.connections.timed-out'); socket.destroy(); }, connectTimeoutMs);
+        upgradeTimers.set(socket, timer);
+        socket.once('close', () => clearTimeout(timer));
+      });
       wss = new WebSocketServer({ server: http, maxPayload: 2 * 1024 * 1024 });
+      // ws re-emits the HTTP server's errors (a busy port) on the WebSocketServer; listenOn reports them instead.
+      wss.on('error', (err) => log.debug({ err: err.message }, 'websocket server error'));
       wss.on('connection', (ws, req) => {
+        clearTimeout(upgradeTimers.get(req.socket)); // upgraded: Aedes' connectTimeout takes over
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
         aedes.handle(stream, req);
       });
-      const listen = (s: NetServer | HttpServer, port: number) => new Promise<number>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, opts.host, () => resolve((s.address() as AddressInfo).port));
-      });
-      const mqttPort = await listen(tcp, opts.mqttPort);
-      const wsPort = await listen(http, opts.wsPort);
+      const mqttPort = await listenOn(tcp, opts.mqttPort, opts.host, 'mqttPort');
+      const wsPort = await listenOn(http, opts.wsPort, opts.host, 'wsPort');
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       return { mqttUrl: `${opts.tls ? 'mqtts' : 'mqtt'}://${host}:${mqttPort}`, wsUrl: `ws://${host}:${wsPort}` };
     },
@@ -171,7 +223,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       });
     },
     disconnect(agentId) {
-      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[agentId];
+      const client = clients.get(agentId);
       if (!client) return Promise.resolve();
       return new Promise((resolve) => client.close(() => resolve()));
     },

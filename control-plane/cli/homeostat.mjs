@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `homeostat` command. Sources are TypeScript run through tsx (a runtime dependency), so there is no build step.
+// Development launcher of `homeostat`: runs the TypeScript sources through tsx (a devDependency); tests and benchmarks
+// use it. The installed command is the compiled bundle, dist/control-plane/homeostat.mjs (npm run build).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadServerConfig, type ServerConfigInput } from '../config/server-config.ts';
 import { createControlPlaneWithFleet, fleetOptionsFrom } from '../fleet/with-fleet.ts';
-import { ValidationError } from '../../contract/errors.ts';
+import { PortInUseError, ValidationError } from '../../contract/errors.ts';
+import { describePortInUse } from '../listen.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 import { createWebUi } from '../api/web-ui.ts';
 
@@ -49,8 +50,20 @@ export function register(program: Command): void {
         throw err;
       }
       const ui = createWebUi();
-      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts }, fleetOptionsFrom(config));
-      const started = await cp.start();
+      // the model verifier runs the agents' JS engine: it lives with the composition roots (control-plane/compose)
+      const { createModelVerifier } = await import('../compose/model-verifier.ts');
+      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts }, { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier() });
+      let started;
+      try {
+        started = await cp.start();
+      } catch (err) {
+        // A busy port is an operator's fix, not a crash: one line naming the port and the setting, exit code 3.
+        if (err instanceof PortInUseError) {
+          process.stderr.write(`${describePortInUse(err)}\n`);
+          process.exit(3);
+        }
+        throw err;
+      }
       ui.start(cp);
       const { adminCredentials, ...urls } = started;
       const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);

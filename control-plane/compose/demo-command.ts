@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../fleet/with-fleet.ts';
+import { createModelVerifier } from './model-verifier.ts';
 import type { FleetModuleOptions } from '../fleet/fleet-module.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
 import { DEFAULT_WEB_DIST } from '../api/web-static.ts';
@@ -37,7 +38,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
     dataDir, host: o.host ?? '127.0.0.1', httpPort: o.httpPort ?? 8080, mqttPort: o.mqttPort ?? 1883, wsPort: o.wsPort ?? 8083,
     logLevel: (o.logLevel ?? 'warn') as 'warn', logger: logger.child({ component: 'control-plane' }),
     mounts: ui.mounts,
-  }, o.fleet ?? {});
+  }, { modelVerifier: createModelVerifier(), ...o.fleet });
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   if (!admin) throw new Error(`no admin credentials in ${dataDir}: use an empty --data-dir`);

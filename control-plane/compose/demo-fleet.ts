@@ -8,6 +8,7 @@
  * and a correlated heat wave across one rack.
  */
 import { join } from 'node:path';
+import { eventBody } from '../../contract/protocol/events.ts';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AGENT_VERSION, createAgent, type Agent } from '../../agent/agent.ts';
@@ -134,14 +135,14 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       for (const h of hit) {
         h.faults.heatUntil = Date.now() + ms;
         // What a thermal threshold alarm would report; the correlator groups these by rack.
-        h.agent.emit({ type: 'sensors.temp-high', severity: 'warning', message: `CPU package above 75 °C (simulated heat wave on rack ${rack})`, data: { sensor: 'cpu.temp_package_c', rack } });
+        h.agent.emit(eventBody('sensors.temp-high', { severity: 'warning', message: `CPU package above 75 °C (simulated heat wave on rack ${rack})`, data: { sensor: 'cpu.temp_package_c', rack } }));
       }
       log.info({ rack, hosts: hit.length }, 'demo: rack heat wave');
       return hit;
     },
     stopService(host, service) {
       host.faults.serviceDown = service;
-      host.agent.emit({ type: 'service.stopped', severity: 'warning', message: `${service} stopped unexpectedly (simulated)`, data: { service } });
+      host.agent.emit(eventBody('service.stopped', { severity: 'warning', message: `${service} stopped unexpectedly (simulated)`, data: { service } }));
     },
     fillDisk(host) {
       host.faults.diskFilling = true;

@@ -15,7 +15,6 @@ import type { InferConfig } from '../../agent/infer/config.ts';
 import { INFER_ENGINES } from '../../agent/infer/config.ts';
 import { createEngine } from '../../agent/infer/engines.ts';
 import { checkStatefulSession } from '../../agent/infer/stateful-model.ts';
-import { scoreBackblazeCsv } from '../../models/disk/score-backblaze.ts';
 import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from '../../models/cli/recorded-csv.ts';
 
 /** Scores a metric CSV with a stateful anomaly model on `engine` (default `auto`, as the agent); returns the number
@@ -76,6 +75,8 @@ export function register(program: Command): void {
       if (await isBackblaze(opts.input)) {
         const file = await readModelFile(opts.model);
         if (file.card.inputs[0]?.name !== 'features') throw new Error(`--model: ${file.card.name} is not a disk-failure model; Backblaze CSVs need one`);
+        // imported here: it needs onnxruntime-node (optional), which anomaly scoring on the JS engine does not
+        const { scoreBackblazeCsv } = await import('../../models/disk/score-backblaze.ts');
         const summary = await scoreBackblazeCsv(opts.input, opts.output, file.path);
         console.error(JSON.stringify({ event: 'scored', kind: 'backblaze', ...summary, output: opts.output }));
         return;

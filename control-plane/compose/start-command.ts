@@ -4,6 +4,8 @@
  * data dir, the admin credentials and the enrolled agent. SIGINT/SIGTERM drain the agent, then the control plane.
  */
 import { resolve, join } from 'node:path';
+import { PortInUseError } from '../../contract/errors.ts';
+import { describePortInUse } from '../listen.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { AGENT_VERSION } from '../../agent/agent.ts';
@@ -13,6 +15,7 @@ import { loadCredentials, type Credentials } from '../../agent/enroll/credential
 import { enroll } from '../../agent/enroll/enroll.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
+import { createModelVerifier } from './model-verifier.ts';
 import { createWebUi } from '../api/web-ui.ts';
 
 const port = (v: string) => {
@@ -44,6 +47,10 @@ export function register(program: Command): void {
       try {
         await start(opts);
       } catch (err) {
+        if (err instanceof PortInUseError) {
+          process.stderr.write(`${describePortInUse(err, 'homeostat start')}\n`);
+          process.exit(3);
+        }
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);
       }
@@ -54,7 +61,7 @@ async function start(opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
   const ui = createWebUi();
-  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }), mounts: ui.mounts });
+  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }), mounts: ui.mounts }, { modelVerifier: createModelVerifier() });
   const urls = await cp.start();
   ui.start(cp);
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);

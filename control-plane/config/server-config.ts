@@ -52,6 +52,12 @@ export const ServerConfigSchema = z.object({
     maxWaitMs: z.coerce.number({ error: 'ingest.maxWaitMs must be an integer >= 0' }).int().min(0, 'ingest.maxWaitMs must be an integer >= 0').default(2000),
   }).default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
   enrollment: z.object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) }).default({ defaultTtl: 86_400_000 }),
+  // Broker connection admission (control-plane/broker/connection-limits.ts): caps and the CONNECT timeout.
+  broker: z.object({
+    maxConnections: positiveInt('broker.maxConnections', 1_000_000).default(10_000),
+    maxConnectionsPerAddress: positiveInt('broker.maxConnectionsPerAddress', 1_000_000).default(1000),
+    connectTimeout: durationIn('broker.connectTimeout', 1000, 120_000, '1s to 2m').default(10_000),
+  }).strict().default({ maxConnections: 10_000, maxConnectionsPerAddress: 1000, connectTimeout: 10_000 }),
   // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
   // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
   correlation: z.object({
@@ -92,6 +98,9 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
   HOMEOSTAT_ENROLLMENT_DEFAULT_TTL: 'enrollment.defaultTtl',
+  HOMEOSTAT_BROKER_MAX_CONNECTIONS: 'broker.maxConnections',
+  HOMEOSTAT_BROKER_MAX_CONNECTIONS_PER_ADDRESS: 'broker.maxConnectionsPerAddress',
+  HOMEOSTAT_BROKER_CONNECT_TIMEOUT: 'broker.connectTimeout',
   HOMEOSTAT_CORRELATION_MIN_SCORE: 'correlation.minScore',
   HOMEOSTAT_CORRELATION_WINDOW: 'correlation.window',
   HOMEOSTAT_BREAKER_MAX_SHARE: 'breaker.maxShare',
@@ -170,12 +179,15 @@ export function loadServerConfig(opts: LoadConfigOptions = {}): ServerConfig {
   return cfg;
 }
 
+/** The object schema inside `.optional()` / `.default()` wrappers, or null when there is none. */
+function objectSchema(t: z.ZodType | undefined): z.ZodObject | null {
+  let s: unknown = t;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) s = s.unwrap();
+  return s instanceof z.ZodObject ? s : null;
+}
+
 function allowedKeys(path: string[]): string[] {
-  let shape: z.ZodType = ServerConfigSchema;
-  for (const k of path) {
-    const s = (shape as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? shape;
-    shape = (s as unknown as { shape: Record<string, z.ZodType> }).shape[k]!;
-  }
-  const s = (shape as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? shape;
-  return Object.keys((s as unknown as { shape: Record<string, unknown> }).shape ?? {});
+  let o = objectSchema(ServerConfigSchema);
+  for (const k of path) o = objectSchema(o?.shape[k]);
+  return Object.keys(o?.shape ?? {});
 }

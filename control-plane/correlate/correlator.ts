@@ -132,11 +132,16 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     inc.title = titleOf(inc);
   }
 
+  function emptyHint(key: string, value: string): RootCauseHint {
+    return { key, value, affected: 0, symptomatic: 0, fleetWithValue: 0, fleetSize: 0, affectedShare: 0, fleetShare: 0, lift: 0, score: 0, explanation: '' };
+  }
+
   function openIncident(scope: Incident['scope'], key: string, value: string, sigs: Signal[], now: number): Incident {
     const inc: Incident = {
       id: newId(), status: 'open', scope, key, value, severity: 'info', hosts: [], signatures: [], eventCount: 0, eventIds: [],
       firstEventAt: Number.POSITIVE_INFINITY, openedAt: now, updatedAt: now, lastEventAt: now, resolvedAt: null, mergedInto: null,
-      suppressed: false, hint: undefined as unknown as RootCauseHint, acknowledged: null, notes: [], title: '',
+      // Placeholder hint and title: absorb() below computes both from the signals.
+      suppressed: false, hint: emptyHint(key, value), acknowledged: null, notes: [], title: '',
     };
     all.set(inc.id, inc);
     absorb(inc, sigs, now);

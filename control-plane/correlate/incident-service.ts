@@ -12,9 +12,11 @@ import { createBreaker, type BreakerOptions } from './breaker.ts';
 import { createCorrelator, type CorrelatorOptions } from './correlator.ts';
 import type { CorrelatorEvent, Incident, IncidentChange } from './incident.ts';
 import { createPopulation } from './population.ts';
-import { parseSchedule, type Schedule } from './schedule.ts';
+import { parseSchedule } from './schedule.ts';
 import { coveringSilence, planSilenceTransitions, type Silence } from './silences.ts';
 import { parseSelector } from '../../contract/label-selector.ts';
+import type { EventRow } from '../store/ports.ts';
+import { readEvent, type EventReading } from '../../contract/protocol/events.ts';
 
 /** Options: correlator/breaker tuning. */
 export interface IncidentServiceOptions {
@@ -40,9 +42,10 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
   const breaker = createBreaker({ ...options.breaker, population });
   let cursor: Date | null = null;
   let seenAtCursor = new Set<string>();
+  const { incidents, approvals, rollouts, telemetry } = ctx.repos;
 
   const loadSilences = async () => {
-    silences = (await ctx.db.silence.findMany()).map((s) => ({ id: s.id, kind: s.kind as Silence['kind'], selector: s.selector, schedule: s.schedule as Schedule, reason: s.reason, createdBy: s.createdBy, pauseActions: s.pauseActions as string[] }));
+    silences = (await ctx.repos.silences.list()).map((s) => ({ id: s.id, kind: s.kind, selector: s.selector, schedule: s.schedule, reason: s.reason, createdBy: s.createdBy, pauseActions: s.pauseActions }));
   };
 
   /** A group incident keyed by a policy or model version names the rollout that put it there ("a rollout that just happened"). */
@@ -50,10 +53,10 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     if (i.scope !== 'group') return i;
     const version = i.key === 'policyVersion' ? i.value : i.key.startsWith('model.') ? `${i.key.slice(6)}@${i.value}` : null;
     if (!version) return i;
-    if (!cache.has(version)) cache.set(version, await ctx.db.rollout.findFirst({ where: { version }, orderBy: { createdAt: 'desc' } }));
+    if (!cache.has(version)) cache.set(version, await rollouts.latestOfVersion(version));
     const r = cache.get(version);
     if (!r) return i;
-    return { ...i, rollouts: [{ id: r.id, kind: r.kind, version: r.version }], hint: { ...i.hint, explanation: `${i.hint.explanation} ${version} was rolled out by ${r.id} (${r.status}) at ${r.createdAt.toISOString()}.` } } as Incident;
+    return { ...i, rollouts: [{ id: r.id, kind: r.kind, version: r.version }], hint: { ...i.hint, explanation: `${i.hint.explanation} ${version} was rolled out by ${r.id} (${r.status}) at ${r.createdAt.toISOString()}.` } };
   }
 
   async function persist(changes: IncidentChange[]): Promise<void> {
@@ -61,8 +64,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     for (const change of changes) {
       const type = change.type;
       const i = await withRollout(change.incident, cache);
-      const data = { status: i.status, scope: i.scope, key: i.key, value: i.value, severity: i.severity, title: i.title, data: i as unknown as object, openedAt: new Date(i.openedAt), updatedAt: new Date(i.updatedAt), resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt) };
-      await ctx.db.incident.upsert({ where: { id: i.id }, create: { id: i.id, ...data }, update: data });
+      await incidents.upsert(i);
       if (type === 'opened' || type === 'resolved' || type === 'merged') {
         await ctx.audit.record({ actor: 'system:correlator', actorType: 'system', action: `incident.${type}`, target: i.id, detail: { title: i.title, hint: i.hint.explanation, hosts: i.hosts.length } });
       }
@@ -77,36 +79,49 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     await ctx.audit.record({ actor, actorType: 'system', action: until !== null && until <= ctx.now() ? 'fleet.resumed' : 'fleet.paused', target: null, detail: { hosts: hosts.length, actions, until, reason } });
   }
 
-  async function onEvent(row: { hostId: string; seq: bigint; ts: bigint; type: string; severity: string; message: string | null; data: unknown }, now: number, changes: IncidentChange[]): Promise<void> {
+  // Events outside the catalogue (a newer agent) or with malformed data are stored as sent and flagged here: a warning,
+  // logged once per kind and problem per process (docs/events.md).
+  const flagged = new Set<string>();
+  function flagEvent(r: Extract<EventReading, { ok: false }>): void {
+    const key = `${r.problem}:${r.type}`;
+    if (flagged.has(key)) return;
+    flagged.add(key);
+    ctx.log.warn({ type: r.type, problem: r.problem, detail: r.message }, 'event stored but not interpreted (see docs/events.md)');
+  }
+
+  async function onEvent(row: EventRow, now: number, changes: IncidentChange[]): Promise<void> {
     const attrs = population.attributes(row.hostId) ?? {};
     const data = (row.data ?? {}) as Record<string, unknown>;
     const ev: CorrelatorEvent = { id: `${row.hostId}:${row.seq}`, hostId: row.hostId, ts: Number(row.ts), type: row.type, severity: row.severity as CorrelatorEvent['severity'], data, ...(row.message ? { message: row.message } : {}) };
     changes.push(...correlator.ingest(ev, attrs, now));
-    switch (row.type) {
+    // Kind-specific handling reads the typed event; an unknown or malformed one only feeds the correlator above.
+    const read = readEvent(row);
+    if (!read.ok) { flagEvent(read); return; }
+    const e = read.event;
+    switch (e.type) {
       case 'heal.approval-requested': {
-        const requestId = String(data['requestId'] ?? '');
-        if (!requestId || (await ctx.db.approval.findFirst({ where: { requestId, hostId: row.hostId } }))) break;
-        const action = Array.isArray(data['actions']) ? (data['actions'] as { type?: string }[]).map((a) => a.type).join(',') : String(data['policy'] ?? 'unknown');
-        await ctx.db.approval.create({ data: { id: newId('apr'), requestId, source: 'policy', hostId: row.hostId, action, reason: row.message ?? `policy ${String(data['policy'] ?? '')} requires approval`, status: 'pending', requestedAt: new Date(now) } });
+        const requestId = e.data.requestId;
+        if (await approvals.findByRequest(requestId, row.hostId)) break;
+        const action = e.data.actions ? e.data.actions.map((a) => a.type).join(',') : e.data.policy || 'unknown';
+        await approvals.create({ id: newId('apr'), requestId, source: 'policy', hostId: row.hostId, groupKey: null, groupValue: null, action, reason: row.message ?? `policy ${e.data.policy} requires approval`, requestedAt: new Date(now) });
         await ctx.audit.record({ actor: `agent:${row.hostId}`, actorType: 'agent', action: 'approval.requested', target: requestId, detail: { action } });
         break;
       }
       case 'heal.execute': {
-        const actions = Array.isArray(data['actions']) ? (data['actions'] as { type?: string }[]).map((a) => String(a.type)) : [];
-        for (const action of actions) {
+        for (const action of e.data.actions.map((a) => a.type)) {
           const d = breaker.observe(row.hostId, action, attrs, now);
           if (d.decision !== 'trip') continue;
           const hosts = [...(await ctx.hosts.list())].filter((h) => !h.revokedAt && hostAttributes(h)[d.group.key] === d.group.value).map((h) => h.id);
           const reason = `blast-radius breaker: ${Math.round(d.share * 100)}% of ${d.group.key}=${d.group.value} (${d.hosts}/${d.groupSize}) wanted '${action}' within the window; approval required`;
           await pauseHosts(hosts, [action], d.until, reason, 'system:breaker');
-          await ctx.db.approval.create({ data: { id: newId('apr'), requestId: newId('brk'), source: 'breaker', groupKey: d.group.key, groupValue: d.group.value, action, reason, status: 'pending', requestedAt: new Date(now) } });
+          await approvals.create({ id: newId('apr'), requestId: newId('brk'), source: 'breaker', hostId: null, groupKey: d.group.key, groupValue: d.group.value, action, reason, requestedAt: new Date(now) });
         }
         break;
       }
       case 'heal.escalated': {
         const silenced = coveringSilence(silences, attrs, now);
         if (correlator.explains(row.hostId) || silenced) { notifier.inhibited(); break; }
-        notifier.escalation({ hostId: row.hostId, hostname: attrs['hostname'], ts: Number(row.ts), data, seq: Number(row.seq), ...(row.message ? { message: row.message } : {}) });
+        notifier.escalation({ hostId: row.hostId, hostname: attrs['hostname'], ts: Number(row.ts), data: e.data, seq: Number(row.seq), ...(row.message ? { message: row.message } : {}) });
         break;
       }
     }
@@ -129,7 +144,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
         if (s.silence.kind === 'maintenance') await pauseHosts(s.hosts, s.silence.pauseActions, s.until, `maintenance window ${s.silence.id}: ${s.silence.reason}`, 'system:silences');
       }
       for (const s of t.expired) {
-        await ctx.db.silence.deleteMany({ where: { id: s.id } });
+        await ctx.repos.silences.delete(s.id);
         await ctx.audit.record({ actor: 'system:silences', actorType: 'system', action: `${s.kind}.expired`, target: s.id, detail: {} });
       }
       const changes: IncidentChange[] = [];
@@ -144,7 +159,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
       for (;;) {
         // Rows at the cursor's exact time were seen already; fetch past them so a burst in one millisecond cannot stall.
         const take = 2000 + seenAtCursor.size;
-        const rows = await ctx.db.event.findMany({ where: cursor ? { receivedAt: { gte: cursor } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take });
+        const rows = await telemetry.eventsReceivedSince(cursor, take);
         const fresh = rows.filter((r) => !seenAtCursor.has(`${r.hostId}:${r.seq}`));
         if (!fresh.length) break;
         for (const r of fresh) {
@@ -160,27 +175,27 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     },
     /** Starts reading events at the newest stored one (history is not replayed into new incidents). */
     async init(): Promise<void> {
-      const last = await ctx.db.event.findFirst({ orderBy: { receivedAt: 'desc' } });
-      if (last) { cursor = last.receivedAt; seenAtCursor = new Set((await ctx.db.event.findMany({ where: { receivedAt: last.receivedAt }, select: { hostId: true, seq: true } })).map((r) => `${r.hostId}:${r.seq}`)); }
+      const last = await telemetry.newestReceived();
+      if (last) { cursor = last.at; seenAtCursor = new Set(last.keys.map((r) => `${r.hostId}:${r.seq}`)); }
       // Incidents left open by a previous process are followed on: new signals join them, quiet ones resolve.
-      correlator.restore((await ctx.db.incident.findMany({ where: { status: 'open' } })).map((r) => r.data as unknown as Incident), ctx.now());
+      correlator.restore(await incidents.list({ status: 'open' }), ctx.now());
       for (const h of await ctx.hosts.list()) online.set(h.id, h.online);
     },
     async list(filter: { status?: string; limit?: number } = {}) {
-      return (await ctx.db.incident.findMany({ where: filter.status ? { status: filter.status } : {}, orderBy: { openedAt: 'desc' }, take: filter.limit ?? 200 })).map((r) => r.data as unknown as Incident);
+      return incidents.list({ ...(filter.status ? { status: filter.status } : {}), limit: filter.limit ?? 200 });
     },
     /** Number of open incidents each host is in (hosts in none are absent); one statement. */
     async openCountsByHost(): Promise<Map<string, number>> {
       const counts = new Map<string, number>();
-      for (const r of await ctx.db.incident.findMany({ where: { status: 'open' }, select: { data: true } })) {
-        for (const h of new Set((r.data as unknown as Incident).hosts ?? [])) counts.set(h, (counts.get(h) ?? 0) + 1);
+      for (const i of await incidents.list({ status: 'open' })) {
+        for (const h of new Set(i.hosts)) counts.set(h, (counts.get(h) ?? 0) + 1);
       }
       return counts;
     },
     async get(id: string): Promise<Incident> {
-      const r = await ctx.db.incident.findUnique({ where: { id } });
-      if (!r) throw new NotFoundError('incident', id);
-      return r.data as unknown as Incident;
+      const i = await incidents.get(id);
+      if (!i) throw new NotFoundError('incident', id);
+      return i;
     },
     async acknowledge(id: string, by: string): Promise<Incident> {
       await service.get(id);
@@ -209,7 +224,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
       parseSelector(input.selector);
       const schedule = parseSchedule(input.schedule);
       const s: Silence = { id: newId('sil'), kind: input.kind, selector: input.selector, schedule, reason: input.reason, createdBy: by, pauseActions: input.pauseActions ?? [] };
-      await ctx.db.silence.create({ data: { id: s.id, kind: s.kind, selector: s.selector, schedule: s.schedule as object, reason: s.reason, pauseActions: s.pauseActions, createdBy: by, createdAt: new Date(ctx.now()) } });
+      await ctx.repos.silences.create({ ...s, createdAt: new Date(ctx.now()) });
       await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: `${s.kind}.created`, target: s.id, detail: { selector: s.selector, schedule: s.schedule } });
       return s;
     },
@@ -218,21 +233,19 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
       return silences.map((s) => ({ ...s, active: activeSilences.has(s.id) }));
     },
     async deleteSilence(id: string, by: string): Promise<void> {
-      const r = await ctx.db.silence.deleteMany({ where: { id } });
-      if (!r.count) throw new NotFoundError('silence', id);
+      if (!(await ctx.repos.silences.delete(id))) throw new NotFoundError('silence', id);
       await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: 'silence.deleted', target: id, detail: {} });
     },
     async listApprovals(status?: string) {
-      return ctx.db.approval.findMany({ where: status ? { status } : {}, orderBy: { requestedAt: 'desc' }, take: 500 });
+      return approvals.list({ ...(status ? { status } : {}), limit: 500 });
     },
     /** Approves or denies; sends the `approval` command (policy guard) or resumes the paused group (breaker). */
     async decide(id: string, approved: boolean, by: string, reason?: string) {
-      const a = await ctx.db.approval.findUnique({ where: { id } });
+      const a = await approvals.get(id);
       if (!a) throw new NotFoundError('approval', id);
       if (a.status !== 'pending') throw new ConflictError(`approval '${id}' is already ${a.status}`, 'decided');
       const now = ctx.now();
-      const upd = await ctx.db.approval.updateMany({ where: { id, status: 'pending' }, data: { status: approved ? 'approved' : 'denied', decidedBy: by, decidedAt: new Date(now), decisionReason: reason ?? null } });
-      if (upd.count !== 1) throw new ConflictError(`approval '${id}' was decided concurrently`, 'decided');
+      if (!(await approvals.decide(id, { approved, by, at: new Date(now), reason: reason ?? null }))) throw new ConflictError(`approval '${id}' was decided concurrently`, 'decided');
       if (a.source === 'policy' && a.hostId) {
         await ctx.publish(a.hostId, { v: 1, type: 'approval', requestId: a.requestId, approved, by, ...(reason ? { reason } : {}) });
       } else if (a.source === 'breaker' && a.groupKey && a.groupValue && approved) {
@@ -241,7 +254,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
         await pauseHosts(hosts, [a.action], now, `approved by ${by}${reason ? `: ${reason}` : ''}`, `user:${by}`);
       }
       await ctx.audit.record({ actor: `user:${by}`, actorType: 'user', action: approved ? 'approval.granted' : 'approval.denied', target: a.requestId, detail: { approval: id, source: a.source, host: a.hostId, group: a.groupKey ? `${a.groupKey}=${a.groupValue}` : null, action: a.action, reason: reason ?? null } });
-      return (await ctx.db.approval.findUnique({ where: { id } }))!;
+      return (await approvals.get(id))!;
     },
   };
   return service;

@@ -43,6 +43,8 @@ export interface Incident {
   acknowledged: { by: string; at: number } | null;
   notes: { by: string; at: number; text: string }[];
   title: string;
+  /** The rollout that put a version-keyed group incident's value there (set by the shell, incident-service.ts). */
+  rollouts?: { id: string; kind: string; version: string }[];
 }
 
 /** What changed; the shell persists, notifies and audits these. */

@@ -36,6 +36,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await db.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   } else {
+    // Library boundary: the two generated clients are distinct classes with the same model API (same schema fragments).
     db = new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url, max: 8 }) }) as unknown as Db;
   }
   try {

@@ -9,7 +9,11 @@ import type { EnrollmentTokenRecord, HostRecord, Labels, Store } from '../store/
 export const ENROLLMENT_TOKEN_PREFIX = 'het';
 
 export type EnrollRequest = { token: string; hostname: string; agentVersion: string; labels?: Labels; inventory?: Record<string, unknown> };
-export type EnrollResponse = { agentId: string; secret: string; mqttUrl: string; wsUrl: string; publicKey: string; labels: Labels };
+export type EnrollResponse = {
+  agentId: string; secret: string; mqttUrl: string; wsUrl: string; publicKey: string; labels: Labels;
+  /** Requested labels the token's labels replaced (key → requested, applied); absent when none. */
+  overriddenLabels?: Record<string, { requested: string; applied: string }>;
+};
 
 export type EnrollmentOptions = {
   store: Store;
@@ -55,11 +59,14 @@ export function createEnrollment(opts: EnrollmentOptions) {
       if (t.usesLeft <= 0) throw new ConflictError(`token: enrollment token '${t.id}' is used up (${t.maxUses} uses)`, 'token-used-up');
       const agentId = randomId('agent');
       const secret = randomSecret(32);
-      // Token labels are the administrator's and win over what the agent proposes.
+      // Token labels are the administrator's and win over what the agent proposes; the answer says which requested
+      // labels were overridden, so `agent enroll --labels` can tell its operator (never silently).
       const labels = { ...(req.labels ?? {}), ...t.labels };
+      const overridden: Record<string, { requested: string; applied: string }> = {};
+      for (const [k, v] of Object.entries(req.labels ?? {})) if (k in t.labels && t.labels[k] !== v) overridden[k] = { requested: v, applied: t.labels[k]! };
       const host = await store.tokens.redeem(t.id, at, { id: agentId, hostname: req.hostname, labels, agentVersion: req.agentVersion, inventory: req.inventory ?? null }, hashRandomSecret(secret));
       const { mqttUrl, wsUrl } = opts.urls();
-      return { agentId, secret, mqttUrl, wsUrl, publicKey: opts.publicKeyPem, labels: host.labels };
+      return { agentId, secret, mqttUrl, wsUrl, publicKey: opts.publicKeyPem, labels: host.labels, ...(Object.keys(overridden).length ? { overriddenLabels: overridden } : {}) };
     },
 
     /** Revokes a host: refused from now on and disconnected at once. */

@@ -1,13 +1,13 @@
-/** What the fleet services share: database, core hosts, command publishing, the signing key, audit, clock, log. */
+/** What the fleet services share: repositories, core hosts, command publishing, the signing key, audit, clock, log. */
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.ts';
 import type { Command } from '../../contract/protocol/index.ts';
-import type { HostRecord, HostRepository } from '../store/ports.ts';
+import type { FleetRepositories, HostRecord, HostRepository, TelemetryRepository } from '../store/ports.ts';
 import type { AuditLog } from '../access/audit-log.ts';
 
 export interface FleetContext {
-  db: Db;
+  /** The fleet's repositories plus the core's telemetry reads (health gate, correlation). */
+  repos: FleetRepositories & { telemetry: TelemetryRepository };
   hosts: HostRepository;
   publish(agentId: string, command: Command): Promise<void>;
   signingKey: KeyObject;

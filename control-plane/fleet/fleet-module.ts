@@ -6,21 +6,21 @@
  * and signing key).
  *
  *   const fleet = createFleetModule();
- *   const cp = await createControlPlane({ ...opts, mounts: fleet.mounts, middleware: [fleet.middleware],
+ *   const cp = await createControlPlane({ ...opts, fleetRoutes: fleet.routes, mounts: fleet.mounts, middleware: [fleet.middleware],
  *     openIncidentsByHost: fleet.openIncidentsByHost });
  *   await cp.start(); await fleet.attach(cp);   …   await fleet.stop(); await cp.stop();
  */
 import { join } from 'node:path';
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { ControlPlane } from '../server.ts';
-import type { Db } from '../db/database.ts';
 import { createAccessMiddleware, type AccessEnv } from '../access/access-middleware.ts';
 import { accessRoutes } from '../access/access-routes.ts';
 import { createAuditLog, type AuditLog } from '../access/audit-log.ts';
 import { createAuthenticator } from '../access/authenticator.ts';
 import { createSessions, type Sessions } from '../access/sessions.ts';
 import { createApiAuth } from '../api/auth.ts';
+import type { ApiMount, FleetApiRoutes } from '../api/app.ts';
 import { createIncidentService, type IncidentService, type IncidentServiceOptions } from '../correlate/incident-service.ts';
 import { incidentRoutes } from '../correlate/incident-routes.ts';
 import { createNotifier, type Notifier } from '../notify/notifier.ts';
@@ -30,9 +30,11 @@ import type { FleetContext } from './context.ts';
 import { createLoginThrottle } from '../access/login-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
+import type { ModelVerifier } from './model-check.ts';
 import { createPolicyStore, type PolicyStore } from './policy-store.ts';
 import { createRolloutService, type RolloutService } from './rollout-service.ts';
 import { ServiceUnavailableError } from './unavailable.ts';
+import { RUNNING_STATUSES } from '../repositories/rollout-repository.ts';
 
 /** Options; defaults: real clock, 5 s tick, externalURL = the control plane's HTTP URL. */
 export interface FleetModuleOptions {
@@ -44,6 +46,9 @@ export interface FleetModuleOptions {
   incidents?: IncidentServiceOptions;
   secureCookies?: boolean;
   featureSchemas?: readonly string[];
+  /** Checks the agents' JS engine on each registered model (control-plane/compose/model-verifier.ts); without one,
+   * models are registered "unverified". */
+  modelVerifier?: ModelVerifier;
 }
 
 /** The attached services (for tests and the CLI). */
@@ -77,10 +82,11 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       return resolve(c);
     },
     audit: async (e) => { if (s) await s.audit.record(e); },
-  }) as unknown as MiddlewareHandler;
+  }) satisfies MiddlewareHandler;
 
   const lazy = {
-    get db() { return need().ctx.db; },
+    get roles() { return need().ctx.repos.roles; },
+    get webhooks() { return need().ctx.repos.webhooks; },
     get users() { return cp!.store.users; },
     get sessions() { return need().sessions; },
     get audit() { return need().audit; },
@@ -96,16 +102,17 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
   const metricsApp = new Hono<AccessEnv>().get('/metrics', async (c) => {
     const plane = cp;
     if (!plane || !s) throw new ServiceUnavailableError('control plane is starting');
-    const db = s.ctx.db;
+    const repos = s.ctx.repos;
+    const hosts = await plane.store.hosts.counts();
     const gauges: Record<string, number> = {
       'ingest.queue.depth': plane.ingester.depth,
       'ingest.queue.capacity': plane.ingester.capacity,
       'broker.clients.connected': plane.broker.aedes.connectedClients,
-      'agents.online': await db.host.count({ where: { online: true, revokedAt: null } }),
-      'agents.enrolled': await db.host.count({ where: { revokedAt: null } }),
-      'incidents.open': await db.incident.count({ where: { status: 'open' } }),
-      'rollouts.running': await db.rollout.count({ where: { status: { in: ['pending', 'soaking'] } } }),
-      'approvals.pending': await db.approval.count({ where: { status: 'pending' } }),
+      'agents.online': hosts.online,
+      'agents.enrolled': hosts.enrolled,
+      'incidents.open': await repos.incidents.count('open'),
+      'rollouts.running': await repos.rollouts.count(RUNNING_STATUSES),
+      'approvals.pending': await repos.approvals.count('pending'),
       'correlator.pending_signals': s.incidents.correlator.stats().pending,
     };
     const n = s.notifier.stats();
@@ -121,24 +128,22 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
 
   return {
     middleware,
-    mounts: [
-      { path: '/api', app: accessRoutes(lazy) as unknown as Hono },
-      { path: '/api', app: fleetRoutes(lazy) as unknown as Hono },
-      { path: '/api', app: incidentRoutes(lazy) as unknown as Hono },
-      { path: '/', app: metricsApp as unknown as Hono },
-    ],
+    /** The typed JSON routes, chained into the API's `AppType` (control-plane/api/app.ts). */
+    routes: { access: accessRoutes(lazy), fleet: fleetRoutes(lazy), incidents: incidentRoutes(lazy) } satisfies FleetApiRoutes,
+    /** Prometheus text at `GET /metrics` (not JSON, so not part of `AppType`). */
+    mounts: [{ path: '/', app: metricsApp }] satisfies ApiMount[],
     /** Binds the services to a started control plane and starts the tick timer. */
     async attach(plane: ControlPlane, log?: Logger): Promise<FleetServices> {
       cp = plane;
-      const db = (plane.store as unknown as { db: Db }).db;
-      const audit = createAuditLog({ db, now });
+      const store = plane.store;
+      const audit = createAuditLog({ repo: store.audit, now });
       const ctx: FleetContext = {
-        db, hosts: plane.store.hosts, publish: (id, cmd) => plane.broker.publishCommand(id, cmd), signingKey: plane.signingKey.privateKey, audit, now,
-        log: log ?? (await import('pino')).pino({ level: plane.config.logLevel, base: { component: 'fleet' } }, (await import('pino')).pino.destination(2)),
+        repos: store, hosts: store.hosts, publish: (id, cmd) => plane.broker.publishCommand(id, cmd), signingKey: plane.signingKey.privateKey, audit, now,
+        log: log ?? pino({ level: plane.config.logLevel, base: { component: 'fleet' } }, pino.destination(2)),
         modelDir: join(plane.config.dataDir, 'models'),
       };
       const policies = createPolicyStore(ctx);
-      const models = createModelRegistry(ctx, options.featureSchemas);
+      const models = createModelRegistry(ctx, options.featureSchemas, options.modelVerifier);
       const rollouts = createRolloutService(ctx, {
         policy: {
           intentKind: () => 'policy',
@@ -156,13 +161,18 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           applied: (h, name) => (h.appliedModels?.[name] ? `${name}@${h.appliedModels[name]}` : null),
         },
       });
-      const notifier = createNotifier({ db, send: createWebhookSender({ now, ...options.webhook }), externalURL: options.externalURL ?? '', now });
+      const notifier = createNotifier({ webhooks: store.webhooks, send: createWebhookSender({ now, ...options.webhook }), externalURL: options.externalURL ?? '', now });
       const incidents = createIncidentService(ctx, notifier, options.incidents);
       await incidents.init();
-      const sessions = createSessions({ db, users: plane.store.users, now });
+      const sessions = createSessions({ repo: store.sessions, users: store.users, now });
       const apiAuth = createApiAuth(plane.store.users);
-      resolve = createAuthenticator({ db, sessions, hosts: plane.store.hosts, bearer: (h) => apiAuth.authenticate(h) });
+      resolve = createAuthenticator({ users: store.users, roles: store.roles, sessions, hosts: store.hosts, bearer: (h) => apiAuth.authenticate(h) });
       s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions };
+      // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
+      plane.ingester.onQuarantined((q) => {
+        audit.record({ actor: `agent:${q.agentId}`, actorType: 'agent', action: 'ingest.quarantined', target: q.agentId, detail: { kind: q.kind, seq: q.seq, reason: q.reason }, at: q.at })
+          .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
+      });
       const period = options.tickMs ?? 5000;
       if (period > 0) {
         timer = setInterval(() => { if (!ticking) ticking = tick().finally(() => { ticking = null; }); }, period);

@@ -2,11 +2,17 @@
  * Policy, rollout, model and per-host version routes (mounted under /api). Authorization: access middleware + the
  * route table (control-plane/access/route-table.ts); handlers read the caller from `access`.
  */
+import { BODY_LIMITS, jsonProblem } from '../../contract/text.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../../contract/duration.ts';
 import { ValidationError, NotFoundError } from '../../contract/errors.ts';
-import { parseJsonBody, parseWith } from '../api/validate.ts';
+import { jsonBody, parseWith, queryOf } from '../api/validate.ts';
+import { shaped } from '../api/respond.ts';
+import { HostVersionList } from '../../contract/api/hosts.ts';
+import { Model, ModelList } from '../../contract/api/models.ts';
+import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
+import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { PolicyStore } from './policy-store.ts';
@@ -30,6 +36,9 @@ const PublishBody = z.object({
   waves: z.object({ percents: z.array(z.number()).min(1).max(10) }).optional(),
 });
 const RollbackBody = z.object({ version: z.number().int().positive(), selector: z.string().max(2000).default('') });
+const DryRunBody = z.object({ selector: z.string().max(2000).default('') });
+const RolloutQuery = z.object({ subject: z.string().max(200).optional(), status: z.string().max(64).optional() });
+const ModelPublishBody = PublishBody.omit({ version: true });
 
 function rolloutRequest(b: z.infer<typeof PublishBody>): RolloutRequest {
   parseSelector(b.selector);
@@ -54,60 +63,71 @@ export interface FleetRouteDeps { policies: PolicyStore; rollouts: RolloutServic
 export function fleetRoutes(deps: FleetRouteDeps) {
   const src = (b: z.infer<typeof PolicyBody>) => (b.document ? { source: JSON.stringify(b.document, null, 2), format: 'json' as const } : { source: b.source!, format: b.format });
   return new Hono<AccessEnv>()
-    .get('/policies', async (c) => c.json({ policies: await deps.policies.list() }))
-    .post('/policies', async (c) => {
-      const b = await parseJsonBody(c, PolicyBody, 'policy');
+    .get('/policies', async (c) => c.json(shaped(PolicyList, { policies: await deps.policies.list() })))
+    .post('/policies', jsonBody(PolicyBody, 'policy'), async (c) => {
+      const b = c.req.valid('json');
       if (!b.name) throw new ValidationError([{ path: 'name', message: 'required' }], 'policy');
       const s = src(b);
-      return c.json(await deps.policies.create(b.name, s.source, s.format, who(c.get('access')), b.comment), 201);
+      const v = await deps.policies.create(b.name, s.source, s.format, who(c.get('access')), b.comment);
+      return c.json(shaped(PolicyVersion, v), 201);
     })
-    .get('/policies/:id', async (c) => c.json(await deps.policies.version(c.req.param('id'))))
-    .put('/policies/:id', async (c) => {
-      const b = await parseJsonBody(c, PolicyBody, 'policy');
+    .get('/policies/:id', async (c) => c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id')))))
+    .put('/policies/:id', jsonBody(PolicyBody, 'policy'), async (c) => {
+      const b = c.req.valid('json');
       const s = src(b);
-      return c.json(await deps.policies.update(c.req.param('id'), s.source, s.format, who(c.get('access')), b.comment), 201);
+      const v = await deps.policies.update(c.req.param('id'), s.source, s.format, who(c.get('access')), b.comment);
+      return c.json(shaped(PolicyVersion, v), 201);
     })
     // Web UI: save = create the set on first save, else a new version.
-    .post('/policies/:id/versions', async (c) => {
-      const b = await parseJsonBody(c, PolicyBody, 'policy');
+    .post('/policies/:id/versions', jsonBody(PolicyBody, 'policy'), async (c) => {
+      const b = c.req.valid('json');
       const s = src(b);
       const id = c.req.param('id');
+      const by = who(c.get('access'));
       const exists = (await deps.policies.list()).some((p) => p.id === id);
-      const v = exists ? await deps.policies.update(id, s.source, s.format, who(c.get('access')), b.comment) : await deps.policies.create(id, s.source, s.format, who(c.get('access')), b.comment);
-      return c.json(v, 201);
+      const v = exists ? await deps.policies.update(id, s.source, s.format, by, b.comment) : await deps.policies.create(id, s.source, s.format, by, b.comment);
+      return c.json(shaped(PolicyVersion, v), 201);
     })
-    .post('/policies/:id/dry-run', async (c) => {
-      const b = await parseJsonBody(c, z.object({ selector: z.string().max(2000).default('') }), 'dry run');
+    .post('/policies/:id/dry-run', jsonBody(DryRunBody, 'dry run'), async (c) => {
       await deps.policies.version(c.req.param('id'));
-      return c.json({ hosts: await deps.rollouts.targets(b.selector) });
+      return c.json(shaped(DryRun, { hosts: await deps.rollouts.targets(c.req.valid('json').selector) }));
     })
-    .get('/policies/:id/versions', async (c) => c.json({ versions: await deps.policies.versions(c.req.param('id')) }))
-    .get('/policies/:id/versions/:version', async (c) => c.json(await deps.policies.version(c.req.param('id'), parseWith(z.coerce.number().int().positive(), c.req.param('version'), 'version'))))
-    .post('/policies/:id/publish', async (c) => {
-      const b = await parseJsonBody(c, PublishBody, 'publish request');
+    .get('/policies/:id/versions', async (c) => c.json(shaped(PolicyVersionList, { versions: await deps.policies.versions(c.req.param('id')) })))
+    .get('/policies/:id/versions/:version', async (c) => {
+      const n = parseWith(z.coerce.number().int().positive(), c.req.param('version'), 'version');
+      return c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id'), n)));
+    })
+    .post('/policies/:id/publish', jsonBody(PublishBody, 'publish request'), async (c) => {
+      const b = c.req.valid('json');
       const v = await deps.policies.version(c.req.param('id'), b.version);
-      return c.json(await deps.rollouts.start('policy', v.policySet, v.id, rolloutRequest(b), who(c.get('access'))), 201);
+      return c.json(shaped(Rollout, await deps.rollouts.start('policy', v.policySet, v.id, rolloutRequest(b), who(c.get('access')))), 201);
     })
-    .post('/policies/:id/rollback', async (c) => {
-      const b = await parseJsonBody(c, RollbackBody, 'rollback request');
+    .post('/policies/:id/rollback', jsonBody(RollbackBody, 'rollback request'), async (c) => {
+      const b = c.req.valid('json');
       const v = await deps.policies.version(c.req.param('id'), b.version);
-      return c.json(await deps.rollouts.start('policy', v.policySet, v.id, { selector: b.selector }, who(c.get('access')), { immediate: true }), 201);
+      const r = await deps.rollouts.start('policy', v.policySet, v.id, { selector: b.selector }, who(c.get('access')), { immediate: true });
+      return c.json(shaped(Rollout, r), 201);
     })
-    .get('/rollouts', async (c) => c.json({ rollouts: await deps.rollouts.list({ ...(c.req.query('subject') ? { subject: c.req.query('subject')! } : {}), ...(c.req.query('status') ? { status: c.req.query('status')! } : {}) }) }))
+    .get('/rollouts', queryOf(RolloutQuery), async (c) => {
+      const q = c.req.valid('query');
+      const filter = { ...(q.subject ? { subject: q.subject } : {}), ...(q.status ? { status: q.status } : {}) };
+      return c.json(shaped(RolloutList, { rollouts: await deps.rollouts.list(filter) }));
+    })
     .get('/rollouts/:id', async (c) => {
       const r = await deps.rollouts.get(c.req.param('id'));
       if (!r) throw new NotFoundError('rollout', c.req.param('id'));
-      return c.json(r);
+      return c.json(shaped(Rollout, r));
     })
     .post('/rollouts/:id/rollback', async (c) => {
       const r = await deps.rollouts.get(c.req.param('id'));
       if (!r) throw new NotFoundError('rollout', c.req.param('id'));
       if (!r.previousVersion) throw new ValidationError([{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }], 'rollback');
-      return c.json(await deps.rollouts.start(r.kind, r.subject, r.previousVersion, { selector: r.selector }, who(c.get('access')), { immediate: true }), 201);
+      const back = await deps.rollouts.start(r.kind, r.subject, r.previousVersion, { selector: r.selector }, who(c.get('access')), { immediate: true });
+      return c.json(shaped(Rollout, back), 201);
     })
-    .post('/rollouts/:id/halt', async (c) => c.json(await deps.rollouts.halt(c.req.param('id'), who(c.get('access')))))
-    .get('/fleet/hosts', async (c) => c.json({ hosts: await deps.rollouts.hostVersions() }))
-    .get('/models', async (c) => c.json({ models: await deps.models.list() }))
+    .post('/rollouts/:id/halt', async (c) => c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))))
+    .get('/fleet/hosts', async (c) => c.json(shaped(HostVersionList, { hosts: await deps.rollouts.hostVersions() })))
+    .get('/models', async (c) => c.json(shaped(ModelList, { models: await deps.models.list() })))
     .post('/models', async (c) => {
       const max = deps.maxModelBytes ?? 64 * 1024 * 1024;
       if (Number(c.req.header('content-length') ?? 0) > max + 1024 * 1024) throw new ValidationError([{ path: 'file', message: `larger than ${max} bytes` }], 'model upload');
@@ -120,18 +140,21 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       if (issues.length) throw new ValidationError(issues, 'model upload');
       let cardJson: unknown;
       try { cardJson = JSON.parse(typeof card === 'string' ? card : await (card as File).text()); } catch { throw new ValidationError([{ path: 'card', message: 'not JSON' }], 'model upload'); }
+      const cardProblem = jsonProblem(cardJson, BODY_LIMITS);
+      if (cardProblem) throw new ValidationError([{ path: `card.${cardProblem.path}`, message: cardProblem.message }], 'model upload');
       const bytes = new Uint8Array(await (file as File).arrayBuffer());
-      return c.json(await deps.models.upload(bytes, cardJson, who(c.get('access'))), 201);
+      return c.json(shaped(Model, await deps.models.upload(bytes, cardJson, who(c.get('access')))), 201);
     })
-    .get('/models/:id', async (c) => c.json(await deps.models.get(c.req.param('id'))))
+    .get('/models/:id', async (c) => c.json(shaped(Model, await deps.models.get(c.req.param('id')))))
     .get('/models/:id/file', async (c) => {
       const m = await deps.models.get(c.req.param('id'));
       const body = await deps.models.file(m.id);
       return c.body(new Uint8Array(body), 200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length), 'x-model-sha256': m.sha256 });
     })
-    .post('/models/:id/publish', async (c) => {
-      const b = await parseJsonBody(c, PublishBody.omit({ version: true }), 'publish request');
+    .post('/models/:id/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
+      const b = c.req.valid('json');
       const m = await deps.models.get(c.req.param('id'));
-      return c.json(await deps.rollouts.start('model', m.name, m.id, rolloutRequest({ ...b, autoRollback: b.autoRollback ?? true }), who(c.get('access'))), 201);
+      const request = rolloutRequest({ ...b, autoRollback: b.autoRollback ?? true });
+      return c.json(shaped(Rollout, await deps.rollouts.start('model', m.name, m.id, request, who(c.get('access')))), 201);
     });
 }

@@ -4,6 +4,10 @@
  * errors+escalations, anomalies, and (models) inference errors and p95 latency. A signal fails when the treated rate
  * exceeds both `baseline × maxRatio` and `baseline + minDelta` — the ratio catches regressions, the absolute floor keeps
  * a quiet baseline (0 → 1 event) from halting a rollout. Apply failures reported by agents fail the gate outright.
+ *
+ * The gate fails closed: silence is not health. A host that was sent the new version and is now offline (crashed,
+ * hung until its session timed out) or stopped sending samples during the soak (its cycle stalled) fails the gate
+ * outright, named with why, whether or not it acknowledged the version ({@link Liveness}, {@link livenessOf}).
  */
 
 /** Aggregated observations of one group of hosts over the soak window. */
@@ -15,6 +19,30 @@ export interface GroupHealth {
   inferenceErrors?: number;
   /** p95 inference latency in ms (models only). */
   latencyP95Ms?: number | null;
+  /** Hosts sent the new version that are not alive (treated group only), with why: they fail the gate. */
+  unresponsive?: { host: string; why: string }[];
+}
+
+/** What the shell knows about one host sent the new version, for {@link livenessOf}. */
+export interface Liveness {
+  host: string;
+  /** Presence: connected now. */
+  online: boolean;
+  /** ts of its newest stored sample, null when it never sent one. */
+  lastSampleAt: number | null;
+}
+
+/**
+ * Why a host sent the new version is not alive at gate time, or null when it is: offline now, or it had been sending
+ * samples but none in the last `silenceMs` (default: half the soak, between 30 s and 5 min) before `now`. A host that
+ * never sent a sample is judged by presence alone (it may run without collectors).
+ */
+export function livenessOf(l: Liveness, now: number, soakMs: number, silenceMs = Math.min(300_000, Math.max(30_000, soakMs / 2))): string | null {
+  if (!l.online) return 'offline (no MQTT session: crashed, hung or cut off)';
+  if (l.lastSampleAt !== null && l.lastSampleAt < now - silenceMs) {
+    return `silent: no sample for ${Math.round((now - l.lastSampleAt) / 1000)} s (limit ${Math.round(silenceMs / 1000)} s; cycle stalled?)`;
+  }
+  return null;
 }
 
 /** Thresholds; defaults: maxRatio 2, minDelta 0.5 events/host, minTreatedHosts 1, latency ratio 1.5. */
@@ -39,6 +67,12 @@ export function evaluateGate(treated: GroupHealth, baseline: GroupHealth, applyF
   const maxLatencyRatio = t.maxLatencyRatio ?? 1.5;
   const reasons: string[] = [];
   const rates: GateResult['rates'] = {};
+  const dead = treated.unresponsive ?? [];
+  if (dead.length > 0) {
+    const list = dead.slice(0, 10).map((d) => `${d.host} ${d.why}`).join('; ');
+    reasons.push(`${dead.length} host(s) sent the new version stopped reporting: ${list}${dead.length > 10 ? '; …' : ''}`);
+    return { verdict: 'fail', reasons, rates };
+  }
   if (treated.hosts < (t.minTreatedHosts ?? 1)) return { verdict: 'insufficient', reasons: [`only ${treated.hosts} host(s) run the new version`], rates };
   if (applyFailures > 0) reasons.push(`${applyFailures} host(s) failed to apply the new version`);
   const per = (n: number | undefined, g: GroupHealth) => (g.hosts > 0 ? (n ?? 0) / g.hosts : 0);

@@ -1,14 +1,22 @@
 /**
  * The model registry: uploaded models are checked (model-check.ts), stored in the data dir under their sha256, and
  * recorded with their card. Artifact id = `<name>@<version>`; it is also the version label rollouts use.
+ *
+ * At registration the `ModelVerifier` (model-check.ts; wired by the composition roots) checks the agents' JS engine
+ * against onnxruntime on the model, once. Its verdict (or why there is none: "unverified") is kept beside the file
+ * (`<sha256>.verdict.json`, parsed with the contract's schema on read) and signed into every model manifest, so an
+ * agent runs the model on its JS engine without verifying it again (docs/models.md).
  */
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { z } from 'zod';
+import { EngineVerdictSchema, type EngineVerdict } from '../../contract/models/verdict.ts';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Command } from '../../contract/protocol/index.ts';
 import { modelCommand } from '../../contract/signing/bundle.ts';
 import type { FleetContext } from './context.ts';
-import { checkModel } from './model-check.ts';
+import { checkModel, type ModelVerification, type ModelVerifier } from './model-check.ts';
+import type { ModelRecord } from '../repositories/model-repository.ts';
 
 /** A registry entry as the API shows it. */
 export interface ModelView {
@@ -21,15 +29,42 @@ export interface ModelView {
   card: Record<string, unknown>;
   uploadedBy: string;
   createdAt: string;
+  /** The JS engine's verdict signed into the manifest, or why the model is unverified. */
+  verdict?: EngineVerdict;
+  unverified?: string;
 }
 
-/** Creates the registry. */
-export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly string[]) {
-  const view = (r: { id: string; name: string; version: string; sha256: string; bytes: number; featureSchemaVersion: string; card: unknown; uploadedBy: string; createdAt: Date }): ModelView => ({
-    id: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, featureSchemaVersion: r.featureSchemaVersion, card: r.card as Record<string, unknown>, uploadedBy: r.uploadedBy, createdAt: r.createdAt.toISOString(),
+const VerificationSchema = z.union([
+  z.strictObject({ verdict: EngineVerdictSchema }),
+  z.strictObject({ unverified: z.string() }),
+]);
+const verificationPath = (modelPath: string): string => modelPath.replace(/\.onnx$/, '') + '.verdict.json';
+
+/** The stored verification of a model file; "unverified" when absent or unreadable. */
+function readVerification(modelPath: string): ModelVerification {
+  try {
+    return VerificationSchema.parse(JSON.parse(readFileSync(verificationPath(modelPath), 'utf8')));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'registered before verification existed' : `verdict unreadable: ${(err as Error).message}`;
+    return { unverified: why };
+  }
+}
+
+/** Creates the registry. Without `verifier`, models are registered "unverified" (agents verify them themselves). */
+export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly string[], verifier?: ModelVerifier) {
+  const repo = ctx.repos.models;
+  const view = (r: ModelRecord): ModelView => ({
+    id: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, featureSchemaVersion: r.featureSchemaVersion, card: r.card, uploadedBy: r.uploadedBy, createdAt: r.createdAt.toISOString(),
+    ...readVerification(r.path),
   });
+  const verify = async (bytes: Uint8Array): Promise<ModelVerification> => {
+    if (!verifier) return { unverified: 'no model verifier on this control plane' };
+    const failed = (err: unknown) => ({ unverified: `verification failed: ${(err as Error).message}` });
+    return verifier.verify(bytes).catch(failed);
+  };
   const find = async (id: string) => {
-    const r = await ctx.db.modelArtifact.findUnique({ where: { id } });
+    const r = await repo.get(id);
     if (!r) throw new NotFoundError('model', id);
     return r;
   };
@@ -37,17 +72,20 @@ export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly
     async upload(bytes: Uint8Array, card: unknown, actor: string): Promise<ModelView> {
       const c = await checkModel(bytes, card, featureSchemas);
       const id = `${c.name}@${c.version}`;
-      if (await ctx.db.modelArtifact.findUnique({ where: { id } })) throw new ConflictError(`model '${id}' exists; bump the card version`, 'exists');
+      if (await repo.get(id)) throw new ConflictError(`model '${id}' exists; bump the card version`, 'exists');
       mkdirSync(ctx.modelDir, { recursive: true, mode: 0o700 });
       const path = join(ctx.modelDir, `${c.sha256}.onnx`);
       writeFileSync(`${path}.tmp`, bytes, { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
-      const row = await ctx.db.modelArtifact.create({ data: { id, name: c.name, version: c.version, sha256: c.sha256, bytes: c.bytes, featureSchemaVersion: c.featureSchemaVersion, card: c as object, path, uploadedBy: actor, createdAt: new Date(ctx.now()) } });
-      await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'model.uploaded', target: id, detail: { sha256: c.sha256, bytes: c.bytes } });
+      const verification = await verify(bytes);
+      writeFileSync(`${verificationPath(path)}.tmp`, JSON.stringify(verification), { mode: 0o600 });
+      renameSync(`${verificationPath(path)}.tmp`, verificationPath(path));
+      const row = await repo.create({ id, name: c.name, version: c.version, sha256: c.sha256, bytes: c.bytes, featureSchemaVersion: c.featureSchemaVersion, card: c, path, uploadedBy: actor, createdAt: new Date(ctx.now()) });
+      await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'model.uploaded', target: id, detail: { sha256: c.sha256, bytes: c.bytes, ...verificationDetail(verification) } });
       return view(row);
     },
     async list(): Promise<ModelView[]> {
-      return (await ctx.db.modelArtifact.findMany({ orderBy: [{ name: 'asc' }, { createdAt: 'desc' }] })).map(view);
+      return (await repo.list()).map(view);
     },
     async get(id: string): Promise<ModelView> {
       return view(await find(id));
@@ -60,8 +98,17 @@ export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly
     /** The signed `model` command for an artifact. */
     async command(id: string): Promise<Command> {
       const r = await find(id);
-      return modelCommand({ modelId: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, url: `/api/models/${encodeURIComponent(r.id)}/file`, featureSchemaVersion: r.featureSchemaVersion, issuedAt: ctx.now(), card: r.card as Record<string, unknown> }, ctx.signingKey);
+      const v = readVerification(r.path);
+      const verdict = 'verdict' in v && v.verdict.sha256 === r.sha256 ? { verdict: v.verdict } : {};
+      return modelCommand({ modelId: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, url: `/api/models/${encodeURIComponent(r.id)}/file`, featureSchemaVersion: r.featureSchemaVersion, issuedAt: ctx.now(), card: r.card, ...verdict }, ctx.signingKey);
     },
   };
 }
 export type ModelRegistry = ReturnType<typeof createModelRegistry>;
+
+/** What the audit record says about a verification. */
+function verificationDetail(v: ModelVerification): Record<string, unknown> {
+  if ('unverified' in v) return { verification: 'unverified', note: v.unverified };
+  const verification = v.verdict.agreed ? 'agreed' : 'disagreed';
+  return { verification, engineId: v.verdict.engineId, maxAbsDiff: v.verdict.maxAbsDiff };
+}

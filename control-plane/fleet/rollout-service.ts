@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
-import type { Command } from '../../contract/protocol/index.ts';
+import type { Command, EventKind } from '../../contract/protocol/index.ts';
 import type { HostRecord } from '../store/ports.ts';
 import type { FleetContext } from './context.ts';
-import type { GroupHealth, GateThresholds } from './health-gate.ts';
+import { livenessOf, type GroupHealth, type GateThresholds } from './health-gate.ts';
 import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
 import { cancelRollout, createRolloutState, stepRollout, treatedHosts, type RolloutAction, type RolloutState, type WaveObservation } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
+import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 
 /** How one kind of artifact is sent and recognised on hosts. */
 export interface RolloutKind {
@@ -37,16 +38,28 @@ export interface RolloutRequest {
 /** A rollout as the API shows it. */
 export type RolloutView = RolloutState & { selector: string; createdBy: string; createdAt: string };
 
-const ERROR_TYPES = new Set(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused']);
+/** Healing failures and refused artifacts, as catalogue kinds (renaming one is a type error here). */
+const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused']);
 /** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
-const INFERENCE_ERROR_TYPES = new Set(['model.error', 'model.load-failed', 'model.unavailable', 'inference.error']);
+const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>(['model.error', 'model.load-failed', 'model.unavailable']);
+/** Anomaly kinds count towards the gate's anomaly signal. */
+const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.detected']);
+
+/** `scores.anomaly.latencyUs` of a sample when it is a number (agents without the anomaly model send none). */
+function anomalyLatencyUs(scores: Record<string, unknown>): number | null {
+  const anomaly = scores['anomaly'];
+  if (typeof anomaly !== 'object' || anomaly === null) return null;
+  const us = (anomaly as Record<string, unknown>)['latencyUs'];
+  return typeof us === 'number' ? us : null;
+}
 
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
 export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
-  const toView = (r: { state: unknown; selector: string; createdBy: string; createdAt: Date }): RolloutView => ({ ...(r.state as RolloutState), selector: r.selector, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() });
+  const repo = ctx.repos.rollouts;
+  const toView = (r: RolloutRecord): RolloutView => ({ ...r.state, selector: r.selector, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() });
 
   async function save(s: RolloutState): Promise<void> {
-    await ctx.db.rollout.update({ where: { id: s.id }, data: { state: s as unknown as object, status: s.status, updatedAt: new Date(ctx.now()) } });
+    await repo.save(s, new Date(ctx.now()));
   }
 
   async function send(s: RolloutState, hosts: string[], version: string, actor: string): Promise<void> {
@@ -54,7 +67,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const cmd = await kind.command(version);
     const intent = kind.intentKind(s.subject);
     for (const hostId of hosts) {
-      await ctx.db.hostIntent.upsert({ where: { hostId_kind: { hostId, kind: intent } }, create: { hostId, kind: intent, version, rolloutId: s.id, updatedAt: new Date(ctx.now()) }, update: { version, rolloutId: s.id, updatedAt: new Date(ctx.now()) } });
+      await repo.setIntent({ hostId, kind: intent, version, rolloutId: s.id, at: new Date(ctx.now()) });
       try {
         await ctx.publish(hostId, cmd);
       } catch (err) {
@@ -89,16 +102,22 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const health = async (hosts: string[], from: number, to: number): Promise<GroupHealth> => {
       const g: GroupHealth = { hosts: hosts.length, errors: 0, anomalies: 0, inferenceErrors: 0 };
       if (!hosts.length) return g;
-      const rows = await ctx.db.event.findMany({ where: { hostId: { in: hosts }, ts: { gte: BigInt(from), lt: BigInt(to) } }, select: { type: true } });
-      for (const r of rows) {
-        if (ERROR_TYPES.has(r.type)) g.errors++;
-        if (r.type.startsWith('anomaly.')) g.anomalies++;
-        if (INFERENCE_ERROR_TYPES.has(r.type)) g.inferenceErrors!++;
+      for (const [type, n] of await ctx.repos.telemetry.eventTypeCounts(hosts, { since: from, until: to })) {
+        if (ERROR_TYPES.has(type)) g.errors += n;
+        if (ANOMALY_TYPES.has(type)) g.anomalies += n;
+        if (INFERENCE_ERROR_TYPES.has(type)) g.inferenceErrors! += n;
       }
       if (s.kind === 'model') g.latencyP95Ms = await latencyP95Ms(hosts, from, to);
       return g;
     };
     const treatedHealth = await health(acked, since, now + 1);
+    // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
+    const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
+    treatedHealth.unresponsive = treated.flatMap((host) => {
+      if (hostsById.get(host)?.revokedAt) return []; // revoked since: no longer part of the fleet
+      const why = livenessOf({ host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null }, now, s.soakMs);
+      return why ? [{ host, why }] : [];
+    });
     // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
     const baseline = untreated.length ? await health(untreated, since, now + 1) : await health(acked, since - (now - since), since);
     return { treated: treatedHealth, baseline, applyFailures: failures };
@@ -106,8 +125,8 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
 
   /** p95 of the anomaly model's per-cycle latency the hosts reported in their samples (newest 5000), in ms. */
   async function latencyP95Ms(hosts: string[], from: number, to: number): Promise<number | null> {
-    const rows = await ctx.db.sample.findMany({ where: { hostId: { in: hosts }, ts: { gte: BigInt(from), lt: BigInt(to) } }, select: { scores: true }, orderBy: { ts: 'desc' }, take: 5000 });
-    const us = rows.map((r) => (r.scores as { anomaly?: { latencyUs?: number } } | null)?.anomaly?.latencyUs).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+    const scores = await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 });
+    const us = scores.map(anomalyLatencyUs).filter((v): v is number => v !== null).sort((a, b) => a - b);
     return us.length ? us[Math.min(us.length - 1, Math.floor(us.length * 0.95))]! / 1000 : null;
   }
 
@@ -121,17 +140,17 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const hosts = await targets(selector);
     const id = `ro-${randomBytes(6).toString('hex')}`;
     const intent = kinds[kind].intentKind(subject);
-    const intents = await ctx.db.hostIntent.findMany({ where: { kind: intent, hostId: { in: hosts.map((h) => h.id) } } });
+    const intents = await repo.intents({ kind: intent, hostIds: hosts.map((h) => h.id) });
     const counts = new Map<string, number>();
     for (const i of intents) if (i.version !== version) counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
     const previousVersion = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
     // A newer rollout of the same subject supersedes a running one.
-    for (const r of await ctx.db.rollout.findMany({ where: { subject, kind, status: { in: ['pending', 'soaking'] } } })) {
-      await save(cancelRollout(r.state as unknown as RolloutState, ctx.now(), `superseded by ${id}`));
+    for (const r of await repo.list({ subject, kind, status: RUNNING_STATUSES })) {
+      await save(cancelRollout(r.state, ctx.now(), `superseded by ${id}`));
     }
     const waves = opts.immediate ? [hosts.map((h) => h.id)] : planWaves(hosts, { percents: req.percents, canaries: req.canaries }, id);
     let s = createRolloutState({ id, kind, subject, version, previousVersion, waves, soakMs: req.soakMs, ackTimeoutMs: req.ackTimeoutMs, autoRollback: req.autoRollback ?? kind === 'model', thresholds: req.thresholds }, ctx.now());
-    await ctx.db.rollout.create({ data: { id, kind, subject, version, selector, status: s.status, state: s as unknown as object, createdBy: actor, createdAt: new Date(ctx.now()), updatedAt: new Date(ctx.now()) } });
+    await repo.create({ state: s, selector, createdBy: actor, at: new Date(ctx.now()) });
     const r = stepRollout(s, ctx.now(), () => { throw new Error('unreachable'); });
     s = r.state;
     if (opts.immediate && s.status === 'soaking') s = { ...s, status: 'completed', history: [...s.history, { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' }] };
@@ -142,7 +161,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
   }
 
   async function get(id: string): Promise<RolloutView | null> {
-    const r = await ctx.db.rollout.findUnique({ where: { id } });
+    const r = await repo.get(id);
     return r ? toView(r) : null;
   }
 
@@ -154,12 +173,12 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       return (await targets(selector)).map((h) => h.id);
     },
     async list(filter: { subject?: string; status?: string } = {}): Promise<RolloutView[]> {
-      return (await ctx.db.rollout.findMany({ where: { ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.status ? { status: filter.status } : {}) }, orderBy: { createdAt: 'desc' }, take: 200 })).map(toView);
+      return (await repo.list({ ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.status ? { status: filter.status } : {}), limit: 200 })).map(toView);
     },
     async halt(id: string, actor: string): Promise<RolloutView> {
-      const r = await ctx.db.rollout.findUnique({ where: { id } });
+      const r = await repo.get(id);
       if (!r) throw new NotFoundError('rollout', id);
-      const s = r.state as unknown as RolloutState;
+      const s = r.state;
       if (s.status !== 'pending' && s.status !== 'soaking') throw new ConflictError(`rollout '${id}' is ${s.status}`, 'not-running');
       await save({ ...s, status: 'halted', history: [...s.history, { at: ctx.now(), event: 'halted', detail: `by ${actor}` }] });
       await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'rollout.halted', target: id, detail: { manual: true } });
@@ -167,12 +186,12 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     },
     /** Advances every running rollout; returns the ids that changed status. */
     async tick(): Promise<string[]> {
-      const running = await ctx.db.rollout.findMany({ where: { status: { in: ['pending', 'soaking'] } } });
+      const running = await repo.list({ status: RUNNING_STATUSES });
       if (!running.length) return [];
       const hostsById = new Map((await ctx.hosts.list()).map((h) => [h.id, h]));
       const changed: string[] = [];
       for (const row of running) {
-        const s0 = row.state as unknown as RolloutState;
+        const s0 = row.state;
         const now = ctx.now();
         if (s0.status === 'soaking' && s0.waveStartedAt !== null && now - s0.waveStartedAt < s0.soakMs) continue;
         const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
@@ -189,7 +208,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     /** Per host: what the control plane intends vs what the agent acknowledged. */
     async hostVersions() {
       const hosts = await ctx.hosts.list();
-      const intents = await ctx.db.hostIntent.findMany();
+      const intents = await repo.intents();
       const byHost = new Map<string, Record<string, string>>();
       for (const i of intents) (byHost.get(i.hostId) ?? byHost.set(i.hostId, {}).get(i.hostId)!)[i.kind] = i.version;
       return hosts.map((h) => {

@@ -27,7 +27,7 @@ export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'bre
  * ignored). */
 export function resolveFleetOptions(options: ControlPlaneOptions, fleetOptions: FleetModuleOptions): FleetModuleOptions {
   if (fleetOptions.incidents) return fleetOptions;
-  const { logger: _l, mounts: _m, middleware: _w, openIncidentsByHost: _o, ...input } = options;
+  const { logger: _l, mounts: _m, middleware: _w, openIncidentsByHost: _o, fleetRoutes: _f, ...input } = options;
   return { ...fleetOptions, incidents: fleetOptionsFrom(loadServerConfig({ overrides: input, env: {} })).incidents! };
 }
 
@@ -36,7 +36,10 @@ export function resolveFleetOptions(options: ControlPlaneOptions, fleetOptions: 
 export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
   let externalURL = fleetOptions.externalURL ?? '';
   const fleet = createFleetModule({ ...resolveFleetOptions(options, fleetOptions), get externalURL() { return externalURL; } } as FleetModuleOptions);
-  const cp = await createControlPlane({ ...options, mounts: [...fleet.mounts, ...(options.mounts ?? [])], middleware: [fleet.middleware, ...(options.middleware ?? [])], openIncidentsByHost: fleet.openIncidentsByHost });
+  const cp = await createControlPlane({
+    ...options, fleetRoutes: fleet.routes, mounts: [...fleet.mounts, ...(options.mounts ?? [])],
+    middleware: [fleet.middleware, ...(options.middleware ?? [])], openIncidentsByHost: fleet.openIncidentsByHost,
+  });
   const wrapper = Object.create(cp) as ControlPlaneWithFleet;
   Object.defineProperties(wrapper, {
     fleet: { value: fleet },

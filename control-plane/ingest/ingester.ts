@@ -2,13 +2,19 @@
  * Ingest: a bounded queue filled from the broker hook, drained by one writer that batches inserts (idempotent on
  * (agent, seq)) and then acks the committed seqs to each agent with an `ack` command. An agent's outbox drops a sample
  * only on that ack, so a crash between commit and ack means a harmless re-send (a duplicate, acked again).
+ *
+ * No single record can stall ingest: a batch the database refuses is bisected down to single records (poison.ts);
+ * the others are committed and acked, a record the database refuses on its own is quarantined (counted per kind,
+ * reported to `onQuarantined` listeners, and acked to its agent as rejected with the reason, so its outbox moves on).
+ * A database that is down is retried with capped, jittered backoff; `stop(deadline)` holds even then.
  */
 import type { Logger } from 'pino';
-import type { AgentEvent, InventoryMessage, PresenceMessage, Sample, StateMessage } from '../../contract/protocol/index.ts';
+import type { AgentEvent, InventoryMessage, PresenceMessage, RejectedSeq, Sample, StateMessage } from '../../contract/protocol/index.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { EventRow, SampleRow, Store } from '../store/ports.ts';
 import { createBoundedQueue } from './bounded-queue.ts';
 import { toRanges } from './seq-ranges.ts';
+import { bisect, describeUnit, isDataError, reasonOf, toUnits } from './poison.ts';
 
 /** What the broker hook hands to ingest, already authorized and validated. */
 export type IngestItem =
@@ -18,12 +24,15 @@ export type IngestItem =
   | { kind: 'inventory'; agentId: string; message: InventoryMessage }
   | { kind: 'state'; agentId: string; message: StateMessage }
   /** Seqs rejected for good (invalid samples): acked so the outbox stops re-sending them, never stored. */
-  | { kind: 'reject'; agentId: string; seqs: number[] };
+  | { kind: 'reject'; agentId: string; seqs: number[]; reason?: string };
+
+/** A record the database refused on its own, set aside so the rest of ingest goes on. */
+export type Quarantined = { kind: IngestItem['kind']; agentId: string; seq: number | null; reason: string; at: number };
 
 export type IngesterOptions = {
   store: Store;
-  /** Publishes `{v:1,type:'ack',ranges}` on the agent's command topic. */
-  publishAck(agentId: string, ranges: [number, number][]): void;
+  /** Publishes `{v:1,type:'ack',ranges,rejected?}` on the agent's command topic (`rejected` ⊆ `ranges`). */
+  publishAck(agentId: string, ranges: [number, number][], rejected?: RejectedSeq[]): void;
   counters: Counters;
   log: Logger;
   /** Queue capacity in samples/events (default 50 000). */
@@ -31,6 +40,8 @@ export type IngesterOptions = {
   /** Max samples+events per DB batch (default 1000). */
   batchSize?: number;
   now?: () => number;
+  /** A cheap read that succeeds when the database answers (default: a host lookup). */
+  probe?: () => Promise<unknown>;
 };
 
 export type Ingester = {
@@ -44,8 +55,14 @@ export type Ingester = {
    * live views without polling the database. Listener errors are logged, never fail the batch. Returns unsubscribe.
    */
   onCommitted(listener: (batch: { samples: SampleRow[]; events: EventRow[] }) => void): () => void;
+  /** Calls `listener` for every quarantined record (e.g. to audit it). Listener errors are logged. Returns unsubscribe. */
+  onQuarantined(listener: (q: Quarantined) => void): () => void;
   start(): void;
-  /** Stops accepting, drains what is queued (bounded by deadlineMs), then stops the writer. */
+  /**
+   * Stops accepting, drains what is queued (bounded by deadlineMs), then stops the writer: at the deadline the
+   * writer gives up (no further retries; what is left is counted as `ingest.dropped.at-stop` and re-sent by the
+   * agents, whose outboxes still hold it). Resolves within the deadline.
+   */
   stop(deadlineMs?: number): Promise<void>;
 };
 
@@ -65,12 +82,19 @@ export function createIngester(opts: IngesterOptions): Ingester {
   const queue = createBoundedQueue<IngestItem>(opts.capacity ?? 50_000);
   let running = false;
   let loop: Promise<void> | null = null;
+  /** Set at the stop deadline: the writer stops retrying and exits. */
+  let abort: (() => void) | null = null;
+  let aborted = false;
+  const aborting = new Promise<void>((r) => { abort = () => { aborted = true; r(); }; });
+  const probe = opts.probe ?? (async () => { await store.hosts.get('ingest-probe'); });
   const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
+  const quarantineListeners = new Set<(q: Quarantined) => void>();
 
   async function writeBatch(items: IngestItem[]): Promise<void> {
     const samples: SampleRow[] = [];
     const events: EventRow[] = [];
     const acks = new Map<string, number[]>();
+    const rejected = new Map<string, RejectedSeq[]>();
     const presence = new Map<string, PresenceMessage>();
     const hostUpdates: IngestItem[] = [];
     const ack = (agentId: string, seq: number) => { let a = acks.get(agentId); if (!a) acks.set(agentId, (a = [])); a.push(seq); };
@@ -82,9 +106,12 @@ export function createIngester(opts: IngesterOptions): Ingester {
         case 'events':
           for (const e of item.events) { events.push({ hostId: item.agentId, seq: e.seq, ts: e.ts, type: e.type, severity: e.severity, message: e.message ?? null, data: e.data }); ack(item.agentId, e.seq); }
           break;
-        case 'reject':
-          for (const s of item.seqs) ack(item.agentId, s);
+        case 'reject': {
+          let r = rejected.get(item.agentId);
+          if (!r) rejected.set(item.agentId, (r = []));
+          for (const s of item.seqs) { ack(item.agentId, s); r.push({ seq: s, reason: item.reason ?? 'rejected' }); }
           break;
+        }
         case 'presence':
           presence.set(item.agentId, item.message);
           break;
@@ -94,10 +121,11 @@ export function createIngester(opts: IngesterOptions): Ingester {
           break;
       }
     }
+    // Counted as soon as committed: a later step of this batch may fail, and its retry sees these rows as duplicates.
     const insertedSamples = await store.telemetry.insertSamples(samples);
-    const insertedEvents = await store.telemetry.insertEvents(events);
     counters.inc('ingest.samples.accepted', insertedSamples);
     counters.inc('ingest.samples.duplicates', samples.length - insertedSamples);
+    const insertedEvents = await store.telemetry.insertEvents(events);
     counters.inc('ingest.events.accepted', insertedEvents);
     counters.inc('ingest.events.duplicates', events.length - insertedEvents);
     const at = new Date(now());
@@ -118,20 +146,41 @@ export function createIngester(opts: IngesterOptions): Ingester {
     }
     // Committed: only now may the agents drop these seqs.
     for (const [agentId, seqs] of acks) {
-      for (const ranges of toRanges(seqs)) opts.publishAck(agentId, ranges);
+      const refused = rejected.get(agentId) ?? [];
+      for (const ranges of toRanges(seqs)) {
+        const inChunk = refused.filter((r) => ranges.some(([a, b]) => r.seq >= a && r.seq <= b));
+        opts.publishAck(agentId, ranges, inChunk.length ? inChunk.slice(0, 1000) : undefined);
+      }
       counters.inc('ingest.acks.published');
     }
   }
 
+  /** Sets a unit aside for good: counted, reported, and (samples/events) acked to its agent as rejected. */
+  function quarantine(unit: IngestItem, err: unknown): IngestItem | null {
+    const d = describeUnit(unit);
+    const reason = `database refused the ${d.kind === 'telemetry' ? 'sample' : d.kind === 'events' ? 'event' : d.kind}: ${reasonOf(err)}`;
+    counters.inc(`ingest.quarantined.${d.kind}`);
+    log.error({ agentId: d.agentId, kind: d.kind, seq: d.seq, reason }, 'ingest record quarantined');
+    const q: Quarantined = { ...d, reason, at: now() };
+    for (const l of quarantineListeners) { try { l(q); } catch (e) { log.error({ err: e }, 'quarantine listener failed'); } }
+    return d.seq === null ? null : { kind: 'reject', agentId: d.agentId, seqs: [d.seq], reason };
+  }
+
+  const sleep = (ms: number) => new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    void aborting.then(() => { clearTimeout(t); r(); });
+  });
+
   async function run(): Promise<void> {
     let failures = 0;
     let pending: IngestItem[] = [];
-    while (running || queue.depth > 0 || pending.length > 0) {
+    while (!aborted && (running || queue.depth > 0 || pending.length > 0)) {
       if (pending.length === 0) {
-        await queue.waitForItems();
+        await Promise.race([queue.waitForItems(), aborting]);
         // Let the rest of this loop turn's socket reads reach the queue first: one commit for all of them, not one
         // per client chunk (costs no latency; the commit would have run only after them anyway).
         await new Promise<void>((r) => setImmediate(r));
+        if (aborted) break;
         pending = queue.take(batchSize);
         if (pending.length === 0) { if (!running) break; continue; }
       }
@@ -139,15 +188,40 @@ export function createIngester(opts: IngesterOptions): Ingester {
         await writeBatch(pending);
         pending = [];
         failures = 0;
+        continue;
       } catch (err) {
-        failures++;
         counters.inc('ingest.batch.failures');
-        log.error({ err, failures, items: pending.length }, 'ingest batch failed; retrying');
-        // Exponential backoff with full jitter, capped; the batch is retried (inserts are idempotent).
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(5000, 50 * 2 ** failures)));
-        if (!running && failures > 3) { counters.inc('ingest.dropped.at-stop', pending.length); break; }
+        log.warn({ err, items: pending.length }, 'ingest batch failed; isolating the failing records');
       }
+      if (aborted) break;
+      // Bisect: commit everything that can be committed, find the records that fail on their own.
+      const r = await bisect(toUnits(pending), writeBatch);
+      if (r.aborted) pending = toUnits(pending);
+      else {
+        const retry: IngestItem[] = [];
+        const rejects: IngestItem[] = [];
+        // After several rounds of failing alone, ask whether the database answers at all.
+        const dbAnswers = failures >= 3 && r.failed.length > 0 ? await probe().then(() => true, () => false) : false;
+        for (const { unit, err } of r.failed) {
+          // Quarantine only when the data is to blame: a data error, or others were committed around it, or it failed
+          // alone through several rounds while the database answered. Otherwise keep it and retry (database down).
+          if (isDataError(err) || r.anyCommitted || dbAnswers) {
+            const rej = quarantine(unit, err);
+            if (rej) rejects.push(rej);
+          } else retry.push(unit);
+        }
+        pending = [...rejects, ...retry];
+        if (retry.length === 0) { failures = 0; continue; }
+      }
+      failures++;
+      counters.inc('ingest.batch.retries');
+      log.error({ failures, items: pending.length }, 'ingest write failed; retrying after backoff');
+      // Exponential backoff with full jitter, capped; the batch is retried (inserts are idempotent).
+      await sleep(Math.random() * Math.min(5000, 50 * 2 ** failures));
+      if (!running && failures > 3) break;
     }
+    const left = pending.length + queue.depth;
+    if (left > 0) counters.inc('ingest.dropped.at-stop', left);
   }
 
   return {
@@ -155,6 +229,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     waitForRoom(item, timeoutMs) { return queue.waitForRoom(weightOf(item), timeoutMs); },
     get depth() { return queue.depth; },
     onCommitted(listener) { listeners.add(listener); return () => { listeners.delete(listener); }; },
+    onQuarantined(listener) { quarantineListeners.add(listener); return () => { quarantineListeners.delete(listener); }; },
     capacity: queue.capacity,
     start() {
       if (running) return;
@@ -166,8 +241,11 @@ export function createIngester(opts: IngesterOptions): Ingester {
       running = false;
       queue.close();
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise((r) => { timer = setTimeout(r, deadlineMs); })]);
+      const deadline = new Promise<void>((r) => { timer = setTimeout(r, deadlineMs); });
+      await Promise.race([loop, deadline]);
       clearTimeout(timer);
+      // Past the deadline: no more retries. A write already sent to the database may still finish; we do not wait.
+      abort?.();
     },
   };
 }

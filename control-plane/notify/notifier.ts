@@ -3,10 +3,10 @@
  * inhibited when a group incident already explains the host (one page for the rack, not twenty). Deliveries run in
  * the background with bounded retries; `drain()` waits for them (graceful stop).
  */
-import type { Db } from '../db/database.ts';
 import type { Incident } from '../correlate/incident.ts';
 import { escalationPayload, incidentPayload, type AmPayload } from './alertmanager.ts';
 import type { DeliveryResult, WebhookSecret } from './webhook-sender.ts';
+import type { WebhookRepository } from '../repositories/webhook-repository.ts';
 
 /** The notifier. */
 export interface Notifier {
@@ -20,16 +20,16 @@ export interface Notifier {
   invalidate(): void;
 }
 
-/** Creates the notifier over the Webhook table and a sender. */
-export function createNotifier(opts: { db: Db; send: (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
+/** Creates the notifier over the webhook repository and a sender. */
+export function createNotifier(opts: { webhooks: Pick<WebhookRepository, 'list'>; send: (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult>; externalURL: string; cacheMs?: number; now?: () => number }): Notifier {
   const now = opts.now ?? Date.now;
   const inflight = new Set<Promise<unknown>>();
   const st = { delivered: 0, failed: 0, inhibited: 0 };
   let cache: { at: number; hooks: { id: string; name: string; url: string; events: string[]; secret: string | null }[] } | null = null;
   const hooks = async () => {
     if (!cache || now() - cache.at > (opts.cacheMs ?? 10_000)) {
-      const rows = await opts.db.webhook.findMany({ where: { enabled: true } });
-      cache = { at: now(), hooks: rows.map((r) => ({ id: r.id, name: r.name, url: r.url, events: r.events as string[], secret: r.secret })) };
+      const rows = await opts.webhooks.list({ enabledOnly: true });
+      cache = { at: now(), hooks: rows.map((r) => ({ id: r.id, name: r.name, url: r.url, events: r.events, secret: r.secret })) };
     }
     return cache.hooks;
   };

@@ -3,6 +3,17 @@
  * SQLite and PostgreSQL; `store.contract.ts` is the shared test suite every implementation must pass.
  */
 
+import type { ApprovalRepository } from '../repositories/approval-repository.ts';
+import type { AuditRepository } from '../repositories/audit-repository.ts';
+import type { IncidentRepository } from '../repositories/incident-repository.ts';
+import type { ModelRepository } from '../repositories/model-repository.ts';
+import type { PolicyRepository } from '../repositories/policy-repository.ts';
+import type { RoleRepository } from '../repositories/role-repository.ts';
+import type { RolloutRepository } from '../repositories/rollout-repository.ts';
+import type { SessionRepository } from '../repositories/session-repository.ts';
+import type { SilenceRepository } from '../repositories/silence-repository.ts';
+import type { WebhookRepository } from '../repositories/webhook-repository.ts';
+
 /** Free-form key → value labels stamped on a host (from its enrollment token and the agent). */
 export type Labels = Record<string, string>;
 
@@ -43,6 +54,8 @@ export interface HostRepository {
   setState(id: string, state: { policyVersion: string | null; models: Record<string, string>; errors: string[] }, at: Date): Promise<boolean>;
   /** Marks every host offline (after a restart nobody is connected yet). */
   markAllOffline(): Promise<number>;
+  /** Hosts not revoked, and of those the ones online (the metrics gauges). */
+  counts(): Promise<{ enrolled: number; online: number }>;
 }
 
 export type EnrollmentTokenRecord = {
@@ -92,7 +105,16 @@ export type EventRow = {
   data: Record<string, unknown>;
 };
 
-export type TimeQuery = { since?: number; until?: number; limit?: number; type?: string };
+export type TimeQuery = {
+  since?: number; until?: number; limit?: number; type?: string;
+  /** Row order by (ts, seq); default 'asc'. The HTTP API asks for 'desc' (newest first). */
+  order?: 'asc' | 'desc';
+  /** Keyset cursor: continue strictly after this (ts, seq) in `order` (the last row of the previous page). */
+  cursor?: { ts: number; seq: number };
+};
+
+/** An event with the time the control plane committed it (the correlator reads in that order). */
+export type ReceivedEventRow = EventRow & { receivedAt: Date };
 
 /** A host's latest telemetry (read side of the fleet overview): null where nothing was stored. */
 export type HostActivity = {
@@ -116,10 +138,25 @@ export interface TelemetryRepository {
   latestActivity(hostId?: string): Promise<HostActivity[]>;
   /** Deletes samples and events with ts < beforeMs. */
   prune(beforeMs: number): Promise<{ samples: number; events: number }>;
+  /** How many events of each type the hosts reported with since <= ts < until (one grouped statement). */
+  eventTypeCounts(hostIds: string[], q: { since: number; until: number }): Promise<Map<string, number>>;
+  /** `scores` of the hosts' samples with since <= ts < until, newest first, at most `limit` (rows without scores skipped). */
+  recentScores(hostIds: string[], q: { since: number; until: number; limit: number }): Promise<Record<string, unknown>[]>;
+  /**
+   * Events committed at or after `since` (all when null), in commit order (receivedAt, hostId, seq), at most `limit`.
+   * Several rows share a receivedAt (one batch): the reader skips the keys it has seen at its cursor.
+   */
+  eventsReceivedSince(since: Date | null, limit: number): Promise<ReceivedEventRow[]>;
+  /** The newest commit time and the (host, seq) keys committed at it; null without events. */
+  newestReceived(): Promise<{ at: Date; keys: { hostId: string; seq: number }[] } | null>;
+  /** Number of stored events, optionally of one type. */
+  countEvents(q?: { type?: string }): Promise<number>;
 }
 
 export type UserRecord = { id: string; username: string; passwordHash: string; createdAt: Date; disabledAt: Date | null };
-export type ApiTokenRecord = { id: string; userId: string; name: string; tokenHash: string; createdAt: Date; revokedAt: Date | null };
+export type ApiTokenRecord = {
+  id: string; userId: string; name: string; tokenHash: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null;
+};
 
 export interface UserRepository {
   count(): Promise<number>;
@@ -128,10 +165,33 @@ export interface UserRepository {
   get(id: string): Promise<UserRecord | null>;
   createApiToken(token: { id: string; userId: string; name: string; tokenHash: string }): Promise<ApiTokenRecord>;
   findApiToken(id: string): Promise<ApiTokenRecord | null>;
+  /** Every user, by username. */
+  list(): Promise<UserRecord[]>;
+  /** Disables (a time) or enables (null); false when the user is unknown. */
+  setDisabled(id: string, at: Date | null): Promise<boolean>;
+  setPassword(id: string, passwordHash: string): Promise<boolean>;
+  /** A user's tokens, oldest first. */
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  /** Revokes a live token of that user; false when there is none (unknown, someone else's, or already revoked). */
+  revokeApiToken(id: string, userId: string, at: Date): Promise<boolean>;
 }
 
-/** Every repository of the core, over one database. */
-export interface Store {
+/** The fleet's repositories (control-plane/repositories/), over the same database as the core. */
+export interface FleetRepositories {
+  readonly sessions: SessionRepository;
+  readonly roles: RoleRepository;
+  readonly audit: AuditRepository;
+  readonly policies: PolicyRepository;
+  readonly rollouts: RolloutRepository;
+  readonly models: ModelRepository;
+  readonly incidents: IncidentRepository;
+  readonly approvals: ApprovalRepository;
+  readonly silences: SilenceRepository;
+  readonly webhooks: WebhookRepository;
+}
+
+/** Every repository of the control plane, over one database. */
+export interface Store extends FleetRepositories {
   readonly provider: 'sqlite' | 'postgres';
   readonly hosts: HostRepository;
   readonly tokens: EnrollmentTokenRepository;

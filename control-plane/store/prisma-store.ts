@@ -2,27 +2,39 @@
  * The Prisma implementation of the core repositories, for SQLite and PostgreSQL alike (same generated model API).
  * seq and ts are BigInt columns (agents may use millisecond-based seqs); they are numbers at this boundary.
  */
+import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
 import type {
   ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostActivity, HostRecord, HostRepository, Labels, NewHost,
   SampleRow, Store, TelemetryRepository, TimeQuery, UserRecord, UserRepository,
 } from './ports.ts';
+import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
+import { parseStored } from '../repositories/stored-json.ts';
 
 type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
 type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;
 
+// Host JSON columns: labels (from enrollment), inventory (InventoryMessage), applied models and errors (StateMessage).
+const LabelsSchema = z.record(z.string(), z.string());
+const InventorySchema = z.record(z.string(), z.unknown()).nullable();
+const AppliedModelsSchema = z.record(z.string(), z.string()).nullable();
+const StateErrorsSchema = z.array(z.string()).nullable();
+
 function toHost(r: HostRow): HostRecord {
+  const what = `host '${r.id}'`;
   return {
-    id: r.id, hostname: r.hostname, labels: r.labels as Labels, inventory: (r.inventory as Record<string, unknown> | null) ?? null,
+    id: r.id, hostname: r.hostname, labels: parseStored(LabelsSchema, r.labels, `${what} labels`),
+    inventory: parseStored(InventorySchema, r.inventory ?? null, `${what} inventory`),
     inventoryHash: r.inventoryHash, agentVersion: r.agentVersion, online: r.online, lastSeen: r.lastSeen, revokedAt: r.revokedAt,
-    appliedPolicyVersion: r.appliedPolicyVersion, appliedModels: (r.appliedModels as Record<string, string> | null) ?? null,
-    stateErrors: (r.stateErrors as string[] | null) ?? null, enrolledAt: r.enrolledAt, enrollmentTokenId: r.enrollmentTokenId,
+    appliedPolicyVersion: r.appliedPolicyVersion, appliedModels: parseStored(AppliedModelsSchema, r.appliedModels ?? null, `${what} appliedModels`),
+    stateErrors: parseStored(StateErrorsSchema, r.stateErrors ?? null, `${what} stateErrors`), enrolledAt: r.enrolledAt, enrollmentTokenId: r.enrollmentTokenId,
   };
 }
 
 function toToken(r: TokenRow): EnrollmentTokenRecord {
-  return { id: r.id, labels: r.labels as Labels, maxUses: r.maxUses, usesLeft: r.usesLeft, expiresAt: r.expiresAt, revokedAt: r.revokedAt, createdAt: r.createdAt, createdBy: r.createdBy };
+  const labels = parseStored(LabelsSchema, r.labels, `enrollment token '${r.id}' labels`);
+  return { id: r.id, labels, maxUses: r.maxUses, usesLeft: r.usesLeft, expiresAt: r.expiresAt, revokedAt: r.revokedAt, createdAt: r.createdAt, createdBy: r.createdBy };
 }
 
 function isNotFound(err: unknown): boolean {
@@ -63,6 +75,13 @@ function hostRepository(db: Db): HostRepository {
     setState: (id, s, at) => update(id, { appliedPolicyVersion: s.policyVersion, appliedModels: s.models, stateErrors: s.errors, lastSeen: at }),
     async markAllOffline() {
       return (await db.host.updateMany({ where: { online: true }, data: { online: false } })).count;
+    },
+    async counts() {
+      const [enrolled, online] = await Promise.all([
+        db.host.count({ where: { revokedAt: null } }),
+        db.host.count({ where: { online: true, revokedAt: null } }),
+      ]);
+      return { enrolled, online };
     },
   };
 }
@@ -107,6 +126,22 @@ function tokenRepository(db: Db): EnrollmentTokenRepository {
       });
     },
   };
+}
+
+/** (ts, seq) order of a time query (default ascending). */
+function order(q: TimeQuery): [{ ts: 'asc' | 'desc' }, { seq: 'asc' | 'desc' }] {
+  const dir = q.order ?? 'asc';
+  return [{ ts: dir }, { seq: dir }];
+}
+
+/** Keyset condition: rows strictly after the cursor in the query's order. */
+function page(q: TimeQuery) {
+  if (!q.cursor) return {};
+  const ts = BigInt(q.cursor.ts);
+  const seq = BigInt(q.cursor.seq);
+  return q.order === 'desc'
+    ? { OR: [{ ts: { lt: ts } }, { ts, seq: { lt: seq } }] }
+    : { OR: [{ ts: { gt: ts } }, { ts, seq: { gt: seq } }] };
 }
 
 function range(q: TimeQuery) {
@@ -165,6 +200,28 @@ function toActivity(r: ActivityRow): HostActivity {
   return { hostId: r.hostId, lastSampleAt: n(r.sampleTs), anomaly: score !== null && Number.isFinite(score) ? score : null, lastEventAt: n(r.eventTs) };
 }
 
+type EventDbRow = Awaited<ReturnType<Db['event']['findUniqueOrThrow']>>;
+
+// Telemetry JSON was validated with the contract's payload schemas at ingest; reads check the stored shape only
+// (cheap on 1000-row pages, and a stricter future contract must not make history unreadable).
+const FeaturesSchema = z.record(z.string(), z.number().nullable());
+const CollectorsSchema = z.record(z.string(), z.string()).nullable();
+const JsonObjectSchema = z.record(z.string(), z.unknown());
+
+function toEvent(r: EventDbRow): EventRow {
+  const data = parseStored(JsonObjectSchema, r.data, `event ${r.hostId}:${r.seq} data`);
+  return { hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), type: r.type, severity: r.severity, message: r.message, data };
+}
+
+function toSample(r: Awaited<ReturnType<Db['sample']['findUniqueOrThrow']>>): SampleRow {
+  const what = `sample ${r.hostId}:${r.seq}`;
+  return {
+    hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), schema: r.schema, features: parseStored(FeaturesSchema, r.features, `${what} features`),
+    collectors: parseStored(CollectorsSchema, r.collectors ?? null, `${what} collectors`),
+    scores: parseStored(JsonObjectSchema.nullable(), r.scores ?? null, `${what} scores`),
+  };
+}
+
 function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): TelemetryRepository {
   const pg = provider === 'postgres';
   const sampleSql = insertSql('Sample', SAMPLE_COLUMNS, pg);
@@ -189,12 +246,12 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       ? rows.map((r) => ({ hostId: r.hostId, seq: r.seq, ts: r.ts, type: r.type, severity: r.severity, message: r.message ?? null, data: r.data }))
       : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)])),
     async listSamples(hostId, q) {
-      const rows = await db.sample.findMany({ where: { hostId, ts: range(q) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
-      return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), schema: r.schema, features: r.features as Record<string, number | null>, collectors: (r.collectors as Record<string, string> | null) ?? null, scores: (r.scores as Record<string, unknown> | null) ?? null }));
+      const rows = await db.sample.findMany({ where: { hostId, ts: range(q), ...page(q) }, orderBy: order(q), take: q.limit ?? 1000 });
+      return rows.map(toSample);
     },
     async listEvents(hostId, q) {
-      const rows = await db.event.findMany({ where: { hostId, ts: range(q), ...(q.type ? { type: q.type } : {}) }, orderBy: [{ ts: 'asc' }, { seq: 'asc' }], take: q.limit ?? 1000 });
-      return rows.map((r) => ({ hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), type: r.type, severity: r.severity, message: r.message, data: r.data as Record<string, unknown> }));
+      const rows = await db.event.findMany({ where: { hostId, ts: range(q), ...page(q), ...(q.type ? { type: q.type } : {}) }, orderBy: order(q), take: q.limit ?? 1000 });
+      return rows.map(toEvent);
     },
     async latestActivity(hostId) {
       const rows = hostId === undefined
@@ -207,12 +264,48 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       const events = (await db.event.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;
       return { samples, events };
     },
+    async eventTypeCounts(hostIds, q) {
+      const out = new Map<string, number>();
+      if (!hostIds.length) return out;
+      const rows = await db.event.groupBy({
+        by: ['type'], where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } }, _count: { _all: true },
+      });
+      for (const r of rows) out.set(r.type, r._count._all);
+      return out;
+    },
+    async recentScores(hostIds, q) {
+      if (!hostIds.length) return [];
+      const rows = await db.sample.findMany({
+        where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } },
+        select: { scores: true }, orderBy: [{ ts: 'desc' }, { seq: 'desc' }], take: q.limit,
+      });
+      const asObject = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? [v as Record<string, unknown>] : []);
+      return rows.flatMap((r) => asObject(r.scores));
+    },
+    async eventsReceivedSince(since, limit) {
+      const rows = await db.event.findMany({
+        where: since ? { receivedAt: { gte: since } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take: limit,
+      });
+      return rows.map((r) => ({ ...toEvent(r), receivedAt: r.receivedAt }));
+    },
+    async newestReceived() {
+      const last = await db.event.findFirst({ orderBy: { receivedAt: 'desc' }, select: { receivedAt: true } });
+      if (!last) return null;
+      // A 1 ms range, not equality: on SQLite the batch insert stores receivedAt as ISO text ('…Z') and Prisma
+      // compares with its own text form ('…+00:00'), so `=` never matches while range comparisons still order right.
+      const next = new Date(last.receivedAt.getTime() + 1);
+      const keys = await db.event.findMany({ where: { receivedAt: { gte: last.receivedAt, lt: next } }, select: { hostId: true, seq: true } });
+      return { at: last.receivedAt, keys: keys.map((k) => ({ hostId: k.hostId, seq: Number(k.seq) })) };
+    },
+    countEvents: (q = {}) => db.event.count({ where: q.type !== undefined ? { type: q.type } : {} }),
   };
 }
 
 function userRepository(db: Db): UserRepository {
   const toUser = (r: UserRecord): UserRecord => ({ id: r.id, username: r.username, passwordHash: r.passwordHash, createdAt: r.createdAt, disabledAt: r.disabledAt });
-  const toApi = (r: ApiTokenRecord): ApiTokenRecord => ({ id: r.id, userId: r.userId, name: r.name, tokenHash: r.tokenHash, createdAt: r.createdAt, revokedAt: r.revokedAt });
+  const toApi = (r: ApiTokenRecord): ApiTokenRecord => ({
+    id: r.id, userId: r.userId, name: r.name, tokenHash: r.tokenHash, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt,
+  });
   return {
     count: () => db.user.count(),
     async create(u) { return toUser(await db.user.create({ data: u })); },
@@ -220,6 +313,15 @@ function userRepository(db: Db): UserRepository {
     async get(id) { const r = await db.user.findUnique({ where: { id } }); return r ? toUser(r) : null; },
     async createApiToken(t) { return toApi(await db.apiToken.create({ data: t })); },
     async findApiToken(id) { const r = await db.apiToken.findUnique({ where: { id } }); return r ? toApi(r) : null; },
+    async list() { return (await db.user.findMany({ orderBy: { username: 'asc' } })).map(toUser); },
+    async setDisabled(id, at) { return (await db.user.updateMany({ where: { id }, data: { disabledAt: at } })).count > 0; },
+    async setPassword(id, passwordHash) { return (await db.user.updateMany({ where: { id }, data: { passwordHash } })).count > 0; },
+    async listApiTokens(userId) {
+      return (await db.apiToken.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toApi);
+    },
+    async revokeApiToken(id, userId, at) {
+      return (await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: at } })).count === 1;
+    },
   };
 }
 
@@ -233,6 +335,7 @@ export function createPrismaStore(database: Database): Store & { readonly db: Db
     tokens: tokenRepository(db),
     telemetry: telemetryRepository(db, database.provider),
     users: userRepository(db),
+    ...createPrismaFleetRepositories(db),
     close: () => database.close(),
   };
 }

@@ -6,14 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Store } from './ports.ts';
+import { StoredDataError } from '../repositories/stored-json.ts';
 
-export type OpenStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+/** `sql` runs a raw statement (to plant rows that break their schema). */
+export type OpenStore = () => Promise<{ store: Store; sql(statement: string): Promise<unknown>; cleanup(): Promise<void> }>;
 
 export function runStoreContract(name: string, open: OpenStore, skip: string | false = false): void {
-  const t = (title: string, fn: (store: Store) => Promise<void>) =>
+  const t = (title: string, fn: (store: Store, sql: (statement: string) => Promise<unknown>) => Promise<void>) =>
     test(`${name}: ${title}`, { skip }, async () => {
-      const { store, cleanup } = await open();
-      try { await fn(store); } finally { await cleanup(); }
+      const { store, sql, cleanup } = await open();
+      try { await fn(store, sql); } finally { await cleanup(); }
     });
 
   const now = new Date('2030-01-01T00:00:00Z');
@@ -105,6 +107,73 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     ]);
     assert.deepEqual(await s.telemetry.latestActivity('host-m'), [{ hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null }]);
     assert.deepEqual(await s.telemetry.latestActivity('host-nope'), []);
+  });
+
+  t('stored host and event JSON that breaks its schema is an error naming the row and field', async (s, sql) => {
+    await s.tokens.create(newToken('tok-j', 1));
+    await s.tokens.redeem('tok-j', now, host('host-j'), 'h');
+    await sql(`UPDATE "Host" SET "labels" = '{"rack":7}' WHERE "id" = 'host-j'`);
+    await assert.rejects(s.hosts.get('host-j'), (e: unknown) => e instanceof StoredDataError && /host 'host-j' labels is not valid: rack/.test(e.message));
+    await s.telemetry.insertEvents([{ hostId: 'host-j', seq: 1, ts: 1, type: 'x', severity: 'info', data: {} }]);
+    await sql(`UPDATE "Event" SET "data" = '[1,2]' WHERE "hostId" = 'host-j'`);
+    await assert.rejects(s.telemetry.listEvents('host-j', {}), (e: unknown) => e instanceof StoredDataError && /event host-j:1 data is not valid/.test(e.message));
+  });
+
+  t('host counts: enrolled = not revoked, online among those', async (s) => {
+    await s.tokens.create(newToken('tok-n', 3));
+    for (const id of ['host-x', 'host-y', 'host-z']) await s.tokens.redeem('tok-n', now, host(id), 'h');
+    await s.hosts.setPresence('host-x', true, now);
+    await s.hosts.setPresence('host-y', true, now);
+    await s.hosts.revoke('host-y', now);
+    assert.deepEqual(await s.hosts.counts(), { enrolled: 2, online: 1 });
+  });
+
+  t('telemetry reads of the fleet: event type counts, recent scores, events in commit order, event counts', async (s) => {
+    await s.tokens.create(newToken('tok-f', 2));
+    for (const id of ['host-f', 'host-g']) await s.tokens.redeem('tok-f', now, host(id), 'h');
+    assert.equal(await s.telemetry.newestReceived(), null);
+    const ev = (hostId: string, seq: number, ts: number, type: string) => ({ hostId, seq, ts, type, severity: 'warning', data: { n: seq } });
+    await s.telemetry.insertEvents([ev('host-f', 1, 1000, 'heal.failed'), ev('host-f', 2, 2000, 'heal.failed'), ev('host-g', 1, 1500, 'anomaly.detected')]);
+    await s.telemetry.insertEvents([ev('host-g', 2, 3000, 'heal.failed')]);
+    const counts = await s.telemetry.eventTypeCounts(['host-f', 'host-g'], { since: 1000, until: 3000 });
+    assert.deepEqual([...counts].sort(), [['anomaly.detected', 1], ['heal.failed', 2]]);
+    assert.equal((await s.telemetry.eventTypeCounts([], { since: 0, until: 1e12 })).size, 0);
+    assert.deepEqual([await s.telemetry.countEvents(), await s.telemetry.countEvents({ type: 'heal.failed' })], [4, 3]);
+    const all = await s.telemetry.eventsReceivedSince(null, 100);
+    assert.deepEqual(all.map((e) => `${e.hostId}:${e.seq}`), ['host-f:1', 'host-f:2', 'host-g:1', 'host-g:2']);
+    assert.deepEqual(all[0]!.data, { n: 1 });
+    assert.ok(all.every((e, i) => i === 0 || e.receivedAt >= all[i - 1]!.receivedAt));
+    const last = (await s.telemetry.newestReceived())!;
+    assert.equal(last.at.getTime(), all[3]!.receivedAt.getTime());
+    assert.ok(last.keys.some((k) => k.hostId === 'host-g' && k.seq === 2));
+    assert.deepEqual((await s.telemetry.eventsReceivedSince(last.at, 100)).map((e) => `${e.hostId}:${e.seq}`).slice(-1), ['host-g:2']);
+    assert.deepEqual((await s.telemetry.eventsReceivedSince(null, 2)).length, 2);
+    const sample = (seq: number, ts: number, scores: Record<string, unknown> | null) => ({ hostId: 'host-f', seq, ts, schema: 'v1', features: {}, scores, collectors: null });
+    await s.telemetry.insertSamples([sample(10, 1000, { anomaly: { latencyUs: 40 } }), sample(11, 2000, null), sample(12, 3000, { anomaly: { latencyUs: 90 } })]);
+    assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 10 }), [{ anomaly: { latencyUs: 90 } }, { anomaly: { latencyUs: 40 } }]);
+    assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 1 }), [{ anomaly: { latencyUs: 90 } }]);
+    assert.deepEqual(await s.telemetry.recentScores([], { since: 0, until: 5000, limit: 10 }), []);
+  });
+
+  t('users: list, disable, password; API tokens listed per user and revoked once by their owner', async (s) => {
+    await s.users.create({ id: 'u-2', username: 'zoe', passwordHash: 'p' });
+    await s.users.create({ id: 'u-1', username: 'adam', passwordHash: 'p' });
+    assert.deepEqual((await s.users.list()).map((u) => u.username), ['adam', 'zoe']);
+    assert.equal(await s.users.setDisabled('u-1', now), true);
+    assert.equal((await s.users.get('u-1'))!.disabledAt?.toISOString(), now.toISOString());
+    assert.equal(await s.users.setDisabled('u-1', null), true);
+    assert.equal((await s.users.get('u-1'))!.disabledAt, null);
+    assert.equal(await s.users.setDisabled('u-nope', now), false);
+    assert.equal(await s.users.setPassword('u-1', 'p2'), true);
+    assert.equal((await s.users.get('u-1'))!.passwordHash, 'p2');
+    await s.users.createApiToken({ id: 'at-2', userId: 'u-1', name: 'b', tokenHash: 'h' });
+    await s.users.createApiToken({ id: 'at-1', userId: 'u-1', name: 'a', tokenHash: 'h' });
+    await s.users.createApiToken({ id: 'at-3', userId: 'u-2', name: 'c', tokenHash: 'h' });
+    assert.deepEqual((await s.users.listApiTokens('u-1')).map((t) => [t.name, t.lastUsedAt]).sort(), [['a', null], ['b', null]]);
+    assert.equal(await s.users.revokeApiToken('at-3', 'u-1', now), false, "someone else's token");
+    assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), true);
+    assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), false, 'already revoked');
+    assert.equal((await s.users.findApiToken('at-1'))!.revokedAt?.toISOString(), now.toISOString());
   });
 
   t('users and API tokens', async (s) => {

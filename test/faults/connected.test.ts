@@ -121,7 +121,7 @@ test('connected: faults are healed by their policies and the heal events arrive 
       assert.deepEqual(r.harmful, [], `${r.fault} acted outside its target`);
       assert.ok(r.linkAtAction.length > 0 && r.linkAtAction.every((s) => s === 'connected'), `${r.fault}: acted while the link was ${r.linkAtAction.join(', ')}`);
 
-      const res = await api(cp, 'GET', `/api/hosts/${r.agentId}/events?limit=10000`);
+      const res = await api(cp, 'GET', `/api/hosts/${r.agentId}/events?limit=10000&order=asc`);
       assert.equal(res.status, 200);
       const upstream: Upstream[] = res.body.events;
       const heal = upstream.filter((e) => e.type.startsWith('heal.'));
@@ -144,7 +144,7 @@ test('connected: faults are healed by their policies and the heal events arrive 
 
       // Nothing lost on the way: the outbox drained, and samples and events together hold every seq it handed out.
       assert.equal(r.outbox.depth, 0, `${r.fault}: outbox not drained`);
-      const samples = await api(cp, 'GET', `/api/hosts/${r.agentId}/samples?limit=10000`);
+      const samples = await api(cp, 'GET', `/api/hosts/${r.agentId}/samples?limit=10000&order=asc`);
       const all = [...samples.body.samples.map((s: { seq: number }) => s.seq), ...upstream.map((e) => e.seq)].sort((a, b) => a - b);
       assert.deepEqual(all, Array.from({ length: r.outbox.lastSeq }, (_, i) => i + 1), `${r.fault}: stored seqs`);
     }

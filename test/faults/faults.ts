@@ -38,13 +38,45 @@ function node(code: string, tag: string): ChildProcess {
   c.on('error', () => {});
   return c;
 }
-function processFault(child: ChildProcess): FaultInstance {
+
+/** A faulty process the harness owns: its pid, whether it still runs, and a way to end it. */
+interface Culprit { pid: number | undefined; alive(): boolean; kill(): void }
+
+/**
+ * A misbehaving process that is NOT a child of the agent: the agent refuses to kill its own children (run-script
+ * scripts, supervised services), and here the agent runs inside the test process. A small launcher process starts
+ * the culprit, prints its pid and exits with it, so the culprit is the test's grandchild, as on a real host.
+ */
+async function culprit(code: string, tag: string): Promise<Culprit> {
+  const launcher = spawn(process.execPath, ['-e', `
+    const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(code)}, ${JSON.stringify(tag)}], { stdio: 'ignore' });
+    process.stdout.write(c.pid + '\\n');
+    c.on('exit', () => process.exit(0));
+    process.on('SIGTERM', () => { c.kill('SIGKILL'); process.exit(0); });
+  `], { stdio: ['ignore', 'pipe', 'ignore'] });
+  launcher.on('error', () => {});
+  const pid = await new Promise<number | undefined>((resolve) => {
+    let buf = '';
+    launcher.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) resolve(Number(buf.trim()));
+    });
+    launcher.on('exit', () => resolve(undefined));
+  });
   return {
-    observe: { pids: () => (child.pid ? [child.pid] : []) },
-    healed: async () => !alive(child),
-    ownsPid: (pid) => pid === child.pid,
+    pid,
+    alive: () => alive(launcher),
+    kill: () => { if (alive(launcher)) launcher.kill('SIGTERM'); },
+  };
+}
+
+function processFault(c: Culprit): FaultInstance {
+  return {
+    observe: { pids: () => (c.pid ? [c.pid] : []) },
+    healed: async () => !c.alive(),
+    ownsPid: (pid) => pid === c.pid,
     ownsFile: () => false,
-    async cleanup() { if (alive(child)) child.kill('SIGKILL'); },
+    async cleanup() { c.kill(); },
   };
 }
 
@@ -58,7 +90,7 @@ policies:
     do: [ { type: kill-process, grace: 1s } ]
     guards: { cooldown: 5s }
 `,
-  inject: async (d) => processFault(node('for(;;){}', `hog-${d.id}`)),
+  inject: async (d) => processFault(await culprit('for(;;){}', `hog-${d.id}`)),
 };
 
 const memoryRunaway: FaultClass = {
@@ -71,7 +103,7 @@ policies:
     do: [ { type: kill-process, grace: 1s } ]
 `,
   // grows 80 MiB/s up to ~1.5 GiB
-  inject: async (d) => processFault(node('const a=[];setInterval(()=>{if(a.length<96)a.push(Buffer.alloc(8<<20,1))},100)', `mem-${d.id}`)),
+  inject: async (d) => processFault(await culprit('const a=[];setInterval(()=>{if(a.length<96)a.push(Buffer.alloc(8<<20,1))},100)', `mem-${d.id}`)),
 };
 
 function supervisedFault(name: string, d: TrialDirs, services: ServiceManager, ok: () => boolean): FaultInstance {
@@ -109,6 +141,7 @@ const flapping: FaultClass = {
   name: 'service-flaps',
   config: (d) => ({
     allowedActions: ['restart-service', 'run-script'],
+    scriptEnv: ['DATA'], // the script's only input; every other name stays refused
     services: [{ name: `flap-${d.id}`, command: ['sh', '-c', 'if [ -e marker ]; then sleep 0.5; exit 1; fi; exec sleep 600'], cwd: d.data, stopGrace: '1s' }],
   }),
   policy: (d) => `

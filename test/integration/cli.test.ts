@@ -61,3 +61,20 @@ test('a bad configuration stops the server with every error named', async () => 
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+const AGENT_BIN = join(import.meta.dirname, '..', '..', 'agent', 'cli', 'homeostat-agent.mjs');
+
+test('homeostat --help lists the control plane\'s commands; the agent is its own program', async () => {
+  const help = await run(process.execPath, [BIN, '--help']);
+  for (const c of ['server', 'start', 'demo', 'token', 'models']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  assert.doesNotMatch(help.stdout, /^  agent /m);
+  // a subcommand's own help comes from its module, loaded on demand
+  assert.match((await run(process.execPath, [BIN, 'token', 'create', '--help'])).stdout, /--labels <k=v,...>/);
+  assert.match((await run(process.execPath, [BIN, 'help', 'server'])).stdout, /--data-dir <dir>/);
+  const moved = await run(process.execPath, [BIN, 'agent', 'run']).catch((err: { code: number; stderr: string }) => err);
+  assert.equal((moved as { code: number }).code, 1);
+  assert.match((moved as { stderr: string }).stderr, /homeostat-agent enroll\|run\|status/);
+  const agentHelp = await run(process.execPath, [AGENT_BIN, '--help']);
+  for (const c of ['enroll', 'run', 'status']) assert.match(agentHelp.stdout, new RegExp(`^  ${c} `, 'm'));
+  assert.match((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout, /--cycle-seconds <n>/);
+});

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
-import { adminToken, agentStatus, api, createEnrollmentToken, homeostat, pickPorts, poll, run, startServer, type Proc, type ServerInfo } from './harness.ts';
+import { adminToken, agentStatus, api, createEnrollmentToken, homeostatAgent, pickPorts, poll, runAgent, startServer, type Proc, type ServerInfo } from './harness.ts';
 
 describe('enrollment and first samples, end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hs-enroll-'));
@@ -24,7 +24,7 @@ describe('enrollment and first samples, end to end', () => {
   });
 
   it('refuses a bad token with the control plane\'s reason and stores nothing', async () => {
-    const r = await run(['agent', 'enroll', '--server', server.info.httpUrl, '--token', 'het_nope.nope', '--state-dir', stateDir]);
+    const r = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', 'het_nope.nope', '--state-dir', stateDir]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: enrollment at http:\/\/127\.0\.0\.1:\d+ failed \(HTTP 401\): .*token/m);
     assert.throws(() => statSync(join(stateDir, 'credentials.json')));
@@ -32,7 +32,7 @@ describe('enrollment and first samples, end to end', () => {
 
   it('enrolls with a token, stores 0600 credentials, and the agent\'s real readings reach the DB and the API', async () => {
     const enrollToken = await createEnrollmentToken(server.info.httpUrl, token, { zone: 'test' });
-    const r = await run(['agent', 'enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir, '--labels', 'role=db']);
+    const r = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir, '--labels', 'role=db']);
     assert.equal(r.code, 0, r.stderr);
     const agentId = /enrolled as (\S+)/.exec(r.stdout)![1]!;
     assert.equal(statSync(stateDir).mode & 0o777, 0o700);
@@ -44,16 +44,16 @@ describe('enrollment and first samples, end to end', () => {
     assert.deepEqual(creds.labels, { role: 'db', zone: 'test' });
 
     // A used token cannot enroll again; the same state dir refuses a second identity without --force.
-    const again = await run(['agent', 'enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir]);
+    const again = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already enrolled as/);
 
-    const agent = homeostat(['agent', 'run', '--state-dir', stateDir, '--cycle-seconds', '0.2', '--log-level', 'warn']);
+    const agent = homeostatAgent(['run', '--state-dir', stateDir, '--cycle-seconds', '0.2', '--log-level', 'warn']);
     procs.push(agent);
     const samples = await poll(async () => {
       const res = await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples`);
       return res.status === 200 && res.body.samples.length >= 3 ? res.body.samples : null;
-    }, 20_000, 'three samples through the API');
+    }, 60_000, 'three samples through the API');
     const first = samples[0];
     assert.equal(first.schema, FEATURE_SCHEMA_VERSION);
     assert.equal(typeof first.features['mem.used_pct'], 'number', 'real /proc reading');
@@ -67,7 +67,7 @@ describe('enrollment and first samples, end to end', () => {
     const host = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}`)).body;
     assert.ok(host.inventory, 'inventory published at connect');
 
-    const status = await run(['agent', 'status', '--state-dir', stateDir, '--json']);
+    const status = await runAgent(['status', '--state-dir', stateDir, '--json']);
     const st = JSON.parse(status.stdout);
     assert.equal(st.identity.agentId, agentId);
     assert.equal(st.identity.secret, undefined, 'status never prints the secret');

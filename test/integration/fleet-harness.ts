@@ -21,7 +21,7 @@ export type FleetRig = { t: TestControlPlane; fleet: FleetModule; clock: { t: nu
 export async function startFleet(options: FleetModuleOptions = {}, databaseUrl?: string): Promise<FleetRig> {
   const clock = { t: Date.UTC(2026, 0, 5, 12) };
   const fleet = createFleetModule({ now: () => clock.t, tickMs: 0, ...options });
-  const t = await startTestControlPlane({ mounts: fleet.mounts, middleware: [fleet.middleware], openIncidentsByHost: fleet.openIncidentsByHost, ...(databaseUrl ? { databaseUrl } : {}) });
+  const t = await startTestControlPlane({ fleetRoutes: fleet.routes, mounts: fleet.mounts, middleware: [fleet.middleware], openIncidentsByHost: fleet.openIncidentsByHost, ...(databaseUrl ? { databaseUrl } : {}) });
   await fleet.attach(t.cp, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   return { t, fleet, clock, async close() { await fleet.stop(); await t.close(); } };
 }

@@ -47,7 +47,7 @@ test('correlation: a rack overheating becomes one incident with a rack hint, web
     const rack1 = agents.slice(4, 8);
     for (const a of [...rack1, ...agents.slice(12)]) await a.emit(rig.clock.t, { type: 'anomaly.detected', data: { feature: 'temp.cpu' } });
     await rack1[0]!.emit(rig.clock.t, { type: 'heal.escalated', severity: 'critical', message: 'fan-boost escalated', data: { policy: 'fans' } });
-    await until(async () => (await rig.fleet.services.ctx.db.event.count()) === 9, 'events stored');
+    await until(async () => (await rig.fleet.services.ctx.repos.telemetry.countEvents()) === 9, 'events stored');
     const changes = await rig.fleet.services.incidents.tick();
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     assert.equal(opened.length, 1);
@@ -98,7 +98,7 @@ test('approvals: a policy guard asks, an operator decides, the agent gets the ap
     for (let i = 0; i < 8; i++) agents.push(await startAgent(rig, `w${i}`, { rack: i < 4 ? 'r1' : 'r2' }));
     const a0 = agents[0]!;
     await a0.emit(rig.clock.t, { type: 'heal.approval-requested', message: 'policy restart-db waits for approval', data: { policy: 'restart-db', requestId: 'rq-1', actions: [{ type: 'restart-service' }] } });
-    await until(async () => (await rig.fleet.services.ctx.db.event.count()) === 1, 'event stored');
+    await until(async () => (await rig.fleet.services.ctx.repos.telemetry.countEvents()) === 1, 'event stored');
     await rig.fleet.tick();
     const pending = (await api(rig.t, 'GET', '/api/approvals?status=pending')).body.approvals;
     assert.deepEqual(pending.map((p: any) => [p.source, p.hostId, p.requestId, p.action]), [['policy', a0.agentId, 'rq-1', 'restart-service']]);
@@ -110,7 +110,7 @@ test('approvals: a policy guard asks, an operator decides, the agent gets the ap
     // 3 of the 4 hosts of rack r1 start rebooting within the window: more than half → breaker trips.
     for (const a of agents.slice(0, 3)) await a.emit(rig.clock.t, { type: 'heal.execute', data: { policy: 'reboot-on-hang', actions: [{ type: 'reboot' }] } });
     await agents[4]!.emit(rig.clock.t, { type: 'heal.execute', data: { policy: 'reboot-on-hang', actions: [{ type: 'reboot' }] } });
-    await until(async () => (await rig.fleet.services.ctx.db.event.count()) === 5, 'events stored');
+    await until(async () => (await rig.fleet.services.ctx.repos.telemetry.countEvents()) === 5, 'events stored');
     await rig.fleet.tick();
     for (const a of agents.slice(0, 4)) {
       const p = await until(() => a.commands.find((c) => c.type === 'pause'), 'pause');
@@ -150,7 +150,7 @@ test('correlation: failures on the hosts a rollout just reached form one inciden
     await until(async () => (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts.filter((h: any) => h.policy.applied === 'app@1').length === 3, 'wave 0 applied');
     await rig.fleet.tick(); // the correlator learns the new attribute values
     for (const a of agents.filter((x) => wave0.has(x.agentId))) await a.emit(rig.clock.t, { type: 'heal.escalated', severity: 'critical', data: { policy: 'restart-app' } });
-    await until(async () => (await rig.fleet.services.ctx.db.event.count({ where: { type: 'heal.escalated' } })) === 3, 'events stored');
+    await until(async () => (await rig.fleet.services.ctx.repos.telemetry.countEvents({ type: 'heal.escalated' })) === 3, 'events stored');
     await rig.fleet.tick();
     const open = (await api(rig.t, 'GET', '/api/incidents?status=open')).body.incidents;
     assert.equal(open.length, 1);

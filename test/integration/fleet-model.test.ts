@@ -95,8 +95,9 @@ test('model rollout: a canary whose inference got slower than the rest rolls bac
     const canary = agents[0]!;
     await until(async () => canary.swaps.includes(id(V2)), 'canary swapped to the new model');
     // Every host reports per-cycle latency in its samples; the canary is 4x slower than the hosts still on the old model.
+    // Samples are spread over the soak: a host that stops sending them fails the gate (health-gate.ts livenessOf).
     for (let k = 0; k < 20; k++) {
-      for (const a of agents) await a.sample(rig.clock.t + 1000 + k * 1000, a === canary ? 400 : 100);
+      for (const a of agents) await a.sample(rig.clock.t + 1000 + k * 14_000, a === canary ? 400 : 100);
     }
     await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/samples`)).body.samples.length === 20, 'canary samples stored');
     await until(async () => (await api(rig.t, 'GET', `/api/hosts/${agents[3]!.agentId}/samples`)).body.samples.length === 20, 'baseline samples stored');

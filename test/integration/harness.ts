@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../control-plane/cli/homeostat.mjs', import.meta.url));
+/** The agent's program (`homeostat-agent`), run from source through tsx like {@link CLI}. */
+export const AGENT_CLI = fileURLToPath(new URL('../../agent/cli/homeostat-agent.mjs', import.meta.url));
 
 /** A free TCP port on 127.0.0.1 (bind 0, read, close). */
 export function freePort(): Promise<number> {
@@ -27,6 +29,11 @@ export type Proc = { child: ChildProcess; stderr: string[]; stdout: string[]; ex
 /** Spawns `homeostat <args>`; keeps the last output lines for failure messages. */
 export function homeostat(args: string[], env: Record<string, string> = {}): Proc {
   return spawnNode([CLI, ...args], env);
+}
+
+/** Spawns `homeostat-agent <args>`. */
+export function homeostatAgent(args: string[], env: Record<string, string> = {}): Proc {
+  return spawnNode([AGENT_CLI, ...args], env);
 }
 
 /** Spawns `node <argv>` in the repository root. */
@@ -64,7 +71,15 @@ export async function waitForLine(p: Proc, pred: (line: string) => boolean, ms: 
 
 /** Runs a command to completion (bounded) and returns its output. */
 export async function run(args: string[], ms = 60_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = homeostat(args, env);
+  return finish(homeostat(args, env), ms);
+}
+
+/** Runs `homeostat-agent <args>` to completion (bounded) and returns its output. */
+export async function runAgent(args: string[], ms = 60_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return finish(homeostatAgent(args, env), ms);
+}
+
+async function finish(p: Proc, ms: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const code = await p.exited;
   clearTimeout(timer);
@@ -74,6 +89,8 @@ export async function run(args: string[], ms = 60_000, env: Record<string, strin
 
 /** Polls `fn` until it returns a truthy value (bounded). */
 export async function poll<T>(fn: () => Promise<T> | T, ms: number, what: string, everyMs = 100): Promise<NonNullable<T>> {
+  // A negative or tiny budget is a caller's bug: never print "timed out after -15043 ms".
+  if (!(ms > 0)) throw new Error(`poll for ${what}: the timeout must be positive, got ${ms} ms`);
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {

@@ -18,7 +18,7 @@ async function ingestScenario(t: TestControlPlane) {
     await c.publishAsync(agentTopic(a.agentId, 'events'), events, { qos: 1 });
     await c.publishAsync(agentTopic(a.agentId, 'events'), events, { qos: 1 });
     assert.deepEqual(await cmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[5, 5]] });
-    const samples = await api(t, 'GET', `/api/hosts/${a.agentId}/samples`);
+    const samples = await api(t, 'GET', `/api/hosts/${a.agentId}/samples?order=asc`);
     assert.equal(samples.status, 200);
     assert.deepEqual(samples.body.samples.map((s: { seq: number }) => s.seq), [1, 2, 3, 4]);
     assert.deepEqual(samples.body.samples[0].features, { 'cpu.util': 0.5, 'mem.used': null });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminToken, agentStatus, createEnrollmentToken, homeostat, pickPorts, poll, run, startServer, storedSeqs, type Proc } from './harness.ts';
+import { adminToken, agentStatus, createEnrollmentToken, homeostatAgent, pickPorts, poll, runAgent, startServer, storedSeqs, type Proc } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hs-noloss-'));
 const procs: Proc[] = [];
@@ -27,18 +27,18 @@ describe('lossless link under kill -9', () => {
     let server = await startServer(dataDir, ports);
     procs.push(server.proc);
     const token = await adminToken(dataDir);
-    const enrolled = await run(['agent', 'enroll', '--server', server.info.httpUrl, '--token', await createEnrollmentToken(server.info.httpUrl, token), '--state-dir', stateDir]);
+    const enrolled = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', await createEnrollmentToken(server.info.httpUrl, token), '--state-dir', stateDir]);
     assert.equal(enrolled.code, 0, enrolled.stderr);
     const agentId = /enrolled as (\S+)/.exec(enrolled.stdout)![1]!;
     const startAgent = (maxCycles: number) => {
-      const p = homeostat(['agent', 'run', '--state-dir', stateDir, '--cycle-seconds', '0.05', '--max-cycles', String(maxCycles), '--log-level', 'warn'], agentEnv);
+      const p = homeostatAgent(['run', '--state-dir', stateDir, '--cycle-seconds', '0.05', '--max-cycles', String(maxCycles), '--log-level', 'warn'], agentEnv);
       procs.push(p);
       return p;
     };
     const cycleSeq = async () => (await agentStatus(stateDir))?.lastCycle?.seq ?? 0;
 
     let agent = startAgent(250);
-    await poll(async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20, 20_000, '20 samples stored');
+    await poll(async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20, 60_000, '20 samples stored');
 
     // 1. The control plane dies mid-stream (SIGKILL) and stays down while the agent keeps collecting.
     await server.proc.kill('SIGKILL');
@@ -53,8 +53,8 @@ describe('lossless link under kill -9', () => {
     const reconnected = await poll(async () => {
       const st = await agentStatus(stateDir);
       return st?.link.state === 'connected' && st.link.lastAckSeq > atKill + 30 ? st : null;
-    }, 20_000, 'backlog replayed to the restarted control plane');
-    await poll(async () => (await cycleSeq()) >= reconnected.lastCycle.seq + 20, 20_000, 'agent streaming after the restart');
+    }, 60_000, 'backlog replayed to the restarted control plane');
+    await poll(async () => (await cycleSeq()) >= reconnected.lastCycle.seq + 20, 60_000, 'agent streaming after the restart');
     await agent.kill('SIGKILL');
     const killedAt = await agentStatus(stateDir);
     agent = startAgent(60);

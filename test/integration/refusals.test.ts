@@ -65,8 +65,9 @@ test('enrollment tokens: expired, used-up, revoked and unknown are refused with 
     assert.match(once.body.token, /^het_et-[0-9a-f]{20}\.[A-Za-z0-9_-]+$/);
     const ok = await api(t, 'POST', '/api/enroll', { token: once.body.token, hostname: 'h1', agentVersion: '0.1.0', labels: { env: 'dev', role: 'web' } }, null);
     assert.equal(ok.status, 201);
-    assert.deepEqual(Object.keys(ok.body).sort(), ['agentId', 'labels', 'mqttUrl', 'publicKey', 'secret', 'wsUrl']);
+    assert.deepEqual(Object.keys(ok.body).sort(), ['agentId', 'labels', 'mqttUrl', 'overriddenLabels', 'publicKey', 'secret', 'wsUrl']);
     assert.deepEqual(ok.body.labels, { env: 'prod', role: 'web' });
+    assert.deepEqual(ok.body.overriddenLabels, { env: { requested: 'dev', applied: 'prod' } }, 'the token won, and the answer says so');
     assert.match(ok.body.publicKey, /^-----BEGIN PUBLIC KEY-----/);
     assert.equal(ok.body.mqttUrl, t.urls.mqttUrl);
     const used = await req(once.body.token);
@@ -111,7 +112,9 @@ test('bad input: random bytes, wrong schema, oversized, unknown topic are reject
     await ca.publishAsync(agentTopic(a.agentId, 'presence'), JSON.stringify({ v: 2, state: 'maybe' }), { qos: 1 });
     await ca.publishAsync(agentTopic(a.agentId, 'events'), Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20), { qos: 1 });
     // A schema-invalid sample with a readable seq is acked as rejected for good (the outbox must not retry it forever).
-    assert.deepEqual(await aCmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[7, 7]] });
+    assert.deepEqual(await aCmds.next((x) => x.type === 'ack'), {
+      v: 1, type: 'ack', ranges: [[7, 7]], rejected: [{ seq: 7, reason: 'schema: samples.0.ts: Too small: expected number to be >=0' }],
+    });
     assert.equal(t.cp.counters.get('broker.payload.rejected.not-json'), 20);
     assert.equal(t.cp.counters.get('broker.payload.rejected.schema'), 2);
     assert.equal(t.cp.counters.get('broker.payload.rejected.oversized'), 1);

@@ -65,7 +65,7 @@ test('the replay source feeds the pipeline end to end into the control plane', a
     await until(() => agent!.status().cycles === CYCLES, 15_000, 'last cycle');
     await until(() => agent!.outbox.stats().depth === 0, 20_000, 'outbox drained: every record acked by the control plane');
 
-    const res = await api(cp, 'GET', `/api/hosts/${creds.agentId}/samples?limit=1000`);
+    const res = await api(cp, 'GET', `/api/hosts/${creds.agentId}/samples?limit=1000&order=asc`);
     assert.equal(res.status, 200);
     assert.equal(res.body.hostId, creds.agentId);
     const samples: { seq: number; ts: number; schema: string; features: Record<string, number | null>; collectors: Record<string, string>; scores: any }[] = res.body.samples;

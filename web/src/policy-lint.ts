@@ -1,11 +1,13 @@
 /**
- * Inline validation of policy YAML in the browser with the agent's own schema (agent/heal/policy/schema.ts): YAML
- * syntax errors and every schema issue become diagnostics placed on the offending node (or its nearest parent when
+ * Inline validation of policy YAML in the browser with the agent's own schema and static safety lint
+ * (contract/policy/schema.ts, contract/policy/lint.ts, the same messages the server's 400 carries): YAML syntax
+ * errors and every schema or lint issue become diagnostics placed on the offending node (or its nearest parent when
  * the node is missing, e.g. a required key).
  */
 import { isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { ValidationError } from '../../contract/errors.ts';
 import { validatePolicySet, type PolicySet } from '../../contract/policy/schema.ts';
+import { assertLintClean } from '../../contract/policy/lint.ts';
 
 /** A problem at a character range of the text. */
 export type Diagnostic = { from: number; to: number; message: string; path: string };
@@ -39,7 +41,7 @@ export function lintPolicy(text: string): { set: PolicySet | null; diagnostics: 
     };
   }
   try {
-    return { set: validatePolicySet(doc.toJS()), diagnostics: [] };
+    return { set: assertLintClean(validatePolicySet(doc.toJS())), diagnostics: [] };
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     return {

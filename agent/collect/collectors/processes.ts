@@ -1,6 +1,7 @@
 /**
  * Processes: one pass over /proc/[pid]/stat per cycle (~10 µs per pid), CPU share from per-pid tick deltas,
- * top N by CPU and by resident memory, zombies, and open descriptors of the top consumers only.
+ * top N by CPU and by resident memory, zombies, and open descriptors of the top consumers only. Every process is
+ * kept in `all` for the healing conditions (agent/heal reads command lines only when a policy needs them).
  */
 import { parsePidStat } from '../parse/pid.ts';
 import { CollectorUnavailable, type Collector, type ProcessInfo } from '../types.ts';
@@ -55,7 +56,7 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
       }
       const fileNr = (await sysfs.read('/proc/sys/fs/file-nr'))?.trim().split(/\s+/).map(Number);
       return {
-        count: all.length, zombies, threads, topCpu, topMem,
+        count: all.length, zombies, threads, topCpu, topMem, all,
         fdsAllocated: fileNr?.[0] ?? null, fdsMax: fileNr?.[2] ?? null,
       };
     },

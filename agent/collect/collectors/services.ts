@@ -3,6 +3,7 @@
  * Unavailable where systemd is not PID 1 (containers, sandboxes), detected as sd_booted(3) does.
  */
 import { CollectorUnavailable, type Cadence, type Collector, type ServiceState } from '../types.ts';
+import { truncateCodePoints } from '../../../contract/truncate.ts';
 
 /** Parses `systemctl show -p Id,ActiveState,SubState,MainPID,NRestarts,LoadState u1 u2 …` (blank line between units). */
 export function parseSystemctlShow(text: string): ServiceState[] {
@@ -37,7 +38,7 @@ export function createServiceCollector(options: { units: string[]; cadence?: Cad
       const bin = await exec.which('systemctl');
       if (!bin) throw new CollectorUnavailable('systemctl not found');
       const r = await exec.run('services', bin, ['show', '--no-pager', '-p', 'Id,LoadState,ActiveState,SubState,MainPID,NRestarts', ...options.units], { timeoutMs: 4000 });
-      if (r.code !== 0) throw new CollectorUnavailable(`systemctl show failed: ${r.stderr.trim().slice(0, 120)}`);
+      if (r.code !== 0) throw new CollectorUnavailable(`systemctl show failed: ${truncateCodePoints(r.stderr.trim(), 120)}`);
       return parseSystemctlShow(r.stdout);
     },
   };

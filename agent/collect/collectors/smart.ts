@@ -4,6 +4,7 @@
  */
 import { isWholeDisk } from '../parse/diskstats.ts';
 import { parseSmartctl } from '../parse/smartctl.ts';
+import { truncateCodePoints } from '../../../contract/truncate.ts';
 import { CollectorUnavailable, type Cadence, type Collector, type SmartDisk } from '../types.ts';
 
 /** Devices smartctl can query: whole disks from /sys/block that are not virtual (virtio, xen, loop, zram, dm). */
@@ -42,7 +43,7 @@ export function createSmartCollector(options: { cadence?: Cadence; uid?: number;
         if (p.ok) disks.push({ ...p.disk, device: d });
         else skipped[d] = p.reason;
       }
-      if (disks.length === 0) throw new CollectorUnavailable(`no disk reported SMART: ${Object.entries(skipped).map(([k, v]) => `${k}: ${v}`).join('; ')}`.slice(0, 240));
+      if (disks.length === 0) throw new CollectorUnavailable(truncateCodePoints(`no disk reported SMART: ${Object.entries(skipped).map(([k, v]) => `${k}: ${v}`).join('; ')}`, 240));
       return { disks, skipped };
     },
   };

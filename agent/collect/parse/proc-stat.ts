@@ -1,5 +1,6 @@
 /** Pure parsers of /proc/stat and /proc/loadavg. */
 import type { CpuTimes } from '../types.ts';
+import { truncateCodePoints } from '../../../contract/truncate.ts';
 
 export interface ProcStat { total: CpuTimes; cores: Record<string, CpuTimes>; running: number; blocked: number; bootTimeS: number | null }
 
@@ -32,6 +33,6 @@ export function ticks(t: CpuTimes): number {
 /** Parses /proc/loadavg: "0.52 0.58 0.59 2/345 12345". */
 export function parseLoadavg(text: string): { load1: number; load5: number; load15: number } {
   const [a, b, c] = text.trim().split(/\s+/).map(Number);
-  if (![a, b, c].every((x) => Number.isFinite(x))) throw new Error(`unparsable /proc/loadavg: ${text.slice(0, 60)}`);
+  if (![a, b, c].every((x) => Number.isFinite(x))) throw new Error(`unparsable /proc/loadavg: ${truncateCodePoints(text, 60)}`);
   return { load1: a!, load5: b!, load15: c! };
 }

@@ -1,5 +1,6 @@
 /** Pure parser of `smartctl --json -a <dev>` output (smartmontools ≥ 7.0, JSON format version 1). */
 import type { SmartDisk } from '../types.ts';
+import { truncateCodePoints } from '../../../contract/truncate.ts';
 
 /** ATA attribute ids that predict failure (Backblaze / Google studies) plus power-on hours and temperature. */
 export const SMART_ATA_IDS = [1, 5, 9, 187, 188, 194, 197, 198, 199] as const;
@@ -25,7 +26,7 @@ export function parseSmartctl(text: string, deviceHint = 'unknown'): SmartParse 
   const device = str(dev.name) ?? deviceHint;
   if (exitStatus & 0b11) {
     const msgs = Array.isArray(meta.messages) ? meta.messages.map((m) => str(obj(m).string)).filter(Boolean) : [];
-    return { ok: false, reason: `smartctl could not read ${device}: ${msgs.join('; ') || `exit status ${exitStatus}`}`.slice(0, 200), exitStatus };
+    return { ok: false, reason: truncateCodePoints(`smartctl could not read ${device}: ${msgs.join('; ') || `exit status ${exitStatus}`}`, 200), exitStatus };
   }
   const protocol = (str(dev.protocol) ?? '').toLowerCase();
   const kind: SmartDisk['kind'] = protocol === 'ata' ? 'ata' : protocol === 'nvme' ? 'nvme' : protocol === 'scsi' ? 'scsi' : 'unknown';

@@ -25,6 +25,7 @@ function ctx(extra: Partial<ReturnType<typeof healConfigSchema.parse>> = {}): Ac
   const config = healConfigSchema.parse({
     stateDir: root, allowedActions: ['free-disk', 'rotate-log', 'truncate-log', 'run-script', 'kill-process', 'drop-caches', 'notify'],
     allowedDirs: [allowed], scriptsDir: scripts, protectedProcesses: ['guarded'], dropCachesPath: join(root, 'drop_caches'),
+    scriptEnv: ['WHO'],
   });
   return {
     config: { ...config, ...extra }, serviceManager: createSupervisedServiceManager({ services: [], stateDir: root }),
@@ -131,7 +132,10 @@ test('run-script runs only executables inside scriptsDir, with timeout and bound
 test('kill-process refuses pid 1, the agent, its parent and protected names; kills a real target with TERM then KILL', async () => {
   signals.length = 0;
   const guarded = spawn('sleep', ['30']); // comm 'sleep'
-  const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"]);
+  // not a child of this process: the agent's own children are protected (started through a shell that exits)
+  const launcher = spawn('sh', ['-c', `"${process.execPath}" -e "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)" >/dev/null 2>&1 & echo $!`]);
+  const stubbornPid = Number((await new Promise<string>((r) => launcher.stdout.once('data', (b: Buffer) => r(b.toString())))).trim());
+  const stubborn = { pid: stubbornPid, exitCode: null };
   await new Promise((r) => setTimeout(r, 300));
   const c = ctx({ protectedProcesses: ['sleep'] });
   for (const t of [{ pid: 1, name: 'init' }, { pid: process.pid, name: 'node' }, { pid: process.ppid, name: 'node' }, { pid: guarded.pid!, name: 'sleep' }]) {

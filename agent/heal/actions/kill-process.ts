@@ -1,11 +1,13 @@
 /**
  * kill-process: SIGTERM, then SIGKILL after the grace period, to the processes `decide` resolved. Refuses
- * pid ≤ 1, the agent and its whole parent chain, sshd/systemd/init and `heal.protectedProcesses`, and a pid that
- * now belongs to a different process (other comm, or younger than when it was observed).
+ * pid ≤ 1, the agent, its whole parent chain and its children, the default protected names (init, systemd, sshd,
+ * journald, logind, dbus, container runtimes, kubelet: contract/policy/lint.ts) and `heal.protectedProcesses`, and a
+ * pid that now belongs to a different process (other comm, or younger than when it was observed).
  */
 import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ProcessTarget } from '../evaluate.ts';
 import { ALWAYS_PROTECTED } from '../config.ts';
+import { isProtectedName } from '../../../contract/policy/lint.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed, refused } from './context.ts';
 import { ancestry, readProcStat } from './proc.ts';
@@ -19,7 +21,9 @@ export async function protectedReason(ctx: ActionContext, t: ProcessTarget, prot
   const s = await readProcStat(ctx.procRoot, t.pid);
   if (!s) return null; // already gone
   const names = [...ALWAYS_PROTECTED, ...ctx.config.protectedProcesses];
-  if (names.includes(s.comm)) return `process '${s.comm}' (pid ${t.pid}) is protected`;
+  if (isProtectedName(s.comm, names)) return `process '${s.comm}' (pid ${t.pid}) is protected`;
+  // the agent's own children: run-script scripts, supervised services, the model verifier
+  if (s.ppid === ctx.selfPid) return `pid ${t.pid} ('${s.comm}') is a child of the agent`;
   if (s.comm !== t.name) return `pid ${t.pid} is now '${s.comm}', not '${t.name}' (pid reused)`;
   if (s.runtimeS + 2 < t.runtimeS) return `pid ${t.pid} is younger than the observed process (pid reused)`;
   return null;

@@ -1,4 +1,7 @@
-/** Opening a log file for rotate-log / truncate-log: confined to the allowed dirs, never through a symlink. */
+/**
+ * Opening a log file for rotate-log / truncate-log: confined to the allowed dirs, never through a symlink, and never
+ * a file with more than one hard link (a link inside an allowed dir to a file outside it would escape confinement).
+ */
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { failed, refused, type ActionContext, type ActionResult } from './context.ts';
@@ -10,6 +13,8 @@ export async function openLog(path: string, ctx: ActionContext, flags: number): 
   const fh = await open(real, flags | constants.O_NOFOLLOW);
   const st = await fh.stat();
   if (!st.isFile()) { await fh.close(); throw new Error(`'${path}' is not a regular file`); }
+  // checked on the opened descriptor, so a link made after the check cannot matter for this file
+  if (st.nlink > 1) { await fh.close(); throw new PathEscapeError(path, `has ${st.nlink} hard links (files with more than one are refused)`); }
   return { fh, real };
 }
 

@@ -1,7 +1,8 @@
 /**
  * run-script: runs an executable that REALLY lies inside `heal.scriptsDir` (realpath check, so a symlink
- * pointing outside is refused), without a shell, with a timeout (the whole process group is killed), a minimal
- * environment plus the policy's `env`, and stdout/stderr captured up to `heal.scriptOutputBytes` each.
+ * pointing outside is refused), without a shell, with a timeout (the whole process group is killed), a fixed minimal
+ * environment ({@link SCRIPT_BASE_ENV}, nothing inherited from the agent) plus only those of the policy's `env` names
+ * the local `heal.scriptEnv` allows (checked again here), and stdout/stderr captured up to `heal.scriptOutputBytes`.
  */
 import { spawn } from 'node:child_process';
 import { access, constants, realpath, stat } from 'node:fs/promises';
@@ -10,6 +11,25 @@ import type { ActionSpec } from '../../../contract/policy/schema.ts';
 import type { ActionContext, ActionResult } from './context.ts';
 import { done, failed, refused } from './context.ts';
 import { isWithin } from './safe-path.ts';
+import { refusalReason } from '../permit.ts';
+
+/**
+ * What every script gets, whatever the policy says: a root-owned PATH without /usr/local (not writable by the
+ * services a script heals on most hosts), a UTF-8 C locale and HOME=/ (no user profile, no agent state dir).
+ */
+export const SCRIPT_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/', HOMEOSTAT_HEAL: '1',
+});
+
+/** The script's environment: {@link SCRIPT_BASE_ENV} plus the allowed policy variables; null + reason otherwise. */
+export function scriptEnvironment(spec: RunScript, allowed: readonly string[]): { env: Record<string, string> } | { refusal: string } {
+  const env: Record<string, string> = { ...SCRIPT_BASE_ENV };
+  for (const [k, v] of Object.entries(spec.env)) {
+    if (!allowed.includes(k) || Object.hasOwn(SCRIPT_BASE_ENV, k)) return { refusal: `environment variable '${k}' is not allowed by the local heal.scriptEnv` };
+    env[k] = v;
+  }
+  return { env };
+}
 
 type RunScript = Extract<ActionSpec, { type: 'run-script' }>;
 
@@ -32,6 +52,11 @@ export async function resolveScript(scriptsDir: string | undefined, script: stri
 }
 
 export async function runScript(spec: RunScript, ctx: ActionContext): Promise<ActionResult> {
+  // defence in depth: execute.ts already checked the permit; the environment must never depend on that alone
+  const why = refusalReason(spec, ctx.config);
+  if (why) return refused(why);
+  const e = scriptEnvironment(spec, ctx.config.scriptEnv);
+  if ('refusal' in e) return refused(e.refusal);
   const r = await resolveScript(ctx.config.scriptsDir, spec.script);
   if ('refusal' in r) return refused(r.refusal);
   const cap = ctx.config.scriptOutputBytes;
@@ -39,7 +64,7 @@ export async function runScript(spec: RunScript, ctx: ActionContext): Promise<Ac
   return new Promise<ActionResult>((resolve) => {
     const child = spawn(r.path, spec.args, {
       cwd: ctx.config.scriptsDir,
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOMEOSTAT_HEAL: '1', ...spec.env },
+      env: e.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -22,11 +22,13 @@ export type OutboxStats = {
   droppedTotal: number;
 };
 
-/** Event type appended when the size bound drops records. */
-export const DROPPED_EVENT_TYPE = 'outbox.dropped';
+import type { EventData, EventKind } from '../../../contract/protocol/events.ts';
+
+/** Event type appended when the size bound drops records (a kind of the event catalogue). */
+export const DROPPED_EVENT_TYPE = 'outbox.dropped' satisfies EventKind;
 
 /** Data of an `outbox.dropped` event: how many records were lost and their seq span. */
-export type DroppedData = { count: number; fromSeq: number; toSeq: number; bytes: number };
+export type DroppedData = { count: number; fromSeq: number; toSeq: number; bytes: number } & EventData<'outbox.dropped'>;
 
 /** Splices `seq` into a stored payload: `{"seq":N,…}`. */
 export function withSeq(record: OutboxRecord): string {

@@ -1,7 +1,10 @@
 /**
- * SQLite outbox (better-sqlite3, WAL). A record and the seq high-water mark are committed in one transaction, so a
- * kill -9 never loses an appended record nor reissues a seq. `synchronous=FULL` (default) also survives power loss;
- * `normal` survives process crashes only.
+ * SQLite outbox (better-sqlite3, WAL). An append is one INSERT committed on its own (the highest stored seq is the
+ * high-water mark; deletes save it in the meta row in their transaction), so a kill -9 never loses an appended record
+ * nor reissues a seq, with either setting. `outbox.synchronous`: `full` (default) syncs the WAL at every append, so an
+ * appended record also survives power loss; `normal` syncs only at checkpoints (a power loss may lose the last
+ * records). Acks are committed without a sync of their own in both modes: a lost ack only replays records, which the
+ * control plane deduplicates by seq; the next synced append makes it durable.
  */
 import { createRequire } from 'node:module';
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -40,7 +43,7 @@ export function openSqliteOutbox(file: string, options: SqliteOutboxOptions): Ou
     INSERT OR IGNORE INTO meta (id, last_seq, dropped_total) VALUES (1, 0, 0);
   `);
   const q = {
-    meta: db.prepare('SELECT last_seq AS lastSeq, dropped_total AS droppedTotal FROM meta WHERE id = 1'),
+    meta: db.prepare('SELECT max(last_seq, coalesce((SELECT max(seq) FROM outbox), 0)) AS lastSeq, dropped_total AS droppedTotal FROM meta WHERE id = 1'),
     counts: db.prepare('SELECT count(*) AS depth, coalesce(sum(bytes), 0) AS bytes FROM outbox'),
     saveMeta: db.prepare('UPDATE meta SET last_seq = ?, dropped_total = ? WHERE id = 1'),
     insert: db.prepare('INSERT INTO outbox (seq, kind, ts, json, bytes) VALUES (?, ?, ?, ?, ?)'),
@@ -48,15 +51,24 @@ export function openSqliteOutbox(file: string, options: SqliteOutboxOptions): Ou
     sumRange: db.prepare('SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM outbox WHERE seq BETWEEN ? AND ?'),
     deleteRange: db.prepare('DELETE FROM outbox WHERE seq BETWEEN ? AND ?'),
   };
+  const full = options.synchronous !== 'normal';
+  // One wrapper for every transaction: db.transaction(fn) would build a new function (and closure) per call.
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
+  const relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+  const strict = db.prepare('PRAGMA synchronous = FULL');
   let depthInTx = 0;
   const backend: OutboxBackend = {
-    transaction: <T>(fn: () => T): T => {
+    transaction: <T>(fn: () => T, opts?: { durable?: boolean }): T => {
       // Nested calls (none today) run inside the outer transaction.
       if (depthInTx > 0) return fn();
+      // WAL + NORMAL commits without fsync; the frames are synced by the next FULL commit or the checkpoint.
+      const lazy = full && opts?.durable === false;
       depthInTx++;
+      if (lazy) relaxed.run();
       try {
-        return db.transaction(fn)();
+        return inTransaction(fn) as T;
       } finally {
+        if (lazy) strict.run();
         depthInTx--;
       }
     },

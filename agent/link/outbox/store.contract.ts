@@ -104,5 +104,23 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
       assert.equal(again.append('telemetry', sample(7)).seq, 7);
       again.close();
     });
+
+    it('keeps the high-water mark across reopen when every record was acked, and when none was', (t) => {
+      const f = makeFactory();
+      if (!f.reopen) return t.skip('not durable');
+      const s = f.open(roomy);
+      for (let i = 1; i <= 3; i++) s.append('telemetry', sample(i));
+      s.ack([[1, 3]]); // the newest record is gone: only the meta counter remembers seq 3
+      s.close();
+      const again = f.reopen(roomy);
+      assert.equal(again.stats().lastSeq, 3);
+      assert.equal(again.append('telemetry', sample(4)).seq, 4);
+      again.append('telemetry', sample(5)); // appended without a transaction: the stored seq is the mark
+      again.close();
+      const third = f.reopen(roomy);
+      assert.equal(third.stats().lastSeq, 5);
+      assert.deepEqual(third.peek(10).map((r) => r.seq), [4, 5]);
+      third.close();
+    });
   });
 }

@@ -1,7 +1,13 @@
 /**
- * The durable outbox port and its shared core. Records get a per-agent seq that never repeats (the high-water mark is
- * persisted in the same transaction as the record). Records leave the outbox only when the control plane acks them,
+ * The durable outbox port and its shared core. Records get a per-agent seq that never repeats: the high-water mark is
+ * the larger of the highest stored seq and the meta counter, which is saved in the same transaction as every delete
+ * (ack or drop), so no commit can lower it. Records leave the outbox only when the control plane acks them,
  * or when the size bound drops the oldest ones — which is itself recorded as an `outbox.dropped` event.
+ *
+ * Cost per cycle (the agent appends one sample every cycle and gets one ack back): an append within the bound is one
+ * prepared INSERT committed on its own, with the durability `outbox.synchronous` configures; an ack is one
+ * transaction that is not synced by itself (acked records are reconstructible: at worst they are replayed and the
+ * control plane drops the duplicates), so it reaches the disk with the next synced append.
  */
 import {
   DROPPED_EVENT_TYPE,
@@ -11,6 +17,7 @@ import {
   type OutboxRecord,
   type OutboxStats,
 } from './record.ts';
+import { agentEvent } from '../../../contract/protocol/events.ts';
 
 /** Inclusive seq range. */
 export type SeqRange = readonly [number, number];
@@ -29,10 +36,15 @@ export interface OutboxStore {
 
 /** Storage primitives an implementation provides; the drop/seq policy lives in {@link createOutbox}. */
 export interface OutboxBackend {
-  transaction<T>(fn: () => T): T;
-  /** Persisted counters; the record counts are derived from the stored rows. */
+  /**
+   * Runs `fn` atomically. `durable: false` may skip the sync at commit (process-crash safe, and durable once a later
+   * synced commit lands): used for acks, whose loss only causes a replay.
+   */
+  transaction<T>(fn: () => T, options?: { durable?: boolean }): T;
+  /** Persisted counters (lastSeq: max of the meta counter and the highest stored seq); counts from the stored rows. */
   load(): { lastSeq: number; droppedTotal: number; depth: number; bytes: number };
   saveMeta(lastSeq: number, droppedTotal: number): void;
+  /** Stores one record; outside a transaction it commits on its own (one statement, synced as configured). */
   insert(record: OutboxRecord): void;
   /** Oldest records in seq order, starting after `afterSeq`. */
   range(afterSeq: number, limit: number): OutboxRecord[];
@@ -96,24 +108,28 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     depth -= removed.count;
     bytes -= removed.bytes;
     droppedTotal += fresh;
-    insert('event', {
+    insert('event', agentEvent(DROPPED_EVENT_TYPE, {
       ts,
-      type: DROPPED_EVENT_TYPE,
       severity: 'warning',
       message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq}`,
       data: acc,
-    });
+    }));
   }
 
   return {
     append(kind, payload) {
       if (closed) throw new Error('outbox is closed');
-      return backend.transaction(() => {
-        const record = insert(kind, payload);
-        enforceBound(payload.ts);
-        backend.saveMeta(lastSeq, droppedTotal);
-        return record;
-      });
+      // Within the bound (every cycle in practice): one INSERT, no transaction around it; the stored seq is the
+      // high-water mark. Over the bound, the drop runs in a transaction of its own that also saves the counters (a
+      // crash between the two commits leaves one record too many, which the next append drops).
+      const record = insert(kind, payload);
+      if (depth > limits.maxRecords || bytes > limits.maxBytes) {
+        backend.transaction(() => {
+          enforceBound(payload.ts);
+          backend.saveMeta(lastSeq, droppedTotal);
+        });
+      }
+      return record;
     },
     peek(limit, afterSeq = 0) {
       return backend.range(afterSeq, limit);
@@ -128,8 +144,10 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
           depth -= removed.count;
           bytes -= removed.bytes;
         }
+        // Deleting the newest records must not lower the persisted high-water mark.
+        if (n > 0) backend.saveMeta(lastSeq, droppedTotal);
         return n;
-      });
+      }, { durable: false });
     },
     stats() {
       return { depth, bytes, lastSeq, droppedTotal };

@@ -1,21 +1,24 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { INVENTORY_LIMITS, boundedJsonObject, text } from '../../../contract/text.ts';
 import type { ApiDeps } from '../deps.ts';
-import { parseJsonBody } from '../validate.ts';
+import { jsonBody } from '../validate.ts';
+import { shaped } from '../respond.ts';
+import { Enrolled } from '../../../contract/api/tokens.ts';
 
-const label = z.string().min(1).max(256);
+const label = text(256, 1);
+/** Unauthenticated, so every field is bounded: strings well-formed, the inventory as on MQTT (contract/text.ts). */
 export const EnrollBody = z.object({
-  token: z.string().min(1).max(512),
-  hostname: z.string().min(1).max(253),
-  agentVersion: z.string().min(1).max(64),
+  token: text(512, 1),
+  hostname: text(253, 1),
+  agentVersion: text(64, 1),
   labels: z.record(z.string().min(1).max(64).regex(/^[a-zA-Z0-9_.\/-]+$/, 'label keys use letters, digits and _ . / -'), label).optional(),
-  inventory: z.record(z.string(), z.unknown()).optional(),
+  inventory: boundedJsonObject(INVENTORY_LIMITS).optional(),
 });
 
 /** `POST /api/enroll` (no auth: the enrollment token is the credential). */
 export function enrollRoutes(deps: ApiDeps) {
-  return new Hono().post('/enroll', async (c) => {
-    const body = await parseJsonBody(c, EnrollBody, 'enrollment request');
-    return c.json(await deps.enrollment.enroll(body), 201);
+  return new Hono().post('/enroll', jsonBody(EnrollBody, 'enrollment request'), async (c) => {
+    return c.json(shaped(Enrolled, await deps.enrollment.enroll(c.req.valid('json'))), 201);
   });
 }

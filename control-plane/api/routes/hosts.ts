@@ -1,13 +1,27 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../../contract/errors.ts';
+import { EventList, Host, HostList, SampleList } from '../../../contract/api/hosts.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { parseWith } from '../validate.ts';
+import { queryOf } from '../validate.ts';
+import { shaped } from '../respond.ts';
 import { hostJson } from './serialize.ts';
 
 const ms = z.coerce.number().int().nonnegative();
-export const TimeQuery = z.object({ since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional() });
+/**
+ * Samples/events queries: newest first by default (`order=asc` for oldest first), `since` ≤ ts < `until`, at most
+ * `limit`; `cursor` (the `nextCursor` of the previous page, `<ts>:<seq>`) continues where that page ended.
+ */
+export const TimeQuery = z.object({
+  since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional(),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  cursor: z.string().regex(/^\d{1,16}:\d{1,16}$/, 'cursor is the nextCursor of a previous page (<ts>:<seq>)').optional()
+    .transform((c) => (c ? { ts: Number(c.split(':')[0]), seq: Number(c.split(':')[1]) } : undefined)),
+});
+
+/** `<ts>:<seq>` of the last row when the page is full (there may be more), else null. */
+const nextCursor = (rows: { ts: number; seq: number }[], limit: number) => (rows.length === limit && rows.length > 0 ? `${rows.at(-1)!.ts}:${rows.at(-1)!.seq}` : null);
 
 /**
  * Host routes (admin): list and get (with each host's latest anomaly score and activity, and `openIncidents` when
@@ -21,7 +35,7 @@ export function hostRoutes(deps: ApiDeps) {
     return h;
   };
   const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
-  const withIncidents = <T extends { id: string }>(json: T, counts: Map<string, number> | null) => (counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json);
+  const withIncidents = (json: Host, counts: Map<string, number> | null): Host => (counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json);
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
@@ -30,22 +44,26 @@ export function hostRoutes(deps: ApiDeps) {
       // sample/event (read side) and the open incidents.
       const [hosts, activity, incidents] = await Promise.all([store.hosts.list(), store.telemetry.latestActivity(), openIncidents()]);
       const byHost = new Map(activity.map((a) => [a.hostId, a]));
-      return c.json({ hosts: hosts.map((h) => withIncidents(hostJson(h, byHost.get(h.id)), incidents)) });
+      // No inventories in the list (each may be up to 256 KiB): `inventoryHash` says whether one exists, and
+      // `GET /api/hosts/:id` carries it.
+      return c.json(shaped(HostList, { hosts: hosts.map((h) => withIncidents(hostJson({ ...h, inventory: null }, byHost.get(h.id)), incidents)) }));
     })
     .get('/hosts/:id', async (c) => {
       const h = await getHost(c.req.param('id'));
       const [activity, incidents] = await Promise.all([store.telemetry.latestActivity(h.id), openIncidents()]);
-      return c.json(withIncidents(hostJson(h, activity[0]), incidents));
+      return c.json(shaped(Host, withIncidents(hostJson(h, activity[0]), incidents)));
     })
-    .get('/hosts/:id/samples', async (c) => {
-      const q = parseWith(TimeQuery, c.req.query(), 'query');
+    .get('/hosts/:id/samples', queryOf(TimeQuery), async (c) => {
       const h = await getHost(c.req.param('id'));
-      return c.json({ hostId: h.id, samples: await store.telemetry.listSamples(h.id, q) });
+      const q = c.req.valid('query');
+      const samples = await store.telemetry.listSamples(h.id, q);
+      return c.json(shaped(SampleList, { hostId: h.id, samples, nextCursor: nextCursor(samples, q.limit) }));
     })
-    .get('/hosts/:id/events', async (c) => {
-      const q = parseWith(TimeQuery, c.req.query(), 'query');
+    .get('/hosts/:id/events', queryOf(TimeQuery), async (c) => {
       const h = await getHost(c.req.param('id'));
-      return c.json({ hostId: h.id, events: await store.telemetry.listEvents(h.id, q) });
+      const q = c.req.valid('query');
+      const events = await store.telemetry.listEvents(h.id, q);
+      return c.json(shaped(EventList, { hostId: h.id, events, nextCursor: nextCursor(events, q.limit) }));
     })
-    .post('/hosts/:id/revoke', async (c) => c.json(hostJson(await deps.enrollment.revokeHost(c.req.param('id')))));
+    .post('/hosts/:id/revoke', async (c) => c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))));
 }

@@ -1,3 +1,5 @@
+import type { Host } from '../../../contract/api/hosts.ts';
+import type { EnrollmentToken } from '../../../contract/api/tokens.ts';
 import type { EnrollmentTokenRecord, HostActivity, HostRecord } from '../../store/ports.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -8,8 +10,8 @@ const isoMs = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStr
  * score), `lastSampleAt`, `lastEventAt`, and `lastSeen` becomes the newest of presence, sample and event
  * (`presenceAt` keeps the presence time alone).
  */
-export function hostJson(h: HostRecord, activity?: HostActivity) {
-  const base = { ...h, lastSeen: iso(h.lastSeen), revokedAt: iso(h.revokedAt), enrolledAt: h.enrolledAt.toISOString() };
+export function hostJson(h: HostRecord, activity?: HostActivity): Host {
+  const base: Host = { ...h, lastSeen: iso(h.lastSeen), revokedAt: iso(h.revokedAt), enrolledAt: h.enrolledAt.toISOString() };
   if (!activity) return base;
   const seen = Math.max(h.lastSeen?.getTime() ?? -Infinity, activity.lastSampleAt ?? -Infinity, activity.lastEventAt ?? -Infinity);
   return {
@@ -23,7 +25,7 @@ export function hostJson(h: HostRecord, activity?: HostActivity) {
 }
 
 /** Enrollment token as JSON (never the secret or its hash). */
-export function tokenJson(t: EnrollmentTokenRecord, nowMs = Date.now()) {
-  const state = t.revokedAt ? 'revoked' : t.expiresAt.getTime() <= nowMs ? 'expired' : t.usesLeft <= 0 ? 'used-up' : 'active';
+export function tokenJson(t: EnrollmentTokenRecord, nowMs = Date.now()): EnrollmentToken {
+  const state: EnrollmentToken['state'] = t.revokedAt ? 'revoked' : t.expiresAt.getTime() <= nowMs ? 'expired' : t.usesLeft <= 0 ? 'used-up' : 'active';
   return { ...t, state, expiresAt: t.expiresAt.toISOString(), revokedAt: iso(t.revokedAt), createdAt: t.createdAt.toISOString() };
 }

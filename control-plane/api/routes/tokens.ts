@@ -3,13 +3,23 @@ import { z } from 'zod';
 import { parseDuration } from '../../../contract/duration.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { parseJsonBody } from '../validate.ts';
+import { jsonBody } from '../validate.ts';
+import { shaped } from '../respond.ts';
+import { CreatedEnrollmentToken, EnrollmentToken, EnrollmentTokenList } from '../../../contract/api/tokens.ts';
 import { tokenJson } from './serialize.ts';
+
+/** Enrollment tokens live at most one year (a far-future expiry would be an Invalid Date); at least 1 ms. */
+export const MIN_TOKEN_TTL_MS = 1;
+export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
 export const CreateTokenBody = z.object({
   labels: z.record(z.string().min(1).max(64).regex(/^[a-zA-Z0-9_.\/-]+$/, 'label keys use letters, digits and _ . / -'), z.string().min(1).max(256)).default({}),
   uses: z.number().int().min(1).max(1_000_000).default(1),
-  ttl: z.union([z.string(), z.number()]).optional().refine((v) => v === undefined || (parseDuration(v) ?? 0) > 0, 'ttl must be a positive duration like 30m, 24h, 7d'),
+  ttl: z.union([z.string().max(32), z.number()]).optional().refine((v) => {
+    if (v === undefined) return true;
+    const ms = parseDuration(v);
+    return ms !== null && ms >= MIN_TOKEN_TTL_MS && ms <= MAX_TOKEN_TTL_MS;
+  }, 'ttl must be a duration from 1ms to 365d, like 30m, 24h, 7d (a bare number is milliseconds: 1 to 31536000000)'),
 });
 
 /** Enrollment-token routes (admin): create, list, revoke. */
@@ -17,13 +27,13 @@ export function tokenRoutes(deps: ApiDeps) {
   return new Hono<AuthEnv>()
     .use('/tokens', deps.auth.required)
     .use('/tokens/*', deps.auth.required)
-    .post('/tokens', async (c) => {
-      const body = await parseJsonBody(c, CreateTokenBody, 'token request');
+    .post('/tokens', jsonBody(CreateTokenBody, 'token request'), async (c) => {
+      const body = c.req.valid('json');
       const { token, record } = await deps.enrollment.createToken({
         labels: body.labels, uses: body.uses, ...(body.ttl !== undefined ? { ttlMs: parseDuration(body.ttl)! } : {}), createdBy: c.get('principal').username,
       });
-      return c.json({ token, ...tokenJson(record) }, 201);
+      return c.json(shaped(CreatedEnrollmentToken, { token, ...tokenJson(record) }), 201);
     })
-    .get('/tokens', async (c) => c.json({ tokens: (await deps.enrollment.listTokens()).map((t) => tokenJson(t)) }))
-    .delete('/tokens/:id', async (c) => c.json(tokenJson(await deps.enrollment.revokeToken(c.req.param('id')))));
+    .get('/tokens', async (c) => c.json(shaped(EnrollmentTokenList, { tokens: (await deps.enrollment.listTokens()).map((t) => tokenJson(t)) })))
+    .delete('/tokens/:id', async (c) => c.json(shaped(EnrollmentToken, tokenJson(await deps.enrollment.revokeToken(c.req.param('id'))))));
 }

@@ -2,6 +2,7 @@
  * Plain HTTP helpers shared by the typed API client: every non-2xx answer becomes an {@link ApiError} whose
  * message is written for a person (what failed, why, what to do), never swallowed.
  */
+import { ErrorBody } from '../../../contract/api/common.ts';
 
 /** One validation problem reported by the API. */
 export type Issue = { path: string; message: string };
@@ -19,30 +20,12 @@ export class ApiError extends Error {
   }
 }
 
-type ErrorBody = { error?: unknown; message?: unknown; type?: unknown; issues?: unknown; reason?: unknown };
-
-function issuesOf(v: unknown): Issue[] {
-  if (!Array.isArray(v)) return [];
-  return v
-    .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
-    .map((i) => ({ path: String(i.path ?? ''), message: String(i.message ?? '') }));
-}
-
-/** Builds the ApiError for a failed response from its status and (JSON or text) body. */
+/** Builds the ApiError for a failed response from its status and body (the API's {@link ErrorBody}, or text). */
 export function errorFromResponse(status: number, body: unknown, what: string): ApiError {
-  let type: string | null = null;
-  let message = '';
-  let issues: Issue[] = [];
-  if (typeof body === 'string') message = body.trim();
-  else if (body && typeof body === 'object') {
-    const b = body as ErrorBody;
-    const inner = (typeof b.error === 'object' && b.error !== null ? b.error : b) as ErrorBody;
-    if (typeof b.error === 'string') message = b.error;
-    if (typeof inner.message === 'string') message = inner.message;
-    if (typeof inner.type === 'string') type = inner.type;
-    else if (typeof b.error === 'string' && typeof b.message === 'string') type = b.error;
-    issues = issuesOf(inner.issues ?? b.issues);
-  }
+  const parsed = ErrorBody.safeParse(body);
+  const type = parsed.success ? parsed.data.error : null;
+  const message = parsed.success ? parsed.data.message : typeof body === 'string' ? body.trim() : '';
+  const issues: Issue[] = parsed.success ? (parsed.data.issues ?? []) : [];
   const detail = message ? `: ${message}` : '';
   switch (status) {
     case 400:
@@ -65,8 +48,11 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
   }
 }
 
-/** Reads a fetch Response: parsed JSON (or null for empty bodies) on 2xx, an {@link ApiError} otherwise. */
-export async function readResponse<T>(res: Response, what = 'The request'): Promise<T> {
+/** What readResponse needs of a response (a fetch Response or the typed client's ClientResponse). */
+export type ResponseLike = Pick<Response, 'ok' | 'status' | 'text' | 'headers'>;
+
+/** Reads a response: parsed JSON (or null for empty bodies) on 2xx, an {@link ApiError} otherwise. */
+export async function readResponse<T>(res: ResponseLike, what = 'The request'): Promise<T> {
   const text = await res.text();
   let body: unknown = text;
   if (text && (res.headers.get('content-type') ?? '').includes('json')) {
@@ -98,33 +84,6 @@ export function setApiToken(token: string | null): void {
 export function authHeaders(): Record<string, string> {
   const t = apiToken();
   return t ? { authorization: `Bearer ${t}` } : {};
-}
-
-/** Performs a fetch, turning network failures into a worded ApiError (status 0). */
-export async function send(input: string, init: RequestInit = {}, what = 'The request'): Promise<Response> {
-  try {
-    return await fetch(input, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) } });
-  } catch (err) {
-    throw new ApiError(
-      `Cannot reach the control plane (${err instanceof Error ? err.message : String(err)}). Check that it is running and your network.`,
-      0,
-    );
-  }
-}
-
-/** GET `path` and return its JSON. */
-export async function getJson<T>(path: string, what?: string): Promise<T> {
-  return readResponse<T>(await send(path, {}, what), what);
-}
-
-/** Sends JSON with `method` to `path` and returns the JSON answer. */
-export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, what?: string): Promise<T> {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  return readResponse<T>(await send(path, init, what), what);
 }
 
 /** Words for any thrown value, for showing to the person. */

@@ -7,7 +7,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import { keys } from './api.ts';
 import { openSse } from './sse.ts';
-import type { SampleEvent, StreamEvent } from '../../../control-plane/api/stream.ts';
+import type { SampleEvent, StreamEvent } from '../../../contract/api/stream.ts';
 
 export type { SampleEvent, StreamEvent };
 export type LiveState = { connected: boolean; error: string | null; latest: ReadonlyMap<string, SampleEvent>; presence: ReadonlyMap<string, boolean>; version: number };

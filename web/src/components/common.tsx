@@ -56,7 +56,15 @@ export function ago(ts: number | null, now = Date.now()): string {
   return new Date(ts).toLocaleString();
 }
 
-export function Time({ ts }: { ts: number | null }) {
+/** Epoch milliseconds of an API instant: ISO strings (contract/api IsoTime) or epoch numbers (EpochMs); null stays. */
+export function epochMs(t: string | number | null | undefined): number | null {
+  if (t === null || t === undefined) return null;
+  return typeof t === 'number' ? t : Date.parse(t);
+}
+
+/** An instant as "… ago" with the full date as its title; accepts ISO strings and epoch milliseconds. */
+export function Time({ ts: at }: { ts: string | number | null | undefined }) {
+  const ts = epochMs(at);
   if (!ts) return <span className="muted">—</span>;
   return <time dateTime={new Date(ts).toISOString()} title={new Date(ts).toLocaleString()}>{ago(ts)}</time>;
 }

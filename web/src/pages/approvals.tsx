@@ -7,10 +7,16 @@ import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
 
+/** What an approval is about: one host (policy guard) or a label group (fleet breaker). */
+function Target({ approval: a }: { approval: Approval }) {
+  if (a.hostId) return <Link to={`/hosts/${encodeURIComponent(a.hostId)}`}>{a.hostId}</Link>;
+  return <span>hosts with <code>{a.groupKey}={a.groupValue}</code></span>;
+}
+
 export function ApprovalsPage() {
   const q = useQuery({ queryKey: keys.approvals, queryFn: api.approvals, refetchInterval: 10_000 });
-  const pending = (q.data ?? []).filter((a) => a.state === 'pending');
-  const decided = (q.data ?? []).filter((a) => a.state !== 'pending').slice(0, 50);
+  const pending = (q.data ?? []).filter((a) => a.status === 'pending');
+  const decided = (q.data ?? []).filter((a) => a.status !== 'pending').slice(0, 50);
   return (
     <>
       <h1>Approvals</h1>
@@ -24,7 +30,7 @@ export function ApprovalsPage() {
             <table>
               <thead><tr><th scope="col">Action</th><th scope="col">Host</th><th scope="col">Decision</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col">Requested</th></tr></thead>
               <tbody>{decided.map((a) => (
-                <tr key={a.id}><th scope="row">{a.action}</th><td><Link to={`/hosts/${encodeURIComponent(a.hostId)}`}>{a.hostId}</Link></td><td><span className={`status status-${a.state}`}>{a.state}</span></td><td>{a.decidedBy ?? '—'}</td><td>{a.decisionReason ?? ''}</td><td><Time ts={a.requestedAt} /></td></tr>
+                <tr key={a.id}><th scope="row">{a.action}</th><td><Target approval={a} /></td><td><span className={`status status-${a.status}`}>{a.status}</span></td><td>{a.decidedBy ?? '—'}</td><td>{a.decisionReason ?? ''}</td><td><Time ts={a.requestedAt} /></td></tr>
               ))}</tbody>
             </table>
           )}
@@ -46,11 +52,8 @@ function PendingCard({ approval: a }: { approval: Approval }) {
   const reasonId = `reason-${a.id}`;
   return (
     <article className="card" aria-labelledby={`ap-${a.id}`} data-approval={a.id}>
-      <h3 id={`ap-${a.id}`}><code>{a.action}</code> on <Link to={`/hosts/${encodeURIComponent(a.hostId)}`}>{a.hostId}</Link></h3>
-      <p>{a.reason ?? 'No reason given by the agent.'} <span className="muted">Requested <Time ts={a.requestedAt} />.</span></p>
-      {Object.keys(a.context).length > 0 && (
-        <dl className="inventory">{Object.entries(a.context).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}</dl>
-      )}
+      <h3 id={`ap-${a.id}`}><code>{a.action}</code> on <Target approval={a} /></h3>
+      <p>{a.reason} <span className="muted">Requested <Time ts={a.requestedAt} /> by the {a.source === 'breaker' ? 'fleet breaker' : 'agent\'s policy'}.</span></p>
       {!canDecide ? <ReadOnlyNote needs="operator" what="deciding approvals" /> : <>
       <label htmlFor={reasonId}>Reason for your decision (required)</label>
       <textarea id={reasonId} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />

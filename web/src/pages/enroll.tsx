@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
-import type { CreatedEnrollToken } from '../api/types.ts';
+import type { CreatedEnrollmentToken } from '../api/types.ts';
 import { Empty, ErrorBox, LabelChips, Loading } from '../components/common.tsx';
 
 /** Parses `k=v, k2=v2` into labels; returns the problem in words when malformed. */
@@ -18,7 +18,7 @@ export function parseLabels(text: string): { labels: Record<string, string>; err
 
 /** The one line an admin runs on a new server (README: Installing an agent on another server). */
 export function enrollCommand(origin: string, token: string): string {
-  return `sudo homeostat agent enroll --server ${origin} --token ${token} && sudo homeostat agent run`;
+  return `sudo homeostat-agent enroll --server ${origin} --token ${token} && sudo homeostat-agent run`;
 }
 
 export function EnrollPage() {
@@ -27,7 +27,7 @@ export function EnrollPage() {
   const [labelText, setLabelText] = useState('');
   const [maxUses, setMaxUses] = useState(10);
   const [ttl, setTtl] = useState(24);
-  const [created, setCreated] = useState<CreatedEnrollToken | null>(null);
+  const [created, setCreated] = useState<CreatedEnrollmentToken | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const parsed = parseLabels(labelText);
   const create = useMutation({
@@ -82,8 +82,8 @@ export function EnrollPage() {
             <tbody>{(tokens.data ?? []).map((t) => (
               <tr key={t.id}>
                 <th scope="row"><code>{t.id}</code></th><td><LabelChips labels={t.labels} /></td><td>{t.usesLeft} of {t.maxUses}</td>
-                <td>{t.revoked ? 'revoked' : t.expiresAt < Date.now() ? 'expired' : new Date(t.expiresAt).toLocaleString()}</td>
-                <td>{!t.revoked && <button type="button" className="danger" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>Revoke</button>}</td>
+                <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
+                <td>{t.state !== 'revoked' && <button type="button" className="danger" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>Revoke</button>}</td>
               </tr>
             ))}</tbody>
           </table>

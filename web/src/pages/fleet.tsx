@@ -7,13 +7,20 @@ import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import { useLive } from '../api/live.ts';
 import type { Host } from '../api/types.ts';
-import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, healthOf, type Health } from '../components/common.tsx';
+import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, epochMs, healthOf, type Health } from '../components/common.tsx';
 import { HealthMap, type MapGroup } from '../components/health-map.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 
 const PAGE = 100;
 
-export type FleetRow = Host & { health: Health };
+/** A host as the overview shows it: the API's fields, with the live stream's newer score, presence and time. */
+export type FleetRow = Omit<Host, 'anomaly' | 'openIncidents'> & {
+  anomaly: number | null;
+  openIncidents: number;
+  /** Newest of the API's `lastSeen` and the live stream's latest sample, in epoch milliseconds. */
+  lastSeenMs: number | null;
+  health: Health;
+};
 
 /** Hosts merged with the live stream's latest anomaly score and presence. */
 export function useFleet() {
@@ -23,11 +30,14 @@ export function useFleet() {
     return (hosts.data ?? []).map((h) => {
       const s = live.latest.get(h.id);
       const online = live.presence.get(h.id) ?? h.online;
+      const lastSampleAt = epochMs(h.lastSampleAt);
+      const lastSeen = epochMs(h.lastSeen);
       // Compare sample with sample: lastSeen is a receive/presence time, later than any sample's collection time.
-      const newer = s !== undefined && (h.lastSampleAt === null || s.ts >= h.lastSampleAt);
-      const anomaly = newer ? s.anomaly : h.anomaly;
-      const lastSeen = newer && (h.lastSeen === null || s.ts > h.lastSeen) ? s.ts : h.lastSeen;
-      return { ...h, online, anomaly, lastSeen, lastSampleAt: newer ? s.ts : h.lastSampleAt, health: healthOf(online, anomaly, h.openIncidents) };
+      const newer = s !== undefined && (lastSampleAt === null || s.ts >= lastSampleAt);
+      const anomaly = newer ? s.anomaly : (h.anomaly ?? null);
+      const lastSeenMs = newer && (lastSeen === null || s.ts > lastSeen) ? s.ts : lastSeen;
+      const openIncidents = h.openIncidents ?? 0;
+      return { ...h, online, anomaly, openIncidents, lastSeenMs, health: healthOf(online, anomaly, openIncidents) };
     });
   }, [hosts.data, live.latest, live.presence]);
   return { query: hosts, rows };
@@ -161,10 +171,15 @@ export function FleetPage() {
                           <td><HealthBadge health={h.health} /></td>
                           <td><Score value={h.anomaly} /></td>
                           <td>{h.openIncidents || ''}</td>
-                          <td>{h.policyVersion ?? <span className="muted">none</span>}{h.stateErrors.length > 0 && <span className="score-crit" title={h.stateErrors.join('\n')}> ⚠ {h.stateErrors.length} error(s)</span>}</td>
-                          <td>{Object.entries(h.models).map(([k, v]) => `${k} ${v}`).join(', ') || <span className="muted">none</span>}</td>
+                          <td>
+                            {h.appliedPolicyVersion ?? <span className="muted">none</span>}
+                            {(h.stateErrors ?? []).length > 0 && (
+                              <span className="score-crit" title={(h.stateErrors ?? []).join('\n')}> ⚠ {(h.stateErrors ?? []).length} error(s)</span>
+                            )}
+                          </td>
+                          <td>{Object.entries(h.appliedModels ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || <span className="muted">none</span>}</td>
                           <td><LabelChips labels={h.labels} /></td>
-                          <td><Time ts={h.lastSeen} /></td>
+                          <td><Time ts={h.lastSeenMs} /></td>
                         </tr>
                       ))}
                     </tbody>

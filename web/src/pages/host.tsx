@@ -16,8 +16,12 @@ const WINDOW_MS = 15 * 60_000;
 const MAX_POINTS = 3000;
 const COLORS = ['#3b82f6', '#e2a03f', '#22a06b', '#a855f7', '#d93f3f', '#0ea5e9'];
 
+/** One charted reading: a stored sample's or a live one's features and anomaly score. */
+type Point = { ts: number; features: Record<string, number | null>; anomaly: number | null };
+const point = (s: Sample): Point => ({ ts: s.ts, features: s.features, anomaly: s.scores?.anomaly?.score ?? null });
+
 /** Groups features for charting by their prefix (`cpu.user` → `cpu`), at most 4 per chart and 6 charts. */
-function featureGroups(samples: Sample[]): { name: string; features: string[] }[] {
+function featureGroups(samples: Point[]): { name: string; features: string[] }[] {
   const names = new Set<string>();
   for (const s of samples.slice(-50)) for (const [k, v] of Object.entries(s.features)) if (v !== null) names.add(k);
   const by = new Map<string, string[]>();
@@ -35,26 +39,29 @@ export function HostPage({ id }: { id: string }) {
   const history = useQuery({ queryKey: keys.samples(id), queryFn: () => api.samples(id, Date.now() - WINDOW_MS), refetchOnWindowFocus: false });
   const events = useQuery({ queryKey: keys.events(id), queryFn: () => api.events(id), refetchInterval: 30_000 });
   const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false });
-  const [live, setLive] = useState<Sample[]>([]);
+  const [live, setLive] = useState<Point[]>([]);
 
   useEffect(() => setLive([]), [id, history.dataUpdatedAt]);
   const onSample = useCallback((e: SampleEvent) => {
     setLive((prev) => {
-      const next = [...prev, { ts: e.ts, features: e.features, anomaly: e.anomaly, top: [], disks: [] }];
+      const next = [...prev, { ts: e.ts, features: e.features, anomaly: e.anomaly }];
       return next.length > MAX_POINTS ? next.slice(-MAX_POINTS) : next;
     });
   }, []);
   useHostStream(id, onSample);
 
   const samples = useMemo(() => {
-    const base = history.data ?? [];
+    const base = (history.data ?? []).map(point);
     const lastTs = base.at(-1)?.ts ?? 0;
     return [...base, ...live.filter((s) => s.ts > lastTs)].slice(-MAX_POINTS);
   }, [history.data, live]);
   const groups = useMemo(() => featureGroups(samples), [samples.length > 0 ? Object.keys(samples.at(-1)!.features).join() : '']); // eslint-disable-line react-hooks/exhaustive-deps
   const xs = useMemo(() => samples.map((s) => s.ts / 1000), [samples]);
-  const detection = useMemo(() => [...(history.data ?? [])].reverse().find((s) => s.top.length > 0) ?? null, [history.data]);
-  const disks = useMemo(() => [...(history.data ?? [])].reverse().find((s) => s.disks.length > 0)?.disks ?? [], [history.data]);
+  const detection = useMemo(() => {
+    const s = [...(history.data ?? [])].reverse().find((x) => (x.scores?.anomaly?.top.length ?? 0) > 0);
+    return s?.scores?.anomaly ? { ts: s.ts, anomaly: s.scores.anomaly.score, top: s.scores.anomaly.top } : null;
+  }, [history.data]);
+  const disks = useMemo(() => [...(history.data ?? [])].reverse().find((s) => (s.scores?.disks?.length ?? 0) > 0)?.scores?.disks ?? [], [history.data]);
   const latestAnomaly = samples.at(-1)?.anomaly ?? null;
 
   if (host.isPending) return <Loading what={`host ${id}`} />;
@@ -66,15 +73,17 @@ export function HostPage({ id }: { id: string }) {
       <p className="crumbs"><Link to="/">Fleet</Link> / {h.hostname}</p>
       <h1>{h.hostname}</h1>
       <dl className="stats">
-        <div><dt>State</dt><dd><HealthBadge health={healthOf(h.online, latestAnomaly ?? h.anomaly, h.openIncidents)} /></dd></div>
-        <div><dt>Anomaly score</dt><dd data-testid="anomaly-score"><Score value={latestAnomaly ?? h.anomaly} /></dd></div>
-        <div><dt>Policy</dt><dd>{h.policyVersion ?? 'none'}</dd></div>
-        <div><dt>Models</dt><dd>{Object.entries(h.models).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}</dd></div>
+        <div><dt>State</dt><dd><HealthBadge health={healthOf(h.online, latestAnomaly ?? h.anomaly ?? null, h.openIncidents ?? 0)} /></dd></div>
+        <div><dt>Anomaly score</dt><dd data-testid="anomaly-score"><Score value={latestAnomaly ?? h.anomaly ?? null} /></dd></div>
+        <div><dt>Policy</dt><dd>{h.appliedPolicyVersion ?? 'none'}</dd></div>
+        <div><dt>Models</dt><dd>{Object.entries(h.appliedModels ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}</dd></div>
         <div><dt>Agent</dt><dd>{h.agentVersion ?? '—'}</dd></div>
         <div><dt>Last seen</dt><dd><Time ts={h.lastSeen} /></dd></div>
       </dl>
       <p><LabelChips labels={h.labels} /></p>
-      {h.stateErrors.length > 0 && <div className="error" role="alert">The agent reported errors applying its policy/models: {h.stateErrors.join('; ')}</div>}
+      {(h.stateErrors ?? []).length > 0 && (
+        <div className="error" role="alert">The agent reported errors applying its policy/models: {(h.stateErrors ?? []).join('; ')}</div>
+      )}
 
       <section aria-labelledby="charts-title">
         <h2 id="charts-title">Live readings <span className="muted">(last 15 minutes, {samples.length} samples)</span></h2>
@@ -159,7 +168,7 @@ export function HostPage({ id }: { id: string }) {
           {audit.error && !(audit.error instanceof ApiError && audit.error.status === 404) && <ErrorBox error={audit.error} title="Cannot load the audit trail" />}
           {(
             <ul className="timeline">
-              {[...(audit.data ?? []).map((a) => ({ ts: a.ts, text: `${a.actor}: ${a.action}${a.detail ? ` — ${a.detail}` : ''}`, key: `a${a.id}` })),
+              {[...(audit.data ?? []).map((a) => ({ ts: a.at, text: `${a.actor}: ${a.action}${Object.keys(a.detail).length ? ` — ${JSON.stringify(a.detail)}` : ''}`, key: `a${a.id}` })),
                 ...(events.data ?? []).filter((e) => !heals.includes(e)).map((e) => ({ ts: e.ts, text: `${e.type}${e.message ? `: ${e.message}` : ''}`, key: `e${e.seq}` }))]
                 .sort((a, b) => b.ts - a.ts).slice(0, 50)
                 .map((x) => <li key={x.key}><Time ts={x.ts} /> {x.text}</li>)}

@@ -2,17 +2,24 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
-import type { Incident } from '../api/types.ts';
+import type { Incident, IncidentStatus } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
 
-const ORDER: Record<Incident['status'], number> = { open: 0, acknowledged: 1, resolved: 2 };
+const ORDER: Record<IncidentStatus, number> = { open: 0, acknowledged: 1, resolved: 2, merged: 3 };
+
+/** The status shown: an open incident someone acknowledged reads "acknowledged". */
+function statusOf(i: Incident): IncidentStatus {
+  return i.status === 'open' && i.acknowledged ? 'acknowledged' : i.status;
+}
 
 export function IncidentsPage() {
   const q = useQuery({ queryKey: keys.incidents, queryFn: api.incidents, refetchInterval: 15_000 });
   const [show, setShow] = useState<'active' | 'all'>('active');
-  const list = (q.data ?? []).filter((i) => show === 'all' || i.status !== 'resolved').sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.openedAt - a.openedAt);
+  const active = (i: Incident) => i.status === 'open';
+  const list = (q.data ?? []).filter((i) => show === 'all' || active(i))
+    .sort((a, b) => ORDER[statusOf(a)] - ORDER[statusOf(b)] || b.openedAt - a.openedAt);
   return (
     <>
       <h1>Incidents</h1>
@@ -29,10 +36,10 @@ export function IncidentsPage() {
             {list.map((i) => (
               <tr key={i.id} data-incident={i.id}>
                 <th scope="row"><Link to={`/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link></th>
-                <td><span className={`status status-${i.status}`}>{i.status}</span></td>
+                <td><span className={`status status-${statusOf(i)}`}>{statusOf(i)}</span></td>
                 <td>{i.severity}</td>
                 <td>{i.hosts.length}</td>
-                <td>{i.rootCause?.hint ?? <span className="muted">—</span>}</td>
+                <td>{i.rootCause.hint}</td>
                 <td><Time ts={i.openedAt} /></td>
               </tr>
             ))}
@@ -59,6 +66,7 @@ export function IncidentPage({ id }: { id: string }) {
   if (q.isPending) return <Loading what={`incident ${id}`} />;
   if (q.error) return <ErrorBox error={q.error} title={`Cannot load incident ${id}`} />;
   const i = q.data;
+  const status = statusOf(i);
   const annotate = (e: FormEvent) => {
     e.preventDefault();
     if (note.trim()) act.mutate({ action: 'annotate', text: note.trim() });
@@ -68,38 +76,32 @@ export function IncidentPage({ id }: { id: string }) {
       <p className="crumbs"><Link to="/incidents">Incidents</Link> / {i.id}</p>
       <h1>{i.title}</h1>
       <dl className="stats">
-        <div><dt>Status</dt><dd><span className={`status status-${i.status}`}>{i.status}</span></dd></div>
+        <div><dt>Status</dt><dd><span className={`status status-${status}`}>{status}</span></dd></div>
         <div><dt>Severity</dt><dd>{i.severity}</dd></div>
         <div><dt>Opened</dt><dd><Time ts={i.openedAt} /></dd></div>
         <div><dt>Hosts</dt><dd>{i.hosts.length}</dd></div>
       </dl>
       {!canAct && <ReadOnlyNote needs="operator" what="acknowledging, annotating and resolving incidents" />}
       {canAct && <div className="actions">
-        <button type="button" onClick={() => act.mutate({ action: 'ack' })} disabled={act.isPending || i.status !== 'open'}>Acknowledge</button>
-        <button type="button" onClick={() => act.mutate({ action: 'resolve' })} disabled={act.isPending || i.status === 'resolved'}>Resolve</button>
+        <button type="button" onClick={() => act.mutate({ action: 'ack' })} disabled={act.isPending || status !== 'open'}>Acknowledge</button>
+        <button type="button" onClick={() => act.mutate({ action: 'resolve' })} disabled={act.isPending || i.status !== 'open'}>Resolve</button>
       </div>}
       <ErrorBox error={act.error} />
       <section aria-labelledby="cause-title">
         <h2 id="cause-title">Likely root cause</h2>
-        {i.rootCause ? (
-          <div className="callout">
-            <p><strong>{i.rootCause.hint}</strong>{i.rootCause.confidence !== null && <span className="muted"> (confidence {(i.rootCause.confidence * 100).toFixed(0)}%)</span>}</p>
-            <p>{i.rootCause.explanation}</p>
-          </div>
-        ) : <Empty>No root-cause hint yet.</Empty>}
+        <div className="callout">
+          <p><strong>{i.rootCause.hint}</strong><span className="muted"> (confidence {(i.rootCause.confidence * 100).toFixed(0)}%)</span></p>
+          <p>{i.rootCause.explanation}</p>
+        </div>
       </section>
       <div className="two-col">
         <section aria-labelledby="ihosts-title">
           <h2 id="ihosts-title">Affected hosts</h2>
           <ul className="host-list">{i.hosts.map((h) => <li key={h}><Link to={`/hosts/${encodeURIComponent(h)}`}>{h}</Link></li>)}</ul>
-          <h2>Related rollouts</h2>
-          {i.rollouts.length === 0 ? <Empty>No rollouts near this incident.</Empty> : (
-            <ul>{i.rollouts.map((r) => <li key={r.id}>{r.kind} {r.version} (<Link to="/policies">{r.id}</Link>)</li>)}</ul>
-          )}
         </section>
         <section aria-labelledby="tl-title">
           <h2 id="tl-title">Timeline</h2>
-          <ol className="timeline">{i.timeline.map((t, n) => <li key={n}><Time ts={t.ts} /> <strong>{t.kind}</strong> {t.text}{t.by && <span className="muted"> — {t.by}</span>}</li>)}</ol>
+          <ol className="timeline">{i.timeline.map((t, n) => <li key={n}><Time ts={t.at} /> <strong>{t.kind}</strong> {t.text}{t.by && <span className="muted"> — {t.by}</span>}</li>)}</ol>
           {canAct && <form onSubmit={annotate}>
             <label>
               Add a note

@@ -43,7 +43,7 @@ export function ModelsPage() {
               <tr key={m.id} data-model={m.id}>
                 <th scope="row">{m.name}</th>
                 <td>{m.version}</td>
-                <td>{m.kind}</td>
+                <td>{m.featureSchemaVersion}</td>
                 <td>{(m.bytes / 1024).toFixed(1)} KiB</td>
                 <td><code title={m.sha256}>{m.sha256.slice(0, 12)}</code></td>
                 <td><Time ts={m.createdAt} />{m.uploadedBy && <span className="muted"> by {m.uploadedBy}</span>}</td>

@@ -50,7 +50,7 @@ export function PoliciesPage({ name }: { name?: string }) {
                   <Link to={`/policies/${encodeURIComponent(p.name)}`} aria-current={p.name === name ? 'page' : undefined}>
                     {p.name}
                   </Link>
-                  <span className="muted"> v{p.latestVersion ?? '—'}{p.publishedVersion !== null && `, published v${p.publishedVersion}`}</span>
+                  <span className="muted"> v{p.latestVersion}</span>
                 </li>
               ))}
             </ul>
@@ -219,7 +219,7 @@ export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?
     mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
   });
-  const list = (rollouts.data ?? []).filter((r) => r.kind === kind && (!subject || r.subject === subject)).sort((a, b) => b.createdAt - a.createdAt).slice(0, 10);
+  const list = (rollouts.data ?? []).filter((r) => r.kind === kind && (!subject || r.subject === subject)).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt)).slice(0, 10);
   return (
     <section aria-labelledby={`${kind}-rollouts`}>
       <h2 id={`${kind}-rollouts`}>Rollouts</h2>
@@ -234,21 +234,21 @@ function RolloutCard({ rollout: r, hosts, busy, canAct, onAction }: { rollout: R
   const applied = (id: string) => {
     const h = hosts.find((x) => x.id === id);
     if (!h) return false;
-    return r.kind === 'policy' ? h.policyVersion === r.version : `${r.subject}@${h.models[r.subject] ?? ''}` === r.version;
+    return r.kind === 'policy' ? h.appliedPolicyVersion === r.version : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;
   };
-  const active = r.state === 'pending' || r.state === 'soaking' || r.state === 'running';
+  const active = r.status === 'pending' || r.status === 'soaking';
   return (
     <article className="rollout" data-rollout={r.id} aria-label={`Rollout ${r.id}`}>
       <header>
-        <strong>{r.subject} {r.version}</strong> <span className={`status status-${r.state}`}>{r.state}</span> <Time ts={r.createdAt} />
+        <strong>{r.subject} {r.version}</strong> <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
       </header>
       <ol className="waves">
-        {r.waves.map((w) => {
-          const acked = w.acked ?? w.hostIds.filter(applied).length;
+        {r.waves.map((hostIds, index) => {
+          const acked = hostIds.filter(applied).length;
           return (
-            <li key={w.index} data-wave={w.index}>
-              <span>Wave {w.index + 1}{w.index === r.wave && active ? ' (current)' : ''}: {acked} of {w.hosts} acknowledged{w.failed > 0 && `, ${w.failed} failed`}</span>
-              <Progress value={w.hosts ? acked / w.hosts : 0} label={`Wave ${w.index + 1}`} />
+            <li key={index} data-wave={index}>
+              <span>Wave {index + 1}{index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged</span>
+              <Progress value={hostIds.length ? acked / hostIds.length : 0} label={`Wave ${index + 1}`} />
             </li>
           );
         })}
@@ -257,7 +257,7 @@ function RolloutCard({ rollout: r, hosts, busy, canAct, onAction }: { rollout: R
       {canAct && (
         <div className="actions">
           {active && <button type="button" onClick={() => onAction('halt')} disabled={busy}>Halt</button>}
-          {r.previousVersion && r.state !== 'rolled-back' && r.state !== 'cancelled' && <button type="button" className="danger" onClick={() => confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')} disabled={busy}>Roll back to {r.previousVersion}</button>}
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && <button type="button" className="danger" onClick={() => confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')} disabled={busy}>Roll back to {r.previousVersion}</button>}
         </div>
       )}
     </article>

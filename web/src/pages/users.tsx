@@ -2,17 +2,18 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
-import type { CreatedApiToken, Session } from '../api/types.ts';
+import type { CreatedApiToken, Role, Session } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 
-const ROLES = ['viewer', 'operator', 'admin'];
+const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+const asRole = (v: string): Role => ROLES.find((r) => r === v) ?? 'viewer';
 
 export function UsersPage({ session }: { session: Session }) {
   const client = useQueryClient();
   const users = useQuery({ queryKey: keys.users, queryFn: api.users, enabled: session.role === 'admin' });
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState('viewer');
+  const [role, setRole] = useState<Role>('viewer');
   const create = useMutation({
     mutationFn: () => api.createUser(username, password, role),
     onSuccess: () => {
@@ -21,7 +22,7 @@ export function UsersPage({ session }: { session: Session }) {
       void client.invalidateQueries({ queryKey: keys.users });
     },
   });
-  const changeRole = useMutation({ mutationFn: ({ id, r }: { id: string; r: string }) => api.setUserRole(id, r), onSettled: () => void client.invalidateQueries({ queryKey: keys.users }) });
+  const changeRole = useMutation({ mutationFn: ({ id, r }: { id: string; r: Role }) => api.setUserRole(id, r), onSettled: () => void client.invalidateQueries({ queryKey: keys.users }) });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
@@ -40,7 +41,7 @@ export function UsersPage({ session }: { session: Session }) {
               <tr key={u.id}>
                 <th scope="row">{u.username}{u.disabled && <span className="muted"> (disabled)</span>}</th>
                 <td>
-                  <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => changeRole.mutate({ id: u.id, r: e.target.value })} disabled={u.username === session.username}>
+                  <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => changeRole.mutate({ id: u.id, r: asRole(e.target.value) })} disabled={u.username === session.username}>
                     {ROLES.map((r) => <option key={r}>{r}</option>)}
                   </select>
                 </td>
@@ -52,7 +53,7 @@ export function UsersPage({ session }: { session: Session }) {
         <form onSubmit={submit} className="row">
           <label>Username<input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" /></label>
           <label>Initial password<input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={12} autoComplete="new-password" /></label>
-          <label>Role<select value={role} onChange={(e) => setRole(e.target.value)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></label>
+          <label>Role<select value={role} onChange={(e) => setRole(asRole(e.target.value))}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></label>
           <button type="submit" className="primary" disabled={create.isPending}>Add user</button>
         </form>
         <ErrorBox error={create.error} />
@@ -85,7 +86,7 @@ function ApiTokens() {
           <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>{(tokens.data ?? []).map((t) => (
             <tr key={t.id}><th scope="row">{t.name}</th><td><Time ts={t.createdAt} /></td><td><Time ts={t.lastUsedAt} /></td>
-              <td>{t.revoked ? 'revoked' : <button type="button" className="danger" onClick={() => revoke.mutate(t.id)}>Revoke</button>}</td></tr>
+              <td>{t.revokedAt !== null ? 'revoked' : <button type="button" className="danger" onClick={() => revoke.mutate(t.id)}>Revoke</button>}</td></tr>
           ))}</tbody>
         </table>
       )}

@@ -1,0 +1,30 @@
+/** `homeostat-agent enroll`: exchanges a one-time token for this host's identity (thin shell over enroll/). */
+import { AGENT_VERSION } from '../agent.ts';
+import { loadCredentials } from '../enroll/credentials.ts';
+import { enroll } from '../enroll/enroll.ts';
+import { configFor } from './load-config.ts';
+import { fail, type CommonOpts } from './options.ts';
+
+/** Options of `homeostat-agent enroll`. */
+export type EnrollOpts = CommonOpts & { server: string; token: string; labels?: Record<string, string>; force?: boolean };
+
+/** Enrolls and prints the identity and the next command; exits 1 with one error line on failure. */
+export async function enrollAction(opts: EnrollOpts): Promise<void> {
+  try {
+    const cfg = configFor(opts);
+    const existing = loadCredentials(cfg.stateDir);
+    if (existing && !opts.force) {
+      throw new Error(`already enrolled as ${existing.agentId} (state dir ${cfg.stateDir}); use --force to replace`);
+    }
+    const labels = { ...cfg.labels, ...opts.labels };
+    const creds = await enroll({
+      server: opts.server, token: opts.token, stateDir: cfg.stateDir, agentVersion: AGENT_VERSION, labels,
+    });
+    process.stdout.write(
+      `enrolled as ${creds.agentId}\nstate dir: ${cfg.stateDir}\nmqtt: ${creds.mqttUrl}\n` +
+        `run it with: homeostat-agent run --state-dir ${cfg.stateDir}\n`,
+    );
+  } catch (err) {
+    fail(err);
+  }
+}

@@ -1,0 +1,54 @@
+/** `homeostat-agent status`: identity (never the secret), connection, outbox depth, last ack and last cycle. */
+import { loadCredentials } from '../enroll/credentials.ts';
+import { isRunning, readStatus } from '../status/status-file.ts';
+import { configFor } from './load-config.ts';
+import { fail, type CommonOpts } from './options.ts';
+
+/** Options of `homeostat-agent status`. */
+export type StatusOpts = CommonOpts & { json?: boolean };
+
+/** Prints the status as text or, with --json, as one JSON object. */
+export function statusAction(opts: StatusOpts): void {
+  try {
+    const cfg = configFor(opts);
+    const creds = loadCredentials(cfg.stateDir);
+    const st = readStatus(cfg.stateDir);
+    const running = st ? isRunning(st) : false;
+    const { secret: _secret, ...identity } = creds ?? ({} as Record<string, unknown>);
+    const out = { stateDir: cfg.stateDir, enrolled: !!creds, identity: creds ? identity : null, running, status: st };
+    if (opts.json) return void process.stdout.write(JSON.stringify(out) + '\n');
+    const when = (t: number | null | undefined) =>
+      t ? `${new Date(t).toISOString()} (${Math.round((Date.now() - t) / 1000)} s ago)` : 'never';
+    const lines = [`state dir:   ${cfg.stateDir}`];
+    if (!creds) lines.push('enrolled:    no (homeostat-agent enroll --server URL --token TOKEN)');
+    else {
+      const labels = Object.entries(creds.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+      lines.push(
+        `agent id:    ${creds.agentId}`,
+        `hostname:    ${creds.hostname}`,
+        `server:      ${creds.server}`,
+        `mqtt:        ${creds.mqttUrl}`,
+        `labels:      ${labels}`,
+        `enrolled at: ${when(creds.enrolledAt)}`,
+      );
+    }
+    lines.push(`running:     ${running ? `yes (pid ${st!.pid})` : 'no'}`);
+    if (st) {
+      const { link, outbox, lastCycle } = st;
+      const lastError = link.lastError ? ` (last error: ${link.lastError})` : '';
+      const cycle = lastCycle ? `seq ${lastCycle.seq} at ${when(lastCycle.ts)}, ${lastCycle.durationMs} ms` : 'never';
+      lines.push(
+        `connection:  ${running ? link.state : 'down'}${lastError}`,
+        `outbox:      ${outbox.depth} records, ${outbox.bytes} bytes, last seq ${outbox.lastSeq}, dropped ${outbox.droppedTotal}`,
+        `last ack:    ${link.lastAckSeq ?? '-'} at ${when(link.lastAckAt)}`,
+        `last cycle:  ${cycle} (${st.cycles} cycles)`,
+        `services:    ${st.serviceManager ? `${st.serviceManager.backend} (${st.serviceManager.reason})` : '-'}`,
+        ...Object.entries(st.models ?? {}).map(([kind, m]) => `model:       ${kind} ${m.model} on ${m.engine}${m.note ? ` (${m.note})` : ''}`),
+        `status at:   ${when(st.updatedAt)}`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    fail(err);
+  }
+}

@@ -1,0 +1,97 @@
+/** Hosts, their telemetry and their versions as the HTTP API returns them (`/api/hosts…`, `/api/fleet/hosts`). */
+import { z } from 'zod';
+import { Scores } from '../protocol/payloads.ts';
+import { EpochMs, IsoTime, Labels } from './common.ts';
+
+/**
+ * One enrolled host. `lastSeen` is the newest of presence, sample and event (`presenceAt` keeps the presence time
+ * alone); `anomaly` is the latest sample's score; `openIncidents` is present when the fleet module runs.
+ */
+export const Host = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  labels: Labels,
+  inventory: z.record(z.string(), z.unknown()).nullable(),
+  inventoryHash: z.string().nullable(),
+  agentVersion: z.string().nullable(),
+  online: z.boolean(),
+  lastSeen: IsoTime.nullable(),
+  revokedAt: IsoTime.nullable(),
+  appliedPolicyVersion: z.string().nullable(),
+  appliedModels: z.record(z.string(), z.string()).nullable(),
+  stateErrors: z.array(z.string()).nullable(),
+  enrolledAt: IsoTime,
+  enrollmentTokenId: z.string().nullable(),
+  presenceAt: IsoTime.nullable().optional(),
+  lastSampleAt: IsoTime.nullable().optional(),
+  lastEventAt: IsoTime.nullable().optional(),
+  anomaly: z.number().nullable().optional(),
+  openIncidents: z.number().int().nonnegative().optional(),
+});
+export type Host = z.infer<typeof Host>;
+
+/** `GET /api/hosts`. */
+export const HostList = z.object({ hosts: z.array(Host) });
+export type HostList = z.infer<typeof HostList>;
+
+/** One stored sample (`scores` as the agent sent them, see contract/protocol). */
+export const StoredSample = z.object({
+  hostId: z.string(),
+  seq: z.number().int(),
+  ts: EpochMs,
+  schema: z.string(),
+  features: z.record(z.string(), z.number().nullable()),
+  collectors: z.record(z.string(), z.string()).nullable().optional(),
+  scores: Scores.nullable().optional(),
+});
+export type StoredSample = z.infer<typeof StoredSample>;
+
+/** `GET /api/hosts/:id/samples`. */
+export const SampleList = z.object({
+  hostId: z.string(),
+  /** Newest first unless `order=asc` was asked. */
+  samples: z.array(StoredSample),
+  /** Pass as `cursor` for the next page; null when this page was the last. */
+  nextCursor: z.string().nullable(),
+});
+export type SampleList = z.infer<typeof SampleList>;
+
+/** One stored agent event (healing action, detection, escalation…). */
+export const StoredEvent = z.object({
+  hostId: z.string(),
+  seq: z.number().int(),
+  ts: EpochMs,
+  type: z.string(),
+  severity: z.string(),
+  message: z.string().nullable().optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+/** `GET /api/hosts/:id/events`. */
+export const EventList = z.object({ hostId: z.string(), events: z.array(StoredEvent), nextCursor: z.string().nullable() });
+export type EventList = z.infer<typeof EventList>;
+
+const Versions = z.object({ intended: z.string().nullable(), applied: z.string().nullable() });
+
+/** Per host: the policy and model versions the control plane intends vs what the agent acknowledged. */
+export const HostVersions = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  labels: Labels,
+  online: z.boolean(),
+  revoked: z.boolean(),
+  policy: Versions,
+  models: z.record(z.string(), Versions),
+  errors: z.array(z.string()),
+  inSync: z.boolean(),
+});
+export type HostVersions = z.infer<typeof HostVersions>;
+
+/** `GET /api/fleet/hosts`. */
+export const HostVersionList = z.object({ hosts: z.array(HostVersions) });
+export type HostVersionList = z.infer<typeof HostVersionList>;
+
+/** `GET /api/metrics`: counters and gauges by name. */
+export const Metrics = z.object({ counters: z.record(z.string(), z.number()), gauges: z.record(z.string(), z.number()) });
+export type Metrics = z.infer<typeof Metrics>;

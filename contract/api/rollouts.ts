@@ -1,0 +1,43 @@
+/** Rollouts of policy and model versions in waves as the HTTP API returns them (`/api/rollouts…`). */
+import { z } from 'zod';
+import { EpochMs, IsoTime } from './common.ts';
+
+/** Rollout lifecycle. */
+export const RolloutStatus = z.enum(['pending', 'soaking', 'completed', 'halted', 'rolled-back', 'cancelled']);
+export type RolloutStatus = z.infer<typeof RolloutStatus>;
+
+/** Health-gate thresholds (defaults in control-plane/fleet/health-gate.ts). */
+export const GateThresholds = z.object({
+  maxRatio: z.number().optional(),
+  minDelta: z.number().optional(),
+  minTreatedHosts: z.number().optional(),
+  maxLatencyRatio: z.number().optional(),
+});
+
+/** A rollout: waves of host ids, the wave being soaked (-1 before the first is sent) and its history. */
+export const Rollout = z.object({
+  id: z.string(),
+  kind: z.enum(['policy', 'model']),
+  /** Policy set id or model name. */
+  subject: z.string(),
+  version: z.string(),
+  /** What a rollback sends (null for the first rollout of a subject). */
+  previousVersion: z.string().nullable(),
+  waves: z.array(z.array(z.string())),
+  wave: z.number().int(),
+  status: RolloutStatus,
+  waveStartedAt: EpochMs.nullable(),
+  soakMs: z.number().nonnegative(),
+  ackTimeoutMs: z.number().nonnegative(),
+  autoRollback: z.boolean(),
+  thresholds: GateThresholds,
+  history: z.array(z.object({ at: EpochMs, event: z.string(), detail: z.string().optional() })),
+  selector: z.string(),
+  createdBy: z.string(),
+  createdAt: IsoTime,
+});
+export type Rollout = z.infer<typeof Rollout>;
+
+/** `GET /api/rollouts` (newest first, at most 200). */
+export const RolloutList = z.object({ rollouts: z.array(Rollout) });
+export type RolloutList = z.infer<typeof RolloutList>;

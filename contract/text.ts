@@ -1,0 +1,129 @@
+/**
+ * Text and JSON admission shared by every boundary (MQTT payload schemas, HTTP bodies): strings must be well-formed
+ * Unicode (no lone UTF-16 surrogates, which neither SQLite's JSON nor PostgreSQL's jsonb/text can store), carry no
+ * NUL (PostgreSQL text refuses it) and be bounded; free-form JSON values (inventory, event data) are bounded in
+ * nesting depth, key count and serialised size. A value that fails is refused at admission with a message naming
+ * what was wrong and what is allowed, so it never reaches the database.
+ */
+import { z } from 'zod';
+
+/** A lone high surrogate (not followed by a low one) or a lone low surrogate (code units, no `u` flag). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** `String.prototype.isWellFormed` (ES2024) for every runtime this code meets (Node 20, browsers, lib ES2023). */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/** Why a string is not admissible, or null when it is. */
+export function textProblem(s: string): string | null {
+  if (!isWellFormed(s)) return 'contains a lone UTF-16 surrogate (not well-formed Unicode)';
+  if (s.includes('\u0000')) return 'contains a NUL character (U+0000), which is not allowed';
+  return null;
+}
+
+/** Whether `s` is well-formed Unicode without NUL. */
+export function isSafeText(s: string): boolean {
+  return textProblem(s) === null;
+}
+
+/**
+ * A zod string that must be well-formed Unicode without NUL, at most `max` UTF-16 units (and at least `min`).
+ * Use it for every string that can reach the database or a log line.
+ */
+export function text(max: number, min = 0) {
+  let s = z.string();
+  if (min > 0) s = s.min(min);
+  return s.max(max).superRefine((v, ctx) => {
+    const p = textProblem(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
+}
+
+/** Limits of a free-form JSON value. */
+export type JsonLimits = {
+  /** Deepest nesting of objects/arrays (the value itself is depth 1). */
+  maxDepth: number;
+  /** Total object keys + array elements over the whole value. */
+  maxEntries: number;
+  /** Longest string (keys included), in UTF-16 units. */
+  maxStringLength: number;
+  /** Serialised size in bytes (UTF-8 of JSON.stringify). */
+  maxBytes: number;
+};
+
+/** Defaults for an inventory (docs/protocol.md): depth 16, 20 000 entries, 64 KiB strings, 256 KiB in all. */
+export const INVENTORY_LIMITS: JsonLimits = { maxDepth: 16, maxEntries: 20_000, maxStringLength: 65_536, maxBytes: 256 * 1024 };
+/** Defaults for an event's `data`: depth 8, 2 000 entries, 8 KiB strings, 64 KiB in all. */
+export const EVENT_DATA_LIMITS: JsonLimits = { maxDepth: 8, maxEntries: 2_000, maxStringLength: 8_192, maxBytes: 64 * 1024 };
+/** Defaults for any HTTP JSON body: depth 64, 200 000 entries, 1 MiB strings (size is the route's body limit). */
+export const BODY_LIMITS: JsonLimits = { maxDepth: 64, maxEntries: 200_000, maxStringLength: 1_048_576, maxBytes: Infinity };
+
+/**
+ * Walks a JSON value iteratively (no recursion, so a 100 000-deep value cannot overflow the stack) and returns the
+ * first problem as `{path, message}`, or null. Checks every string and key with {@link textProblem}, numbers for
+ * finiteness, and the limits. Non-JSON values (functions, undefined, bigint) are problems too.
+ */
+export function jsonProblem(value: unknown, limits: JsonLimits): { path: string; message: string } | null {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: '', depth: 1 }];
+  let entries = 0;
+  let bytes = 0;
+  const at = (path: string) => path || '(value)';
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (v === null || typeof v === 'boolean') { bytes += 5; continue; }
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { path: at(path), message: 'numbers must be finite' };
+      bytes += 8;
+      continue;
+    }
+    if (typeof v === 'string') {
+      if (v.length > limits.maxStringLength) return { path: at(path), message: `string longer than ${limits.maxStringLength} characters` };
+      const p = textProblem(v);
+      if (p) return { path: at(path), message: `string ${p}` };
+      bytes += v.length + 2;
+    } else if (typeof v === 'object') {
+      if (depth > limits.maxDepth) return { path: at(path), message: `nested deeper than ${limits.maxDepth} levels` };
+      if (Array.isArray(v)) {
+        entries += v.length;
+        if (entries > limits.maxEntries) return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
+        for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
+        bytes += 2 + v.length;
+      } else {
+        const keys = Object.keys(v);
+        entries += keys.length;
+        if (entries > limits.maxEntries) return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i]!;
+          const kp = path ? `${path}.${isWellFormed(k) ? k.slice(0, 64) : '?'}` : isWellFormed(k) ? k.slice(0, 64) : '?';
+          if (k.length > limits.maxStringLength) return { path: at(path), message: `key longer than ${limits.maxStringLength} characters` };
+          const p = textProblem(k);
+          if (p) return { path: at(kp), message: `key ${p}` };
+          stack.push({ v: (v as Record<string, unknown>)[k], path: kp, depth: depth + 1 });
+          bytes += k.length + 4;
+        }
+        bytes += 2;
+      }
+    } else {
+      return { path: at(path), message: `${typeof v} is not a JSON value` };
+    }
+    // The running estimate is a lower bound of the UTF-8 size; exact size is checked below only when close.
+    if (bytes > limits.maxBytes) return { path: at(path), message: `larger than ${limits.maxBytes} bytes` };
+  }
+  if (Number.isFinite(limits.maxBytes) && bytes * 3 > limits.maxBytes) {
+    const size = new TextEncoder().encode(JSON.stringify(value)).length;
+    if (size > limits.maxBytes) return { path: '(value)', message: `${size} bytes, larger than ${limits.maxBytes} bytes` };
+  }
+  return null;
+}
+
+/**
+ * A zod schema for a free-form JSON object (inventory, event data) with bounded depth, entries, strings and size;
+ * every string (and key) well-formed Unicode without NUL.
+ */
+export function boundedJsonObject(limits: JsonLimits) {
+  return z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
+    const p = jsonProblem(v, limits);
+    if (p) ctx.addIssue({ code: 'custom', message: `${p.path}: ${p.message}` });
+  });
+}
