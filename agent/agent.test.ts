@@ -33,16 +33,36 @@ describe('agent runtime', () => {
     const scorer: Stage = {
       name: 'score',
       run: async (r, ctx) => {
-        if (r.features['cpu.util']! >= 0.2) ctx.emit({ type: 'heal.detected', severity: 'warning', data: { util: r.features['cpu.util'] } });
+        if (r.features['cpu.util']! >= 0.2)
+          ctx.emit({ type: 'heal.detected', severity: 'warning', data: { util: r.features['cpu.util'] } });
         return { ...r, scores: { anomaly: { score: 0.9, model: 'test', top: [] } } };
       },
     };
-    const broken: Stage = { name: 'broken', run: async () => { throw new Error('boom'); } };
-    const creds: Credentials = { agentId, secret: 's', server: 'http://x', mqttUrl: broker.url, publicKey: '', labels: {}, hostname: 'h', enrolledAt: 0 };
+    const broken: Stage = {
+      name: 'broken',
+      run: async () => {
+        throw new Error('boom');
+      },
+    };
+    const creds: Credentials = {
+      agentId,
+      secret: 's',
+      server: 'http://x',
+      mqttUrl: broker.url,
+      publicKey: '',
+      labels: {},
+      hostname: 'h',
+      enrolledAt: 0,
+    };
     const config = loadAgentConfig({ env: {}, overrides: { stateDir: dir, cycleSeconds: 10, drainSeconds: 5 } });
     const agent = await createAgent(config, {
-      credentials: creds, source, stages: [scorer, broken], outbox: createMemoryOutbox(config.outbox),
-      logger: pino({ level: 'silent' }), clock: clock.now, timers: clock.timers,
+      credentials: creds,
+      source,
+      stages: [scorer, broken],
+      outbox: createMemoryOutbox(config.outbox),
+      logger: pino({ level: 'silent' }),
+      clock: clock.now,
+      timers: clock.timers,
     });
     try {
       await agent.start();
@@ -56,14 +76,27 @@ describe('agent runtime', () => {
       assert.equal(collectedAt.length, 2);
       clock.advance(10_000);
       await until(() => collectedAt.length === 3, 2000, 'third cycle');
-      assert.deepEqual(collectedAt.map((t) => t - collectedAt[0]!), [0, 10_000, 20_000]);
+      assert.deepEqual(
+        collectedAt.map((t) => t - collectedAt[0]!),
+        [0, 10_000, 20_000],
+      );
       // seq 1 agent.started, 2 sample; cycles 2 and 3 each emit heal.detected before their sample: 3, 4, 5, 6
       await until(() => ingest.seqs.length >= 6, 5000, 'delivery');
       const samples = ingest.messages.flatMap((m) => m.body.samples ?? []);
-      assert.deepEqual(samples.map((s: any) => s.seq), [2, 4, 6]);
+      assert.deepEqual(
+        samples.map((s: any) => s.seq),
+        [2, 4, 6],
+      );
       assert.deepEqual(samples[0].scores, { anomaly: { score: 0.9, model: 'test', top: [] } });
       const events = ingest.messages.flatMap((m) => m.body.events ?? []);
-      assert.deepEqual(events.map((e: any) => [e.seq, e.type]), [[1, 'agent.started'], [3, 'heal.detected'], [5, 'heal.detected']]);
+      assert.deepEqual(
+        events.map((e: any) => [e.seq, e.type]),
+        [
+          [1, 'agent.started'],
+          [3, 'heal.detected'],
+          [5, 'heal.detected'],
+        ],
+      );
       assert.equal(agent.status().lastError, 'broken: boom');
       clock.advance(1000); // the status file is written once per cycle, up to 1 s after it (folding in its ack)
       const st = readStatus(dir)!;
@@ -74,7 +107,11 @@ describe('agent runtime', () => {
       assert.equal(agent.outbox.stats().depth, 0, 'drained');
       assert.equal(readStatus(dir)!.state, 'stopped');
       assert.equal(clock.pending(), 0, 'no timers left behind');
-      await until(() => ingest.messages.some((m) => m.topic.endsWith('/presence') && m.body.state === 'offline'), 2000, 'offline presence');
+      await until(
+        () => ingest.messages.some((m) => m.topic.endsWith('/presence') && m.body.state === 'offline'),
+        2000,
+        'offline presence',
+      );
     } finally {
       await agent.stop();
       await ingest.close();
@@ -85,16 +122,37 @@ describe('agent runtime', () => {
   it('stop() on an agent that was never started still releases its stages, source and outbox', async () => {
     const released: string[] = [];
     const source: SampleSource = {
-      start: async () => {}, stop: async () => void released.push('source'),
-      collect: async (now) => fixedReading(now, 0.1), inventory: async () => ({ ts: 0, hash: 'h', inventory: {} }),
+      start: async () => {},
+      stop: async () => void released.push('source'),
+      collect: async (now) => fixedReading(now, 0.1),
+      inventory: async () => ({ ts: 0, hash: 'h', inventory: {} }),
     };
     const stage: Stage = { name: 'heal', run: async (r) => r, stop: async () => void released.push('heal') };
     const outbox = createMemoryOutbox({ maxBytes: 1 << 20, maxRecords: 100 });
     const close = outbox.close.bind(outbox);
-    outbox.close = () => { released.push('outbox'); close(); };
-    const creds: Credentials = { agentId: 'agent-unused', secret: 's', server: 'http://x', mqttUrl: 'mqtt://127.0.0.1:1', publicKey: '', labels: {}, hostname: 'h', enrolledAt: 0 };
+    outbox.close = () => {
+      released.push('outbox');
+      close();
+    };
+    const creds: Credentials = {
+      agentId: 'agent-unused',
+      secret: 's',
+      server: 'http://x',
+      mqttUrl: 'mqtt://127.0.0.1:1',
+      publicKey: '',
+      labels: {},
+      hostname: 'h',
+      enrolledAt: 0,
+    };
     const config = loadAgentConfig({ env: {}, overrides: { stateDir: join(dir, 'unused') } });
-    const agent = await createAgent(config, { credentials: creds, source, stages: [stage], outbox, logger: pino({ level: 'silent' }), statusFile: false });
+    const agent = await createAgent(config, {
+      credentials: creds,
+      source,
+      stages: [stage],
+      outbox,
+      logger: pino({ level: 'silent' }),
+      statusFile: false,
+    });
     await agent.stop();
     await agent.stop();
     assert.deepEqual(released, ['heal', 'source', 'outbox'], 'each released exactly once');

@@ -15,7 +15,13 @@ import { createLink, type Link } from './link/mqtt-link.ts';
 import { openSqliteOutbox } from './link/outbox/sqlite-store.ts';
 import type { OutboxStore } from './link/outbox/store.ts';
 import { createBasicSource } from './pipeline/basic-source.ts';
-import { toSampleBody, type EventInput, type PipelineReading, type SampleSource, type Stage } from './pipeline/types.ts';
+import {
+  toSampleBody,
+  type EventInput,
+  type PipelineReading,
+  type SampleSource,
+  type Stage,
+} from './pipeline/types.ts';
 import { writeStatus, type AgentStatus } from './status/status-file.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -92,13 +98,28 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   let closed = false;
 
   const emit = (e: EventInput): void => {
-    outbox.append('event', { ts: e.ts ?? clock(), type: e.type, severity: e.severity ?? 'info', ...(e.message ? { message: e.message } : {}), data: e.data ?? {} });
+    outbox.append('event', {
+      ts: e.ts ?? clock(),
+      type: e.type,
+      severity: e.severity ?? 'info',
+      ...(e.message ? { message: e.message } : {}),
+      data: e.data ?? {},
+    });
     link.notify();
   };
 
   const status = (): AgentStatus => ({
-    pid: process.pid, agentId: creds.agentId, agentVersion: AGENT_VERSION, startedAt, updatedAt: clock(), state,
-    link: link.status(), outbox: outbox.stats(), cycles, lastCycle, lastError,
+    pid: process.pid,
+    agentId: creds.agentId,
+    agentVersion: AGENT_VERSION,
+    startedAt,
+    updatedAt: clock(),
+    state,
+    link: link.status(),
+    outbox: outbox.stats(),
+    cycles,
+    lastCycle,
+    lastError,
     serviceManager: deps.serviceManager ?? null,
     models: deps.models?.() ?? null,
   });
@@ -185,7 +206,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     async start() {
       state = 'running';
       await source.start();
-      emit(eventBody('agent.started', { severity: 'info', message: `agent ${AGENT_VERSION} started`, data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds } }));
+      emit(
+        eventBody('agent.started', {
+          severity: 'info',
+          message: `agent ${AGENT_VERSION} started`,
+          data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds },
+        }),
+      );
       link.start();
       saveStatus();
       const myEpoch = ++epoch;

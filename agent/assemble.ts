@@ -22,11 +22,18 @@ import { createEngine } from './infer/engines.ts';
 import type { SampleSource } from './pipeline/types.ts';
 
 /** Validates the agent config's sections owned by collect and heal, reporting every problem at once. */
-export function sectionConfigs(config: AgentConfig, credentials: Credentials): { collect: ReturnType<typeof collectConfig>; heal: HealConfig } {
+export function sectionConfigs(
+  config: AgentConfig,
+  credentials: Credentials,
+): { collect: ReturnType<typeof collectConfig>; heal: HealConfig } {
   const issues: { path: string; message: string }[] = [];
   const heal = (() => {
     try {
-      return loadHealConfig({ stateDir: join(config.stateDir, 'heal'), ...config.heal, labels: { ...credentials.labels, ...config.labels, ...(config.heal['labels'] as object | undefined) } });
+      return loadHealConfig({
+        stateDir: join(config.stateDir, 'heal'),
+        ...config.heal,
+        labels: { ...credentials.labels, ...config.labels, ...(config.heal['labels'] as object | undefined) },
+      });
     } catch (err) {
       if (err instanceof ValidationError) issues.push(...err.issues);
       else throw err;
@@ -36,12 +43,18 @@ export function sectionConfigs(config: AgentConfig, credentials: Credentials): {
   const collect = (() => {
     // The healer's supervised services are observed through their pidfiles.
     const pidfiles: Record<string, string> = {};
-    for (const s of heal?.services ?? []) pidfiles[s.name] = s.pidfile ?? join(heal!.stateDir, 'services', `${s.name}.pid`);
+    for (const s of heal?.services ?? [])
+      pidfiles[s.name] = s.pidfile ?? join(heal!.stateDir, 'services', `${s.name}.pid`);
     const c = config.collectors as Record<string, unknown>;
     try {
-      return collectConfig({ services: config.services, ...c, pidfiles: { ...pidfiles, ...(c['pidfiles'] as object | undefined) } });
+      return collectConfig({
+        services: config.services,
+        ...c,
+        pidfiles: { ...pidfiles, ...(c['pidfiles'] as object | undefined) },
+      });
     } catch (err) {
-      if (err instanceof ValidationError) issues.push(...err.issues.map((i) => ({ ...i, path: `collectors.${i.path}` })));
+      if (err instanceof ValidationError)
+        issues.push(...err.issues.map((i) => ({ ...i, path: `collectors.${i.path}` })));
       else throw err;
       return null;
     }
@@ -51,13 +64,24 @@ export function sectionConfigs(config: AgentConfig, credentials: Credentials): {
 }
 
 /** Options beyond the config: a different source (replay), a logger, and overrides for tests. */
-export type AssembleOptions = Omit<AgentDeps, 'credentials' | 'stages' | 'handlers' | 'source'> & { source?: SampleSource; logger: Logger };
+export type AssembleOptions = Omit<AgentDeps, 'credentials' | 'stages' | 'handlers' | 'source'> & {
+  source?: SampleSource;
+  logger: Logger;
+};
 
 /** Builds the full agent for this host. Nothing runs until `start()`. */
-export async function assembleAgent(config: AgentConfig, credentials: Credentials, options: AssembleOptions): Promise<Agent> {
+export async function assembleAgent(
+  config: AgentConfig,
+  credentials: Credentials,
+  options: AssembleOptions,
+): Promise<Agent> {
   const { collect, heal } = sectionConfigs(config, credentials);
   const source = options.source ?? (await createCollectionEngine(collect));
-  const inference = await createInference({ engine: createEngine(config.infer.engine, { stateDir: join(config.stateDir, 'infer') }), stateDir: join(config.stateDir, 'infer'), include: isModelFeature });
+  const inference = await createInference({
+    engine: createEngine(config.infer.engine, { stateDir: join(config.stateDir, 'infer') }),
+    stateDir: join(config.stateDir, 'infer'),
+    include: isModelFeature,
+  });
   await inference.start();
   options.logger.info({ models: inference.versions(), engines: inference.engines() }, 'models loaded');
   const healer = await createHealer({ config: heal });
@@ -65,7 +89,10 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
 
   let agent: Agent | null = null;
   const fleet = createFleetHandlers({
-    credentials, healer, inference, stateDir: config.stateDir,
+    credentials,
+    healer,
+    inference,
+    stateDir: config.stateDir,
     emit: (e) => agent?.emit(e),
     publishState: (state) => agent?.link.publishState(state),
   });
@@ -79,7 +106,9 @@ export async function assembleAgent(config: AgentConfig, credentials: Credential
     models: () => {
       const versions = inference.versions();
       const engines = inference.engines();
-      return Object.fromEntries(Object.entries(engines).map(([kind, e]) => [kind, { model: versions[kind] ?? '?', ...e }]));
+      return Object.fromEntries(
+        Object.entries(engines).map(([kind, e]) => [kind, { model: versions[kind] ?? '?', ...e }]),
+      );
     },
   });
   const started = agent;

@@ -20,7 +20,11 @@ export const AGENT_EXTERNALS = ['better-sqlite3', 'onnxruntime-node'];
  * utf-8-validate; debug: supports-color; systeminformation: the macOS temperature sensors). Never installed, never
  * needed; declared so that the externals are a list someone wrote, not whatever esbuild could not resolve. */
 export const AGENT_ABSENT_OPTIONALS = [
-  'bufferutil', 'utf-8-validate', 'supports-color', 'osx-temperature-sensor', 'macos-temperature-sensor',
+  'bufferutil',
+  'utf-8-validate',
+  'supports-color',
+  'osx-temperature-sensor',
+  'macos-temperature-sensor',
 ];
 
 /** Models the agent loads from its shipped models directory (agent/infer/inference.ts SHIPPED_MODELS), by stem:
@@ -47,7 +51,8 @@ function refuseCommonJsDynamicImports(metafile) {
   const bad = Object.values(metafile.outputs)
     .filter((o) => o.entryPoint?.includes('node_modules/') && o.exports.length === 1 && o.exports[0] === 'default')
     .map((o) => o.entryPoint.slice(o.entryPoint.lastIndexOf('node_modules/') + 'node_modules/'.length));
-  if (bad.length) throw new Error(`dynamic import() of CommonJS packages (use a static import or .default): ${bad.join(', ')}`);
+  if (bad.length)
+    throw new Error(`dynamic import() of CommonJS packages (use a static import or .default): ${bad.join(', ')}`);
 }
 
 /** Builds into `outdir`; returns the esbuild metafile. */

@@ -22,7 +22,13 @@ import { runtimeDeps } from './runtime-deps.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-export type DeployedOptions = { durationS: number; soakS: number | null; cycleSeconds: number; nodeExporter: string | null; log: (s: string) => void };
+export type DeployedOptions = {
+  durationS: number;
+  soakS: number | null;
+  cycleSeconds: number;
+  nodeExporter: string | null;
+  log: (s: string) => void;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -31,7 +37,10 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const a = s.address() as { port: number }; s.close(() => resolve(a.port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address() as { port: number };
+      s.close(() => resolve(a.port));
+    });
   });
 }
 
@@ -40,7 +49,8 @@ export function agentEntry(): string {
   const entry = join(ROOT, 'dist/agent/homeostat-agent.mjs');
   if (!existsSync(entry)) {
     const r = spawnSync(process.execPath, [join(ROOT, 'agent/build.mjs'), '--quiet'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(entry)) throw new Error('npm run build:agent failed; the deployed figures need dist/agent');
+    if (r.status !== 0 || !existsSync(entry))
+      throw new Error('npm run build:agent failed; the deployed figures need dist/agent');
   }
   return entry;
 }
@@ -52,9 +62,16 @@ function serverEntry(): string {
 }
 
 function spawnLogged(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: string[] } {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: string[] = [];
-  const keep = (b: Buffer) => { out.push(...b.toString().split('\n').filter(Boolean)); if (out.length > 400) out.splice(0, out.length - 400); };
+  const keep = (b: Buffer) => {
+    out.push(...b.toString().split('\n').filter(Boolean));
+    if (out.length > 400) out.splice(0, out.length - 400);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { child, out };
@@ -70,7 +87,13 @@ async function until<T>(fn: () => T | null | undefined, ms: number, what: string
   }
 }
 
-const readJson = (file: string): any => { try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return null; } };
+const readJson = (file: string): any => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+};
 
 /** Runs the deployed measurement; returns the figures for the bench's JSON object. */
 export async function measureDeployed(o: DeployedOptions): Promise<Record<string, unknown>> {
@@ -79,23 +102,63 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
   const kids: ChildProcess[] = [];
   try {
     const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
-    const cp = spawnLogged([serverEntry(), 'server', '--data-dir', join(dir, 'cp'), '--http-port', String(http), '--mqtt-port', String(mqtt), '--ws-port', String(ws), '--log-level', 'warn']);
+    const cp = spawnLogged([
+      serverEntry(),
+      'server',
+      '--data-dir',
+      join(dir, 'cp'),
+      '--http-port',
+      String(http),
+      '--mqtt-port',
+      String(mqtt),
+      '--ws-port',
+      String(ws),
+      '--log-level',
+      'warn',
+    ]);
     kids.push(cp.child);
-    const listening = await until(() => cp.out.find((l) => l.includes('"listening"')), 120_000, 'control plane listening', 100);
+    const listening = await until(
+      () => cp.out.find((l) => l.includes('"listening"')),
+      120_000,
+      'control plane listening',
+      100,
+    );
     const httpUrl = (JSON.parse(listening) as { httpUrl: string }).httpUrl;
     const admin = readJson(join(dir, 'cp', 'admin-credentials.json')) as { apiToken: string };
-    const res = await fetch(`${httpUrl}/api/tokens`, { method: 'POST', headers: { authorization: `Bearer ${admin.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ labels: {}, uses: 1 }) });
+    const res = await fetch(`${httpUrl}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: {}, uses: 1 }),
+    });
     const token = ((await res.json()) as { token: string }).token;
     const stateDir = join(dir, 'agent');
-    const enroll = spawnSync(process.execPath, [entry, 'enroll', '--server', httpUrl, '--token', token, '--state-dir', stateDir], { encoding: 'utf8' });
+    const enroll = spawnSync(
+      process.execPath,
+      [entry, 'enroll', '--server', httpUrl, '--token', token, '--state-dir', stateDir],
+      { encoding: 'utf8' },
+    );
     if (enroll.status !== 0) throw new Error(`enroll failed: ${enroll.stderr}`);
 
     o.log(`deployed: ${entry} enrolled to ${httpUrl}; ${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`);
     const launchedAt = Date.now();
-    const agent = spawnLogged([entry, 'run', '--state-dir', stateDir, '--cycle-seconds', String(o.cycleSeconds), '--log-level', 'info']);
+    const agent = spawnLogged([
+      entry,
+      'run',
+      '--state-dir',
+      stateDir,
+      '--cycle-seconds',
+      String(o.cycleSeconds),
+      '--log-level',
+      'info',
+    ]);
     kids.push(agent.child);
     const pid = agent.child.pid!;
-    const first = await until(() => readJson(join(stateDir, 'status.json'))?.lastCycle as { ts: number; durationMs: number } | undefined, 120_000, 'first cycle', 20);
+    const first = await until(
+      () => readJson(join(stateDir, 'status.json'))?.lastCycle as { ts: number; durationMs: number } | undefined,
+      120_000,
+      'first cycle',
+      20,
+    );
     const startupCpu = statCpuMs(pid);
     const startupMs = first.ts + first.durationMs - launchedAt;
     const loaded = agent.out.map((l) => readJsonLine(l)).find((l) => l?.msg === 'models loaded');
@@ -106,8 +169,15 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
       const child = spawn(o.nodeExporter, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
       kids.push(child);
       ne = { child, url: `http://127.0.0.1:${port}/metrics` };
-      await until(() => child.pid && existsSync(`/proc/${child.pid}`) ? true : null, 5000, 'node_exporter');
-      for (let i = 0; i < 100; i++) { try { await (await fetch(ne.url)).text(); break; } catch { await sleep(100); } }
+      await until(() => (child.pid && existsSync(`/proc/${child.pid}`) ? true : null), 5000, 'node_exporter');
+      for (let i = 0; i < 100; i++) {
+        try {
+          await (await fetch(ne.url)).text();
+          break;
+        } catch {
+          await sleep(100);
+        }
+      }
     }
 
     // Windows: from mid-period to mid-period of the agent's drift-free schedule (first.ts + k·period).
@@ -118,25 +188,32 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     const rss: { t: number; y: number }[] = [];
     let k = Math.ceil((Date.now() - first.ts) / period) + 1; // skip the cycle in progress
     await sleep(first.ts + k * period + period / 2 - Date.now());
-    let aStat = statCpuMs(pid), aSched = schedCpuMs(pid);
+    let aStat = statCpuMs(pid),
+      aSched = schedCpuMs(pid);
     const aStart = aStat;
     const nePid = ne?.child.pid ?? 0;
-    let nStat = nePid ? statCpuMs(nePid) : null, nSched = nePid ? schedCpuMs(nePid) : 0;
+    let nStat = nePid ? statCpuMs(nePid) : null,
+      nSched = nePid ? schedCpuMs(nePid) : 0;
     const nStart = nStat;
     const t0 = Date.now();
     while (Date.now() - t0 < total) {
       if (ne) await (await fetch(ne.url)).text(); // one scrape per window, as Prometheus would every 10 s
       k += 1;
       await sleep(first.ts + k * period + period / 2 - Date.now());
-      if (agent.child.exitCode !== null) throw new Error(`agent exited (${agent.child.exitCode}): ${agent.out.slice(-5).join('\n')}`);
-      const s = statCpuMs(pid), c = schedCpuMs(pid);
+      if (agent.child.exitCode !== null)
+        throw new Error(`agent exited (${agent.child.exitCode}): ${agent.out.slice(-5).join('\n')}`);
+      const s = statCpuMs(pid),
+        c = schedCpuMs(pid);
       agentWin.push(c - aSched + (s.children - aStat.children));
-      aStat = s; aSched = c;
+      aStat = s;
+      aSched = c;
       rss.push({ t: (Date.now() - t0) / 3_600_000, y: memoryMb(pid).rss });
       if (nePid) {
-        const ns = statCpuMs(nePid), nc = schedCpuMs(nePid);
+        const ns = statCpuMs(nePid),
+          nc = schedCpuMs(nePid);
         neWin.push(nc - nSched);
-        nStat = ns; nSched = nc;
+        nStat = ns;
+        nSched = nc;
       }
     }
     const windows = agentWin.length;
@@ -151,7 +228,12 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     // agent/build.mjs is plain JS without declarations: imported by URL, its one export typed here.
     const buildUrl = new URL('../agent/build.mjs', import.meta.url).href;
     const { AGENT_EXTERNALS } = (await import(buildUrl)) as { AGENT_EXTERNALS: string[] };
-    const deps = runtimeDeps(join(ROOT, 'dist/agent'), join(ROOT, 'node_modules'), ['onnxruntime-node'], AGENT_EXTERNALS);
+    const deps = runtimeDeps(
+      join(ROOT, 'dist/agent'),
+      join(ROOT, 'node_modules'),
+      ['onnxruntime-node'],
+      AGENT_EXTERNALS,
+    );
     agent.child.kill('SIGTERM');
     await new Promise((r) => agent.child.once('exit', r));
     return {
@@ -165,11 +247,32 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
       cpuMsBeforeWindows: Math.round(aStart.own + aStart.children),
       runtimeDepsMb: deps.totalMb,
       runtimeDeps: deps,
-      deployedCpuMsPerCycle: { mean: round(meanStat), p50: round(dist.p50), p95: round(dist.p95), max: round(dist.max), schedMean: round(dist.mean), windows, cycleSeconds: o.cycleSeconds },
+      deployedCpuMsPerCycle: {
+        mean: round(meanStat),
+        p50: round(dist.p50),
+        p95: round(dist.p95),
+        max: round(dist.max),
+        schedMean: round(dist.mean),
+        windows,
+        cycleSeconds: o.cycleSeconds,
+      },
       rssGrowthMbPerHour: round(growth, 3),
-      rssGrowthWindow: soakH > 1 ? `after the first hour of ${round(soakH, 2)} h` : `after the first third of ${round(soakH * 60, 1)} min (shorter than the hour the target needs)`,
+      rssGrowthWindow:
+        soakH > 1
+          ? `after the first hour of ${round(soakH, 2)} h`
+          : `after the first third of ${round(soakH * 60, 1)} min (shorter than the hour the target needs)`,
       engines: loaded?.engines ?? null,
-      ...(neDist && neMean !== null ? { nodeExporter: { cpuMsPerScrape: round(neMean), p50: round(neDist.p50), p95: round(neDist.p95), schedMean: round(neDist.mean), scrapes: neWin.length } } : {}),
+      ...(neDist && neMean !== null
+        ? {
+            nodeExporter: {
+              cpuMsPerScrape: round(neMean),
+              p50: round(neDist.p50),
+              p95: round(neDist.p95),
+              schedMean: round(neDist.mean),
+              scrapes: neWin.length,
+            },
+          }
+        : {}),
       ratio: neDist && neMean ? round(meanStat / neMean) : null,
     };
   } finally {
@@ -180,5 +283,9 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
 }
 
 function readJsonLine(line: string): any {
-  try { return JSON.parse(line); } catch { return null; }
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
 }

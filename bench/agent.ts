@@ -36,7 +36,9 @@ const durationS = numArg('--duration') ?? 120;
 const soakS = numArg('--soak');
 const cycleSeconds = numArg('--cycle-seconds') ?? 10;
 const deployedOn = !args.includes('--no-deployed');
-const log = (s: string) => { if (!json) console.log(s); };
+const log = (s: string) => {
+  if (!json) console.log(s);
+};
 
 const CLK_TCK = 100;
 function childCpuMs(): number {
@@ -44,7 +46,10 @@ function childCpuMs(): number {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK; // cutime, cstime (fields 16, 17)
 }
-function cpuMs(): number { const u = process.cpuUsage(); return (u.user + u.system) / 1000 + childCpuMs(); }
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000 + childCpuMs();
+}
 function pidCpuMs(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
@@ -72,40 +77,80 @@ await engine.inventory();
 const inventoryCpuMs = cpuMs() - invBefore;
 
 let nodeExporterCpuMsPerScrape: number | null = null;
-const ne = await exec.which('prometheus-node-exporter') ?? await exec.which('node_exporter');
+const ne = (await exec.which('prometheus-node-exporter')) ?? (await exec.which('node_exporter'));
 if (ne) nodeExporterCpuMsPerScrape = await scrapeNodeExporter(ne, cycles);
 const deployed = deployedOn ? await measureDeployed({ durationS, soakS, cycleSeconds, nodeExporter: ne, log }) : {};
 
 if (json) {
-  console.log(JSON.stringify({ cycles, cpuMsPerCycle: round(cpuMsPerCycle), rssMb: round(rssMb), spawnsOnFastPath, nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape), ...deployed }));
+  console.log(
+    JSON.stringify({
+      cycles,
+      cpuMsPerCycle: round(cpuMsPerCycle),
+      rssMb: round(rssMb),
+      spawnsOnFastPath,
+      nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape),
+      ...deployed,
+    }),
+  );
 } else {
   if (deployedOn) printDeployed(deployed);
   log(`cycles: ${cycles} (simulated 10 s apart; ${round(wallMs / cycles)} ms wall each)`);
-  log(`agent collection CPU: ${round(cpuMsPerCycle)} ms per cycle = ${round(cpuMsPerCycle / 100)} % of one core at a 10 s cycle (target <= 15 ms)`);
+  log(
+    `agent collection CPU: ${round(cpuMsPerCycle)} ms per cycle = ${round(cpuMsPerCycle / 100)} % of one core at a 10 s cycle (target <= 15 ms)`,
+  );
   log(`rss: ${round(rssMb)} MB (whole process incl. tsx)`);
-  log(`features per cycle: ${Object.keys(last.features).length}; collectors: ${Object.entries(last.collectors).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  log(`spawns by collector: ${JSON.stringify(stats.byCaller)}; fast path (${stats.fastPath.join(', ')}): ${spawnsOnFastPath}`);
-  log(`inventory (systeminformation, start + daily): ${round(inventoryCpuMs)} ms CPU once = ${round(inventoryCpuMs / 8640, 3)} ms per cycle amortized over a day`);
-  log(nodeExporterCpuMsPerScrape === null ? 'prometheus-node-exporter: not installed (skipped)'
-    : `prometheus-node-exporter: ${round(nodeExporterCpuMsPerScrape)} ms CPU per scrape; agent/node-exporter = ${round(cpuMsPerCycle / nodeExporterCpuMsPerScrape)}`);
+  log(
+    `features per cycle: ${Object.keys(last.features).length}; collectors: ${Object.entries(last.collectors)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
+  log(
+    `spawns by collector: ${JSON.stringify(stats.byCaller)}; fast path (${stats.fastPath.join(', ')}): ${spawnsOnFastPath}`,
+  );
+  log(
+    `inventory (systeminformation, start + daily): ${round(inventoryCpuMs)} ms CPU once = ${round(inventoryCpuMs / 8640, 3)} ms per cycle amortized over a day`,
+  );
+  log(
+    nodeExporterCpuMsPerScrape === null
+      ? 'prometheus-node-exporter: not installed (skipped)'
+      : `prometheus-node-exporter: ${round(nodeExporterCpuMsPerScrape)} ms CPU per scrape; agent/node-exporter = ${round(cpuMsPerCycle / nodeExporterCpuMsPerScrape)}`,
+  );
 }
 
 function printDeployed(d: Record<string, any>): void {
   const c = d.deployedCpuMsPerCycle;
   log(`deployed agent (${c.windows} cycles of ${c.cycleSeconds} s; engines ${JSON.stringify(d.engines)}):`);
-  log(`  CPU per cycle: mean ${c.mean} ms (/proc stat), p50 ${c.p50}, p95 ${c.p95}, max ${c.max} ms (schedstat) (target <= 8)`);
-  if (d.nodeExporter) log(`  node_exporter per scrape: mean ${d.nodeExporter.cpuMsPerScrape} ms, p95 ${d.nodeExporter.p95} ms; agent/node_exporter = ${d.ratio}`);
-  log(`  RSS steady ${d.deployedRssMb} MB (PSS ${d.deployedPssMb}), peak ${d.deployedPeakRssMb} MB (target <= 80); growth ${d.rssGrowthMbPerHour} MB/h ${d.rssGrowthWindow}`);
-  log(`  start-up: first sample after ${d.startupMs} ms, ${d.startupCpuMs} ms CPU (${d.startupChildCpuMs} in children) (target <= 500); ${d.cpuMsBeforeWindows} ms CPU until the first measured cycle (inventory included)`);
-  log(`  runtime deps on disk: ${d.runtimeDepsMb} MB (dist ${d.runtimeDeps.distMb} MB + ${JSON.stringify(d.runtimeDeps.packages)}; optional ${JSON.stringify(d.runtimeDeps.optionalMb)}) (target <= 60)`);
+  log(
+    `  CPU per cycle: mean ${c.mean} ms (/proc stat), p50 ${c.p50}, p95 ${c.p95}, max ${c.max} ms (schedstat) (target <= 8)`,
+  );
+  if (d.nodeExporter)
+    log(
+      `  node_exporter per scrape: mean ${d.nodeExporter.cpuMsPerScrape} ms, p95 ${d.nodeExporter.p95} ms; agent/node_exporter = ${d.ratio}`,
+    );
+  log(
+    `  RSS steady ${d.deployedRssMb} MB (PSS ${d.deployedPssMb}), peak ${d.deployedPeakRssMb} MB (target <= 80); growth ${d.rssGrowthMbPerHour} MB/h ${d.rssGrowthWindow}`,
+  );
+  log(
+    `  start-up: first sample after ${d.startupMs} ms, ${d.startupCpuMs} ms CPU (${d.startupChildCpuMs} in children) (target <= 500); ${d.cpuMsBeforeWindows} ms CPU until the first measured cycle (inventory included)`,
+  );
+  log(
+    `  runtime deps on disk: ${d.runtimeDepsMb} MB (dist ${d.runtimeDeps.distMb} MB + ${JSON.stringify(d.runtimeDeps.packages)}; optional ${JSON.stringify(d.runtimeDeps.optionalMb)}) (target <= 60)`,
+  );
 }
 
-function round(x: number, d = 2) { const f = 10 ** d; return Math.round(x * f) / f; }
+function round(x: number, d = 2) {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); const p = typeof a === 'object' && a ? a.port : 0; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(p));
+    });
     s.on('error', reject);
   });
 }
@@ -115,8 +160,14 @@ async function scrapeNodeExporter(bin: string, n: number): Promise<number> {
   const child = spawn(bin, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   try {
     const url = `http://127.0.0.1:${port}/metrics`;
-    for (let i = 0; i < 100; i++) { // bounded wait for readiness
-      try { await (await fetch(url)).text(); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    for (let i = 0; i < 100; i++) {
+      // bounded wait for readiness
+      try {
+        await (await fetch(url)).text();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
     await (await fetch(url)).text(); // warm-up scrape
     const start = pidCpuMs(child.pid!);

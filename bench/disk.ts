@@ -19,7 +19,10 @@ import { treesFromJson } from '../models/disk/trees.ts';
 /** CSV files of `--data`: the file itself, or every *.csv in the directory sorted by name (daily files sort by date). */
 function csvFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).filter((f) => f.endsWith('.csv')).sort().map((f) => join(path, f));
+  return readdirSync(path)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()
+    .map((f) => join(path, f));
 }
 
 async function* allRows(files: string[]): AsyncGenerator<BackblazeRow> {
@@ -27,19 +30,32 @@ async function* allRows(files: string[]): AsyncGenerator<BackblazeRow> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, mode: { type: 'string', default: 'cv' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      mode: { type: 'string', default: 'cv' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   if (!values.data) throw new Error('--data <csv or directory> is required');
-  if (values.mode !== 'cv' && values.mode !== 'shipped') throw new Error(`--mode must be cv or shipped, got "${values.mode}"`);
+  if (values.mode !== 'cv' && values.mode !== 'shipped')
+    throw new Error(`--mode must be cv or shipped, got "${values.mode}"`);
   const t0 = performance.now();
   const ds = await buildDataset(allRows(csvFiles(values.data)));
   let model: Evaluation;
   let baseline: Evaluation;
   if (values.mode === 'cv') {
-    ({ model, baseline } = assess(ds, crossValidatedScores(ds, DEFAULT_TRAIN_CONFIG), DEFAULT_TRAIN_CONFIG.falseAlarmTarget));
+    ({ model, baseline } = assess(
+      ds,
+      crossValidatedScores(ds, DEFAULT_TRAIN_CONFIG),
+      DEFAULT_TRAIN_CONFIG.falseAlarmTarget,
+    ));
   } else {
     const dir = new URL('../models/disk/', import.meta.url);
     const trees = treesFromJson(JSON.parse(readFileSync(new URL('disk-failure.trees.json', dir), 'utf8')));
-    const card = JSON.parse(readFileSync(new URL('disk-failure.card.json', dir), 'utf8')) as { extra: { alertThreshold: number } };
+    const card = JSON.parse(readFileSync(new URL('disk-failure.card.json', dir), 'utf8')) as {
+      extra: { alertThreshold: number };
+    };
     model = evaluateAt(summarize(ds, scoreRows(ds, trees)), card.extra.alertThreshold);
     const b = summarize(ds, ds.baseline);
     baseline = evaluateAt(b, Math.max(0, Math.floor(thresholdForFalseAlarms(b, model.falseAlarmRate))));
@@ -59,9 +75,15 @@ async function main(): Promise<void> {
     return;
   }
   const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
-  console.log(`disk bench (${values.mode}): ${ds.n} drive-days, ${ds.serials.length} drives, ${model.failedDrives} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`model    recall ${pct(model.recall)} (${model.detected}/${model.failedDrives}) false alarms ${pct(model.falseAlarmRate)} (${model.flaggedHealthy}/${model.healthyDrives}) median lead ${model.medianLeadDays} d, threshold ${model.threshold.toPrecision(4)}`);
-  console.log(`baseline recall ${pct(baseline.recall)} (${baseline.detected}/${baseline.failedDrives}) false alarms ${pct(baseline.falseAlarmRate)} (${baseline.flaggedHealthy}/${baseline.healthyDrives}) median lead ${baseline.medianLeadDays} d, rule SMART5+SMART197 > ${baseline.threshold}`);
+  console.log(
+    `disk bench (${values.mode}): ${ds.n} drive-days, ${ds.serials.length} drives, ${model.failedDrives} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `model    recall ${pct(model.recall)} (${model.detected}/${model.failedDrives}) false alarms ${pct(model.falseAlarmRate)} (${model.flaggedHealthy}/${model.healthyDrives}) median lead ${model.medianLeadDays} d, threshold ${model.threshold.toPrecision(4)}`,
+  );
+  console.log(
+    `baseline recall ${pct(baseline.recall)} (${baseline.detected}/${baseline.failedDrives}) false alarms ${pct(baseline.falseAlarmRate)} (${baseline.flaggedHealthy}/${baseline.healthyDrives}) median lead ${baseline.medianLeadDays} d, rule SMART5+SMART197 > ${baseline.threshold}`,
+  );
   console.log(`recall ratio model/baseline: ${(model.recall / Math.max(baseline.recall, 1e-9)).toFixed(2)}x`);
 }
 

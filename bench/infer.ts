@@ -27,18 +27,28 @@ import { parseArgs } from 'node:util';
 import { INFER_ENGINES, type InferConfig } from '../agent/infer/config.ts';
 import { createInference } from '../agent/infer/inference.ts';
 
-const { values } = parseArgs({ options: {
-  cycles: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '3000' }, features: { type: 'string', default: '40' },
-  engine: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false }, floor: { type: 'boolean', default: false },
-  'first-hour-child': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    cycles: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '3000' },
+    features: { type: 'string', default: '40' },
+    engine: { type: 'string', default: 'auto' },
+    json: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
+    'first-hour-child': { type: 'string' },
+  },
+});
 const cycles = Number(values.cycles);
 const warmup = Number(values.warmup);
 const F = Number(values.features);
-if (!Number.isInteger(cycles) || cycles < 100) throw new Error(`--cycles must be an integer >= 100, got '${values.cycles}'`);
-if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be an integer >= 0, got '${values.warmup}'`);
-if (!Number.isInteger(F) || F < 1 || F > 256) throw new Error(`--features must be an integer in 1..256, got '${values.features}'`);
-if (!(INFER_ENGINES as readonly string[]).includes(values.engine!)) throw new Error(`--engine must be one of ${INFER_ENGINES.join(', ')}, got '${values.engine}'`);
+if (!Number.isInteger(cycles) || cycles < 100)
+  throw new Error(`--cycles must be an integer >= 100, got '${values.cycles}'`);
+if (!Number.isInteger(warmup) || warmup < 0)
+  throw new Error(`--warmup must be an integer >= 0, got '${values.warmup}'`);
+if (!Number.isInteger(F) || F < 1 || F > 256)
+  throw new Error(`--features must be an integer in 1..256, got '${values.features}'`);
+if (!(INFER_ENGINES as readonly string[]).includes(values.engine!))
+  throw new Error(`--engine must be one of ${INFER_ENGINES.join(', ')}, got '${values.engine}'`);
 const engine = values.engine as InferConfig['engine'];
 
 function percentile(sorted: number[], p: number): number {
@@ -53,10 +63,17 @@ function reading(i: number): Record<string, number> {
 }
 
 /** Runs the stage on `choice`: warm-up, then `cycles` anomaly cycles and up to 2000 daily disk updates, timed. */
-async function measure(choice: InferConfig['engine'], createEngine: typeof import('../agent/infer/engines.ts').createEngine) {
+async function measure(
+  choice: InferConfig['engine'],
+  createEngine: typeof import('../agent/infer/engines.ts').createEngine,
+) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-infer-'));
   // as the agent: the auto engine verifies each model in a child process, outside this process's RSS
-  const inf = await createInference({ engine: createEngine(choice, { stateDir }), stateDir, saveEvery: Number.MAX_SAFE_INTEGER });
+  const inf = await createInference({
+    engine: createEngine(choice, { stateDir }),
+    stateDir,
+    saveEvery: Number.MAX_SAFE_INTEGER,
+  });
   await inf.start();
   for (let i = 0; i < warmup; i++) await inf.onCycle({ ts: i * 10_000, features: reading(i) });
   const anomaly: number[] = [];
@@ -70,14 +87,21 @@ async function measure(choice: InferConfig['engine'], createEngine: typeof impor
   const disk: number[] = [];
   const diskRuns = Math.min(cycles, 2000);
   for (let i = -Math.min(warmup, 200); i < diskRuns; i++) {
-    const reading = { model: 'ST4000DM000', attributes: { 5: i % 7, 9: 20_000 + i * 24, 194: 30 + (i % 5), 197: i % 3, 1: 100_000 + i } };
+    const reading = {
+      model: 'ST4000DM000',
+      attributes: { 5: i % 7, 9: 20_000 + i * 24, 194: 30 + (i % 5), 197: i % 3, 1: 100_000 + i },
+    };
     const t0 = process.hrtime.bigint();
     await inf.onCycle({ ts: (i + 300) * 86_400_000, features: {}, disks: [{ device: 'sda', serial: 'Z1', reading }] });
     if (i >= 0) disk.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   anomaly.sort((a, b) => a - b);
   disk.sort((a, b) => a - b);
-  const figures = { anomalyP50Us: +percentile(anomaly, 0.5).toFixed(1), anomalyP99Us: +percentile(anomaly, 0.99).toFixed(1), diskP99Us: +percentile(disk, 0.99).toFixed(1) };
+  const figures = {
+    anomalyP50Us: +percentile(anomaly, 0.5).toFixed(1),
+    anomalyP99Us: +percentile(anomaly, 0.99).toFixed(1),
+    diskP99Us: +percentile(disk, 0.99).toFixed(1),
+  };
   return { figures, engines: inf.engines(), stop: () => inf.stop() };
 }
 
@@ -85,7 +109,12 @@ async function measure(choice: InferConfig['engine'], createEngine: typeof impor
 const HOUR_CYCLES = 360;
 
 type FirstHour = {
-  p50Us: number; p99Us: number; maxUs: number; firstCycleUs: number; loadMs: number; loadCpuMs: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  firstCycleUs: number;
+  loadMs: number;
+  loadCpuMs: number;
 };
 
 /** In a fresh process (`--first-hour-child <stateDir>`): load, then HOUR_CYCLES cycles; prints one JSON line. */
@@ -110,8 +139,12 @@ async function firstHourChild(stateDir: string): Promise<void> {
   const sorted = [...lat].sort((a, b) => a - b);
   const r = (v: number) => +v.toFixed(1);
   const out: FirstHour = {
-    p50Us: r(percentile(sorted, 0.5)), p99Us: r(percentile(sorted, 0.99)), maxUs: r(sorted[sorted.length - 1]!),
-    firstCycleUs: r(lat[0]!), loadMs: r(loadMs), loadCpuMs: r((cpu.user + cpu.system) / 1000),
+    p50Us: r(percentile(sorted, 0.5)),
+    p99Us: r(percentile(sorted, 0.99)),
+    maxUs: r(sorted[sorted.length - 1]!),
+    firstCycleUs: r(lat[0]!),
+    loadMs: r(loadMs),
+    loadCpuMs: r((cpu.user + cpu.system) / 1000),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
@@ -144,14 +177,23 @@ await main.stop();
 const peer = engine === 'onnxruntime' ? main : await measure('onnxruntime', createEngine);
 if (peer !== main) await peer.stop();
 const engines = Object.fromEntries(Object.entries(main.engines).map(([k, v]) => [k, v.engine]));
-const result = { ...main.figures, addedRssMb, engines, onnxruntime: peer.figures, p99Ratio: +(peer.figures.anomalyP99Us / main.figures.anomalyP99Us).toFixed(2), firstHour: newHost, restart };
+const result = {
+  ...main.figures,
+  addedRssMb,
+  engines,
+  onnxruntime: peer.figures,
+  p99Ratio: +(peer.figures.anomalyP99Us / main.figures.anomalyP99Us).toFixed(2),
+  firstHour: newHost,
+  restart,
+};
 if (values.json) {
   console.log(JSON.stringify(result));
 } else {
-  const hour = (name: string, h: FirstHour) => console.log(
-    `  ${name}: p50 ${h.p50Us} µs   p99 ${h.p99Us} µs   max ${h.maxUs} µs   first cycle ${h.firstCycleUs} µs   ` +
-      `model load ${h.loadMs} ms (${h.loadCpuMs} ms CPU)`,
-  );
+  const hour = (name: string, h: FirstHour) =>
+    console.log(
+      `  ${name}: p50 ${h.p50Us} µs   p99 ${h.p99Us} µs   max ${h.maxUs} µs   first cycle ${h.firstCycleUs} µs   ` +
+        `model load ${h.loadMs} ms (${h.loadCpuMs} ms CPU)`,
+    );
   console.log(
     `first hour at the default 10 s cycle, cold start included: a fresh process, model load, then ${HOUR_CYCLES} ` +
       'cycles (simulated: back to back, one event-loop turn between cycles, not 10 s apart); ' +
@@ -159,11 +201,17 @@ if (values.json) {
   );
   hour('new host', newHost);
   hour('restart ', restart);
-  console.log(`inference per sample, agent engine '${engine}' (anomaly on ${engines.anomaly}, disk on ${engines.disk}); ${cycles} cycles after ${warmup} warm-up, ${F} features, whole stage`);
-  console.log(`  anomaly  p50 ${result.anomalyP50Us} µs   p99 ${result.anomalyP99Us} µs   (warmed up; target p99 < 50 µs)`);
+  console.log(
+    `inference per sample, agent engine '${engine}' (anomaly on ${engines.anomaly}, disk on ${engines.disk}); ${cycles} cycles after ${warmup} warm-up, ${F} features, whole stage`,
+  );
+  console.log(
+    `  anomaly  p50 ${result.anomalyP50Us} µs   p99 ${result.anomalyP99Us} µs   (warmed up; target p99 < 50 µs)`,
+  );
   console.log(`  disk     p99 ${result.diskP99Us} µs (${Math.min(cycles, 2000)} daily updates)`);
   console.log(`  added RSS ${result.addedRssMb} MB (target < 40 MB)`);
-  console.log(`same loop on onnxruntime-node alone (peer): anomaly p50 ${peer.figures.anomalyP50Us} µs   p99 ${peer.figures.anomalyP99Us} µs   disk p99 ${peer.figures.diskP99Us} µs   (p99 ratio ${result.p99Ratio}x)`);
+  console.log(
+    `same loop on onnxruntime-node alone (peer): anomaly p50 ${peer.figures.anomalyP50Us} µs   p99 ${peer.figures.anomalyP99Us} µs   disk p99 ${peer.figures.diskP99Us} µs   (p99 ratio ${result.p99Ratio}x)`,
+  );
 }
 if (values.floor) {
   // onnxruntime's own cost per call on this machine, for context (bench/onnx-floor.ts); the anomaly graph's node count
@@ -171,5 +219,9 @@ if (values.floor) {
   const { onnxFloor } = await import('./onnx-floor.ts');
   const floors = [await onnxFloor(0, F), await onnxFloor(30, F), await onnxFloor(60, F)];
   if (values.json) console.log(JSON.stringify({ floor: floors }));
-  else for (const f of floors) console.log(`  onnxruntime floor, ${f.nodes}-node graph (2 inputs, 2 outputs): p50 ${f.p50Us} µs   p99 ${f.p99Us} µs`);
+  else
+    for (const f of floors)
+      console.log(
+        `  onnxruntime floor, ${f.nodes}-node graph (2 inputs, 2 outputs): p50 ${f.p50Us} µs   p99 ${f.p99Us} µs`,
+      );
 }

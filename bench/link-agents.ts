@@ -41,11 +41,17 @@ const nowMs = () => performance.timeOrigin + performance.now();
 
 type Agent = { id: string; client: MqttClient; seq: number; outstanding: Map<number, number>; inFlightMsgs: number };
 
-function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, onGo: (cb: (go: { windowStart: number; windowEnd: number; drainMs: number }) => void) => void): void {
+function run(
+  cfg: WorkerConfig,
+  send: (m: unknown, done?: () => void) => void,
+  onGo: (cb: (go: { windowStart: number; windowEnd: number; drainMs: number }) => void) => void,
+): void {
   const agents: Agent[] = [];
   const latencies: number[] = [];
   const connectMs: number[] = [];
-  let ackedInWindow = 0, publishedInWindow = 0, reconnects = 0;
+  let ackedInWindow = 0,
+    publishedInWindow = 0,
+    reconnects = 0;
   let window = { start: Infinity, end: Infinity };
   let publishing = false;
   let t0 = nowMs();
@@ -53,7 +59,13 @@ function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, o
   const publish = (a: Agent) => {
     const ts = Date.now();
     const samples = [];
-    for (let k = 0; k < cfg.batch; k++) samples.push({ seq: ++a.seq, ts, schema: 'host-v1', features: { 'cpu.util': Math.random(), 'mem.used': Math.random() * 1e9, 'disk.temp': null } });
+    for (let k = 0; k < cfg.batch; k++)
+      samples.push({
+        seq: ++a.seq,
+        ts,
+        schema: 'host-v1',
+        features: { 'cpu.util': Math.random(), 'mem.used': Math.random() * 1e9, 'disk.temp': null },
+      });
     const at = nowMs();
     for (const s of samples) a.outstanding.set(s.seq, at);
     if (at >= window.start && at < window.end) publishedInWindow += samples.length;
@@ -64,14 +76,15 @@ function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, o
   const onAck = (a: Agent, ranges: [number, number][]) => {
     const at = nowMs();
     let n = 0;
-    for (const [first, last] of ranges) for (let s = first; s <= last; s++) {
-      const sent = a.outstanding.get(s);
-      if (sent === undefined) continue;
-      a.outstanding.delete(s);
-      n++;
-      if (at >= window.start && at < window.end) ackedInWindow++;
-      if (sent >= window.start && sent < window.end) latencies.push(at - sent);
-    }
+    for (const [first, last] of ranges)
+      for (let s = first; s <= last; s++) {
+        const sent = a.outstanding.get(s);
+        if (sent === undefined) continue;
+        a.outstanding.delete(s);
+        n++;
+        if (at >= window.start && at < window.end) ackedInWindow++;
+        if (sent >= window.start && sent < window.end) latencies.push(at - sent);
+      }
     a.inFlightMsgs = Math.ceil(a.outstanding.size / cfg.batch);
     if (cfg.intervalMs === null && publishing) while (a.inFlightMsgs < cfg.inflight) publish(a);
     return n;
@@ -81,11 +94,23 @@ function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, o
   for (const id of cfg.ids) {
     setTimeout(() => {
       const started = nowMs();
-      const client = mqtt.connect(cfg.mqttUrl, { clientId: id, username: id, password: cfg.secret, reconnectPeriod: 1000 + Math.random() * 1000, connectTimeout: 120_000, clean: true, keepalive: 60 });
+      const client = mqtt.connect(cfg.mqttUrl, {
+        clientId: id,
+        username: id,
+        password: cfg.secret,
+        reconnectPeriod: 1000 + Math.random() * 1000,
+        connectTimeout: 120_000,
+        clean: true,
+        keepalive: 60,
+      });
       const a: Agent = { id, client, seq: 0, outstanding: new Map(), inFlightMsgs: 0 };
       agents.push(a);
-      client.on('reconnect', () => { reconnects++; });
-      client.on('error', () => { /* counted through reconnects; mqtt.js retries */ });
+      client.on('reconnect', () => {
+        reconnects++;
+      });
+      client.on('error', () => {
+        /* counted through reconnects; mqtt.js retries */
+      });
       client.on('message', (_topic, payload) => {
         const cmd = JSON.parse(payload.toString()) as { type: string; ranges?: [number, number][] };
         if (cmd.type === 'ack' && cmd.ranges) onAck(a, cmd.ranges);
@@ -119,30 +144,56 @@ function run(cfg: WorkerConfig, send: (m: unknown, done?: () => void) => void, o
         timers.push(setTimeout(tick, next - nowMs()));
       }
     }
-    setTimeout(() => {
-      publishing = false;
-      for (const t of timers) clearTimeout(t);
-      const deadline = nowMs() + drainMs;
-      const finish = () => {
-        const end = nowMs();
-        const ages = agents.flatMap((a) => [...a.outstanding.values()].filter((t) => t >= windowStart && t < windowEnd).map((t) => end - t));
-        const unacked = ages.length;
-        if (unacked > 0 && end < deadline) { setTimeout(finish, 100); return; }
-        // Exit only once the (large) result is flushed to the parent.
-        send({ type: 'result', latencies: Float64Array.from(latencies), ackedInWindow, publishedInWindow, unacked, unackedAges: Float64Array.from(ages), reconnects, connectMs: Float64Array.from(connectMs) } satisfies WorkerResult & { type: string },
-          () => { Promise.all(agents.map((a) => a.client.endAsync(true))).finally(() => process.exit(0)); });
-      };
-      finish();
-    }, Math.max(0, windowEnd - nowMs()));
+    setTimeout(
+      () => {
+        publishing = false;
+        for (const t of timers) clearTimeout(t);
+        const deadline = nowMs() + drainMs;
+        const finish = () => {
+          const end = nowMs();
+          const ages = agents.flatMap((a) =>
+            [...a.outstanding.values()].filter((t) => t >= windowStart && t < windowEnd).map((t) => end - t),
+          );
+          const unacked = ages.length;
+          if (unacked > 0 && end < deadline) {
+            setTimeout(finish, 100);
+            return;
+          }
+          // Exit only once the (large) result is flushed to the parent.
+          send(
+            {
+              type: 'result',
+              latencies: Float64Array.from(latencies),
+              ackedInWindow,
+              publishedInWindow,
+              unacked,
+              unackedAges: Float64Array.from(ages),
+              reconnects,
+              connectMs: Float64Array.from(connectMs),
+            } satisfies WorkerResult & { type: string },
+            () => {
+              Promise.all(agents.map((a) => a.client.endAsync(true))).finally(() => process.exit(0));
+            },
+          );
+        };
+        finish();
+      },
+      Math.max(0, windowEnd - nowMs()),
+    );
   });
   t0 = nowMs();
 }
 
 if (process.send) {
-  const send = (m: unknown, done?: () => void) => { process.send!(m, undefined, {}, () => done?.()); };
+  const send = (m: unknown, done?: () => void) => {
+    process.send!(m, undefined, {}, () => done?.());
+  };
   let goHandler: ((go: { windowStart: number; windowEnd: number; drainMs: number }) => void) | null = null;
   process.on('message', (m: { type: string } & Record<string, unknown>) => {
-    if (m.type === 'start') run(m as unknown as WorkerConfig, send, (cb) => { goHandler = cb; });
+    if (m.type === 'start')
+      run(m as unknown as WorkerConfig, send, (cb) => {
+        goHandler = cb;
+      });
     else if (m.type === 'go') goHandler?.(m as unknown as { windowStart: number; windowEnd: number; drainMs: number });
   });
   process.on('disconnect', () => process.exit(0));

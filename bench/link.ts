@@ -53,15 +53,28 @@ const SCRYPT_SECRETS = args['scrypt-secrets'];
 const DURATION_S = Number(args.duration);
 const BATCH = Number(args.batch);
 const MAX = args.rate === 'max';
-const INTERVAL_MS = MAX ? null : args.rate !== undefined ? (AGENTS * BATCH * 1000) / Number(args.rate) : Number(args.interval) * 1000;
+const INTERVAL_MS = MAX
+  ? null
+  : args.rate !== undefined
+    ? (AGENTS * BATCH * 1000) / Number(args.rate)
+    : Number(args.interval) * 1000;
 const RAMP_MS = Number(args.ramp ?? Math.max(2, AGENTS / 200)) * 1000;
 const WARMUP_MS = Number(args.warmup) * 1000;
 const WORKERS = Number(args.workers ?? Math.min(4, Math.max(2, Math.ceil(AGENTS / 500))));
-for (const [k, v] of Object.entries({ agents: AGENTS, duration: DURATION_S, batch: BATCH, workers: WORKERS, inflight: Number(args.inflight) })) {
+for (const [k, v] of Object.entries({
+  agents: AGENTS,
+  duration: DURATION_S,
+  batch: BATCH,
+  workers: WORKERS,
+  inflight: Number(args.inflight),
+})) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer, got '${v}'`);
 }
-if (INTERVAL_MS !== null && !(INTERVAL_MS > 0)) throw new Error(`--interval/--rate must be positive or 'max', got '${args.rate ?? args.interval}'`);
-const say = (s: string) => { if (!args.json) process.stderr.write(`${s}\n`); };
+if (INTERVAL_MS !== null && !(INTERVAL_MS > 0))
+  throw new Error(`--interval/--rate must be positive or 'max', got '${args.rate ?? args.interval}'`);
+const say = (s: string) => {
+  if (!args.json) process.stderr.write(`${s}\n`);
+};
 const nowMs = () => performance.timeOrigin + performance.now();
 
 const BIN = join(import.meta.dirname, '..', 'control-plane', 'cli', 'homeostat.mjs');
@@ -88,56 +101,115 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-const nextMessage = <T>(cp: ChildProcess, type: string) => new Promise<T>((resolve, reject) => {
-  const onMsg = (m: { type: string }) => { if (m.type === type) { cp.off('message', onMsg); cp.off('exit', onExit); resolve(m as T); } };
-  const onExit = (c: number | null) => reject(new Error(`load generator exited ${c} before '${type}'`));
-  cp.on('message', onMsg);
-  cp.once('exit', onExit);
-});
+const nextMessage = <T>(cp: ChildProcess, type: string) =>
+  new Promise<T>((resolve, reject) => {
+    const onMsg = (m: { type: string }) => {
+      if (m.type === type) {
+        cp.off('message', onMsg);
+        cp.off('exit', onExit);
+        resolve(m as T);
+      }
+    };
+    const onExit = (c: number | null) => reject(new Error(`load generator exited ${c} before '${type}'`));
+    cp.on('message', onMsg);
+    cp.once('exit', onExit);
+  });
 
 async function main() {
   const databaseUrl = args['database-url'];
   say(`enrolling ${AGENTS} agents (${databaseUrl ? 'postgres' : `sqlite in ${dataDir}`})…`);
   const secret = 'bench-secret-shared-by-all-agents';
-  const store = await openStore(databaseUrl ? { provider: 'postgres', url: databaseUrl } : { provider: 'sqlite', file: join(dataDir, 'homeostat.db') });
+  const store = await openStore(
+    databaseUrl
+      ? { provider: 'postgres', url: databaseUrl }
+      : { provider: 'sqlite', file: join(dataDir, 'homeostat.db') },
+  );
   // as enrollment stores them (control-plane/keys/secrets.ts); --scrypt-secrets: as agents enrolled before 2026-11-22
   const secretHash = SCRYPT_SECRETS ? await hashSecret(secret) : hashRandomSecret(secret);
   const run = Date.now().toString(36);
   const tokenId = `et-bench-${run}`;
-  await store.tokens.create({ id: tokenId, tokenHash: 'unused', labels: { bench: 'link' }, maxUses: AGENTS, expiresAt: new Date(Date.now() + 3_600_000), createdBy: null });
+  await store.tokens.create({
+    id: tokenId,
+    tokenHash: 'unused',
+    labels: { bench: 'link' },
+    maxUses: AGENTS,
+    expiresAt: new Date(Date.now() + 3_600_000),
+    createdBy: null,
+  });
   const ids: string[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const id = `bench-${run}-${String(i).padStart(6, '0')}`;
-    await store.tokens.redeem(tokenId, new Date(), { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' }, secretHash);
+    await store.tokens.redeem(
+      tokenId,
+      new Date(),
+      { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' },
+      secretHash,
+    );
     ids.push(id);
   }
   await store.close();
 
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const cp = spawn(process.execPath, [...prof, BIN, 'server', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--ws-port', '0', '--log-level', 'warn', ...(databaseUrl ? ['--database-url', databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cp = spawn(
+    process.execPath,
+    [
+      ...prof,
+      BIN,
+      'server',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--log-level',
+      'warn',
+      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(cp);
   cp.stderr!.resume();
   const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
     createInterface({ input: cp.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
     cp.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
   });
-  const offered = INTERVAL_MS === null ? 'max (closed loop)' : `${Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS)} samples/s`;
-  say(`control plane pid ${cp.pid} at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`);
+  const offered =
+    INTERVAL_MS === null ? 'max (closed loop)' : `${Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS)} samples/s`;
+  say(
+    `control plane pid ${cp.pid} at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`,
+  );
 
   const workers = Array.from({ length: WORKERS }, () => {
-    const w = fork(AGENTS_JS, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const w = fork(AGENTS_JS, [], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     children.push(w);
     return w;
   });
   const connectStart = nowMs();
   const connected = workers.map((w) => nextMessage<{ ms: number }>(w, 'connected'));
   workers.forEach((w, k) => {
-    const cfg: WorkerConfig = { mqttUrl: urls.mqttUrl, ids: ids.filter((_, i) => i % WORKERS === k), secret, rampMs: RAMP_MS, intervalMs: INTERVAL_MS, inflight: Number(args.inflight), batch: BATCH };
+    const cfg: WorkerConfig = {
+      mqttUrl: urls.mqttUrl,
+      ids: ids.filter((_, i) => i % WORKERS === k),
+      secret,
+      rampMs: RAMP_MS,
+      intervalMs: INTERVAL_MS,
+      inflight: Number(args.inflight),
+      batch: BATCH,
+    };
     w.send({ type: 'start', ...cfg });
   });
   await Promise.all(connected);
   const connectS = (nowMs() - connectStart) / 1000;
-  say(`${AGENTS} agents connected in ${connectS.toFixed(1)} s; warming up ${WARMUP_MS / 1000} s, measuring ${DURATION_S} s…`);
+  say(
+    `${AGENTS} agents connected in ${connectS.toFixed(1)} s; warming up ${WARMUP_MS / 1000} s, measuring ${DURATION_S} s…`,
+  );
 
   const windowStart = nowMs() + WARMUP_MS;
   const windowEnd = windowStart + DURATION_S * 1000;
@@ -148,7 +220,9 @@ async function main() {
   const schedBefore = schedStats(cp.pid!);
   const genBefore = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0);
   let peakRss = before.rssMb;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStats(cp.pid!).rssMb); }, 250);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, procStats(cp.pid!).rssMb);
+  }, 250);
   await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - nowMs())));
   const after = procStats(cp.pid!);
   const schedAfter = schedStats(cp.pid!);
@@ -160,7 +234,12 @@ async function main() {
   // Un-acked samples count with their age at the end of the drain (a lower bound), so a stall cannot hide.
   const all = new Float64Array(rs.reduce((n, r) => n + r.latencies.length + r.unackedAges.length, 0));
   let o = 0;
-  for (const r of rs) { all.set(r.latencies, o); o += r.latencies.length; all.set(r.unackedAges, o); o += r.unackedAges.length; }
+  for (const r of rs) {
+    all.set(r.latencies, o);
+    o += r.latencies.length;
+    all.set(r.unackedAges, o);
+    o += r.unackedAges.length;
+  }
   all.sort();
   const sum = (f: (r: WorkerResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const result = {
@@ -177,10 +256,18 @@ async function main() {
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     const connectMs = Float64Array.from(rs.flatMap((r) => [...r.connectMs])).sort();
-    say(`connect (incl. subscribe) p50 ${percentile(connectMs, 50).toFixed(0)} ms, p99 ${percentile(connectMs, 99).toFixed(0)} ms; reconnects ${sum((r) => r.reconnects)}`);
-    say(`published in window ${sum((r) => r.publishedInWindow)} samples (${Math.round(sum((r) => r.publishedInWindow) / wall)}/s); un-acked after drain ${sum((r) => r.unacked)}`);
-    say(`ingested ${result.samplesPerSec} samples/s; latency publish→ack p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms`);
-    say(`control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB; main thread waited for a CPU ${(((schedAfter.waitS - schedBefore.waitS) / wall) * 100).toFixed(0)}% of the window (machine contention)`);
+    say(
+      `connect (incl. subscribe) p50 ${percentile(connectMs, 50).toFixed(0)} ms, p99 ${percentile(connectMs, 99).toFixed(0)} ms; reconnects ${sum((r) => r.reconnects)}`,
+    );
+    say(
+      `published in window ${sum((r) => r.publishedInWindow)} samples (${Math.round(sum((r) => r.publishedInWindow) / wall)}/s); un-acked after drain ${sum((r) => r.unacked)}`,
+    );
+    say(
+      `ingested ${result.samplesPerSec} samples/s; latency publish→ack p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms`,
+    );
+    say(
+      `control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB; main thread waited for a CPU ${(((schedAfter.waitS - schedBefore.waitS) / wall) * 100).toFixed(0)}% of the window (machine contention)`,
+    );
     say(`load generators: CPU ${((genCpu / wall) * 100).toFixed(0)}% of one core over ${WORKERS} processes`);
   }
 }

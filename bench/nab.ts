@@ -26,13 +26,28 @@ import { createOnnxEngine } from '../agent/infer/onnx-engine.ts';
 import { seasonalBucket } from '../contract/models/seasonal.ts';
 import { buildAnomalyGraph } from '../models/anomaly/graph.ts';
 import { scoreSeries } from '../models/anomaly/nab-run.ts';
-import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS } from '../models/anomaly/reference.ts';
+import {
+  ANOMALY_IO,
+  DEFAULT_PARAMS,
+  FSTATE_ROWS,
+  GSTATE_COLS,
+  SEASON_UPDATE_EVERY_MS,
+  SSTATE_ROWS,
+} from '../models/anomaly/reference.ts';
 
 const SCOREBOARD = [
-  ['ARTime', 74.9, 65.1, 80.4], ['Numenta HTM', 70.5, 62.6, 75.2], ['CAD OSE', 69.9, 67.0, 73.2],
-  ['earthgecko Skyline', 58.2, 46.2, 63.9], ['KNN CAD', 58.0, 43.4, 64.8], ['Relative Entropy', 54.6, 47.6, 58.8],
-  ['Random Cut Forest', 51.7, 38.4, 59.7], ['Twitter ADVec', 47.1, 33.6, 53.5], ['Windowed Gaussian', 39.6, 20.9, 47.4],
-  ['Etsy Skyline', 35.7, 27.1, 44.5], ['Random', 11.0, 1.2, 19.5], ['Null', 0, 0, 0],
+  ['ARTime', 74.9, 65.1, 80.4],
+  ['Numenta HTM', 70.5, 62.6, 75.2],
+  ['CAD OSE', 69.9, 67.0, 73.2],
+  ['earthgecko Skyline', 58.2, 46.2, 63.9],
+  ['KNN CAD', 58.0, 43.4, 64.8],
+  ['Relative Entropy', 54.6, 47.6, 58.8],
+  ['Random Cut Forest', 51.7, 38.4, 59.7],
+  ['Twitter ADVec', 47.1, 33.6, 53.5],
+  ['Windowed Gaussian', 39.6, 20.9, 47.4],
+  ['Etsy Skyline', 35.7, 27.1, 44.5],
+  ['Random', 11.0, 1.2, 19.5],
+  ['Null', 0, 0, 0],
 ] as const;
 
 /** The graph on onnxruntime-node (the agent's onnxruntime engine) or on the agent's JS engine. */
@@ -41,7 +56,11 @@ function openGraph(engine: 'onnx' | 'js', bytes: Uint8Array): Promise<ModelSessi
 }
 
 /** Scores every file through the ONNX graph with `lanes` streams per call; returns scores, run time and call count. */
-async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx' | 'js'): Promise<{ scores: Float32Array[]; ns: bigint; calls: number; callUs: number[] }> {
+async function scoreOnnx(
+  files: readonly NabFile[],
+  lanes: number,
+  engine: 'onnx' | 'js',
+): Promise<{ scores: Float32Array[]; ns: bigint; calls: number; callUs: number[] }> {
   const B = Math.min(lanes, files.length);
   const graph = B === 1 ? buildAnomalyGraph(DEFAULT_PARAMS, 1) : buildAnomalyGraph(DEFAULT_PARAMS, 1, '', { batch: B });
   const session = await openGraph(engine, graph.bytes);
@@ -53,7 +72,13 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
   const scores = files.map((f) => new Float32Array(f.values.length));
   const buckets = files.map((f) => Int32Array.from(f.timestamps, (t) => seasonalBucket(t, K)));
   // a bucket learns at most once per SEASON_UPDATE_EVERY_MS, as the agent's driver does (card extra.seasonal)
-  const learns = files.map((f) => Uint8Array.from(f.timestamps, (t, i) => (i === 0 || Math.floor(t / SEASON_UPDATE_EVERY_MS) !== Math.floor(f.timestamps[i - 1]! / SEASON_UPDATE_EVERY_MS) ? 1 : 0)));
+  const learns = files.map((f) =>
+    Uint8Array.from(f.timestamps, (t, i) =>
+      i === 0 || Math.floor(t / SEASON_UPDATE_EVERY_MS) !== Math.floor(f.timestamps[i - 1]! / SEASON_UPDATE_EVERY_MS)
+        ? 1
+        : 0,
+    ),
+  );
   const lane = new Int32Array(B).fill(-1); // file index per lane
   const pos = new Int32Array(B); // next row per lane
   // longest files first (LPT scheduling): the longest file bounds the number of calls
@@ -71,8 +96,10 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
   const callUs: number[] = [];
   // one untimed call: the JS engine builds (and warms up) its plan on the first run, onnxruntime its session before
   await session.run({
-    [ANOMALY_IO.inputs.x]: { data: new Float32Array(B), dims: xDims }, [ANOMALY_IO.inputs.fstate]: { data: new Float32Array(FSTATE_ROWS * B), dims: fDims },
-    [ANOMALY_IO.inputs.gstate]: { data: new Float32Array(GSTATE_COLS * B), dims: gDims }, [ANOMALY_IO.inputs.season]: { data: new Float32Array(SSTATE_ROWS * B), dims: sDims },
+    [ANOMALY_IO.inputs.x]: { data: new Float32Array(B), dims: xDims },
+    [ANOMALY_IO.inputs.fstate]: { data: new Float32Array(FSTATE_ROWS * B), dims: fDims },
+    [ANOMALY_IO.inputs.gstate]: { data: new Float32Array(GSTATE_COLS * B), dims: gDims },
+    [ANOMALY_IO.inputs.season]: { data: new Float32Array(SSTATE_ROWS * B), dims: sDims },
   });
   for (;;) {
     let active = 0;
@@ -95,7 +122,8 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
         bucket[b] = -1;
       }
       // the lane's bucket rows in (zeros for an unknown time), as the agent's driver feeds one bucket per host
-      for (let r = 0; r < SSTATE_ROWS; r++) season[r * B + b] = bucket[b]! >= 0 ? ss[(b * K + bucket[b]!) * SSTATE_ROWS + r]! : 0;
+      for (let r = 0; r < SSTATE_ROWS; r++)
+        season[r * B + b] = bucket[b]! >= 0 ? ss[(b * K + bucket[b]!) * SSTATE_ROWS + r]! : 0;
     }
     if (active === 0) break;
     const feeds = {
@@ -116,7 +144,8 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
     const seasonOut = o[ANOMALY_IO.outputs.season]!.data;
     for (let b = 0; b < B; b++) {
       if (lane[b]! < 0) continue;
-      if (bucket[b]! >= 0 && learn[b]) for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;
+      if (bucket[b]! >= 0 && learn[b])
+        for (let r = 0; r < SSTATE_ROWS; r++) ss[(b * K + bucket[b]!) * SSTATE_ROWS + r] = seasonOut[r * B + b]!;
       scores[lane[b]!]![pos[b]!] = s[b]!;
       pos[b]!++;
     }
@@ -128,15 +157,29 @@ async function scoreOnnx(files: readonly NabFile[], lanes: number, engine: 'onnx
 async function main(): Promise<void> {
   const opts = new Command()
     .option('--data <dir>', 'NAB dataset directory', defaultNabDir())
-    .option('--json', 'print one JSON object {standard, reward_low_FP_rate, reward_low_FN_rate, usPerSample, engine, batch, usPerCall}')
-    .option('--engine <engine>', 'js (the graph via the agent\'s JS engine), onnx (the graph via onnxruntime-node) or reference (plain TS)', 'js')
-    .option('--batch <n>', 'onnx, js: streams per call (1 = the shipped single-stream model, one call per sample)', '32')
-    .parse(process.argv).opts<{ data: string; json?: boolean; engine: string; batch: string }>();
+    .option(
+      '--json',
+      'print one JSON object {standard, reward_low_FP_rate, reward_low_FN_rate, usPerSample, engine, batch, usPerCall}',
+    )
+    .option(
+      '--engine <engine>',
+      "js (the graph via the agent's JS engine), onnx (the graph via onnxruntime-node) or reference (plain TS)",
+      'js',
+    )
+    .option(
+      '--batch <n>',
+      'onnx, js: streams per call (1 = the shipped single-stream model, one call per sample)',
+      '32',
+    )
+    .parse(process.argv)
+    .opts<{ data: string; json?: boolean; engine: string; batch: string }>();
   const dir = resolve(opts.data);
   if (!hasNab(dir)) throw new Error(`--data ${dir}: not a NAB dataset (needs labels/combined_windows.json and data/)`);
-  if (opts.engine !== 'onnx' && opts.engine !== 'js' && opts.engine !== 'reference') throw new Error(`--engine '${opts.engine}': allowed onnx, js, reference`);
+  if (opts.engine !== 'onnx' && opts.engine !== 'js' && opts.engine !== 'reference')
+    throw new Error(`--engine '${opts.engine}': allowed onnx, js, reference`);
   const batch = Number(opts.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new Error(`--batch '${opts.batch}': allowed an integer 1..1024`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1024)
+    throw new Error(`--batch '${opts.batch}': allowed an integer 1..1024`);
   const files = loadNab(dir);
   const samples = files.reduce((a, f) => a + f.values.length, 0);
   let ns = 0n;
@@ -158,24 +201,35 @@ async function main(): Promise<void> {
   const usPerCall = Number(ns) / 1000 / calls;
   const lanes = opts.engine !== 'reference' ? Math.min(batch, files.length) : 1;
   const out = {
-    standard: r.standard.normalized, reward_low_FP_rate: r.reward_low_FP_rate.normalized,
-    reward_low_FN_rate: r.reward_low_FN_rate.normalized, usPerSample, engine: opts.engine, batch: lanes, usPerCall,
+    standard: r.standard.normalized,
+    reward_low_FP_rate: r.reward_low_FP_rate.normalized,
+    reward_low_FN_rate: r.reward_low_FN_rate.normalized,
+    usPerSample,
+    engine: opts.engine,
+    batch: lanes,
+    usPerCall,
   };
   if (opts.json) {
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
   }
-  const row = (name: string, a: number, b: number, c: number) => `${name.padEnd(22)} ${a.toFixed(1).padStart(8)} ${b.toFixed(1).padStart(8)} ${c.toFixed(1).padStart(8)}`;
-  console.log(`NAB v1.1, ${files.length} files, ${samples} samples, engine ${opts.engine}${opts.engine !== 'reference' ? `, ${lanes} stream(s) per call` : ''}`);
+  const row = (name: string, a: number, b: number, c: number) =>
+    `${name.padEnd(22)} ${a.toFixed(1).padStart(8)} ${b.toFixed(1).padStart(8)} ${c.toFixed(1).padStart(8)}`;
+  console.log(
+    `NAB v1.1, ${files.length} files, ${samples} samples, engine ${opts.engine}${opts.engine !== 'reference' ? `, ${lanes} stream(s) per call` : ''}`,
+  );
   console.log(`${'detector'.padEnd(22)} ${'standard'.padStart(8)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)}`);
   console.log(row('Homeostat (this run)', out.standard, out.reward_low_FP_rate, out.reward_low_FN_rate) + '   <==');
   for (const [n, a, b, c] of SCOREBOARD) console.log(row(n, a, b, c));
-  for (const [k, v] of Object.entries(r)) console.log(`${k}: threshold ${v.threshold.toFixed(4)}, raw ${v.raw.toFixed(2)}, TP rows ${v.tp}, FP rows ${v.fp}`);
+  for (const [k, v] of Object.entries(r))
+    console.log(`${k}: threshold ${v.threshold.toFixed(4)}, raw ${v.raw.toFixed(2)}, TP rows ${v.tp}, FP rows ${v.fp}`);
   console.log(`inference: ${usPerSample.toFixed(2)} us/sample (${opts.engine}, session time / ${samples} samples)`);
   if (opts.engine === 'onnx') {
     callUs.sort((a, b) => a - b);
     const pct = (p: number) => callUs[Math.min(callUs.length - 1, Math.floor(p * callUs.length))]!.toFixed(1);
-    console.log(`per call (${lanes} stream(s)): mean ${usPerCall.toFixed(1)} us, p50 ${pct(0.5)} us, p99 ${pct(0.99)} us over ${calls} calls (percentiles from every 16th call)`);
+    console.log(
+      `per call (${lanes} stream(s)): mean ${usPerCall.toFixed(1)} us, p50 ${pct(0.5)} us, p99 ${pct(0.99)} us over ${calls} calls (percentiles from every 16th call)`,
+    );
   }
 }
 

@@ -46,7 +46,13 @@ export function memoryMb(pid: number): { rss: number; peak: number; pss: number 
 export function summarize(xs: readonly number[]): { n: number; mean: number; p50: number; p95: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: at(0.5), p95: at(0.95), max: s[s.length - 1] ?? NaN };
+  return {
+    n: s.length,
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+    p50: at(0.5),
+    p95: at(0.95),
+    max: s[s.length - 1] ?? NaN,
+  };
 }
 
 /** Least-squares slope of `y` over `t` (same units per unit of t); NaN with fewer than 2 points. */

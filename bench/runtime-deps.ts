@@ -16,7 +16,9 @@ export function duBytes(path: string): number {
 }
 
 /** Packages an esbuild metafile's outputs import but do not contain (bare specifiers, node: built-ins excluded). */
-export function externalPackages(metafile: { outputs: Record<string, { imports?: { path: string; external?: boolean }[] }> }): string[] {
+export function externalPackages(metafile: {
+  outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
+}): string[] {
   const out = new Set<string>();
   for (const o of Object.values(metafile.outputs)) {
     for (const i of o.imports ?? []) {
@@ -29,7 +31,41 @@ export function externalPackages(metafile: { outputs: Record<string, { imports?:
   return [...out].sort();
 }
 
-const BUILTINS = new Set(['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'tls', 'http', 'https', 'events', 'stream', 'url', 'util', 'zlib', 'worker_threads', 'module', 'buffer', 'dns', 'assert', 'readline', 'string_decoder', 'timers', 'process', 'perf_hooks', 'async_hooks', 'v8', 'vm', 'tty', 'querystring', 'constants', 'dgram', 'cluster', 'diagnostics_channel']);
+const BUILTINS = new Set([
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'events',
+  'stream',
+  'url',
+  'util',
+  'zlib',
+  'worker_threads',
+  'module',
+  'buffer',
+  'dns',
+  'assert',
+  'readline',
+  'string_decoder',
+  'timers',
+  'process',
+  'perf_hooks',
+  'async_hooks',
+  'v8',
+  'vm',
+  'tty',
+  'querystring',
+  'constants',
+  'dgram',
+  'cluster',
+  'diagnostics_channel',
+]);
 const isBuiltin = (name: string) => BUILTINS.has(name) || BUILTINS.has(name.split('/')[0]!);
 
 /** `roots` and their dependencies (and optionalDependencies that are installed), resolved in `nodeModules`. */
@@ -40,7 +76,10 @@ export function dependencyClosure(nodeModules: string, roots: readonly string[])
     const dir = join(nodeModules, name);
     if (!existsSync(join(dir, 'package.json'))) return;
     seen.add(name);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
     for (const d of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) visit(d);
   };
   for (const r of roots) visit(r);
@@ -48,13 +87,24 @@ export function dependencyClosure(nodeModules: string, roots: readonly string[])
 }
 
 /** Size of the compiled agent plus its required external packages; optional ones listed apart. */
-export function runtimeDeps(distDir: string, nodeModules: string, optional: readonly string[], declared: readonly string[] = []): {
-  totalMb: number; distMb: number; packages: Record<string, number>; optionalMb: Record<string, number>;
+export function runtimeDeps(
+  distDir: string,
+  nodeModules: string,
+  optional: readonly string[],
+  declared: readonly string[] = [],
+): {
+  totalMb: number;
+  distMb: number;
+  packages: Record<string, number>;
+  optionalMb: Record<string, number>;
 } {
   const meta = JSON.parse(readFileSync(join(distDir, 'meta.json'), 'utf8'));
   // `declared`: the build's externals, some of which are loaded through createRequire and so absent from the metafile.
   const externals = [...new Set([...externalPackages(meta), ...declared])].sort();
-  const required = dependencyClosure(nodeModules, externals.filter((e) => !optional.includes(e)));
+  const required = dependencyClosure(
+    nodeModules,
+    externals.filter((e) => !optional.includes(e)),
+  );
   const mb = (b: number) => Math.round((b / 1024 / 1024) * 100) / 100;
   const packages: Record<string, number> = {};
   for (const p of required) packages[p] = mb(duBytes(join(nodeModules, p)));
@@ -64,5 +114,10 @@ export function runtimeDeps(distDir: string, nodeModules: string, optional: read
     optionalMb[p] = mb(closure.reduce((s, q) => s + duBytes(join(nodeModules, q)), 0));
   }
   const distMb = mb(duBytes(distDir));
-  return { totalMb: mb(duBytes(distDir) + required.reduce((s, p) => s + duBytes(join(nodeModules, p)), 0)), distMb, packages, optionalMb };
+  return {
+    totalMb: mb(duBytes(distDir) + required.reduce((s, p) => s + duBytes(join(nodeModules, p)), 0)),
+    distMb,
+    packages,
+    optionalMb,
+  };
 }

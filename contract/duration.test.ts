@@ -19,7 +19,16 @@ test('one parser: units, and a bare number (or digit string) is milliseconds', (
 test('the policy language and the zod schema use the same parser (a parsed value parses to itself)', () => {
   assert.equal(policyDurationMs, durationMs);
   assert.equal(durationMs.parse(60_000), 60_000);
-  const set = validatePolicySet({ policies: [{ name: 'p', when: { service: 'nginx', for: 10_000 }, do: [{ type: 'notify', message: 'x' }], guards: { cooldown: '1m' } }] });
+  const set = validatePolicySet({
+    policies: [
+      {
+        name: 'p',
+        when: { service: 'nginx', for: 10_000 },
+        do: [{ type: 'notify', message: 'x' }],
+        guards: { cooldown: '1m' },
+      },
+    ],
+  });
   assert.equal(set.policies[0]!.guards.cooldown, 60_000);
   const r = durationMs.safeParse('5x');
   assert.equal(r.success, false);

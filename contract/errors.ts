@@ -9,7 +9,10 @@ export class HomeostatError extends Error {
 /** Input failed validation. `issues` lists every problem (path + message), not just the first. */
 export class ValidationError extends HomeostatError {
   override name = 'ValidationError';
-  constructor(public readonly issues: { path: string; message: string }[], what = 'input') {
+  constructor(
+    public readonly issues: { path: string; message: string }[],
+    what = 'input',
+  ) {
     super(`invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
   }
 }
@@ -22,7 +25,10 @@ export class UnauthenticatedError extends HomeostatError {
 /** Caller is authenticated but its role does not allow this. */
 export class ForbiddenError extends HomeostatError {
   override name = 'ForbiddenError';
-  constructor(public readonly role: string, public readonly needed: string) {
+  constructor(
+    public readonly role: string,
+    public readonly needed: string,
+  ) {
     super(`role '${role}' may not do this; needs '${needed}'`);
   }
 }
@@ -30,7 +36,10 @@ export class ForbiddenError extends HomeostatError {
 /** A named thing does not exist. */
 export class NotFoundError extends HomeostatError {
   override name = 'NotFoundError';
-  constructor(public readonly kind: string, public readonly id: string) {
+  constructor(
+    public readonly kind: string,
+    public readonly id: string,
+  ) {
     super(`${kind} '${id}' not found`);
   }
 }
@@ -38,7 +47,10 @@ export class NotFoundError extends HomeostatError {
 /** The request conflicts with current state (used-up token, revoked agent, stale version, …). */
 export class ConflictError extends HomeostatError {
   override name = 'ConflictError';
-  constructor(message: string, public readonly reason: string = 'conflict') {
+  constructor(
+    message: string,
+    public readonly reason: string = 'conflict',
+  ) {
     super(message);
   }
 }
@@ -46,7 +58,10 @@ export class ConflictError extends HomeostatError {
 /** Load shedding: a bounded queue is full. */
 export class OverloadedError extends HomeostatError {
   override name = 'OverloadedError';
-  constructor(public readonly queue: string, public readonly capacity: number) {
+  constructor(
+    public readonly queue: string,
+    public readonly capacity: number,
+  ) {
     super(`queue '${queue}' is full (capacity ${capacity})`);
   }
 }
@@ -54,20 +69,28 @@ export class OverloadedError extends HomeostatError {
 /** Too many failed logins for a username or from an address: retry after `retryAfterSeconds`. */
 export class TooManyAttemptsError extends HomeostatError {
   override name = 'TooManyAttemptsError';
-  constructor(public readonly key: 'username' | 'address', public readonly retryAfterSeconds: number) {
+  constructor(
+    public readonly key: 'username' | 'address',
+    public readonly retryAfterSeconds: number,
+  ) {
     super(`login: too many failed attempts for this ${key}; retry in ${retryAfterSeconds} s`);
   }
 }
 
 /** Converts zod issues into ValidationError issues with dotted paths. */
-export function zodIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
+export function zodIssues(error: {
+  issues: { path: PropertyKey[]; message: string }[];
+}): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
 /** The model could not be loaded or run by this engine; `model` names it, `reason` says why. */
 export class ModelError extends Error {
   override name = 'ModelError';
-  constructor(public readonly model: string, public readonly reason: string) {
+  constructor(
+    public readonly model: string,
+    public readonly reason: string,
+  ) {
     super(`model '${model}': ${reason}`);
   }
 }
@@ -81,6 +104,8 @@ export class PortInUseError extends HomeostatError {
     public readonly port: number,
     public readonly code: string,
   ) {
-    super(`${setting}: port ${port} on ${host} is ${code === 'EACCES' ? 'not permitted (below 1024 needs privileges)' : 'already in use'}`);
+    super(
+      `${setting}: port ${port} on ${host} is ${code === 'EACCES' ? 'not permitted (below 1024 needs privileges)' : 'already in use'}`,
+    );
   }
 }

@@ -14,7 +14,7 @@ export type Requirement =
 /** Host labels: flat string map (inventory attributes are flattened to `inventory.<key>` by callers). */
 export type Labels = Readonly<Record<string, string>>;
 
-const KEY = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}$/;
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$/;
 
 /** Parses a selector; throws ValidationError listing every bad requirement. */
 export function parseSelector(text: string): Requirement[] {
@@ -25,7 +25,14 @@ export function parseSelector(text: string): Requirement[] {
     const p = raw.trim();
     let m: RegExpMatchArray | null;
     if ((m = p.match(/^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      out.push({ key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter(Boolean) });
+      out.push({
+        key: m[1]!,
+        op: m[2] as 'in' | 'notin',
+        values: m[3]!
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      });
     } else if ((m = p.match(/^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/))) {
       out.push({ key: m[1]!, op: m[2] === '!=' ? 'ne' : 'eq', value: m[3]! });
     } else if ((m = p.match(/^!\s*(\S+)$/))) {
@@ -33,7 +40,10 @@ export function parseSelector(text: string): Requirement[] {
     } else if ((m = p.match(/^(\S+)$/))) {
       out.push({ key: m[1]!, op: 'exists' });
     } else {
-      issues.push({ path: `selector[${i}]`, message: `cannot parse '${p}'; use k=v, k!=v, k in (a,b), k notin (a,b), k or !k` });
+      issues.push({
+        path: `selector[${i}]`,
+        message: `cannot parse '${p}'; use k=v, k!=v, k in (a,b), k notin (a,b), k or !k`,
+      });
       return;
     }
     const key = out[out.length - 1]!.key;
@@ -49,12 +59,20 @@ export function matchesSelector(selector: string | readonly Requirement[], label
   return reqs.every((r) => {
     const v = labels[r.key];
     switch (r.op) {
-      case 'eq': return v === r.value;
-      case 'ne': return v !== r.value;
-      case 'in': return v !== undefined && r.values.includes(v);
-      case 'notin': return v === undefined || !r.values.includes(v);
-      case 'exists': return v !== undefined;
-      case 'absent': return v === undefined;
+      case 'eq':
+        return v === r.value;
+      case 'ne':
+        return v !== r.value;
+      case 'in':
+        return v !== undefined && r.values.includes(v);
+      case 'notin':
+        return v === undefined || !r.values.includes(v);
+      case 'exists':
+        return v !== undefined;
+      case 'absent':
+        return v === undefined;
+      default:
+        return false; // unreachable: Requirement['op'] is exhaustive above
     }
   });
 }
@@ -68,7 +86,10 @@ function splitTop(text: string): string[] {
   for (const ch of text) {
     if (ch === '(') depth++;
     if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) { out.push(cur); cur = ''; } else cur += ch;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;

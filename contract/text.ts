@@ -53,11 +53,26 @@ export type JsonLimits = {
 };
 
 /** Defaults for an inventory (docs/protocol.md): depth 16, 20 000 entries, 64 KiB strings, 256 KiB in all. */
-export const INVENTORY_LIMITS: JsonLimits = { maxDepth: 16, maxEntries: 20_000, maxStringLength: 65_536, maxBytes: 256 * 1024 };
+export const INVENTORY_LIMITS: JsonLimits = {
+  maxDepth: 16,
+  maxEntries: 20_000,
+  maxStringLength: 65_536,
+  maxBytes: 256 * 1024,
+};
 /** Defaults for an event's `data`: depth 8, 2 000 entries, 8 KiB strings, 64 KiB in all. */
-export const EVENT_DATA_LIMITS: JsonLimits = { maxDepth: 8, maxEntries: 2_000, maxStringLength: 8_192, maxBytes: 64 * 1024 };
+export const EVENT_DATA_LIMITS: JsonLimits = {
+  maxDepth: 8,
+  maxEntries: 2_000,
+  maxStringLength: 8_192,
+  maxBytes: 64 * 1024,
+};
 /** Defaults for any HTTP JSON body: depth 64, 200 000 entries, 1 MiB strings (size is the route's body limit). */
-export const BODY_LIMITS: JsonLimits = { maxDepth: 64, maxEntries: 200_000, maxStringLength: 1_048_576, maxBytes: Infinity };
+export const BODY_LIMITS: JsonLimits = {
+  maxDepth: 64,
+  maxEntries: 200_000,
+  maxStringLength: 1_048_576,
+  maxBytes: Infinity,
+};
 
 /**
  * Walks a JSON value iteratively (no recursion, so a 100 000-deep value cannot overflow the stack) and returns the
@@ -71,14 +86,18 @@ export function jsonProblem(value: unknown, limits: JsonLimits): { path: string;
   const at = (path: string) => path || '(value)';
   while (stack.length > 0) {
     const { v, path, depth } = stack.pop()!;
-    if (v === null || typeof v === 'boolean') { bytes += 5; continue; }
+    if (v === null || typeof v === 'boolean') {
+      bytes += 5;
+      continue;
+    }
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) return { path: at(path), message: 'numbers must be finite' };
       bytes += 8;
       continue;
     }
     if (typeof v === 'string') {
-      if (v.length > limits.maxStringLength) return { path: at(path), message: `string longer than ${limits.maxStringLength} characters` };
+      if (v.length > limits.maxStringLength)
+        return { path: at(path), message: `string longer than ${limits.maxStringLength} characters` };
       const p = textProblem(v);
       if (p) return { path: at(path), message: `string ${p}` };
       bytes += v.length + 2;
@@ -86,17 +105,24 @@ export function jsonProblem(value: unknown, limits: JsonLimits): { path: string;
       if (depth > limits.maxDepth) return { path: at(path), message: `nested deeper than ${limits.maxDepth} levels` };
       if (Array.isArray(v)) {
         entries += v.length;
-        if (entries > limits.maxEntries) return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
+        if (entries > limits.maxEntries)
+          return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
         for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
         bytes += 2 + v.length;
       } else {
         const keys = Object.keys(v);
         entries += keys.length;
-        if (entries > limits.maxEntries) return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
+        if (entries > limits.maxEntries)
+          return { path: at(path), message: `more than ${limits.maxEntries} keys and elements in all` };
         for (let i = keys.length - 1; i >= 0; i--) {
           const k = keys[i]!;
-          const kp = path ? `${path}.${isWellFormed(k) ? k.slice(0, 64) : '?'}` : isWellFormed(k) ? k.slice(0, 64) : '?';
-          if (k.length > limits.maxStringLength) return { path: at(path), message: `key longer than ${limits.maxStringLength} characters` };
+          const kp = path
+            ? `${path}.${isWellFormed(k) ? k.slice(0, 64) : '?'}`
+            : isWellFormed(k)
+              ? k.slice(0, 64)
+              : '?';
+          if (k.length > limits.maxStringLength)
+            return { path: at(path), message: `key longer than ${limits.maxStringLength} characters` };
           const p = textProblem(k);
           if (p) return { path: at(kp), message: `key ${p}` };
           stack.push({ v: (v as Record<string, unknown>)[k], path: kp, depth: depth + 1 });
@@ -112,7 +138,8 @@ export function jsonProblem(value: unknown, limits: JsonLimits): { path: string;
   }
   if (Number.isFinite(limits.maxBytes) && bytes * 3 > limits.maxBytes) {
     const size = new TextEncoder().encode(JSON.stringify(value)).length;
-    if (size > limits.maxBytes) return { path: '(value)', message: `${size} bytes, larger than ${limits.maxBytes} bytes` };
+    if (size > limits.maxBytes)
+      return { path: '(value)', message: `${size} bytes, larger than ${limits.maxBytes} bytes` };
   }
   return null;
 }

@@ -12,7 +12,8 @@ test('a cut that falls inside a surrogate pair leaves the pair out whole', () =>
   assert.equal(truncateCodePoints(s, 0), '');
   assert.equal(truncateCodePointsStart(s, 3), 'cd');
   assert.equal(truncateCodePointsStart(s, 4), '😀cd');
-  for (let n = 0; n <= s.length; n++) assert.ok(isWellFormed(truncateCodePoints(s, n)) && isWellFormed(truncateCodePointsStart(s, n)));
+  for (let n = 0; n <= s.length; n++)
+    assert.ok(isWellFormed(truncateCodePoints(s, n)) && isWellFormed(truncateCodePointsStart(s, n)));
 });
 
 test('lone surrogates already in the input become U+FFFD', () => {

@@ -38,7 +38,10 @@ export function toWellFormed(s: string): string {
     if (c < 0xd800 || c > 0xdfff) continue;
     if (c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) { i++; continue; }
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
     }
     (out ??= []).push(s.slice(from, i), '\uFFFD');
     from = i + 1;

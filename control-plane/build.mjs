@@ -21,7 +21,12 @@ export const CP_EXTERNALS = ['better-sqlite3', 'onnxruntime-node', 'vite'];
 /** Optional packages that bundled libraries probe for with require() inside try/catch (ws: bufferutil,
  * utf-8-validate; debug: supports-color; pg: pg-native; systeminformation: the macOS temperature sensors). */
 export const CP_ABSENT_OPTIONALS = [
-  'bufferutil', 'utf-8-validate', 'supports-color', 'pg-native', 'osx-temperature-sensor', 'macos-temperature-sensor',
+  'bufferutil',
+  'utf-8-validate',
+  'supports-color',
+  'pg-native',
+  'osx-temperature-sensor',
+  'macos-temperature-sensor',
 ];
 
 /** A chunk made for `await import('<CommonJS package>')` exports only `default` (esbuild cannot know the named exports
@@ -31,7 +36,8 @@ function refuseCommonJsDynamicImports(metafile) {
   const bad = Object.values(metafile.outputs)
     .filter((o) => o.entryPoint?.includes('node_modules/') && o.exports.length === 1 && o.exports[0] === 'default')
     .map((o) => o.entryPoint.slice(o.entryPoint.lastIndexOf('node_modules/') + 'node_modules/'.length));
-  if (bad.length) throw new Error(`dynamic import() of CommonJS packages (use a static import or .default): ${bad.join(', ')}`);
+  if (bad.length)
+    throw new Error(`dynamic import() of CommonJS packages (use a static import or .default): ${bad.join(', ')}`);
 }
 
 /** Builds into `outdir`; returns the esbuild metafile. */

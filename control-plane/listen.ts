@@ -6,10 +6,17 @@ import type { AddressInfo, Server } from 'node:net';
 import { PortInUseError } from '../contract/errors.ts';
 
 /** Listens on `host:port`; errors other than EADDRINUSE/EACCES are rejected as they are. */
-export function listenOn(server: Server, port: number, host: string, setting: PortInUseError['setting']): Promise<number> {
+export function listenOn(
+  server: Server,
+  port: number,
+  host: string,
+  setting: PortInUseError['setting'],
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError(setting, host, port, err.code) : err);
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError(setting, host, port, err.code) : err,
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -17,7 +17,9 @@ const prismaCli = join(root, 'node_modules', 'prisma', 'build', 'index.js');
 const tools = ['prisma', 'vite', 'esbuild', '@prisma/client'];
 const missing = tools.filter((t) => !existsSync(join(root, 'node_modules', t, 'package.json')));
 if (missing.length) {
-  console.log(`homeostat postinstall: build tools not installed (${missing.join(', ')}: devDependencies); skipping the build`);
+  console.log(
+    `homeostat postinstall: build tools not installed (${missing.join(', ')}: devDependencies); skipping the build`,
+  );
   process.exit(0);
 }
 

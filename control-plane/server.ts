@@ -104,38 +104,82 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const adminCredentials = await bootstrapAdmin(store, config.dataDir);
     const s = store;
     const ing = createIngester({
-      store: s, counters, log, capacity: config.ingest.queueCapacity, batchSize: config.ingest.batchSize,
+      store: s,
+      counters,
+      log,
+      capacity: config.ingest.queueCapacity,
+      batchSize: config.ingest.batchSize,
       publishAck: (agentId, ranges, rejected) => {
-        broker?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
+        broker
+          ?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
           .catch((err) => log.warn({ err, agentId }, 'ack publish failed'));
       },
     });
     ingester = ing;
     ing.start();
     const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
-    broker = await createBroker({ host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort, tls: config.tls, authenticator, ingester: ing, counters, log, maxWaitMs: config.ingest.maxWaitMs,
-      limits: { maxConnections: config.broker.maxConnections, maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress, connectTimeoutMs: config.broker.connectTimeout } });
+    broker = await createBroker({
+      host: config.host,
+      mqttPort: config.mqttPort,
+      wsPort: config.wsPort,
+      tls: config.tls,
+      authenticator,
+      ingester: ing,
+      counters,
+      log,
+      maxWaitMs: config.ingest.maxWaitMs,
+      limits: {
+        maxConnections: config.broker.maxConnections,
+        maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,
+        connectTimeoutMs: config.broker.connectTimeout,
+      },
+    });
     const b = broker;
     const brokerUrls = await b.listen();
     const advertiseHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : null;
     const advertised = {
-      mqttUrl: config.advertise.mqttUrl ?? (advertiseHost ? brokerUrls.mqttUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.mqttUrl),
-      wsUrl: config.advertise.wsUrl ?? (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
+      mqttUrl:
+        config.advertise.mqttUrl ??
+        (advertiseHost ? brokerUrls.mqttUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.mqttUrl),
+      wsUrl:
+        config.advertise.wsUrl ??
+        (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
     };
     enrollment = createEnrollment({
-      store: s, publicKeyPem: signingKey.publicKeyPem, defaultTtlMs: config.enrollment.defaultTtl, urls: () => advertised,
-      onHostRevoked: async (agentId) => { authenticator.revoke(agentId); await b.disconnect(agentId); counters.inc('hosts.revoked'); },
+      store: s,
+      publicKeyPem: signingKey.publicKeyPem,
+      defaultTtlMs: config.enrollment.defaultTtl,
+      urls: () => advertised,
+      onHostRevoked: async (agentId) => {
+        authenticator.revoke(agentId);
+        await b.disconnect(agentId);
+        counters.inc('hosts.revoked');
+      },
     });
-    const app = createApi({
-      store: s, enrollment, auth: createApiAuth(s.users), counters, log, ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
-      gauges: () => ({ 'ingest.queue.depth': ing.depth, 'ingest.queue.capacity': ing.capacity, 'broker.clients.connected': b.aedes.connectedClients }),
-    }, { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) });
+    const app = createApi(
+      {
+        store: s,
+        enrollment,
+        auth: createApiAuth(s.users),
+        counters,
+        log,
+        ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
+        gauges: () => ({
+          'ingest.queue.depth': ing.depth,
+          'ingest.queue.capacity': ing.capacity,
+          'broker.clients.connected': b.aedes.connectedClients,
+        }),
+      },
+      { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) },
+    );
     http = createAdaptorServer({ fetch: app.fetch }) as Server;
     const httpServer = http;
     const httpPort = await listenOn(httpServer, config.httpPort, config.host, 'httpPort');
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
-    pruneTimer = setInterval(() => { prune().catch((err) => log.error({ err }, 'retention prune failed')); }, config.pruneInterval);
+    pruneTimer = setInterval(() => {
+      prune().catch((err) => log.error({ err }, 'retention prune failed'));
+    }, config.pruneInterval);
     pruneTimer.unref();
     state = 'running';
     log.info({ ...urls, dataDir: config.dataDir, database: s.provider }, 'control plane listening');
@@ -143,10 +187,18 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   }
 
   async function stop(): Promise<void> {
-    if (state === 'stopped' || state === 'stopping' || state === 'new') { state = 'stopped'; return; }
+    if (state === 'stopped' || state === 'stopping' || state === 'new') {
+      state = 'stopped';
+      return;
+    }
     state = 'stopping';
     if (pruneTimer) clearInterval(pruneTimer);
-    const closeHttp = http ? new Promise<void>((r) => { http!.close(() => r()); http!.closeAllConnections?.(); }) : Promise.resolve();
+    const closeHttp = http
+      ? new Promise<void>((r) => {
+          http!.close(() => r());
+          http!.closeAllConnections?.();
+        })
+      : Promise.resolve();
     await broker?.stopAccepting();
     await ingester?.stop();
     await broker?.close();
@@ -159,11 +211,21 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   return {
     config,
     counters,
-    get store() { return need(store, 'store'); },
-    get broker() { return need(broker, 'broker'); },
-    get enrollment() { return need(enrollment, 'enrollment'); },
-    get signingKey() { return need(signingKey, 'signingKey'); },
-    get ingester() { return need(ingester, 'ingester'); },
+    get store() {
+      return need(store, 'store');
+    },
+    get broker() {
+      return need(broker, 'broker');
+    },
+    get enrollment() {
+      return need(enrollment, 'enrollment');
+    },
+    get signingKey() {
+      return need(signingKey, 'signingKey');
+    },
+    get ingester() {
+      return need(ingester, 'ingester');
+    },
     internalMqtt: { username: INTERNAL_USERNAME, password: internalSecret },
     start,
     stop,

@@ -8,6 +8,6 @@ const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url));
 try {
   await build({ configFile, logLevel: process.env.CI ? 'warn' : 'info' });
 } catch (err) {
-  console.error(`web UI build failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`web UI build failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 }

@@ -6,7 +6,12 @@ import { configFor } from './load-config.ts';
 import { fail, type CommonOpts } from './options.ts';
 
 /** Options of `homeostat-agent enroll`. */
-export type EnrollOpts = CommonOpts & { server: string; token: string; labels?: Record<string, string>; force?: boolean };
+export type EnrollOpts = CommonOpts & {
+  server: string;
+  token: string;
+  labels?: Record<string, string>;
+  force?: boolean;
+};
 
 /** Enrolls and prints the identity and the next command; exits 1 with one error line on failure. */
 export async function enrollAction(opts: EnrollOpts): Promise<void> {
@@ -18,7 +23,11 @@ export async function enrollAction(opts: EnrollOpts): Promise<void> {
     }
     const labels = { ...cfg.labels, ...opts.labels };
     const creds = await enroll({
-      server: opts.server, token: opts.token, stateDir: cfg.stateDir, agentVersion: AGENT_VERSION, labels,
+      server: opts.server,
+      token: opts.token,
+      stateDir: cfg.stateDir,
+      agentVersion: AGENT_VERSION,
+      labels,
     });
     process.stdout.write(
       `enrolled as ${creds.agentId}\nstate dir: ${cfg.stateDir}\nmqtt: ${creds.mqttUrl}\n` +

@@ -15,12 +15,14 @@ export const AGENT_CLI_VERSION = '0.1.0';
 /** Builds the program; no subcommand implementation is loaded until its action runs. */
 export function buildAgentProgram(): Command {
   const program = new Command('homeostat-agent')
-    .description('Homeostat agent: collects this host\'s health, runs the models, heals it and reports to the control plane')
+    .description(
+      "Homeostat agent: collects this host's health, runs the models, heals it and reports to the control plane",
+    )
     .showHelpAfterError()
     .version(AGENT_CLI_VERSION);
 
   withCommonOptions(program.command('enroll'))
-    .description('exchange an enrollment token for this host\'s identity; stores it in the state dir (mode 0600)')
+    .description("exchange an enrollment token for this host's identity; stores it in the state dir (mode 0600)")
     .requiredOption('--server <url>', 'control plane HTTP URL, e.g. http://cp.example:8080')
     .requiredOption('--token <token>', 'one-time enrollment token (homeostat token create)')
     .option('--labels <k=v,...>', 'host labels, e.g. role=db,zone=a', parseLabels)
@@ -30,7 +32,11 @@ export function buildAgentProgram(): Command {
   withCommonOptions(program.command('run'))
     .description('run the agent in the foreground (SIGTERM/SIGINT drain the outbox, then exit)')
     .option('--cycle-seconds <n>', 'seconds between collection cycles (default 10)', positiveNumber('--cycle-seconds'))
-    .option('--max-cycles <n>', 'stop collecting after n cycles but keep delivering (testing)', positiveNumber('--max-cycles'))
+    .option(
+      '--max-cycles <n>',
+      'stop collecting after n cycles but keep delivering (testing)',
+      positiveNumber('--max-cycles'),
+    )
     .option('--log-level <level>', 'trace|debug|info|warn|error|fatal|silent')
     .action(async (opts: RunOpts) => (await import('./run-action.ts')).runAction(opts));
 
@@ -40,7 +46,8 @@ export function buildAgentProgram(): Command {
     .action(async (opts: StatusOpts) => (await import('./status-action.ts')).statusAction(opts));
 
   // Hidden: the child process that checks the JS engine against onnxruntime on one model (agent/infer/verify-child.ts).
-  program.command('__verify-model <file>', { hidden: true })
+  program
+    .command('__verify-model <file>', { hidden: true })
     .action(async (file: string) => (await import('../infer/verify-child.ts')).runVerifyChild(file));
 
   return program;

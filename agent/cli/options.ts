@@ -12,7 +12,10 @@ export type CommonOpts = { config?: string; stateDir?: string; logLevel?: string
 /** `--labels role=db,zone=a` → `{ role: 'db', zone: 'a' }`. */
 export function parseLabels(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = pair.indexOf('=');
     if (i <= 0) throw new InvalidArgumentError(`label '${pair}' is not key=value`);
     out[pair.slice(0, i)] = pair.slice(i + 1);
@@ -30,7 +33,10 @@ export const positiveNumber = (name: string) => (v: string) => {
 /** Adds --config and --state-dir to a subcommand. */
 export const withCommonOptions = (c: Command) =>
   c
-    .option('-c, --config <file>', `agent config YAML (default $HOMEOSTAT_AGENT_CONFIG or ${DEFAULT_CONFIG} if present)`)
+    .option(
+      '-c, --config <file>',
+      `agent config YAML (default $HOMEOSTAT_AGENT_CONFIG or ${DEFAULT_CONFIG} if present)`,
+    )
     .option('--state-dir <dir>', 'state directory (default /var/lib/homeostat as root, ~/.homeostat/agent otherwise)');
 
 /** Prints `error: <message>` on stderr and exits 1. */

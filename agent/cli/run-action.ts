@@ -19,7 +19,11 @@ export async function runAction(opts: RunOpts): Promise<void> {
   }
   const creds = loadCredentials(cfg.stateDir);
   if (!creds) {
-    fail(new Error(`not enrolled: no credentials in ${cfg.stateDir}; run homeostat-agent enroll --server URL --token TOKEN`));
+    fail(
+      new Error(
+        `not enrolled: no credentials in ${cfg.stateDir}; run homeostat-agent enroll --server URL --token TOKEN`,
+      ),
+    );
   }
   await runUntilSignal(cfg, creds, opts.maxCycles);
 }

@@ -22,7 +22,10 @@ export function statusAction(opts: StatusOpts): void {
     const lines = [`state dir:   ${cfg.stateDir}`];
     if (!creds) lines.push('enrolled:    no (homeostat-agent enroll --server URL --token TOKEN)');
     else {
-      const labels = Object.entries(creds.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+      const labels =
+        Object.entries(creds.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '-';
       lines.push(
         `agent id:    ${creds.agentId}`,
         `hostname:    ${creds.hostname}`,
@@ -43,7 +46,9 @@ export function statusAction(opts: StatusOpts): void {
         `last ack:    ${link.lastAckSeq ?? '-'} at ${when(link.lastAckAt)}`,
         `last cycle:  ${cycle} (${st.cycles} cycles)`,
         `services:    ${st.serviceManager ? `${st.serviceManager.backend} (${st.serviceManager.reason})` : '-'}`,
-        ...Object.entries(st.models ?? {}).map(([kind, m]) => `model:       ${kind} ${m.model} on ${m.engine}${m.note ? ` (${m.note})` : ''}`),
+        ...Object.entries(st.models ?? {}).map(
+          ([kind, m]) => `model:       ${kind} ${m.model} on ${m.engine}${m.note ? ` (${m.note})` : ''}`,
+        ),
         `status at:   ${when(st.updatedAt)}`,
       );
     }

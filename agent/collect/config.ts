@@ -7,7 +7,9 @@ export const CollectConfig = z.object({
   /** systemd units to watch (default none). */
   services: z.array(z.string().regex(/^[\w@.:-]+$/, 'unit names use letters, digits and _ @ . : -')).default([]),
   /** pidfile-supervised processes: name -> pidfile path (default none). */
-  pidfiles: z.record(z.string().regex(/^[\w.-]+$/), z.string().startsWith('/', 'pidfile paths are absolute')).default({}),
+  pidfiles: z
+    .record(z.string().regex(/^[\w.-]+$/), z.string().startsWith('/', 'pidfile paths are absolute'))
+    .default({}),
   /** Processes per top-N ranking (default 5). */
   topProcesses: z.number().int().min(1).max(50).default(5),
   /** Default per-collector timeout in ms (default 2000). */
@@ -19,7 +21,22 @@ export const CollectConfig = z.object({
   /** Inventory refresh in seconds (default 86400). */
   inventoryEverySeconds: z.number().int().min(60).default(86_400),
   /** Collectors to turn off by name. */
-  disable: z.array(z.enum(['cpu', 'memory', 'filesystems', 'disks', 'network', 'sensors', 'processes', 'services', 'pidfiles', 'smart'])).default([]),
+  disable: z
+    .array(
+      z.enum([
+        'cpu',
+        'memory',
+        'filesystems',
+        'disks',
+        'network',
+        'sensors',
+        'processes',
+        'services',
+        'pidfiles',
+        'smart',
+      ]),
+    )
+    .default([]),
 });
 export type CollectConfig = z.infer<typeof CollectConfig>;
 export type CollectOptions = z.input<typeof CollectConfig>;

@@ -8,32 +8,83 @@ import { CollectorUnavailable, type Collector } from './types.ts';
 
 /** Timers the test fires by hand. */
 function manualTimers(): Timers & { fire(): void; pending(): number } {
-  const t = new Map<number, () => void>(); let id = 0;
+  const t = new Map<number, () => void>();
+  let id = 0;
   return {
-    setTimeout: (fn) => { t.set(++id, fn); return id; },
-    clearTimeout: (h) => { t.delete(h as number); },
-    fire: () => { for (const [k, fn] of [...t]) { t.delete(k); fn(); } },
+    setTimeout: (fn) => {
+      t.set(++id, fn);
+      return id;
+    },
+    clearTimeout: (h) => {
+      t.delete(h as number);
+    },
+    fire: () => {
+      for (const [k, fn] of [...t]) {
+        t.delete(k);
+        fn();
+      }
+    },
     pending: () => t.size,
   };
 }
 const flush = () => new Promise((r) => setImmediate(r));
 
-const okMemory: Collector<'memory'> = { name: 'memory', cadence: 'cycle', collect: async () => ({
-  totalBytes: 1000, availableBytes: 400, freeBytes: 100, cachedBytes: 200, buffersBytes: 0, usedBytes: 600, swapTotalBytes: 0, swapFreeBytes: 0,
-  pswpin: 0, pswpout: 0, pgmajfault: 0, pageSizeBytes: 4096, ecc: null, pressure: null, ioPressure: null }) };
+const okMemory: Collector<'memory'> = {
+  name: 'memory',
+  cadence: 'cycle',
+  collect: async () => ({
+    totalBytes: 1000,
+    availableBytes: 400,
+    freeBytes: 100,
+    cachedBytes: 200,
+    buffersBytes: 0,
+    usedBytes: 600,
+    swapTotalBytes: 0,
+    swapFreeBytes: 0,
+    pswpin: 0,
+    pswpout: 0,
+    pgmajfault: 0,
+    pageSizeBytes: 4096,
+    ecc: null,
+    pressure: null,
+    ioPressure: null,
+  }),
+};
 
 test('a throwing collector and a hanging one are isolated; the cycle completes', async () => {
   const timers = manualTimers();
-  const throws: Collector<'cpu'> = { name: 'cpu', cadence: 'cycle', collect: async () => { throw new Error('boom'); } };
-  const hangs: Collector<'disks'> = { name: 'disks', cadence: 'cycle', timeoutMs: 50, collect: () => new Promise(() => {}) };
-  const missing: Collector<'sensors'> = { name: 'sensors', cadence: 'cycle', collect: async () => { throw new CollectorUnavailable('no hwmon'); } };
+  const throws: Collector<'cpu'> = {
+    name: 'cpu',
+    cadence: 'cycle',
+    collect: async () => {
+      throw new Error('boom');
+    },
+  };
+  const hangs: Collector<'disks'> = {
+    name: 'disks',
+    cadence: 'cycle',
+    timeoutMs: 50,
+    collect: () => new Promise(() => {}),
+  };
+  const missing: Collector<'sensors'> = {
+    name: 'sensors',
+    cadence: 'cycle',
+    collect: async () => {
+      throw new CollectorUnavailable('no hwmon');
+    },
+  };
   const engine = await createCollectionEngine({ collectors: [throws, hangs, missing, okMemory], timers });
   await engine.start();
   const p = engine.collect(1_000_000);
   await flush();
   timers.fire();
   const r = await p;
-  assert.deepEqual(r.collectors, { cpu: 'unavailable: error: boom', disks: 'unavailable: timed out after 50 ms', sensors: 'unavailable: no hwmon', memory: 'ok' });
+  assert.deepEqual(r.collectors, {
+    cpu: 'unavailable: error: boom',
+    disks: 'unavailable: timed out after 50 ms',
+    sensors: 'unavailable: no hwmon',
+    memory: 'ok',
+  });
   assert.equal(r.features['mem.used_pct'], 60);
   assert.equal(r.features['cpu.util_pct'], null);
   assert.equal(r.features['disk.iops'], null);
@@ -46,7 +97,14 @@ test('a throwing collector and a hanging one are isolated; the cycle completes',
 
 test('slow collectors run on their cadence and their last reading is carried forward', async () => {
   let runs = 0;
-  const smart: Collector<'smart'> = { name: 'smart', cadence: { everySeconds: 600 }, collect: async () => { runs++; return { disks: [], skipped: {} }; } };
+  const smart: Collector<'smart'> = {
+    name: 'smart',
+    cadence: { everySeconds: 600 },
+    collect: async () => {
+      runs++;
+      return { disks: [], skipped: {} };
+    },
+  };
   const engine = await createCollectionEngine({ collectors: [smart, okMemory] });
   await engine.start();
   for (let i = 0; i < 61; i++) {
@@ -75,18 +133,30 @@ test('live engine on this machine: every wire feature validates as a Sample, mod
 });
 
 test('inventory: stable hash, cached until the refresh interval passes', async () => {
-  let now = 0, reads = 0;
-  const engine = await createCollectionEngine({ inventory: async () => { reads++; return { cpu: { cores: 2 }, os: { kernel: '6.1' } }; }, now: () => now });
+  let now = 0,
+    reads = 0;
+  const engine = await createCollectionEngine({
+    inventory: async () => {
+      reads++;
+      return { cpu: { cores: 2 }, os: { kernel: '6.1' } };
+    },
+    now: () => now,
+  });
   const a = await engine.inventory();
   now = 3_600_000;
   const b = await engine.inventory();
-  assert.equal(reads, 1); assert.equal(a, b);
+  assert.equal(reads, 1);
+  assert.equal(a, b);
   now = 86_400_000;
   const c = await engine.inventory();
-  assert.equal(reads, 2); assert.equal(c.hash, a.hash); assert.match(a.hash, /^[0-9a-f]{64}$/);
+  assert.equal(reads, 2);
+  assert.equal(c.hash, a.hash);
+  assert.match(a.hash, /^[0-9a-f]{64}$/);
 });
 
 test('config errors name every bad key at once', async () => {
-  await assert.rejects(createCollectionEngine({ topProcesses: 0, pidfiles: { web: 'relative.pid' } }), (e: Error) =>
-    /topProcesses/.test(e.message) && /pidfiles\.web: pidfile paths are absolute/.test(e.message));
+  await assert.rejects(
+    createCollectionEngine({ topProcesses: 0, pidfiles: { web: 'relative.pid' } }),
+    (e: Error) => /topProcesses/.test(e.message) && /pidfiles\.web: pidfile paths are absolute/.test(e.message),
+  );
 });

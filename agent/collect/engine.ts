@@ -11,10 +11,23 @@ import { createExec } from './exec.ts';
 import { collectInventory } from './inventory.ts';
 import { createSysFs } from './sysfs.ts';
 import { truncateCodePoints } from '../../contract/truncate.ts';
-import { CollectorUnavailable, type CollectionEngine, type Collector, type CollectorStatus, type CycleReading, type ExecPort, type Facts, type Inventory, type SysFs } from './types.ts';
+import {
+  CollectorUnavailable,
+  type CollectionEngine,
+  type Collector,
+  type CollectorStatus,
+  type CycleReading,
+  type ExecPort,
+  type Facts,
+  type Inventory,
+  type SysFs,
+} from './types.ts';
 
 /** Injectable timers (default: the global ones). */
-export interface Timers { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void }
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
 export interface EngineOptions extends CollectOptions {
   sysfs?: SysFs;
@@ -28,9 +41,17 @@ export interface EngineOptions extends CollectOptions {
   now?: () => number;
 }
 
-interface Slot { last: number | null; running: Promise<unknown> | null; facts: unknown; status: CollectorStatus }
+interface Slot {
+  last: number | null;
+  running: Promise<unknown> | null;
+  facts: unknown;
+  status: CollectorStatus;
+}
 
-const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** Creates the engine. Defaults: real /proc and /sys, counting exec, default collectors from the config. */
 export async function createCollectionEngine(options: EngineOptions = {}): Promise<CollectionEngine> {
@@ -40,7 +61,12 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
   const timers = options.timers ?? realTimers;
   const clock = options.now ?? Date.now;
   const collectors = options.collectors ?? defaultCollectors(config, await pageSize(sysfs));
-  const slots = new Map<string, Slot>(collectors.map((c) => [c.name, { last: null, running: null, facts: undefined, status: 'unavailable: not run yet' }]));
+  const slots = new Map<string, Slot>(
+    collectors.map((c) => [
+      c.name,
+      { last: null, running: null, facts: undefined, status: 'unavailable: not run yet' },
+    ]),
+  );
   let prev: Observation | null = null;
   let inv: Inventory | null = null;
   let stopped = false;
@@ -48,20 +74,34 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
   async function runOne(c: Collector, now: number): Promise<void> {
     const slot = slots.get(c.name)!;
     if (c.cadence !== 'cycle' && slot.last !== null && now - slot.last < c.cadence.everySeconds * 1000) return;
-    if (slot.running) { slot.status = 'unavailable: still running from an earlier cycle (hung)'; slot.facts = undefined; return; }
+    if (slot.running) {
+      slot.status = 'unavailable: still running from an earlier cycle (hung)';
+      slot.facts = undefined;
+      return;
+    }
     const ms = c.timeoutMs ?? config.timeoutMs;
     const ac = new AbortController();
     let handle: unknown;
-    const timeout = new Promise<never>((_, reject) => { handle = timers.setTimeout(() => { ac.abort(); reject(new CollectorUnavailable(`timed out after ${ms} ms`)); }, ms); });
+    const timeout = new Promise<never>((_, reject) => {
+      handle = timers.setTimeout(() => {
+        ac.abort();
+        reject(new CollectorUnavailable(`timed out after ${ms} ms`));
+      }, ms);
+    });
     const work = Promise.resolve().then(() => c.collect({ now, sysfs, exec, signal: ac.signal }));
-    slot.running = work.catch(() => undefined).finally(() => { slot.running = null; });
+    slot.running = work
+      .catch(() => undefined)
+      .finally(() => {
+        slot.running = null;
+      });
     slot.last = now;
     try {
       slot.facts = await Promise.race([work, timeout]);
       slot.status = 'ok';
     } catch (e) {
       slot.facts = undefined;
-      const reason = e instanceof CollectorUnavailable ? e.reason : `error: ${e instanceof Error ? e.message : String(e)}`;
+      const reason =
+        e instanceof CollectorUnavailable ? e.reason : `error: ${e instanceof Error ? e.message : String(e)}`;
       slot.status = truncateCodePoints(`unavailable: ${reason}`, 256) as CollectorStatus;
     } finally {
       timers.clearTimeout(handle);
@@ -69,7 +109,9 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
   }
 
   return {
-    async start() { stopped = false; },
+    async start() {
+      stopped = false;
+    },
     async collect(now) {
       if (stopped) throw new Error('collection engine is stopped');
       await Promise.all(collectors.map((c) => runOne(c, now)));

@@ -2,7 +2,12 @@
 import type { SysFs } from './types.ts';
 
 /** One hwmon input file: kind, sysfs path of its *_input, and a feature-safe label. */
-export interface HwmonInput { chip: string; kind: 'temp' | 'fan' | 'in'; path: string; label: string }
+export interface HwmonInput {
+  chip: string;
+  kind: 'temp' | 'fan' | 'in';
+  path: string;
+  label: string;
+}
 
 /** Chip names of CPU temperature drivers (Intel coretemp, AMD k10temp/zenpower). */
 export const CPU_TEMP_CHIPS = new Set(['coretemp', 'k10temp', 'zenpower', 'cpu_thermal']);
@@ -33,5 +38,11 @@ export async function readHwmon(fs: SysFs, input: HwmonInput): Promise<number | 
 
 /** Lowercases and replaces characters not allowed in feature names. */
 export function safeName(s: string): string {
-  return s.trim().toLowerCase().replace(/[^a-z0-9_.:-]+/g, '_').replace(/^_+|_+$/g, '') || '_';
+  return (
+    s
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9_.:-]+/g, '_')
+      .replace(/^_+|_+$/g, '') || '_'
+  );
 }

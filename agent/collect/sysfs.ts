@@ -16,7 +16,8 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
   const at = (p: string): string | null => {
     if (root === '/') return p;
     if (typeof root === 'string') return join(root, p);
-    for (const [prefix, dir] of mounts!) if (p === prefix || p.startsWith(`${prefix}/`)) return join(dir, p.slice(prefix.length));
+    for (const [prefix, dir] of mounts!)
+      if (p === prefix || p.startsWith(`${prefix}/`)) return join(dir, p.slice(prefix.length));
     return null;
   };
   const label = typeof root === 'string' ? root : JSON.stringify(root);
@@ -25,12 +26,20 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
     async read(path) {
       const p = at(path);
       if (p === null) return null;
-      try { return readFileSync(p, 'utf8'); } catch { return null; }
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return null;
+      }
     },
     async list(path) {
       const p = at(path);
       if (p === null) return [];
-      try { return readdirSync(p); } catch { return []; }
+      try {
+        return readdirSync(p);
+      } catch {
+        return [];
+      }
     },
     async exists(path) {
       const p = at(path);
@@ -38,8 +47,11 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
     },
     async statfs(path) {
       // Fixture roots have no real mounts: statfs of the process's cwd stands in, so tests stay hermetic.
-      try { return statfsSync(root === '/' ? path : '.'); } catch { return null; }
+      try {
+        return statfsSync(root === '/' ? path : '.');
+      } catch {
+        return null;
+      }
     },
   };
 }
-

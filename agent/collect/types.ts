@@ -33,15 +33,32 @@ export interface SysFs {
 }
 
 /** The statfs(2) fields collectors use (node's fs.StatsFs with numbers). */
-export interface StatFsResult { bsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number }
+export interface StatFsResult {
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+}
 
 /** Result of one spawned process. */
-export interface ExecResult { code: number | null; stdout: string; stderr: string; timedOut: boolean }
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
 
 /** The only way collectors spawn processes; counts every spawn per caller so benchmarks can attribute them. */
 export interface ExecPort {
   /** Runs `file args` without a shell; resolves (never rejects) once the process exits or is killed on timeout. */
-  run(caller: string, file: string, args: string[], options?: { timeoutMs?: number; maxBytes?: number }): Promise<ExecResult>;
+  run(
+    caller: string,
+    file: string,
+    args: string[],
+    options?: { timeoutMs?: number; maxBytes?: number },
+  ): Promise<ExecResult>;
   /** Looks an executable up on PATH (no spawn); null when absent. */
   which(file: string): Promise<string | null>;
   /** Spawns so far, per caller name. */
@@ -67,7 +84,9 @@ export interface CollectContext {
 /** Thrown by a collector whose hardware / access / tool is missing: becomes `unavailable: <reason>`. */
 export class CollectorUnavailable extends Error {
   override name = 'CollectorUnavailable';
-  constructor(public readonly reason: string) { super(reason); }
+  constructor(public readonly reason: string) {
+    super(reason);
+  }
 }
 
 /** A collector: one noun of hardware health. `K` names its slot in {@link Facts}. */
@@ -86,17 +105,35 @@ export interface Collector<K extends keyof Facts = keyof Facts> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Cumulative CPU time counters from /proc/stat, in clock ticks. */
-export interface CpuTimes { user: number; nice: number; system: number; idle: number; iowait: number; irq: number; softirq: number; steal: number }
+export interface CpuTimes {
+  user: number;
+  nice: number;
+  system: number;
+  idle: number;
+  iowait: number;
+  irq: number;
+  softirq: number;
+  steal: number;
+}
 
 /** Pressure stall information of one resource: averages in percent, total stall in microseconds (counter). */
-export interface Pressure { someAvg10: number; someAvg60: number; someTotalUs: number; fullAvg10: number | null; fullTotalUs: number | null }
+export interface Pressure {
+  someAvg10: number;
+  someAvg60: number;
+  someTotalUs: number;
+  fullAvg10: number | null;
+  fullTotalUs: number | null;
+}
 
 export interface CpuFacts {
   total: CpuTimes;
   /** Per core, keyed by the kernel's cpu index ("0", "1", …). */
   cores: Record<string, CpuTimes>;
-  load1: number; load5: number; load15: number;
-  runnable: number; procsBlocked: number;
+  load1: number;
+  load5: number;
+  load15: number;
+  runnable: number;
+  procsBlocked: number;
   /** Current frequency per core in MHz (null: no cpufreq, e.g. in most VMs). */
   freqMhz: Record<string, number> | null;
   /** Thermal throttle event counters (core + package) summed over cores; null without thermal_throttle. */
@@ -107,10 +144,18 @@ export interface CpuFacts {
 }
 
 export interface MemoryFacts {
-  totalBytes: number; availableBytes: number; freeBytes: number; cachedBytes: number; buffersBytes: number;
-  usedBytes: number; swapTotalBytes: number; swapFreeBytes: number;
+  totalBytes: number;
+  availableBytes: number;
+  freeBytes: number;
+  cachedBytes: number;
+  buffersBytes: number;
+  usedBytes: number;
+  swapTotalBytes: number;
+  swapFreeBytes: number;
   /** Counters from /proc/vmstat (pages). */
-  pswpin: number; pswpout: number; pgmajfault: number;
+  pswpin: number;
+  pswpout: number;
+  pgmajfault: number;
   /** Page size the swap counters are multiplied by. */
   pageSizeBytes: number;
   /** ECC error counters summed over memory controllers; null without EDAC. */
@@ -120,9 +165,14 @@ export interface MemoryFacts {
 }
 
 export interface FilesystemFacts {
-  mount: string; device: string; fstype: string;
-  sizeBytes: number; freeBytes: number; availBytes: number;
-  inodes: number; inodesFree: number;
+  mount: string;
+  device: string;
+  fstype: string;
+  sizeBytes: number;
+  freeBytes: number;
+  availBytes: number;
+  inodes: number;
+  inodesFree: number;
   readOnly: boolean;
   /** Mounted read-write per fstab options but now read-only (errors=remount-ro fired). */
   remountedReadOnly: boolean;
@@ -131,15 +181,29 @@ export interface FilesystemFacts {
 /** Cumulative per-disk counters from /proc/diskstats. */
 export interface DiskIoFacts {
   device: string;
-  reads: number; writes: number; readSectors: number; writeSectors: number;
-  readMs: number; writeMs: number; inFlight: number; ioMs: number; weightedIoMs: number;
+  reads: number;
+  writes: number;
+  readSectors: number;
+  writeSectors: number;
+  readMs: number;
+  writeMs: number;
+  inFlight: number;
+  ioMs: number;
+  weightedIoMs: number;
 }
 
 export interface NetFacts {
   iface: string;
-  rxBytes: number; txBytes: number; rxPackets: number; txPackets: number;
-  rxErrors: number; txErrors: number; rxDrops: number; txDrops: number;
-  operstate: string; up: boolean;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+  rxErrors: number;
+  txErrors: number;
+  rxDrops: number;
+  txDrops: number;
+  operstate: string;
+  up: boolean;
   /** Link speed in Mb/s; null when the driver reports none (virtual NICs). */
   speedMbps: number | null;
   /** Kernel carrier up/down transition counter; null when not exposed. */
@@ -147,13 +211,15 @@ export interface NetFacts {
 }
 
 export interface SensorFacts {
-  fans: Record<string, number>;      // rpm, keyed "<chip>_<label>"
-  voltages: Record<string, number>;  // volts
-  temps: Record<string, number>;     // °C, hwmon sensors other than CPU
+  fans: Record<string, number>; // rpm, keyed "<chip>_<label>"
+  voltages: Record<string, number>; // volts
+  temps: Record<string, number>; // °C, hwmon sensors other than CPU
 }
 
 export interface ProcessInfo {
-  pid: number; name: string; state: string;
+  pid: number;
+  name: string;
+  state: string;
   /** Share of one core over the last cycle, 0–100·cores (null on the first cycle). */
   cpuPct: number | null;
   rssBytes: number;
@@ -164,12 +230,16 @@ export interface ProcessInfo {
 }
 
 export interface ProcessFacts {
-  count: number; zombies: number; threads: number;
-  topCpu: ProcessInfo[]; topMem: ProcessInfo[];
+  count: number;
+  zombies: number;
+  threads: number;
+  topCpu: ProcessInfo[];
+  topMem: ProcessInfo[];
   /** Every process of this cycle (healing conditions test all of them; not sent upstream). */
   all?: ProcessInfo[];
   /** Open file descriptors system-wide (/proc/sys/fs/file-nr) and the limit. */
-  fdsAllocated: number | null; fdsMax: number | null;
+  fdsAllocated: number | null;
+  fdsMax: number | null;
 }
 
 export interface ServiceState {
@@ -184,17 +254,30 @@ export interface ServiceState {
 }
 
 export interface SmartDisk {
-  device: string; model: string | null; serial: string | null; firmware: string | null;
+  device: string;
+  model: string | null;
+  serial: string | null;
+  firmware: string | null;
   kind: 'ata' | 'nvme' | 'scsi' | 'unknown';
   /** Overall self-assessment: true = PASSED, false = FAILED, null = not reported. */
   passed: boolean | null;
-  temperatureC: number | null; powerOnHours: number | null;
+  temperatureC: number | null;
+  powerOnHours: number | null;
   /** ATA raw values by attribute id (1, 5, 9, 187, 188, 194, 197, 198, 199). */
   attributes: Record<number, number>;
-  nvme: { mediaErrors: number; percentageUsed: number; criticalWarning: number; availableSparePct: number; unsafeShutdowns: number } | null;
+  nvme: {
+    mediaErrors: number;
+    percentageUsed: number;
+    criticalWarning: number;
+    availableSparePct: number;
+    unsafeShutdowns: number;
+  } | null;
 }
 
-export interface SmartFacts { disks: SmartDisk[]; skipped: Record<string, string> }
+export interface SmartFacts {
+  disks: SmartDisk[];
+  skipped: Record<string, string>;
+}
 
 /** Everything the collectors found this cycle; the policy engine reads these. */
 export interface Facts {
@@ -222,7 +305,11 @@ export interface CycleReading {
 }
 
 /** Host inventory with a stable hash (sent at enrollment and whenever the hash changes). */
-export interface Inventory { ts: number; hash: string; inventory: Record<string, unknown> }
+export interface Inventory {
+  ts: number;
+  hash: string;
+  inventory: Record<string, unknown>;
+}
 
 /** Anything that yields cycle readings: the live engine and the replay source. */
 export interface ReadingSource {

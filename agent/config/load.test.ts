@@ -25,7 +25,12 @@ describe('loadAgentConfig', () => {
     writeFileSync(file, 'cycleSeconds: 5\nlabels: { role: db }\noutbox:\n  maxRecords: 500\nservices: [nginx]\n');
     const c = loadAgentConfig({
       file,
-      env: { HOMEOSTAT_AGENT_OUTBOX__MAX_BYTES: '2048', HOMEOSTAT_AGENT_CYCLE_SECONDS: '2', HOMEOSTAT_AGENT_SERVICES: '[nginx, redis]', PATH: '/bin' },
+      env: {
+        HOMEOSTAT_AGENT_OUTBOX__MAX_BYTES: '2048',
+        HOMEOSTAT_AGENT_CYCLE_SECONDS: '2',
+        HOMEOSTAT_AGENT_SERVICES: '[nginx, redis]',
+        PATH: '/bin',
+      },
       overrides: { cycleSeconds: 1 },
     });
     assert.equal(c.cycleSeconds, 1);
@@ -45,10 +50,20 @@ describe('loadAgentConfig', () => {
     }
     assert.ok(err instanceof AgentConfigError);
     const byPath = Object.fromEntries(err.issues.map((i) => [i.path, i.message]));
-    assert.deepEqual(Object.keys(byPath).sort(), ['cycleSeconds', 'cycleSecondz', 'logLevel', 'outbox.colour', 'outbox.maxBytes', 'server.url']);
+    assert.deepEqual(Object.keys(byPath).sort(), [
+      'cycleSeconds',
+      'cycleSecondz',
+      'logLevel',
+      'outbox.colour',
+      'outbox.maxBytes',
+      'server.url',
+    ]);
     assert.match(byPath['cycleSeconds']!, />=0\.01.*got 0/);
     assert.match(byPath['logLevel']!, /"info".*got "loud"/);
-    assert.match(byPath['outbox.colour']!, /unknown key \(value "red"\); allowed keys: maxBytes, maxRecords, synchronous/);
+    assert.match(
+      byPath['outbox.colour']!,
+      /unknown key \(value "red"\); allowed keys: maxBytes, maxRecords, synchronous/,
+    );
     assert.match(byPath['cycleSecondz']!, /allowed keys: stateDir, server, cycleSeconds/);
     assert.match(byPath['server.url']!, /got "ftp:\/\/x"/);
     assert.match(err.message, /^invalid agent config: /);

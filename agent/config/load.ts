@@ -19,7 +19,11 @@ export class AgentConfigError extends ValidationError {
 }
 
 /** Sources of the config. `env` defaults to process.env; `file` is optional (a missing named file is an error). */
-export type LoadOptions = { file?: string; env?: Record<string, string | undefined>; overrides?: Record<string, unknown> };
+export type LoadOptions = {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  overrides?: Record<string, unknown>;
+};
 
 /** Reads, merges and validates; throws {@link AgentConfigError} listing every problem. */
 export function loadAgentConfig(options: LoadOptions = {}): AgentConfig {
@@ -28,7 +32,8 @@ export function loadAgentConfig(options: LoadOptions = {}): AgentConfig {
   if (options.file) {
     try {
       const parsed: unknown = parseYaml(readFileSync(options.file, 'utf8'));
-      if (parsed != null && (typeof parsed !== 'object' || Array.isArray(parsed))) issues.push({ path: '', message: `${options.file}: top level must be a mapping` });
+      if (parsed != null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+        issues.push({ path: '', message: `${options.file}: top level must be a mapping` });
       else fromFile = (parsed ?? {}) as Record<string, unknown>;
     } catch (err) {
       issues.push({ path: '', message: `${options.file}: ${(err as Error).message}` });
@@ -57,7 +62,7 @@ export function envOverrides(env: Record<string, string | undefined>): Record<st
       /* keep the raw string; the schema reports it */
     }
     let node = out;
-    path.slice(0, -1).forEach((k) => (node = (node[k] ??= {}) as Record<string, unknown>));
+    for (const k of path.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
     node[path[path.length - 1]!] = value;
   }
   return out;
@@ -81,7 +86,10 @@ function describeIssues(error: z.ZodError, input: unknown): { path: string; mess
     const at = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       const allowed = allowedKeys(at);
-      return issue.keys.map((k) => ({ path: [...at, k].join('.'), message: `unknown key (value ${show(valueAt(input, [...at, k]))}); allowed keys: ${allowed.join(', ')}` }));
+      return issue.keys.map((k) => ({
+        path: [...at, k].join('.'),
+        message: `unknown key (value ${show(valueAt(input, [...at, k]))}); allowed keys: ${allowed.join(', ')}`,
+      }));
     }
     return [{ path: at.join('.'), message: `${issue.message} (got ${show(valueAt(input, at))})` }];
   });
@@ -96,7 +104,8 @@ const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 function allowedKeys(path: string[]): string[] {
   let node: unknown = agentConfigSchema;
   for (const k of [...path, null]) {
-    while ((node as { _zod?: { def?: { innerType?: unknown } } })._zod?.def?.innerType) node = (node as { _zod: { def: { innerType: unknown } } })._zod.def.innerType;
+    while ((node as { _zod?: { def?: { innerType?: unknown } } })._zod?.def?.innerType)
+      node = (node as { _zod: { def: { innerType: unknown } } })._zod.def.innerType;
     const shape = (node as { shape?: Record<string, unknown> }).shape;
     if (!shape) return [];
     if (k === null) return Object.keys(shape);

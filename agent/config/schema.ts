@@ -17,7 +17,11 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 
 /** Outbox bounds. Defaults: 64 MiB, 100 000 records (~11 days of 10 s cycles), synchronous=full. */
 export const outboxConfigSchema = z.strictObject({
-  maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   maxRecords: z.number().int().min(2).default(100_000),
   /** `full` survives power loss; `normal` survives a crash of the agent process only. */
   synchronous: z.enum(['full', 'normal']).default('full'),
@@ -37,18 +41,25 @@ const section = z.record(z.string(), z.unknown()).default({});
 export const agentConfigSchema = z.strictObject({
   /** Credentials, outbox and status live here (mode 0700). */
   stateDir: z.string().min(1).default(defaultStateDir),
-  server: z.strictObject({
-    /** Control plane HTTP URL (enrollment); defaults to the one enrolled with. */
-    url: z.url({ protocol: /^https?$/ }).optional(),
-    /** Overrides the MQTT URL returned at enrollment (e.g. behind NAT). */
-    mqttUrl: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
-  }).prefault({}),
+  server: z
+    .strictObject({
+      /** Control plane HTTP URL (enrollment); defaults to the one enrolled with. */
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      /** Overrides the MQTT URL returned at enrollment (e.g. behind NAT). */
+      mqttUrl: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
+    })
+    .prefault({}),
   /** Seconds between collection cycles (default 10). */
   cycleSeconds: z.number().min(0.01).max(3600).default(10),
   outbox: outboxConfigSchema.prefault({}),
   link: linkConfigSchema.prefault({}),
   /** Host labels sent at enrollment and matched by policy selectors. */
-  labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.\/-]{0,62}$/i, 'label keys use letters, digits and _ . / -'), z.string().max(256)).default({}),
+  labels: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9_./-]{0,62}$/i, 'label keys use letters, digits and _ . / -'),
+      z.string().max(256),
+    )
+    .default({}),
   /** systemd units (or supervised service names) to watch. */
   services: z.array(z.string().min(1).max(256)).default([]),
   logLevel: z.enum(LOG_LEVELS).default('info'),

@@ -9,7 +9,11 @@ import { saveCredentials, type Credentials } from './credentials.ts';
 /** The control plane refused or failed the enrollment. `status` is the HTTP status (0 = unreachable). */
 export class EnrollError extends HomeostatError {
   override name = 'EnrollError';
-  constructor(public readonly server: string, public readonly status: number, detail: string) {
+  constructor(
+    public readonly server: string,
+    public readonly status: number,
+    detail: string,
+  ) {
     super(`enrollment at ${server} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`);
   }
 }
@@ -45,7 +49,13 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
     res = await (o.fetch ?? fetch)(`${server}/api/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: o.token, hostname, agentVersion: o.agentVersion, labels: o.labels ?? {}, ...(o.inventory ? { inventory: o.inventory } : {}) }),
+      body: JSON.stringify({
+        token: o.token,
+        hostname,
+        agentVersion: o.agentVersion,
+        labels: o.labels ?? {},
+        ...(o.inventory ? { inventory: o.inventory } : {}),
+      }),
     });
   } catch (err) {
     throw new EnrollError(server, 0, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
@@ -62,7 +72,12 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
     throw new EnrollError(server, res.status, detail);
   }
   const parsed = EnrollResponse.safeParse(safeJson(text));
-  if (!parsed.success) throw new EnrollError(server, res.status, `unexpected response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new EnrollError(
+      server,
+      res.status,
+      `unexpected response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const creds: Credentials = { ...parsed.data, server, hostname, enrolledAt: (o.clock ?? Date.now)() };
   saveCredentials(o.stateDir, creds);
   return creds;

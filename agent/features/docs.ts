@@ -5,8 +5,11 @@ const esc = (s: string) => s.replace(/\|/g, '\\|');
 
 /** The whole markdown document. */
 export function renderFeaturesDoc(): string {
-  const groups = new Map<string, typeof FEATURES[number][]>();
-  for (const f of FEATURES) { const g = f.name.split('.')[0]!; groups.set(g, [...(groups.get(g) ?? []), f]); }
+  const groups = new Map<string, (typeof FEATURES)[number][]>();
+  for (const f of FEATURES) {
+    const g = f.name.split('.')[0]!;
+    groups.set(g, [...(groups.get(g) ?? []), f]);
+  }
   const out = [
     '# Feature schema',
     '',
@@ -29,7 +32,10 @@ export function renderFeaturesDoc(): string {
   ];
   for (const [g, defs] of groups) {
     out.push(`## ${g}`, '', '| Name | Unit | Cadence | Model | Meaning | Source |', '|---|---|---|---|---|---|');
-    for (const d of defs) out.push(`| \`${d.name}\` | ${d.unit} | ${d.cadence} | ${d.model ? 'yes' : ''} | ${esc(d.meaning)} | ${esc(d.source)} |`);
+    for (const d of defs)
+      out.push(
+        `| \`${d.name}\` | ${d.unit} | ${d.cadence} | ${d.model ? 'yes' : ''} | ${esc(d.meaning)} | ${esc(d.source)} |`,
+      );
     out.push('');
   }
   return out.join('\n');

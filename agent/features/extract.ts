@@ -7,11 +7,17 @@ import type { CpuTimes, Facts } from '../collect/types.ts';
 import { MODEL_FEATURES, featureSegment as seg } from '../../contract/features/schema.ts';
 
 /** One cycle's facts and when they were read (ms since the epoch). */
-export interface Observation { ts: number; facts: Facts }
+export interface Observation {
+  ts: number;
+  facts: Facts;
+}
 
 type Vec = Record<string, number | null>;
 
-const round = (x: number, digits = 3) => { const f = 10 ** digits; return Math.round(x * f) / f; };
+const round = (x: number, digits = 3) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
 const pct = (part: number, whole: number) => (whole > 0 ? round((100 * part) / whole) : null);
 
 /** Per-second rate of a counter; null without a previous value, on a counter reset, or without elapsed time. */
@@ -20,12 +26,23 @@ function rate(curr: number | null | undefined, prev: number | null | undefined, 
   return round((curr - prev) / dt);
 }
 
-function shares(c: CpuTimes, p: CpuTimes | undefined): Record<'user' | 'nice' | 'system' | 'irq' | 'iowait' | 'steal' | 'idle', number> | null {
+function shares(
+  c: CpuTimes,
+  p: CpuTimes | undefined,
+): Record<'user' | 'nice' | 'system' | 'irq' | 'iowait' | 'steal' | 'idle', number> | null {
   if (!p) return null;
   const total = ticks(c) - ticks(p);
   if (total <= 0) return null;
   const s = (k: keyof CpuTimes) => (100 * Math.max(0, c[k] - p[k])) / total;
-  return { user: s('user'), nice: s('nice'), system: s('system'), irq: s('irq') + s('softirq'), iowait: s('iowait'), steal: s('steal'), idle: s('idle') };
+  return {
+    user: s('user'),
+    nice: s('nice'),
+    system: s('system'),
+    irq: s('irq') + s('softirq'),
+    iowait: s('iowait'),
+    steal: s('steal'),
+    idle: s('idle'),
+  };
 }
 
 /** A vector holding every MODEL_FEATURES name as null: the base every source (live or replay) fills in. */
@@ -43,21 +60,25 @@ const min = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null
 export function extractFeatures(curr: Observation, prev: Observation | null): Vec {
   const v = modelVector();
   const dt = prev ? (curr.ts - prev.ts) / 1000 : 0;
-  const f = curr.facts, pf = prev?.facts ?? {};
+  const f = curr.facts,
+    pf = prev?.facts ?? {};
   const psi = (name: string, c: number | null | undefined, p: number | null | undefined) => {
     const r = rate(c, p, dt);
     v[name] = r === null ? null : round(Math.min(100, r / 1e4)); // µs stalled per s -> percent
   };
 
   if (f.cpu) {
-    const c = f.cpu, p = pf.cpu;
+    const c = f.cpu,
+      p = pf.cpu;
     const s = shares(c.total, p?.total);
     if (s) {
       v['cpu.util_pct'] = round(100 - s.idle - s.iowait);
       for (const k of Object.keys(s) as (keyof typeof s)[]) v[`cpu.${k}_pct`] = round(s[k]);
     }
     const cores = Object.keys(c.cores);
-    v['cpu.load1'] = c.load1; v['cpu.load5'] = c.load5; v['cpu.load15'] = c.load15;
+    v['cpu.load1'] = c.load1;
+    v['cpu.load5'] = c.load5;
+    v['cpu.load15'] = c.load15;
     v['cpu.load1_per_core'] = cores.length ? round(c.load1 / cores.length) : null;
     v['cpu.procs_blocked'] = c.procsBlocked;
     for (const id of cores) {
@@ -72,19 +93,25 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
     if (c.temps) {
       v['cpu.temp_package_c'] = c.temps.packageC;
       for (const [z, t] of Object.entries(c.temps.zonesC)) v[`cpu.zone.${seg(z)}.temp_c`] = t;
-      v['cpu.temp_max_c'] = max([...(c.temps.packageC === null ? [] : [c.temps.packageC]), ...Object.values(c.temps.coresC), ...Object.values(c.temps.zonesC)]);
+      v['cpu.temp_max_c'] = max([
+        ...(c.temps.packageC === null ? [] : [c.temps.packageC]),
+        ...Object.values(c.temps.coresC),
+        ...Object.values(c.temps.zonesC),
+      ]);
     }
     psi('psi.cpu.some_pct', c.pressure?.someTotalUs, p?.pressure?.someTotalUs);
   }
 
   if (f.memory) {
-    const m = f.memory, p = pf.memory;
+    const m = f.memory,
+      p = pf.memory;
     v['mem.total_bytes'] = m.totalBytes;
     v['mem.used_pct'] = pct(m.usedBytes, m.totalBytes);
     v['mem.available_bytes'] = m.availableBytes;
     v['mem.cached_bytes'] = m.cachedBytes;
     v['mem.swap_used_pct'] = pct(m.swapTotalBytes - m.swapFreeBytes, m.swapTotalBytes);
-    const sin = rate(m.pswpin, p?.pswpin, dt), sout = rate(m.pswpout, p?.pswpout, dt);
+    const sin = rate(m.pswpin, p?.pswpin, dt),
+      sout = rate(m.pswpout, p?.pswpout, dt);
     v['mem.swap_in_bytes_per_s'] = sin === null ? null : sin * m.pageSizeBytes;
     v['mem.swap_out_bytes_per_s'] = sout === null ? null : sout * m.pageSizeBytes;
     v['mem.major_faults_per_s'] = rate(m.pgmajfault, p?.pgmajfault, dt);
@@ -100,13 +127,17 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
   }
 
   if (f.filesystems) {
-    const free: number[] = [], inodes: number[] = [];
+    const free: number[] = [],
+      inodes: number[] = [];
     for (const fs of f.filesystems) {
       const k = `fs.${seg(fs.mount)}`;
       const fp = pct(fs.availBytes, fs.sizeBytes);
       const ip = fs.inodes > 0 ? pct(fs.inodesFree, fs.inodes) : null; // btrfs/vfat report 0 inodes: no limit
-      v[`${k}.free_pct`] = fp; v[`${k}.free_bytes`] = fs.availBytes; v[`${k}.size_bytes`] = fs.sizeBytes;
-      v[`${k}.inodes_free_pct`] = ip; v[`${k}.readonly`] = fs.readOnly ? 1 : 0;
+      v[`${k}.free_pct`] = fp;
+      v[`${k}.free_bytes`] = fs.availBytes;
+      v[`${k}.size_bytes`] = fs.sizeBytes;
+      v[`${k}.inodes_free_pct`] = ip;
+      v[`${k}.readonly`] = fs.readOnly ? 1 : 0;
       if (fp !== null) free.push(fp);
       if (ip !== null) inodes.push(ip);
     }
@@ -116,49 +147,100 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
   }
 
   if (f.disks) {
-    let rb = 0, wb = 0, ops = 0; const utils: number[] = [], awaits: number[] = [];
+    let rb = 0,
+      wb = 0,
+      ops = 0;
+    const utils: number[] = [],
+      awaits: number[] = [];
     let any = false;
     for (const d of f.disks) {
       const p = pf.disks?.find((x) => x.device === d.device);
       const k = `disk.${seg(d.device)}`;
       v[`${k}.in_flight`] = d.inFlight;
-      const r = rate(d.readSectors * 512, p && p.readSectors * 512, dt), w = rate(d.writeSectors * 512, p && p.writeSectors * 512, dt);
-      const rs = rate(d.reads, p?.reads, dt), ws = rate(d.writes, p?.writes, dt);
-      v[`${k}.read_bytes_per_s`] = r; v[`${k}.write_bytes_per_s`] = w; v[`${k}.reads_per_s`] = rs; v[`${k}.writes_per_s`] = ws;
-      if (!p || r === null || w === null || rs === null || ws === null || dt <= 0) { v[`${k}.await_ms`] = null; v[`${k}.util_pct`] = null; continue; }
+      const r = rate(d.readSectors * 512, p && p.readSectors * 512, dt),
+        w = rate(d.writeSectors * 512, p && p.writeSectors * 512, dt);
+      const rs = rate(d.reads, p?.reads, dt),
+        ws = rate(d.writes, p?.writes, dt);
+      v[`${k}.read_bytes_per_s`] = r;
+      v[`${k}.write_bytes_per_s`] = w;
+      v[`${k}.reads_per_s`] = rs;
+      v[`${k}.writes_per_s`] = ws;
+      if (!p || r === null || w === null || rs === null || ws === null || dt <= 0) {
+        v[`${k}.await_ms`] = null;
+        v[`${k}.util_pct`] = null;
+        continue;
+      }
       const dio = d.reads - p.reads + d.writes - p.writes;
       const aw = dio > 0 ? round((d.readMs - p.readMs + d.writeMs - p.writeMs) / dio) : 0;
       const ut = round(Math.min(100, Math.max(0, (100 * (d.ioMs - p.ioMs)) / (dt * 1000))));
-      v[`${k}.await_ms`] = aw; v[`${k}.util_pct`] = ut;
-      any = true; rb += r; wb += w; ops += rs + ws; utils.push(ut); awaits.push(aw);
+      v[`${k}.await_ms`] = aw;
+      v[`${k}.util_pct`] = ut;
+      any = true;
+      rb += r;
+      wb += w;
+      ops += rs + ws;
+      utils.push(ut);
+      awaits.push(aw);
     }
-    if (any) { v['disk.read_bytes_per_s'] = round(rb); v['disk.write_bytes_per_s'] = round(wb); v['disk.iops'] = round(ops); }
-    v['disk.max_util_pct'] = max(utils); v['disk.max_await_ms'] = max(awaits);
+    if (any) {
+      v['disk.read_bytes_per_s'] = round(rb);
+      v['disk.write_bytes_per_s'] = round(wb);
+      v['disk.iops'] = round(ops);
+    }
+    v['disk.max_util_pct'] = max(utils);
+    v['disk.max_await_ms'] = max(awaits);
   }
 
   if (f.network) {
-    let rx = 0, tx = 0, err = 0, drop = 0, any = false, down = 0;
+    let rx = 0,
+      tx = 0,
+      err = 0,
+      drop = 0,
+      any = false,
+      down = 0;
     for (const n of f.network) {
       const p = pf.network?.find((x) => x.iface === n.iface);
       const k = `net.${seg(n.iface)}`;
-      const r = rate(n.rxBytes, p?.rxBytes, dt), t = rate(n.txBytes, p?.txBytes, dt);
-      const e = rate(n.rxErrors + n.txErrors, p && p.rxErrors + p.txErrors, dt), dr = rate(n.rxDrops + n.txDrops, p && p.rxDrops + p.txDrops, dt);
-      v[`${k}.rx_bytes_per_s`] = r; v[`${k}.tx_bytes_per_s`] = t;
-      v[`${k}.rx_packets_per_s`] = rate(n.rxPackets, p?.rxPackets, dt); v[`${k}.tx_packets_per_s`] = rate(n.txPackets, p?.txPackets, dt);
-      v[`${k}.errors_per_s`] = e; v[`${k}.drops_per_s`] = dr;
-      v[`${k}.up`] = n.up ? 1 : 0; v[`${k}.speed_mbps`] = n.speedMbps;
-      v[`${k}.link_changes`] = n.carrierChanges !== null && p?.carrierChanges != null && n.carrierChanges >= p.carrierChanges ? n.carrierChanges - p.carrierChanges : null;
+      const r = rate(n.rxBytes, p?.rxBytes, dt),
+        t = rate(n.txBytes, p?.txBytes, dt);
+      const e = rate(n.rxErrors + n.txErrors, p && p.rxErrors + p.txErrors, dt),
+        dr = rate(n.rxDrops + n.txDrops, p && p.rxDrops + p.txDrops, dt);
+      v[`${k}.rx_bytes_per_s`] = r;
+      v[`${k}.tx_bytes_per_s`] = t;
+      v[`${k}.rx_packets_per_s`] = rate(n.rxPackets, p?.rxPackets, dt);
+      v[`${k}.tx_packets_per_s`] = rate(n.txPackets, p?.txPackets, dt);
+      v[`${k}.errors_per_s`] = e;
+      v[`${k}.drops_per_s`] = dr;
+      v[`${k}.up`] = n.up ? 1 : 0;
+      v[`${k}.speed_mbps`] = n.speedMbps;
+      v[`${k}.link_changes`] =
+        n.carrierChanges !== null && p?.carrierChanges != null && n.carrierChanges >= p.carrierChanges
+          ? n.carrierChanges - p.carrierChanges
+          : null;
       if (n.iface === 'lo') continue;
       if (!n.up && n.speedMbps === null && n.operstate === 'down' && /^(en|eth|wl|ib|bond)/.test(n.iface)) down++;
-      if (r !== null && t !== null) { any = true; rx += r; tx += t; err += e ?? 0; drop += dr ?? 0; }
+      if (r !== null && t !== null) {
+        any = true;
+        rx += r;
+        tx += t;
+        err += e ?? 0;
+        drop += dr ?? 0;
+      }
     }
-    if (any) { v['net.rx_bytes_per_s'] = round(rx); v['net.tx_bytes_per_s'] = round(tx); v['net.errors_per_s'] = round(err); v['net.drops_per_s'] = round(drop); }
+    if (any) {
+      v['net.rx_bytes_per_s'] = round(rx);
+      v['net.tx_bytes_per_s'] = round(tx);
+      v['net.errors_per_s'] = round(err);
+      v['net.drops_per_s'] = round(drop);
+    }
     v['net.links_down'] = down;
   }
 
   if (f.processes) {
     const p = f.processes;
-    v['proc.count'] = p.count; v['proc.threads'] = p.threads; v['proc.zombies'] = p.zombies;
+    v['proc.count'] = p.count;
+    v['proc.threads'] = p.threads;
+    v['proc.zombies'] = p.zombies;
     v['proc.top_cpu_pct'] = p.topCpu[0]?.cpuPct ?? null;
     v['proc.top_rss_bytes'] = p.topMem[0]?.rssBytes ?? null;
     v['proc.fds_used_pct'] = p.fdsAllocated !== null && p.fdsMax ? pct(p.fdsAllocated, p.fdsMax) : null;
@@ -179,17 +261,34 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
       const k = `smart.${seg(d.device)}`;
       const a = d.attributes;
       v[`${k}.passed`] = d.passed === null ? null : d.passed ? 1 : 0;
-      v[`${k}.temp_c`] = d.temperatureC; v[`${k}.power_on_hours`] = d.powerOnHours;
-      const attr: [number, string][] = [[1, 'read_error_rate'], [5, 'reallocated'], [187, 'reported_uncorrect'], [188, 'command_timeout'], [197, 'pending'], [198, 'offline_uncorrectable'], [199, 'crc_errors']];
+      v[`${k}.temp_c`] = d.temperatureC;
+      v[`${k}.power_on_hours`] = d.powerOnHours;
+      const attr: [number, string][] = [
+        [1, 'read_error_rate'],
+        [5, 'reallocated'],
+        [187, 'reported_uncorrect'],
+        [188, 'command_timeout'],
+        [197, 'pending'],
+        [198, 'offline_uncorrectable'],
+        [199, 'crc_errors'],
+      ];
       for (const [id, name] of attr) if (a[id] !== undefined) v[`${k}.${name}`] = a[id]!;
       if (d.nvme) {
-        v[`${k}.nvme_media_errors`] = d.nvme.mediaErrors; v[`${k}.nvme_pct_used`] = d.nvme.percentageUsed;
-        v[`${k}.nvme_spare_pct`] = d.nvme.availableSparePct; v[`${k}.nvme_critical_warning`] = d.nvme.criticalWarning;
+        v[`${k}.nvme_media_errors`] = d.nvme.mediaErrors;
+        v[`${k}.nvme_pct_used`] = d.nvme.percentageUsed;
+        v[`${k}.nvme_spare_pct`] = d.nvme.availableSparePct;
+        v[`${k}.nvme_critical_warning`] = d.nvme.criticalWarning;
       }
     }
     v['smart.failing_disks'] = ds.filter((d) => d.passed === false).length;
     v['smart.max_reallocated'] = max(ds.flatMap((d) => (d.attributes[5] === undefined ? [] : [d.attributes[5]])));
-    v['smart.max_pending'] = max(ds.flatMap((d) => (d.attributes[197] === undefined && d.attributes[198] === undefined ? [] : [(d.attributes[197] ?? 0) + (d.attributes[198] ?? 0)])));
+    v['smart.max_pending'] = max(
+      ds.flatMap((d) =>
+        d.attributes[197] === undefined && d.attributes[198] === undefined
+          ? []
+          : [(d.attributes[197] ?? 0) + (d.attributes[198] ?? 0)],
+      ),
+    );
     v['smart.max_temp_c'] = max(ds.flatMap((d) => (d.temperatureC === null ? [] : [d.temperatureC])));
     v['smart.nvme_max_pct_used'] = max(ds.flatMap((d) => (d.nvme ? [d.nvme.percentageUsed] : [])));
     v['smart.media_errors'] = ds.reduce((s, d) => s + (d.nvme?.mediaErrors ?? 0) + (d.attributes[187] ?? 0), 0);

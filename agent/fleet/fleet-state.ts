@@ -35,9 +35,15 @@ export function createFleetState(opts: {
     await opts.publish(msg);
   };
   return {
-    get policyVersion() { return policyVersion; },
-    get models() { return { ...models }; },
-    get policyIssuedAt() { return policyIssuedAt; },
+    get policyVersion() {
+      return policyVersion;
+    },
+    get models() {
+      return { ...models };
+    },
+    get policyIssuedAt() {
+      return policyIssuedAt;
+    },
     setPolicy(version, issuedAt) {
       policyVersion = version;
       policyIssuedAt = issuedAt;

@@ -19,7 +19,11 @@ import type { FleetEvent } from './policy-receiver.ts';
 export type ModelManifest = ModelManifestPayload;
 
 /** A model file on disk that was swapped in successfully. */
-export interface GoodModel { version: string; path: string; sha256: string }
+export interface GoodModel {
+  version: string;
+  path: string;
+  sha256: string;
+}
 
 /** Dependencies. `swapModel` loads the file into the inference engine and throws when it cannot. */
 export interface ModelUpdaterDeps {
@@ -38,7 +42,9 @@ export interface ModelUpdaterDeps {
 
 /** The updater: `handle` is the `model` command handler; `lastGood` reads the remembered models. */
 export interface ModelUpdater {
-  handle(cmd: { manifest: Record<string, unknown> }): Promise<{ applied: string } | { refused: string; reason: string }>;
+  handle(cmd: {
+    manifest: Record<string, unknown>;
+  }): Promise<{ applied: string } | { refused: string; reason: string }>;
   lastGood(): Record<string, GoodModel>;
 }
 
@@ -48,7 +54,9 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
   const maxBytes = deps.maxBytes ?? 256 * 1024 * 1024;
   const indexPath = join(deps.dir, 'models.json');
   mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
-  let good: Record<string, GoodModel> = existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as Record<string, GoodModel>) : {};
+  let good: Record<string, GoodModel> = existsSync(indexPath)
+    ? (JSON.parse(readFileSync(indexPath, 'utf8')) as Record<string, GoodModel>)
+    : {};
 
   const remember = () => {
     writeFileSync(`${indexPath}.tmp`, JSON.stringify(good, null, 2));
@@ -62,9 +70,11 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
     if (!res.ok) throw new Error(`download ${url.pathname} failed: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
     if (body.length > maxBytes) throw new Error(`model is ${body.length} bytes, limit ${maxBytes}`);
-    if (body.length !== m.bytes) throw new SignatureRefusedError('tampered', `downloaded ${body.length} bytes, manifest says ${m.bytes}`);
+    if (body.length !== m.bytes)
+      throw new SignatureRefusedError('tampered', `downloaded ${body.length} bytes, manifest says ${m.bytes}`);
     const sha = createHash('sha256').update(body).digest('hex');
-    if (sha !== m.sha256) throw new SignatureRefusedError('tampered', `sha256 ${sha} does not match the signed manifest (${m.sha256})`);
+    if (sha !== m.sha256)
+      throw new SignatureRefusedError('tampered', `sha256 ${sha} does not match the signed manifest (${m.sha256})`);
     return body;
   }
 
@@ -93,19 +103,35 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
         let fallback = 'no previous model';
         if (swapped && previous) {
           try {
-            await deps.swapModel(name, previous.path, { ...(rawVersion as ModelManifest), version: previous.version, sha256: previous.sha256 });
+            await deps.swapModel(name, previous.path, {
+              ...(rawVersion as ModelManifest),
+              version: previous.version,
+              sha256: previous.sha256,
+            });
             fallback = `kept ${name}@${previous.version}`;
           } catch (e2) {
             fallback = `fallback to ${name}@${previous.version} failed too: ${(e2 as Error).message}`;
           }
         } else if (previous) fallback = `kept ${name}@${previous.version}`;
-        deps.report(eventBody('fleet.model-refused', { severity: 'warning', message: `model ${label} refused: ${message}; ${fallback}`, data: { kind: 'model', model: label, reason } }));
+        deps.report(
+          eventBody('fleet.model-refused', {
+            severity: 'warning',
+            message: `model ${label} refused: ${message}; ${fallback}`,
+            data: { kind: 'model', model: label, reason },
+          }),
+        );
         deps.state.fail(`model ${name} ${label} refused (${reason}): ${message}`);
         await deps.state.publish();
         return { refused: label, reason };
       }
       deps.state.setModel(m.name, m.version);
-      deps.report(eventBody('fleet.model-applied', { severity: 'info', message: `model ${m.name}@${m.version} swapped in`, data: { model: m.name, version: m.version } }));
+      deps.report(
+        eventBody('fleet.model-applied', {
+          severity: 'info',
+          message: `model ${m.name}@${m.version} swapped in`,
+          data: { model: m.name, version: m.version },
+        }),
+      );
       await deps.state.publish();
       return { applied: `${m.name}@${m.version}` };
     },
@@ -113,9 +139,20 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
 }
 
 function checkManifest(p: Record<string, unknown>): ModelManifest {
-  const ok = ['modelId', 'name', 'version', 'sha256', 'url', 'featureSchemaVersion'].every((k) => typeof p[k] === 'string') && typeof p['bytes'] === 'number' && typeof p['issuedAt'] === 'number';
-  if (!ok || !/^[0-9a-f]{64}$/.test(p['sha256'] as string) || !/^[A-Za-z0-9._-]+$/.test(p['name'] as string) || !/^[A-Za-z0-9._-]+$/.test(p['version'] as string)) {
-    throw new SignatureRefusedError('malformed', 'model manifest needs modelId, name, version, sha256 (hex), bytes, url, featureSchemaVersion, issuedAt');
+  const ok =
+    ['modelId', 'name', 'version', 'sha256', 'url', 'featureSchemaVersion'].every((k) => typeof p[k] === 'string') &&
+    typeof p['bytes'] === 'number' &&
+    typeof p['issuedAt'] === 'number';
+  if (
+    !ok ||
+    !/^[0-9a-f]{64}$/.test(p['sha256'] as string) ||
+    !/^[A-Za-z0-9._-]+$/.test(p['name'] as string) ||
+    !/^[A-Za-z0-9._-]+$/.test(p['version'] as string)
+  ) {
+    throw new SignatureRefusedError(
+      'malformed',
+      'model manifest needs modelId, name, version, sha256 (hex), bytes, url, featureSchemaVersion, issuedAt',
+    );
   }
   return p as unknown as ModelManifest;
 }

@@ -10,15 +10,40 @@ import { createPolicyReceiver, type FleetEvent } from './policy-receiver.ts';
 
 const cp = generateKeyPairSync('ed25519');
 const rogue = generateKeyPairSync('ed25519');
-const doc = { policies: [{ name: 'restart-nginx', when: { service: 'nginx', for: '10s' }, do: [{ type: 'restart-service', service: 'nginx' }] }] };
-const payload = (version: string, issuedAt: number, document: Record<string, unknown> = doc): PolicyBundlePayload => ({ policySet: 'default', version, issuedAt, document });
+const doc = {
+  policies: [
+    {
+      name: 'restart-nginx',
+      when: { service: 'nginx', for: '10s' },
+      do: [{ type: 'restart-service', service: 'nginx' }],
+    },
+  ],
+};
+const payload = (version: string, issuedAt: number, document: Record<string, unknown> = doc): PolicyBundlePayload => ({
+  policySet: 'default',
+  version,
+  issuedAt,
+  document,
+});
 
 function rig() {
   const states: StateMessage[] = [];
   const events: FleetEvent[] = [];
   const applied: PolicySet[] = [];
-  const state = createFleetState({ publish: (m) => { states.push(m); }, now: () => 1234 });
-  const handle = createPolicyReceiver({ pinnedKey: rawPublicKeyBase64(cp.publicKey), applyPolicySet: (s) => { applied.push(s); }, state, report: (e) => events.push(e) });
+  const state = createFleetState({
+    publish: (m) => {
+      states.push(m);
+    },
+    now: () => 1234,
+  });
+  const handle = createPolicyReceiver({
+    pinnedKey: rawPublicKeyBase64(cp.publicKey),
+    applyPolicySet: (s) => {
+      applied.push(s);
+    },
+    state,
+    report: (e) => events.push(e),
+  });
   return { states, events, applied, handle };
 }
 
@@ -42,13 +67,23 @@ test('tampered, wrong-key, unsigned and stale bundles are refused, reported, and
     [{ kind: 'policy-bundle', payload: payload('default@4', 200) }, 'unsigned'],
     [policyCommand(payload('default@2', 50), cp.privateKey).bundle, 'tampered'],
   ];
-  for (const [bundle, reason] of cases) assert.deepEqual(await r.handle({ bundle }), { refused: bundle === cases[3]![0] ? 'default@2' : 'default@4', reason });
+  for (const [bundle, reason] of cases)
+    assert.deepEqual(await r.handle({ bundle }), {
+      refused: bundle === cases[3]![0] ? 'default@2' : 'default@4',
+      reason,
+    });
   assert.equal(r.applied.length, 1);
-  assert.deepEqual(r.events.filter((e) => e.type === 'fleet.bundle-refused').map((e) => e.data['reason']), ['tampered', 'wrong-key', 'unsigned', 'tampered']);
+  assert.deepEqual(
+    r.events.filter((e) => e.type === 'fleet.bundle-refused').map((e) => e.data['reason']),
+    ['tampered', 'wrong-key', 'unsigned', 'tampered'],
+  );
   const last = r.states.at(-1)!;
   assert.equal(last.policyVersion, 'default@3');
   assert.equal(last.errors.length, 4);
-  assert.match(last.errors[1]!, /^policy default@4 refused \(wrong-key\): signature refused \(wrong-key\): signed by key '[0-9a-f]{16}', pinned key is '[0-9a-f]{16}'$/);
+  assert.match(
+    last.errors[1]!,
+    /^policy default@4 refused \(wrong-key\): signature refused \(wrong-key\): signed by key '[0-9a-f]{16}', pinned key is '[0-9a-f]{16}'$/,
+  );
 });
 
 test('a correctly signed bundle failing the shared policy schema is refused naming the field', async () => {
@@ -67,18 +102,27 @@ test('a signed bundle reaches the real healer, which activates it and keeps it a
   const { createHealer } = await import('../heal/healer.ts');
   const { loadHealConfig } = await import('../heal/config.ts');
   const stateDir = mkdtempSync(join(tmpdir(), 'receiver-healer-'));
-  const healer = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }) });
+  const healer = await createHealer({
+    config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }),
+  });
   const events: FleetEvent[] = [];
   const state = createFleetState({ publish: () => {}, now: () => 1 });
   const handle = createPolicyReceiver({
-    pinnedKey: rawPublicKeyBase64(cp.publicKey), state, report: (e) => events.push(e),
-    applyPolicySet: (_set, document) => { const r = healer.applyPolicySet(document, 'json'); if (!r.ok) throw r.error; },
+    pinnedKey: rawPublicKeyBase64(cp.publicKey),
+    state,
+    report: (e) => events.push(e),
+    applyPolicySet: (_set, document) => {
+      const r = healer.applyPolicySet(document, 'json');
+      if (!r.ok) throw r.error;
+    },
   });
   assert.deepEqual(await handle(policyCommand(payload('default@7', 700), cp.privateKey)), { applied: 'default@7' });
   assert.equal(healer.policySet()?.version, 'default@7');
-  assert.equal(healer.policySet()?.policies[0]!.name, 'restart-nginx');
+  assert.equal(healer.policySet()!.policies[0]!.name, 'restart-nginx');
   await healer.close();
-  const restarted = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }) });
+  const restarted = await createHealer({
+    config: loadHealConfig({ stateDir, allowedActions: ['restart-service', 'notify'] }),
+  });
   assert.equal(restarted.policySet()?.version, 'default@7', 'cached on disk, survives a restart');
   await restarted.close();
 });

@@ -13,7 +13,9 @@ import { validatePolicySet, type PolicySet } from '../../contract/policy/schema.
 import type { FleetState } from './fleet-state.ts';
 
 /** An event for the agent's outbox: one of the fleet kinds of the event catalogue. */
-export type FleetEvent = TypedEventBody<'fleet.policy-applied' | 'fleet.bundle-refused' | 'fleet.model-applied' | 'fleet.model-refused'>;
+export type FleetEvent = TypedEventBody<
+  'fleet.policy-applied' | 'fleet.bundle-refused' | 'fleet.model-applied' | 'fleet.model-refused'
+>;
 
 /**
  * Dependencies; `applyPolicySet` is the healer's (agent/heal) and may throw to refuse. It gets the validated set and
@@ -31,26 +33,47 @@ export interface PolicyReceiverDeps {
 export type PolicyOutcome = { applied: string } | { refused: string; reason: string };
 
 /** Returns the `policy` command handler. */
-export function createPolicyReceiver(deps: PolicyReceiverDeps): (cmd: { bundle: Record<string, unknown> }) => Promise<PolicyOutcome> {
+export function createPolicyReceiver(
+  deps: PolicyReceiverDeps,
+): (cmd: { bundle: Record<string, unknown> }) => Promise<PolicyOutcome> {
   return async (cmd) => {
     let payload: PolicyBundlePayload;
     try {
       payload = checkPayload(verifyEnvelope(cmd.bundle, deps.pinnedKey, 'policy-bundle'));
-      if (payload.issuedAt < deps.state.policyIssuedAt) throw new SignatureRefusedError('tampered', `stale bundle ${payload.version} issued ${payload.issuedAt} < applied ${deps.state.policyIssuedAt}`);
+      if (payload.issuedAt < deps.state.policyIssuedAt)
+        throw new SignatureRefusedError(
+          'tampered',
+          `stale bundle ${payload.version} issued ${payload.issuedAt} < applied ${deps.state.policyIssuedAt}`,
+        );
       const document = { ...payload.document, version: payload.version };
       const set = validatePolicySet(document);
       await deps.applyPolicySet(set, document);
     } catch (err) {
       const reason = err instanceof SignatureRefusedError ? err.reason : err instanceof Error ? err.name : 'error';
       const message = err instanceof Error ? err.message : String(err);
-      const version = typeof (cmd.bundle['payload'] as { version?: unknown } | undefined)?.version === 'string' ? (cmd.bundle['payload'] as { version: string }).version : 'unknown';
-      deps.report(eventBody('fleet.bundle-refused', { severity: 'warning', message: `policy bundle ${version} refused: ${message}`, data: { kind: 'policy', version, reason } }));
+      const version =
+        typeof (cmd.bundle['payload'] as { version?: unknown } | undefined)?.version === 'string'
+          ? (cmd.bundle['payload'] as { version: string }).version
+          : 'unknown';
+      deps.report(
+        eventBody('fleet.bundle-refused', {
+          severity: 'warning',
+          message: `policy bundle ${version} refused: ${message}`,
+          data: { kind: 'policy', version, reason },
+        }),
+      );
       deps.state.fail(`policy ${version} refused (${reason}): ${message}`);
       await deps.state.publish();
       return { refused: version, reason };
     }
     deps.state.setPolicy(payload.version, payload.issuedAt);
-    deps.report(eventBody('fleet.policy-applied', { severity: 'info', message: `policy ${payload.version} applied`, data: { version: payload.version } }));
+    deps.report(
+      eventBody('fleet.policy-applied', {
+        severity: 'info',
+        message: `policy ${payload.version} applied`,
+        data: { version: payload.version },
+      }),
+    );
     await deps.state.publish();
     return { applied: payload.version };
   };

@@ -25,9 +25,13 @@ function conditionNeeds(c: Condition): boolean {
 /** True when some enabled policy tests a command line (in `when`, `verify` or a kill-process `match`). Pure. */
 export function needsCmdline(set: PolicySet | null): boolean {
   if (!set) return false;
-  return set.policies.some((p) => p.enabled && (conditionNeeds(p.when)
-    || (p.guards.verify !== undefined && conditionNeeds(p.guards.verify.condition))
-    || p.do.some((a) => a.type === 'kill-process' && a.match?.cmdline !== undefined)));
+  return set.policies.some(
+    (p) =>
+      p.enabled &&
+      (conditionNeeds(p.when) ||
+        (p.guards.verify !== undefined && conditionNeeds(p.guards.verify.condition)) ||
+        p.do.some((a) => a.type === 'kill-process' && a.match?.cmdline !== undefined)),
+  );
 }
 
 /**
@@ -41,7 +45,11 @@ export function readCmdlines(procRoot: string, processes: ProcessFact[], maxTota
   for (const p of processes) {
     if (total >= maxTotal) break;
     let fd: number;
-    try { fd = openSync(`${procRoot}/${p.pid}/cmdline`, 'r'); } catch { continue; }
+    try {
+      fd = openSync(`${procRoot}/${p.pid}/cmdline`, 'r');
+    } catch {
+      continue;
+    }
     try {
       const n = readSync(fd, buf, 0, Math.min(CMDLINE_MAX_BYTES, maxTotal - total), 0);
       total += n;

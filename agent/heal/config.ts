@@ -46,10 +46,18 @@ export const healConfigSchema = z.strictObject({
    * refused). Scripts always get only PATH=/usr/sbin:/usr/bin:/sbin:/bin, LANG=C.UTF-8, HOME=/ and HOMEOSTAT_HEAL=1
    * plus these; names that change how programs start (BASH_ENV, LD_*, PATH, IFS, …) cannot be allowed.
    */
-  scriptEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE').superRefine((n, ctx) => {
-    const why = forbiddenEnvReason(n);
-    if (why) ctx.addIssue({ code: 'custom', message: why });
-  })).max(64).default([]),
+  scriptEnv: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE')
+        .superRefine((n, ctx) => {
+          const why = forbiddenEnvReason(n);
+          if (why) ctx.addIssue({ code: 'custom', message: why });
+        }),
+    )
+    .max(64)
+    .default([]),
   /** Services the agent supervises itself (the supervised ServiceManager backend). */
   services: z.array(supervisedServiceSchema).default([]),
   /** What an action waiting for approval does while the control plane is unreachable (default 'wait'). */
@@ -57,11 +65,13 @@ export const healConfigSchema = z.strictObject({
   /** Guard state, last-known-good policy set and supervised pidfiles live here. */
   stateDir: absPath,
   /** Decision journal (append-only JSON lines, fsync'd, rotated). Default `<stateDir>/heal-journal.jsonl`. */
-  journal: z.strictObject({
-    path: absPath.optional(),
-    maxBytes: bytes.default(16 * 1024 * 1024),
-    keep: z.number().int().min(1).max(100).default(5),
-  }).default({ maxBytes: 16 * 1024 * 1024, keep: 5 }),
+  journal: z
+    .strictObject({
+      path: absPath.optional(),
+      maxBytes: bytes.default(16 * 1024 * 1024),
+      keep: z.number().int().min(1).max(100).default(5),
+    })
+    .default({ maxBytes: 16 * 1024 * 1024, keep: 5 }),
   /** Host labels the policy selectors match against. */
   labels: z.record(z.string(), z.string()).default({}),
   /** Path written by drop-caches (injectable for tests). */
@@ -78,7 +88,11 @@ export const ALWAYS_PROTECTED: readonly string[] = DEFAULT_PROTECTED_PROCESSES;
 /** Validates the `heal` section; throws ValidationError naming every bad key (prefixed `heal.`). */
 export function loadHealConfig(options: unknown): HealConfig {
   const r = healConfigSchema.safeParse(options);
-  if (!r.success) throw new ValidationError(zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `heal.${i.path}` : 'heal' })), 'heal config');
+  if (!r.success)
+    throw new ValidationError(
+      zodIssues(r.error).map((i) => ({ ...i, path: i.path ? `heal.${i.path}` : 'heal' })),
+      'heal config',
+    );
   return r.data;
 }
 

@@ -37,10 +37,22 @@ export interface Decision {
 }
 
 const SEVERITY: Record<DecisionKind, HealEvent['severity']> = {
-  matched: 'info', suppressed: 'info', execute: 'info', 'dry-run': 'info', verified: 'info', 'verify-failed': 'warning',
-  escalated: 'critical', refused: 'warning', 'approval-requested': 'warning', 'approval-granted': 'info',
-  'approval-denied': 'info', 'approval-withdrawn': 'info', 'approval-unknown': 'warning', cleared: 'info',
-  paused: 'warning', resumed: 'info',
+  matched: 'info',
+  suppressed: 'info',
+  execute: 'info',
+  'dry-run': 'info',
+  verified: 'info',
+  'verify-failed': 'warning',
+  escalated: 'critical',
+  refused: 'warning',
+  'approval-requested': 'warning',
+  'approval-granted': 'info',
+  'approval-denied': 'info',
+  'approval-withdrawn': 'info',
+  'approval-unknown': 'warning',
+  cleared: 'info',
+  paused: 'warning',
+  resumed: 'info',
 };
 
 /** The `heal.<kind>` event for a decision. */
@@ -79,14 +91,22 @@ export function decisionEvent(d: Decision, ts: number): HealEvent {
 export function targetKeys(a: PlannedAction): string[] {
   const s = a.spec;
   switch (s.type) {
-    case 'restart-service': return [`service:${s.service}`];
-    case 'kill-process': return (a.targets ?? []).map((t) => `pid:${t.pid}`);
-    case 'free-disk': return s.dirs.map((d) => `dir:${d}`);
+    case 'restart-service':
+      return [`service:${s.service}`];
+    case 'kill-process':
+      return (a.targets ?? []).map((t) => `pid:${t.pid}`);
+    case 'free-disk':
+      return s.dirs.map((d) => `dir:${d}`);
     case 'rotate-log':
-    case 'truncate-log': return [`file:${s.path}`];
-    case 'drop-caches': return ['host:caches'];
-    case 'run-script': return [`script:${s.script}`];
-    case 'cordon': return ['host:cordon'];
-    case 'notify': return [];
+    case 'truncate-log':
+      return [`file:${s.path}`];
+    case 'drop-caches':
+      return ['host:caches'];
+    case 'run-script':
+      return [`script:${s.script}`];
+    case 'cordon':
+      return ['host:cordon'];
+    case 'notify':
+      return [];
   }
 }

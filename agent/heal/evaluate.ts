@@ -16,13 +16,23 @@ export const MAX_MATCH_INPUT = 4096;
 export const MAX_REGEX_TESTS_PER_CYCLE = 50_000;
 
 /** Remaining regex evaluations of one cycle, shared by every condition and action of that cycle. */
-export interface MatchBudget { regexTests: number; exhausted: boolean }
+export interface MatchBudget {
+  regexTests: number;
+  exhausted: boolean;
+}
 export const newMatchBudget = (): MatchBudget => ({ regexTests: MAX_REGEX_TESTS_PER_CYCLE, exhausted: false });
 
 /** A process a condition matched, identified well enough to detect pid reuse at kill time. */
-export interface ProcessTarget { pid: number; name: string; runtimeS: number }
+export interface ProcessTarget {
+  pid: number;
+  name: string;
+  runtimeS: number;
+}
 
-export interface EvalResult { holds: boolean; processes: ProcessTarget[] }
+export interface EvalResult {
+  holds: boolean;
+  processes: ProcessTarget[];
+}
 
 export interface EvalContext {
   obs: Observation;
@@ -44,7 +54,11 @@ function regexFor(source: string): SafeRegex | null {
   let r = regexCache.get(source);
   if (r === undefined) {
     // The set was linted before activation; a pattern refused here (a set cached by an older agent) never matches.
-    try { r = compileSafeRegex(source); } catch { r = null; }
+    try {
+      r = compileSafeRegex(source);
+    } catch {
+      r = null;
+    }
     if (regexCache.size >= CACHE_MAX) regexCache.clear();
     regexCache.set(source, r);
   }
@@ -68,7 +82,10 @@ export function processMatches(p: ProcessFact, m: ProcessMatch, budget: MatchBud
   if (m.cmdline !== undefined) {
     const r = regexFor(m.cmdline);
     if (!r) return false;
-    if (budget.regexTests <= 0) { budget.exhausted = true; return false; }
+    if (budget.regexTests <= 0) {
+      budget.exhausted = true;
+      return false;
+    }
     budget.regexTests -= 1;
     const input = p.cmdline ?? p.name;
     if (!r.test(input.length > MAX_MATCH_INPUT ? input.slice(0, MAX_MATCH_INPUT) : input)) return false;
@@ -99,7 +116,9 @@ function rawLeaf(c: Condition, obs: Observation): boolean {
         const s = obs.scores?.anomaly?.score;
         return typeof s === 'number' && compare(s, c.op, c.value);
       }
-      return (obs.scores?.disks ?? []).some((d) => (c.device === undefined || d.device === c.device) && compare(d.probability, c.op, c.value));
+      return (obs.scores?.disks ?? []).some(
+        (d) => (c.device === undefined || d.device === c.device) && compare(d.probability, c.op, c.value),
+      );
     }
     case 'service': {
       const s = obs.facts.services?.find((x) => x.name === c.service);
@@ -110,9 +129,11 @@ function rawLeaf(c: Condition, obs: Observation): boolean {
       if (!fs) return false;
       const freePct = fs.sizeBytes > 0 ? (fs.availBytes / fs.sizeBytes) * 100 : 100;
       const inodePct = fs.inodes > 0 ? (fs.inodesFree / fs.inodes) * 100 : 100;
-      return (c.freePctBelow !== undefined && freePct < c.freePctBelow)
-        || (c.freeBytesBelow !== undefined && fs.availBytes < c.freeBytesBelow)
-        || (c.inodesFreePctBelow !== undefined && inodePct < c.inodesFreePctBelow);
+      return (
+        (c.freePctBelow !== undefined && freePct < c.freePctBelow) ||
+        (c.freeBytesBelow !== undefined && fs.availBytes < c.freeBytesBelow) ||
+        (c.inodesFreePctBelow !== undefined && inodePct < c.inodesFreePctBelow)
+      );
     }
     default:
       return false;
@@ -136,10 +157,11 @@ export function evaluate(c: Condition, ctx: EvalContext, key: string): EvalResul
     case 'process': {
       const hits: ProcessTarget[] = [];
       for (const p of processesOf(ctx.obs)) {
-        const raw = processMatches(p, c.process, (ctx.budget ??= newMatchBudget()))
-          && p.runtimeS * 1000 >= c.minRuntimeMs
-          && (c.cpuPctAbove === undefined || (p.cpuPct !== null && p.cpuPct > c.cpuPctAbove))
-          && (c.rssBytesAbove === undefined || p.rssBytes > c.rssBytesAbove);
+        const raw =
+          processMatches(p, c.process, (ctx.budget ??= newMatchBudget())) &&
+          p.runtimeS * 1000 >= c.minRuntimeMs &&
+          (c.cpuPctAbove === undefined || (p.cpuPct !== null && p.cpuPct > c.cpuPctAbove)) &&
+          (c.rssBytesAbove === undefined || p.rssBytes > c.rssBytesAbove);
         // keyed per pid; a reused pid at worst inherits a timer — the kill shell re-checks identity
         if (timed(ctx, `${key}#${p.pid}`, raw, c.forMs)) hits.push({ pid: p.pid, name: p.name, runtimeS: p.runtimeS });
       }

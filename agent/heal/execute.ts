@@ -16,7 +16,11 @@ import { runScript } from './actions/run-script.ts';
 import { notify } from './actions/notify.ts';
 import { cordon } from './actions/cordon.ts';
 
-export interface ExecutedAction { action: PlannedAction; result: ActionResult; durationMs: number }
+export interface ExecutedAction {
+  action: PlannedAction;
+  result: ActionResult;
+  durationMs: number;
+}
 
 /** Runs one action. Never throws: an unexpected error becomes a `failed` result. */
 export async function executeAction(a: PlannedAction, ctx: ActionContext): Promise<ActionResult> {
@@ -25,15 +29,24 @@ export async function executeAction(a: PlannedAction, ctx: ActionContext): Promi
   const s = a.spec;
   try {
     switch (s.type) {
-      case 'restart-service': return await restartService(s, ctx);
-      case 'kill-process': return await killProcess(s, a.targets ?? [], ctx);
-      case 'free-disk': return await freeDisk(s, ctx);
-      case 'rotate-log': return await rotateLog(s, ctx);
-      case 'truncate-log': return await truncateLog(s, ctx);
-      case 'drop-caches': return await dropCaches(s, ctx);
-      case 'run-script': return await runScript(s, ctx);
-      case 'notify': return notify(s);
-      case 'cordon': return cordon(s);
+      case 'restart-service':
+        return await restartService(s, ctx);
+      case 'kill-process':
+        return await killProcess(s, a.targets ?? [], ctx);
+      case 'free-disk':
+        return await freeDisk(s, ctx);
+      case 'rotate-log':
+        return await rotateLog(s, ctx);
+      case 'truncate-log':
+        return await truncateLog(s, ctx);
+      case 'drop-caches':
+        return await dropCaches(s, ctx);
+      case 'run-script':
+        return await runScript(s, ctx);
+      case 'notify':
+        return notify(s);
+      case 'cordon':
+        return cordon(s);
     }
   } catch (e) {
     return { status: 'failed', detail: `${s.type} threw: ${(e as Error).message}` };

@@ -33,7 +33,10 @@ import type { ServiceManager } from './services/service-manager.ts';
 import { createServiceManager, type Pid1Reader, type ServiceBackendChoice } from './services/choose.ts';
 import type { HealEvent, Observation } from './types.ts';
 
-export interface Clock { now(): number; sleep(ms: number): Promise<void> }
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
 export const systemClock: Clock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 export interface HealerOptions {
@@ -56,7 +59,8 @@ export interface HealerOptions {
   connected?: boolean;
 }
 
-export type ApplyResult = { ok: true; version: string | null; active: number; refused: string[]; events: HealEvent[] }
+export type ApplyResult =
+  | { ok: true; version: string | null; active: number; refused: string[]; events: HealEvent[] }
   | { ok: false; error: ValidationError; events: HealEvent[] };
 
 export interface Healer {
@@ -82,12 +86,39 @@ export interface Healer {
 
 function outcomeEvent(x: ExecutedAction, ts: number): HealEvent[] {
   const { action: a, result: r } = x;
-  const data = { policy: a.policy, incident: a.incident, attempt: a.attempt, action: a.spec.type, actionId: a.id, status: r.status, detail: r.detail, durationMs: x.durationMs, ...(r.data ?? {}) };
+  const data = {
+    policy: a.policy,
+    incident: a.incident,
+    attempt: a.attempt,
+    action: a.spec.type,
+    actionId: a.id,
+    status: r.status,
+    detail: r.detail,
+    durationMs: x.durationMs,
+    ...(r.data ?? {}),
+  };
   delete (data as Record<string, unknown>).event;
   const severity = r.status === 'done' ? 'info' : 'warning';
-  const out: HealEvent[] = [agentEvent(OUTCOME_EVENT[r.status], { ts, severity, message: `${a.spec.type} (policy '${a.policy}'): ${r.detail}`, data })];
-  const extra = r.data?.event as { type: 'heal.cordon' | 'heal.notify'; severity: HealEvent['severity']; message: string } | undefined;
-  if (extra && r.status === 'done') out.push(agentEvent(extra.type, { ts, severity: extra.severity, message: extra.message, data: { policy: a.policy, incident: a.incident } }));
+  const out: HealEvent[] = [
+    agentEvent(OUTCOME_EVENT[r.status], {
+      ts,
+      severity,
+      message: `${a.spec.type} (policy '${a.policy}'): ${r.detail}`,
+      data,
+    }),
+  ];
+  const extra = r.data?.event as
+    | { type: 'heal.cordon' | 'heal.notify'; severity: HealEvent['severity']; message: string }
+    | undefined;
+  if (extra && r.status === 'done')
+    out.push(
+      agentEvent(extra.type, {
+        ts,
+        severity: extra.severity,
+        message: extra.message,
+        data: { policy: a.policy, incident: a.incident },
+      }),
+    );
   return out;
 }
 
@@ -97,21 +128,51 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   const clock = opts.clock ?? systemClock;
   const statePath = join(config.stateDir, 'heal-guard-state.json');
   const cachePath = join(config.stateDir, 'heal-policies.json');
-  const journal = opts.journal ?? openJournal({ path: journalPath(config), maxBytes: config.journal.maxBytes, keep: config.journal.keep });
-  const chosen = opts.serviceManager ? null : createServiceManager({ services: config.services, stateDir: config.stateDir, ...(opts.readPid1 ? { readPid1: opts.readPid1 } : {}) });
+  const journal =
+    opts.journal ??
+    openJournal({ path: journalPath(config), maxBytes: config.journal.maxBytes, keep: config.journal.keep });
+  const chosen = opts.serviceManager
+    ? null
+    : createServiceManager({
+        services: config.services,
+        stateDir: config.stateDir,
+        ...(opts.readPid1 ? { readPid1: opts.readPid1 } : {}),
+      });
   const serviceManager = opts.serviceManager ?? chosen!.manager;
-  const serviceChoice: ServiceBackendChoice = chosen?.choice ?? { backend: serviceManager.backend, reason: 'given by the caller' };
+  const serviceChoice: ServiceBackendChoice = chosen?.choice ?? {
+    backend: serviceManager.backend,
+    reason: 'given by the caller',
+  };
   const selfPid = opts.selfPid ?? process.pid;
   const procRoot = opts.procRoot ?? '/proc';
   const ctx: ActionContext = {
-    config, serviceManager, now: clock.now, sleep: clock.sleep, kill: opts.kill ?? ((pid, sig) => { process.kill(pid, sig); }),
-    selfPid, procRoot, audit: opts.audit ?? noAudit,
+    config,
+    serviceManager,
+    now: clock.now,
+    sleep: clock.sleep,
+    kill:
+      opts.kill ??
+      ((pid, sig) => {
+        process.kill(pid, sig);
+      }),
+    selfPid,
+    procRoot,
+    audit: opts.audit ?? noAudit,
   };
   let connected = opts.connected ?? false;
   const protectedPids = await ancestry(procRoot, selfPid);
-  const env = (): DecideEnv => ({ labels: config.labels, connected, config, protectedPids, protectedNames: [...ALWAYS_PROTECTED, ...config.protectedProcesses] });
+  const env = (): DecideEnv => ({
+    labels: config.labels,
+    connected,
+    config,
+    protectedPids,
+    protectedNames: [...ALWAYS_PROTECTED, ...config.protectedProcesses],
+  });
 
-  const emit = (events: HealEvent[]) => { journal.append(events); return events; };
+  const emit = (events: HealEvent[]) => {
+    journal.append(events);
+    return events;
+  };
   const fromDecisions = (ds: Decision[]) => ds.map((d) => decisionEvent(d, clock.now()));
 
   const loaded = loadGuardState(statePath);
@@ -121,7 +182,10 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   let active: PolicySet | null = null;
   let permitted: PolicySet['policies'] = [];
   const startup: HealEvent[] = [];
-  if (loaded.warning) startup.push(agentEvent('heal.state-reset', { ts: clock.now(), severity: 'warning', message: loaded.warning, data: {} }));
+  if (loaded.warning)
+    startup.push(
+      agentEvent('heal.state-reset', { ts: clock.now(), severity: 'warning', message: loaded.warning, data: {} }),
+    );
 
   const activate = (set: PolicySet): { refused: string[]; events: HealEvent[] } => {
     const refusedNames: string[] = [];
@@ -130,7 +194,17 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       const bad = refusals(p, config);
       if (bad.length === 0) return true;
       refusedNames.push(p.name);
-      events.push(decisionEvent({ kind: 'refused', policy: p.name, guard: 'local-config', reason: bad.map((r) => `do.${r.action}: ${r.reason}`).join('; ') }, clock.now()));
+      events.push(
+        decisionEvent(
+          {
+            kind: 'refused',
+            policy: p.name,
+            guard: 'local-config',
+            reason: bad.map((r) => `do.${r.action}: ${r.reason}`).join('; '),
+          },
+          clock.now(),
+        ),
+      );
       return false;
     });
     active = set;
@@ -141,35 +215,59 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
   let startupProblem: string | null = null;
   if (cached && 'error' in cached) {
     startupProblem = `${cached.error}; started without policies until the control plane sends a valid set`;
-    startup.push(agentEvent('heal.policy-rejected', { ts: clock.now(), severity: 'critical', message: startupProblem, data: { source: 'cache' } }));
-  }
-  else if (cached) startup.push(...activate(cached.set).events, agentEvent('heal.policy-applied', { ts: clock.now(), severity: 'info', message: `resumed last-known-good policy set ${cached.set.version ?? ''}`.trim(), data: { source: 'cache', version: cached.set.version ?? null, policies: cached.set.policies.length } }));
+    startup.push(
+      agentEvent('heal.policy-rejected', {
+        ts: clock.now(),
+        severity: 'critical',
+        message: startupProblem,
+        data: { source: 'cache' },
+      }),
+    );
+  } else if (cached)
+    startup.push(
+      ...activate(cached.set).events,
+      agentEvent('heal.policy-applied', {
+        ts: clock.now(),
+        severity: 'info',
+        message: `resumed last-known-good policy set ${cached.set.version ?? ''}`.trim(),
+        data: { source: 'cache', version: cached.set.version ?? null, policies: cached.set.policies.length },
+      }),
+    );
   emit(startup);
   let pendingStartup = startup;
 
   let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => { const p = chain.then(fn, fn); chain = p.catch(() => {}); return p; };
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn, fn);
+    chain = p.catch(() => {});
+    return p;
+  };
 
   return {
-    onCycle: (obs) => serial(async () => {
-      const pre = pendingStartup; pendingStartup = [];
-      if (!config.enabled) return pre;
-      const now = clock.now();
-      const r = decide(obs, permitted, state, now, env());
-      state = r.nextGuardState;
-      const events = emit(fromDecisions(r.decisions));
-      guardStore.save(state); // persisted before acting: a crash mid-action still counts the attempt
-      if (r.actions.length === 0) return [...pre, ...events];
-      const done = await execute(r.actions, ctx);
-      const outcome = emit(done.flatMap((x) => outcomeEvent(x, clock.now())));
-      const failedPolicies = new Set(done.filter((x) => x.result.status !== 'done').map((x) => x.action.policy));
-      if (failedPolicies.size) {
-        // a failed attempt has nothing to verify; it stays counted towards maxAttempts
-        for (const p of failedPolicies) { const g = state.policies[p]; if (g) g.verify = null; }
-        guardStore.save(state);
-      }
-      return [...pre, ...events, ...outcome];
-    }),
+    onCycle: (obs) =>
+      serial(async () => {
+        const pre = pendingStartup;
+        pendingStartup = [];
+        if (!config.enabled) return pre;
+        const now = clock.now();
+        const r = decide(obs, permitted, state, now, env());
+        state = r.nextGuardState;
+        const events = emit(fromDecisions(r.decisions));
+        guardStore.save(state); // persisted before acting: a crash mid-action still counts the attempt
+        if (r.actions.length === 0) return [...pre, ...events];
+        const done = await execute(r.actions, ctx);
+        const outcome = emit(done.flatMap((x) => outcomeEvent(x, clock.now())));
+        const failedPolicies = new Set(done.filter((x) => x.result.status !== 'done').map((x) => x.action.policy));
+        if (failedPolicies.size) {
+          // a failed attempt has nothing to verify; it stays counted towards maxAttempts
+          for (const p of failedPolicies) {
+            const g = state.policies[p];
+            if (g) g.verify = null;
+          }
+          guardStore.save(state);
+        }
+        return [...pre, ...events, ...outcome];
+      }),
 
     applyPolicySet(doc, format = 'yaml') {
       const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
@@ -179,15 +277,40 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
         // lint as well: a set the server would refuse (unsafe regex, forbidden env, '..') never becomes active
         set = assertLintClean(typeof doc === 'string' ? parsePolicyDocument(text, fmt) : validatePolicySet(doc));
       } catch (e) {
-        const error = e instanceof ValidationError ? e : new ValidationError([{ path: '', message: (e as Error).message }], 'policy document');
-        const events = emit([agentEvent('heal.policy-rejected', { ts: clock.now(), severity: 'warning', message: `${error.message}; keeping ${active ? `the previous set ${active.version ?? ''}`.trim() : 'no policies'}`, data: { issues: error.issues } })]);
+        const error =
+          e instanceof ValidationError
+            ? e
+            : new ValidationError([{ path: '', message: (e as Error).message }], 'policy document');
+        const events = emit([
+          agentEvent('heal.policy-rejected', {
+            ts: clock.now(),
+            severity: 'warning',
+            message: `${error.message}; keeping ${active ? `the previous set ${active.version ?? ''}`.trim() : 'no policies'}`,
+            data: { issues: error.issues },
+          }),
+        ]);
         return { ok: false, error, events };
       }
       const { refused, events } = activate(set);
       savePolicyCache(cachePath, { text, format: fmt, appliedAt: clock.now() });
       startupProblem = null;
-      const applied: HealEvent = agentEvent('heal.policy-applied', { ts: clock.now(), severity: 'info', message: `policy set ${set.version ?? ''} applied: ${permitted.length} active, ${refused.length} refused`.replace('  ', ' '), data: { version: set.version ?? null, active: permitted.length, refused } });
-      return { ok: true, version: set.version ?? null, active: permitted.length, refused, events: emit([...events, applied]) };
+      const applied: HealEvent = agentEvent('heal.policy-applied', {
+        ts: clock.now(),
+        severity: 'info',
+        message:
+          `policy set ${set.version ?? ''} applied: ${permitted.length} active, ${refused.length} refused`.replace(
+            '  ',
+            ' ',
+          ),
+        data: { version: set.version ?? null, active: permitted.length, refused },
+      });
+      return {
+        ok: true,
+        version: set.version ?? null,
+        active: permitted.length,
+        refused,
+        events: emit([...events, applied]),
+      };
     },
 
     onApproval(cmd) {
@@ -204,7 +327,9 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       return emit(fromDecisions(r.decisions));
     },
 
-    setConnected(c) { connected = c; },
+    setConnected(c) {
+      connected = c;
+    },
     serviceBackend: () => serviceChoice,
     policySet: () => active,
     startupProblem: () => startupProblem,

@@ -3,7 +3,18 @@
  * (`<path>` → `<path>.1` … `<path>.<keep>`). Every decision and execution outcome is written here before it
  * is handed to the outbox, so the local audit trail survives an unreachable control plane and restarts.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { HealEvent } from './types.ts';
 
@@ -13,7 +24,11 @@ export interface Journal {
   close(): void;
 }
 
-export interface JournalOptions { path: string; maxBytes: number; keep: number }
+export interface JournalOptions {
+  path: string;
+  maxBytes: number;
+  keep: number;
+}
 
 /** Opens (creating) the journal file. */
 export function openJournal(opts: JournalOptions): Journal {
@@ -23,7 +38,8 @@ export function openJournal(opts: JournalOptions): Journal {
   const rotate = () => {
     closeSync(fd);
     rmSync(`${opts.path}.${opts.keep}`, { force: true });
-    for (let i = opts.keep - 1; i >= 1; i--) if (existsSync(`${opts.path}.${i}`)) renameSync(`${opts.path}.${i}`, `${opts.path}.${i + 1}`);
+    for (let i = opts.keep - 1; i >= 1; i--)
+      if (existsSync(`${opts.path}.${i}`)) renameSync(`${opts.path}.${i}`, `${opts.path}.${i + 1}`);
     renameSync(opts.path, `${opts.path}.1`);
     fd = openSync(opts.path, 'a', 0o640);
     size = 0;
@@ -54,7 +70,11 @@ export function readJournal(path: string): HealEvent[] {
   const out: HealEvent[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line) continue;
-    try { out.push(JSON.parse(line) as HealEvent); } catch { /* torn write */ }
+    try {
+      out.push(JSON.parse(line) as HealEvent);
+    } catch {
+      /* torn write */
+    }
   }
   return out;
 }

@@ -26,9 +26,12 @@ function insideAllowed(p: string, config: Pick<HealConfig, 'allowedDirs'>): bool
 /** Checks one action against the local config; returns the reason it is refused, or null. */
 export function refusalReason(
   a: ActionSpec,
-  config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses'> & { scriptEnv?: readonly string[] },
+  config: Pick<HealConfig, 'allowedActions' | 'allowedDirs' | 'scriptsDir' | 'protectedProcesses'> & {
+    scriptEnv?: readonly string[];
+  },
 ): string | null {
-  if (!config.allowedActions.includes(a.type)) return `action type '${a.type}' is not in the local heal.allowedActions (${config.allowedActions.join(', ') || 'none'})`;
+  if (!config.allowedActions.includes(a.type))
+    return `action type '${a.type}' is not in the local heal.allowedActions (${config.allowedActions.join(', ') || 'none'})`;
   switch (a.type) {
     case 'free-disk': {
       const bad = a.dirs.find((d) => !insideAllowed(d, config));
@@ -48,7 +51,8 @@ export function refusalReason(
         const why = forbiddenEnvReason(name);
         if (why) return why;
         const allowed = config.scriptEnv ?? [];
-        if (!allowed.includes(name)) return `environment variable '${name}' is not in the local heal.scriptEnv (${allowed.join(', ') || 'none allowed'})`;
+        if (!allowed.includes(name))
+          return `environment variable '${name}' is not in the local heal.scriptEnv (${allowed.join(', ') || 'none allowed'})`;
       }
       return null;
     }

@@ -7,13 +7,20 @@ import { parsePolicyDocument, type PolicySet } from '../../contract/policy/schem
 import { assertLintClean } from '../../contract/policy/lint.ts';
 import { readJson, writeJsonAtomic } from './state-store.ts';
 
-export interface CachedPolicyDocument { text: string; format: 'yaml' | 'json'; appliedAt: number }
+export interface CachedPolicyDocument {
+  text: string;
+  format: 'yaml' | 'json';
+  appliedAt: number;
+}
 
 /** Loads and validates the cached set; null when there is none, `error` when it no longer validates. */
-export function loadPolicyCache(path: string): { set: PolicySet; doc: CachedPolicyDocument } | { error: string } | null {
+export function loadPolicyCache(
+  path: string,
+): { set: PolicySet; doc: CachedPolicyDocument } | { error: string } | null {
   const raw = readJson(path) as CachedPolicyDocument | null;
   if (raw === null) return null;
-  if (typeof raw.text !== 'string' || (raw.format !== 'yaml' && raw.format !== 'json')) return { error: `policy cache '${path}' is malformed` };
+  if (typeof raw.text !== 'string' || (raw.format !== 'yaml' && raw.format !== 'json'))
+    return { error: `policy cache '${path}' is malformed` };
   try {
     return { set: assertLintClean(parsePolicyDocument(raw.text, raw.format)), doc: raw };
   } catch (e) {

@@ -11,15 +11,28 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
-  try { writeSync(fd, JSON.stringify(value)); fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    writeSync(fd, JSON.stringify(value));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
   const dfd = openSync(dirname(path), 'r');
-  try { fsyncSync(dfd); } finally { closeSync(dfd); }
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
 }
 
 /** Reads JSON; null when absent or unreadable. */
 export function readJson(path: string): unknown {
-  try { return JSON.parse(readFileSync(path, 'utf8')); } catch { return null; }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Loads the guard state; a missing or corrupt file yields a fresh state and the reason. */
@@ -27,7 +40,12 @@ export function loadGuardState(path: string): { state: GuardState; warning?: str
   const raw = readJson(path);
   if (raw === null) return { state: emptyGuardState() };
   const r = guardStateSchema.safeParse(raw);
-  return r.success ? { state: r.data } : { state: emptyGuardState(), warning: `guard state '${path}' was invalid and is reset: ${r.error.issues[0]?.message}` };
+  return r.success
+    ? { state: r.data }
+    : {
+        state: emptyGuardState(),
+        warning: `guard state '${path}' was invalid and is reset: ${r.error.issues[0]?.message}`,
+      };
 }
 
 export function saveGuardState(path: string, state: GuardState): void {

@@ -13,8 +13,14 @@ describe('topIndices', () => {
 
 describe('explain', () => {
   it('says how many times its usual a feature is', () => {
-    assert.equal(explain({ feature: 'disk.sda.await_ms', contribution: 0.9, ratio: 14.2, value: 44, usual: 3.1 }), 'disk.sda.await_ms 14x its usual (usual 3.1, now 44.0)');
-    assert.equal(explain({ feature: 'cpu.util_pct', contribution: 0.9, ratio: null, value: 5, usual: 0 }), 'cpu.util_pct away from its usual (usual 0.0, now 5.0)');
+    assert.equal(
+      explain({ feature: 'disk.sda.await_ms', contribution: 0.9, ratio: 14.2, value: 44, usual: 3.1 }),
+      'disk.sda.await_ms 14x its usual (usual 3.1, now 44.0)',
+    );
+    assert.equal(
+      explain({ feature: 'cpu.util_pct', contribution: 0.9, ratio: null, value: 5, usual: 0 }),
+      'cpu.util_pct away from its usual (usual 0.0, now 5.0)',
+    );
   });
 });
 

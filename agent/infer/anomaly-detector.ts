@@ -28,7 +28,12 @@ export type AnomalyDetectorOptions = { maxFeatures?: number; topK?: number; incl
 export const TURNED_AWAY_MAX = 4096;
 
 /** Creates a detector bound to one loaded model (see `inference.ts` for loading, fallback and persistence). */
-export function createAnomalyDetector(card: ModelCard, session: ModelSession, options: AnomalyDetectorOptions = {}, saved?: AnomalyDetectorState) {
+export function createAnomalyDetector(
+  card: ModelCard,
+  session: ModelSession,
+  options: AnomalyDetectorOptions = {},
+  saved?: AnomalyDetectorState,
+) {
   const maxFeatures = options.maxFeatures ?? 64;
   const topK = options.topK ?? 5;
   const include = options.include ?? (() => true);
@@ -57,7 +62,10 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
   function admit(candidates: string[] | null): void {
     let fresh: string[] | null = null;
     for (const n of candidates ?? []) {
-      if (!include(n)) { turnAway(n); continue; }
+      if (!include(n)) {
+        turnAway(n);
+        continue;
+      }
       (fresh ??= []).push(n);
     }
     if (!fresh && state) return;
@@ -73,9 +81,13 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
       for (const [key, t] of Object.entries(next)) {
         const prev = state[key]!;
         const symbolic = card.inputs.find((i) => i.name === key)?.shape.some((d) => typeof d === 'string') ?? false; // not an input (the driver's own state): kept
-        if (!symbolic) { next[key] = prev; continue; }
+        if (!symbolic) {
+          next[key] = prev;
+          continue;
+        }
         const rows = t.data.length / names.length;
-        for (let r = 0; r < rows; r++) next[key]!.data.set(prev.data.subarray(r * old, (r + 1) * old), r * names.length);
+        for (let r = 0; r < rows; r++)
+          next[key]!.data.set(prev.data.subarray(r * old, (r + 1) * old), r * names.length);
       }
     }
     state = next;
@@ -105,7 +117,9 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
   return {
     label,
     /** Feature names in column order. */
-    get names(): readonly string[] { return names; },
+    get names(): readonly string[] {
+      return names;
+    },
     /** Runs one cycle. Features absent from this reading (or null) are fed as missing. */
     async step(features: Readonly<Record<string, number | null>>, tsMs?: number): Promise<AnomalyResult> {
       // one pass reads known features into x and notes unseen names; only a cycle that admits some reads twice
@@ -126,7 +140,13 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
         for (const i of topIndices(contributions, topK)) {
           const usual = baseline?.[i] ?? Number.NaN;
           const value = x[i]!;
-          top.push({ feature: names[i]!, contribution: contributions[i]!, value, usual, ratio: Number.isFinite(usual) && usual !== 0 ? value / usual : null });
+          top.push({
+            feature: names[i]!,
+            contribution: contributions[i]!,
+            value,
+            usual,
+            ratio: Number.isFinite(usual) && usual !== 0 ? value / usual : null,
+          });
         }
       }
       return { score: Math.min(1, Math.max(0, score)), top };
@@ -138,7 +158,8 @@ export function createAnomalyDetector(card: ModelCard, session: ModelSession, op
       const seasonal = seasonalSpec(card);
       const dims: Record<string, readonly number[]> = {};
       for (const name of session.inputNames) {
-        dims[name] = name === 'x' ? [1, names.length] : seasonal?.input === name ? state[name]!.dims.slice(1) : state[name]!.dims;
+        dims[name] =
+          name === 'x' ? [1, names.length] : seasonal?.input === name ? state[name]!.dims.slice(1) : state[name]!.dims;
       }
       session.prepare(dims);
     },
@@ -167,7 +188,8 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
 
 /** Plain-language reason for a detection, e.g. "disk.sda.await_ms 14.2x its usual (usual 3.1, now 44)". */
 export function explain(e: Explanation): string {
-  const ratio = e.ratio === null ? 'away from its usual' : `${e.ratio >= 10 ? e.ratio.toFixed(0) : e.ratio.toFixed(1)}x its usual`;
+  const ratio =
+    e.ratio === null ? 'away from its usual' : `${e.ratio >= 10 ? e.ratio.toFixed(0) : e.ratio.toFixed(1)}x its usual`;
   return `${e.feature} ${ratio} (usual ${round(e.usual)}, now ${round(e.value)})`;
 }
 

@@ -19,11 +19,17 @@ function nudged(by: number): InferenceEngine {
     name: 'nudged',
     async load(bytes) {
       const s = await js.load(bytes);
-      return { ...s, run: async (feeds) => {
-        const out = await s.run(feeds);
-        const first = out[s.outputNames[0]!]!;
-        return { ...out, [s.outputNames[0]!]: { dims: first.dims, data: first.data.map((v) => v + by * Math.max(1, Math.abs(v))) } };
-      } };
+      return {
+        ...s,
+        run: async (feeds) => {
+          const out = await s.run(feeds);
+          const first = out[s.outputNames[0]!]!;
+          return {
+            ...out,
+            [s.outputNames[0]!]: { dims: first.dims, data: first.data.map((v) => v + by * Math.max(1, Math.abs(v))) },
+          };
+        },
+      };
     },
   };
 }
@@ -31,7 +37,9 @@ function nudged(by: number): InferenceEngine {
 /** onnxruntime-node as an agent host without it sees it. */
 const absentOnnx: InferenceEngine = {
   name: 'onnxruntime',
-  async load() { throw new ModelError('(onnxruntime)', 'onnxruntime-node is not installed (an optional dependency)'); },
+  async load() {
+    throw new ModelError('(onnxruntime)', 'onnxruntime-node is not installed (an optional dependency)');
+  },
 };
 
 describe('auto inference engine', () => {
@@ -39,16 +47,28 @@ describe('auto inference engine', () => {
     const file = await readModelFile(SHIPPED_MODELS.anomaly);
     assert.ok(file.verdict, 'the shipped model has its verdict beside it');
     let verified = 0;
-    const engine = createAutoEngine(createJsEngine(), absentOnnx, { verify: async () => (verified++, { agrees: false, note: NO_REFERENCE_NOTE }) });
+    const engine = createAutoEngine(createJsEngine(), absentOnnx, {
+      verify: async () => (verified++, { agrees: false, note: NO_REFERENCE_NOTE }),
+    });
     const s = await engine.load(file.bytes, { verdict: file.verdict });
     assert.equal(s.engine, 'js');
     assert.equal(verified, 0);
     await s.release();
-    await assert.rejects(engine.load(file.bytes), /no verdict for this engine build and onnxruntime-node is not installed to verify it; onnxruntime: .*not installed/);
+    await assert.rejects(
+      engine.load(file.bytes),
+      /no verdict for this engine build and onnxruntime-node is not installed to verify it; onnxruntime: .*not installed/,
+    );
     const other = { ...(file.verdict as object), engineId: 'js/0' };
     await assert.rejects(engine.load(file.bytes, { verdict: other }), /not installed to verify it/);
-    const disagreeing = { ...(file.verdict as object), agreed: false, note: 'js engine disagrees with onnxruntime: test' };
-    await assert.rejects(engine.load(file.bytes, { verdict: disagreeing }), /^.*js engine disagrees with onnxruntime: test \(verdict of/);
+    const disagreeing = {
+      ...(file.verdict as object),
+      agreed: false,
+      note: 'js engine disagrees with onnxruntime: test',
+    };
+    await assert.rejects(
+      engine.load(file.bytes, { verdict: disagreeing }),
+      /^.*js engine disagrees with onnxruntime: test \(verdict of/,
+    );
     assert.equal(verified, 2, 'a disagreeing verdict for this build is not probed again');
   });
 
@@ -71,7 +91,7 @@ describe('auto inference engine', () => {
     assert.deepEqual([...(await s.run({ x: { data: new Float32Array([1, 1]), dims: [1, 2] } })).y!.data], [4, 6]);
   });
 
-  it('counts infinities on both sides as agreement (Log of the probe\'s zeros)', async () => {
+  it("counts infinities on both sides as agreement (Log of the probe's zeros)", async () => {
     const g = new GraphBuilder('log');
     const x = g.input('x', 'float32', [1, 'F']);
     g.output('y', 'float32', [1, 'F'], g.op('Log', [x]));
@@ -90,11 +110,25 @@ describe('auto inference engine', () => {
     const s = await auto().load(bytes);
     assert.equal(s.engine, 'js');
     const N = 4200; // N² elements: past the JS engine's plan bound (2^24), nothing for onnxruntime
-    const out = await s.run({ x: { data: new Float32Array(N).fill(1), dims: [N, 1] }, y: { data: new Float32Array(N).fill(2), dims: [1, N] } });
+    const out = await s.run({
+      x: { data: new Float32Array(N).fill(1), dims: [N, 1] },
+      y: { data: new Float32Array(N).fill(2), dims: [1, N] },
+    });
     assert.equal(out.s!.data[0], 2 * N * N);
     assert.equal(s.engine, 'onnxruntime');
-    assert.match(s.engineNote!, /^js engine failed on a run \(model 'outer': value .* past 16777216 elements.*\); on onnxruntime since$/);
-    assert.equal((await s.run({ x: { data: new Float32Array([1, 2]), dims: [2, 1] }, y: { data: new Float32Array([3, 4]), dims: [1, 2] } })).s!.data[0], 21);
+    assert.match(
+      s.engineNote!,
+      /^js engine failed on a run \(model 'outer': value .* past 16777216 elements.*\); on onnxruntime since$/,
+    );
+    assert.equal(
+      (
+        await s.run({
+          x: { data: new Float32Array([1, 2]), dims: [2, 1] },
+          y: { data: new Float32Array([3, 4]), dims: [1, 2] },
+        })
+      ).s!.data[0],
+      21,
+    );
     await s.release();
   });
 
@@ -102,7 +136,10 @@ describe('auto inference engine', () => {
     const bytes = (await readModelFile(SHIPPED_MODELS.anomaly)).bytes;
     const off = await createAutoEngine(nudged(1e-4), createOnnxEngine()).load(bytes);
     assert.equal(off.engine, 'onnxruntime');
-    assert.match(off.engineNote!, /^nudged engine disagrees with onnxruntime: output 'score'\[0\] is .* at probe step 0$/);
+    assert.match(
+      off.engineNote!,
+      /^nudged engine disagrees with onnxruntime: output 'score'\[0\] is .* at probe step 0$/,
+    );
     const close = await createAutoEngine(nudged(1e-6), createOnnxEngine()).load(bytes);
     assert.equal(close.engine, 'nudged');
   });

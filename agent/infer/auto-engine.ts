@@ -31,7 +31,11 @@ function applicable(verdict: unknown, fast: InferenceEngine, bytes: Uint8Array):
 export type AutoEngineOptions = { verify?: (bytes: Uint8Array) => Promise<Verdict> };
 
 /** Creates the engine from a fast engine and the reference it must agree with. */
-export function createAutoEngine(fast: InferenceEngine, reference: InferenceEngine, options: AutoEngineOptions = {}): InferenceEngine {
+export function createAutoEngine(
+  fast: InferenceEngine,
+  reference: InferenceEngine,
+  options: AutoEngineOptions = {},
+): InferenceEngine {
   const verify = options.verify ?? ((bytes: Uint8Array) => probeInProcess(bytes, fast, reference));
   return {
     name: `auto(${fast.name}|${reference.name})`,
@@ -52,7 +56,10 @@ export function createAutoEngine(fast: InferenceEngine, reference: InferenceEngi
       } catch (err) {
         return onReference(`${fast.name} engine: ${(err as Error).message}`);
       }
-      const failed = (err: unknown): Verdict => ({ agrees: false, note: `verification failed: ${(err as Error).message}` });
+      const failed = (err: unknown): Verdict => ({
+        agrees: false,
+        note: `verification failed: ${(err as Error).message}`,
+      });
       const verdict = applicable(options.verdict, fast, bytes) ?? (await verify(bytes).catch(failed));
       if (!verdict.agrees) {
         await candidate.release();
@@ -68,15 +75,25 @@ export function createAutoEngine(fast: InferenceEngine, reference: InferenceEngi
  * covers one input shape, and a new shape (the anomaly model's feature count) builds a new plan, which might meet what
  * the JS engine cannot do. A run that fails on both (bad input) changes nothing and throws the reference's error.
  */
-function withFallback(fast: ModelSession, fastName: string, fastNote: string, loadReference: () => Promise<ModelSession>, referenceName: string): ModelSession {
+function withFallback(
+  fast: ModelSession,
+  fastName: string,
+  fastNote: string,
+  loadReference: () => Promise<ModelSession>,
+  referenceName: string,
+): ModelSession {
   let current = fast;
   let engine = fastName;
   let note = fastNote;
   return {
     inputNames: fast.inputNames,
     outputNames: fast.outputNames,
-    get engine() { return engine; },
-    get engineNote() { return note; },
+    get engine() {
+      return engine;
+    },
+    get engineNote() {
+      return note;
+    },
     prepare: (dims, options) => current.prepare?.(dims, options),
     async run(feeds) {
       if (current !== fast) return current.run(feeds);
@@ -84,8 +101,10 @@ function withFallback(fast: ModelSession, fastName: string, fastNote: string, lo
         return await fast.run(feeds);
       } catch (err) {
         // no reference to move to (onnxruntime not installed): the fast engine's error stands
-        const reference = await loadReference().catch(() => { throw err; });
-        let out;
+        const reference = await loadReference().catch(() => {
+          throw err;
+        });
+        let out: Awaited<ReturnType<typeof reference.run>>;
         try {
           out = await reference.run(feeds);
         } catch (refErr) {
@@ -104,22 +123,37 @@ function withFallback(fast: ModelSession, fastName: string, fastNote: string, lo
 }
 
 function bind(s: ModelSession): ModelSession {
-  return { inputNames: s.inputNames, outputNames: s.outputNames, run: (feeds) => s.run(feeds), release: () => s.release() };
+  return {
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
+    run: (feeds) => s.run(feeds),
+    release: () => s.release(),
+  };
 }
 
 /** The probe on both engines in this process. */
-export async function probeInProcess(bytes: Uint8Array, fast: InferenceEngine, reference: InferenceEngine): Promise<Verdict> {
+export async function probeInProcess(
+  bytes: Uint8Array,
+  fast: InferenceEngine,
+  reference: InferenceEngine,
+): Promise<Verdict> {
   const { agrees, note } = await probeVerdict(bytes, fast, reference);
   return { agrees, note };
 }
 
 /** The probe on both engines in this process, with what it measured (the control plane's verdicts record it). */
 export async function probeVerdict(
-  bytes: Uint8Array, fast: InferenceEngine, reference: InferenceEngine,
+  bytes: Uint8Array,
+  fast: InferenceEngine,
+  reference: InferenceEngine,
 ): Promise<Verdict & Omit<ProbeResult, 'disagreement'>> {
   const [a, b] = [await fast.load(bytes), await reference.load(bytes)];
   try {
-    const failed = (err: unknown): ProbeResult => ({ disagreement: `probe failed: ${(err as Error).message}`, maxAbsDiff: null, steps: 0 });
+    const failed = (err: unknown): ProbeResult => ({
+      disagreement: `probe failed: ${(err as Error).message}`,
+      maxAbsDiff: null,
+      steps: 0,
+    });
     const r = await probeModel(bytes, a, b).catch(failed);
     const measured = { maxAbsDiff: r.maxAbsDiff, steps: r.steps };
     return r.disagreement

@@ -16,7 +16,9 @@ describe('child-process verification of the JS engine (real child, real onnxrunt
     const { bytes } = await readModelFile(SHIPPED_MODELS.anomaly);
     const first = await createChildVerifier({ cacheFile })(bytes);
     assert.deepEqual(first, { agrees: true, note: 'agrees with onnxruntime on 64 probe steps' });
-    assert.deepEqual(JSON.parse(readFileSync(cacheFile, 'utf8')), { [sha256Hex(bytes)]: { ...first, engines: enginesFingerprint() } });
+    assert.deepEqual(JSON.parse(readFileSync(cacheFile, 'utf8')), {
+      [sha256Hex(bytes)]: { ...first, engines: enginesFingerprint() },
+    });
     const again = await createChildVerifier({ cacheFile })(bytes);
     assert.deepEqual(again, { agrees: true, note: 'agrees with onnxruntime on 64 probe steps (verified earlier)' });
   });
@@ -25,15 +27,26 @@ describe('child-process verification of the JS engine (real child, real onnxrunt
     const dir = mkdtempSync(join(tmpdir(), 'verify-'));
     const cacheFile = join(dir, 'engine-verdicts.json');
     const { bytes } = await readModelFile(SHIPPED_MODELS.disk);
-    writeFileSync(cacheFile, JSON.stringify({ [sha256Hex(bytes)]: { agrees: false, note: 'old engine disagreed', engines: 'an-older-engine' } }));
-    assert.deepEqual(await createChildVerifier({ cacheFile })(bytes), { agrees: true, note: 'agrees with onnxruntime on 64 probe steps' });
+    writeFileSync(
+      cacheFile,
+      JSON.stringify({
+        [sha256Hex(bytes)]: { agrees: false, note: 'old engine disagreed', engines: 'an-older-engine' },
+      }),
+    );
+    assert.deepEqual(await createChildVerifier({ cacheFile })(bytes), {
+      agrees: true,
+      note: 'agrees with onnxruntime on 64 probe steps',
+    });
   });
 
   it('an unwritable cache costs nothing but the cache: the verdict holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-'));
     writeFileSync(join(dir, 'not-a-dir'), '');
     const { bytes } = await readModelFile(SHIPPED_MODELS.disk);
-    assert.deepEqual(await createChildVerifier({ cacheFile: join(dir, 'not-a-dir', 'engine-verdicts.json') })(bytes), { agrees: true, note: 'agrees with onnxruntime on 64 probe steps' });
+    assert.deepEqual(await createChildVerifier({ cacheFile: join(dir, 'not-a-dir', 'engine-verdicts.json') })(bytes), {
+      agrees: true,
+      note: 'agrees with onnxruntime on 64 probe steps',
+    });
   });
 
   it('a child that does not finish means "does not agree", and nothing is cached', async () => {

@@ -3,7 +3,12 @@
  * day per disk (a new calendar day or a changed reading after a day), computes the model's probability that the
  * disk fails within 7 days. The history is plain data, saved with the rest of the inference state.
  */
-import { createDiskHistory, diskFeatures, type DiskHistory, type SmartReading } from '../../contract/models/disk/features.ts';
+import {
+  createDiskHistory,
+  diskFeatures,
+  type DiskHistory,
+  type SmartReading,
+} from '../../contract/models/disk/features.ts';
 import type { ModelCard } from '../../contract/models/card.ts';
 import { ModelError } from '../../contract/errors.ts';
 import type { ModelSession } from './engine.ts';
@@ -18,7 +23,12 @@ export type DiskPredictorState = Record<string, { history: DiskHistory; day: str
 export type DiskReading = { device: string; serial?: string; reading: SmartReading };
 
 /** Creates the predictor for one loaded disk model. `day(ts)` defaults to the UTC date. */
-export function createDiskPredictor(card: ModelCard, session: ModelSession, saved: DiskPredictorState = {}, day: (ts: number) => string = (ts) => new Date(ts).toISOString().slice(0, 10)) {
+export function createDiskPredictor(
+  card: ModelCard,
+  session: ModelSession,
+  saved: DiskPredictorState = {},
+  day: (ts: number) => string = (ts) => new Date(ts).toISOString().slice(0, 10),
+) {
   const label = `${card.name}@${card.version}`;
   const input = card.inputs[0];
   const output = card.outputs[0];
@@ -41,11 +51,19 @@ export function createDiskPredictor(card: ModelCard, session: ModelSession, save
         }
         const history = entry?.history ?? createDiskHistory();
         const x = diskFeatures(history, d.reading);
-        if (typeof width === 'number' && x.length !== width) throw new ModelError(card.name, `expects ${width} features, got ${x.length}`);
+        if (typeof width === 'number' && x.length !== width)
+          throw new ModelError(card.name, `expects ${width} features, got ${x.length}`);
         const out = await session.run({ [input.name]: { data: x, dims: [1, x.length] } });
         const probability = out[output.name]?.data[0];
-        if (probability === undefined || !Number.isFinite(probability)) throw new ModelError(card.name, 'produced no probability');
-        const last: DiskPrediction = { device: d.device, probability: Math.min(1, Math.max(0, probability)), model: label, day: today, ...(d.serial ? { serial: d.serial } : {}) };
+        if (probability === undefined || !Number.isFinite(probability))
+          throw new ModelError(card.name, 'produced no probability');
+        const last: DiskPrediction = {
+          device: d.device,
+          probability: Math.min(1, Math.max(0, probability)),
+          model: label,
+          day: today,
+          ...(d.serial ? { serial: d.serial } : {}),
+        };
         state[key] = { history, day: today, last };
         result.push(last);
       }

@@ -50,7 +50,11 @@ for (const [name, create] of implementations) {
       assert.deepEqual(first.season_out!.dims, [3, F]);
       const kept = Float32Array.from(first.fstate_out!.data);
       const second = await s.run(anomalyFeeds([1, 2, Number.NaN, 4], first));
-      assert.notEqual(second.fstate_out!.data, first.fstate_out!.data, 'a run must not reuse the buffer of the previous output');
+      assert.notEqual(
+        second.fstate_out!.data,
+        first.fstate_out!.data,
+        'a run must not reuse the buffer of the previous output',
+      );
       const third = await s.run(anomalyFeeds([5, 2, 3, 4], second));
       assert.deepEqual(first.fstate_out!.data, kept, 'an output is not overwritten by the next two runs');
       assert.notDeepEqual(third.fstate_out!.data, second.fstate_out!.data);
@@ -62,7 +66,9 @@ for (const [name, create] of implementations) {
       const s = await create().load(disk.bytes);
       const K = disk.card.inputs[0]!.shape[1] as number;
       const rows = 3;
-      const out = await s.run({ features: { data: Float32Array.from({ length: rows * K }, (_, i) => (i % 7) * 3), dims: [rows, K] } });
+      const out = await s.run({
+        features: { data: Float32Array.from({ length: rows * K }, (_, i) => (i % 7) * 3), dims: [rows, K] },
+      });
       assert.deepEqual(out.probability!.dims, [rows, 1]);
       for (const p of out.probability!.data) assert.ok(p > 0 && p < 1, `probability ${p}`);
       await s.release();

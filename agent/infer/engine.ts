@@ -37,4 +37,3 @@ export interface InferenceEngine {
   readonly id?: string;
   load(bytes: Uint8Array, options?: LoadOptions): Promise<ModelSession>;
 }
-

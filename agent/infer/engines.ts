@@ -29,7 +29,9 @@ export function createEngine(choice: InferConfig['engine'] = 'auto', options: En
       const verify = options.verify ?? (cacheFile ? createChildVerifier({ cacheFile }) : undefined);
       return createAutoEngine(createJsEngine(), createOnnxEngine(), verify ? { verify } : {});
     }
-    case 'onnxruntime': return createOnnxEngine();
-    case 'js': return createJsEngine();
+    case 'onnxruntime':
+      return createOnnxEngine();
+    case 'js':
+      return createJsEngine();
   }
 }

@@ -29,7 +29,13 @@ export function diskReadings(disks: readonly SmartDisk[]): DiskReading[] {
       reading: {
         ...(d.model ? { model: d.model } : {}),
         attributes,
-        ...(d.nvme ? { media_errors: d.nvme.mediaErrors, percentage_used: d.nvme.percentageUsed, critical_warning: d.nvme.criticalWarning } : {}),
+        ...(d.nvme
+          ? {
+              media_errors: d.nvme.mediaErrors,
+              percentage_used: d.nvme.percentageUsed,
+              critical_warning: d.nvme.criticalWarning,
+            }
+          : {}),
         ...(d.temperatureC !== null ? { temperature: d.temperatureC } : {}),
         ...(d.powerOnHours !== null ? { power_on_hours: d.powerOnHours } : {}),
       },
@@ -44,7 +50,11 @@ export function createInferStage(inference: Inference): Stage {
     async run(reading, ctx) {
       const facts = reading.facts as { smart?: { disks: SmartDisk[] } } | undefined;
       const disks = facts?.smart?.disks?.length ? diskReadings(facts.smart.disks) : undefined;
-      const { scores, events } = await inference.onCycle({ ts: reading.ts, features: reading.features, ...(disks ? { disks } : {}) });
+      const { scores, events } = await inference.onCycle({
+        ts: reading.ts,
+        features: reading.features,
+        ...(disks ? { disks } : {}),
+      });
       for (const e of events) ctx.emit({ type: e.type, severity: e.severity, message: e.message, data: e.data });
       return { ...reading, scores: { ...reading.scores, ...scores } };
     },

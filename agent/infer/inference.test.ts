@@ -13,13 +13,22 @@ const engine = createOnnxEngine();
 /** A deterministic "normal" host: a daily-ish sine on cpu plus noise-free steady memory and disk latency. */
 function normal(i: number): Record<string, number | null> {
   const noise = (k: number) => Math.sin(i * 12.9898 + k * 78.233) * 0.5; // deterministic pseudo-noise in [-0.5, 0.5]
-  return { 'cpu.util_pct': 20 + 5 * Math.sin(i / 20) + noise(1), 'mem.used_pct': 40 + noise(2) * 0.2, 'disk.sda.await_ms': 3 + noise(3) * 0.2, 'temp.pkg_c': null };
+  return {
+    'cpu.util_pct': 20 + 5 * Math.sin(i / 20) + noise(1),
+    'mem.used_pct': 40 + noise(2) * 0.2,
+    'disk.sda.await_ms': 3 + noise(3) * 0.2,
+    'temp.pkg_c': null,
+  };
 }
 
 async function warm(inf: Awaited<ReturnType<typeof createInference>>, n: number, t0 = 0) {
   for (let i = 0; i < n; i++) {
     const r = await inf.onCycle({ ts: (t0 + i) * 10_000, features: normal(t0 + i) });
-    assert.equal(r.events.filter((e) => e.type === 'anomaly.detected').length, 0, `no detection on normal data (cycle ${t0 + i})`);
+    assert.equal(
+      r.events.filter((e) => e.type === 'anomaly.detected').length,
+      0,
+      `no detection on normal data (cycle ${t0 + i})`,
+    );
   }
 }
 
@@ -34,7 +43,10 @@ describe('agent inference stage', () => {
     const detected = r.events.find((e) => e.type === 'anomaly.detected');
     assert.ok(detected, `expected a detection, score ${r.scores.anomaly!.score}`);
     assert.equal(r.scores.anomaly!.top[0]!.feature, 'disk.sda.await_ms');
-    assert.ok(r.scores.anomaly!.top[0]!.ratio! > 10 && r.scores.anomaly!.top[0]!.ratio! < 20, `ratio ${r.scores.anomaly!.top[0]!.ratio}`);
+    assert.ok(
+      r.scores.anomaly!.top[0]!.ratio! > 10 && r.scores.anomaly!.top[0]!.ratio! < 20,
+      `ratio ${r.scores.anomaly!.top[0]!.ratio}`,
+    );
     assert.match(detected.message, /disk\.sda\.await_ms \d+x its usual/);
     await inf.stop();
   });
@@ -49,7 +61,10 @@ describe('agent inference stage', () => {
     await second.start();
     await warm(second, 5, 300);
     const r = await second.onCycle({ ts: 3_100_000, features: { ...normal(305), 'cpu.util_pct': 99 } });
-    assert.ok(r.events.some((e) => e.type === 'anomaly.detected'), 'restored baseline detects immediately');
+    assert.ok(
+      r.events.some((e) => e.type === 'anomaly.detected'),
+      'restored baseline detects immediately',
+    );
     await second.stop();
   });
 
@@ -75,9 +90,14 @@ describe('agent inference stage', () => {
   it('refuses a swap whose bytes do not match the card and keeps running the current model', async () => {
     const inf = await createInference({ engine, stateDir: mkdtempSync(join(tmpdir(), 'infer-')) });
     await inf.start();
-    const card = ModelCardSchema.parse(JSON.parse(readFileSync(SHIPPED_MODELS.anomaly.replace('.onnx', '.card.json'), 'utf8')));
+    const card = ModelCardSchema.parse(
+      JSON.parse(readFileSync(SHIPPED_MODELS.anomaly.replace('.onnx', '.card.json'), 'utf8')),
+    );
     const before = inf.versions().anomaly;
-    await assert.rejects(inf.swap('anomaly', new Uint8Array([1, 2, 3]), card), (err: unknown) => err instanceof ModelError && /sha256 mismatch/.test(err.message));
+    await assert.rejects(
+      inf.swap('anomaly', new Uint8Array([1, 2, 3]), card),
+      (err: unknown) => err instanceof ModelError && /sha256 mismatch/.test(err.message),
+    );
     assert.equal(inf.versions().anomaly, before);
     const good = new Uint8Array(readFileSync(SHIPPED_MODELS.anomaly));
     assert.equal(await inf.swap('anomaly', good, { ...card, version: card.version }), before);

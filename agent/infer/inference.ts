@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import type { ModelCard } from '../../contract/models/card.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
 import { createAnomalyDetector, explain, type AnomalyDetector, type AnomalyDetectorState } from './anomaly-detector.ts';
-import { createDiskPredictor, type DiskPredictor, type DiskPredictorState, type DiskReading } from './disk-predictor.ts';
+import {
+  createDiskPredictor,
+  type DiskPredictor,
+  type DiskPredictorState,
+  type DiskReading,
+} from './disk-predictor.ts';
 import type { InferenceEngine, ModelSession } from './engine.ts';
 import { modelLabel, readModelFile, verdictPathFor, verifyModelBytes, type ModelFile } from './model-file.ts';
 import { checkStatefulSession } from './stateful-model.ts';
@@ -24,11 +29,21 @@ import { shippedModelsDir } from './models-dir.ts';
 export type ModelKind = 'anomaly' | 'disk';
 
 /** An event for the outbox (the link assigns seq and ts). */
-export type InferenceEvent = { type: string; severity: 'info' | 'warning' | 'critical'; message: string; data: Record<string, unknown> };
+export type InferenceEvent = {
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  data: Record<string, unknown>;
+};
 
 /** What the stage adds to a sample (the `scores` of the wire Sample). */
 export type InferenceScores = {
-  anomaly?: { score: number; model: string; top: { feature: string; contribution: number; ratio: number | null }[]; latencyUs: number };
+  anomaly?: {
+    score: number;
+    model: string;
+    top: { feature: string; contribution: number; ratio: number | null }[];
+    latencyUs: number;
+  };
   disks?: { device: string; serial?: string; probability: number; model: string }[];
 };
 
@@ -65,7 +80,10 @@ export async function createInference(options: InferenceOptions) {
   let cycles = 0;
   const pending: InferenceEvent[] = [];
 
-  const detectorOptions = { ...(options.maxFeatures ? { maxFeatures: options.maxFeatures } : {}), ...(options.include ? { include: options.include } : {}) };
+  const detectorOptions = {
+    ...(options.maxFeatures ? { maxFeatures: options.maxFeatures } : {}),
+    ...(options.include ? { include: options.include } : {}),
+  };
 
   async function open(file: ModelFile): Promise<Slot> {
     const session = await options.engine.load(file.bytes, file.verdict === undefined ? {} : { verdict: file.verdict });
@@ -102,10 +120,22 @@ export async function createInference(options: InferenceOptions) {
         bind(kind, await open(await readModelFile(path)), saved);
         return;
       } catch (err) {
-        pending.push(eventBody('model.load-failed', { severity: 'warning', message: `${kind} model at ${path}: ${(err as Error).message}`, data: { kind, path } }));
+        pending.push(
+          eventBody('model.load-failed', {
+            severity: 'warning',
+            message: `${kind} model at ${path}: ${(err as Error).message}`,
+            data: { kind, path },
+          }),
+        );
       }
     }
-    pending.push(eventBody('model.unavailable', { severity: 'warning', message: `no usable ${kind} model; running without it`, data: { kind } }));
+    pending.push(
+      eventBody('model.unavailable', {
+        severity: 'warning',
+        message: `no usable ${kind} model; running without it`,
+        data: { kind },
+      }),
+    );
   }
 
   function snapshot(): Saved {
@@ -123,9 +153,15 @@ export async function createInference(options: InferenceOptions) {
     saving ??= (async () => {
       await new Promise((resolve) => setImmediate(resolve));
       await writeJsonAtomicAsync(statePath, snapshot());
-    })().catch((err: unknown) => {
-      pending.push(eventBody('infer.state-save-failed', { severity: 'warning', message: (err as Error).message, data: {} }));
-    }).finally(() => { saving = null; });
+    })()
+      .catch((err: unknown) => {
+        pending.push(
+          eventBody('infer.state-save-failed', { severity: 'warning', message: (err as Error).message, data: {} }),
+        );
+      })
+      .finally(() => {
+        saving = null;
+      });
   }
 
   return {
@@ -146,12 +182,20 @@ export async function createInference(options: InferenceOptions) {
     /** Which engine runs each loaded model (the auto engine's choice, and why). */
     engines(): Record<string, { engine: string; note?: string }> {
       const e: Record<string, { engine: string; note?: string }> = {};
-      for (const [kind, slot] of Object.entries(slots)) e[kind] = { engine: slot.session.engine ?? options.engine.name, ...(slot.session.engineNote ? { note: slot.session.engineNote } : {}) };
+      for (const [kind, slot] of Object.entries(slots))
+        e[kind] = {
+          engine: slot.session.engine ?? options.engine.name,
+          ...(slot.session.engineNote ? { note: slot.session.engineNote } : {}),
+        };
       return e;
     },
 
     /** Scores one cycle. Never throws: a failing model is reported and skipped. */
-    async onCycle(reading: { ts: number; features: Readonly<Record<string, number | null>>; disks?: readonly DiskReading[] }): Promise<{ scores: InferenceScores; events: InferenceEvent[] }> {
+    async onCycle(reading: {
+      ts: number;
+      features: Readonly<Record<string, number | null>>;
+      disks?: readonly DiskReading[];
+    }): Promise<{ scores: InferenceScores; events: InferenceEvent[] }> {
       const events = pending.splice(0);
       const scores: InferenceScores = {};
       const a = anomaly as AnomalyDetector | null;
@@ -160,13 +204,30 @@ export async function createInference(options: InferenceOptions) {
           const t0 = performance.now();
           const r = await a.step(reading.features, reading.ts);
           const latencyUs = Math.round((performance.now() - t0) * 1000);
-          scores.anomaly = { score: r.score, model: a.label, top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })), latencyUs };
+          scores.anomaly = {
+            score: r.score,
+            model: a.label,
+            top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })),
+            latencyUs,
+          };
           if (r.score >= threshold) {
             const why = r.top.slice(0, 3).map(explain).join('; ');
-            events.push(eventBody('anomaly.detected', { severity: 'warning', message: `anomaly score ${r.score.toFixed(2)}: ${why}`, data: { score: r.score, model: a.label, top: r.top } }));
+            events.push(
+              eventBody('anomaly.detected', {
+                severity: 'warning',
+                message: `anomaly score ${r.score.toFixed(2)}: ${why}`,
+                data: { score: r.score, model: a.label, top: r.top },
+              }),
+            );
           }
         } catch (err) {
-          events.push(eventBody('model.error', { severity: 'warning', message: `anomaly model ${a.label}: ${(err as Error).message}`, data: { kind: 'anomaly', model: a.label } }));
+          events.push(
+            eventBody('model.error', {
+              severity: 'warning',
+              message: `anomaly model ${a.label}: ${(err as Error).message}`,
+              data: { kind: 'anomaly', model: a.label },
+            }),
+          );
         }
       }
       const d = disk as DiskPredictor | null;
@@ -174,7 +235,13 @@ export async function createInference(options: InferenceOptions) {
         try {
           scores.disks = (await d.update(reading.disks, reading.ts)).map(({ day: _day, ...p }) => p);
         } catch (err) {
-          events.push(eventBody('model.error', { severity: 'warning', message: `disk model ${d.label}: ${(err as Error).message}`, data: { kind: 'disk', model: d.label } }));
+          events.push(
+            eventBody('model.error', {
+              severity: 'warning',
+              message: `disk model ${d.label}: ${(err as Error).message}`,
+              data: { kind: 'disk', model: d.label },
+            }),
+          );
         }
       }
       if (++cycles % saveEvery === 0) saveLater();
@@ -190,7 +257,10 @@ export async function createInference(options: InferenceOptions) {
       verifyModelBytes(card, bytes);
       const slot = await open({ card, bytes, path: '(rollout)', ...(verdict === undefined ? {} : { verdict }) });
       const previous = slots[kind];
-      const saved: Saved = { anomaly: (anomaly as AnomalyDetector | null)?.save(), disk: (disk as DiskPredictor | null)?.save() };
+      const saved: Saved = {
+        anomaly: (anomaly as AnomalyDetector | null)?.save(),
+        disk: (disk as DiskPredictor | null)?.save(),
+      };
       try {
         bind(kind, slot, saved);
       } catch (err) {
@@ -213,7 +283,9 @@ export async function createInference(options: InferenceOptions) {
     /** Saves state and releases sessions. */
     async stop(): Promise<void> {
       await saving;
-      try { save(); } finally {
+      try {
+        save();
+      } finally {
         for (const slot of Object.values(slots)) await slot.session.release();
       }
     },

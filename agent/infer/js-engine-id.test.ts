@@ -14,7 +14,9 @@ import { JS_ENGINE_ID } from './js-engine.ts';
  */
 function engineSourcesSha(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const js = readdirSync(join(here, 'js')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const js = readdirSync(join(here, 'js'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   const h = createHash('sha256');
   for (const f of ['js-engine.ts', 'probe.ts', ...js.map((f) => join('js', f))]) {
     const source = readFileSync(join(here, f), 'utf8');
@@ -35,7 +37,7 @@ describe('JS engine identity', () => {
       `JS engine sources hash to ${sha}, pinned ${PINNED.sourcesSha256} for ${PINNED.id} ` +
         `(JS_ENGINE_ID is ${JS_ENGINE_ID}). ` +
         'After changing js-engine.ts, probe.ts or js/*.ts: bump JS_ENGINE_ID, pin the new id and hash here, and ' +
-        'rewrite the shipped models\' verdicts (node --import tsx control-plane/compose/shipped-verdicts.ts).',
+        "rewrite the shipped models' verdicts (node --import tsx control-plane/compose/shipped-verdicts.ts).",
     );
   });
 });

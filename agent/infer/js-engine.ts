@@ -16,7 +16,7 @@
  */
 import { readModelProto } from '../../contract/models/model-proto.ts';
 import { ModelError } from '../../contract/errors.ts';
-import { type InferenceEngine, type ModelSession, type Tensor } from './engine.ts';
+import type { InferenceEngine, ModelSession, Tensor } from './engine.ts';
 import { GraphError } from './js/graph-error.ts';
 import { checkGraph } from './js/graph-check.ts';
 import { buildPlan, type Plan } from './js/plan.ts';
@@ -45,7 +45,7 @@ export function createJsEngine(options: JsEngineOptions = {}): InferenceEngine {
     name: 'js',
     id: JS_ENGINE_ID,
     async load(bytes: Uint8Array): Promise<ModelSession> {
-      let model;
+      let model: ReturnType<typeof readModelProto>;
       try {
         model = readModelProto(bytes);
       } catch (err) {
@@ -55,8 +55,12 @@ export function createJsEngine(options: JsEngineOptions = {}): InferenceEngine {
       const wrap = (err: unknown): never => {
         throw err instanceof GraphError ? new ModelError(label, err.reason) : err;
       };
-      let consts;
-      try { consts = checkGraph(model); } catch (err) { return wrap(err); }
+      let consts: ReturnType<typeof checkGraph>;
+      try {
+        consts = checkGraph(model);
+      } catch (err) {
+        return wrap(err);
+      }
       const inputNames = model.graph.input.map((i) => i.name).filter((n) => !consts.has(n));
       const declared = new Map(model.graph.input.map((i) => [i.name, i.type?.tensor_type?.shape?.dim ?? []]));
       const plans = new Map<string, Plan>();
@@ -107,13 +111,23 @@ export function createJsEngine(options: JsEngineOptions = {}): InferenceEngine {
             const t = feeds[name];
             if (!t) throw new ModelError(label, `input '${name}' was not fed (inputs: ${inputNames.join(', ')})`);
             const want = declared.get(name)!;
-            if (t.dims.length !== want.length || want.some((d, i) => (d.dim_value ?? 0) > 0 && d.dim_value !== t.dims[i])) {
-              throw new ModelError(label, `input '${name}' has dims [${t.dims.join(', ')}], the model declares [${want.map((d) => d.dim_param || d.dim_value).join(', ')}]`);
+            if (
+              t.dims.length !== want.length ||
+              want.some((d, i) => (d.dim_value ?? 0) > 0 && d.dim_value !== t.dims[i])
+            ) {
+              throw new ModelError(
+                label,
+                `input '${name}' has dims [${t.dims.join(', ')}], the model declares [${want.map((d) => d.dim_param || d.dim_value).join(', ')}]`,
+              );
             }
             data[name] = t.data;
           }
           const plan = planFor(feeds, tensorDimsOf, 'later');
-          try { return plan.run(data); } catch (err) { return wrap(err); }
+          try {
+            return plan.run(data);
+          } catch (err) {
+            return wrap(err);
+          }
         },
         async release() {
           plans.clear();

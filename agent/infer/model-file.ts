@@ -35,15 +35,19 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   }
   const bytes = new Uint8Array(await readFile(onnxPath));
   verifyModelBytes(card, bytes);
-  const verdict = await readFile(verdictPathFor(onnxPath), 'utf8').then((t) => JSON.parse(t) as unknown).catch(() => undefined);
+  const verdict = await readFile(verdictPathFor(onnxPath), 'utf8')
+    .then((t) => JSON.parse(t) as unknown)
+    .catch(() => undefined);
   return { card, bytes, path: onnxPath, ...(verdict === undefined ? {} : { verdict }) };
 }
 
 /** Checks bytes against the card's sha256 and size. @throws ModelError */
 export function verifyModelBytes(card: ModelCard, bytes: Uint8Array): void {
   const actual = sha256Hex(bytes);
-  if (actual !== card.sha256) throw new ModelError(card.name, `sha256 mismatch: card says ${card.sha256}, file is ${actual}`);
-  if (bytes.length !== card.bytes) throw new ModelError(card.name, `size mismatch: card says ${card.bytes} bytes, file has ${bytes.length}`);
+  if (actual !== card.sha256)
+    throw new ModelError(card.name, `sha256 mismatch: card says ${card.sha256}, file is ${actual}`);
+  if (bytes.length !== card.bytes)
+    throw new ModelError(card.name, `size mismatch: card says ${card.bytes} bytes, file has ${bytes.length}`);
 }
 
 /** `name@version`, how telemetry and state messages name a model. */

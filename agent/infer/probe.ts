@@ -25,9 +25,16 @@ export async function probeAgreement(bytes: Uint8Array, a: ModelSession, b: Mode
 export async function probeModel(bytes: Uint8Array, a: ModelSession, b: ModelSession): Promise<ProbeResult> {
   let maxAbsDiff = 0;
   const result = (disagreement: string | null, steps: number): ProbeResult => ({
-    disagreement, maxAbsDiff: Number.isFinite(maxAbsDiff) ? maxAbsDiff : null, steps,
+    disagreement,
+    maxAbsDiff: Number.isFinite(maxAbsDiff) ? maxAbsDiff : null,
+    steps,
   });
-  const dims = new Map(readModelProto(bytes).graph.input.map((i) => [i.name, (i.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value && d.dim_value > 0 ? d.dim_value : 3))]));
+  const dims = new Map(
+    readModelProto(bytes).graph.input.map((i) => [
+      i.name,
+      (i.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value && d.dim_value > 0 ? d.dim_value : 3)),
+    ]),
+  );
   const random = seededRandom(0x9e3779b9);
   let feedsA: Record<string, Tensor> = {};
   let feedsB: Record<string, Tensor> = {};
@@ -51,7 +58,11 @@ export async function probeModel(bytes: Uint8Array, a: ModelSession, b: ModelSes
         return result(`output '${name}' has ${x?.length ?? 0} values, not ${y.length}`, step + 1);
       }
       for (let i = 0; i < y.length; i++) {
-        const same = x[i] === y[i] || (Number.isNaN(x[i]!) ? Number.isNaN(y[i]!) : Math.abs(x[i]! - y[i]!) <= PROBE_TOLERANCE * Math.max(1, Math.abs(y[i]!)));
+        const same =
+          x[i] === y[i] ||
+          (Number.isNaN(x[i]!)
+            ? Number.isNaN(y[i]!)
+            : Math.abs(x[i]! - y[i]!) <= PROBE_TOLERANCE * Math.max(1, Math.abs(y[i]!)));
         if (x[i] !== y[i] && !Number.isNaN(x[i]!) && !Number.isNaN(y[i]!)) {
           maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x[i]! - y[i]!));
         }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_PARAMS, FSTATE_ROWS, SEASON_UPDATE_EVERY_MS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from '../../models/anomaly/reference.ts';
+import {
+  DEFAULT_PARAMS,
+  FSTATE_ROWS,
+  SEASON_UPDATE_EVERY_MS,
+  SSTATE_ROWS,
+  createAnomalyState,
+  stepAnomaly,
+} from '../../models/anomaly/reference.ts';
 import { ModelError } from '../../contract/errors.ts';
 import { SHIPPED_MODELS } from './inference.ts';
 import { readModelFile } from './model-file.ts';
@@ -28,7 +35,12 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
   const F = 3;
 
   it('the card names the bucketed input; the state keeps every bucket', () => {
-    assert.deepEqual(spec, { input: 'season', buckets: DEFAULT_PARAMS.seasonBuckets, periodMs: 86_400_000, updateEveryMs: SEASON_UPDATE_EVERY_MS });
+    assert.deepEqual(spec, {
+      input: 'season',
+      buckets: DEFAULT_PARAMS.seasonBuckets,
+      periodMs: 86_400_000,
+      updateEveryMs: SEASON_UPDATE_EVERY_MS,
+    });
     assert.deepEqual(initialState(file.card, F).season!.dims, [spec.buckets, SSTATE_ROWS, F]);
   });
 
@@ -57,7 +69,10 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
     const r = await stepStateful(file.card, session, new Float32Array([11, 52, 3]), state, undefined);
     assert.deepEqual(Array.from(r.state.season!.data), Array.from(kept));
     assert.equal(r.state.fstate!.data.length, FSTATE_ROWS * F);
-    assert.deepEqual(restoreState(file.card, F, JSON.parse(JSON.stringify(snapshotState(r.state))))!.season!.data, r.state.season!.data);
+    assert.deepEqual(
+      restoreState(file.card, F, JSON.parse(JSON.stringify(snapshotState(r.state))))!.season!.data,
+      r.state.season!.data,
+    );
   });
 
   it('at a 10 s cycle a bucket learns once per 5 minutes (the first sample of each), and still scores every sample', async () => {
@@ -86,13 +101,23 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
     const card = { ...file.card, extra: { ...file.card.extra, seasonal: { ...spec, updateEveryMs: 10_000 } } };
     let state = initialState(card, 1);
     const t0 = Date.UTC(2026, 10, 22, 9, 0, 0);
-    for (let i = 0; i < 60; i++) state = (await stepStateful(card, session, new Float32Array([20 + (i % 4)]), state, t0 + i * 1000)).state;
+    for (let i = 0; i < 60; i++)
+      state = (await stepStateful(card, session, new Float32Array([20 + (i % 4)]), state, t0 + i * 1000)).state;
     assert.equal(state.season!.data[9 * SSTATE_ROWS + 2], 6, "the 09:00 bucket's count: one per 10 s of the minute");
   });
 
   it('restores a state saved before the driver kept its seasonal slot (same model version), learnt baseline intact', async () => {
     let state = initialState(file.card, 2);
-    for (let i = 0; i < 20; i++) state = (await stepStateful(file.card, session, new Float32Array([5, 7]), state, Date.UTC(2026, 10, 22, 9, 0, 0) + i * 600_000)).state;
+    for (let i = 0; i < 20; i++)
+      state = (
+        await stepStateful(
+          file.card,
+          session,
+          new Float32Array([5, 7]),
+          state,
+          Date.UTC(2026, 10, 22, 9, 0, 0) + i * 600_000,
+        )
+      ).state;
     const saved = JSON.parse(JSON.stringify(snapshotState(state))) as Record<string, unknown>;
     delete saved[slotKey(spec)];
     const restored = restoreState(file.card, 2, saved as never);
@@ -103,9 +128,18 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
   });
 
   it('refuses a malformed seasonal spec, naming the field', () => {
-    const bad = { ...file.card, extra: { ...file.card.extra, seasonal: { input: 'season', buckets: 0, periodMs: 86_400_000 } } };
-    assert.throws(() => seasonalSpec(bad), (e: unknown) => e instanceof ModelError && /extra\.seasonal: buckets /.test(e.message));
-    const unknown = { ...file.card, extra: { ...file.card.extra, seasonal: { input: 'nope', buckets: 24, periodMs: 86_400_000 } } };
+    const bad = {
+      ...file.card,
+      extra: { ...file.card.extra, seasonal: { input: 'season', buckets: 0, periodMs: 86_400_000 } },
+    };
+    assert.throws(
+      () => seasonalSpec(bad),
+      (e: unknown) => e instanceof ModelError && /extra\.seasonal: buckets /.test(e.message),
+    );
+    const unknown = {
+      ...file.card,
+      extra: { ...file.card.extra, seasonal: { input: 'nope', buckets: 24, periodMs: 86_400_000 } },
+    };
     assert.throws(() => seasonalSpec(unknown), /extra.seasonal.input 'nope' is not an input of the model/);
   });
 });

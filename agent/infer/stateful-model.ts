@@ -37,12 +37,16 @@ export function initialState(card: ModelCard, features: number): Record<string, 
 
 /** Checks the session matches the card's inputs and the `S` → `S_out` convention. @throws ModelError */
 export function checkStatefulSession(card: ModelCard, session: ModelSession): void {
-  const want = card.inputs.map((i) => i.name).sort().join(',');
+  const want = card.inputs
+    .map((i) => i.name)
+    .sort()
+    .join(',');
   const have = [...session.inputNames].sort().join(',');
   if (want !== have) throw new ModelError(card.name, `inputs are [${have}], card says [${want}]`);
   if (!session.inputNames.includes('x')) throw new ModelError(card.name, "no feature input named 'x'");
   for (const name of session.inputNames) {
-    if (name !== 'x' && !session.outputNames.includes(`${name}_out`)) throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
+    if (name !== 'x' && !session.outputNames.includes(`${name}_out`))
+      throw new ModelError(card.name, `state input '${name}' has no output '${name}_out'`);
   }
   seasonalSpec(card);
 }
@@ -52,7 +56,13 @@ export function checkStatefulSession(card: ModelCard, session: ModelSession): vo
  * state. The seasonal state is updated in place (its other buckets are untouched), the rest is replaced by the
  * engine's fresh output buffers.
  */
-export async function stepStateful(card: ModelCard, session: ModelSession, x: Float32Array, state: Record<string, Tensor>, tsMs?: number): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
+export async function stepStateful(
+  card: ModelCard,
+  session: ModelSession,
+  x: Float32Array,
+  state: Record<string, Tensor>,
+  tsMs?: number,
+): Promise<{ outputs: Record<string, Tensor>; state: Record<string, Tensor> }> {
   const seasonal = seasonalSpec(card);
   // the model's inputs only (the state may hold the driver's own keys, such as the seasonal slot)
   const feeds: Record<string, Tensor> = {};
@@ -77,7 +87,10 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
   if (store && slot !== null) state[slotKey(seasonal!)]!.data[0] = slot;
   const next: Record<string, Tensor> = {};
   for (const name of Object.keys(state)) {
-    if (seasonal?.updateEveryMs && name === slotKey(seasonal)) { next[name] = state[name]!; continue; }
+    if (seasonal?.updateEveryMs && name === slotKey(seasonal)) {
+      next[name] = state[name]!;
+      continue;
+    }
     const out = outputs[`${name}_out`];
     if (!out) throw new ModelError(card.name, `missing output ${name}_out`);
     if (seasonal?.input === name) {
@@ -94,7 +107,9 @@ export async function stepStateful(card: ModelCard, session: ModelSession, x: Fl
 
 /** Serializable copy of a state (for the state file). */
 export function snapshotState(state: Record<string, Tensor>): ModelState {
-  return Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { data: Array.from(t.data), dims: [...t.dims] }]));
+  return Object.fromEntries(
+    Object.entries(state).map(([k, t]) => [k, { data: Array.from(t.data), dims: [...t.dims] }]),
+  );
 }
 
 /** Restores a state saved by {@link snapshotState}; null when it does not fit the card for `features` features. A

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { backoffDelay, createRetrier, type Timers } from './backoff.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
 
-
-const fakeTimers = (): Timers => ({ setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
+const fakeTimers = (): Timers => ({
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+});
 
 describe('backoffDelay', () => {
   it('is random() times min(cap, base * 2^attempt)', () => {
@@ -35,12 +37,13 @@ describe('createRetrier with fake timers', () => {
         });
         return r;
       });
-      retriers.forEach((r) => r.failed());
+      for (const r of retriers) r.failed();
       for (let t = 0; t < 60_000; t += 100) mock.timers.tick(100);
       // Every agent keeps retrying and no gap exceeds the cap.
       for (const a of attempts) {
         assert.ok(a.length >= 8, `only ${a.length} attempts`);
-        a.forEach((t, k) => assert.ok(t - (k ? a[k - 1]! : 0) <= 8000 + 100, `gap ${t - (k ? a[k - 1]! : 0)}`)); // +100: tick granularity
+        for (const [k, t] of a.entries())
+          assert.ok(t - (k ? a[k - 1]! : 0) <= 8000 + 100, `gap ${t - (k ? a[k - 1]! : 0)}`); // +100: tick granularity
       }
       // First retries spread over [0, 1000): no 100 ms bucket holds more than 25% of the fleet.
       const buckets = new Map<number, number>();
@@ -50,7 +53,7 @@ describe('createRetrier with fake timers', () => {
       // Later attempts (capped window) also spread: at attempt 6 the fleet covers most of [0, 8000) in relative delay.
       const sixth = attempts.map((a) => a[6]! - a[5]!);
       assert.ok(Math.max(...sixth) - Math.min(...sixth) > 6000);
-      retriers.forEach((r) => r.stop());
+      for (const r of retriers) r.stop();
     } finally {
       mock.timers.reset();
     }
@@ -60,7 +63,13 @@ describe('createRetrier with fake timers', () => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
     try {
       let calls = 0;
-      const r = createRetrier({ baseMs: 1000, capMs: 60_000, random: () => 0.99, timers: fakeTimers(), attempt: () => calls++ });
+      const r = createRetrier({
+        baseMs: 1000,
+        capMs: 60_000,
+        random: () => 0.99,
+        timers: fakeTimers(),
+        attempt: () => calls++,
+      });
       assert.equal(r.failed(), 990);
       assert.equal(r.failed(), 1980);
       assert.equal(r.failed(), 3960);

@@ -33,7 +33,11 @@ export async function dispatchCommand(
     return { outcome: 'rejected', reason: 'payload is not JSON' };
   }
   const parsed = Command.safeParse(json);
-  if (!parsed.success) return { outcome: 'rejected', reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return {
+      outcome: 'rejected',
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+    };
   const cmd = parsed.data;
   switch (cmd.type) {
     case 'ack':
@@ -51,7 +55,11 @@ export async function dispatchCommand(
   }
 }
 
-async function forward<C>(type: Forwarded, handler: ((c: C) => void | Promise<void>) | undefined, cmd: C): Promise<DispatchResult> {
+async function forward<C>(
+  type: Forwarded,
+  handler: ((c: C) => void | Promise<void>) | undefined,
+  cmd: C,
+): Promise<DispatchResult> {
   if (!handler) return { outcome: 'unhandled', type };
   await handler(cmd);
   return { outcome: 'forwarded', type };

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import mqtt from 'mqtt';
 import { commandTopic, fleetTopic } from '../../contract/protocol/index.ts';
-import { createLink, type Link } from './mqtt-link.ts';
+import { createLink } from './mqtt-link.ts';
 import { createMemoryOutbox } from './outbox/memory-store.ts';
-import { startIngest, startTestBroker, until, type TestBroker } from '../testing/test-broker.ts';
+import { startIngest, startTestBroker, until } from '../testing/test-broker.ts';
 
 const logger = pino({ level: 'silent' });
 const agentId = 'agent-test-1';
@@ -21,8 +21,15 @@ async function setup(opts: { autoAck: boolean; windowRecords?: number; batch?: {
   cleanups.push(() => ingest.close());
   const outbox = createMemoryOutbox({ maxBytes: 1e8, maxRecords: 1e6 });
   const link = createLink({
-    agentId, secret: 's', mqttUrl: broker.url, agentVersion: '0.1.0', outbox, logger,
-    backoff: { baseMs: 20, capMs: 200 }, windowRecords: opts.windowRecords, batch: opts.batch,
+    agentId,
+    secret: 's',
+    mqttUrl: broker.url,
+    agentVersion: '0.1.0',
+    outbox,
+    logger,
+    backoff: { baseMs: 20, capMs: 200 },
+    windowRecords: opts.windowRecords,
+    batch: opts.batch,
   });
   cleanups.push(() => link.stop());
   return { broker, ingest, outbox, link };
@@ -44,9 +51,15 @@ describe('MQTT link against a real Aedes broker', () => {
     const events = ingest.messages.find((m) => m.topic.endsWith('/events'))!;
     assert.deepEqual(events.body.events, [{ seq: 6, ts: 1, type: 'agent.started', severity: 'info', data: {} }]);
     assert.equal(outbox.stats().depth, 6, 'puback alone does not drop records');
-    await ingest.ack([[1, 3], [6, 6]]);
+    await ingest.ack([
+      [1, 3],
+      [6, 6],
+    ]);
     await until(() => outbox.stats().depth === 2, 2000, 'ack applied');
-    assert.deepEqual(outbox.peek(10).map((r) => r.seq), [4, 5]);
+    assert.deepEqual(
+      outbox.peek(10).map((r) => r.seq),
+      [4, 5],
+    );
     assert.equal(link.status().lastAckSeq, 6);
     // A range reaching past what this agent ever issued does not make the status claim unissued seqs.
     await ingest.ack([[4, 500]]);
@@ -86,9 +99,16 @@ describe('MQTT link against a real Aedes broker', () => {
     cleanups.push(() => ingest2.close());
     await until(() => outbox.stats().depth === 0, 10_000, 'replay acked');
     const seen = new Set([...ingest.seqs, ...ingest2.seqs]);
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1));
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
     const replayed = ingest2.seqs.filter((s) => s > 20);
-    assert.deepEqual(replayed, [...replayed].sort((a, b) => a - b), 'replay is in seq order');
+    assert.deepEqual(
+      replayed,
+      [...replayed].sort((a, b) => a - b),
+      'replay is in seq order',
+    );
     assert.ok(link.status().reconnects >= 1);
   });
 
@@ -97,8 +117,16 @@ describe('MQTT link against a real Aedes broker', () => {
     link.start();
     await until(() => link.status().state === 'connected', 3000, 'connected');
     // Ungraceful close from the broker side: the will fires.
-    await new Promise<void>((resolve) => broker.broker.once('clientDisconnect', () => resolve()) && (broker.broker as any).clients[agentId].conn.destroy());
-    await until(() => ingest.messages.some((m) => m.topic.endsWith('/presence') && m.body.state === 'offline'), 3000, 'offline will');
+    await new Promise<void>(
+      (resolve) =>
+        broker.broker.once('clientDisconnect', () => resolve()) &&
+        (broker.broker as any).clients[agentId].conn.destroy(),
+    );
+    await until(
+      () => ingest.messages.some((m) => m.topic.endsWith('/presence') && m.body.state === 'offline'),
+      3000,
+      'offline will',
+    );
     const late = await mqtt.connectAsync(broker.url, { clientId: 'late' });
     cleanups.push(() => late.endAsync());
     const retained: string[] = [];
@@ -120,7 +148,11 @@ describe('MQTT link against a real Aedes broker', () => {
     await cp.publishAsync(commandTopic(agentId), 'not json', { qos: 1 });
     await cp.publishAsync(commandTopic(agentId), JSON.stringify({ v: 1, type: 'nope' }), { qos: 1 });
     await cp.publishAsync(fleetTopic('all'), JSON.stringify({ v: 1, type: 'ack', ranges: [[1, 1]] }), { qos: 1 });
-    await cp.publishAsync(fleetTopic('all'), JSON.stringify({ v: 1, type: 'pause', until: null, reason: 'maintenance' }), { qos: 1 });
+    await cp.publishAsync(
+      fleetTopic('all'),
+      JSON.stringify({ v: 1, type: 'pause', until: null, reason: 'maintenance' }),
+      { qos: 1 },
+    );
     await until(() => got.length === 1, 3000, 'pause handled');
     assert.deepEqual(got[0], { v: 1, type: 'pause', actions: [], until: null, reason: 'maintenance' });
     outbox.append('telemetry', sample(1));

@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { agentTopic, commandTopic, FLEET_WILDCARD, type InventoryMessage, type PresenceMessage, type StateMessage } from '../../contract/protocol/index.ts';
+import {
+  agentTopic,
+  commandTopic,
+  FLEET_WILDCARD,
+  type InventoryMessage,
+  type PresenceMessage,
+  type StateMessage,
+} from '../../contract/protocol/index.ts';
 import { createRetrier, realTimers, type BackoffOptions, type Timers } from './backoff.ts';
 import { nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
@@ -79,9 +86,18 @@ export function createLink(o: LinkOptions): Link {
   const handlers: CommandHandlers = { ...o.handlers };
   const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
   const log = o.logger.child({ component: 'link' });
-  const presence = (state: 'online' | 'offline') => JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion } satisfies PresenceMessage);
+  const presence = (state: 'online' | 'offline') =>
+    JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion } satisfies PresenceMessage);
 
-  const st: LinkStatus = { state: 'disconnected', connectedAt: null, lastAckAt: null, lastAckSeq: null, inflight: 0, reconnects: 0, lastError: null };
+  const st: LinkStatus = {
+    state: 'disconnected',
+    connectedAt: null,
+    lastAckAt: null,
+    lastAckSeq: null,
+    inflight: 0,
+    reconnects: 0,
+    lastError: null,
+  };
   let client: MqttClient | null = null;
   let ready = false; // connected and subscribed
   let stopped = false;
@@ -108,7 +124,12 @@ export function createLink(o: LinkOptions): Link {
       keepalive: 30,
       reconnectPeriod: 0, // we reconnect ourselves, with jittered backoff
       connectTimeout: o.connectTimeoutMs ?? 10_000,
-      will: { topic: agentTopic(o.agentId, 'presence'), payload: Buffer.from(presence('offline')), qos: 1, retain: true },
+      will: {
+        topic: agentTopic(o.agentId, 'presence'),
+        payload: Buffer.from(presence('offline')),
+        qos: 1,
+        retain: true,
+      },
     });
     client = c;
     c.on('connect', () => {
@@ -122,7 +143,12 @@ export function createLink(o: LinkOptions): Link {
         c.publish(agentTopic(o.agentId, 'presence'), presence('online'), { qos: 1, retain: true });
         publishInventory(true);
         // The control plane learns what this agent runs at every connect (it may have missed changes while offline).
-        if (lastState) c.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...lastState } satisfies StateMessage), { qos: 1 });
+        if (lastState)
+          c.publish(
+            agentTopic(o.agentId, 'state'),
+            JSON.stringify({ v: 1, ts: clock(), ...lastState } satisfies StateMessage),
+            { qos: 1 },
+          );
         // Replay everything not yet acked, in order.
         lastSentSeq = 0;
         inflight.clear();
@@ -137,7 +163,8 @@ export function createLink(o: LinkOptions): Link {
         (r) => {
           if (r.outcome === 'rejected' || r.outcome === 'unhandled') log.warn({ topic, ...r }, 'command not handled');
           // Refused for good by the control plane (removed from the outbox with the ack's ranges): say which and why.
-          else if (r.outcome === 'acked' && r.rejected) log.warn({ rejected: r.rejected }, 'control plane refused records');
+          else if (r.outcome === 'acked' && r.rejected)
+            log.warn({ rejected: r.rejected }, 'control plane refused records');
         },
         (err: Error) => log.error({ topic, err: err.message }, 'command handler failed'),
       );
@@ -167,7 +194,11 @@ export function createLink(o: LinkOptions): Link {
     if (!ready || !client || !inventory) return;
     if (!force && publishedInventoryHash === inventory.hash) return;
     publishedInventoryHash = inventory.hash;
-    client.publish(agentTopic(o.agentId, 'inventory'), JSON.stringify({ v: 1, ts: clock(), hash: inventory.hash, inventory: inventory.body } satisfies InventoryMessage), { qos: 1 });
+    client.publish(
+      agentTopic(o.agentId, 'inventory'),
+      JSON.stringify({ v: 1, ts: clock(), hash: inventory.hash, inventory: inventory.body } satisfies InventoryMessage),
+      { qos: 1 },
+    );
   }
 
   function pump(): void {
@@ -182,7 +213,9 @@ export function createLink(o: LinkOptions): Link {
     while (inflight.size < window) {
       const batch = nextBatch(o.outbox, lastSentSeq, o.batch);
       if (!batch) break;
-      client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, { qos: 1 });
+      client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, {
+        qos: 1,
+      });
       for (const s of batch.seqs) inflight.add(s);
       lastSentSeq = batch.lastSeq;
     }
@@ -229,7 +262,12 @@ export function createLink(o: LinkOptions): Link {
     },
     publishState(state) {
       lastState = state;
-      if (ready && client) client.publish(agentTopic(o.agentId, 'state'), JSON.stringify({ v: 1, ts: clock(), ...state } satisfies StateMessage), { qos: 1 });
+      if (ready && client)
+        client.publish(
+          agentTopic(o.agentId, 'state'),
+          JSON.stringify({ v: 1, ts: clock(), ...state } satisfies StateMessage),
+          { qos: 1 },
+        );
     },
     handle(type, handler) {
       (handlers as Record<string, unknown>)[type] = handler;
@@ -260,11 +298,16 @@ export function createLink(o: LinkOptions): Link {
       if (!c) return;
       c.removeAllListeners('close');
       if (c.connected) {
-        await new Promise<void>((resolve) => c.publish(agentTopic(o.agentId, 'presence'), presence('offline'), { qos: 1, retain: true }, () => resolve()));
+        await new Promise<void>((resolve) =>
+          c.publish(agentTopic(o.agentId, 'presence'), presence('offline'), { qos: 1, retain: true }, () => resolve()),
+        );
       }
       // A half-open socket can keep a graceful end waiting forever: give it 2 s, then force.
       let t: unknown = null;
-      await Promise.race([c.endAsync().catch(() => undefined), new Promise<void>((r) => (t = timers.setTimeout(r, 2000)))]);
+      await Promise.race([
+        c.endAsync().catch(() => undefined),
+        new Promise<void>((r) => (t = timers.setTimeout(r, 2000))),
+      ]);
       timers.clearTimeout(t);
       if (!c.disconnected) c.end(true);
     },
@@ -275,7 +318,10 @@ export function createLink(o: LinkOptions): Link {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -11,7 +11,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('basic source', () => {
   it('computes features from /proc files and marks missing ones null and unavailable', async () => {
     writeFileSync(join(dir, 'loadavg'), '0.50 0.25 0.10 1/100 1234\n');
-    writeFileSync(join(dir, 'meminfo'), 'MemTotal:       1000 kB\nMemAvailable:    250 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    writeFileSync(
+      join(dir, 'meminfo'),
+      'MemTotal:       1000 kB\nMemAvailable:    250 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n',
+    );
     writeFileSync(join(dir, 'stat'), 'cpu  100 0 100 800 0 0 0 0 0 0\n');
     const src = createBasicSource({ procRoot: dir });
     await src.start();

@@ -29,13 +29,14 @@ export function createBasicSource(options: { procRoot?: string } = {}): SampleSo
       const features: Record<string, number | null> = {};
       const collectors: Record<string, string> = {};
       const load = loadavg?.split(/\s+/).slice(0, 3).map(Number);
-      collectors.loadavg = load && load.every(Number.isFinite) ? 'ok' : 'unavailable: /proc/loadavg unreadable';
+      collectors.loadavg = load?.every(Number.isFinite) ? 'ok' : 'unavailable: /proc/loadavg unreadable';
       features['load.1m'] = load?.[0] ?? null;
       features['load.5m'] = load?.[1] ?? null;
       features['load.15m'] = load?.[2] ?? null;
       const mem = meminfo ? parseMeminfo(meminfo) : null;
       collectors.memory = mem?.MemTotal ? 'ok' : 'unavailable: /proc/meminfo unreadable';
-      features['mem.used_ratio'] = mem?.MemTotal && mem.MemAvailable !== undefined ? 1 - mem.MemAvailable / mem.MemTotal : null;
+      features['mem.used_ratio'] =
+        mem?.MemTotal && mem.MemAvailable !== undefined ? 1 - mem.MemAvailable / mem.MemTotal : null;
       features['mem.available_bytes'] = mem?.MemAvailable !== undefined ? mem.MemAvailable * 1024 : null;
       features['swap.used_ratio'] = mem?.SwapTotal ? 1 - (mem.SwapFree ?? 0) / mem.SwapTotal : mem ? 0 : null;
       const cpu = parseStat(stat);
@@ -51,11 +52,22 @@ export function createBasicSource(options: { procRoot?: string } = {}): SampleSo
       const [system, os, cpu, mem] = await Promise.all([si.system(), si.osInfo(), si.cpu(), si.mem()]);
       const body = {
         system: { manufacturer: system.manufacturer, model: system.model, virtual: system.virtual ?? false },
-        os: { platform: os.platform, distro: os.distro, release: os.release, kernel: os.kernel, arch: os.arch, hostname: os.hostname },
+        os: {
+          platform: os.platform,
+          distro: os.distro,
+          release: os.release,
+          kernel: os.kernel,
+          arch: os.arch,
+          hostname: os.hostname,
+        },
         cpu: { brand: cpu.brand, cores: cpu.cores, physicalCores: cpu.physicalCores },
         memory: { totalBytes: mem.total },
       };
-      inventory = { ts: Date.now(), hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'), inventory: body };
+      inventory = {
+        ts: Date.now(),
+        hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+        inventory: body,
+      };
       return inventory;
     },
     async stop() {},

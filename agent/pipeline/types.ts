@@ -30,7 +30,8 @@ export interface SampleSource {
 }
 
 /** An event a stage wants audited upstream (seq is assigned by the outbox). */
-export type EventInput = Omit<AgentEvent, 'seq' | 'ts' | 'severity' | 'data'> & Partial<Pick<AgentEvent, 'ts' | 'severity' | 'data'>>;
+export type EventInput = Omit<AgentEvent, 'seq' | 'ts' | 'severity' | 'data'> &
+  Partial<Pick<AgentEvent, 'ts' | 'severity' | 'data'>>;
 
 /** What a stage gets besides the reading. */
 export type StageContext = {
@@ -50,5 +51,11 @@ export type Stage = {
 
 /** Turns a reading into the wire sample body (without seq). */
 export function toSampleBody(r: PipelineReading): Omit<Sample, 'seq'> {
-  return { ts: r.ts, schema: r.schema, features: r.features, collectors: r.collectors, ...(r.scores ? { scores: r.scores } : {}) };
+  return {
+    ts: r.ts,
+    schema: r.schema,
+    features: r.features,
+    collectors: r.collectors,
+    ...(r.scores ? { scores: r.scores } : {}),
+  };
 }

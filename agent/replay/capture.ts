@@ -7,8 +7,12 @@ import { createCollectionEngine } from '../collect/engine.ts';
 import { MODEL_FEATURES } from '../../contract/features/schema.ts';
 
 const [out, cyclesArg, intervalArg] = process.argv.slice(2);
-if (!out) { console.error('usage: tsx agent/replay/capture.ts <out.csv> [cycles] [intervalSeconds]'); process.exit(2); }
-const cycles = Number(cyclesArg ?? 90), interval = Number(intervalArg ?? 2);
+if (!out) {
+  console.error('usage: tsx agent/replay/capture.ts <out.csv> [cycles] [intervalSeconds]');
+  process.exit(2);
+}
+const cycles = Number(cyclesArg ?? 90),
+  interval = Number(intervalArg ?? 2);
 const engine = await createCollectionEngine();
 await engine.start();
 const lines = [['timestamp', ...MODEL_FEATURES].join(',')];

@@ -11,10 +11,16 @@ import { createReplaySource } from './replay-source.ts';
 const trace = (name: string) => fileURLToPath(new URL(`./traces/${name}`, import.meta.url));
 
 test('NAB trace (timestamp,value) mapped to a feature, played 300x faster: one 5-minute row per second', async () => {
-  const src: ReadingSource = createReplaySource({ path: trace('nab-machine-temperature.csv'), mapping: { value: 'cpu.util_pct' }, speedup: 300 });
+  const src: ReadingSource = createReplaySource({
+    path: trace('nab-machine-temperature.csv'),
+    mapping: { value: 'cpu.util_pct' },
+    speedup: 300,
+  });
   await src.start();
   const t0 = 1_700_000_000_000;
-  const a = await src.collect(t0), b = await src.collect(t0 + 1000), c = await src.collect(t0 + 1999);
+  const a = await src.collect(t0),
+    b = await src.collect(t0 + 1000),
+    c = await src.collect(t0 + 1999);
   assert.equal(a.schema, FEATURE_SCHEMA_VERSION);
   assert.equal(a.features['cpu.util_pct'], 97.88859486);
   assert.notEqual(b.features['cpu.util_pct'], a.features['cpu.util_pct']);
@@ -52,8 +58,14 @@ test('out-of-phase hosts and noise from an injected random source', async () => 
 });
 
 test('mapping errors name every bad column and feature at once', () => {
-  assert.throws(() => createReplaySource({ csv: 'timestamp,a\n0,1\n', mapping: { a: 'not.a.feature', b: 'cpu.util_pct' } }), (e: unknown) =>
-    e instanceof ValidationError && e.issues.length === 2 && /mapping.a: 'not.a.feature' is not a registered feature/.test(e.message) && /mapping.b: no column 'b'/.test(e.message));
+  assert.throws(
+    () => createReplaySource({ csv: 'timestamp,a\n0,1\n', mapping: { a: 'not.a.feature', b: 'cpu.util_pct' } }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      e.issues.length === 2 &&
+      /mapping.a: 'not.a.feature' is not a registered feature/.test(e.message) &&
+      /mapping.b: no column 'b'/.test(e.message),
+  );
 });
 
 test('timestamps: epoch seconds, epoch ms, NAB dates as UTC', () => {

@@ -3,7 +3,13 @@
  */
 import type { Timers } from '../link/backoff.ts';
 
-export type FakeClock = { now(): number; timers: Timers; advance(ms: number): void; pending(): number; dueTimes(): number[] };
+export type FakeClock = {
+  now(): number;
+  timers: Timers;
+  advance(ms: number): void;
+  pending(): number;
+  dueTimes(): number[];
+};
 
 export function createFakeClock(start = 1_700_000_000_000): FakeClock {
   let now = start;

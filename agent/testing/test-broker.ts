@@ -58,10 +58,14 @@ export async function startTestBroker(port = 0): Promise<TestBroker> {
 
 /** A subscriber that stands in for the control-plane ingest: records messages and optionally acks every seq. */
 export async function startIngest(url: string, agentId: string, options: { autoAck: boolean }) {
-  const client: MqttClient = await mqtt.connectAsync(url, { clientId: `ingest-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 100 });
+  const client: MqttClient = await mqtt.connectAsync(url, {
+    clientId: `ingest-${Math.random().toString(16).slice(2)}`,
+    reconnectPeriod: 100,
+  });
   const messages: { topic: string; body: any; retain: boolean }[] = [];
   const seqs: number[] = [];
-  const ack = (ranges: [number, number][]) => client.publishAsync(commandTopic(agentId), JSON.stringify({ v: 1, type: 'ack', ranges }), { qos: 1 });
+  const ack = (ranges: [number, number][]) =>
+    client.publishAsync(commandTopic(agentId), JSON.stringify({ v: 1, type: 'ack', ranges }), { qos: 1 });
   client.on('message', (topic, payload, packet) => {
     const body = JSON.parse(payload.toString());
     messages.push({ topic, body, retain: packet.retain });

@@ -28,7 +28,13 @@ export const LoggedOut = z.object({ loggedOut: z.literal(true) });
 export type LoggedOut = z.infer<typeof LoggedOut>;
 
 /** A person with a role. */
-export const User = z.object({ id: z.string(), username: z.string(), createdAt: IsoTime, disabled: z.boolean(), role: Role });
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  createdAt: IsoTime,
+  disabled: z.boolean(),
+  role: Role,
+});
 export type User = z.infer<typeof User>;
 
 /** `GET /api/users`. */

@@ -69,7 +69,11 @@ export const StoredEvent = z.object({
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
 /** `GET /api/hosts/:id/events`. */
-export const EventList = z.object({ hostId: z.string(), events: z.array(StoredEvent), nextCursor: z.string().nullable() });
+export const EventList = z.object({
+  hostId: z.string(),
+  events: z.array(StoredEvent),
+  nextCursor: z.string().nullable(),
+});
 export type EventList = z.infer<typeof EventList>;
 
 const Versions = z.object({ intended: z.string().nullable(), applied: z.string().nullable() });
@@ -93,5 +97,8 @@ export const HostVersionList = z.object({ hosts: z.array(HostVersions) });
 export type HostVersionList = z.infer<typeof HostVersionList>;
 
 /** `GET /api/metrics`: counters and gauges by name. */
-export const Metrics = z.object({ counters: z.record(z.string(), z.number()), gauges: z.record(z.string(), z.number()) });
+export const Metrics = z.object({
+  counters: z.record(z.string(), z.number()),
+  gauges: z.record(z.string(), z.number()),
+});
 export type Metrics = z.infer<typeof Metrics>;

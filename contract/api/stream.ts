@@ -27,12 +27,26 @@ export type RolloutEvent = {
   ts: number;
 };
 /** An agent asked for approval of an action. */
-export type ApprovalEvent = { type: 'approval'; approvalId: string; hostId: string; action: string; state: string; ts: number };
+export type ApprovalEvent = {
+  type: 'approval';
+  approvalId: string;
+  hostId: string;
+  action: string;
+  state: string;
+  ts: number;
+};
 /** An agent executed a healing action (outcome: succeeded, failed, skipped, …). */
 export type ActionEvent = { type: 'action'; hostId: string; action: string; outcome: string; ts: number };
 /** A host's metadata changed (enrolled, labels, applied policy/model version, inventory). */
 export type HostEvent = { type: 'host'; hostId: string; ts: number };
 
 /** Everything the UI can be told live. */
-export type StreamEvent = SampleEvent | PresenceEvent | IncidentEvent | RolloutEvent | ApprovalEvent | ActionEvent | HostEvent;
+export type StreamEvent =
+  | SampleEvent
+  | PresenceEvent
+  | IncidentEvent
+  | RolloutEvent
+  | ApprovalEvent
+  | ActionEvent
+  | HostEvent;
 export type StreamEventType = StreamEvent['type'];

@@ -84,7 +84,8 @@ export function alertEpisodes(score: ArrayLike<number>, s: AlertSettings, interv
   for (let i = 0; i < score.length; i++) {
     const r = stepAlert(s, st, score[i]!, i * intervalMs);
     st = r.state;
-    if (r.transition.kind === 'ended') out.push([r.transition.startedMs / intervalMs, r.transition.endedMs / intervalMs - 1]);
+    if (r.transition.kind === 'ended')
+      out.push([r.transition.startedMs / intervalMs, r.transition.endedMs / intervalMs - 1]);
   }
   if (st.active) out.push([st.startedMs / intervalMs, score.length - 1]);
   return out;

@@ -42,12 +42,24 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Builds and validates a card for `bytes`; `createdAt` defaults to now (inject it for reproducible output). */
-export function buildModelCard(bytes: Uint8Array, fields: Omit<ModelCard, 'sha256' | 'bytes' | 'createdAt'> & { createdAt?: string }): ModelCard {
-  return ModelCardSchema.parse({ ...fields, sha256: sha256Hex(bytes), bytes: bytes.length, createdAt: fields.createdAt ?? new Date().toISOString() });
+export function buildModelCard(
+  bytes: Uint8Array,
+  fields: Omit<ModelCard, 'sha256' | 'bytes' | 'createdAt'> & { createdAt?: string },
+): ModelCard {
+  return ModelCardSchema.parse({
+    ...fields,
+    sha256: sha256Hex(bytes),
+    bytes: bytes.length,
+    createdAt: fields.createdAt ?? new Date().toISOString(),
+  });
 }
 
 /** Writes `onnxPath` and `<onnxPath without .onnx>.card.json`; returns the card. */
-export function writeModelCard(onnxPath: string, bytes: Uint8Array, fields: Parameters<typeof buildModelCard>[1]): ModelCard {
+export function writeModelCard(
+  onnxPath: string,
+  bytes: Uint8Array,
+  fields: Parameters<typeof buildModelCard>[1],
+): ModelCard {
   const card = buildModelCard(bytes, fields);
   writeFileSync(onnxPath, bytes);
   writeFileSync(onnxPath.replace(/\.onnx$/, '') + '.card.json', JSON.stringify(card, null, 2) + '\n');

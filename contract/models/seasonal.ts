@@ -31,8 +31,13 @@ function parseSeasonalSpec(card: ModelCard): SeasonalSpec | null {
   const raw = card.extra?.seasonal;
   if (raw === undefined) return null;
   const parsed = SeasonalSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new ModelError(card.name, `extra.seasonal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
-  if (!card.inputs.some((i) => i.name === parsed.data.input)) throw new ModelError(card.name, `extra.seasonal.input '${parsed.data.input}' is not an input of the model`);
+  if (!parsed.success)
+    throw new ModelError(
+      card.name,
+      `extra.seasonal: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`,
+    );
+  if (!card.inputs.some((i) => i.name === parsed.data.input))
+    throw new ModelError(card.name, `extra.seasonal.input '${parsed.data.input}' is not an input of the model`);
   return parsed.data;
 }
 
@@ -61,4 +66,3 @@ export function slotKey(spec: SeasonalSpec): string {
   if (key === undefined) slotKeys.set(spec, (key = `${spec.input}@slot`));
   return key;
 }
-

@@ -20,4 +20,3 @@ export const EngineVerdictSchema = z.strictObject({
   verifiedAt: z.string(),
 });
 export type EngineVerdict = z.infer<typeof EngineVerdictSchema>;
-

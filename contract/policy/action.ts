@@ -26,17 +26,31 @@ export const actionSchema = z.discriminatedUnion('type', [
     olderThan: durationMs.default(0),
     maxBytes: bytes,
   }),
-  z.strictObject({ type: z.literal('rotate-log'), path: absPath, keep: z.number().int().min(0).max(100).default(3), copytruncate: z.boolean().default(true) }),
+  z.strictObject({
+    type: z.literal('rotate-log'),
+    path: absPath,
+    keep: z.number().int().min(0).max(100).default(3),
+    copytruncate: z.boolean().default(true),
+  }),
   z.strictObject({ type: z.literal('truncate-log'), path: absPath }),
-  z.strictObject({ type: z.literal('drop-caches'), level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1) }),
+  z.strictObject({
+    type: z.literal('drop-caches'),
+    level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
+  }),
   z.strictObject({
     type: z.literal('run-script'),
     script: z.string().min(1).max(256),
     args: z.array(z.string().max(4096)).max(64).default([]),
     timeout: durationMs.default(30_000),
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE'), z.string().max(4096)).default({}),
+    env: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE'), z.string().max(4096))
+      .default({}),
   }),
-  z.strictObject({ type: z.literal('notify'), message: z.string().min(1).max(2000), severity: z.enum(['info', 'warning', 'critical']).default('warning') }),
+  z.strictObject({
+    type: z.literal('notify'),
+    message: z.string().min(1).max(2000),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  }),
   z.strictObject({ type: z.literal('cordon'), reason: z.string().min(1).max(2000) }),
 ]);
 
@@ -44,5 +58,13 @@ export const actionSchema = z.discriminatedUnion('type', [
 export type ActionSpec = z.infer<typeof actionSchema>;
 export type ActionType = ActionSpec['type'];
 export const ACTION_TYPES: readonly ActionType[] = [
-  'restart-service', 'kill-process', 'free-disk', 'rotate-log', 'truncate-log', 'drop-caches', 'run-script', 'notify', 'cordon',
+  'restart-service',
+  'kill-process',
+  'free-disk',
+  'rotate-log',
+  'truncate-log',
+  'drop-caches',
+  'run-script',
+  'notify',
+  'cordon',
 ];

@@ -16,7 +16,10 @@ import { regexProblem } from './regex.ts';
 import { ValidationError } from '../errors.ts';
 
 /** One lint finding: the field path (as in ValidationError, e.g. `policies.0.do.1.script`) and the rule broken. */
-export interface LintIssue { path: string; message: string }
+export interface LintIssue {
+  path: string;
+  message: string;
+}
 
 /**
  * Process names (kernel comm) kill-process never signals, on every host, in addition to pid 1, the agent, its
@@ -24,10 +27,26 @@ export interface LintIssue { path: string; message: string }
  * (see {@link isProtectedName}).
  */
 export const DEFAULT_PROTECTED_PROCESSES: readonly string[] = [
-  'init', 'systemd', 'sshd',
-  'systemd-journald', 'systemd-logind', 'systemd-udevd', 'systemd-networkd', 'systemd-resolved', 'systemd-timesyncd',
-  'dbus-daemon', 'dbus-broker', 'dbus-broker-launch',
-  'containerd', 'containerd-shim', 'containerd-shim-runc-v2', 'dockerd', 'docker-proxy', 'crio', 'conmon', 'kubelet',
+  'init',
+  'systemd',
+  'sshd',
+  'systemd-journald',
+  'systemd-logind',
+  'systemd-udevd',
+  'systemd-networkd',
+  'systemd-resolved',
+  'systemd-timesyncd',
+  'dbus-daemon',
+  'dbus-broker',
+  'dbus-broker-launch',
+  'containerd',
+  'containerd-shim',
+  'containerd-shim-runc-v2',
+  'dockerd',
+  'docker-proxy',
+  'crio',
+  'conmon',
+  'kubelet',
   'homeostat-agent',
 ];
 
@@ -42,11 +61,44 @@ export function isProtectedName(name: string, list: readonly string[]): boolean 
  * belong to the fixed environment the agent gives every script.
  */
 export const FORBIDDEN_SCRIPT_ENV: readonly string[] = [
-  'PATH', 'HOME', 'LANG', 'HOMEOSTAT_HEAL', 'BASH_ENV', 'ENV', 'IFS', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'CDPATH',
-  'GLOBIGNORE', 'PROMPT_COMMAND', 'NODE_OPTIONS', 'PYTHONSTARTUP', 'PYTHONPATH', 'PYTHONHOME', 'PERL5OPT', 'PERL5LIB',
-  'PERLLIB', 'RUBYOPT', 'RUBYLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'GCONV_PATH', 'HOSTALIASES', 'LOCALDOMAIN',
-  'RESOLV_HOST_CONF', 'TMPDIR', 'MALLOC_CHECK_', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH', 'EDITOR', 'VISUAL',
-  'PAGER', 'SSH_ASKPASS', 'SUDO_ASKPASS',
+  'PATH',
+  'HOME',
+  'LANG',
+  'HOMEOSTAT_HEAL',
+  'BASH_ENV',
+  'ENV',
+  'IFS',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PS4',
+  'CDPATH',
+  'GLOBIGNORE',
+  'PROMPT_COMMAND',
+  'NODE_OPTIONS',
+  'PYTHONSTARTUP',
+  'PYTHONPATH',
+  'PYTHONHOME',
+  'PERL5OPT',
+  'PERL5LIB',
+  'PERLLIB',
+  'RUBYOPT',
+  'RUBYLIB',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'GCONV_PATH',
+  'HOSTALIASES',
+  'LOCALDOMAIN',
+  'RESOLV_HOST_CONF',
+  'TMPDIR',
+  'MALLOC_CHECK_',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_EXEC_PATH',
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  'SSH_ASKPASS',
+  'SUDO_ASKPASS',
 ];
 
 /** Why run-script may never get this variable, or null. Also used by the agent's local config check. */
@@ -54,7 +106,8 @@ export function forbiddenEnvReason(name: string): string | null {
   if (name.startsWith('LD_') || name.startsWith('BASH_FUNC_') || name.startsWith('DYLD_')) {
     return `environment variable '${name}' is never passed to scripts (it changes how programs are loaded)`;
   }
-  if (FORBIDDEN_SCRIPT_ENV.includes(name)) return `environment variable '${name}' is never passed to scripts (it changes how programs start or is fixed by the agent)`;
+  if (FORBIDDEN_SCRIPT_ENV.includes(name))
+    return `environment variable '${name}' is never passed to scripts (it changes how programs start or is fixed by the agent)`;
   return null;
 }
 
@@ -63,17 +116,25 @@ const hasDotDot = (p: string) => p.split('/').includes('..');
 /** The reason a script name is refused, or null (the same sentence on the server and the agent). */
 export function scriptNameProblem(script: string): string | null {
   return script.startsWith('/') || hasDotDot(script)
-    ? `script '${script}' must be a name inside heal.scriptsDir (no '/' prefix, no '..')` : null;
+    ? `script '${script}' must be a name inside heal.scriptsDir (no '/' prefix, no '..')`
+    : null;
 }
 
 /** Findings for one action at `path` (`policies.N.do.M`). */
-export function lintAction(a: ActionSpec, path: string, protectedNames: readonly string[] = DEFAULT_PROTECTED_PROCESSES): LintIssue[] {
+export function lintAction(
+  a: ActionSpec,
+  path: string,
+  protectedNames: readonly string[] = DEFAULT_PROTECTED_PROCESSES,
+): LintIssue[] {
   const out: LintIssue[] = [];
   switch (a.type) {
     case 'free-disk':
-      a.dirs.forEach((d, i) => { if (hasDotDot(d)) out.push({ path: `${path}.dirs.${i}`, message: `directory '${d}' must not contain '..'` }); });
+      a.dirs.forEach((d, i) => {
+        if (hasDotDot(d)) out.push({ path: `${path}.dirs.${i}`, message: `directory '${d}' must not contain '..'` });
+      });
       a.globs.forEach((g, i) => {
-        if (g.startsWith('/') || hasDotDot(g)) out.push({ path: `${path}.globs.${i}`, message: `glob '${g}' must be relative and contain no '..'` });
+        if (g.startsWith('/') || hasDotDot(g))
+          out.push({ path: `${path}.globs.${i}`, message: `glob '${g}' must be relative and contain no '..'` });
       });
       break;
     case 'rotate-log':
@@ -117,22 +178,34 @@ export function lintCondition(c: Condition, path: string): LintIssue[] {
   while (stack.length) {
     const [x, p] = stack.pop()!;
     switch (x.kind) {
-      case 'all': x.all.forEach((y, i) => stack.push([y, `${p}.all.${i}`])); break;
-      case 'any': x.any.forEach((y, i) => stack.push([y, `${p}.any.${i}`])); break;
-      case 'not': stack.push([x.not, `${p}.not`]); break;
-      case 'process': out.push(...lintProcessMatch(x.process, `${p}.process`)); break;
-      default: break;
+      case 'all':
+        for (const [i, y] of x.all.entries()) stack.push([y, `${p}.all.${i}`]);
+        break;
+      case 'any':
+        for (const [i, y] of x.any.entries()) stack.push([y, `${p}.any.${i}`]);
+        break;
+      case 'not':
+        stack.push([x.not, `${p}.not`]);
+        break;
+      case 'process':
+        out.push(...lintProcessMatch(x.process, `${p}.process`));
+        break;
+      default:
+        break;
     }
   }
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** Every host-independent finding of a validated set, in document order (empty: nothing to refuse). */
-export function lintPolicySet(set: PolicySet, protectedNames: readonly string[] = DEFAULT_PROTECTED_PROCESSES): LintIssue[] {
+export function lintPolicySet(
+  set: PolicySet,
+  protectedNames: readonly string[] = DEFAULT_PROTECTED_PROCESSES,
+): LintIssue[] {
   const out: LintIssue[] = [];
   set.policies.forEach((p, i) => {
     out.push(...lintCondition(p.when, `policies.${i}.when`));
-    p.do.forEach((a, j) => out.push(...lintAction(a, `policies.${i}.do.${j}`, protectedNames)));
+    for (const [j, a] of p.do.entries()) out.push(...lintAction(a, `policies.${i}.do.${j}`, protectedNames));
     if (p.guards.verify) out.push(...lintCondition(p.guards.verify.condition, `policies.${i}.guards.verify.condition`));
   });
   return out;

@@ -18,7 +18,11 @@ export const MAX_PATTERN_LENGTH = 512;
 export const MAX_REPEAT = 100;
 
 /** First-character set of a sub-pattern, coarse: ASCII code points, "some non-ASCII", or anything. */
-interface First { ascii: Set<number>; nonAscii: boolean; any: boolean }
+interface First {
+  ascii: Set<number>;
+  nonAscii: boolean;
+  any: boolean;
+}
 type Node =
   | { t: 'atom'; first: First }
   | { t: 'group'; alts: Node[][] }
@@ -36,8 +40,17 @@ const chars = (...ranges: [number, number][]): First => {
 };
 const one = (c: number): First => chars([c, c]);
 const DIGIT: [number, number][] = [[48, 57]];
-const WORD: [number, number][] = [[48, 57], [65, 90], [95, 95], [97, 122]];
-const SPACE: [number, number][] = [[9, 13], [32, 32], [160, 0x10ffff]];
+const WORD: [number, number][] = [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+];
+const SPACE: [number, number][] = [
+  [9, 13],
+  [32, 32],
+  [160, 0x10ffff],
+];
 const ESCAPED: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13, '0': 0 };
 
 function union(a: First, b: First): First {
@@ -60,7 +73,11 @@ class Reader {
     while (this.i < this.s.length) {
       const c = this.s[this.i]!;
       if (c === ')') break;
-      if (c === '|') { this.i++; alts.push([]); continue; }
+      if (c === '|') {
+        this.i++;
+        alts.push([]);
+        continue;
+      }
       const atom = this.atom();
       alts[alts.length - 1]!.push(this.quantifier(atom));
     }
@@ -70,7 +87,12 @@ class Reader {
   atom(): Node {
     const c = this.s[this.i++]!;
     if (c === '(') {
-      if (this.s.startsWith('?=', this.i) || this.s.startsWith('?!', this.i) || this.s.startsWith('?<=', this.i) || this.s.startsWith('?<!', this.i)) {
+      if (
+        this.s.startsWith('?=', this.i) ||
+        this.s.startsWith('?!', this.i) ||
+        this.s.startsWith('?<=', this.i) ||
+        this.s.startsWith('?<!', this.i)
+      ) {
         throw new RegexLintError('lookahead and lookbehind are not allowed (patterns run on a linear-time engine)');
       }
       if (this.s.startsWith('?:', this.i)) this.i += 2;
@@ -78,7 +100,8 @@ class Reader {
         const end = this.s.indexOf('>', this.i);
         if (end < 0) throw new RegexLintError('unterminated group name');
         this.i = end + 1;
-      } else if (this.s[this.i] === '?') throw new RegexLintError(`group flags '(?${this.s[this.i + 1] ?? ''}' are not allowed`);
+      } else if (this.s[this.i] === '?')
+        throw new RegexLintError(`group flags '(?${this.s[this.i + 1] ?? ''}' are not allowed`);
       const alts = this.alternation();
       if (this.s[this.i] !== ')') throw new RegexLintError('unbalanced parenthesis');
       this.i++;
@@ -101,14 +124,33 @@ class Reader {
       throw new RegexLintError('backreferences are not allowed (they need a backtracking engine)');
     }
     switch (c) {
-      case 'd': return chars(...DIGIT);
-      case 'w': return chars(...WORD);
-      case 's': return chars(...SPACE);
-      case 'D': case 'W': case 'S': case 'p': case 'P': return anyFirst();
-      case 'b': case 'B': return none();
-      case 'x': { const h = parseInt(this.s.slice(this.i, this.i + 2), 16); this.i += 2; return Number.isNaN(h) ? anyFirst() : one(h); }
-      case 'u': { const h = parseInt(this.s.slice(this.i, this.i + 4), 16); this.i += 4; return Number.isNaN(h) ? anyFirst() : one(h); }
-      default: return one(ESCAPED[c] ?? c.charCodeAt(0));
+      case 'd':
+        return chars(...DIGIT);
+      case 'w':
+        return chars(...WORD);
+      case 's':
+        return chars(...SPACE);
+      case 'D':
+      case 'W':
+      case 'S':
+      case 'p':
+      case 'P':
+        return anyFirst();
+      case 'b':
+      case 'B':
+        return none();
+      case 'x': {
+        const h = parseInt(this.s.slice(this.i, this.i + 2), 16);
+        this.i += 2;
+        return Number.isNaN(h) ? anyFirst() : one(h);
+      }
+      case 'u': {
+        const h = parseInt(this.s.slice(this.i, this.i + 4), 16);
+        this.i += 4;
+        return Number.isNaN(h) ? anyFirst() : one(h);
+      }
+      default:
+        return one(ESCAPED[c] ?? c.charCodeAt(0));
     }
   }
 
@@ -121,7 +163,10 @@ class Reader {
       if (this.s[this.i] === '\\') {
         this.i++;
         const e = this.escape(true);
-        if (e.any || e.ascii.size !== 1) { f = union(f, e); continue; }
+        if (e.any || e.ascii.size !== 1) {
+          f = union(f, e);
+          continue;
+        }
         lo = [...e.ascii][0]!;
       } else if (this.s.startsWith('[:', this.i)) {
         const end = this.s.indexOf(':]', this.i);
@@ -135,8 +180,14 @@ class Reader {
       if (this.s[this.i] === '-' && this.s[this.i + 1] !== ']' && this.i + 1 < this.s.length) {
         this.i++;
         let hi: number;
-        if (this.s[this.i] === '\\') { this.i++; const e = this.escape(true); hi = e.ascii.size === 1 ? [...e.ascii][0]! : 0x10ffff; }
-        else { hi = this.s.codePointAt(this.i)!; this.i += hi > 0xffff ? 2 : 1; }
+        if (this.s[this.i] === '\\') {
+          this.i++;
+          const e = this.escape(true);
+          hi = e.ascii.size === 1 ? [...e.ascii][0]! : 0x10ffff;
+        } else {
+          hi = this.s.codePointAt(this.i)!;
+          this.i += hi > 0xffff ? 2 : 1;
+        }
         f = union(f, chars([lo, Math.max(lo, hi)]));
       } else f = union(f, chars([lo, lo]));
     }
@@ -148,21 +199,32 @@ class Reader {
   quantifier(body: Node): Node {
     let min: number, max: number;
     const c = this.s[this.i];
-    if (c === '*') { min = 0; max = Infinity; this.i++; }
-    else if (c === '+') { min = 1; max = Infinity; this.i++; }
-    else if (c === '?') { min = 0; max = 1; this.i++; }
-    else if (c === '{') {
+    if (c === '*') {
+      min = 0;
+      max = Infinity;
+      this.i++;
+    } else if (c === '+') {
+      min = 1;
+      max = Infinity;
+      this.i++;
+    } else if (c === '?') {
+      min = 0;
+      max = 1;
+      this.i++;
+    } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(this.s.slice(this.i));
       if (!m) return body; // a literal '{'
       min = Number(m[1]);
       max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-      if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT)) throw new RegexLintError(`repetition counts above ${MAX_REPEAT} are not allowed`);
+      if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT))
+        throw new RegexLintError(`repetition counts above ${MAX_REPEAT} are not allowed`);
       if (max < min) throw new RegexLintError(`repetition {${min},${max}} has max below min`);
       this.i += m[0].length;
     } else return body;
     if (this.s[this.i] === '?') this.i++; // lazy: same structure
     const next = this.s[this.i];
-    if (next === '*' || next === '+' || next === '?') throw new RegexLintError('nested quantifiers (a quantifier directly after another) are not allowed');
+    if (next === '*' || next === '+' || next === '?')
+      throw new RegexLintError('nested quantifiers (a quantifier directly after another) are not allowed');
     const node: Node = { t: 'quant', body, min, max };
     if (max > 1) checkRepeated(body);
     return node;
@@ -195,18 +257,24 @@ function firstOfSeq(seq: Node[]): First {
 
 /** Refuses a repeated body that is itself repeating, or holds overlapping alternatives. */
 function checkRepeated(body: Node): void {
-  if (repeats(body)) throw new RegexLintError('nested quantifiers (a repeated group that itself repeats, e.g. (a+)+ or (.*){100}) are not allowed');
+  if (repeats(body))
+    throw new RegexLintError(
+      'nested quantifiers (a repeated group that itself repeats, e.g. (a+)+ or (.*){100}) are not allowed',
+    );
   const groups: Node[] = [body];
   while (groups.length) {
     const g = groups.pop()!;
     if (g.t !== 'group') continue;
     if (g.alts.length > 1) {
       const firsts = g.alts.map(firstOfSeq);
-      for (let a = 0; a < firsts.length; a++) for (let b = a + 1; b < firsts.length; b++) {
-        if (overlaps(firsts[a]!, firsts[b]!)) {
-          throw new RegexLintError('alternatives that can start with the same character under a repeating quantifier (e.g. (a|ab)*) are not allowed');
+      for (let a = 0; a < firsts.length; a++)
+        for (let b = a + 1; b < firsts.length; b++) {
+          if (overlaps(firsts[a]!, firsts[b]!)) {
+            throw new RegexLintError(
+              'alternatives that can start with the same character under a repeating quantifier (e.g. (a|ab)*) are not allowed',
+            );
+          }
         }
-      }
     }
     for (const alt of g.alts) groups.push(...alt);
   }
@@ -233,7 +301,9 @@ export function regexProblem(source: string): string | null {
 }
 
 /** A compiled policy regex: `test` runs in time linear in the input (RE2 semantics, unanchored search). */
-export interface SafeRegex { test(input: string): boolean }
+export interface SafeRegex {
+  test(input: string): boolean;
+}
 
 /** Compiles a pattern that passed {@link regexProblem}; throws with that problem otherwise. */
 export function compileSafeRegex(source: string): SafeRegex {

@@ -44,7 +44,11 @@ export const guardsSchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
-  name: z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'names use letters, digits and . _ -'),
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'names use letters, digits and . _ -'),
   description: z.string().max(2000).optional(),
   enabled: z.boolean().default(true),
   /** Higher wins when two policies act on the same target in the same cycle (default 0). */
@@ -55,17 +59,24 @@ export const policySchema = z.strictObject({
   guards: guardsSchema.default(() => guardsSchema.parse({})),
 });
 
-export const policySetSchema = z.strictObject({
-  /** Opaque version label of the set (the control plane's bundle version). */
-  version: z.string().max(128).optional(),
-  policies: z.array(policySchema).max(500),
-}).superRefine((set, ctx) => {
-  const seen = new Map<string, number>();
-  set.policies.forEach((p, i) => {
-    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `duplicate policy name '${p.name}' (also policies.${seen.get(p.name)})`, path: ['policies', i, 'name'] });
-    else seen.set(p.name, i);
+export const policySetSchema = z
+  .strictObject({
+    /** Opaque version label of the set (the control plane's bundle version). */
+    version: z.string().max(128).optional(),
+    policies: z.array(policySchema).max(500),
+  })
+  .superRefine((set, ctx) => {
+    const seen = new Map<string, number>();
+    set.policies.forEach((p, i) => {
+      if (seen.has(p.name))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate policy name '${p.name}' (also policies.${seen.get(p.name)})`,
+          path: ['policies', i, 'name'],
+        });
+      else seen.set(p.name, i);
+    });
   });
-});
 
 export type Guards = z.infer<typeof guardsSchema>;
 export type Policy = z.infer<typeof policySchema>;
@@ -80,7 +91,10 @@ export function parsePolicyDocument(text: string, format: 'yaml' | 'json'): Poli
   try {
     raw = format === 'json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ValidationError([{ path: '', message: `not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` }], 'policy document');
+    throw new ValidationError(
+      [{ path: '', message: `not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` }],
+      'policy document',
+    );
   }
   return validatePolicySet(raw);
 }

@@ -3,12 +3,21 @@ import { z } from 'zod';
 
 export const selectorSchema = z.strictObject({
   matchLabels: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
-  matchExpressions: z.array(z.strictObject({
-    key: z.string().min(1).max(128),
-    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-    values: z.array(z.string().max(256)).max(64).default([]),
-  }).refine((e) => (e.operator === 'In' || e.operator === 'NotIn') ? e.values.length > 0 : e.values.length === 0,
-    { message: 'In/NotIn need values; Exists/DoesNotExist take none', path: ['values'] })).max(32).default([]),
+  matchExpressions: z
+    .array(
+      z
+        .strictObject({
+          key: z.string().min(1).max(128),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string().max(256)).max(64).default([]),
+        })
+        .refine((e) => (e.operator === 'In' || e.operator === 'NotIn' ? e.values.length > 0 : e.values.length === 0), {
+          message: 'In/NotIn need values; Exists/DoesNotExist take none',
+          path: ['values'],
+        }),
+    )
+    .max(32)
+    .default([]),
 });
 export type Selector = z.infer<typeof selectorSchema>;
 
@@ -19,10 +28,18 @@ export function selectorMatches(sel: Selector | undefined, labels: Record<string
   for (const e of sel.matchExpressions) {
     const has = Object.hasOwn(labels, e.key);
     switch (e.operator) {
-      case 'In': if (!has || !e.values.includes(labels[e.key]!)) return false; break;
-      case 'NotIn': if (has && e.values.includes(labels[e.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
+      case 'In':
+        if (!has || !e.values.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && e.values.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
     }
   }
   return true;

@@ -8,7 +8,12 @@ test('every decision kind and action outcome is a catalogue kind', () => {
 });
 
 test('a known kind with typed data parses; extra fields from a newer agent are kept', () => {
-  const e = agentEvent('heal.approval-requested', { ts: 1, severity: 'warning', message: 'm', data: { policy: 'p', requestId: 'r1', extra: 1 } });
+  const e = agentEvent('heal.approval-requested', {
+    ts: 1,
+    severity: 'warning',
+    message: 'm',
+    data: { policy: 'p', requestId: 'r1', extra: 1 },
+  });
   const r = readEvent(e);
   assert.ok(r.ok);
   assert.equal(r.event.type, 'heal.approval-requested');
@@ -31,5 +36,10 @@ test('malformed data is refused with a message naming the kind and the field', (
 
 test('an unknown kind (a newer agent) is reported as such, not thrown', () => {
   const r = readEvent({ type: 'heal.teleported', data: { anything: true } });
-  assert.deepEqual(r, { ok: false, type: 'heal.teleported', problem: 'unknown-kind', message: 'heal.teleported: not in event catalogue v1' });
+  assert.deepEqual(r, {
+    ok: false,
+    type: 'heal.teleported',
+    problem: 'unknown-kind',
+    message: 'heal.teleported: not in event catalogue v1',
+  });
 });

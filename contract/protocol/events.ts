@@ -20,9 +20,22 @@ export type Severity = z.infer<typeof Severity>;
 
 /** What a policy decision can be; each is the event kind `heal.<kind>` (agent/heal/decision.ts). */
 export const DECISION_KINDS = [
-  'matched', 'suppressed', 'execute', 'dry-run', 'verified', 'verify-failed', 'escalated', 'refused',
-  'approval-requested', 'approval-granted', 'approval-denied', 'approval-withdrawn', 'approval-unknown',
-  'cleared', 'paused', 'resumed',
+  'matched',
+  'suppressed',
+  'execute',
+  'dry-run',
+  'verified',
+  'verify-failed',
+  'escalated',
+  'refused',
+  'approval-requested',
+  'approval-granted',
+  'approval-denied',
+  'approval-withdrawn',
+  'approval-unknown',
+  'cleared',
+  'paused',
+  'resumed',
 ] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
@@ -49,7 +62,9 @@ export const DecisionData = z.looseObject({
   guard: z.string().max(128).optional(),
   reason: z.string().max(4000).optional(),
   requestId: z.string().max(128).optional(),
-  actions: z.array(z.looseObject({ type: z.string().max(64), targets: z.array(ProcessTargetData).optional() })).optional(),
+  actions: z
+    .array(z.looseObject({ type: z.string().max(64), targets: z.array(ProcessTargetData).optional() }))
+    .optional(),
 });
 /** `heal.approval-requested` needs the request id the approval will answer. */
 export const ApprovalRequestedData = DecisionData.extend({ requestId: z.string().min(1).max(128) });
@@ -103,17 +118,23 @@ export const CatalogueEvent = z.discriminatedUnion('type', [
   kind('fleet.model-applied', z.looseObject({ model: name, version: name })),
   kind('fleet.model-refused', z.looseObject({ kind: z.literal('model'), model: name, reason: name })),
   // healing: policy sets and state (agent/heal/healer.ts)
-  kind('heal.policy-applied', z.looseObject({
-    version: z.string().max(256).nullable(),
-    source: z.literal('cache').optional(),
-    policies: int.optional(),
-    active: int.optional(),
-    refused: z.array(z.string().max(256)).optional(),
-  })),
-  kind('heal.policy-rejected', z.looseObject({
-    source: z.literal('cache').optional(),
-    issues: z.array(z.looseObject({ path: z.string(), message: z.string() })).optional(),
-  })),
+  kind(
+    'heal.policy-applied',
+    z.looseObject({
+      version: z.string().max(256).nullable(),
+      source: z.literal('cache').optional(),
+      policies: int.optional(),
+      active: int.optional(),
+      refused: z.array(z.string().max(256)).optional(),
+    }),
+  ),
+  kind(
+    'heal.policy-rejected',
+    z.looseObject({
+      source: z.literal('cache').optional(),
+      issues: z.array(z.looseObject({ path: z.string(), message: z.string() })).optional(),
+    }),
+  ),
   kind('heal.state-reset', Empty),
   // healing: decisions (heal.<DecisionKind>, agent/heal/decision.ts)
   kind('heal.matched', DecisionData),
@@ -163,7 +184,10 @@ export const EVENT_KINDS: ReadonlySet<string> = new Set(CatalogueEvent.options.m
 export type DecisionEventKind = `heal.${DecisionKind}`;
 /** The event kind of each action outcome. */
 export const OUTCOME_EVENT = {
-  done: 'heal.executed', refused: 'heal.refused', unavailable: 'heal.unavailable', failed: 'heal.failed',
+  done: 'heal.executed',
+  refused: 'heal.refused',
+  unavailable: 'heal.unavailable',
+  failed: 'heal.failed',
 } as const satisfies Record<ActionStatus, EventKind>;
 
 // Compile-time: every decision kind is a catalogue kind (renaming one without the other does not type-check).
@@ -180,9 +204,16 @@ export function decisionEventKind(k: DecisionKind): DecisionEventKind {
  * emits at run time.
  */
 export function agentEvent<K extends EventKind>(
-  type: K, fields: { ts: number; severity: Severity; message: string; data: EventData<K> },
+  type: K,
+  fields: { ts: number; severity: Severity; message: string; data: EventData<K> },
 ): TypedEvent<K> {
-  return { ts: fields.ts, type, severity: fields.severity, message: fields.message, data: fields.data } as TypedEvent<K>;
+  return {
+    ts: fields.ts,
+    type,
+    severity: fields.severity,
+    message: fields.message,
+    data: fields.data,
+  } as TypedEvent<K>;
 }
 
 /** A typed event without its time (the agent runtime stamps it when it queues the event). */
@@ -192,7 +223,8 @@ export type TypedEventBody<K extends EventKind = EventKind> = {
 
 /** Builds a typed agent event that the runtime stamps with its time (`emit`, `report`). */
 export function eventBody<K extends EventKind>(
-  type: K, fields: { severity: Severity; message: string; data: EventData<K> },
+  type: K,
+  fields: { severity: Severity; message: string; data: EventData<K> },
 ): TypedEventBody<K> {
   return { type, severity: fields.severity, message: fields.message, data: fields.data } as TypedEventBody<K>;
 }
@@ -207,9 +239,19 @@ export type EventReading =
  * reported, not thrown: the caller keeps the event and skips only its kind-specific handling. The message names the
  * kind and every bad field, e.g. `heal.approval-requested: data.requestId: Invalid input: expected string, …`.
  */
-export function readEvent(e: { type: string; data?: unknown; severity?: string; message?: string | null }): EventReading {
+export function readEvent(e: {
+  type: string;
+  data?: unknown;
+  severity?: string;
+  message?: string | null;
+}): EventReading {
   if (!EVENT_KINDS.has(e.type)) {
-    return { ok: false, type: e.type, problem: 'unknown-kind', message: `${e.type}: not in event catalogue v${EVENT_CATALOGUE_VERSION}` };
+    return {
+      ok: false,
+      type: e.type,
+      problem: 'unknown-kind',
+      message: `${e.type}: not in event catalogue v${EVENT_CATALOGUE_VERSION}`,
+    };
   }
   const r = CatalogueEvent.safeParse({ type: e.type, data: e.data ?? {} });
   if (r.success) return { ok: true, event: r.data };

@@ -12,15 +12,44 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 const seq = z.number().int().positive().describe('per-agent sequence number, never repeats (also across restarts)');
 const ts = z.number().int().nonnegative().describe('milliseconds since the Unix epoch');
-const featureName = z.string().min(1).max(128).regex(/^[a-z0-9_.:/-]+$/i, 'feature names use letters, digits and _ . : / -');
+const featureName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9_.:/-]+$/i, 'feature names use letters, digits and _ . : / -');
 
 /** One feature contribution to an anomaly score, with the ratio to its usual value when known. */
-export const Contribution = z.object({ feature: featureName, contribution: z.number(), ratio: z.number().nullable().optional() });
+export const Contribution = z.object({
+  feature: featureName,
+  contribution: z.number(),
+  ratio: z.number().nullable().optional(),
+});
 
 /** Model outputs attached to a sample. */
 export const Scores = z.object({
-  anomaly: z.object({ score: z.number().min(0).max(1), model: text(128), top: z.array(Contribution).max(16), latencyUs: z.number().nonnegative().optional().describe('time the anomaly model took this cycle (model canary latency gate)') }).optional(),
-  disks: z.array(z.object({ device: text(256), serial: text(128).optional(), probability: z.number().min(0).max(1), model: text(128) })).max(256).optional(),
+  anomaly: z
+    .object({
+      score: z.number().min(0).max(1),
+      model: text(128),
+      top: z.array(Contribution).max(16),
+      latencyUs: z
+        .number()
+        .nonnegative()
+        .optional()
+        .describe('time the anomaly model took this cycle (model canary latency gate)'),
+    })
+    .optional(),
+  disks: z
+    .array(
+      z.object({
+        device: text(256),
+        serial: text(128).optional(),
+        probability: z.number().min(0).max(1),
+        model: text(128),
+      }),
+    )
+    .max(256)
+    .optional(),
 });
 
 /** One collection cycle's readings: the named numeric feature vector (null = explicitly missing, never faked as 0). */
@@ -42,7 +71,11 @@ export type TelemetryMessage = z.infer<typeof TelemetryMessage>;
 export const AgentEvent = z.object({
   seq,
   ts,
-  type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9.-]*$/, 'event types are lowercase dotted names, e.g. heal.executed'),
+  type: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z][a-z0-9.-]*$/, 'event types are lowercase dotted names, e.g. heal.executed'),
   severity: z.enum(['info', 'warning', 'critical']).default('info'),
   message: text(2000).optional(),
   data: boundedJsonObject(EVENT_DATA_LIMITS).default({}),
@@ -54,11 +87,21 @@ export const EventsMessage = z.object({ v: z.literal(1), events: z.array(AgentEv
 export type EventsMessage = z.infer<typeof EventsMessage>;
 
 /** `…/presence` (retained; the offline form is also the MQTT last will). */
-export const PresenceMessage = z.object({ v: z.literal(1), state: z.enum(['online', 'offline']), ts, agentVersion: text(64).optional() });
+export const PresenceMessage = z.object({
+  v: z.literal(1),
+  state: z.enum(['online', 'offline']),
+  ts,
+  agentVersion: text(64).optional(),
+});
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 
 /** `…/inventory`: the host's hardware/software inventory, sent at connect and when it changes. */
-export const InventoryMessage = z.object({ v: z.literal(1), ts, hash: text(128), inventory: boundedJsonObject(INVENTORY_LIMITS) });
+export const InventoryMessage = z.object({
+  v: z.literal(1),
+  ts,
+  hash: text(128),
+  inventory: boundedJsonObject(INVENTORY_LIMITS),
+});
 export type InventoryMessage = z.infer<typeof InventoryMessage>;
 
 /** `…/state`: which policy bundle and models the agent has applied (its acknowledgement of a rollout). */
@@ -81,7 +124,10 @@ export const AGENT_PAYLOADS = {
 } as const satisfies Record<AgentTopicKind, z.ZodType>;
 
 /** Inclusive seq ranges, e.g. [[1, 40], [42, 42]]. */
-const SeqRanges = z.array(z.tuple([seq, seq])).min(1).max(1000);
+const SeqRanges = z
+  .array(z.tuple([seq, seq]))
+  .min(1)
+  .max(1000);
 
 /** One seq the control plane refused for good, and why (e.g. `schema: inventory.x: string contains a lone …`). */
 export const RejectedSeq = z.object({ seq, reason: z.string().max(500) });
@@ -94,14 +140,32 @@ export const Command = z.discriminatedUnion('type', [
    * seqs among `ranges` that were refused (invalid, or quarantined because the database could not store them) with why,
    * so the agent can log them: they are covered by `ranges` too, so an agent that ignores the field still moves on.
    */
-  z.object({ v: z.literal(1), type: z.literal('ack'), ranges: SeqRanges, rejected: z.array(RejectedSeq).max(1000).optional() }),
+  z.object({
+    v: z.literal(1),
+    type: z.literal('ack'),
+    ranges: SeqRanges,
+    rejected: z.array(RejectedSeq).max(1000).optional(),
+  }),
   /** A signed policy bundle to apply (see control-plane/fleet). */
   z.object({ v: z.literal(1), type: z.literal('policy'), bundle: z.record(z.string(), z.unknown()) }),
   /** A signed model to download over HTTP and swap in. */
   z.object({ v: z.literal(1), type: z.literal('model'), manifest: z.record(z.string(), z.unknown()) }),
   /** An approval or denial of an action that waits for one. */
-  z.object({ v: z.literal(1), type: z.literal('approval'), requestId: text(128), approved: z.boolean(), by: text(256), reason: text(2000).optional() }),
+  z.object({
+    v: z.literal(1),
+    type: z.literal('approval'),
+    requestId: text(128),
+    approved: z.boolean(),
+    by: text(256),
+    reason: text(2000).optional(),
+  }),
   /** Fleet-level pause/resume of non-essential actions (maintenance windows, blast-radius breaker). */
-  z.object({ v: z.literal(1), type: z.literal('pause'), actions: z.array(text(64)).max(64).default([]), until: ts.nullable(), reason: text(2000) }),
+  z.object({
+    v: z.literal(1),
+    type: z.literal('pause'),
+    actions: z.array(text(64)).max(64).default([]),
+    until: ts.nullable(),
+    reason: text(2000),
+  }),
 ]);
 export type Command = z.infer<typeof Command>;

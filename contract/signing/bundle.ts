@@ -44,12 +44,20 @@ export type ModelManifestPayload = z.infer<typeof ModelManifestSchema> & Record<
 
 /** Signs a policy bundle and wraps it in the `policy` command. */
 export function policyCommand(payload: PolicyBundlePayload, key: KeyObject): Extract<Command, { type: 'policy' }> {
-  return { v: 1, type: 'policy', bundle: signEnvelope('policy-bundle', payload, key) as unknown as Record<string, unknown> };
+  return {
+    v: 1,
+    type: 'policy',
+    bundle: signEnvelope('policy-bundle', payload, key) as unknown as Record<string, unknown>,
+  };
 }
 
 /** Signs a model manifest and wraps it in the `model` command. */
 export function modelCommand(payload: ModelManifestPayload, key: KeyObject): Extract<Command, { type: 'model' }> {
-  return { v: 1, type: 'model', manifest: signEnvelope('model-manifest', payload, key) as unknown as Record<string, unknown> };
+  return {
+    v: 1,
+    type: 'model',
+    manifest: signEnvelope('model-manifest', payload, key) as unknown as Record<string, unknown>,
+  };
 }
 
 export type { SignedEnvelope };

@@ -9,11 +9,17 @@ const cp = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
 
 test('canonical JSON sorts keys at every depth and drops undefined members', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined }, 'é': 'x' }), '{"a":{"d":[3,{"y":2,"z":1}]},"b":1,"é":"x"}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined }, é: 'x' }),
+    '{"a":{"d":[3,{"y":2,"z":1}]},"b":1,"é":"x"}',
+  );
 });
 
 test('canonical JSON refuses non-finite numbers naming the path', () => {
-  assert.throws(() => canonicalJson({ a: { b: [1, Number.NaN] } }), (e: unknown) => e instanceof ValidationError && /a\.b\[1\]: non-finite number NaN/.test(e.message));
+  assert.throws(
+    () => canonicalJson({ a: { b: [1, Number.NaN] } }),
+    (e: unknown) => e instanceof ValidationError && /a\.b\[1\]: non-finite number NaN/.test(e.message),
+  );
 });
 
 test('a signed envelope verifies against the pinned raw key and returns the payload', () => {
@@ -32,9 +38,18 @@ test('tampered, wrong-key, unsigned and wrong-kind envelopes are refused with th
   const tampered = structuredClone(env);
   (tampered.payload.document as { maxRestarts: number }).maxRestarts = 99;
   refusal(() => verifyEnvelope(tampered, cp.publicKey, 'policy-bundle'), 'tampered');
-  refusal(() => verifyEnvelope(signEnvelope('policy-bundle', env.payload, other.privateKey), cp.publicKey, 'policy-bundle'), 'wrong-key');
-  refusal(() => verifyEnvelope({ kind: 'policy-bundle', payload: env.payload }, cp.publicKey, 'policy-bundle'), 'unsigned');
-  refusal(() => verifyEnvelope({ ...env, signature: { ...env.signature, sig: '' } }, cp.publicKey, 'policy-bundle'), 'unsigned');
+  refusal(
+    () => verifyEnvelope(signEnvelope('policy-bundle', env.payload, other.privateKey), cp.publicKey, 'policy-bundle'),
+    'wrong-key',
+  );
+  refusal(
+    () => verifyEnvelope({ kind: 'policy-bundle', payload: env.payload }, cp.publicKey, 'policy-bundle'),
+    'unsigned',
+  );
+  refusal(
+    () => verifyEnvelope({ ...env, signature: { ...env.signature, sig: '' } }, cp.publicKey, 'policy-bundle'),
+    'unsigned',
+  );
   refusal(() => verifyEnvelope(env, cp.publicKey, 'model-manifest'), 'wrong-kind');
   refusal(() => verifyEnvelope('nope', cp.publicKey, 'policy-bundle'), 'malformed');
 });

@@ -25,7 +25,10 @@ export type RefusalReason = 'unsigned' | 'malformed' | 'wrong-kind' | 'wrong-key
 /** Raised by {@link verifyEnvelope}; `reason` is machine-readable, the message says what was wrong. */
 export class SignatureRefusedError extends Error {
   override name = 'SignatureRefusedError';
-  constructor(public readonly reason: RefusalReason, detail: string) {
+  constructor(
+    public readonly reason: RefusalReason,
+    detail: string,
+  ) {
     super(`signature refused (${reason}): ${detail}`);
   }
 }
@@ -35,7 +38,8 @@ export function toPublicKey(key: KeyObject | string): KeyObject {
   if (typeof key !== 'string') return key.type === 'private' ? createPublicKey(key) : key;
   if (key.includes('BEGIN')) return createPublicKey(key);
   const raw = Buffer.from(key, 'base64');
-  if (raw.length !== 32) throw new SignatureRefusedError('malformed', `public key must be 32 raw bytes, got ${raw.length}`);
+  if (raw.length !== 32)
+    throw new SignatureRefusedError('malformed', `public key must be 32 raw bytes, got ${raw.length}`);
   // SPKI DER prefix of an ed25519 public key.
   const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]);
   return createPublicKey({ key: der, format: 'der', type: 'spki' });
@@ -49,11 +53,18 @@ export function rawPublicKeyBase64(key: KeyObject | string): string {
 
 /** Key id: first 16 hex digits of sha256 over the raw public key. */
 export function keyIdOf(key: KeyObject | string): string {
-  return createHash('sha256').update(Buffer.from(rawPublicKeyBase64(key), 'base64')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(Buffer.from(rawPublicKeyBase64(key), 'base64'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Signs `payload` under `kind` with an ed25519 private key. */
-export function signEnvelope<P extends Record<string, unknown>>(kind: EnvelopeKind, payload: P, privateKey: KeyObject): SignedEnvelope<P> {
+export function signEnvelope<P extends Record<string, unknown>>(
+  kind: EnvelopeKind,
+  payload: P,
+  privateKey: KeyObject,
+): SignedEnvelope<P> {
   const sig = sign(null, Buffer.from(canonicalJson({ kind, payload })), privateKey).toString('base64');
   return { kind, payload, signature: { alg: 'ed25519', keyId: keyIdOf(privateKey), sig } };
 }
@@ -63,18 +74,28 @@ export function signEnvelope<P extends Record<string, unknown>>(kind: EnvelopeKi
  * Throws SignatureRefusedError: 'unsigned' (no signature), 'malformed' (shape), 'wrong-kind', 'wrong-key' (keyId is not
  * the pinned key's and the signature does not verify), 'tampered' (pinned keyId but the signature does not verify).
  */
-export function verifyEnvelope(envelope: unknown, pinnedKey: KeyObject | string, expectedKind: EnvelopeKind): Record<string, unknown> {
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw new SignatureRefusedError('malformed', 'envelope is not an object');
+export function verifyEnvelope(
+  envelope: unknown,
+  pinnedKey: KeyObject | string,
+  expectedKind: EnvelopeKind,
+): Record<string, unknown> {
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))
+    throw new SignatureRefusedError('malformed', 'envelope is not an object');
   const e = envelope as Record<string, unknown>;
   const payload = e['payload'];
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new SignatureRefusedError('malformed', 'payload is not an object');
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new SignatureRefusedError('malformed', 'payload is not an object');
   const s = e['signature'];
   if (s === undefined || s === null) throw new SignatureRefusedError('unsigned', 'envelope carries no signature');
-  if (typeof s !== 'object' || Array.isArray(s)) throw new SignatureRefusedError('malformed', 'signature is not an object');
+  if (typeof s !== 'object' || Array.isArray(s))
+    throw new SignatureRefusedError('malformed', 'signature is not an object');
   const { alg, keyId, sig } = s as Record<string, unknown>;
-  if (alg !== 'ed25519') throw new SignatureRefusedError('malformed', `signature.alg must be 'ed25519', got ${JSON.stringify(alg)}`);
-  if (typeof sig !== 'string' || sig.length === 0) throw new SignatureRefusedError('unsigned', 'signature.sig is empty');
-  if (e['kind'] !== expectedKind) throw new SignatureRefusedError('wrong-kind', `expected kind '${expectedKind}', got ${JSON.stringify(e['kind'])}`);
+  if (alg !== 'ed25519')
+    throw new SignatureRefusedError('malformed', `signature.alg must be 'ed25519', got ${JSON.stringify(alg)}`);
+  if (typeof sig !== 'string' || sig.length === 0)
+    throw new SignatureRefusedError('unsigned', 'signature.sig is empty');
+  if (e['kind'] !== expectedKind)
+    throw new SignatureRefusedError('wrong-kind', `expected kind '${expectedKind}', got ${JSON.stringify(e['kind'])}`);
   const key = toPublicKey(pinnedKey);
   let ok = false;
   try {
@@ -84,7 +105,8 @@ export function verifyEnvelope(envelope: unknown, pinnedKey: KeyObject | string,
   }
   if (!ok) {
     const pinnedId = keyIdOf(key);
-    if (keyId !== pinnedId) throw new SignatureRefusedError('wrong-key', `signed by key '${String(keyId)}', pinned key is '${pinnedId}'`);
+    if (keyId !== pinnedId)
+      throw new SignatureRefusedError('wrong-key', `signed by key '${String(keyId)}', pinned key is '${pinnedId}'`);
     throw new SignatureRefusedError('tampered', 'signature does not match the content');
   }
   return payload as Record<string, unknown>;

@@ -22,7 +22,15 @@ export function createAuditLog(opts: { repo: AuditRepository; now?: () => number
       const at = e.at ?? now();
       // Same-millisecond entries (fake clocks, bursts) keep their insertion order through the counter.
       const id = `${at.toString(16).padStart(12, '0')}-${(seq++ % 0xffffffff).toString(16).padStart(8, '0')}-${randomBytes(3).toString('hex')}`;
-      const entry: AuditEntry = { id, at, actor: e.actor, actorType: e.actorType, action: e.action, target: e.target ?? null, detail: e.detail };
+      const entry: AuditEntry = {
+        id,
+        at,
+        actor: e.actor,
+        actorType: e.actorType,
+        action: e.action,
+        target: e.target ?? null,
+        detail: e.detail,
+      };
       await opts.repo.append(entry);
       return entry;
     },
@@ -35,11 +43,18 @@ const CSV_COLUMNS = ['id', 'time', 'actor', 'actorType', 'action', 'target', 'de
 /** RFC 4180 CSV with a header row; `detail` as compact JSON, time as ISO 8601. */
 export function auditToCsv(entries: readonly AuditEntry[]): string {
   const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const rows = entries.map((e) => [e.id, new Date(e.at).toISOString(), e.actor, e.actorType, e.action, e.target ?? '', JSON.stringify(e.detail)].map(cell).join(','));
+  const rows = entries.map((e) =>
+    [e.id, new Date(e.at).toISOString(), e.actor, e.actorType, e.action, e.target ?? '', JSON.stringify(e.detail)]
+      .map(cell)
+      .join(','),
+  );
   return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }
 
 /** One JSON object per line. */
 export function auditToJsonLines(entries: readonly AuditEntry[]): string {
-  return entries.map((e) => JSON.stringify({ ...e, time: new Date(e.at).toISOString() })).join('\n') + (entries.length ? '\n' : '');
+  return (
+    entries.map((e) => JSON.stringify({ ...e, time: new Date(e.at).toISOString() })).join('\n') +
+    (entries.length ? '\n' : '')
+  );
 }

@@ -34,9 +34,17 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       // The bearer check caches verified tokens; revocation and disabling must still take effect at once.
       const live = await deps.users.findApiToken(p.tokenId);
       const owner = live && !live.revokedAt ? await deps.users.get(live.userId) : null;
-      if (!live || live.revokedAt || !owner || owner.disabledAt) throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
+      if (!live || live.revokedAt || !owner || owner.disabledAt)
+        throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
       const tokenRole = asRole(await deps.roles.tokenRole(p.tokenId), 'admin');
-      return { kind: 'user', userId: p.userId, username: p.username, tokenId: p.tokenId, via: 'token', role: weakerRole(tokenRole, await userRole(p.userId)) };
+      return {
+        kind: 'user',
+        userId: p.userId,
+        username: p.username,
+        tokenId: p.tokenId,
+        via: 'token',
+        role: weakerRole(tokenRole, await userRole(p.userId)),
+      };
     }
     if (header?.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
@@ -45,9 +53,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       const secret = decoded.slice(colon + 1);
       const key = cacheDigest(agentId, secret);
       const hit = agentCache.get(key);
-      if (colon > 0 && hit && hit.agentId === agentId && Date.now() - hit.at < 60_000) return { kind: 'agent', agentId };
+      if (colon > 0 && hit && hit.agentId === agentId && Date.now() - hit.at < 60_000)
+        return { kind: 'agent', agentId };
       const cred = colon > 0 ? await deps.hosts.credential(agentId) : null;
-      if (!cred || cred.revokedAt || !(await verifySecret(secret, cred.secretHash))) throw new UnauthenticatedError('Authorization: agent credentials are not valid');
+      if (!cred || cred.revokedAt || !(await verifySecret(secret, cred.secretHash)))
+        throw new UnauthenticatedError('Authorization: agent credentials are not valid');
       if (agentCache.size > 10_000) agentCache.clear();
       agentCache.set(key, { agentId, at: Date.now() });
       return { kind: 'agent', agentId };

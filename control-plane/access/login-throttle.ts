@@ -39,8 +39,12 @@ export function addressKey(address: string): string {
   const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups =
+    tail === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Creates a throttle; see the file comment. */
@@ -68,7 +72,10 @@ export function createLoginThrottle(o: LoginThrottleOptions = {}) {
   const evict = (t: number): void => {
     if (entries.size <= maxKeys) return;
     for (const [key, e] of entries) {
-      if (e.lockedUntil <= t) { entries.delete(key); return; }
+      if (e.lockedUntil <= t) {
+        entries.delete(key);
+        return;
+      }
     }
     entries.delete(entries.keys().next().value!); // every key locked: the stalest goes, memory stays bounded
   };
@@ -90,7 +97,11 @@ export function createLoginThrottle(o: LoginThrottleOptions = {}) {
       const keys = keysOf(username, address);
       for (const [key] of keys) {
         const e = live(key, t);
-        if (e && e.lockedUntil > t) throw new TooManyAttemptsError(key.startsWith('user:') ? 'username' : 'address', Math.ceil((e.lockedUntil - t) / 1000));
+        if (e && e.lockedUntil > t)
+          throw new TooManyAttemptsError(
+            key.startsWith('user:') ? 'username' : 'address',
+            Math.ceil((e.lockedUntil - t) / 1000),
+          );
       }
       for (const [key, free] of keys) {
         const e = live(key, t) ?? { failures: 0, firstAt: t, lockedUntil: 0 };

@@ -94,5 +94,8 @@ export function accessFor(method: string, path: string): { access: Access; patte
   const m = method === 'HEAD' ? 'GET' : method;
   const hit = compiled.find((r) => r.method === m && r.re.test(path));
   if (hit) return { access: hit.access, pattern: hit.pattern };
-  return { access: path === '/api' || path.startsWith('/api/') || path === '/metrics' ? 'admin' : 'public', pattern: null };
+  return {
+    access: path === '/api' || path.startsWith('/api/') || path === '/metrics' ? 'admin' : 'public',
+    pattern: null,
+  };
 }

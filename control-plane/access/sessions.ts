@@ -13,7 +13,11 @@ import type { SessionRepository } from '../repositories/session-repository.ts';
 export const SESSION_COOKIE = 'homeostat_session';
 
 /** A logged-in session. */
-export interface SessionInfo { userId: string; username: string; expiresAt: Date }
+export interface SessionInfo {
+  userId: string;
+  username: string;
+  expiresAt: Date;
+}
 
 /** Session service. */
 export interface Sessions {
@@ -27,7 +31,13 @@ export interface Sessions {
 const digest = (v: string) => createHash('sha256').update(v).digest('hex');
 
 /** Creates the session service over the session and user repositories. */
-export function createSessions(opts: { repo: SessionRepository; users: UserRepository; now?: () => number; ttlMs?: number; maxAgeMs?: number }): Sessions {
+export function createSessions(opts: {
+  repo: SessionRepository;
+  users: UserRepository;
+  now?: () => number;
+  ttlMs?: number;
+  maxAgeMs?: number;
+}): Sessions {
   const now = opts.now ?? Date.now;
   const ttl = opts.ttlMs ?? 12 * 3_600_000;
   const maxAge = opts.maxAgeMs ?? 7 * 86_400_000;
@@ -35,11 +45,18 @@ export function createSessions(opts: { repo: SessionRepository; users: UserRepos
     async login(username, password) {
       const user = await opts.users.findByName(username);
       // Same message for unknown user and bad password: no account enumeration.
-      if (!user || user.disabledAt || !(await verifySecret(password, user.passwordHash))) throw new UnauthenticatedError('login: username or password is wrong');
+      if (!user || user.disabledAt || !(await verifySecret(password, user.passwordHash)))
+        throw new UnauthenticatedError('login: username or password is wrong');
       const value = randomBytes(32).toString('base64url');
       const t = now();
       const expiresAt = new Date(t + ttl);
-      await opts.repo.create({ id: digest(value), userId: user.id, createdAt: new Date(t), expiresAt, lastSeenAt: new Date(t) });
+      await opts.repo.create({
+        id: digest(value),
+        userId: user.id,
+        createdAt: new Date(t),
+        expiresAt,
+        lastSeenAt: new Date(t),
+      });
       return { value, session: { userId: user.id, username: user.username, expiresAt } };
     },
     async lookup(value) {

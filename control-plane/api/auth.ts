@@ -21,7 +21,8 @@ export function createApiAuth(users: UserRepository) {
     if (hit) return hit;
     const parsed = parseBearer(API_TOKEN_PREFIX, value);
     const token = parsed ? await users.findApiToken(parsed.id) : null;
-    if (!parsed || !token || token.revokedAt || !(await verifySecret(parsed.secret, token.tokenHash))) throw new UnauthenticatedError('Authorization: API token is not valid');
+    if (!parsed || !token || token.revokedAt || !(await verifySecret(parsed.secret, token.tokenHash)))
+      throw new UnauthenticatedError('Authorization: API token is not valid');
     const user = await users.get(token.userId);
     if (!user || user.disabledAt) throw new UnauthenticatedError('Authorization: API token owner is disabled');
     const principal = { userId: user.id, username: user.username, tokenId: token.id };

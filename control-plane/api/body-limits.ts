@@ -10,13 +10,21 @@ import { bodyLimit } from 'hono/body-limit';
 /** Limits in bytes; defaults: 64 KiB unauthenticated, 2 MiB default, 65 MiB model uploads (64 MiB model + form). */
 export type BodyLimits = { unauthenticated: number; default: number; modelUpload: number };
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = { unauthenticated: 64 * 1024, default: 2 * 1024 * 1024, modelUpload: 65 * 1024 * 1024 };
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  unauthenticated: 64 * 1024,
+  default: 2 * 1024 * 1024,
+  modelUpload: 65 * 1024 * 1024,
+};
 
 /** Routes anyone may call: their bodies are read before any credential is checked. */
 const UNAUTHENTICATED = new Set(['/api/auth/login', '/api/auth/logout', '/api/session', '/api/enroll']);
 
 /** The limit of one request: which routes get which bound. */
-export function bodyLimitFor(method: string, path: string, limits: BodyLimits = DEFAULT_BODY_LIMITS): { bytes: number; kind: keyof BodyLimits } {
+export function bodyLimitFor(
+  method: string,
+  path: string,
+  limits: BodyLimits = DEFAULT_BODY_LIMITS,
+): { bytes: number; kind: keyof BodyLimits } {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (UNAUTHENTICATED.has(p)) return { bytes: limits.unauthenticated, kind: 'unauthenticated' };
   if (method === 'POST' && p === '/api/models') return { bytes: limits.modelUpload, kind: 'modelUpload' };
@@ -24,7 +32,11 @@ export function bodyLimitFor(method: string, path: string, limits: BodyLimits = 
 }
 
 function human(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
 }
 
 /** The middleware; mount it first (`app.use('*', …)`), before authentication. */
@@ -36,7 +48,15 @@ export function createBodyLimit(limits: Partial<BodyLimits> = {}): MiddlewareHan
     if (!h) {
       h = bodyLimit({
         maxSize: bytes,
-        onError: (c) => c.json({ error: 'payload-too-large', message: `request body larger than ${human(bytes)} (the limit of ${c.req.method} ${c.req.path})`, limit: bytes }, 413),
+        onError: (c) =>
+          c.json(
+            {
+              error: 'payload-too-large',
+              message: `request body larger than ${human(bytes)} (the limit of ${c.req.method} ${c.req.path})`,
+              limit: bytes,
+            },
+            413,
+          ),
       });
       byBytes.set(bytes, h);
     }

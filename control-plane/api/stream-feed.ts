@@ -16,8 +16,14 @@ import type { ActionEvent, ApprovalEvent, LocalEventBus, SampleEvent, StreamTime
 import { readEvent } from '../../contract/protocol/events.ts';
 
 /** Features forwarded with each sample event (the rest stay in the database). */
-export const HEADLINE_FEATURES = ['cpu.util_pct', 'cpu.temp_package_c', 'mem.used_pct', 'fs.min_free_pct', 'services.unhealthy', 'net.rx_bytes_per_s'];
-
+export const HEADLINE_FEATURES = [
+  'cpu.util_pct',
+  'cpu.temp_package_c',
+  'mem.used_pct',
+  'fs.min_free_pct',
+  'services.unhealthy',
+  'net.rx_bytes_per_s',
+];
 
 /** A committed ingest batch, as `Ingester.onCommitted` hands it over. */
 export type CommittedBatch = { samples: SampleRow[]; events: EventRow[] };
@@ -55,16 +61,34 @@ export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | null {
   const read = readEvent(row);
   if (!read.ok) return null;
   const e = read.event;
-  const action = (outcome: string, what: string = e.type): ActionEvent => ({ type: 'action', hostId: row.hostId, action: what, outcome, ts: row.ts });
+  const action = (outcome: string, what: string = e.type): ActionEvent => ({
+    type: 'action',
+    hostId: row.hostId,
+    action: what,
+    outcome,
+    ts: row.ts,
+  });
   switch (e.type) {
     case 'heal.approval-requested':
-      return { type: 'approval', approvalId: e.data.requestId, hostId: row.hostId, action: e.data.actions?.[0]?.type ?? e.data.policy, state: 'pending', ts: row.ts };
+      return {
+        type: 'approval',
+        approvalId: e.data.requestId,
+        hostId: row.hostId,
+        action: e.data.actions?.[0]?.type ?? e.data.policy,
+        state: 'pending',
+        ts: row.ts,
+      };
     case 'heal.executed':
-    case 'heal.failed': return action(e.data.status, e.data.action);
-    case 'heal.escalated': return action('escalated');
-    case 'heal.approval-granted': return action('approval-granted');
-    case 'heal.approval-denied': return action('approval-denied');
-    default: return null;
+    case 'heal.failed':
+      return action(e.data.status, e.data.action);
+    case 'heal.escalated':
+      return action('escalated');
+    case 'heal.approval-granted':
+      return action('approval-granted');
+    case 'heal.approval-denied':
+      return action('approval-denied');
+    default:
+      return null;
   }
 }
 
@@ -111,7 +135,8 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
       const prev = seen.get(h.id);
       seen.set(h.id, sig);
       if (prev !== undefined && prev !== sig) {
-        if (prev.split('|')[0] !== String(h.online)) o.bus.publish({ type: 'presence', hostId: h.id, state: h.online ? 'online' : 'offline', ts: now });
+        if (prev.split('|')[0] !== String(h.online))
+          o.bus.publish({ type: 'presence', hostId: h.id, state: h.online ? 'online' : 'offline', ts: now });
         o.bus.publish({ type: 'host', hostId: h.id, ts: now });
       }
     }
@@ -119,23 +144,37 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
     rolloutsSince = new Date(now);
     for (const r of rollouts) {
       const total = r.state.waves.reduce((n, w) => n + w.length, 0);
-      o.bus.publish({ type: 'rollout', rolloutId: r.id, kind: r.kind, state: r.status, wave: r.state.wave, acked: 0, total, ts: now });
+      o.bus.publish({
+        type: 'rollout',
+        rolloutId: r.id,
+        kind: r.kind,
+        state: r.status,
+        wave: r.state.wave,
+        acked: 0,
+        total,
+        ts: now,
+      });
     }
     const open = await o.incidents.summaries({ status: 'open' });
     const openIds = new Set(open.map((i) => i.id));
-    const closed = incidents ? [...incidents].filter(([id, sig]) => sig.startsWith('open|') && !openIds.has(id)).map(([id]) => id) : [];
+    const closed = incidents
+      ? [...incidents].filter(([id, sig]) => sig.startsWith('open|') && !openIds.has(id)).map(([id]) => id)
+      : [];
     const current = closed.length ? [...open, ...(await o.incidents.summaries({ ids: closed }))] : open;
     const next = new Map<string, string>();
     for (const i of current) {
       const sig = `${i.status}|${i.updatedAt.getTime()}`;
       if (i.status === 'open') next.set(i.id, sig);
-      if (incidents && incidents.get(i.id) !== sig) o.bus.publish({ type: 'incident', incidentId: i.id, status: i.status, title: i.title, ts: now });
+      if (incidents && incidents.get(i.id) !== sig)
+        o.bus.publish({ type: 'incident', incidentId: i.id, status: i.status, title: i.title, ts: now });
     }
     incidents = next;
   };
   const timer = timers.setInterval(() => {
     if (running) return; // a slow poll is skipped, not stacked
-    running = poll().catch(() => undefined).finally(() => (running = null));
+    running = poll()
+      .catch(() => undefined)
+      .finally(() => (running = null));
   }, o.intervalMs ?? 5000);
   return {
     poll,

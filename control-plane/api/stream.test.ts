@@ -59,7 +59,10 @@ test('streams typed events and coalesces samples to the latest per host', async 
   timers.tick();
   const events = await reading;
   assert.equal(events[0]!.event, 'hello');
-  assert.deepEqual(events[1], { event: 'presence', data: { type: 'presence', hostId: 'web-02', state: 'offline', ts: 3 } });
+  assert.deepEqual(events[1], {
+    event: 'presence',
+    data: { type: 'presence', hostId: 'web-02', state: 'offline', ts: 3 },
+  });
   assert.deepEqual(events[2], {
     event: 'samples',
     data: { samples: [{ type: 'sample', hostId: 'web-01', ts: 2, features: { cpu: 0.2 }, anomaly: 0.2 }] },
@@ -76,7 +79,13 @@ test('a host-focused stream receives every sample of that host', async () => {
   bus.publish({ type: 'sample', hostId: 'db-07', ts: 2, features: { temp: 50 }, anomaly: 0.5 });
   bus.publish({ type: 'sample', hostId: 'db-07', ts: 3, features: { temp: 51 }, anomaly: 0.6 });
   const events = await reading;
-  assert.deepEqual(events.slice(1).map((e) => [e.event, (e.data as { ts: number }).ts]), [['sample', 2], ['sample', 3]]);
+  assert.deepEqual(
+    events.slice(1).map((e) => [e.event, (e.data as { ts: number }).ts]),
+    [
+      ['sample', 2],
+      ['sample', 3],
+    ],
+  );
 });
 
 test('a slow client gets an overflow notice instead of unbounded buffering', async () => {
@@ -84,9 +93,13 @@ test('a slow client gets an overflow notice instead of unbounded buffering', asy
   const app = streamRoutes({ bus, timers: manualTimers(), maxQueue: 5 });
   const res = await app.request('/');
   await new Promise((r) => setImmediate(r));
-  for (let i = 0; i < 50; i++) bus.publish({ type: 'action', hostId: 'h-1', action: 'restart', outcome: 'succeeded', ts: i });
+  for (let i = 0; i < 50; i++)
+    bus.publish({ type: 'action', hostId: 'h-1', action: 'restart', outcome: 'succeeded', ts: i });
   const events = await readEvents(res, 7);
-  assert.ok(events.some((e) => e.event === 'overflow'), JSON.stringify(events.map((e) => e.event)));
+  assert.ok(
+    events.some((e) => e.event === 'overflow'),
+    JSON.stringify(events.map((e) => e.event)),
+  );
   assert.ok(events.filter((e) => e.event === 'action').length <= 6);
 });
 

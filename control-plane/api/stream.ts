@@ -19,7 +19,15 @@ import { streamSSE } from 'hono/streaming';
 import type { SampleEvent, StreamEvent } from '../../contract/api/stream.ts';
 
 export type {
-  ActionEvent, ApprovalEvent, HostEvent, IncidentEvent, PresenceEvent, RolloutEvent, SampleEvent, StreamEvent, StreamEventType,
+  ActionEvent,
+  ApprovalEvent,
+  HostEvent,
+  IncidentEvent,
+  PresenceEvent,
+  RolloutEvent,
+  SampleEvent,
+  StreamEvent,
+  StreamEventType,
 } from '../../contract/api/stream.ts';
 
 /** Subscription side of the control plane's event bus. `subscribe` returns the unsubscribe function. */
@@ -127,7 +135,11 @@ export function streamRoutes(options: StreamOptions): Hono {
         notify();
       });
       try {
-        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ ts: Date.now(), host: focusHost }), retry: 3000 });
+        await stream.writeSSE({
+          event: 'hello',
+          data: JSON.stringify({ ts: Date.now(), host: focusHost }),
+          retry: 3000,
+        });
         while (!closed) {
           if (overflowed) {
             overflowed = false;

@@ -5,7 +5,11 @@ import type { z } from 'zod';
 import { ValidationError, zodIssues } from '../../contract/errors.ts';
 import { BODY_LIMITS, jsonProblem } from '../../contract/text.ts';
 
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S, what = 'request body'): Promise<z.infer<S>> {
+export async function parseJsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  what = 'request body',
+): Promise<z.infer<S>> {
   let body: unknown;
   try {
     body = await c.req.json();
@@ -48,8 +52,10 @@ export type QueryInput<S extends z.ZodType> = { [K in keyof z.input<S>]?: string
  * {@link QueryInput} as the type of `query`.
  */
 export function queryOf<S extends z.ZodType>(schema: S, what = 'query') {
-  return createMiddleware<any, string, { in: { query: QueryInput<S> }; out: { query: z.output<S> } }>(async (c, next) => {
-    c.req.addValidatedData('query', parseWith(schema, c.req.query(), what) as object);
-    await next();
-  });
+  return createMiddleware<any, string, { in: { query: QueryInput<S> }; out: { query: z.output<S> } }>(
+    async (c, next) => {
+      c.req.addValidatedData('query', parseWith(schema, c.req.query(), what) as object);
+      await next();
+    },
+  );
 }

@@ -51,9 +51,11 @@ test('deep links fall back to index.html; missing files with extensions, /api an
     assert.equal(api.status, 404);
     assert.deepEqual(await api.json(), { error: 'not found' });
     assert.deepEqual(await (await outer.request('/api/hosts')).json(), { hosts: [] });
-    const escape = await (await outer.request('/..%2f..%2f..%2f..%2fetc%2fpasswd', { headers: { accept: 'text/html' } })).text();
-    assert.doesNotMatch(escape, /root:/);
-    assert.match(escape, /<title>Homeostat/); // treated as an SPA route, never a file outside the root
+    const escaped = await (
+      await outer.request('/..%2f..%2f..%2f..%2fetc%2fpasswd', { headers: { accept: 'text/html' } })
+    ).text();
+    assert.doesNotMatch(escaped, /root:/);
+    assert.match(escaped, /<title>Homeostat/); // treated as an SPA route, never a file outside the root
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

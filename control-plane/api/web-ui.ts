@@ -33,7 +33,14 @@ export function createWebUi(options: WebUiOptions = {}): WebUi {
     ],
     start(cp) {
       const { hosts, rollouts, incidents } = cp.store;
-      feed ??= startStreamFeed({ hosts, rollouts, incidents, bus, onCommitted: (l) => cp.ingester.onCommitted(l), ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}) });
+      feed ??= startStreamFeed({
+        hosts,
+        rollouts,
+        incidents,
+        bus,
+        onCommitted: (l) => cp.ingester.onCommitted(l),
+        ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}),
+      });
     },
     async stop() {
       await feed?.stop();

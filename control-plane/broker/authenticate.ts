@@ -15,7 +15,14 @@ import type { Counters } from '../metrics/counters.ts';
 export const INTERNAL_USERNAME = '$homeostat-internal';
 
 export type AuthResult = { ok: true; agentId: string | null } | { ok: false; reason: AuthRefusal; returnCode: 4 | 5 };
-export type AuthRefusal = 'no-credentials' | 'bad-username' | 'client-id-mismatch' | 'unknown-agent' | 'revoked' | 'bad-secret' | 'bad-internal-secret';
+export type AuthRefusal =
+  | 'no-credentials'
+  | 'bad-username'
+  | 'client-id-mismatch'
+  | 'unknown-agent'
+  | 'revoked'
+  | 'bad-secret'
+  | 'bad-internal-secret';
 
 export type Authenticator = {
   authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
@@ -29,17 +36,30 @@ export type Authenticator = {
  * libuv's 4-thread pool, and a reconnect storm of uncached agents would otherwise take every core from the event
  * loop that ingests the agents already connected. Concurrent attempts with the same credentials share one verification.
  */
-export function createAuthenticator(opts: { hosts: HostRepository; internalSecret: string; counters: Counters; maxCache?: number; maxConcurrentVerifications?: number }): Authenticator {
+export function createAuthenticator(opts: {
+  hosts: HostRepository;
+  internalSecret: string;
+  counters: Counters;
+  maxCache?: number;
+  maxConcurrentVerifications?: number;
+}): Authenticator {
   const verified = new Map<string, string>();
   const inFlight = new Map<string, Promise<boolean>>();
   const slots = opts.maxConcurrentVerifications ?? Math.max(1, availableParallelism() - 1);
   let running = 0;
   const waiting: (() => void)[] = [];
   const limited = async (secret: string, hash: string): Promise<boolean> => {
-    if (running >= slots) await new Promise<void>((r) => waiting.push(r)); // the slot is handed over, see finally
+    if (running >= slots)
+      await new Promise<void>((r) => waiting.push(r)); // the slot is handed over, see finally
     else running++;
     opts.counters.inc('broker.auth.verifications');
-    try { return await verifySecret(secret, hash); } finally { const next = waiting.shift(); if (next) next(); else running--; }
+    try {
+      return await verifySecret(secret, hash);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
   const failed = new Map<string, number>();
   const revoked = new Set<string>();
@@ -62,11 +82,17 @@ export function createAuthenticator(opts: { hosts: HostRepository; internalSecre
       if (clientId !== username) return refuse('client-id-mismatch', 5);
       if (revoked.has(username)) return refuse('revoked', 5);
       const digest = cacheDigest(username, secret);
-      if (verified.get(username) === digest) { opts.counters.inc('broker.auth.accepted.cached'); return { ok: true, agentId: username }; }
+      if (verified.get(username) === digest) {
+        opts.counters.inc('broker.auth.accepted.cached');
+        return { ok: true, agentId: username };
+      }
       if (failed.has(digest)) return refuse('bad-secret');
       const cred = await opts.hosts.credential(username);
       if (!cred) return refuse('unknown-agent');
-      if (cred.revokedAt) { revoked.add(username); return refuse('revoked', 5); }
+      if (cred.revokedAt) {
+        revoked.add(username);
+        return refuse('revoked', 5);
+      }
       const key = `${digest}\u0000${cred.secretHash}`;
       let check = inFlight.get(key);
       if (!check) {
@@ -82,7 +108,9 @@ export function createAuthenticator(opts: { hosts: HostRepository; internalSecre
       verified.set(username, digest);
       if (isSlowHash(cred.secretHash) && secret.length >= 22) {
         await opts.hosts.replaceSecretHash(username, cred.secretHash, hashRandomSecret(secret)).then(
-          (replaced) => { if (replaced) opts.counters.inc('broker.auth.rehashed'); },
+          (replaced) => {
+            if (replaced) opts.counters.inc('broker.auth.rehashed');
+          },
           () => opts.counters.inc('broker.auth.rehash-failed'), // the scrypt hash stays valid; next connection tries again
         );
       }

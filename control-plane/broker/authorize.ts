@@ -3,7 +3,16 @@
  * and subscribe only to `homeostat/v1/cmd/<its id>` and filters under `homeostat/v1/fleet/`. Payloads must fit
  * MAX_PAYLOAD_BYTES, parse as JSON and match the kind's zod schema.
  */
-import { AGENT_PAYLOADS, AgentEvent, MAX_PAYLOAD_BYTES, Sample, TOPIC_ROOT, commandTopic, parseAgentTopic, type AgentTopicKind } from '../../contract/protocol/index.ts';
+import {
+  AGENT_PAYLOADS,
+  AgentEvent,
+  MAX_PAYLOAD_BYTES,
+  Sample,
+  TOPIC_ROOT,
+  commandTopic,
+  parseAgentTopic,
+  type AgentTopicKind,
+} from '../../contract/protocol/index.ts';
 import type { IngestItem } from '../ingest/ingester.ts';
 
 export type PublishRefusal = 'sys-topic' | 'unknown-topic' | 'foreign-topic';
@@ -11,7 +20,10 @@ export type SubscribeRefusal = 'foreign-command-topic' | 'forbidden-filter';
 export type PayloadRejection = 'oversized' | 'not-json' | 'schema';
 
 /** Whether agent `agentId` may publish on `topic`; the kind when it may. */
-export function authorizeAgentPublish(agentId: string, topic: string): { ok: true; kind: AgentTopicKind } | { ok: false; reason: PublishRefusal } {
+export function authorizeAgentPublish(
+  agentId: string,
+  topic: string,
+): { ok: true; kind: AgentTopicKind } | { ok: false; reason: PublishRefusal } {
   if (topic.startsWith('$SYS')) return { ok: false, reason: 'sys-topic' };
   const parsed = parseAgentTopic(topic);
   if (!parsed) return { ok: false, reason: 'unknown-topic' };
@@ -22,10 +34,14 @@ export function authorizeAgentPublish(agentId: string, topic: string): { ok: tru
 const FLEET_PREFIX = `${TOPIC_ROOT}/fleet/`;
 
 /** Whether agent `agentId` may subscribe to `filter`. */
-export function authorizeAgentSubscribe(agentId: string, filter: string): { ok: true } | { ok: false; reason: SubscribeRefusal } {
+export function authorizeAgentSubscribe(
+  agentId: string,
+  filter: string,
+): { ok: true } | { ok: false; reason: SubscribeRefusal } {
   if (filter === commandTopic(agentId)) return { ok: true };
   if (filter.startsWith(FLEET_PREFIX) && filter.length > FLEET_PREFIX.length) return { ok: true };
-  if (filter.startsWith(`${TOPIC_ROOT}/cmd/`) && !/[+#]/.test(filter)) return { ok: false, reason: 'foreign-command-topic' };
+  if (filter.startsWith(`${TOPIC_ROOT}/cmd/`) && !/[+#]/.test(filter))
+    return { ok: false, reason: 'foreign-command-topic' };
   return { ok: false, reason: 'forbidden-filter' };
 }
 
@@ -35,8 +51,12 @@ export type DecodedPayload =
 
 /** Issue paths and messages for logs and acks: bounded, and well-formed even when a key is not. */
 function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues.slice(0, 5).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD').slice(0, 400);
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.')}: ${i.message}`)
+    .join('; ')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+    .slice(0, 400);
 }
 
 /**
@@ -46,7 +66,8 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
  * the refused ones): one bad record never costs the others.
  */
 export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payload: Buffer): DecodedPayload {
-  if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'oversized', detail: `${payload.length} bytes > ${MAX_PAYLOAD_BYTES}`, seqs: [] };
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    return { ok: false, reason: 'oversized', detail: `${payload.length} bytes > ${MAX_PAYLOAD_BYTES}`, seqs: [] };
   let json: unknown;
   try {
     json = JSON.parse(payload.toString('utf8'));
@@ -62,11 +83,16 @@ export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payloa
   }
   const m = result.data;
   switch (kind) {
-    case 'telemetry': return { ok: true, item: { kind, agentId, samples: (m as unknown as { samples: never[] }).samples } };
-    case 'events': return { ok: true, item: { kind, agentId, events: (m as unknown as { events: never[] }).events } };
-    case 'presence': return { ok: true, item: { kind, agentId, message: m as never } };
-    case 'inventory': return { ok: true, item: { kind, agentId, message: m as never } };
-    case 'state': return { ok: true, item: { kind, agentId, message: m as never } };
+    case 'telemetry':
+      return { ok: true, item: { kind, agentId, samples: (m as unknown as { samples: never[] }).samples } };
+    case 'events':
+      return { ok: true, item: { kind, agentId, events: (m as unknown as { events: never[] }).events } };
+    case 'presence':
+      return { ok: true, item: { kind, agentId, message: m as never } };
+    case 'inventory':
+      return { ok: true, item: { kind, agentId, message: m as never } };
+    case 'state':
+      return { ok: true, item: { kind, agentId, message: m as never } };
   }
 }
 
@@ -74,7 +100,7 @@ export function decodeAgentPayload(agentId: string, kind: AgentTopicKind, payloa
 function salvage(agentId: string, kind: 'telemetry' | 'events', json: unknown): DecodedPayload | null {
   const o = json as { v?: unknown; samples?: unknown; events?: unknown } | null;
   const list = kind === 'telemetry' ? o?.samples : o?.events;
-  if (!o || o.v !== 1 || !Array.isArray(list) || list.length < 1 || list.length > 1000) return null;
+  if (o?.v !== 1 || !Array.isArray(list) || list.length < 1 || list.length > 1000) return null;
   const schema = kind === 'telemetry' ? Sample : AgentEvent;
   const good: unknown[] = [];
   const bad: unknown[] = [];
@@ -82,11 +108,26 @@ function salvage(agentId: string, kind: 'telemetry' | 'events', json: unknown): 
   for (const [i, x] of list.entries()) {
     const r = schema.safeParse(x);
     if (r.success) good.push(r.data);
-    else { bad.push(x); issues.push(...r.error.issues.map((e) => ({ path: [kind === 'telemetry' ? 'samples' : 'events', i, ...e.path], message: e.message }))); }
+    else {
+      bad.push(x);
+      issues.push(
+        ...r.error.issues.map((e) => ({
+          path: [kind === 'telemetry' ? 'samples' : 'events', i, ...e.path],
+          message: e.message,
+        })),
+      );
+    }
   }
   if (good.length === 0) return null;
-  const partial = { reason: 'schema' as const, detail: describeIssues(issues), seqs: readableSeqs({ [kind === 'telemetry' ? 'samples' : 'events']: bad }) };
-  const item: IngestItem = kind === 'telemetry' ? { kind, agentId, samples: good as Sample[] } : { kind, agentId, events: good as AgentEvent[] };
+  const partial = {
+    reason: 'schema' as const,
+    detail: describeIssues(issues),
+    seqs: readableSeqs({ [kind === 'telemetry' ? 'samples' : 'events']: bad }),
+  };
+  const item: IngestItem =
+    kind === 'telemetry'
+      ? { kind, agentId, samples: good as Sample[] }
+      : { kind, agentId, events: good as AgentEvent[] };
   return { ok: true, item, partial };
 }
 
@@ -94,6 +135,8 @@ function readableSeqs(json: unknown): number[] {
   if (!json || typeof json !== 'object') return [];
   const list = (json as { samples?: unknown; events?: unknown }).samples ?? (json as { events?: unknown }).events;
   if (!Array.isArray(list)) return [];
-  return list.slice(0, 1000).map((x) => (x && typeof x === 'object' ? (x as { seq?: unknown }).seq : undefined))
+  return list
+    .slice(0, 1000)
+    .map((x) => (x && typeof x === 'object' ? (x as { seq?: unknown }).seq : undefined))
     .filter((s): s is number => typeof s === 'number' && Number.isSafeInteger(s) && s > 0);
 }

@@ -60,7 +60,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const { counters, ingester, authenticator, log } = opts;
   const maxWaitMs = opts.maxWaitMs ?? 2000;
   const connectTimeoutMs = opts.limits?.connectTimeoutMs ?? 10_000;
-  const gate = createConnectionGate({ maxConnections: opts.limits?.maxConnections ?? 10_000, maxConnectionsPerAddress: opts.limits?.maxConnectionsPerAddress ?? 1000 });
+  const gate = createConnectionGate({
+    maxConnections: opts.limits?.maxConnections ?? 10_000,
+    maxConnectionsPerAddress: opts.limits?.maxConnectionsPerAddress ?? 1000,
+  });
   const upgradeTimers = new WeakMap<import('node:net').Socket, NodeJS.Timeout>();
   /** Admits a raw socket (counted until it closes) or destroys it at once; true when admitted. */
   const admit = (socket: import('node:net').Socket): boolean => {
@@ -83,7 +86,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const mq = mqemitter({ concurrency: 100, matchEmptyLevels: true });
   const route = mq.emit.bind(mq);
   mq.emit = (packet, cb) => {
-    if (packet.topic.startsWith(AGENT_PREFIX)) { cb?.(); return; }
+    if (packet.topic.startsWith(AGENT_PREFIX)) {
+      cb?.();
+      return;
+    }
     route(packet, cb);
   };
 
@@ -97,23 +103,32 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     connectTimeout: connectTimeoutMs,
     drainTimeout: 30_000,
     authenticate(client, username, password, done) {
-      authenticator.authenticate(client.id, username, password).then((r) => {
-        if (r.ok) { identity.set(client, r.agentId); return done(null, true); }
-        log.warn({ clientId: client.id, reason: r.reason }, 'mqtt connection refused');
-        const err = new Error(`authentication refused: ${r.reason}`) as AuthenticateError;
-        err.returnCode = r.returnCode as AuthenticateError['returnCode'];
-        done(err, false);
-      }, (err: unknown) => {
-        log.error({ err }, 'authenticate failed');
-        const e = new Error('authentication unavailable') as AuthenticateError;
-        e.returnCode = 3 as AuthenticateError['returnCode'];
-        done(e, false);
-      });
+      authenticator.authenticate(client.id, username, password).then(
+        (r) => {
+          if (r.ok) {
+            identity.set(client, r.agentId);
+            return done(null, true);
+          }
+          log.warn({ clientId: client.id, reason: r.reason }, 'mqtt connection refused');
+          const err = new Error(`authentication refused: ${r.reason}`) as AuthenticateError;
+          err.returnCode = r.returnCode as AuthenticateError['returnCode'];
+          done(err, false);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'authenticate failed');
+          const e = new Error('authentication unavailable') as AuthenticateError;
+          e.returnCode = 3 as AuthenticateError['returnCode'];
+          done(e, false);
+        },
+      );
     },
     authorizePublish(client, packet, done) {
       if (client && identity.get(client) === null) return done(null); // internal client
       const agentId = client ? identity.get(client) : undefined;
-      if (client && agentId === undefined) { counters.inc('broker.publish.refused.unauthenticated'); return done(new Error('not authenticated')); }
+      if (client && agentId === undefined) {
+        counters.inc('broker.publish.refused.unauthenticated');
+        return done(new Error('not authenticated'));
+      }
       // client === null: an old session's will published after a restart; only an agent topic is plausible.
       const who = agentId ?? packet.topic.split('/')[3] ?? '';
       const acl = authorizeAgentPublish(who, packet.topic);
@@ -125,9 +140,18 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const decoded = decodeAgentPayload(who, acl.kind, packet.payload as Buffer);
       if (!decoded.ok) {
         counters.inc(`broker.payload.rejected.${decoded.reason}`);
-        log.warn({ agentId: who, topic: packet.topic, reason: decoded.reason, detail: decoded.detail }, 'payload rejected');
+        log.warn(
+          { agentId: who, topic: packet.topic, reason: decoded.reason, detail: decoded.detail },
+          'payload rejected',
+        );
         // Accepted at the MQTT level (no reconnect loop), never stored; readable seqs are acked as rejected for good.
-        if (decoded.seqs.length > 0) ingester.offer({ kind: 'reject', agentId: who, seqs: decoded.seqs, reason: `${decoded.reason}: ${decoded.detail}`.slice(0, 500) });
+        if (decoded.seqs.length > 0)
+          ingester.offer({
+            kind: 'reject',
+            agentId: who,
+            seqs: decoded.seqs,
+            reason: `${decoded.reason}: ${decoded.detail}`.slice(0, 500),
+          });
         return done(null);
       }
       if (decoded.partial) {
@@ -135,19 +159,31 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         counters.inc('broker.payload.rejected.schema');
         counters.inc('broker.records.rejected.schema', decoded.partial.seqs.length);
         log.warn({ agentId: who, topic: packet.topic, detail: decoded.partial.detail }, 'records rejected');
-        if (decoded.partial.seqs.length > 0) ingester.offer({ kind: 'reject', agentId: who, seqs: decoded.partial.seqs, reason: `schema: ${decoded.partial.detail}` });
+        if (decoded.partial.seqs.length > 0)
+          ingester.offer({
+            kind: 'reject',
+            agentId: who,
+            seqs: decoded.partial.seqs,
+            reason: `schema: ${decoded.partial.detail}`,
+          });
       }
       if (ingester.offer(decoded.item)) return done(null);
       counters.inc('broker.backpressure.waits');
-      ingester.waitForRoom(decoded.item, maxWaitMs).then((room) => {
-        if (!(room && ingester.offer(decoded.item))) counters.inc(`ingest.shed.${decoded.item.kind}`);
-        done(null);
-      }, () => done(null));
+      ingester.waitForRoom(decoded.item, maxWaitMs).then(
+        (room) => {
+          if (!(room && ingester.offer(decoded.item))) counters.inc(`ingest.shed.${decoded.item.kind}`);
+          done(null);
+        },
+        () => done(null),
+      );
     },
     authorizeSubscribe(client, sub, done) {
       const agentId = identity.get(client);
       if (agentId === null) return done(null, sub);
-      const acl = agentId === undefined ? { ok: false as const, reason: 'forbidden-filter' as const } : authorizeAgentSubscribe(agentId, sub.topic);
+      const acl =
+        agentId === undefined
+          ? { ok: false as const, reason: 'forbidden-filter' as const }
+          : authorizeAgentSubscribe(agentId, sub.topic);
       if (!acl.ok) {
         counters.inc(`broker.subscribe.refused.${acl.reason}`);
         log.warn({ agentId, topic: sub.topic, reason: acl.reason }, 'subscribe refused');
@@ -161,7 +197,9 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
   });
 
-  aedes.on('client', (client) => { clients.set(client.id, client); });
+  aedes.on('client', (client) => {
+    clients.set(client.id, client);
+  });
   aedes.on('clientReady', (client) => {
     const agentId = identity.get(client);
     if (agentId) ingester.offer({ kind: 'presence', agentId, message: { v: 1, state: 'online', ts: Date.now() } });
@@ -173,14 +211,18 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     if (agentId) ingester.offer({ kind: 'presence', agentId, message: { v: 1, state: 'offline', ts: Date.now() } });
   });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt client error'));
-  aedes.on('connectionError', (client, err) => { counters.inc('broker.connection.errors'); log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'); });
+  aedes.on('connectionError', (client, err) => {
+    counters.inc('broker.connection.errors');
+    log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error');
+  });
 
   let tcp: NetServer | null = null;
   let http: HttpServer | null = null;
   let wss: WebSocketServer | null = null;
   let closing: Promise<void> | null = null;
 
-  const closeServer = (s: NetServer | HttpServer | null) => new Promise<void>((r) => (s && s.listening ? s.close(() => r()) : r()));
+  const closeServer = (s: NetServer | HttpServer | null) =>
+    new Promise<void>((r) => (s?.listening ? s.close(() => r()) : r()));
 
   return {
     aedes,
@@ -188,18 +230,36 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       // noDelay: each command (ack) is a small write right after the PUBACK; with Nagle it would wait for the
       // agent's delayed TCP ACK (40 ms on Linux), which was most of the publish → ack latency.
       tcp = opts.tls
-        ? createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key), noDelay: true, handshakeTimeout: connectTimeoutMs }, aedes.handle)
-        : createNetServer({ noDelay: true }, (socket) => { if (admit(socket)) aedes.handle(socket); });
+        ? createTlsServer(
+            {
+              cert: readFileSync(opts.tls.cert),
+              key: readFileSync(opts.tls.key),
+              noDelay: true,
+              handshakeTimeout: connectTimeoutMs,
+            },
+            aedes.handle,
+          )
+        : createNetServer({ noDelay: true }, (socket) => {
+            if (admit(socket)) aedes.handle(socket);
+          });
       // TLS: admitted as raw TCP, before the handshake.
-      if (opts.tls) tcp.on('connection', (socket) => { admit(socket); });
-      http = createHttpServer({ connectionsCheckingInterval: Math.min(1000, connectTimeoutMs) }, (_req, res) => { res.writeHead(426).end('MQTT over WebSocket only'); });
+      if (opts.tls)
+        tcp.on('connection', (socket) => {
+          admit(socket);
+        });
+      http = createHttpServer({ connectionsCheckingInterval: Math.min(1000, connectTimeoutMs) }, (_req, res) => {
+        res.writeHead(426).end('MQTT over WebSocket only');
+      });
       // WebSocket: admitted as raw TCP; the upgrade request must arrive within the CONNECT timeout too.
       http.headersTimeout = connectTimeoutMs;
       http.requestTimeout = connectTimeoutMs;
       // An idle socket that sends no request is not covered by the HTTP timeouts: our own timer, until the upgrade.
       http.on('connection', (socket) => {
         if (!admit(socket)) return;
-        const timer = setTimeout(() => { counters.inc('broker.connections.timed-out'); socket.destroy(); }, connectTimeoutMs);
+        const timer = setTimeout(() => {
+          counters.inc('broker.connections.timed-out');
+          socket.destroy();
+        }, connectTimeoutMs);
         upgradeTimers.set(socket, timer);
         socket.once('close', () => clearTimeout(timer));
       });
@@ -219,7 +279,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
     publishCommand(agentId, command) {
       return new Promise((resolve, reject) => {
-        aedes.publish({ cmd: 'publish', topic: commandTopic(agentId), payload: Buffer.from(JSON.stringify(command)), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic: commandTopic(agentId),
+            payload: Buffer.from(JSON.stringify(command)),
+            qos: 1,
+            retain: false,
+            dup: false,
+          },
+          (err) => (err ? reject(err) : resolve()),
+        );
       });
     },
     disconnect(agentId) {

@@ -26,7 +26,9 @@ export function createConnectionGate(limits: ConnectionLimits): ConnectionGate {
   const byAddress = new Map<string, number>();
   let open = 0;
   return {
-    get open() { return open; },
+    get open() {
+      return open;
+    },
     admit(address) {
       const key = normalise(address);
       const n = byAddress.get(key) ?? 0;

@@ -12,7 +12,18 @@ import { describePortInUse } from '../listen.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 import { createWebUi } from '../api/web-ui.ts';
 
-type Flags = { config?: string; dataDir?: string; host?: string; httpPort?: string; mqttPort?: string; wsPort?: string; databaseUrl?: string; logLevel?: string; tlsCert?: string; tlsKey?: string };
+type Flags = {
+  config?: string;
+  dataDir?: string;
+  host?: string;
+  httpPort?: string;
+  mqttPort?: string;
+  wsPort?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+};
 
 export function register(program: Command): void {
   program
@@ -24,7 +35,10 @@ export function register(program: Command): void {
     .option('--http-port <port>', 'HTTP API port (0 = ephemeral; default 8080)')
     .option('--mqtt-port <port>', 'MQTT TCP/TLS port (0 = ephemeral; default 1883)')
     .option('--ws-port <port>', 'MQTT-over-WebSocket port (0 = ephemeral; default 8083)')
-    .option('--database-url <url>', 'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)')
+    .option(
+      '--database-url <url>',
+      'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)',
+    )
     .option('--tls-cert <file>', 'PEM certificate: serve MQTT over TLS (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
@@ -39,12 +53,14 @@ export function register(program: Command): void {
         ...(flags.tlsCert || flags.tlsKey ? { tls: { cert: flags.tlsCert ?? '', key: flags.tlsKey ?? '' } } : {}),
         ...(flags.logLevel ? { logLevel: flags.logLevel as ServerConfigInput['logLevel'] } : {}),
       };
-      let config;
+      let config: ReturnType<typeof loadServerConfig>;
       try {
         config = loadServerConfig({ ...(flags.config ? { file: flags.config } : {}), env: process.env, overrides });
       } catch (err) {
         if (err instanceof ValidationError) {
-          process.stderr.write(`homeostat server: ${err.issues.length} configuration error(s):\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`);
+          process.stderr.write(
+            `homeostat server: ${err.issues.length} configuration error(s):\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`,
+          );
           process.exit(2);
         }
         throw err;
@@ -52,8 +68,11 @@ export function register(program: Command): void {
       const ui = createWebUi();
       // the model verifier runs the agents' JS engine: it lives with the composition roots (control-plane/compose)
       const { createModelVerifier } = await import('../compose/model-verifier.ts');
-      const cp = await createControlPlaneWithFleet({ ...config, mounts: ui.mounts }, { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier() });
-      let started;
+      const cp = await createControlPlaneWithFleet(
+        { ...config, mounts: ui.mounts },
+        { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier() },
+      );
+      let started: Awaited<ReturnType<typeof cp.start>>;
       try {
         started = await cp.start();
       } catch (err) {
@@ -68,9 +87,13 @@ export function register(program: Command): void {
       const { adminCredentials, ...urls } = started;
       const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);
       if (adminCredentials) {
-        process.stderr.write(`\nFirst start: admin credentials (also in ${credentialsFile}, mode 0600):\n  user: ${adminCredentials.username}\n  password: ${adminCredentials.password}\n  API token: ${adminCredentials.apiToken}\n\n`);
+        process.stderr.write(
+          `\nFirst start: admin credentials (also in ${credentialsFile}, mode 0600):\n  user: ${adminCredentials.username}\n  password: ${adminCredentials.password}\n  API token: ${adminCredentials.apiToken}\n\n`,
+        );
       }
-      process.stdout.write(`${JSON.stringify({ event: 'listening', ...urls, dataDir: config.dataDir, adminCredentialsFile: credentialsFile })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'listening', ...urls, dataDir: config.dataDir, adminCredentialsFile: credentialsFile })}\n`,
+      );
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
@@ -78,7 +101,15 @@ export function register(program: Command): void {
         process.stderr.write(`homeostat server: ${signal}, draining…\n`);
         const force = setTimeout(() => process.exit(1), 30_000);
         force.unref();
-        ui.stop().then(() => cp.stop()).then(() => process.exit(0), (err) => { process.stderr.write(`stop failed: ${(err as Error).stack}\n`); process.exit(1); });
+        ui.stop()
+          .then(() => cp.stop())
+          .then(
+            () => process.exit(0),
+            (err) => {
+              process.stderr.write(`stop failed: ${(err as Error).stack}\n`);
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));

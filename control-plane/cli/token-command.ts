@@ -14,22 +14,35 @@ function connection(o: Common): { server: string; token: string } {
   const server = (o.server ?? process.env.HOMEOSTAT_SERVER ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const dataDir = o.dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat');
   const token = o.apiToken ?? process.env.HOMEOSTAT_API_TOKEN ?? readAdminCredentials(dataDir)?.apiToken;
-  if (!token) throw new Error(`no API token: pass --api-token, set HOMEOSTAT_API_TOKEN, or run on the server host (reads ${join(dataDir, 'admin-credentials.json')})`);
+  if (!token)
+    throw new Error(
+      `no API token: pass --api-token, set HOMEOSTAT_API_TOKEN, or run on the server host (reads ${join(dataDir, 'admin-credentials.json')})`,
+    );
   return { server, token };
 }
 
 async function call(o: Common, method: string, path: string, body?: unknown): Promise<any> {
   const { server, token } = connection(o);
-  const res = await fetch(`${server}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${server}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${(json as { message?: string }).message ?? res.statusText}`);
+  if (!res.ok)
+    throw new Error(
+      `${method} ${path}: HTTP ${res.status}: ${(json as { message?: string }).message ?? res.statusText}`,
+    );
   return json;
 }
 
 /** Parses `k=v,k2=v2`. */
 export function parseLabels(value: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new Error(`--labels: '${part}' is not key=value`);
     out[part.slice(0, eq)] = part.slice(eq + 1);
@@ -37,13 +50,20 @@ export function parseLabels(value: string): Record<string, string> {
   return out;
 }
 
-const withCommon = (c: Command) => c
-  .option('--server <url>', 'control-plane HTTP URL (default $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
-  .option('--api-token <token>', 'admin API token (default $HOMEOSTAT_API_TOKEN or the data dir\'s admin-credentials.json)')
-  .option('-d, --data-dir <dir>', 'data dir whose admin-credentials.json to read (default ~/.homeostat)')
-  .option('--json', 'print the API response as JSON');
+const withCommon = (c: Command) =>
+  c
+    .option('--server <url>', 'control-plane HTTP URL (default $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
+    .option(
+      '--api-token <token>',
+      "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",
+    )
+    .option('-d, --data-dir <dir>', 'data dir whose admin-credentials.json to read (default ~/.homeostat)')
+    .option('--json', 'print the API response as JSON');
 
-const fail = (err: unknown) => { process.stderr.write(`homeostat token: ${(err as Error).message}\n`); process.exit(1); };
+const fail = (err: unknown) => {
+  process.stderr.write(`homeostat token: ${(err as Error).message}\n`);
+  process.exit(1);
+};
 
 export function register(program: Command): void {
   const token = program.command('token').description('Manage enrollment tokens (create, list, revoke).');
@@ -53,24 +73,45 @@ export function register(program: Command): void {
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 24h, 7d', '24h')
     .action(async (o: Common & { labels: string; uses: string; ttl: string }) => {
       try {
-        const r = await call(o, 'POST', '/api/tokens', { labels: parseLabels(o.labels), uses: Number(o.uses), ttl: o.ttl });
+        const r = await call(o, 'POST', '/api/tokens', {
+          labels: parseLabels(o.labels),
+          uses: Number(o.uses),
+          ttl: o.ttl,
+        });
         process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.token}\n`);
-        if (!o.json) process.stderr.write(`token ${r.id}: ${r.maxUses} use(s), expires ${r.expiresAt}, labels ${JSON.stringify(r.labels)}\n`);
-      } catch (err) { fail(err); }
+        if (!o.json)
+          process.stderr.write(
+            `token ${r.id}: ${r.maxUses} use(s), expires ${r.expiresAt}, labels ${JSON.stringify(r.labels)}\n`,
+          );
+      } catch (err) {
+        fail(err);
+      }
     });
-  withCommon(token.command('list').description('List enrollment tokens (never their secrets).'))
-    .action(async (o: Common) => {
+  withCommon(token.command('list').description('List enrollment tokens (never their secrets).')).action(
+    async (o: Common) => {
       try {
         const r = await call(o, 'GET', '/api/tokens');
-        if (o.json) { process.stdout.write(`${JSON.stringify(r)}\n`); return; }
-        for (const t of r.tokens) process.stdout.write(`${t.id}\t${t.state}\t${t.usesLeft}/${t.maxUses}\t${t.expiresAt}\t${JSON.stringify(t.labels)}\n`);
-      } catch (err) { fail(err); }
-    });
-  withCommon(token.command('revoke').description('Revoke an enrollment token by id.').argument('<id>', 'token id (et-…)'))
-    .action(async (id: string, o: Common) => {
-      try {
-        const r = await call(o, 'DELETE', `/api/tokens/${encodeURIComponent(id)}`);
-        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.id} revoked\n`);
-      } catch (err) { fail(err); }
-    });
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        for (const t of r.tokens)
+          process.stdout.write(
+            `${t.id}\t${t.state}\t${t.usesLeft}/${t.maxUses}\t${t.expiresAt}\t${JSON.stringify(t.labels)}\n`,
+          );
+      } catch (err) {
+        fail(err);
+      }
+    },
+  );
+  withCommon(
+    token.command('revoke').description('Revoke an enrollment token by id.').argument('<id>', 'token id (et-…)'),
+  ).action(async (id: string, o: Common) => {
+    try {
+      const r = await call(o, 'DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+      process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${r.id} revoked\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
@@ -19,37 +19,74 @@ import { startDemoFleet, type DemoFleet } from './demo-fleet.ts';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer ${min}..${max}, got '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be an integer ${min}..${max}, got '${v}'`);
   return n;
 };
 
 /** Options of {@link startDemo}. */
-export type DemoOptions = { agents: number; dataDir?: string; host?: string; httpPort?: number; mqttPort?: number; wsPort?: number; cycleSeconds?: number; schedule?: boolean; logLevel?: string; /** Fleet module options (tests: a faster tick, a correlator tuned for a small fleet). */ fleet?: FleetModuleOptions };
+export type DemoOptions = {
+  agents: number;
+  dataDir?: string;
+  host?: string;
+  httpPort?: number;
+  mqttPort?: number;
+  wsPort?: number;
+  cycleSeconds?: number;
+  schedule?: boolean;
+  logLevel?: string /** Fleet module options (tests: a faster tick, a correlator tuned for a small fleet). */;
+  fleet?: FleetModuleOptions;
+};
 
 /** A running demo: control plane, UI feed and fleet. */
-export type Demo = { cp: ControlPlaneWithFleet; fleet: DemoFleet; httpUrl: string; admin: { username: string; password: string; apiToken: string }; dataDir: string; stop(): Promise<void> };
+export type Demo = {
+  cp: ControlPlaneWithFleet;
+  fleet: DemoFleet;
+  httpUrl: string;
+  admin: { username: string; password: string; apiToken: string };
+  dataDir: string;
+  stop(): Promise<void>;
+};
 
 /** Starts the control plane with the UI and live stream mounted, then the simulated fleet. */
 export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
   const dataDir = o.dataDir ? resolve(o.dataDir) : mkdtempSync(join(tmpdir(), 'homeostat-demo-'));
   if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) await buildWeb(logger);
   const ui = createWebUi();
-  const cp = await createControlPlaneWithFleet({
-    dataDir, host: o.host ?? '127.0.0.1', httpPort: o.httpPort ?? 8080, mqttPort: o.mqttPort ?? 1883, wsPort: o.wsPort ?? 8083,
-    logLevel: (o.logLevel ?? 'warn') as 'warn', logger: logger.child({ component: 'control-plane' }),
-    mounts: ui.mounts,
-  }, { modelVerifier: createModelVerifier(), ...o.fleet });
+  const cp = await createControlPlaneWithFleet(
+    {
+      dataDir,
+      host: o.host ?? '127.0.0.1',
+      httpPort: o.httpPort ?? 8080,
+      mqttPort: o.mqttPort ?? 1883,
+      wsPort: o.wsPort ?? 8083,
+      logLevel: (o.logLevel ?? 'warn') as 'warn',
+      logger: logger.child({ component: 'control-plane' }),
+      mounts: ui.mounts,
+    },
+    { modelVerifier: createModelVerifier(), ...o.fleet },
+  );
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   if (!admin) throw new Error(`no admin credentials in ${dataDir}: use an empty --data-dir`);
   ui.start(cp);
   const fleet = await startDemoFleet({
-    httpUrl: urls.httpUrl, mqttUrl: urls.mqttUrl, apiToken: admin.apiToken, agents: o.agents, stateDir: join(dataDir, 'demo-agents'),
-    cycleSeconds: o.cycleSeconds ?? 2, schedule: o.schedule ?? true, logger: logger.child({ component: 'demo-fleet' }),
+    httpUrl: urls.httpUrl,
+    mqttUrl: urls.mqttUrl,
+    apiToken: admin.apiToken,
+    agents: o.agents,
+    stateDir: join(dataDir, 'demo-agents'),
+    cycleSeconds: o.cycleSeconds ?? 2,
+    schedule: o.schedule ?? true,
+    logger: logger.child({ component: 'demo-fleet' }),
   });
   const c = cp;
   return {
-    cp: c, fleet, httpUrl: urls.httpUrl, admin, dataDir,
+    cp: c,
+    fleet,
+    httpUrl: urls.httpUrl,
+    admin,
+    dataDir,
     async stop() {
       await fleet.stop();
       await ui.stop();
@@ -87,17 +124,19 @@ export function register(program: Command): void {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);
       }
-      process.stdout.write([
-        `Homeostat demo: ${demo.fleet.hosts.length} simulated agents are reporting.`,
-        `  Open:      ${demo.httpUrl}`,
-        `  Sign in:   ${demo.admin.username} / ${demo.admin.password}`,
-        `             or with the API token ${demo.admin.apiToken}`,
-        `  Data:      ${demo.dataDir}`,
-        '  Faults:    nginx stops on a web host every 45 s, a disk fills every 90 s, one rack heats up every 4 min.',
-        '             Publish a policy with restart-service / free-disk (Policies page) and watch the agents heal.',
-        'Ctrl-C stops the fleet and the control plane.',
-        '',
-      ].join('\n'));
+      process.stdout.write(
+        [
+          `Homeostat demo: ${demo.fleet.hosts.length} simulated agents are reporting.`,
+          `  Open:      ${demo.httpUrl}`,
+          `  Sign in:   ${demo.admin.username} / ${demo.admin.password}`,
+          `             or with the API token ${demo.admin.apiToken}`,
+          `  Data:      ${demo.dataDir}`,
+          '  Faults:    nginx stops on a web host every 45 s, a disk fills every 90 s, one rack heats up every 4 min.',
+          '             Publish a policy with restart-service / free-disk (Policies page) and watch the agents heal.',
+          'Ctrl-C stops the fleet and the control plane.',
+          '',
+        ].join('\n'),
+      );
       await new Promise<void>((done) => {
         const onSignal = () => void demo.stop().then(done, done);
         process.once('SIGINT', onSignal);

@@ -33,7 +33,14 @@ const ROLES = ['web', 'web', 'db', 'cache'];
 const HOSTS_PER_RACK = 5;
 
 /** One simulated host. */
-export type DemoHost = { index: number; hostname: string; labels: Record<string, string>; faults: Faults; agent: Agent; agentId: string };
+export type DemoHost = {
+  index: number;
+  hostname: string;
+  labels: Record<string, string>;
+  faults: Faults;
+  agent: Agent;
+  agentId: string;
+};
 
 /** Options of {@link startDemoFleet}. */
 export type DemoFleetOptions = {
@@ -82,7 +89,8 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     body: JSON.stringify({ labels: { demo: 'true' }, uses: o.agents, ttl: '1h' }),
   });
   const body = (await res.json().catch(() => ({}))) as { token?: string };
-  if (!res.ok || !body.token) throw new Error(`creating the demo enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  if (!res.ok || !body.token)
+    throw new Error(`creating the demo enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
   const token = body.token;
   const hosts: DemoHost[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -91,28 +99,67 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
   async function startOne(index: number): Promise<DemoHost> {
     const { hostname, labels } = demoLabels(index);
     const faults: Faults = { heatUntil: 0, serviceDown: null, diskFilling: false };
-    const inventory = { hostname, os: 'Debian GNU/Linux 12 (simulated)', kernel: '6.1.0-demo', cpus: 16, memoryGiB: 64, disks: [{ device: 'sda', model: 'DEMO SSD 960GB', serial: `DEMO${1000 + index}` }], services: ['nginx', 'postgresql'].slice(0, labels.role === 'db' ? 2 : 1) };
+    const inventory = {
+      hostname,
+      os: 'Debian GNU/Linux 12 (simulated)',
+      kernel: '6.1.0-demo',
+      cpus: 16,
+      memoryGiB: 64,
+      disks: [{ device: 'sda', model: 'DEMO SSD 960GB', serial: `DEMO${1000 + index}` }],
+      services: ['nginx', 'postgresql'].slice(0, labels.role === 'db' ? 2 : 1),
+    };
     const stateDir = join(o.stateDir, `agent-${index}`);
-    const creds = await enroll({ server: o.httpUrl, token, stateDir, agentVersion: AGENT_VERSION, labels, hostname, inventory });
-    const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: o.cycleSeconds ?? 2, logLevel: 'warn', labels, server: { url: o.httpUrl, mqttUrl: o.mqttUrl }, drainSeconds: 1 } });
-    const inference = await createInference({ engine: createEngine(), stateDir: join(stateDir, 'infer'), include: isModelFeature });
+    const creds = await enroll({
+      server: o.httpUrl,
+      token,
+      stateDir,
+      agentVersion: AGENT_VERSION,
+      labels,
+      hostname,
+      inventory,
+    });
+    const config = loadAgentConfig({
+      overrides: {
+        stateDir,
+        cycleSeconds: o.cycleSeconds ?? 2,
+        logLevel: 'warn',
+        labels,
+        server: { url: o.httpUrl, mqttUrl: o.mqttUrl },
+        drainSeconds: 1,
+      },
+    });
+    const inference = await createInference({
+      engine: createEngine(),
+      stateDir: join(stateDir, 'infer'),
+      include: isModelFeature,
+    });
     await inference.start();
     const healConfig = loadHealConfig({
-      stateDir: join(stateDir, 'heal'), labels: { ...labels, hostname },
+      stateDir: join(stateDir, 'heal'),
+      labels: { ...labels, hostname },
       allowedActions: ['notify', 'cordon', 'restart-service', 'free-disk', 'rotate-log', 'truncate-log'],
       allowedDirs: [DEMO_SPOOL],
     });
     const healer = await createHealer({ config: healConfig, serviceManager: createDemoServiceManager(faults) });
     let agent: Agent | null = null;
     const fleet = createFleetHandlers({
-      credentials: creds, healer, inference, stateDir,
+      credentials: creds,
+      healer,
+      inference,
+      stateDir,
       emit: (e) => agent?.emit(e),
       publishState: (state) => agent?.link.publishState(state),
     });
     agent = await createAgent(config, {
       credentials: creds,
       source: createDemoSource({ index, speedup: o.speedup ?? 60, faults, inventory }),
-      stages: [createInferStage(inference), faultObserver(createHealStage(healer, () => agent?.link.status().state === 'connected'), faults)],
+      stages: [
+        createInferStage(inference),
+        faultObserver(
+          createHealStage(healer, () => agent?.link.status().state === 'connected'),
+          faults,
+        ),
+      ],
       outbox: createMemoryOutbox({ maxRecords: 20_000, maxBytes: 32 * 1024 * 1024 }),
       statusFile: false,
       logger: log.child({ host: hostname }),
@@ -135,14 +182,26 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       for (const h of hit) {
         h.faults.heatUntil = Date.now() + ms;
         // What a thermal threshold alarm would report; the correlator groups these by rack.
-        h.agent.emit(eventBody('sensors.temp-high', { severity: 'warning', message: `CPU package above 75 °C (simulated heat wave on rack ${rack})`, data: { sensor: 'cpu.temp_package_c', rack } }));
+        h.agent.emit(
+          eventBody('sensors.temp-high', {
+            severity: 'warning',
+            message: `CPU package above 75 °C (simulated heat wave on rack ${rack})`,
+            data: { sensor: 'cpu.temp_package_c', rack },
+          }),
+        );
       }
       log.info({ rack, hosts: hit.length }, 'demo: rack heat wave');
       return hit;
     },
     stopService(host, service) {
       host.faults.serviceDown = service;
-      host.agent.emit(eventBody('service.stopped', { severity: 'warning', message: `${service} stopped unexpectedly (simulated)`, data: { service } }));
+      host.agent.emit(
+        eventBody('service.stopped', {
+          severity: 'warning',
+          message: `${service} stopped unexpectedly (simulated)`,
+          data: { service },
+        }),
+      );
     },
     fillDisk(host) {
       host.faults.diskFilling = true;
@@ -158,12 +217,14 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     let tick = 0;
     const web = hosts.filter((h) => h.labels.role === 'web');
     const racks = [...new Set(hosts.map((h) => h.labels.rack!))];
-    timers.push(setInterval(() => {
-      tick++;
-      if (web.length && tick % 3 === 0) fleet.stopService(web[(tick / 3) % web.length]!, 'nginx');
-      if (tick % 6 === 0) fleet.fillDisk(hosts[(tick * 7) % hosts.length]!);
-      if (racks.length && tick % 16 === 1) fleet.heatRack(racks[Math.floor(tick / 16) % racks.length]!, 90_000);
-    }, 15_000));
+    timers.push(
+      setInterval(() => {
+        tick++;
+        if (web.length && tick % 3 === 0) fleet.stopService(web[(tick / 3) % web.length]!, 'nginx');
+        if (tick % 6 === 0) fleet.fillDisk(hosts[(tick * 7) % hosts.length]!);
+        if (racks.length && tick % 16 === 1) fleet.heatRack(racks[Math.floor(tick / 16) % racks.length]!, 90_000);
+      }, 15_000),
+    );
   }
   return fleet;
 }

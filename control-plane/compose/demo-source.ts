@@ -9,7 +9,9 @@ import type { CycleReading, Inventory, SampleSource } from '../../agent/pipeline
 import { seededRandom } from '../../contract/seeded-random.ts';
 
 /** The bundled trace (a slice of NAB machine_temperature_system_failure, MIT licence). */
-export const DEMO_TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
+export const DEMO_TRACE = fileURLToPath(
+  new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url),
+);
 
 /** Faults a demo host can suffer; the scheduler sets them, healing (or time) clears them. */
 export type Faults = {
@@ -56,15 +58,34 @@ export function createDemoSource(o: DemoSourceOptions): SampleSource {
       f['cpu.load1'] = Math.round(((f['cpu.util_pct'] ?? 0) / 100) * 16 * 100) / 100;
       mem = clamp(mem + (random() - 0.5) * 0.8, 30, 85);
       f['mem.used_pct'] = mem;
-      diskFree = o.faults.diskFilling ? Math.max(2, diskFree - 0.8) : Math.min(60, diskFree + (diskFree < 30 ? 0 : 0.01));
+      diskFree = o.faults.diskFilling
+        ? Math.max(2, diskFree - 0.8)
+        : Math.min(60, diskFree + (diskFree < 30 ? 0 : 0.01));
       f['fs.min_free_pct'] = diskFree;
       f['services.unhealthy'] = o.faults.serviceDown ? 1 : 0;
       f['net.rx_bytes_per_s'] = Math.round(2e6 + 1e6 * Math.sin(t / 30 + phase) + random() * 2e5);
       // Structured facts for the real healer's policy conditions (service and mount), simulated like the features.
       const size = 960e9;
       const facts = {
-        services: ((o.inventory['services'] as string[] | undefined) ?? ['nginx']).map((name) => ({ name, state: o.faults.serviceDown === name ? 'dead' : 'running', healthy: o.faults.serviceDown !== name })),
-        filesystems: [{ mount: '/', device: '/dev/sda1', fstype: 'ext4', sizeBytes: size, freeBytes: (size * diskFree) / 100, availBytes: (size * diskFree) / 100, inodes: 6e7, inodesFree: 5e7, readOnly: false, remountedReadOnly: false }],
+        services: ((o.inventory['services'] as string[] | undefined) ?? ['nginx']).map((name) => ({
+          name,
+          state: o.faults.serviceDown === name ? 'dead' : 'running',
+          healthy: o.faults.serviceDown !== name,
+        })),
+        filesystems: [
+          {
+            mount: '/',
+            device: '/dev/sda1',
+            fstype: 'ext4',
+            sizeBytes: size,
+            freeBytes: (size * diskFree) / 100,
+            availBytes: (size * diskFree) / 100,
+            inodes: 6e7,
+            inodesFree: 5e7,
+            readOnly: false,
+            remountedReadOnly: false,
+          },
+        ],
       };
       return { ...r, features: f, facts, collectors: { ...r.collectors, demo: 'ok' } };
     },

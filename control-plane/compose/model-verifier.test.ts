@@ -24,7 +24,11 @@ async function upload(rig: FleetRig, c: unknown): Promise<{ status: number; body
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(onnx)]), 'model.onnx');
   form.set('card', JSON.stringify(c));
-  const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.t.adminToken}` } });
+  const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${rig.t.adminToken}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -45,23 +49,38 @@ describe('model verdicts: verified once on the control plane, signed, trusted by
       const up = await upload(rig, card);
       assert.equal(up.status, 201);
       const verdict = EngineVerdictSchema.parse(up.body['verdict']);
-      assert.deepEqual({ ...verdict, verifiedAt: '', reference: '' }, {
-        engine: 'js', engineId: JS_ENGINE_ID, sha256: card.sha256, agreed: true, maxAbsDiff: verdict.maxAbsDiff, steps: 64,
-        reference: '', note: 'agrees with onnxruntime on 64 probe steps', verifiedAt: '',
-      });
+      assert.deepEqual(
+        { ...verdict, verifiedAt: '', reference: '' },
+        {
+          engine: 'js',
+          engineId: JS_ENGINE_ID,
+          sha256: card.sha256,
+          agreed: true,
+          maxAbsDiff: verdict.maxAbsDiff,
+          steps: 64,
+          reference: '',
+          note: 'agrees with onnxruntime on 64 probe steps',
+          verifiedAt: '',
+        },
+      );
       assert.ok(verdict.maxAbsDiff !== null && verdict.maxAbsDiff <= 1e-5);
       assert.match(verdict.reference, /^onnxruntime-node@\d+\.\d+/);
 
       const cmd = await rig.fleet.services.models.command(`${card.name}@${card.version}`);
       assert.equal(cmd.type, 'model');
       const envelope = (cmd as { manifest: Record<string, unknown> }).manifest;
-      const payload = ModelManifestSchema.parse(verifyEnvelope(envelope, rig.t.cp.signingKey.publicKey, 'model-manifest'));
+      const payload = ModelManifestSchema.parse(
+        verifyEnvelope(envelope, rig.t.cp.signingKey.publicKey, 'model-manifest'),
+      );
       assert.deepEqual(payload.verdict, verdict);
 
       for (const tamper of [{ agreed: false }, { maxAbsDiff: 0.5 }, { engineId: 'js/999' }]) {
         const forged = structuredClone(envelope) as { payload: { verdict: Record<string, unknown> } };
         Object.assign(forged.payload.verdict, tamper);
-        assert.throws(() => verifyEnvelope(forged, rig.t.cp.signingKey.publicKey, 'model-manifest'), SignatureRefusedError);
+        assert.throws(
+          () => verifyEnvelope(forged, rig.t.cp.signingKey.publicKey, 'model-manifest'),
+          SignatureRefusedError,
+        );
       }
 
       // the agent side: the swap of a rolled-out model with the signed verdict spawns no verification
@@ -73,13 +92,23 @@ describe('model verdicts: verified once on the control plane, signed, trusted by
       await inference.swap('anomaly', new Uint8Array(onnx), card, payload.verdict);
       assert.equal(calls.length, 0, 'rolled-out model with a signed verdict: no verification');
       assert.equal(inference.engines()['anomaly']!.engine, 'js');
-      assert.match(inference.engines()['anomaly']!.note!, new RegExp(`^agrees with onnxruntime on 64 probe steps \\(verdict of .* for ${JS_ENGINE_ID}\\)$`));
+      assert.match(
+        inference.engines()['anomaly']!.note!,
+        new RegExp(`^agrees with onnxruntime on 64 probe steps \\(verdict of .* for ${JS_ENGINE_ID}\\)$`),
+      );
       assert.equal(existsSync(join(stateDir, 'engine-verdicts.json')), false);
       // kept beside the rolled-out model: a restart runs it the same way, still without verifying
-      assert.deepEqual(JSON.parse(readFileSync(verdictPathFor(join(stateDir, 'models', 'anomaly', 'model.onnx')), 'utf8')), verdict);
+      assert.deepEqual(
+        JSON.parse(readFileSync(verdictPathFor(join(stateDir, 'models', 'anomaly', 'model.onnx')), 'utf8')),
+        verdict,
+      );
       await inference.stop();
       const again = countingAgentEngine(stateDir);
-      const restarted = await createInference({ engine: again.engine, stateDir, shipped: { disk: '/nonexistent.onnx' } });
+      const restarted = await createInference({
+        engine: again.engine,
+        stateDir,
+        shipped: { disk: '/nonexistent.onnx' },
+      });
       await restarted.start();
       assert.equal(restarted.engines()['anomaly']!.engine, 'js');
       assert.equal(again.calls.length, 0);
@@ -104,14 +133,18 @@ describe('model verdicts: verified once on the control plane, signed, trusted by
       assert.equal(up.body['verdict'], undefined);
       assert.equal(up.body['unverified'], 'no model verifier on this control plane');
       const cmd = await rig.fleet.services.models.command(`${card.name}@${card.version}`);
-      const payload = verifyEnvelope((cmd as { manifest: Record<string, unknown> }).manifest, rig.t.cp.signingKey.publicKey, 'model-manifest');
+      const payload = verifyEnvelope(
+        (cmd as { manifest: Record<string, unknown> }).manifest,
+        rig.t.cp.signingKey.publicKey,
+        'model-manifest',
+      );
       assert.equal('verdict' in payload, false);
     } finally {
       await rig.close();
     }
   });
 
-  it('the verdicts shipped beside the agent\'s models are what onnxruntime says today (node --import tsx control-plane/compose/shipped-verdicts.ts rewrites them)', async () => {
+  it("the verdicts shipped beside the agent's models are what onnxruntime says today (node --import tsx control-plane/compose/shipped-verdicts.ts rewrites them)", async () => {
     for (const path of Object.values(SHIPPED_MODELS)) {
       const shipped = EngineVerdictSchema.parse(JSON.parse(readFileSync(verdictPathFor(path), 'utf8')));
       const now = Date.parse(shipped.verifiedAt);

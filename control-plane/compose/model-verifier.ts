@@ -37,11 +37,23 @@ export function createModelVerifier(options: ModelVerifierOptions = {}): ModelVe
 }
 
 function verdict(
-  bytes: Uint8Array, agreed: boolean, note: string, maxAbsDiff: number | null, steps: number, ortVersion: string,
+  bytes: Uint8Array,
+  agreed: boolean,
+  note: string,
+  maxAbsDiff: number | null,
+  steps: number,
+  ortVersion: string,
   now: () => number,
 ): EngineVerdict {
   return {
-    engine: 'js', engineId: JS_ENGINE_ID, sha256: sha256Hex(bytes), agreed, maxAbsDiff, steps,
-    reference: `onnxruntime-node@${ortVersion}`, note, verifiedAt: new Date(now()).toISOString(),
+    engine: 'js',
+    engineId: JS_ENGINE_ID,
+    sha256: sha256Hex(bytes),
+    agreed,
+    maxAbsDiff,
+    steps,
+    reference: `onnxruntime-node@${ortVersion}`,
+    note,
+    verifiedAt: new Date(now()).toISOString(),
   };
 }

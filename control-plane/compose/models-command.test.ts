@@ -16,12 +16,21 @@ describe('recorded CSV layout', () => {
     assert.deepEqual(detectLayout('timestamp,cpu,mem'), { names: ['cpu', 'mem'], timestampColumn: 0, hasHeader: true });
   });
   it('accepts headerless rows with an ISO timestamp', () => {
-    assert.deepEqual(detectLayout('2014-02-14 14:30:00,1.5,2'), { names: ['f1', 'f2'], timestampColumn: 0, hasHeader: false });
+    assert.deepEqual(detectLayout('2014-02-14 14:30:00,1.5,2'), {
+      names: ['f1', 'f2'],
+      timestampColumn: 0,
+      hasHeader: false,
+    });
   });
   it('treats empty and NaN cells as missing, and names the bad column otherwise', () => {
     const layout = detectLayout('cpu,mem');
     assert.deepEqual(parseRow(layout, '1,', 2).values, [1, null]);
-    assert.throws(() => parseRow(layout, '1,abc', 7), (e: unknown) => e instanceof CsvFormatError && e.message === "line 7, column 'mem': 'abc' is not a number (allowed: a number, or empty/NaN/null for missing)");
+    assert.throws(
+      () => parseRow(layout, '1,abc', 7),
+      (e: unknown) =>
+        e instanceof CsvFormatError &&
+        e.message === "line 7, column 'mem': 'abc' is not a number (allowed: a number, or empty/NaN/null for missing)",
+    );
   });
 });
 
@@ -31,10 +40,22 @@ describe('homeostat models score', () => {
     const rows = ['timestamp,cpu,latency_ms'];
     for (let i = 0; i < 400; i++) {
       const latency = i === 350 ? 80 : 5 + Math.sin(i * 12.9898) * 0.3;
-      rows.push(`2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z,${(30 + Math.sin(i / 15) * 3 + Math.sin(i * 7.1) * 0.4).toFixed(3)},${latency.toFixed(3)}`);
+      rows.push(
+        `2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z,${(30 + Math.sin(i / 15) * 3 + Math.sin(i * 7.1) * 0.4).toFixed(3)},${latency.toFixed(3)}`,
+      );
     }
     writeFileSync(join(dir, 'in.csv'), rows.join('\n') + '\n');
-    await run(process.execPath, [bin, 'models', 'score', '--model', anomalyCard, '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')]);
+    await run(process.execPath, [
+      bin,
+      'models',
+      'score',
+      '--model',
+      anomalyCard,
+      '--input',
+      join(dir, 'in.csv'),
+      '--output',
+      join(dir, 'out.csv'),
+    ]);
     const out = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
     assert.equal(out[0], 'row,timestamp,score,top_feature,top_ratio,contribution_cpu,contribution_latency_ms');
     assert.equal(out.length, 401);

@@ -19,7 +19,12 @@ import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from '../../mode
 
 /** Scores a metric CSV with a stateful anomaly model on `engine` (default `auto`, as the agent); returns the number
  * of rows scored. */
-export async function scoreMetricCsv(modelPath: string, input: string, output: string, engine: InferConfig['engine'] = 'auto'): Promise<{ rows: number; features: string[] }> {
+export async function scoreMetricCsv(
+  modelPath: string,
+  input: string,
+  output: string,
+  engine: InferConfig['engine'] = 'auto',
+): Promise<{ rows: number; features: string[] }> {
   const file = await readModelFile(modelPath);
   const session = await createEngine(engine).load(file.bytes);
   checkStatefulSession(file.card, session);
@@ -34,17 +39,33 @@ export async function scoreMetricCsv(modelPath: string, input: string, output: s
     if (raw.trim() === '') continue;
     if (!layout) {
       layout = detectLayout(raw);
-      detector = createAnomalyDetector(file.card, session, { maxFeatures: layout.names.length, topK: layout.names.length });
-      out.write(['row', 'timestamp', 'score', 'top_feature', 'top_ratio', ...layout.names.map((n) => `contribution_${n}`)].join(',') + '\n');
+      detector = createAnomalyDetector(file.card, session, {
+        maxFeatures: layout.names.length,
+        topK: layout.names.length,
+      });
+      out.write(
+        ['row', 'timestamp', 'score', 'top_feature', 'top_ratio', ...layout.names.map((n) => `contribution_${n}`)].join(
+          ',',
+        ) + '\n',
+      );
       if (layout.hasHeader) continue;
     }
     const { timestamp, values } = parseRow(layout, raw, lineNo);
     const features: Record<string, number | null> = {};
-    layout.names.forEach((n, i) => (features[n] = values[i]!));
+    for (const [i, n] of layout.names.entries()) features[n] = values[i]!;
     const r = await detector!.step(features, timestamp ? parseTimestamp(timestamp) : undefined);
     const byName = new Map(r.top.map((e) => [e.feature, e.contribution]));
     const contributions = layout.names.map((n) => byName.get(n) ?? 0);
-    out.write([++rows, timestamp ?? '', r.score.toFixed(6), r.top[0]?.feature ?? '', r.top[0]?.ratio?.toFixed(3) ?? '', ...contributions.map((c) => c.toFixed(6))].join(',') + '\n');
+    out.write(
+      [
+        ++rows,
+        timestamp ?? '',
+        r.score.toFixed(6),
+        r.top[0]?.feature ?? '',
+        r.top[0]?.ratio?.toFixed(3) ?? '',
+        ...contributions.map((c) => c.toFixed(6)),
+      ].join(',') + '\n',
+    );
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   await session.release();
@@ -66,15 +87,22 @@ export function register(program: Command): void {
   const models = program.command('models').description('Work with the ONNX models: backtest them on recordings.');
   models
     .command('score')
-    .description('Score a recorded CSV with a model, one row at a time with state carried forward, exactly as the agent does.')
+    .description(
+      'Score a recorded CSV with a model, one row at a time with state carried forward, exactly as the agent does.',
+    )
     .requiredOption('--model <path>', 'model card (.card.json) or .onnx file (its card must sit beside it)')
     .requiredOption('--input <csv>', 'metric CSV (optional header, optional timestamp column) or Backblaze daily CSV')
     .requiredOption('--output <csv>', 'where to write per-row scores')
-    .addOption(new Option('--engine <engine>', 'what runs an anomaly model (as the agent config infer.engine)').choices(INFER_ENGINES).default('auto'))
+    .addOption(
+      new Option('--engine <engine>', 'what runs an anomaly model (as the agent config infer.engine)')
+        .choices(INFER_ENGINES)
+        .default('auto'),
+    )
     .action(async (opts: { model: string; input: string; output: string; engine: InferConfig['engine'] }) => {
       if (await isBackblaze(opts.input)) {
         const file = await readModelFile(opts.model);
-        if (file.card.inputs[0]?.name !== 'features') throw new Error(`--model: ${file.card.name} is not a disk-failure model; Backblaze CSVs need one`);
+        if (file.card.inputs[0]?.name !== 'features')
+          throw new Error(`--model: ${file.card.name} is not a disk-failure model; Backblaze CSVs need one`);
         // imported here: it needs onnxruntime-node (optional), which anomaly scoring on the JS engine does not
         const { scoreBackblazeCsv } = await import('../../models/disk/score-backblaze.ts');
         const summary = await scoreBackblazeCsv(opts.input, opts.output, file.path);
@@ -82,6 +110,14 @@ export function register(program: Command): void {
         return;
       }
       const r = await scoreMetricCsv(opts.model, opts.input, opts.output, opts.engine);
-      console.error(JSON.stringify({ event: 'scored', kind: 'metrics', rows: r.rows, features: r.features.length, output: opts.output }));
+      console.error(
+        JSON.stringify({
+          event: 'scored',
+          kind: 'metrics',
+          rows: r.rows,
+          features: r.features.length,
+          output: opts.output,
+        }),
+      );
     });
 }

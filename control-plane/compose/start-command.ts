@@ -6,7 +6,7 @@
 import { resolve, join } from 'node:path';
 import { PortInUseError } from '../../contract/errors.ts';
 import { describePortInUse } from '../listen.ts';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { AGENT_VERSION } from '../../agent/agent.ts';
 import { assembleAgent } from '../../agent/assemble.ts';
@@ -20,16 +20,26 @@ import { createWebUi } from '../api/web-ui.ts';
 
 const port = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be an integer 0..65535, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`port must be an integer 0..65535, got '${v}'`);
   return n;
 };
 const seconds = (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0.01) throw new InvalidArgumentError(`--cycle-seconds must be a number >= 0.01, got '${v}'`);
+  if (!Number.isFinite(n) || n < 0.01)
+    throw new InvalidArgumentError(`--cycle-seconds must be a number >= 0.01, got '${v}'`);
   return n;
 };
 
-type StartOptions = { dataDir: string; host: string; httpPort: number; mqttPort: number; wsPort: number; cycleSeconds: number; logLevel: string };
+type StartOptions = {
+  dataDir: string;
+  host: string;
+  httpPort: number;
+  mqttPort: number;
+  wsPort: number;
+  cycleSeconds: number;
+  logLevel: string;
+};
 
 /** Adds `start` to the program. */
 export function register(program: Command): void {
@@ -41,7 +51,7 @@ export function register(program: Command): void {
     .option('--http-port <n>', 'HTTP API/UI port (0 = ephemeral)', port, 8080)
     .option('--mqtt-port <n>', 'MQTT port (0 = ephemeral)', port, 1883)
     .option('--ws-port <n>', 'MQTT over WebSocket port (0 = ephemeral)', port, 8083)
-    .option('--cycle-seconds <n>', 'the local agent\'s collection cycle', seconds, 5)
+    .option('--cycle-seconds <n>', "the local agent's collection cycle", seconds, 5)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'warn')
     .action(async (opts: StartOptions) => {
       try {
@@ -61,7 +71,19 @@ async function start(opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
   const ui = createWebUi();
-  const cp = await createControlPlaneWithFleet({ dataDir, host: opts.host, httpPort: opts.httpPort, mqttPort: opts.mqttPort, wsPort: opts.wsPort, logLevel: opts.logLevel as 'warn', logger: logger.child({ component: 'control-plane' }), mounts: ui.mounts }, { modelVerifier: createModelVerifier() });
+  const cp = await createControlPlaneWithFleet(
+    {
+      dataDir,
+      host: opts.host,
+      httpPort: opts.httpPort,
+      mqttPort: opts.mqttPort,
+      wsPort: opts.wsPort,
+      logLevel: opts.logLevel as 'warn',
+      logger: logger.child({ component: 'control-plane' }),
+      mounts: ui.mounts,
+    },
+    { modelVerifier: createModelVerifier() },
+  );
   const urls = await cp.start();
   ui.start(cp);
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
@@ -87,14 +109,23 @@ async function start(opts: StartOptions): Promise<void> {
     const stateDir = join(dataDir, 'agent');
     const fresh = !loadCredentials(stateDir);
     const creds = fresh ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir) : loadCredentials(stateDir)!;
-    const config = loadAgentConfig({ overrides: { stateDir, cycleSeconds: opts.cycleSeconds, logLevel: opts.logLevel, server: { url: urls.httpUrl, mqttUrl: urls.mqttUrl } } });
+    const config = loadAgentConfig({
+      overrides: {
+        stateDir,
+        cycleSeconds: opts.cycleSeconds,
+        logLevel: opts.logLevel,
+        server: { url: urls.httpUrl, mqttUrl: urls.mqttUrl },
+      },
+    });
     agent = await assembleAgent(config, creds, { logger: logger.child({ component: 'agent' }) });
     await agent.start();
     process.stdout.write(
       [
         'Homeostat is running',
         `  UI / API:  ${urls.httpUrl}`,
-        admin ? `  admin:     ${admin.username} / ${admin.password}   (API token: ${admin.apiToken}; stored in ${join(dataDir, 'admin-credentials.json')})` : '  admin:     (credentials file missing from the data dir)',
+        admin
+          ? `  admin:     ${admin.username} / ${admin.password}   (API token: ${admin.apiToken}; stored in ${join(dataDir, 'admin-credentials.json')})`
+          : '  admin:     (credentials file missing from the data dir)',
         `  MQTT:      ${urls.mqttUrl}   WebSocket: ${urls.wsUrl}`,
         `  agent:     ${creds.agentId} (${fresh ? 'enrolled now' : 'already enrolled'}; state in ${stateDir}, ${opts.cycleSeconds} s cycle)`,
         `  samples:   curl -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,
@@ -112,15 +143,27 @@ async function start(opts: StartOptions): Promise<void> {
 
 /** Creates a one-time token through the admin API (the same path an operator uses) and enrolls the local agent. */
 async function enrollLocal(httpUrl: string, apiToken: string | undefined, stateDir: string): Promise<Credentials> {
-  if (!apiToken) throw new Error('cannot create an enrollment token: the admin credentials file is missing from the data dir');
+  if (!apiToken)
+    throw new Error('cannot create an enrollment token: the admin credentials file is missing from the data dir');
   const res = await fetch(`${httpUrl}/api/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ labels: { local: 'true' }, uses: 1, ttl: '10m' }),
   });
   const body = (await res.json().catch(() => ({}))) as { token?: string };
-  if (!res.ok || !body.token) throw new Error(`creating an enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return enroll({ server: httpUrl, token: body.token, stateDir, agentVersion: AGENT_VERSION, labels: { role: 'local' } });
+  if (!res.ok || !body.token)
+    throw new Error(`creating an enrollment token failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return enroll({
+    server: httpUrl,
+    token: body.token,
+    stateDir,
+    agentVersion: AGENT_VERSION,
+    labels: { role: 'local' },
+  });
 }
 
-const pick = (u: { httpUrl: string; mqttUrl: string; wsUrl: string }) => ({ httpUrl: u.httpUrl, mqttUrl: u.mqttUrl, wsUrl: u.wsUrl });
+const pick = (u: { httpUrl: string; mqttUrl: string; wsUrl: string }) => ({
+  httpUrl: u.httpUrl,
+  mqttUrl: u.mqttUrl,
+  wsUrl: u.wsUrl,
+});

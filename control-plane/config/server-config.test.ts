@@ -23,11 +23,18 @@ test('defaults, YAML, environment and options stack in that order', () => {
 
 test('every bad key is reported at once with value, source and what is allowed', () => {
   assert.throws(
-    () => loadServerConfig({ env: { HOMEOSTAT_HTTP_PORT: 'eighty', HOMEOSTAT_LOG_LEVEL: 'loud', HOMEOSTAT_RETENTION: 'forever' }, overrides: { dataDir: '/tmp/x' } }),
+    () =>
+      loadServerConfig({
+        env: { HOMEOSTAT_HTTP_PORT: 'eighty', HOMEOSTAT_LOG_LEVEL: 'loud', HOMEOSTAT_RETENTION: 'forever' },
+        overrides: { dataDir: '/tmp/x' },
+      }),
     (err: unknown) => {
       assert.ok(err instanceof ValidationError);
       assert.deepEqual(err.issues.map((i) => i.path).sort(), ['httpPort', 'logLevel', 'retention']);
-      assert.match(err.message, /httpPort: httpPort must be an integer 0\.\.65535 \(0 = ephemeral\); got "eighty" \(from HOMEOSTAT_HTTP_PORT\)/);
+      assert.match(
+        err.message,
+        /httpPort: httpPort must be an integer 0\.\.65535 \(0 = ephemeral\); got "eighty" \(from HOMEOSTAT_HTTP_PORT\)/,
+      );
       assert.match(err.message, /logLevel must be one of fatal, error, warn, info, debug, trace, silent; got "loud"/);
       assert.match(err.message, /retention must be a duration like 500ms, 30s, 15m, 24h, 14d; got "forever"/);
       return true;
@@ -55,30 +62,42 @@ test('correlation and breaker tuning: defaults, YAML and environment; bad values
   const file = join(dir, 'c.yaml');
   writeFileSync(file, 'correlation:\n  minScore: 3\n  window: 10m\nbreaker:\n  maxShare: 0.5\n');
   const small = loadServerConfig({ file, env: { HOMEOSTAT_BREAKER_MAX_SHARE: '0.4' }, overrides: { dataDir: dir } });
-  assert.deepEqual([small.correlation.minScore, small.correlation.window, small.correlation.minGroupHosts, small.breaker.maxShare], [3, 600_000, 3, 0.4]);
+  assert.deepEqual(
+    [small.correlation.minScore, small.correlation.window, small.correlation.minGroupHosts, small.breaker.maxShare],
+    [3, 600_000, 3, 0.4],
+  );
   writeFileSync(file, 'correlation:\n  minScore: 0\n  windw: 5m\nbreaker:\n  maxShare: 2\n');
-  assert.throws(() => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }), (err: unknown) => {
-    assert.ok(err instanceof ValidationError);
-    assert.match(err.message, /correlation\.minScore must be a number 0\.1\.\.100; got 0/);
-    assert.match(err.message, /breaker\.maxShare must be a number 0\.01\.\.1; got 2/);
-    assert.match(err.message, /unknown key: windw; allowed: window, minGroupHosts, minScore, minLift, resolveAfter/);
-    return true;
-  });
+  assert.throws(
+    () => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.match(err.message, /correlation\.minScore must be a number 0\.1\.\.100; got 0/);
+      assert.match(err.message, /breaker\.maxShare must be a number 0\.01\.\.1; got 2/);
+      assert.match(err.message, /unknown key: windw; allowed: window, minGroupHosts, minScore, minLift, resolveAfter/);
+      return true;
+    },
+  );
   // durations that would switch a safeguard off or make incidents flap, and a boolean for a number
   writeFileSync(file, 'correlation:\n  minLift: true\n  resolveAfter: 0s\nbreaker:\n  window: 0\n  hold: 30d\n');
-  assert.throws(() => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }), (err: unknown) => {
-    assert.ok(err instanceof ValidationError);
-    assert.match(err.message, /correlation\.minLift must be a number 1\.\.1000; got true/);
-    assert.match(err.message, /correlation\.resolveAfter must be a duration from 1m to 7d; got "0s"/);
-    assert.match(err.message, /breaker\.window must be a duration from 10s to 24h; got 0/);
-    assert.match(err.message, /breaker\.hold must be a duration from 1m to 7d; got "30d"/);
-    return true;
-  });
+  assert.throws(
+    () => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.match(err.message, /correlation\.minLift must be a number 1\.\.1000; got true/);
+      assert.match(err.message, /correlation\.resolveAfter must be a duration from 1m to 7d; got "0s"/);
+      assert.match(err.message, /breaker\.window must be a duration from 10s to 24h; got 0/);
+      assert.match(err.message, /breaker\.hold must be a duration from 1m to 7d; got "30d"/);
+      return true;
+    },
+  );
 });
 
 test('the fleet of a control plane created from options gets the correlation and breaker tuning in those options', async () => {
   const { resolveFleetOptions } = await import('../fleet/with-fleet.ts');
-  const r = resolveFleetOptions({ dataDir: '/tmp/x', logLevel: 'silent', correlation: { minScore: 3 }, breaker: { maxShare: 0.5 } }, { externalURL: 'https://cp' });
+  const r = resolveFleetOptions(
+    { dataDir: '/tmp/x', logLevel: 'silent', correlation: { minScore: 3 }, breaker: { maxShare: 0.5 } },
+    { externalURL: 'https://cp' },
+  );
   assert.equal(r.externalURL, 'https://cp');
   assert.equal(r.incidents?.correlator?.minScore, 3);
   assert.equal(r.incidents?.breaker?.maxShare, 0.5);

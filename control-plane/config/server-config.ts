@@ -11,70 +11,138 @@ import { z } from 'zod';
 import { ValidationError } from '../../contract/errors.ts';
 import { parseDuration } from '../../contract/duration.ts';
 
-const port = (what: string) => z.coerce.number({ error: `${what} must be an integer 0..65535 (0 = ephemeral)` }).int(`${what} must be an integer 0..65535 (0 = ephemeral)`).min(0, `${what} must be an integer 0..65535 (0 = ephemeral)`).max(65535, `${what} must be an integer 0..65535 (0 = ephemeral)`);
-const duration = (what: string) => z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === null) { ctx.addIssue({ code: 'custom', message: `${what} must be a duration like 500ms, 30s, 15m, 24h, 14d` }); return z.NEVER; }
-  return ms;
-});
+const port = (what: string) =>
+  z.coerce
+    .number({ error: `${what} must be an integer 0..65535 (0 = ephemeral)` })
+    .int(`${what} must be an integer 0..65535 (0 = ephemeral)`)
+    .min(0, `${what} must be an integer 0..65535 (0 = ephemeral)`)
+    .max(65535, `${what} must be an integer 0..65535 (0 = ephemeral)`);
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a duration like 500ms, 30s, 15m, 24h, 14d` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 /** A duration within [min, max] ms; the message names both ends as durations. */
-const durationIn = (what: string, min: number, max: number, range: string) => duration(what).pipe(z.number().min(min, `${what} must be a duration from ${range}`).max(max, `${what} must be a duration from ${range}`));
+const durationIn = (what: string, min: number, max: number, range: string) =>
+  duration(what).pipe(
+    z
+      .number()
+      .min(min, `${what} must be a duration from ${range}`)
+      .max(max, `${what} must be a duration from ${range}`),
+  );
 
-const positiveInt = (what: string, max: number) => z.coerce.number({ error: `${what} must be an integer 1..${max}` }).int(`${what} must be an integer 1..${max}`).min(1, `${what} must be an integer 1..${max}`).max(max, `${what} must be an integer 1..${max}`);
+const positiveInt = (what: string, max: number) =>
+  z.coerce
+    .number({ error: `${what} must be an integer 1..${max}` })
+    .int(`${what} must be an integer 1..${max}`)
+    .min(1, `${what} must be an integer 1..${max}`)
+    .max(max, `${what} must be an integer 1..${max}`);
 
 // Strings (YAML scalars, environment variables) are read as numbers; anything else must already be one (true is not 1).
-const number = (what: string, min: number, max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number({ error: `${what} must be a number ${min}..${max}` }).min(min, `${what} must be a number ${min}..${max}`).max(max, `${what} must be a number ${min}..${max}`));
+const number = (what: string, min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z
+      .number({ error: `${what} must be a number ${min}..${max}` })
+      .min(min, `${what} must be a number ${min}..${max}`)
+      .max(max, `${what} must be a number ${min}..${max}`),
+  );
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The validated configuration schema (all keys optional in input; defaults applied here). */
-export const ServerConfigSchema = z.object({
-  dataDir: z.string({ error: 'dataDir must be a path' }).min(1, 'dataDir must be a non-empty path').default(join(homedir(), '.homeostat')),
-  host: z.string({ error: 'host must be an interface address, e.g. 127.0.0.1 or 0.0.0.0' }).min(1, 'host must be an interface address').default('127.0.0.1'),
-  httpPort: port('httpPort').default(8080),
-  mqttPort: port('mqttPort').default(1883),
-  wsPort: port('wsPort').default(8083),
-  databaseUrl: z.string().regex(/^(postgres(ql)?:\/\/|file:)/, 'databaseUrl must start with postgres://, postgresql:// or file:').optional(),
-  tls: z.object({
-    cert: z.string({ error: 'tls.cert must be a path to a PEM certificate' }).min(1),
-    key: z.string({ error: 'tls.key must be a path to a PEM private key' }).min(1),
-  }, { error: 'tls must have both cert and key' }).optional(),
-  advertise: z.object({
-    mqttUrl: z.string().regex(/^mqtts?:\/\//, 'advertise.mqttUrl must start with mqtt:// or mqtts://').optional(),
-    wsUrl: z.string().regex(/^wss?:\/\//, 'advertise.wsUrl must start with ws:// or wss://').optional(),
-  }).default({}),
-  logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  retention: duration('retention').default(14 * 86_400_000),
-  pruneInterval: duration('pruneInterval').default(3_600_000),
-  ingest: z.object({
-    queueCapacity: positiveInt('ingest.queueCapacity', 10_000_000).default(50_000),
-    batchSize: positiveInt('ingest.batchSize', 10_000).default(1000),
-    maxWaitMs: z.coerce.number({ error: 'ingest.maxWaitMs must be an integer >= 0' }).int().min(0, 'ingest.maxWaitMs must be an integer >= 0').default(2000),
-  }).default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
-  enrollment: z.object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) }).default({ defaultTtl: 86_400_000 }),
-  // Broker connection admission (control-plane/broker/connection-limits.ts): caps and the CONNECT timeout.
-  broker: z.object({
-    maxConnections: positiveInt('broker.maxConnections', 1_000_000).default(10_000),
-    maxConnectionsPerAddress: positiveInt('broker.maxConnectionsPerAddress', 1_000_000).default(1000),
-    connectTimeout: durationIn('broker.connectTimeout', 1000, 120_000, '1s to 2m').default(10_000),
-  }).strict().default({ maxConnections: 10_000, maxConnectionsPerAddress: 1000, connectTimeout: 10_000 }),
-  // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
-  // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
-  correlation: z.object({
-    window: durationIn('correlation.window', 60_000, 86_400_000, '1m to 24h').default(30 * 60_000),
-    minGroupHosts: positiveInt('correlation.minGroupHosts', 1_000_000).default(3),
-    minScore: number('correlation.minScore', 0.1, 100).default(5.5),
-    minLift: number('correlation.minLift', 1, 1000).default(3),
-    resolveAfter: durationIn('correlation.resolveAfter', 60_000, 7 * 86_400_000, '1m to 7d').default(20 * 60_000),
-  }).strict().default({ window: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfter: 20 * 60_000 }),
-  // Blast-radius breaker (control-plane/correlate/breaker.ts).
-  breaker: z.object({
-    maxShare: number('breaker.maxShare', 0.01, 1).default(0.25),
-    window: durationIn('breaker.window', 10_000, 86_400_000, '10s to 24h').default(600_000),
-    minHosts: positiveInt('breaker.minHosts', 1_000_000).default(3),
-    hold: durationIn('breaker.hold', 60_000, 7 * 86_400_000, '1m to 7d').default(3_600_000),
-  }).strict().default({ maxShare: 0.25, window: 600_000, minHosts: 3, hold: 3_600_000 }),
-}).strict();
+export const ServerConfigSchema = z
+  .object({
+    dataDir: z
+      .string({ error: 'dataDir must be a path' })
+      .min(1, 'dataDir must be a non-empty path')
+      .default(join(homedir(), '.homeostat')),
+    host: z
+      .string({ error: 'host must be an interface address, e.g. 127.0.0.1 or 0.0.0.0' })
+      .min(1, 'host must be an interface address')
+      .default('127.0.0.1'),
+    httpPort: port('httpPort').default(8080),
+    mqttPort: port('mqttPort').default(1883),
+    wsPort: port('wsPort').default(8083),
+    databaseUrl: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|file:)/, 'databaseUrl must start with postgres://, postgresql:// or file:')
+      .optional(),
+    tls: z
+      .object(
+        {
+          cert: z.string({ error: 'tls.cert must be a path to a PEM certificate' }).min(1),
+          key: z.string({ error: 'tls.key must be a path to a PEM private key' }).min(1),
+        },
+        { error: 'tls must have both cert and key' },
+      )
+      .optional(),
+    advertise: z
+      .object({
+        mqttUrl: z
+          .string()
+          .regex(/^mqtts?:\/\//, 'advertise.mqttUrl must start with mqtt:// or mqtts://')
+          .optional(),
+        wsUrl: z
+          .string()
+          .regex(/^wss?:\/\//, 'advertise.wsUrl must start with ws:// or wss://')
+          .optional(),
+      })
+      .default({}),
+    logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    retention: duration('retention').default(14 * 86_400_000),
+    pruneInterval: duration('pruneInterval').default(3_600_000),
+    ingest: z
+      .object({
+        queueCapacity: positiveInt('ingest.queueCapacity', 10_000_000).default(50_000),
+        batchSize: positiveInt('ingest.batchSize', 10_000).default(1000),
+        maxWaitMs: z.coerce
+          .number({ error: 'ingest.maxWaitMs must be an integer >= 0' })
+          .int()
+          .min(0, 'ingest.maxWaitMs must be an integer >= 0')
+          .default(2000),
+      })
+      .default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
+    enrollment: z
+      .object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) })
+      .default({ defaultTtl: 86_400_000 }),
+    // Broker connection admission (control-plane/broker/connection-limits.ts): caps and the CONNECT timeout.
+    broker: z
+      .object({
+        maxConnections: positiveInt('broker.maxConnections', 1_000_000).default(10_000),
+        maxConnectionsPerAddress: positiveInt('broker.maxConnectionsPerAddress', 1_000_000).default(1000),
+        connectTimeout: durationIn('broker.connectTimeout', 1000, 120_000, '1s to 2m').default(10_000),
+      })
+      .strict()
+      .default({ maxConnections: 10_000, maxConnectionsPerAddress: 1000, connectTimeout: 10_000 }),
+    // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
+    // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
+    correlation: z
+      .object({
+        window: durationIn('correlation.window', 60_000, 86_400_000, '1m to 24h').default(30 * 60_000),
+        minGroupHosts: positiveInt('correlation.minGroupHosts', 1_000_000).default(3),
+        minScore: number('correlation.minScore', 0.1, 100).default(5.5),
+        minLift: number('correlation.minLift', 1, 1000).default(3),
+        resolveAfter: durationIn('correlation.resolveAfter', 60_000, 7 * 86_400_000, '1m to 7d').default(20 * 60_000),
+      })
+      .strict()
+      .default({ window: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfter: 20 * 60_000 }),
+    // Blast-radius breaker (control-plane/correlate/breaker.ts).
+    breaker: z
+      .object({
+        maxShare: number('breaker.maxShare', 0.01, 1).default(0.25),
+        window: durationIn('breaker.window', 10_000, 86_400_000, '10s to 24h').default(600_000),
+        minHosts: positiveInt('breaker.minHosts', 1_000_000).default(3),
+        hold: durationIn('breaker.hold', 60_000, 7 * 86_400_000, '1m to 7d').default(3_600_000),
+      })
+      .strict()
+      .default({ maxShare: 0.25, window: 600_000, minHosts: 3, hold: 3_600_000 }),
+  })
+  .strict();
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
@@ -126,7 +194,10 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     if (v === undefined) continue;
     const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -148,31 +219,50 @@ export function loadServerConfig(opts: LoadConfigOptions = {}): ServerConfig {
     try {
       parsed = parseYaml(readFileSync(opts.file, 'utf8')) ?? {};
     } catch (err) {
-      throw new ValidationError([{ path: opts.file, message: `cannot read YAML config: ${(err as Error).message}` }], 'configuration');
+      throw new ValidationError(
+        [{ path: opts.file, message: `cannot read YAML config: ${(err as Error).message}` }],
+        'configuration',
+      );
     }
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ValidationError([{ path: opts.file, message: 'the config file must be a YAML mapping' }], 'configuration');
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new ValidationError(
+        [{ path: opts.file, message: 'the config file must be a YAML mapping' }],
+        'configuration',
+      );
     layers.push({ source: opts.file, values: parsed as Record<string, unknown> });
   }
   const env = opts.env ?? process.env;
   const envValues: Record<string, unknown> = {};
   const envSource = new Map<string, string>();
-  if (env.DATABASE_URL && !env.HOMEOSTAT_DATABASE_URL) { setPath(envValues, 'databaseUrl', env.DATABASE_URL); envSource.set('databaseUrl', 'DATABASE_URL'); }
+  if (env.DATABASE_URL && !env.HOMEOSTAT_DATABASE_URL) {
+    setPath(envValues, 'databaseUrl', env.DATABASE_URL);
+    envSource.set('databaseUrl', 'DATABASE_URL');
+  }
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = env[name];
-    if (v !== undefined && v !== '') { setPath(envValues, key, v); envSource.set(key, name); }
+    if (v !== undefined && v !== '') {
+      setPath(envValues, key, v);
+      envSource.set(key, name);
+    }
   }
   layers.push({ source: 'environment', values: envValues });
   if (opts.overrides) layers.push({ source: 'options', values: opts.overrides as Record<string, unknown> });
   const merged = layers.reduce<Record<string, unknown>>((acc, l) => deepMerge(acc, l.values), {});
   const result = ServerConfigSchema.safeParse(merged);
   if (!result.success) {
-    throw new ValidationError(result.error.issues.map((i) => {
-      const key = i.path.map(String).join('.');
-      const value = getPath(merged, i.path as (string | number)[]);
-      const from = envSource.get(key) ? ` (from ${envSource.get(key)})` : '';
-      const unknownKeys = i.code === 'unrecognized_keys' ? ` (unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}; allowed: ${allowedKeys(i.path as string[]).join(', ')})` : '';
-      return { path: key, message: `${i.message}${unknownKeys}; got ${JSON.stringify(value)}${from}` };
-    }), 'configuration');
+    throw new ValidationError(
+      result.error.issues.map((i) => {
+        const key = i.path.map(String).join('.');
+        const value = getPath(merged, i.path as (string | number)[]);
+        const from = envSource.get(key) ? ` (from ${envSource.get(key)})` : '';
+        const unknownKeys =
+          i.code === 'unrecognized_keys'
+            ? ` (unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}; allowed: ${allowedKeys(i.path as string[]).join(', ')})`
+            : '';
+        return { path: key, message: `${i.message}${unknownKeys}; got ${JSON.stringify(value)}${from}` };
+      }),
+      'configuration',
+    );
   }
   const cfg = result.data;
   cfg.dataDir = resolve(cfg.dataDir);

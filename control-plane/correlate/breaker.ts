@@ -18,7 +18,15 @@ export interface BreakerOptions {
 /** Result of an observed action request. */
 export type BreakerDecision =
   | { decision: 'allow' }
-  | { decision: 'trip'; group: { key: string; value: string }; action: string; hosts: number; groupSize: number; share: number; until: number }
+  | {
+      decision: 'trip';
+      group: { key: string; value: string };
+      action: string;
+      hosts: number;
+      groupSize: number;
+      share: number;
+      until: number;
+    }
   | { decision: 'held'; group: { key: string; value: string }; action: string; until: number };
 
 /** The breaker. */
@@ -64,7 +72,15 @@ export function createBreaker(options: BreakerOptions): Breaker {
           const until = now + holdMs;
           trips.set(gid, { key, value, action, until });
           hosts.clear();
-          result = { decision: 'trip', group: { key, value }, action, hosts: Math.round(share * groupSize), groupSize, share, until };
+          result = {
+            decision: 'trip',
+            group: { key, value },
+            action,
+            hosts: Math.round(share * groupSize),
+            groupSize,
+            share,
+            until,
+          };
         }
       }
       return result;

@@ -12,10 +12,18 @@ const MIN = 60_000;
 
 function fleet(): ReturnType<typeof createPopulation> {
   const p = createPopulation();
-  for (let i = 0; i < 200; i++) p.upsert(`h${i}`, { rack: `r${Math.floor(i / 10)}`, switch: `sw${Math.floor(i / 20)}`, kernel: i % 2 ? 'a' : 'b' });
+  for (let i = 0; i < 200; i++)
+    p.upsert(`h${i}`, { rack: `r${Math.floor(i / 10)}`, switch: `sw${Math.floor(i / 20)}`, kernel: i % 2 ? 'a' : 'b' });
   return p;
 }
-const temp = (hostId: string, ts: number, id?: string) => ({ id, hostId, ts, type: 'anomaly.detected', severity: 'warning' as const, data: { feature: 'temp.cpu' } });
+const temp = (hostId: string, ts: number, id?: string) => ({
+  id,
+  hostId,
+  ts,
+  type: 'anomaly.detected',
+  severity: 'warning' as const,
+  data: { feature: 'temp.cpu' },
+});
 
 test('fisher score ranks the most specific fully-shared attribute highest', () => {
   assert.ok(enrichmentScore(5, 5, 10, 200) > enrichmentScore(5, 5, 20, 200));
@@ -27,11 +35,15 @@ test('hosts of one rack overheating together form one rack incident with a plain
   const pop = fleet();
   const c = createCorrelator({ population: pop, newId: () => 'inc-a' });
   const changes = [];
-  for (let i = 0; i < 6; i++) changes.push(...c.ingest(temp(`h${30 + i}`, i * 20_000), pop.attributes(`h${30 + i}`)!, i * 20_000));
+  for (let i = 0; i < 6; i++)
+    changes.push(...c.ingest(temp(`h${30 + i}`, i * 20_000), pop.attributes(`h${30 + i}`)!, i * 20_000));
   const opened = changes.find((x) => x.type === 'opened')!;
   assert.equal(opened.incident.key, 'rack');
   assert.equal(opened.incident.value, 'r3');
-  assert.match(opened.incident.hint.explanation, /^\d of \d hosts showing anomaly\.detected:temp have rack=r3 \(100%\), against 10 of 200 hosts in the fleet \(5%\): 20\.0× over-represented/);
+  assert.match(
+    opened.incident.hint.explanation,
+    /^\d of \d hosts showing anomaly\.detected:temp have rack=r3 \(100%\), against 10 of 200 hosts in the fleet \(5%\): 20\.0× over-represented/,
+  );
   // A later symptom on the same rack joins; a host of another rack does not.
   assert.equal(c.ingest(temp('h39', 3 * MIN), pop.attributes('h39')!, 3 * MIN)[0]!.type, 'updated');
   assert.deepEqual(c.ingest(temp('h150', 3 * MIN), pop.attributes('h150')!, 3 * MIN), []);
@@ -61,8 +73,14 @@ test('incidents resolve by themselves once quiet; acknowledge and annotate are r
   for (let i = 0; i < 6; i++) c.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0);
   const [inc] = c.incidents({ status: 'open' });
   assert.equal(c.acknowledge(inc!.id, 'alice', MIN)[0]!.incident.acknowledged?.by, 'alice');
-  assert.equal(c.annotate(inc!.id, 'bob', 'CRAC unit 3 tripped', MIN)[0]!.incident.notes[0]!.text, 'CRAC unit 3 tripped');
-  assert.deepEqual(c.tick(9 * MIN).filter((x) => x.type === 'resolved'), []);
+  assert.equal(
+    c.annotate(inc!.id, 'bob', 'CRAC unit 3 tripped', MIN)[0]!.incident.notes[0]!.text,
+    'CRAC unit 3 tripped',
+  );
+  assert.deepEqual(
+    c.tick(9 * MIN).filter((x) => x.type === 'resolved'),
+    [],
+  );
   const resolved = c.tick(10 * MIN).filter((x) => x.type === 'resolved');
   assert.equal(resolved[0]!.incident.id, inc!.id);
   assert.equal(resolved[0]!.incident.resolvedAt, 10 * MIN);
@@ -70,7 +88,10 @@ test('incidents resolve by themselves once quiet; acknowledge and annotate are r
 
 test('events from silenced hosts are dropped and counted', () => {
   const pop = fleet();
-  const c = createCorrelator({ population: pop, isSuppressed: (_h: string, a: HostAttributes) => (a['rack'] === 'r3' ? 'maint-1' : null) });
+  const c = createCorrelator({
+    population: pop,
+    isSuppressed: (_h: string, a: HostAttributes) => (a['rack'] === 'r3' ? 'maint-1' : null),
+  });
   for (let i = 0; i < 8; i++) assert.deepEqual(c.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0), []);
   assert.equal(c.stats().suppressed, 8);
   assert.equal(c.incidents().length, 0);
@@ -88,12 +109,24 @@ test('the shipped overlapping scenario file separates concurrent rack, rollout, 
   const doc = JSON.parse(readFileSync(new URL('../../bench/scenarios/overlapping.json', import.meta.url), 'utf8'));
   const { score, incidents } = evaluateScenario(simulate(doc));
   assert.equal(score.mergedCauses, 0);
-  const groups = incidents.filter((i) => !i.hint.startsWith('host=')).map((i) => i.hint).sort();
-  assert.deepEqual(groups, ['inventory.disks.firmware=WD-A2', 'inventory.os.kernel=6.8.0-45', 'policyVersion=remediate@9', 'rack=r12', 'switch=sw20']);
+  const groups = incidents
+    .filter((i) => !i.hint.startsWith('host='))
+    .map((i) => i.hint)
+    .sort();
+  assert.deepEqual(groups, [
+    'inventory.disks.firmware=WD-A2',
+    'inventory.os.kernel=6.8.0-45',
+    'policyVersion=remediate@9',
+    'rack=r12',
+    'switch=sw20',
+  ]);
 });
 
 test('scenario files are validated with every issue named', () => {
-  assert.throws(() => parseScenarioFile({ hosts: 3, faults: [{ kind: 'rack-cooling' }] }), (e: unknown) => e instanceof ValidationError && e.issues.length >= 3);
+  assert.throws(
+    () => parseScenarioFile({ hosts: 3, faults: [{ kind: 'rack-cooling' }] }),
+    (e: unknown) => e instanceof ValidationError && e.issues.length >= 3,
+  );
 });
 
 test('restored open incidents take new signals and resolve when quiet', () => {

@@ -57,15 +57,30 @@ export interface Correlator {
   stats(): { events: number; signals: number; suppressed: number; expiredNoise: number; pending: number };
 }
 
-interface Signal { hostId: string; ts: number; sig: string; severity: Incident['severity']; eventId: string; incidentId: string | null }
+interface Signal {
+  hostId: string;
+  ts: number;
+  sig: string;
+  severity: Incident['severity'];
+  eventId: string;
+  incidentId: string | null;
+}
 
 const SEV = { info: 0, warning: 1, critical: 2 } as const;
 
 /** Creates a correlator. */
 export function createCorrelator(options: CorrelatorOptions): Correlator {
   const o = {
-    windowMs: 30 * 60_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, holdMs: 3 * 60_000, singleHostMinEvents: 2,
-    resolveAfterMs: 20 * 60_000, isSignal: defaultIsSignal, signatureOf: defaultSignatureOf, ...options,
+    windowMs: 30 * 60_000,
+    minGroupHosts: 3,
+    minScore: 5.5,
+    minLift: 3,
+    holdMs: 3 * 60_000,
+    singleHostMinEvents: 2,
+    resolveAfterMs: 20 * 60_000,
+    isSignal: defaultIsSignal,
+    signatureOf: defaultSignatureOf,
+    ...options,
   };
   const ignore = new Set(o.ignoreKeys ?? ['host', 'hostname', 'id']);
   let seq = 0;
@@ -95,20 +110,44 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const n = symptomatic.size;
     const N = Math.max(o.population.size(), n);
     if (key === 'host') {
-      return { key, value, affected: 1, symptomatic: n, fleetWithValue: 1, fleetSize: N, affectedShare: 1 / n, fleetShare: 1 / N, lift: lift(1, n, 1, N), score: 0,
-        explanation: `Only host ${value} shows ${[...sigs].join(', ')}; no attribute it shares with other hosts is over-represented among affected hosts.` };
+      return {
+        key,
+        value,
+        affected: 1,
+        symptomatic: n,
+        fleetWithValue: 1,
+        fleetSize: N,
+        affectedShare: 1 / n,
+        fleetShare: 1 / N,
+        lift: lift(1, n, 1, N),
+        score: 0,
+        explanation: `Only host ${value} shows ${[...sigs].join(', ')}; no attribute it shares with other hosts is over-represented among affected hosts.`,
+      };
     }
     const k = [...symptomatic].filter((h) => attrsOf(h)[key] === value).length;
     const K = Math.max(o.population.count(key, value), k);
     const score = enrichmentScore(k, n, K, N);
     const l = lift(k, n, K, N);
     const pct = (x: number) => `${Math.round(x * 100)}%`;
-    return { key, value, affected: k, symptomatic: n, fleetWithValue: K, fleetSize: N, affectedShare: k / n, fleetShare: K / N, lift: l, score,
-      explanation: `${k} of ${n} hosts showing ${[...sigs].join(', ')} have ${key}=${value} (${pct(k / n)}), against ${K} of ${N} hosts in the fleet (${pct(K / N)}): ${l.toFixed(1)}× over-represented, Fisher p ≈ 1e-${score.toFixed(1)}.` };
+    return {
+      key,
+      value,
+      affected: k,
+      symptomatic: n,
+      fleetWithValue: K,
+      fleetSize: N,
+      affectedShare: k / n,
+      fleetShare: K / N,
+      lift: l,
+      score,
+      explanation: `${k} of ${n} hosts showing ${[...sigs].join(', ')} have ${key}=${value} (${pct(k / n)}), against ${K} of ${N} hosts in the fleet (${pct(K / N)}): ${l.toFixed(1)}× over-represented, Fisher p ≈ 1e-${score.toFixed(1)}.`,
+    };
   }
 
   function titleOf(i: Incident): string {
-    return i.scope === 'host' ? `${i.signatures[0]} on host ${i.value}` : `${i.signatures.join(', ')} on ${i.hosts.length} host(s) with ${i.key}=${i.value}`;
+    return i.scope === 'host'
+      ? `${i.signatures[0]} on host ${i.value}`
+      : `${i.signatures.join(', ')} on ${i.hosts.length} host(s) with ${i.key}=${i.value}`;
   }
 
   function absorb(inc: Incident, sigs: Signal[], now: number): void {
@@ -133,15 +172,45 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   }
 
   function emptyHint(key: string, value: string): RootCauseHint {
-    return { key, value, affected: 0, symptomatic: 0, fleetWithValue: 0, fleetSize: 0, affectedShare: 0, fleetShare: 0, lift: 0, score: 0, explanation: '' };
+    return {
+      key,
+      value,
+      affected: 0,
+      symptomatic: 0,
+      fleetWithValue: 0,
+      fleetSize: 0,
+      affectedShare: 0,
+      fleetShare: 0,
+      lift: 0,
+      score: 0,
+      explanation: '',
+    };
   }
 
   function openIncident(scope: Incident['scope'], key: string, value: string, sigs: Signal[], now: number): Incident {
     const inc: Incident = {
-      id: newId(), status: 'open', scope, key, value, severity: 'info', hosts: [], signatures: [], eventCount: 0, eventIds: [],
-      firstEventAt: Number.POSITIVE_INFINITY, openedAt: now, updatedAt: now, lastEventAt: now, resolvedAt: null, mergedInto: null,
+      id: newId(),
+      status: 'open',
+      scope,
+      key,
+      value,
+      severity: 'info',
+      hosts: [],
+      signatures: [],
+      eventCount: 0,
+      eventIds: [],
+      firstEventAt: Number.POSITIVE_INFINITY,
+      openedAt: now,
+      updatedAt: now,
+      lastEventAt: now,
+      resolvedAt: null,
+      mergedInto: null,
       // Placeholder hint and title: absorb() below computes both from the signals.
-      suppressed: false, hint: emptyHint(key, value), acknowledged: null, notes: [], title: '',
+      suppressed: false,
+      hint: emptyHint(key, value),
+      acknowledged: null,
+      notes: [],
+      title: '',
     };
     all.set(inc.id, inc);
     absorb(inc, sigs, now);
@@ -149,13 +218,17 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   }
 
   function chooseIncident(s: Signal, attrs: HostAttributes): Incident | null {
-    const groups = open().filter((i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig));
+    const groups = open().filter(
+      (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
+    );
     if (groups.length) return groups.sort((a, b) => b.hint.score - a.hint.score)[0]!;
     return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
   }
 
   function tryGroup(s: Signal, attrs: HostAttributes, now: number): IncidentChange[] {
-    const pool = recent.filter((r) => r.sig === s.sig && (r.incidentId === null || all.get(r.incidentId)?.scope === 'host'));
+    const pool = recent.filter(
+      (r) => r.sig === s.sig && (r.incidentId === null || all.get(r.incidentId)?.scope === 'host'),
+    );
     const poolHosts = [...new Set(pool.map((r) => r.hostId))];
     const n = poolHosts.length;
     if (n < o.minGroupHosts) return [];
@@ -168,7 +241,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       const K = Math.max(o.population.count(key, value), k);
       const score = enrichmentScore(k, n, K, N);
       if (score < o.minScore || lift(k, n, K, N) < o.minLift) continue;
-      if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && K < best.K)) best = { key, value, score, K };
+      if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && K < best.K))
+        best = { key, value, score, K };
     }
     if (!best) return [];
     const { key, value } = best;
@@ -178,7 +252,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const folded = new Set<string>();
     for (const r of members) {
       const hi = r.incidentId ? all.get(r.incidentId) : undefined;
-      if (!hi || hi.scope !== 'host' || hi.status !== 'open' || folded.has(hi.id)) continue;
+      if (hi?.scope !== 'host' || hi.status !== 'open' || folded.has(hi.id)) continue;
       // Mostly this symptom (a stray one-off may have joined it): an early sighting of the group.
       const same = recent.filter((x) => x.incidentId === hi.id && x.sig === s.sig).length;
       if (same * 2 >= hi.eventCount) folded.add(hi.id);
@@ -199,7 +273,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       hi.status = 'merged';
       hi.mergedInto = target.id;
       hi.updatedAt = now;
-      target.eventCount += hi.eventCount - recent.filter((r) => r.incidentId === target.id && hi.eventIds.includes(r.eventId)).length;
+      target.eventCount +=
+        hi.eventCount - recent.filter((r) => r.incidentId === target.id && hi.eventIds.includes(r.eventId)).length;
       changes.push({ type: 'merged', incident: view(hi) });
     }
     return changes;
@@ -207,17 +282,21 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
 
   function promoteHosts(now: number): IncidentChange[] {
     const byHost = new Map<string, Signal[]>();
-    for (const r of recent) if (r.incidentId === null) (byHost.get(r.hostId) ?? byHost.set(r.hostId, []).get(r.hostId)!).push(r);
+    for (const r of recent)
+      if (r.incidentId === null) (byHost.get(r.hostId) ?? byHost.set(r.hostId, []).get(r.hostId)!).push(r);
     const changes: IncidentChange[] = [];
     for (const [hostId, sigs] of byHost) {
       if (now - sigs[0]!.ts < o.holdMs) continue;
       const perSig = new Map<string, number>();
       for (const x of sigs) perSig.set(x.sig, (perSig.get(x.sig) ?? 0) + 1);
       // A host fault repeats its symptom; two unrelated one-offs on one host are still noise.
-      if (Math.max(...perSig.values()) < o.singleHostMinEvents && !sigs.some((x) => x.severity === 'critical')) continue;
+      if (Math.max(...perSig.values()) < o.singleHostMinEvents && !sigs.some((x) => x.severity === 'critical'))
+        continue;
       const existing = open().find((i) => i.scope === 'host' && i.value === hostId);
-      if (existing) { absorb(existing, sigs, now); changes.push({ type: 'updated', incident: view(existing) }); }
-      else changes.push({ type: 'opened', incident: view(openIncident('host', 'host', hostId, sigs, now)) });
+      if (existing) {
+        absorb(existing, sigs, now);
+        changes.push({ type: 'updated', incident: view(existing) });
+      } else changes.push({ type: 'opened', incident: view(openIncident('host', 'host', hostId, sigs, now)) });
     }
     return changes;
   }
@@ -240,9 +319,19 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       hostAttrs.set(event.hostId, attributes);
       prune(now);
       if (!o.isSignal(event)) return [];
-      if (o.isSuppressed?.(event.hostId, attributes, now)) { st.suppressed++; return []; }
+      if (o.isSuppressed?.(event.hostId, attributes, now)) {
+        st.suppressed++;
+        return [];
+      }
       st.signals++;
-      const s: Signal = { hostId: event.hostId, ts: event.ts, sig: o.signatureOf(event), severity: event.severity, eventId: event.id ?? `e${++eventSeq}`, incidentId: null };
+      const s: Signal = {
+        hostId: event.hostId,
+        ts: event.ts,
+        sig: o.signatureOf(event),
+        severity: event.severity,
+        eventId: event.id ?? `e${++eventSeq}`,
+        incidentId: null,
+      };
       recent.push(s);
       if (recent.length > 1 && recent[recent.length - 2]!.ts > s.ts) recent.sort((a, b) => a.ts - b.ts);
       const inc = chooseIncident(s, attributes);
@@ -266,7 +355,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     },
     resolve(id, by, now) {
       const i = all.get(id);
-      if (!i || i.status !== 'open') return [];
+      if (i?.status !== 'open') return [];
       i.status = 'resolved';
       i.resolvedAt = now;
       i.updatedAt = now;
@@ -282,7 +371,9 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       return [{ type: 'annotated', incident: view(i) }];
     },
     restore(incidents, now) {
-      for (const i of incidents) if (i.status === 'open' && !all.has(i.id)) all.set(i.id, { ...structuredClone(i), lastEventAt: Math.max(i.lastEventAt, now - o.resolveAfterMs / 2) });
+      for (const i of incidents)
+        if (i.status === 'open' && !all.has(i.id))
+          all.set(i.id, { ...structuredClone(i), lastEventAt: Math.max(i.lastEventAt, now - o.resolveAfterMs / 2) });
     },
     explains(hostId) {
       const i = open().find((x) => x.scope === 'group' && x.hosts.includes(hostId));

@@ -33,7 +33,15 @@ export interface IncidentReport {
 }
 
 /** Runs `sim` through a correlator built with `options` and scores it. */
-export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOptions, 'population'> = {}): { score: CorrelationScore; incidents: IncidentReport[]; missedCauses: string[]; secondsToIncident: Record<string, number> } {
+export function evaluateScenario(
+  sim: Simulation,
+  options: Omit<CorrelatorOptions, 'population'> = {},
+): {
+  score: CorrelationScore;
+  incidents: IncidentReport[];
+  missedCauses: string[];
+  secondsToIncident: Record<string, number>;
+} {
   const population = createPopulation(sim.hosts);
   const correlator = createCorrelator({ ...options, population });
   const byId = new Map(sim.events.map((e) => [e.event.id!, e]));
@@ -41,7 +49,10 @@ export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOption
   let nextTick = (sim.events[0]?.at ?? 0) + TICK;
   let ci = 0;
   for (const e of sim.events) {
-    while (nextTick <= e.at) { correlator.tick(nextTick); nextTick += TICK; }
+    while (nextTick <= e.at) {
+      correlator.tick(nextTick);
+      nextTick += TICK;
+    }
     while (ci < sim.attributeChanges.length && sim.attributeChanges[ci]!.at <= e.at) {
       const c = sim.attributeChanges[ci++]!;
       population.upsert(c.hostId, { ...population.attributes(c.hostId), [c.key]: c.value });
@@ -58,7 +69,8 @@ export function evaluateScenario(sim: Simulation, options: Omit<CorrelatorOption
   const firstIncident = new Map<string, number>();
   incidents.forEach((inc, k) => {
     const c = reports[k]!.dominantCause;
-    if (c !== 'noise' && (firstIncident.get(c) ?? Number.POSITIVE_INFINITY) > inc.openedAt) firstIncident.set(c, inc.openedAt);
+    if (c !== 'noise' && (firstIncident.get(c) ?? Number.POSITIVE_INFINITY) > inc.openedAt)
+      firstIncident.set(c, inc.openedAt);
   });
   const delays = [...firstIncident].map(([c, at]) => (at - firstEvent.get(c)!) / 1000).sort((a, b) => a - b);
   const n = incidents.length;
@@ -92,7 +104,11 @@ function report(i: Incident, byId: Map<string, Simulation['events'][number]>): I
   const total = Object.values(causes).reduce((s, x) => s + x, 0);
   const truth = truths.get(dominantCause);
   return {
-    id: i.id, title: i.title, hint: `${i.hint.key}=${i.hint.value}`, dominantCause, causes,
+    id: i.id,
+    title: i.title,
+    hint: `${i.hint.key}=${i.hint.value}`,
+    dominantCause,
+    causes,
     purity: total ? top / total : 0,
     correctHint: !!truth && truth.key === i.hint.key && truth.value === i.hint.value,
   };

@@ -27,7 +27,8 @@ export function createPopulation(hosts: Iterable<[string, HostAttributes]> = [])
     for (const [k, v] of Object.entries(attrs)) {
       const key = `${k}\0${v}`;
       const n = (counts.get(key) ?? 0) + d;
-      if (n <= 0) counts.delete(key); else counts.set(key, n);
+      if (n <= 0) counts.delete(key);
+      else counts.set(key, n);
     }
   };
   const index: PopulationIndex = {
@@ -42,7 +43,10 @@ export function createPopulation(hosts: Iterable<[string, HostAttributes]> = [])
     },
     remove(id) {
       const old = byHost.get(id);
-      if (old) { bump(old, -1); byHost.delete(id); }
+      if (old) {
+        bump(old, -1);
+        byHost.delete(id);
+      }
     },
   };
   for (const [id, a] of hosts) index.upsert(id, a);

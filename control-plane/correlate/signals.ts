@@ -6,10 +6,12 @@
 import type { CorrelatorEvent } from './incident.ts';
 
 /** Event types that are signals even at severity info. */
-const SIGNAL_TYPES = /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error|model\.(error|load-failed))/;
+const SIGNAL_TYPES =
+  /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error|model\.(error|load-failed))/;
 
 /** Healing bookkeeping that is never a signal even when its severity is raised (pauses, approvals waiting). */
-const NEVER = /^(heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;
+const NEVER =
+  /^(heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;
 
 /** Default signal filter: warnings, criticals, and the anomaly/prediction/healing-failure/offline types. */
 export function defaultIsSignal(e: CorrelatorEvent): boolean {
@@ -26,7 +28,12 @@ export function defaultSignatureOf(e: CorrelatorEvent): string {
   const feature = typeof d['feature'] === 'string' ? d['feature'] : topFeature(d);
   if (e.type.startsWith('anomaly.') && feature) return `${e.type}:${feature.split(/[._:/]/)[0]}`;
   if (e.type.startsWith('heal.')) {
-    const action = typeof d['action'] === 'string' ? d['action'] : Array.isArray(d['actions']) ? (d['actions'][0] as { type?: string } | undefined)?.type : undefined;
+    const action =
+      typeof d['action'] === 'string'
+        ? d['action']
+        : Array.isArray(d['actions'])
+          ? (d['actions'][0] as { type?: string } | undefined)?.type
+          : undefined;
     const what = action ?? (typeof d['policy'] === 'string' ? d['policy'] : undefined);
     if (what) return `${e.type}:${what}`;
   }
@@ -35,6 +42,7 @@ export function defaultSignatureOf(e: CorrelatorEvent): string {
 
 function topFeature(d: Record<string, unknown>): string | undefined {
   const top = d['top'];
-  if (Array.isArray(top) && top.length > 0 && typeof (top[0] as { feature?: unknown }).feature === 'string') return (top[0] as { feature: string }).feature;
+  if (Array.isArray(top) && top.length > 0 && typeof (top[0] as { feature?: unknown }).feature === 'string')
+    return (top[0] as { feature: string }).feature;
   return undefined;
 }

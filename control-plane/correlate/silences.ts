@@ -20,7 +20,11 @@ export interface Silence {
 }
 
 /** The active silence covering a host, with the end of its current occurrence. */
-export function coveringSilence(silences: readonly Silence[], labels: Labels, now: number): { silence: Silence; until: number } | null {
+export function coveringSilence(
+  silences: readonly Silence[],
+  labels: Labels,
+  now: number,
+): { silence: Silence; until: number } | null {
   for (const s of silences) {
     const until = activeUntil(s.schedule, now);
     if (until !== null && matchesSelector(parseSelector(s.selector), labels)) return { silence: s, until };
@@ -37,7 +41,12 @@ export interface SilenceTransitions {
 }
 
 /** Computes which windows started/ended at `now` and the hosts each started window covers. */
-export function planSilenceTransitions(silences: readonly Silence[], hosts: ReadonlyMap<string, Labels>, wasActive: ReadonlySet<string>, now: number): SilenceTransitions {
+export function planSilenceTransitions(
+  silences: readonly Silence[],
+  hosts: ReadonlyMap<string, Labels>,
+  wasActive: ReadonlySet<string>,
+  now: number,
+): SilenceTransitions {
   const out: SilenceTransitions = { started: [], ended: [], expired: [], active: new Set() };
   for (const s of silences) {
     const until = activeUntil(s.schedule, now);
@@ -45,7 +54,14 @@ export function planSilenceTransitions(silences: readonly Silence[], hosts: Read
       out.active.add(s.id);
       if (!wasActive.has(s.id)) {
         const reqs = parseSelector(s.selector);
-        out.started.push({ silence: s, until, hosts: [...hosts].filter(([, l]) => matchesSelector(reqs, l)).map(([id]) => id).sort() });
+        out.started.push({
+          silence: s,
+          until,
+          hosts: [...hosts]
+            .filter(([, l]) => matchesSelector(reqs, l))
+            .map(([id]) => id)
+            .sort(),
+        });
       }
     } else if (wasActive.has(s.id)) out.ended.push(s);
     if (isExpired(s.schedule, now)) out.expired.push(s);

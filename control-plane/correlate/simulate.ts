@@ -11,11 +11,45 @@ import type { HostAttributes } from './population.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
 
 const Fault = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rack-cooling'), rack: z.string(), startMinute: z.number().nonnegative(), durationMinutes: z.number().positive().default(30), affectedShare: z.number().min(0).max(1).default(0.9) }),
-  z.object({ kind: z.literal('policy-rollout'), version: z.string(), startMinute: z.number().nonnegative(), wavePercent: z.number().positive().max(100).default(5), failShare: z.number().min(0).max(1).default(0.8), durationMinutes: z.number().positive().default(25) }),
-  z.object({ kind: z.literal('disk-firmware'), firmware: z.string(), startMinute: z.number().nonnegative(), durationMinutes: z.number().positive().default(40), affectedShare: z.number().min(0).max(1).default(0.4) }),
-  z.object({ kind: z.literal('attribute-fault'), key: z.string(), value: z.string(), startMinute: z.number().nonnegative(), durationMinutes: z.number().positive().default(30), affectedShare: z.number().min(0).max(1).default(0.7), eventType: z.string().default('anomaly.detected'), feature: z.string().optional(), everyMinutes: z.number().positive().default(4) }),
-  z.object({ kind: z.literal('single-host'), count: z.number().int().positive(), fromMinute: z.number().nonnegative().default(0), toMinute: z.number().positive().optional() }),
+  z.object({
+    kind: z.literal('rack-cooling'),
+    rack: z.string(),
+    startMinute: z.number().nonnegative(),
+    durationMinutes: z.number().positive().default(30),
+    affectedShare: z.number().min(0).max(1).default(0.9),
+  }),
+  z.object({
+    kind: z.literal('policy-rollout'),
+    version: z.string(),
+    startMinute: z.number().nonnegative(),
+    wavePercent: z.number().positive().max(100).default(5),
+    failShare: z.number().min(0).max(1).default(0.8),
+    durationMinutes: z.number().positive().default(25),
+  }),
+  z.object({
+    kind: z.literal('disk-firmware'),
+    firmware: z.string(),
+    startMinute: z.number().nonnegative(),
+    durationMinutes: z.number().positive().default(40),
+    affectedShare: z.number().min(0).max(1).default(0.4),
+  }),
+  z.object({
+    kind: z.literal('attribute-fault'),
+    key: z.string(),
+    value: z.string(),
+    startMinute: z.number().nonnegative(),
+    durationMinutes: z.number().positive().default(30),
+    affectedShare: z.number().min(0).max(1).default(0.7),
+    eventType: z.string().default('anomaly.detected'),
+    feature: z.string().optional(),
+    everyMinutes: z.number().positive().default(4),
+  }),
+  z.object({
+    kind: z.literal('single-host'),
+    count: z.number().int().positive(),
+    fromMinute: z.number().nonnegative().default(0),
+    toMinute: z.number().positive().optional(),
+  }),
 ]);
 
 /** A scenario file. */
@@ -31,7 +65,11 @@ export type ScenarioFile = z.infer<typeof ScenarioFile>;
 
 /** The built-in scenario set: a rack losing cooling, a bad policy rollout, a disk firmware bug, 8 single-host faults. */
 export const DEFAULT_SCENARIOS: z.input<typeof ScenarioFile> = {
-  seed: 7, hosts: 600, racks: 30, durationMinutes: 360, noisePerHostPerHour: 0.15,
+  seed: 7,
+  hosts: 600,
+  racks: 30,
+  durationMinutes: 360,
+  noisePerHostPerHour: 0.15,
   faults: [
     { kind: 'rack-cooling', rack: 'r07', startMinute: 60 },
     { kind: 'policy-rollout', version: 'remediate@7', startMinute: 150 },
@@ -64,10 +102,20 @@ export function parseScenarioFile(doc: unknown): ScenarioFile {
   return r.data;
 }
 
-
-const DISKS: Record<string, string[]> = { 'WDC-HC550': ['WD-A1', 'WD-A2'], 'ST-X18': ['ST-CS01', 'ST-CS02'], 'SAMSUNG-PM9A3': ['SM-G3', 'SM-G4', 'SM-G5'], 'MICRON-7450': ['MC-E2'] };
+const DISKS: Record<string, string[]> = {
+  'WDC-HC550': ['WD-A1', 'WD-A2'],
+  'ST-X18': ['ST-CS01', 'ST-CS02'],
+  'SAMSUNG-PM9A3': ['SM-G3', 'SM-G4', 'SM-G5'],
+  'MICRON-7450': ['MC-E2'],
+};
 const NOISE_FEATURES = ['cpu.util', 'mem.used', 'net.rx_errs', 'io.await', 'temp.cpu', 'fan.rpm', 'load.avg1'];
-const HOST_FAULTS: [string, string | undefined][] = [['service.crashloop', undefined], ['memory.ecc-corrected', undefined], ['anomaly.detected', 'net.rx_errs'], ['anomaly.detected', 'io.await'], ['heal.failed', undefined]];
+const HOST_FAULTS: [string, string | undefined][] = [
+  ['service.crashloop', undefined],
+  ['memory.ecc-corrected', undefined],
+  ['anomaly.detected', 'net.rx_errs'],
+  ['anomaly.detected', 'io.await'],
+  ['heal.failed', undefined],
+];
 
 /** Builds the fleet and events (sorted by time) for a parsed scenario file. */
 export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
@@ -98,7 +146,16 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
   const events: SimEvent[] = [];
   const attributeChanges: Simulation['attributeChanges'] = [];
   let n = 0;
-  const emit = (at: number, hostId: string, type: string, cause: string, truth: SimEvent['truth'], feature?: string, severity: CorrelatorEvent['severity'] = 'warning', action?: string) => {
+  const emit = (
+    at: number,
+    hostId: string,
+    type: string,
+    cause: string,
+    truth: SimEvent['truth'],
+    feature?: string,
+    severity: CorrelatorEvent['severity'] = 'warning',
+    action?: string,
+  ) => {
     const data: Record<string, unknown> = {};
     if (feature) data['feature'] = feature;
     if (action) data['action'] = action;
@@ -113,8 +170,10 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         const truth = { key: 'rack', value: f.rack };
         for (const id of ids.filter((h) => hosts.get(h)!.rack === f.rack && rnd() < f.affectedShare)) {
           const start = f.startMinute + rnd() * 8;
-          for (let m = start; m < f.startMinute + f.durationMinutes; m += 2 + rnd() * 2) emit(min(m), id, 'anomaly.detected', cause, truth, pick(['temp.cpu', 'temp.inlet']));
-          if (rnd() < 0.6) emit(min(start + 6 + rnd() * 6), id, 'heal.failed', cause, truth, undefined, 'warning', 'fan-boost');
+          for (let m = start; m < f.startMinute + f.durationMinutes; m += 2 + rnd() * 2)
+            emit(min(m), id, 'anomaly.detected', cause, truth, pick(['temp.cpu', 'temp.inlet']));
+          if (rnd() < 0.6)
+            emit(min(start + 6 + rnd() * 6), id, 'heal.failed', cause, truth, undefined, 'warning', 'fan-boost');
         }
         break;
       }
@@ -122,19 +181,32 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         const cause = `policy-rollout:${f.version}`;
         const truth = { key: 'policyVersion', value: f.version };
         const wave = ids.filter(() => rnd() < f.wavePercent / 100);
-        for (const id of wave) attributeChanges.push({ at: min(f.startMinute), hostId: id, key: 'policyVersion', value: f.version });
+        for (const id of wave)
+          attributeChanges.push({ at: min(f.startMinute), hostId: id, key: 'policyVersion', value: f.version });
         for (const id of wave.filter(() => rnd() < f.failShare)) {
           for (let m = f.startMinute + 2 + rnd() * 6; m < f.startMinute + f.durationMinutes; m += 3 + rnd() * 3) {
             emit(min(m), id, 'heal.failed', cause, truth, undefined, 'warning', 'restart-service');
           }
-          if (rnd() < 0.5) emit(min(f.startMinute + 10 + rnd() * 10), id, 'heal.escalated', cause, truth, undefined, 'critical', 'restart-service');
+          if (rnd() < 0.5)
+            emit(
+              min(f.startMinute + 10 + rnd() * 10),
+              id,
+              'heal.escalated',
+              cause,
+              truth,
+              undefined,
+              'critical',
+              'restart-service',
+            );
         }
         break;
       }
       case 'disk-firmware': {
         const cause = `disk-firmware:${f.firmware}`;
         const truth = { key: 'inventory.disks.firmware', value: f.firmware };
-        for (const id of ids.filter((h) => hosts.get(h)!['inventory.disks.firmware'] === f.firmware && rnd() < f.affectedShare)) {
+        for (const id of ids.filter(
+          (h) => hosts.get(h)!['inventory.disks.firmware'] === f.firmware && rnd() < f.affectedShare,
+        )) {
           const first = f.startMinute + rnd() * f.durationMinutes;
           emit(min(first), id, 'disk.failure-predicted', cause, truth);
           if (rnd() < 0.5) emit(min(first + 5 + rnd() * 10), id, 'disk.failure-predicted', cause, truth);
@@ -145,7 +217,12 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         const cause = `attribute-fault:${f.key}=${f.value}#${fi}`;
         const truth = { key: f.key, value: f.value };
         for (const id of ids.filter((h) => hosts.get(h)![f.key] === f.value && rnd() < f.affectedShare)) {
-          for (let m = f.startMinute + rnd() * 8; m < f.startMinute + f.durationMinutes; m += f.everyMinutes * (0.75 + rnd() * 0.5)) emit(min(m), id, f.eventType, cause, truth, f.feature);
+          for (
+            let m = f.startMinute + rnd() * 8;
+            m < f.startMinute + f.durationMinutes;
+            m += f.everyMinutes * (0.75 + rnd() * 0.5)
+          )
+            emit(min(m), id, f.eventType, cause, truth, f.feature);
         }
         break;
       }
@@ -158,7 +235,17 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
           const truth = { key: 'host', value: id };
           const start = f.fromMinute + rnd() * (to - f.fromMinute);
           const count = 3 + Math.floor(rnd() * 4);
-          for (let j = 0; j < count; j++) emit(min(start + j * (2 + rnd() * 4)), id, type, cause, truth, feature, 'warning', type === 'heal.failed' ? 'remount-fs' : undefined);
+          for (let j = 0; j < count; j++)
+            emit(
+              min(start + j * (2 + rnd() * 4)),
+              id,
+              type,
+              cause,
+              truth,
+              feature,
+              'warning',
+              type === 'heal.failed' ? 'remount-fs' : undefined,
+            );
         }
         break;
       }
@@ -167,7 +254,14 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
   const noise = Math.round(s.hosts * s.noisePerHostPerHour * (s.durationMinutes / 60));
   for (let k = 0; k < noise; k++) {
     const id = pick(ids);
-    emit(min(rnd() * s.durationMinutes), id, 'anomaly.detected', 'noise', { key: 'host', value: id }, pick(NOISE_FEATURES));
+    emit(
+      min(rnd() * s.durationMinutes),
+      id,
+      'anomaly.detected',
+      'noise',
+      { key: 'host', value: id },
+      pick(NOISE_FEATURES),
+    );
   }
   events.sort((a, b) => a.at - b.at);
   return { hosts, events, attributeChanges: attributeChanges.sort((a, b) => a.at - b.at), endAt };

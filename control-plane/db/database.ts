@@ -19,7 +19,7 @@ export type DatabaseTarget = { provider: 'sqlite'; file: string } | { provider: 
 /** `postgres://…` / `postgresql://…` → PostgreSQL; `file:…` → that SQLite file; unset → `<dataDir>/homeostat.db`. */
 export function resolveDatabaseTarget(databaseUrl: string | undefined, dataDir: string): DatabaseTarget {
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return { provider: 'postgres', url: databaseUrl };
-  if (databaseUrl && databaseUrl.startsWith('file:')) return { provider: 'sqlite', file: databaseUrl.slice('file:'.length) };
+  if (databaseUrl?.startsWith('file:')) return { provider: 'sqlite', file: databaseUrl.slice('file:'.length) };
   return { provider: 'sqlite', file: join(dataDir, 'homeostat.db') };
 }
 

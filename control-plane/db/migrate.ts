@@ -18,22 +18,36 @@ export type RawSql = {
 export function splitStatements(sql: string): string[] {
   return sql
     .split(/;\s*(?:\r?\n|$)/)
-    .map((s) => s.split('\n').filter((l) => !l.trim().startsWith('--')).join('\n').trim())
+    .map((s) =>
+      s
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('--'))
+        .join('\n')
+        .trim(),
+    )
     .filter((s) => s.length > 0);
 }
 
 /** Applies pending migrations; returns the names applied now. */
 export async function applyMigrations(db: RawSql, provider: Provider): Promise<string[]> {
-  await db.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS "_homeostat_migrations" ("name" TEXT PRIMARY KEY, "appliedAt" TEXT NOT NULL)');
+  await db.$executeRawUnsafe(
+    'CREATE TABLE IF NOT EXISTS "_homeostat_migrations" ("name" TEXT PRIMARY KEY, "appliedAt" TEXT NOT NULL)',
+  );
   const rows = await db.$queryRawUnsafe<{ name: string }[]>('SELECT "name" FROM "_homeostat_migrations"');
   const done = new Set(rows.map((r) => r.name));
   const applied: string[] = [];
   for (const name of listMigrations(provider)) {
     if (done.has(name)) continue;
     const sql = readFileSync(join(providerPaths(provider).migrations, name, 'migration.sql'), 'utf8');
-    const insert = provider === 'postgres' ? 'INSERT INTO "_homeostat_migrations" ("name", "appliedAt") VALUES ($1, $2)' : 'INSERT INTO "_homeostat_migrations" ("name", "appliedAt") VALUES (?, ?)';
+    const insert =
+      provider === 'postgres'
+        ? 'INSERT INTO "_homeostat_migrations" ("name", "appliedAt") VALUES ($1, $2)'
+        : 'INSERT INTO "_homeostat_migrations" ("name", "appliedAt") VALUES (?, ?)';
     // One transaction per migration: a crash mid-way leaves it unapplied rather than half-applied.
-    await db.$transaction([...splitStatements(sql).map((s) => db.$executeRawUnsafe(s)), db.$executeRawUnsafe(insert, name, new Date().toISOString())]);
+    await db.$transaction([
+      ...splitStatements(sql).map((s) => db.$executeRawUnsafe(s)),
+      db.$executeRawUnsafe(insert, name, new Date().toISOString()),
+    ]);
     applied.push(name);
   }
   return applied;

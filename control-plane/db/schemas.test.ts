@@ -9,5 +9,10 @@ test('generated Prisma schemas and migrations are up to date with schema/*.prism
 });
 
 test('migration scripts split into statements without comments', () => {
-  assert.deepEqual(splitStatements('-- CreateTable\nCREATE TABLE "a" (\n "x" TEXT\n);\n\n-- CreateIndex\nCREATE INDEX "i" ON "a"("x");\n'), ['CREATE TABLE "a" (\n "x" TEXT\n)', 'CREATE INDEX "i" ON "a"("x")']);
+  assert.deepEqual(
+    splitStatements(
+      '-- CreateTable\nCREATE TABLE "a" (\n "x" TEXT\n);\n\n-- CreateIndex\nCREATE INDEX "i" ON "a"("x");\n',
+    ),
+    ['CREATE TABLE "a" (\n "x" TEXT\n)', 'CREATE INDEX "i" ON "a"("x")'],
+  );
 });

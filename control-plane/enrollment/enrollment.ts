@@ -8,9 +8,20 @@ import type { EnrollmentTokenRecord, HostRecord, Labels, Store } from '../store/
 
 export const ENROLLMENT_TOKEN_PREFIX = 'het';
 
-export type EnrollRequest = { token: string; hostname: string; agentVersion: string; labels?: Labels; inventory?: Record<string, unknown> };
+export type EnrollRequest = {
+  token: string;
+  hostname: string;
+  agentVersion: string;
+  labels?: Labels;
+  inventory?: Record<string, unknown>;
+};
 export type EnrollResponse = {
-  agentId: string; secret: string; mqttUrl: string; wsUrl: string; publicKey: string; labels: Labels;
+  agentId: string;
+  secret: string;
+  mqttUrl: string;
+  wsUrl: string;
+  publicKey: string;
+  labels: Labels;
   /** Requested labels the token's labels replaced (key → requested, applied); absent when none. */
   overriddenLabels?: Record<string, { requested: string; applied: string }>;
 };
@@ -34,12 +45,21 @@ export function createEnrollment(opts: EnrollmentOptions) {
   const now = opts.now ?? (() => new Date());
   return {
     /** Creates a token; the plaintext is returned only here. */
-    async createToken(input: { labels?: Labels; uses?: number; ttlMs?: number; createdBy?: string | null }): Promise<{ token: string; record: EnrollmentTokenRecord }> {
+    async createToken(input: {
+      labels?: Labels;
+      uses?: number;
+      ttlMs?: number;
+      createdBy?: string | null;
+    }): Promise<{ token: string; record: EnrollmentTokenRecord }> {
       const id = randomId('et');
       const secret = randomSecret(24);
       const record = await store.tokens.create({
-        id, tokenHash: hashRandomSecret(secret), labels: input.labels ?? {}, maxUses: input.uses ?? 1,
-        expiresAt: new Date(now().getTime() + (input.ttlMs ?? opts.defaultTtlMs)), createdBy: input.createdBy ?? null,
+        id,
+        tokenHash: hashRandomSecret(secret),
+        labels: input.labels ?? {},
+        maxUses: input.uses ?? 1,
+        expiresAt: new Date(now().getTime() + (input.ttlMs ?? opts.defaultTtlMs)),
+        createdBy: input.createdBy ?? null,
       });
       return { token: formatBearer(ENROLLMENT_TOKEN_PREFIX, id, secret), record };
     },
@@ -50,23 +70,53 @@ export function createEnrollment(opts: EnrollmentOptions) {
     async enroll(req: EnrollRequest): Promise<EnrollResponse> {
       const parsed = parseBearer(ENROLLMENT_TOKEN_PREFIX, req.token);
       const found = parsed ? await store.tokens.find(parsed.id) : null;
-      if (!parsed || !found || !(await verifySecret(parsed.secret, found.tokenHash))) throw new UnauthenticatedError('token: not a valid enrollment token');
+      if (!parsed || !found || !(await verifySecret(parsed.secret, found.tokenHash)))
+        throw new UnauthenticatedError('token: not a valid enrollment token');
       const t = found.token;
       const at = now();
       // Checked here for a precise message; redeem re-checks atomically.
-      if (t.revokedAt) throw new ConflictError(`token: enrollment token '${t.id}' was revoked at ${t.revokedAt.toISOString()}`, 'token-revoked');
-      if (t.expiresAt <= at) throw new ConflictError(`token: enrollment token '${t.id}' expired at ${t.expiresAt.toISOString()}`, 'token-expired');
-      if (t.usesLeft <= 0) throw new ConflictError(`token: enrollment token '${t.id}' is used up (${t.maxUses} uses)`, 'token-used-up');
+      if (t.revokedAt)
+        throw new ConflictError(
+          `token: enrollment token '${t.id}' was revoked at ${t.revokedAt.toISOString()}`,
+          'token-revoked',
+        );
+      if (t.expiresAt <= at)
+        throw new ConflictError(
+          `token: enrollment token '${t.id}' expired at ${t.expiresAt.toISOString()}`,
+          'token-expired',
+        );
+      if (t.usesLeft <= 0)
+        throw new ConflictError(`token: enrollment token '${t.id}' is used up (${t.maxUses} uses)`, 'token-used-up');
       const agentId = randomId('agent');
       const secret = randomSecret(32);
       // Token labels are the administrator's and win over what the agent proposes; the answer says which requested
       // labels were overridden, so `agent enroll --labels` can tell its operator (never silently).
       const labels = { ...(req.labels ?? {}), ...t.labels };
       const overridden: Record<string, { requested: string; applied: string }> = {};
-      for (const [k, v] of Object.entries(req.labels ?? {})) if (k in t.labels && t.labels[k] !== v) overridden[k] = { requested: v, applied: t.labels[k]! };
-      const host = await store.tokens.redeem(t.id, at, { id: agentId, hostname: req.hostname, labels, agentVersion: req.agentVersion, inventory: req.inventory ?? null }, hashRandomSecret(secret));
+      for (const [k, v] of Object.entries(req.labels ?? {}))
+        if (k in t.labels && t.labels[k] !== v) overridden[k] = { requested: v, applied: t.labels[k]! };
+      const host = await store.tokens.redeem(
+        t.id,
+        at,
+        {
+          id: agentId,
+          hostname: req.hostname,
+          labels,
+          agentVersion: req.agentVersion,
+          inventory: req.inventory ?? null,
+        },
+        hashRandomSecret(secret),
+      );
       const { mqttUrl, wsUrl } = opts.urls();
-      return { agentId, secret, mqttUrl, wsUrl, publicKey: opts.publicKeyPem, labels: host.labels, ...(Object.keys(overridden).length ? { overriddenLabels: overridden } : {}) };
+      return {
+        agentId,
+        secret,
+        mqttUrl,
+        wsUrl,
+        publicKey: opts.publicKeyPem,
+        labels: host.labels,
+        ...(Object.keys(overridden).length ? { overriddenLabels: overridden } : {}),
+      };
     },
 
     /** Revokes a host: refused from now on and disconnected at once. */

@@ -29,11 +29,20 @@ export function flattenInventory(value: unknown, prefix: string, out: Record<str
   const leaves = new Map<string, Set<string>>();
   const walk = (v: unknown, path: string, inArray: boolean) => {
     if (v === null || v === undefined) return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, path, true); return; }
-    if (typeof v === 'object') { for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${path}.${k}`, inArray); return; }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, path, true);
+      return;
+    }
+    if (typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${path}.${k}`, inArray);
+      return;
+    }
     if (IDENTITY.test(path)) return;
     const s = String(v);
-    if (!inArray) { out[path] = s; return; }
+    if (!inArray) {
+      out[path] = s;
+      return;
+    }
     (leaves.get(path) ?? leaves.set(path, new Set()).get(path)!).add(s);
   };
   walk(value, prefix, false);

@@ -12,15 +12,24 @@ const hosts = Array.from({ length: 100 }, (_, i) => ({ id: `host-${String(i).pad
 test('waves: canaries first, then 5% / 25% / 100% cumulative, deterministic and order-independent', () => {
   const w = planWaves(hosts, { canaries: ['n7', 'host-042'] }, 'r1');
   assert.deepEqual(w[0], ['host-007', 'host-042']);
-  assert.deepEqual(w.slice(1).map((x) => x.length), [5, 20, 73]);
+  assert.deepEqual(
+    w.slice(1).map((x) => x.length),
+    [5, 20, 73],
+  );
   assert.equal(new Set(w.flat()).size, 100);
   assert.deepEqual(planWaves([...hosts].reverse(), { canaries: ['n7', 'host-042'] }, 'r1'), w);
   assert.notDeepEqual(planWaves(hosts, {}, 'r2')[0], planWaves(hosts, {}, 'r1')[0]);
 });
 
 test('waves: tiny fleets still get one host per wave and bad specs list every issue', () => {
-  assert.deepEqual(planWaves(hosts.slice(0, 3), {}, 'x').map((w) => w.length), [1, 1, 1]);
-  assert.throws(() => planWaves(hosts, { percents: [50, 20, 0] }, 'x'), (e: unknown) => e instanceof ValidationError && e.issues.length === 3);
+  assert.deepEqual(
+    planWaves(hosts.slice(0, 3), {}, 'x').map((w) => w.length),
+    [1, 1, 1],
+  );
+  assert.throws(
+    () => planWaves(hosts, { percents: [50, 20, 0] }, 'x'),
+    (e: unknown) => e instanceof ValidationError && e.issues.length === 3,
+  );
 });
 
 test('health gate: passes on a similar rate, fails on a regression, ignores tiny absolute changes', () => {
@@ -29,15 +38,27 @@ test('health gate: passes on a similar rate, fails on a regression, ignores tiny
   const bad = evaluateGate({ hosts: 10, errors: 12, anomalies: 2 }, base, 0);
   assert.equal(bad.verdict, 'fail');
   assert.match(bad.reasons[0]!, /^errors: 1\.20\/host on the new version vs 0\.10\/host/);
-  assert.equal(evaluateGate({ hosts: 10, errors: 1, anomalies: 0 }, { hosts: 90, errors: 0, anomalies: 0 }, 0).verdict, 'pass');
+  assert.equal(
+    evaluateGate({ hosts: 10, errors: 1, anomalies: 0 }, { hosts: 90, errors: 0, anomalies: 0 }, 0).verdict,
+    'pass',
+  );
   assert.equal(evaluateGate({ hosts: 10, errors: 0, anomalies: 0 }, base, 2).verdict, 'fail');
   assert.equal(evaluateGate({ hosts: 0, errors: 0, anomalies: 0 }, base, 0).verdict, 'insufficient');
-  assert.equal(evaluateGate({ hosts: 5, errors: 0, anomalies: 0, latencyP95Ms: 30 }, { ...base, latencyP95Ms: 10 }, 0).verdict, 'fail');
+  assert.equal(
+    evaluateGate({ hosts: 5, errors: 0, anomalies: 0, latencyP95Ms: 30 }, { ...base, latencyP95Ms: 10 }, 0).verdict,
+    'fail',
+  );
 });
 
 test('policy diff lists changed, added and removed leaves by path', () => {
-  const d = diffDocuments({ rules: [{ id: 'a', max: 3 }], mode: 'auto' }, { rules: [{ id: 'a', max: 5 }, { id: 'b' }], dryRun: true });
-  assert.equal(formatDiff(d), ['+ dryRun: true', '- mode: "auto"', '~ rules[0].max: 3 → 5', '+ rules[1]: {"id":"b"}'].join('\n'));
+  const d = diffDocuments(
+    { rules: [{ id: 'a', max: 3 }], mode: 'auto' },
+    { rules: [{ id: 'a', max: 5 }, { id: 'b' }], dryRun: true },
+  );
+  assert.equal(
+    formatDiff(d),
+    ['+ dryRun: true', '- mode: "auto"', '~ rules[0].max: 3 → 5', '+ rules[1]: {"id":"b"}'].join('\n'),
+  );
   assert.deepEqual(diffDocuments({ a: 1 }, { a: 1 }), []);
 });
 
@@ -51,12 +72,23 @@ test('label selectors: equality, sets, existence', () => {
   assert.throws(() => parseSelector('rack=r1,in (x'), ValidationError);
 });
 
-const healthy = (treated: string[]): WaveObservation => ({ treated: { hosts: treated.length, errors: 0, anomalies: 0 }, baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 }, applyFailures: 0 });
-const broken = (treated: string[]): WaveObservation => ({ treated: { hosts: treated.length, errors: treated.length * 3, anomalies: 0 }, baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 }, applyFailures: 0 });
+const healthy = (treated: string[]): WaveObservation => ({
+  treated: { hosts: treated.length, errors: 0, anomalies: 0 },
+  baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 },
+  applyFailures: 0,
+});
+const broken = (treated: string[]): WaveObservation => ({
+  treated: { hosts: treated.length, errors: treated.length * 3, anomalies: 0 },
+  baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 },
+  applyFailures: 0,
+});
 
 test('rollout: waves advance only after the soak and a passing gate, then complete', () => {
   const waves = planWaves(hosts, {}, 'r1');
-  let s = createRolloutState({ id: 'r1', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: 'p@1', waves, soakMs: 1000 }, 0);
+  let s = createRolloutState(
+    { id: 'r1', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: 'p@1', waves, soakMs: 1000 },
+    0,
+  );
   let r = stepRollout(s, 0, healthy);
   assert.deepEqual(r.actions, [{ type: 'send', wave: 0, hosts: waves[0], version: 'p@2' }]);
   r = stepRollout(r.state, 999, healthy);
@@ -73,7 +105,10 @@ test('rollout: waves advance only after the soak and a passing gate, then comple
 
 test('rollout: a failing gate halts (policy) or rolls back the treated hosts (model)', () => {
   const waves = planWaves(hosts, {}, 'r1');
-  const p = createRolloutState({ id: 'r1', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: 'p@1', waves, soakMs: 1000 }, 0);
+  const p = createRolloutState(
+    { id: 'r1', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: 'p@1', waves, soakMs: 1000 },
+    0,
+  );
   let r = stepRollout(stepRollout(p, 0, broken).state, 1000, broken);
   assert.equal(r.state.status, 'halted');
   assert.equal(r.actions.length, 1);
@@ -85,11 +120,30 @@ test('rollout: a failing gate halts (policy) or rolls back the treated hosts (mo
 });
 
 test('rollout: unacknowledged waves halt after the ack timeout', () => {
-  const none = (): WaveObservation => ({ treated: { hosts: 0, errors: 0, anomalies: 0 }, baseline: { hosts: 100, errors: 0, anomalies: 0 }, applyFailures: 0 });
-  const s = createRolloutState({ id: 'r1', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: null, waves: [['a']], soakMs: 1000, ackTimeoutMs: 500 }, 0);
+  const none = (): WaveObservation => ({
+    treated: { hosts: 0, errors: 0, anomalies: 0 },
+    baseline: { hosts: 100, errors: 0, anomalies: 0 },
+    applyFailures: 0,
+  });
+  const s = createRolloutState(
+    {
+      id: 'r1',
+      kind: 'policy',
+      subject: 'p',
+      version: 'p@2',
+      previousVersion: null,
+      waves: [['a']],
+      soakMs: 1000,
+      ackTimeoutMs: 500,
+    },
+    0,
+  );
   let r = stepRollout(stepRollout(s, 0, none).state, 1200, none);
   assert.equal(r.state.status, 'soaking');
   r = stepRollout(r.state, 1500, none);
   assert.equal(r.state.status, 'halted');
-  assert.match((r.actions[0] as { reasons: string[] }).reasons[0]!, /not acknowledged within 0 s|not acknowledged within 1 s/);
+  assert.match(
+    (r.actions[0] as { reasons: string[] }).reasons[0]!,
+    /not acknowledged within 0 s|not acknowledged within 1 s/,
+  );
 });

@@ -21,7 +21,11 @@ import { createAuthenticator } from '../access/authenticator.ts';
 import { createSessions, type Sessions } from '../access/sessions.ts';
 import { createApiAuth } from '../api/auth.ts';
 import type { ApiMount, FleetApiRoutes } from '../api/app.ts';
-import { createIncidentService, type IncidentService, type IncidentServiceOptions } from '../correlate/incident-service.ts';
+import {
+  createIncidentService,
+  type IncidentService,
+  type IncidentServiceOptions,
+} from '../correlate/incident-service.ts';
 import { incidentRoutes } from '../correlate/incident-routes.ts';
 import { createNotifier, type Notifier } from '../notify/notifier.ts';
 import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhook-sender.ts';
@@ -70,7 +74,9 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
   let cp: ControlPlane | null = null;
   let timer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
-  let resolve: ((c: Parameters<MiddlewareHandler>[0]) => Promise<import('../access/principal.ts').Principal | null>) | null = null;
+  let resolve:
+    | ((c: Parameters<MiddlewareHandler>[0]) => Promise<import('../access/principal.ts').Principal | null>)
+    | null = null;
   const need = (): FleetServices => {
     if (!s) throw new ServiceUnavailableError('fleet services are starting');
     return s;
@@ -81,20 +87,42 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       if (!resolve) throw new ServiceUnavailableError('access control is starting');
       return resolve(c);
     },
-    audit: async (e) => { if (s) await s.audit.record(e); },
+    audit: async (e) => {
+      if (s) await s.audit.record(e);
+    },
   }) satisfies MiddlewareHandler;
 
   const lazy = {
-    get roles() { return need().ctx.repos.roles; },
-    get webhooks() { return need().ctx.repos.webhooks; },
-    get users() { return cp!.store.users; },
-    get sessions() { return need().sessions; },
-    get audit() { return need().audit; },
-    get policies() { return need().policies; },
-    get rollouts() { return need().rollouts; },
-    get models() { return need().models; },
-    get incidents() { return need().incidents; },
-    get notifier() { return need().notifier; },
+    get roles() {
+      return need().ctx.repos.roles;
+    },
+    get webhooks() {
+      return need().ctx.repos.webhooks;
+    },
+    get users() {
+      return cp!.store.users;
+    },
+    get sessions() {
+      return need().sessions;
+    },
+    get audit() {
+      return need().audit;
+    },
+    get policies() {
+      return need().policies;
+    },
+    get rollouts() {
+      return need().rollouts;
+    },
+    get models() {
+      return need().models;
+    },
+    get incidents() {
+      return need().incidents;
+    },
+    get notifier() {
+      return need().notifier;
+    },
     secureCookies: options.secureCookies ?? false,
     throttle: createLoginThrottle({ now }),
   };
@@ -116,20 +144,38 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       'correlator.pending_signals': s.incidents.correlator.stats().pending,
     };
     const n = s.notifier.stats();
-    const counters = { ...plane.counters.snapshot(), 'webhooks.delivered': n.delivered, 'webhooks.delivery.failed.exhausted': n.failed, 'notifications.inhibited': n.inhibited, 'correlator.events.suppressed': s.incidents.correlator.stats().suppressed };
+    const counters = {
+      ...plane.counters.snapshot(),
+      'webhooks.delivered': n.delivered,
+      'webhooks.delivery.failed.exhausted': n.failed,
+      'notifications.inhibited': n.inhibited,
+      'correlator.events.suppressed': s.incidents.correlator.stats().suppressed,
+    };
     return c.body(renderPrometheus(counters, gauges), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
   });
 
   async function tick(): Promise<void> {
     const svc = need();
-    try { await svc.rollouts.tick(); } catch (err) { svc.ctx.log.error({ err }, 'rollout tick failed'); }
-    try { await svc.incidents.tick(); } catch (err) { svc.ctx.log.error({ err }, 'incident tick failed'); }
+    try {
+      await svc.rollouts.tick();
+    } catch (err) {
+      svc.ctx.log.error({ err }, 'rollout tick failed');
+    }
+    try {
+      await svc.incidents.tick();
+    } catch (err) {
+      svc.ctx.log.error({ err }, 'incident tick failed');
+    }
   }
 
   return {
     middleware,
     /** The typed JSON routes, chained into the API's `AppType` (control-plane/api/app.ts). */
-    routes: { access: accessRoutes(lazy), fleet: fleetRoutes(lazy), incidents: incidentRoutes(lazy) } satisfies FleetApiRoutes,
+    routes: {
+      access: accessRoutes(lazy),
+      fleet: fleetRoutes(lazy),
+      incidents: incidentRoutes(lazy),
+    } satisfies FleetApiRoutes,
     /** Prometheus text at `GET /metrics` (not JSON, so not part of `AppType`). */
     mounts: [{ path: '/', app: metricsApp }] satisfies ApiMount[],
     /** Binds the services to a started control plane and starts the tick timer. */
@@ -138,7 +184,12 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       const store = plane.store;
       const audit = createAuditLog({ repo: store.audit, now });
       const ctx: FleetContext = {
-        repos: store, hosts: store.hosts, publish: (id, cmd) => plane.broker.publishCommand(id, cmd), signingKey: plane.signingKey.privateKey, audit, now,
+        repos: store,
+        hosts: store.hosts,
+        publish: (id, cmd) => plane.broker.publishCommand(id, cmd),
+        signingKey: plane.signingKey.privateKey,
+        audit,
+        now,
         log: log ?? pino({ level: plane.config.logLevel, base: { component: 'fleet' } }, pino.destination(2)),
         modelDir: join(plane.config.dataDir, 'models'),
       };
@@ -151,7 +202,10 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
             const v = await policies.byId(version);
             if (!v) throw new Error(`policy version ${version} vanished`);
             const { policyCommand } = await import('../../contract/signing/bundle.ts');
-            return policyCommand({ policySet: v.policySet, version: v.id, issuedAt: now(), document: v.document }, ctx.signingKey);
+            return policyCommand(
+              { policySet: v.policySet, version: v.id, issuedAt: now(), document: v.document },
+              ctx.signingKey,
+            );
           },
           applied: (h) => h.appliedPolicyVersion,
         },
@@ -161,21 +215,45 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           applied: (h, name) => (h.appliedModels?.[name] ? `${name}@${h.appliedModels[name]}` : null),
         },
       });
-      const notifier = createNotifier({ webhooks: store.webhooks, send: createWebhookSender({ now, ...options.webhook }), externalURL: options.externalURL ?? '', now });
+      const notifier = createNotifier({
+        webhooks: store.webhooks,
+        send: createWebhookSender({ now, ...options.webhook }),
+        externalURL: options.externalURL ?? '',
+        now,
+      });
       const incidents = createIncidentService(ctx, notifier, options.incidents);
       await incidents.init();
       const sessions = createSessions({ repo: store.sessions, users: store.users, now });
       const apiAuth = createApiAuth(plane.store.users);
-      resolve = createAuthenticator({ users: store.users, roles: store.roles, sessions, hosts: store.hosts, bearer: (h) => apiAuth.authenticate(h) });
+      resolve = createAuthenticator({
+        users: store.users,
+        roles: store.roles,
+        sessions,
+        hosts: store.hosts,
+        bearer: (h) => apiAuth.authenticate(h),
+      });
       s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
-        audit.record({ actor: `agent:${q.agentId}`, actorType: 'agent', action: 'ingest.quarantined', target: q.agentId, detail: { kind: q.kind, seq: q.seq, reason: q.reason }, at: q.at })
+        audit
+          .record({
+            actor: `agent:${q.agentId}`,
+            actorType: 'agent',
+            action: 'ingest.quarantined',
+            target: q.agentId,
+            detail: { kind: q.kind, seq: q.seq, reason: q.reason },
+            at: q.at,
+          })
           .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
       });
       const period = options.tickMs ?? 5000;
       if (period > 0) {
-        timer = setInterval(() => { if (!ticking) ticking = tick().finally(() => { ticking = null; }); }, period);
+        timer = setInterval(() => {
+          if (!ticking)
+            ticking = tick().finally(() => {
+              ticking = null;
+            });
+        }, period);
         timer.unref();
       }
       return s;
@@ -184,7 +262,9 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     openIncidentsByHost: () => need().incidents.openCountsByHost(),
     /** Runs one rollout + correlation round now (tests, CLI). */
     tick,
-    get services(): FleetServices { return need(); },
+    get services(): FleetServices {
+      return need();
+    },
     /** Stops the timer, waits for the running round and in-flight webhooks. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);

@@ -20,9 +20,21 @@ import type { RolloutService, RolloutRequest } from './rollout-service.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { parseSelector } from '../../contract/label-selector.ts';
 
-const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== null, 'a duration like 30s, 10m, 1h or milliseconds');
-const PolicyBody = z.object({ name: z.string().optional(), source: z.string().min(1).max(1_000_000).optional(), document: z.record(z.string(), z.unknown()).optional(), format: z.enum(['yaml', 'json']).default('yaml'), comment: z.string().max(2000).optional() })
-  .refine((b) => (b.source === undefined) !== (b.document === undefined), { message: 'give exactly one of source (YAML/JSON text) or document (JSON object)', path: ['source'] });
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== null, 'a duration like 30s, 10m, 1h or milliseconds');
+const PolicyBody = z
+  .object({
+    name: z.string().optional(),
+    source: z.string().min(1).max(1_000_000).optional(),
+    document: z.record(z.string(), z.unknown()).optional(),
+    format: z.enum(['yaml', 'json']).default('yaml'),
+    comment: z.string().max(2000).optional(),
+  })
+  .refine((b) => (b.source === undefined) !== (b.document === undefined), {
+    message: 'give exactly one of source (YAML/JSON text) or document (JSON object)',
+    path: ['source'],
+  });
 const PublishBody = z.object({
   version: z.number().int().positive().optional(),
   selector: z.string().max(2000).default(''),
@@ -30,7 +42,14 @@ const PublishBody = z.object({
   canaries: z.array(z.string().min(1)).max(1000).optional(),
   soak: duration.optional(),
   ackTimeout: duration.optional(),
-  thresholds: z.object({ maxRatio: z.number().positive().optional(), minDelta: z.number().nonnegative().optional(), minTreatedHosts: z.number().int().nonnegative().optional(), maxLatencyRatio: z.number().positive().optional() }).optional(),
+  thresholds: z
+    .object({
+      maxRatio: z.number().positive().optional(),
+      minDelta: z.number().nonnegative().optional(),
+      minTreatedHosts: z.number().int().nonnegative().optional(),
+      maxLatencyRatio: z.number().positive().optional(),
+    })
+    .optional(),
   autoRollback: z.boolean().optional(),
   /** The web UI's spelling of `percents`. */
   waves: z.object({ percents: z.array(z.number()).min(1).max(10) }).optional(),
@@ -57,104 +76,162 @@ function rolloutRequest(b: z.infer<typeof PublishBody>): RolloutRequest {
 const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agentId}`);
 
 /** Dependencies. */
-export interface FleetRouteDeps { policies: PolicyStore; rollouts: RolloutService; models: ModelRegistry; maxModelBytes?: number }
+export interface FleetRouteDeps {
+  policies: PolicyStore;
+  rollouts: RolloutService;
+  models: ModelRegistry;
+  maxModelBytes?: number;
+}
 
 /** Mount under `/api`. */
 export function fleetRoutes(deps: FleetRouteDeps) {
-  const src = (b: z.infer<typeof PolicyBody>) => (b.document ? { source: JSON.stringify(b.document, null, 2), format: 'json' as const } : { source: b.source!, format: b.format });
-  return new Hono<AccessEnv>()
-    .get('/policies', async (c) => c.json(shaped(PolicyList, { policies: await deps.policies.list() })))
-    .post('/policies', jsonBody(PolicyBody, 'policy'), async (c) => {
-      const b = c.req.valid('json');
-      if (!b.name) throw new ValidationError([{ path: 'name', message: 'required' }], 'policy');
-      const s = src(b);
-      const v = await deps.policies.create(b.name, s.source, s.format, who(c.get('access')), b.comment);
-      return c.json(shaped(PolicyVersion, v), 201);
-    })
-    .get('/policies/:id', async (c) => c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id')))))
-    .put('/policies/:id', jsonBody(PolicyBody, 'policy'), async (c) => {
-      const b = c.req.valid('json');
-      const s = src(b);
-      const v = await deps.policies.update(c.req.param('id'), s.source, s.format, who(c.get('access')), b.comment);
-      return c.json(shaped(PolicyVersion, v), 201);
-    })
-    // Web UI: save = create the set on first save, else a new version.
-    .post('/policies/:id/versions', jsonBody(PolicyBody, 'policy'), async (c) => {
-      const b = c.req.valid('json');
-      const s = src(b);
-      const id = c.req.param('id');
-      const by = who(c.get('access'));
-      const exists = (await deps.policies.list()).some((p) => p.id === id);
-      const v = exists ? await deps.policies.update(id, s.source, s.format, by, b.comment) : await deps.policies.create(id, s.source, s.format, by, b.comment);
-      return c.json(shaped(PolicyVersion, v), 201);
-    })
-    .post('/policies/:id/dry-run', jsonBody(DryRunBody, 'dry run'), async (c) => {
-      await deps.policies.version(c.req.param('id'));
-      return c.json(shaped(DryRun, { hosts: await deps.rollouts.targets(c.req.valid('json').selector) }));
-    })
-    .get('/policies/:id/versions', async (c) => c.json(shaped(PolicyVersionList, { versions: await deps.policies.versions(c.req.param('id')) })))
-    .get('/policies/:id/versions/:version', async (c) => {
-      const n = parseWith(z.coerce.number().int().positive(), c.req.param('version'), 'version');
-      return c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id'), n)));
-    })
-    .post('/policies/:id/publish', jsonBody(PublishBody, 'publish request'), async (c) => {
-      const b = c.req.valid('json');
-      const v = await deps.policies.version(c.req.param('id'), b.version);
-      return c.json(shaped(Rollout, await deps.rollouts.start('policy', v.policySet, v.id, rolloutRequest(b), who(c.get('access')))), 201);
-    })
-    .post('/policies/:id/rollback', jsonBody(RollbackBody, 'rollback request'), async (c) => {
-      const b = c.req.valid('json');
-      const v = await deps.policies.version(c.req.param('id'), b.version);
-      const r = await deps.rollouts.start('policy', v.policySet, v.id, { selector: b.selector }, who(c.get('access')), { immediate: true });
-      return c.json(shaped(Rollout, r), 201);
-    })
-    .get('/rollouts', queryOf(RolloutQuery), async (c) => {
-      const q = c.req.valid('query');
-      const filter = { ...(q.subject ? { subject: q.subject } : {}), ...(q.status ? { status: q.status } : {}) };
-      return c.json(shaped(RolloutList, { rollouts: await deps.rollouts.list(filter) }));
-    })
-    .get('/rollouts/:id', async (c) => {
-      const r = await deps.rollouts.get(c.req.param('id'));
-      if (!r) throw new NotFoundError('rollout', c.req.param('id'));
-      return c.json(shaped(Rollout, r));
-    })
-    .post('/rollouts/:id/rollback', async (c) => {
-      const r = await deps.rollouts.get(c.req.param('id'));
-      if (!r) throw new NotFoundError('rollout', c.req.param('id'));
-      if (!r.previousVersion) throw new ValidationError([{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }], 'rollback');
-      const back = await deps.rollouts.start(r.kind, r.subject, r.previousVersion, { selector: r.selector }, who(c.get('access')), { immediate: true });
-      return c.json(shaped(Rollout, back), 201);
-    })
-    .post('/rollouts/:id/halt', async (c) => c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))))
-    .get('/fleet/hosts', async (c) => c.json(shaped(HostVersionList, { hosts: await deps.rollouts.hostVersions() })))
-    .get('/models', async (c) => c.json(shaped(ModelList, { models: await deps.models.list() })))
-    .post('/models', async (c) => {
-      const max = deps.maxModelBytes ?? 64 * 1024 * 1024;
-      if (Number(c.req.header('content-length') ?? 0) > max + 1024 * 1024) throw new ValidationError([{ path: 'file', message: `larger than ${max} bytes` }], 'model upload');
-      const form = await c.req.parseBody();
-      const file = form['file'];
-      const card = form['card'];
-      const issues: { path: string; message: string }[] = [];
-      if (!(file instanceof File)) issues.push({ path: 'file', message: 'multipart field "file" (the .onnx) is required' });
-      if (typeof card !== 'string' && !(card instanceof File)) issues.push({ path: 'card', message: 'multipart field "card" (the card JSON) is required' });
-      if (issues.length) throw new ValidationError(issues, 'model upload');
-      let cardJson: unknown;
-      try { cardJson = JSON.parse(typeof card === 'string' ? card : await (card as File).text()); } catch { throw new ValidationError([{ path: 'card', message: 'not JSON' }], 'model upload'); }
-      const cardProblem = jsonProblem(cardJson, BODY_LIMITS);
-      if (cardProblem) throw new ValidationError([{ path: `card.${cardProblem.path}`, message: cardProblem.message }], 'model upload');
-      const bytes = new Uint8Array(await (file as File).arrayBuffer());
-      return c.json(shaped(Model, await deps.models.upload(bytes, cardJson, who(c.get('access')))), 201);
-    })
-    .get('/models/:id', async (c) => c.json(shaped(Model, await deps.models.get(c.req.param('id')))))
-    .get('/models/:id/file', async (c) => {
-      const m = await deps.models.get(c.req.param('id'));
-      const body = await deps.models.file(m.id);
-      return c.body(new Uint8Array(body), 200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length), 'x-model-sha256': m.sha256 });
-    })
-    .post('/models/:id/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
-      const b = c.req.valid('json');
-      const m = await deps.models.get(c.req.param('id'));
-      const request = rolloutRequest({ ...b, autoRollback: b.autoRollback ?? true });
-      return c.json(shaped(Rollout, await deps.rollouts.start('model', m.name, m.id, request, who(c.get('access')))), 201);
-    });
+  const src = (b: z.infer<typeof PolicyBody>) =>
+    b.document
+      ? { source: JSON.stringify(b.document, null, 2), format: 'json' as const }
+      : { source: b.source!, format: b.format };
+  return (
+    new Hono<AccessEnv>()
+      .get('/policies', async (c) => c.json(shaped(PolicyList, { policies: await deps.policies.list() })))
+      .post('/policies', jsonBody(PolicyBody, 'policy'), async (c) => {
+        const b = c.req.valid('json');
+        if (!b.name) throw new ValidationError([{ path: 'name', message: 'required' }], 'policy');
+        const s = src(b);
+        const v = await deps.policies.create(b.name, s.source, s.format, who(c.get('access')), b.comment);
+        return c.json(shaped(PolicyVersion, v), 201);
+      })
+      .get('/policies/:id', async (c) => c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id')))))
+      .put('/policies/:id', jsonBody(PolicyBody, 'policy'), async (c) => {
+        const b = c.req.valid('json');
+        const s = src(b);
+        const v = await deps.policies.update(c.req.param('id'), s.source, s.format, who(c.get('access')), b.comment);
+        return c.json(shaped(PolicyVersion, v), 201);
+      })
+      // Web UI: save = create the set on first save, else a new version.
+      .post('/policies/:id/versions', jsonBody(PolicyBody, 'policy'), async (c) => {
+        const b = c.req.valid('json');
+        const s = src(b);
+        const id = c.req.param('id');
+        const by = who(c.get('access'));
+        const exists = (await deps.policies.list()).some((p) => p.id === id);
+        const v = exists
+          ? await deps.policies.update(id, s.source, s.format, by, b.comment)
+          : await deps.policies.create(id, s.source, s.format, by, b.comment);
+        return c.json(shaped(PolicyVersion, v), 201);
+      })
+      .post('/policies/:id/dry-run', jsonBody(DryRunBody, 'dry run'), async (c) => {
+        await deps.policies.version(c.req.param('id'));
+        return c.json(shaped(DryRun, { hosts: await deps.rollouts.targets(c.req.valid('json').selector) }));
+      })
+      .get('/policies/:id/versions', async (c) =>
+        c.json(shaped(PolicyVersionList, { versions: await deps.policies.versions(c.req.param('id')) })),
+      )
+      .get('/policies/:id/versions/:version', async (c) => {
+        const n = parseWith(z.coerce.number().int().positive(), c.req.param('version'), 'version');
+        return c.json(shaped(PolicyVersion, await deps.policies.version(c.req.param('id'), n)));
+      })
+      .post('/policies/:id/publish', jsonBody(PublishBody, 'publish request'), async (c) => {
+        const b = c.req.valid('json');
+        const v = await deps.policies.version(c.req.param('id'), b.version);
+        return c.json(
+          shaped(
+            Rollout,
+            await deps.rollouts.start('policy', v.policySet, v.id, rolloutRequest(b), who(c.get('access'))),
+          ),
+          201,
+        );
+      })
+      .post('/policies/:id/rollback', jsonBody(RollbackBody, 'rollback request'), async (c) => {
+        const b = c.req.valid('json');
+        const v = await deps.policies.version(c.req.param('id'), b.version);
+        const r = await deps.rollouts.start(
+          'policy',
+          v.policySet,
+          v.id,
+          { selector: b.selector },
+          who(c.get('access')),
+          { immediate: true },
+        );
+        return c.json(shaped(Rollout, r), 201);
+      })
+      .get('/rollouts', queryOf(RolloutQuery), async (c) => {
+        const q = c.req.valid('query');
+        const filter = { ...(q.subject ? { subject: q.subject } : {}), ...(q.status ? { status: q.status } : {}) };
+        return c.json(shaped(RolloutList, { rollouts: await deps.rollouts.list(filter) }));
+      })
+      .get('/rollouts/:id', async (c) => {
+        const r = await deps.rollouts.get(c.req.param('id'));
+        if (!r) throw new NotFoundError('rollout', c.req.param('id'));
+        return c.json(shaped(Rollout, r));
+      })
+      .post('/rollouts/:id/rollback', async (c) => {
+        const r = await deps.rollouts.get(c.req.param('id'));
+        if (!r) throw new NotFoundError('rollout', c.req.param('id'));
+        if (!r.previousVersion)
+          throw new ValidationError(
+            [{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }],
+            'rollback',
+          );
+        const back = await deps.rollouts.start(
+          r.kind,
+          r.subject,
+          r.previousVersion,
+          { selector: r.selector },
+          who(c.get('access')),
+          { immediate: true },
+        );
+        return c.json(shaped(Rollout, back), 201);
+      })
+      .post('/rollouts/:id/halt', async (c) =>
+        c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))),
+      )
+      .get('/fleet/hosts', async (c) => c.json(shaped(HostVersionList, { hosts: await deps.rollouts.hostVersions() })))
+      .get('/models', async (c) => c.json(shaped(ModelList, { models: await deps.models.list() })))
+      .post('/models', async (c) => {
+        const max = deps.maxModelBytes ?? 64 * 1024 * 1024;
+        if (Number(c.req.header('content-length') ?? 0) > max + 1024 * 1024)
+          throw new ValidationError([{ path: 'file', message: `larger than ${max} bytes` }], 'model upload');
+        const form = await c.req.parseBody();
+        const file = form['file'];
+        const card = form['card'];
+        const issues: { path: string; message: string }[] = [];
+        if (!(file instanceof File))
+          issues.push({ path: 'file', message: 'multipart field "file" (the .onnx) is required' });
+        if (typeof card !== 'string' && !(card instanceof File))
+          issues.push({ path: 'card', message: 'multipart field "card" (the card JSON) is required' });
+        if (issues.length) throw new ValidationError(issues, 'model upload');
+        let cardJson: unknown;
+        try {
+          cardJson = JSON.parse(typeof card === 'string' ? card : await (card as File).text());
+        } catch {
+          throw new ValidationError([{ path: 'card', message: 'not JSON' }], 'model upload');
+        }
+        const cardProblem = jsonProblem(cardJson, BODY_LIMITS);
+        if (cardProblem)
+          throw new ValidationError(
+            [{ path: `card.${cardProblem.path}`, message: cardProblem.message }],
+            'model upload',
+          );
+        const bytes = new Uint8Array(await (file as File).arrayBuffer());
+        return c.json(shaped(Model, await deps.models.upload(bytes, cardJson, who(c.get('access')))), 201);
+      })
+      .get('/models/:id', async (c) => c.json(shaped(Model, await deps.models.get(c.req.param('id')))))
+      .get('/models/:id/file', async (c) => {
+        const m = await deps.models.get(c.req.param('id'));
+        const body = await deps.models.file(m.id);
+        return c.body(new Uint8Array(body), 200, {
+          'content-type': 'application/octet-stream',
+          'content-length': String(body.length),
+          'x-model-sha256': m.sha256,
+        });
+      })
+      .post('/models/:id/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
+        const b = c.req.valid('json');
+        const m = await deps.models.get(c.req.param('id'));
+        const request = rolloutRequest({ ...b, autoRollback: b.autoRollback ?? true });
+        return c.json(
+          shaped(Rollout, await deps.rollouts.start('model', m.name, m.id, request, who(c.get('access')))),
+          201,
+        );
+      })
+  );
 }

@@ -37,7 +37,12 @@ export interface Liveness {
  * samples but none in the last `silenceMs` (default: half the soak, between 30 s and 5 min) before `now`. A host that
  * never sent a sample is judged by presence alone (it may run without collectors).
  */
-export function livenessOf(l: Liveness, now: number, soakMs: number, silenceMs = Math.min(300_000, Math.max(30_000, soakMs / 2))): string | null {
+export function livenessOf(
+  l: Liveness,
+  now: number,
+  soakMs: number,
+  silenceMs = Math.min(300_000, Math.max(30_000, soakMs / 2)),
+): string | null {
   if (!l.online) return 'offline (no MQTT session: crashed, hung or cut off)';
   if (l.lastSampleAt !== null && l.lastSampleAt < now - silenceMs) {
     return `silent: no sample for ${Math.round((now - l.lastSampleAt) / 1000)} s (limit ${Math.round(silenceMs / 1000)} s; cycle stalled?)`;
@@ -61,7 +66,12 @@ export interface GateResult {
 }
 
 /** Evaluates the gate. `applyFailures` = hosts whose agents refused or failed to apply the new version. */
-export function evaluateGate(treated: GroupHealth, baseline: GroupHealth, applyFailures: number, t: GateThresholds = {}): GateResult {
+export function evaluateGate(
+  treated: GroupHealth,
+  baseline: GroupHealth,
+  applyFailures: number,
+  t: GateThresholds = {},
+): GateResult {
   const maxRatio = t.maxRatio ?? 2;
   const minDelta = t.minDelta ?? 0.5;
   const maxLatencyRatio = t.maxLatencyRatio ?? 1.5;
@@ -69,11 +79,17 @@ export function evaluateGate(treated: GroupHealth, baseline: GroupHealth, applyF
   const rates: GateResult['rates'] = {};
   const dead = treated.unresponsive ?? [];
   if (dead.length > 0) {
-    const list = dead.slice(0, 10).map((d) => `${d.host} ${d.why}`).join('; ');
-    reasons.push(`${dead.length} host(s) sent the new version stopped reporting: ${list}${dead.length > 10 ? '; …' : ''}`);
+    const list = dead
+      .slice(0, 10)
+      .map((d) => `${d.host} ${d.why}`)
+      .join('; ');
+    reasons.push(
+      `${dead.length} host(s) sent the new version stopped reporting: ${list}${dead.length > 10 ? '; …' : ''}`,
+    );
     return { verdict: 'fail', reasons, rates };
   }
-  if (treated.hosts < (t.minTreatedHosts ?? 1)) return { verdict: 'insufficient', reasons: [`only ${treated.hosts} host(s) run the new version`], rates };
+  if (treated.hosts < (t.minTreatedHosts ?? 1))
+    return { verdict: 'insufficient', reasons: [`only ${treated.hosts} host(s) run the new version`], rates };
   if (applyFailures > 0) reasons.push(`${applyFailures} host(s) failed to apply the new version`);
   const per = (n: number | undefined, g: GroupHealth) => (g.hosts > 0 ? (n ?? 0) / g.hosts : 0);
   const signals: [string, number | undefined, number | undefined][] = [
@@ -86,13 +102,17 @@ export function evaluateGate(treated: GroupHealth, baseline: GroupHealth, applyF
     const br = per(bv, baseline);
     rates[name] = { treated: tr, baseline: br };
     if (tr > br * maxRatio && tr > br + minDelta) {
-      reasons.push(`${name}: ${fmt(tr)}/host on the new version vs ${fmt(br)}/host on the rest (limit ×${maxRatio} and +${minDelta})`);
+      reasons.push(
+        `${name}: ${fmt(tr)}/host on the new version vs ${fmt(br)}/host on the rest (limit ×${maxRatio} and +${minDelta})`,
+      );
     }
   }
   if (treated.latencyP95Ms != null && baseline.latencyP95Ms != null && baseline.latencyP95Ms > 0) {
     rates['latencyP95Ms'] = { treated: treated.latencyP95Ms, baseline: baseline.latencyP95Ms };
     if (treated.latencyP95Ms > baseline.latencyP95Ms * maxLatencyRatio) {
-      reasons.push(`latency p95 ${fmt(treated.latencyP95Ms)} ms vs ${fmt(baseline.latencyP95Ms)} ms (limit ×${maxLatencyRatio})`);
+      reasons.push(
+        `latency p95 ${fmt(treated.latencyP95Ms)} ms vs ${fmt(baseline.latencyP95Ms)} ms (limit ×${maxLatencyRatio})`,
+      );
     }
   }
   return { verdict: reasons.length ? 'fail' : 'pass', reasons, rates };

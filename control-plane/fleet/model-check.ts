@@ -37,17 +37,28 @@ async function optionalOrt(): Promise<typeof Ort | null> {
 export const KNOWN_FEATURE_SCHEMAS = [FEATURE_SCHEMA_VERSION, DISK_FEATURE_SCHEMA_VERSION, 'univariate'];
 
 /** Validates `card` against `bytes` and the ONNX graph; returns the parsed card or throws ValidationError listing every issue. */
-export async function checkModel(bytes: Uint8Array, cardInput: unknown, featureSchemas: readonly string[] = KNOWN_FEATURE_SCHEMAS): Promise<ModelCard> {
+export async function checkModel(
+  bytes: Uint8Array,
+  cardInput: unknown,
+  featureSchemas: readonly string[] = KNOWN_FEATURE_SCHEMAS,
+): Promise<ModelCard> {
   const parsed = ModelCardSchema.safeParse(cardInput);
   if (!parsed.success) throw new ValidationError(zodIssues(parsed.error), 'model card');
   const card = parsed.data;
   const issues: { path: string; message: string }[] = [];
-  if (!/^[A-Za-z0-9._-]+$/.test(card.name)) issues.push({ path: 'name', message: `'${card.name}' may only use letters, digits and . _ -` });
-  if (!/^[A-Za-z0-9._-]+$/.test(card.version)) issues.push({ path: 'version', message: `'${card.version}' may only use letters, digits and . _ -` });
-  if (card.bytes !== bytes.length) issues.push({ path: 'bytes', message: `card says ${card.bytes}, file has ${bytes.length}` });
+  if (!/^[A-Za-z0-9._-]+$/.test(card.name))
+    issues.push({ path: 'name', message: `'${card.name}' may only use letters, digits and . _ -` });
+  if (!/^[A-Za-z0-9._-]+$/.test(card.version))
+    issues.push({ path: 'version', message: `'${card.version}' may only use letters, digits and . _ -` });
+  if (card.bytes !== bytes.length)
+    issues.push({ path: 'bytes', message: `card says ${card.bytes}, file has ${bytes.length}` });
   const sha = sha256Hex(bytes);
   if (card.sha256 !== sha) issues.push({ path: 'sha256', message: `card says ${card.sha256}, file hashes to ${sha}` });
-  if (!featureSchemas.includes(card.featureSchemaVersion)) issues.push({ path: 'featureSchemaVersion', message: `'${card.featureSchemaVersion}' is not one of ${featureSchemas.join(', ')}` });
+  if (!featureSchemas.includes(card.featureSchemaVersion))
+    issues.push({
+      path: 'featureSchemaVersion',
+      message: `'${card.featureSchemaVersion}' is not one of ${featureSchemas.join(', ')}`,
+    });
   const ort = await optionalOrt();
   let session: Ort.InferenceSession | null = null;
   try {
@@ -66,7 +77,13 @@ export async function checkModel(bytes: Uint8Array, cardInput: unknown, featureS
 
 type Meta = Ort.InferenceSession.ValueMetadata;
 
-function compare(what: 'inputs' | 'outputs', specs: TensorSpec[], names: readonly string[], meta: readonly Meta[] | undefined, issues: { path: string; message: string }[]): void {
+function compare(
+  what: 'inputs' | 'outputs',
+  specs: TensorSpec[],
+  names: readonly string[],
+  meta: readonly Meta[] | undefined,
+  issues: { path: string; message: string }[],
+): void {
   const cardNames = specs.map((s) => s.name);
   if (cardNames.join('\0') !== names.join('\0')) {
     issues.push({ path: what, message: `card lists [${cardNames.join(', ')}], graph has [${names.join(', ')}]` });
@@ -77,9 +94,16 @@ function compare(what: 'inputs' | 'outputs', specs: TensorSpec[], names: readonl
     const m = meta?.find((x) => x.name === s.name);
     if (!m) return;
     const type = m.isTensor ? m.type : undefined;
-    if (type && type !== s.dtype) issues.push({ path: `${what}.${i}.dtype`, message: `card says ${s.dtype}, graph has ${type}` });
+    if (type && type !== s.dtype)
+      issues.push({ path: `${what}.${i}.dtype`, message: `card says ${s.dtype}, graph has ${type}` });
     const shape = m.isTensor ? (m.shape ?? []) : [];
-    const same = shape.length === s.shape.length && shape.every((d, j) => (typeof d === 'number' && d >= 0 ? d === s.shape[j] : typeof s.shape[j] === 'string'));
-    if (!same) issues.push({ path: `${what}.${i}.shape`, message: `card says [${s.shape.join(', ')}], graph has [${shape.join(', ')}]` });
+    const same =
+      shape.length === s.shape.length &&
+      shape.every((d, j) => (typeof d === 'number' && d >= 0 ? d === s.shape[j] : typeof s.shape[j] === 'string'));
+    if (!same)
+      issues.push({
+        path: `${what}.${i}.shape`,
+        message: `card says [${s.shape.join(', ')}], graph has [${shape.join(', ')}]`,
+      });
   });
 }

@@ -46,7 +46,8 @@ function readVerification(modelPath: string): ModelVerification {
     return VerificationSchema.parse(JSON.parse(readFileSync(verificationPath(modelPath), 'utf8')));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'registered before verification existed' : `verdict unreadable: ${(err as Error).message}`;
+    const why =
+      code === 'ENOENT' ? 'registered before verification existed' : `verdict unreadable: ${(err as Error).message}`;
     return { unverified: why };
   }
 }
@@ -55,7 +56,15 @@ function readVerification(modelPath: string): ModelVerification {
 export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly string[], verifier?: ModelVerifier) {
   const repo = ctx.repos.models;
   const view = (r: ModelRecord): ModelView => ({
-    id: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, featureSchemaVersion: r.featureSchemaVersion, card: r.card, uploadedBy: r.uploadedBy, createdAt: r.createdAt.toISOString(),
+    id: r.id,
+    name: r.name,
+    version: r.version,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    featureSchemaVersion: r.featureSchemaVersion,
+    card: r.card,
+    uploadedBy: r.uploadedBy,
+    createdAt: r.createdAt.toISOString(),
     ...readVerification(r.path),
   });
   const verify = async (bytes: Uint8Array): Promise<ModelVerification> => {
@@ -80,8 +89,25 @@ export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly
       const verification = await verify(bytes);
       writeFileSync(`${verificationPath(path)}.tmp`, JSON.stringify(verification), { mode: 0o600 });
       renameSync(`${verificationPath(path)}.tmp`, verificationPath(path));
-      const row = await repo.create({ id, name: c.name, version: c.version, sha256: c.sha256, bytes: c.bytes, featureSchemaVersion: c.featureSchemaVersion, card: c, path, uploadedBy: actor, createdAt: new Date(ctx.now()) });
-      await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'model.uploaded', target: id, detail: { sha256: c.sha256, bytes: c.bytes, ...verificationDetail(verification) } });
+      const row = await repo.create({
+        id,
+        name: c.name,
+        version: c.version,
+        sha256: c.sha256,
+        bytes: c.bytes,
+        featureSchemaVersion: c.featureSchemaVersion,
+        card: c,
+        path,
+        uploadedBy: actor,
+        createdAt: new Date(ctx.now()),
+      });
+      await ctx.audit.record({
+        actor: `user:${actor}`,
+        actorType: 'user',
+        action: 'model.uploaded',
+        target: id,
+        detail: { sha256: c.sha256, bytes: c.bytes, ...verificationDetail(verification) },
+      });
       return view(row);
     },
     async list(): Promise<ModelView[]> {
@@ -100,7 +126,21 @@ export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly
       const r = await find(id);
       const v = readVerification(r.path);
       const verdict = 'verdict' in v && v.verdict.sha256 === r.sha256 ? { verdict: v.verdict } : {};
-      return modelCommand({ modelId: r.id, name: r.name, version: r.version, sha256: r.sha256, bytes: r.bytes, url: `/api/models/${encodeURIComponent(r.id)}/file`, featureSchemaVersion: r.featureSchemaVersion, issuedAt: ctx.now(), card: r.card, ...verdict }, ctx.signingKey);
+      return modelCommand(
+        {
+          modelId: r.id,
+          name: r.name,
+          version: r.version,
+          sha256: r.sha256,
+          bytes: r.bytes,
+          url: `/api/models/${encodeURIComponent(r.id)}/file`,
+          featureSchemaVersion: r.featureSchemaVersion,
+          issuedAt: ctx.now(),
+          card: r.card,
+          ...verdict,
+        },
+        ctx.signingKey,
+      );
     },
   };
 }

@@ -24,8 +24,14 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 function walk(a: unknown, b: unknown, path: string, out: DiffEntry[]): void {
   if (a === undefined && b === undefined) return;
-  if (a === undefined) { out.push({ path, op: 'added', after: b }); return; }
-  if (b === undefined) { out.push({ path, op: 'removed', before: a }); return; }
+  if (a === undefined) {
+    out.push({ path, op: 'added', after: b });
+    return;
+  }
+  if (b === undefined) {
+    out.push({ path, op: 'removed', before: a });
+    return;
+  }
   if (isObj(a) && isObj(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], path ? `${path}.${k}` : k, out);
     return;
@@ -40,6 +46,12 @@ function walk(a: unknown, b: unknown, path: string, out: DiffEntry[]): void {
 /** One line per entry, e.g. `~ rules[0].maxRestarts: 3 → 5`. */
 export function formatDiff(entries: readonly DiffEntry[]): string {
   return entries
-    .map((e) => (e.op === 'added' ? `+ ${e.path}: ${JSON.stringify(e.after)}` : e.op === 'removed' ? `- ${e.path}: ${JSON.stringify(e.before)}` : `~ ${e.path}: ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`))
+    .map((e) =>
+      e.op === 'added'
+        ? `+ ${e.path}: ${JSON.stringify(e.after)}`
+        : e.op === 'removed'
+          ? `- ${e.path}: ${JSON.stringify(e.before)}`
+          : `~ ${e.path}: ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`,
+    )
     .join('\n');
 }

@@ -34,8 +34,17 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export function createPolicyStore(ctx: FleetContext) {
   const repo = ctx.repos.policies;
   const view = (r: PolicyVersionRecord): PolicyVersionView => ({
-    id: r.id, policySet: r.policySetId, version: r.version, document: r.document, source: r.source,
-    format: r.format, author: r.author, createdBy: r.author, comment: r.comment, diff: r.diff, createdAt: r.createdAt.toISOString(),
+    id: r.id,
+    policySet: r.policySetId,
+    version: r.version,
+    document: r.document,
+    source: r.source,
+    format: r.format,
+    author: r.author,
+    createdBy: r.author,
+    comment: r.comment,
+    diff: r.diff,
+    createdAt: r.createdAt.toISOString(),
   });
   // Validate with the agent's schema, but store the document as written (decoded, not normalised): agents re-parse
   // it with the same schema, and normalised forms (durations in ms, compiled conditions) are not valid input.
@@ -49,31 +58,83 @@ export function createPolicyStore(ctx: FleetContext) {
     return JSON.parse(canonicalJson(doc)) as Record<string, unknown>;
   };
   const store = {
-    async create(name: string, source: string, format: 'yaml' | 'json', author: string, comment?: string): Promise<PolicyVersionView> {
-      if (!NAME.test(name)) throw new ValidationError([{ path: 'name', message: `'${name}' must be lowercase letters, digits and . _ - (max 64)` }], 'policy set');
+    async create(
+      name: string,
+      source: string,
+      format: 'yaml' | 'json',
+      author: string,
+      comment?: string,
+    ): Promise<PolicyVersionView> {
+      if (!NAME.test(name))
+        throw new ValidationError(
+          [{ path: 'name', message: `'${name}' must be lowercase letters, digits and . _ - (max 64)` }],
+          'policy set',
+        );
       const document = parse(source, format);
-      if (await repo.getSet(name)) throw new ConflictError(`policy set '${name}' exists; PUT a new version instead`, 'exists');
+      if (await repo.getSet(name))
+        throw new ConflictError(`policy set '${name}' exists; PUT a new version instead`, 'exists');
       const at = new Date(ctx.now());
-      const row = await repo.createSet(name, { document, source, format, author, comment: comment ?? null, diff: diffDocuments(null, document), createdAt: at });
-      await ctx.audit.record({ actor: `user:${author}`, actorType: 'user', action: 'policy.created', target: row.id, detail: {} });
+      const row = await repo.createSet(name, {
+        document,
+        source,
+        format,
+        author,
+        comment: comment ?? null,
+        diff: diffDocuments(null, document),
+        createdAt: at,
+      });
+      await ctx.audit.record({
+        actor: `user:${author}`,
+        actorType: 'user',
+        action: 'policy.created',
+        target: row.id,
+        detail: {},
+      });
       return view(row);
     },
-    async update(name: string, source: string, format: 'yaml' | 'json', author: string, comment?: string): Promise<PolicyVersionView> {
+    async update(
+      name: string,
+      source: string,
+      format: 'yaml' | 'json',
+      author: string,
+      comment?: string,
+    ): Promise<PolicyVersionView> {
       const document = parse(source, format);
       const set = await repo.getSet(name);
       if (!set) throw new NotFoundError('policy set', name);
       const prev = await repo.getVersion(name, set.latestVersion);
       const diff = diffDocuments(prev?.document ?? null, document);
-      if (diff.length === 0) throw new ConflictError(`policy set '${name}' is unchanged from version ${set.latestVersion}`, 'unchanged');
+      if (diff.length === 0)
+        throw new ConflictError(`policy set '${name}' is unchanged from version ${set.latestVersion}`, 'unchanged');
       const at = new Date(ctx.now());
       // Optimistic: two concurrent edits cannot both become the next version (ConflictError 'stale-version').
-      const row = await repo.appendVersion(name, set.latestVersion, { document, source, format, author, comment: comment ?? null, diff, createdAt: at });
-      await ctx.audit.record({ actor: `user:${author}`, actorType: 'user', action: 'policy.edited', target: row.id, detail: { changes: diff.length } });
+      const row = await repo.appendVersion(name, set.latestVersion, {
+        document,
+        source,
+        format,
+        author,
+        comment: comment ?? null,
+        diff,
+        createdAt: at,
+      });
+      await ctx.audit.record({
+        actor: `user:${author}`,
+        actorType: 'user',
+        action: 'policy.edited',
+        target: row.id,
+        detail: { changes: diff.length },
+      });
       return view(row);
     },
     async list() {
       const sets = await repo.listSets();
-      return sets.map((s) => ({ id: s.id, name: s.id, latestVersion: s.latestVersion, createdAt: s.createdAt.toISOString(), createdBy: s.createdBy }));
+      return sets.map((s) => ({
+        id: s.id,
+        name: s.id,
+        latestVersion: s.latestVersion,
+        createdAt: s.createdAt.toISOString(),
+        createdBy: s.createdBy,
+      }));
     },
     async versions(name: string): Promise<PolicyVersionView[]> {
       if (!(await repo.getSet(name))) throw new NotFoundError('policy set', name);

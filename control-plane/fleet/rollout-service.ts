@@ -10,7 +10,15 @@ import type { HostRecord } from '../store/ports.ts';
 import type { FleetContext } from './context.ts';
 import { livenessOf, type GroupHealth, type GateThresholds } from './health-gate.ts';
 import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
-import { cancelRollout, createRolloutState, stepRollout, treatedHosts, type RolloutAction, type RolloutState, type WaveObservation } from './rollout.ts';
+import {
+  cancelRollout,
+  createRolloutState,
+  stepRollout,
+  treatedHosts,
+  type RolloutAction,
+  type RolloutState,
+  type WaveObservation,
+} from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 
@@ -39,9 +47,19 @@ export interface RolloutRequest {
 export type RolloutView = RolloutState & { selector: string; createdBy: string; createdAt: string };
 
 /** Healing failures and refused artifacts, as catalogue kinds (renaming one is a type error here). */
-const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>(['heal.failed', 'heal.escalated', 'heal.verify-failed', 'fleet.bundle-refused', 'fleet.model-refused']);
+const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
+  'heal.failed',
+  'heal.escalated',
+  'heal.verify-failed',
+  'fleet.bundle-refused',
+  'fleet.model-refused',
+]);
 /** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
-const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>(['model.error', 'model.load-failed', 'model.unavailable']);
+const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
+  'model.error',
+  'model.load-failed',
+  'model.unavailable',
+]);
 /** Anomaly kinds count towards the gate's anomaly signal. */
 const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.detected']);
 
@@ -56,7 +74,12 @@ function anomalyLatencyUs(scores: Record<string, unknown>): number | null {
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
 export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
   const repo = ctx.repos.rollouts;
-  const toView = (r: RolloutRecord): RolloutView => ({ ...r.state, selector: r.selector, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() });
+  const toView = (r: RolloutRecord): RolloutView => ({
+    ...r.state,
+    selector: r.selector,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+  });
 
   async function save(s: RolloutState): Promise<void> {
     await repo.save(s, new Date(ctx.now()));
@@ -74,19 +97,49 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         ctx.log.warn({ err, hostId, rollout: s.id }, 'command publish failed');
       }
     }
-    await ctx.audit.record({ actor, actorType: actor.startsWith('user:') ? 'user' : 'system', action: `rollout.sent`, target: s.id, detail: { version, hosts: hosts.length } });
+    await ctx.audit.record({
+      actor,
+      actorType: actor.startsWith('user:') ? 'user' : 'system',
+      action: `rollout.sent`,
+      target: s.id,
+      detail: { version, hosts: hosts.length },
+    });
   }
 
   async function perform(s: RolloutState, actions: RolloutAction[], actor: string): Promise<void> {
     for (const a of actions) {
       switch (a.type) {
-        case 'send': await send(s, a.hosts, a.version, actor); break;
+        case 'send':
+          await send(s, a.hosts, a.version, actor);
+          break;
         case 'rollback':
           if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
-          await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.rolled-back', target: s.id, detail: { toVersion: a.toVersion, hosts: a.hosts.length, reasons: a.reasons } });
+          await ctx.audit.record({
+            actor: 'system:rollout',
+            actorType: 'system',
+            action: 'rollout.rolled-back',
+            target: s.id,
+            detail: { toVersion: a.toVersion, hosts: a.hosts.length, reasons: a.reasons },
+          });
           break;
-        case 'halted': await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.halted', target: s.id, detail: { reasons: a.reasons } }); break;
-        case 'completed': await ctx.audit.record({ actor: 'system:rollout', actorType: 'system', action: 'rollout.completed', target: s.id, detail: {} }); break;
+        case 'halted':
+          await ctx.audit.record({
+            actor: 'system:rollout',
+            actorType: 'system',
+            action: 'rollout.halted',
+            target: s.id,
+            detail: { reasons: a.reasons },
+          });
+          break;
+        case 'completed':
+          await ctx.audit.record({
+            actor: 'system:rollout',
+            actorType: 'system',
+            action: 'rollout.completed',
+            target: s.id,
+            detail: {},
+          });
+          break;
       }
     }
   }
@@ -95,8 +148,13 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const treated = treatedHosts(s);
     const treatedSet = new Set(treated);
     const kind = kinds[s.kind];
-    const acked = treated.filter((h) => { const r = hostsById.get(h); return r && kind.applied(r, s.subject) === s.version; });
-    const failures = treated.filter((h) => !acked.includes(h) && (hostsById.get(h)?.stateErrors ?? []).some((e) => e.includes(s.version))).length;
+    const acked = treated.filter((h) => {
+      const r = hostsById.get(h);
+      return r && kind.applied(r, s.subject) === s.version;
+    });
+    const failures = treated.filter(
+      (h) => !acked.includes(h) && (hostsById.get(h)?.stateErrors ?? []).some((e) => e.includes(s.version)),
+    ).length;
     const untreated = s.waves.flat().filter((h) => !treatedSet.has(h));
     const since = s.waveStartedAt ?? now;
     const health = async (hosts: string[], from: number, to: number): Promise<GroupHealth> => {
@@ -115,27 +173,45 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
     treatedHealth.unresponsive = treated.flatMap((host) => {
       if (hostsById.get(host)?.revokedAt) return []; // revoked since: no longer part of the fleet
-      const why = livenessOf({ host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null }, now, s.soakMs);
+      const why = livenessOf(
+        { host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null },
+        now,
+        s.soakMs,
+      );
       return why ? [{ host, why }] : [];
     });
     // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
-    const baseline = untreated.length ? await health(untreated, since, now + 1) : await health(acked, since - (now - since), since);
+    const baseline = untreated.length
+      ? await health(untreated, since, now + 1)
+      : await health(acked, since - (now - since), since);
     return { treated: treatedHealth, baseline, applyFailures: failures };
   }
 
   /** p95 of the anomaly model's per-cycle latency the hosts reported in their samples (newest 5000), in ms. */
   async function latencyP95Ms(hosts: string[], from: number, to: number): Promise<number | null> {
     const scores = await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 });
-    const us = scores.map(anomalyLatencyUs).filter((v): v is number => v !== null).sort((a, b) => a - b);
+    const us = scores
+      .map(anomalyLatencyUs)
+      .filter((v): v is number => v !== null)
+      .sort((a, b) => a - b);
     return us.length ? us[Math.min(us.length - 1, Math.floor(us.length * 0.95))]! / 1000 : null;
   }
 
   async function targets(selector: string): Promise<HostRecord[]> {
     const reqs = parseSelector(selector);
-    return (await ctx.hosts.list()).filter((h) => !h.revokedAt && matchesSelector(reqs, { ...h.labels, hostname: h.hostname }));
+    return (await ctx.hosts.list()).filter(
+      (h) => !h.revokedAt && matchesSelector(reqs, { ...h.labels, hostname: h.hostname }),
+    );
   }
 
-  async function start(kind: 'policy' | 'model', subject: string, version: string, req: RolloutRequest, actor: string, opts: { immediate?: boolean } = {}): Promise<RolloutView> {
+  async function start(
+    kind: 'policy' | 'model',
+    subject: string,
+    version: string,
+    req: RolloutRequest,
+    actor: string,
+    opts: { immediate?: boolean } = {},
+  ): Promise<RolloutView> {
     const selector = req.selector ?? '';
     const hosts = await targets(selector);
     const id = `ro-${randomBytes(6).toString('hex')}`;
@@ -148,14 +224,46 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     for (const r of await repo.list({ subject, kind, status: RUNNING_STATUSES })) {
       await save(cancelRollout(r.state, ctx.now(), `superseded by ${id}`));
     }
-    const waves = opts.immediate ? [hosts.map((h) => h.id)] : planWaves(hosts, { percents: req.percents, canaries: req.canaries }, id);
-    let s = createRolloutState({ id, kind, subject, version, previousVersion, waves, soakMs: req.soakMs, ackTimeoutMs: req.ackTimeoutMs, autoRollback: req.autoRollback ?? kind === 'model', thresholds: req.thresholds }, ctx.now());
+    const waves = opts.immediate
+      ? [hosts.map((h) => h.id)]
+      : planWaves(hosts, { percents: req.percents, canaries: req.canaries }, id);
+    let s = createRolloutState(
+      {
+        id,
+        kind,
+        subject,
+        version,
+        previousVersion,
+        waves,
+        soakMs: req.soakMs,
+        ackTimeoutMs: req.ackTimeoutMs,
+        autoRollback: req.autoRollback ?? kind === 'model',
+        thresholds: req.thresholds,
+      },
+      ctx.now(),
+    );
     await repo.create({ state: s, selector, createdBy: actor, at: new Date(ctx.now()) });
-    const r = stepRollout(s, ctx.now(), () => { throw new Error('unreachable'); });
+    const r = stepRollout(s, ctx.now(), () => {
+      throw new Error('unreachable');
+    });
     s = r.state;
-    if (opts.immediate && s.status === 'soaking') s = { ...s, status: 'completed', history: [...s.history, { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' }] };
+    if (opts.immediate && s.status === 'soaking')
+      s = {
+        ...s,
+        status: 'completed',
+        history: [
+          ...s.history,
+          { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' },
+        ],
+      };
     await save(s);
-    await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: opts.immediate ? `${kind}.rollback` : `${kind}.published`, target: id, detail: { subject, version, previousVersion, selector, waves: waves.map((w) => w.length) } });
+    await ctx.audit.record({
+      actor: `user:${actor}`,
+      actorType: 'user',
+      action: opts.immediate ? `${kind}.rollback` : `${kind}.published`,
+      target: id,
+      detail: { subject, version, previousVersion, selector, waves: waves.map((w) => w.length) },
+    });
     await perform(s, r.actions, `user:${actor}`);
     return (await get(id))!;
   }
@@ -173,15 +281,32 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       return (await targets(selector)).map((h) => h.id);
     },
     async list(filter: { subject?: string; status?: string } = {}): Promise<RolloutView[]> {
-      return (await repo.list({ ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.status ? { status: filter.status } : {}), limit: 200 })).map(toView);
+      return (
+        await repo.list({
+          ...(filter.subject ? { subject: filter.subject } : {}),
+          ...(filter.status ? { status: filter.status } : {}),
+          limit: 200,
+        })
+      ).map(toView);
     },
     async halt(id: string, actor: string): Promise<RolloutView> {
       const r = await repo.get(id);
       if (!r) throw new NotFoundError('rollout', id);
       const s = r.state;
-      if (s.status !== 'pending' && s.status !== 'soaking') throw new ConflictError(`rollout '${id}' is ${s.status}`, 'not-running');
-      await save({ ...s, status: 'halted', history: [...s.history, { at: ctx.now(), event: 'halted', detail: `by ${actor}` }] });
-      await ctx.audit.record({ actor: `user:${actor}`, actorType: 'user', action: 'rollout.halted', target: id, detail: { manual: true } });
+      if (s.status !== 'pending' && s.status !== 'soaking')
+        throw new ConflictError(`rollout '${id}' is ${s.status}`, 'not-running');
+      await save({
+        ...s,
+        status: 'halted',
+        history: [...s.history, { at: ctx.now(), event: 'halted', detail: `by ${actor}` }],
+      });
+      await ctx.audit.record({
+        actor: `user:${actor}`,
+        actorType: 'user',
+        action: 'rollout.halted',
+        target: id,
+        detail: { manual: true },
+      });
       return (await get(id))!;
     },
     /** Advances every running rollout; returns the ids that changed status. */
@@ -197,7 +322,12 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
         const r = stepRollout(s0, now, () => obs!);
         if (r.state.status !== s0.status || r.state.wave !== s0.wave || r.actions.length) {
-          if (r.gate) r.state.history.push({ at: now, event: `gate ${r.gate.verdict}`, detail: JSON.stringify({ reasons: r.gate.reasons, rates: r.gate.rates }) });
+          if (r.gate)
+            r.state.history.push({
+              at: now,
+              event: `gate ${r.gate.verdict}`,
+              detail: JSON.stringify({ reasons: r.gate.reasons, rates: r.gate.rates }),
+            });
           await save(r.state);
           await perform(r.state, r.actions, 'system:rollout');
           if (r.state.status !== s0.status) changed.push(row.id);
@@ -214,12 +344,19 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       return hosts.map((h) => {
         const intended = byHost.get(h.id) ?? {};
         const models: Record<string, { intended: string | null; applied: string | null }> = {};
-        for (const [k, v] of Object.entries(intended)) if (k.startsWith('model:')) models[k.slice(6)] = { intended: v, applied: null };
-        for (const [name, v] of Object.entries(h.appliedModels ?? {})) models[name] = { intended: models[name]?.intended ?? null, applied: `${name}@${v}` };
+        for (const [k, v] of Object.entries(intended))
+          if (k.startsWith('model:')) models[k.slice(6)] = { intended: v, applied: null };
+        for (const [name, v] of Object.entries(h.appliedModels ?? {}))
+          models[name] = { intended: models[name]?.intended ?? null, applied: `${name}@${v}` };
         return {
-          id: h.id, hostname: h.hostname, labels: h.labels, online: h.online, revoked: h.revokedAt !== null,
+          id: h.id,
+          hostname: h.hostname,
+          labels: h.labels,
+          online: h.online,
+          revoked: h.revokedAt !== null,
           policy: { intended: intended['policy'] ?? null, applied: h.appliedPolicyVersion },
-          models, errors: h.stateErrors ?? [],
+          models,
+          errors: h.stateErrors ?? [],
           inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
         };
       });

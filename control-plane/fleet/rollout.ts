@@ -82,18 +82,25 @@ export function treatedHosts(s: RolloutState): string[] {
  * Advances the rollout. `observe` is called only when a soak has elapsed. Returns the new state (input untouched) and
  * the actions to perform, plus the gate result when one was evaluated.
  */
-export function stepRollout(s0: RolloutState, now: number, observe: (treated: string[]) => WaveObservation): { state: RolloutState; actions: RolloutAction[]; gate?: GateResult } {
+export function stepRollout(
+  s0: RolloutState,
+  now: number,
+  observe: (treated: string[]) => WaveObservation,
+): { state: RolloutState; actions: RolloutAction[]; gate?: GateResult } {
   const s: RolloutState = { ...s0, history: [...s0.history] };
   if (s.status === 'pending') {
     if (s.waves.length === 0) return finish(s, now, 'completed', [{ type: 'completed' }], 'no target hosts');
     return sendWave(s, 0, now);
   }
-  if (s.status !== 'soaking' || s.waveStartedAt === null || now - s.waveStartedAt < s.soakMs) return { state: s, actions: [] };
+  if (s.status !== 'soaking' || s.waveStartedAt === null || now - s.waveStartedAt < s.soakMs)
+    return { state: s, actions: [] };
   const obs = observe(treatedHosts(s));
   const gate = evaluateGate(obs.treated, obs.baseline, obs.applyFailures, s.thresholds);
   if (gate.verdict === 'insufficient') {
     if (now - s.waveStartedAt < s.soakMs + s.ackTimeoutMs) return { state: s, actions: [], gate };
-    const reasons = [`wave ${s.wave} not acknowledged within ${Math.round(s.ackTimeoutMs / 1000)} s: ${gate.reasons.join('; ')}`];
+    const reasons = [
+      `wave ${s.wave} not acknowledged within ${Math.round(s.ackTimeoutMs / 1000)} s: ${gate.reasons.join('; ')}`,
+    ];
     return { ...finish(s, now, 'halted', [{ type: 'halted', reasons }], reasons.join('; ')), gate };
   }
   if (gate.verdict === 'fail') {
@@ -111,7 +118,8 @@ export function stepRollout(s0: RolloutState, now: number, observe: (treated: st
 
 /** Marks a rollout cancelled (e.g. superseded by a rollback); no actions. */
 export function cancelRollout(s: RolloutState, now: number, why: string): RolloutState {
-  if (s.status === 'completed' || s.status === 'halted' || s.status === 'rolled-back' || s.status === 'cancelled') return s;
+  if (s.status === 'completed' || s.status === 'halted' || s.status === 'rolled-back' || s.status === 'cancelled')
+    return s;
   return { ...s, status: 'cancelled', history: [...s.history, { at: now, event: 'cancelled', detail: why }] };
 }
 

@@ -26,7 +26,9 @@ export interface PlannableHost {
 export function planWaves(hosts: readonly PlannableHost[], spec: WaveSpec, salt: string): string[][] {
   const percents = validatePercents(spec.percents ?? DEFAULT_WAVE_PERCENTS);
   const canaryNames = new Set(spec.canaries ?? []);
-  const canaries = hosts.filter((h) => canaryNames.has(h.id) || (h.hostname !== undefined && canaryNames.has(h.hostname)));
+  const canaries = hosts.filter(
+    (h) => canaryNames.has(h.id) || (h.hostname !== undefined && canaryNames.has(h.hostname)),
+  );
   const canaryIds = new Set(canaries.map((h) => h.id));
   const rest = hosts
     .filter((h) => !canaryIds.has(h.id))
@@ -49,7 +51,8 @@ function validatePercents(percents: number[]): number[] {
   if (percents.length === 0) issues.push({ path: 'percents', message: 'at least one wave is needed' });
   percents.forEach((p, i) => {
     if (!(p > 0 && p <= 100)) issues.push({ path: `percents[${i}]`, message: `${p} is not in (0, 100]` });
-    if (i > 0 && p <= percents[i - 1]!) issues.push({ path: `percents[${i}]`, message: `${p} must exceed the previous wave (${percents[i - 1]})` });
+    if (i > 0 && p <= percents[i - 1]!)
+      issues.push({ path: `percents[${i}]`, message: `${p} must exceed the previous wave (${percents[i - 1]})` });
   });
   if (issues.length) throw new ValidationError(issues, 'wave spec');
   const out = [...percents];

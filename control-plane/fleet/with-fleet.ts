@@ -16,7 +16,13 @@ export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'bre
   const b = config.breaker;
   return {
     incidents: {
-      correlator: { windowMs: c.window, minGroupHosts: c.minGroupHosts, minScore: c.minScore, minLift: c.minLift, resolveAfterMs: c.resolveAfter },
+      correlator: {
+        windowMs: c.window,
+        minGroupHosts: c.minGroupHosts,
+        minScore: c.minScore,
+        minLift: c.minLift,
+        resolveAfterMs: c.resolveAfter,
+      },
       breaker: { maxShare: b.maxShare, windowMs: b.window, minHosts: b.minHosts, holdMs: b.hold },
     },
   };
@@ -25,7 +31,10 @@ export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'bre
 /** The fleet options for a control plane created from `options`: `fleetOptions`, with the correlation and breaker
  * tuning of the configuration in `options` where `fleetOptions` sets none (so those keys are never validated and then
  * ignored). */
-export function resolveFleetOptions(options: ControlPlaneOptions, fleetOptions: FleetModuleOptions): FleetModuleOptions {
+export function resolveFleetOptions(
+  options: ControlPlaneOptions,
+  fleetOptions: FleetModuleOptions,
+): FleetModuleOptions {
   if (fleetOptions.incidents) return fleetOptions;
   const { logger: _l, mounts: _m, middleware: _w, openIncidentsByHost: _o, fleetRoutes: _f, ...input } = options;
   return { ...fleetOptions, incidents: fleetOptionsFrom(loadServerConfig({ overrides: input, env: {} })).incidents! };
@@ -33,12 +42,23 @@ export function resolveFleetOptions(options: ControlPlaneOptions, fleetOptions: 
 
 /** Creates both; `fleet` options default to externalURL = the HTTP URL once listening, and to the tuning in `options`
  * (`resolveFleetOptions`). */
-export async function createControlPlaneWithFleet(options: ControlPlaneOptions = {}, fleetOptions: FleetModuleOptions = {}): Promise<ControlPlaneWithFleet> {
+export async function createControlPlaneWithFleet(
+  options: ControlPlaneOptions = {},
+  fleetOptions: FleetModuleOptions = {},
+): Promise<ControlPlaneWithFleet> {
   let externalURL = fleetOptions.externalURL ?? '';
-  const fleet = createFleetModule({ ...resolveFleetOptions(options, fleetOptions), get externalURL() { return externalURL; } } as FleetModuleOptions);
+  const fleet = createFleetModule({
+    ...resolveFleetOptions(options, fleetOptions),
+    get externalURL() {
+      return externalURL;
+    },
+  } as FleetModuleOptions);
   const cp = await createControlPlane({
-    ...options, fleetRoutes: fleet.routes, mounts: [...fleet.mounts, ...(options.mounts ?? [])],
-    middleware: [fleet.middleware, ...(options.middleware ?? [])], openIncidentsByHost: fleet.openIncidentsByHost,
+    ...options,
+    fleetRoutes: fleet.routes,
+    mounts: [...fleet.mounts, ...(options.mounts ?? [])],
+    middleware: [fleet.middleware, ...(options.middleware ?? [])],
+    openIncidentsByHost: fleet.openIncidentsByHost,
   });
   const wrapper = Object.create(cp) as ControlPlaneWithFleet;
   Object.defineProperties(wrapper, {
@@ -51,7 +71,12 @@ export async function createControlPlaneWithFleet(options: ControlPlaneOptions =
         return r;
       },
     },
-    stop: { value: async () => { await fleet.stop(); await cp.stop(); } },
+    stop: {
+      value: async () => {
+        await fleet.stop();
+        await cp.stop();
+      },
+    },
   });
   return wrapper;
 }

@@ -34,19 +34,32 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
   };
   return {
     capacity,
-    get depth() { return depth; },
+    get depth() {
+      return depth;
+    },
     offer(item, weight) {
       if (closed || depth + weight > capacity) return false;
       items.push({ item, weight });
       depth += weight;
-      if (itemWaiter) { const w = itemWaiter; itemWaiter = null; w(); }
+      if (itemWaiter) {
+        const w = itemWaiter;
+        itemWaiter = null;
+        w();
+      }
       return true;
     },
     waitForRoom(weight, timeoutMs) {
       if (!closed && depth + weight <= capacity) return Promise.resolve(true);
       if (closed) return Promise.resolve(false);
       return new Promise((resolve) => {
-        const w = { weight, resolve, timer: setTimeout(() => { roomWaiters.delete(w); resolve(false); }, timeoutMs) };
+        const w = {
+          weight,
+          resolve,
+          timer: setTimeout(() => {
+            roomWaiters.delete(w);
+            resolve(false);
+          }, timeoutMs),
+        };
         roomWaiters.add(w);
       });
     },
@@ -61,18 +74,30 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
         head++;
       }
       depth -= taken;
-      if (head > 1024 && head * 2 > items.length) { items.splice(0, head); head = 0; }
+      if (head > 1024 && head * 2 > items.length) {
+        items.splice(0, head);
+        head = 0;
+      }
       wakeRoom();
       return out;
     },
     waitForItems() {
       if (closed || head < items.length) return Promise.resolve();
-      return new Promise((resolve) => { itemWaiter = resolve; });
+      return new Promise((resolve) => {
+        itemWaiter = resolve;
+      });
     },
     close() {
       closed = true;
-      if (itemWaiter) { const w = itemWaiter; itemWaiter = null; w(); }
-      for (const w of roomWaiters) { clearTimeout(w.timer); w.resolve(false); }
+      if (itemWaiter) {
+        const w = itemWaiter;
+        itemWaiter = null;
+        w();
+      }
+      for (const w of roomWaiters) {
+        clearTimeout(w.timer);
+        w.resolve(false);
+      }
       roomWaiters.clear();
     },
   };

@@ -13,20 +13,37 @@ test('one batch: samples, presence of many hosts and acks after commit; commit l
   const store = await openStore({ provider: 'sqlite', file: join(dir, 'h.db') });
   try {
     const ids = ['host-a', 'host-b', 'host-c'];
-    await store.tokens.create({ id: 'tok', tokenHash: 'h', labels: {}, maxUses: 3, expiresAt: new Date(Date.now() + 60_000), createdBy: null });
-    for (const id of ids) await store.tokens.redeem('tok', new Date(), { id, hostname: id, labels: {}, agentVersion: '1' }, 'x');
+    await store.tokens.create({
+      id: 'tok',
+      tokenHash: 'h',
+      labels: {},
+      maxUses: 3,
+      expiresAt: new Date(Date.now() + 60_000),
+      createdBy: null,
+    });
+    for (const id of ids)
+      await store.tokens.redeem('tok', new Date(), { id, hostname: id, labels: {}, agentVersion: '1' }, 'x');
     const log: string[] = [];
     const counters = createCounters();
     let acked!: () => void;
-    const allAcked = new Promise<void>((r) => { acked = r; });
+    const allAcked = new Promise<void>((r) => {
+      acked = r;
+    });
     const ing = createIngester({
-      store, counters, log: pino({ level: 'silent' }), now: () => Date.parse('2030-01-01T00:00:00Z'),
-      publishAck: (agentId, ranges) => { log.push(`ack ${agentId} ${JSON.stringify(ranges)}`); if (agentId === 'host-b') acked(); },
+      store,
+      counters,
+      log: pino({ level: 'silent' }),
+      now: () => Date.parse('2030-01-01T00:00:00Z'),
+      publishAck: (agentId, ranges) => {
+        log.push(`ack ${agentId} ${JSON.stringify(ranges)}`);
+        if (agentId === 'host-b') acked();
+      },
     });
     ing.onCommitted(({ samples }) => log.push(`committed ${samples.map((s) => `${s.hostId}:${s.seq}`).join(',')}`));
     ing.start();
     const sample = (seq: number) => ({ seq, ts: 1000 + seq, schema: 'host-v1', features: { 'cpu.util': 0.5 } });
-    for (const id of ids) assert.equal(ing.offer({ kind: 'presence', agentId: id, message: { v: 1, state: 'online', ts: 1 } }), true);
+    for (const id of ids)
+      assert.equal(ing.offer({ kind: 'presence', agentId: id, message: { v: 1, state: 'online', ts: 1 } }), true);
     ing.offer({ kind: 'presence', agentId: 'host-c', message: { v: 1, state: 'offline', ts: 2 } });
     ing.offer({ kind: 'telemetry', agentId: 'host-a', samples: [sample(1), sample(2)] });
     ing.offer({ kind: 'telemetry', agentId: 'host-b', samples: [sample(7)] });
@@ -34,8 +51,14 @@ test('one batch: samples, presence of many hosts and acks after commit; commit l
     await ing.stop();
     assert.deepEqual(log, ['committed host-a:1,host-a:2,host-b:7', 'ack host-a [[1,2]]', 'ack host-b [[7,7]]']);
     const hosts = await store.hosts.list();
-    assert.deepEqual(hosts.map((h) => [h.id, h.online, h.lastSeen?.toISOString()]),
-      [['host-a', true, '2030-01-01T00:00:00.000Z'], ['host-b', true, '2030-01-01T00:00:00.000Z'], ['host-c', false, '2030-01-01T00:00:00.000Z']]);
+    assert.deepEqual(
+      hosts.map((h) => [h.id, h.online, h.lastSeen?.toISOString()]),
+      [
+        ['host-a', true, '2030-01-01T00:00:00.000Z'],
+        ['host-b', true, '2030-01-01T00:00:00.000Z'],
+        ['host-c', false, '2030-01-01T00:00:00.000Z'],
+      ],
+    );
     assert.equal(counters.get('ingest.samples.accepted'), 3);
   } finally {
     await store.close();

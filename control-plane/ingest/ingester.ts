@@ -9,7 +9,14 @@
  * A database that is down is retried with capped, jittered backoff; `stop(deadline)` holds even then.
  */
 import type { Logger } from 'pino';
-import type { AgentEvent, InventoryMessage, PresenceMessage, RejectedSeq, Sample, StateMessage } from '../../contract/protocol/index.ts';
+import type {
+  AgentEvent,
+  InventoryMessage,
+  PresenceMessage,
+  RejectedSeq,
+  Sample,
+  StateMessage,
+} from '../../contract/protocol/index.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { EventRow, SampleRow, Store } from '../store/ports.ts';
 import { createBoundedQueue } from './bounded-queue.ts';
@@ -68,10 +75,14 @@ export type Ingester = {
 
 export function weightOf(item: IngestItem): number {
   switch (item.kind) {
-    case 'telemetry': return item.samples.length;
-    case 'events': return item.events.length;
-    case 'reject': return 1;
-    default: return 1;
+    case 'telemetry':
+      return item.samples.length;
+    case 'events':
+      return item.events.length;
+    case 'reject':
+      return 1;
+    default:
+      return 1;
   }
 }
 
@@ -85,8 +96,17 @@ export function createIngester(opts: IngesterOptions): Ingester {
   /** Set at the stop deadline: the writer stops retrying and exits. */
   let abort: (() => void) | null = null;
   let aborted = false;
-  const aborting = new Promise<void>((r) => { abort = () => { aborted = true; r(); }; });
-  const probe = opts.probe ?? (async () => { await store.hosts.get('ingest-probe'); });
+  const aborting = new Promise<void>((r) => {
+    abort = () => {
+      aborted = true;
+      r();
+    };
+  });
+  const probe =
+    opts.probe ??
+    (async () => {
+      await store.hosts.get('ingest-probe');
+    });
   const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
   const quarantineListeners = new Set<(q: Quarantined) => void>();
 
@@ -97,19 +117,48 @@ export function createIngester(opts: IngesterOptions): Ingester {
     const rejected = new Map<string, RejectedSeq[]>();
     const presence = new Map<string, PresenceMessage>();
     const hostUpdates: IngestItem[] = [];
-    const ack = (agentId: string, seq: number) => { let a = acks.get(agentId); if (!a) acks.set(agentId, (a = [])); a.push(seq); };
+    const ack = (agentId: string, seq: number) => {
+      let a = acks.get(agentId);
+      if (!a) acks.set(agentId, (a = []));
+      a.push(seq);
+    };
     for (const item of items) {
       switch (item.kind) {
         case 'telemetry':
-          for (const s of item.samples) { samples.push({ hostId: item.agentId, seq: s.seq, ts: s.ts, schema: s.schema, features: s.features, collectors: s.collectors ?? null, scores: s.scores ?? null }); ack(item.agentId, s.seq); }
+          for (const s of item.samples) {
+            samples.push({
+              hostId: item.agentId,
+              seq: s.seq,
+              ts: s.ts,
+              schema: s.schema,
+              features: s.features,
+              collectors: s.collectors ?? null,
+              scores: s.scores ?? null,
+            });
+            ack(item.agentId, s.seq);
+          }
           break;
         case 'events':
-          for (const e of item.events) { events.push({ hostId: item.agentId, seq: e.seq, ts: e.ts, type: e.type, severity: e.severity, message: e.message ?? null, data: e.data }); ack(item.agentId, e.seq); }
+          for (const e of item.events) {
+            events.push({
+              hostId: item.agentId,
+              seq: e.seq,
+              ts: e.ts,
+              type: e.type,
+              severity: e.severity,
+              message: e.message ?? null,
+              data: e.data,
+            });
+            ack(item.agentId, e.seq);
+          }
           break;
         case 'reject': {
           let r = rejected.get(item.agentId);
           if (!r) rejected.set(item.agentId, (r = []));
-          for (const s of item.seqs) { ack(item.agentId, s); r.push({ seq: s, reason: item.reason ?? 'rejected' }); }
+          for (const s of item.seqs) {
+            ack(item.agentId, s);
+            r.push({ seq: s, reason: item.reason ?? 'rejected' });
+          }
           break;
         }
         case 'presence':
@@ -130,7 +179,8 @@ export function createIngester(opts: IngesterOptions): Ingester {
     counters.inc('ingest.events.duplicates', events.length - insertedEvents);
     const at = new Date(now());
     // Presence in a few statements per batch, not one per host: a reconnect storm of N agents is N presence items.
-    const online: string[] = [], offline: string[] = [];
+    const online: string[] = [],
+      offline: string[] = [];
     for (const [agentId, p] of presence) {
       if (p.agentVersion) await store.hosts.setPresence(agentId, p.state === 'online', at, p.agentVersion);
       else (p.state === 'online' ? online : offline).push(agentId);
@@ -139,10 +189,21 @@ export function createIngester(opts: IngesterOptions): Ingester {
     if (offline.length) await store.hosts.setPresenceMany(offline, false, at);
     for (const u of hostUpdates) {
       if (u.kind === 'inventory') await store.hosts.setInventory(u.agentId, u.message.inventory, u.message.hash, at);
-      else if (u.kind === 'state') await store.hosts.setState(u.agentId, { policyVersion: u.message.policyVersion, models: u.message.models, errors: u.message.errors }, at);
+      else if (u.kind === 'state')
+        await store.hosts.setState(
+          u.agentId,
+          { policyVersion: u.message.policyVersion, models: u.message.models, errors: u.message.errors },
+          at,
+        );
     }
     if (samples.length || events.length) {
-      for (const l of listeners) { try { l({ samples, events }); } catch (err) { log.error({ err }, 'ingest commit listener failed'); } }
+      for (const l of listeners) {
+        try {
+          l({ samples, events });
+        } catch (err) {
+          log.error({ err }, 'ingest commit listener failed');
+        }
+      }
     }
     // Committed: only now may the agents drop these seqs.
     for (const [agentId, seqs] of acks) {
@@ -162,14 +223,24 @@ export function createIngester(opts: IngesterOptions): Ingester {
     counters.inc(`ingest.quarantined.${d.kind}`);
     log.error({ agentId: d.agentId, kind: d.kind, seq: d.seq, reason }, 'ingest record quarantined');
     const q: Quarantined = { ...d, reason, at: now() };
-    for (const l of quarantineListeners) { try { l(q); } catch (e) { log.error({ err: e }, 'quarantine listener failed'); } }
+    for (const l of quarantineListeners) {
+      try {
+        l(q);
+      } catch (e) {
+        log.error({ err: e }, 'quarantine listener failed');
+      }
+    }
     return d.seq === null ? null : { kind: 'reject', agentId: d.agentId, seqs: [d.seq], reason };
   }
 
-  const sleep = (ms: number) => new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    void aborting.then(() => { clearTimeout(t); r(); });
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      void aborting.then(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
 
   async function run(): Promise<void> {
     let failures = 0;
@@ -182,7 +253,10 @@ export function createIngester(opts: IngesterOptions): Ingester {
         await new Promise<void>((r) => setImmediate(r));
         if (aborted) break;
         pending = queue.take(batchSize);
-        if (pending.length === 0) { if (!running) break; continue; }
+        if (pending.length === 0) {
+          if (!running) break;
+          continue;
+        }
       }
       try {
         await writeBatch(pending);
@@ -201,7 +275,13 @@ export function createIngester(opts: IngesterOptions): Ingester {
         const retry: IngestItem[] = [];
         const rejects: IngestItem[] = [];
         // After several rounds of failing alone, ask whether the database answers at all.
-        const dbAnswers = failures >= 3 && r.failed.length > 0 ? await probe().then(() => true, () => false) : false;
+        const dbAnswers =
+          failures >= 3 && r.failed.length > 0
+            ? await probe().then(
+                () => true,
+                () => false,
+              )
+            : false;
         for (const { unit, err } of r.failed) {
           // Quarantine only when the data is to blame: a data error, or others were committed around it, or it failed
           // alone through several rounds while the database answered. Otherwise keep it and retry (database down).
@@ -211,7 +291,10 @@ export function createIngester(opts: IngesterOptions): Ingester {
           } else retry.push(unit);
         }
         pending = [...rejects, ...retry];
-        if (retry.length === 0) { failures = 0; continue; }
+        if (retry.length === 0) {
+          failures = 0;
+          continue;
+        }
       }
       failures++;
       counters.inc('ingest.batch.retries');
@@ -225,11 +308,27 @@ export function createIngester(opts: IngesterOptions): Ingester {
   }
 
   return {
-    offer(item) { return running && queue.offer(item, weightOf(item)); },
-    waitForRoom(item, timeoutMs) { return queue.waitForRoom(weightOf(item), timeoutMs); },
-    get depth() { return queue.depth; },
-    onCommitted(listener) { listeners.add(listener); return () => { listeners.delete(listener); }; },
-    onQuarantined(listener) { quarantineListeners.add(listener); return () => { quarantineListeners.delete(listener); }; },
+    offer(item) {
+      return running && queue.offer(item, weightOf(item));
+    },
+    waitForRoom(item, timeoutMs) {
+      return queue.waitForRoom(weightOf(item), timeoutMs);
+    },
+    get depth() {
+      return queue.depth;
+    },
+    onCommitted(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    onQuarantined(listener) {
+      quarantineListeners.add(listener);
+      return () => {
+        quarantineListeners.delete(listener);
+      };
+    },
     capacity: queue.capacity,
     start() {
       if (running) return;
@@ -241,7 +340,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
       running = false;
       queue.close();
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((r) => { timer = setTimeout(r, deadlineMs); });
+      const deadline = new Promise<void>((r) => {
+        timer = setTimeout(r, deadlineMs);
+      });
       await Promise.race([loop, deadline]);
       clearTimeout(timer);
       // Past the deadline: no more retries. A write already sent to the database may still finish; we do not wait.

@@ -38,5 +38,8 @@ test('generated secrets get a fast salted hash; both forms verify; passwords are
   assert.equal(await verifySecret(`${secret}x`, h), false);
   assert.equal(await verifySecret(secret, 'hmac-sha256$bad'), false);
   assert.equal(await verifySecret(secret, await hashSecret(secret)), true, 'scrypt hashes stored earlier still verify');
-  assert.throws(() => hashRandomSecret('hunter2'), /only for generated secrets of at least 128 bits .* hash passwords with hashSecret/);
+  assert.throws(
+    () => hashRandomSecret('hunter2'),
+    /only for generated secrets of at least 128 bits .* hash passwords with hashSecret/,
+  );
 });

@@ -2,7 +2,14 @@
  * The control plane's ed25519 signing key (signs policy and model bundles). Created at first start in the data dir as
  * `signing-key.pem` (PKCS#8, mode 0600) with `signing-key.pub.pem` (SPKI) beside it.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,7 +33,9 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
     // wx: never overwrite a key another process just created.
     try {
       writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-      writeFileSync(join(dataDir, 'signing-key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+      writeFileSync(join(dataDir, 'signing-key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }), {
+        mode: 0o644,
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }

@@ -9,7 +9,9 @@ export type Counters = {
 export function createCounters(): Counters {
   const values = new Map<string, number>();
   return {
-    inc(name, by = 1) { values.set(name, (values.get(name) ?? 0) + by); },
+    inc(name, by = 1) {
+      values.set(name, (values.get(name) ?? 0) + by);
+    },
     get: (name) => values.get(name) ?? 0,
     snapshot: () => Object.fromEntries([...values.entries()].sort(([a], [b]) => a.localeCompare(b))),
   };

@@ -20,8 +20,15 @@ function fmt(v: number): string {
 }
 
 /** Renders counters and gauges; families sorted by name, one HELP/TYPE header each. */
-export function renderPrometheus(counters: Record<string, number>, gauges: Record<string, number>, help: Record<string, string> = {}): string {
-  const families = new Map<string, { type: 'counter' | 'gauge'; source: string; samples: { labels: string; value: number }[] }>();
+export function renderPrometheus(
+  counters: Record<string, number>,
+  gauges: Record<string, number>,
+  help: Record<string, string> = {},
+): string {
+  const families = new Map<
+    string,
+    { type: 'counter' | 'gauge'; source: string; samples: { labels: string; value: number }[] }
+  >();
   const add = (family: string, type: 'counter' | 'gauge', source: string, labels: string, value: number) => {
     const f = families.get(family) ?? families.set(family, { type, source, samples: [] }).get(family)!;
     f.samples.push({ labels, value });
@@ -36,7 +43,8 @@ export function renderPrometheus(counters: Record<string, number>, gauges: Recor
   for (const [family, f] of [...families].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.push(`# HELP ${family} ${help[f.source] ?? `Homeostat ${f.type} ${f.source}`}`);
     out.push(`# TYPE ${family} ${f.type}`);
-    for (const s of f.samples.sort((a, b) => (a.labels < b.labels ? -1 : 1))) out.push(`${family}${s.labels} ${fmt(s.value)}`);
+    for (const s of f.samples.sort((a, b) => (a.labels < b.labels ? -1 : 1)))
+      out.push(`${family}${s.labels} ${fmt(s.value)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -36,7 +36,13 @@ export function signWebhook(secret: string, timestampSeconds: number, body: stri
  * For receivers (and tests): true when `signature` is {@link signWebhook} of the raw body and the timestamp is within
  * `toleranceSeconds` (default 300) of `nowSeconds`.
  */
-export function verifyWebhookSignature(secret: string, headers: { signature: string | null; timestamp: string | null }, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { signature: string | null; timestamp: string | null },
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const ts = Number(headers.timestamp);
   if (!headers.signature || !Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds) return false;
   const want = Buffer.from(signWebhook(secret, ts, body));
@@ -45,7 +51,13 @@ export function verifyWebhookSignature(secret: string, headers: { signature: str
 }
 
 /** Outcome of one delivery. */
-export interface DeliveryResult { url: string; delivered: boolean; attempts: number; status: number | null; error: string | null }
+export interface DeliveryResult {
+  url: string;
+  delivered: boolean;
+  attempts: number;
+  status: number | null;
+  error: string | null;
+}
 
 /** Full-jitter backoff delay before retry `attempt` (1-based). */
 export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number): number {
@@ -57,7 +69,9 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
 export type WebhookSecret = string | null | undefined | (() => Promise<string | null | undefined>);
 
 /** Creates `send(url, payload, secret?)`; with a secret every attempt is signed (see the file comment). */
-export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult> {
+export function createWebhookSender(
+  o: WebhookSenderOptions = {},
+): (url: string, payload: unknown, secret?: WebhookSecret) => Promise<DeliveryResult> {
   const doFetch = o.fetch ?? fetch;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = o.random ?? Math.random;
@@ -77,12 +91,18 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): (url: string,
           headers[TIMESTAMP_HEADER] = String(ts);
           headers[SIGNATURE_HEADER] = signWebhook(key, ts, body);
         }
-        const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
+        const res = await doFetch(url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+        });
         status = res.status;
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return done({ url, delivered: true, attempts: attempt, status, error: null });
         error = `HTTP ${res.status}`;
-        if (res.status < 500 && res.status !== 408 && res.status !== 429) return done({ url, delivered: false, attempts: attempt, status, error });
+        if (res.status < 500 && res.status !== 408 && res.status !== 429)
+          return done({ url, delivered: false, attempts: attempt, status, error });
       } catch (err) {
         status = null;
         error = (err as Error).message;

@@ -35,7 +35,13 @@ export type HostRecord = {
   enrollmentTokenId: string | null;
 };
 
-export type NewHost = { id: string; hostname: string; labels: Labels; agentVersion: string; inventory?: Record<string, unknown> | null };
+export type NewHost = {
+  id: string;
+  hostname: string;
+  labels: Labels;
+  agentVersion: string;
+  inventory?: Record<string, unknown> | null;
+};
 
 export interface HostRepository {
   get(id: string): Promise<HostRecord | null>;
@@ -51,7 +57,11 @@ export interface HostRepository {
   /** The same presence for many hosts in a few statements (ingest batches); unknown ids are ignored. Returns how many were updated. */
   setPresenceMany(ids: string[], online: boolean, at: Date): Promise<number>;
   setInventory(id: string, inventory: Record<string, unknown>, hash: string, at: Date): Promise<boolean>;
-  setState(id: string, state: { policyVersion: string | null; models: Record<string, string>; errors: string[] }, at: Date): Promise<boolean>;
+  setState(
+    id: string,
+    state: { policyVersion: string | null; models: Record<string, string>; errors: string[] },
+    at: Date,
+  ): Promise<boolean>;
   /** Marks every host offline (after a restart nobody is connected yet). */
   markAllOffline(): Promise<number>;
   /** Hosts not revoked, and of those the ones online (the metrics gauges). */
@@ -69,7 +79,14 @@ export type EnrollmentTokenRecord = {
   createdBy: string | null;
 };
 
-export type NewEnrollmentToken = { id: string; tokenHash: string; labels: Labels; maxUses: number; expiresAt: Date; createdBy: string | null };
+export type NewEnrollmentToken = {
+  id: string;
+  tokenHash: string;
+  labels: Labels;
+  maxUses: number;
+  expiresAt: Date;
+  createdBy: string | null;
+};
 
 export interface EnrollmentTokenRepository {
   create(token: NewEnrollmentToken): Promise<EnrollmentTokenRecord>;
@@ -106,7 +123,10 @@ export type EventRow = {
 };
 
 export type TimeQuery = {
-  since?: number; until?: number; limit?: number; type?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+  type?: string;
   /** Row order by (ts, seq); default 'asc'. The HTTP API asks for 'desc' (newest first). */
   order?: 'asc' | 'desc';
   /** Keyset cursor: continue strictly after this (ts, seq) in `order` (the last row of the previous page). */
@@ -141,7 +161,10 @@ export interface TelemetryRepository {
   /** How many events of each type the hosts reported with since <= ts < until (one grouped statement). */
   eventTypeCounts(hostIds: string[], q: { since: number; until: number }): Promise<Map<string, number>>;
   /** `scores` of the hosts' samples with since <= ts < until, newest first, at most `limit` (rows without scores skipped). */
-  recentScores(hostIds: string[], q: { since: number; until: number; limit: number }): Promise<Record<string, unknown>[]>;
+  recentScores(
+    hostIds: string[],
+    q: { since: number; until: number; limit: number },
+  ): Promise<Record<string, unknown>[]>;
   /**
    * Events committed at or after `since` (all when null), in commit order (receivedAt, hostId, seq), at most `limit`.
    * Several rows share a receivedAt (one batch): the reader skips the keys it has seen at its cursor.
@@ -153,9 +176,21 @@ export interface TelemetryRepository {
   countEvents(q?: { type?: string }): Promise<number>;
 }
 
-export type UserRecord = { id: string; username: string; passwordHash: string; createdAt: Date; disabledAt: Date | null };
+export type UserRecord = {
+  id: string;
+  username: string;
+  passwordHash: string;
+  createdAt: Date;
+  disabledAt: Date | null;
+};
 export type ApiTokenRecord = {
-  id: string; userId: string; name: string; tokenHash: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null;
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
 };
 
 export interface UserRepository {

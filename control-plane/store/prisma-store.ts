@@ -6,8 +6,20 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
 import type {
-  ApiTokenRecord, EnrollmentTokenRecord, EnrollmentTokenRepository, EventRow, HostActivity, HostRecord, HostRepository, Labels, NewHost,
-  SampleRow, Store, TelemetryRepository, TimeQuery, UserRecord, UserRepository,
+  ApiTokenRecord,
+  EnrollmentTokenRecord,
+  EnrollmentTokenRepository,
+  EventRow,
+  HostActivity,
+  HostRecord,
+  HostRepository,
+  NewHost,
+  SampleRow,
+  Store,
+  TelemetryRepository,
+  TimeQuery,
+  UserRecord,
+  UserRepository,
 } from './ports.ts';
 import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
 import { parseStored } from '../repositories/stored-json.ts';
@@ -24,17 +36,35 @@ const StateErrorsSchema = z.array(z.string()).nullable();
 function toHost(r: HostRow): HostRecord {
   const what = `host '${r.id}'`;
   return {
-    id: r.id, hostname: r.hostname, labels: parseStored(LabelsSchema, r.labels, `${what} labels`),
+    id: r.id,
+    hostname: r.hostname,
+    labels: parseStored(LabelsSchema, r.labels, `${what} labels`),
     inventory: parseStored(InventorySchema, r.inventory ?? null, `${what} inventory`),
-    inventoryHash: r.inventoryHash, agentVersion: r.agentVersion, online: r.online, lastSeen: r.lastSeen, revokedAt: r.revokedAt,
-    appliedPolicyVersion: r.appliedPolicyVersion, appliedModels: parseStored(AppliedModelsSchema, r.appliedModels ?? null, `${what} appliedModels`),
-    stateErrors: parseStored(StateErrorsSchema, r.stateErrors ?? null, `${what} stateErrors`), enrolledAt: r.enrolledAt, enrollmentTokenId: r.enrollmentTokenId,
+    inventoryHash: r.inventoryHash,
+    agentVersion: r.agentVersion,
+    online: r.online,
+    lastSeen: r.lastSeen,
+    revokedAt: r.revokedAt,
+    appliedPolicyVersion: r.appliedPolicyVersion,
+    appliedModels: parseStored(AppliedModelsSchema, r.appliedModels ?? null, `${what} appliedModels`),
+    stateErrors: parseStored(StateErrorsSchema, r.stateErrors ?? null, `${what} stateErrors`),
+    enrolledAt: r.enrolledAt,
+    enrollmentTokenId: r.enrollmentTokenId,
   };
 }
 
 function toToken(r: TokenRow): EnrollmentTokenRecord {
   const labels = parseStored(LabelsSchema, r.labels, `enrollment token '${r.id}' labels`);
-  return { id: r.id, labels, maxUses: r.maxUses, usesLeft: r.usesLeft, expiresAt: r.expiresAt, revokedAt: r.revokedAt, createdAt: r.createdAt, createdBy: r.createdBy };
+  return {
+    id: r.id,
+    labels,
+    maxUses: r.maxUses,
+    usesLeft: r.usesLeft,
+    expiresAt: r.expiresAt,
+    revokedAt: r.revokedAt,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+  };
 }
 
 function isNotFound(err: unknown): boolean {
@@ -42,7 +72,8 @@ function isNotFound(err: unknown): boolean {
 }
 
 function hostRepository(db: Db): HostRepository {
-  const update = async (id: string, data: Parameters<Db['host']['updateMany']>[0]['data']) => (await db.host.updateMany({ where: { id }, data })).count > 0;
+  const update = async (id: string, data: Parameters<Db['host']['updateMany']>[0]['data']) =>
+    (await db.host.updateMany({ where: { id }, data })).count > 0;
   return {
     async get(id) {
       const r = await db.host.findUnique({ where: { id } });
@@ -52,11 +83,17 @@ function hostRepository(db: Db): HostRepository {
       return (await db.host.findMany({ orderBy: { enrolledAt: 'asc' } })).map(toHost);
     },
     async credential(id) {
-      const r = await db.agentCredential.findUnique({ where: { hostId: id }, include: { host: { select: { revokedAt: true } } } });
+      const r = await db.agentCredential.findUnique({
+        where: { hostId: id },
+        include: { host: { select: { revokedAt: true } } },
+      });
       return r ? { secretHash: r.secretHash, revokedAt: r.host.revokedAt } : null;
     },
     async replaceSecretHash(id, from, to) {
-      return (await db.agentCredential.updateMany({ where: { hostId: id, secretHash: from }, data: { secretHash: to } })).count === 1;
+      return (
+        (await db.agentCredential.updateMany({ where: { hostId: id, secretHash: from }, data: { secretHash: to } }))
+          .count === 1
+      );
     },
     async revoke(id, at) {
       const r = await db.host.findUnique({ where: { id } });
@@ -64,15 +101,26 @@ function hostRepository(db: Db): HostRepository {
       if (r.revokedAt) return toHost(r);
       return toHost(await db.host.update({ where: { id }, data: { revokedAt: at, online: false } }));
     },
-    setPresence: (id, online, at, agentVersion) => update(id, { online, lastSeen: at, ...(agentVersion ? { agentVersion } : {}) }),
+    setPresence: (id, online, at, agentVersion) =>
+      update(id, { online, lastSeen: at, ...(agentVersion ? { agentVersion } : {}) }),
     async setPresenceMany(ids, online, at) {
       let n = 0;
       // Bounded IN lists (SQLite's host-parameter limit); one statement per 500 hosts instead of one per host.
-      for (let i = 0; i < ids.length; i += 500) n += (await db.host.updateMany({ where: { id: { in: ids.slice(i, i + 500) } }, data: { online, lastSeen: at } })).count;
+      for (let i = 0; i < ids.length; i += 500)
+        n += (
+          await db.host.updateMany({ where: { id: { in: ids.slice(i, i + 500) } }, data: { online, lastSeen: at } })
+        ).count;
       return n;
     },
-    setInventory: (id, inventory, hash, at) => update(id, { inventory: inventory as object, inventoryHash: hash, lastSeen: at }),
-    setState: (id, s, at) => update(id, { appliedPolicyVersion: s.policyVersion, appliedModels: s.models, stateErrors: s.errors, lastSeen: at }),
+    setInventory: (id, inventory, hash, at) =>
+      update(id, { inventory: inventory as object, inventoryHash: hash, lastSeen: at }),
+    setState: (id, s, at) =>
+      update(id, {
+        appliedPolicyVersion: s.policyVersion,
+        appliedModels: s.models,
+        stateErrors: s.errors,
+        lastSeen: at,
+      }),
     async markAllOffline() {
       return (await db.host.updateMany({ where: { online: true }, data: { online: false } })).count;
     },
@@ -89,7 +137,19 @@ function hostRepository(db: Db): HostRepository {
 function tokenRepository(db: Db): EnrollmentTokenRepository {
   return {
     async create(t) {
-      return toToken(await db.enrollmentToken.create({ data: { id: t.id, tokenHash: t.tokenHash, labels: t.labels, maxUses: t.maxUses, usesLeft: t.maxUses, expiresAt: t.expiresAt, createdBy: t.createdBy } }));
+      return toToken(
+        await db.enrollmentToken.create({
+          data: {
+            id: t.id,
+            tokenHash: t.tokenHash,
+            labels: t.labels,
+            maxUses: t.maxUses,
+            usesLeft: t.maxUses,
+            expiresAt: t.expiresAt,
+            createdBy: t.createdBy,
+          },
+        }),
+      );
     },
     async list() {
       return (await db.enrollmentToken.findMany({ orderBy: { createdAt: 'asc' } })).map(toToken);
@@ -107,17 +167,32 @@ function tokenRepository(db: Db): EnrollmentTokenRepository {
     async redeem(tokenId, now, host: NewHost, secretHash) {
       return db.$transaction(async (tx) => {
         // Conditional decrement: concurrent enrollments can never overdraw usesLeft.
-        const used = await tx.enrollmentToken.updateMany({ where: { id: tokenId, revokedAt: null, usesLeft: { gt: 0 }, expiresAt: { gt: now } }, data: { usesLeft: { decrement: 1 } } });
+        const used = await tx.enrollmentToken.updateMany({
+          where: { id: tokenId, revokedAt: null, usesLeft: { gt: 0 }, expiresAt: { gt: now } },
+          data: { usesLeft: { decrement: 1 } },
+        });
         if (used.count === 0) {
           const t = await tx.enrollmentToken.findUnique({ where: { id: tokenId } });
           if (!t) throw new NotFoundError('enrollment token', tokenId);
-          if (t.revokedAt) throw new ConflictError(`enrollment token '${tokenId}' was revoked at ${t.revokedAt.toISOString()}`, 'token-revoked');
-          if (t.expiresAt <= now) throw new ConflictError(`enrollment token '${tokenId}' expired at ${t.expiresAt.toISOString()}`, 'token-expired');
+          if (t.revokedAt)
+            throw new ConflictError(
+              `enrollment token '${tokenId}' was revoked at ${t.revokedAt.toISOString()}`,
+              'token-revoked',
+            );
+          if (t.expiresAt <= now)
+            throw new ConflictError(
+              `enrollment token '${tokenId}' expired at ${t.expiresAt.toISOString()}`,
+              'token-expired',
+            );
           throw new ConflictError(`enrollment token '${tokenId}' is used up (${t.maxUses} uses)`, 'token-used-up');
         }
         const r = await tx.host.create({
           data: {
-            id: host.id, hostname: host.hostname, labels: host.labels, agentVersion: host.agentVersion, enrollmentTokenId: tokenId,
+            id: host.id,
+            hostname: host.hostname,
+            labels: host.labels,
+            agentVersion: host.agentVersion,
+            enrollmentTokenId: tokenId,
             ...(host.inventory ? { inventory: host.inventory as object } : {}),
             credential: { create: { secretHash } },
           },
@@ -145,7 +220,10 @@ function page(q: TimeQuery) {
 }
 
 function range(q: TimeQuery) {
-  return { ...(q.since !== undefined ? { gte: BigInt(q.since) } : {}), ...(q.until !== undefined ? { lt: BigInt(q.until) } : {}) };
+  return {
+    ...(q.since !== undefined ? { gte: BigInt(q.since) } : {}),
+    ...(q.until !== undefined ? { lt: BigInt(q.until) } : {}),
+  };
 }
 
 /** Rows per INSERT statement (one JSON parameter each; batches are normally smaller). */
@@ -153,12 +231,22 @@ const CHUNK = 5000;
 
 type Column = { name: string; pg: string };
 const SAMPLE_COLUMNS: Column[] = [
-  { name: 'hostId', pg: 'text' }, { name: 'seq', pg: 'bigint' }, { name: 'ts', pg: 'bigint' }, { name: 'schema', pg: 'text' },
-  { name: 'features', pg: 'jsonb' }, { name: 'collectors', pg: 'jsonb' }, { name: 'scores', pg: 'jsonb' },
+  { name: 'hostId', pg: 'text' },
+  { name: 'seq', pg: 'bigint' },
+  { name: 'ts', pg: 'bigint' },
+  { name: 'schema', pg: 'text' },
+  { name: 'features', pg: 'jsonb' },
+  { name: 'collectors', pg: 'jsonb' },
+  { name: 'scores', pg: 'jsonb' },
 ];
 const EVENT_COLUMNS: Column[] = [
-  { name: 'hostId', pg: 'text' }, { name: 'seq', pg: 'bigint' }, { name: 'ts', pg: 'bigint' }, { name: 'type', pg: 'text' },
-  { name: 'severity', pg: 'text' }, { name: 'message', pg: 'text' }, { name: 'data', pg: 'jsonb' },
+  { name: 'hostId', pg: 'text' },
+  { name: 'seq', pg: 'bigint' },
+  { name: 'ts', pg: 'bigint' },
+  { name: 'type', pg: 'text' },
+  { name: 'severity', pg: 'text' },
+  { name: 'message', pg: 'text' },
+  { name: 'data', pg: 'jsonb' },
 ];
 
 /**
@@ -187,17 +275,30 @@ function activitySql(pg: boolean, one: boolean): string {
   const score = pg
     ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
     : `json_extract(s."scores", '$.anomaly.score')`;
-  const latest = (col: string) => `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
-  return `SELECT h."id" AS "hostId", ${latest('s."ts"')} AS "sampleTs", ${latest(score)} AS "score", `
-    + `(SELECT MAX(e."ts") FROM "Event" e WHERE e."hostId" = h."id") AS "eventTs" FROM "Host" h${one ? ` WHERE h."id" = ${pg ? '$1' : '?'}` : ''}`;
+  const latest = (col: string) =>
+    `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
+  return (
+    `SELECT h."id" AS "hostId", ${latest('s."ts"')} AS "sampleTs", ${latest(score)} AS "score", ` +
+    `(SELECT MAX(e."ts") FROM "Event" e WHERE e."hostId" = h."id") AS "eventTs" FROM "Host" h${one ? ` WHERE h."id" = ${pg ? '$1' : '?'}` : ''}`
+  );
 }
 
-type ActivityRow = { hostId: string; sampleTs: bigint | number | null; score: unknown; eventTs: bigint | number | null };
+type ActivityRow = {
+  hostId: string;
+  sampleTs: bigint | number | null;
+  score: unknown;
+  eventTs: bigint | number | null;
+};
 
 function toActivity(r: ActivityRow): HostActivity {
   const n = (v: bigint | number | null) => (v === null || v === undefined ? null : Number(v));
   const score = typeof r.score === 'number' || typeof r.score === 'bigint' ? Number(r.score) : null;
-  return { hostId: r.hostId, lastSampleAt: n(r.sampleTs), anomaly: score !== null && Number.isFinite(score) ? score : null, lastEventAt: n(r.eventTs) };
+  return {
+    hostId: r.hostId,
+    lastSampleAt: n(r.sampleTs),
+    anomaly: score !== null && Number.isFinite(score) ? score : null,
+    lastEventAt: n(r.eventTs),
+  };
 }
 
 type EventDbRow = Awaited<ReturnType<Db['event']['findUniqueOrThrow']>>;
@@ -210,13 +311,25 @@ const JsonObjectSchema = z.record(z.string(), z.unknown());
 
 function toEvent(r: EventDbRow): EventRow {
   const data = parseStored(JsonObjectSchema, r.data, `event ${r.hostId}:${r.seq} data`);
-  return { hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), type: r.type, severity: r.severity, message: r.message, data };
+  return {
+    hostId: r.hostId,
+    seq: Number(r.seq),
+    ts: Number(r.ts),
+    type: r.type,
+    severity: r.severity,
+    message: r.message,
+    data,
+  };
 }
 
 function toSample(r: Awaited<ReturnType<Db['sample']['findUniqueOrThrow']>>): SampleRow {
   const what = `sample ${r.hostId}:${r.seq}`;
   return {
-    hostId: r.hostId, seq: Number(r.seq), ts: Number(r.ts), schema: r.schema, features: parseStored(FeaturesSchema, r.features, `${what} features`),
+    hostId: r.hostId,
+    seq: Number(r.seq),
+    ts: Number(r.ts),
+    schema: r.schema,
+    features: parseStored(FeaturesSchema, r.features, `${what} features`),
     collectors: parseStored(CollectorsSchema, r.collectors ?? null, `${what} collectors`),
     scores: parseStored(JsonObjectSchema.nullable(), r.scores ?? null, `${what} scores`),
   };
@@ -239,24 +352,65 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
   const text = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   const obj = (v: unknown) => (v === undefined ? null : v);
   return {
-    insertSamples: (rows) => insert(sampleSql, pg
-      ? rows.map((r) => ({ hostId: r.hostId, seq: r.seq, ts: r.ts, schema: r.schema, features: r.features, collectors: obj(r.collectors), scores: obj(r.scores) }))
-      : rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, JSON.stringify(r.features), text(r.collectors), text(r.scores)])),
-    insertEvents: (rows) => insert(eventSql, pg
-      ? rows.map((r) => ({ hostId: r.hostId, seq: r.seq, ts: r.ts, type: r.type, severity: r.severity, message: r.message ?? null, data: r.data }))
-      : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)])),
+    insertSamples: (rows) =>
+      insert(
+        sampleSql,
+        pg
+          ? rows.map((r) => ({
+              hostId: r.hostId,
+              seq: r.seq,
+              ts: r.ts,
+              schema: r.schema,
+              features: r.features,
+              collectors: obj(r.collectors),
+              scores: obj(r.scores),
+            }))
+          : rows.map((r) => [
+              r.hostId,
+              r.seq,
+              r.ts,
+              r.schema,
+              JSON.stringify(r.features),
+              text(r.collectors),
+              text(r.scores),
+            ]),
+      ),
+    insertEvents: (rows) =>
+      insert(
+        eventSql,
+        pg
+          ? rows.map((r) => ({
+              hostId: r.hostId,
+              seq: r.seq,
+              ts: r.ts,
+              type: r.type,
+              severity: r.severity,
+              message: r.message ?? null,
+              data: r.data,
+            }))
+          : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)]),
+      ),
     async listSamples(hostId, q) {
-      const rows = await db.sample.findMany({ where: { hostId, ts: range(q), ...page(q) }, orderBy: order(q), take: q.limit ?? 1000 });
+      const rows = await db.sample.findMany({
+        where: { hostId, ts: range(q), ...page(q) },
+        orderBy: order(q),
+        take: q.limit ?? 1000,
+      });
       return rows.map(toSample);
     },
     async listEvents(hostId, q) {
-      const rows = await db.event.findMany({ where: { hostId, ts: range(q), ...page(q), ...(q.type ? { type: q.type } : {}) }, orderBy: order(q), take: q.limit ?? 1000 });
+      const rows = await db.event.findMany({
+        where: { hostId, ts: range(q), ...page(q), ...(q.type ? { type: q.type } : {}) },
+        orderBy: order(q),
+        take: q.limit ?? 1000,
+      });
       return rows.map(toEvent);
     },
     async latestActivity(hostId) {
-      const rows = hostId === undefined
-        ? await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, false))
-        : await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, true), hostId);
+      const rows =
+        hostId === undefined
+          ? await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, false))
+          : await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, true), hostId);
       return rows.map(toActivity);
     },
     async prune(beforeMs) {
@@ -268,7 +422,9 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       const out = new Map<string, number>();
       if (!hostIds.length) return out;
       const rows = await db.event.groupBy({
-        by: ['type'], where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } }, _count: { _all: true },
+        by: ['type'],
+        where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } },
+        _count: { _all: true },
       });
       for (const r of rows) out.set(r.type, r._count._all);
       return out;
@@ -277,14 +433,19 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       if (!hostIds.length) return [];
       const rows = await db.sample.findMany({
         where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } },
-        select: { scores: true }, orderBy: [{ ts: 'desc' }, { seq: 'desc' }], take: q.limit,
+        select: { scores: true },
+        orderBy: [{ ts: 'desc' }, { seq: 'desc' }],
+        take: q.limit,
       });
-      const asObject = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? [v as Record<string, unknown>] : []);
+      const asObject = (v: unknown) =>
+        typeof v === 'object' && v !== null && !Array.isArray(v) ? [v as Record<string, unknown>] : [];
       return rows.flatMap((r) => asObject(r.scores));
     },
     async eventsReceivedSince(since, limit) {
       const rows = await db.event.findMany({
-        where: since ? { receivedAt: { gte: since } } : {}, orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }], take: limit,
+        where: since ? { receivedAt: { gte: since } } : {},
+        orderBy: [{ receivedAt: 'asc' }, { hostId: 'asc' }, { seq: 'asc' }],
+        take: limit,
       });
       return rows.map((r) => ({ ...toEvent(r), receivedAt: r.receivedAt }));
     },
@@ -294,7 +455,10 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       // A 1 ms range, not equality: on SQLite the batch insert stores receivedAt as ISO text ('…Z') and Prisma
       // compares with its own text form ('…+00:00'), so `=` never matches while range comparisons still order right.
       const next = new Date(last.receivedAt.getTime() + 1);
-      const keys = await db.event.findMany({ where: { receivedAt: { gte: last.receivedAt, lt: next } }, select: { hostId: true, seq: true } });
+      const keys = await db.event.findMany({
+        where: { receivedAt: { gte: last.receivedAt, lt: next } },
+        select: { hostId: true, seq: true },
+      });
       return { at: last.receivedAt, keys: keys.map((k) => ({ hostId: k.hostId, seq: Number(k.seq) })) };
     },
     countEvents: (q = {}) => db.event.count({ where: q.type !== undefined ? { type: q.type } : {} }),
@@ -302,25 +466,60 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
 }
 
 function userRepository(db: Db): UserRepository {
-  const toUser = (r: UserRecord): UserRecord => ({ id: r.id, username: r.username, passwordHash: r.passwordHash, createdAt: r.createdAt, disabledAt: r.disabledAt });
+  const toUser = (r: UserRecord): UserRecord => ({
+    id: r.id,
+    username: r.username,
+    passwordHash: r.passwordHash,
+    createdAt: r.createdAt,
+    disabledAt: r.disabledAt,
+  });
   const toApi = (r: ApiTokenRecord): ApiTokenRecord => ({
-    id: r.id, userId: r.userId, name: r.name, tokenHash: r.tokenHash, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt,
+    id: r.id,
+    userId: r.userId,
+    name: r.name,
+    tokenHash: r.tokenHash,
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
   });
   return {
     count: () => db.user.count(),
-    async create(u) { return toUser(await db.user.create({ data: u })); },
-    async findByName(username) { const r = await db.user.findUnique({ where: { username } }); return r ? toUser(r) : null; },
-    async get(id) { const r = await db.user.findUnique({ where: { id } }); return r ? toUser(r) : null; },
-    async createApiToken(t) { return toApi(await db.apiToken.create({ data: t })); },
-    async findApiToken(id) { const r = await db.apiToken.findUnique({ where: { id } }); return r ? toApi(r) : null; },
-    async list() { return (await db.user.findMany({ orderBy: { username: 'asc' } })).map(toUser); },
-    async setDisabled(id, at) { return (await db.user.updateMany({ where: { id }, data: { disabledAt: at } })).count > 0; },
-    async setPassword(id, passwordHash) { return (await db.user.updateMany({ where: { id }, data: { passwordHash } })).count > 0; },
+    async create(u) {
+      return toUser(await db.user.create({ data: u }));
+    },
+    async findByName(username) {
+      const r = await db.user.findUnique({ where: { username } });
+      return r ? toUser(r) : null;
+    },
+    async get(id) {
+      const r = await db.user.findUnique({ where: { id } });
+      return r ? toUser(r) : null;
+    },
+    async createApiToken(t) {
+      return toApi(await db.apiToken.create({ data: t }));
+    },
+    async findApiToken(id) {
+      const r = await db.apiToken.findUnique({ where: { id } });
+      return r ? toApi(r) : null;
+    },
+    async list() {
+      return (await db.user.findMany({ orderBy: { username: 'asc' } })).map(toUser);
+    },
+    async setDisabled(id, at) {
+      return (await db.user.updateMany({ where: { id }, data: { disabledAt: at } })).count > 0;
+    },
+    async setPassword(id, passwordHash) {
+      return (await db.user.updateMany({ where: { id }, data: { passwordHash } })).count > 0;
+    },
     async listApiTokens(userId) {
-      return (await db.apiToken.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toApi);
+      return (await db.apiToken.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
+        toApi,
+      );
     },
     async revokeApiToken(id, userId, at) {
-      return (await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: at } })).count === 1;
+      return (
+        (await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: at } })).count === 1
+      );
     },
   };
 }

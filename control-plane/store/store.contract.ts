@@ -9,33 +9,63 @@ import type { Store } from './ports.ts';
 import { StoredDataError } from '../repositories/stored-json.ts';
 
 /** `sql` runs a raw statement (to plant rows that break their schema). */
-export type OpenStore = () => Promise<{ store: Store; sql(statement: string): Promise<unknown>; cleanup(): Promise<void> }>;
+export type OpenStore = () => Promise<{
+  store: Store;
+  sql(statement: string): Promise<unknown>;
+  cleanup(): Promise<void>;
+}>;
 
 export function runStoreContract(name: string, open: OpenStore, skip: string | false = false): void {
   const t = (title: string, fn: (store: Store, sql: (statement: string) => Promise<unknown>) => Promise<void>) =>
     test(`${name}: ${title}`, { skip }, async () => {
       const { store, sql, cleanup } = await open();
-      try { await fn(store, sql); } finally { await cleanup(); }
+      try {
+        await fn(store, sql);
+      } finally {
+        await cleanup();
+      }
     });
 
   const now = new Date('2030-01-01T00:00:00Z');
-  const newToken = (id: string, uses = 1, expiresAt = new Date(now.getTime() + 3_600_000)) => ({ id, tokenHash: 'h', labels: { rack: 'r1' }, maxUses: uses, expiresAt, createdBy: null });
+  const newToken = (id: string, uses = 1, expiresAt = new Date(now.getTime() + 3_600_000)) => ({
+    id,
+    tokenHash: 'h',
+    labels: { rack: 'r1' },
+    maxUses: uses,
+    expiresAt,
+    createdBy: null,
+  });
   const host = (id: string) => ({ id, hostname: `${id}.local`, labels: { rack: 'r1' }, agentVersion: '1.0.0' });
 
   t('redeem uses a token once per host and refuses used-up, expired and revoked tokens', async (s) => {
     await s.tokens.create(newToken('tok-a', 2));
     const h1 = await s.tokens.redeem('tok-a', now, host('host-1'), 'secret-hash-1');
-    assert.deepEqual([h1.id, h1.hostname, h1.labels, h1.online, h1.revokedAt], ['host-1', 'host-1.local', { rack: 'r1' }, false, null]);
+    assert.deepEqual(
+      [h1.id, h1.hostname, h1.labels, h1.online, h1.revokedAt],
+      ['host-1', 'host-1.local', { rack: 'r1' }, false, null],
+    );
     await s.tokens.redeem('tok-a', now, host('host-2'), 'secret-hash-2');
-    await assert.rejects(s.tokens.redeem('tok-a', now, host('host-3'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-used-up');
+    await assert.rejects(
+      s.tokens.redeem('tok-a', now, host('host-3'), 'x'),
+      (e: unknown) => e instanceof ConflictError && e.reason === 'token-used-up',
+    );
     await s.tokens.create(newToken('tok-old', 5, new Date(now.getTime() - 1)));
-    await assert.rejects(s.tokens.redeem('tok-old', now, host('host-4'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-expired');
+    await assert.rejects(
+      s.tokens.redeem('tok-old', now, host('host-4'), 'x'),
+      (e: unknown) => e instanceof ConflictError && e.reason === 'token-expired',
+    );
     await s.tokens.create(newToken('tok-rev', 5));
     await s.tokens.revoke('tok-rev', now);
-    await assert.rejects(s.tokens.redeem('tok-rev', now, host('host-5'), 'x'), (e: unknown) => e instanceof ConflictError && e.reason === 'token-revoked');
+    await assert.rejects(
+      s.tokens.redeem('tok-rev', now, host('host-5'), 'x'),
+      (e: unknown) => e instanceof ConflictError && e.reason === 'token-revoked',
+    );
     await assert.rejects(s.tokens.redeem('nope', now, host('host-6'), 'x'), NotFoundError);
     assert.equal((await s.tokens.find('tok-a'))!.token.usesLeft, 0);
-    assert.deepEqual((await s.hosts.list()).map((h) => h.id), ['host-1', 'host-2']);
+    assert.deepEqual(
+      (await s.hosts.list()).map((h) => h.id),
+      ['host-1', 'host-2'],
+    );
     assert.deepEqual(await s.hosts.credential('host-2'), { secretHash: 'secret-hash-2', revokedAt: null });
     assert.equal(await s.hosts.replaceSecretHash('host-2', 'not-the-current-hash', 'h2'), false, 'compare and set');
     assert.equal(await s.hosts.replaceSecretHash('host-2', 'secret-hash-2', 'secret-hash-2b'), true);
@@ -45,7 +75,9 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
 
   t('concurrent redeems never overdraw a token', async (s) => {
     await s.tokens.create(newToken('tok-c', 3));
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => s.tokens.redeem('tok-c', now, host(`host-c${i}`), 'h')));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => s.tokens.redeem('tok-c', now, host(`host-c${i}`), 'h')),
+    );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
     assert.equal((await s.hosts.list()).length, 3);
   });
@@ -58,11 +90,24 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     await s.hosts.setInventory('host-h', { cpu: { cores: 4 } }, 'abc', now);
     await s.hosts.setState('host-h', { policyVersion: 'p7', models: { anomaly: 'm3' }, errors: [] }, now);
     let h = (await s.hosts.get('host-h'))!;
-    assert.deepEqual([h.online, h.agentVersion, h.lastSeen?.toISOString(), h.inventory, h.inventoryHash, h.appliedPolicyVersion, h.appliedModels],
-      [true, '1.2.3', now.toISOString(), { cpu: { cores: 4 } }, 'abc', 'p7', { anomaly: 'm3' }]);
+    assert.deepEqual(
+      [
+        h.online,
+        h.agentVersion,
+        h.lastSeen?.toISOString(),
+        h.inventory,
+        h.inventoryHash,
+        h.appliedPolicyVersion,
+        h.appliedModels,
+      ],
+      [true, '1.2.3', now.toISOString(), { cpu: { cores: 4 } }, 'abc', 'p7', { anomaly: 'm3' }],
+    );
     assert.equal(await s.hosts.setPresenceMany(['host-h', 'host-unknown'], false, new Date(now.getTime() + 1000)), 1);
     h = (await s.hosts.get('host-h'))!;
-    assert.deepEqual([h.online, h.agentVersion, h.lastSeen?.toISOString()], [false, '1.2.3', new Date(now.getTime() + 1000).toISOString()]);
+    assert.deepEqual(
+      [h.online, h.agentVersion, h.lastSeen?.toISOString()],
+      [false, '1.2.3', new Date(now.getTime() + 1000).toISOString()],
+    );
     assert.equal(await s.hosts.setPresenceMany([], true, now), 0);
     await s.hosts.setPresence('host-h', true, now);
     assert.equal(await s.hosts.markAllOffline(), 1);
@@ -76,36 +121,97 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     await s.tokens.create(newToken('tok-s', 2));
     await s.tokens.redeem('tok-s', now, host('host-s'), 'h');
     await s.tokens.redeem('tok-s', now, host('host-t'), 'h');
-    const sample = (hostId: string, seq: number, ts: number) => ({ hostId, seq, ts, schema: 'v1', features: { 'cpu.util': seq / 10, 'disk.temp': null }, scores: null, collectors: null });
-    assert.equal(await s.telemetry.insertSamples([sample('host-s', 1, 1000), sample('host-s', 2, 2000), sample('host-t', 1, 1500)]), 3);
-    assert.equal(await s.telemetry.insertSamples([sample('host-s', 2, 2000), sample('host-s', 3, 3000), sample('host-s', 3, 3000)]), 1);
+    const sample = (hostId: string, seq: number, ts: number) => ({
+      hostId,
+      seq,
+      ts,
+      schema: 'v1',
+      features: { 'cpu.util': seq / 10, 'disk.temp': null },
+      scores: null,
+      collectors: null,
+    });
+    assert.equal(
+      await s.telemetry.insertSamples([
+        sample('host-s', 1, 1000),
+        sample('host-s', 2, 2000),
+        sample('host-t', 1, 1500),
+      ]),
+      3,
+    );
+    assert.equal(
+      await s.telemetry.insertSamples([
+        sample('host-s', 2, 2000),
+        sample('host-s', 3, 3000),
+        sample('host-s', 3, 3000),
+      ]),
+      1,
+    );
     const rows = await s.telemetry.listSamples('host-s', {});
-    assert.deepEqual(rows.map((r) => [r.seq, r.ts, r.features]), [[1, 1000, { 'cpu.util': 0.1, 'disk.temp': null }], [2, 2000, { 'cpu.util': 0.2, 'disk.temp': null }], [3, 3000, { 'cpu.util': 0.3, 'disk.temp': null }]]);
-    assert.deepEqual((await s.telemetry.listSamples('host-s', { since: 1500, until: 3000 })).map((r) => r.seq), [2]);
-    assert.deepEqual((await s.telemetry.listSamples('host-s', { limit: 1 })).map((r) => r.seq), [1]);
-    const ev = { hostId: 'host-s', seq: 4, ts: 2500, type: 'heal.executed', severity: 'warning', message: 'restarted', data: { unit: 'nginx' } };
+    assert.deepEqual(
+      rows.map((r) => [r.seq, r.ts, r.features]),
+      [
+        [1, 1000, { 'cpu.util': 0.1, 'disk.temp': null }],
+        [2, 2000, { 'cpu.util': 0.2, 'disk.temp': null }],
+        [3, 3000, { 'cpu.util': 0.3, 'disk.temp': null }],
+      ],
+    );
+    assert.deepEqual(
+      (await s.telemetry.listSamples('host-s', { since: 1500, until: 3000 })).map((r) => r.seq),
+      [2],
+    );
+    assert.deepEqual(
+      (await s.telemetry.listSamples('host-s', { limit: 1 })).map((r) => r.seq),
+      [1],
+    );
+    const ev = {
+      hostId: 'host-s',
+      seq: 4,
+      ts: 2500,
+      type: 'heal.executed',
+      severity: 'warning',
+      message: 'restarted',
+      data: { unit: 'nginx' },
+    };
     assert.equal(await s.telemetry.insertEvents([ev, ev]), 1);
     assert.deepEqual(await s.telemetry.listEvents('host-s', {}), [ev]);
     assert.deepEqual(await s.telemetry.prune(2500), { samples: 3, events: 0 });
-    assert.deepEqual((await s.telemetry.listSamples('host-s', {})).map((r) => r.seq), [3]);
+    assert.deepEqual(
+      (await s.telemetry.listSamples('host-s', {})).map((r) => r.seq),
+      [3],
+    );
   });
 
   t('latest activity: newest sample ts and anomaly score and newest event ts per host, nulls when none', async (s) => {
     await s.tokens.create(newToken('tok-l', 3));
     for (const id of ['host-l', 'host-m', 'host-n']) await s.tokens.redeem('tok-l', now, host(id), 'h');
-    const sample = (hostId: string, seq: number, ts: number, scores: Record<string, unknown> | null) => ({ hostId, seq, ts, schema: 'v1', features: { 'cpu.util': 1 }, scores, collectors: null });
+    const sample = (hostId: string, seq: number, ts: number, scores: Record<string, unknown> | null) => ({
+      hostId,
+      seq,
+      ts,
+      schema: 'v1',
+      features: { 'cpu.util': 1 },
+      scores,
+      collectors: null,
+    });
     await s.telemetry.insertSamples([
-      sample('host-l', 1, 1000, { anomaly: { score: 0.1 } }), sample('host-l', 3, 3000, { anomaly: { score: 0.92, top: [] } }), sample('host-l', 2, 2000, { anomaly: { score: 0.5 } }),
+      sample('host-l', 1, 1000, { anomaly: { score: 0.1 } }),
+      sample('host-l', 3, 3000, { anomaly: { score: 0.92, top: [] } }),
+      sample('host-l', 2, 2000, { anomaly: { score: 0.5 } }),
       sample('host-m', 1, 1500, null),
     ]);
-    await s.telemetry.insertEvents([{ hostId: 'host-l', seq: 9, ts: 4000, type: 'heal.executed', severity: 'info', data: {} }, { hostId: 'host-n', seq: 1, ts: 500, type: 'x', severity: 'info', data: {} }]);
+    await s.telemetry.insertEvents([
+      { hostId: 'host-l', seq: 9, ts: 4000, type: 'heal.executed', severity: 'info', data: {} },
+      { hostId: 'host-n', seq: 1, ts: 500, type: 'x', severity: 'info', data: {} },
+    ]);
     const all = (await s.telemetry.latestActivity()).sort((a, b) => a.hostId.localeCompare(b.hostId));
     assert.deepEqual(all, [
       { hostId: 'host-l', lastSampleAt: 3000, anomaly: 0.92, lastEventAt: 4000 },
       { hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null },
       { hostId: 'host-n', lastSampleAt: null, anomaly: null, lastEventAt: 500 },
     ]);
-    assert.deepEqual(await s.telemetry.latestActivity('host-m'), [{ hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null }]);
+    assert.deepEqual(await s.telemetry.latestActivity('host-m'), [
+      { hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null },
+    ]);
     assert.deepEqual(await s.telemetry.latestActivity('host-nope'), []);
   });
 
@@ -113,10 +219,16 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     await s.tokens.create(newToken('tok-j', 1));
     await s.tokens.redeem('tok-j', now, host('host-j'), 'h');
     await sql(`UPDATE "Host" SET "labels" = '{"rack":7}' WHERE "id" = 'host-j'`);
-    await assert.rejects(s.hosts.get('host-j'), (e: unknown) => e instanceof StoredDataError && /host 'host-j' labels is not valid: rack/.test(e.message));
+    await assert.rejects(
+      s.hosts.get('host-j'),
+      (e: unknown) => e instanceof StoredDataError && /host 'host-j' labels is not valid: rack/.test(e.message),
+    );
     await s.telemetry.insertEvents([{ hostId: 'host-j', seq: 1, ts: 1, type: 'x', severity: 'info', data: {} }]);
     await sql(`UPDATE "Event" SET "data" = '[1,2]' WHERE "hostId" = 'host-j'`);
-    await assert.rejects(s.telemetry.listEvents('host-j', {}), (e: unknown) => e instanceof StoredDataError && /event host-j:1 data is not valid/.test(e.message));
+    await assert.rejects(
+      s.telemetry.listEvents('host-j', {}),
+      (e: unknown) => e instanceof StoredDataError && /event host-j:1 data is not valid/.test(e.message),
+    );
   });
 
   t('host counts: enrolled = not revoked, online among those', async (s) => {
@@ -128,37 +240,83 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.deepEqual(await s.hosts.counts(), { enrolled: 2, online: 1 });
   });
 
-  t('telemetry reads of the fleet: event type counts, recent scores, events in commit order, event counts', async (s) => {
-    await s.tokens.create(newToken('tok-f', 2));
-    for (const id of ['host-f', 'host-g']) await s.tokens.redeem('tok-f', now, host(id), 'h');
-    assert.equal(await s.telemetry.newestReceived(), null);
-    const ev = (hostId: string, seq: number, ts: number, type: string) => ({ hostId, seq, ts, type, severity: 'warning', data: { n: seq } });
-    await s.telemetry.insertEvents([ev('host-f', 1, 1000, 'heal.failed'), ev('host-f', 2, 2000, 'heal.failed'), ev('host-g', 1, 1500, 'anomaly.detected')]);
-    await s.telemetry.insertEvents([ev('host-g', 2, 3000, 'heal.failed')]);
-    const counts = await s.telemetry.eventTypeCounts(['host-f', 'host-g'], { since: 1000, until: 3000 });
-    assert.deepEqual([...counts].sort(), [['anomaly.detected', 1], ['heal.failed', 2]]);
-    assert.equal((await s.telemetry.eventTypeCounts([], { since: 0, until: 1e12 })).size, 0);
-    assert.deepEqual([await s.telemetry.countEvents(), await s.telemetry.countEvents({ type: 'heal.failed' })], [4, 3]);
-    const all = await s.telemetry.eventsReceivedSince(null, 100);
-    assert.deepEqual(all.map((e) => `${e.hostId}:${e.seq}`), ['host-f:1', 'host-f:2', 'host-g:1', 'host-g:2']);
-    assert.deepEqual(all[0]!.data, { n: 1 });
-    assert.ok(all.every((e, i) => i === 0 || e.receivedAt >= all[i - 1]!.receivedAt));
-    const last = (await s.telemetry.newestReceived())!;
-    assert.equal(last.at.getTime(), all[3]!.receivedAt.getTime());
-    assert.ok(last.keys.some((k) => k.hostId === 'host-g' && k.seq === 2));
-    assert.deepEqual((await s.telemetry.eventsReceivedSince(last.at, 100)).map((e) => `${e.hostId}:${e.seq}`).slice(-1), ['host-g:2']);
-    assert.deepEqual((await s.telemetry.eventsReceivedSince(null, 2)).length, 2);
-    const sample = (seq: number, ts: number, scores: Record<string, unknown> | null) => ({ hostId: 'host-f', seq, ts, schema: 'v1', features: {}, scores, collectors: null });
-    await s.telemetry.insertSamples([sample(10, 1000, { anomaly: { latencyUs: 40 } }), sample(11, 2000, null), sample(12, 3000, { anomaly: { latencyUs: 90 } })]);
-    assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 10 }), [{ anomaly: { latencyUs: 90 } }, { anomaly: { latencyUs: 40 } }]);
-    assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 1 }), [{ anomaly: { latencyUs: 90 } }]);
-    assert.deepEqual(await s.telemetry.recentScores([], { since: 0, until: 5000, limit: 10 }), []);
-  });
+  t(
+    'telemetry reads of the fleet: event type counts, recent scores, events in commit order, event counts',
+    async (s) => {
+      await s.tokens.create(newToken('tok-f', 2));
+      for (const id of ['host-f', 'host-g']) await s.tokens.redeem('tok-f', now, host(id), 'h');
+      assert.equal(await s.telemetry.newestReceived(), null);
+      const ev = (hostId: string, seq: number, ts: number, type: string) => ({
+        hostId,
+        seq,
+        ts,
+        type,
+        severity: 'warning',
+        data: { n: seq },
+      });
+      await s.telemetry.insertEvents([
+        ev('host-f', 1, 1000, 'heal.failed'),
+        ev('host-f', 2, 2000, 'heal.failed'),
+        ev('host-g', 1, 1500, 'anomaly.detected'),
+      ]);
+      await s.telemetry.insertEvents([ev('host-g', 2, 3000, 'heal.failed')]);
+      const counts = await s.telemetry.eventTypeCounts(['host-f', 'host-g'], { since: 1000, until: 3000 });
+      assert.deepEqual([...counts].sort(), [
+        ['anomaly.detected', 1],
+        ['heal.failed', 2],
+      ]);
+      assert.equal((await s.telemetry.eventTypeCounts([], { since: 0, until: 1e12 })).size, 0);
+      assert.deepEqual(
+        [await s.telemetry.countEvents(), await s.telemetry.countEvents({ type: 'heal.failed' })],
+        [4, 3],
+      );
+      const all = await s.telemetry.eventsReceivedSince(null, 100);
+      assert.deepEqual(
+        all.map((e) => `${e.hostId}:${e.seq}`),
+        ['host-f:1', 'host-f:2', 'host-g:1', 'host-g:2'],
+      );
+      assert.deepEqual(all[0]!.data, { n: 1 });
+      assert.ok(all.every((e, i) => i === 0 || e.receivedAt >= all[i - 1]!.receivedAt));
+      const last = (await s.telemetry.newestReceived())!;
+      assert.equal(last.at.getTime(), all[3]!.receivedAt.getTime());
+      assert.ok(last.keys.some((k) => k.hostId === 'host-g' && k.seq === 2));
+      assert.deepEqual(
+        (await s.telemetry.eventsReceivedSince(last.at, 100)).map((e) => `${e.hostId}:${e.seq}`).slice(-1),
+        ['host-g:2'],
+      );
+      assert.deepEqual((await s.telemetry.eventsReceivedSince(null, 2)).length, 2);
+      const sample = (seq: number, ts: number, scores: Record<string, unknown> | null) => ({
+        hostId: 'host-f',
+        seq,
+        ts,
+        schema: 'v1',
+        features: {},
+        scores,
+        collectors: null,
+      });
+      await s.telemetry.insertSamples([
+        sample(10, 1000, { anomaly: { latencyUs: 40 } }),
+        sample(11, 2000, null),
+        sample(12, 3000, { anomaly: { latencyUs: 90 } }),
+      ]);
+      assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 10 }), [
+        { anomaly: { latencyUs: 90 } },
+        { anomaly: { latencyUs: 40 } },
+      ]);
+      assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 1 }), [
+        { anomaly: { latencyUs: 90 } },
+      ]);
+      assert.deepEqual(await s.telemetry.recentScores([], { since: 0, until: 5000, limit: 10 }), []);
+    },
+  );
 
   t('users: list, disable, password; API tokens listed per user and revoked once by their owner', async (s) => {
     await s.users.create({ id: 'u-2', username: 'zoe', passwordHash: 'p' });
     await s.users.create({ id: 'u-1', username: 'adam', passwordHash: 'p' });
-    assert.deepEqual((await s.users.list()).map((u) => u.username), ['adam', 'zoe']);
+    assert.deepEqual(
+      (await s.users.list()).map((u) => u.username),
+      ['adam', 'zoe'],
+    );
     assert.equal(await s.users.setDisabled('u-1', now), true);
     assert.equal((await s.users.get('u-1'))!.disabledAt?.toISOString(), now.toISOString());
     assert.equal(await s.users.setDisabled('u-1', null), true);
@@ -169,7 +327,10 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     await s.users.createApiToken({ id: 'at-2', userId: 'u-1', name: 'b', tokenHash: 'h' });
     await s.users.createApiToken({ id: 'at-1', userId: 'u-1', name: 'a', tokenHash: 'h' });
     await s.users.createApiToken({ id: 'at-3', userId: 'u-2', name: 'c', tokenHash: 'h' });
-    assert.deepEqual((await s.users.listApiTokens('u-1')).map((t) => [t.name, t.lastUsedAt]).sort(), [['a', null], ['b', null]]);
+    assert.deepEqual((await s.users.listApiTokens('u-1')).map((t) => [t.name, t.lastUsedAt]).sort(), [
+      ['a', null],
+      ['b', null],
+    ]);
     assert.equal(await s.users.revokeApiToken('at-3', 'u-1', now), false, "someone else's token");
     assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), true);
     assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), false, 'already revoked');

@@ -16,14 +16,29 @@
  */
 import { GraphBuilder } from '../onnx/graph.ts';
 import type { Dim } from '../onnx/graph.ts';
-import { ANOMALY_IO, FSTATE_ROWS, GSTATE_COLS, NO_CLIP, PARAM_NAMES, SSTATE_ROWS, derivedConstants } from './reference.ts';
+import {
+  ANOMALY_IO,
+  FSTATE_ROWS,
+  GSTATE_COLS,
+  NO_CLIP,
+  PARAM_NAMES,
+  SSTATE_ROWS,
+  derivedConstants,
+} from './reference.ts';
 import type { AnomalyParams } from './reference.ts';
 
 /** Options: `batch` = number or symbolic name of the stream dimension (omit for the shipped single-stream model). */
-export interface AnomalyGraphOptions { batch?: Dim }
+export interface AnomalyGraphOptions {
+  batch?: Dim;
+}
 
 /** Builds the graph for `features` features (a number, or a name such as 'F' for a dynamic count). */
-export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docString = '', opts: AnomalyGraphOptions = {}): { bytes: Uint8Array; nodes: number } {
+export function buildAnomalyGraph(
+  params: AnomalyParams,
+  features: Dim,
+  docString = '',
+  opts: AnomalyGraphOptions = {},
+): { bytes: Uint8Array; nodes: number } {
   const g = new GraphBuilder('homeostat_anomaly');
   const I = ANOMALY_IO;
   const B = opts.batch;
@@ -42,13 +57,32 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const epsAbs = pair('epsAbs_likelihoodFloor', params.epsAbs, D.likelihoodFloor);
   const clips = pair('clip_none', params.clip, NO_CLIP);
   const signs = pair('signs', 1, -1);
-  const viaDerived = new Set<keyof AnomalyParams>(['alpha', 'alphaLong', 'clip', 'epsRel', 'likelihoodEps', 'recordRate', 'recordGain', 'seasonBuckets']);
-  const P = Object.fromEntries(PARAM_NAMES.filter((k) => !viaDerived.has(k)).map((k) => [k, g.scalar(params[k], k)])) as Record<keyof AnomalyParams, string>;
+  const viaDerived = new Set<keyof AnomalyParams>([
+    'alpha',
+    'alphaLong',
+    'clip',
+    'epsRel',
+    'likelihoodEps',
+    'recordRate',
+    'recordGain',
+    'seasonBuckets',
+  ]);
+  const P = Object.fromEntries(
+    PARAM_NAMES.filter((k) => !viaDerived.has(k)).map((k) => [k, g.scalar(params[k], k)]),
+  ) as Record<keyof AnomalyParams, string>;
   const zero = g.scalar(0, 'zero');
   const one = g.scalar(1, 'one');
   const op = (t: string, ...ins: string[]) => g.op(t, ins);
 
-  const [m, Mrest, V, rs, n, LH, rho] = g.opN('Split', [fstate, g.ints([1, 1, 2, 1, 1, 2, 1])], 7, { axis: 0 }, [I.outputs.baseline, 'mu', 'V', 'rs', 'n', 'LH', 'rho']) as [string, string, string, string, string, string, string];
+  const [m, Mrest, V, rs, n, LH, rho] = g.opN('Split', [fstate, g.ints([1, 1, 2, 1, 1, 2, 1])], 7, { axis: 0 }, [
+    I.outputs.baseline,
+    'mu',
+    'V',
+    'rs',
+    'n',
+    'LH',
+    'rho',
+  ]) as [string, string, string, string, string, string, string];
   const nan = op('IsNaN', x);
   const valid = op('Not', nan);
   const xv = op('Where', nan, zero, x);
@@ -82,7 +116,11 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   const hit = op('Greater', exceed, op('Mul', range, P.spTol));
   const ex1 = op('Add', op('Div', exceed, range), one);
   const spat = op('Where', op('And', hit, gate), op('Div', ex1, op('Add', ex1, rho)), zero);
-  const rhoN = op('Add', op('Mul', rho, g.scalar(D.recordKeep, 'recordKeep')), op('Where', hit, g.scalar(D.recordStep, 'recordStep'), zero));
+  const rhoN = op(
+    'Add',
+    op('Mul', rho, g.scalar(D.recordKeep, 'recordKeep')),
+    op('Where', hit, g.scalar(D.recordStep, 'recordStep'), zero),
+  );
   const LHN = op('Min', LH0, Y);
   const best = g.op('ReduceMax', [op('Max', rawG, spat)], { axes: [-1], keepdims: 1 });
 
@@ -96,7 +134,11 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   g.op('Where', [valid, updated, fstate], {}, I.outputs.fstate); // a missing feature keeps its whole state column
   const Cn = op('Add', Cb, one);
   const sr = op('Max', P.seasonRate, op('Reciprocal', Cn));
-  const seasonN = g.op('Concat', [op('Add', Db, op('Mul', sr, r)), op('Add', Wb, op('Mul', sr, op('Sub', ar, Wb))), Cn], { axis: 0 });
+  const seasonN = g.op(
+    'Concat',
+    [op('Add', Db, op('Mul', sr, r)), op('Add', Wb, op('Mul', sr, op('Sub', ar, Wb))), Cn],
+    { axis: 0 },
+  );
   g.op('Where', [valid, seasonN, season], {}, I.outputs.season); // valid features only
   const total = g.op('ReduceSum', [sf, g.ints([-1])], { keepdims: 1 });
   g.op('Div', [sf, op('Add', total, g.scalar(1e-12))], {}, I.outputs.contributions);
@@ -104,7 +146,12 @@ export function buildAnomalyGraph(params: AnomalyParams, features: Dim, docStrin
   // rising-edge envelope (gstate = E), lifted by fireBoost on a reported edge (refractory period)
   const fire = op('Greater', best, gstate);
   g.op('Where', [fire, best, zero], {}, I.outputs.score);
-  g.op('Max', [op('Where', fire, op('Add', best, P.fireBoost), best), op('Mul', gstate, P.envDecay)], {}, I.outputs.gstate);
+  g.op(
+    'Max',
+    [op('Where', fire, op('Add', best, P.fireBoost), best), op('Mul', gstate, P.envDecay)],
+    {},
+    I.outputs.gstate,
+  );
 
   const rowShape = batched ? [1, B, features] : [1, features];
   g.output(I.outputs.score, 'float32', batched ? [1, B, 1] : [1, 1]);

@@ -11,7 +11,11 @@ import { SEASON_UPDATE_EVERY_MS, createAnomalyState, stepAnomaly } from './refer
 import type { AnomalyParams } from './reference.ts';
 
 /** Anomaly scores for one series (timestamps in ms, treated as UTC), stepping the reference model from a fresh state. */
-export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>, timestamps: ArrayLike<number>): Float32Array {
+export function scoreSeries(
+  params: AnomalyParams,
+  values: ArrayLike<number>,
+  timestamps: ArrayLike<number>,
+): Float32Array {
   let state = createAnomalyState(1, params.seasonBuckets);
   const out = new Float32Array(values.length);
   const x = new Float32Array(1);
@@ -29,5 +33,7 @@ export function scoreSeries(params: AnomalyParams, values: ArrayLike<number>, ti
 
 /** NAB results of the reference model with `params` over `files`. */
 export function nabScores(params: AnomalyParams, files: readonly NabFile[]): Record<ProfileName, ProfileResult> {
-  return scoreCorpus(files.map((f) => ({ name: f.name, windows: f.windows, scores: scoreSeries(params, f.values, f.timestamps) })));
+  return scoreCorpus(
+    files.map((f) => ({ name: f.name, windows: f.windows, scores: scoreSeries(params, f.values, f.timestamps) })),
+  );
 }

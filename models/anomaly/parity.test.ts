@@ -6,23 +6,47 @@ import { buildAnomalyGraph } from './graph.ts';
 import { sha256Hex } from '../../contract/models/card.ts';
 import { seasonalBucket } from '../../contract/models/seasonal.ts';
 import { parseNabTime } from '../nab/dataset.ts';
-import { ANOMALY_IO, DEFAULT_PARAMS, FSTATE_ROWS, GSTATE_COLS, SSTATE_ROWS, createAnomalyState, stepAnomaly } from './reference.ts';
+import {
+  ANOMALY_IO,
+  DEFAULT_PARAMS,
+  FSTATE_ROWS,
+  GSTATE_COLS,
+  SSTATE_ROWS,
+  createAnomalyState,
+  stepAnomaly,
+} from './reference.ts';
 import type { AnomalyParams, AnomalyState } from './reference.ts';
 
-const fixtureRows = readFileSync(new URL('../../test/fixtures/nab/machine_temperature_head400.csv', import.meta.url), 'utf8')
-  .trim().split('\n').slice(1).map((l) => l.split(','));
+const fixtureRows = readFileSync(
+  new URL('../../test/fixtures/nab/machine_temperature_head400.csv', import.meta.url),
+  'utf8',
+)
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(','));
 const fixture = fixtureRows.map((r) => Number(r[1]));
 const fixtureTimes = fixtureRows.map((r) => parseNabTime(r[0]!));
 
 /** Buckets of samples every 20 minutes (each hour bucket seen 3 times a day), with unknown times (-1) and the day's
  * last millisecond mixed in. */
 function synthBuckets(n: number, K: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i % 53 === 7 ? -1 : seasonalBucket(i % 61 === 5 ? 86_400_000 * 3 - 1 : 1_700_000_000_000 + i * 1_200_000, K)));
+  return Array.from({ length: n }, (_, i) =>
+    i % 53 === 7 ? -1 : seasonalBucket(i % 61 === 5 ? 86_400_000 * 3 - 1 : 1_700_000_000_000 + i * 1_200_000, K),
+  );
 }
 
 /** One graph step the way the agent's driver takes it: the bucket's rows of `ss` [K,3,F] in, season_out written back
  * (zeros in and nothing kept for an unknown time). */
-async function graphStep(sess: ort.InferenceSession, x: Float32Array, fs: Float32Array, gs: Float32Array, ss: Float32Array, bucket: number, F: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function graphStep(
+  sess: ort.InferenceSession,
+  x: Float32Array,
+  fs: Float32Array,
+  gs: Float32Array,
+  ss: Float32Array,
+  bucket: number,
+  F: number,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const size = SSTATE_ROWS * F;
   const season = bucket >= 0 ? ss.slice(bucket * size, (bucket + 1) * size) : new Float32Array(size);
   const o = await sess.run({
@@ -37,10 +61,16 @@ async function graphStep(sess: ort.InferenceSession, x: Float32Array, fs: Float3
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-async function compare(params: AnomalyParams, F: number, rows: Float32Array[], dim: number | string, buckets: number[]): Promise<number> {
+async function compare(
+  params: AnomalyParams,
+  F: number,
+  rows: Float32Array[],
+  dim: number | string,
+  buckets: number[],
+): Promise<number> {
   const sess = await ort.InferenceSession.create(buildAnomalyGraph(params, dim).bytes);
   const K = params.seasonBuckets;
   let ref: AnomalyState = createAnomalyState(F, K);
@@ -100,7 +130,19 @@ test('ONNX graph and reference agree within 1e-5 on random multivariate input wi
 
 test('random parameters also agree (graph is generic in its initializers)', async () => {
   const rand = rng(3);
-  const p: AnomalyParams = { ...fast, seasonBuckets: 7, seasonRate: rand() * 0.2, alpha: 0.01 + rand() * 0.05, alphaLong: 0.001 + rand() * 0.01, clip: 2 + rand() * 10, tau: 0.5 + rand() * 3, recordRate: rand() * 0.05, recordGain: 1 + rand() * 50, envDecay: 0.9 + rand() * 0.1, spTol: rand() * 0.05 };
+  const p: AnomalyParams = {
+    ...fast,
+    seasonBuckets: 7,
+    seasonRate: rand() * 0.2,
+    alpha: 0.01 + rand() * 0.05,
+    alphaLong: 0.001 + rand() * 0.01,
+    clip: 2 + rand() * 10,
+    tau: 0.5 + rand() * 3,
+    recordRate: rand() * 0.05,
+    recordGain: 1 + rand() * 50,
+    envDecay: 0.9 + rand() * 0.1,
+    spTol: rand() * 0.05,
+  };
   const rows = fixture.slice(0, 200).map((v, i) => new Float32Array([v, i % 17 === 0 ? NaN : v * 0.5 + (i % 24)]));
   assert.ok((await compare(p, 2, rows, 'F', synthBuckets(rows.length, p.seasonBuckets))) <= 1e-5);
 });
@@ -121,14 +163,18 @@ test('batched graph (B independent streams per call) agrees with B separate refe
   for (let t = 0; t < 300; t++) {
     const x = new Float32Array(Bn * F);
     for (let b = 0; b < Bn; b++) {
-      for (let j = 0; j < F; j++) x[b * F + j] = rand() < 0.03 ? NaN : fixture[(t + 37 * b) % fixture.length]! * (j + 1) + (t > 200 && b === 2 ? 30 : 0);
+      for (let j = 0; j < F; j++)
+        x[b * F + j] =
+          rand() < 0.03 ? NaN : fixture[(t + 37 * b) % fixture.length]! * (j + 1) + (t > 200 && b === 2 ? 30 : 0);
     }
     // each lane at its own time (hosts in different phases): gather each lane's bucket into season [3,B,F]
     const season = new Float32Array(SSTATE_ROWS * Bn * F);
     const laneBucket = (b: number) => buckets[t + 17 * b]!;
     for (let b = 0; b < Bn; b++) {
       if (laneBucket(b) < 0) continue;
-      for (let row = 0; row < SSTATE_ROWS; row++) for (let j = 0; j < F; j++) season[(row * Bn + b) * F + j] = ss[((b * K + laneBucket(b)) * SSTATE_ROWS + row) * F + j]!;
+      for (let row = 0; row < SSTATE_ROWS; row++)
+        for (let j = 0; j < F; j++)
+          season[(row * Bn + b) * F + j] = ss[((b * K + laneBucket(b)) * SSTATE_ROWS + row) * F + j]!;
     }
     const o = await sess.run({
       [ANOMALY_IO.inputs.x]: new ort.Tensor('float32', x, [1, Bn, F]),
@@ -143,7 +189,9 @@ test('batched graph (B independent streams per call) agrees with B separate refe
     const seasonOut = o[ANOMALY_IO.outputs.season]!.data as Float32Array;
     for (let b = 0; b < Bn; b++) {
       if (laneBucket(b) < 0) continue;
-      for (let row = 0; row < SSTATE_ROWS; row++) for (let j = 0; j < F; j++) ss[((b * K + laneBucket(b)) * SSTATE_ROWS + row) * F + j] = seasonOut[(row * Bn + b) * F + j]!;
+      for (let row = 0; row < SSTATE_ROWS; row++)
+        for (let j = 0; j < F; j++)
+          ss[((b * K + laneBucket(b)) * SSTATE_ROWS + row) * F + j] = seasonOut[(row * Bn + b) * F + j]!;
     }
     for (let b = 0; b < Bn; b++) {
       const r = stepAnomaly(fast, refs[b]!, x.subarray(b * F, (b + 1) * F), laneBucket(b));
@@ -163,7 +211,11 @@ test('batched graph (B independent streams per call) agrees with B separate refe
           worst = Math.max(worst, Math.abs(a - ss[(b * K * SSTATE_ROWS + k) * F + j]!) / Math.max(1, Math.abs(a)));
         }
       }
-      for (let c = 0; c < GSTATE_COLS; c++) worst = Math.max(worst, Math.abs(r.state.g[c]! - gs[b * GSTATE_COLS + c]!) / Math.max(1, Math.abs(r.state.g[c]!)));
+      for (let c = 0; c < GSTATE_COLS; c++)
+        worst = Math.max(
+          worst,
+          Math.abs(r.state.g[c]! - gs[b * GSTATE_COLS + c]!) / Math.max(1, Math.abs(r.state.g[c]!)),
+        );
     }
   }
   assert.ok(alerts > 0, 'the slice should raise some scores');
@@ -179,10 +231,12 @@ test('the graph stays small: per-call cost in onnxruntime grows ~0.3-0.6 us per 
 });
 
 test('shipped models load, match their cards and carry the current DEFAULT_PARAMS', async () => {
-
   for (const file of ['anomaly-uni', 'anomaly-multi']) {
     const bytes = readFileSync(new URL(`./${file}.onnx`, import.meta.url));
-    const card = JSON.parse(readFileSync(new URL(`./${file}.card.json`, import.meta.url), 'utf8')) as { sha256: string; extra: { params: Record<string, number> } };
+    const card = JSON.parse(readFileSync(new URL(`./${file}.card.json`, import.meta.url), 'utf8')) as {
+      sha256: string;
+      extra: { params: Record<string, number> };
+    };
     assert.equal(sha256Hex(bytes), card.sha256, `${file}.onnx differs from its card; re-run models/anomaly/export.ts`);
     const sess = await ort.InferenceSession.create(bytes);
     assert.deepEqual([...sess.inputNames], Object.values(ANOMALY_IO.inputs));

@@ -13,10 +13,19 @@ const at = (t: number) => seasonalBucket(Date.UTC(2024, 0, 1) + t * 300_000, DEF
 // Three features with a daily cycle and deterministic noise.
 function sample(t: number): Float32Array {
   const noise = (k: number) => Math.sin(t * 12.9898 + k * 78.233) * 0.5;
-  return new Float32Array([50 + 10 * Math.sin((2 * Math.PI * t) / 288) + noise(1), 5 + noise(2) * 0.2, 100 + noise(3) * 3]);
+  return new Float32Array([
+    50 + 10 * Math.sin((2 * Math.PI * t) / 288) + noise(1),
+    5 + noise(2) * 0.2,
+    100 + noise(3) * 3,
+  ]);
 }
 
-function run(n: number, state: AnomalyState, gen: (t: number) => Float32Array, t0 = 0): { state: AnomalyState; steps: AnomalyStep[] } {
+function run(
+  n: number,
+  state: AnomalyState,
+  gen: (t: number) => Float32Array,
+  t0 = 0,
+): { state: AnomalyState; steps: AnomalyStep[] } {
   const steps: AnomalyStep[] = [];
   for (let t = t0; t < t0 + n; t++) {
     const r = stepAnomaly(DEFAULT_PARAMS, state, gen(t), at(t));
@@ -34,7 +43,11 @@ test('scores stay in [0,1] and a quiet seasonal host raises no alert after warm-
 
 test('a spike in one feature is detected and attributed to it, with its usual level as baseline', () => {
   const warm = run(2000, createAnomalyState(3), sample);
-  const spiked = (t: number) => { const x = sample(t); x[1] = 70; return x; };
+  const spiked = (t: number) => {
+    const x = sample(t);
+    x[1] = 70;
+    return x;
+  };
   const { steps } = run(40, warm.state, spiked, 2000);
   const hit = steps.find((s) => s.score >= ALERT);
   assert.ok(hit, 'no detection');
@@ -46,11 +59,29 @@ test('a spike in one feature is detected and attributed to it, with its usual le
 
 test('slow drift (a new record every few samples) stays quiet; a first extreme after a long calm alerts', () => {
   const warm = run(2000, createAnomalyState(3), sample);
-  const drifting = (t: number) => { const x = sample(t); x[2]! += (t - 2000) * 0.05; return x; };
+  const drifting = (t: number) => {
+    const x = sample(t);
+    x[2]! += (t - 2000) * 0.05;
+    return x;
+  };
   const { state, steps } = run(2000, warm.state, drifting, 2000);
   assert.ok(Math.max(...steps.slice(300).map((s) => s.score)) < ALERT, 'alerting on drift');
-  const calm = run(2000, state, (t) => { const x = sample(t); x[2]! += 100; return x; }, 4000);
-  const peak = (t: number) => { const x = sample(t); x[2]! += 100; x[0] = 75; return x; };
+  const calm = run(
+    2000,
+    state,
+    (t) => {
+      const x = sample(t);
+      x[2]! += 100;
+      return x;
+    },
+    4000,
+  );
+  const peak = (t: number) => {
+    const x = sample(t);
+    x[2]! += 100;
+    x[0] = 75;
+    return x;
+  };
   assert.ok(run(1, calm.state, peak, 6000).steps[0]!.score >= ALERT, 'new extreme not reported');
 });
 
@@ -67,15 +98,25 @@ test('missing features (NaN) leave their state untouched and contribute nothing'
 
 test('a sustained level shift (maintenance) is re-baselined: alerts stop and the baseline moves', () => {
   const warm = run(2000, createAnomalyState(3), sample);
-  const shifted = (t: number) => { const x = sample(t); x[2]! += 40; return x; };
+  const shifted = (t: number) => {
+    const x = sample(t);
+    x[2]! += 40;
+    return x;
+  };
   const { steps } = run(3000, warm.state, shifted, 2000);
-  assert.ok(steps.slice(0, 200).some((s) => s.score >= ALERT), 'shift not detected');
+  assert.ok(
+    steps.slice(0, 200).some((s) => s.score >= ALERT),
+    'shift not detected',
+  );
   assert.ok(Math.max(...steps.slice(1500).map((s) => s.score)) < ALERT, 'still alerting after re-baseline');
   assert.ok(Math.abs(steps.at(-1)!.baseline[2]! - 140) < 3);
 });
 
 test('rejects a sample whose width differs from the state', () => {
-  assert.throws(() => stepAnomaly(DEFAULT_PARAMS, createAnomalyState(2), new Float32Array(3)), /x has 3 features, state has 2/);
+  assert.throws(
+    () => stepAnomaly(DEFAULT_PARAMS, createAnomalyState(2), new Float32Array(3)),
+    /x has 3 features, state has 2/,
+  );
 });
 
 test('a broken daily pattern (the daytime plateau missing one day) alerts once the time-of-day baseline knows the day', () => {

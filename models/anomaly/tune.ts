@@ -20,22 +20,52 @@ import type { AnomalyParams } from './reference.ts';
  * new host neither alerts on its own first extremes nor on the likelihood's start-up transient; seasonBuckets 24 =
  * hourly, chosen among 12/24/48). */
 export const TUNED: readonly (keyof AnomalyParams)[] = [
-  'alpha', 'clip', 'epsRel', 'surpriseCap', 'alphaShort', 'alphaLong', 'likelihoodEps', 'tau',
-  'spTol', 'recordRate', 'recordGain', 'envDecay', 'seasonRate', 'seasonWarmup', 'fireBoost',
+  'alpha',
+  'clip',
+  'epsRel',
+  'surpriseCap',
+  'alphaShort',
+  'alphaLong',
+  'likelihoodEps',
+  'tau',
+  'spTol',
+  'recordRate',
+  'recordGain',
+  'envDecay',
+  'seasonRate',
+  'seasonWarmup',
+  'fireBoost',
 ];
 
-type Scored = { params: AnomalyParams; objective: number; standard: number; lowFP: number; lowFN: number; threshold: number };
+type Scored = {
+  params: AnomalyParams;
+  objective: number;
+  standard: number;
+  lowFP: number;
+  lowFN: number;
+  threshold: number;
+};
 
 function evaluate(params: AnomalyParams, files: readonly NabFile[]): Scored {
   const q = nabScores(params, files);
   return {
-    params, objective: q.standard.normalized + q.reward_low_FP_rate.normalized,
-    standard: q.standard.normalized, lowFP: q.reward_low_FP_rate.normalized, lowFN: q.reward_low_FN_rate.normalized, threshold: q.standard.threshold,
+    params,
+    objective: q.standard.normalized + q.reward_low_FP_rate.normalized,
+    standard: q.standard.normalized,
+    lowFP: q.reward_low_FP_rate.normalized,
+    lowFN: q.reward_low_FN_rate.normalized,
+    threshold: q.standard.threshold,
   };
 }
 
 /** Coordinate search from `start`; `log` receives each improvement. */
-export function coordinateSearch(start: AnomalyParams, files: readonly NabFile[], rounds: number, log: (s: string) => void = () => {}, factors: readonly number[] = [0.6, 0.8, 1.25, 1.6]): Scored {
+export function coordinateSearch(
+  start: AnomalyParams,
+  files: readonly NabFile[],
+  rounds: number,
+  log: (s: string) => void = () => {},
+  factors: readonly number[] = [0.6, 0.8, 1.25, 1.6],
+): Scored {
   let best = evaluate(start, files);
   for (let round = 0; round < rounds; round++) {
     let improved = false;
@@ -69,17 +99,32 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     .option('--factors <list>', 'multiplicative steps tried per key', '0.6,0.8,1.25,1.6')
     .option('--calibrate', 'rescale tau so the standard threshold is ~0.5', false)
     .option('--holdout <half>', "fit on the other half of the files and score this one: 'odd' or 'even'")
-    .parse(process.argv).opts<{ data: string; rounds: string; factors: string; calibrate: boolean; holdout?: string }>();
+    .parse(process.argv)
+    .opts<{ data: string; rounds: string; factors: string; calibrate: boolean; holdout?: string }>();
   const dir = resolve(o.data);
   if (!hasNab(dir)) throw new Error(`--data ${dir}: not a NAB dataset`);
   const all = loadNab(dir);
   const factors = o.factors.split(',').map(Number);
-  if (factors.some((f) => !(f > 0))) throw new Error(`--factors '${o.factors}': allowed positive numbers, comma-separated`);
-  if (o.holdout !== undefined && o.holdout !== 'odd' && o.holdout !== 'even') throw new Error(`--holdout '${o.holdout}': allowed 'odd' or 'even'`);
+  if (factors.some((f) => !(f > 0)))
+    throw new Error(`--factors '${o.factors}': allowed positive numbers, comma-separated`);
+  if (o.holdout !== undefined && o.holdout !== 'odd' && o.holdout !== 'even')
+    throw new Error(`--holdout '${o.holdout}': allowed 'odd' or 'even'`);
   const held = (i: number) => (o.holdout === 'odd' ? i % 2 === 1 : i % 2 === 0);
   const files = o.holdout ? all.filter((_, i) => !held(i)) : all;
   const searched = coordinateSearch(DEFAULT_PARAMS, files, Number(o.rounds), (s) => console.error(s), factors);
   const best = o.calibrate ? calibrate(searched, files) : searched;
   console.log(JSON.stringify(best));
-  if (o.holdout) console.log(JSON.stringify({ holdout: o.holdout, ...evaluate(best.params, all.filter((_, i) => held(i))) }, (k, v) => (k === 'params' ? undefined : v)));
+  if (o.holdout)
+    console.log(
+      JSON.stringify(
+        {
+          holdout: o.holdout,
+          ...evaluate(
+            best.params,
+            all.filter((_, i) => held(i)),
+          ),
+        },
+        (k, v) => (k === 'params' ? undefined : v),
+      ),
+    );
 }

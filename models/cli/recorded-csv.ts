@@ -10,7 +10,11 @@ export type CsvLayout = { names: string[]; timestampColumn: number | null; hasHe
 /** A malformed CSV row: `line` (1-based) and what was wrong. */
 export class CsvFormatError extends Error {
   override name = 'CsvFormatError';
-  constructor(public readonly line: number, public readonly column: string, detail: string) {
+  constructor(
+    public readonly line: number,
+    public readonly column: string,
+    detail: string,
+  ) {
     super(`line ${line}, column '${column}': ${detail}`);
   }
 }
@@ -30,8 +34,14 @@ export function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (c === '"') {
-      if (quoted && line[i + 1] === '"') { cur += '"'; i++; } else quoted = !quoted;
-    } else if (c === ',' && !quoted) { out.push(cur); cur = ''; } else cur += c;
+      if (quoted && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
   out.push(cur);
   return out;
@@ -40,7 +50,9 @@ export function splitCsvLine(line: string): string[] {
 /** Works out header, feature names and timestamp column from the first line. */
 export function detectLayout(firstLine: string): CsvLayout {
   const cells = splitCsvLine(firstLine).map((c) => c.trim());
-  const numericOrTime = cells.every((c) => MISSING.has(c.toLowerCase()) || Number.isFinite(Number(c)) || isTimestamp(c));
+  const numericOrTime = cells.every(
+    (c) => MISSING.has(c.toLowerCase()) || Number.isFinite(Number(c)) || isTimestamp(c),
+  );
   if (!numericOrTime) {
     const tsIdx = cells.findIndex((c) => /^(timestamp|time|ts|date|datetime)$/i.test(c));
     return { names: cells.filter((_, i) => i !== tsIdx), timestampColumn: tsIdx >= 0 ? tsIdx : null, hasHeader: true };
@@ -51,20 +63,36 @@ export function detectLayout(firstLine: string): CsvLayout {
 }
 
 /** Parses one data row into {timestamp, features}. @throws CsvFormatError naming the line and column. */
-export function parseRow(layout: CsvLayout, line: string, lineNo: number): { timestamp: string | null; values: (number | null)[] } {
+export function parseRow(
+  layout: CsvLayout,
+  line: string,
+  lineNo: number,
+): { timestamp: string | null; values: (number | null)[] } {
   const cells = splitCsvLine(line);
   const expected = layout.names.length + (layout.timestampColumn === null ? 0 : 1);
-  if (cells.length !== expected) throw new CsvFormatError(lineNo, '*', `has ${cells.length} cells, the header has ${expected}`);
+  if (cells.length !== expected)
+    throw new CsvFormatError(lineNo, '*', `has ${cells.length} cells, the header has ${expected}`);
   const values: (number | null)[] = [];
   let timestamp: string | null = null;
   let f = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!.trim();
-    if (i === layout.timestampColumn) { timestamp = cell; continue; }
+    if (i === layout.timestampColumn) {
+      timestamp = cell;
+      continue;
+    }
     const name = layout.names[f++]!;
-    if (MISSING.has(cell.toLowerCase())) { values.push(null); continue; }
+    if (MISSING.has(cell.toLowerCase())) {
+      values.push(null);
+      continue;
+    }
     const v = Number(cell);
-    if (!Number.isFinite(v)) throw new CsvFormatError(lineNo, name, `'${cell}' is not a number (allowed: a number, or empty/NaN/null for missing)`);
+    if (!Number.isFinite(v))
+      throw new CsvFormatError(
+        lineNo,
+        name,
+        `'${cell}' is not a number (allowed: a number, or empty/NaN/null for missing)`,
+      );
     values.push(v);
   }
   return { timestamp, values };

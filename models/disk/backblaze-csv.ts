@@ -42,7 +42,10 @@ const NVME_COLUMNS = ['media_errors', 'percentage_used', 'critical_warning'] as 
 
 /** Parses the header line; `date`, `serial_number` and `model` are required, any subset of `smart_N_raw`. */
 export function parseBackblazeHeader(line: string): BackblazeHeader {
-  const cols = line.trim().split(',').map((c) => c.trim());
+  const cols = line
+    .trim()
+    .split(',')
+    .map((c) => c.trim());
   const need = (name: string): number => {
     const i = cols.indexOf(name);
     if (i < 0) throw new BackblazeCsvError(name, 1, `required column "${name}" missing from header`);
@@ -56,14 +59,22 @@ export function parseBackblazeHeader(line: string): BackblazeHeader {
     const n = NVME_COLUMNS.find((x) => x === c);
     if (n) nvme.push([i, n]);
   });
-  return { date: need('date'), serial: need('serial_number'), model: need('model'), failure: cols.indexOf('failure'), smart, nvme };
+  return {
+    date: need('date'),
+    serial: need('serial_number'),
+    model: need('model'),
+    failure: cols.indexOf('failure'),
+    smart,
+    nvme,
+  };
 }
 
 /** Parses one data line (no quoting: Backblaze files have none). Empty SMART cells mean "not reported". */
 export function parseBackblazeLine(h: BackblazeHeader, line: string, lineNo: number): BackblazeRow {
   const f = line.split(',');
   const date = f[h.date]?.trim() ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new BackblazeCsvError('date', lineNo, `expected YYYY-MM-DD, got "${date}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+    throw new BackblazeCsvError('date', lineNo, `expected YYYY-MM-DD, got "${date}"`);
   const serial = f[h.serial]?.trim() ?? '';
   if (serial === '') throw new BackblazeCsvError('serial_number', lineNo, 'empty');
   const attributes: Record<number, number> = {};

@@ -14,7 +14,13 @@ test('boosted depth-2 trees learn an interaction (x0 > 1 and x1 > 0) that no sin
     x.set([a, b, i % 7], i * k);
     y[i] = a > 1 && b > 0 ? 1 : 0;
   }
-  const m = fitTrees(x, k, y, Int32Array.from({ length: n }, (_, i) => i), { trees: 40, learningRate: 0.3 });
+  const m = fitTrees(
+    x,
+    k,
+    y,
+    Int32Array.from({ length: n }, (_, i) => i),
+    { trees: 40, learningRate: 0.3 },
+  );
   let errors = 0;
   for (let i = 0; i < n; i++) if ((treeProbability(m, x.subarray(i * k, i * k + k)) > 0.5 ? 1 : 0) !== y[i]) errors++;
   assert.equal(errors, 0);

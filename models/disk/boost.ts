@@ -35,12 +35,14 @@ function candidates(values: Float32Array, bins: number): Float32Array {
       picks.add(Math.max(1, di));
     }
   }
-  const out = [...picks].sort((a, b) => a - b).map((i) => {
-    const lo = distinct[i - 1]!;
-    const hi = distinct[i]!;
-    const t = Math.fround((lo + hi) / 2);
-    return t > lo && t <= hi ? t : hi; // x < t separates lo (left) from hi (right)
-  });
+  const out = [...picks]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const lo = distinct[i - 1]!;
+      const hi = distinct[i]!;
+      const t = Math.fround((lo + hi) / 2);
+      return t > lo && t <= hi ? t : hi; // x < t separates lo (left) from hi (right)
+    });
   return Float32Array.from(out);
 }
 
@@ -68,7 +70,13 @@ interface Split {
 }
 
 /** Fits boosted depth-2 trees with logistic loss on the given rows of x (row-major [n, k]) and labels y. */
-export function fitTrees(x: Float32Array, k: number, y: Uint8Array, rows: Int32Array, opts: BoostOptions = {}): TreeEnsemble {
+export function fitTrees(
+  x: Float32Array,
+  k: number,
+  y: Uint8Array,
+  rows: Int32Array,
+  opts: BoostOptions = {},
+): TreeEnsemble {
   const T = opts.trees ?? 100;
   const lr = opts.learningRate ?? 0.1;
   const l2 = opts.l2 ?? 1;
@@ -98,8 +106,12 @@ export function fitTrees(x: Float32Array, k: number, y: Uint8Array, rows: Int32A
   const h = new Float64Array(n);
   const side = new Uint8Array(n);
   const out = {
-    rootFeature: new Int32Array(T), leftFeature: new Int32Array(T), rightFeature: new Int32Array(T),
-    rootThreshold: new Float32Array(T), leftThreshold: new Float32Array(T), rightThreshold: new Float32Array(T),
+    rootFeature: new Int32Array(T),
+    leftFeature: new Int32Array(T),
+    rightFeature: new Int32Array(T),
+    rootThreshold: new Float32Array(T),
+    leftThreshold: new Float32Array(T),
+    rightThreshold: new Float32Array(T),
     leaves: new Float32Array(T * 4),
   };
   const hg = new Float64Array(k * 256);

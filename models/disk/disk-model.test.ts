@@ -46,7 +46,9 @@ test('shipped ONNX and the TypeScript reference agree within 1e-5 on random inpu
   const x = new Float32Array(n * FEATURE_COUNT);
   for (let i = 0; i < x.length; i++) x[i] = r() < 0.3 ? 0 : Math.fround((r() - 0.2) * 12);
   // Inputs exactly on thresholds exercise the strict `<` on both sides.
-  for (let t = 0; t < 40; t++) x[t * FEATURE_COUNT + shipped.rootFeature[t % shipped.rootFeature.length]!] = shipped.rootThreshold[t % shipped.rootThreshold.length]!;
+  for (let t = 0; t < 40; t++)
+    x[t * FEATURE_COUNT + shipped.rootFeature[t % shipped.rootFeature.length]!] =
+      shipped.rootThreshold[t % shipped.rootThreshold.length]!;
   assertAgree(shipped, x, await runOnnx(onnxBytes, x, n));
 });
 
@@ -58,7 +60,7 @@ test('shipped ONNX and the reference agree on real Backblaze rows, failing drive
   // Sanity, not a quality claim: the failing drives of the sample score higher at their worst than the healthy ones.
   const best = (failed: boolean): number => {
     let m = 0;
-    for (let i = 0; i < ds.n; i++) if ((ds.failDay[ds.drive[i]!]! >= 0) === failed) m = Math.max(m, got[i]!);
+    for (let i = 0; i < ds.n; i++) if (ds.failDay[ds.drive[i]!]! >= 0 === failed) m = Math.max(m, got[i]!);
     return m;
   };
   assert.ok(best(true) > best(false), `failed max ${best(true)} <= healthy max ${best(false)}`);
@@ -75,11 +77,17 @@ test('graph of a random ensemble (with no-split children) matches its reference'
   const r = rng(11);
   const T = 25;
   const pick = (): Int32Array => Int32Array.from({ length: T }, () => Math.floor(r() * FEATURE_COUNT));
-  const thr = (): Float32Array => Float32Array.from({ length: T }, () => (r() < 0.1 ? NO_SPLIT_THRESHOLD : (r() - 0.5) * 4));
+  const thr = (): Float32Array =>
+    Float32Array.from({ length: T }, () => (r() < 0.1 ? NO_SPLIT_THRESHOLD : (r() - 0.5) * 4));
   const m: TreeEnsemble = {
-    featureCount: FEATURE_COUNT, bias: Math.fround(-2.5),
-    rootFeature: pick(), leftFeature: pick(), rightFeature: pick(),
-    rootThreshold: thr(), leftThreshold: thr(), rightThreshold: thr(),
+    featureCount: FEATURE_COUNT,
+    bias: Math.fround(-2.5),
+    rootFeature: pick(),
+    leftFeature: pick(),
+    rightFeature: pick(),
+    rootThreshold: thr(),
+    leftThreshold: thr(),
+    rightThreshold: thr(),
     leaves: Float32Array.from({ length: T * 4 }, () => (r() - 0.5) * 2),
   };
   const n = 500;

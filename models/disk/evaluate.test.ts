@@ -9,8 +9,15 @@ async function tiny() {
   const rows: BackblazeRow[] = [];
   for (let d = 1; d <= 10; d++) {
     const date = `2020-01-${String(d).padStart(2, '0')}`;
-    rows.push({ date, serial: 'F', model: 'ST1', failure: d === 10 ? 1 : 0, reading: { attributes: { 5: d >= 5 ? 50 : 0 } } });
-    for (let h = 0; h < 10; h++) rows.push({ date, serial: `H${h}`, model: 'ST1', failure: 0, reading: { attributes: { 5: h } } });
+    rows.push({
+      date,
+      serial: 'F',
+      model: 'ST1',
+      failure: d === 10 ? 1 : 0,
+      reading: { attributes: { 5: d >= 5 ? 50 : 0 } },
+    });
+    for (let h = 0; h < 10; h++)
+      rows.push({ date, serial: `H${h}`, model: 'ST1', failure: 0, reading: { attributes: { 5: h } } });
   }
   return buildDataset(rows);
 }
@@ -49,5 +56,8 @@ test('median and fold helpers', () => {
   assert.equal(foldOf('W1F03B3X', 5), foldOf('W1F03B3X', 5));
   const counts = [0, 0, 0, 0, 0];
   for (let i = 0; i < 1000; i++) counts[foldOf(`S${i}`, 5)]!++;
-  assert.ok(counts.every((c) => c > 150), JSON.stringify(counts));
+  assert.ok(
+    counts.every((c) => c > 150),
+    JSON.stringify(counts),
+  );
 });

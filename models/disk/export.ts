@@ -28,9 +28,14 @@ async function main(): Promise<void> {
   const failed = [...ds.failDay].filter((f) => f >= 0).length;
   console.error(`loaded ${ds.n} rows, ${ds.serials.length} drives, ${failed} failed; cross-validating...`);
   const cv = assess(ds, crossValidatedScores(ds, cfg), cfg.falseAlarmTarget);
-  console.error(`cv: recall ${cv.model.recall.toFixed(3)} at false alarms ${cv.model.falseAlarmRate.toFixed(4)}; baseline ${cv.baseline.recall.toFixed(3)}`);
+  console.error(
+    `cv: recall ${cv.model.recall.toFixed(3)} at false alarms ${cv.model.falseAlarmRate.toFixed(4)}; baseline ${cv.baseline.recall.toFixed(3)}`,
+  );
   const model = fitDiskModel(ds, cfg);
-  const bytes = treeEnsembleGraph(model).toBytes({ docString: 'P(disk fails within 7 days | SMART history features)', metadata: { featureSchemaVersion: FEATURE_SCHEMA_VERSION } });
+  const bytes = treeEnsembleGraph(model).toBytes({
+    docString: 'P(disk fails within 7 days | SMART history features)',
+    metadata: { featureSchemaVersion: FEATURE_SCHEMA_VERSION },
+  });
   writeFileSync(join(outDir, 'disk-failure.trees.json'), JSON.stringify(treesToJson(model)) + '\n');
   const card = writeModelCard(join(outDir, 'disk-failure.onnx'), bytes, {
     name: 'disk-failure',
@@ -39,12 +44,22 @@ async function main(): Promise<void> {
       'Probability that a disk fails within the next 7 days from its SMART history, updated daily. ' +
       `${treeCount(model)} boosted depth-2 trees (Gather/Less/Where/ReduceSum/Sigmoid). Caller computes the feature ` +
       'vector with models/disk/features.ts diskFeatures(history, reading). Flag a disk when probability > alertThreshold.',
-    inputs: [{ name: INPUT_NAME, dtype: 'float32', shape: ['N', FEATURE_COUNT], description: `features in order: ${FEATURE_NAMES.join(', ')}` }],
-    outputs: [{ name: OUTPUT_NAME, dtype: 'float32', shape: ['N', 1], description: 'probability of failure within 7 days' }],
+    inputs: [
+      {
+        name: INPUT_NAME,
+        dtype: 'float32',
+        shape: ['N', FEATURE_COUNT],
+        description: `features in order: ${FEATURE_NAMES.join(', ')}`,
+      },
+    ],
+    outputs: [
+      { name: OUTPUT_NAME, dtype: 'float32', shape: ['N', 1], description: 'probability of failure within 7 days' },
+    ],
     featureSchemaVersion: FEATURE_SCHEMA_VERSION,
     fittedOn: {
       dataset: `Backblaze Drive Stats ${basename(values.data)}`,
-      details: `${ds.n} drive-days, ${ds.serials.length} drives, ${failed} failures; positives = rows 0..${cfg.labelLeadDays} days before failure. ` +
+      details:
+        `${ds.n} drive-days, ${ds.serials.length} drives, ${failed} failures; positives = rows 0..${cfg.labelLeadDays} days before failure. ` +
         'Only SMART 1, 5, 9, 194, 197 present in the data: features from 187/188/198/199 and NVMe fields have no fitted splits. ' +
         'The power_on_stalled_days / read_error_rate_stalled_days features learn from Backblaze rows whose counters stopped ' +
         'moving before a failure (the collector still reported the last SMART page).',
@@ -65,7 +80,11 @@ async function main(): Promise<void> {
         'Command: npm run bench:disk -- --data <csv>',
     },
     opset: 17,
-    extra: { alertThreshold: cv.model.threshold, alertThresholdSource: `out-of-fold scores at <= ${cfg.falseAlarmTarget} false alarms`, trainConfig: cfg },
+    extra: {
+      alertThreshold: cv.model.threshold,
+      alertThresholdSource: `out-of-fold scores at <= ${cfg.falseAlarmTarget} false alarms`,
+      trainConfig: cfg,
+    },
   });
   console.error(`wrote ${join(outDir, 'disk-failure.onnx')} (${card.bytes} bytes, sha256 ${card.sha256})`);
 }

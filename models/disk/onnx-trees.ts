@@ -16,12 +16,20 @@ export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): Graph
   const g = new GraphBuilder(name);
   const x = g.input(INPUT_NAME, 'float32', ['N', m.featureCount]);
   const level = (which: string, feat: Int32Array, thr: Float32Array): string => {
-    const idx = g.initializer(`${which}_feature`, BigInt64Array.from(feat, (v) => BigInt(v)), [T]);
+    const idx = g.initializer(
+      `${which}_feature`,
+      BigInt64Array.from(feat, (v) => BigInt(v)),
+      [T],
+    );
     const cols = g.op('Gather', [x, idx], { axis: 1 });
     return g.op('Less', [cols, g.initializer(`${which}_threshold`, thr, [T])]);
   };
   const leaf = (q: number): string =>
-    g.initializer(`leaf_${q}`, Float32Array.from({ length: T }, (_, t) => m.leaves[t * 4 + q]!), [T]);
+    g.initializer(
+      `leaf_${q}`,
+      Float32Array.from({ length: T }, (_, t) => m.leaves[t * 4 + q]!),
+      [T],
+    );
   const root = level('root', m.rootFeature, m.rootThreshold);
   const left = g.op('Where', [level('left', m.leftFeature, m.leftThreshold), leaf(0), leaf(1)]);
   const right = g.op('Where', [level('right', m.rightFeature, m.rightThreshold), leaf(2), leaf(3)]);

@@ -41,10 +41,20 @@ test('scorer accepts any subset of smart columns and no failure column', async (
   const dir = mkdtempSync(join(tmpdir(), 'disk-score-'));
   try {
     const inp = join(dir, 'in.csv');
-    writeFileSync(inp, 'date,serial_number,model,smart_5_raw\n2024-01-01,A,ST4000DM000,0\n2024-01-02,A,ST4000DM000,120\n2024-01-02,B,WDC WD40,\n');
+    writeFileSync(
+      inp,
+      'date,serial_number,model,smart_5_raw\n2024-01-01,A,ST4000DM000,0\n2024-01-02,A,ST4000DM000,120\n2024-01-02,B,WDC WD40,\n',
+    );
     await scoreBackblazeCsv(inp, join(dir, 'out.csv'));
-    const rows = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    assert.deepEqual(rows.map((r) => r[0]), ['A', 'A', 'B']);
+    const rows = readFileSync(join(dir, 'out.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      ['A', 'A', 'B'],
+    );
     for (const r of rows) assert.ok(Number(r[2]) >= 0 && Number(r[2]) <= 1);
     assert.ok(Number(rows[1]![2]) > Number(rows[0]![2]), 'a jump of 120 reallocated sectors raises the probability');
   } finally {
@@ -53,9 +63,15 @@ test('scorer accepts any subset of smart columns and no failure column', async (
 });
 
 test('malformed CSV errors name the field and line', () => {
-  assert.throws(() => parseBackblazeHeader('date,model,smart_5_raw'), (e) => e instanceof BackblazeCsvError && e.field === 'serial_number');
+  assert.throws(
+    () => parseBackblazeHeader('date,model,smart_5_raw'),
+    (e) => e instanceof BackblazeCsvError && e.field === 'serial_number',
+  );
   const h = parseBackblazeHeader('date,serial_number,model,failure,smart_5_raw');
-  assert.throws(() => parseBackblazeLine(h, '2024-01-01,A,M,0,abc', 7), (e) => e instanceof BackblazeCsvError && e.field === 'smart_5_raw' && e.line === 7);
+  assert.throws(
+    () => parseBackblazeLine(h, '2024-01-01,A,M,0,abc', 7),
+    (e) => e instanceof BackblazeCsvError && e.field === 'smart_5_raw' && e.line === 7,
+  );
   assert.throws(() => parseBackblazeLine(h, '01/02/2024,A,M,0,1', 2), /field date/);
   assert.deepEqual(parseBackblazeLine(h, '2024-01-01,A,M,1,', 3).reading.attributes, {});
 });

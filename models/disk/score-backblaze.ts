@@ -37,7 +37,10 @@ export async function scoreRows(
   let total = 0;
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
-    const input = new ort.Tensor('float32', x.slice(0, pending.length * FEATURE_COUNT), [pending.length, FEATURE_COUNT]);
+    const input = new ort.Tensor('float32', x.slice(0, pending.length * FEATURE_COUNT), [
+      pending.length,
+      FEATURE_COUNT,
+    ]);
     const out = (await session.run({ [INPUT_NAME]: input }))[OUTPUT_NAME]!.data as Float32Array;
     for (let i = 0; i < pending.length; i++) await emit(pending[i]!, out[i]!);
     total += pending.length;
@@ -62,7 +65,11 @@ export async function scoreRows(
  * `serial_number,date,probability` (header + one line per input row) to `outputPath`.
  * `modelPath` defaults to the shipped models/disk/disk-failure.onnx.
  */
-export async function scoreBackblazeCsv(inputPath: string, outputPath: string, modelPath: string = DEFAULT_DISK_MODEL_PATH): Promise<ScoreSummary> {
+export async function scoreBackblazeCsv(
+  inputPath: string,
+  outputPath: string,
+  modelPath: string = DEFAULT_DISK_MODEL_PATH,
+): Promise<ScoreSummary> {
   const session = await ort.InferenceSession.create(modelPath);
   const out = createWriteStream(outputPath, { encoding: 'utf8' });
   try {

@@ -50,11 +50,15 @@ function maskedFeatures(ds: DiskDataset, features: DiskTrainConfig['features']):
   return x;
 }
 
-/** Fits the ensemble on the drives for which `useDrive` is true (all by default). */
-export function fitDiskModel(ds: DiskDataset, cfg: DiskTrainConfig = DEFAULT_TRAIN_CONFIG, useDrive?: (d: number) => boolean): TreeEnsemble {
+/** Fits the ensemble on the drives for which `keepDrive` is true (all by default). */
+export function fitDiskModel(
+  ds: DiskDataset,
+  cfg: DiskTrainConfig = DEFAULT_TRAIN_CONFIG,
+  keepDrive?: (d: number) => boolean,
+): TreeEnsemble {
   const x = maskedFeatures(ds, cfg.features);
   const rows: number[] = [];
-  for (let i = 0; i < ds.n; i++) if (!useDrive || useDrive(ds.drive[i]!)) rows.push(i);
+  for (let i = 0; i < ds.n; i++) if (!keepDrive || keepDrive(ds.drive[i]!)) rows.push(i);
   return fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), cfg.boost);
 }
 

@@ -33,7 +33,10 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** Best F1 of each kind over 300 quantile thresholds (a row is flagged when its score exceeds the threshold). */
-export function bestF1(score: ArrayLike<number>, label: ArrayLike<number>): { pointwise: number; composite: number; pointAdjusted: number } {
+export function bestF1(
+  score: ArrayLike<number>,
+  label: ArrayLike<number>,
+): { pointwise: number; composite: number; pointAdjusted: number } {
   if (score.length !== label.length) throw new Error(`bestF1: ${score.length} scores for ${label.length} labels`);
   const sorted = Float64Array.from(score).sort();
   const events = labelEvents(label);

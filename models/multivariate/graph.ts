@@ -11,7 +11,20 @@ import type { MvParams } from './reference.ts';
 
 /** Scalar parameters stored as initializers (by name); `slots` is the caller's (card `extra.seasonal`). */
 export const MV_PARAM_NAMES: readonly (keyof MvParams)[] = [
-  'aMin', 'aSeason', 'epsAbs', 'epsRel', 'seasonMin', 'ratio', 'warm', 'zCap', 'aggCap', 'zShift', 'shiftLen', 'nReset', 'beta', 'z0',
+  'aMin',
+  'aSeason',
+  'epsAbs',
+  'epsRel',
+  'seasonMin',
+  'ratio',
+  'warm',
+  'zCap',
+  'aggCap',
+  'zShift',
+  'shiftLen',
+  'nReset',
+  'beta',
+  'z0',
 ];
 
 /** Builds the graph for `features` features (a number, or a name such as 'F' for a dynamic count). */
@@ -22,14 +35,22 @@ export function buildMvGraph(params: MvParams, features: Dim, docString = ''): {
   const fstate = g.input(I.inputs.fstate, 'float32', [MV_FROWS, features]);
   const gstate = g.input(I.inputs.gstate, 'float32', [1, MV_HISTORY]);
   const season = g.input(I.inputs.season, 'float32', [MV_SROWS, features]);
-  const P = Object.fromEntries(MV_PARAM_NAMES.map((k) => [k, g.scalar(params[k], k)])) as Record<keyof MvParams, string>;
+  const P = Object.fromEntries(MV_PARAM_NAMES.map((k) => [k, g.scalar(params[k], k)])) as Record<
+    keyof MvParams,
+    string
+  >;
   const zero = g.scalar(0, 'zero');
   const one = g.scalar(1, 'one');
   const half = g.scalar(0.5, 'half');
   const op = (t: string, ...ins: string[]) => g.op(t, ins);
 
   const [mu, va, n, es, el, run] = g.opN('Split', [fstate, g.ints([1, 1, 1, 1, 1, 1])], 6, { axis: 0 }) as string[] as [
-    string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const [S, C] = g.opN('Split', [season, g.ints([1, 1])], 2, { axis: 0 }) as [string, string];
   const nan = op('IsNaN', x);

@@ -87,7 +87,16 @@ test('a single-sample spike never reaches the alert level; a sustained shift doe
     scores.push(r.score);
     s = r.state;
   }
-  assert.ok(scores.slice(2000, 2010).every((v) => v < 0.5), `spike scored ${scores.slice(2000, 2005)}`);
-  assert.ok(scores.slice(2502, 2520).every((v) => v > 0.5), 'sustained shift alerts');
-  assert.ok(scores.slice(2900).every((v) => v < 0.5), 'level re-learnt after the shift');
+  assert.ok(
+    scores.slice(2000, 2010).every((v) => v < 0.5),
+    `spike scored ${scores.slice(2000, 2005)}`,
+  );
+  assert.ok(
+    scores.slice(2502, 2520).every((v) => v > 0.5),
+    'sustained shift alerts',
+  );
+  assert.ok(
+    scores.slice(2900).every((v) => v < 0.5),
+    'level re-learnt after the shift',
+  );
 });

@@ -21,14 +21,40 @@
 
 /** Tunable parameters (initializers of the graph, by name). */
 export interface MvParams {
-  aMin: number; aSeason: number; epsAbs: number; epsRel: number; seasonMin: number; ratio: number; warm: number;
-  zCap: number; aggCap: number; zShift: number; shiftLen: number; nReset: number; beta: number; z0: number; slots: number;
+  aMin: number;
+  aSeason: number;
+  epsAbs: number;
+  epsRel: number;
+  seasonMin: number;
+  ratio: number;
+  warm: number;
+  zCap: number;
+  aggCap: number;
+  zShift: number;
+  shiftLen: number;
+  nReset: number;
+  beta: number;
+  z0: number;
+  slots: number;
 }
 
 /** Parameters chosen by 4-fold cross-validation across the 12 ASD entities (models/multivariate/README in the card). */
 export const MV_PARAMS: MvParams = {
-  aMin: 0.00005, aSeason: 0.03, epsAbs: 1e-4, epsRel: 0.02, seasonMin: 3, ratio: 0.9, warm: 30,
-  zCap: 1000, aggCap: 12, zShift: 4, shiftLen: 288, nReset: 30, beta: 0.4, z0: 3.5, slots: 96,
+  aMin: 0.00005,
+  aSeason: 0.03,
+  epsAbs: 1e-4,
+  epsRel: 0.02,
+  seasonMin: 3,
+  ratio: 0.9,
+  warm: 30,
+  zCap: 1000,
+  aggCap: 12,
+  zShift: 4,
+  shiftLen: 288,
+  nReset: 30,
+  beta: 0.4,
+  z0: 3.5,
+  slots: 96,
 };
 
 /** Number of past aggregated surprises kept for smoothing (the score averages them with the current one). */
@@ -43,22 +69,40 @@ export const MV_SROWS = 2;
 export const MV_IO = {
   inputs: { x: 'x', fstate: 'fstate', gstate: 'gstate', season: 'season' },
   outputs: {
-    score: 'score', contributions: 'contributions', baseline: 'baseline',
-    fstate: 'fstate_out', gstate: 'gstate_out', season: 'season_out',
+    score: 'score',
+    contributions: 'contributions',
+    baseline: 'baseline',
+    fstate: 'fstate_out',
+    gstate: 'gstate_out',
+    season: 'season_out',
   },
 } as const;
 
 /** One host's state: `s` holds every slot ([slots, MV_SROWS, F]); the graph sees one slot at a time. */
-export interface MvState { f: Float32Array; g: Float32Array; s: Float32Array; features: number; slots: number }
+export interface MvState {
+  f: Float32Array;
+  g: Float32Array;
+  s: Float32Array;
+  features: number;
+  slots: number;
+}
 
 /** One step: score in [0,1), contributions (sum 1 when any surprise), usual values, the next state. */
-export interface MvStep { score: number; contributions: Float32Array; baseline: Float32Array; state: MvState }
+export interface MvStep {
+  score: number;
+  contributions: Float32Array;
+  baseline: Float32Array;
+  state: MvState;
+}
 
 /** Fresh state (zeros: count 0 means no history). */
 export function createMvState(features: number, slots: number = MV_PARAMS.slots): MvState {
   return {
-    f: new Float32Array(MV_FROWS * features), g: new Float32Array(MV_HISTORY),
-    s: new Float32Array(slots * MV_SROWS * features), features, slots,
+    f: new Float32Array(MV_FROWS * features),
+    g: new Float32Array(MV_HISTORY),
+    s: new Float32Array(slots * MV_SROWS * features),
+    features,
+    slots,
   };
 }
 
@@ -79,7 +123,12 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   const baseline = new Float32Array(F);
   const r = (row: number, j: number) => state.f[row * F + j]!;
   for (let j = 0; j < F; j++) {
-    const mu = r(0, j), va = r(1, j), n = r(2, j), es = r(3, j), el = r(4, j), run = r(5, j);
+    const mu = r(0, j),
+      va = r(1, j),
+      n = r(2, j),
+      es = r(3, j),
+      el = r(4, j),
+      run = r(5, j);
     const S = base >= 0 ? state.s[base + j]! : 0;
     const C = base >= 0 ? state.s[base + F + j]! : 0;
     const xv = x[j]!;

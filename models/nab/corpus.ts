@@ -8,10 +8,22 @@ import { NAB_PROFILES, scoreByThreshold, sweepFile } from './sweep.ts';
 import type { CostMatrix, ProfileName, SweepRow, WindowIdx } from './sweep.ts';
 
 /** One file's detector output and its windows as row-index ranges. */
-export interface ScoredFile { name: string; scores: ArrayLike<number>; windows: readonly WindowIdx[] }
+export interface ScoredFile {
+  name: string;
+  scores: ArrayLike<number>;
+  windows: readonly WindowIdx[];
+}
 
 /** Result for one profile. */
-export interface ProfileResult { normalized: number; raw: number; threshold: number; nullScore: number; perfectScore: number; tp: number; fp: number }
+export interface ProfileResult {
+  normalized: number;
+  raw: number;
+  threshold: number;
+  nullScore: number;
+  perfectScore: number;
+  tp: number;
+  fp: number;
+}
 
 /** Scores a corpus under one cost matrix with the corpus-optimal threshold. */
 export function scoreCorpusProfile(files: readonly ScoredFile[], cost: CostMatrix): ProfileResult {
@@ -31,7 +43,12 @@ export function scoreCorpusProfile(files: readonly ScoredFile[], cost: CostMatri
   const perfectScore = cost.tpWeight * ids.length;
   return {
     normalized: (100 * (best.score - nullScore)) / (perfectScore - nullScore),
-    raw: best.score, threshold: best.threshold, nullScore, perfectScore, tp: best.tp, fp: best.fp,
+    raw: best.score,
+    threshold: best.threshold,
+    nullScore,
+    perfectScore,
+    tp: best.tp,
+    fp: best.fp,
   };
 }
 

@@ -8,11 +8,18 @@ import { join, resolve } from 'node:path';
 import type { WindowIdx } from './sweep.ts';
 
 /** One NAB data file with its windows. */
-export interface NabFile { name: string; timestamps: number[]; values: Float64Array; windows: WindowIdx[] }
+export interface NabFile {
+  name: string;
+  timestamps: number[];
+  values: Float64Array;
+  windows: WindowIdx[];
+}
 
 /** NAB dataset directory: env HOMEOSTAT_NAB_DIR, else ../shared/datasets/nab relative to the repo root. */
 export function defaultNabDir(): string {
-  return process.env.HOMEOSTAT_NAB_DIR ?? resolve(new URL('../../', import.meta.url).pathname, '../shared/datasets/nab');
+  return (
+    process.env.HOMEOSTAT_NAB_DIR ?? resolve(new URL('../../', import.meta.url).pathname, '../shared/datasets/nab')
+  );
 }
 
 /** True when `dir` looks like a NAB checkout (labels + data present). */
@@ -29,31 +36,45 @@ export function parseNabTime(s: string): number {
 
 /** Reads a CSV with a header; returns the header and the rows' cells. */
 export function readCsv(path: string): { header: string[]; rows: string[][] } {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
 /** Maps [startTs, endTs] windows onto inclusive row ranges of `timestamps`. */
-export function windowsToIndices(timestamps: readonly number[], windows: readonly (readonly [string, string])[]): WindowIdx[] {
+export function windowsToIndices(
+  timestamps: readonly number[],
+  windows: readonly (readonly [string, string])[],
+): WindowIdx[] {
   return windows.map(([a, b]) => {
     const ta = parseNabTime(a);
     const tb = parseNabTime(b);
     const lo = timestamps.findIndex((t) => t >= ta);
     let hi = -1;
-    for (let i = timestamps.length - 1; i >= 0; i--) if (timestamps[i]! <= tb) { hi = i; break; }
+    for (let i = timestamps.length - 1; i >= 0; i--)
+      if (timestamps[i]! <= tb) {
+        hi = i;
+        break;
+      }
     return [lo, hi] as const;
   });
 }
 
 /** Loads every data file listed in labels/combined_windows.json (58 in NAB v1.1), sorted by name. */
 export function loadNab(dir: string): NabFile[] {
-  const labels = JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
-  return Object.keys(labels).sort().map((name) => {
-    const { rows } = readCsv(join(dir, 'data', name));
-    const timestamps = rows.map((r) => parseNabTime(r[0]!));
-    const values = Float64Array.from(rows, (r) => Number(r[1]));
-    return { name, timestamps, values, windows: windowsToIndices(timestamps, labels[name]!) };
-  });
+  const labels = JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')) as Record<
+    string,
+    [string, string][]
+  >;
+  return Object.keys(labels)
+    .sort()
+    .map((name) => {
+      const { rows } = readCsv(join(dir, 'data', name));
+      const timestamps = rows.map((r) => parseNabTime(r[0]!));
+      const values = Float64Array.from(rows, (r) => Number(r[1]));
+      return { name, timestamps, values, windows: windowsToIndices(timestamps, labels[name]!) };
+    });
 }
 
 /** Reads a published detector's anomaly_score column for data file `name` (e.g. 'realKnownCause/nyc_taxi.csv'). */

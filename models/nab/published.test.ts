@@ -13,11 +13,15 @@ const published = {
   windowedGaussian: { standard: 39.6, reward_low_FP_rate: 20.9, reward_low_FN_rate: 47.4 },
 } as const;
 
-test('published numenta and windowedGaussian anomaly_score columns reproduce their NAB scores within 0.5', { skip }, () => {
+test('published numenta and windowedGaussian anomaly_score columns reproduce their NAB scores within 0.5', {
+  skip,
+}, () => {
   const files = loadNab(dir);
   assert.equal(files.length, 58);
   for (const [det, want] of Object.entries(published)) {
-    const got = scoreCorpus(files.map((f) => ({ name: f.name, windows: f.windows, scores: loadPublishedScores(dir, det, f.name) })));
+    const got = scoreCorpus(
+      files.map((f) => ({ name: f.name, windows: f.windows, scores: loadPublishedScores(dir, det, f.name) })),
+    );
     for (const [profile, score] of Object.entries(want)) {
       const n = got[profile as keyof typeof want].normalized;
       assert.ok(Math.abs(n - score) <= 0.5, `${det} ${profile}: got ${n.toFixed(2)}, published ${score}`);

@@ -63,7 +63,13 @@ test('corpus threshold is chosen to maximise the score and a window in one file 
   // the TP outweighs the FP: TP +1 - 0.11 > 0, so threshold <= 0.9 wins over 1.1 (score -2 with both windows missed).
   const a = scoresWith({ 100: 0.9, 60: 0.95 });
   const b = scoresWith({ 105: 0.5 });
-  const r = scoreCorpusProfile([{ name: 'a', scores: a, windows: win }, { name: 'b', scores: b, windows: win }], std);
+  const r = scoreCorpusProfile(
+    [
+      { name: 'a', scores: a, windows: win },
+      { name: 'b', scores: b, windows: win },
+    ],
+    std,
+  );
   assert.equal(r.threshold, 0.5);
   close(r.raw, 1 - 0.11 + scaledSigmoid(-(119 - 105 + 1) / 20) / scaledSigmoid(-1));
   assert.equal(r.nullScore, -2);
@@ -71,7 +77,9 @@ test('corpus threshold is chosen to maximise the score and a window in one file 
 });
 
 test('timestamps and windows map onto row indices', () => {
-  const ts = ['2014-04-10 07:10:00', '2014-04-10 07:15:00', '2014-04-10 07:20:00', '2014-04-10 07:25:00'].map(parseNabTime);
+  const ts = ['2014-04-10 07:10:00', '2014-04-10 07:15:00', '2014-04-10 07:20:00', '2014-04-10 07:25:00'].map(
+    parseNabTime,
+  );
   assert.deepEqual(windowsToIndices(ts, [['2014-04-10 07:15:00.000000', '2014-04-10 07:20:00.000000']]), [[1, 2]]);
   assert.throws(() => parseNabTime('yesterday'), /NAB timestamp 'yesterday'/);
 });

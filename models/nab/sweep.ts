@@ -9,7 +9,11 @@
  */
 
 /** Cost matrix of one NAB profile (config/profiles.json). */
-export interface CostMatrix { tpWeight: number; fpWeight: number; fnWeight: number }
+export interface CostMatrix {
+  tpWeight: number;
+  fpWeight: number;
+  fnWeight: number;
+}
 
 /** The three published NAB profiles. */
 export const NAB_PROFILES: Record<'standard' | 'reward_low_FP_rate' | 'reward_low_FN_rate', CostMatrix> = {
@@ -23,7 +27,11 @@ export type ProfileName = keyof typeof NAB_PROFILES;
 export type WindowIdx = readonly [number, number];
 
 /** One scorable row: detector score, weighted sweep score, window id (-1 outside windows). */
-export interface SweepRow { score: number; sweep: number; window: number }
+export interface SweepRow {
+  score: number;
+  sweep: number;
+  window: number;
+}
 
 /** NAB's scaled sigmoid: 2*sigmoid(-5x) - 1, clamped to -1 at x >= 3. */
 export function scaledSigmoid(x: number): number {
@@ -40,7 +48,13 @@ export function probationaryLength(n: number, fraction = 0.15): number {
  * Sweep scores for one file's rows (excluding probationary rows). `windowBase` offsets window ids so rows from
  * several files can be pooled. Returns the rows and the number of scorable windows (those with rows after probation).
  */
-export function sweepFile(scores: ArrayLike<number>, windows: readonly WindowIdx[], cost: CostMatrix, windowBase = 0, probationFraction = 0.15): { rows: SweepRow[]; windowIds: number[] } {
+export function sweepFile(
+  scores: ArrayLike<number>,
+  windows: readonly WindowIdx[],
+  cost: CostMatrix,
+  windowBase = 0,
+  probationFraction = 0.15,
+): { rows: SweepRow[]; windowIds: number[] } {
   const n = scores.length;
   const probation = probationaryLength(n, probationFraction);
   const maxTP = scaledSigmoid(-1);
@@ -75,10 +89,19 @@ export function sweepFile(scores: ArrayLike<number>, windows: readonly WindowIdx
 }
 
 /** Score at every distinct threshold (descending): detections are rows with score >= threshold. */
-export interface ThresholdScore { threshold: number; score: number; tp: number; fp: number }
+export interface ThresholdScore {
+  threshold: number;
+  score: number;
+  tp: number;
+  fp: number;
+}
 
 /** NAB's threshold sweep over pooled rows; `windowIds` are all scorable windows (each starts at -fnWeight). */
-export function scoreByThreshold(rows: readonly SweepRow[], windowIds: readonly number[], cost: CostMatrix): ThresholdScore[] {
+export function scoreByThreshold(
+  rows: readonly SweepRow[],
+  windowIds: readonly number[],
+  cost: CostMatrix,
+): ThresholdScore[] {
   const sorted = [...rows].sort((a, b) => b.score - a.score);
   const best = new Map<number, number>();
   for (const id of windowIds) best.set(id, -cost.fnWeight);

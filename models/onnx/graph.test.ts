@@ -27,8 +27,14 @@ test('builder output runs in onnxruntime-node with dynamic dims and multi-output
 
 test('decodeModel round-trips nodes, initializers and io names', () => {
   const m = decodeModel(scaler());
-  assert.deepEqual(m.graph.input.map((i) => i.name), ['x']);
-  assert.deepEqual(m.graph.output.map((o) => o.name), ['y', 'first', 'second']);
+  assert.deepEqual(
+    m.graph.input.map((i) => i.name),
+    ['x'],
+  );
+  assert.deepEqual(
+    m.graph.output.map((o) => o.name),
+    ['y', 'first', 'second'],
+  );
   assert.ok(m.graph.initializer.some((i) => i.name === 'w'));
   assert.equal(m.graph.node[0]!.op_type, 'Mul');
 });
@@ -43,9 +49,16 @@ test('duplicate value names and wrong initializer sizes are rejected with the na
 test('model card carries the sha256 and validates fields', () => {
   const bytes = scaler();
   const card = buildModelCard(bytes, {
-    name: 'scaler', version: '1.0.0', description: 'test', featureSchemaVersion: 'univariate', opset: 17,
-    inputs: [{ name: 'x', dtype: 'float32', shape: [1, 'F'] }], outputs: [{ name: 'y', dtype: 'float32', shape: [1, 'F'] }],
-    fittedOn: { dataset: 'none' }, quality: { metrics: { mse: 0 }, measuredWith: 'n/a' }, createdAt: '2020-01-01T00:00:00.000Z',
+    name: 'scaler',
+    version: '1.0.0',
+    description: 'test',
+    featureSchemaVersion: 'univariate',
+    opset: 17,
+    inputs: [{ name: 'x', dtype: 'float32', shape: [1, 'F'] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: [1, 'F'] }],
+    fittedOn: { dataset: 'none' },
+    quality: { metrics: { mse: 0 }, measuredWith: 'n/a' },
+    createdAt: '2020-01-01T00:00:00.000Z',
   });
   assert.equal(card.sha256, sha256Hex(bytes));
   assert.equal(card.bytes, bytes.length);

@@ -26,13 +26,30 @@ export type Dim = number | string;
 /** Node attribute value; plain integers are INT, other numbers FLOAT. */
 export type AttrValue = number | string | number[] | { float: number } | { floats: number[] };
 
-interface Attr { name: string; type: number; f?: number; i?: number; s?: Uint8Array; floats?: number[]; ints?: number[] }
-interface ValueInfo { name: string; dtype: DType; shape: Dim[] }
+interface Attr {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  floats?: number[];
+  ints?: number[];
+}
+interface ValueInfo {
+  name: string;
+  dtype: DType;
+  shape: Dim[];
+}
 
 function valueInfo(v: ValueInfo): object {
   return {
     name: v.name,
-    type: { tensor_type: { elem_type: DTYPE[v.dtype], shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: DTYPE[v.dtype],
+        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
   };
 }
 
@@ -81,10 +98,26 @@ export class GraphBuilder {
   }
 
   /** Adds a constant tensor (a fitted parameter) stored in the model; returns its value name. */
-  initializer(name: string, data: Float32Array | Int32Array | BigInt64Array | Uint8Array, dims: number[], dtype?: DType): string {
-    const t: DType = dtype ?? (data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : data instanceof BigInt64Array ? 'int64' : 'bool');
+  initializer(
+    name: string,
+    data: Float32Array | Int32Array | BigInt64Array | Uint8Array,
+    dims: number[],
+    dtype?: DType,
+  ): string {
+    const t: DType =
+      dtype ??
+      (data instanceof Float32Array
+        ? 'float32'
+        : data instanceof Int32Array
+          ? 'int32'
+          : data instanceof BigInt64Array
+            ? 'int64'
+            : 'bool');
     const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new Error(`onnx initializer '${name}': dims ${JSON.stringify(dims)} hold ${count} values, data has ${data.length}`);
+    if (count !== data.length)
+      throw new Error(
+        `onnx initializer '${name}': dims ${JSON.stringify(dims)} hold ${count} values, data has ${data.length}`,
+      );
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
     this.inits.push({ name: this.claim(name), dims, data_type: DTYPE[t], raw_data: raw });
     return name;
@@ -107,9 +140,14 @@ export class GraphBuilder {
 
   /** Adds one node with `n` outputs (e.g. Split); returns their value names. Use '' in `inputs` for an omitted optional input. */
   opN(opType: string, inputs: string[], n: number, attrs: Record<string, AttrValue> = {}, outs?: string[]): string[] {
-    const outputs = outs ? outs.map((o) => this.claim(o)) : Array.from({ length: n }, () => this.claim(this.fresh(opType.toLowerCase())));
+    const outputs = outs
+      ? outs.map((o) => this.claim(o))
+      : Array.from({ length: n }, () => this.claim(this.fresh(opType.toLowerCase())));
     this.nodes.push({
-      op_type: opType, input: inputs, output: outputs, name: this.fresh(`n_${opType}`),
+      op_type: opType,
+      input: inputs,
+      output: outputs,
+      name: this.fresh(`n_${opType}`),
       attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)),
     });
     return outputs;
@@ -121,7 +159,15 @@ export class GraphBuilder {
   }
 
   /** Serializes to ONNX model bytes. Defaults: opset 17, IR version 8, producer 'homeostat'. */
-  toBytes(opts: { opset?: number; irVersion?: number; docString?: string; modelVersion?: number; metadata?: Record<string, string> } = {}): Uint8Array {
+  toBytes(
+    opts: {
+      opset?: number;
+      irVersion?: number;
+      docString?: string;
+      modelVersion?: number;
+      metadata?: Record<string, string>;
+    } = {},
+  ): Uint8Array {
     const model = {
       ir_version: opts.irVersion ?? 8,
       opset_import: [{ domain: '', version: opts.opset ?? 17 }],
@@ -130,8 +176,11 @@ export class GraphBuilder {
       model_version: opts.modelVersion ?? 1,
       doc_string: opts.docString ?? '',
       graph: {
-        name: this.name, node: this.nodes, initializer: this.inits,
-        input: this.inputs.map(valueInfo), output: this.outputs.map(valueInfo),
+        name: this.name,
+        node: this.nodes,
+        initializer: this.inits,
+        input: this.inputs.map(valueInfo),
+        output: this.outputs.map(valueInfo),
       },
       metadata_props: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
@@ -142,6 +191,13 @@ export class GraphBuilder {
 }
 
 /** Decodes ONNX bytes back to a plain object (tests and tooling: inspect node count, initializers). */
-export function decodeModel(bytes: Uint8Array): { graph: { node: { op_type: string }[]; initializer: { name: string }[]; input: { name: string }[]; output: { name: string }[] } } {
+export function decodeModel(bytes: Uint8Array): {
+  graph: {
+    node: { op_type: string }[];
+    initializer: { name: string }[];
+    input: { name: string }[];
+    output: { name: string }[];
+  };
+} {
   return readModelProto(bytes);
 }

@@ -11,9 +11,13 @@ import { ValidationError } from '../../contract/errors.ts';
 
 let t: TestControlPlane;
 before(async () => {
-  t = await startTestControlPlane({ broker: { maxConnections: 12, maxConnectionsPerAddress: 4, connectTimeout: '1s' } });
+  t = await startTestControlPlane({
+    broker: { maxConnections: 12, maxConnectionsPerAddress: 4, connectTimeout: '1s' },
+  });
 });
-after(async () => { await t?.close(); });
+after(async () => {
+  await t?.close();
+});
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -28,7 +32,11 @@ function raw(port: number): Promise<{ socket: Socket; closed: Promise<number> }>
   });
 }
 
-const within = <T>(p: Promise<T>, ms: number, what: string) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms))]);
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    p,
+    new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
 
 describe('M5: broker connection caps and CONNECT timeout', () => {
   it('a TCP connection that never sends CONNECT is closed after the timeout', async () => {
@@ -57,11 +65,14 @@ describe('M5: broker connection caps and CONNECT timeout', () => {
   });
 
   it('configuration is validated with the allowed ranges', () => {
-    assert.throws(() => loadServerConfig({ overrides: { broker: { maxConnections: 0, connectTimeout: '10m' } }, env: {} }), (err: unknown) => {
-      assert.ok(err instanceof ValidationError);
-      assert.match(err.message, /broker\.maxConnections must be an integer 1\.\.1000000/);
-      assert.match(err.message, /broker\.connectTimeout must be a duration from 1s to 2m/);
-      return true;
-    });
+    assert.throws(
+      () => loadServerConfig({ overrides: { broker: { maxConnections: 0, connectTimeout: '10m' } }, env: {} }),
+      (err: unknown) => {
+        assert.ok(err instanceof ValidationError);
+        assert.match(err.message, /broker\.maxConnections must be an integer 1\.\.1000000/);
+        assert.match(err.message, /broker\.connectTimeout must be a duration from 1s to 2m/);
+        return true;
+      },
+    );
   });
 });

@@ -15,7 +15,10 @@ const POLICY = `policies:
     do: [ { type: restart-service, service: nginx } ]
 `;
 
-async function haltsAtFirstWave(goSilent: (rig: FleetRig, target: SimAgent, others: SimAgent[]) => Promise<void>, why: RegExp) {
+async function haltsAtFirstWave(
+  goSilent: (rig: FleetRig, target: SimAgent, others: SimAgent[]) => Promise<void>,
+  why: RegExp,
+) {
   const rig = await startFleet();
   const agents: SimAgent[] = [];
   try {
@@ -23,13 +26,26 @@ async function haltsAtFirstWave(goSilent: (rig: FleetRig, target: SimAgent, othe
     // Every host has been reporting before the rollout.
     for (const a of agents) await a.sample(rig.clock.t - 5_000, 100);
     assert.equal((await api(rig.t, 'POST', '/api/policies', { name: 'web', source: POLICY })).status, 201);
-    const pub = await api(rig.t, 'POST', '/api/policies/web/publish', { version: 1, selector: 'role=web', percents: [25, 100], soak: '60s' });
+    const pub = await api(rig.t, 'POST', '/api/policies/web/publish', {
+      version: 1,
+      selector: 'role=web',
+      percents: [25, 100],
+      soak: '60s',
+    });
     assert.equal(pub.status, 201, JSON.stringify(pub.body));
     const target = agents.find((a) => a.agentId === pub.body.waves[0][0])!;
     await until(() => target.applied.length > 0, 'the first wave received the policy');
     // Its acknowledgement (state) is stored: it applied the policy, and nothing of it is still in flight.
-    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${target.agentId}`)).body.appliedPolicyVersion === 'web@1', 'target acknowledged', 30_000);
-    await goSilent(rig, target, agents.filter((a) => a !== target));
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${target.agentId}`)).body.appliedPolicyVersion === 'web@1',
+      'target acknowledged',
+      30_000,
+    );
+    await goSilent(
+      rig,
+      target,
+      agents.filter((a) => a !== target),
+    );
     rig.clock.t += 60_000;
     await rig.fleet.tick();
     const ro = (await api(rig.t, 'GET', `/api/rollouts/${pub.body.id}`)).body;
@@ -49,7 +65,11 @@ describe('G1: the health gate fails closed', () => {
   it('a treated host whose agent crashes (presence offline) halts the rollout at wave 0', async () => {
     await haltsAtFirstWave(async (rig, target) => {
       target.client.end(true); // no DISCONNECT packet: the broker sees the connection drop, as after kill -9
-      await until(async () => (await api(rig.t, 'GET', `/api/hosts/${target.agentId}`)).body.online === false, 'target offline', 30_000);
+      await until(
+        async () => (await api(rig.t, 'GET', `/api/hosts/${target.agentId}`)).body.online === false,
+        'target offline',
+        30_000,
+      );
     }, /offline/);
   });
 
@@ -57,7 +77,11 @@ describe('G1: the health gate fails closed', () => {
     await haltsAtFirstWave(async (rig, target, others) => {
       // The others go on reporting through the soak; the target's last sample is from before the rollout.
       for (const a of others) await a.sample(rig.clock.t + 50_000, 100);
-      await until(async () => (await api(rig.t, 'GET', `/api/hosts/${others[0]!.agentId}/samples`)).body.samples.length >= 2, 'samples stored', 30_000);
+      await until(
+        async () => (await api(rig.t, 'GET', `/api/hosts/${others[0]!.agentId}/samples`)).body.samples.length >= 2,
+        'samples stored',
+        30_000,
+      );
     }, /silent: no sample for 65 s/);
   });
 });
@@ -65,14 +89,25 @@ describe('G1: the health gate fails closed', () => {
 describe('G1: gate logic (pure)', () => {
   it('silent, offline and alive hosts', () => {
     assert.match(livenessOf({ host: 'a', online: false, lastSampleAt: 1000 }, 2000, 60_000)!, /^offline/);
-    assert.match(livenessOf({ host: 'a', online: true, lastSampleAt: 0 }, 100_000, 60_000)!, /^silent: no sample for 100 s \(limit 30 s/);
+    assert.match(
+      livenessOf({ host: 'a', online: true, lastSampleAt: 0 }, 100_000, 60_000)!,
+      /^silent: no sample for 100 s \(limit 30 s/,
+    );
     assert.equal(livenessOf({ host: 'a', online: true, lastSampleAt: 90_000 }, 100_000, 60_000), null);
-    assert.equal(livenessOf({ host: 'a', online: true, lastSampleAt: null }, 100_000, 60_000), null, 'never sampled: presence decides');
+    assert.equal(
+      livenessOf({ host: 'a', online: true, lastSampleAt: null }, 100_000, 60_000),
+      null,
+      'never sampled: presence decides',
+    );
   });
 
   it('an unresponsive treated host fails the gate even with zero errors everywhere', () => {
     const quiet = { hosts: 1, errors: 0, anomalies: 0, inferenceErrors: 0 };
-    const r = evaluateGate({ ...quiet, unresponsive: [{ host: 'h1', why: 'offline (no MQTT session: crashed, hung or cut off)' }] }, quiet, 0);
+    const r = evaluateGate(
+      { ...quiet, unresponsive: [{ host: 'h1', why: 'offline (no MQTT session: crashed, hung or cut off)' }] },
+      quiet,
+      0,
+    );
     assert.equal(r.verdict, 'fail');
     assert.match(r.reasons[0]!, /1 host\(s\) sent the new version stopped reporting: h1 offline/);
     assert.equal(evaluateGate(quiet, quiet, 0).verdict, 'pass');

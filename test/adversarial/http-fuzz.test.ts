@@ -10,21 +10,66 @@ import { ROUTE_ROLES } from '../../control-plane/access/route-table.ts';
 import { startFleet, type FleetRig } from '../integration/fleet-harness.ts';
 
 let rig: FleetRig;
-before(async () => { rig = await startFleet(); });
-after(async () => { await rig?.close(); });
+before(async () => {
+  rig = await startFleet();
+});
+after(async () => {
+  await rig?.close();
+});
 
-const nasty = fc.oneof(fc.string(), fc.constantFrom('\ud800', 'a\udc00b', '\u0000', '99999999d', '1e308', '../../etc/passwd', '${x}', ''));
+const nasty = fc.oneof(
+  fc.string(),
+  fc.constantFrom('\ud800', 'a\udc00b', '\u0000', '99999999d', '1e308', '../../etc/passwd', '${x}', ''),
+);
 const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1e308, -1e308, 9007199254740992, -0, 0.5));
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant(null), fc.boolean(), number, nasty,
-    fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(nasty, tie('value'), { maxKeys: 5 })),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    number,
+    nasty,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(nasty, tie('value'), { maxKeys: 5 }),
+  ),
 })).value;
 /** Bodies shaped like the real ones: the usual field names with junk values. */
-const FIELDS = ['name', 'source', 'comment', 'format', 'version', 'selector', 'percents', 'soak', 'ttl', 'uses', 'labels', 'token', 'hostname',
-  'agentVersion', 'inventory', 'username', 'password', 'role', 'url', 'events', 'reason', 'approved', 'schedule', 'kind', 'text', 'thresholds'];
+const FIELDS = [
+  'name',
+  'source',
+  'comment',
+  'format',
+  'version',
+  'selector',
+  'percents',
+  'soak',
+  'ttl',
+  'uses',
+  'labels',
+  'token',
+  'hostname',
+  'agentVersion',
+  'inventory',
+  'username',
+  'password',
+  'role',
+  'url',
+  'events',
+  'reason',
+  'approved',
+  'schedule',
+  'kind',
+  'text',
+  'thresholds',
+];
 const shaped = fc.dictionary(fc.constantFrom(...FIELDS), json, { maxKeys: 6 });
 const deep = fc.integer({ min: 100, max: 20_000 }).map((n) => `{"name":${'['.repeat(n)}${']'.repeat(n)}}`);
-const body = fc.oneof(shaped.map((v) => JSON.stringify(v)), json.map((v) => JSON.stringify(v)), deep, fc.string());
+const body = fc.oneof(
+  shaped.map((v) => JSON.stringify(v)),
+  json.map((v) => JSON.stringify(v)),
+  deep,
+  fc.string(),
+);
 
 describe('fuzz: every HTTP write route', () => {
   it('never answers 5xx (seeded, a few hundred requests)', async () => {
@@ -35,11 +80,14 @@ describe('fuzz: every HTTP write route', () => {
       const path = pattern.replace(/:[a-z]+/gi, (p) => (p === ':version' ? '1' : 'fuzz-1'));
       for (const text of fc.sample(body, { seed: 4200 + i, numRuns: 10 })) {
         const res = await fetch(`${rig.t.urls.httpUrl}${path}`, {
-          method, body: text, headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.t.adminToken}` },
+          method,
+          body: text,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.t.adminToken}` },
         });
         const answer = await res.text();
         n++;
-        if (res.status >= 500) failures.push(`${method} ${path} ${res.status} ${answer.slice(0, 200)} ← ${text.slice(0, 120)}`);
+        if (res.status >= 500)
+          failures.push(`${method} ${path} ${res.status} ${answer.slice(0, 200)} ← ${text.slice(0, 120)}`);
         else if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
           assert.ok(typeof JSON.parse(answer).error === 'string', `${method} ${path}: ${answer.slice(0, 200)}`);
         }

@@ -10,10 +10,15 @@ import { api, enroll } from '../support/control-plane.ts';
 import { startFleet, type FleetRig } from '../integration/fleet-harness.ts';
 
 let rig: FleetRig;
-before(async () => { rig = await startFleet(); });
-after(async () => { await rig?.close(); });
+before(async () => {
+  rig = await startFleet();
+});
+after(async () => {
+  await rig?.close();
+});
 
-const post = (path: string, body: unknown, token: string | null = rig.t.adminToken) => api(rig.t, 'POST', path, body, token);
+const post = (path: string, body: unknown, token: string | null = rig.t.adminToken) =>
+  api(rig.t, 'POST', path, body, token);
 /** A JSON text with a lone surrogate escape in it (what JSON.stringify writes for '\ud800'). */
 const LONE = '\ud800';
 
@@ -27,18 +32,31 @@ async function newToken(labels: Record<string, string> = {}): Promise<string> {
 function chunkedPost(path: string, bytes: number): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, rig.t.urls.httpUrl);
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+      },
+    );
+    req.on('error', (err) =>
+      (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET'
+        ? undefined
+        : reject(err),
+    );
     const chunk = Buffer.alloc(64 * 1024, 'a');
     let sent = 0;
     const pump = () => {
       while (sent < bytes) {
         sent += chunk.length;
-        if (!req.write(chunk)) { req.once('drain', pump); return; }
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
       }
       req.end();
     };
@@ -51,14 +69,23 @@ function chunkedPost(path: string, bytes: number): Promise<{ status: number; bod
 function rawPost(path: string, body: string, token: string | null = null): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, rig.t.urls.httpUrl);
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    };
     if (token) headers['authorization'] = `Bearer ${token}`;
     const req = request(url, { method: 'POST', agent: false, headers }, (res) => {
       let text = '';
-      res.on('data', (d) => { text += d; });
+      res.on('data', (d) => {
+        text += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
     });
-    req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+    req.on('error', (err) =>
+      (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET'
+        ? undefined
+        : reject(err),
+    );
     req.end(body);
   });
 }
@@ -81,7 +108,11 @@ describe('H1: request body limits', () => {
   });
 
   it('authenticated routes have a 2 MiB default', async () => {
-    const r = await rawPost('/api/policies', JSON.stringify({ name: 'big', source: 'x'.repeat(3 * 1024 * 1024) }), rig.t.adminToken);
+    const r = await rawPost(
+      '/api/policies',
+      JSON.stringify({ name: 'big', source: 'x'.repeat(3 * 1024 * 1024) }),
+      rig.t.adminToken,
+    );
     assert.equal(r.status, 413);
     assert.equal(r.body.limit, 2 * 1024 * 1024);
   });
@@ -112,13 +143,18 @@ describe('H2: a lone surrogate anywhere is a 400, never a 500', () => {
       const r = await post(path, body, path === '/api/enroll' || path === '/api/session' ? null : rig.t.adminToken);
       assert.equal(r.status, 400, JSON.stringify(r.body));
       assert.match(r.body.message, /lone UTF-16 surrogate/);
-      if (field) assert.ok(r.body.issues.some((i: { path: string }) => i.path === field), JSON.stringify(r.body.issues));
+      if (field)
+        assert.ok(
+          r.body.issues.some((i: { path: string }) => i.path === field),
+          JSON.stringify(r.body.issues),
+        );
     });
   }
 
   it('a policy whose YAML decodes to a lone surrogate: 400', async () => {
-    const source = 'policies:\n  - name: restart-nginx\n    when: { service: "nginx\\ud800", for: 10s }\n'
-      + '    do: [ { type: restart-service, service: nginx } ]\n';
+    const source =
+      'policies:\n  - name: restart-nginx\n    when: { service: "nginx\\ud800", for: 10s }\n' +
+      '    do: [ { type: restart-service, service: nginx } ]\n';
     const r = await post('/api/policies', { name: 'p2', source });
     assert.equal(r.status, 400, JSON.stringify(r.body));
   });
@@ -148,14 +184,21 @@ describe('H4/H5: inventories are bounded at enrollment; the host list carries no
   it('a 5,000-deep nested inventory → 400 (no stack overflow)', async () => {
     const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const token = await newToken();
-    const r = await post('/api/enroll', `{"token":${JSON.stringify(token)},"hostname":"deep","agentVersion":"1","inventory":${deep}}`, null);
+    const r = await post(
+      '/api/enroll',
+      `{"token":${JSON.stringify(token)},"hostname":"deep","agentVersion":"1","inventory":${deep}}`,
+      null,
+    );
     assert.equal(r.status, 400, JSON.stringify(r.body).slice(0, 500));
     assert.match(r.body.message, /nested deeper than/);
   });
 
   it('a 5 MB inventory is refused (413 at the unauthenticated body limit)', async () => {
     const token = await newToken();
-    const r = await rawPost('/api/enroll', JSON.stringify({ token, hostname: 'big', agentVersion: '1', inventory: { blob: 'x'.repeat(5_000_000) } }));
+    const r = await rawPost(
+      '/api/enroll',
+      JSON.stringify({ token, hostname: 'big', agentVersion: '1', inventory: { blob: 'x'.repeat(5_000_000) } }),
+    );
     assert.equal(r.status, 413);
   });
 
@@ -169,7 +212,11 @@ describe('H4/H5: inventories are bounded at enrollment; the host list carries no
 
   it('GET /api/hosts omits inventories; GET /api/hosts/:id has it', async () => {
     const token = await newToken();
-    const e = await post('/api/enroll', { token, hostname: 'inv', agentVersion: '1', inventory: { cpu: { cores: 4 } } }, null);
+    const e = await post(
+      '/api/enroll',
+      { token, hostname: 'inv', agentVersion: '1', inventory: { cpu: { cores: 4 } } },
+      null,
+    );
     assert.equal(e.status, 201);
     const list = await api(rig.t, 'GET', '/api/hosts');
     const row = list.body.hosts.find((h: { id: string }) => h.id === e.body.agentId);
@@ -182,7 +229,11 @@ describe('H4/H5: inventories are bounded at enrollment; the host list carries no
 describe('N3: requested labels the token overrides are named in the answer', () => {
   it('token labels win on conflict and the response says which requested labels were overridden', async () => {
     const token = await newToken({ role: 'db', zone: 'a' });
-    const r = await post('/api/enroll', { token, hostname: 'lab', agentVersion: '1', labels: { role: 'web', zone: 'a', team: 'x' } }, null);
+    const r = await post(
+      '/api/enroll',
+      { token, hostname: 'lab', agentVersion: '1', labels: { role: 'web', zone: 'a', team: 'x' } },
+      null,
+    );
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.deepEqual(r.body.labels, { role: 'db', zone: 'a', team: 'x' });
     assert.deepEqual(r.body.overriddenLabels, { role: { requested: 'web', applied: 'db' } });

@@ -23,20 +23,35 @@ const run = promisify(execFile);
 
 /** Packages only the control plane, the UI or the build may bring. */
 const FORBIDDEN_PACKAGES = [
-  'prisma', '@prisma', 'aedes', 'hono', '@hono', 'vite', 'react', 'react-dom', '@codemirror', '@uiw', '@tanstack', 'uplot',
+  'prisma',
+  '@prisma',
+  'aedes',
+  'hono',
+  '@hono',
+  'vite',
+  'react',
+  'react-dom',
+  '@codemirror',
+  '@uiw',
+  '@tanstack',
+  'uplot',
 ];
 /** Source folders the agent must not bundle. */
 const FORBIDDEN_SOURCES = ['control-plane/', 'models/', 'web/'];
 
 type Metafile = {
   inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
-  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }>;
+  outputs: Record<
+    string,
+    { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }
+  >;
 };
 type BuildInfo = { externals: string[]; absentOptionals: string[]; models?: string[] };
 
 /** Package name of a bare specifier (`@scope/x/y` → `@scope/x`, `x/y` → `x`); null for builtins and paths. */
 function packageOf(spec: string): string | null {
-  if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || builtinModules.includes(spec)) return null;
+  if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || builtinModules.includes(spec))
+    return null;
   const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
   return builtinModules.includes(name) ? null : name;
 }
@@ -57,7 +72,8 @@ function runtimePackages(meta: Metafile): string[] {
   for (const input of Object.keys(meta.inputs)) {
     if (input.includes('node_modules/') || !/\.(ts|mjs|js)$/.test(input)) continue;
     const text = readFileSync(join(ROOT, input), 'utf8');
-    for (const m of text.matchAll(/(?:\brequire|\))\(\s*'([^'./][^']*)'\s*\)/g)) if (packageOf(m[1]!)) found.add(packageOf(m[1]!)!);
+    for (const m of text.matchAll(/(?:\brequire|\))\(\s*'([^'./][^']*)'\s*\)/g))
+      if (packageOf(m[1]!)) found.add(packageOf(m[1]!)!);
   }
   return [...found].sort();
 }
@@ -78,16 +94,22 @@ const entryOf = (meta: Metafile, entry: string) => Object.keys(meta.outputs).fin
 
 /** Inputs the entry output loads before any subcommand runs: its own and those of the chunks it imports statically. */
 function startupInputs(meta: Metafile, entry: string): string[] {
-  return staticClosure(meta, entryOf(meta, entry)).flatMap((o) => Object.keys(meta.outputs[o]!.inputs)).sort();
+  return staticClosure(meta, entryOf(meta, entry))
+    .flatMap((o) => Object.keys(meta.outputs[o]!.inputs))
+    .sort();
 }
 
 /** Chunks that import onnxruntime-node statically and load with the entry or with a subcommand (the chunks the entry
  * imports dynamically): onnxruntime-node is optional, so only code that runs a model on it may load it. */
 function eagerOnnxruntime(meta: Metafile, entry: string): string[] {
   const root = entryOf(meta, entry);
-  const subcommands = meta.outputs[root]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path);
+  const subcommands = meta.outputs[root]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map(
+    (i) => i.path,
+  );
   const loaded = new Set([root, ...subcommands].flatMap((o) => staticClosure(meta, o)));
-  return [...loaded].filter((o) => meta.outputs[o]!.imports.some((i) => i.path === 'onnxruntime-node' && i.kind === 'import-statement'));
+  return [...loaded].filter((o) =>
+    meta.outputs[o]!.imports.some((i) => i.path === 'onnxruntime-node' && i.kind === 'import-statement'),
+  );
 }
 
 async function build(script: string, outdir: string): Promise<{ meta: Metafile; info: BuildInfo }> {
@@ -112,8 +134,14 @@ describe('the agent bundle', () => {
       FORBIDDEN_PACKAGES.some((f) => p === f || p.startsWith(`${f}/`)),
     );
     assert.deepEqual(badPackages, [], `forbidden packages in the agent bundle: ${badPackages.join(', ')}`);
-    const badSources = inputs.filter((p) => !p.includes('node_modules/') && FORBIDDEN_SOURCES.some((f) => p.startsWith(f)));
-    assert.deepEqual(badSources, [], `control-plane/, models/ or web/ sources in the agent bundle: ${badSources.join(', ')}`);
+    const badSources = inputs.filter(
+      (p) => !p.includes('node_modules/') && FORBIDDEN_SOURCES.some((f) => p.startsWith(f)),
+    );
+    assert.deepEqual(
+      badSources,
+      [],
+      `control-plane/, models/ or web/ sources in the agent bundle: ${badSources.join(', ')}`,
+    );
   });
 
   it('loads from node_modules at run time exactly the declared externals', () => {
@@ -159,8 +187,16 @@ describe('package.json dependencies and the control-plane bundle', () => {
     assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}), ['onnxruntime-node']);
     // and the built programs really load nothing else
     const used = new Set([...runtimePackages(agent.meta), ...runtimePackages(cp.meta)]);
-    const declaredAll = new Set([...agent.info.externals, ...agent.info.absentOptionals, ...cp.info.externals, ...cp.info.absentOptionals]);
-    assert.deepEqual([...used].filter((p) => !declaredAll.has(p)), []);
+    const declaredAll = new Set([
+      ...agent.info.externals,
+      ...agent.info.absentOptionals,
+      ...cp.info.externals,
+      ...cp.info.absentOptionals,
+    ]);
+    assert.deepEqual(
+      [...used].filter((p) => !declaredAll.has(p)),
+      [],
+    );
     // `homeostat --help` loads commander and the command table only
     const extra = startupInputs(cp.meta, '/homeostat.mjs').filter(
       (p) => !p.includes('node_modules/commander/') && !/^control-plane\/cli\/(bin|homeostat)\.ts$/.test(p),

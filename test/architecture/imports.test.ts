@@ -25,7 +25,12 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'generated', '.data', '.scrat
 const CONTRACT_PACKAGES = new Set(['zod', 'yaml', 'protobufjs', 'picomatch', 're2js']);
 
 /** One import edge: `from` (repo-relative file) → `specifier` as written, with whether it is type-only. */
-export interface ImportEdge { from: string; specifier: string; typeOnly: boolean; line: number }
+export interface ImportEdge {
+  from: string;
+  specifier: string;
+  typeOnly: boolean;
+  line: number;
+}
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -39,18 +44,30 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 
 /** Every import edge of one file. */
 export function importsOf(file: string, text: string): ImportEdge[] {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const edges: ImportEdge[] = [];
   const add = (node: ts.Node, spec: ts.Expression | undefined, typeOnly: boolean) => {
     if (!spec || !ts.isStringLiteralLike(spec)) return;
-    edges.push({ from: file, specifier: spec.text, typeOnly, line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+    edges.push({
+      from: file,
+      specifier: spec.text,
+      typeOnly,
+      line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1,
+    });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const c = node.importClause;
       // `import type {…}` or `import { type A, type B }` (every binding type-only, no default) erase at compile time.
       const named = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
-      const typeOnly = !!c && (c.isTypeOnly || (!c.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        !!c && (c.isTypeOnly || (!c.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
       add(node, node.moduleSpecifier, typeOnly);
     } else if (ts.isExportDeclaration(node)) {
       add(node, node.moduleSpecifier, node.isTypeOnly);
@@ -76,21 +93,28 @@ export function violation(from: string, target: string | null, specifier: string
     // A package import: only the contract's dependencies are restricted.
     if (src !== 'contract') return null;
     const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
-    return specifier.startsWith('node:') || CONTRACT_PACKAGES.has(pkg) ? null : `contract may use only zod, yaml, protobufjs, picomatch, re2js and node:* (not '${pkg}')`;
+    return specifier.startsWith('node:') || CONTRACT_PACKAGES.has(pkg)
+      ? null
+      : `contract may use only zod, yaml, protobufjs, picomatch, re2js and node:* (not '${pkg}')`;
   }
   const dst = moduleOf(target);
   if (dst === src) return null;
   switch (src) {
-    case 'contract': return 'contract imports nothing outside contract/';
-    case 'agent': return ['control-plane', 'models', 'web'].includes(dst) ? `agent → ${dst}` : null;
-    case 'models': return ['agent', 'control-plane', 'web'].includes(dst) ? `models → ${dst}` : null;
+    case 'contract':
+      return 'contract imports nothing outside contract/';
+    case 'agent':
+      return ['control-plane', 'models', 'web'].includes(dst) ? `agent → ${dst}` : null;
+    case 'models':
+      return ['agent', 'control-plane', 'web'].includes(dst) ? `models → ${dst}` : null;
     case 'control-plane':
       if (from.startsWith('control-plane/compose/')) return null;
       return ['agent', 'models', 'web'].includes(dst) ? `control-plane → ${dst} outside control-plane/compose/` : null;
     case 'web':
       if (dst === 'agent') return 'web → agent';
       if (dst === 'control-plane') {
-        return typeOnly && target.startsWith('control-plane/api/') ? null : 'web → control-plane other than `import type` of control-plane/api/*';
+        return typeOnly && target.startsWith('control-plane/api/')
+          ? null
+          : 'web → control-plane other than `import type` of control-plane/api/*';
       }
       return null;
   }
@@ -104,7 +128,11 @@ export function violations(): string[] {
       const from = relative(ROOT, abs).split(sep).join('/');
       for (const e of importsOf(from, readFileSync(abs, 'utf8'))) {
         const relativeSpec = e.specifier.startsWith('./') || e.specifier.startsWith('../');
-        const target = relativeSpec ? relative(ROOT, resolve(dirname(abs), e.specifier)).split(sep).join('/') : null;
+        const target = relativeSpec
+          ? relative(ROOT, resolve(dirname(abs), e.specifier))
+              .split(sep)
+              .join('/')
+          : null;
         const rule = violation(from, target, e.specifier, e.typeOnly);
         if (rule) found.push(`${from}:${e.line} → ${target ?? e.specifier} (${rule})`);
       }
@@ -138,7 +166,7 @@ test('the parser sees static, re-export, dynamic and type-only imports, not comm
     "export { e } from '../x/e.ts';",
     "const f = await import('../x/f.ts');",
     "// import g from '../x/g.ts';",
-    "const s = \"import h from '../x/h.ts'\";",
+    'const s = "import h from \'../x/h.ts\'";',
   ].join('\n');
   const edges = importsOf('agent/t.ts', src).map((e) => `${e.specifier}${e.typeOnly ? ' (type)' : ''}`);
   assert.deepEqual(edges, ['../x/a.ts', '../x/b.ts (type)', '../x/c.ts (type)', '../x/e.ts', '../x/f.ts']);
@@ -146,5 +174,9 @@ test('the parser sees static, re-export, dynamic and type-only imports, not comm
 
 test('no module imports across the dependency rules', () => {
   const found = violations();
-  assert.deepEqual(found, [], `${found.length} import(s) break the dependency rules (file:line → target):\n  ${found.join('\n  ')}`);
+  assert.deepEqual(
+    found,
+    [],
+    `${found.length} import(s) break the dependency rules (file:line → target):\n  ${found.join('\n  ')}`,
+  );
 });

@@ -30,13 +30,31 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'homeostat-browser-'));
   mkdirSync(SHOTS, { recursive: true });
   demo = await startDemo(
-    { agents: AGENTS, dataDir, httpPort: 0, mqttPort: 0, wsPort: 0, cycleSeconds: 0.5, schedule: false, fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3 } } } },
+    {
+      agents: AGENTS,
+      dataDir,
+      httpPort: 0,
+      mqttPort: 0,
+      wsPort: 0,
+      cycleSeconds: 0.5,
+      schedule: false,
+      fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3 } } },
+    },
     pino({ level: 'silent' }),
   );
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
@@ -59,7 +77,9 @@ async function signIn(username: string, password: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-test('a wrong password is refused in words; the admin password signs in and shows every demo host, live', { skip }, async () => {
+test('a wrong password is refused in words; the admin password signs in and shows every demo host, live', {
+  skip,
+}, async () => {
   await page.goto(demo.httpUrl + '/');
   await signIn('admin', 'not-the-password');
   await page.getByRole('alert').waitFor();
@@ -69,14 +89,32 @@ test('a wrong password is refused in words; the admin password signs in and show
   await signIn(demo.admin.username, demo.admin.password);
   await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
   assert.equal(await page.getByTestId('who').textContent(), 'admin (admin)');
-  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS, { timeout: 20_000 });
-  for (const h of demo.fleet.hosts) assert.equal(await page.locator(`tr[data-host="${h.hostname}"]`).count(), 1, h.hostname);
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n),
+    AGENTS,
+    { timeout: 20_000 },
+  );
+  for (const h of demo.fleet.hosts)
+    assert.equal(await page.locator(`tr[data-host="${h.hostname}"]`).count(), 1, h.hostname);
   // Every host's Anomaly cell shows its latest sample's real model score (not "—").
-  await page.waitForFunction((n) => [...document.querySelectorAll('tbody tr')].filter((r) => /^\d\.\d\d$/.test(r.querySelectorAll('td')[1]?.textContent ?? '')).length === n, AGENTS, { timeout: 20_000 });
-  assert.match((await page.getByTestId('health-map').getAttribute('aria-label')) ?? '', new RegExp(`Health map of ${AGENTS} hosts`));
+  await page.waitForFunction(
+    (n) =>
+      [...document.querySelectorAll('tbody tr')].filter((r) =>
+        /^\d\.\d\d$/.test(r.querySelectorAll('td')[1]?.textContent ?? ''),
+      ).length === n,
+    AGENTS,
+    { timeout: 20_000 },
+  );
+  assert.match(
+    (await page.getByTestId('health-map').getAttribute('aria-label')) ?? '',
+    new RegExp(`Health map of ${AGENTS} hosts`),
+  );
   await page.getByText('Live', { exact: true }).waitFor();
   const cookies = await page.context().cookies();
-  assert.ok(cookies.some((c) => c.name === 'homeostat_session' && c.httpOnly), 'an HTTP-only session cookie');
+  assert.ok(
+    cookies.some((c) => c.name === 'homeostat_session' && c.httpOnly),
+    'an HTTP-only session cookie',
+  );
   await shot('fleet');
 });
 
@@ -89,7 +127,9 @@ test('filtering by label narrows the fleet to that rack', { skip }, async () => 
   await page.getByLabel('Label').selectOption('');
 });
 
-test('a host page shows its inventory, the real model\'s anomaly score and live charts that grow', { skip }, async () => {
+test("a host page shows its inventory, the real model's anomaly score and live charts that grow", {
+  skip,
+}, async () => {
   const host = demo.fleet.hosts[1]!;
   await page.locator(`tr[data-host="${host.hostname}"] a`).click();
   await page.getByRole('heading', { name: host.hostname, level: 1 }).waitFor();
@@ -97,19 +137,33 @@ test('a host page shows its inventory, the real model\'s anomaly score and live 
   const chart = page.locator('figure.chart', { hasText: 'Anomaly score' });
   await chart.waitFor();
   const before = Number(await chart.getAttribute('data-points'));
-  await page.waitForFunction((n) => Number(document.querySelector('figure.chart')?.getAttribute('data-points')) >= n + 3, before, { timeout: 15_000 });
-  assert.equal(await page.locator('figure.chart', { hasText: 'cpu.temp_package_c' }).count(), 1, 'a chart of the replayed CPU temperature');
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('figure.chart')?.getAttribute('data-points')) >= n + 3,
+    before,
+    { timeout: 15_000 },
+  );
+  assert.equal(
+    await page.locator('figure.chart', { hasText: 'cpu.temp_package_c' }).count(),
+    1,
+    'a chart of the replayed CPU temperature',
+  );
   await shot('host');
 });
 
-test('a policy with a schema error is flagged inline; fixed, saved and published to role=web in two waves, every web host applies it', { skip }, async () => {
+test('a policy with a schema error is flagged inline; fixed, saved and published to role=web in two waves, every web host applies it', {
+  skip,
+}, async () => {
   await page.goto(demo.httpUrl + '/policies/web-services');
   const editor = page.locator('.cm-content');
   await editor.waitFor();
   await editor.click();
   await page.keyboard.press('Control+A');
-  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-servce\n        service: nginx\n');
-  await page.waitForFunction(() => /Line 5/.test(document.querySelector('[data-testid="lint-summary"]')?.textContent ?? ''));
+  await page.keyboard.insertText(
+    'policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-servce\n        service: nginx\n',
+  );
+  await page.waitForFunction(() =>
+    /Line 5/.test(document.querySelector('[data-testid="lint-summary"]')?.textContent ?? ''),
+  );
   assert.match((await page.getByTestId('lint-summary').textContent()) ?? '', /Line 5: policies\.0\.do\.0/);
   await page.locator('.cm-lintRange-error').first().waitFor();
   assert.equal(await page.getByRole('button', { name: 'Save as new version' }).isDisabled(), true);
@@ -117,7 +171,9 @@ test('a policy with a schema error is flagged inline; fixed, saved and published
 
   await editor.click();
   await page.keyboard.press('Control+A');
-  await page.keyboard.insertText('policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-service\n        service: nginx\n    guards: { requireApproval: true, cooldown: 5s }\n');
+  await page.keyboard.insertText(
+    'policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-service\n        service: nginx\n    guards: { requireApproval: true, cooldown: 5s }\n',
+  );
   await page.getByText('✓ Valid: 1 policy').waitFor();
   await page.getByLabel('Change note').fill('restart nginx, with approval');
   await page.getByRole('button', { name: 'Save as new version' }).click();
@@ -138,7 +194,10 @@ test('a policy with a schema error is flagged inline; fixed, saved and published
   await shot('policy-rollout');
 
   await page.goto(demo.httpUrl + '/');
-  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), AGENTS);
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n),
+    AGENTS,
+  );
   for (const h of demo.fleet.hosts) {
     const row = page.locator(`tr[data-host="${h.hostname}"]`);
     if (h.labels.role === 'web') await row.getByText('web-services@1').waitFor({ timeout: 15_000 });
@@ -147,7 +206,9 @@ test('a policy with a schema error is flagged inline; fixed, saved and published
   await shot('fleet-applied');
 });
 
-test('a stopped nginx asks for approval; approving it with a reason lets the real healer restart it', { skip }, async () => {
+test('a stopped nginx asks for approval; approving it with a reason lets the real healer restart it', {
+  skip,
+}, async () => {
   const host = webHosts()[0]!;
   demo.fleet.stopService(host, 'nginx');
   await page.getByRole('link', { name: 'Approvals' }).click();
@@ -164,10 +225,16 @@ test('a stopped nginx asks for approval; approving it with a reason lets the rea
   for (let i = 0; i < 60 && host.faults.serviceDown !== null; i++) await new Promise((r) => setTimeout(r, 250));
   assert.equal(host.faults.serviceDown, null, 'the healer restarted nginx');
   await page.goto(`${demo.httpUrl}/hosts/${host.agentId}`);
-  await page.locator('section', { hasText: 'Recent healing actions' }).getByText('restart-service').first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('section', { hasText: 'Recent healing actions' })
+    .getByText('restart-service')
+    .first()
+    .waitFor({ timeout: 15_000 });
 });
 
-test('a heat wave on one rack opens one incident naming the rack; it can be acknowledged and annotated', { skip }, async () => {
+test('a heat wave on one rack opens one incident naming the rack; it can be acknowledged and annotated', {
+  skip,
+}, async () => {
   const rack = demo.fleet.hosts[0]!.labels.rack!;
   const hit = demo.fleet.heatRack(rack, 60_000);
   await page.getByRole('link', { name: 'Incidents' }).click();

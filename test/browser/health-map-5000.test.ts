@@ -53,7 +53,16 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'homeostat-map5000-'));
   for (const d of [SHOTS, DOC_SHOTS]) mkdirSync(d, { recursive: true });
   ui = createWebUi();
-  cp = await createControlPlaneWithFleet({ dataDir, host: '127.0.0.1', httpPort: 0, mqttPort: 0, wsPort: 0, logLevel: 'warn', logger: pino({ level: 'silent' }), mounts: ui.mounts });
+  cp = await createControlPlaneWithFleet({
+    dataDir,
+    host: '127.0.0.1',
+    httpPort: 0,
+    mqttPort: 0,
+    wsPort: 0,
+    logLevel: 'warn',
+    logger: pino({ level: 'silent' }),
+    mounts: ui.mounts,
+  });
   const urls = await cp.start();
   assert.ok(urls.adminCredentials, 'a fresh data dir bootstraps the admin');
   admin = urls.adminCredentials;
@@ -63,21 +72,55 @@ before(async () => {
   const presence = new Date(T0 - 10 * 60_000);
   await db.host.createMany({
     data: Array.from({ length: N }, (_, i) => ({
-      id: `h-${String(i + 1).padStart(5, '0')}`, hostname: name(i), labels: { rack: rack(i), role: i % 4 === 0 ? 'db' : 'web' },
-      agentVersion: '1.0.0', online: online(i), lastSeen: presence,
+      id: `h-${String(i + 1).padStart(5, '0')}`,
+      hostname: name(i),
+      labels: { rack: rack(i), role: i % 4 === 0 ? 'db' : 'web' },
+      agentVersion: '1.0.0',
+      online: online(i),
+      lastSeen: presence,
     })),
   });
   const sample = (i: number, seq: number, ts: number, score: number) => ({
-    hostId: `h-${String(i + 1).padStart(5, '0')}`, seq, ts, schema: 'v1', features: { 'cpu.util_pct': 12 }, collectors: null, scores: { anomaly: { score, top: [] } },
+    hostId: `h-${String(i + 1).padStart(5, '0')}`,
+    seq,
+    ts,
+    schema: 'v1',
+    features: { 'cpu.util_pct': 12 },
+    collectors: null,
+    scores: { anomaly: { score, top: [] } },
   });
-  await cp.store.telemetry.insertSamples(Array.from({ length: SAMPLED }, (_, i) => [sample(i, 1, T0 - 60_000, 0.99), sample(i, 2, T0 - 5_000, latestScore(i))]).flat());
-  await cp.store.telemetry.insertEvents([{ hostId: `h-${String(EVENT_HOST + 1).padStart(5, '0')}`, seq: 1, ts: T0 - 3_000, type: 'agent.note', severity: 'info', message: null, data: {} }]);
+  await cp.store.telemetry.insertSamples(
+    Array.from({ length: SAMPLED }, (_, i) => [
+      sample(i, 1, T0 - 60_000, 0.99),
+      sample(i, 2, T0 - 5_000, latestScore(i)),
+    ]).flat(),
+  );
+  await cp.store.telemetry.insertEvents([
+    {
+      hostId: `h-${String(EVENT_HOST + 1).padStart(5, '0')}`,
+      seq: 1,
+      ts: T0 - 3_000,
+      type: 'agent.note',
+      severity: 'info',
+      message: null,
+      data: {},
+    },
+  ]);
   ui.start(cp);
 
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 });
@@ -93,15 +136,24 @@ after(async () => {
 const map = () => page.getByTestId('health-map');
 const shown = (n: number) => page.getByText(`${n} of ${N} hosts shown`);
 
-test('5,000 hosts: the map has a cell per host coloured by the latest anomaly score; the table pages 100 at a time', { skip }, async () => {
+test('5,000 hosts: the map has a cell per host coloured by the latest anomaly score; the table pages 100 at a time', {
+  skip,
+}, async () => {
   await page.goto(httpUrl + '/');
   await page.getByLabel('Username').fill(admin.username);
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   // First render of the whole fleet is bounded (generously: it is behaviour under load, not a benchmark).
-  await page.waitForFunction((n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n), N, { timeout: 30_000 });
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="host-count"]')?.textContent === String(n),
+    N,
+    { timeout: 30_000 },
+  );
   assert.equal(await map().getAttribute('data-hosts'), String(N));
-  assert.equal(await map().getAttribute('aria-label'), `Health map of ${N} hosts: ${N - 220} healthy, 60 anomalous, 60 critical, 100 offline. Use arrow keys to move between hosts and Enter to open one.`);
+  assert.equal(
+    await map().getAttribute('aria-label'),
+    `Health map of ${N} hosts: ${N - 220} healthy, 60 anomalous, 60 critical, 100 offline. Use arrow keys to move between hosts and Enter to open one.`,
+  );
   await shown(N).waitFor();
 
   assert.equal(await page.locator('tbody tr').count(), 100, 'one page of the table');
@@ -123,7 +175,9 @@ test('5,000 hosts: the map has a cell per host coloured by the latest anomaly sc
   // Tall enough that the map section needs no scrolling (the sticky top bar would land inside a stitched shot).
   await page.setViewportSize({ width: 1440, height: 1600 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.locator('section', { has: page.getByRole('heading', { name: 'Health map' }) }).screenshot({ path: join(DOC_SHOTS, 'health-map-5000.png') });
+  await page
+    .locator('section', { has: page.getByRole('heading', { name: 'Health map' }) })
+    .screenshot({ path: join(DOC_SHOTS, 'health-map-5000.png') });
   await page.setViewportSize({ width: 1440, height: 900 });
 });
 
@@ -131,7 +185,10 @@ test('5,000 hosts: filtering by a rack label narrows the map and the table to th
   await page.getByLabel('Label').selectOption(`rack=${rack(EVENT_HOST)}`);
   await shown(100).waitFor();
   assert.equal(await map().getAttribute('data-hosts'), '100');
-  assert.match((await map().getAttribute('aria-label')) ?? '', /^Health map of 100 hosts: 98 healthy, 0 anomalous, 0 critical, 2 offline\./);
+  assert.match(
+    (await map().getAttribute('aria-label')) ?? '',
+    /^Health map of 100 hosts: 98 healthy, 0 anomalous, 0 critical, 2 offline\./,
+  );
   assert.equal(await page.locator('tbody tr').count(), 100);
   assert.equal(await page.getByRole('navigation', { name: 'Host pages' }).count(), 0, 'one page: no pager');
   // A host with no samples but a recent event: no score, last seen at the event.
@@ -143,24 +200,40 @@ test('5,000 hosts: filtering by a rack label narrows the map and the table to th
   await shown(N).waitFor();
 });
 
-test('5,000 hosts: the keyboard moves across the map (arrows, Home, End) and Enter opens the focused host', { skip }, async () => {
+test('5,000 hosts: the keyboard moves across the map (arrows, Home, End) and Enter opens the focused host', {
+  skip,
+}, async () => {
   await map().focus();
-  await page.waitForFunction(() => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0001');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0001',
+  );
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(() => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0003');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0003',
+  );
   // A rack of 100 is a block 20 cells wide (2·√100), so the cell below node-0003 is node-0023.
   await page.keyboard.press('ArrowDown');
-  await page.waitForFunction(() => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0023');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0023',
+  );
   await page.locator('.health-map p[aria-live]', { hasText: 'node-0023: Healthy, anomaly score 0.10' }).waitFor();
   // End and Home jump to the last and first cell.
   await page.keyboard.press('End');
-  await page.waitForFunction((last) => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === last, name(N - 1));
+  await page.waitForFunction(
+    (last) => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === last,
+    name(N - 1),
+  );
   await page.keyboard.press('Home');
-  await page.waitForFunction(() => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0001');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host') === 'node-0001',
+  );
   // r01 is 5 rows tall: the 5th Down leaves it for the rack block below (racks are numbered 100 hosts apart).
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host')?.slice(5)) > 100);
+  await page.waitForFunction(
+    () =>
+      Number(document.querySelector('[data-testid="health-map"]')?.getAttribute('data-focused-host')?.slice(5)) > 100,
+  );
   const below = (await map().getAttribute('data-focused-host'))!;
   await page.screenshot({ path: join(SHOTS, 'fleet-5000-keyboard.png') });
   await page.keyboard.press('Enter');

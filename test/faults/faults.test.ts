@@ -7,8 +7,15 @@ import { runTrial } from './trial.ts';
 test('every fault class is healed by its policy, disconnected, with no action outside the fault', async () => {
   const results = await Promise.all(FAULT_CLASSES.map((f) => runTrial(f, { cycleMs: 2000, timeoutMs: 30_000 })));
   for (const r of results) {
-    assert.equal(r.healed, true, `${r.fault} not healed; events: ${r.events.map((e) => `${e.type} ${e.message}`).join(' | ')}`);
+    assert.equal(
+      r.healed,
+      true,
+      `${r.fault} not healed; events: ${r.events.map((e) => `${e.type} ${e.message}`).join(' | ')}`,
+    );
     assert.deepEqual(r.harmful, [], `${r.fault} acted outside its target`);
-    assert.ok(r.events.some((e) => e.type === 'heal.executed'), `${r.fault}: no heal.executed event`);
+    assert.ok(
+      r.events.some((e) => e.type === 'heal.executed'),
+      `${r.fault}: no heal.executed event`,
+    );
   }
 });

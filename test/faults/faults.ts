@@ -12,7 +12,12 @@ import type { ObserverSpec } from './observer.ts';
 import { du } from './observer.ts';
 
 /** What a trial gives a fault. */
-export interface TrialDirs { root: string; data: string; scripts: string; id: string }
+export interface TrialDirs {
+  root: string;
+  data: string;
+  scripts: string;
+  id: string;
+}
 
 export interface FaultInstance {
   observe: Omit<ObserverSpec, 'services'> & { services?: string[] };
@@ -40,7 +45,11 @@ function node(code: string, tag: string): ChildProcess {
 }
 
 /** A faulty process the harness owns: its pid, whether it still runs, and a way to end it. */
-interface Culprit { pid: number | undefined; alive(): boolean; kill(): void }
+interface Culprit {
+  pid: number | undefined;
+  alive(): boolean;
+  kill(): void;
+}
 
 /**
  * A misbehaving process that is NOT a child of the agent: the agent refuses to kill its own children (run-script
@@ -48,12 +57,19 @@ interface Culprit { pid: number | undefined; alive(): boolean; kill(): void }
  * the culprit, prints its pid and exits with it, so the culprit is the test's grandchild, as on a real host.
  */
 async function culprit(code: string, tag: string): Promise<Culprit> {
-  const launcher = spawn(process.execPath, ['-e', `
+  const launcher = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(code)}, ${JSON.stringify(tag)}], { stdio: 'ignore' });
     process.stdout.write(c.pid + '\\n');
     c.on('exit', () => process.exit(0));
     process.on('SIGTERM', () => { c.kill('SIGKILL'); process.exit(0); });
-  `], { stdio: ['ignore', 'pipe', 'ignore'] });
+  `,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   launcher.on('error', () => {});
   const pid = await new Promise<number | undefined>((resolve) => {
     let buf = '';
@@ -66,7 +82,9 @@ async function culprit(code: string, tag: string): Promise<Culprit> {
   return {
     pid,
     alive: () => alive(launcher),
-    kill: () => { if (alive(launcher)) launcher.kill('SIGTERM'); },
+    kill: () => {
+      if (alive(launcher)) launcher.kill('SIGTERM');
+    },
   };
 }
 
@@ -76,7 +94,9 @@ function processFault(c: Culprit): FaultInstance {
     healed: async () => !c.alive(),
     ownsPid: (pid) => pid === c.pid,
     ownsFile: () => false,
-    async cleanup() { c.kill(); },
+    async cleanup() {
+      c.kill();
+    },
   };
 }
 
@@ -103,7 +123,10 @@ policies:
     do: [ { type: kill-process, grace: 1s } ]
 `,
   // grows 80 MiB/s up to ~1.5 GiB
-  inject: async (d) => processFault(await culprit('const a=[];setInterval(()=>{if(a.length<96)a.push(Buffer.alloc(8<<20,1))},100)', `mem-${d.id}`)),
+  inject: async (d) =>
+    processFault(
+      await culprit('const a=[];setInterval(()=>{if(a.length<96)a.push(Buffer.alloc(8<<20,1))},100)', `mem-${d.id}`),
+    ),
 };
 
 function supervisedFault(name: string, d: TrialDirs, services: ServiceManager, ok: () => boolean): FaultInstance {
@@ -112,13 +135,18 @@ function supervisedFault(name: string, d: TrialDirs, services: ServiceManager, o
     healed: async () => ok() && (await services.status(name)).healthy === true,
     ownsPid: () => true, // service restarts go through the ServiceManager, not signals
     ownsFile: (p) => p.startsWith(d.root),
-    async cleanup() { await services.stop(name).catch(() => {}); },
+    async cleanup() {
+      await services.stop(name).catch(() => {});
+    },
   };
 }
 
 const serviceDies: FaultClass = {
   name: 'service-dies',
-  config: (d) => ({ allowedActions: ['restart-service'], services: [{ name: `svc-${d.id}`, command: ['sleep', '600'], stopGrace: '1s' }] }),
+  config: (d) => ({
+    allowedActions: ['restart-service'],
+    services: [{ name: `svc-${d.id}`, command: ['sleep', '600'], stopGrace: '1s' }],
+  }),
   policy: (d) => `
 policies:
   - name: service-dies
@@ -142,7 +170,14 @@ const flapping: FaultClass = {
   config: (d) => ({
     allowedActions: ['restart-service', 'run-script'],
     scriptEnv: ['DATA'], // the script's only input; every other name stays refused
-    services: [{ name: `flap-${d.id}`, command: ['sh', '-c', 'if [ -e marker ]; then sleep 0.5; exit 1; fi; exec sleep 600'], cwd: d.data, stopGrace: '1s' }],
+    services: [
+      {
+        name: `flap-${d.id}`,
+        command: ['sh', '-c', 'if [ -e marker ]; then sleep 0.5; exit 1; fi; exec sleep 600'],
+        cwd: d.data,
+        stopGrace: '1s',
+      },
+    ],
   }),
   policy: (d) => `
 policies:
@@ -178,13 +213,19 @@ policies:
     await writeFile(join(d.data, 'keep.db'), Buffer.alloc(4 << 20, 1)); // must survive
     const made = new Set<string>();
     const chunk = Buffer.alloc(1 << 20, 2);
-    for (let i = 0; i < 58; i++) { const p = join(d.data, 'spool', `chunk-${i}.tmp`); await writeFile(p, chunk); made.add(p); }
+    for (let i = 0; i < 58; i++) {
+      const p = join(d.data, 'spool', `chunk-${i}.tmp`);
+      await writeFile(p, chunk);
+      made.add(p);
+    }
     return {
       observe: { pids: () => [], dirs: [{ path: d.data, capacityBytes: CAPACITY }] },
       healed: async () => du(d.data) <= CAPACITY * 0.8 && existsSync(join(d.data, 'keep.db')),
       ownsPid: () => false,
       ownsFile: (p) => made.has(p),
-      async cleanup() { await rm(join(d.data, 'spool'), { recursive: true, force: true }); },
+      async cleanup() {
+        await rm(join(d.data, 'spool'), { recursive: true, force: true });
+      },
     };
   },
 };
@@ -202,20 +243,29 @@ policies:
   async inject(d) {
     const log = join(d.data, 'app.log');
     // a writer that never stops: 512 KiB every 250 ms through an O_APPEND descriptor
-    const child = node(`const fs=require('fs');const fd=fs.openSync(${JSON.stringify(log)},'a');const b=Buffer.alloc(512<<10,120);setInterval(()=>fs.writeSync(fd,b),250)`, `log-${d.id}`);
+    const child = node(
+      `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(log)},'a');const b=Buffer.alloc(512<<10,120);setInterval(()=>fs.writeSync(fd,b),250)`,
+      `log-${d.id}`,
+    );
     const own = new Set([log, `${log}.1`, `${log}.2`]);
     let seenBig = false;
     return {
       observe: { pids: () => [], fileSizes: { [`log.${d.id}.bytes`]: log } },
       async healed() {
         let size = 0;
-        try { size = statSync(log).size; } catch { /* not yet */ }
+        try {
+          size = statSync(log).size;
+        } catch {
+          /* not yet */
+        }
         if (size > LOG_LIMIT) seenBig = true;
         return seenBig && size < LOG_LIMIT;
       },
       ownsPid: () => false,
       ownsFile: (p) => own.has(p),
-      async cleanup() { if (alive(child)) child.kill('SIGKILL'); },
+      async cleanup() {
+        if (alive(child)) child.kill('SIGKILL');
+      },
     };
   },
 };

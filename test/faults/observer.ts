@@ -26,26 +26,41 @@ export interface ObserverSpec {
 export function du(dir: string): number {
   let total = 0;
   let names: string[] = [];
-  try { names = readdirSync(dir); } catch { return 0; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
   for (const n of names) {
     const p = join(dir, n);
     try {
       const st = lstatSync(p);
       if (st.isDirectory()) total += du(p);
       else if (st.isFile()) total += st.size;
-    } catch { /* raced with a delete */ }
+    } catch {
+      /* raced with a delete */
+    }
   }
   return total;
 }
 
-function readProc(pid: number): { comm: string; cmdline: string; ticks: number; startTicks: number; rss: number; state: string } | null {
+function readProc(
+  pid: number,
+): { comm: string; cmdline: string; ticks: number; startTicks: number; rss: number; state: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
     const rest = stat.slice(close + 2).split(' ');
     const statm = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, close), cmdline, state: rest[0]!, ticks: Number(rest[11]) + Number(rest[12]), startTicks: Number(rest[19]), rss: Number(statm[1]) * PAGE };
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      cmdline,
+      state: rest[0]!,
+      ticks: Number(rest[11]) + Number(rest[12]),
+      startTicks: Number(rest[19]),
+      rss: Number(statm[1]) * PAGE,
+    };
   } catch {
     return null;
   }
@@ -60,19 +75,42 @@ export function createObserver(spec: ObserverSpec): { observe(now: number): Prom
       const procs: ProcessFact[] = [];
       for (const pid of spec.pids()) {
         const p = readProc(pid);
-        if (!p || p.state === 'Z' || p.state === 'X') { prev.delete(pid); continue; }
+        if (!p || p.state === 'Z' || p.state === 'X') {
+          prev.delete(pid);
+          continue;
+        }
         const last = prev.get(pid);
-        const cpuPct = last && last.startTicks === p.startTicks && now > last.at ? ((p.ticks - last.ticks) / CLK_TCK) / ((now - last.at) / 1000) * 100 : null;
+        const cpuPct =
+          last && last.startTicks === p.startTicks && now > last.at
+            ? ((p.ticks - last.ticks) / CLK_TCK / ((now - last.at) / 1000)) * 100
+            : null;
         prev.set(pid, { ticks: p.ticks, at: now, startTicks: p.startTicks });
-        procs.push({ pid, name: p.comm, cmdline: p.cmdline, cpuPct, rssBytes: p.rss, runtimeS: uptime - p.startTicks / CLK_TCK });
+        procs.push({
+          pid,
+          name: p.comm,
+          cmdline: p.cmdline,
+          cpuPct,
+          rssBytes: p.rss,
+          runtimeS: uptime - p.startTicks / CLK_TCK,
+        });
       }
       const filesystems: FilesystemFact[] = (spec.dirs ?? []).map((d) => {
         const used = du(d.path);
-        return { mount: d.path, sizeBytes: d.capacityBytes, availBytes: Math.max(0, d.capacityBytes - used), inodes: 1_000_000, inodesFree: 1_000_000 };
+        return {
+          mount: d.path,
+          sizeBytes: d.capacityBytes,
+          availBytes: Math.max(0, d.capacityBytes - used),
+          inodes: 1_000_000,
+          inodesFree: 1_000_000,
+        };
       });
       const features: Record<string, number | null> = {};
       for (const [name, path] of Object.entries(spec.fileSizes ?? {})) {
-        try { features[name] = statSync(path).size; } catch { features[name] = null; }
+        try {
+          features[name] = statSync(path).size;
+        } catch {
+          features[name] = null;
+        }
       }
       const services: ServiceFact[] = [];
       if (spec.services) for (const n of spec.services.names) services.push(await spec.services.manager.status(n));

@@ -25,7 +25,11 @@ export interface TrialResult {
   events: HealEvent[];
 }
 
-export interface TrialOptions { cycleMs?: number; timeoutMs?: number; onEvents?: (e: HealEvent[]) => void }
+export interface TrialOptions {
+  cycleMs?: number;
+  timeoutMs?: number;
+  onEvents?: (e: HealEvent[]) => void;
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -33,17 +37,32 @@ export async function runTrial(fc: FaultClass, opts: TrialOptions = {}): Promise
   const cycleMs = opts.cycleMs ?? 2000;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const root = await mkdtemp(join(tmpdir(), `fault-${fc.name}-`));
-  const d: TrialDirs = { root, data: join(root, 'data'), scripts: join(root, 'scripts'), id: randomBytes(4).toString('hex') };
+  const d: TrialDirs = {
+    root,
+    data: join(root, 'data'),
+    scripts: join(root, 'scripts'),
+    id: randomBytes(4).toString('hex'),
+  };
   await Promise.all([mkdir(d.data), mkdir(d.scripts), mkdir(join(root, 'state'))]);
-  const config = loadHealConfig({ stateDir: join(root, 'state'), allowedDirs: [d.data], scriptsDir: d.scripts, ...fc.config(d) });
+  const config = loadHealConfig({
+    stateDir: join(root, 'state'),
+    allowedDirs: [d.data],
+    scriptsDir: d.scripts,
+    ...fc.config(d),
+  });
   const services = createSupervisedServiceManager({ services: config.services, stateDir: config.stateDir });
   const harmful: string[] = [];
   let owns = { pid: (_: number) => false, file: (_: string) => false };
   const healer = await createHealer({
-    config, serviceManager: services,
+    config,
+    serviceManager: services,
     audit: {
-      signalled: (pid, sig) => { if (!owns.pid(pid)) harmful.push(`${sig} to pid ${pid}`); },
-      touched: (p, op) => { if (!owns.file(p)) harmful.push(`${op} ${p}`); },
+      signalled: (pid, sig) => {
+        if (!owns.pid(pid)) harmful.push(`${sig} to pid ${pid}`);
+      },
+      touched: (p, op) => {
+        if (!owns.file(p)) harmful.push(`${op} ${p}`);
+      },
     },
   });
   const applied = healer.applyPolicySet(fc.policy(d), 'yaml');
@@ -54,7 +73,10 @@ export async function runTrial(fc: FaultClass, opts: TrialOptions = {}): Promise
     const inst = await fc.inject(d, services);
     owns = { pid: inst.ownsPid, file: inst.ownsFile };
     const t0 = performance.now();
-    const observer = createObserver({ ...inst.observe, services: inst.observe.services ? { manager: services, names: inst.observe.services } : undefined });
+    const observer = createObserver({
+      ...inst.observe,
+      services: inst.observe.services ? { manager: services, names: inst.observe.services } : undefined,
+    });
     let detectS: number | null = null;
     let healS: number | null = null;
     let stop = false;
@@ -70,7 +92,10 @@ export async function runTrial(fc: FaultClass, opts: TrialOptions = {}): Promise
       }
     })();
     while (performance.now() - t0 < timeoutMs) {
-      if (await inst.healed()) { healS = (performance.now() - t0) / 1000; break; }
+      if (await inst.healed()) {
+        healS = (performance.now() - t0) / 1000;
+        break;
+      }
       await sleep(100);
     }
     stop = true;

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { homeostat } from './harness.ts';
 
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function occupy(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
@@ -28,7 +30,9 @@ const CASES = [
 ] as const;
 
 for (const c of CASES) {
-  test(`busy ${c.setting}: one error line naming the port and ${c.flag}, exit code 3`, { timeout: 120_000 }, async () => {
+  test(`busy ${c.setting}: one error line naming the port and ${c.flag}, exit code 3`, {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-busy-'));
     dirs.push(dataDir);
     const busy = await occupy();
@@ -36,7 +40,12 @@ for (const c of CASES) {
       const ports = { '--http-port': '0', '--mqtt-port': '0', '--ws-port': '0', [c.flag]: String(busy.port) };
       const p = homeostat(['server', '--data-dir', dataDir, ...Object.entries(ports).flat(), '--log-level', 'warn']);
       let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([p.exited, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), 100_000); })]);
+      const code = await Promise.race([
+        p.exited,
+        new Promise<'timeout'>((r) => {
+          timer = setTimeout(() => r('timeout'), 100_000);
+        }),
+      ]);
       clearTimeout(timer);
       if (code === 'timeout') await p.kill('SIGKILL');
       assert.equal(code, 3, `exit code; stderr:\n${p.stderr.join('\n')}`);

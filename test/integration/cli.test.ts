@@ -11,9 +11,28 @@ const BIN = join(import.meta.dirname, '..', '..', 'control-plane', 'cli', 'homeo
 const run = promisify(execFile);
 
 function startServer(dataDir: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--ws-port', '0', '--log-level', 'warn'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'server',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--log-level',
+      'warn',
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const ready = new Promise<{ httpUrl: string; mqttUrl: string; wsUrl: string }>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line)));
     child.once('close', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
@@ -31,7 +50,19 @@ test('homeostat server prints one listening line; token create/list/revoke; surv
     assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'signing-key.pem')).mode & 0o777, 0o600);
     const common = ['--server', urls.httpUrl, '--data-dir', dataDir];
-    const created = await run(process.execPath, [BIN, 'token', 'create', '--labels', 'rack=r7,env=prod', '--uses', '3', '--ttl', '2h', '--json', ...common]);
+    const created = await run(process.execPath, [
+      BIN,
+      'token',
+      'create',
+      '--labels',
+      'rack=r7,env=prod',
+      '--uses',
+      '3',
+      '--ttl',
+      '2h',
+      '--json',
+      ...common,
+    ]);
     const tok = JSON.parse(created.stdout);
     assert.deepEqual([tok.labels, tok.maxUses, tok.state], [{ rack: 'r7', env: 'prod' }, 3, 'active']);
     s.child.kill('SIGKILL');
@@ -55,7 +86,10 @@ test('a bad configuration stops the server with every error named', async () => 
     const s = startServer(dataDir, { HOMEOSTAT_INGEST_BATCH_SIZE: 'abc', HOMEOSTAT_RETENTION: 'soon' });
     await assert.rejects(s.ready, /server exited 2/);
     assert.match(s.stderr(), /2 configuration error\(s\)/);
-    assert.match(s.stderr(), /ingest.batchSize: ingest.batchSize must be an integer 1..10000; got "abc" \(from HOMEOSTAT_INGEST_BATCH_SIZE\)/);
+    assert.match(
+      s.stderr(),
+      /ingest.batchSize: ingest.batchSize must be an integer 1..10000; got "abc" \(from HOMEOSTAT_INGEST_BATCH_SIZE\)/,
+    );
     assert.match(s.stderr(), /retention: retention must be a duration/);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -64,14 +98,17 @@ test('a bad configuration stops the server with every error named', async () => 
 
 const AGENT_BIN = join(import.meta.dirname, '..', '..', 'agent', 'cli', 'homeostat-agent.mjs');
 
-test('homeostat --help lists the control plane\'s commands; the agent is its own program', async () => {
+test("homeostat --help lists the control plane's commands; the agent is its own program", async () => {
   const help = await run(process.execPath, [BIN, '--help']);
-  for (const c of ['server', 'start', 'demo', 'token', 'models']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
-  assert.doesNotMatch(help.stdout, /^  agent /m);
+  for (const c of ['server', 'start', 'demo', 'token', 'models'])
+    assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  assert.doesNotMatch(help.stdout, /^ {2}agent /m);
   // a subcommand's own help comes from its module, loaded on demand
   assert.match((await run(process.execPath, [BIN, 'token', 'create', '--help'])).stdout, /--labels <k=v,...>/);
   assert.match((await run(process.execPath, [BIN, 'help', 'server'])).stdout, /--data-dir <dir>/);
-  const moved = await run(process.execPath, [BIN, 'agent', 'run']).catch((err: { code: number; stderr: string }) => err);
+  const moved = await run(process.execPath, [BIN, 'agent', 'run']).catch(
+    (err: { code: number; stderr: string }) => err,
+  );
   assert.equal((moved as { code: number }).code, 1);
   assert.match((moved as { stderr: string }).stderr, /homeostat-agent enroll\|run\|status/);
   const agentHelp = await run(process.execPath, [AGENT_BIN, '--help']);

@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
-  adminToken, api, createEnrollmentToken, pickPorts, poll, ROOT, spawnNode, startServer, type Proc, type ServerInfo,
+  adminToken,
+  api,
+  createEnrollmentToken,
+  pickPorts,
+  poll,
+  ROOT,
+  spawnNode,
+  startServer,
+  type Proc,
+  type ServerInfo,
 } from './harness.ts';
 
 const execFileP = promisify(execFile);
@@ -70,25 +79,39 @@ describe('compiled homeostat-agent without tsx', () => {
     assert.ok(req.resolve('better-sqlite3'));
     const mb = (p: string) => sizeOf(join(host, p)) / 1e6;
     const total = mb('agent') + mb('node_modules');
-    console.log(`agent runtime on disk: ${total.toFixed(1)} MB (bundle and models ${mb('agent').toFixed(1)} MB, ` +
-      `node_modules ${mb('node_modules').toFixed(1)} MB)`);
+    console.log(
+      `agent runtime on disk: ${total.toFixed(1)} MB (bundle and models ${mb('agent').toFixed(1)} MB, ` +
+        `node_modules ${mb('node_modules').toFixed(1)} MB)`,
+    );
   });
 
   it('enrolls, runs and gets its samples stored', async () => {
     const token = await adminToken(dataDir);
     const enrollToken = await createEnrollmentToken(server.info.httpUrl, token);
-    const enroll = agentCmd(['enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir]);
+    const enroll = agentCmd([
+      'enroll',
+      '--server',
+      server.info.httpUrl,
+      '--token',
+      enrollToken,
+      '--state-dir',
+      stateDir,
+    ]);
     const code = await Promise.race([enroll.exited, new Promise((r) => setTimeout(r, 120_000, 'timeout').unref())]);
     assert.equal(code, 0, `enroll: ${enroll.stderr.join('\n')}`);
     const agentId = /enrolled as (\S+)/.exec(enroll.stdout.join('\n'))?.[1];
     assert.ok(agentId, enroll.stdout.join('\n'));
 
     agent = agentCmd(['run', '--state-dir', stateDir, '--cycle-seconds', '0.5', '--log-level', 'warn']);
-    await poll(async () => {
-      if (agent!.child.exitCode !== null) throw new Error(`agent exited: ${agent!.stderr.slice(-10).join('\n')}`);
-      const r = await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=100`);
-      return r.status === 200 && r.body.samples.length >= 3;
-    }, 180_000, 'three samples stored from the compiled agent');
+    await poll(
+      async () => {
+        if (agent!.child.exitCode !== null) throw new Error(`agent exited: ${agent!.stderr.slice(-10).join('\n')}`);
+        const r = await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=100`);
+        return r.status === 200 && r.body.samples.length >= 3;
+      },
+      180_000,
+      'three samples stored from the compiled agent',
+    );
 
     const exit = await agent.kill('SIGTERM');
     assert.equal(exit, 0, agent.stderr.slice(-10).join('\n'));

@@ -4,7 +4,19 @@ import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
-import { adminToken, agentStatus, api, createEnrollmentToken, homeostatAgent, pickPorts, poll, runAgent, startServer, type Proc, type ServerInfo } from './harness.ts';
+import {
+  adminToken,
+  agentStatus,
+  api,
+  createEnrollmentToken,
+  homeostatAgent,
+  pickPorts,
+  poll,
+  runAgent,
+  startServer,
+  type Proc,
+  type ServerInfo,
+} from './harness.ts';
 
 describe('enrollment and first samples, end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hs-enroll-'));
@@ -23,16 +35,34 @@ describe('enrollment and first samples, end to end', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses a bad token with the control plane\'s reason and stores nothing', async () => {
-    const r = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', 'het_nope.nope', '--state-dir', stateDir]);
+  it("refuses a bad token with the control plane's reason and stores nothing", async () => {
+    const r = await runAgent([
+      'enroll',
+      '--server',
+      server.info.httpUrl,
+      '--token',
+      'het_nope.nope',
+      '--state-dir',
+      stateDir,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: enrollment at http:\/\/127\.0\.0\.1:\d+ failed \(HTTP 401\): .*token/m);
     assert.throws(() => statSync(join(stateDir, 'credentials.json')));
   });
 
-  it('enrolls with a token, stores 0600 credentials, and the agent\'s real readings reach the DB and the API', async () => {
+  it("enrolls with a token, stores 0600 credentials, and the agent's real readings reach the DB and the API", async () => {
     const enrollToken = await createEnrollmentToken(server.info.httpUrl, token, { zone: 'test' });
-    const r = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir, '--labels', 'role=db']);
+    const r = await runAgent([
+      'enroll',
+      '--server',
+      server.info.httpUrl,
+      '--token',
+      enrollToken,
+      '--state-dir',
+      stateDir,
+      '--labels',
+      'role=db',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const agentId = /enrolled as (\S+)/.exec(r.stdout)![1]!;
     assert.equal(statSync(stateDir).mode & 0o777, 0o700);
@@ -44,16 +74,28 @@ describe('enrollment and first samples, end to end', () => {
     assert.deepEqual(creds.labels, { role: 'db', zone: 'test' });
 
     // A used token cannot enroll again; the same state dir refuses a second identity without --force.
-    const again = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', enrollToken, '--state-dir', stateDir]);
+    const again = await runAgent([
+      'enroll',
+      '--server',
+      server.info.httpUrl,
+      '--token',
+      enrollToken,
+      '--state-dir',
+      stateDir,
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already enrolled as/);
 
     const agent = homeostatAgent(['run', '--state-dir', stateDir, '--cycle-seconds', '0.2', '--log-level', 'warn']);
     procs.push(agent);
-    const samples = await poll(async () => {
-      const res = await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples`);
-      return res.status === 200 && res.body.samples.length >= 3 ? res.body.samples : null;
-    }, 60_000, 'three samples through the API');
+    const samples = await poll(
+      async () => {
+        const res = await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples`);
+        return res.status === 200 && res.body.samples.length >= 3 ? res.body.samples : null;
+      },
+      60_000,
+      'three samples through the API',
+    );
     const first = samples[0];
     assert.equal(first.schema, FEATURE_SCHEMA_VERSION);
     assert.equal(typeof first.features['mem.used_pct'], 'number', 'real /proc reading');
@@ -63,9 +105,20 @@ describe('enrollment and first samples, end to end', () => {
     assert.match(first.scores.anomaly.model, /^anomaly-multi@/, 'the inference stage scored the sample');
     assert.ok(first.scores.anomaly.score >= 0 && first.scores.anomaly.score <= 1);
     const events = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/events`)).body.events;
-    assert.ok(events.some((e: { type: string }) => e.type === 'agent.started'), 'agent.started audited upstream');
-    const host = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}`)).body;
-    assert.ok(host.inventory, 'inventory published at connect');
+    assert.ok(
+      events.some((e: { type: string }) => e.type === 'agent.started'),
+      'agent.started audited upstream',
+    );
+    // systeminformation gathers the inventory off the cycle path: it may land after the first samples
+    const host = await poll(
+      async () => {
+        const h = (await api(server.info.httpUrl, token, 'GET', `/api/hosts/${agentId}`)).body;
+        return h?.inventory ? h : null;
+      },
+      60_000,
+      'inventory published after connect',
+    );
+    assert.ok(host.inventory);
 
     const status = await runAgent(['status', '--state-dir', stateDir, '--json']);
     const st = JSON.parse(status.stdout);

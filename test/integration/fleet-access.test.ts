@@ -12,7 +12,11 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
   try {
     const users: Record<string, string> = {};
     for (const role of ['operator', 'viewer'] as const) {
-      const u = await api(rig.t, 'POST', '/api/users', { username: `${role}-user`, password: `${role}-password-123`, role });
+      const u = await api(rig.t, 'POST', '/api/users', {
+        username: `${role}-user`,
+        password: `${role}-password-123`,
+        role,
+      });
       assert.equal(u.status, 201);
       const tok = await api(rig.t, 'POST', `/api/users/${u.body.id}/tokens`, { name: 'ci', role });
       assert.equal(tok.status, 201);
@@ -20,7 +24,11 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
     }
     const base = rig.t.urls.httpUrl;
     const login = async () => {
-      const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator-user', password: 'operator-password-123' }) });
+      const res = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'operator-user', password: 'operator-password-123' }),
+      });
       assert.equal(res.status, 200);
       const cookie = res.headers.get('set-cookie')!;
       assert.match(cookie, /^homeostat_session=[^;]+;.*HttpOnly/i);
@@ -48,13 +56,21 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
     for (const [method, pattern, access] of [...ROUTE_ROLES, ['GET', '/api/no-such-route', 'admin'] as const]) {
       const path = pattern.replace(/:version/g, '1').replace(/:[A-Za-z]+/g, 'x-none');
       for (const c of callers) {
-        const res = await fetch(`${base}${path}`, { method, headers: { ...c.headers(), ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}) }, ...(method !== 'GET' ? { body: '{}' } : {}) });
+        const res = await fetch(`${base}${path}`, {
+          method,
+          headers: { ...c.headers(), ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}) },
+          ...(method !== 'GET' ? { body: '{}' } : {}),
+        });
         await res.arrayBuffer();
         checked++;
         const expect = allowed(c, access) ? 'allowed' : c.kind === 'anonymous' ? 401 : 403;
         const ok = expect === 'allowed' ? res.status !== 401 && res.status !== 403 : res.status === expect;
         if (!ok) failures.push(`${method} ${pattern} as ${c.name}: got ${res.status}, expected ${expect}`);
-        if ((pattern === '/api/auth/logout' || (pattern === '/api/session' && method === 'DELETE')) && c.name === 'operator session') session = await login();
+        if (
+          (pattern === '/api/auth/logout' || (pattern === '/api/session' && method === 'DELETE')) &&
+          c.name === 'operator session'
+        )
+          session = await login();
       }
     }
     assert.deepEqual(failures, []);
@@ -66,7 +82,9 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
     await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: session } });
     assert.equal((await fetch(`${base}/api/auth/me`, { headers: { cookie: session } })).status, 401);
     // Disabled users lose their tokens' access too.
-    const viewer = (await api(rig.t, 'GET', '/api/users')).body.users.find((u: { username: string }) => u.username === 'viewer-user');
+    const viewer = (await api(rig.t, 'GET', '/api/users')).body.users.find(
+      (u: { username: string }) => u.username === 'viewer-user',
+    );
     await api(rig.t, 'PATCH', `/api/users/${viewer.id}`, { disabled: true });
     assert.equal((await api(rig.t, 'GET', '/api/hosts', undefined, users['viewer']!)).status, 401);
   } finally {

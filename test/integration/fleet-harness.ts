@@ -9,21 +9,46 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { agentTopic, commandTopic, Command } from '../../contract/protocol/index.ts';
-import { createFleetModule, type FleetModule, type FleetModuleOptions } from '../../control-plane/fleet/fleet-module.ts';
+import {
+  createFleetModule,
+  type FleetModule,
+  type FleetModuleOptions,
+} from '../../control-plane/fleet/fleet-module.ts';
 import { createFleetState } from '../../agent/fleet/fleet-state.ts';
 import { createPolicyReceiver, type FleetEvent } from '../../agent/fleet/policy-receiver.ts';
 import { createModelUpdater } from '../../agent/fleet/model-updater.ts';
 import type { PolicySet } from '../../contract/policy/schema.ts';
-import { api, connectAgent, enroll, startTestControlPlane, type Enrolled, type TestControlPlane } from '../support/control-plane.ts';
+import {
+  api,
+  connectAgent,
+  enroll,
+  startTestControlPlane,
+  type Enrolled,
+  type TestControlPlane,
+} from '../support/control-plane.ts';
 
 export type FleetRig = { t: TestControlPlane; fleet: FleetModule; clock: { t: number }; close(): Promise<void> };
 
 export async function startFleet(options: FleetModuleOptions = {}, databaseUrl?: string): Promise<FleetRig> {
   const clock = { t: Date.UTC(2026, 0, 5, 12) };
   const fleet = createFleetModule({ now: () => clock.t, tickMs: 0, ...options });
-  const t = await startTestControlPlane({ fleetRoutes: fleet.routes, mounts: fleet.mounts, middleware: [fleet.middleware], openIncidentsByHost: fleet.openIncidentsByHost, ...(databaseUrl ? { databaseUrl } : {}) });
+  const t = await startTestControlPlane({
+    fleetRoutes: fleet.routes,
+    mounts: fleet.mounts,
+    middleware: [fleet.middleware],
+    openIncidentsByHost: fleet.openIncidentsByHost,
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
   await fleet.attach(t.cp, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  return { t, fleet, clock, async close() { await fleet.stop(); await t.close(); } };
+  return {
+    t,
+    fleet,
+    clock,
+    async close() {
+      await fleet.stop();
+      await t.close();
+    },
+  };
 }
 
 /** A simulated agent: real MQTT connection, real agent/fleet receivers; healer and inference are recorders. */
@@ -35,7 +60,15 @@ export type SimAgent = Enrolled & {
   commands: Command[];
   seq: number;
   /** Publishes events (seq auto-increments) with `ts`. */
-  emit(ts: number, ...events: { type: string; severity?: 'info' | 'warning' | 'critical'; message?: string; data?: Record<string, unknown> }[]): Promise<void>;
+  emit(
+    ts: number,
+    ...events: {
+      type: string;
+      severity?: 'info' | 'warning' | 'critical';
+      message?: string;
+      data?: Record<string, unknown>;
+    }[]
+  ): Promise<void>;
   /** Publishes one telemetry sample whose anomaly model took `latencyUs` (seq auto-increments). */
   sample(ts: number, latencyUs: number): Promise<void>;
   close(): Promise<void>;
@@ -45,13 +78,43 @@ export async function startAgent(rig: FleetRig, hostname: string, labels: Record
   const e = await enroll(rig.t, hostname, { labels });
   const client = await connectAgent(e.mqttUrl, e.agentId, e.secret);
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-agent-'));
-  const a = { ...e, client, applied: [] as PolicySet[], swaps: [] as string[], events: [] as FleetEvent[], commands: [] as Command[], seq: 1000 } as SimAgent;
-  const state = createFleetState({ now: () => rig.clock.t, publish: async (m) => { await client.publishAsync(agentTopic(e.agentId, 'state'), JSON.stringify(m), { qos: 1 }); } });
-  const report = (ev: FleetEvent) => { a.events.push(ev); };
-  const policy = createPolicyReceiver({ pinnedKey: e.publicKey, state, report, applyPolicySet: (s) => { a.applied.push(s); } });
+  const a = {
+    ...e,
+    client,
+    applied: [] as PolicySet[],
+    swaps: [] as string[],
+    events: [] as FleetEvent[],
+    commands: [] as Command[],
+    seq: 1000,
+  } as SimAgent;
+  const state = createFleetState({
+    now: () => rig.clock.t,
+    publish: async (m) => {
+      await client.publishAsync(agentTopic(e.agentId, 'state'), JSON.stringify(m), { qos: 1 });
+    },
+  });
+  const report = (ev: FleetEvent) => {
+    a.events.push(ev);
+  };
+  const policy = createPolicyReceiver({
+    pinnedKey: e.publicKey,
+    state,
+    report,
+    applyPolicySet: (s) => {
+      a.applied.push(s);
+    },
+  });
   const models = createModelUpdater({
-    pinnedKey: e.publicKey, server: rig.t.urls.httpUrl, agentId: e.agentId, secret: e.secret, dir: join(dir, 'models'), state, report,
-    swapModel: async (name, _path, m) => { a.swaps.push(`${name}@${m.version}`); },
+    pinnedKey: e.publicKey,
+    server: rig.t.urls.httpUrl,
+    agentId: e.agentId,
+    secret: e.secret,
+    dir: join(dir, 'models'),
+    state,
+    report,
+    swapModel: async (name, _path, m) => {
+      a.swaps.push(`${name}@${m.version}`);
+    },
   });
   let chain = Promise.resolve();
   client.on('message', (topic, payload) => {
@@ -65,20 +128,42 @@ export async function startAgent(rig: FleetRig, hostname: string, labels: Record
   });
   await client.subscribeAsync(commandTopic(e.agentId), { qos: 1 });
   a.emit = async (ts, ...evs) => {
-    const events = evs.map((x) => ({ seq: ++a.seq, ts, type: x.type, severity: x.severity ?? 'warning', ...(x.message ? { message: x.message } : {}), data: x.data ?? {} }));
+    const events = evs.map((x) => ({
+      seq: ++a.seq,
+      ts,
+      type: x.type,
+      severity: x.severity ?? 'warning',
+      ...(x.message ? { message: x.message } : {}),
+      data: x.data ?? {},
+    }));
     await client.publishAsync(agentTopic(e.agentId, 'events'), JSON.stringify({ v: 1, events }), { qos: 1 });
   };
   a.sample = async (ts, latencyUs) => {
     const model = a.swaps.at(-1) ?? 'anomaly-uni@0';
-    const sample = { seq: ++a.seq, ts, schema: 'hs-features/1', features: { 'cpu.util_pct': 10 }, scores: { anomaly: { score: 0, model, top: [], latencyUs } } };
-    await client.publishAsync(agentTopic(e.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [sample] }), { qos: 1 });
+    const sample = {
+      seq: ++a.seq,
+      ts,
+      schema: 'hs-features/1',
+      features: { 'cpu.util_pct': 10 },
+      scores: { anomaly: { score: 0, model, top: [], latencyUs } },
+    };
+    await client.publishAsync(agentTopic(e.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [sample] }), {
+      qos: 1,
+    });
   };
-  a.close = async () => { await client.endAsync(); rmSync(dir, { recursive: true, force: true }); };
+  a.close = async () => {
+    await client.endAsync();
+    rmSync(dir, { recursive: true, force: true });
+  };
   return a;
 }
 
 /** Polls until `check` is truthy (bounded). */
-export async function until<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -14,7 +14,11 @@ async function upload(rig: FleetRig, bytes: Uint8Array, c: unknown): Promise<{ s
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(bytes)]), 'model.onnx');
   form.set('card', JSON.stringify(c));
-  const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.t.adminToken}` } });
+  const res = await fetch(`${rig.t.urls.httpUrl}/api/models`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${rig.t.adminToken}` },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -25,11 +29,26 @@ test('model registry checks uploads against the card and the graph', async () =>
     assert.equal(ok.status, 201);
     assert.deepEqual([ok.body.id, ok.body.sha256], [id(V1), card.sha256]);
     assert.equal((await upload(rig, onnx, card)).status, 409);
-    const lying = await upload(rig, onnx, { ...card, version: '9', sha256: 'a'.repeat(64), inputs: [{ ...card.inputs[0], shape: [1, 7] }, ...card.inputs.slice(1)], featureSchemaVersion: 'other/9' });
+    const lying = await upload(rig, onnx, {
+      ...card,
+      version: '9',
+      sha256: 'a'.repeat(64),
+      inputs: [{ ...card.inputs[0], shape: [1, 7] }, ...card.inputs.slice(1)],
+      featureSchemaVersion: 'other/9',
+    });
     assert.equal(lying.status, 400);
-    assert.deepEqual(lying.body.issues.map((i: { path: string }) => i.path).sort(), ['featureSchemaVersion', 'inputs.0.shape', 'sha256']);
+    assert.deepEqual(lying.body.issues.map((i: { path: string }) => i.path).sort(), [
+      'featureSchemaVersion',
+      'inputs.0.shape',
+      'sha256',
+    ]);
     const garbage = Buffer.from('not an onnx graph');
-    const bad = await upload(rig, garbage, { ...card, version: '10', bytes: garbage.length, sha256: (await import('node:crypto')).createHash('sha256').update(garbage).digest('hex') });
+    const bad = await upload(rig, garbage, {
+      ...card,
+      version: '10',
+      bytes: garbage.length,
+      sha256: (await import('node:crypto')).createHash('sha256').update(garbage).digest('hex'),
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.body.issues[0].message, /^onnxruntime cannot load it/);
     // Only agents (or admins) may download; viewers may not, anonymous callers are unauthenticated.
@@ -44,36 +63,56 @@ test('model rollout: canary first; a regressing canary rolls back to the previou
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 6; i++) agents.push(await startAgent(rig, `node-${i}`, { rack: 'r1' }));
-    const modelsOn = async (version: string, n: number) => until(async () => {
-      const hosts = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts;
-      return hosts.filter((h: any) => h.models['anomaly-uni']?.applied === `anomaly-uni@${version}`).length === n ? hosts : null;
-    }, `${n} hosts on ${version}`);
+    const modelsOn = async (version: string, n: number) =>
+      until(async () => {
+        const hosts = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts;
+        return hosts.filter((h: any) => h.models['anomaly-uni']?.applied === `anomaly-uni@${version}`).length === n
+          ? hosts
+          : null;
+      }, `${n} hosts on ${version}`);
     assert.equal((await upload(rig, onnx, card)).status, 201);
     assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
     const first = await api(rig.t, 'POST', `/api/models/${id(V1)}/publish`, { percents: [100], soak: '1m' });
     assert.equal(first.status, 201);
     await modelsOn(V1, 6);
-    assert.deepEqual(agents.map((a) => a.swaps), agents.map(() => [id(V1)]));
+    assert.deepEqual(
+      agents.map((a) => a.swaps),
+      agents.map(() => [id(V1)]),
+    );
     rig.clock.t += 60_000;
     await rig.fleet.tick();
 
     const canary = agents[3]!;
-    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, { canaries: ['node-3'], percents: [50, 100], soak: '5m' });
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, {
+      canaries: ['node-3'],
+      percents: [50, 100],
+      soak: '5m',
+    });
     assert.equal(ro.status, 201);
     assert.deepEqual(ro.body.waves[0], [canary.agentId]);
     assert.equal(ro.body.previousVersion, id(V1));
     assert.equal(ro.body.autoRollback, true);
     await modelsOn(V2, 1);
     // The canary regresses: inference errors and a burst of anomalies on the new model.
-    await canary.emit(rig.clock.t + 10_000, ...Array.from({ length: 3 }, () => ({ type: 'model.error', data: { kind: 'anomaly', model: 'anomaly-uni' } })), ...Array.from({ length: 4 }, () => ({ type: 'anomaly.detected', data: { feature: 'cpu.util' } })));
-    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/events`)).body.events.length === 7, 'canary events stored');
+    await canary.emit(
+      rig.clock.t + 10_000,
+      ...Array.from({ length: 3 }, () => ({ type: 'model.error', data: { kind: 'anomaly', model: 'anomaly-uni' } })),
+      ...Array.from({ length: 4 }, () => ({ type: 'anomaly.detected', data: { feature: 'cpu.util' } })),
+    );
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/events`)).body.events.length === 7,
+      'canary events stored',
+    );
     rig.clock.t += 5 * 60_000;
     await rig.fleet.tick();
     const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
     assert.equal(after.status, 'rolled-back');
     await modelsOn(V1, 6);
     assert.deepEqual(canary.swaps, [id(V1), id(V2), id(V1)]);
-    assert.deepEqual(agents.filter((a) => a !== canary).map((a) => a.swaps.length), [1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      agents.filter((a) => a !== canary).map((a) => a.swaps.length),
+      [1, 1, 1, 1, 1],
+    );
     const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rolled-back')).body.entries;
     assert.equal(audit.length, 1);
     assert.match(audit[0].detail.reasons.join(' '), /inferenceErrors: 3\/host on the new version/);
@@ -90,7 +129,11 @@ test('model rollout: a canary whose inference got slower than the rest rolls bac
     for (let i = 0; i < 4; i++) agents.push(await startAgent(rig, `lat-${i}`, { rack: 'r2' }));
     assert.equal((await upload(rig, onnx, card)).status, 201);
     assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
-    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, { canaries: ['lat-0'], percents: [100], soak: '5m' });
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, {
+      canaries: ['lat-0'],
+      percents: [100],
+      soak: '5m',
+    });
     assert.equal(ro.status, 201);
     const canary = agents[0]!;
     await until(async () => canary.swaps.includes(id(V2)), 'canary swapped to the new model');
@@ -99,8 +142,14 @@ test('model rollout: a canary whose inference got slower than the rest rolls bac
     for (let k = 0; k < 20; k++) {
       for (const a of agents) await a.sample(rig.clock.t + 1000 + k * 14_000, a === canary ? 400 : 100);
     }
-    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/samples`)).body.samples.length === 20, 'canary samples stored');
-    await until(async () => (await api(rig.t, 'GET', `/api/hosts/${agents[3]!.agentId}/samples`)).body.samples.length === 20, 'baseline samples stored');
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/samples`)).body.samples.length === 20,
+      'canary samples stored',
+    );
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${agents[3]!.agentId}/samples`)).body.samples.length === 20,
+      'baseline samples stored',
+    );
     rig.clock.t += 5 * 60_000;
     await rig.fleet.tick();
     const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;

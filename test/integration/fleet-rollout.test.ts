@@ -16,27 +16,45 @@ async function rolloutScenario(databaseUrl?: string) {
   const rig = await startFleet({}, databaseUrl);
   const agents: SimAgent[] = [];
   try {
-    for (let i = 0; i < 10; i++) agents.push(await startAgent(rig, `web-${i}`, { rack: i < 5 ? 'r1' : 'r2', role: 'web' }));
+    for (let i = 0; i < 10; i++)
+      agents.push(await startAgent(rig, `web-${i}`, { rack: i < 5 ? 'r1' : 'r2', role: 'web' }));
     const byId = new Map(agents.map((a) => [a.agentId, a]));
-    const hostsApplied = async (version: string, n: number) => until(async () => {
-      const r = await api(rig.t, 'GET', '/api/fleet/hosts');
-      return r.body.hosts.filter((h: { policy: { applied: string } }) => h.policy.applied === version).length === n ? r.body.hosts : null;
-    }, `${n} hosts applied ${version}`);
+    const hostsApplied = async (version: string, n: number) =>
+      until(async () => {
+        const r = await api(rig.t, 'GET', '/api/fleet/hosts');
+        return r.body.hosts.filter((h: { policy: { applied: string } }) => h.policy.applied === version).length === n
+          ? r.body.hosts
+          : null;
+      }, `${n} hosts applied ${version}`);
 
     const created = await api(rig.t, 'POST', '/api/policies', { name: 'web', source: V1, comment: 'first' });
     assert.equal(created.status, 201);
     assert.equal(created.body.id, 'web@1');
-    const bad = await api(rig.t, 'POST', '/api/policies', { name: 'broken', source: 'policies: [ { name: x, when: {}, do: [] } ]' });
+    const bad = await api(rig.t, 'POST', '/api/policies', {
+      name: 'broken',
+      source: 'policies: [ { name: x, when: {}, do: [] } ]',
+    });
     assert.equal(bad.status, 400);
     assert.ok(bad.body.issues.some((i: { path: string }) => i.path.startsWith('policies.0')));
 
     // v1 to everyone in three waves: 10% → 50% → 100%, 60 s soak each.
-    const pub = await api(rig.t, 'POST', '/api/policies/web/publish', { version: 1, selector: 'role=web', percents: [10, 50, 100], soak: '60s' });
+    const pub = await api(rig.t, 'POST', '/api/policies/web/publish', {
+      version: 1,
+      selector: 'role=web',
+      percents: [10, 50, 100],
+      soak: '60s',
+    });
     assert.equal(pub.status, 201);
-    assert.deepEqual(pub.body.waves.map((w: string[]) => w.length), [1, 4, 5]);
+    assert.deepEqual(
+      pub.body.waves.map((w: string[]) => w.length),
+      [1, 4, 5],
+    );
     await hostsApplied('web@1', 1);
-    assert.deepEqual((await rig.fleet.services.rollouts.tick()), []); // soak not over: nothing happens
-    for (const [wave, total] of [[1, 5], [2, 10]] as const) {
+    assert.deepEqual(await rig.fleet.services.rollouts.tick(), []); // soak not over: nothing happens
+    for (const [wave, total] of [
+      [1, 5],
+      [2, 10],
+    ] as const) {
       rig.clock.t += 60_000;
       await rig.fleet.tick();
       await hostsApplied('web@1', total);
@@ -50,22 +68,51 @@ async function rolloutScenario(databaseUrl?: string) {
     // v2 — diffed against v1 — breaks healing on the hosts that get it.
     const v2 = await api(rig.t, 'PUT', '/api/policies/web', { source: V2, comment: 'faster' });
     assert.equal(v2.status, 201);
-    assert.deepEqual(v2.body.diff.map((d: { path: string; op: string }) => `${d.op} ${d.path}`), ['changed policies[0].name', 'changed policies[0].when.for']);
+    assert.deepEqual(
+      v2.body.diff.map((d: { path: string; op: string }) => `${d.op} ${d.path}`),
+      ['changed policies[0].name', 'changed policies[0].when.for'],
+    );
     assert.equal((await api(rig.t, 'PUT', '/api/policies/web', { source: V2 })).status, 409);
-    const ro = await api(rig.t, 'POST', '/api/policies/web/publish', { version: 2, selector: 'role=web', percents: [20, 100], soak: '60s' });
+    const ro = await api(rig.t, 'POST', '/api/policies/web/publish', {
+      version: 2,
+      selector: 'role=web',
+      percents: [20, 100],
+      soak: '60s',
+    });
     const wave0: string[] = ro.body.waves[0];
     assert.equal(wave0.length, 2);
     await hostsApplied('web@2', 2);
-    for (const id of wave0) await byId.get(id)!.emit(rig.clock.t + 1000, { type: 'heal.verify-failed', data: { policy: 'restart-nginx-fast' } }, { type: 'heal.escalated', severity: 'critical', data: { policy: 'restart-nginx-fast' } });
-    for (const id of wave0) await until(async () => (await api(rig.t, 'GET', `/api/hosts/${id}/events`)).body.events.length >= 2, 'events stored');
+    for (const id of wave0)
+      await byId
+        .get(id)!
+        .emit(
+          rig.clock.t + 1000,
+          { type: 'heal.verify-failed', data: { policy: 'restart-nginx-fast' } },
+          { type: 'heal.escalated', severity: 'critical', data: { policy: 'restart-nginx-fast' } },
+        );
+    for (const id of wave0)
+      await until(
+        async () => (await api(rig.t, 'GET', `/api/hosts/${id}/events`)).body.events.length >= 2,
+        'events stored',
+      );
     rig.clock.t += 60_000;
     await rig.fleet.tick();
     const halted = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
     assert.equal(halted.status, 'halted');
-    assert.equal(halted.history.find((h: { event: string }) => h.event === 'halted').detail, 'errors: 2/host on the new version vs 0/host on the rest (limit ×2 and +0.5)');
+    assert.equal(
+      halted.history.find((h: { event: string }) => h.event === 'halted').detail,
+      'errors: 2/host on the new version vs 0/host on the rest (limit ×2 and +0.5)',
+    );
     // The other 8 hosts never got v2: intended and applied stay v1.
-    const hosts = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts as { id: string; policy: { intended: string; applied: string } }[];
-    for (const h of hosts) assert.deepEqual(h.policy, wave0.includes(h.id) ? { intended: 'web@2', applied: 'web@2' } : { intended: 'web@1', applied: 'web@1' });
+    const hosts = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts as {
+      id: string;
+      policy: { intended: string; applied: string };
+    }[];
+    for (const h of hosts)
+      assert.deepEqual(
+        h.policy,
+        wave0.includes(h.id) ? { intended: 'web@2', applied: 'web@2' } : { intended: 'web@1', applied: 'web@1' },
+      );
 
     // Rollback to v1 is one call.
     const rb = await api(rig.t, 'POST', '/api/policies/web/rollback', { version: 1, selector: 'role=web' });
@@ -73,18 +120,31 @@ async function rolloutScenario(databaseUrl?: string) {
     assert.equal(rb.body.status, 'completed');
     await hostsApplied('web@1', 10);
     const audit = (await api(rig.t, 'GET', '/api/audit?action=')).body.entries.map((e: { action: string }) => e.action);
-    for (const a of ['policy.created', 'policy.edited', 'policy.published', 'rollout.halted', 'policy.rollback', 'rollout.completed']) assert.ok(audit.includes(a), `audit has ${a}`);
+    for (const a of [
+      'policy.created',
+      'policy.edited',
+      'policy.published',
+      'rollout.halted',
+      'policy.rollback',
+      'rollout.completed',
+    ])
+      assert.ok(audit.includes(a), `audit has ${a}`);
   } finally {
     for (const a of agents) await a.close();
     await rig.close();
   }
 }
 
-test('policy rollout (sqlite): versions with diff, waves behind a health gate, bad version halted, one-call rollback', () => rolloutScenario());
+test('policy rollout (sqlite): versions with diff, waves behind a health gate, bad version halted, one-call rollback', () =>
+  rolloutScenario());
 
 test('policy rollout (postgres): same scenario', { skip: pgSkipReason }, async () => {
   const db = await createTestDatabase();
-  try { await rolloutScenario(db.url); } finally { await db.drop(); }
+  try {
+    await rolloutScenario(db.url);
+  } finally {
+    await db.drop();
+  }
 });
 
 test('agents refuse bundles signed with another key or tampered, report it, and keep the running policy', async () => {
@@ -96,19 +156,38 @@ test('agents refuse bundles signed with another key or tampered, report it, and 
     await until(() => agent.applied.length === 1, 'v1 applied');
     const rogue = generateKeyPairSync('ed25519').privateKey;
     const doc = agent.applied[0]! as unknown as Record<string, unknown>;
-    await rig.t.cp.broker.publishCommand(agent.agentId, policyCommand({ policySet: 'db', version: 'db@9', issuedAt: rig.clock.t + 1, document: doc }, rogue));
-    const tampered = policyCommand({ policySet: 'db', version: 'db@10', issuedAt: rig.clock.t + 2, document: doc }, rig.t.cp.signingKey.privateKey);
+    await rig.t.cp.broker.publishCommand(
+      agent.agentId,
+      policyCommand({ policySet: 'db', version: 'db@9', issuedAt: rig.clock.t + 1, document: doc }, rogue),
+    );
+    const tampered = policyCommand(
+      { policySet: 'db', version: 'db@10', issuedAt: rig.clock.t + 2, document: doc },
+      rig.t.cp.signingKey.privateKey,
+    );
     (tampered.bundle['payload'] as { version: string }).version = 'db@11';
     await rig.t.cp.broker.publishCommand(agent.agentId, tampered);
-    await rig.t.cp.broker.publishCommand(agent.agentId, { v: 1, type: 'policy', bundle: { kind: 'policy-bundle', payload: { policySet: 'db', version: 'db@12', issuedAt: rig.clock.t + 3, document: doc } } });
+    await rig.t.cp.broker.publishCommand(agent.agentId, {
+      v: 1,
+      type: 'policy',
+      bundle: {
+        kind: 'policy-bundle',
+        payload: { policySet: 'db', version: 'db@12', issuedAt: rig.clock.t + 3, document: doc },
+      },
+    });
     const host = await until(async () => {
       const h = (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts[0];
       return h.errors.length === 3 ? h : null;
     }, 'three refusals in state');
     assert.deepEqual(host.policy, { intended: 'db@1', applied: 'db@1' });
-    assert.deepEqual(host.errors.map((e: string) => e.match(/\((wrong-key|tampered|unsigned)\)/)?.[1]), ['wrong-key', 'tampered', 'unsigned']);
+    assert.deepEqual(
+      host.errors.map((e: string) => e.match(/\((wrong-key|tampered|unsigned)\)/)?.[1]),
+      ['wrong-key', 'tampered', 'unsigned'],
+    );
     assert.equal(agent.applied.length, 1);
-    assert.deepEqual(agent.events.filter((e) => e.type === 'fleet.bundle-refused').map((e) => e.data['reason']), ['wrong-key', 'tampered', 'unsigned']);
+    assert.deepEqual(
+      agent.events.filter((e) => e.type === 'fleet.bundle-refused').map((e) => e.data['reason']),
+      ['wrong-key', 'tampered', 'unsigned'],
+    );
   } finally {
     await agent.close();
     await rig.close();

@@ -24,7 +24,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-export type Proc = { child: ChildProcess; stderr: string[]; stdout: string[]; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<number | null> };
+export type Proc = {
+  child: ChildProcess;
+  stderr: string[];
+  stdout: string[];
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+};
 
 /** Spawns `homeostat <args>`; keeps the last output lines for failure messages. */
 export function homeostat(args: string[], env: Record<string, string> = {}): Proc {
@@ -38,7 +44,11 @@ export function homeostatAgent(args: string[], env: Record<string, string> = {})
 
 /** Spawns `node <argv>` in the repository root. */
 export function spawnNode(argv: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const keep = (buf: string[]) => (line: string) => {
@@ -49,7 +59,10 @@ export function spawnNode(argv: string[], env: Record<string, string> = {}): Pro
   createInterface({ input: child.stderr! }).on('line', keep(stderr));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return {
-    child, stdout, stderr, exited,
+    child,
+    stdout,
+    stderr,
+    exited,
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -63,19 +76,33 @@ export async function waitForLine(p: Proc, pred: (line: string) => boolean, ms: 
   for (;;) {
     const hit = p.stdout.find(pred);
     if (hit) return hit;
-    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${what}: process exited (${p.child.exitCode ?? p.child.signalCode}); stderr:\n${p.stderr.slice(-20).join('\n')}`);
-    if (Date.now() > end) throw new Error(`${what}: timed out after ${ms} ms; stdout:\n${p.stdout.slice(-10).join('\n')}\nstderr:\n${p.stderr.slice(-20).join('\n')}`);
+    if (p.child.exitCode !== null || p.child.signalCode !== null)
+      throw new Error(
+        `${what}: process exited (${p.child.exitCode ?? p.child.signalCode}); stderr:\n${p.stderr.slice(-20).join('\n')}`,
+      );
+    if (Date.now() > end)
+      throw new Error(
+        `${what}: timed out after ${ms} ms; stdout:\n${p.stdout.slice(-10).join('\n')}\nstderr:\n${p.stderr.slice(-20).join('\n')}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
 /** Runs a command to completion (bounded) and returns its output. */
-export async function run(args: string[], ms = 60_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function run(
+  args: string[],
+  ms = 60_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return finish(homeostat(args, env), ms);
 }
 
 /** Runs `homeostat-agent <args>` to completion (bounded) and returns its output. */
-export async function runAgent(args: string[], ms = 60_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runAgent(
+  args: string[],
+  ms = 60_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return finish(homeostatAgent(args, env), ms);
 }
 
@@ -88,7 +115,12 @@ async function finish(p: Proc, ms: number): Promise<{ code: number | null; stdou
 }
 
 /** Polls `fn` until it returns a truthy value (bounded). */
-export async function poll<T>(fn: () => Promise<T> | T, ms: number, what: string, everyMs = 100): Promise<NonNullable<T>> {
+export async function poll<T>(
+  fn: () => Promise<T> | T,
+  ms: number,
+  what: string,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
   // A negative or tiny budget is a caller's bug: never print "timed out after -15043 ms".
   if (!(ms > 0)) throw new Error(`poll for ${what}: the timeout must be positive, got ${ms} ms`);
   const end = Date.now() + ms;
@@ -100,7 +132,8 @@ export async function poll<T>(fn: () => Promise<T> | T, ms: number, what: string
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -115,7 +148,19 @@ export async function pickPorts(): Promise<Ports> {
 
 /** `homeostat server` as a child process; resolves once it printed its `{"event":"listening"}` line. */
 export async function startServer(dataDir: string, ports: Ports): Promise<{ proc: Proc; info: ServerInfo }> {
-  const proc = homeostat(['server', '--data-dir', dataDir, '--http-port', String(ports.http), '--mqtt-port', String(ports.mqtt), '--ws-port', String(ports.ws), '--log-level', 'warn']);
+  const proc = homeostat([
+    'server',
+    '--data-dir',
+    dataDir,
+    '--http-port',
+    String(ports.http),
+    '--mqtt-port',
+    String(ports.mqtt),
+    '--ws-port',
+    String(ports.ws),
+    '--log-level',
+    'warn',
+  ]);
   const line = await waitForLine(proc, (l) => l.includes('"listening"'), 60_000, 'control plane listening');
   return { proc, info: JSON.parse(line) as ServerInfo };
 }
@@ -127,7 +172,13 @@ export async function adminToken(dataDir: string): Promise<string> {
 }
 
 /** Authenticated JSON request against the admin API. */
-export async function api(httpUrl: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  httpUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${httpUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -137,18 +188,29 @@ export async function api(httpUrl: string, token: string, method: string, path: 
 }
 
 /** Creates a one-time enrollment token through the admin API. */
-export async function createEnrollmentToken(httpUrl: string, token: string, labels: Record<string, string> = {}): Promise<string> {
+export async function createEnrollmentToken(
+  httpUrl: string,
+  token: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
   const r = await api(httpUrl, token, 'POST', '/api/tokens', { labels, uses: 1 });
   if (r.status !== 201) throw new Error(`POST /api/tokens: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.token as string;
 }
 
 /** Every seq the control plane stored for an agent (samples and events), in the order the API lists them. */
-export async function storedSeqs(httpUrl: string, token: string, agentId: string): Promise<{ samples: number[]; events: number[] }> {
+export async function storedSeqs(
+  httpUrl: string,
+  token: string,
+  agentId: string,
+): Promise<{ samples: number[]; events: number[] }> {
   const s = await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`);
   const e = await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/events?limit=10000`);
   if (s.status !== 200 || e.status !== 200) throw new Error(`samples ${s.status}, events ${e.status}`);
-  return { samples: s.body.samples.map((x: { seq: number }) => x.seq), events: e.body.events.map((x: { seq: number }) => x.seq) };
+  return {
+    samples: s.body.samples.map((x: { seq: number }) => x.seq),
+    events: e.body.events.map((x: { seq: number }) => x.seq),
+  };
 }
 
 /** The agent's status file (null until it wrote one). */

@@ -7,7 +7,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminToken, agentStatus, createEnrollmentToken, homeostatAgent, pickPorts, poll, runAgent, startServer, storedSeqs, type Proc } from './harness.ts';
+import {
+  adminToken,
+  agentStatus,
+  createEnrollmentToken,
+  homeostatAgent,
+  pickPorts,
+  poll,
+  runAgent,
+  startServer,
+  storedSeqs,
+  type Proc,
+} from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hs-noloss-'));
 const procs: Proc[] = [];
@@ -17,7 +28,11 @@ after(async () => {
 });
 
 // Quick reconnects keep the test short; the production defaults are 500 ms .. 30 s.
-const agentEnv = { HOMEOSTAT_AGENT_LINK__BACKOFF_BASE_MS: '100', HOMEOSTAT_AGENT_LINK__BACKOFF_CAP_MS: '1000', HOMEOSTAT_AGENT_LINK__ACK_TIMEOUT_SECONDS: '5' };
+const agentEnv = {
+  HOMEOSTAT_AGENT_LINK__BACKOFF_BASE_MS: '100',
+  HOMEOSTAT_AGENT_LINK__BACKOFF_CAP_MS: '1000',
+  HOMEOSTAT_AGENT_LINK__ACK_TIMEOUT_SECONDS: '5',
+};
 
 describe('lossless link under kill -9', () => {
   it('stores every seq exactly once across a control-plane SIGKILL and an agent SIGKILL', async () => {
@@ -27,54 +42,111 @@ describe('lossless link under kill -9', () => {
     let server = await startServer(dataDir, ports);
     procs.push(server.proc);
     const token = await adminToken(dataDir);
-    const enrolled = await runAgent(['enroll', '--server', server.info.httpUrl, '--token', await createEnrollmentToken(server.info.httpUrl, token), '--state-dir', stateDir]);
+    const enrolled = await runAgent([
+      'enroll',
+      '--server',
+      server.info.httpUrl,
+      '--token',
+      await createEnrollmentToken(server.info.httpUrl, token),
+      '--state-dir',
+      stateDir,
+    ]);
     assert.equal(enrolled.code, 0, enrolled.stderr);
     const agentId = /enrolled as (\S+)/.exec(enrolled.stdout)![1]!;
     const startAgent = (maxCycles: number) => {
-      const p = homeostatAgent(['run', '--state-dir', stateDir, '--cycle-seconds', '0.05', '--max-cycles', String(maxCycles), '--log-level', 'warn'], agentEnv);
+      const p = homeostatAgent(
+        [
+          'run',
+          '--state-dir',
+          stateDir,
+          '--cycle-seconds',
+          '0.05',
+          '--max-cycles',
+          String(maxCycles),
+          '--log-level',
+          'warn',
+        ],
+        agentEnv,
+      );
       procs.push(p);
       return p;
     };
     const cycleSeq = async () => (await agentStatus(stateDir))?.lastCycle?.seq ?? 0;
 
     let agent = startAgent(250);
-    await poll(async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20, 60_000, '20 samples stored');
+    await poll(
+      async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20,
+      60_000,
+      '20 samples stored',
+    );
 
     // 1. The control plane dies mid-stream (SIGKILL) and stays down while the agent keeps collecting.
     await server.proc.kill('SIGKILL');
     const atKill = await cycleSeq();
-    await poll(async () => (await cycleSeq()) >= atKill + 60, 15_000, 'agent keeps collecting while the control plane is down');
+    await poll(
+      async () => (await cycleSeq()) >= atKill + 60,
+      15_000,
+      'agent keeps collecting while the control plane is down',
+    );
     const down = await agentStatus(stateDir);
     assert.ok(down.outbox.depth >= 60, `outbox holds the backlog (${down.outbox.depth})`);
     server = await startServer(dataDir, ports);
     procs.push(server.proc);
 
     // 2. The agent dies mid-stream (SIGKILL) and restarts on the same state dir.
-    const reconnected = await poll(async () => {
-      const st = await agentStatus(stateDir);
-      return st?.link.state === 'connected' && st.link.lastAckSeq > atKill + 30 ? st : null;
-    }, 60_000, 'backlog replayed to the restarted control plane');
-    await poll(async () => (await cycleSeq()) >= reconnected.lastCycle.seq + 20, 60_000, 'agent streaming after the restart');
+    const reconnected = await poll(
+      async () => {
+        const st = await agentStatus(stateDir);
+        return st?.link.state === 'connected' && st.link.lastAckSeq > atKill + 30 ? st : null;
+      },
+      60_000,
+      'backlog replayed to the restarted control plane',
+    );
+    await poll(
+      async () => (await cycleSeq()) >= reconnected.lastCycle.seq + 20,
+      60_000,
+      'agent streaming after the restart',
+    );
     await agent.kill('SIGKILL');
     const killedAt = await agentStatus(stateDir);
     agent = startAgent(60);
 
     // Let the second run finish its cycles and drain.
-    const done = await poll(async () => {
-      const st = await agentStatus(stateDir);
-      return st && st.pid !== killedAt.pid && st.cycles >= 60 && st.outbox.depth === 0 && st.link.state === 'connected' ? st : null;
-    }, 30_000, 'second run drained');
+    const done = await poll(
+      async () => {
+        const st = await agentStatus(stateDir);
+        return st &&
+          st.pid !== killedAt.pid &&
+          st.cycles >= 60 &&
+          st.outbox.depth === 0 &&
+          st.link.state === 'connected'
+          ? st
+          : null;
+      },
+      30_000,
+      'second run drained',
+    );
     const n: number = done.outbox.lastSeq;
-    const stored = await poll(async () => {
-      const s = await storedSeqs(server.info.httpUrl, token, agentId);
-      return s.samples.length + s.events.length >= n ? s : null;
-    }, 10_000, `all ${n} seqs stored`);
+    const stored = await poll(
+      async () => {
+        const s = await storedSeqs(server.info.httpUrl, token, agentId);
+        return s.samples.length + s.events.length >= n ? s : null;
+      },
+      10_000,
+      `all ${n} seqs stored`,
+    );
     const all = [...stored.samples, ...stored.events].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: n }, (_, i) => i + 1), 'every seq 1..N exactly once, no gap');
+    assert.deepEqual(
+      all,
+      Array.from({ length: n }, (_, i) => i + 1),
+      'every seq 1..N exactly once, no gap',
+    );
     assert.ok(n >= killedAt.lastCycle.seq + 60, `N=${n} covers both runs`);
     assert.ok(killedAt.cycles < 250, 'the first run was killed mid-stream');
     assert.equal(stored.events.length >= 2, true, 'one agent.started per run');
-    process.stdout.write(`# no-loss: N=${n} (samples ${stored.samples.length}, events ${stored.events.length}); backlog at CP kill ${down.outbox.depth}\n`);
+    process.stdout.write(
+      `# no-loss: N=${n} (samples ${stored.samples.length}, events ${stored.events.length}); backlog at CP kill ${down.outbox.depth}\n`,
+    );
     assert.equal(await agent.kill('SIGTERM'), 0);
   });
 });

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { agentTopic, commandTopic, MAX_PAYLOAD_BYTES } from '../../contract/protocol/index.ts';
-import { api, collectCommands, connectAgent, enroll, eventually, startTestControlPlane, telemetry } from '../support/control-plane.ts';
+import {
+  api,
+  collectCommands,
+  connectAgent,
+  enroll,
+  eventually,
+  startTestControlPlane,
+  telemetry,
+} from '../support/control-plane.ts';
 
 test('refusals: wrong secret, foreign topics, # subscription, revoked agent; other agents keep flowing', async () => {
   const t = await startTestControlPlane();
@@ -21,7 +29,13 @@ test('refusals: wrong secret, foreign topics, # subscription, revoked agent; oth
     // Subscribing to '#' or another agent's command topic: SUBACK failure, session stays.
     const ca = await connectAgent(a.mqttUrl, a.agentId, a.secret);
     // mqtt.js reports a SUBACK failure code as an error but still hands over the granted list.
-    const suback = await new Promise<number[]>((resolve) => ca.once('packetreceive', (p) => { if (p.cmd === 'suback') resolve(p.granted as number[]); }).subscribe(['#', commandTopic(b.agentId), 'homeostat/v1/fleet/#'], () => {}));
+    const suback = await new Promise<number[]>((resolve) =>
+      ca
+        .once('packetreceive', (p) => {
+          if (p.cmd === 'suback') resolve(p.granted as number[]);
+        })
+        .subscribe(['#', commandTopic(b.agentId), 'homeostat/v1/fleet/#'], () => {}),
+    );
     assert.deepEqual(suback, [128, 128, 0]);
     assert.equal(t.cp.counters.get('broker.subscribe.refused.forbidden-filter'), 1);
     assert.equal(t.cp.counters.get('broker.subscribe.refused.foreign-command-topic'), 1);
@@ -36,7 +50,10 @@ test('refusals: wrong secret, foreign topics, # subscription, revoked agent; oth
     // b keeps flowing.
     await cb.publishAsync(agentTopic(b.agentId, 'telemetry'), telemetry([1]), { qos: 1 });
     assert.deepEqual(await bCmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[1, 1]] });
-    assert.deepEqual((await api(t, 'GET', `/api/hosts/${b.agentId}/samples`)).body.samples.map((s: { seq: number }) => s.seq), [1]);
+    assert.deepEqual(
+      (await api(t, 'GET', `/api/hosts/${b.agentId}/samples`)).body.samples.map((s: { seq: number }) => s.seq),
+      [1],
+    );
 
     // Revocation disconnects a live session at once and refuses reconnects.
     const ca2 = await connectAgent(a.mqttUrl, a.agentId, a.secret);
@@ -53,7 +70,9 @@ test('refusals: wrong secret, foreign topics, # subscription, revoked agent; oth
     await cb.publishAsync(agentTopic(b.agentId, 'telemetry'), telemetry([2]), { qos: 1 });
     assert.deepEqual(await bCmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[2, 2]] });
     cb.end(true);
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });
 
 test('enrollment tokens: expired, used-up, revoked and unknown are refused with a clear error', async () => {
@@ -63,11 +82,29 @@ test('enrollment tokens: expired, used-up, revoked and unknown are refused with 
     const once = await api(t, 'POST', '/api/tokens', { uses: 1, labels: { env: 'prod' } });
     assert.equal(once.status, 201);
     assert.match(once.body.token, /^het_et-[0-9a-f]{20}\.[A-Za-z0-9_-]+$/);
-    const ok = await api(t, 'POST', '/api/enroll', { token: once.body.token, hostname: 'h1', agentVersion: '0.1.0', labels: { env: 'dev', role: 'web' } }, null);
+    const ok = await api(
+      t,
+      'POST',
+      '/api/enroll',
+      { token: once.body.token, hostname: 'h1', agentVersion: '0.1.0', labels: { env: 'dev', role: 'web' } },
+      null,
+    );
     assert.equal(ok.status, 201);
-    assert.deepEqual(Object.keys(ok.body).sort(), ['agentId', 'labels', 'mqttUrl', 'overriddenLabels', 'publicKey', 'secret', 'wsUrl']);
+    assert.deepEqual(Object.keys(ok.body).sort(), [
+      'agentId',
+      'labels',
+      'mqttUrl',
+      'overriddenLabels',
+      'publicKey',
+      'secret',
+      'wsUrl',
+    ]);
     assert.deepEqual(ok.body.labels, { env: 'prod', role: 'web' });
-    assert.deepEqual(ok.body.overriddenLabels, { env: { requested: 'dev', applied: 'prod' } }, 'the token won, and the answer says so');
+    assert.deepEqual(
+      ok.body.overriddenLabels,
+      { env: { requested: 'dev', applied: 'prod' } },
+      'the token won, and the answer says so',
+    );
     assert.match(ok.body.publicKey, /^-----BEGIN PUBLIC KEY-----/);
     assert.equal(ok.body.mqttUrl, t.urls.mqttUrl);
     const used = await req(once.body.token);
@@ -88,14 +125,23 @@ test('enrollment tokens: expired, used-up, revoked and unknown are refused with 
     assert.deepEqual([bogus.status, bogus.body.error], [401, 'unauthenticated']);
     const bad = await api(t, 'POST', '/api/enroll', { hostname: '' }, null);
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.issues.map((i: { path: string }) => i.path).sort(), ['agentVersion', 'hostname', 'token']);
+    assert.deepEqual(bad.body.issues.map((i: { path: string }) => i.path).sort(), [
+      'agentVersion',
+      'hostname',
+      'token',
+    ]);
 
     const list = await api(t, 'GET', '/api/tokens');
-    assert.deepEqual(list.body.tokens.map((x: { state: string }) => x.state), ['used-up', 'expired', 'revoked']);
+    assert.deepEqual(
+      list.body.tokens.map((x: { state: string }) => x.state),
+      ['used-up', 'expired', 'revoked'],
+    );
     assert.equal(JSON.stringify(list.body).includes('tokenHash'), false);
     assert.equal((await api(t, 'GET', '/api/tokens', undefined, null)).status, 401);
     assert.equal((await api(t, 'GET', '/api/hosts', undefined, 'hat_at-x.y')).status, 401);
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });
 
 test('bad input: random bytes, wrong schema, oversized, unknown topic are rejected and counted; broker keeps serving', async () => {
@@ -107,13 +153,21 @@ test('bad input: random bytes, wrong schema, oversized, unknown topic are reject
     const aCmds = await collectCommands(ca, a.agentId);
     const cb = await connectAgent(b.mqttUrl, b.agentId, b.secret);
     const bCmds = await collectCommands(cb, b.agentId);
-    for (let i = 0; i < 20; i++) await ca.publishAsync(agentTopic(a.agentId, 'telemetry'), randomBytes(64 + i), { qos: 1 });
-    await ca.publishAsync(agentTopic(a.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [{ seq: 7, ts: -1, schema: 'x', features: {} }] }), { qos: 1 });
+    for (let i = 0; i < 20; i++)
+      await ca.publishAsync(agentTopic(a.agentId, 'telemetry'), randomBytes(64 + i), { qos: 1 });
+    await ca.publishAsync(
+      agentTopic(a.agentId, 'telemetry'),
+      JSON.stringify({ v: 1, samples: [{ seq: 7, ts: -1, schema: 'x', features: {} }] }),
+      { qos: 1 },
+    );
     await ca.publishAsync(agentTopic(a.agentId, 'presence'), JSON.stringify({ v: 2, state: 'maybe' }), { qos: 1 });
     await ca.publishAsync(agentTopic(a.agentId, 'events'), Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20), { qos: 1 });
     // A schema-invalid sample with a readable seq is acked as rejected for good (the outbox must not retry it forever).
     assert.deepEqual(await aCmds.next((x) => x.type === 'ack'), {
-      v: 1, type: 'ack', ranges: [[7, 7]], rejected: [{ seq: 7, reason: 'schema: samples.0.ts: Too small: expected number to be >=0' }],
+      v: 1,
+      type: 'ack',
+      ranges: [[7, 7]],
+      rejected: [{ seq: 7, reason: 'schema: samples.0.ts: Too small: expected number to be >=0' }],
     });
     assert.equal(t.cp.counters.get('broker.payload.rejected.not-json'), 20);
     assert.equal(t.cp.counters.get('broker.payload.rejected.schema'), 2);
@@ -129,10 +183,15 @@ test('bad input: random bytes, wrong schema, oversized, unknown topic are reject
     assert.equal(t.cp.counters.get('broker.publish.refused.unknown-topic'), 1);
     await cb.publishAsync(agentTopic(b.agentId, 'telemetry'), telemetry([1]), { qos: 1 });
     assert.deepEqual(await bCmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[1, 1]] });
-    assert.deepEqual((await api(t, 'GET', `/api/hosts/${a.agentId}/samples`)).body.samples.map((s: { seq: number }) => s.seq), [8]);
+    assert.deepEqual(
+      (await api(t, 'GET', `/api/hosts/${a.agentId}/samples`)).body.samples.map((s: { seq: number }) => s.seq),
+      [8],
+    );
     cb.end(true);
     assert.equal((await api(t, 'GET', '/healthz', undefined, null)).body.status, 'ok');
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });
 
 test('over WebSocket: an agent connects, publishes and gets its ack', async () => {
@@ -145,5 +204,7 @@ test('over WebSocket: an agent connects, publishes and gets its ack', async () =
     assert.deepEqual(await cmds.next(), { v: 1, type: 'ack', ranges: [[1, 2]] });
     c.end(true);
     await eventually(async () => t.cp.counters.get('ingest.samples.accepted') === 2);
-  } finally { await t.close(); }
+  } finally {
+    await t.close();
+  }
 });

@@ -20,7 +20,9 @@ import { api, startTestControlPlane } from '../support/control-plane.ts';
 const TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
 const FEATURE = 'sensors.temp_max_c';
 const CYCLES = 170;
-const CARD = JSON.parse(readFileSync(new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url), 'utf8')) as { name: string; version: string; extra: { params: { warmup: number } } };
+const CARD = JSON.parse(
+  readFileSync(new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url), 'utf8'),
+) as { name: string; version: string; extra: { params: { warmup: number } } };
 const MODEL = `${CARD.name}@${CARD.version}`;
 const THRESHOLD = 0.5; // agent/infer/inference.ts default anomalyThreshold
 const CYCLE_MS = 1000;
@@ -34,7 +36,9 @@ const OFFSET_ROWS = 120;
 
 /** The trace's (timestamp, value) rows, parsed here independently of agent/replay/csv.ts. */
 function nabValues(path: string): number[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   assert.equal(lines[0], 'timestamp,value');
   return lines.slice(1).map((l) => Number(l.split(',')[1]));
 }
@@ -47,42 +51,98 @@ test('the replay source feeds the pipeline end to end into the control plane', a
   try {
     const tok = await api(cp, 'POST', '/api/tokens', { labels: { role: 'replay' }, uses: 1 });
     assert.equal(tok.status, 201, JSON.stringify(tok.body));
-    const creds = await enroll({ server: cp.urls.httpUrl, token: tok.body.token, stateDir, agentVersion: AGENT_VERSION, labels: { trace: 'nab' }, hostname: 'replay-1' });
-    const config = loadAgentConfig({ env: {}, overrides: { stateDir, cycleSeconds: CYCLE_MS / 1000, logLevel: 'silent', drainSeconds: 10, link: { ackTimeoutSeconds: 3600 } } });
-    const source = createReplaySource({ path: TRACE, mapping: { value: FEATURE }, speedup: SPEEDUP, offsetRows: OFFSET_ROWS, loop: false, name: 'nab-machine-temperature' });
+    const creds = await enroll({
+      server: cp.urls.httpUrl,
+      token: tok.body.token,
+      stateDir,
+      agentVersion: AGENT_VERSION,
+      labels: { trace: 'nab' },
+      hostname: 'replay-1',
+    });
+    const config = loadAgentConfig({
+      env: {},
+      overrides: {
+        stateDir,
+        cycleSeconds: CYCLE_MS / 1000,
+        logLevel: 'silent',
+        drainSeconds: 10,
+        link: { ackTimeoutSeconds: 3600 },
+      },
+    });
+    const source = createReplaySource({
+      path: TRACE,
+      mapping: { value: FEATURE },
+      speedup: SPEEDUP,
+      offsetRows: OFFSET_ROWS,
+      loop: false,
+      name: 'nab-machine-temperature',
+    });
     // A fake clock makes every cycle land exactly on a trace row; the broker, database and link run on real time.
     const clock = createFakeClock(Date.now());
     advance = clock.advance;
-    agent = await assembleAgent(config, creds, { logger: pino({ level: 'silent' }), source, clock: clock.now, timers: clock.timers, maxCycles: CYCLES });
+    agent = await assembleAgent(config, creds, {
+      logger: pino({ level: 'silent' }),
+      source,
+      clock: clock.now,
+      timers: clock.timers,
+      maxCycles: CYCLES,
+    });
     const t0 = clock.now();
     await agent.start();
     for (let k = 1; k < CYCLES; k++) {
       const at = t0 + k * CYCLE_MS;
       // Cycle k done and its successor's tick armed (a long ack timeout keeps link timers off the tick times).
-      await until(() => agent!.status().cycles === k && clock.dueTimes().includes(at), 15_000, `cycle ${k + 1} scheduled`);
+      await until(
+        () => agent!.status().cycles === k && clock.dueTimes().includes(at),
+        15_000,
+        `cycle ${k + 1} scheduled`,
+      );
       clock.advance(at - clock.now());
     }
     await until(() => agent!.status().cycles === CYCLES, 15_000, 'last cycle');
-    await until(() => agent!.outbox.stats().depth === 0, 20_000, 'outbox drained: every record acked by the control plane');
+    await until(
+      () => agent!.outbox.stats().depth === 0,
+      20_000,
+      'outbox drained: every record acked by the control plane',
+    );
 
     const res = await api(cp, 'GET', `/api/hosts/${creds.agentId}/samples?limit=1000&order=asc`);
     assert.equal(res.status, 200);
     assert.equal(res.body.hostId, creds.agentId);
-    const samples: { seq: number; ts: number; schema: string; features: Record<string, number | null>; collectors: Record<string, string>; scores: any }[] = res.body.samples;
+    const samples: {
+      seq: number;
+      ts: number;
+      schema: string;
+      features: Record<string, number | null>;
+      collectors: Record<string, string>;
+      scores: any;
+    }[] = res.body.samples;
     assert.equal(samples.length, CYCLES);
     // In order: one sample per cycle, cycle timestamps exactly one period apart, seqs increasing.
-    assert.deepEqual(samples.map((s) => s.ts), Array.from({ length: CYCLES }, (_, k) => t0 + k * CYCLE_MS));
+    assert.deepEqual(
+      samples.map((s) => s.ts),
+      Array.from({ length: CYCLES }, (_, k) => t0 + k * CYCLE_MS),
+    );
     const seqs = samples.map((s) => s.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
     assert.equal(new Set(seqs).size, CYCLES);
     // Exactly the replayed values, row after row, and explicit nulls for every other model feature.
     const expected = nabValues(TRACE).slice(OFFSET_ROWS, OFFSET_ROWS + CYCLES);
-    assert.deepEqual(samples.map((s) => s.features[FEATURE]), expected);
+    assert.deepEqual(
+      samples.map((s) => s.features[FEATURE]),
+      expected,
+    );
     for (const s of samples) {
       assert.equal(s.schema, FEATURE_SCHEMA_VERSION);
       assert.deepEqual(s.collectors, { replay: 'ok' });
       assert.deepEqual(Object.keys(s.features).sort(), [...MODEL_FEATURES].sort());
-      assert.deepEqual(Object.entries(s.features).filter(([k, v]) => k !== FEATURE && v !== null), []);
+      assert.deepEqual(
+        Object.entries(s.features).filter(([k, v]) => k !== FEATURE && v !== null),
+        [],
+      );
     }
     // The infer stage scored every sample with the shipped anomaly model: silent while it learns this host (the
     // card's warmup), then explained by the only feature present. How high the plunge scores is the model's business
@@ -96,29 +156,52 @@ test('the replay source feeds the pipeline end to end into the control plane', a
       assert.equal(a.model, MODEL);
       assert.ok(a.score >= 0 && a.score <= 1, `score ${a.score}`);
       if (k < warmup) assert.deepEqual([a.score, a.top], [0, []], `cycle ${k} is inside warmup`);
-      else assert.deepEqual(a.top.map((t: { feature: string }) => t.feature), [FEATURE]);
+      else
+        assert.deepEqual(
+          a.top.map((t: { feature: string }) => t.feature),
+          [FEATURE],
+        );
     }
     // The shipped model reports rising edges only, with a refractory lift after each (models/anomaly/reference.ts); on
     // this young host (warm for 130 samples) its edge comes as the temperature starts to sag, just before the plunge.
     // It reacts there and nowhere else: every non-zero score falls in the hour before the plunge up to the failure.
     const reacting = samples.flatMap((s, k) => (s.scores.anomaly.score > 0 ? [k] : []));
     const [from, to] = [PLUNGE_ROW - OFFSET_ROWS - 12, FAILURE_ROW - OFFSET_ROWS];
-    assert.ok(reacting.length > 0 && reacting.every((k) => k >= from && k <= to), `non-zero scores only in cycles ${from}..${to}, got: ${reacting.map((k) => `${k}:${samples[k]!.scores.anomaly.score.toFixed(2)}`).join(' ')}`);
+    assert.ok(
+      reacting.length > 0 && reacting.every((k) => k >= from && k <= to),
+      `non-zero scores only in cycles ${from}..${to}, got: ${reacting.map((k) => `${k}:${samples[k]!.scores.anomaly.score.toFixed(2)}`).join(' ')}`,
+    );
     const alarms = samples.filter((s) => s.scores.anomaly.score >= THRESHOLD);
 
     // Events share the seq space: agent.started first, every seq exactly once across samples and events.
     const ev = await api(cp, 'GET', `/api/hosts/${creds.agentId}/events?limit=1000`);
     assert.equal(ev.status, 200);
     const events: { seq: number; type: string; data: Record<string, unknown> }[] = ev.body.events;
-    assert.deepEqual([events[0]?.seq, events[0]?.type, events[0]?.data], [1, 'agent.started', { version: AGENT_VERSION, cycleSeconds: CYCLE_MS / 1000 }]);
+    assert.deepEqual(
+      [events[0]?.seq, events[0]?.type, events[0]?.data],
+      [1, 'agent.started', { version: AGENT_VERSION, cycleSeconds: CYCLE_MS / 1000 }],
+    );
     // One anomaly.detected per alarmed sample, same cycle, same score and explanation.
-    const detected = events.filter((e) => e.type === 'anomaly.detected') as unknown as { ts: number; severity: string; data: { score: number; model: string; top: { feature: string; value: number }[] } }[];
-    assert.deepEqual(detected.map((e) => [e.ts, e.severity, e.data.model, e.data.score, e.data.top.map((t) => t.feature)]),
-      alarms.map((s) => [s.ts, 'warning', MODEL, s.scores.anomaly.score, [FEATURE]]));
-    assert.deepEqual(detected.map((e) => Math.fround(e.data.top[0]!.value)), alarms.map((s) => Math.fround(s.features[FEATURE]!)));
+    const detected = events.filter((e) => e.type === 'anomaly.detected') as unknown as {
+      ts: number;
+      severity: string;
+      data: { score: number; model: string; top: { feature: string; value: number }[] };
+    }[];
+    assert.deepEqual(
+      detected.map((e) => [e.ts, e.severity, e.data.model, e.data.score, e.data.top.map((t) => t.feature)]),
+      alarms.map((s) => [s.ts, 'warning', MODEL, s.scores.anomaly.score, [FEATURE]]),
+    );
+    assert.deepEqual(
+      detected.map((e) => Math.fround(e.data.top[0]!.value)),
+      alarms.map((s) => Math.fround(s.features[FEATURE]!)),
+    );
     assert.deepEqual(events.map((e) => e.type).sort(), ['agent.started', ...detected.map(() => 'anomaly.detected')]);
     const all = [...seqs, ...events.map((e) => e.seq)].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: agent.outbox.stats().lastSeq }, (_, i) => i + 1), 'every seq the outbox issued is stored once');
+    assert.deepEqual(
+      all,
+      Array.from({ length: agent.outbox.stats().lastSeq }, (_, i) => i + 1),
+      'every seq the outbox issued is stored once',
+    );
     const host = await api(cp, 'GET', `/api/hosts/${creds.agentId}`);
     assert.deepEqual(host.body.inventory, { replay: 'nab-machine-temperature', columns: [FEATURE] });
   } finally {

@@ -33,15 +33,26 @@ describe('homeostat start', () => {
     assert.match(out, /enrolled now/);
     const token = await adminToken(dir);
     const { agentId, httpUrl } = first.info;
-    await poll(async () => (await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/samples`)).body?.samples?.length > 0, 60_000, 'a first sample (the 15 s product target is measured by benchmarks, not asserted on a busy CI box)');
+    await poll(
+      async () => (await api(httpUrl, token, 'GET', `/api/hosts/${agentId}/samples`)).body?.samples?.length > 0,
+      60_000,
+      'a first sample (the 15 s product target is measured by benchmarks, not asserted on a busy CI box)',
+    );
     assert.equal(await first.proc.kill('SIGTERM'), 0);
     assert.match(first.proc.stdout.join('\n'), /stopping/);
 
     const second = await start();
     assert.equal(second.info.agentId, agentId, 'the enrolled agent is reused');
     assert.match(second.proc.stdout.join('\n'), /already enrolled/);
-    const before = (await api(second.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`)).body.samples.length;
-    await poll(async () => (await api(second.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`)).body.samples.length > before, 60_000, 'new samples after restart');
+    const before = (await api(second.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`)).body
+      .samples.length;
+    await poll(
+      async () =>
+        (await api(second.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`)).body.samples
+          .length > before,
+      60_000,
+      'new samples after restart',
+    );
     const hosts = (await api(second.info.httpUrl, token, 'GET', '/api/hosts')).body.hosts;
     assert.equal(hosts.length, 1, 'no second host was enrolled');
     assert.equal(await second.proc.kill('SIGTERM'), 0);

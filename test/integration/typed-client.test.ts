@@ -14,7 +14,15 @@ import { Deleted } from '../../contract/api/common.ts';
 import { EventList, Host, HostList, SampleList } from '../../contract/api/hosts.ts';
 import { CreatedEnrollmentToken, EnrollmentToken, EnrollmentTokenList } from '../../contract/api/tokens.ts';
 import {
-  ApiTokenList, AuditList, CreatedApiToken, LoggedIn, LoggedOut, Me, RevokedApiToken, User, UserList,
+  ApiTokenList,
+  AuditList,
+  CreatedApiToken,
+  LoggedIn,
+  LoggedOut,
+  Me,
+  RevokedApiToken,
+  User,
+  UserList,
 } from '../../contract/api/access.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
 import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
@@ -33,17 +41,40 @@ const card = JSON.parse(readFileSync(new URL('../../models/anomaly/anomaly-uni.c
 
 /** Every route web/src/api/api.ts calls, as `METHOD /path` with `:id` parameters. */
 const UI_ROUTES = [
-  'GET /api/session', 'POST /api/session', 'DELETE /api/session',
-  'GET /api/hosts', 'GET /api/hosts/:id', 'GET /api/hosts/:id/samples', 'GET /api/hosts/:id/events',
-  'GET /api/incidents', 'GET /api/incidents/:id', 'POST /api/incidents/:id/ack', 'POST /api/incidents/:id/annotate',
+  'GET /api/session',
+  'POST /api/session',
+  'DELETE /api/session',
+  'GET /api/hosts',
+  'GET /api/hosts/:id',
+  'GET /api/hosts/:id/samples',
+  'GET /api/hosts/:id/events',
+  'GET /api/incidents',
+  'GET /api/incidents/:id',
+  'POST /api/incidents/:id/ack',
+  'POST /api/incidents/:id/annotate',
   'POST /api/incidents/:id/resolve',
-  'GET /api/policies', 'GET /api/policies/:id/versions', 'POST /api/policies/:id/versions', 'POST /api/policies/:id/dry-run',
-  'POST /api/policies/:id/publish', 'GET /api/rollouts', 'POST /api/rollouts/:id/halt', 'POST /api/rollouts/:id/rollback',
-  'GET /api/models', 'POST /api/models', 'POST /api/models/:id/publish',
-  'GET /api/approvals', 'POST /api/approvals/:id/decide',
-  'GET /api/tokens', 'POST /api/tokens', 'DELETE /api/tokens/:id',
-  'GET /api/users', 'POST /api/users', 'PATCH /api/users/:id',
-  'GET /api/api-tokens', 'POST /api/api-tokens', 'DELETE /api/api-tokens/:id',
+  'GET /api/policies',
+  'GET /api/policies/:id/versions',
+  'POST /api/policies/:id/versions',
+  'POST /api/policies/:id/dry-run',
+  'POST /api/policies/:id/publish',
+  'GET /api/rollouts',
+  'POST /api/rollouts/:id/halt',
+  'POST /api/rollouts/:id/rollback',
+  'GET /api/models',
+  'POST /api/models',
+  'POST /api/models/:id/publish',
+  'GET /api/approvals',
+  'POST /api/approvals/:id/decide',
+  'GET /api/tokens',
+  'POST /api/tokens',
+  'DELETE /api/tokens/:id',
+  'GET /api/users',
+  'POST /api/users',
+  'PATCH /api/users/:id',
+  'GET /api/api-tokens',
+  'POST /api/api-tokens',
+  'DELETE /api/api-tokens/:id',
   'GET /api/audit',
 ];
 
@@ -71,7 +102,10 @@ test('typed client: every route the web UI uses answers with the shape of its co
   const ids = new Set<string>();
   const record: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const path = url.pathname.split('/').map((p) => (ids.has(decodeURIComponent(p)) ? ':id' : p)).join('/');
+    const path = url.pathname
+      .split('/')
+      .map((p) => (ids.has(decodeURIComponent(p)) ? ':id' : p))
+      .join('/');
     called.add(`${(init?.method ?? 'GET').toUpperCase()} ${path}`);
     return fetch(input, init);
   };
@@ -84,7 +118,10 @@ test('typed client: every route the web UI uses answers with the shape of its co
 
     // Session: password sign-in sets the cookie; the cookie then identifies the user; sign-out clears it.
     const password = rig.t.urls.adminCredentials!.password;
-    const login = await admin.session.$post({ json: { username: 'admin', password } }, { headers: { authorization: '' } });
+    const login = await admin.session.$post(
+      { json: { username: 'admin', password } },
+      { headers: { authorization: '' } },
+    );
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     await expect(Promise.resolve(login), 200, LoggedIn);
     const bySession = hc<AppType>(base, { fetch: record, headers: { cookie } }).api;
@@ -117,7 +154,8 @@ test('typed client: every route the web UI uses answers with the shape of its co
     }, 'event stored');
     assert.equal(events[0]!.type, 'heal.approval-requested');
     for (const a of rack1) {
-      const stored = async () => (await (await admin.hosts[':id'].events.$get({ param: { id: a.agentId }, query: {} })).json()).events;
+      const stored = async () =>
+        (await (await admin.hosts[':id'].events.$get({ param: { id: a.agentId }, query: {} })).json()).events;
       await until(async () => (await stored()).length === 1, 'rack event');
     }
     const hosts = await expect(admin.hosts.$get(), 200, HostList);
@@ -136,11 +174,17 @@ test('typed client: every route the web UI uses answers with the shape of its co
     assert.equal(acked.acknowledged?.by, 'admin');
     const note = { param: { id: incidentId }, json: { note: 'CRAC-2 tripped' } };
     const noted = await expect(admin.incidents[':id'].annotate.$post(note), 200, Incident);
-    assert.deepEqual(noted.timeline.map((t) => t.kind), ['opened', 'acknowledged', 'note']);
+    assert.deepEqual(
+      noted.timeline.map((t) => t.kind),
+      ['opened', 'acknowledged', 'note'],
+    );
     const resolved = await expect(admin.incidents[':id'].resolve.$post({ param: { id: incidentId } }), 200, Incident);
     assert.equal(resolved.status, 'resolved');
     const approvals = await expect(admin.approvals.$get({ query: { status: 'pending' } }), 200, ApprovalList);
-    assert.deepEqual(approvals.approvals.map((a) => [a.source, a.hostId, a.status]), [['policy', a0.agentId, 'pending']]);
+    assert.deepEqual(
+      approvals.approvals.map((a) => [a.source, a.hostId, a.status]),
+      [['policy', a0.agentId, 'pending']],
+    );
     const approvalId = id(approvals.approvals[0]!.id);
     const decision = { param: { id: approvalId }, json: { approved: true, reason: 'drained' } };
     const decided = await expect(admin.approvals[':id'].decide.$post(decision), 200, Approval);
@@ -151,16 +195,33 @@ test('typed client: every route the web UI uses answers with the shape of its co
     const v1 = await expect(admin.policies[':id'].versions.$post(save1), 201, PolicyVersion);
     assert.equal(v1.id, 'web@1');
     const policies = await expect(admin.policies.$get(), 200, PolicyList);
-    assert.deepEqual(policies.policies.map((p) => [p.name, p.latestVersion]), [['web', 1]]);
+    assert.deepEqual(
+      policies.policies.map((p) => [p.name, p.latestVersion]),
+      [['web', 1]],
+    );
     const dryRun = { param: { id: 'web' }, json: { selector: 'rack=r1' } };
     const dry = await expect(admin.policies[':id']['dry-run'].$post(dryRun), 200, DryRun);
     assert.deepEqual(new Set(dry.hosts), new Set(rack1.map((a) => a.agentId)));
     const publish1 = { param: { id: 'web' }, json: { version: 1, selector: '', percents: [100], soak: '1m' } };
     const first = await expect(admin.policies[':id'].publish.$post(publish1), 201, Rollout);
-    assert.deepEqual([first.kind, first.version, first.previousVersion, first.waves.flat().length], ['policy', 'web@1', null, 16]);
-    await expect(admin.policies[':id'].versions.$post({ param: { id: 'web' }, json: { source: POLICY_V2 } }), 201, PolicyVersion);
-    const versions = await expect(admin.policies[':id'].versions.$get({ param: { id: 'web' } }), 200, PolicyVersionList);
-    assert.deepEqual(versions.versions.map((v) => v.version), [2, 1]);
+    assert.deepEqual(
+      [first.kind, first.version, first.previousVersion, first.waves.flat().length],
+      ['policy', 'web@1', null, 16],
+    );
+    await expect(
+      admin.policies[':id'].versions.$post({ param: { id: 'web' }, json: { source: POLICY_V2 } }),
+      201,
+      PolicyVersion,
+    );
+    const versions = await expect(
+      admin.policies[':id'].versions.$get({ param: { id: 'web' } }),
+      200,
+      PolicyVersionList,
+    );
+    assert.deepEqual(
+      versions.versions.map((v) => v.version),
+      [2, 1],
+    );
     const publish2 = { param: { id: 'web' }, json: { version: 2, selector: '', percents: [50, 100] } };
     const second = await expect(admin.policies[':id'].publish.$post(publish2), 201, Rollout);
     assert.equal(second.previousVersion, 'web@1');
@@ -176,8 +237,14 @@ test('typed client: every route the web UI uses answers with the shape of its co
     const model = await expect(admin.models.$post({ form }), 201, Model);
     assert.equal(model.id, `anomaly-uni@${card.version}`);
     const models = await expect(admin.models.$get(), 200, ModelList);
-    assert.deepEqual(models.models.map((m) => m.id), [model.id]);
-    const publishModel = { param: { id: id(model.id) }, json: { selector: 'rack=r2', canaries: [rack1[0]!.agentId], percents: [100] } };
+    assert.deepEqual(
+      models.models.map((m) => m.id),
+      [model.id],
+    );
+    const publishModel = {
+      param: { id: id(model.id) },
+      json: { selector: 'rack=r2', canaries: [rack1[0]!.agentId], percents: [100] },
+    };
     const modelRollout = await expect(admin.models[':id'].publish.$post(publishModel), 201, Rollout);
     assert.deepEqual([modelRollout.kind, modelRollout.autoRollback], ['model', true]);
 
@@ -197,7 +264,13 @@ test('typed client: every route the web UI uses answers with the shape of its co
     const changed = await expect(admin.users[':id'].$patch(patch), 200, User);
     assert.equal(changed.role, 'operator');
     const users = await expect(admin.users.$get(), 200, UserList);
-    assert.deepEqual(users.users.map((u) => [u.username, u.role]), [['admin', 'admin'], ['olga', 'operator']]);
+    assert.deepEqual(
+      users.users.map((u) => [u.username, u.role]),
+      [
+        ['admin', 'admin'],
+        ['olga', 'operator'],
+      ],
+    );
     const own = await expect(admin['api-tokens'].$post({ json: { name: 'ci' } }), 201, CreatedApiToken);
     assert.match(own.token, /^hat_/);
     const ownTokens = await expect(admin['api-tokens'].$get(), 200, ApiTokenList);

@@ -10,7 +10,9 @@ import { PrismaClient } from '../../control-plane/db/generated/postgres/client.t
 export const PG_URL = process.env.HOMEOSTAT_TEST_PG_URL;
 
 /** Reason to pass as `skip` to node:test when PostgreSQL is not configured; false when it is. */
-export const pgSkipReason: string | false = PG_URL ? false : 'HOMEOSTAT_TEST_PG_URL is not set (e.g. postgres://user:pass@127.0.0.1:5432/postgres); PostgreSQL variant skipped';
+export const pgSkipReason: string | false = PG_URL
+  ? false
+  : 'HOMEOSTAT_TEST_PG_URL is not set (e.g. postgres://user:pass@127.0.0.1:5432/postgres); PostgreSQL variant skipped';
 
 export type TestDatabase = { url: string; name: string; drop(): Promise<void> };
 

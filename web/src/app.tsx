@@ -18,7 +18,13 @@ import { UsersPage } from './pages/users.tsx';
 import type { Session } from './api/types.ts';
 import { SessionProvider } from './session.tsx';
 
-type Route = { pattern: string; title: string; nav?: string; admin?: boolean; render: (p: Record<string, string>, s: Session) => ReactNode };
+type Route = {
+  pattern: string;
+  title: string;
+  nav?: string;
+  admin?: boolean;
+  render: (p: Record<string, string>, s: Session) => ReactNode;
+};
 
 const ROUTES: Route[] = [
   { pattern: '/', title: 'Fleet', nav: 'Fleet', render: () => <FleetPage /> },
@@ -65,21 +71,35 @@ export function App() {
   }, [found?.r.title]);
 
   if (session.isPending) return <Loading what="your session" />;
-  if (session.error) return <main className="page"><ErrorBox error={session.error} title="Cannot load your session" /></main>;
+  if (session.error)
+    return (
+      <main className="page">
+        <ErrorBox error={session.error} title="Cannot load your session" />
+      </main>
+    );
   if (!session.data || path === '/login') {
     return <LoginPage signedIn={!!session.data} />;
   }
   const s = session.data;
   return (
     <div className="shell">
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="top">
-        <Link to="/" className="brand">Homeostat</Link>
+        <Link to="/" className="brand">
+          Homeostat
+        </Link>
         <nav aria-label="Main">
           <ul>
             {ROUTES.filter((r) => r.nav && (!r.admin || s.role === 'admin')).map((r) => (
               <li key={r.pattern}>
-                <Link to={r.pattern} aria-current={found?.r === r || (r.pattern !== '/' && path.startsWith(r.pattern)) ? 'page' : undefined}>
+                <Link
+                  to={r.pattern}
+                  aria-current={
+                    found?.r === r || (r.pattern !== '/' && path.startsWith(r.pattern)) ? 'page' : undefined
+                  }
+                >
                   {r.nav}
                 </Link>
               </li>
@@ -96,7 +116,13 @@ export function App() {
       </header>
       <main id="main" className="page" tabIndex={-1}>
         <SessionProvider session={s}>
-          {!found ? <NotFound /> : found.r.admin && s.role !== 'admin' ? <Forbidden role={s.role} /> : found.r.render(found.p!, s)}
+          {!found ? (
+            <NotFound />
+          ) : found.r.admin && s.role !== 'admin' ? (
+            <Forbidden role={s.role} />
+          ) : (
+            found.r.render(found.p!, s)
+          )}
         </SessionProvider>
       </main>
     </div>
@@ -106,7 +132,11 @@ export function App() {
 function LiveIndicator() {
   const live = useLive();
   return (
-    <span className={`live ${live.connected ? 'on' : 'off'}`} role="status" title={live.error ?? 'Receiving live updates'}>
+    <span
+      className={`live ${live.connected ? 'on' : 'off'}`}
+      role="status"
+      title={live.error ?? 'Receiving live updates'}
+    >
       <span aria-hidden="true" className="dot" /> {live.connected ? 'Live' : live.error ? 'Reconnecting' : 'Connecting'}
     </span>
   );

@@ -5,11 +5,14 @@ export type DiffLine = { op: ' ' | '+' | '-'; text: string };
 export function lineDiff(a: string, b: string): DiffLine[] {
   const x = a.split('\n');
   const y = b.split('\n');
-  if (x.length * y.length > 16_000_000) return [...x.map((t) => ({ op: '-' as const, text: t })), ...y.map((t) => ({ op: '+' as const, text: t }))];
+  if (x.length * y.length > 16_000_000)
+    return [...x.map((t) => ({ op: '-' as const, text: t })), ...y.map((t) => ({ op: '+' as const, text: t }))];
   const m = x.length;
   const n = y.length;
   const l = Array.from({ length: m + 1 }, () => new Uint32Array(n + 1));
-  for (let i = m - 1; i >= 0; i--) for (let j = n - 1; j >= 0; j--) l[i]![j] = x[i] === y[j] ? l[i + 1]![j + 1]! + 1 : Math.max(l[i + 1]![j]!, l[i]![j + 1]!);
+  for (let i = m - 1; i >= 0; i--)
+    for (let j = n - 1; j >= 0; j--)
+      l[i]![j] = x[i] === y[j] ? l[i + 1]![j + 1]! + 1 : Math.max(l[i + 1]![j]!, l[i]![j + 1]!);
   const out: DiffLine[] = [];
   let i = 0;
   let j = 0;

@@ -35,6 +35,9 @@ test('a YAML syntax error is reported as such', () => {
 
 test('line diff marks added and removed lines', () => {
   assert.deepEqual(lineDiff('a\nb\nc', 'a\nc\nd'), [
-    { op: ' ', text: 'a' }, { op: '-', text: 'b' }, { op: ' ', text: 'c' }, { op: '+', text: 'd' },
+    { op: ' ', text: 'a' },
+    { op: '-', text: 'b' },
+    { op: ' ', text: 'c' },
+    { op: '+', text: 'd' },
   ]);
 });

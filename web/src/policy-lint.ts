@@ -18,8 +18,10 @@ function nodeAt(root: unknown, path: (string | number)[]): { node: Node | null; 
   for (const seg of path) {
     let next: unknown = null;
     if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg));
-      next = pair ? pair.value ?? pair.key : null;
+      const pair = node.items.find(
+        (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg),
+      );
+      next = pair ? (pair.value ?? pair.key) : null;
       if (pair && !pair.value) return { node: pair.key as Node, depth: depth + 1 };
     } else if (isSeq(node)) {
       next = node.items[Number(seg)] ?? null;
@@ -37,7 +39,12 @@ export function lintPolicy(text: string): { set: PolicySet | null; diagnostics: 
   if (doc.errors.length > 0) {
     return {
       set: null,
-      diagnostics: doc.errors.map((e) => ({ from: e.pos[0], to: Math.max(e.pos[1], e.pos[0] + 1), message: `YAML: ${e.message.split('\n')[0]}`, path: '' })),
+      diagnostics: doc.errors.map((e) => ({
+        from: e.pos[0],
+        to: Math.max(e.pos[1], e.pos[0] + 1),
+        message: `YAML: ${e.message.split('\n')[0]}`,
+        path: '',
+      })),
     };
   }
   try {
@@ -51,7 +58,12 @@ export function lintPolicy(text: string): { set: PolicySet | null; diagnostics: 
         const { node, depth } = nodeAt(doc.contents, path);
         const range = node?.range ?? [0, Math.min(text.length, 1)];
         const missing = depth < path.length ? ` (missing: ${path.slice(depth).join('.')})` : '';
-        return { from: range[0], to: Math.max(range[1], range[0] + 1), message: `${i.path || 'document'}: ${i.message}${missing}`, path: i.path };
+        return {
+          from: range[0],
+          to: Math.max(range[1], range[0] + 1),
+          message: `${i.path || 'document'}: ${i.message}${missing}`,
+          path: i.path,
+        };
       }),
     };
   }

@@ -22,5 +22,9 @@ export function useCan(role: 'viewer' | 'operator' | 'admin'): boolean {
 /** A short note shown where a viewer would otherwise see action buttons. */
 export function ReadOnlyNote({ needs, what }: { needs: 'operator' | 'admin'; what: string }) {
   const s = useContext(Ctx);
-  return <p className="muted" data-testid="read-only">You are signed in as {s?.role ?? 'a viewer'}: {what} needs the {needs} role.</p>;
+  return (
+    <p className="muted" data-testid="read-only">
+      You are signed in as {s?.role ?? 'a viewer'}: {what} needs the {needs} role.
+    </p>
+  );
 }

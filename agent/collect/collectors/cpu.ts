@@ -37,12 +37,16 @@ export function createCpuCollector(): Collector<'cpu'> {
       const pkg = await readInt(sysfs, '/sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count');
       if (pkg !== null) throttle = (throttle ?? 0) + pkg;
 
-      if (temps === null) temps = (await discoverHwmon(sysfs)).filter((i) => i.kind === 'temp' && CPU_TEMP_CHIPS.has(i.chip));
+      if (temps === null)
+        temps = (await discoverHwmon(sysfs)).filter((i) => i.kind === 'temp' && CPU_TEMP_CHIPS.has(i.chip));
       if (zones === null) {
         zones = [];
         for (const z of (await sysfs.list('/sys/class/thermal')).filter((d) => d.startsWith('thermal_zone')).sort()) {
           const type = (await sysfs.read(`/sys/class/thermal/${z}/type`))?.trim() ?? z;
-          zones.push({ name: `${type}${z.slice('thermal_zone'.length)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'), path: `/sys/class/thermal/${z}/temp` });
+          zones.push({
+            name: `${type}${z.slice('thermal_zone'.length)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+            path: `/sys/class/thermal/${z}/temp`,
+          });
         }
       }
       let packageC: number | null = null;
@@ -55,12 +59,20 @@ export function createCpuCollector(): Collector<'cpu'> {
         else if (/^(package_id_\d+|tdie|tctl|temp1)$/.test(t.label)) packageC = Math.max(packageC ?? -Infinity, c);
       }
       const zonesC: Record<string, number> = {};
-      for (const z of zones) { const m = await readInt(sysfs, z.path); if (m !== null) zonesC[z.name] = m / 1000; }
+      for (const z of zones) {
+        const m = await readInt(sysfs, z.path);
+        if (m !== null) zonesC[z.name] = m / 1000;
+      }
       const haveTemps = packageC !== null || Object.keys(coresC).length > 0 || Object.keys(zonesC).length > 0;
       const psi = await sysfs.read('/proc/pressure/cpu');
       const facts: CpuFacts = {
-        total: stat.total, cores: stat.cores, ...load, runnable: stat.running, procsBlocked: stat.blocked,
-        freqMhz: Object.keys(freq).length ? freq : null, throttleCount: throttle,
+        total: stat.total,
+        cores: stat.cores,
+        ...load,
+        runnable: stat.running,
+        procsBlocked: stat.blocked,
+        freqMhz: Object.keys(freq).length ? freq : null,
+        throttleCount: throttle,
         temps: haveTemps ? { packageC, coresC, zonesC } : null,
         pressure: psi === null ? null : parsePressure(psi),
       };

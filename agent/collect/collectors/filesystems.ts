@@ -34,11 +34,21 @@ export function createFilesystemCollector(options: { ignoreMounts?: RegExp } = {
         const intended = fstab.get(m.mount);
         const intendedRw = intended ? !intended.includes('ro') : false;
         out.push({
-          mount: m.mount, device: m.device, fstype: m.fstype,
-          sizeBytes: st.blocks * st.bsize, freeBytes: st.bfree * st.bsize, availBytes: st.bavail * st.bsize,
-          inodes: st.files, inodesFree: st.ffree, readOnly,
+          mount: m.mount,
+          device: m.device,
+          fstype: m.fstype,
+          sizeBytes: st.blocks * st.bsize,
+          freeBytes: st.bfree * st.bsize,
+          availBytes: st.bavail * st.bsize,
+          inodes: st.files,
+          inodesFree: st.ffree,
+          readOnly,
           // errors=remount-ro flips a rw mount to ro: either we saw it rw earlier, or fstab (or the option) says rw.
-          remountedReadOnly: readOnly && (seenRw.has(m.mount) || intendedRw || m.superOptions.includes('errors=remount-ro') && m.mountOptions.includes('ro')),
+          remountedReadOnly:
+            readOnly &&
+            (seenRw.has(m.mount) ||
+              intendedRw ||
+              (m.superOptions.includes('errors=remount-ro') && m.mountOptions.includes('ro'))),
         });
       }
       return out;

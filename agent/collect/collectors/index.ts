@@ -15,8 +15,13 @@ import { createSmartCollector } from './smart.ts';
 /** Builds every collector the config enables (pidfiles only when some are configured). */
 export function defaultCollectors(config: CollectConfig, pageSizeBytes = 4096): Collector[] {
   const all: Collector[] = [
-    createCpuCollector(), createMemoryCollector({ pageSizeBytes }), createFilesystemCollector(), createDiskCollector(),
-    createNetworkCollector(), createSensorCollector(), createProcessCollector({ top: config.topProcesses, pageSizeBytes }),
+    createCpuCollector(),
+    createMemoryCollector({ pageSizeBytes }),
+    createFilesystemCollector(),
+    createDiskCollector(),
+    createNetworkCollector(),
+    createSensorCollector(),
+    createProcessCollector({ top: config.topProcesses, pageSizeBytes }),
     createServiceCollector({ units: config.services, cadence: { everySeconds: config.servicesEverySeconds } }),
     createSmartCollector({ cadence: { everySeconds: config.smartEverySeconds } }),
   ];

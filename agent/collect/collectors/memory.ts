@@ -18,21 +18,37 @@ export function createMemoryCollector(options: { pageSizeBytes?: number } = {}):
       const total = m.MemTotal ?? 0;
       // MemAvailable exists since Linux 3.14; older kernels approximate it the way free(1) did.
       const available = m.MemAvailable ?? (m.MemFree ?? 0) + (m.Cached ?? 0) + (m.Buffers ?? 0);
-      if (controllers === null) controllers = (await sysfs.list('/sys/devices/system/edac/mc')).filter((d) => /^mc\d+$/.test(d));
+      if (controllers === null)
+        controllers = (await sysfs.list('/sys/devices/system/edac/mc')).filter((d) => /^mc\d+$/.test(d));
       let ecc = null as MemoryFacts['ecc'];
       for (const mc of controllers) {
         const ce = await readInt(sysfs, `/sys/devices/system/edac/mc/${mc}/ce_count`);
         const ue = await readInt(sysfs, `/sys/devices/system/edac/mc/${mc}/ue_count`);
         if (ce === null && ue === null) continue;
-        ecc = { corrected: (ecc?.corrected ?? 0) + (ce ?? 0), uncorrected: (ecc?.uncorrected ?? 0) + (ue ?? 0), controllers: (ecc?.controllers ?? 0) + 1 };
+        ecc = {
+          corrected: (ecc?.corrected ?? 0) + (ce ?? 0),
+          uncorrected: (ecc?.uncorrected ?? 0) + (ue ?? 0),
+          controllers: (ecc?.controllers ?? 0) + 1,
+        };
       }
       const mem = await sysfs.read('/proc/pressure/memory');
       const io = await sysfs.read('/proc/pressure/io');
       return {
-        totalBytes: total, availableBytes: available, freeBytes: m.MemFree ?? 0, cachedBytes: (m.Cached ?? 0) + (m.SReclaimable ?? 0),
-        buffersBytes: m.Buffers ?? 0, usedBytes: total - available, swapTotalBytes: m.SwapTotal ?? 0, swapFreeBytes: m.SwapFree ?? 0,
-        pswpin: vm.pswpin ?? 0, pswpout: vm.pswpout ?? 0, pgmajfault: vm.pgmajfault ?? 0, pageSizeBytes: options.pageSizeBytes ?? 4096,
-        ecc, pressure: mem === null ? null : parsePressure(mem), ioPressure: io === null ? null : parsePressure(io),
+        totalBytes: total,
+        availableBytes: available,
+        freeBytes: m.MemFree ?? 0,
+        cachedBytes: (m.Cached ?? 0) + (m.SReclaimable ?? 0),
+        buffersBytes: m.Buffers ?? 0,
+        usedBytes: total - available,
+        swapTotalBytes: m.SwapTotal ?? 0,
+        swapFreeBytes: m.SwapFree ?? 0,
+        pswpin: vm.pswpin ?? 0,
+        pswpout: vm.pswpout ?? 0,
+        pgmajfault: vm.pgmajfault ?? 0,
+        pageSizeBytes: options.pageSizeBytes ?? 4096,
+        ecc,
+        pressure: mem === null ? null : parsePressure(mem),
+        ioPressure: io === null ? null : parsePressure(io),
       };
     },
   };

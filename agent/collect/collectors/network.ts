@@ -18,7 +18,9 @@ export function createNetworkCollector(options: { ignore?: RegExp } = {}): Colle
         const operstate = ((await sysfs.read(`${base}/operstate`)) ?? 'unknown').trim();
         const speed = await readInt(sysfs, `${base}/speed`); // EINVAL (null) when down or virtual; -1 when unknown
         out.push({
-          ...c, operstate, up: operstate === 'up' || (operstate === 'unknown' && c.iface === 'lo'),
+          ...c,
+          operstate,
+          up: operstate === 'up' || (operstate === 'unknown' && c.iface === 'lo'),
           speedMbps: speed !== null && speed > 0 ? speed : null,
           carrierChanges: await readInt(sysfs, `${base}/carrier_changes`),
         });

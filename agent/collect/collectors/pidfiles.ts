@@ -12,7 +12,18 @@ export function createPidfileCollector(options: { pidfiles: Record<string, strin
       for (const [name, path] of Object.entries(options.pidfiles)) {
         const text = await sysfs.read(path);
         const pid = text === null ? NaN : Number.parseInt(text.trim(), 10);
-        if (!(pid > 0)) { out.push({ name, backend: 'pidfile', state: 'missing', pid: null, restarts: null, healthy: false, detail: text === null ? `no pidfile ${path}` : `pidfile ${path} holds no pid` }); continue; }
+        if (!(pid > 0)) {
+          out.push({
+            name,
+            backend: 'pidfile',
+            state: 'missing',
+            pid: null,
+            restarts: null,
+            healthy: false,
+            detail: text === null ? `no pidfile ${path}` : `pidfile ${path} holds no pid`,
+          });
+          continue;
+        }
         const stat = await sysfs.read(`/proc/${pid}/stat`);
         const state = stat === null ? 'dead' : parsePidStat(stat).state === 'Z' ? 'zombie' : 'running';
         out.push({ name, backend: 'pidfile', state, pid, restarts: null, healthy: state === 'running' });

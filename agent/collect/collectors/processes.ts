@@ -9,7 +9,10 @@ import { CollectorUnavailable, type Collector, type ProcessInfo } from '../types
 /** USER_HZ: the unit of /proc tick counters; 100 on every mainstream Linux architecture. */
 const CLK_TCK = 100;
 
-interface Sample { ticks: number; start: number }
+interface Sample {
+  ticks: number;
+  start: number;
+}
 
 /** Creates the process collector (every cycle). `top` = how many processes per ranking (default 5). */
 export function createProcessCollector(options: { top?: number; pageSizeBytes?: number } = {}): Collector<'processes'> {
@@ -27,7 +30,8 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
       const elapsed = prevUptime === null ? null : uptime - prevUptime;
       const next = new Map<number, Sample>();
       const all: ProcessInfo[] = [];
-      let zombies = 0, threads = 0;
+      let zombies = 0,
+        threads = 0;
       for (const name of await sysfs.list('/proc')) {
         const c = name.charCodeAt(0);
         if (c < 48 || c > 57) continue;
@@ -42,13 +46,20 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
         // A recycled pid has a different start time: then its whole CPU time is new.
         const delta = p === undefined ? null : p.start === s.startTicks ? t - p.ticks : t;
         all.push({
-          pid: s.pid, name: s.comm, state: s.state, rssBytes: s.rssPages * page, runtimeS: Math.max(0, Math.round((uptime - s.startTicks / CLK_TCK) * 100) / 100), fds: null,
+          pid: s.pid,
+          name: s.comm,
+          state: s.state,
+          rssBytes: s.rssPages * page,
+          runtimeS: Math.max(0, Math.round((uptime - s.startTicks / CLK_TCK) * 100) / 100),
+          fds: null,
           cpuPct: elapsed && elapsed > 0 && delta !== null ? Math.round((delta / CLK_TCK / elapsed) * 1000) / 10 : null,
         });
       }
       prev = next;
       prevUptime = uptime;
-      const topCpu = [...all].sort((a, b) => (b.cpuPct ?? 0) - (a.cpuPct ?? 0) || b.rssBytes - a.rssBytes).slice(0, top);
+      const topCpu = [...all]
+        .sort((a, b) => (b.cpuPct ?? 0) - (a.cpuPct ?? 0) || b.rssBytes - a.rssBytes)
+        .slice(0, top);
       const topMem = [...all].sort((a, b) => b.rssBytes - a.rssBytes).slice(0, top);
       for (const p of new Set([...topCpu, ...topMem])) {
         const fds = await sysfs.list(`/proc/${p.pid}/fd`);
@@ -56,8 +67,14 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
       }
       const fileNr = (await sysfs.read('/proc/sys/fs/file-nr'))?.trim().split(/\s+/).map(Number);
       return {
-        count: all.length, zombies, threads, topCpu, topMem, all,
-        fdsAllocated: fileNr?.[0] ?? null, fdsMax: fileNr?.[2] ?? null,
+        count: all.length,
+        zombies,
+        threads,
+        topCpu,
+        topMem,
+        all,
+        fdsAllocated: fileNr?.[0] ?? null,
+        fdsMax: fileNr?.[2] ?? null,
       };
     },
   };

@@ -10,13 +10,16 @@ export function createSensorCollector(): Collector<'sensors'> {
     cadence: 'cycle',
     async collect({ sysfs }) {
       inputs ??= (await discoverHwmon(sysfs)).filter((i) => !(i.kind === 'temp' && CPU_TEMP_CHIPS.has(i.chip)));
-      if (inputs.length === 0) throw new CollectorUnavailable('no hwmon sensors (virtual machine or no sensor driver loaded)');
+      if (inputs.length === 0)
+        throw new CollectorUnavailable('no hwmon sensors (virtual machine or no sensor driver loaded)');
       const out: SensorFacts = { fans: {}, voltages: {}, temps: {} };
       for (const i of inputs) {
         const v = await readHwmon(sysfs, i);
         if (v === null) continue;
         const key = `${i.chip}_${i.label}`;
-        if (i.kind === 'fan') out.fans[key] = v; else if (i.kind === 'in') out.voltages[key] = v; else out.temps[key] = v;
+        if (i.kind === 'fan') out.fans[key] = v;
+        else if (i.kind === 'in') out.voltages[key] = v;
+        else out.temps[key] = v;
       }
       return out;
     },

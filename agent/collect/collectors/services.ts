@@ -10,14 +10,21 @@ export function parseSystemctlShow(text: string): ServiceState[] {
   const out: ServiceState[] = [];
   for (const block of text.split(/\n\s*\n/)) {
     const kv: Record<string, string> = {};
-    for (const line of block.split('\n')) { const i = line.indexOf('='); if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1).trim(); }
+    for (const line of block.split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1).trim();
+    }
     if (!kv.Id) continue;
     const state = kv.LoadState === 'not-found' ? 'missing' : (kv.ActiveState ?? 'unknown');
     const pid = Number(kv.MainPID);
     out.push({
-      name: kv.Id.replace(/\.service$/, ''), backend: 'systemd', state, pid: pid > 0 ? pid : null,
+      name: kv.Id.replace(/\.service$/, ''),
+      backend: 'systemd',
+      state,
+      pid: pid > 0 ? pid : null,
       restarts: kv.NRestarts !== undefined && kv.NRestarts !== '' ? Number(kv.NRestarts) : null,
-      healthy: state === 'active', detail: kv.SubState,
+      healthy: state === 'active',
+      detail: kv.SubState,
     });
   }
   return out;
@@ -37,8 +44,14 @@ export function createServiceCollector(options: { units: string[]; cadence?: Cad
       if (options.units.length === 0) return [];
       const bin = await exec.which('systemctl');
       if (!bin) throw new CollectorUnavailable('systemctl not found');
-      const r = await exec.run('services', bin, ['show', '--no-pager', '-p', 'Id,LoadState,ActiveState,SubState,MainPID,NRestarts', ...options.units], { timeoutMs: 4000 });
-      if (r.code !== 0) throw new CollectorUnavailable(`systemctl show failed: ${truncateCodePoints(r.stderr.trim(), 120)}`);
+      const r = await exec.run(
+        'services',
+        bin,
+        ['show', '--no-pager', '-p', 'Id,LoadState,ActiveState,SubState,MainPID,NRestarts', ...options.units],
+        { timeoutMs: 4000 },
+      );
+      if (r.code !== 0)
+        throw new CollectorUnavailable(`systemctl show failed: ${truncateCodePoints(r.stderr.trim(), 120)}`);
       return parseSystemctlShow(r.stdout);
     },
   };

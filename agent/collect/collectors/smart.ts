@@ -21,7 +21,9 @@ export function smartCandidates(blockDevices: string[]): { query: string[]; skip
 }
 
 /** Creates the SMART collector. `uid` defaults to process.getuid(); `smartctl` overrides the binary looked up on PATH. */
-export function createSmartCollector(options: { cadence?: Cadence; uid?: number; smartctl?: string; timeoutMsPerDisk?: number } = {}): Collector<'smart'> {
+export function createSmartCollector(
+  options: { cadence?: Cadence; uid?: number; smartctl?: string; timeoutMsPerDisk?: number } = {},
+): Collector<'smart'> {
   return {
     name: 'smart',
     cadence: options.cadence ?? { everySeconds: 600 },
@@ -32,18 +34,32 @@ export function createSmartCollector(options: { cadence?: Cadence; uid?: number;
       const uid = options.uid ?? process.getuid?.() ?? 0;
       if (uid !== 0) throw new CollectorUnavailable('not root: smartctl needs raw disk access');
       const { query, skipped } = smartCandidates(await sysfs.list('/sys/block'));
-      if (query.length === 0) throw new CollectorUnavailable(`no SMART-capable disks (${Object.keys(skipped).join(', ') || 'none found'})`);
+      if (query.length === 0)
+        throw new CollectorUnavailable(`no SMART-capable disks (${Object.keys(skipped).join(', ') || 'none found'})`);
       const disks: SmartDisk[] = [];
       for (const d of query) {
         if (signal.aborted) break;
         // -n standby: do not spin up a sleeping disk just to read its health.
-        const r = await exec.run('smart', bin, ['--json', '-a', '-n', 'standby', `/dev/${d}`], { timeoutMs: options.timeoutMsPerDisk ?? 15_000 });
-        if (r.timedOut) { skipped[d] = 'smartctl timed out'; continue; }
+        const r = await exec.run('smart', bin, ['--json', '-a', '-n', 'standby', `/dev/${d}`], {
+          timeoutMs: options.timeoutMsPerDisk ?? 15_000,
+        });
+        if (r.timedOut) {
+          skipped[d] = 'smartctl timed out';
+          continue;
+        }
         const p = parseSmartctl(r.stdout, `/dev/${d}`);
         if (p.ok) disks.push({ ...p.disk, device: d });
         else skipped[d] = p.reason;
       }
-      if (disks.length === 0) throw new CollectorUnavailable(truncateCodePoints(`no disk reported SMART: ${Object.entries(skipped).map(([k, v]) => `${k}: ${v}`).join('; ')}`, 240));
+      if (disks.length === 0)
+        throw new CollectorUnavailable(
+          truncateCodePoints(
+            `no disk reported SMART: ${Object.entries(skipped)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('; ')}`,
+            240,
+          ),
+        );
       return { disks, skipped };
     },
   };

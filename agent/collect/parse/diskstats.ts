@@ -18,7 +18,18 @@ export function parseDiskstats(text: string, all = false): DiskIoFacts[] {
     const device = f[2]!;
     if (!all && !isWholeDisk(device)) continue;
     const n = (i: number) => Number(f[i]);
-    out.push({ device, reads: n(3), readSectors: n(5), readMs: n(6), writes: n(7), writeSectors: n(9), writeMs: n(10), inFlight: n(11), ioMs: n(12), weightedIoMs: n(13) });
+    out.push({
+      device,
+      reads: n(3),
+      readSectors: n(5),
+      readMs: n(6),
+      writes: n(7),
+      writeSectors: n(9),
+      writeMs: n(10),
+      inFlight: n(11),
+      ioMs: n(12),
+      weightedIoMs: n(13),
+    });
   }
   return out;
 }

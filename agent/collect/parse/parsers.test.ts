@@ -41,7 +41,13 @@ test('/proc/meminfo in bytes and /proc/vmstat counters', () => {
 
 test('pressure: some and full lines; cpu "full" of kernels < 5.13 is absent', () => {
   const io = parsePressure(fx('proc/bare-metal/pressure/io'));
-  assert.deepEqual(io, { someAvg10: 4.12, someAvg60: 3.01, someTotalUs: 912312312, fullAvg10: 3.2, fullTotalUs: 712312312 });
+  assert.deepEqual(io, {
+    someAvg10: 4.12,
+    someAvg60: 3.01,
+    someTotalUs: 912312312,
+    fullAvg10: 3.2,
+    fullTotalUs: 712312312,
+  });
   const old = parsePressure('some avg10=1.00 avg60=0.50 avg300=0.10 total=42\n');
   assert.equal(old.fullTotalUs, null);
   assert.throws(() => parsePressure(''), /no "some" line/);
@@ -49,41 +55,102 @@ test('pressure: some and full lines; cpu "full" of kernels < 5.13 is absent', ()
 
 test('/proc/diskstats: whole disks only, partitions and virtual devices skipped', () => {
   const d = parseDiskstats(fx('proc/bare-metal/diskstats'));
-  assert.deepEqual(d.map((x) => x.device), ['sda', 'sdb', 'nvme0n1']);
+  assert.deepEqual(
+    d.map((x) => x.device),
+    ['sda', 'sdb', 'nvme0n1'],
+  );
   const sdb = d[1]!;
-  assert.equal(sdb.reads, 912312); assert.equal(sdb.readSectors, 102312312); assert.equal(sdb.inFlight, 2); assert.equal(sdb.ioMs, 4123123);
-  for (const [n, whole] of [['vda', true], ['vda1', false], ['nvme0n1p2', false], ['mmcblk0', true], ['mmcblk0p1', false], ['dm-0', false], ['zram0', false], ['md0', true]] as const) {
+  assert.equal(sdb.reads, 912312);
+  assert.equal(sdb.readSectors, 102312312);
+  assert.equal(sdb.inFlight, 2);
+  assert.equal(sdb.ioMs, 4123123);
+  for (const [n, whole] of [
+    ['vda', true],
+    ['vda1', false],
+    ['nvme0n1p2', false],
+    ['mmcblk0', true],
+    ['mmcblk0p1', false],
+    ['dm-0', false],
+    ['zram0', false],
+    ['md0', true],
+  ] as const) {
     assert.equal(isWholeDisk(n), whole, n);
   }
-  assert.deepEqual(parseDiskstats(fx('proc/vm-nosensors/diskstats')).map((x) => x.device), ['vda']);
+  assert.deepEqual(
+    parseDiskstats(fx('proc/vm-nosensors/diskstats')).map((x) => x.device),
+    ['vda'],
+  );
 });
 
 test('/proc/net/dev', () => {
   const n = parseNetDev(fx('proc/bare-metal/net/dev'));
-  assert.deepEqual(n.map((x) => x.iface), ['lo', 'eno1', 'enp3s0', 'docker0']);
-  assert.deepEqual(n[1], { iface: 'eno1', rxBytes: 923123123123, rxPackets: 712312312, rxErrors: 12, rxDrops: 431, txBytes: 412312312312, txPackets: 512312312, txErrors: 0, txDrops: 0 });
+  assert.deepEqual(
+    n.map((x) => x.iface),
+    ['lo', 'eno1', 'enp3s0', 'docker0'],
+  );
+  assert.deepEqual(n[1], {
+    iface: 'eno1',
+    rxBytes: 923123123123,
+    rxPackets: 712312312,
+    rxErrors: 12,
+    rxDrops: 431,
+    txBytes: 412312312312,
+    txPackets: 512312312,
+    txErrors: 0,
+    txDrops: 0,
+  });
 });
 
 test('mountinfo: real filesystems, escaped names, read-only options', () => {
   const m = parseMountinfo(fx('proc/bare-metal/self/mountinfo'));
-  assert.deepEqual(m.map((x) => x.mount), ['/', '/var/lib/mysql', '/boot/efi', '/mnt/backup disk']);
+  assert.deepEqual(
+    m.map((x) => x.mount),
+    ['/', '/var/lib/mysql', '/boot/efi', '/mnt/backup disk'],
+  );
   assert.ok(m[1]!.mountOptions.includes('ro'));
   assert.ok(m[0]!.superOptions.includes('errors=remount-ro'));
-  assert.deepEqual(parseMountinfo(fx('proc/vm-nosensors/self/mountinfo')).map((x) => x.mount), ['/']);
+  assert.deepEqual(
+    parseMountinfo(fx('proc/vm-nosensors/self/mountinfo')).map((x) => x.mount),
+    ['/'],
+  );
 });
 
 test('/proc/[pid]/stat with spaces and parentheses in comm', () => {
-  const s = parsePidStat('4242 (tmux: server (1)) S 1 4242 4242 0 -1 4194560 912 0 0 0 1234 567 0 0 20 0 3 0 98765 1234567 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0');
-  assert.deepEqual(s, { pid: 4242, comm: 'tmux: server (1)', state: 'S', utime: 1234, stime: 567, numThreads: 3, startTicks: 98765, rssPages: 2048 });
+  const s = parsePidStat(
+    '4242 (tmux: server (1)) S 1 4242 4242 0 -1 4194560 912 0 0 0 1234 567 0 0 20 0 3 0 98765 1234567 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0',
+  );
+  assert.deepEqual(s, {
+    pid: 4242,
+    comm: 'tmux: server (1)',
+    state: 'S',
+    utime: 1234,
+    stime: 567,
+    numThreads: 3,
+    startTicks: 98765,
+    rssPages: 2048,
+  });
   assert.equal(parsePidStat(readFileSync('/proc/self/stat', 'utf8')).pid, process.pid);
 });
 
 test('smartctl: healthy ATA disk', () => {
   const p = parseSmartctl(fx('smartctl/ata-healthy.json'));
   assert.ok(p.ok);
-  assert.equal(p.disk.kind, 'ata'); assert.equal(p.disk.passed, true); assert.equal(p.disk.serial, 'Z3029TQX');
-  assert.equal(p.disk.temperatureC, 34); assert.equal(p.disk.powerOnHours, 25783);
-  assert.deepEqual(p.disk.attributes, { 1: 160183512, 5: 0, 9: 25783, 187: 0, 188: 0, 194: 34, 197: 0, 198: 0, 199: 0 });
+  assert.equal(p.disk.kind, 'ata');
+  assert.equal(p.disk.passed, true);
+  assert.equal(p.disk.serial, 'Z3029TQX');
+  assert.equal(p.disk.temperatureC, 34);
+  assert.equal(p.disk.powerOnHours, 25783);
+  assert.deepEqual(p.disk.attributes, {
+    1: 160183512,
+    5: 0,
+    9: 25783,
+    187: 0,
+    188: 0,
+    194: 34,
+    197: 0,
+    198: 0,
+    199: 0,
+  });
   assert.equal(p.disk.nvme, null);
 });
 
@@ -92,20 +159,36 @@ test('smartctl: failing ATA disk (FAILED, reallocated and pending sectors)', () 
   assert.ok(p.ok);
   assert.equal(p.disk.passed, false);
   assert.equal(p.exitStatus & 8, 8);
-  assert.equal(p.disk.attributes[5], 62312); assert.equal(p.disk.attributes[197], 1896); assert.equal(p.disk.attributes[198], 1896);
-  assert.equal(p.disk.attributes[187], 2176); assert.equal(p.disk.attributes[194], 41);
+  assert.equal(p.disk.attributes[5], 62312);
+  assert.equal(p.disk.attributes[197], 1896);
+  assert.equal(p.disk.attributes[198], 1896);
+  assert.equal(p.disk.attributes[187], 2176);
+  assert.equal(p.disk.attributes[194], 41);
 });
 
 test('smartctl: NVMe health log, healthy and worn out', () => {
   const ok = parseSmartctl(fx('smartctl/nvme-healthy.json'));
   assert.ok(ok.ok);
   assert.equal(ok.disk.kind, 'nvme');
-  assert.deepEqual(ok.disk.nvme, { mediaErrors: 0, percentageUsed: 3, criticalWarning: 0, availableSparePct: 100, unsafeShutdowns: 37 });
-  assert.equal(ok.disk.powerOnHours, 6241); assert.equal(ok.disk.temperatureC, 38);
+  assert.deepEqual(ok.disk.nvme, {
+    mediaErrors: 0,
+    percentageUsed: 3,
+    criticalWarning: 0,
+    availableSparePct: 100,
+    unsafeShutdowns: 37,
+  });
+  assert.equal(ok.disk.powerOnHours, 6241);
+  assert.equal(ok.disk.temperatureC, 38);
   const bad = parseSmartctl(fx('smartctl/nvme-failing.json'));
   assert.ok(bad.ok);
   assert.equal(bad.disk.passed, false);
-  assert.deepEqual(bad.disk.nvme, { mediaErrors: 118, percentageUsed: 104, criticalWarning: 4, availableSparePct: 4, unsafeShutdowns: 37 });
+  assert.deepEqual(bad.disk.nvme, {
+    mediaErrors: 118,
+    percentageUsed: 104,
+    criticalWarning: 4,
+    availableSparePct: 4,
+    unsafeShutdowns: 37,
+  });
 });
 
 test('smartctl: device it cannot open, and garbage', () => {

@@ -7,10 +7,21 @@ export function parsePressure(text: string): Pressure {
   for (const line of text.split('\n')) {
     const [kind, ...kv] = line.trim().split(/\s+/);
     if (kind !== 'some' && kind !== 'full') continue;
-    lines[kind] = Object.fromEntries(kv.map((p) => { const [k, v] = p.split('='); return [k, Number(v)]; }));
+    lines[kind] = Object.fromEntries(
+      kv.map((p) => {
+        const [k, v] = p.split('=');
+        return [k, Number(v)];
+      }),
+    );
   }
   const some = lines.some;
   if (!some || some.avg10 === undefined) throw new Error('pressure file has no "some" line');
   const full = lines.full;
-  return { someAvg10: some.avg10, someAvg60: some.avg60 ?? 0, someTotalUs: some.total ?? 0, fullAvg10: full?.avg10 ?? null, fullTotalUs: full?.total ?? null };
+  return {
+    someAvg10: some.avg10,
+    someAvg60: some.avg60 ?? 0,
+    someTotalUs: some.total ?? 0,
+    fullAvg10: full?.avg10 ?? null,
+    fullTotalUs: full?.total ?? null,
+  };
 }

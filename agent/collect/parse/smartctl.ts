@@ -6,7 +6,9 @@ import { truncateCodePoints } from '../../../contract/truncate.ts';
 export const SMART_ATA_IDS = [1, 5, 9, 187, 188, 194, 197, 198, 199] as const;
 
 /** Result of parsing one device's output: a disk, or why the output holds no SMART data. */
-export type SmartParse = { ok: true; disk: SmartDisk; exitStatus: number } | { ok: false; reason: string; exitStatus: number };
+export type SmartParse =
+  | { ok: true; disk: SmartDisk; exitStatus: number }
+  | { ok: false; reason: string; exitStatus: number };
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -19,19 +21,31 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
  */
 export function parseSmartctl(text: string, deviceHint = 'unknown'): SmartParse {
   let j: Json;
-  try { j = obj(JSON.parse(text)); } catch { return { ok: false, reason: 'smartctl output is not JSON', exitStatus: -1 }; }
+  try {
+    j = obj(JSON.parse(text));
+  } catch {
+    return { ok: false, reason: 'smartctl output is not JSON', exitStatus: -1 };
+  }
   const meta = obj(j.smartctl);
   const exitStatus = num(meta.exit_status) ?? 0;
   const dev = obj(j.device);
   const device = str(dev.name) ?? deviceHint;
   if (exitStatus & 0b11) {
     const msgs = Array.isArray(meta.messages) ? meta.messages.map((m) => str(obj(m).string)).filter(Boolean) : [];
-    return { ok: false, reason: truncateCodePoints(`smartctl could not read ${device}: ${msgs.join('; ') || `exit status ${exitStatus}`}`, 200), exitStatus };
+    return {
+      ok: false,
+      reason: truncateCodePoints(
+        `smartctl could not read ${device}: ${msgs.join('; ') || `exit status ${exitStatus}`}`,
+        200,
+      ),
+      exitStatus,
+    };
   }
   const protocol = (str(dev.protocol) ?? '').toLowerCase();
-  const kind: SmartDisk['kind'] = protocol === 'ata' ? 'ata' : protocol === 'nvme' ? 'nvme' : protocol === 'scsi' ? 'scsi' : 'unknown';
+  const kind: SmartDisk['kind'] =
+    protocol === 'ata' ? 'ata' : protocol === 'nvme' ? 'nvme' : protocol === 'scsi' ? 'scsi' : 'unknown';
   const status = obj(j.smart_status);
-  const passed = typeof status.passed === 'boolean' ? status.passed : (exitStatus & 0b1000 ? false : null);
+  const passed = typeof status.passed === 'boolean' ? status.passed : exitStatus & 0b1000 ? false : null;
 
   const attributes: Record<number, number> = {};
   const table = obj(j.ata_smart_attributes).table;
@@ -47,14 +61,32 @@ export function parseSmartctl(text: string, deviceHint = 'unknown'): SmartParse 
     }
   }
   const log = obj(j.nvme_smart_health_information_log);
-  const nvme = kind === 'nvme' && Object.keys(log).length > 0 ? {
-    mediaErrors: num(log.media_errors) ?? 0, percentageUsed: num(log.percentage_used) ?? 0, criticalWarning: num(log.critical_warning) ?? 0,
-    availableSparePct: num(log.available_spare) ?? 100, unsafeShutdowns: num(log.unsafe_shutdowns) ?? 0,
-  } : null;
-  const temperatureC = num(obj(j.temperature).current) ?? num(log.temperature) ?? (attributes[194] ?? null);
-  const powerOnHours = num(obj(j.power_on_time).hours) ?? num(log.power_on_hours) ?? (attributes[9] ?? null);
+  const nvme =
+    kind === 'nvme' && Object.keys(log).length > 0
+      ? {
+          mediaErrors: num(log.media_errors) ?? 0,
+          percentageUsed: num(log.percentage_used) ?? 0,
+          criticalWarning: num(log.critical_warning) ?? 0,
+          availableSparePct: num(log.available_spare) ?? 100,
+          unsafeShutdowns: num(log.unsafe_shutdowns) ?? 0,
+        }
+      : null;
+  const temperatureC = num(obj(j.temperature).current) ?? num(log.temperature) ?? attributes[194] ?? null;
+  const powerOnHours = num(obj(j.power_on_time).hours) ?? num(log.power_on_hours) ?? attributes[9] ?? null;
   return {
-    ok: true, exitStatus,
-    disk: { device, model: str(j.model_name), serial: str(j.serial_number), firmware: str(j.firmware_version), kind, passed, temperatureC, powerOnHours, attributes, nvme },
+    ok: true,
+    exitStatus,
+    disk: {
+      device,
+      model: str(j.model_name),
+      serial: str(j.serial_number),
+      firmware: str(j.firmware_version),
+      kind,
+      passed,
+      temperatureC,
+      powerOnHours,
+      attributes,
+      nvme,
+    },
   };
 }

@@ -34,7 +34,19 @@ export interface ActionContext {
 
 export const noAudit: ActionAudit = { signalled() {}, touched() {} };
 
-export const done = (detail: string, data?: Record<string, unknown>): ActionResult => ({ status: 'done', detail, data });
-export const refused = (detail: string, data?: Record<string, unknown>): ActionResult => ({ status: 'refused', detail, data });
-export const failed = (detail: string, data?: Record<string, unknown>): ActionResult => ({ status: 'failed', detail, data });
+export const done = (detail: string, data?: Record<string, unknown>): ActionResult => ({
+  status: 'done',
+  detail,
+  data,
+});
+export const refused = (detail: string, data?: Record<string, unknown>): ActionResult => ({
+  status: 'refused',
+  detail,
+  data,
+});
+export const failed = (detail: string, data?: Record<string, unknown>): ActionResult => ({
+  status: 'failed',
+  detail,
+  data,
+});
 export const unavailable = (detail: string): ActionResult => ({ status: 'unavailable', detail });

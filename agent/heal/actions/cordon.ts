@@ -6,5 +6,7 @@ import { done } from './context.ts';
 type Cordon = Extract<ActionSpec, { type: 'cordon' }>;
 
 export function cordon(spec: Cordon): ActionResult {
-  return done(`cordon requested: ${spec.reason}`, { event: { type: 'heal.cordon', severity: 'critical', message: `drain this host: ${spec.reason}` } });
+  return done(`cordon requested: ${spec.reason}`, {
+    event: { type: 'heal.cordon', severity: 'critical', message: `drain this host: ${spec.reason}` },
+  });
 }

@@ -15,7 +15,8 @@ export async function dropCaches(spec: DropCaches, ctx: ActionContext): Promise<
     return done(`dropped caches (level ${spec.level})`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT') return unavailable(`cannot write '${path}' (${code}): needs root and a writable /proc/sys`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT')
+      return unavailable(`cannot write '${path}' (${code}): needs root and a writable /proc/sys`);
     return failed(`writing '${path}' failed: ${(e as Error).message}`);
   }
 }

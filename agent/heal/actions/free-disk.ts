@@ -12,20 +12,43 @@ import { done, refused } from './context.ts';
 import { confine, isWithin, PathEscapeError } from './safe-path.ts';
 
 type FreeDisk = Extract<ActionSpec, { type: 'free-disk' }>;
-interface Candidate { path: string; root: string; size: number; mtimeMs: number; ino: number; dev: number }
+interface Candidate {
+  path: string;
+  root: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
 
 const MAX_DEPTH = 32;
 const MAX_ENTRIES = 200_000;
 
-async function scan(dir: string, root: string, match: (rel: string) => boolean, cutoff: number, out: Candidate[], depth = 0, seen = { n: 0 }): Promise<void> {
+async function scan(
+  dir: string,
+  root: string,
+  match: (rel: string) => boolean,
+  cutoff: number,
+  out: Candidate[],
+  depth = 0,
+  seen = { n: 0 },
+): Promise<void> {
   if (depth > MAX_DEPTH) return;
   let names: string[];
-  try { names = await readdir(dir); } catch { return; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     if (++seen.n > MAX_ENTRIES) return;
     const p = join(dir, name);
-    let st;
-    try { st = await lstat(p); } catch { continue; }
+    let st: Awaited<ReturnType<typeof lstat>>;
+    try {
+      st = await lstat(p);
+    } catch {
+      continue;
+    }
     if (st.isSymbolicLink()) continue;
     if (st.isDirectory()) await scan(p, root, match, cutoff, out, depth + 1, seen);
     else if (st.isFile() && st.mtimeMs <= cutoff && match(relative(root, p))) {
@@ -64,7 +87,13 @@ export async function freeDisk(spec: FreeDisk, ctx: ActionContext): Promise<Acti
       ctx.audit.touched(c.path, 'unlink');
       freed += c.size;
       deleted.push(c.path);
-    } catch { /* vanished or not permitted: skip */ }
+    } catch {
+      /* vanished or not permitted: skip */
+    }
   }
-  return done(`deleted ${deleted.length} file(s), ${freed} bytes`, { freedBytes: freed, deleted: deleted.slice(0, 100), refusedDirs });
+  return done(`deleted ${deleted.length} file(s), ${freed} bytes`, {
+    freedBytes: freed,
+    deleted: deleted.slice(0, 100),
+    refusedDirs,
+  });
 }

@@ -15,7 +15,11 @@ import { ancestry, readProcStat } from './proc.ts';
 type KillProcess = Extract<ActionSpec, { type: 'kill-process' }>;
 
 /** Why this pid must not be killed, or null. Reads /proc: authoritative, whatever `decide` thought. */
-export async function protectedReason(ctx: ActionContext, t: ProcessTarget, protectedChain: number[]): Promise<string | null> {
+export async function protectedReason(
+  ctx: ActionContext,
+  t: ProcessTarget,
+  protectedChain: number[],
+): Promise<string | null> {
   if (!Number.isInteger(t.pid) || t.pid <= 1) return `pid ${t.pid} is never killed`;
   if (protectedChain.includes(t.pid)) return `pid ${t.pid} is the agent or one of its ancestors`;
   const s = await readProcStat(ctx.procRoot, t.pid);
@@ -34,14 +38,21 @@ async function gone(ctx: ActionContext, pid: number): Promise<boolean> {
   return s === null || s.state === 'Z' || s.state === 'X';
 }
 
-export async function killProcess(spec: KillProcess, targets: ProcessTarget[], ctx: ActionContext): Promise<ActionResult> {
+export async function killProcess(
+  spec: KillProcess,
+  targets: ProcessTarget[],
+  ctx: ActionContext,
+): Promise<ActionResult> {
   const chain = await ancestry(ctx.procRoot, ctx.selfPid);
   const refusedList: string[] = [];
   const killed: { pid: number; signal: string }[] = [];
   const errors: string[] = [];
   for (const t of targets) {
     const why = await protectedReason(ctx, t, chain);
-    if (why) { refusedList.push(why); continue; }
+    if (why) {
+      refusedList.push(why);
+      continue;
+    }
     if (await gone(ctx, t.pid)) continue;
     try {
       ctx.kill(t.pid, 'SIGTERM');

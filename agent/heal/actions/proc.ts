@@ -1,14 +1,24 @@
 /** Minimal /proc reading for kill-process: a process's comm, state, parent and age. */
 import { readFile } from 'node:fs/promises';
 
-export interface ProcStat { pid: number; comm: string; state: string; ppid: number; runtimeS: number; startTicks: number }
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  runtimeS: number;
+  startTicks: number;
+}
 
 const CLK_TCK = 100; // USER_HZ is 100 on every Linux ABI Node supports
 
 /** Parses /proc/<pid>/stat (comm may contain spaces and parentheses: split at the LAST ')'). */
 export async function readProcStat(procRoot: string, pid: number): Promise<ProcStat | null> {
   try {
-    const [stat, uptime] = await Promise.all([readFile(`${procRoot}/${pid}/stat`, 'utf8'), readFile(`${procRoot}/uptime`, 'utf8')]);
+    const [stat, uptime] = await Promise.all([
+      readFile(`${procRoot}/${pid}/stat`, 'utf8'),
+      readFile(`${procRoot}/uptime`, 'utf8'),
+    ]);
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
     const rest = stat.slice(close + 2).split(' ');

@@ -9,7 +9,10 @@ export async function restartService(spec: RestartService, ctx: ActionContext): 
   try {
     await ctx.serviceManager.restart(spec.service);
     const s = await ctx.serviceManager.status(spec.service);
-    return done(`restarted '${spec.service}' (${ctx.serviceManager.backend}); now ${s.state}`, { service: spec.service, state: s.state });
+    return done(`restarted '${spec.service}' (${ctx.serviceManager.backend}); now ${s.state}`, {
+      service: spec.service,
+      state: s.state,
+    });
   } catch (e) {
     return failed((e as Error).message, { service: spec.service });
   }

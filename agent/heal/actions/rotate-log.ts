@@ -13,7 +13,12 @@ import { openLogForAction } from './log-file.ts';
 type RotateLog = Extract<ActionSpec, { type: 'rotate-log' }>;
 
 async function exists(p: string): Promise<boolean> {
-  try { await lstat(p); return true; } catch { return false; }
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function rotateLog(spec: RotateLog, ctx: ActionContext): Promise<ActionResult> {
@@ -23,21 +28,36 @@ export async function rotateLog(spec: RotateLog, ctx: ActionContext): Promise<Ac
   try {
     const size = (await fh.stat()).size;
     if (spec.keep === 0) {
-      if (spec.copytruncate) { await fh.truncate(0); ctx.audit.touched(real, 'truncate'); }
-      else { await unlink(real); ctx.audit.touched(real, 'unlink'); }
+      if (spec.copytruncate) {
+        await fh.truncate(0);
+        ctx.audit.touched(real, 'truncate');
+      } else {
+        await unlink(real);
+        ctx.audit.touched(real, 'unlink');
+      }
       return done(`dropped '${spec.path}' (${size} bytes, keep 0)`, { freedBytes: size });
     }
     // rename replaces a symlink itself (never its target), so shifting generations cannot escape
-    if (await exists(`${real}.${spec.keep}`)) { await unlink(`${real}.${spec.keep}`); ctx.audit.touched(`${real}.${spec.keep}`, 'unlink'); }
+    if (await exists(`${real}.${spec.keep}`)) {
+      await unlink(`${real}.${spec.keep}`);
+      ctx.audit.touched(`${real}.${spec.keep}`, 'unlink');
+    }
     for (let i = spec.keep - 1; i >= 1; i--) {
-      if (await exists(`${real}.${i}`)) { await rename(`${real}.${i}`, `${real}.${i + 1}`); ctx.audit.touched(`${real}.${i}`, 'rename'); }
+      if (await exists(`${real}.${i}`)) {
+        await rename(`${real}.${i}`, `${real}.${i + 1}`);
+        ctx.audit.touched(`${real}.${i}`, 'rename');
+      }
     }
     if (!spec.copytruncate) {
       await rename(real, `${real}.1`);
       ctx.audit.touched(real, 'rename');
       return done(`rotated '${spec.path}' (${size} bytes) by rename`, { rotatedBytes: size });
     }
-    const dest = await open(`${real}.1`, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o640);
+    const dest = await open(
+      `${real}.1`,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o640,
+    );
     ctx.audit.touched(`${real}.1`, 'write');
     try {
       const buf = Buffer.allocUnsafe(1 << 20);

@@ -18,14 +18,21 @@ import { refusalReason } from '../permit.ts';
  * services a script heals on most hosts), a UTF-8 C locale and HOME=/ (no user profile, no agent state dir).
  */
 export const SCRIPT_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
-  PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/', HOMEOSTAT_HEAL: '1',
+  PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C.UTF-8',
+  HOME: '/',
+  HOMEOSTAT_HEAL: '1',
 });
 
 /** The script's environment: {@link SCRIPT_BASE_ENV} plus the allowed policy variables; null + reason otherwise. */
-export function scriptEnvironment(spec: RunScript, allowed: readonly string[]): { env: Record<string, string> } | { refusal: string } {
+export function scriptEnvironment(
+  spec: RunScript,
+  allowed: readonly string[],
+): { env: Record<string, string> } | { refusal: string } {
   const env: Record<string, string> = { ...SCRIPT_BASE_ENV };
   for (const [k, v] of Object.entries(spec.env)) {
-    if (!allowed.includes(k) || Object.hasOwn(SCRIPT_BASE_ENV, k)) return { refusal: `environment variable '${k}' is not allowed by the local heal.scriptEnv` };
+    if (!allowed.includes(k) || Object.hasOwn(SCRIPT_BASE_ENV, k))
+      return { refusal: `environment variable '${k}' is not allowed by the local heal.scriptEnv` };
     env[k] = v;
   }
   return { env };
@@ -34,9 +41,13 @@ export function scriptEnvironment(spec: RunScript, allowed: readonly string[]): 
 type RunScript = Extract<ActionSpec, { type: 'run-script' }>;
 
 /** Resolves the script inside the scripts dir or explains why not. */
-export async function resolveScript(scriptsDir: string | undefined, script: string): Promise<{ path: string } | { refusal: string }> {
+export async function resolveScript(
+  scriptsDir: string | undefined,
+  script: string,
+): Promise<{ path: string } | { refusal: string }> {
   if (!scriptsDir) return { refusal: 'no heal.scriptsDir configured' };
-  if (script.startsWith('/') || script.split('/').includes('..')) return { refusal: `script '${script}' must be a relative name without '..'` };
+  if (script.startsWith('/') || script.split('/').includes('..'))
+    return { refusal: `script '${script}' must be a relative name without '..'` };
   let dirReal: string, real: string;
   try {
     dirReal = await realpath(scriptsDir);
@@ -44,10 +55,15 @@ export async function resolveScript(scriptsDir: string | undefined, script: stri
   } catch (e) {
     return { refusal: `script '${script}' not found in '${scriptsDir}' (${(e as NodeJS.ErrnoException).code})` };
   }
-  if (!isWithin(real, dirReal) || real === dirReal) return { refusal: `script '${script}' resolves to '${real}', outside '${dirReal}'` };
+  if (!isWithin(real, dirReal) || real === dirReal)
+    return { refusal: `script '${script}' resolves to '${real}', outside '${dirReal}'` };
   const st = await stat(real);
   if (!st.isFile()) return { refusal: `'${real}' is not a regular file` };
-  try { await access(real, constants.X_OK); } catch { return { refusal: `'${real}' is not executable` }; }
+  try {
+    await access(real, constants.X_OK);
+  } catch {
+    return { refusal: `'${real}' is not executable` };
+  }
   return { path: real };
 }
 
@@ -71,7 +87,10 @@ export async function runScript(spec: RunScript, ctx: ActionContext): Promise<Ac
     const out = { stdout: '', stderr: '', truncated: false };
     const take = (k: 'stdout' | 'stderr') => (b: Buffer) => {
       const room = cap - Buffer.byteLength(out[k]);
-      if (room <= 0) { out.truncated = true; return; }
+      if (room <= 0) {
+        out.truncated = true;
+        return;
+      }
       out[k] += b.subarray(0, room).toString('utf8');
       if (b.length > room) out.truncated = true;
     };
@@ -80,9 +99,16 @@ export async function runScript(spec: RunScript, ctx: ActionContext): Promise<Ac
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, spec.timeout);
-    child.on('error', (e) => { clearTimeout(timer); resolve(failed(`cannot run '${r.path}': ${e.message}`)); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(failed(`cannot run '${r.path}': ${e.message}`));
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const data = { script: r.path, code, signal, timedOut, ...out };

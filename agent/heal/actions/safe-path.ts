@@ -8,7 +8,12 @@ import { dirname, relative, sep, isAbsolute, resolve } from 'node:path';
 /** Thrown when a path escapes its allowed root; `reason` says how. */
 export class PathEscapeError extends Error {
   override name = 'PathEscapeError';
-  constructor(public readonly path: string, public readonly reason: string) { super(`'${path}': ${reason}`); }
+  constructor(
+    public readonly path: string,
+    public readonly reason: string,
+  ) {
+    super(`'${path}': ${reason}`);
+  }
 }
 
 /** True when `child` equals `root` or is below it (both already resolved). */
@@ -21,7 +26,11 @@ export function isWithin(child: string, root: string): boolean {
 async function rootFor(p: string, allowedDirs: readonly string[]): Promise<{ root: string; real: string } | null> {
   for (const d of allowedDirs) {
     if (isWithin(resolve(p), resolve(d))) {
-      try { return { root: resolve(d), real: await realpath(d) }; } catch { return null; }
+      try {
+        return { root: resolve(d), real: await realpath(d) };
+      } catch {
+        return null;
+      }
     }
   }
   return null;
@@ -32,7 +41,8 @@ async function rootFor(p: string, allowedDirs: readonly string[]): Promise<{ roo
  * and any symlink on the way (including `p` itself). Returns the real path and the real allowed root.
  */
 export async function confine(p: string, allowedDirs: readonly string[]): Promise<{ real: string; root: string }> {
-  if (!isAbsolute(p) || p.split('/').includes('..')) throw new PathEscapeError(p, "must be absolute and contain no '..'");
+  if (!isAbsolute(p) || p.split('/').includes('..'))
+    throw new PathEscapeError(p, "must be absolute and contain no '..'");
   const r = await rootFor(p, allowedDirs);
   if (!r) throw new PathEscapeError(p, 'outside the allowed directories');
   // every component from the allowed root down to p must be a real directory/file, never a symlink

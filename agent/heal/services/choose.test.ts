@@ -13,9 +13,18 @@ const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 test('systemd is chosen exactly when PID 1 is systemd, with the reason', () => {
-  assert.deepEqual(chooseServiceBackend(() => 'systemd'), { backend: 'systemd', reason: 'PID 1 is systemd' });
-  assert.deepEqual(chooseServiceBackend(() => 'tini'), { backend: 'supervised', reason: 'PID 1 is tini, not systemd' });
-  assert.deepEqual(chooseServiceBackend(() => null), { backend: 'supervised', reason: 'PID 1 is unknown (/proc/1/comm unreadable)' });
+  assert.deepEqual(
+    chooseServiceBackend(() => 'systemd'),
+    { backend: 'systemd', reason: 'PID 1 is systemd' },
+  );
+  assert.deepEqual(
+    chooseServiceBackend(() => 'tini'),
+    { backend: 'supervised', reason: 'PID 1 is tini, not systemd' },
+  );
+  assert.deepEqual(
+    chooseServiceBackend(() => null),
+    { backend: 'supervised', reason: 'PID 1 is unknown (/proc/1/comm unreadable)' },
+  );
 });
 
 test('the PID-1 reader reads <procRoot>/1/comm', async () => {
@@ -29,7 +38,10 @@ test('the PID-1 reader reads <procRoot>/1/comm', async () => {
 
 test('on systemd, units go to systemctl and heal.services stay supervised; the healer states its choice', async () => {
   const calls: string[][] = [];
-  const exec = async (file: string, args: string[]) => { calls.push([file, ...args]); return { code: 0, stdout: 'ActiveState=active\nLoadState=loaded\n', stderr: '' }; };
+  const exec = async (file: string, args: string[]) => {
+    calls.push([file, ...args]);
+    return { code: 0, stdout: 'ActiveState=active\nLoadState=loaded\n', stderr: '' };
+  };
   const stateDir = await mkdtemp(join(tmpdir(), 'choose-'));
   dirs.push(stateDir);
   const services = [supervisedServiceSchema.parse({ name: 'worker', command: ['sleep', '600'] })];
@@ -48,9 +60,17 @@ test('on systemd, units go to systemctl and heal.services stay supervised; the h
 });
 
 let pid1 = '';
-try { pid1 = readFileSync('/proc/1/comm', 'utf8').trim(); } catch { /* no /proc */ }
-const skip = pid1 !== 'systemd' ? `PID 1 is ${pid1 || 'unknown'}, not systemd`
-  : process.getuid?.() !== 0 ? 'PID 1 is systemd, but restarting a unit needs root' : false;
+try {
+  pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
+} catch {
+  /* no /proc */
+}
+const skip =
+  pid1 !== 'systemd'
+    ? `PID 1 is ${pid1 || 'unknown'}, not systemd`
+    : process.getuid?.() !== 0
+      ? 'PID 1 is systemd, but restarting a unit needs root'
+      : false;
 
 test('where PID 1 is systemd, restart-service restarts a real unit through systemctl', { skip }, async () => {
   const unit = `homeostat-choose-${process.pid}`;
@@ -62,8 +82,18 @@ test('where PID 1 is systemd, restart-service restarts a real unit through syste
   try {
     const h = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['restart-service'] }) });
     assert.equal(h.serviceBackend().backend, 'systemd');
-    assert.equal(h.applyPolicySet(`policies:\n  - name: u\n    when: { service: ${unit} }\n    do: [ { type: restart-service, service: ${unit}.service } ]\n`, 'yaml').ok, true);
-    const events = await h.onCycle({ ts: Date.now(), features: {}, facts: { services: [{ name: unit, state: 'inactive' }] } });
+    assert.equal(
+      h.applyPolicySet(
+        `policies:\n  - name: u\n    when: { service: ${unit} }\n    do: [ { type: restart-service, service: ${unit}.service } ]\n`,
+        'yaml',
+      ).ok,
+      true,
+    );
+    const events = await h.onCycle({
+      ts: Date.now(),
+      features: {},
+      facts: { services: [{ name: unit, state: 'inactive' }] },
+    });
     const done = events.find((e) => e.type === 'heal.executed');
     assert.ok(done, events.map((e) => `${e.type}: ${e.message}`).join('\n'));
     assert.match(done.message, /\(systemd\); now active/);

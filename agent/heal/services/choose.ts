@@ -34,7 +34,10 @@ export interface ServiceBackendChoice {
 export function chooseServiceBackend(readPid1: Pid1Reader = procPid1Reader()): ServiceBackendChoice {
   const comm = readPid1();
   if (comm === 'systemd') return { backend: 'systemd', reason: 'PID 1 is systemd' };
-  return { backend: 'supervised', reason: comm ? `PID 1 is ${comm}, not systemd` : 'PID 1 is unknown (/proc/1/comm unreadable)' };
+  return {
+    backend: 'supervised',
+    reason: comm ? `PID 1 is ${comm}, not systemd` : 'PID 1 is unknown (/proc/1/comm unreadable)',
+  };
 }
 
 /** Options of {@link createServiceManager}. */
@@ -51,7 +54,10 @@ export interface ServiceManagerOptions {
  * in `heal.services` stay with the supervised backend (the agent started them; systemd does not know them); every
  * other name is a systemd unit.
  */
-export function createServiceManager(opts: ServiceManagerOptions): { manager: ServiceManager; choice: ServiceBackendChoice } {
+export function createServiceManager(opts: ServiceManagerOptions): {
+  manager: ServiceManager;
+  choice: ServiceBackendChoice;
+} {
   const choice = chooseServiceBackend(opts.readPid1);
   const supervised = () => createSupervisedServiceManager({ services: opts.services, stateDir: opts.stateDir });
   if (choice.backend === 'supervised') return { manager: supervised(), choice };

@@ -25,11 +25,19 @@ async function eventually(pred: () => Promise<boolean>, what: string): Promise<v
 }
 
 /** Registers the contract tests for one backend. */
-export function serviceManagerContract(backend: string, make: () => Promise<ContractFixture>, skip: string | false = false): void {
+export function serviceManagerContract(
+  backend: string,
+  make: () => Promise<ContractFixture>,
+  skip: string | false = false,
+): void {
   const t = (name: string, fn: (f: ContractFixture) => Promise<void>) =>
     test(`${backend}: ${name}`, { skip }, async () => {
       const f = await make();
-      try { await fn(f); } finally { await f.cleanup(); }
+      try {
+        await fn(f);
+      } finally {
+        await f.cleanup();
+      }
     });
 
   t('an unknown service reports missing and not healthy', async ({ manager }) => {

@@ -22,10 +22,18 @@ export interface ServiceManager {
 /** A service operation failed; `service` and `operation` name what. */
 export class ServiceError extends HomeostatError {
   override name = 'ServiceError';
-  constructor(public readonly service: string, public readonly operation: string, detail: string) {
+  constructor(
+    public readonly service: string,
+    public readonly operation: string,
+    detail: string,
+  ) {
     super(`service '${service}' ${operation} failed: ${detail}`);
   }
 }
 
 /** Runs a program without a shell (systemd backend); resolves with its exit code and output. */
-export type ExecFn = (file: string, args: string[], opts?: { timeoutMs?: number }) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+export type ExecFn = (
+  file: string,
+  args: string[],
+  opts?: { timeoutMs?: number },
+) => Promise<{ code: number | null; stdout: string; stderr: string }>;

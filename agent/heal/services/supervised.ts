@@ -39,7 +39,11 @@ export function createSupervisedServiceManager(opts: SupervisedOptions): Service
   /** The live pid of the service, or null. */
   async function livePid(s: SupervisedServiceConfig): Promise<number | null> {
     let text: string;
-    try { text = await readFile(pidfile(s), 'utf8'); } catch { return null; }
+    try {
+      text = await readFile(pidfile(s), 'utf8');
+    } catch {
+      return null;
+    }
     const [pidS, ticksS] = text.split('\n');
     const pid = Number(pidS);
     if (!Number.isInteger(pid) || pid <= 1) return null;
@@ -55,7 +59,9 @@ export function createSupervisedServiceManager(opts: SupervisedOptions): Service
     const out = s.logFile ? await open(s.logFile, 'a') : null;
     try {
       const child = spawn(s.command[0]!, s.command.slice(1), {
-        cwd: s.cwd, env: { ...process.env, ...s.env }, detached: true,
+        cwd: s.cwd,
+        env: { ...process.env, ...s.env },
+        detached: true,
         stdio: ['ignore', out ? out.fd : 'ignore', out ? out.fd : 'ignore'],
       });
       const pid = await new Promise<number>((resolve, reject) => {
@@ -76,7 +82,17 @@ export function createSupervisedServiceManager(opts: SupervisedOptions): Service
     const s = cfg(name);
     const pid = await livePid(s);
     if (pid) {
-      const signal = (sig: NodeJS.Signals) => { try { process.kill(-pid, sig); } catch { try { process.kill(pid, sig); } catch { /* gone */ } } };
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            /* gone */
+          }
+        }
+      };
       signal('SIGTERM');
       const deadline = now() + s.stopGrace;
       while (now() < deadline && (await livePid(s))) await sleep(50);
@@ -97,7 +113,12 @@ export function createSupervisedServiceManager(opts: SupervisedOptions): Service
     },
     start,
     stop,
-    async restart(name) { await stop(name); await start(name); },
-    async close() { for (const n of started) await stop(n).catch(() => {}); },
+    async restart(name) {
+      await stop(name);
+      await start(name);
+    },
+    async close() {
+      for (const n of started) await stop(n).catch(() => {});
+    },
   };
 }

@@ -4,15 +4,22 @@ import type { ExecFn, ServiceManager } from './service-manager.ts';
 import { ServiceError } from './service-manager.ts';
 
 /** The default exec port: execFile with a timeout, never rejecting on a non-zero exit. */
-export const execFileFn: ExecFn = (file, args, opts) => new Promise((resolve) => {
-  execFile(file, args, { timeout: opts?.timeoutMs ?? 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-    const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : null) : 0;
-    resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === null ? err.message : '') });
+export const execFileFn: ExecFn = (file, args, opts) =>
+  new Promise((resolve) => {
+    execFile(file, args, { timeout: opts?.timeoutMs ?? 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const code = err
+        ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+          ? (err as unknown as { code: number }).code
+          : null
+        : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === null ? err.message : '') });
+    });
   });
-});
 
 /** Creates the systemd backend. `systemctl` defaults to 'systemctl' on PATH. */
-export function createSystemdServiceManager(opts: { exec?: ExecFn; systemctl?: string; timeoutMs?: number } = {}): ServiceManager {
+export function createSystemdServiceManager(
+  opts: { exec?: ExecFn; systemctl?: string; timeoutMs?: number } = {},
+): ServiceManager {
   const exec = opts.exec ?? execFileFn;
   const bin = opts.systemctl ?? 'systemctl';
   const t = { timeoutMs: opts.timeoutMs ?? 60_000 };
@@ -24,7 +31,12 @@ export function createSystemdServiceManager(opts: { exec?: ExecFn; systemctl?: s
     backend: 'systemd',
     async status(name) {
       const r = await exec(bin, ['show', '--property=ActiveState,LoadState', '--', name], t);
-      const props = Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const props = Object.fromEntries(
+        r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       if (r.code !== 0 || props.LoadState === 'not-found') return { name, state: 'missing', healthy: false };
       const state = props.ActiveState ?? 'unknown';
       return { name, state, healthy: state === 'active' };

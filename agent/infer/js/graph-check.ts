@@ -9,7 +9,21 @@ import { GraphError } from './graph-error.ts';
 import { BINARY_OPS, UNARY_OPS } from './kernels.ts';
 import { size } from './layout.ts';
 
-const LAYOUT_OPS = ['Identity', 'Split', 'Concat', 'Gather', 'Reshape', 'Unsqueeze', 'Squeeze', 'Where', 'Clip', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceMean'] as const;
+const LAYOUT_OPS = [
+  'Identity',
+  'Split',
+  'Concat',
+  'Gather',
+  'Reshape',
+  'Unsqueeze',
+  'Squeeze',
+  'Where',
+  'Clip',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceMean',
+] as const;
 /** Every op the JS engine runs. */
 export const SUPPORTED_OPS: ReadonlySet<string> = new Set<string>([...UNARY_OPS, ...BINARY_OPS, ...LAYOUT_OPS]);
 
@@ -33,12 +47,18 @@ export function checkGraph(model: OnnxModel): Constants {
   for (const io of [...model.graph.input, ...model.graph.output]) {
     if (consts.has(io.name)) continue;
     const t = io.type?.tensor_type?.elem_type;
-    if (t !== ONNX_TYPE.float32) throw new GraphError(`graph input/output '${io.name}' has element type ${t}; only float32 is supported`);
+    if (t !== ONNX_TYPE.float32)
+      throw new GraphError(`graph input/output '${io.name}' has element type ${t}; only float32 is supported`);
   }
-  if (model.graph.node.length > MAX_NODES) throw new GraphError(`${model.graph.node.length} nodes; the JS engine runs graphs of up to ${MAX_NODES}`);
+  if (model.graph.node.length > MAX_NODES)
+    throw new GraphError(`${model.graph.node.length} nodes; the JS engine runs graphs of up to ${MAX_NODES}`);
   for (const node of model.graph.node) {
-    if (node.domain !== '' && node.domain !== 'ai.onnx') throw new GraphError(`node '${node.name}': domain '${node.domain}' is not supported`);
-    if (!SUPPORTED_OPS.has(node.op_type)) throw new GraphError(`node '${node.name}': op ${node.op_type} is not supported (supported: ${[...SUPPORTED_OPS].join(', ')})`);
+    if (node.domain !== '' && node.domain !== 'ai.onnx')
+      throw new GraphError(`node '${node.name}': domain '${node.domain}' is not supported`);
+    if (!SUPPORTED_OPS.has(node.op_type))
+      throw new GraphError(
+        `node '${node.name}': op ${node.op_type} is not supported (supported: ${[...SUPPORTED_OPS].join(', ')})`,
+      );
   }
   return consts;
 }
@@ -48,11 +68,25 @@ function constant(t: OnnxTensor): Value {
   const n = size(dims);
   const raw = t.raw_data.length > 0 ? new Uint8Array(t.raw_data) : null; // a copy at offset 0 (protobufjs may hand a view into a pooled Buffer)
   switch (t.data_type) {
-    case ONNX_TYPE.float32: return { dims, dtype: 'float32', data: raw ? new Float32Array(raw.buffer, 0, n) : Float32Array.from(t.float_data) };
-    case ONNX_TYPE.bool: return { dims, dtype: 'bool', data: raw ? new Uint8Array(raw.buffer, 0, n) : Uint8Array.from(t.int32_data) };
-    case ONNX_TYPE.int64: return { dims, dtype: 'int', ints: raw ? Array.from(new BigInt64Array(raw.buffer, 0, n), Number) : t.int64_data.map(Number) };
-    case ONNX_TYPE.int32: return { dims, dtype: 'int', ints: raw ? Array.from(new Int32Array(raw.buffer, 0, n)) : [...t.int32_data] };
-    default: throw new GraphError(`initializer '${t.name}' has element type ${t.data_type}; supported: float32, bool, int32, int64`);
+    case ONNX_TYPE.float32:
+      return {
+        dims,
+        dtype: 'float32',
+        data: raw ? new Float32Array(raw.buffer, 0, n) : Float32Array.from(t.float_data),
+      };
+    case ONNX_TYPE.bool:
+      return { dims, dtype: 'bool', data: raw ? new Uint8Array(raw.buffer, 0, n) : Uint8Array.from(t.int32_data) };
+    case ONNX_TYPE.int64:
+      return {
+        dims,
+        dtype: 'int',
+        ints: raw ? Array.from(new BigInt64Array(raw.buffer, 0, n), Number) : t.int64_data.map(Number),
+      };
+    case ONNX_TYPE.int32:
+      return { dims, dtype: 'int', ints: raw ? Array.from(new Int32Array(raw.buffer, 0, n)) : [...t.int32_data] };
+    default:
+      throw new GraphError(
+        `initializer '${t.name}' has element type ${t.data_type}; supported: float32, bool, int32, int64`,
+      );
   }
 }
-

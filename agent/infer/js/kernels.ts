@@ -18,13 +18,54 @@
  */
 
 /** Unary ops: float → float, except IsNaN (float → bool) and Not (bool → bool). */
-export const UNARY_OPS = ['Abs', 'Neg', 'Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Exp', 'Log', 'Tanh', 'Floor', 'Ceil', 'IsNaN', 'Not'] as const;
+export const UNARY_OPS = [
+  'Abs',
+  'Neg',
+  'Sqrt',
+  'Reciprocal',
+  'Relu',
+  'Sigmoid',
+  'Exp',
+  'Log',
+  'Tanh',
+  'Floor',
+  'Ceil',
+  'IsNaN',
+  'Not',
+] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 /** Binary ops with multidirectional broadcasting. Max/Min/Sum take 1..n inputs (folded pairwise). */
-export const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor'] as const;
+export const BINARY_OPS = [
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Max',
+  'Min',
+  'Sum',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Equal',
+  'And',
+  'Or',
+  'Xor',
+] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 /** Ops whose result is bool. */
-export const BOOL_RESULT: ReadonlySet<string> = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'IsNaN', 'Not']);
+export const BOOL_RESULT: ReadonlySet<string> = new Set([
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Equal',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'Not',
+]);
 /** Reductions over axes. */
 export type ReduceOp = 'ReduceSum' | 'ReduceMax' | 'ReduceMin' | 'ReduceMean';
 
@@ -40,19 +81,32 @@ function int(n: number): string {
 
 function unaryExpr(op: UnaryOp, x: string): string {
   switch (op) {
-    case 'Abs': return `Math.abs(${x})`;
-    case 'Neg': return `-${x}`;
-    case 'Sqrt': return `Math.sqrt(${x})`;
-    case 'Reciprocal': return `1 / ${x}`;
-    case 'Relu': return `(${x} < 0 ? 0 : ${x})`; // NaN stays NaN, as in onnxruntime
-    case 'Sigmoid': return `1 / (1 + Math.exp(-${x}))`;
-    case 'Exp': return `Math.exp(${x})`;
-    case 'Log': return `Math.log(${x})`;
-    case 'Tanh': return `Math.tanh(${x})`;
-    case 'Floor': return `Math.floor(${x})`;
-    case 'Ceil': return `Math.ceil(${x})`;
-    case 'IsNaN': return `(${x} !== ${x} ? 1 : 0)`;
-    case 'Not': return `1 - ${x}`; // bools are 0/1
+    case 'Abs':
+      return `Math.abs(${x})`;
+    case 'Neg':
+      return `-${x}`;
+    case 'Sqrt':
+      return `Math.sqrt(${x})`;
+    case 'Reciprocal':
+      return `1 / ${x}`;
+    case 'Relu':
+      return `(${x} < 0 ? 0 : ${x})`; // NaN stays NaN, as in onnxruntime
+    case 'Sigmoid':
+      return `1 / (1 + Math.exp(-${x}))`;
+    case 'Exp':
+      return `Math.exp(${x})`;
+    case 'Log':
+      return `Math.log(${x})`;
+    case 'Tanh':
+      return `Math.tanh(${x})`;
+    case 'Floor':
+      return `Math.floor(${x})`;
+    case 'Ceil':
+      return `Math.ceil(${x})`;
+    case 'IsNaN':
+      return `(${x} !== ${x} ? 1 : 0)`;
+    case 'Not':
+      return `1 - ${x}`; // bools are 0/1
   }
 }
 
@@ -60,20 +114,35 @@ function unaryExpr(op: UnaryOp, x: string): string {
  * Math.max/min do exactly that. Bools are 0/1, so the logic ops are bitwise. */
 function binaryExpr(op: BinaryOp, x: string, y: string): string {
   switch (op) {
-    case 'Add': case 'Sum': return `${x} + ${y}`;
-    case 'Sub': return `${x} - ${y}`;
-    case 'Mul': return `${x} * ${y}`;
-    case 'Div': return `${x} / ${y}`;
-    case 'Max': return `Math.max(${x}, ${y})`;
-    case 'Min': return `Math.min(${x}, ${y})`;
-    case 'Less': return `(${x} < ${y} ? 1 : 0)`;
-    case 'LessOrEqual': return `(${x} <= ${y} ? 1 : 0)`;
-    case 'Greater': return `(${x} > ${y} ? 1 : 0)`;
-    case 'GreaterOrEqual': return `(${x} >= ${y} ? 1 : 0)`;
-    case 'Equal': return `(${x} === ${y} ? 1 : 0)`;
-    case 'And': return `(${x} & ${y})`;
-    case 'Or': return `(${x} | ${y})`;
-    case 'Xor': return `(${x} ^ ${y})`;
+    case 'Add':
+    case 'Sum':
+      return `${x} + ${y}`;
+    case 'Sub':
+      return `${x} - ${y}`;
+    case 'Mul':
+      return `${x} * ${y}`;
+    case 'Div':
+      return `${x} / ${y}`;
+    case 'Max':
+      return `Math.max(${x}, ${y})`;
+    case 'Min':
+      return `Math.min(${x}, ${y})`;
+    case 'Less':
+      return `(${x} < ${y} ? 1 : 0)`;
+    case 'LessOrEqual':
+      return `(${x} <= ${y} ? 1 : 0)`;
+    case 'Greater':
+      return `(${x} > ${y} ? 1 : 0)`;
+    case 'GreaterOrEqual':
+      return `(${x} >= ${y} ? 1 : 0)`;
+    case 'Equal':
+      return `(${x} === ${y} ? 1 : 0)`;
+    case 'And':
+      return `(${x} & ${y})`;
+    case 'Or':
+      return `(${x} | ${y})`;
+    case 'Xor':
+      return `(${x} ^ ${y})`;
   }
 }
 
@@ -135,11 +204,27 @@ export function emitCopy(o: number, a: number, n: number): string {
 /** f[o ..] = reduce(f[a ..]) into `nOut` outputs; M[map + i] = the slot of R input i folds into (from `acc`);
  * M[first + j] = the first input of output j; `count` inputs each. Max and min start from that first input and take
  * a later one only if greater (less), as onnxruntime's do: a NaN first stays, a NaN later is passed over. */
-export function emitReduce(op: ReduceOp, o: number, a: number, map: number, first: number, acc: number, nIn: number, nOut: number, count: number): string {
-  const fold = op === 'ReduceMax' ? 'const r = R[j]; R[j] = x > r ? x : r;' : op === 'ReduceMin' ? 'const r = R[j]; R[j] = x < r ? x : r;' : 'R[j] += x;';
-  const init = op === 'ReduceMax' || op === 'ReduceMin'
-    ? `for (let j = 0; j < ${int(nOut)}; j++) R[${int(acc)} + j] = f[M[${int(first)} + j]];`
-    : `R.fill(0, ${int(acc)}, ${int(acc + nOut)});`;
+export function emitReduce(
+  op: ReduceOp,
+  o: number,
+  a: number,
+  map: number,
+  first: number,
+  acc: number,
+  nIn: number,
+  nOut: number,
+  count: number,
+): string {
+  const fold =
+    op === 'ReduceMax'
+      ? 'const r = R[j]; R[j] = x > r ? x : r;'
+      : op === 'ReduceMin'
+        ? 'const r = R[j]; R[j] = x < r ? x : r;'
+        : 'R[j] += x;';
+  const init =
+    op === 'ReduceMax' || op === 'ReduceMin'
+      ? `for (let j = 0; j < ${int(nOut)}; j++) R[${int(acc)} + j] = f[M[${int(first)} + j]];`
+      : `R.fill(0, ${int(acc)}, ${int(acc + nOut)});`;
   const finish = `for (let j = 0; j < ${int(nOut)}; j++) f[${int(o)} + j] = R[${int(acc)} + j]${op === 'ReduceMean' ? ` / ${int(count)}` : ''};`;
   return `${init} ${loop(nIn, '', `const x = f[${int(a)} + i]; const j = M[${int(map)} + i]; ${fold}`)} ${finish}`;
 }

@@ -27,7 +27,10 @@ export function broadcastDims(shapes: readonly (readonly number[])[], node: stri
       const k = rank - s.length + i;
       const d = s[i]!;
       if (d === out[k] || d === 1) continue;
-      if (out[k] !== 1) throw new GraphError(`node '${node}': shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`);
+      if (out[k] !== 1)
+        throw new GraphError(
+          `node '${node}': shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`,
+        );
       out[k] = d;
     }
   }
@@ -55,14 +58,20 @@ export function broadcastMap(inDims: readonly number[], outDims: readonly number
     let j = 0;
     for (let k = 0; k < rank; k++) if (padded[k] !== 1) j += coord[k]! * inStrides[k]!;
     m[i] = j;
-    for (let k = rank - 1; k >= 0; k--) { if (++coord[k]! < outDims[k]!) break; coord[k] = 0; }
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++coord[k]! < outDims[k]!) break;
+      coord[k] = 0;
+    }
   }
   return m;
 }
 
 /** For each input element, the output element a reduction over `axes` folds it into; with the kept-dims shape and
  * the number of inputs per output. */
-export function reduceMap(dims: readonly number[], axes: readonly number[]): { map: Int32Array; outDims: number[]; count: number } {
+export function reduceMap(
+  dims: readonly number[],
+  axes: readonly number[],
+): { map: Int32Array; outDims: number[]; count: number } {
   const outDims = dims.map((d, i) => (axes.includes(i) ? 1 : d));
   const outStrides = strides(outDims);
   const n = size(dims);
@@ -72,7 +81,10 @@ export function reduceMap(dims: readonly number[], axes: readonly number[]): { m
     let j = 0;
     for (let k = 0; k < dims.length; k++) if (outDims[k] !== 1) j += coord[k]! * outStrides[k]!;
     map[i] = j;
-    for (let k = dims.length - 1; k >= 0; k--) { if (++coord[k]! < dims[k]!) break; coord[k] = 0; }
+    for (let k = dims.length - 1; k >= 0; k--) {
+      if (++coord[k]! < dims[k]!) break;
+      coord[k] = 0;
+    }
   }
   return { map, outDims, count: n / Math.max(1, size(outDims)) };
 }
@@ -84,7 +96,9 @@ export function sliceMap(dims: number[], axis: number, start: number, len: numbe
   const inner = st[axis]!;
   const m = new Int32Array(outer * len * inner);
   let k = 0;
-  for (let o = 0; o < outer; o++) for (let j = 0; j < len; j++) for (let i = 0; i < inner; i++) m[k++] = o * dims[axis]! * inner + (start + j) * inner + i;
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < len; j++)
+      for (let i = 0; i < inner; i++) m[k++] = o * dims[axis]! * inner + (start + j) * inner + i;
   return m;
 }
 
@@ -94,6 +108,7 @@ export function gatherMap(dims: number[], axis: number, idx: number[]): Int32Arr
   const inner = strides(dims)[axis]!;
   const m = new Int32Array(outer * idx.length * inner);
   let k = 0;
-  for (let o = 0; o < outer; o++) for (const j of idx) for (let i = 0; i < inner; i++) m[k++] = o * dims[axis]! * inner + j * inner + i;
+  for (let o = 0; o < outer; o++)
+    for (const j of idx) for (let i = 0; i < inner; i++) m[k++] = o * dims[axis]! * inner + j * inner + i;
   return m;
 }

@@ -7,7 +7,23 @@
 import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../../contract/models/model-proto.ts';
 import type { Constants, DType } from './graph-check.ts';
 import { GraphError } from './graph-error.ts';
-import { BINARY_OPS, BOOL_RESULT, UNARY_OPS, emitBinary, emitClip, emitCopy, emitGather, emitReduce, emitScatter, emitUnary, emitWhere, type BinaryOp, type Operand, type ReduceOp, type UnaryOp } from './kernels.ts';
+import {
+  BINARY_OPS,
+  BOOL_RESULT,
+  UNARY_OPS,
+  emitBinary,
+  emitClip,
+  emitCopy,
+  emitGather,
+  emitReduce,
+  emitScatter,
+  emitUnary,
+  emitWhere,
+  type BinaryOp,
+  type Operand,
+  type ReduceOp,
+  type UnaryOp,
+} from './kernels.ts';
 import { broadcastDims, broadcastMap, gatherMap, identityMap, reduceMap, size, sliceMap } from './layout.ts';
 
 /** Most elements a plan holds in its tensors, and in its index maps (2^24: 64 MB each): beyond, the graph is not
@@ -36,14 +52,17 @@ function attrInt(node: OnnxNode, name: string, fallback: number): number {
 }
 function axisOf(axis: number, rank: number, node: OnnxNode): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= Math.max(rank, 1)) throw new GraphError(`node '${node.name}': axis ${axis} out of range for rank ${rank}`);
+  if (a < 0 || a >= Math.max(rank, 1))
+    throw new GraphError(`node '${node.name}': axis ${axis} out of range for rank ${rank}`);
   return a;
 }
 
 /** Builds the plan of `model` for the given input dims, not yet warmed up (`Plan.warmUp`).
  * @throws GraphError naming the node whose shapes do not fit. */
 export function buildPlan(
-  model: OnnxModel, consts: Constants, inputDims: Readonly<Record<string, readonly number[]>>,
+  model: OnnxModel,
+  consts: Constants,
+  inputDims: Readonly<Record<string, readonly number[]>>,
 ): Plan {
   const slots = new Map<string, Slot>();
   const init: { off: number; data: Float32Array | Uint8Array }[] = [];
@@ -54,7 +73,10 @@ export function buildPlan(
   const define = (name: string, dims: number[], dtype: DType): Slot => {
     const slot = { dims, dtype, off: floats };
     floats += size(dims);
-    if (floats > MAX_ELEMENTS) throw new GraphError(`value '${name}' [${dims.join(', ')}] takes the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`);
+    if (floats > MAX_ELEMENTS)
+      throw new GraphError(
+        `value '${name}' [${dims.join(', ')}] takes the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`,
+      );
     slots.set(name, slot);
     return slot;
   };
@@ -65,7 +87,8 @@ export function buildPlan(
   /** Stores an index map with every entry shifted by `base` (maps hold absolute offsets); returns where it starts. */
   const mapAt = (m: Int32Array, base: number): number => {
     const at = mapData.length;
-    if (at + m.length > MAX_ELEMENTS) throw new GraphError(`index maps take the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`);
+    if (at + m.length > MAX_ELEMENTS)
+      throw new GraphError(`index maps take the plan past ${MAX_ELEMENTS} elements; the JS engine is for small graphs`);
     for (let i = 0; i < m.length; i++) mapData.push(m[i]! + base);
     return at;
   };
@@ -86,14 +109,18 @@ export function buildPlan(
   const get = (node: OnnxNode, k: number): Slot => {
     const name = node.input[k];
     const s = name ? slots.get(name) : undefined;
-    if (!s) throw new GraphError(`node '${node.name}' (${node.op_type}): input ${k} '${name ?? ''}' is not a float or bool value defined before it`);
+    if (!s)
+      throw new GraphError(
+        `node '${node.name}' (${node.op_type}): input ${k} '${name ?? ''}' is not a float or bool value defined before it`,
+      );
     return s;
   };
   const ints = (node: OnnxNode, k: number): number[] | undefined => {
     const name = node.input[k];
     if (name === undefined || name === '') return undefined;
     const c = consts.get(name);
-    if (c?.dtype !== 'int') throw new GraphError(`node '${node.name}' (${node.op_type}): input '${name}' must be a constant integer tensor`);
+    if (c?.dtype !== 'int')
+      throw new GraphError(`node '${node.name}' (${node.op_type}): input '${name}' must be a constant integer tensor`);
     return c.ints;
   };
   for (const node of model.graph.node) addNode(node);
@@ -110,10 +137,16 @@ export function buildPlan(
     }
     if ((BINARY_OPS as readonly string[]).includes(op)) {
       const args = node.input.map((_, k) => get(node, k));
-      const dims = broadcastDims(args.map((a) => a.dims), node.name);
+      const dims = broadcastDims(
+        args.map((a) => a.dims),
+        node.name,
+      );
       const n = size(dims);
       const o = out(0, dims, BOOL_RESULT.has(op) ? 'bool' : 'float32');
-      if (args.length === 1) { src.push(emitGather(o.off, mapAt(broadcastMap(args[0]!.dims, dims), args[0]!.off), n)); return; }
+      if (args.length === 1) {
+        src.push(emitGather(o.off, mapAt(broadcastMap(args[0]!.dims, dims), args[0]!.off), n));
+        return;
+      }
       args.slice(1).forEach((b, k) => {
         // Max/Min/Sum of more than two fold into the output in place
         const a = k === 0 ? operand(args[0]!, dims) : { off: o.off, map: null, scalar: false };
@@ -122,7 +155,10 @@ export function buildPlan(
       return;
     }
     switch (op) {
-      case 'Identity': case 'Reshape': case 'Unsqueeze': case 'Squeeze': {
+      case 'Identity':
+      case 'Reshape':
+      case 'Unsqueeze':
+      case 'Squeeze': {
         const a = get(node, 0);
         alias(node.output[0]!, reshaped(node, a.dims, ints(node, 1)), a.dtype, a.off);
         return;
@@ -147,13 +183,21 @@ export function buildPlan(
         const a = get(node, 0);
         const axis = axisOf(attrInt(node, 'axis', 0), a.dims.length, node);
         const total = a.dims[axis]!;
-        const parts = ints(node, 1) ?? attr(node, 'split')?.ints.map(Number) ?? equalSplit(total, node.output.length, attr(node, 'num_outputs') !== undefined, node);
-        if (parts.length !== node.output.length || parts.reduce((s, p) => s + p, 0) !== total) throw new GraphError(`node '${node.name}' (Split): sizes [${parts.join(', ')}] do not split ${total} into ${node.output.length}`);
+        const parts =
+          ints(node, 1) ??
+          attr(node, 'split')?.ints.map(Number) ??
+          equalSplit(total, node.output.length, attr(node, 'num_outputs') !== undefined, node);
+        if (parts.length !== node.output.length || parts.reduce((s, p) => s + p, 0) !== total)
+          throw new GraphError(
+            `node '${node.name}' (Split): sizes [${parts.join(', ')}] do not split ${total} into ${node.output.length}`,
+          );
         let start = 0;
         parts.forEach((p, k) => {
           const dims = a.dims.map((d, i) => (i === axis ? p : d));
-          if (size(a.dims.slice(0, axis)) === 1) alias(node.output[k]!, dims, a.dtype, a.off + start * size(a.dims.slice(axis + 1)));
-          else src.push(emitGather(out(k, dims, a.dtype).off, mapAt(sliceMap(a.dims, axis, start, p), a.off), size(dims)));
+          if (size(a.dims.slice(0, axis)) === 1)
+            alias(node.output[k]!, dims, a.dtype, a.off + start * size(a.dims.slice(axis + 1)));
+          else
+            src.push(emitGather(out(k, dims, a.dtype).off, mapAt(sliceMap(a.dims, axis, start, p), a.off), size(dims)));
           start += p;
         });
         return;
@@ -164,7 +208,11 @@ export function buildPlan(
         const axis = axisOf(attrInt(node, 'axis', 0), rank, node);
         const dims = [...args[0]!.dims];
         dims[axis] = args.reduce((s, a) => s + a.dims[axis]!, 0);
-        for (const a of args) if (a.dims.length !== rank || a.dims.some((d, i) => i !== axis && d !== dims[i])) throw new GraphError(`node '${node.name}' (Concat): input dims [${a.dims.join(', ')}] do not fit [${dims.join(', ')}] on axis ${axis}`);
+        for (const a of args)
+          if (a.dims.length !== rank || a.dims.some((d, i) => i !== axis && d !== dims[i]))
+            throw new GraphError(
+              `node '${node.name}' (Concat): input dims [${a.dims.join(', ')}] do not fit [${dims.join(', ')}] on axis ${axis}`,
+            );
         const o = out(0, dims, args[0]!.dtype);
         let start = 0;
         for (const a of args) {
@@ -178,27 +226,67 @@ export function buildPlan(
         const axis = axisOf(attrInt(node, 'axis', 0), a.dims.length, node);
         const idx = ints(node, 1)!;
         const n = a.dims[axis]!;
-        for (const i of idx) if (i < -n || i >= n) throw new GraphError(`node '${node.name}' (Gather): index ${i} out of range for axis size ${n}`);
+        for (const i of idx)
+          if (i < -n || i >= n)
+            throw new GraphError(`node '${node.name}' (Gather): index ${i} out of range for axis size ${n}`);
         const dims = [...a.dims.slice(0, axis), ...consts.get(node.input[1]!)!.dims, ...a.dims.slice(axis + 1)];
-        src.push(emitGather(out(0, dims, a.dtype).off, mapAt(gatherMap(a.dims, axis, idx.map((i) => (i < 0 ? i + n : i))), a.off), size(dims)));
+        src.push(
+          emitGather(
+            out(0, dims, a.dtype).off,
+            mapAt(
+              gatherMap(
+                a.dims,
+                axis,
+                idx.map((i) => (i < 0 ? i + n : i)),
+              ),
+              a.off,
+            ),
+            size(dims),
+          ),
+        );
         return;
       }
-      case 'ReduceSum': case 'ReduceMax': case 'ReduceMin': case 'ReduceMean': {
+      case 'ReduceSum':
+      case 'ReduceMax':
+      case 'ReduceMin':
+      case 'ReduceMean': {
         const a = get(node, 0);
         const rank = a.dims.length;
         const given = ints(node, 1) ?? attr(node, 'axes')?.ints.map(Number) ?? [];
-        if (given.length === 0 && attrInt(node, 'noop_with_empty_axes', 0) === 1) { src.push(emitCopy(out(0, a.dims, 'float32').off, a.off, size(a.dims))); return; }
+        if (given.length === 0 && attrInt(node, 'noop_with_empty_axes', 0) === 1) {
+          src.push(emitCopy(out(0, a.dims, 'float32').off, a.off, size(a.dims)));
+          return;
+        }
         const axes = given.length === 0 ? a.dims.map((_, i) => i) : given.map((x) => axisOf(x, rank, node));
         const { map, outDims, count } = reduceMap(a.dims, axes);
-        const o = out(0, attrInt(node, 'keepdims', 1) === 1 ? outDims : outDims.filter((_, i) => !axes.includes(i)), 'float32');
+        const o = out(
+          0,
+          attrInt(node, 'keepdims', 1) === 1 ? outDims : outDims.filter((_, i) => !axes.includes(i)),
+          'float32',
+        );
         const nOut = size(outDims);
         const first = new Int32Array(nOut).fill(-1);
-        map.forEach((j, i) => { if (first[j]! < 0) first[j] = i; });
-        src.push(emitReduce(op as ReduceOp, o.off, a.off, mapAt(map, accSize), mapAt(first, a.off), accSize, size(a.dims), nOut, count));
+        map.forEach((j, i) => {
+          if (first[j]! < 0) first[j] = i;
+        });
+        src.push(
+          emitReduce(
+            op as ReduceOp,
+            o.off,
+            a.off,
+            mapAt(map, accSize),
+            mapAt(first, a.off),
+            accSize,
+            size(a.dims),
+            nOut,
+            count,
+          ),
+        );
         accSize += nOut;
         return;
       }
-      default: throw new GraphError(`node '${node.name}': op ${op} is not supported`);
+      default:
+        throw new GraphError(`node '${node.name}': op ${op} is not supported`);
     }
   }
 
@@ -212,11 +300,17 @@ export function buildPlan(
   const M = Int32Array.from(mapData);
   const R = new Float64Array(accSize);
   // One function for the whole graph (kernels.ts says why, and what may appear in its source).
-  const compiled = new Function(`'use strict';\nreturn function compiledGraph(f, M, R) {\n${src.join('\n')}\n};`)() as (f: Float32Array, M: Int32Array, R: Float64Array) => void;
+  const compiled = new Function(`'use strict';\nreturn function compiledGraph(f, M, R) {\n${src.join('\n')}\n};`)() as (
+    f: Float32Array,
+    M: Int32Array,
+    R: Float64Array,
+  ) => void;
   // Outputs go to a ring of OUTPUT_RING preallocated sets: a fresh ArrayBuffer per output per run (what onnxruntime
   // hands back) made the anomaly model's p90 twice its p50 here, from V8's external-memory bookkeeping.
   const views = outputs.map((o) => f.subarray(o.off, o.off + o.n));
-  const ring = Array.from({ length: OUTPUT_RING }, () => outputs.map((o) => ({ data: new Float32Array(o.n), dims: o.dims })));
+  const ring = Array.from({ length: OUTPUT_RING }, () =>
+    outputs.map((o) => ({ data: new Float32Array(o.n), dims: o.dims })),
+  );
   let turn = 0;
   return {
     warmUp(maxMs) {
@@ -229,7 +323,8 @@ export function buildPlan(
     run(feeds) {
       for (const inp of inputs) {
         const data = feeds[inp.name];
-        if (data?.length !== inp.size) throw new GraphError(`input '${inp.name}' has ${data?.length ?? 0} values, its dims need ${inp.size}`);
+        if (data?.length !== inp.size)
+          throw new GraphError(`input '${inp.name}' has ${data?.length ?? 0} values, its dims need ${inp.size}`);
         f.set(data, inp.off);
       }
       compiled(f, M, R);
@@ -265,8 +360,14 @@ function warmUp(fn: () => void, maxMs: number): void {
     fn();
     const t1 = performance.now();
     const dt = t1 - t0;
-    if (i < 5) { first = Math.min(first, dt); continue; }
-    if (dt < best * 0.95) { best = dt; bestAt = t1; }
+    if (i < 5) {
+      first = Math.min(first, dt);
+      continue;
+    }
+    if (dt < best * 0.95) {
+      best = dt;
+      bestAt = t1;
+    }
     if (fast < 3) fast = dt < first / 8 ? fast + 1 : 0;
     else if (t1 - bestAt > SETTLE_MS) return;
   }
@@ -282,7 +383,8 @@ const SETTLE_MS = 30;
 function equalSplit(total: number, n: number, uneven: boolean, node: OnnxNode): number[] {
   if (total % n === 0) return Array.from({ length: n }, () => total / n);
   const part = Math.ceil(total / n);
-  if (!uneven || part * (n - 1) >= total) throw new GraphError(`node '${node.name}' (Split): axis size ${total} does not split into ${n} parts`);
+  if (!uneven || part * (n - 1) >= total)
+    throw new GraphError(`node '${node.name}' (Split): axis size ${total} does not split into ${n} parts`);
   return Array.from({ length: n }, (_, k) => (k < n - 1 ? part : total - part * (n - 1)));
 }
 
@@ -290,12 +392,16 @@ function equalSplit(total: number, n: number, uneven: boolean, node: OnnxNode): 
 function reshaped(node: OnnxNode, dims: number[], arg: number[] | undefined): number[] {
   const n = size(dims);
   switch (node.op_type) {
-    case 'Identity': return dims;
+    case 'Identity':
+      return dims;
     case 'Reshape': {
       const shape = (arg ?? []).map((d, i) => (d === 0 ? dims[i]! : d));
       const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
       const out = shape.map((d) => (d === -1 ? n / known : d));
-      if (size(out) !== n) throw new GraphError(`node '${node.name}' (Reshape): cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`);
+      if (size(out) !== n)
+        throw new GraphError(
+          `node '${node.name}' (Reshape): cannot reshape [${dims.join(', ')}] to [${shape.join(', ')}]`,
+        );
       return out;
     }
     case 'Unsqueeze': {

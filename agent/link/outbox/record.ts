@@ -28,7 +28,12 @@ import type { EventData, EventKind } from '../../../contract/protocol/events.ts'
 export const DROPPED_EVENT_TYPE = 'outbox.dropped' satisfies EventKind;
 
 /** Data of an `outbox.dropped` event: how many records were lost and their seq span. */
-export type DroppedData = { count: number; fromSeq: number; toSeq: number; bytes: number } & EventData<'outbox.dropped'>;
+export type DroppedData = {
+  count: number;
+  fromSeq: number;
+  toSeq: number;
+  bytes: number;
+} & EventData<'outbox.dropped'>;
 
 /** Splices `seq` into a stored payload: `{"seq":N,…}`. */
 export function withSeq(record: OutboxRecord): string {

@@ -13,7 +13,11 @@ import type { OutboxKind, OutboxLimits, OutboxRecord } from './record.ts';
 import { createOutbox, type OutboxBackend, type OutboxStore } from './store.ts';
 
 // better-sqlite3 ships no types and @types/better-sqlite3 is not a dependency: describe the part we use.
-type Statement = { run(...p: unknown[]): { changes: number }; get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[] };
+type Statement = {
+  run(...p: unknown[]): { changes: number };
+  get(...p: unknown[]): unknown;
+  all(...p: unknown[]): unknown[];
+};
 type Database = {
   pragma(s: string): unknown;
   exec(sql: string): void;
@@ -43,12 +47,16 @@ export function openSqliteOutbox(file: string, options: SqliteOutboxOptions): Ou
     INSERT OR IGNORE INTO meta (id, last_seq, dropped_total) VALUES (1, 0, 0);
   `);
   const q = {
-    meta: db.prepare('SELECT max(last_seq, coalesce((SELECT max(seq) FROM outbox), 0)) AS lastSeq, dropped_total AS droppedTotal FROM meta WHERE id = 1'),
+    meta: db.prepare(
+      'SELECT max(last_seq, coalesce((SELECT max(seq) FROM outbox), 0)) AS lastSeq, dropped_total AS droppedTotal FROM meta WHERE id = 1',
+    ),
     counts: db.prepare('SELECT count(*) AS depth, coalesce(sum(bytes), 0) AS bytes FROM outbox'),
     saveMeta: db.prepare('UPDATE meta SET last_seq = ?, dropped_total = ? WHERE id = 1'),
     insert: db.prepare('INSERT INTO outbox (seq, kind, ts, json, bytes) VALUES (?, ?, ?, ?, ?)'),
     range: db.prepare('SELECT seq, kind, ts, json, bytes FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
-    sumRange: db.prepare('SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM outbox WHERE seq BETWEEN ? AND ?'),
+    sumRange: db.prepare(
+      'SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM outbox WHERE seq BETWEEN ? AND ?',
+    ),
     deleteRange: db.prepare('DELETE FROM outbox WHERE seq BETWEEN ? AND ?'),
   };
   const full = options.synchronous !== 'normal';

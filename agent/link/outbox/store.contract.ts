@@ -17,10 +17,24 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
   describe(`OutboxStore contract: ${name}`, () => {
     it('issues seqs 1..n in append order and peeks them in seq order', () => {
       const s = makeFactory().open(roomy);
-      const seqs = [s.append('telemetry', sample(1)).seq, s.append('event', { ts: 5, type: 'heal.executed', data: {} }).seq, s.append('telemetry', sample(2)).seq];
+      const seqs = [
+        s.append('telemetry', sample(1)).seq,
+        s.append('event', { ts: 5, type: 'heal.executed', data: {} }).seq,
+        s.append('telemetry', sample(2)).seq,
+      ];
       assert.deepEqual(seqs, [1, 2, 3]);
-      assert.deepEqual(s.peek(10).map((r) => [r.seq, r.kind]), [[1, 'telemetry'], [2, 'event'], [3, 'telemetry']]);
-      assert.deepEqual(s.peek(1, 1).map((r) => r.seq), [2]);
+      assert.deepEqual(
+        s.peek(10).map((r) => [r.seq, r.kind]),
+        [
+          [1, 'telemetry'],
+          [2, 'event'],
+          [3, 'telemetry'],
+        ],
+      );
+      assert.deepEqual(
+        s.peek(1, 1).map((r) => r.seq),
+        [2],
+      );
       assert.deepEqual(JSON.parse(withSeq(s.peek(1)[0]!)), { seq: 1, ...sample(1) });
       s.close();
     });
@@ -28,10 +42,23 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
     it('ack removes exactly the acknowledged ranges and ignores unknown seqs', () => {
       const s = makeFactory().open(roomy);
       for (let i = 1; i <= 10; i++) s.append('telemetry', sample(i));
-      assert.equal(s.ack([[2, 4], [7, 7], [50, 60]]), 4);
-      assert.deepEqual(s.peek(100).map((r) => r.seq), [1, 5, 6, 8, 9, 10]);
+      assert.equal(
+        s.ack([
+          [2, 4],
+          [7, 7],
+          [50, 60],
+        ]),
+        4,
+      );
+      assert.deepEqual(
+        s.peek(100).map((r) => r.seq),
+        [1, 5, 6, 8, 9, 10],
+      );
       assert.equal(s.stats().depth, 6);
-      assert.equal(s.stats().bytes, s.peek(100).reduce((n, r) => n + r.bytes, 0));
+      assert.equal(
+        s.stats().bytes,
+        s.peek(100).reduce((n, r) => n + r.bytes, 0),
+      );
       assert.equal(s.ack([[2, 4]]), 0);
       s.close();
     });
@@ -77,7 +104,10 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
       assert.equal(keptTelemetry + drops.reduce((a, d) => a + d.count, 0), n);
       assert.equal(s.stats().droppedTotal, n - keptTelemetry);
       const seqs = rows.map((r) => r.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
       assert.equal(new Set(seqs).size, seqs.length);
       s.close();
     });
@@ -100,7 +130,10 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
       s.append('event', { ts: 1, type: 'agent.started', data: {} });
       s.close();
       const again = f.reopen(roomy);
-      assert.deepEqual(again.peek(10).map((r) => r.seq), [6]);
+      assert.deepEqual(
+        again.peek(10).map((r) => r.seq),
+        [6],
+      );
       assert.equal(again.append('telemetry', sample(7)).seq, 7);
       again.close();
     });
@@ -119,7 +152,10 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
       again.close();
       const third = f.reopen(roomy);
       assert.equal(third.stats().lastSeq, 5);
-      assert.deepEqual(third.peek(10).map((r) => r.seq), [4, 5]);
+      assert.deepEqual(
+        third.peek(10).map((r) => r.seq),
+        [4, 5],
+      );
       third.close();
     });
   });

@@ -15,7 +15,9 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 outboxContract('memory', () => ({ open: (limits) => createMemoryOutbox(limits) }));
 outboxContract('sqlite', () => {
@@ -31,7 +33,9 @@ describe('SQLite outbox under kill -9', () => {
       const s = openSqliteOutbox(${JSON.stringify(file)}, { maxBytes: 1e8, maxRecords: 1e6 });
       for (let i = 0; ; i++) { const r = s.append('telemetry', { ts: i, schema: 'v1', features: {} }); process.stdout.write(r.seq + '\\n'); }
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: child.stdout! });
     let last = 0;
     for await (const line of lines) {
@@ -43,7 +47,10 @@ describe('SQLite outbox under kill -9', () => {
     const s = openSqliteOutbox(file, { maxBytes: 1e8, maxRecords: 1e6 });
     const seqs = s.peek(1_000_000).map((r) => r.seq);
     assert.ok(seqs.length >= last, `${seqs.length} stored, ${last} reported`);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+    );
     assert.equal(s.append('telemetry', { ts: 0 }).seq, seqs.length + 1);
     s.close();
   });

@@ -108,12 +108,15 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     depth -= removed.count;
     bytes -= removed.bytes;
     droppedTotal += fresh;
-    insert('event', agentEvent(DROPPED_EVENT_TYPE, {
-      ts,
-      severity: 'warning',
-      message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq}`,
-      data: acc,
-    }));
+    insert(
+      'event',
+      agentEvent(DROPPED_EVENT_TYPE, {
+        ts,
+        severity: 'warning',
+        message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq}`,
+        data: acc,
+      }),
+    );
   }
 
   return {
@@ -135,19 +138,22 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
       return backend.range(afterSeq, limit);
     },
     ack(ranges) {
-      return backend.transaction(() => {
-        let n = 0;
-        for (const [from, to] of ranges) {
-          if (to < from) continue;
-          const removed = backend.deleteRange(from, to);
-          n += removed.count;
-          depth -= removed.count;
-          bytes -= removed.bytes;
-        }
-        // Deleting the newest records must not lower the persisted high-water mark.
-        if (n > 0) backend.saveMeta(lastSeq, droppedTotal);
-        return n;
-      }, { durable: false });
+      return backend.transaction(
+        () => {
+          let n = 0;
+          for (const [from, to] of ranges) {
+            if (to < from) continue;
+            const removed = backend.deleteRange(from, to);
+            n += removed.count;
+            depth -= removed.count;
+            bytes -= removed.bytes;
+          }
+          // Deleting the newest records must not lower the persisted high-water mark.
+          if (n > 0) backend.saveMeta(lastSeq, droppedTotal);
+          return n;
+        },
+        { durable: false },
+      );
     },
     stats() {
       return { depth, bytes, lastSeq, droppedTotal };

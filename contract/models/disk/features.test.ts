@@ -24,7 +24,19 @@ test('first day: levels only, deltas 0, history_days 1/7', () => {
 
 test('deltas over 1/3/7 days, increase flag stays for 7 days, max pending survives remapping', () => {
   const h = createDiskHistory();
-  const seq = [[0, 0], [0, 0], [0, 4], [6, 0], [6, 0], [6, 0], [6, 0], [6, 0], [6, 0], [6, 0], [6, 0]] as const;
+  const seq = [
+    [0, 0],
+    [0, 0],
+    [0, 4],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+    [6, 0],
+  ] as const;
   const out = seq.map(([r, p]) => diskFeatures(h, day(r, p)));
   assert.ok(Math.abs(at(out[2]!, 'log_sectors_delta1') - Math.log1p(4)) < 1e-6);
   assert.ok(Math.abs(at(out[3]!, 'log_sectors_delta1') - Math.log1p(2)) < 1e-6); // 4 -> 6
@@ -42,7 +54,15 @@ test('198 and NVMe media_errors count as pending; 187/188/199 and NVMe warning/u
   const f = diskFeatures(createDiskHistory(), { attributes: { 198: 8, 187: 1, 188: 2, 199: 3 } });
   assert.ok(Math.abs(at(f, 'log_pending') - Math.log1p(8)) < 1e-6);
   assert.ok(Math.abs(at(f, 'log_other_errors') - Math.log1p(6)) < 1e-6);
-  const n = diskFeatures(createDiskHistory(), { model: 'Samsung SSD 980', attributes: {}, media_errors: 2, critical_warning: 4, percentage_used: 50, temperature: 41, power_on_hours: 100 });
+  const n = diskFeatures(createDiskHistory(), {
+    model: 'Samsung SSD 980',
+    attributes: {},
+    media_errors: 2,
+    critical_warning: 4,
+    percentage_used: 50,
+    temperature: 41,
+    power_on_hours: 100,
+  });
   assert.ok(Math.abs(at(n, 'log_pending') - Math.log1p(2)) < 1e-6);
   assert.equal(at(n, 'nvme_critical_warning'), 1);
   assert.equal(at(n, 'nvme_percentage_used'), 0.5);
@@ -64,8 +84,14 @@ test('power-on hours that stop rising count stalled days; the count resets when 
   const h = createDiskHistory();
   const hours = [100, 124, 148, 148, 148, 148, 172];
   const out = hours.map((hrs) => diskFeatures(h, day(0, 0, { 9: hrs })));
-  assert.deepEqual(out.map((f) => at(f, 'power_on_stalled_days')), [0, 0, 0, 1, 2, 3, 0]);
-  assert.deepEqual(out.map((f) => at(f, 'power_on_gain1')), [1, 1, 1, 0, 0, 0, 1]); // first day: unknown -> 1
+  assert.deepEqual(
+    out.map((f) => at(f, 'power_on_stalled_days')),
+    [0, 0, 0, 1, 2, 3, 0],
+  );
+  assert.deepEqual(
+    out.map((f) => at(f, 'power_on_gain1')),
+    [1, 1, 1, 0, 0, 0, 1],
+  ); // first day: unknown -> 1
   const many = createDiskHistory();
   let last: Float32Array = new Float32Array(0);
   for (let i = 0; i < 12; i++) last = diskFeatures(many, day(0, 0, { 9: 500 }));
@@ -75,10 +101,16 @@ test('power-on hours that stop rising count stalled days; the count resets when 
 test('a frozen non-zero SMART 1 raw counts stalled days; a constant 0 (Hitachi, WDC) does not', () => {
   const seagate = createDiskHistory();
   const s = [5, 7, 7, 7].map((v) => diskFeatures(seagate, day(0, 0, { 1: v })));
-  assert.deepEqual(s.map((f) => at(f, 'read_error_rate_stalled_days')), [0, 0, 1, 2]);
+  assert.deepEqual(
+    s.map((f) => at(f, 'read_error_rate_stalled_days')),
+    [0, 0, 1, 2],
+  );
   const zero = createDiskHistory();
   const z = [0, 0, 0].map((v) => diskFeatures(zero, day(0, 0, { 1: v })));
-  assert.deepEqual(z.map((f) => at(f, 'read_error_rate_stalled_days')), [0, 0, 0]);
+  assert.deepEqual(
+    z.map((f) => at(f, 'read_error_rate_stalled_days')),
+    [0, 0, 0],
+  );
 });
 
 test('a history saved before disk-features/2 (no hours/SMART 1 per day) gives neutral stall features', () => {

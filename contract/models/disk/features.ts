@@ -68,10 +68,21 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
   const temperature = today.temperature ?? DEFAULT_TEMPERATURE_C;
   const hours = today.powerOnHours ?? 0;
   const vendor = vendorOf(reading.model);
-  const hoursStalled = stalledDays(history.past, today, (c) => c.powerOnHours, (now, prev) => now <= prev);
-  const rateStalled = stalledDays(history.past, today, (c) => c.readErrorRate, (now, prev) => now !== 0 && now === prev);
+  const hoursStalled = stalledDays(
+    history.past,
+    today,
+    (c) => c.powerOnHours,
+    (now, prev) => now <= prev,
+  );
+  const rateStalled = stalledDays(
+    history.past,
+    today,
+    (c) => c.readErrorRate,
+    (now, prev) => now !== 0 && now === prev,
+  );
   const prev = countersAgo(history, 1);
-  const gain1 = prev?.powerOnHours !== undefined && today.powerOnHours !== undefined ? today.powerOnHours - prev.powerOnHours : 24;
+  const gain1 =
+    prev?.powerOnHours !== undefined && today.powerOnHours !== undefined ? today.powerOnHours - prev.powerOnHours : 24;
 
   pushDay(history, today);
   const f = new Float32Array(FEATURE_COUNT);

@@ -47,10 +47,20 @@ export function temperatureOf(r: SmartReading): number | undefined {
 /** Reduces a raw reading to the counters the history tracks (negative raw values are clamped to 0). */
 export function dayCounters(r: SmartReading): DayCounters {
   const nonNeg = (v: number | undefined): number => (v === undefined || v < 0 ? 0 : v);
-  const pending = Math.max(nonNeg(attr(r, SMART.pending)), nonNeg(attr(r, SMART.offlineUncorrectable)), nonNeg(r.media_errors));
+  const pending = Math.max(
+    nonNeg(attr(r, SMART.pending)),
+    nonNeg(attr(r, SMART.offlineUncorrectable)),
+    nonNeg(r.media_errors),
+  );
   const otherErrors =
-    nonNeg(attr(r, SMART.reportedUncorrectable)) + nonNeg(attr(r, SMART.commandTimeout)) + nonNeg(attr(r, SMART.udmaCrcErrors));
-  const c: { -readonly [K in keyof DayCounters]: DayCounters[K] } = { reallocated: nonNeg(attr(r, SMART.reallocated)), pending, otherErrors };
+    nonNeg(attr(r, SMART.reportedUncorrectable)) +
+    nonNeg(attr(r, SMART.commandTimeout)) +
+    nonNeg(attr(r, SMART.udmaCrcErrors));
+  const c: { -readonly [K in keyof DayCounters]: DayCounters[K] } = {
+    reallocated: nonNeg(attr(r, SMART.reallocated)),
+    pending,
+    otherErrors,
+  };
   const hours = attr(r, SMART.powerOnHours) ?? r.power_on_hours;
   if (hours !== undefined && Number.isFinite(hours)) c.powerOnHours = hours;
   const rate = attr(r, SMART.readErrorRate);

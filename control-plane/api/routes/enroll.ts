@@ -12,7 +12,16 @@ export const EnrollBody = z.object({
   token: text(512, 1),
   hostname: text(253, 1),
   agentVersion: text(64, 1),
-  labels: z.record(z.string().min(1).max(64).regex(/^[a-zA-Z0-9_.\/-]+$/, 'label keys use letters, digits and _ . / -'), label).optional(),
+  labels: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
+      label,
+    )
+    .optional(),
   inventory: boundedJsonObject(INVENTORY_LIMITS).optional(),
 });
 

@@ -14,14 +14,21 @@ const ms = z.coerce.number().int().nonnegative();
  * `limit`; `cursor` (the `nextCursor` of the previous page, `<ts>:<seq>`) continues where that page ended.
  */
 export const TimeQuery = z.object({
-  since: ms.optional(), until: ms.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), type: z.string().max(64).optional(),
+  since: ms.optional(),
+  until: ms.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  type: z.string().max(64).optional(),
   order: z.enum(['asc', 'desc']).default('desc'),
-  cursor: z.string().regex(/^\d{1,16}:\d{1,16}$/, 'cursor is the nextCursor of a previous page (<ts>:<seq>)').optional()
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}:\d{1,16}$/, 'cursor is the nextCursor of a previous page (<ts>:<seq>)')
+    .optional()
     .transform((c) => (c ? { ts: Number(c.split(':')[0]), seq: Number(c.split(':')[1]) } : undefined)),
 });
 
 /** `<ts>:<seq>` of the last row when the page is full (there may be more), else null. */
-const nextCursor = (rows: { ts: number; seq: number }[], limit: number) => (rows.length === limit && rows.length > 0 ? `${rows.at(-1)!.ts}:${rows.at(-1)!.seq}` : null);
+const nextCursor = (rows: { ts: number; seq: number }[], limit: number) =>
+  rows.length === limit && rows.length > 0 ? `${rows.at(-1)!.ts}:${rows.at(-1)!.seq}` : null;
 
 /**
  * Host routes (admin): list and get (with each host's latest anomaly score and activity, and `openIncidents` when
@@ -35,18 +42,27 @@ export function hostRoutes(deps: ApiDeps) {
     return h;
   };
   const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
-  const withIncidents = (json: Host, counts: Map<string, number> | null): Host => (counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json);
+  const withIncidents = (json: Host, counts: Map<string, number> | null): Host =>
+    counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json;
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
     .get('/hosts', async (c) => {
       // Two statements for the whole page (three with the fleet module): the host rows, every host's latest
       // sample/event (read side) and the open incidents.
-      const [hosts, activity, incidents] = await Promise.all([store.hosts.list(), store.telemetry.latestActivity(), openIncidents()]);
+      const [hosts, activity, incidents] = await Promise.all([
+        store.hosts.list(),
+        store.telemetry.latestActivity(),
+        openIncidents(),
+      ]);
       const byHost = new Map(activity.map((a) => [a.hostId, a]));
       // No inventories in the list (each may be up to 256 KiB): `inventoryHash` says whether one exists, and
       // `GET /api/hosts/:id` carries it.
-      return c.json(shaped(HostList, { hosts: hosts.map((h) => withIncidents(hostJson({ ...h, inventory: null }, byHost.get(h.id)), incidents)) }));
+      return c.json(
+        shaped(HostList, {
+          hosts: hosts.map((h) => withIncidents(hostJson({ ...h, inventory: null }, byHost.get(h.id)), incidents)),
+        }),
+      );
     })
     .get('/hosts/:id', async (c) => {
       const h = await getHost(c.req.param('id'));
@@ -65,5 +81,7 @@ export function hostRoutes(deps: ApiDeps) {
       const events = await store.telemetry.listEvents(h.id, q);
       return c.json(shaped(EventList, { hostId: h.id, events, nextCursor: nextCursor(events, q.limit) }));
     })
-    .post('/hosts/:id/revoke', async (c) => c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))));
+    .post('/hosts/:id/revoke', async (c) =>
+      c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))),
+    );
 }

@@ -11,9 +11,18 @@ const isoMs = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStr
  * (`presenceAt` keeps the presence time alone).
  */
 export function hostJson(h: HostRecord, activity?: HostActivity): Host {
-  const base: Host = { ...h, lastSeen: iso(h.lastSeen), revokedAt: iso(h.revokedAt), enrolledAt: h.enrolledAt.toISOString() };
+  const base: Host = {
+    ...h,
+    lastSeen: iso(h.lastSeen),
+    revokedAt: iso(h.revokedAt),
+    enrolledAt: h.enrolledAt.toISOString(),
+  };
   if (!activity) return base;
-  const seen = Math.max(h.lastSeen?.getTime() ?? -Infinity, activity.lastSampleAt ?? -Infinity, activity.lastEventAt ?? -Infinity);
+  const seen = Math.max(
+    h.lastSeen?.getTime() ?? -Infinity,
+    activity.lastSampleAt ?? -Infinity,
+    activity.lastEventAt ?? -Infinity,
+  );
   return {
     ...base,
     presenceAt: base.lastSeen,
@@ -26,6 +35,18 @@ export function hostJson(h: HostRecord, activity?: HostActivity): Host {
 
 /** Enrollment token as JSON (never the secret or its hash). */
 export function tokenJson(t: EnrollmentTokenRecord, nowMs = Date.now()): EnrollmentToken {
-  const state: EnrollmentToken['state'] = t.revokedAt ? 'revoked' : t.expiresAt.getTime() <= nowMs ? 'expired' : t.usesLeft <= 0 ? 'used-up' : 'active';
-  return { ...t, state, expiresAt: t.expiresAt.toISOString(), revokedAt: iso(t.revokedAt), createdAt: t.createdAt.toISOString() };
+  const state: EnrollmentToken['state'] = t.revokedAt
+    ? 'revoked'
+    : t.expiresAt.getTime() <= nowMs
+      ? 'expired'
+      : t.usesLeft <= 0
+        ? 'used-up'
+        : 'active';
+  return {
+    ...t,
+    state,
+    expiresAt: t.expiresAt.toISOString(),
+    revokedAt: iso(t.revokedAt),
+    createdAt: t.createdAt.toISOString(),
+  };
 }

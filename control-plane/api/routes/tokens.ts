@@ -13,13 +13,25 @@ export const MIN_TOKEN_TTL_MS = 1;
 export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
 export const CreateTokenBody = z.object({
-  labels: z.record(z.string().min(1).max(64).regex(/^[a-zA-Z0-9_.\/-]+$/, 'label keys use letters, digits and _ . / -'), z.string().min(1).max(256)).default({}),
+  labels: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
+      z.string().min(1).max(256),
+    )
+    .default({}),
   uses: z.number().int().min(1).max(1_000_000).default(1),
-  ttl: z.union([z.string().max(32), z.number()]).optional().refine((v) => {
-    if (v === undefined) return true;
-    const ms = parseDuration(v);
-    return ms !== null && ms >= MIN_TOKEN_TTL_MS && ms <= MAX_TOKEN_TTL_MS;
-  }, 'ttl must be a duration from 1ms to 365d, like 30m, 24h, 7d (a bare number is milliseconds: 1 to 31536000000)'),
+  ttl: z
+    .union([z.string().max(32), z.number()])
+    .optional()
+    .refine((v) => {
+      if (v === undefined) return true;
+      const ms = parseDuration(v);
+      return ms !== null && ms >= MIN_TOKEN_TTL_MS && ms <= MAX_TOKEN_TTL_MS;
+    }, 'ttl must be a duration from 1ms to 365d, like 30m, 24h, 7d (a bare number is milliseconds: 1 to 31536000000)'),
 });
 
 /** Enrollment-token routes (admin): create, list, revoke. */
@@ -30,10 +42,17 @@ export function tokenRoutes(deps: ApiDeps) {
     .post('/tokens', jsonBody(CreateTokenBody, 'token request'), async (c) => {
       const body = c.req.valid('json');
       const { token, record } = await deps.enrollment.createToken({
-        labels: body.labels, uses: body.uses, ...(body.ttl !== undefined ? { ttlMs: parseDuration(body.ttl)! } : {}), createdBy: c.get('principal').username,
+        labels: body.labels,
+        uses: body.uses,
+        ...(body.ttl !== undefined ? { ttlMs: parseDuration(body.ttl)! } : {}),
+        createdBy: c.get('principal').username,
       });
       return c.json(shaped(CreatedEnrollmentToken, { token, ...tokenJson(record) }), 201);
     })
-    .get('/tokens', async (c) => c.json(shaped(EnrollmentTokenList, { tokens: (await deps.enrollment.listTokens()).map((t) => tokenJson(t)) })))
-    .delete('/tokens/:id', async (c) => c.json(shaped(EnrollmentToken, tokenJson(await deps.enrollment.revokeToken(c.req.param('id'))))));
+    .get('/tokens', async (c) =>
+      c.json(shaped(EnrollmentTokenList, { tokens: (await deps.enrollment.listTokens()).map((t) => tokenJson(t)) })),
+    )
+    .delete('/tokens/:id', async (c) =>
+      c.json(shaped(EnrollmentToken, tokenJson(await deps.enrollment.revokeToken(c.req.param('id'))))),
+    );
 }

@@ -51,7 +51,10 @@ export const api = {
     } catch (err) {
       setApiToken(null);
       if (err instanceof ApiError && err.status === 401) {
-        throw new ApiError(`Sign-in failed: ${err.message.includes('not valid') ? err.message : 'API token is not valid'}.`, 401);
+        throw new ApiError(
+          `Sign-in failed: ${err.message.includes('not valid') ? err.message : 'API token is not valid'}.`,
+          401,
+        );
       }
       throw err;
     }
@@ -82,7 +85,10 @@ export const api = {
   },
   /** The host's latest 500 events, newest first. */
   async events(id: string) {
-    const { events } = await call(c.hosts[':id'].events.$get({ param: { id }, query: { limit: '500' } }), 'Loading events');
+    const { events } = await call(
+      c.hosts[':id'].events.$get({ param: { id }, query: { limit: '500' } }),
+      'Loading events',
+    );
     return events.sort((a, b) => b.ts - a.ts);
   },
 
@@ -95,7 +101,8 @@ export const api = {
   async incidentAction(id: string, action: 'ack' | 'annotate' | 'resolve', note?: string) {
     const what = `Updating incident ${id}`;
     const param = { id };
-    if (action === 'annotate') return call(c.incidents[':id'].annotate.$post({ param, json: { note: note ?? '' } }), what);
+    if (action === 'annotate')
+      return call(c.incidents[':id'].annotate.$post({ param, json: { note: note ?? '' } }), what);
     if (action === 'ack') return call(c.incidents[':id'].ack.$post({ param }), what);
     return call(c.incidents[':id'].resolve.$post({ param }), what);
   },
@@ -104,7 +111,8 @@ export const api = {
     return (await call(c.policies.$get(), 'Loading policies')).policies;
   },
   async policyVersions(name: string) {
-    return (await call(c.policies[':id'].versions.$get({ param: { id: name } }), `Loading versions of ${name}`)).versions;
+    return (await call(c.policies[':id'].versions.$get({ param: { id: name } }), `Loading versions of ${name}`))
+      .versions;
   },
   /** Saves `source` as the policy's next version (creating the policy on its first save). */
   async savePolicy(name: string, source: string, comment: string) {
@@ -112,7 +120,10 @@ export const api = {
     return call(c.policies[':id'].versions.$post({ param: { id: name }, json }), `Saving policy ${name}`);
   },
   async dryRun(name: string, selector: string) {
-    return call(c.policies[':id']['dry-run'].$post({ param: { id: name }, json: { selector } }), 'Previewing matching hosts');
+    return call(
+      c.policies[':id']['dry-run'].$post({ param: { id: name }, json: { selector } }),
+      'Previewing matching hosts',
+    );
   },
   async publish(name: string, version: number, selector: string, percents: number[], soak?: string) {
     const json = { version, selector, percents, ...(soak ? { soak } : {}) };
@@ -146,7 +157,11 @@ export const api = {
       xhr.onerror = () => reject(new ApiError('Upload failed: the control plane could not be reached.', 0));
       xhr.onload = () => {
         let body: unknown = xhr.responseText;
-        try { body = JSON.parse(xhr.responseText); } catch { /* plain text body */ }
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          /* plain text body */
+        }
         if (xhr.status === 201) return resolve(body as UploadedModel);
         reject(errorFromResponse(xhr.status, body, `Uploading ${file.name}`));
       };

@@ -32,14 +32,25 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
     case 422:
       return new ApiError(`${what} was rejected${detail}`, status, type, issues);
     case 401:
-      if (what === 'Signing in') return new ApiError(`Sign-in failed${detail || ': wrong username or password'}.`, status, type, issues);
+      if (what === 'Signing in')
+        return new ApiError(`Sign-in failed${detail || ': wrong username or password'}.`, status, type, issues);
       return new ApiError('You are not signed in, or your session expired. Sign in again.', status, type, issues);
     case 403:
-      return new ApiError(`You may not do this${detail}. Ask an admin for a role that allows it.`, status, type, issues);
+      return new ApiError(
+        `You may not do this${detail}. Ask an admin for a role that allows it.`,
+        status,
+        type,
+        issues,
+      );
     case 404:
       return new ApiError(`Not found${detail}.`, status, type, issues);
     case 409:
-      return new ApiError(`${what} conflicts with the current state${detail}. Reload and try again.`, status, type, issues);
+      return new ApiError(
+        `${what} conflicts with the current state${detail}. Reload and try again.`,
+        status,
+        type,
+        issues,
+      );
     case 429:
     case 503:
       return new ApiError(`The control plane is busy${detail}. Try again in a moment.`, status, type, issues);

@@ -10,7 +10,13 @@ import { openSse } from './sse.ts';
 import type { SampleEvent, StreamEvent } from '../../../contract/api/stream.ts';
 
 export type { SampleEvent, StreamEvent };
-export type LiveState = { connected: boolean; error: string | null; latest: ReadonlyMap<string, SampleEvent>; presence: ReadonlyMap<string, boolean>; version: number };
+export type LiveState = {
+  connected: boolean;
+  error: string | null;
+  latest: ReadonlyMap<string, SampleEvent>;
+  presence: ReadonlyMap<string, boolean>;
+  version: number;
+};
 
 let state: LiveState = { connected: false, error: null, latest: new Map(), presence: new Map(), version: 0 };
 const listeners = new Set<() => void>();
@@ -94,7 +100,10 @@ export function useFleetStream(client: QueryClient, enabled: boolean): void {
 /** Calls `onSample` for every live sample of one host while mounted. */
 export function useHostStream(hostId: string, onSample: (s: SampleEvent) => void): void {
   useEffect(
-    () => openSse(`/api/stream?host=${encodeURIComponent(hostId)}`, { onEvent: (event, data) => event === 'sample' && onSample(JSON.parse(data) as SampleEvent) }),
+    () =>
+      openSse(`/api/stream?host=${encodeURIComponent(hostId)}`, {
+        onEvent: (event, data) => event === 'sample' && onSample(JSON.parse(data) as SampleEvent),
+      }),
     [hostId, onSample],
   );
 }

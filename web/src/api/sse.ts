@@ -20,7 +20,11 @@ export function openSse(url: string, h: SseHandlers): () => void {
   const run = async () => {
     ctrl = new AbortController();
     try {
-      const res = await fetch(url, { headers: { accept: 'text/event-stream', ...authHeaders() }, credentials: 'same-origin', signal: ctrl.signal });
+      const res = await fetch(url, {
+        headers: { accept: 'text/event-stream', ...authHeaders() },
+        credentials: 'same-origin',
+        signal: ctrl.signal,
+      });
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       attempt = 0;
       h.onOpen?.();

@@ -2,7 +2,12 @@
  * The shapes the UI works with: the API's response types from the shared contract (contract/api/*, the same zod
  * schemas the control plane types its responses with), plus the UI's own session state.
  */
-export type { Host, StoredEvent as HostEvent, StoredSample as Sample, HostVersions } from '../../../contract/api/hosts.ts';
+export type {
+  Host,
+  StoredEvent as HostEvent,
+  StoredSample as Sample,
+  HostVersions,
+} from '../../../contract/api/hosts.ts';
 export type { CreatedEnrollmentToken, EnrollmentToken } from '../../../contract/api/tokens.ts';
 export type { ApiToken, AuditEntry, CreatedApiToken, Me, Role, User } from '../../../contract/api/access.ts';
 export type { DryRun, PolicySummary, PolicyVersion } from '../../../contract/api/policies.ts';

@@ -66,7 +66,11 @@ export function epochMs(t: string | number | null | undefined): number | null {
 export function Time({ ts: at }: { ts: string | number | null | undefined }) {
   const ts = epochMs(at);
   if (!ts) return <span className="muted">—</span>;
-  return <time dateTime={new Date(ts).toISOString()} title={new Date(ts).toLocaleString()}>{ago(ts)}</time>;
+  return (
+    <time dateTime={new Date(ts).toISOString()} title={new Date(ts).toLocaleString()}>
+      {ago(ts)}
+    </time>
+  );
 }
 
 export type Health = 'offline' | 'healthy' | 'warning' | 'critical';
@@ -79,8 +83,18 @@ export function healthOf(online: boolean, anomaly: number | null, openIncidents:
   return 'healthy';
 }
 
-export const HEALTH_COLORS: Record<Health, string> = { offline: '#8a8f98', healthy: '#22a06b', warning: '#e2a03f', critical: '#d93f3f' };
-export const HEALTH_WORDS: Record<Health, string> = { offline: 'Offline', healthy: 'Healthy', warning: 'Anomalous', critical: 'Critical' };
+export const HEALTH_COLORS: Record<Health, string> = {
+  offline: '#8a8f98',
+  healthy: '#22a06b',
+  warning: '#e2a03f',
+  critical: '#d93f3f',
+};
+export const HEALTH_WORDS: Record<Health, string> = {
+  offline: 'Offline',
+  healthy: 'Healthy',
+  warning: 'Anomalous',
+  critical: 'Critical',
+};
 
 export function HealthBadge({ health }: { health: Health }) {
   return (

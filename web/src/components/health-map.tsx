@@ -23,7 +23,11 @@ const BLOCK_GAP = 16;
  * tall (2·√n cells, at least its heading, at most the full width), so 50 racks of 100 hosts fill a few screens' width
  * instead of 50 thin full-width stripes.
  */
-function layout(groups: MapGroup[], width: number, total: number): { cells: Cell[]; heads: Head[]; height: number; size: number } {
+function layout(
+  groups: MapGroup[],
+  width: number,
+  total: number,
+): { cells: Cell[]; heads: Head[]; height: number; size: number } {
   const size = total > 2000 ? 8 : total > 500 ? 11 : total > 100 ? 16 : 22;
   const pitch = size + GAP;
   const cols = Math.max(1, Math.floor((width + GAP) / pitch));
@@ -187,7 +191,9 @@ export function HealthMap({ groups, onOpen }: { groups: MapGroup[]; onOpen: (id:
         </div>
       )}
       <p className="sr-only" aria-live="polite">
-        {focused ? `${focused.hostname}: ${HEALTH_WORDS[focused.health]}${focused.anomaly !== null ? `, anomaly score ${focused.anomaly.toFixed(2)}` : ''}` : ''}
+        {focused
+          ? `${focused.hostname}: ${HEALTH_WORDS[focused.health]}${focused.anomaly !== null ? `, anomaly score ${focused.anomaly.toFixed(2)}` : ''}`
+          : ''}
       </p>
     </div>
   );

@@ -6,7 +6,19 @@ import 'uplot/dist/uPlot.min.css';
 export type ChartSeries = { label: string; color: string };
 
 /** `data[0]` is the x axis in seconds; `data[i]` the values of `series[i-1]`. */
-export function TimeChart({ title, series, data, height = 180, yRange }: { title: string; series: ChartSeries[]; data: (number | null)[][]; height?: number; yRange?: [number, number] }) {
+export function TimeChart({
+  title,
+  series,
+  data,
+  height = 180,
+  yRange,
+}: {
+  title: string;
+  series: ChartSeries[];
+  data: (number | null)[][];
+  height?: number;
+  yRange?: [number, number];
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const seriesKey = series.map((s) => s.label).join('|');
@@ -20,7 +32,10 @@ export function TimeChart({ title, series, data, height = 180, yRange }: { title
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
-      axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.15)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.15)' } }],
+      axes: [
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.15)' } },
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.15)' } },
+      ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: false }))],
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el);

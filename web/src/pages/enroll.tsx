@@ -8,8 +8,11 @@ import { Empty, ErrorBox, LabelChips, Loading } from '../components/common.tsx';
 /** Parses `k=v, k2=v2` into labels; returns the problem in words when malformed. */
 export function parseLabels(text: string): { labels: Record<string, string>; error: string | null } {
   const labels: Record<string, string> = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9_.\/-]*)=(.*)$/.exec(part);
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_./-]*)=(.*)$/.exec(part);
     if (!m) return { labels, error: `"${part}" is not key=value` };
     labels[m[1]!] = m[2]!.trim();
   }
@@ -37,7 +40,10 @@ export function EnrollPage() {
       void client.invalidateQueries({ queryKey: keys.enrollTokens });
     },
   });
-  const revoke = useMutation({ mutationFn: api.revokeEnrollToken, onSettled: () => void client.invalidateQueries({ queryKey: keys.enrollTokens }) });
+  const revoke = useMutation({
+    mutationFn: api.revokeEnrollToken,
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.enrollTokens }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!parsed.error) create.mutate();
@@ -57,18 +63,52 @@ export function EnrollPage() {
       <section aria-labelledby="new-token">
         <h2 id="new-token">New enrollment token</h2>
         <form onSubmit={submit} className="row">
-          <label className="grow">Labels for enrolled hosts<input value={labelText} onChange={(e) => setLabelText(e.target.value)} placeholder="datacenter=fra1, role=web" aria-invalid={!!parsed.error} /></label>
-          <label>Max hosts<input type="number" min={1} max={100000} value={maxUses} onChange={(e) => setMaxUses(Number(e.target.value))} /></label>
-          <label>Valid for (hours)<input type="number" min={1} max={8760} value={ttl} onChange={(e) => setTtl(Number(e.target.value))} /></label>
-          <button type="submit" className="primary" disabled={!!parsed.error || create.isPending}>Create token</button>
+          <label className="grow">
+            Labels for enrolled hosts
+            <input
+              value={labelText}
+              onChange={(e) => setLabelText(e.target.value)}
+              placeholder="datacenter=fra1, role=web"
+              aria-invalid={!!parsed.error}
+            />
+          </label>
+          <label>
+            Max hosts
+            <input
+              type="number"
+              min={1}
+              max={100000}
+              value={maxUses}
+              onChange={(e) => setMaxUses(Number(e.target.value))}
+            />
+          </label>
+          <label>
+            Valid for (hours)
+            <input type="number" min={1} max={8760} value={ttl} onChange={(e) => setTtl(Number(e.target.value))} />
+          </label>
+          <button type="submit" className="primary" disabled={!!parsed.error || create.isPending}>
+            Create token
+          </button>
         </form>
-        {parsed.error && <p className="error" role="alert">Labels: {parsed.error}</p>}
+        {parsed.error && (
+          <p className="error" role="alert">
+            Labels: {parsed.error}
+          </p>
+        )}
         <ErrorBox error={create.error} />
         {created && (
           <div className="callout" role="status">
-            <p>Run this on each server (Node.js 20+ and a checkout of Homeostat with <code>npm install --omit=dev</code>) to enroll it; the token is shown only once:</p>
-            <pre className="command" data-testid="enroll-command">{command}</pre>
-            <button type="button" onClick={copy}>Copy command</button> <span aria-live="polite">{copied}</span>
+            <p>
+              Run this on each server (Node.js 20+ and a checkout of Homeostat with <code>npm install --omit=dev</code>)
+              to enroll it; the token is shown only once:
+            </p>
+            <pre className="command" data-testid="enroll-command">
+              {command}
+            </pre>
+            <button type="button" onClick={copy}>
+              Copy command
+            </button>{' '}
+            <span aria-live="polite">{copied}</span>
           </div>
         )}
       </section>
@@ -76,16 +116,51 @@ export function EnrollPage() {
         <h2 id="tokens">Tokens</h2>
         <ErrorBox error={tokens.error} title="Cannot load tokens" />
         <ErrorBox error={revoke.error} />
-        {tokens.isPending ? <Loading what="tokens" /> : (tokens.data ?? []).length === 0 ? <Empty>No enrollment tokens.</Empty> : (
+        {tokens.isPending ? (
+          <Loading what="tokens" />
+        ) : (tokens.data ?? []).length === 0 ? (
+          <Empty>No enrollment tokens.</Empty>
+        ) : (
           <table>
-            <thead><tr><th scope="col">Token</th><th scope="col">Labels</th><th scope="col">Uses left</th><th scope="col">Expires</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>{(tokens.data ?? []).map((t) => (
-              <tr key={t.id}>
-                <th scope="row"><code>{t.id}</code></th><td><LabelChips labels={t.labels} /></td><td>{t.usesLeft} of {t.maxUses}</td>
-                <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
-                <td>{t.state !== 'revoked' && <button type="button" className="danger" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>Revoke</button>}</td>
+            <thead>
+              <tr>
+                <th scope="col">Token</th>
+                <th scope="col">Labels</th>
+                <th scope="col">Uses left</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}</tbody>
+            </thead>
+            <tbody>
+              {(tokens.data ?? []).map((t) => (
+                <tr key={t.id}>
+                  <th scope="row">
+                    <code>{t.id}</code>
+                  </th>
+                  <td>
+                    <LabelChips labels={t.labels} />
+                  </td>
+                  <td>
+                    {t.usesLeft} of {t.maxUses}
+                  </td>
+                  <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
+                  <td>
+                    {t.state !== 'revoked' && (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => revoke.mutate(t.id)}
+                        disabled={revoke.isPending}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         )}
       </section>

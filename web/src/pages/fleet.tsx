@@ -7,7 +7,17 @@ import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import { useLive } from '../api/live.ts';
 import type { Host } from '../api/types.ts';
-import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, epochMs, healthOf, type Health } from '../components/common.tsx';
+import {
+  ErrorBox,
+  HealthBadge,
+  LabelChips,
+  Loading,
+  Score,
+  Time,
+  epochMs,
+  healthOf,
+  type Health,
+} from '../components/common.tsx';
 import { HealthMap, type MapGroup } from '../components/health-map.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 
@@ -75,21 +85,28 @@ export function FleetPage() {
       if (healthFilter && r.health !== healthFilter) return false;
       if (lk && r.labels[lk] !== lv) return false;
       if (!t) return true;
-      return r.hostname.toLowerCase().includes(t) || r.id.includes(t) || Object.entries(r.labels).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(t));
+      return (
+        r.hostname.toLowerCase().includes(t) ||
+        r.id.includes(t) ||
+        Object.entries(r.labels).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(t))
+      );
     });
   }, [rows, deferredText, healthFilter, labelFilter]);
 
   const groups = useMemo<MapGroup[]>(() => {
     const by = new Map<string, FleetRow[]>();
     for (const r of filtered) {
-      const g = groupBy ? r.labels[groupBy] ?? `no ${groupBy}` : 'All hosts';
+      const g = groupBy ? (r.labels[groupBy] ?? `no ${groupBy}`) : 'All hosts';
       const list = by.get(g) ?? [];
       list.push(r);
       by.set(g, list);
     }
     return [...by.entries()]
       .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
-      .map(([name, hosts]) => ({ name: groupBy ? `${groupBy}=${name}` : name, hosts: hosts.sort((a, b) => a.hostname.localeCompare(b.hostname, undefined, { numeric: true })) }));
+      .map(([name, hosts]) => ({
+        name: groupBy ? `${groupBy}=${name}` : name,
+        hosts: hosts.sort((a, b) => a.hostname.localeCompare(b.hostname, undefined, { numeric: true })),
+      }));
   }, [filtered, groupBy]);
 
   const sorted = useMemo(() => groups.flatMap((g) => g.hosts) as FleetRow[], [groups]);
@@ -108,21 +125,40 @@ export function FleetPage() {
       ) : (
         <>
           <dl className="stats" aria-label="Fleet summary">
-            <div><dt>Hosts</dt><dd data-testid="host-count">{rows.length}</dd></div>
-            <div><dt>Online</dt><dd>{online}</dd></div>
-            <div><dt>Critical</dt><dd>{rows.filter((r) => r.health === 'critical').length}</dd></div>
-            <div><dt>Hosts in open incidents</dt><dd data-testid="hosts-in-incidents">{inIncidents}</dd></div>
+            <div>
+              <dt>Hosts</dt>
+              <dd data-testid="host-count">{rows.length}</dd>
+            </div>
+            <div>
+              <dt>Online</dt>
+              <dd>{online}</dd>
+            </div>
+            <div>
+              <dt>Critical</dt>
+              <dd>{rows.filter((r) => r.health === 'critical').length}</dd>
+            </div>
+            <div>
+              <dt>Hosts in open incidents</dt>
+              <dd data-testid="hosts-in-incidents">{inIncidents}</dd>
+            </div>
           </dl>
           <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
             <label>
               Search
-              <input type="search" placeholder="hostname, id or label" value={text} onChange={(e) => setParam(search, 'q', e.target.value)} />
+              <input
+                type="search"
+                placeholder="hostname, id or label"
+                value={text}
+                onChange={(e) => setParam(search, 'q', e.target.value)}
+              />
             </label>
             <label>
               Label
               <select value={labelFilter} onChange={(e) => setParam(search, 'label', e.target.value)}>
                 <option value="">any</option>
-                {labelValues.map((l) => <option key={l}>{l}</option>)}
+                {labelValues.map((l) => (
+                  <option key={l}>{l}</option>
+                ))}
               </select>
             </label>
             <label>
@@ -139,14 +175,19 @@ export function FleetPage() {
               Group by
               <select value={groupBy} onChange={(e) => setParam(search, 'group', e.target.value)}>
                 <option value="">nothing</option>
-                {labelKeys.map((k) => <option key={k}>{k}</option>)}
+                {labelKeys.map((k) => (
+                  <option key={k}>{k}</option>
+                ))}
               </select>
             </label>
-            <span className="muted" aria-live="polite">{filtered.length} of {rows.length} hosts shown</span>
+            <span className="muted" aria-live="polite">
+              {filtered.length} of {rows.length} hosts shown
+            </span>
           </form>
           {rows.length === 0 ? (
             <p className="empty">
-              No hosts are enrolled yet. <Link to="/enroll">Create an enrollment token</Link> and run the install command on a server.
+              No hosts are enrolled yet. <Link to="/enroll">Create an enrollment token</Link> and run the install
+              command on a server.
             </p>
           ) : (
             <>
@@ -160,26 +201,49 @@ export function FleetPage() {
                   <table className="hosts">
                     <thead>
                       <tr>
-                        <th scope="col">Host</th><th scope="col">Health</th><th scope="col">Anomaly</th><th scope="col">Incidents</th>
-                        <th scope="col">Policy</th><th scope="col">Models</th><th scope="col">Labels</th><th scope="col">Last seen</th>
+                        <th scope="col">Host</th>
+                        <th scope="col">Health</th>
+                        <th scope="col">Anomaly</th>
+                        <th scope="col">Incidents</th>
+                        <th scope="col">Policy</th>
+                        <th scope="col">Models</th>
+                        <th scope="col">Labels</th>
+                        <th scope="col">Last seen</th>
                       </tr>
                     </thead>
                     <tbody>
                       {sorted.slice(current * PAGE, current * PAGE + PAGE).map((h) => (
                         <tr key={h.id} data-host={h.hostname}>
-                          <th scope="row"><Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link></th>
-                          <td><HealthBadge health={h.health} /></td>
-                          <td><Score value={h.anomaly} /></td>
+                          <th scope="row">
+                            <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
+                          </th>
+                          <td>
+                            <HealthBadge health={h.health} />
+                          </td>
+                          <td>
+                            <Score value={h.anomaly} />
+                          </td>
                           <td>{h.openIncidents || ''}</td>
                           <td>
                             {h.appliedPolicyVersion ?? <span className="muted">none</span>}
                             {(h.stateErrors ?? []).length > 0 && (
-                              <span className="score-crit" title={(h.stateErrors ?? []).join('\n')}> ⚠ {(h.stateErrors ?? []).length} error(s)</span>
+                              <span className="score-crit" title={(h.stateErrors ?? []).join('\n')}>
+                                {' '}
+                                ⚠ {(h.stateErrors ?? []).length} error(s)
+                              </span>
                             )}
                           </td>
-                          <td>{Object.entries(h.appliedModels ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || <span className="muted">none</span>}</td>
-                          <td><LabelChips labels={h.labels} /></td>
-                          <td><Time ts={h.lastSeenMs} /></td>
+                          <td>
+                            {Object.entries(h.appliedModels ?? {})
+                              .map(([k, v]) => `${k} ${v}`)
+                              .join(', ') || <span className="muted">none</span>}
+                          </td>
+                          <td>
+                            <LabelChips labels={h.labels} />
+                          </td>
+                          <td>
+                            <Time ts={h.lastSeenMs} />
+                          </td>
                         </tr>
                       ))}
                     </tbody>
@@ -187,9 +251,15 @@ export function FleetPage() {
                 </div>
                 {pages > 1 && (
                   <nav className="pager" aria-label="Host pages">
-                    <button type="button" onClick={() => setPage(current - 1)} disabled={current === 0}>Previous</button>
-                    <span>Page {current + 1} of {pages}</span>
-                    <button type="button" onClick={() => setPage(current + 1)} disabled={current >= pages - 1}>Next</button>
+                    <button type="button" onClick={() => setPage(current - 1)} disabled={current === 0}>
+                      Previous
+                    </button>
+                    <span>
+                      Page {current + 1} of {pages}
+                    </span>
+                    <button type="button" onClick={() => setPage(current + 1)} disabled={current >= pages - 1}>
+                      Next
+                    </button>
                   </nav>
                 )}
               </section>

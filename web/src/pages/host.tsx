@@ -36,7 +36,11 @@ function featureGroups(samples: Point[]): { name: string; features: string[] }[]
 
 export function HostPage({ id }: { id: string }) {
   const host = useQuery({ queryKey: keys.host(id), queryFn: () => api.host(id), refetchInterval: 30_000 });
-  const history = useQuery({ queryKey: keys.samples(id), queryFn: () => api.samples(id, Date.now() - WINDOW_MS), refetchOnWindowFocus: false });
+  const history = useQuery({
+    queryKey: keys.samples(id),
+    queryFn: () => api.samples(id, Date.now() - WINDOW_MS),
+    refetchOnWindowFocus: false,
+  });
   const events = useQuery({ queryKey: keys.events(id), queryFn: () => api.events(id), refetchInterval: 30_000 });
   const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false });
   const [live, setLive] = useState<Point[]>([]);
@@ -55,13 +59,19 @@ export function HostPage({ id }: { id: string }) {
     const lastTs = base.at(-1)?.ts ?? 0;
     return [...base, ...live.filter((s) => s.ts > lastTs)].slice(-MAX_POINTS);
   }, [history.data, live]);
-  const groups = useMemo(() => featureGroups(samples), [samples.length > 0 ? Object.keys(samples.at(-1)!.features).join() : '']); // eslint-disable-line react-hooks/exhaustive-deps
+  const groups = useMemo(
+    () => featureGroups(samples),
+    [samples.length > 0 ? Object.keys(samples.at(-1)!.features).join() : ''],
+  ); // eslint-disable-line react-hooks/exhaustive-deps
   const xs = useMemo(() => samples.map((s) => s.ts / 1000), [samples]);
   const detection = useMemo(() => {
     const s = [...(history.data ?? [])].reverse().find((x) => (x.scores?.anomaly?.top.length ?? 0) > 0);
     return s?.scores?.anomaly ? { ts: s.ts, anomaly: s.scores.anomaly.score, top: s.scores.anomaly.top } : null;
   }, [history.data]);
-  const disks = useMemo(() => [...(history.data ?? [])].reverse().find((s) => (s.scores?.disks?.length ?? 0) > 0)?.scores?.disks ?? [], [history.data]);
+  const disks = useMemo(
+    () => [...(history.data ?? [])].reverse().find((s) => (s.scores?.disks?.length ?? 0) > 0)?.scores?.disks ?? [],
+    [history.data],
+  );
   const latestAnomaly = samples.at(-1)?.anomaly ?? null;
 
   if (host.isPending) return <Loading what={`host ${id}`} />;
@@ -70,29 +80,79 @@ export function HostPage({ id }: { id: string }) {
   const heals = (events.data ?? []).filter((e) => e.type.startsWith('heal.') || e.type.startsWith('action.'));
   return (
     <>
-      <p className="crumbs"><Link to="/">Fleet</Link> / {h.hostname}</p>
+      <p className="crumbs">
+        <Link to="/">Fleet</Link> / {h.hostname}
+      </p>
       <h1>{h.hostname}</h1>
       <dl className="stats">
-        <div><dt>State</dt><dd><HealthBadge health={healthOf(h.online, latestAnomaly ?? h.anomaly ?? null, h.openIncidents ?? 0)} /></dd></div>
-        <div><dt>Anomaly score</dt><dd data-testid="anomaly-score"><Score value={latestAnomaly ?? h.anomaly ?? null} /></dd></div>
-        <div><dt>Policy</dt><dd>{h.appliedPolicyVersion ?? 'none'}</dd></div>
-        <div><dt>Models</dt><dd>{Object.entries(h.appliedModels ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}</dd></div>
-        <div><dt>Agent</dt><dd>{h.agentVersion ?? '—'}</dd></div>
-        <div><dt>Last seen</dt><dd><Time ts={h.lastSeen} /></dd></div>
+        <div>
+          <dt>State</dt>
+          <dd>
+            <HealthBadge health={healthOf(h.online, latestAnomaly ?? h.anomaly ?? null, h.openIncidents ?? 0)} />
+          </dd>
+        </div>
+        <div>
+          <dt>Anomaly score</dt>
+          <dd data-testid="anomaly-score">
+            <Score value={latestAnomaly ?? h.anomaly ?? null} />
+          </dd>
+        </div>
+        <div>
+          <dt>Policy</dt>
+          <dd>{h.appliedPolicyVersion ?? 'none'}</dd>
+        </div>
+        <div>
+          <dt>Models</dt>
+          <dd>
+            {Object.entries(h.appliedModels ?? {})
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'none'}
+          </dd>
+        </div>
+        <div>
+          <dt>Agent</dt>
+          <dd>{h.agentVersion ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd>
+            <Time ts={h.lastSeen} />
+          </dd>
+        </div>
       </dl>
-      <p><LabelChips labels={h.labels} /></p>
+      <p>
+        <LabelChips labels={h.labels} />
+      </p>
       {(h.stateErrors ?? []).length > 0 && (
-        <div className="error" role="alert">The agent reported errors applying its policy/models: {(h.stateErrors ?? []).join('; ')}</div>
+        <div className="error" role="alert">
+          The agent reported errors applying its policy/models: {(h.stateErrors ?? []).join('; ')}
+        </div>
       )}
 
       <section aria-labelledby="charts-title">
-        <h2 id="charts-title">Live readings <span className="muted">(last 15 minutes, {samples.length} samples)</span></h2>
+        <h2 id="charts-title">
+          Live readings <span className="muted">(last 15 minutes, {samples.length} samples)</span>
+        </h2>
         <ErrorBox error={history.error} title="Cannot load samples" />
-        {history.isPending ? <Loading what="samples" /> : samples.length === 0 ? <Empty>No samples received from this host yet.</Empty> : (
+        {history.isPending ? (
+          <Loading what="samples" />
+        ) : samples.length === 0 ? (
+          <Empty>No samples received from this host yet.</Empty>
+        ) : (
           <div className="charts">
-            <TimeChart title="Anomaly score" series={[{ label: 'anomaly', color: '#d93f3f' }]} data={[xs, samples.map((s) => s.anomaly)]} yRange={[0, 1]} />
+            <TimeChart
+              title="Anomaly score"
+              series={[{ label: 'anomaly', color: '#d93f3f' }]}
+              data={[xs, samples.map((s) => s.anomaly)]}
+              yRange={[0, 1]}
+            />
             {groups.map((g) => (
-              <TimeChart key={g.name} title={g.name} series={g.features.map((f, i) => ({ label: f, color: COLORS[i % COLORS.length]! }))} data={[xs, ...g.features.map((f) => samples.map((s) => s.features[f] ?? null))]} />
+              <TimeChart
+                key={g.name}
+                title={g.name}
+                series={g.features.map((f, i) => ({ label: f, color: COLORS[i % COLORS.length]! }))}
+                data={[xs, ...g.features.map((f) => samples.map((s) => s.features[f] ?? null))]}
+              />
             ))}
           </div>
         )}
@@ -103,32 +163,66 @@ export function HostPage({ id }: { id: string }) {
           <h2 id="explain-title">Why the latest detection</h2>
           {detection ? (
             <>
-              <p>At <Time ts={detection.ts} />, anomaly score <Score value={detection.anomaly} />. Features that contributed most:</p>
+              <p>
+                At <Time ts={detection.ts} />, anomaly score <Score value={detection.anomaly} />. Features that
+                contributed most:
+              </p>
               <table>
-                <thead><tr><th scope="col">Feature</th><th scope="col">Contribution</th><th scope="col">vs. usual</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th scope="col">Feature</th>
+                    <th scope="col">Contribution</th>
+                    <th scope="col">vs. usual</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {detection.top.map((c) => (
                     <tr key={c.feature}>
-                      <th scope="row"><code>{c.feature}</code></th>
-                      <td><meter min={0} max={1} value={Math.min(1, Math.abs(c.contribution))} aria-label={`contribution of ${c.feature}`} /> {c.contribution.toFixed(2)}</td>
+                      <th scope="row">
+                        <code>{c.feature}</code>
+                      </th>
+                      <td>
+                        <meter
+                          min={0}
+                          max={1}
+                          value={Math.min(1, Math.abs(c.contribution))}
+                          aria-label={`contribution of ${c.feature}`}
+                        />{' '}
+                        {c.contribution.toFixed(2)}
+                      </td>
                       <td>{c.ratio != null ? `${c.ratio.toFixed(1)}×` : '—'}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </>
-          ) : <Empty>No anomaly explanations in the last 15 minutes.</Empty>}
+          ) : (
+            <Empty>No anomaly explanations in the last 15 minutes.</Empty>
+          )}
         </section>
         <section aria-labelledby="disks-title">
           <h2 id="disks-title">Disk failure predictions</h2>
-          {disks.length === 0 ? <Empty>No disk predictions (no SMART data or no disk model).</Empty> : (
+          {disks.length === 0 ? (
+            <Empty>No disk predictions (no SMART data or no disk model).</Empty>
+          ) : (
             <table>
-              <thead><tr><th scope="col">Disk</th><th scope="col">Failure probability (30 days)</th><th scope="col">Model</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">Disk</th>
+                  <th scope="col">Failure probability (30 days)</th>
+                  <th scope="col">Model</th>
+                </tr>
+              </thead>
               <tbody>
                 {disks.map((d) => (
                   <tr key={d.device}>
-                    <th scope="row">{d.device}{d.serial && <span className="muted"> {d.serial}</span>}</th>
-                    <td className={d.probability >= 0.5 ? 'score-crit' : d.probability >= 0.2 ? 'score-warn' : ''}>{(d.probability * 100).toFixed(1)}%</td>
+                    <th scope="row">
+                      {d.device}
+                      {d.serial && <span className="muted"> {d.serial}</span>}
+                    </th>
+                    <td className={d.probability >= 0.5 ? 'score-crit' : d.probability >= 0.2 ? 'score-warn' : ''}>
+                      {(d.probability * 100).toFixed(1)}%
+                    </td>
                     <td>{d.model}</td>
                   </tr>
                 ))}
@@ -141,15 +235,32 @@ export function HostPage({ id }: { id: string }) {
       <section aria-labelledby="heal-title">
         <h2 id="heal-title">Recent healing actions</h2>
         <ErrorBox error={events.error} title="Cannot load events" />
-        {heals.length === 0 ? <Empty>No healing actions recorded.</Empty> : (
+        {heals.length === 0 ? (
+          <Empty>No healing actions recorded.</Empty>
+        ) : (
           <table>
-            <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
             <tbody>
               {heals.slice(0, 50).map((e) => (
                 <tr key={e.seq}>
-                  <td><Time ts={e.ts} /></td>
-                  <td><code>{String(e.data.action ?? e.type)}</code></td>
-                  <td className={e.severity === 'critical' ? 'score-crit' : e.severity === 'warning' ? 'score-warn' : ''}>{String(e.data.outcome ?? e.type.split('.').pop())}</td>
+                  <td>
+                    <Time ts={e.ts} />
+                  </td>
+                  <td>
+                    <code>{String(e.data.action ?? e.type)}</code>
+                  </td>
+                  <td
+                    className={e.severity === 'critical' ? 'score-crit' : e.severity === 'warning' ? 'score-warn' : ''}
+                  >
+                    {String(e.data.outcome ?? e.type.split('.').pop())}
+                  </td>
                   <td>{e.message}</td>
                 </tr>
               ))}
@@ -165,15 +276,30 @@ export function HostPage({ id }: { id: string }) {
         </section>
         <section aria-labelledby="audit-title">
           <h2 id="audit-title">Audit trail</h2>
-          {audit.error && !(audit.error instanceof ApiError && audit.error.status === 404) && <ErrorBox error={audit.error} title="Cannot load the audit trail" />}
-          {(
-            <ul className="timeline">
-              {[...(audit.data ?? []).map((a) => ({ ts: a.at, text: `${a.actor}: ${a.action}${Object.keys(a.detail).length ? ` — ${JSON.stringify(a.detail)}` : ''}`, key: `a${a.id}` })),
-                ...(events.data ?? []).filter((e) => !heals.includes(e)).map((e) => ({ ts: e.ts, text: `${e.type}${e.message ? `: ${e.message}` : ''}`, key: `e${e.seq}` }))]
-                .sort((a, b) => b.ts - a.ts).slice(0, 50)
-                .map((x) => <li key={x.key}><Time ts={x.ts} /> {x.text}</li>)}
-            </ul>
+          {audit.error && !(audit.error instanceof ApiError && audit.error.status === 404) && (
+            <ErrorBox error={audit.error} title="Cannot load the audit trail" />
           )}
+          {
+            <ul className="timeline">
+              {[
+                ...(audit.data ?? []).map((a) => ({
+                  ts: a.at,
+                  text: `${a.actor}: ${a.action}${Object.keys(a.detail).length ? ` — ${JSON.stringify(a.detail)}` : ''}`,
+                  key: `a${a.id}`,
+                })),
+                ...(events.data ?? [])
+                  .filter((e) => !heals.includes(e))
+                  .map((e) => ({ ts: e.ts, text: `${e.type}${e.message ? `: ${e.message}` : ''}`, key: `e${e.seq}` })),
+              ]
+                .sort((a, b) => b.ts - a.ts)
+                .slice(0, 50)
+                .map((x) => (
+                  <li key={x.key}>
+                    <Time ts={x.ts} /> {x.text}
+                  </li>
+                ))}
+            </ul>
+          }
         </section>
       </div>
     </>
@@ -186,7 +312,16 @@ function Inventory({ value }: { value: Record<string, unknown> }) {
       {Object.entries(value).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{v !== null && typeof v === 'object' ? <details><summary>{Array.isArray(v) ? `${v.length} items` : 'details'}</summary><pre>{JSON.stringify(v, null, 2)}</pre></details> : String(v)}</dd>
+          <dd>
+            {v !== null && typeof v === 'object' ? (
+              <details>
+                <summary>{Array.isArray(v) ? `${v.length} items` : 'details'}</summary>
+                <pre>{JSON.stringify(v, null, 2)}</pre>
+              </details>
+            ) : (
+              String(v)
+            )}
+          </dd>
         </div>
       ))}
     </dl>

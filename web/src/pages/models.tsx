@@ -35,9 +35,25 @@ export function ModelsPage() {
     <>
       <h1>Models</h1>
       <ErrorBox error={models.error} title="Cannot load the model registry" />
-      {models.isPending ? <Loading what="models" /> : (models.data ?? []).length === 0 ? <Empty>No models registered.</Empty> : (
+      {models.isPending ? (
+        <Loading what="models" />
+      ) : (models.data ?? []).length === 0 ? (
+        <Empty>No models registered.</Empty>
+      ) : (
         <table>
-          <thead><tr><th scope="col">Model</th><th scope="col">Version</th><th scope="col">Features</th><th scope="col">Size</th><th scope="col">sha256</th><th scope="col">Added</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Version</th>
+              <th scope="col">Features</th>
+              <th scope="col">Size</th>
+              <th scope="col">sha256</th>
+              <th scope="col">Added</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {(models.data ?? []).map((m) => (
               <tr key={m.id} data-model={m.id}>
@@ -45,9 +61,20 @@ export function ModelsPage() {
                 <td>{m.version}</td>
                 <td>{m.featureSchemaVersion}</td>
                 <td>{(m.bytes / 1024).toFixed(1)} KiB</td>
-                <td><code title={m.sha256}>{m.sha256.slice(0, 12)}</code></td>
-                <td><Time ts={m.createdAt} />{m.uploadedBy && <span className="muted"> by {m.uploadedBy}</span>}</td>
-                <td className="actions">{canPublish && <button type="button" onClick={() => setPublishing(m)}>Publish as canary…</button>}</td>
+                <td>
+                  <code title={m.sha256}>{m.sha256.slice(0, 12)}</code>
+                </td>
+                <td>
+                  <Time ts={m.createdAt} />
+                  {m.uploadedBy && <span className="muted"> by {m.uploadedBy}</span>}
+                </td>
+                <td className="actions">
+                  {canPublish && (
+                    <button type="button" onClick={() => setPublishing(m)}>
+                      Publish as canary…
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -56,17 +83,39 @@ export function ModelsPage() {
       {publishing && <PublishModel model={publishing} onDone={() => setPublishing(null)} />}
       <section aria-labelledby="upload-title">
         <h2 id="upload-title">Upload a model</h2>
-        {!canUpload ? <ReadOnlyNote needs="admin" what="uploading models" /> : (
+        {!canUpload ? (
+          <ReadOnlyNote needs="admin" what="uploading models" />
+        ) : (
           <>
-            <p className="muted">The card (JSON, see models/onnx/card.ts) names the model, its version, feature schema and graph inputs/outputs; the control plane checks the graph against it.</p>
+            <p className="muted">
+              The card (JSON, see models/onnx/card.ts) names the model, its version, feature schema and graph
+              inputs/outputs; the control plane checks the graph against it.
+            </p>
             <form onSubmit={submit} className="row">
-              <label>ONNX file<input type="file" accept=".onnx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required /></label>
-              <label>Model card<input type="file" accept=".json,application/json" onChange={(e) => setCard(e.target.files?.[0] ?? null)} required /></label>
-              <button type="submit" className="primary" disabled={upload.isPending || !file || !card}>Upload</button>
+              <label>
+                ONNX file
+                <input type="file" accept=".onnx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
+              </label>
+              <label>
+                Model card
+                <input
+                  type="file"
+                  accept=".json,application/json"
+                  onChange={(e) => setCard(e.target.files?.[0] ?? null)}
+                  required
+                />
+              </label>
+              <button type="submit" className="primary" disabled={upload.isPending || !file || !card}>
+                Upload
+              </button>
             </form>
             {progress !== null && <Progress value={progress} label="Uploading" />}
             <ErrorBox error={upload.error} />
-            {upload.isSuccess && <p className="ok" role="status">Uploaded {upload.data.id}.</p>}
+            {upload.isSuccess && (
+              <p className="ok" role="status">
+                Uploaded {upload.data.id}.
+              </p>
+            )}
           </>
         )}
       </section>
@@ -80,8 +129,14 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
   const [selector, setSelector] = useState('');
   const [canaries, setCanaries] = useState('');
   const [waves, setWaves] = useState('5, 25, 100');
-  const percents = waves.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0);
-  const names = canaries.split(',').map((s) => s.trim()).filter(Boolean);
+  const percents = waves
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isFinite(n) && n > 0);
+  const names = canaries
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const publish = useMutation({
     mutationFn: () => api.publishModel(model.id, selector, names, percents),
     onSuccess: () => {
@@ -92,13 +147,32 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
   return (
     <section className="card" aria-labelledby="publish-model">
       <h2 id="publish-model">Publish {model.id}</h2>
-      <form className="stack" onSubmit={(e) => { e.preventDefault(); publish.mutate(); }}>
-        <label>Target hosts (label selector, empty = all)<input value={selector} onChange={(e) => setSelector(e.target.value)} placeholder="e.g. role=db" /></label>
-        <label>Canary hosts (hostnames or ids, comma-separated; first wave)<input value={canaries} onChange={(e) => setCanaries(e.target.value)} /></label>
-        <label>Waves after the canaries (cumulative %)<input value={waves} onChange={(e) => setWaves(e.target.value)} inputMode="numeric" /></label>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          publish.mutate();
+        }}
+      >
+        <label>
+          Target hosts (label selector, empty = all)
+          <input value={selector} onChange={(e) => setSelector(e.target.value)} placeholder="e.g. role=db" />
+        </label>
+        <label>
+          Canary hosts (hostnames or ids, comma-separated; first wave)
+          <input value={canaries} onChange={(e) => setCanaries(e.target.value)} />
+        </label>
+        <label>
+          Waves after the canaries (cumulative %)
+          <input value={waves} onChange={(e) => setWaves(e.target.value)} inputMode="numeric" />
+        </label>
         <div className="actions">
-          <button type="submit" className="primary" disabled={publish.isPending || percents.length === 0}>Start the canary rollout</button>
-          <button type="button" onClick={onDone}>Cancel</button>
+          <button type="submit" className="primary" disabled={publish.isPending || percents.length === 0}>
+            Start the canary rollout
+          </button>
+          <button type="button" onClick={onDone}>
+            Cancel
+          </button>
         </div>
         <ErrorBox error={publish.error} />
       </form>

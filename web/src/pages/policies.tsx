@@ -27,7 +27,18 @@ export const POLICY_TEMPLATE = `policies:
     guards: { cooldown: 5m, maxAttempts: 3 }
 `;
 
-const cmLinter = linter((view) => lintPolicy(view.state.doc.toString()).diagnostics.map((d): CmDiagnostic => ({ from: d.from, to: Math.min(d.to, view.state.doc.length), severity: 'error', message: d.message })), { delay: 250 });
+const cmLinter = linter(
+  (view) =>
+    lintPolicy(view.state.doc.toString()).diagnostics.map(
+      (d): CmDiagnostic => ({
+        from: d.from,
+        to: Math.min(d.to, view.state.doc.length),
+        severity: 'error',
+        message: d.message,
+      }),
+    ),
+  { delay: 250 },
+);
 const extensions = [yaml(), lintGutter(), cmLinter];
 
 export function PoliciesPage({ name }: { name?: string }) {
@@ -43,11 +54,16 @@ export function PoliciesPage({ name }: { name?: string }) {
       <div className="sidebar-layout">
         <aside aria-label="Policy documents">
           <ErrorBox error={policies.error} title="Cannot load policies" />
-          {policies.isPending ? <Loading what="policies" /> : (
+          {policies.isPending ? (
+            <Loading what="policies" />
+          ) : (
             <ul className="side-list">
               {(policies.data ?? []).map((p) => (
                 <li key={p.name}>
-                  <Link to={`/policies/${encodeURIComponent(p.name)}`} aria-current={p.name === name ? 'page' : undefined}>
+                  <Link
+                    to={`/policies/${encodeURIComponent(p.name)}`}
+                    aria-current={p.name === name ? 'page' : undefined}
+                  >
                     {p.name}
                   </Link>
                   <span className="muted"> v{p.latestVersion}</span>
@@ -58,12 +74,23 @@ export function PoliciesPage({ name }: { name?: string }) {
           <form onSubmit={create} className="stack">
             <label>
               New policy document
-              <input value={newName} onChange={(e) => setNewName(e.target.value)} placeholder="e.g. web-services" pattern="[A-Za-z0-9][A-Za-z0-9._\-]*" title="letters, digits and . _ -" />
+              <input
+                value={newName}
+                onChange={(e) => setNewName(e.target.value)}
+                placeholder="e.g. web-services"
+                pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+                title="letters, digits and . _ -"
+              />
             </label>
-            <button type="submit" disabled={!newName}>Create</button>
+            <button type="submit" disabled={!newName}>
+              Create
+            </button>
           </form>
         </aside>
-        <div>{name ? <PolicyEditor key={name} name={name} /> : <Empty>Choose a policy document or create one.</Empty>}<Rollouts kind="policy" subject={name} /></div>
+        <div>
+          {name ? <PolicyEditor key={name} name={name} /> : <Empty>Choose a policy document or create one.</Empty>}
+          <Rollouts kind="policy" subject={name} />
+        </div>
       </div>
     </>
   );
@@ -72,9 +99,16 @@ export function PoliciesPage({ name }: { name?: string }) {
 function PolicyEditor({ name }: { name: string }) {
   const client = useQueryClient();
   const canEdit = useCan('operator');
-  const versions = useQuery({ queryKey: keys.policyVersions(name), queryFn: () => api.policyVersions(name), retry: false });
+  const versions = useQuery({
+    queryKey: keys.policyVersions(name),
+    queryFn: () => api.policyVersions(name),
+    retry: false,
+  });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts });
-  const latest = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version)[0] ?? null, [versions.data]);
+  const latest = useMemo(
+    () => [...(versions.data ?? [])].sort((a, b) => b.version - a.version)[0] ?? null,
+    [versions.data],
+  );
   const [text, setText] = useState<string | null>(null);
   const [comment, setComment] = useState('');
   const [compare, setCompare] = useState<number | null>(null);
@@ -95,53 +129,104 @@ function PolicyEditor({ name }: { name: string }) {
   });
 
   if (versions.isPending || text === null) return <Loading what={`policy ${name}`} />;
-  const notFound = versions.error && 'status' in versions.error && (versions.error as { status: number }).status === 404;
+  const notFound =
+    versions.error && 'status' in versions.error && (versions.error as { status: number }).status === 404;
   return (
     <section aria-labelledby="editor-title">
-      <h2 id="editor-title">{name} {latest ? <span className="muted">(latest v{latest.version})</span> : <span className="muted">(new, unsaved)</span>}</h2>
+      <h2 id="editor-title">
+        {name}{' '}
+        {latest ? (
+          <span className="muted">(latest v{latest.version})</span>
+        ) : (
+          <span className="muted">(new, unsaved)</span>
+        )}
+      </h2>
       {!notFound && <ErrorBox error={versions.error} title="Cannot load versions" />}
       <div className="editor" aria-label="Policy YAML editor">
-        <CodeMirror value={source} height="320px" extensions={extensions} onChange={setText} basicSetup={{ lineNumbers: true, foldGutter: true }} aria-label="Policy YAML" />
+        <CodeMirror
+          value={source}
+          height="320px"
+          extensions={extensions}
+          onChange={setText}
+          basicSetup={{ lineNumbers: true, foldGutter: true }}
+          aria-label="Policy YAML"
+        />
       </div>
       <div role="status" aria-live="polite" className="lint-summary" data-testid="lint-summary">
         {lint.diagnostics.length === 0 ? (
-          <span className="ok">✓ Valid: {lint.set?.policies.length ?? 0} polic{lint.set?.policies.length === 1 ? 'y' : 'ies'}</span>
+          <span className="ok">
+            ✓ Valid: {lint.set?.policies.length ?? 0} polic{lint.set?.policies.length === 1 ? 'y' : 'ies'}
+          </span>
         ) : (
           <ul className="diagnostics">
-            {lint.diagnostics.map((d, i) => <li key={i}>Line {lineOf(source, d.from)}: {d.message}</li>)}
+            {lint.diagnostics.map((d, i) => (
+              <li key={i}>
+                Line {lineOf(source, d.from)}: {d.message}
+              </li>
+            ))}
           </ul>
         )}
       </div>
       {!canEdit && <ReadOnlyNote needs="operator" what="saving and publishing policies" />}
-      {canEdit && <form className="row" onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
-        <label className="grow">
-          Change note
-          <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="What changed and why" />
-        </label>
-        <button type="submit" className="primary" disabled={lint.diagnostics.length > 0 || !dirty || save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save as new version'}
-        </button>
-      </form>}
+      {canEdit && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate();
+          }}
+        >
+          <label className="grow">
+            Change note
+            <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="What changed and why" />
+          </label>
+          <button type="submit" className="primary" disabled={lint.diagnostics.length > 0 || !dirty || save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save as new version'}
+          </button>
+        </form>
+      )}
       <ErrorBox error={save.error} />
-      {save.isSuccess && !dirty && <p className="ok" role="status">Saved version {save.data.version}.</p>}
+      {save.isSuccess && !dirty && (
+        <p className="ok" role="status">
+          Saved version {save.data.version}.
+        </p>
+      )}
 
       {latest && canEdit && <Publish name={name} version={latest.version} hosts={hosts.data ?? []} disabled={dirty} />}
 
       <h3>Version history</h3>
-      {(versions.data ?? []).length === 0 ? <Empty>No saved versions yet.</Empty> : (
+      {(versions.data ?? []).length === 0 ? (
+        <Empty>No saved versions yet.</Empty>
+      ) : (
         <>
           <ol className="versions" reversed>
-            {[...(versions.data ?? [])].sort((a, b) => b.version - a.version).map((v) => (
-              <li key={v.version}>
-                <strong>v{v.version}</strong> <Time ts={v.createdAt} /> {v.createdBy && <span className="muted">by {v.createdBy}</span>} {v.comment && `— ${v.comment}`}{' '}
-                <button type="button" className="link" onClick={() => setCompare(compare === v.version ? null : v.version)} aria-expanded={compare === v.version}>
-                  {compare === v.version ? 'Hide diff' : 'Diff with editor'}
-                </button>{' '}
-                <button type="button" className="link" onClick={() => setText(v.source)}>Load into editor</button>
-              </li>
-            ))}
+            {[...(versions.data ?? [])]
+              .sort((a, b) => b.version - a.version)
+              .map((v) => (
+                <li key={v.version}>
+                  <strong>v{v.version}</strong> <Time ts={v.createdAt} />{' '}
+                  {v.createdBy && <span className="muted">by {v.createdBy}</span>} {v.comment && `— ${v.comment}`}{' '}
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setCompare(compare === v.version ? null : v.version)}
+                    aria-expanded={compare === v.version}
+                  >
+                    {compare === v.version ? 'Hide diff' : 'Diff with editor'}
+                  </button>{' '}
+                  <button type="button" className="link" onClick={() => setText(v.source)}>
+                    Load into editor
+                  </button>
+                </li>
+              ))}
           </ol>
-          {compare !== null && <Diff before={(versions.data ?? []).find((v: PolicyVersion) => v.version === compare)?.source ?? ''} after={source} label={`v${compare} → editor`} />}
+          {compare !== null && (
+            <Diff
+              before={(versions.data ?? []).find((v: PolicyVersion) => v.version === compare)?.source ?? ''}
+              after={source}
+              label={`v${compare} → editor`}
+            />
+          )}
         </>
       )}
     </section>
@@ -153,13 +238,34 @@ function Diff({ before, after, label }: { before: string; after: string; label: 
   const changed = lines.filter((l) => l.op !== ' ').length;
   return (
     <figure className="diff">
-      <figcaption>{label}: {changed === 0 ? 'no changes' : `${changed} changed line(s)`}</figcaption>
-      <pre>{lines.map((l, i) => <div key={i} className={l.op === '+' ? 'add' : l.op === '-' ? 'del' : ''}><span aria-hidden="true">{l.op} </span>{l.op === '+' && <span className="sr-only">added: </span>}{l.op === '-' && <span className="sr-only">removed: </span>}{l.text}</div>)}</pre>
+      <figcaption>
+        {label}: {changed === 0 ? 'no changes' : `${changed} changed line(s)`}
+      </figcaption>
+      <pre>
+        {lines.map((l, i) => (
+          <div key={i} className={l.op === '+' ? 'add' : l.op === '-' ? 'del' : ''}>
+            <span aria-hidden="true">{l.op} </span>
+            {l.op === '+' && <span className="sr-only">added: </span>}
+            {l.op === '-' && <span className="sr-only">removed: </span>}
+            {l.text}
+          </div>
+        ))}
+      </pre>
     </figure>
   );
 }
 
-function Publish({ name, version, hosts, disabled }: { name: string; version: number; hosts: Host[]; disabled: boolean }) {
+function Publish({
+  name,
+  version,
+  hosts,
+  disabled,
+}: {
+  name: string;
+  version: number;
+  hosts: Host[];
+  disabled: boolean;
+}) {
   const client = useQueryClient();
   const [selector, setSelector] = useState('');
   const [waves, setWaves] = useState('50, 100');
@@ -172,7 +278,10 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
       return { hosts: [], error: err };
     }
   }, [selector, hosts]);
-  const percents = waves.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0);
+  const percents = waves
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isFinite(n) && n > 0);
   const publish = useMutation({
     mutationFn: () => api.publish(name, version, selector, percents, soak.trim()),
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
@@ -180,14 +289,36 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
   return (
     <details className="publish" open>
       <summary>Publish v{version}</summary>
-      <form onSubmit={(e) => { e.preventDefault(); publish.mutate(); }} className="stack">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          publish.mutate();
+        }}
+        className="stack"
+      >
         <label>
           Target hosts (label selector, empty = all)
-          <input value={selector} onChange={(e) => setSelector(e.target.value)} placeholder="e.g. role=web, datacenter in (fra1,ams2)" aria-describedby="dry-run" />
+          <input
+            value={selector}
+            onChange={(e) => setSelector(e.target.value)}
+            placeholder="e.g. role=web, datacenter in (fra1,ams2)"
+            aria-describedby="dry-run"
+          />
         </label>
         <p id="dry-run" role="status" aria-live="polite" data-testid="dry-run">
-          {preview.error ? <span className="score-crit">Selector: {preview.error instanceof Error ? preview.error.message : String(preview.error)}</span> : (
-            <>Dry run: <strong>{preview.hosts.length}</strong> of {hosts.length} hosts match{preview.hosts.length > 0 && `: ${preview.hosts.slice(0, 8).map((h) => h.hostname).join(', ')}${preview.hosts.length > 8 ? ', …' : ''}`}</>
+          {preview.error ? (
+            <span className="score-crit">
+              Selector: {preview.error instanceof Error ? preview.error.message : String(preview.error)}
+            </span>
+          ) : (
+            <>
+              Dry run: <strong>{preview.hosts.length}</strong> of {hosts.length} hosts match
+              {preview.hosts.length > 0 &&
+                `: ${preview.hosts
+                  .slice(0, 8)
+                  .map((h) => h.hostname)
+                  .join(', ')}${preview.hosts.length > 8 ? ', …' : ''}`}
+            </>
           )}
         </p>
         <label>
@@ -198,8 +329,19 @@ function Publish({ name, version, hosts, disabled }: { name: string; version: nu
           Soak after each wave (the health gate compares errors and anomalies before the next wave)
           <input value={soak} onChange={(e) => setSoak(e.target.value)} placeholder="e.g. 30s, 10m, 1h" />
         </label>
-        <p className="muted">{percents.length} wave(s): {percents.map((p) => `${Math.max(1, Math.round((preview.hosts.length * p) / 100))} hosts by ${p}%`).join(', then ')}</p>
-        <button type="submit" className="primary" disabled={disabled || !!preview.error || preview.hosts.length === 0 || percents.length === 0 || publish.isPending}>
+        <p className="muted">
+          {percents.length} wave(s):{' '}
+          {percents
+            .map((p) => `${Math.max(1, Math.round((preview.hosts.length * p) / 100))} hosts by ${p}%`)
+            .join(', then ')}
+        </p>
+        <button
+          type="submit"
+          className="primary"
+          disabled={
+            disabled || !!preview.error || preview.hosts.length === 0 || percents.length === 0 || publish.isPending
+          }
+        >
           {publish.isPending ? 'Publishing…' : `Publish v${version} in ${percents.length} wave(s)`}
         </button>
         {disabled && <p className="muted">Save the editor's changes before publishing.</p>}
@@ -219,45 +361,101 @@ export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?
     mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
   });
-  const list = (rollouts.data ?? []).filter((r) => r.kind === kind && (!subject || r.subject === subject)).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt)).slice(0, 10);
+  const list = (rollouts.data ?? [])
+    .filter((r) => r.kind === kind && (!subject || r.subject === subject))
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+    .slice(0, 10);
   return (
     <section aria-labelledby={`${kind}-rollouts`}>
       <h2 id={`${kind}-rollouts`}>Rollouts</h2>
       <ErrorBox error={rollouts.error} title="Cannot load rollouts" />
       <ErrorBox error={act.error} />
-      {list.length === 0 ? <Empty>No rollouts yet.</Empty> : list.map((r) => <RolloutCard key={r.id} rollout={r} hosts={hosts.data ?? []} busy={act.isPending} canAct={canAct} onAction={(action) => act.mutate({ id: r.id, action })} />)}
+      {list.length === 0 ? (
+        <Empty>No rollouts yet.</Empty>
+      ) : (
+        list.map((r) => (
+          <RolloutCard
+            key={r.id}
+            rollout={r}
+            hosts={hosts.data ?? []}
+            busy={act.isPending}
+            canAct={canAct}
+            onAction={(action) => act.mutate({ id: r.id, action })}
+          />
+        ))
+      )}
     </section>
   );
 }
 
-function RolloutCard({ rollout: r, hosts, busy, canAct, onAction }: { rollout: Rollout; hosts: Host[]; busy: boolean; canAct: boolean; onAction: (a: 'halt' | 'rollback') => void }) {
+function RolloutCard({
+  rollout: r,
+  hosts,
+  busy,
+  canAct,
+  onAction,
+}: {
+  rollout: Rollout;
+  hosts: Host[];
+  busy: boolean;
+  canAct: boolean;
+  onAction: (a: 'halt' | 'rollback') => void;
+}) {
   const applied = (id: string) => {
     const h = hosts.find((x) => x.id === id);
     if (!h) return false;
-    return r.kind === 'policy' ? h.appliedPolicyVersion === r.version : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;
+    return r.kind === 'policy'
+      ? h.appliedPolicyVersion === r.version
+      : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;
   };
   const active = r.status === 'pending' || r.status === 'soaking';
   return (
     <article className="rollout" data-rollout={r.id} aria-label={`Rollout ${r.id}`}>
       <header>
-        <strong>{r.subject} {r.version}</strong> <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
+        <strong>
+          {r.subject} {r.version}
+        </strong>{' '}
+        <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
       </header>
       <ol className="waves">
         {r.waves.map((hostIds, index) => {
           const acked = hostIds.filter(applied).length;
           return (
             <li key={index} data-wave={index}>
-              <span>Wave {index + 1}{index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged</span>
+              <span>
+                Wave {index + 1}
+                {index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged
+              </span>
               <Progress value={hostIds.length ? acked / hostIds.length : 0} label={`Wave ${index + 1}`} />
             </li>
           );
         })}
       </ol>
-      {r.history.length > 0 && <p className="muted">Last: {r.history.at(-1)!.event}{r.history.at(-1)!.detail && ` — ${r.history.at(-1)!.detail}`}</p>}
+      {r.history.length > 0 && (
+        <p className="muted">
+          Last: {r.history.at(-1)!.event}
+          {r.history.at(-1)!.detail && ` — ${r.history.at(-1)!.detail}`}
+        </p>
+      )}
       {canAct && (
         <div className="actions">
-          {active && <button type="button" onClick={() => onAction('halt')} disabled={busy}>Halt</button>}
-          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && <button type="button" className="danger" onClick={() => confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')} disabled={busy}>Roll back to {r.previousVersion}</button>}
+          {active && (
+            <button type="button" onClick={() => onAction('halt')} disabled={busy}>
+              Halt
+            </button>
+          )}
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')
+              }
+              disabled={busy}
+            >
+              Roll back to {r.previousVersion}
+            </button>
+          )}
         </div>
       )}
     </article>

@@ -22,7 +22,10 @@ export function UsersPage({ session }: { session: Session }) {
       void client.invalidateQueries({ queryKey: keys.users });
     },
   });
-  const changeRole = useMutation({ mutationFn: ({ id, r }: { id: string; r: Role }) => api.setUserRole(id, r), onSettled: () => void client.invalidateQueries({ queryKey: keys.users }) });
+  const changeRole = useMutation({
+    mutationFn: ({ id, r }: { id: string; r: Role }) => api.setUserRole(id, r),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.users }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
@@ -34,27 +37,71 @@ export function UsersPage({ session }: { session: Session }) {
         <h2 id="users-title">Users</h2>
         <ErrorBox error={users.error} title="Cannot load users" />
         <ErrorBox error={changeRole.error} />
-        {users.isPending ? <Loading what="users" /> : (
+        {users.isPending ? (
+          <Loading what="users" />
+        ) : (
           <table>
-            <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Created</th></tr></thead>
-            <tbody>{(users.data ?? []).map((u) => (
-              <tr key={u.id}>
-                <th scope="row">{u.username}{u.disabled && <span className="muted"> (disabled)</span>}</th>
-                <td>
-                  <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => changeRole.mutate({ id: u.id, r: asRole(e.target.value) })} disabled={u.username === session.username}>
-                    {ROLES.map((r) => <option key={r}>{r}</option>)}
-                  </select>
-                </td>
-                <td><Time ts={u.createdAt} /></td>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">Created</th>
               </tr>
-            ))}</tbody>
+            </thead>
+            <tbody>
+              {(users.data ?? []).map((u) => (
+                <tr key={u.id}>
+                  <th scope="row">
+                    {u.username}
+                    {u.disabled && <span className="muted"> (disabled)</span>}
+                  </th>
+                  <td>
+                    <select
+                      aria-label={`Role of ${u.username}`}
+                      value={u.role}
+                      onChange={(e) => changeRole.mutate({ id: u.id, r: asRole(e.target.value) })}
+                      disabled={u.username === session.username}
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>
+                    <Time ts={u.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         )}
         <form onSubmit={submit} className="row">
-          <label>Username<input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" /></label>
-          <label>Initial password<input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={12} autoComplete="new-password" /></label>
-          <label>Role<select value={role} onChange={(e) => setRole(asRole(e.target.value))}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></label>
-          <button type="submit" className="primary" disabled={create.isPending}>Add user</button>
+          <label>
+            Username
+            <input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" />
+          </label>
+          <label>
+            Initial password
+            <input
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+              minLength={12}
+              autoComplete="new-password"
+            />
+          </label>
+          <label>
+            Role
+            <select value={role} onChange={(e) => setRole(asRole(e.target.value))}>
+              {ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Add user
+          </button>
         </form>
         <ErrorBox error={create.error} />
       </section>
@@ -76,26 +123,76 @@ function ApiTokens() {
       void client.invalidateQueries({ queryKey: keys.apiTokens });
     },
   });
-  const revoke = useMutation({ mutationFn: api.revokeApiToken, onSettled: () => void client.invalidateQueries({ queryKey: keys.apiTokens }) });
+  const revoke = useMutation({
+    mutationFn: api.revokeApiToken,
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.apiTokens }),
+  });
   return (
     <section aria-labelledby="apitok-title">
       <h2 id="apitok-title">Your API tokens</h2>
       <ErrorBox error={tokens.error} title="Cannot load API tokens" />
-      {tokens.isPending ? <Loading what="API tokens" /> : (tokens.data ?? []).length === 0 ? <Empty>No API tokens.</Empty> : (
+      {tokens.isPending ? (
+        <Loading what="API tokens" />
+      ) : (tokens.data ?? []).length === 0 ? (
+        <Empty>No API tokens.</Empty>
+      ) : (
         <table>
-          <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-          <tbody>{(tokens.data ?? []).map((t) => (
-            <tr key={t.id}><th scope="row">{t.name}</th><td><Time ts={t.createdAt} /></td><td><Time ts={t.lastUsedAt} /></td>
-              <td>{t.revokedAt !== null ? 'revoked' : <button type="button" className="danger" onClick={() => revoke.mutate(t.id)}>Revoke</button>}</td></tr>
-          ))}</tbody>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(tokens.data ?? []).map((t) => (
+              <tr key={t.id}>
+                <th scope="row">{t.name}</th>
+                <td>
+                  <Time ts={t.createdAt} />
+                </td>
+                <td>
+                  <Time ts={t.lastUsedAt} />
+                </td>
+                <td>
+                  {t.revokedAt !== null ? (
+                    'revoked'
+                  ) : (
+                    <button type="button" className="danger" onClick={() => revoke.mutate(t.id)}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
-      <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }} className="row">
-        <label className="grow">Token name<input value={name} onChange={(e) => setName(e.target.value)} required placeholder="e.g. ci-deploy" /></label>
-        <button type="submit" className="primary" disabled={create.isPending}>Create API token</button>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+        className="row"
+      >
+        <label className="grow">
+          Token name
+          <input value={name} onChange={(e) => setName(e.target.value)} required placeholder="e.g. ci-deploy" />
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create API token
+        </button>
       </form>
       <ErrorBox error={create.error ?? revoke.error} />
-      {created && <div className="callout" role="status"><p>Copy this token now; it is shown only once:</p><pre className="command">{created.token}</pre></div>}
+      {created && (
+        <div className="callout" role="status">
+          <p>Copy this token now; it is shown only once:</p>
+          <pre className="command">{created.token}</pre>
+        </div>
+      )}
     </section>
   );
 }

@@ -8,5 +8,9 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: './schema.prisma',
-  adapter: async () => new PrismaPg({ connectionString: process.env.HOMEOSTAT_SCHEMA_PG_URL ?? process.env.HOMEOSTAT_TEST_PG_URL ?? 'postgresql://localhost/homeostat' }),
+  adapter: async () =>
+    new PrismaPg({
+      connectionString:
+        process.env.HOMEOSTAT_SCHEMA_PG_URL ?? process.env.HOMEOSTAT_TEST_PG_URL ?? 'postgresql://localhost/homeostat',
+    }),
 });
