@@ -1,6 +1,7 @@
 /**
  * anomaly-multi 5: a streaming multivariate anomaly score for a host's whole feature vector. Plain-TypeScript
- * reference, float32 step by step in the operation order of the ONNX graph built in `graph.ts`.
+ * reference, float32 step by step in the operation order of the ONNX graph built in `graph.ts` (sums over a tensor
+ * axis accumulate in float64 and round once, as the agent's JS engine does; onnxruntime agrees within 1e-5).
  *
  * Per feature (F features; NaN = missing: its state is kept, it contributes nothing):
  * - robust standardisation: a location m and scale v learnt with winsorized updates (a sample moves them at most
@@ -164,7 +165,7 @@ export function createMvState(features: number, p: Pick<MvParams, 'components' |
 
 /** Squared norm below which a basis row counts as empty, and the share of its norm an orthogonalised row must keep. */
 export const EMPTY_ROW = 1e-12;
-export const KEEP_SHARE = 1e-4;
+export const KEEP_SHARE = 0.01;
 
 const f = Math.fround;
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
@@ -239,8 +240,8 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   const y = new Float32Array(K);
   for (let i = 0; i < K; i++) {
     let d = 0;
-    for (let j = 0; j < F; j++) d = f(d + f(W[i * F + j]! * u[j]!));
-    y[i] = d;
+    for (let j = 0; j < F; j++) d += f(W[i * F + j]! * u[j]!);
+    y[i] = f(d);
   }
   const ng = state.g[0]!;
   const aC = Math.max(P.aMin, f(1 / f(ng + 1)));
@@ -249,8 +250,8 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   let zmax = 0;
   for (let j = 0; j < F; j++) {
     let rec = 0;
-    for (let i = 0; i < K; i++) rec = f(rec + f(y[i]! * W[i * F + j]!));
-    const e = f(u[j]! - rec);
+    for (let i = 0; i < K; i++) rec += f(y[i]! * W[i * F + j]!);
+    const e = f(u[j]! - f(rec));
     const ve = r(6, j);
     const e2 = f(e * e);
     q[j] = warmMask[j] ? f(Math.abs(e) / f(Math.sqrt(f(ve + P.residualFloor)))) : 0;
@@ -268,9 +269,9 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   let total = 0;
   for (let j = 0; j < F; j++) {
     d[j] = f(q[j]! + f(P.wZ * Math.abs(zc[j]!)));
-    total = f(total + d[j]!);
+    total += d[j]!;
   }
-  const denom = f(total + f(1e-12));
+  const denom = f(f(total) + f(1e-12));
   const contributions = new Float32Array(F);
   for (let j = 0; j < F; j++) contributions[j] = f(d[j]! / denom);
 
@@ -288,23 +289,26 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     let nn = 0;
     for (let g = 0; g < F; g++) {
       let acc = 0;
-      for (let h = 0; h < F; h++) acc = f(acc + f(W[i * F + h]! * Cin[g * F + h]!));
-      const pv = f(W[i * F + g]! + acc);
+      for (let h = 0; h < F; h++) acc += f(W[i * F + h]! * Cin[g * F + h]!);
+      const pv = f(W[i * F + g]! + f(acc));
       Wn[i * F + g] = pv;
-      nn = f(nn + f(pv * pv));
+      nn += f(pv * pv);
     }
-    if (nn < f(EMPTY_ROW)) for (let g = 0; g < F; g++) Wn[i * F + g] = uc[g]!;
+    if (f(nn) < f(EMPTY_ROW)) for (let g = 0; g < F; g++) Wn[i * F + g] = uc[g]!;
   }
   for (let i = 0; i < K; i++) {
     let before = 0;
-    for (let g = 0; g < F; g++) before = f(before + f(Wn[i * F + g]! * Wn[i * F + g]!));
+    for (let g = 0; g < F; g++) before += f(Wn[i * F + g]! * Wn[i * F + g]!);
+    before = f(before);
     for (let k = 0; k < i; k++) {
       let dot = 0;
-      for (let g = 0; g < F; g++) dot = f(dot + f(Wn[i * F + g]! * Wn[k * F + g]!));
+      for (let g = 0; g < F; g++) dot += f(Wn[i * F + g]! * Wn[k * F + g]!);
+      dot = f(dot);
       for (let g = 0; g < F; g++) Wn[i * F + g] = f(Wn[i * F + g]! - f(dot * Wn[k * F + g]!));
     }
     let after = 0;
-    for (let g = 0; g < F; g++) after = f(after + f(Wn[i * F + g]! * Wn[i * F + g]!));
+    for (let g = 0; g < F; g++) after += f(Wn[i * F + g]! * Wn[i * F + g]!);
+    after = f(after);
     const keep = after > f(before * f(KEEP_SHARE));
     const inv = f(1 / f(Math.sqrt(f(after + f(EMPTY_ROW)))));
     for (let g = 0; g < F; g++) Wn[i * F + g] = keep ? f(Wn[i * F + g]! * inv) : 0;
