@@ -1,6 +1,8 @@
 /**
- * Exports the shipped anomaly models and their cards into models/anomaly/:
- * anomaly-uni.onnx (F = 1) and anomaly-multi.onnx (F dynamic, named 'F'), each with `<name>.card.json` whose
+ * Exports the univariate anomaly models (4.x) and their cards into models/anomaly/:
+ * anomaly-uni.onnx (F = 1) and anomaly-perfeature.onnx (the same model per feature, max over features, F dynamic,
+ * named 'F'; it was anomaly-multi 4.0.0 until the multivariate anomaly-multi 5, models/multivariate/export.ts, took
+ * the name), each with `<name>.card.json` whose
  * quality is the reference model's NAB scores, measured during export (the NAB dataset is required: no card is
  * written without measured figures).
  * Usage: npx tsx models/anomaly/export.ts [--data ../shared/datasets/nab] [--out models/anomaly]
@@ -145,10 +147,10 @@ export async function exportAnomalyModels(opts: {
       featureSchemaVersion: 'univariate',
       ...io(1, params.seasonBuckets),
     }),
-    writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), multi.bytes, {
+    writeModelCard(join(opts.outDir, 'anomaly-perfeature.onnx'), multi.bytes, {
       ...common,
       extra,
-      name: 'anomaly-multi',
+      name: 'anomaly-perfeature',
       description: `${desc} F features (dynamic); score from the most anomalous feature.`,
       featureSchemaVersion: await featureSchemaVersion(),
       ...io('F', params.seasonBuckets),

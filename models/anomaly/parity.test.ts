@@ -231,7 +231,7 @@ test('the graph stays small: per-call cost in onnxruntime grows ~0.3-0.6 us per 
 });
 
 test('shipped models load, match their cards and carry the current DEFAULT_PARAMS', async () => {
-  for (const file of ['anomaly-uni', 'anomaly-multi']) {
+  for (const file of ['anomaly-uni', 'anomaly-perfeature']) {
     const bytes = readFileSync(new URL(`./${file}.onnx`, import.meta.url));
     const card = JSON.parse(readFileSync(new URL(`./${file}.card.json`, import.meta.url), 'utf8')) as {
       sha256: string;
