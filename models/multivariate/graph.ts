@@ -70,8 +70,15 @@ export function buildMvGraph(params: MvParams, features: Dim, docString = ''): {
   g.op('Where', [valid, g.op('Concat', [SN, C1], { axis: 0 }), season], {}, I.outputs.season);
 
   // residual against the principal subspace, scaled by its own running RMS
-  const y = sum(op('Mul', basis, u), -1); // [K,1]
-  const rec = sum(op('Mul', y, basis), 0); // [1,F]
+  const warmCount = sum(op('Where', warm, one, zero), -1); // [1,1]
+  const rank = g.initializer(
+    'rowRank',
+    Float32Array.from({ length: K }, (_, i) => 2 * (i + 1)),
+    [K, 1],
+  );
+  const Wm = op('Where', op('LessOrEqual', rank, warmCount), basis, zero); // rows beyond half the warm features: 0
+  const y = sum(op('Mul', Wm, u), -1); // [K,1]
+  const rec = sum(op('Mul', y, Wm), 0); // [1,F]
   const e = op('Sub', u, rec);
   const aC = op('Max', P.aMin, op('Reciprocal', op('Add', ng, one)));
   const q = op('Where', warm, op('Div', op('Abs', e), op('Sqrt', op('Add', ve, P.residualFloor))), zero);

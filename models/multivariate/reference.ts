@@ -17,8 +17,9 @@
  * Across features (how metrics move together): an online principal subspace of the standardised vector. A running
  * covariance C of u (clipped to +-uClip, rate max(aMin, 1/(steps+1))) and K orthonormal basis rows W refined by one
  * power-iteration step per sample, W <- orthonormalise(W + W C) (an empty row takes the current u). The residual
- * e = u - W'W u is what the usual correlations do not explain; per feature it is scaled by its own running RMS
- * (floor `residualFloor`).
+ * e = u - W'W u (W limited to the first floor(warm features / 2) rows, so a host with few features keeps a residual)
+ * is what the usual correlations do not explain; per feature it is scaled by its own running RMS (floor
+ * `residualFloor`).
  * Score: s = max_j |e_j| / rms_j + wZ x max_j |z_j| (broken correlation plus the most surprising single feature),
  * smoothed s_t = s_{t-1} + smooth (s - s_{t-1}), squashed to [0, 1): score = s^2 / (s^2 + z0^2) (0.5 at s = z0).
  * Contributions: each feature's |e_j| / rms_j + wZ |z_j|, as a share (sum 1 when any). Baseline: the usual value.
@@ -72,9 +73,9 @@ export const MV_PARAMS: MvParams = {
   warmup: 30,
   uClip: 5,
   residualFloor: 0.1,
-  wZ: 0.5,
+  wZ: 0.6,
   smooth: 0.3,
-  z0: 3,
+  z0: 3.25,
   zShift: 4,
   shiftLen: 288,
   nReset: 30,
@@ -235,12 +236,16 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     }
   }
 
-  // residual against the principal subspace
+  // residual against the principal subspace, of rank at most half the warm features (else it explains everything)
   const W = state.w;
+  let warmCount = 0;
+  for (let j = 0; j < F; j++) warmCount += warmMask[j]!;
+  const Wm = new Float32Array(K * F);
+  for (let i = 0; i < K; i++) if (2 * (i + 1) <= f(warmCount)) Wm.set(W.subarray(i * F, (i + 1) * F), i * F);
   const y = new Float32Array(K);
   for (let i = 0; i < K; i++) {
     let d = 0;
-    for (let j = 0; j < F; j++) d += f(W[i * F + j]! * u[j]!);
+    for (let j = 0; j < F; j++) d += f(Wm[i * F + j]! * u[j]!);
     y[i] = f(d);
   }
   const ng = state.g[0]!;
@@ -250,7 +255,7 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   let zmax = 0;
   for (let j = 0; j < F; j++) {
     let rec = 0;
-    for (let i = 0; i < K; i++) rec += f(y[i]! * W[i * F + j]!);
+    for (let i = 0; i < K; i++) rec += f(y[i]! * Wm[i * F + j]!);
     const e = f(u[j]! - f(rec));
     const ve = r(6, j);
     const e2 = f(e * e);
