@@ -29,7 +29,8 @@ describe('anomaly detector: feature columns and state (shipped model, JS engine)
   const { createJsEngine } = await import('./js-engine.ts');
   const { readModelFile } = await import('./model-file.ts');
   const { SHIPPED_MODELS } = await import('./inference.ts');
-  const file = await readModelFile(SHIPPED_MODELS.anomaly);
+  const PERFEATURE_MODEL = SHIPPED_MODELS.anomaly.replace('anomaly-multi', 'anomaly-perfeature'); // 4.0.0 layout
+  const file = await readModelFile(PERFEATURE_MODEL);
   const session = await createJsEngine().load(file.bytes);
   const T0 = Date.UTC(2026, 11, 2);
   /** Column `name` of every per-feature state row, from a saved state. */

@@ -15,6 +15,10 @@ import { createOnnxEngine } from './onnx-engine.ts';
 import { seasonalBucket, seasonalSpec, slotKey } from '../../contract/models/seasonal.ts';
 import { initialState, restoreState, snapshotState, stepStateful } from './stateful-model.ts';
 
+/** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 5): these
+ * tests exercise its tensor layout. */
+const PERFEATURE_MODEL = SHIPPED_MODELS.anomaly.replace('anomaly-multi', 'anomaly-perfeature');
+
 const HOUR = 3_600_000;
 
 describe('seasonalBucket', () => {
@@ -29,7 +33,7 @@ describe('seasonalBucket', () => {
 });
 
 describe('stateful driver with a seasonal input (shipped anomaly model)', async () => {
-  const file = await readModelFile(SHIPPED_MODELS.anomaly);
+  const file = await readModelFile(PERFEATURE_MODEL);
   const session = await createOnnxEngine().load(file.bytes);
   const spec = seasonalSpec(file.card)!;
   const F = 3;
