@@ -13,7 +13,8 @@ import { assembleAgent } from '../../agent/assemble.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
-import { readAdminCredentials } from '../admin/bootstrap.ts';
+import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap.ts';
+import { credentialsBanner, credentialsReminder } from '../admin/credentials-banner.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
 import { createWebUi } from '../api/web-ui.ts';
@@ -86,6 +87,9 @@ async function start(opts: StartOptions): Promise<void> {
   );
   const urls = await cp.start();
   ui.start(cp);
+  const credentialsFile = join(dataDir, ADMIN_CREDENTIALS_FILE);
+  // N8: the first-start block goes to stderr, as with `homeostat server`, once; the password is in no file (N7)
+  if (urls.adminCredentials) process.stderr.write(credentialsBanner(urls.adminCredentials, credentialsFile));
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
   let agent: Awaited<ReturnType<typeof assembleAgent>> | null = null;
   let stopping: Promise<void> | null = null;
@@ -123,9 +127,7 @@ async function start(opts: StartOptions): Promise<void> {
       [
         'Homeostat is running',
         `  UI / API:  ${urls.httpUrl}`,
-        admin
-          ? `  admin:     ${admin.username} / ${admin.password}   (API token: ${admin.apiToken}; stored in ${join(dataDir, 'admin-credentials.json')})`
-          : '  admin:     (credentials file missing from the data dir)',
+        `  admin:     ${urls.adminCredentials ? `${urls.adminCredentials.username} (credentials printed above, on stderr)` : credentialsReminder(admin?.username, credentialsFile)}`,
         `  MQTT:      ${urls.mqttUrl}   WebSocket: ${urls.wsUrl}`,
         `  agent:     ${creds.agentId} (${fresh ? 'enrolled now' : 'already enrolled'}; state in ${stateDir}, ${opts.cycleSeconds} s cycle)`,
         `  samples:   curl -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,
