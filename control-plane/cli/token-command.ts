@@ -70,7 +70,10 @@ const withCommon = (c: Command) =>
       '--api-token <token>',
       "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",
     )
-    .option('-d, --data-dir <dir>', 'data dir whose admin-credentials.json to read (default ~/.homeostat, then ./.data)')
+    .option(
+      '-d, --data-dir <dir>',
+      'data dir whose admin-credentials.json to read (default ~/.homeostat, then ./.data)',
+    )
     .option('--json', 'print the API response as JSON');
 
 const fail = (err: unknown) => {
