@@ -21,6 +21,10 @@ import { SCRIPT_BASE_ENV } from '../../agent/heal/actions/run-script.ts';
 import { createSupervisedServiceManager } from '../../agent/heal/services/supervised.ts';
 import { createHealer } from '../../agent/heal/healer.ts';
 import { readCmdlines } from '../../agent/heal/cmdline.ts';
+import { createHealStage } from '../../agent/heal/heal-stage.ts';
+import { createProcessCollector } from '../../agent/collect/collectors/processes.ts';
+import { createSysFs } from '../../agent/collect/sysfs.ts';
+import { pino } from 'pino';
 import { processMatches } from '../../agent/heal/evaluate.ts';
 import type { ProcessFact } from '../../agent/heal/types.ts';
 import { actionSchema, parsePolicyDocument } from '../../contract/policy/schema.ts';
@@ -202,6 +206,40 @@ describe('P3: cmdline conditions see the command line, not the comm name', () =>
       assert.equal(processMatches(procs[0]!, { name: 'node', cmdline: 'batch-job' }), true);
     } finally {
       child.kill();
+    }
+  });
+});
+
+describe('P3: process conditions see every process', () => {
+  it('P3: an idle process outside the top 5 by CPU and RSS matches by cmdline through the real collector and heal stage', async () => {
+    // a small shell (about 1 MB, no CPU): never among the top 5; `; :` keeps sh from exec'ing sleep in its place
+    const child = spawn('sh', ['-c', 'sleep 300; :', 'p3-batch-job'], { stdio: 'ignore', detached: true });
+    const stateDir = await mkdtemp(join(root, 'p3-'));
+    const healer = await createHealer({ config: loadHealConfig({ stateDir, allowedActions: ['notify'] }) });
+    try {
+      await until(() => existsSync(`/proc/${child.pid}/cmdline`), 'the process exists');
+      const applied = healer.applyPolicySet(
+        policyYaml('{ type: notify, message: batch job seen }', "{ process: { cmdline: 'p3-batch-job' } }"),
+        'yaml',
+      );
+      assert.equal(applied.ok, true);
+      const processes = await createProcessCollector().collect({ sysfs: createSysFs('/') } as never);
+      const ranked = new Set([...processes.topCpu, ...processes.topMem].map((p) => p.pid));
+      assert.ok(processes.all!.length > 10, `only ${processes.all!.length} processes`);
+      assert.equal(ranked.has(child.pid!), false, 'the idle process is not among the top 5 by CPU or RSS');
+      const events: { type: string; data: Record<string, unknown> }[] = [];
+      const stage = createHealStage(healer);
+      await stage.run(
+        { ts: Date.now(), schema: 'x', features: {}, collectors: {}, facts: { processes } },
+        { now: Date.now(), emit: (e) => events.push(e as never), logger: pino({ level: 'silent' }) },
+      );
+      assert.ok(
+        events.some((e) => e.type === 'heal.matched'),
+        `no match: ${JSON.stringify(events.map((e) => e.type))}`,
+      );
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL'); // sh and its sleep
+      await healer.close();
     }
   });
 });
