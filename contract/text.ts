@@ -40,6 +40,37 @@ export function text(max: number, min = 0) {
   });
 }
 
+/**
+ * Keys a JavaScript object cannot hold as plain data: `__proto__` would set the prototype (zod's record drops it
+ * silently), `constructor`/`prototype` shadow what code reads from objects. Refused wherever a key is a name (M4).
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why `key` cannot be used as a name, or null. */
+export function reservedKeyProblem(key: string, what = 'name'): string | null {
+  return RESERVED_KEYS.has(key)
+    ? `'${key}' is a reserved ${what} (__proto__, constructor and prototype are not allowed)`
+    : null;
+}
+
+/**
+ * A record whose keys pass `key` and are not reserved: the check runs on the raw input, before zod builds the
+ * output object (where `__proto__` would vanish without an error), and names the key.
+ */
+export function namedRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V, what = 'name') {
+  return z.preprocess(
+    (input, ctx) => {
+      if (input && typeof input === 'object' && !Array.isArray(input))
+        for (const k of Object.keys(input)) {
+          const p = reservedKeyProblem(k, what);
+          if (p) ctx.addIssue({ code: 'custom', message: p, path: [k], input });
+        }
+      return input;
+    },
+    z.record(key, value),
+  );
+}
+
 /** Limits of a free-form JSON value. */
 export type JsonLimits = {
   /** Deepest nesting of objects/arrays (the value itself is depth 1). */

@@ -46,7 +46,11 @@ export async function buildControlPlane({ outdir = join(root, 'dist', 'control-p
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [{ in: join(root, 'control-plane', 'cli', 'bin.ts'), out: 'homeostat' }],
+    entryPoints: [
+      { in: join(root, 'control-plane', 'cli', 'bin.ts'), out: 'homeostat' },
+      // the local agent of `homeostat start` runs in a worker thread (control-plane/compose/local-agent.ts)
+      { in: join(root, 'control-plane', 'compose', 'local-agent-worker.ts'), out: 'local-agent-worker' },
+    ],
     outdir,
     outExtension: { '.js': '.mjs' },
     splitting: true,

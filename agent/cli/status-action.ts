@@ -30,7 +30,7 @@ export function statusAction(opts: StatusOpts): void {
         `agent id:    ${creds.agentId}`,
         `hostname:    ${creds.hostname}`,
         `server:      ${creds.server}`,
-        `mqtt:        ${creds.mqttUrl}`,
+        `mqtt:        ${mqttLine(st?.link.url, cfg.server.mqttUrl, creds.mqttUrl)}`,
         `labels:      ${labels}`,
         `enrolled at: ${when(creds.enrolledAt)}`,
       );
@@ -38,7 +38,7 @@ export function statusAction(opts: StatusOpts): void {
     lines.push(`running:     ${running ? `yes (pid ${st!.pid})` : 'no'}`);
     if (st) {
       const { link, outbox, lastCycle } = st;
-      const lastError = link.lastError ? ` (last error: ${link.lastError})` : '';
+      const lastError = link.lastError ? ` (${errorNote(link, when)})` : '';
       const cycle = lastCycle ? `seq ${lastCycle.seq} at ${when(lastCycle.ts)}, ${lastCycle.durationMs} ms` : 'never';
       lines.push(
         `connection:  ${running ? link.state : 'down'}${lastError}`,
@@ -56,4 +56,24 @@ export function statusAction(opts: StatusOpts): void {
   } catch (err) {
     fail(err);
   }
+}
+
+/** F1: the URL the agent connects to (the running link's, else server.mqttUrl, else the enrolled one), and why. */
+export function mqttLine(running: string | undefined, configured: string | undefined, enrolled: string): string {
+  const effective = running ?? configured ?? enrolled;
+  if (effective === enrolled) return effective;
+  return `${effective} (server.mqttUrl; enrolled with ${enrolled})`;
+}
+
+/** F2: the last link error with its time, marked "before connecting" when the link connected since. */
+export function errorNote(
+  link: { state: string; lastError: string | null; lastErrorAt?: number | null; connectedAt: number | null },
+  when: (t: number | null | undefined) => string,
+): string {
+  const at = link.lastErrorAt ? when(link.lastErrorAt) : 'time unknown';
+  const old =
+    link.state === 'connected' && link.connectedAt !== null && link.lastErrorAt != null
+      ? link.lastErrorAt <= link.connectedAt
+      : false;
+  return `${old ? 'earlier error, before connecting' : 'last error'} at ${at}: ${link.lastError}`;
 }

@@ -57,6 +57,10 @@ export type LinkStatus = {
   inflight: number;
   reconnects: number;
   lastError: string | null;
+  /** When {@link lastError} happened (F2: an old error next to "connected" is told apart by it). */
+  lastErrorAt?: number | null;
+  /** The broker URL the link connects to: the effective one (server.mqttUrl overrides the enrolled one) (F1). */
+  url?: string;
 };
 
 export type Link = {
@@ -97,6 +101,8 @@ export function createLink(o: LinkOptions): Link {
     inflight: 0,
     reconnects: 0,
     lastError: null,
+    lastErrorAt: null,
+    url: o.mqttUrl,
   };
   let client: MqttClient | null = null;
   let ready = false; // connected and subscribed
@@ -171,6 +177,7 @@ export function createLink(o: LinkOptions): Link {
     });
     c.on('error', (err) => {
       st.lastError = err.message;
+      st.lastErrorAt = clock();
     });
     c.on('close', () => {
       if (c !== client) return;

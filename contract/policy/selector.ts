@@ -1,8 +1,9 @@
 /** Kubernetes-style label selectors (`matchLabels`, `matchExpressions`) scoping a policy to hosts. */
 import { z } from 'zod';
+import { namedRecord } from '../text.ts';
 
 export const selectorSchema = z.strictObject({
-  matchLabels: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  matchLabels: namedRecord(z.string().min(1).max(128), z.string().max(256), 'label key').default({}),
   matchExpressions: z
     .array(
       z

@@ -105,7 +105,21 @@ function kind<K extends string, D extends z.ZodType>(type: K, data: D) {
 export const CatalogueEvent = z.discriminatedUnion('type', [
   // agent runtime (agent/agent.ts, agent/link/outbox)
   kind('agent.started', z.looseObject({ version: z.string().max(64), cycleSeconds: z.number().positive() })),
-  kind('outbox.dropped', z.looseObject({ count: int, fromSeq: int, toSeq: int, bytes: int })),
+  kind(
+    'outbox.dropped',
+    z.looseObject({
+      count: int,
+      fromSeq: int,
+      toSeq: int,
+      bytes: int,
+      // D1: exact disjoint seq ranges removed (lost records and folded drop events); absent from older agents
+      ranges: z
+        .array(z.tuple([int, int]))
+        .max(256)
+        .optional(),
+      folded: int.optional(),
+    }),
+  ),
   // inference (agent/infer)
   kind('anomaly.detected', z.looseObject({ score: z.number().min(0).max(1), model: name, top: z.array(Contribution) })),
   kind('model.load-failed', z.looseObject({ kind: ModelKind, path: z.string().max(4096) })),

@@ -4,7 +4,14 @@
  * is well-formed Unicode without NUL and bounded, every free-form JSON value bounded in depth and size (../text.ts).
  */
 import { z } from 'zod';
-import { EVENT_DATA_LIMITS, INVENTORY_LIMITS, boundedJsonObject, text } from '../text.ts';
+import {
+  EVENT_DATA_LIMITS,
+  INVENTORY_LIMITS,
+  boundedJsonObject,
+  namedRecord,
+  reservedKeyProblem,
+  text,
+} from '../text.ts';
 import type { AgentTopicKind } from './topics.ts';
 
 /** Largest payload the broker accepts on any agent topic, in bytes (default 256 KiB). */
@@ -16,7 +23,11 @@ const featureName = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[a-z0-9_.:/-]+$/i, 'feature names use letters, digits and _ . : / -');
+  .regex(/^[a-z0-9_.:/-]+$/i, 'feature names use letters, digits and _ . : / -')
+  .superRefine((v, ctx) => {
+    const p = reservedKeyProblem(v, 'feature name');
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
 
 /** One feature contribution to an anomaly score, with the ratio to its usual value when known. */
 export const Contribution = z.object({
@@ -57,8 +68,10 @@ export const Sample = z.object({
   seq,
   ts,
   schema: text(32, 1).describe('feature schema version (agent/features/schema.ts)'),
-  features: z.record(featureName, z.number().finite().nullable()),
-  collectors: z.record(text(128), text(256)).optional().describe("collector status: 'ok' or 'unavailable: <reason>'"),
+  features: namedRecord(featureName, z.number().finite().nullable(), 'feature name'),
+  collectors: namedRecord(text(128), text(256), 'collector name')
+    .optional()
+    .describe("collector status: 'ok' or 'unavailable: <reason>'"),
   scores: Scores.optional(),
 });
 export type Sample = z.infer<typeof Sample>;
@@ -109,7 +122,7 @@ export const StateMessage = z.object({
   v: z.literal(1),
   ts,
   policyVersion: text(128).nullable(),
-  models: z.record(text(128), text(128)).default({}),
+  models: namedRecord(text(128), text(128), 'model kind').default({}),
   errors: z.array(text(1000)).max(50).default([]),
 });
 export type StateMessage = z.infer<typeof StateMessage>;

@@ -1,7 +1,7 @@
 /**
  * `homeostat server`: runs the control plane until SIGTERM/SIGINT (graceful drain). When ready it prints exactly one
  * JSON line on stdout: {"event":"listening","httpUrl","mqttUrl","wsUrl","dataDir","adminCredentialsFile"}.
- * Logs (pino JSON) go to stderr, as do the first-start admin credentials.
+ * Logs (pino JSON) go to stderr, as do the first-start admin credentials (printed once; the password is in no file).
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { createControlPlaneWithFleet, fleetOptionsFrom } from '../fleet/with-fle
 import { PortInUseError, ValidationError } from '../../contract/errors.ts';
 import { describePortInUse } from '../listen.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
+import { credentialsBanner } from '../admin/credentials-banner.ts';
 import { createWebUi } from '../api/web-ui.ts';
 
 type Flags = {
@@ -87,9 +88,7 @@ export function register(program: Command): void {
       const { adminCredentials, ...urls } = started;
       const credentialsFile = join(config.dataDir, ADMIN_CREDENTIALS_FILE);
       if (adminCredentials) {
-        process.stderr.write(
-          `\nFirst start: admin credentials (also in ${credentialsFile}, mode 0600):\n  user: ${adminCredentials.username}\n  password: ${adminCredentials.password}\n  API token: ${adminCredentials.apiToken}\n\n`,
-        );
+        process.stderr.write(credentialsBanner(adminCredentials, credentialsFile));
       }
       process.stdout.write(
         `${JSON.stringify({ event: 'listening', ...urls, dataDir: config.dataDir, adminCredentialsFile: credentialsFile })}\n`,

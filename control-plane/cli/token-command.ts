@@ -1,24 +1,37 @@
 /**
  * `homeostat token create|list|revoke`: enrollment-token management over the HTTP API. The server URL defaults to
  * $HOMEOSTAT_SERVER or http://127.0.0.1:8080; the API token to $HOMEOSTAT_API_TOKEN or the admin credentials file of
- * the data dir (--data-dir, $HOMEOSTAT_DATA_DIR, ~/.homeostat).
+ * the data dir (--data-dir, $HOMEOSTAT_DATA_DIR, else ~/.homeostat then ./.data).
  */
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { readAdminCredentials } from '../admin/bootstrap.ts';
+import { join, resolve } from 'node:path';
+import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap.ts';
 
 type Common = { server?: string; apiToken?: string; dataDir?: string; json?: boolean };
 
+/**
+ * The data dirs whose admin-credentials.json may hold the API token, in order: --data-dir or $HOMEOSTAT_DATA_DIR
+ * alone when given; otherwise ~/.homeostat (`homeostat server`'s default) then ./.data (`npm start`'s) (N2).
+ */
+export function dataDirCandidates(o: { dataDir?: string }, env = process.env, cwd = process.cwd()): string[] {
+  const explicit = o.dataDir ?? env.HOMEOSTAT_DATA_DIR;
+  return explicit ? [resolve(cwd, explicit)] : [join(homedir(), '.homeostat'), resolve(cwd, '.data')];
+}
+
 function connection(o: Common): { server: string; token: string } {
   const server = (o.server ?? process.env.HOMEOSTAT_SERVER ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const dataDir = o.dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat');
-  const token = o.apiToken ?? process.env.HOMEOSTAT_API_TOKEN ?? readAdminCredentials(dataDir)?.apiToken;
-  if (!token)
-    throw new Error(
-      `no API token: pass --api-token, set HOMEOSTAT_API_TOKEN, or run on the server host (reads ${join(dataDir, 'admin-credentials.json')})`,
-    );
-  return { server, token };
+  const explicit = o.apiToken ?? process.env.HOMEOSTAT_API_TOKEN;
+  if (explicit) return { server, token: explicit };
+  const candidates = dataDirCandidates(o);
+  for (const dir of candidates) {
+    const token = readAdminCredentials(dir)?.apiToken;
+    if (token) return { server, token };
+  }
+  const files = candidates.map((d) => join(d, ADMIN_CREDENTIALS_FILE)).join(' or ');
+  throw new Error(
+    `no API token: found no ${files}. Pass --data-dir <dir> (the server's data dir; \`npm start\` uses ./.data), --api-token, or set HOMEOSTAT_API_TOKEN`,
+  );
 }
 
 async function call(o: Common, method: string, path: string, body?: unknown): Promise<any> {
@@ -57,7 +70,10 @@ const withCommon = (c: Command) =>
       '--api-token <token>',
       "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",
     )
-    .option('-d, --data-dir <dir>', 'data dir whose admin-credentials.json to read (default ~/.homeostat)')
+    .option(
+      '-d, --data-dir <dir>',
+      'data dir whose admin-credentials.json to read (default ~/.homeostat, then ./.data)',
+    )
     .option('--json', 'print the API response as JSON');
 
 const fail = (err: unknown) => {

@@ -43,7 +43,7 @@ export type Demo = {
   cp: ControlPlaneWithFleet;
   fleet: DemoFleet;
   httpUrl: string;
-  admin: { username: string; password: string; apiToken: string };
+  admin: { username: string; password?: string; apiToken: string };
   dataDir: string;
   stop(): Promise<void>;
 };
@@ -128,7 +128,7 @@ export function register(program: Command): void {
         [
           `Homeostat demo: ${demo.fleet.hosts.length} simulated agents are reporting.`,
           `  Open:      ${demo.httpUrl}`,
-          `  Sign in:   ${demo.admin.username} / ${demo.admin.password}`,
+          `  Sign in:   ${demo.admin.username} / ${demo.admin.password ?? '(the password shown at the first start of this data dir)'}`,
           `             or with the API token ${demo.admin.apiToken}`,
           `  Data:      ${demo.dataDir}`,
           '  Faults:    nginx stops on a web host every 45 s, a disk fills every 90 s, one rack heats up every 4 min.',

@@ -1,5 +1,6 @@
 /**
- * `homeostat start` (what `npm start` runs): the embedded control plane plus one local agent, in one process.
+ * `homeostat start` (what `npm start` runs): the embedded control plane plus one local agent, in one process (the
+ * agent in a worker thread of its own: local-agent.ts).
  * Data lives in ./.data (control plane) and ./.data/agent (the agent's state). Idempotent: a second start reuses the
  * data dir, the admin credentials and the enrolled agent. SIGINT/SIGTERM drain the agent, then the control plane.
  */
@@ -9,14 +10,14 @@ import { describePortInUse } from '../listen.ts';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { AGENT_VERSION } from '../../agent/agent.ts';
-import { assembleAgent } from '../../agent/assemble.ts';
-import { loadAgentConfig } from '../../agent/config/load.ts';
 import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
-import { readAdminCredentials } from '../admin/bootstrap.ts';
+import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap.ts';
+import { credentialsBanner, credentialsReminder } from '../admin/credentials-banner.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
 import { createWebUi } from '../api/web-ui.ts';
+import { startLocalAgent, type LocalAgent } from './local-agent.ts';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -86,12 +87,16 @@ async function start(opts: StartOptions): Promise<void> {
   );
   const urls = await cp.start();
   ui.start(cp);
+  const credentialsFile = join(dataDir, ADMIN_CREDENTIALS_FILE);
+  // N8: the first-start block goes to stderr, as with `homeostat server`, once; the password is in no file (N7)
+  if (urls.adminCredentials) process.stderr.write(credentialsBanner(urls.adminCredentials, credentialsFile));
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);
-  let agent: Awaited<ReturnType<typeof assembleAgent>> | null = null;
+  let agent: LocalAgent | null = null;
   let stopping: Promise<void> | null = null;
   const stopAll = () =>
     (stopping ??= (async () => {
       await agent?.stop().catch((err: Error) => logger.error({ err: err.message }, 'agent stop failed'));
+      agent = null;
       await ui.stop();
       await cp.stop();
     })());
@@ -109,23 +114,23 @@ async function start(opts: StartOptions): Promise<void> {
     const stateDir = join(dataDir, 'agent');
     const fresh = !loadCredentials(stateDir);
     const creds = fresh ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir) : loadCredentials(stateDir)!;
-    const config = loadAgentConfig({
-      overrides: {
+    // P2: the agent runs in a worker thread, so nothing it does can block the control plane's event loop
+    agent = await startLocalAgent(
+      {
         stateDir,
         cycleSeconds: opts.cycleSeconds,
         logLevel: opts.logLevel,
-        server: { url: urls.httpUrl, mqttUrl: urls.mqttUrl },
+        httpUrl: urls.httpUrl,
+        mqttUrl: urls.mqttUrl,
+        credentials: creds,
       },
-    });
-    agent = await assembleAgent(config, creds, { logger: logger.child({ component: 'agent' }) });
-    await agent.start();
+      logger.child({ component: 'local-agent' }),
+    );
     process.stdout.write(
       [
         'Homeostat is running',
         `  UI / API:  ${urls.httpUrl}`,
-        admin
-          ? `  admin:     ${admin.username} / ${admin.password}   (API token: ${admin.apiToken}; stored in ${join(dataDir, 'admin-credentials.json')})`
-          : '  admin:     (credentials file missing from the data dir)',
+        `  admin:     ${urls.adminCredentials ? `${urls.adminCredentials.username} (credentials printed above, on stderr)` : credentialsReminder(admin?.username, credentialsFile)}`,
         `  MQTT:      ${urls.mqttUrl}   WebSocket: ${urls.wsUrl}`,
         `  agent:     ${creds.agentId} (${fresh ? 'enrolled now' : 'already enrolled'}; state in ${stateDir}, ${opts.cycleSeconds} s cycle)`,
         `  samples:   curl -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,

@@ -86,7 +86,7 @@ test('a wrong password is refused in words; the admin password signs in and show
   assert.match((await page.getByRole('alert').textContent()) ?? '', /Sign-in failed/);
   await shot('login-error');
 
-  await signIn(demo.admin.username, demo.admin.password);
+  await signIn(demo.admin.username, demo.admin.password ?? '');
   await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
   assert.equal(await page.getByTestId('who').textContent(), 'admin (admin)');
   await page.waitForFunction(

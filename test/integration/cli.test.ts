@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -114,4 +114,90 @@ test("homeostat --help lists the control plane's commands; the agent is its own 
   const agentHelp = await run(process.execPath, [AGENT_BIN, '--help']);
   for (const c of ['enroll', 'run', 'status']) assert.match(agentHelp.stdout, new RegExp(`^  ${c} `, 'm'));
   assert.match((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout, /--cycle-seconds <n>/);
+});
+
+/** Every file under `dir` (the SQLite database included), as raw bytes. */
+function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
+  const out: { path: string; bytes: Buffer }[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push({ path: p, bytes: readFileSync(p) });
+  }
+  return out;
+}
+
+test('N7/N8: the admin password is printed once on stderr at the first start and stored in no file, only hashed', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-cli-'));
+  try {
+    let s = startServer(dataDir);
+    let urls = await s.ready;
+    const banner = /password: +(\S+)/.exec(s.stderr());
+    assert.ok(banner, `the first start prints the password on stderr: ${s.stderr()}`);
+    const password = banner[1]!;
+    assert.match(s.stderr(), /shown only now/);
+    const stored = JSON.parse(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8'));
+    assert.deepEqual(Object.keys(stored).sort(), ['apiToken', 'createdAt', 'username']);
+    for (const f of filesUnder(dataDir))
+      assert.equal(f.bytes.includes(password), false, `${f.path} holds the plaintext password`);
+    // the printed password is the one the hash was made of
+    const login = await fetch(`${urls.httpUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(login.status, 200);
+    s.child.kill('SIGTERM');
+    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+
+    // a file an older version wrote (with the password) is rewritten without it at the next start
+    writeFileSync(join(dataDir, 'admin-credentials.json'), JSON.stringify({ ...stored, password }), { mode: 0o600 });
+    s = startServer(dataDir);
+    urls = await s.ready;
+    assert.doesNotMatch(s.stderr(), /password/, 'a later start prints no credentials block');
+    assert.doesNotMatch(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8'), /password/);
+    assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
+    s.child.kill('SIGTERM');
+    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('N2: token create finds the data dir in ~/.homeostat, then ./.data; the error names both and --data-dir', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'homeostat-home-'));
+  const cwd = mkdtempSync(join(tmpdir(), 'homeostat-cwd-'));
+  const dataDir = join(cwd, '.data');
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    delete env.HOMEOSTAT_DATA_DIR;
+    delete env.HOMEOSTAT_API_TOKEN;
+    // neither ~/.homeostat nor ./.data: the error names both files and --data-dir
+    const missing = await run(process.execPath, [BIN, 'token', 'create', '--server', 'http://127.0.0.1:9'], {
+      cwd,
+      env,
+    }).catch((err: { code: number; stderr: string }) => err);
+    assert.equal((missing as { code: number }).code, 1);
+    const msg = (missing as { stderr: string }).stderr;
+    assert.ok(msg.includes(join(home, '.homeostat', 'admin-credentials.json')), msg);
+    assert.ok(msg.includes(join(cwd, '.data', 'admin-credentials.json')), msg);
+    assert.match(msg, /--data-dir/);
+
+    // `npm start` keeps its data in ./.data: token create run from there finds it without --data-dir
+    const s = startServer(dataDir);
+    const urls = await s.ready;
+    try {
+      const created = await run(process.execPath, [BIN, 'token', 'create', '--server', urls.httpUrl, '--json'], {
+        cwd,
+        env,
+      });
+      assert.equal(JSON.parse(created.stdout).state, 'active');
+    } finally {
+      s.child.kill('SIGTERM');
+      await new Promise((r) => s.child.once('exit', r));
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminToken, api, homeostat, poll, waitForLine, type Proc } from './harness.ts';
@@ -25,11 +25,18 @@ async function start(): Promise<{ proc: Proc; info: { httpUrl: string; agentId: 
 }
 
 describe('homeostat start', () => {
-  it('shows samples within 15 s, prints URL and admin credentials, is idempotent, and drains on SIGTERM', async () => {
+  it('N7/N8: shows samples, prints the URL and the admin credentials once on stderr, is idempotent, drains on SIGTERM', async () => {
     const first = await start();
     const out = first.proc.stdout.join('\n');
     assert.match(out, /UI \/ API: +http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(out, /admin: +admin \/ \S+/);
+    // N8: the credentials block is on stderr, as with `homeostat server`; stdout only points at it
+    assert.match(out, /admin: +admin \(credentials printed above, on stderr\)/);
+    const err = first.proc.stderr.join('\n');
+    const password = /password: +(\S+)/.exec(err)?.[1];
+    assert.ok(password, `the first start prints the password on stderr: ${err}`);
+    assert.doesNotMatch(out, /password:/);
+    // N7: the password is in no file (the credentials file has the API token only)
+    assert.equal(readFileSync(join(dir, 'admin-credentials.json'), 'utf8').includes(password), false);
     assert.match(out, /enrolled now/);
     const token = await adminToken(dir);
     const { agentId, httpUrl } = first.info;
@@ -44,6 +51,9 @@ describe('homeostat start', () => {
     const second = await start();
     assert.equal(second.info.agentId, agentId, 'the enrolled agent is reused');
     assert.match(second.proc.stdout.join('\n'), /already enrolled/);
+    // N7: printed once: a later start prints no password, only where the API token is
+    assert.doesNotMatch(second.proc.stderr.join('\n'), /password:/);
+    assert.match(second.proc.stdout.join('\n'), /admin: +admin \(password shown at the first start; API token in /);
     const before = (await api(second.info.httpUrl, token, 'GET', `/api/hosts/${agentId}/samples?limit=10000`)).body
       .samples.length;
     await poll(

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutboxLimits } from './record.ts';
-import { DROPPED_EVENT_TYPE, withSeq } from './record.ts';
+import { DROPPED_EVENT_TYPE, type OutboxRecord, withSeq } from './record.ts';
+import { seededRandom } from '../../../contract/seeded-random.ts';
 import type { OutboxStore } from './store.ts';
 
 /** Opens a store; `reopen` (durable stores only) opens the same storage again after the first was closed. */
@@ -109,6 +110,55 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
         [...seqs].sort((a, b) => a - b),
       );
       assert.equal(new Set(seqs).size, seqs.length);
+      s.close();
+    });
+
+    it('D1: drop events carry exact disjoint ranges; over every delivered drop event they add up to the lost seqs', () => {
+      const s = makeFactory().open({ maxBytes: 10_000_000, maxRecords: 30 });
+      const rnd = seededRandom(13);
+      const delivered = new Set<number>();
+      const reported = new Set<number>();
+      let reportedCount = 0;
+      const appended = new Map<number, 'telemetry' | 'event'>();
+      const deliver = (rows: OutboxRecord[]) => {
+        for (const r of rows) {
+          delivered.add(r.seq);
+          if (r.kind !== 'event') continue;
+          const ev = JSON.parse(withSeq(r));
+          if (ev.type !== DROPPED_EVENT_TYPE) continue;
+          const ranges = ev.data.ranges as [number, number][];
+          // sorted, disjoint, not even adjacent (merged)
+          for (let i = 1; i < ranges.length; i++)
+            assert.ok(ranges[i]![0] > ranges[i - 1]![1] + 1, JSON.stringify(ranges));
+          for (const [a, b] of ranges) for (let q = a; q <= b; q++) reported.add(q);
+          reportedCount += ev.data.count;
+        }
+        s.ack(rows.map((r) => [r.seq, r.seq] as const));
+      };
+      // a partition with a tiny outbox: long stretches without acks, and now and then a few random records acked
+      for (let i = 1; i <= 2_000; i++) {
+        const kind = rnd() < 0.1 ? 'event' : 'telemetry';
+        const r =
+          kind === 'event'
+            ? s.append('event', { ts: i, type: 'heal.executed', data: {} })
+            : s.append('telemetry', sample(i));
+        appended.set(r.seq, kind);
+        if (rnd() < 0.05) deliver(s.peek(30).filter(() => rnd() < 0.3));
+      }
+      deliver(s.peek(1_000)); // the partition heals: everything left arrives
+      const lastSeq = s.stats().lastSeq;
+      const lost = new Set<number>();
+      for (let q = 1; q <= lastSeq; q++) if (!delivered.has(q)) lost.add(q);
+      // the control plane's reconciliation: union of reported ranges minus what it stored == what it never got
+      assert.deepEqual(
+        [...reported].filter((q) => !delivered.has(q)).sort((a, b) => a - b),
+        [...lost].sort((a, b) => a - b),
+      );
+      // counts: every lost record (not a drop event itself) is counted once, by exactly one delivered drop event
+      const lostRecords = [...lost].filter((q) => appended.has(q)).length;
+      assert.equal(reportedCount, lostRecords);
+      assert.equal(s.stats().droppedTotal, lostRecords);
+      assert.ok(lost.size > 1_000, `a real overflow: ${lost.size} lost`);
       s.close();
     });
 

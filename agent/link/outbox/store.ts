@@ -16,6 +16,7 @@ import {
   type OutboxLimits,
   type OutboxRecord,
   type OutboxStats,
+  mergeRanges,
 } from './record.ts';
 import { agentEvent } from '../../../contract/protocol/events.ts';
 
@@ -79,7 +80,8 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     // Leave room for the drop event itself (one record, a few hundred bytes).
     const targetRecords = Math.max(1, Math.floor(limits.maxRecords * lowWater) - 1);
     const targetBytes = Math.floor(limits.maxBytes * lowWater) - 512;
-    const acc: DroppedData = { count: 0, fromSeq: 0, toSeq: 0, bytes: 0 };
+    const acc: DroppedData = { count: 0, fromSeq: 0, toSeq: 0, bytes: 0, ranges: [], folded: 0 };
+    const lostRanges: [number, number][] = [];
     let fresh = 0; // records lost now (folded drop events were already counted)
     let cursor = 0;
     let remainingDepth = depth;
@@ -97,6 +99,12 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
         if (!prior) fresh += 1;
         const from = prior ? prior.fromSeq : row.seq;
         const to = prior ? prior.toSeq : row.seq;
+        // the removed row itself (a record, or an earlier drop event) and what a folded event accounted for
+        lostRanges.push([row.seq, row.seq]);
+        if (prior) {
+          acc.folded += 1 + (prior.folded ?? 0);
+          lostRanges.push(...(prior.ranges ?? [[prior.fromSeq, prior.toSeq]]));
+        }
         acc.count += count;
         acc.bytes += prior ? prior.bytes : row.bytes;
         acc.fromSeq = acc.fromSeq === 0 ? from : Math.min(acc.fromSeq, from);
@@ -108,12 +116,15 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     depth -= removed.count;
     bytes -= removed.bytes;
     droppedTotal += fresh;
+    acc.ranges = mergeRanges(lostRanges);
+    acc.fromSeq = acc.ranges[0]?.[0] ?? acc.fromSeq;
+    acc.toSeq = Math.max(acc.toSeq, acc.ranges.at(-1)?.[1] ?? 0);
     insert(
       'event',
       agentEvent(DROPPED_EVENT_TYPE, {
         ts,
         severity: 'warning',
-        message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq}`,
+        message: `outbox full: dropped ${acc.count} oldest record(s), seq ${acc.fromSeq}..${acc.toSeq} in ${acc.ranges.length} range(s)${acc.folded ? `, ${acc.folded} earlier drop event(s) folded in` : ''}`,
         data: acc,
       }),
     );

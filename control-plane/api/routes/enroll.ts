@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { INVENTORY_LIMITS, boundedJsonObject, text } from '../../../contract/text.ts';
+import { INVENTORY_LIMITS, boundedJsonObject, namedRecord, text } from '../../../contract/text.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody } from '../validate.ts';
 import { shaped } from '../respond.ts';
@@ -12,16 +12,15 @@ export const EnrollBody = z.object({
   token: text(512, 1),
   hostname: text(253, 1),
   agentVersion: text(64, 1),
-  labels: z
-    .record(
-      z
-        .string()
-        .min(1)
-        .max(64)
-        .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
-      label,
-    )
-    .optional(),
+  labels: namedRecord(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
+    label,
+    'label key',
+  ).optional(),
   inventory: boundedJsonObject(INVENTORY_LIMITS).optional(),
 });
 

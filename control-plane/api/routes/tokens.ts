@@ -7,22 +7,22 @@ import { jsonBody } from '../validate.ts';
 import { shaped } from '../respond.ts';
 import { CreatedEnrollmentToken, EnrollmentToken, EnrollmentTokenList } from '../../../contract/api/tokens.ts';
 import { tokenJson } from './serialize.ts';
+import { namedRecord } from '../../../contract/text.ts';
 
 /** Enrollment tokens live at most one year (a far-future expiry would be an Invalid Date); at least 1 ms. */
 export const MIN_TOKEN_TTL_MS = 1;
 export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
 export const CreateTokenBody = z.object({
-  labels: z
-    .record(
-      z
-        .string()
-        .min(1)
-        .max(64)
-        .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
-      z.string().min(1).max(256),
-    )
-    .default({}),
+  labels: namedRecord(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
+    z.string().min(1).max(256),
+    'label key',
+  ).default({}),
   uses: z.number().int().min(1).max(1_000_000).default(1),
   ttl: z
     .union([z.string().max(32), z.number()])
