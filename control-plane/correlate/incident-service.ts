@@ -358,6 +358,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
             status: 'resolved',
             resolvedAt: ctx.now(),
             updatedAt: ctx.now(),
+            resolution: { reason: 'manual', at: ctx.now(), text: `resolved by hand by ${by}`, by },
             notes: [...cur.notes, { by, at: ctx.now(), text: 'resolved by hand' }],
           },
         });
