@@ -23,6 +23,7 @@ import type {
 } from './ports.ts';
 import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
 import { parseStored } from '../repositories/stored-json.ts';
+import { overviewSql, toOverview, type OverviewRow } from './host-overview.ts';
 
 type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
 type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;
@@ -412,6 +413,13 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
           ? await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, false))
           : await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, true), hostId);
       return rows.map(toActivity);
+    },
+    async overview(sinceMs, hostId) {
+      const rows =
+        hostId === undefined
+          ? await db.$queryRawUnsafe<OverviewRow[]>(overviewSql(pg, sinceMs, false))
+          : await db.$queryRawUnsafe<OverviewRow[]>(overviewSql(pg, sinceMs, true), hostId);
+      return rows.map(toOverview);
     },
     async prune(beforeMs) {
       const samples = (await db.sample.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;
