@@ -14,7 +14,8 @@ export function overviewSql(pg: boolean, sinceMs: number, one: boolean): string 
           .slice(0, -1)
           .map((p) => `->'${p}'`)
           .join('')}->>'${path.at(-1)}')::float8 END`
-      : `json_extract(${col}, '$.${path.map((p) => `"${p}"`).join('.')}')`;
+      : // REAL: Prisma types a raw column by its first row, so an integer 0 first would truncate 0.95 to 0
+        `CAST(json_extract(${col}, '$.${path.map((p) => `"${p}"`).join('.')}') AS REAL)`;
   const alert = (col: string) =>
     `(SELECT ${col} FROM "Event" e WHERE e."hostId" = h."id" AND e."type" IN ('anomaly.started', 'anomaly.ended') ORDER BY e."ts" DESC, e."seq" DESC LIMIT 1)`;
   return (

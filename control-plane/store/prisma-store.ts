@@ -275,7 +275,8 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
 function activitySql(pg: boolean, one: boolean): string {
   const score = pg
     ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
-    : `json_extract(s."scores", '$.anomaly.score')`;
+    : // REAL: Prisma types a raw column by its first row (an integer 0 there would truncate later scores)
+      `CAST(json_extract(s."scores", '$.anomaly.score') AS REAL)`;
   const latest = (col: string) =>
     `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
   return (
