@@ -27,9 +27,8 @@ export type HealthFacts = {
   incidentSeverity: 'info' | 'warning' | 'critical' | null;
   openIncidents: number;
   servicesUnhealthy: number | null;
-  /** An anomaly alert is on (and since when, ms). */
+  /** An anomaly alert is on (the host's `alert.since` says since when). */
   alertActive: boolean;
-  alertSince?: number | null;
 };
 
 /** Derives the host's health (pure). */
@@ -42,8 +41,7 @@ export function hostHealth(f: HealthFacts): HostHealth {
     );
   const unhealthy = f.servicesUnhealthy ?? 0;
   if (unhealthy > 0) reasons.push(`${unhealthy} service${unhealthy > 1 ? 's' : ''} unhealthy`);
-  if (f.alertActive)
-    reasons.push(f.alertSince ? `anomaly alert on since ${new Date(f.alertSince).toISOString()}` : 'anomaly alert on');
+  if (f.alertActive) reasons.push('anomaly alert on');
   const status: HealthStatus = !f.online
     ? 'offline'
     : f.incidentSeverity === 'critical'

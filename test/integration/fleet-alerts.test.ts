@@ -56,7 +56,7 @@ test('a sustained anomaly alert opens an incident, keeps it open while on and re
     assert.deepEqual(a.alert, { active: true, since: startedAt, peak: 0.95, at: rig.clock.t });
     assert.deepEqual(a.health, {
       status: 'warning',
-      reasons: [`anomaly alert on since ${new Date(startedAt).toISOString()}`],
+      reasons: ['anomaly alert on'],
     });
     assert.deepEqual(h.get('n1')!.health, { status: 'warning', reasons: ['1 service unhealthy'] }, 'not Healthy');
     assert.deepEqual([h.get('n3')!.anomalyPeak, h.get('n3')!.alert, h.get('n3')!.health.status], [1, null, 'healthy']);

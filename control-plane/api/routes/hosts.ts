@@ -37,7 +37,6 @@ function withFacts(json: Host, overview: HostOverview | undefined, counts: Incid
       incidentSeverity: inc?.severity ?? null,
       servicesUnhealthy,
       alertActive: alert?.active ?? false,
-      alertSince: alert?.since ?? null,
     }),
   };
 }

@@ -78,7 +78,6 @@ export function useFleet(window = '15m') {
         incidentSeverity: h.incidentSeverity ?? null,
         servicesUnhealthy,
         alertActive,
-        alertSince: h.alert?.since ?? null,
       });
       return {
         ...h,
