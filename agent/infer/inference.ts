@@ -188,6 +188,11 @@ export async function createInference(options: InferenceOptions) {
       alert.configure(settings);
     },
 
+    /** The alert settings in force. */
+    alertSettings(): AlertSettings {
+      return alert.settings();
+    },
+
     /** Whether the host is in an anomaly alert episode now. */
     alerting(): boolean {
       return alert.active();
