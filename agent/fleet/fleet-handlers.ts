@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelCardSchema } from '../../contract/models/card.ts';
+import { alertSettingsOf } from '../../contract/policy/alerting.ts';
 import type { StateMessage } from '../../contract/protocol/index.ts';
 import type { Credentials } from '../enroll/credentials.ts';
 import type { Healer } from '../heal/healer.ts';
@@ -30,6 +31,8 @@ export type FleetHandlerDeps = {
 /** Builds the fleet state (restored from what the healer and inference run) and the command handlers. */
 export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState; handlers: CommandHandlers } {
   const { credentials, healer, inference, emit } = deps;
+  // The anomaly alert follows the policy set the host runs (its `alerting` section), else the fleet defaults.
+  inference.configureAlerts(alertSettingsOf(healer.policySet()?.alerting));
   const state = createFleetState({
     publish: (msg) => deps.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
     now: deps.now ?? Date.now,
@@ -46,6 +49,7 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
       const r = healer.applyPolicySet(document, 'json');
       for (const e of r.events) emit(e);
       if (!r.ok) throw r.error;
+      inference.configureAlerts(alertSettingsOf(healer.policySet()?.alerting));
     },
   });
   const models = createModelUpdater({

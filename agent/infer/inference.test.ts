@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelCardSchema } from '../../contract/models/card.ts';
 import { ModelError } from '../../contract/errors.ts';
+import { AlertSettingsSchema } from '../../contract/models/alerting.ts';
 import { createInference, SHIPPED_MODELS } from './inference.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
 
@@ -25,7 +26,7 @@ async function warm(inf: Awaited<ReturnType<typeof createInference>>, n: number,
   for (let i = 0; i < n; i++) {
     const r = await inf.onCycle({ ts: (t0 + i) * 10_000, features: normal(t0 + i) });
     assert.equal(
-      r.events.filter((e) => e.type === 'anomaly.detected').length,
+      r.events.filter((e) => e.type.startsWith('anomaly.')).length,
       0,
       `no detection on normal data (cycle ${t0 + i})`,
     );
@@ -33,21 +34,47 @@ async function warm(inf: Awaited<ReturnType<typeof createInference>>, n: number,
 }
 
 describe('agent inference stage', () => {
-  it('detects a spike and names the feature that caused it, with its ratio to the usual value', async () => {
-    const inf = await createInference({ engine, stateDir: mkdtempSync(join(tmpdir(), 'infer-')) });
+  it('scores a spike without alerting on it; with a one-sample alert setting it alerts and names the feature', async () => {
+    // Score and alert are two things: the fleet defaults never start an alert on one sample.
+    const quiet = await createInference({ engine, stateDir: mkdtempSync(join(tmpdir(), 'infer-')) });
+    await quiet.start();
+    await warm(quiet, 300);
+    const spike = { ...normal(300), 'disk.sda.await_ms': 45 };
+    const q = await quiet.onCycle({ ts: 3_000_000, features: spike });
+    assert.ok(q.scores.anomaly!.score >= 0.5, `score ${q.scores.anomaly!.score}`);
+    assert.deepEqual(
+      q.events.map((e) => e.type),
+      [],
+    );
+    assert.equal(quiet.alerting(), false);
+    await quiet.stop();
+
+    const inf = await createInference({
+      engine,
+      stateDir: mkdtempSync(join(tmpdir(), 'infer-')),
+      alert: AlertSettingsSchema.parse({ minSamples: 1, clearMs: 30_000 }),
+    });
     await inf.start();
     await warm(inf, 300);
-    const spike = { ...normal(300), 'disk.sda.await_ms': 45 };
     const r = await inf.onCycle({ ts: 3_000_000, features: spike });
     assert.ok(r.scores.anomaly, 'anomaly score attached');
-    const detected = r.events.find((e) => e.type === 'anomaly.detected');
-    assert.ok(detected, `expected a detection, score ${r.scores.anomaly!.score}`);
+    const started = r.events.find((e) => e.type === 'anomaly.started');
+    assert.ok(started, `expected an alert, score ${r.scores.anomaly!.score}`);
     assert.equal(r.scores.anomaly!.top[0]!.feature, 'disk.sda.await_ms');
     assert.ok(
       r.scores.anomaly!.top[0]!.ratio! > 10 && r.scores.anomaly!.top[0]!.ratio! < 20,
       `ratio ${r.scores.anomaly!.top[0]!.ratio}`,
     );
-    assert.match(detected.message, /disk\.sda\.await_ms \d+x its usual/);
+    assert.match(started.message, /disk\.sda\.await_ms \d+x its usual/);
+    assert.equal(inf.alerting(), true);
+    // calm ends it: the smoothed score decays below the exit level, then stays there for 30 s
+    const ended = [];
+    for (let i = 1; i <= 60 && ended.length === 0; i++)
+      ended.push(...(await inf.onCycle({ ts: 3_000_000 + i * 10_000, features: normal(300 + i) })).events);
+    assert.deepEqual(
+      ended.map((e) => e.type),
+      ['anomaly.ended'],
+    );
     await inf.stop();
   });
 
@@ -60,16 +87,17 @@ describe('agent inference stage', () => {
     const second = await createInference({ engine, stateDir });
     await second.start();
     await warm(second, 5, 300);
-    // a fresh model would stay silent for its warm-up; the restored one scores the sustained jump within 5 cycles (the score is smoothed)
-    let detected = false;
+    // a fresh model would stay silent for its warm-up; the restored one scores the sustained jump high within 5
+    // cycles (the score is smoothed)
+    let peak = 0;
     for (let k = 0; k < 5; k++) {
       const r = await second.onCycle({
         ts: 3_100_000 + k * 10_000,
         features: { ...normal(305 + k), 'cpu.util_pct': 99 },
       });
-      detected ||= r.events.some((e) => e.type === 'anomaly.detected');
+      peak = Math.max(peak, r.scores.anomaly!.score);
     }
-    assert.ok(detected, 'restored baseline detects immediately');
+    assert.ok(peak >= 0.5, `restored baseline scores the jump high at once (peak ${peak})`);
     await second.stop();
   });
 

@@ -12,7 +12,15 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { ModelCard } from '../../contract/models/card.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
-import { createAnomalyDetector, explain, type AnomalyDetector, type AnomalyDetectorState } from './anomaly-detector.ts';
+import type { AlertSettings } from '../../contract/models/alerting.ts';
+import {
+  createAnomalyDetector,
+  explain,
+  type AnomalyDetector,
+  type AnomalyDetectorState,
+  type Explanation,
+} from './anomaly-detector.ts';
+import { createAnomalyAlert, type AnomalyAlertState } from './alert-state.ts';
 import {
   createDiskPredictor,
   type DiskPredictor,
@@ -47,13 +55,14 @@ export type InferenceScores = {
   disks?: { device: string; serial?: string; probability: number; model: string }[];
 };
 
-/** Options. Defaults: shipped models beside this repository, save every 6 cycles, detection at score ≥ 0.5. */
+/** Options. Defaults: shipped models beside this repository, save every 6 cycles, the fleet's default alert settings
+ * (contract/models/alerting.ts) until a policy set brings its own (`configureAlerts`). */
 export type InferenceOptions = {
   engine: InferenceEngine;
   stateDir: string;
   shipped?: Partial<Record<ModelKind, string>>;
   saveEvery?: number;
-  anomalyThreshold?: number;
+  alert?: AlertSettings;
   maxFeatures?: number;
   include?: (feature: string) => boolean;
 };
@@ -65,7 +74,7 @@ export const SHIPPED_MODELS: Record<ModelKind, string> = {
   disk: join(repoModels, 'disk/disk-failure.onnx'),
 };
 
-type Saved = { anomaly?: AnomalyDetectorState; disk?: DiskPredictorState };
+type Saved = { anomaly?: AnomalyDetectorState; disk?: DiskPredictorState; alert?: AnomalyAlertState };
 type Slot = { file: ModelFile; session: ModelSession };
 
 /** Creates the inference stage; call `start()` before `onCycle`. */
@@ -73,7 +82,8 @@ export async function createInference(options: InferenceOptions) {
   const statePath = join(options.stateDir, 'infer-state.json');
   const modelDir = (kind: ModelKind) => join(options.stateDir, 'models', kind);
   const saveEvery = options.saveEvery ?? 6;
-  const threshold = options.anomalyThreshold ?? 0.5;
+  // the alert outlives model swaps (its episode is about the host, not the model); created at start() from saved state
+  let alert = createAnomalyAlert(options.alert);
   const slots: Partial<Record<ModelKind, Slot>> = {};
   let anomaly: AnomalyDetector | null = null;
   let disk: DiskPredictor | null = null;
@@ -141,7 +151,7 @@ export async function createInference(options: InferenceOptions) {
   function snapshot(): Saved {
     const a = anomaly as AnomalyDetector | null;
     const d = disk as DiskPredictor | null;
-    return { anomaly: a?.save(), disk: d?.save() };
+    return { anomaly: a?.save(), disk: d?.save(), alert: alert.save() };
   }
   function save(): void {
     writeJsonAtomic(statePath, snapshot());
@@ -168,8 +178,24 @@ export async function createInference(options: InferenceOptions) {
     /** Loads models and saved state. Never throws for a bad model (reports it in the next cycle's events). */
     async start(): Promise<void> {
       const saved = readJson<Saved>(statePath) ?? {};
+      alert = createAnomalyAlert(alert.settings(), saved.alert);
       await loadInitial('anomaly', saved);
       await loadInitial('disk', saved);
+    },
+
+    /** Applies the alert settings of a new policy set (or the fleet defaults); an episode in progress continues. */
+    configureAlerts(settings: AlertSettings): void {
+      alert.configure(settings);
+    },
+
+    /** The alert settings in force. */
+    alertSettings(): AlertSettings {
+      return alert.settings();
+    },
+
+    /** Whether the host is in an anomaly alert episode now. */
+    alerting(): boolean {
+      return alert.active();
     },
 
     /** `name@version` of the running models (for the `state` message). */
@@ -210,16 +236,19 @@ export async function createInference(options: InferenceOptions) {
             top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })),
             latencyUs,
           };
-          if (r.score >= threshold) {
-            const why = r.top.slice(0, 3).map(explain).join('; ');
-            events.push(
-              eventBody('anomaly.detected', {
-                severity: 'warning',
-                message: `anomaly score ${r.score.toFixed(2)}: ${why}`,
-                data: { score: r.score, model: a.label, top: r.top },
-              }),
-            );
-          }
+          events.push(
+            ...alert.step({
+              ts: reading.ts,
+              score: r.score,
+              model: a.label,
+              top: r.top,
+              explain: (top) =>
+                top
+                  .slice(0, 3)
+                  .map((e) => explain(e as Explanation))
+                  .join('; '),
+            }),
+          );
         } catch (err) {
           events.push(
             eventBody('model.error', {

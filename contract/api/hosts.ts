@@ -2,10 +2,26 @@
 import { z } from 'zod';
 import { Scores } from '../protocol/payloads.ts';
 import { EpochMs, IsoTime, Labels } from './common.ts';
+import { HostHealth } from './host-health.ts';
+
+/** A host's anomaly alert as of its newest `anomaly.started` / `anomaly.ended` event. */
+export const HostAlert = z.object({
+  /** An alert episode is on (the newest alert event is `anomaly.started`). */
+  active: z.boolean(),
+  /** When the episode began (its first high sample, ms), when known. */
+  since: EpochMs.nullable(),
+  /** The episode's peak score as its newest event reported it. */
+  peak: z.number().nullable(),
+  /** Time of that event. */
+  at: EpochMs,
+});
+export type HostAlert = z.infer<typeof HostAlert>;
 
 /**
  * One enrolled host. `lastSeen` is the newest of presence, sample and event (`presenceAt` keeps the presence time
- * alone); `anomaly` is the latest sample's score; `openIncidents` is present when the fleet module runs.
+ * alone); `anomaly` is the latest sample's score, `anomalyPeak` the highest over the list's window; `alert` its
+ * anomaly alert; `openIncidents` and `incidentSeverity` are present when the fleet module runs; `health` is derived
+ * from all of these (contract/api/host-health.ts).
  */
 export const Host = z.object({
   id: z.string(),
@@ -26,12 +42,17 @@ export const Host = z.object({
   lastSampleAt: IsoTime.nullable().optional(),
   lastEventAt: IsoTime.nullable().optional(),
   anomaly: z.number().nullable().optional(),
+  anomalyPeak: z.number().nullable().optional(),
+  alert: HostAlert.nullable().optional(),
+  servicesUnhealthy: z.number().nullable().optional(),
   openIncidents: z.number().int().nonnegative().optional(),
+  incidentSeverity: z.enum(['info', 'warning', 'critical']).nullable().optional(),
+  health: HostHealth.optional(),
 });
 export type Host = z.infer<typeof Host>;
 
-/** `GET /api/hosts`. */
-export const HostList = z.object({ hosts: z.array(Host) });
+/** `GET /api/hosts[?window=15m]`: `anomalyPeak` is over the last `windowMs`. */
+export const HostList = z.object({ hosts: z.array(Host), windowMs: z.number().int().positive() });
 export type HostList = z.infer<typeof HostList>;
 
 /** One stored sample (`scores` as the agent sent them, see contract/protocol). */

@@ -23,6 +23,26 @@ export const RootCauseHint = z.object({
   explanation: z.string(),
 });
 
+/** A lasting signal an incident holds (an agent's anomaly alert): on until `endedAt`. */
+export const IncidentCondition = z.object({
+  key: z.string(),
+  hostId: z.string(),
+  condition: z.string(),
+  since: EpochMs,
+  endedAt: EpochMs.nullable(),
+});
+export type IncidentCondition = z.infer<typeof IncidentCondition>;
+
+/** Why an incident was resolved: `cleared` (every alert it held ended), `quiet` (no signal for the quiet period) or
+ * `manual` (a person). */
+export const IncidentResolution = z.object({
+  reason: z.enum(['cleared', 'quiet', 'manual']),
+  at: EpochMs,
+  text: z.string(),
+  by: z.string().optional(),
+});
+export type IncidentResolution = z.infer<typeof IncidentResolution>;
+
 /** One step of an incident's life, oldest first. */
 export const TimelineEntry = z.object({
   at: EpochMs,
@@ -58,6 +78,12 @@ export const Incident = z.object({
   acknowledged: z.object({ by: z.string(), at: EpochMs }).nullable(),
   notes: z.array(z.object({ by: z.string(), at: EpochMs, text: z.string() })),
   title: z.string(),
+  /** Anomaly alerts it holds; the incident stays open while any is on. */
+  conditions: z.array(IncidentCondition).optional(),
+  lastPointEventAt: EpochMs.optional(),
+  /** Set when resolved: why, when, by whom. */
+  resolution: IncidentResolution.nullable().optional(),
+  rollouts: z.array(z.object({ id: z.string(), kind: z.string(), version: z.string() })).optional(),
   rootCause: z.object({ hint: z.string(), explanation: z.string(), confidence: z.number().min(0).max(1) }),
   timeline: z.array(TimelineEntry),
 });

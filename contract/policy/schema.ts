@@ -19,12 +19,15 @@ import { conditionSchema } from './condition.ts';
 import { actionSchema } from './action.ts';
 import { selectorSchema } from './selector.ts';
 import { durationMs } from './units.ts';
+import { alertingSchema } from './alerting.ts';
 
 export { conditionSchema, compare, OPS } from './condition.ts';
 export type { Condition, Op, ProcessMatch } from './condition.ts';
 export { actionSchema, ACTION_TYPES } from './action.ts';
 export type { ActionSpec, ActionType } from './action.ts';
 export { selectorSchema, selectorMatches } from './selector.ts';
+export { alertingSchema, alertSettingsOf } from './alerting.ts';
+export type { AlertingSection } from './alerting.ts';
 export type { Selector } from './selector.ts';
 
 /** Guards limiting how and how often a policy acts. Defaults: no cooldown/limits, no verify, no approval, live. */
@@ -63,6 +66,8 @@ export const policySetSchema = z
   .strictObject({
     /** Opaque version label of the set (the control plane's bundle version). */
     version: z.string().max(128).optional(),
+    /** How the hosts running this set alert on their anomaly score (contract/policy/alerting.ts; default: fleet). */
+    alerting: alertingSchema.optional(),
     policies: z.array(policySchema).max(500),
   })
   .superRefine((set, ctx) => {

@@ -89,6 +89,29 @@ export const ActionEventData = z.looseObject({ policy: name, incident: name });
 
 const Empty = z.looseObject({});
 
+const unit = z.number().min(0).max(1);
+/** `data` of `anomaly.started`: the run's peak score, the contributions at that peak, the settings that fired. */
+export const AnomalyStartedData = z.looseObject({
+  model: name,
+  /** Peak score of the run that started the episode (and the current score when it was declared). */
+  peak: unit,
+  score: unit,
+  /** First sample of the run (ms). */
+  startedAt: int,
+  top: z.array(Contribution),
+  enter: unit,
+  exit: unit,
+});
+/** `data` of `anomaly.ended`: how long the episode lasted and its peak. */
+export const AnomalyEndedData = z.looseObject({
+  model: name,
+  peak: unit,
+  startedAt: int,
+  endedAt: int,
+  durationMs: int,
+  top: z.array(Contribution),
+});
+
 /** One entry of the union: `type` literal + typed `data`; the envelope fields are optional (the wire checks them). */
 function kind<K extends string, D extends z.ZodType>(type: K, data: D) {
   return z.object({
@@ -121,7 +144,12 @@ export const CatalogueEvent = z.discriminatedUnion('type', [
     }),
   ),
   // inference (agent/infer)
+  /** Deprecated: one sample at or above 0.5 (agents before the alert state machine); still read, never emitted. */
   kind('anomaly.detected', z.looseObject({ score: z.number().min(0).max(1), model: name, top: z.array(Contribution) })),
+  /** An alert episode began (agent/infer/alert-state.ts): the score stayed at or above `enter` long enough. */
+  kind('anomaly.started', AnomalyStartedData),
+  /** The episode ended: the score stayed below `exit` for `clearFor`. `endedAt` is the first calm sample. */
+  kind('anomaly.ended', AnomalyEndedData),
   kind('model.load-failed', z.looseObject({ kind: ModelKind, path: z.string().max(4096) })),
   kind('model.unavailable', z.looseObject({ kind: ModelKind })),
   kind('model.error', z.looseObject({ kind: ModelKind, model: name })),

@@ -16,12 +16,14 @@ export type ApiDeps = {
   log: Logger;
   /**
    * Optional: open incidents per host id (supplied by the fleet module, which owns incidents). When set, host JSON
-   * carries `openIncidents` (0 for hosts in none); without it (core only) the field is absent.
+   * carries `openIncidents` (0 for hosts in none) and `incidentSeverity`; without it (core only) they are absent.
    */
   openIncidentsByHost?: OpenIncidentsByHost;
   /** Request body limits (api/body-limits.ts); defaults when absent. */
   bodyLimits?: Partial<BodyLimits>;
 };
 
-/** Reads every host's open-incident count in one query; hosts in no open incident may be absent. */
-export type OpenIncidentsByHost = () => Promise<Map<string, number>>;
+/** Reads every host's open-incident count and their highest severity in one query; hosts in none may be absent. */
+export type OpenIncidentsByHost = () => Promise<
+  Map<string, { count: number; severity: 'info' | 'warning' | 'critical' }>
+>;

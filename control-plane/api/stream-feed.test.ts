@@ -9,7 +9,7 @@ import { openStore } from '../store/prisma-store.ts';
 import { createCounters } from '../metrics/counters.ts';
 import { createIngester } from '../ingest/ingester.ts';
 import { createEventBus, type StreamEvent, type StreamTimers } from './stream.ts';
-import { startStreamFeed } from './stream-feed.ts';
+import { healEvent, startStreamFeed } from './stream-feed.ts';
 
 /** Manual timers: tick() runs every interval callback once. */
 function manualTimers(): StreamTimers & { tick(): void; readonly count: number } {
@@ -239,4 +239,26 @@ test('samples and heal events reach the bus from the ingester commit hook; prese
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an anomaly alert starting or ending is a host change for the UI (its overview row refreshes)', () => {
+  const row = (type: string, data: Record<string, unknown>) => ({
+    hostId: 'h1',
+    seq: 1,
+    ts: 5,
+    type,
+    severity: 'warning',
+    message: null,
+    data,
+  });
+  const top = [{ feature: 'cpu.util_pct', contribution: 1 }];
+  assert.deepEqual(
+    healEvent(row('anomaly.started', { model: 'm', peak: 0.9, score: 0.9, startedAt: 1, top, enter: 0.5, exit: 0.35 })),
+    { type: 'host', hostId: 'h1', ts: 5 },
+  );
+  assert.deepEqual(
+    healEvent(row('anomaly.ended', { model: 'm', peak: 0.9, startedAt: 1, endedAt: 4, durationMs: 3, top })),
+    { type: 'host', hostId: 'h1', ts: 5 },
+  );
+  assert.equal(healEvent(row('anomaly.detected', { score: 0.9, model: 'm', top })), null);
 });

@@ -12,7 +12,7 @@
 import type { EventRow, HostRepository, SampleRow } from '../store/ports.ts';
 import type { IncidentRepository } from '../repositories/incident-repository.ts';
 import type { RolloutRepository } from '../repositories/rollout-repository.ts';
-import type { ActionEvent, ApprovalEvent, LocalEventBus, SampleEvent, StreamTimers } from './stream.ts';
+import type { ActionEvent, ApprovalEvent, HostEvent, LocalEventBus, SampleEvent, StreamTimers } from './stream.ts';
 import { readEvent } from '../../contract/protocol/events.ts';
 
 /** Features forwarded with each sample event (the rest stay in the database). */
@@ -55,8 +55,9 @@ export function sampleEvent(s: SampleRow): SampleEvent {
   return { type: 'sample', hostId: s.hostId, ts: s.ts, features, anomaly: typeof score === 'number' ? score : null };
 }
 
-/** The UI's event for a heal event row (`approval` for approval requests, else `action`); null for other types. */
-export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | null {
+/** The UI's event for a heal event row (`approval` for approval requests, else `action`), `host` for an anomaly alert
+ * starting or ending (the overview's alert and health change); null for other types. */
+export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | HostEvent | null {
   // Typed by the event catalogue; unknown kinds and malformed data are not pushed (they stay stored and listed).
   const read = readEvent(row);
   if (!read.ok) return null;
@@ -87,6 +88,9 @@ export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | null {
       return action('approval-granted');
     case 'heal.approval-denied':
       return action('approval-denied');
+    case 'anomaly.started':
+    case 'anomaly.ended':
+      return { type: 'host', hostId: row.hostId, ts: row.ts };
     default:
       return null;
   }

@@ -10,11 +10,22 @@
  * - Signals that stay ungrouped for `holdMs` become a single-host incident when the host repeats one symptom
  *   ≥ `singleHostMinEvents` times (or reports a critical); isolated one-offs expire with the window (noise).
  * - Incidents resolve after `resolveAfterMs` without new signals. Silenced hosts' events are dropped (counted).
+ * - Conditions (conditions.ts: `anomaly.started` … `anomaly.ended`) last: a started alert is enough for a single-host
+ *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
+ *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  */
 import { enrichmentScore, lift } from './fisher.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
 import type { HostAttributes, Population } from './population.ts';
 import { defaultIsSignal, defaultSignatureOf } from './signals.ts';
+import {
+  activeConditions,
+  conditionChange,
+  endCondition,
+  holdCondition,
+  resolutionOf,
+  type ConditionChange,
+} from './conditions.ts';
 
 /** Correlator options; every field but `population` has a default. */
 export interface CorrelatorOptions {
@@ -64,6 +75,8 @@ interface Signal {
   severity: Incident['severity'];
   eventId: string;
   incidentId: string | null;
+  /** The condition it started, while that is still on. */
+  condition?: NonNullable<ConditionChange>;
 }
 
 const SEV = { info: 0, warning: 1, critical: 2 } as const;
@@ -88,6 +101,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   const hostAttrs = new Map<string, HostAttributes>();
   const recent: Signal[] = [];
   const all = new Map<string, Incident>();
+  /** Conditions on now (key → since). */
+  const active = new Map<string, number>();
   const st = { events: 0, signals: 0, suppressed: 0, expiredNoise: 0 };
   let eventSeq = 0;
 
@@ -161,6 +176,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       inc.eventIds.push(s.eventId);
       if (SEV[s.severity] > SEV[inc.severity]) inc.severity = s.severity;
       inc.firstEventAt = Math.min(inc.firstEventAt, s.ts);
+      if (s.condition && active.has(s.condition.key)) holdCondition(inc, s.condition, s.ts);
+      else inc.lastPointEventAt = now;
     }
     if (inc.eventIds.length > 500) inc.eventIds.splice(0, inc.eventIds.length - 500);
     inc.hosts = [...hosts].sort();
@@ -289,8 +306,13 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       if (now - sigs[0]!.ts < o.holdMs) continue;
       const perSig = new Map<string, number>();
       for (const x of sigs) perSig.set(x.sig, (perSig.get(x.sig) ?? 0) + 1);
-      // A host fault repeats its symptom; two unrelated one-offs on one host are still noise.
-      if (Math.max(...perSig.values()) < o.singleHostMinEvents && !sigs.some((x) => x.severity === 'critical'))
+      // A host fault repeats its symptom, or lasts (an alert still on); two unrelated one-offs on one host are noise.
+      const lasting = sigs.some((x) => x.condition && active.has(x.condition.key));
+      if (
+        Math.max(...perSig.values()) < o.singleHostMinEvents &&
+        !sigs.some((x) => x.severity === 'critical') &&
+        !lasting
+      )
         continue;
       const existing = open().find((i) => i.scope === 'host' && i.value === hostId);
       if (existing) {
@@ -304,11 +326,32 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   function resolveQuiet(now: number): IncidentChange[] {
     const changes: IncidentChange[] = [];
     for (const i of open()) {
-      if (now - i.lastEventAt < o.resolveAfterMs) continue;
+      const r = resolutionOf(i, now, o.resolveAfterMs);
+      if (!r) continue;
       i.status = 'resolved';
       i.resolvedAt = now;
       i.updatedAt = now;
+      i.resolution = { ...r, at: now };
       changes.push({ type: 'resolved', incident: view(i) });
+    }
+    return changes;
+  }
+
+  /** An alert ended: off in pending signals and in open incidents, which resolve when nothing else holds them. */
+  function onEnd(key: string, ts: number, now: number): IncidentChange[] {
+    active.delete(key);
+    for (const r of recent) if (r.condition?.key === key) delete r.condition;
+    const changes: IncidentChange[] = [];
+    for (const i of open()) {
+      if (!endCondition(i, key, ts)) continue;
+      i.updatedAt = now;
+      const r = resolutionOf(i, now, o.resolveAfterMs);
+      if (r) {
+        i.status = 'resolved';
+        i.resolvedAt = now;
+        i.resolution = { ...r, at: now };
+        changes.push({ type: 'resolved', incident: view(i) });
+      } else changes.push({ type: 'updated', incident: view(i) });
     }
     return changes;
   }
@@ -318,6 +361,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       st.events++;
       hostAttrs.set(event.hostId, attributes);
       prune(now);
+      const cc = conditionChange(event);
+      if (cc?.kind === 'end') return onEnd(cc.key, event.ts, now);
       if (!o.isSignal(event)) return [];
       if (o.isSuppressed?.(event.hostId, attributes, now)) {
         st.suppressed++;
@@ -332,6 +377,10 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
         eventId: event.id ?? `e${++eventSeq}`,
         incidentId: null,
       };
+      if (cc?.kind === 'start') {
+        s.condition = cc;
+        if (!active.has(cc.key)) active.set(cc.key, event.ts);
+      }
       recent.push(s);
       if (recent.length > 1 && recent[recent.length - 2]!.ts > s.ts) recent.sort((a, b) => a.ts - b.ts);
       const inc = chooseIncident(s, attributes);
@@ -359,6 +408,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       i.status = 'resolved';
       i.resolvedAt = now;
       i.updatedAt = now;
+      i.resolution = { reason: 'manual', at: now, text: `resolved by hand by ${by}`, by };
       i.notes.push({ by, at: now, text: 'resolved by hand' });
       for (const r of recent) if (r.incidentId === id) r.incidentId = `${id}:closed`;
       return [{ type: 'resolved', incident: view(i) }];
@@ -372,8 +422,11 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     },
     restore(incidents, now) {
       for (const i of incidents)
-        if (i.status === 'open' && !all.has(i.id))
+        if (i.status === 'open' && !all.has(i.id)) {
           all.set(i.id, { ...structuredClone(i), lastEventAt: Math.max(i.lastEventAt, now - o.resolveAfterMs / 2) });
+          // alerts it holds are still on: their `anomaly.ended` resolves it
+          for (const c of activeConditions(i)) if (!active.has(c.key)) active.set(c.key, c.since);
+        }
     },
     explains(hostId) {
       const i = open().find((x) => x.scope === 'group' && x.hosts.includes(hostId));

@@ -105,7 +105,16 @@ function incidentJson(i: Incident): IncidentJson {
         ? [{ at: i.acknowledged.at, kind: 'acknowledged' as const, text: '', by: i.acknowledged.by }]
         : []),
       ...i.notes.map((n) => ({ at: n.at, kind: 'note' as const, text: n.text, by: n.by })),
-      ...(i.resolvedAt !== null ? [{ at: i.resolvedAt, kind: 'resolved' as const, text: '', by: null }] : []),
+      ...(i.resolvedAt !== null
+        ? [
+            {
+              at: i.resolvedAt,
+              kind: 'resolved' as const,
+              text: i.resolution?.text ?? '',
+              by: i.resolution?.by ?? null,
+            },
+          ]
+        : []),
     ].sort((a, b) => a.at - b.at),
   };
 }

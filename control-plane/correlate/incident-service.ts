@@ -321,11 +321,19 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
     async list(filter: { status?: string; limit?: number } = {}) {
       return incidents.list({ ...(filter.status ? { status: filter.status } : {}), limit: filter.limit ?? 200 });
     },
-    /** Number of open incidents each host is in (hosts in none are absent); one statement. */
-    async openCountsByHost(): Promise<Map<string, number>> {
-      const counts = new Map<string, number>();
+    /** Number of open incidents each host is in and the highest severity among them (hosts in none are absent);
+     * one statement. */
+    async openCountsByHost(): Promise<Map<string, { count: number; severity: Incident['severity'] }>> {
+      const rank = { info: 0, warning: 1, critical: 2 } as const;
+      const counts = new Map<string, { count: number; severity: Incident['severity'] }>();
       for (const i of await incidents.list({ status: 'open' })) {
-        for (const h of new Set(i.hosts)) counts.set(h, (counts.get(h) ?? 0) + 1);
+        for (const h of new Set(i.hosts)) {
+          const cur = counts.get(h);
+          counts.set(h, {
+            count: (cur?.count ?? 0) + 1,
+            severity: cur && rank[cur.severity] >= rank[i.severity] ? cur.severity : i.severity,
+          });
+        }
       }
       return counts;
     },
@@ -358,6 +366,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
             status: 'resolved',
             resolvedAt: ctx.now(),
             updatedAt: ctx.now(),
+            resolution: { reason: 'manual', at: ctx.now(), text: `resolved by hand by ${by}`, by },
             notes: [...cur.notes, { by, at: ctx.now(), text: 'resolved by hand' }],
           },
         });

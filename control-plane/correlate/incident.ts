@@ -19,6 +19,25 @@ export interface RootCauseHint {
   explanation: string;
 }
 
+/** A lasting signal an incident holds (control-plane/correlate/conditions.ts): on until `endedAt`. */
+export interface IncidentCondition {
+  /** `<hostId>:<condition>`. */
+  key: string;
+  hostId: string;
+  /** What it is: `anomaly` (an agent's anomaly alert episode). */
+  condition: string;
+  since: number;
+  endedAt: number | null;
+}
+
+/** Why an incident was resolved: its conditions cleared, no signal for the quiet period, or a person. */
+export interface IncidentResolution {
+  reason: 'cleared' | 'quiet' | 'manual';
+  at: number;
+  text: string;
+  by?: string;
+}
+
 /** One incident. Group incidents are keyed by a shared attribute; host incidents by one host. */
 export interface Incident {
   id: string;
@@ -43,6 +62,12 @@ export interface Incident {
   acknowledged: { by: string; at: number } | null;
   notes: { by: string; at: number; text: string }[];
   title: string;
+  /** Lasting signals (anomaly alerts) it holds; open while any is on. Absent in incidents stored before them. */
+  conditions?: IncidentCondition[];
+  /** When a point signal (not a condition) last joined it. */
+  lastPointEventAt?: number;
+  /** Set when resolved. */
+  resolution?: IncidentResolution | null;
   /** The rollout that put a version-keyed group incident's value there (set by the shell, incident-service.ts). */
   rollouts?: { id: string; kind: string; version: string }[];
 }

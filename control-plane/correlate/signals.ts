@@ -9,9 +9,10 @@ import type { CorrelatorEvent } from './incident.ts';
 const SIGNAL_TYPES =
   /^(anomaly\.|disk\.failure-predicted|failure\.predicted|heal\.(failed|escalated|verify-failed|refused)|presence\.offline|inference\.error|model\.(error|load-failed))/;
 
-/** Healing bookkeeping that is never a signal even when its severity is raised (pauses, approvals waiting). */
+/** Healing bookkeeping that is never a signal even when its severity is raised (pauses, approvals waiting), and the
+ * end of an anomaly alert (it clears a condition, conditions.ts). */
 const NEVER =
-  /^(heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;
+  /^(anomaly\.ended|heal\.(paused|approval-|suppressed|matched|execute|executed|cleared|resumed)|fleet\.(policy|model)-applied|outbox\.)/;
 
 /** Default signal filter: warnings, criticals, and the anomaly/prediction/healing-failure/offline types. */
 export function defaultIsSignal(e: CorrelatorEvent): boolean {

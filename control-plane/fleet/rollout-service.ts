@@ -60,8 +60,8 @@ const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
   'model.load-failed',
   'model.unavailable',
 ]);
-/** Anomaly kinds count towards the gate's anomaly signal. */
-const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.detected']);
+/** Anomaly kinds count towards the gate's anomaly signal: alert episodes started (and the older per-sample kind). */
+const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.started', 'anomaly.detected']);
 
 /** `scores.anomaly.latencyUs` of a sample when it is a number (agents without the anomaly model send none). */
 function anomalyLatencyUs(scores: Record<string, unknown>): number | null {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Incident } from '../correlate/incident.ts';
-import { RootCauseHint } from '../../contract/api/incidents.ts';
+import { IncidentCondition, IncidentResolution, RootCauseHint } from '../../contract/api/incidents.ts';
 
 /** The stored hint is the API's hint (contract/api/incidents.ts). */
 const HintSchema = RootCauseHint;
@@ -36,6 +36,9 @@ export const IncidentSchema = z.looseObject({
   notes: z.array(z.object({ by: z.string(), at: z.number(), text: z.string() })),
   title: z.string(),
   rollouts: z.array(z.object({ id: z.string(), kind: z.string(), version: z.string() })).optional(),
+  conditions: z.array(IncidentCondition).optional(),
+  lastPointEventAt: z.number().optional(),
+  resolution: IncidentResolution.nullable().optional(),
 });
 const _incident: z.ZodType<Incident> = IncidentSchema;
 void _incident;

@@ -147,6 +147,22 @@ export type HostActivity = {
   lastEventAt: number | null;
 };
 
+/** The fleet overview's facts about one host (control-plane/store/host-overview.ts). */
+export type HostOverview = {
+  hostId: string;
+  /** Highest `scores.anomaly.score` among its samples with ts >= since (null: none scored). */
+  peak: number | null;
+  /** Its newest anomaly alert event: started (an alert is on) or ended; `peak`/`startedAt` from its data. */
+  alert: {
+    type: 'anomaly.started' | 'anomaly.ended';
+    ts: number;
+    peak: number | null;
+    startedAt: number | null;
+  } | null;
+  /** `services.unhealthy` of its newest sample. */
+  servicesUnhealthy: number | null;
+};
+
 export interface TelemetryRepository {
   /** Inserts rows, ignoring (hostId, seq) already stored. Returns how many were new. */
   insertSamples(rows: SampleRow[]): Promise<number>;
@@ -156,6 +172,8 @@ export interface TelemetryRepository {
   listEvents(hostId: string, q: TimeQuery): Promise<EventRow[]>;
   /** Latest sample (ts, anomaly score) and event ts of every host, or of one; one statement (index seeks per host). */
   latestActivity(hostId?: string): Promise<HostActivity[]>;
+  /** Every host's (or one host's) overview facts with the score peak since `sinceMs`; one statement. */
+  overview(sinceMs: number, hostId?: string): Promise<HostOverview[]>;
   /** Deletes samples and events with ts < beforeMs. */
   prune(beforeMs: number): Promise<{ samples: number; events: number }>;
   /** How many events of each type the hosts reported with since <= ts < until (one grouped statement). */

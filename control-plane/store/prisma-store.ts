@@ -23,6 +23,7 @@ import type {
 } from './ports.ts';
 import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
 import { parseStored } from '../repositories/stored-json.ts';
+import { overviewSql, toOverview, type OverviewRow } from './host-overview.ts';
 
 type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
 type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;
@@ -274,7 +275,8 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
 function activitySql(pg: boolean, one: boolean): string {
   const score = pg
     ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
-    : `json_extract(s."scores", '$.anomaly.score')`;
+    : // REAL: Prisma types a raw column by its first row (an integer 0 there would truncate later scores)
+      `CAST(json_extract(s."scores", '$.anomaly.score') AS REAL)`;
   const latest = (col: string) =>
     `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
   return (
@@ -412,6 +414,13 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
           ? await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, false))
           : await db.$queryRawUnsafe<ActivityRow[]>(activitySql(pg, true), hostId);
       return rows.map(toActivity);
+    },
+    async overview(sinceMs, hostId) {
+      const rows =
+        hostId === undefined
+          ? await db.$queryRawUnsafe<OverviewRow[]>(overviewSql(pg, sinceMs, false))
+          : await db.$queryRawUnsafe<OverviewRow[]>(overviewSql(pg, sinceMs, true), hostId);
+      return rows.map(toOverview);
     },
     async prune(beforeMs) {
       const samples = (await db.sample.deleteMany({ where: { ts: { lt: BigInt(beforeMs) } } })).count;

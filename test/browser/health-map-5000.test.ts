@@ -26,7 +26,8 @@ const DOC_SHOTS = join(process.cwd(), 'docs', 'screenshots');
 
 // 5,000 hosts in 50 racks of 100 (node-0001 … node-5000, rack r01 … r50); every 50th host is offline.
 // The first 600 (racks r01–r06) have two samples: an old one scoring 0.99 and the latest, which scores 0.9 for every
-// 10th host (critical), 0.6 for the next (anomalous) and 0.1 otherwise. So: 60 critical, 60 anomalous, 100 offline.
+// 10th host, 0.6 for the next and 0.1 otherwise. Health comes from facts, not the score: every 10th host is in an open
+// critical incident (critical), the next has an anomaly alert on (warning). So: 60 critical, 60 warning, 100 offline.
 const N = 5000;
 const SAMPLED = 600;
 const name = (i: number) => `node-${String(i + 1).padStart(4, '0')}`;
@@ -95,7 +96,53 @@ before(async () => {
       sample(i, 2, T0 - 5_000, latestScore(i)),
     ]).flat(),
   );
+  const id = (i: number) => `h-${String(i + 1).padStart(5, '0')}`;
+  const tenth = Array.from({ length: SAMPLED / 10 }, (_, k) => k * 10);
+  await cp.fleet.services.ctx.repos.incidents.upsert({
+    id: 'inc-critical',
+    status: 'open',
+    scope: 'group',
+    key: 'role',
+    value: 'db',
+    severity: 'critical',
+    hosts: tenth.map(id),
+    signatures: ['heal.escalated'],
+    eventCount: 60,
+    eventIds: [],
+    firstEventAt: T0 - 60_000,
+    openedAt: T0 - 60_000,
+    updatedAt: T0 - 60_000,
+    lastEventAt: T0 - 60_000,
+    resolvedAt: null,
+    mergedInto: null,
+    suppressed: false,
+    hint: {
+      key: 'role',
+      value: 'db',
+      affected: 60,
+      symptomatic: 60,
+      fleetWithValue: 1250,
+      fleetSize: N,
+      affectedShare: 1,
+      fleetShare: 0.25,
+      lift: 4,
+      score: 10,
+      explanation: 'seeded',
+    },
+    acknowledged: null,
+    notes: [],
+    title: 'seeded critical incident',
+  });
   await cp.store.telemetry.insertEvents([
+    ...tenth.map((i) => ({
+      hostId: id(i + 1),
+      seq: 1,
+      ts: T0 - 30_000,
+      type: 'anomaly.started',
+      severity: 'warning',
+      message: null,
+      data: { peak: 0.99, startedAt: T0 - 60_000 },
+    })),
     {
       hostId: `h-${String(EVENT_HOST + 1).padStart(5, '0')}`,
       seq: 1,
@@ -152,7 +199,7 @@ test('5,000 hosts: the map has a cell per host coloured by the latest anomaly sc
   assert.equal(await map().getAttribute('data-hosts'), String(N));
   assert.equal(
     await map().getAttribute('aria-label'),
-    `Health map of ${N} hosts: ${N - 220} healthy, 60 anomalous, 60 critical, 100 offline. Use arrow keys to move between hosts and Enter to open one.`,
+    `Health map of ${N} hosts: ${N - 220} healthy, 60 warning, 60 critical, 100 offline. Use arrow keys to move between hosts and Enter to open one.`,
   );
   await shown(N).waitFor();
 
@@ -164,6 +211,10 @@ test('5,000 hosts: the map has a cell per host coloured by the latest anomaly sc
   assert.equal(await row(1).locator('td').nth(1).textContent(), '0.60');
   assert.equal(await row(2).locator('td').nth(1).textContent(), '0.10');
   assert.match((await row(0).locator('td').first().textContent()) ?? '', /Critical/);
+  assert.match((await row(1).locator('td').first().textContent()) ?? '', /Warning.*anomaly alert on/);
+  assert.match((await row(2).locator('td').first().textContent()) ?? '', /Healthy/);
+  // The peak column: the older 0.99 is within the 15-minute window.
+  assert.equal(await row(2).locator('td').nth(2).textContent(), '0.99');
   // Last seen is the latest sample, not the 10-minute-old presence.
   assert.equal(await row(2).locator('time').getAttribute('datetime'), new Date(T0 - 5_000).toISOString());
 
@@ -187,7 +238,7 @@ test('5,000 hosts: filtering by a rack label narrows the map and the table to th
   assert.equal(await map().getAttribute('data-hosts'), '100');
   assert.match(
     (await map().getAttribute('aria-label')) ?? '',
-    /^Health map of 100 hosts: 98 healthy, 0 anomalous, 0 critical, 2 offline\./,
+    /^Health map of 100 hosts: 98 healthy, 0 warning, 0 critical, 2 offline\./,
   );
   assert.equal(await page.locator('tbody tr').count(), 100);
   assert.equal(await page.getByRole('navigation', { name: 'Host pages' }).count(), 0, 'one page: no pager');

@@ -69,8 +69,13 @@ export type SimAgent = Enrolled & {
       data?: Record<string, unknown>;
     }[]
   ): Promise<void>;
-  /** Publishes one telemetry sample whose anomaly model took `latencyUs` (seq auto-increments). */
-  sample(ts: number, latencyUs: number): Promise<void>;
+  /** Publishes one telemetry sample whose anomaly model took `latencyUs` (seq auto-increments); `extra` sets its
+   * anomaly score (default 0) and adds features. */
+  sample(
+    ts: number,
+    latencyUs: number,
+    extra?: { score?: number; features?: Record<string, number | null> },
+  ): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -138,14 +143,14 @@ export async function startAgent(rig: FleetRig, hostname: string, labels: Record
     }));
     await client.publishAsync(agentTopic(e.agentId, 'events'), JSON.stringify({ v: 1, events }), { qos: 1 });
   };
-  a.sample = async (ts, latencyUs) => {
+  a.sample = async (ts, latencyUs, extra = {}) => {
     const model = a.swaps.at(-1) ?? 'anomaly-uni@0';
     const sample = {
       seq: ++a.seq,
       ts,
       schema: 'hs-features/1',
-      features: { 'cpu.util_pct': 10 },
-      scores: { anomaly: { score: 0, model, top: [], latencyUs } },
+      features: { 'cpu.util_pct': 10, ...extra.features },
+      scores: { anomaly: { score: extra.score ?? 0, model, top: [], latencyUs } },
     };
     await client.publishAsync(agentTopic(e.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [sample] }), {
       qos: 1,

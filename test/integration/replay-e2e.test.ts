@@ -15,6 +15,7 @@ import { FEATURE_SCHEMA_VERSION, MODEL_FEATURES } from '../../contract/features/
 import { createReplaySource } from '../../agent/replay/replay-source.ts';
 import { createFakeClock } from '../../agent/testing/fake-clock.ts';
 import { until } from '../../agent/testing/test-broker.ts';
+import { DEFAULT_ALERT_SETTINGS, initialAlertState, stepAlert } from '../../contract/models/alerting.ts';
 import { api, startTestControlPlane } from '../support/control-plane.ts';
 
 const TRACE = fileURLToPath(new URL('../../agent/replay/traces/nab-machine-temperature.csv', import.meta.url));
@@ -24,7 +25,6 @@ const CARD = JSON.parse(
   readFileSync(new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url), 'utf8'),
 ) as { name: string; version: string; extra: { params: { warmup: number } } };
 const MODEL = `${CARD.name}@${CARD.version}`;
-const THRESHOLD = 0.5; // agent/infer/inference.ts default anomalyThreshold
 const CYCLE_MS = 1000;
 // NAB rows are 5 minutes apart: 300 trace seconds per wall second plays exactly one row per 1 s cycle.
 const SPEEDUP = 300;
@@ -146,8 +146,8 @@ test('the replay source feeds the pipeline end to end into the control plane', a
     }
     // The infer stage scored every sample with the shipped anomaly model: silent while it learns this host (the
     // card's warmup), then explained by the only feature present. How high the plunge scores is the model's business
-    // (bench:nab); the pipeline's is that the model reacts to it at all, and that every score at or over the threshold
-    // arrives as exactly one anomaly.detected event (checked below).
+    // (bench:nab); the pipeline's is that the model reacts to it at all, and that the alert events are exactly what the
+    // alert state machine makes of the stored scores (checked below).
     const warmup = CARD.extra.params.warmup;
     assert.ok(OFFSET_ROWS + warmup < PLUNGE_ROW, `warmup (${warmup}) ends before the plunge: lower OFFSET_ROWS`);
     for (const [k, s] of samples.entries()) {
@@ -166,39 +166,39 @@ test('the replay source feeds the pipeline end to end into the control plane', a
     // below the alert level on the calm plateau and crosses it as the temperature sags into the plunge, before the
     // failure: every score at or above the threshold falls from the hour before the plunge to the end of the slice
     // (the temperature stays down after the failure), and the first one comes before the failure.
-    const reacting = samples.flatMap((s, k) => (s.scores.anomaly.score >= THRESHOLD ? [k] : []));
+    const reacting = samples.flatMap((s, k) => (s.scores.anomaly.score >= DEFAULT_ALERT_SETTINGS.enter ? [k] : []));
     const [from, to] = [PLUNGE_ROW - OFFSET_ROWS - 12, FAILURE_ROW - OFFSET_ROWS];
     assert.ok(
       reacting.length > 0 && reacting.every((k) => k >= from) && reacting[0]! <= to,
       `alert-level scores only from cycle ${from}, the first by ${to}, got: ${reacting.map((k) => `${k}:${samples[k]!.scores.anomaly.score.toFixed(2)}`).join(' ')}`,
     );
-    const alarms = samples.filter((s) => s.scores.anomaly.score >= THRESHOLD);
+    // The alert state machine (fleet defaults) over the stored scores: the alert events the agent must have sent.
+    let st = initialAlertState();
+    const alertsExpected: [number, string][] = [];
+    for (const s of samples) {
+      const r = stepAlert(DEFAULT_ALERT_SETTINGS, st, s.scores.anomaly.score, s.ts);
+      st = r.state;
+      if (r.transition.kind !== 'none') alertsExpected.push([s.ts, `anomaly.${r.transition.kind}`]);
+    }
 
     // Events share the seq space: agent.started first, every seq exactly once across samples and events.
     const ev = await api(cp, 'GET', `/api/hosts/${creds.agentId}/events?limit=1000`);
     assert.equal(ev.status, 200);
-    const events: { seq: number; type: string; data: Record<string, unknown> }[] = [...ev.body.events].sort(
+    const events: { seq: number; ts: number; type: string; data: Record<string, unknown> }[] = [...ev.body.events].sort(
       (a: { seq: number }, b: { seq: number }) => a.seq - b.seq,
     );
     assert.deepEqual(
       [events[0]?.seq, events[0]?.type, events[0]?.data],
       [1, 'agent.started', { version: AGENT_VERSION, cycleSeconds: CYCLE_MS / 1000 }],
     );
-    // One anomaly.detected per alarmed sample, same cycle, same score and explanation.
-    const detected = events.filter((e) => e.type === 'anomaly.detected') as unknown as {
-      ts: number;
-      severity: string;
-      data: { score: number; model: string; top: { feature: string; value: number }[] };
-    }[];
+    // Score and alert are two things: the model's isolated edges are scores, not alerts (a single-sample spike never
+    // starts one); the agent sent exactly the alert events the state machine gives for the scores it stored.
+    const alerts = events.filter((e) => e.type.startsWith('anomaly.'));
     assert.deepEqual(
-      detected.map((e) => [e.ts, e.severity, e.data.model, e.data.score, e.data.top.map((t) => t.feature)]),
-      alarms.map((s) => [s.ts, 'warning', MODEL, s.scores.anomaly.score, [FEATURE]]),
+      alerts.map((e) => [e.ts, e.type]),
+      alertsExpected,
     );
-    assert.deepEqual(
-      detected.map((e) => Math.fround(e.data.top[0]!.value)),
-      alarms.map((s) => Math.fround(s.features[FEATURE]!)),
-    );
-    assert.deepEqual(events.map((e) => e.type).sort(), ['agent.started', ...detected.map(() => 'anomaly.detected')]);
+    assert.deepEqual(events.map((e) => e.type).sort(), ['agent.started', ...alerts.map((e) => e.type)].sort());
     const all = [...seqs, ...events.map((e) => e.seq)].sort((a, b) => a - b);
     assert.deepEqual(
       all,

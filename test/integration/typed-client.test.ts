@@ -158,7 +158,7 @@ test('typed client: every route the web UI uses answers with the shape of its co
         (await (await admin.hosts[':id'].events.$get({ param: { id: a.agentId }, query: {} })).json()).events;
       await until(async () => (await stored()).length === 1, 'rack event');
     }
-    const hosts = await expect(admin.hosts.$get(), 200, HostList);
+    const hosts = await expect(admin.hosts.$get({ query: {} }), 200, HostList);
     assert.equal(hosts.hosts.length, 16);
     const host = await expect(admin.hosts[':id'].$get({ param: { id: a0.agentId } }), 200, Host);
     assert.deepEqual([host.hostname, host.labels, host.anomaly, host.openIncidents], ['n0', { rack: 'r0' }, 0, 0]);

@@ -7,6 +7,39 @@ import type { ApiDeps } from '../deps.ts';
 import { queryOf } from '../validate.ts';
 import { shaped } from '../respond.ts';
 import { hostJson } from './serialize.ts';
+import { hostHealth } from '../../../contract/api/host-health.ts';
+import { durationMs } from '../../../contract/duration.ts';
+import type { HostOverview } from '../../store/ports.ts';
+import type { OpenIncidentsByHost } from '../deps.ts';
+
+/** `GET /api/hosts?window=`: the span of `anomalyPeak`, 1 min to 7 days (default 15 min). */
+export const HostListQuery = z.object({
+  window: durationMs
+    .refine((ms) => ms >= 60_000 && ms <= 7 * 86_400_000, { message: 'window must be between 1m and 7d' })
+    .default(15 * 60_000),
+});
+
+type IncidentCounts = Awaited<ReturnType<OpenIncidentsByHost>>;
+
+/** Host JSON with its overview facts (peak, alert, unhealthy services), incidents, and the health derived from them. */
+function withFacts(json: Host, overview: HostOverview | undefined, counts: IncidentCounts | null): Host {
+  const inc = counts ? (counts.get(json.id) ?? { count: 0, severity: null }) : null;
+  const a = overview?.alert ?? null;
+  const alert = a ? { active: a.type === 'anomaly.started', since: a.startedAt, peak: a.peak, at: a.ts } : null;
+  const servicesUnhealthy = overview?.servicesUnhealthy ?? null;
+  return {
+    ...json,
+    ...(overview ? { anomalyPeak: overview.peak, alert, servicesUnhealthy } : {}),
+    ...(inc ? { openIncidents: inc.count, incidentSeverity: inc.severity } : {}),
+    health: hostHealth({
+      online: json.online,
+      openIncidents: inc?.count ?? 0,
+      incidentSeverity: inc?.severity ?? null,
+      servicesUnhealthy,
+      alertActive: alert?.active ?? false,
+    }),
+  };
+}
 
 const ms = z.coerce.number().int().nonnegative();
 /**
@@ -42,32 +75,40 @@ export function hostRoutes(deps: ApiDeps) {
     return h;
   };
   const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
-  const withIncidents = (json: Host, counts: Map<string, number> | null): Host =>
-    counts ? { ...json, openIncidents: counts.get(json.id) ?? 0 } : json;
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
-    .get('/hosts', async (c) => {
-      // Two statements for the whole page (three with the fleet module): the host rows, every host's latest
-      // sample/event (read side) and the open incidents.
-      const [hosts, activity, incidents] = await Promise.all([
+    .get('/hosts', queryOf(HostListQuery), async (c) => {
+      // Three statements for the whole page (four with the fleet module): the host rows, every host's latest
+      // sample/event, its overview facts over the window (read side) and the open incidents.
+      const windowMs = c.req.valid('query').window;
+      const [hosts, activity, overview, incidents] = await Promise.all([
         store.hosts.list(),
         store.telemetry.latestActivity(),
+        store.telemetry.overview(Date.now() - windowMs),
         openIncidents(),
       ]);
       const byHost = new Map(activity.map((a) => [a.hostId, a]));
+      const facts = new Map(overview.map((o) => [o.hostId, o]));
       // No inventories in the list (each may be up to 256 KiB): `inventoryHash` says whether one exists, and
       // `GET /api/hosts/:id` carries it.
       return c.json(
         shaped(HostList, {
-          hosts: hosts.map((h) => withIncidents(hostJson({ ...h, inventory: null }, byHost.get(h.id)), incidents)),
+          hosts: hosts.map((h) =>
+            withFacts(hostJson({ ...h, inventory: null }, byHost.get(h.id)), facts.get(h.id), incidents),
+          ),
+          windowMs,
         }),
       );
     })
     .get('/hosts/:id', async (c) => {
       const h = await getHost(c.req.param('id'));
-      const [activity, incidents] = await Promise.all([store.telemetry.latestActivity(h.id), openIncidents()]);
-      return c.json(shaped(Host, withIncidents(hostJson(h, activity[0]), incidents)));
+      const [activity, overview, incidents] = await Promise.all([
+        store.telemetry.latestActivity(h.id),
+        store.telemetry.overview(Date.now() - 15 * 60_000, h.id),
+        openIncidents(),
+      ]);
+      return c.json(shaped(Host, withFacts(hostJson(h, activity[0]), overview[0], incidents)));
     })
     .get('/hosts/:id/samples', queryOf(TimeQuery), async (c) => {
       const h = await getHost(c.req.param('id'));

@@ -13,6 +13,8 @@ import type { Session } from './types.ts';
 export const keys = {
   session: ['session'] as const,
   hosts: ['hosts'] as const,
+  hostLists: ['hosts', 'list'] as const,
+  hostList: (window: string) => ['hosts', 'list', window] as const,
   host: (id: string) => ['hosts', id] as const,
   samples: (id: string) => ['hosts', id, 'samples'] as const,
   events: (id: string) => ['hosts', id, 'events'] as const,
@@ -73,7 +75,11 @@ export const api = {
   },
 
   async hosts() {
-    return (await call(c.hosts.$get(), 'Loading hosts')).hosts;
+    return (await call(c.hosts.$get({ query: {} }), 'Loading hosts')).hosts;
+  },
+  /** Every host with its anomaly score peak over the last `window` (`15m`, `1h`, …) and the window in ms. */
+  async hostList(window: string) {
+    return call(c.hosts.$get({ query: { window } }), 'Loading hosts');
   },
   async host(id: string) {
     return call(c.hosts[':id'].$get({ param: { id } }), `Loading host ${id}`);

@@ -41,17 +41,20 @@ function invalidateFor(client: QueryClient, e: StreamEvent): void {
     case 'presence':
     case 'host':
       void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      void client.invalidateQueries({ queryKey: keys.hostLists });
       void client.invalidateQueries({ queryKey: keys.host(e.hostId), exact: true });
       break;
     case 'incident':
       void client.invalidateQueries({ queryKey: keys.incidents });
       void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      void client.invalidateQueries({ queryKey: keys.hostLists });
       break;
     case 'rollout':
       void client.invalidateQueries({ queryKey: keys.rollouts });
       void client.invalidateQueries({ queryKey: keys.models });
       void client.invalidateQueries({ queryKey: keys.policies });
       void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
+      void client.invalidateQueries({ queryKey: keys.hostLists });
       break;
     case 'approval':
       void client.invalidateQueries({ queryKey: keys.approvals });

@@ -1,6 +1,7 @@
 /** Small shared pieces: error and empty states, progress, relative times, health colours. */
 import type { ReactNode } from 'react';
 import { ApiError, describeError } from '../api/http.ts';
+import type { HealthStatus } from '../../../contract/api/host-health.ts';
 
 /** Shows an error in words, with validation issues listed; announced to screen readers. */
 export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
@@ -73,15 +74,8 @@ export function Time({ ts: at }: { ts: string | number | null | undefined }) {
   );
 }
 
-export type Health = 'offline' | 'healthy' | 'warning' | 'critical';
-
-/** Health of a host from presence, anomaly score and open incidents. */
-export function healthOf(online: boolean, anomaly: number | null, openIncidents: number): Health {
-  if (!online) return 'offline';
-  if (openIncidents > 0 || (anomaly ?? 0) >= 0.8) return 'critical';
-  if ((anomaly ?? 0) >= 0.5) return 'warning';
-  return 'healthy';
-}
+/** A host's health (contract/api/host-health.ts: facts first, the anomaly alert second). */
+export type Health = HealthStatus;
 
 export const HEALTH_COLORS: Record<Health, string> = {
   offline: '#8a8f98',
@@ -92,13 +86,13 @@ export const HEALTH_COLORS: Record<Health, string> = {
 export const HEALTH_WORDS: Record<Health, string> = {
   offline: 'Offline',
   healthy: 'Healthy',
-  warning: 'Anomalous',
+  warning: 'Warning',
   critical: 'Critical',
 };
 
-export function HealthBadge({ health }: { health: Health }) {
+export function HealthBadge({ health, reasons }: { health: Health; reasons?: readonly string[] }) {
   return (
-    <span className={`badge badge-${health}`}>
+    <span className={`badge badge-${health}`} title={reasons?.length ? reasons.join('\n') : undefined}>
       <span aria-hidden="true" className="dot" style={{ background: HEALTH_COLORS[health] }} />
       {HEALTH_WORDS[health]}
     </span>

@@ -155,7 +155,7 @@ export function HealthMap({ groups, onOpen }: { groups: MapGroup[]; onOpen: (id:
     if (focus !== null && focus >= lay.cells.length) setFocus(lay.cells.length > 0 ? lay.cells.length - 1 : null);
   }, [focus, lay.cells.length]);
   const focused = focus !== null ? lay.cells[focus]?.host : undefined;
-  const summary = `Health map of ${total} hosts: ${counts.healthy} healthy, ${counts.warning} anomalous, ${counts.critical} critical, ${counts.offline} offline. Use arrow keys to move between hosts and Enter to open one.`;
+  const summary = `Health map of ${total} hosts: ${counts.healthy} healthy, ${counts.warning} warning, ${counts.critical} critical, ${counts.offline} offline. Use arrow keys to move between hosts and Enter to open one.`;
 
   return (
     <div className="health-map" ref={wrap}>

@@ -8,7 +8,7 @@ import { api, keys } from '../api/api.ts';
 import { ApiError } from '../api/http.ts';
 import { useHostStream, type SampleEvent } from '../api/live.ts';
 import type { Sample } from '../api/types.ts';
-import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty, healthOf } from '../components/common.tsx';
+import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty } from '../components/common.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
 import { Link } from '../router.tsx';
 
@@ -88,7 +88,13 @@ export function HostPage({ id }: { id: string }) {
         <div>
           <dt>State</dt>
           <dd>
-            <HealthBadge health={healthOf(h.online, latestAnomaly ?? h.anomaly ?? null, h.openIncidents ?? 0)} />
+            <HealthBadge
+              health={h.health?.status ?? (h.online ? 'healthy' : 'offline')}
+              reasons={h.health?.reasons ?? []}
+            />
+            {(h.health?.reasons ?? []).length > 0 && (
+              <span className="muted"> {(h.health?.reasons ?? []).join('; ')}</span>
+            )}
           </dd>
         </div>
         <div>
