@@ -6,7 +6,8 @@
 // ed25519 signature of the artifact's bytes by the control plane's signing key, <data-dir>/signing-key.pem) and
 // `signing-key.pub.pem`; `agent-<platform>.txt` is the manifest install.sh reads. docs/agent-install.md.
 //
-//   node packaging/package-agent.mjs [--out DIR] [--data-dir DIR] [--version V] [--quiet]
+//   node packaging/package-agent.mjs [--out DIR] [--data-dir DIR] [--version V] [--agent-dir DIR] [--quiet]
+//   (--agent-dir: a built agent (node agent/build.mjs --outdir DIR) instead of dist/agent)
 //   (npm run package:agent; default --out dist/packages, --data-dir $HOMEOSTAT_DATA_DIR or ~/.homeostat)
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
@@ -80,14 +81,21 @@ export function signArtifact(file, dataDir) {
 }
 
 /** Builds the artifact into `out`; returns { file, version, platform, sha256, size }. */
-export async function packageAgent({ out = join(root, 'dist', 'packages'), dataDir, version, quiet = false } = {}) {
+export async function packageAgent({
+  out = join(root, 'dist', 'packages'),
+  dataDir,
+  version,
+  agentDir,
+  quiet = false,
+} = {}) {
   const log = quiet ? () => {} : (line) => process.stderr.write(`${line}\n`);
-  if (process.platform !== 'linux') throw new Error(`the agent artifact is built on Linux (this is ${process.platform})`);
+  if (process.platform !== 'linux')
+    throw new Error(`the agent artifact is built on Linux (this is ${process.platform})`);
   const v = version ?? JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   if (!/^[0-9A-Za-z][0-9A-Za-z.+~-]{0,63}$/.test(v)) throw new Error(`version ${JSON.stringify(v)} is not a version`);
   const platform = platformName();
-  const agentDist = join(root, 'dist', 'agent');
-  if (!existsSync(join(agentDist, 'homeostat-agent.mjs'))) {
+  const agentDist = agentDir ?? join(root, 'dist', 'agent');
+  if (!agentDir && !existsSync(join(agentDist, 'homeostat-agent.mjs'))) {
     log('dist/agent missing: building it (npm run build:agent)');
     const { buildAgent } = await import('../agent/build.mjs');
     await buildAgent({ quiet: true });
@@ -110,21 +118,41 @@ export async function packageAgent({ out = join(root, 'dist', 'packages'), dataD
     }
     cpSync(join(root, 'packaging', 'homeostat-agent.service'), join(top, 'share', 'homeostat-agent.service'));
     cpSync(join(root, 'packaging', 'verify-signature.mjs'), join(top, 'share', 'verify-signature.mjs'));
-    const manifest = { name: 'homeostat-agent', version: v, platform, node: process.version, builtAt: new Date().toISOString() };
+    const manifest = {
+      name: 'homeostat-agent',
+      version: v,
+      platform,
+      node: process.version,
+      builtAt: new Date().toISOString(),
+    };
     writeFileSync(join(top, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(join(top, 'VERSION'), `${v}\n`);
     mkdirSync(out, { recursive: true });
     const name = artifactName(v, platform);
     const tmp = join(out, `.${name}.${process.pid}`);
     // --owner/--group: the files belong to root wherever they are unpacked; -n: gzip without a timestamp
-    execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '-C', stage, '-cf', `${tmp}.tar`, `homeostat-agent-${v}`]);
+    execFileSync('tar', [
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-C',
+      stage,
+      '-cf',
+      `${tmp}.tar`,
+      `homeostat-agent-${v}`,
+    ]);
     execFileSync('gzip', ['-n', '-6', '-f', `${tmp}.tar`]);
     const file = join(out, name);
     renameSync(`${tmp}.tar.gz`, file);
-    const sha256 = signArtifact(file, resolve(dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat')));
+    const sha256 = signArtifact(
+      file,
+      resolve(dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat')),
+    );
     const size = readFileSync(file).length;
     writeFileSync(join(out, `agent-${platform}.txt`), `version=${v}\nfile=${name}\nsha256=${sha256}\nsize=${size}\n`);
-    log(`${file}\n  ${(size / 1e6).toFixed(1)} MB, sha256 ${sha256}\n  signed: ${name}.sig (key ${join(out, 'signing-key.pub.pem')})`);
+    log(
+      `${file}\n  ${(size / 1e6).toFixed(1)} MB, sha256 ${sha256}\n  signed: ${name}.sig (key ${join(out, 'signing-key.pub.pem')})`,
+    );
     return { file, version: v, platform, sha256, size };
   } finally {
     rmSync(stage, { recursive: true, force: true });
@@ -137,6 +165,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       out: { type: 'string' },
       'data-dir': { type: 'string' },
       version: { type: 'string' },
+      'agent-dir': { type: 'string' },
       quiet: { type: 'boolean' },
     },
   });
@@ -145,6 +174,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       ...(values.out ? { out: resolve(values.out) } : {}),
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values.version ? { version: values.version } : {}),
+      ...(values['agent-dir'] ? { agentDir: resolve(values['agent-dir']) } : {}),
       quiet: values.quiet,
     });
     process.stdout.write(`${JSON.stringify(r)}\n`);
