@@ -51,12 +51,18 @@ function compareVersions(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-export type AgentArtifactsOptions = { dataDir: string; signingKey: () => SigningKey; log: Logger };
+export type AgentArtifactsOptions = {
+  dataDir: string;
+  signingKey: () => SigningKey;
+  log: Logger;
+  /** Where to look (default {@link artifactDirs}); the first is where signatures and builds are written. */
+  dirs?: string[];
+};
 
 export type AgentArtifacts = ReturnType<typeof createAgentArtifacts>;
 
 export function createAgentArtifacts(opts: AgentArtifactsOptions) {
-  const dirs = artifactDirs(opts.dataDir);
+  const dirs = opts.dirs ?? artifactDirs(opts.dataDir);
   const ownDir = dirs[0]!;
   const served = new Map<string, ServedArtifact>();
   let building: Promise<void> | null = null;
