@@ -152,6 +152,16 @@ fetch() { # fetch URL FILE
 }
 
 # --- download -------------------------------------------------------------------------------------------------------
+# The offline bundle: run as ./install.sh next to an artifact for this platform, install that one (no download).
+if [ -z "$ARTIFACT" ]; then
+  case $0 in
+    *install.sh)
+      for f in "$(dirname "$0")"/homeostat-agent-*-"$PLATFORM".tar.gz; do
+        [ -f "$f" ] && ARTIFACT=$f
+      done
+      ;;
+  esac
+fi
 if [ -n "$ARTIFACT" ]; then
   [ -f "$ARTIFACT" ] || die "no such artifact: $ARTIFACT"
   FILE=$(basename "$ARTIFACT")

@@ -328,6 +328,41 @@ describe('install.sh on a bare Debian host', { skip: skip ?? false }, () => {
     assert.equal(p.code, 0, p.stderr);
     assert.equal(existsSync(join(host.root, 'var/lib/homeostat')), false);
   });
+
+  it('installs from the offline bundle with no download (curl removed), then uninstalls', async () => {
+    const built = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT, 'packaging/package-offline.mjs'),
+          ...['--out', join(work, 'offline'), '--data-dir', dataDir, '--agent-dir', join(work, 'agent'), '--quiet'],
+        ],
+        { cwd: ROOT, timeout: 300_000, encoding: 'utf8' },
+      ),
+    ) as { file: string; size: number };
+    figures.push(`offline bundle: ${(built.size / 1e6).toFixed(1)} MB`);
+    mkdirSync(join(host.root, 'root/bundle'), { recursive: true });
+    execFileSync('tar', ['-xzf', built.file, '-C', join(host.root, 'root/bundle'), '--strip-components=1']);
+    execFileSync('mv', [join(host.root, 'usr/bin/curl'), join(host.root, 'usr/bin/curl.away')]);
+    try {
+      const token = await createEnrollmentToken(httpUrl, admin, { site: 'air-gapped' });
+      writeFileSync(join(host.root, 'root/token'), `${token}\n`, { mode: 0o600 });
+      const r = await host.sh(
+        `cd /root/bundle && sha256sum -c --quiet SHA256SUMS && ./install.sh --server ${httpUrl} --token-file /root/token`,
+      );
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /\(offline\)/);
+      assert.match(r.stdout, /signature OK/);
+      const creds = JSON.parse(readFileSync(join(host.root, 'var/lib/homeostat/credentials.json'), 'utf8'));
+      const h = await api(httpUrl, admin, 'GET', `/api/hosts/${creds.agentId}`);
+      assert.equal(h.body.labels.site, 'air-gapped');
+      const u = await host.sh('/root/bundle/install.sh --uninstall --purge');
+      assert.equal(u.code, 0, u.stderr);
+      assert.equal(existsSync(join(host.root, 'opt/homeostat')), false);
+    } finally {
+      execFileSync('mv', [join(host.root, 'usr/bin/curl.away'), join(host.root, 'usr/bin/curl')]);
+    }
+  });
 });
 
 if (skip) describe('install.sh on a bare Debian host (skipped)', () => it(`skipped: ${skip}`, { skip }, () => {}));
