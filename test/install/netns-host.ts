@@ -33,7 +33,10 @@ function ip(...args: string[]): void {
 }
 
 export function createNetnsHost(pristine: string): NetnsHost {
-  const n = 10 + (process.pid % 240);
+  // a /24 no interface of this machine uses yet (two test files may each have a host at once)
+  const used = execFileSync('ip', ['-o', '-4', 'addr'], { encoding: 'utf8' });
+  let n = 10 + (process.pid % 240);
+  while (used.includes(`10.231.${n}.`)) n = 10 + ((n - 9) % 240);
   const ns = `hs-inst-${process.pid}`;
   const vh = `hsi${process.pid % 100000}h`;
   const vn = `hsi${process.pid % 100000}n`;

@@ -39,6 +39,28 @@ export function cachedRootfs(log: (line: string) => void = () => {}): string {
   const dir = join(cacheRoot(), `${SUITE}-minbase-${key}`);
   if (existsSync(join(dir, '.complete'))) return dir;
   mkdirSync(cacheRoot(), { recursive: true });
+  // One builder at a time (the test files run in parallel): the others wait for it, up to 15 minutes.
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 900_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(join(dir, '.complete'))) return dir;
+      if (Date.now() > deadline) throw new Error(`waited 15 min for ${lock} (remove it if no debootstrap is running)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+  }
+  try {
+    if (existsSync(join(dir, '.complete'))) return dir;
+    return build(dir, log);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function build(dir: string, log: (line: string) => void): string {
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   log(`debootstrap ${DEBOOTSTRAP_ARGS.join(' ')} ${SUITE} → ${dir} (cached for later runs)`);
