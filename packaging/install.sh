@@ -83,7 +83,7 @@ uninstall() {
     systemctl disable --now homeostat-agent.service >/dev/null 2>&1 || true
   fi
   rm -f "$UNIT" "$BINLINK"
-  has_systemd && systemctl daemon-reload || true
+  if has_systemd; then systemctl daemon-reload || true; fi
   rm -rf "$PREFIX" "$ETC"
   rmdir /opt/homeostat 2>/dev/null || true
   say "removed $PREFIX, $ETC, $UNIT, $BINLINK"
@@ -176,7 +176,7 @@ else
     die "cannot fetch $SERVER/downloads/agent-$PLATFORM.txt (is the control plane reachable from here, and does it have a $PLATFORM agent?)"
   FILE=$(sed -n 's/^file=//p' "$TMP/manifest")
   EXPECTED=$(sed -n 's/^sha256=//p' "$TMP/manifest")
-  [ -n "$FILE" ] && [ -n "$EXPECTED" ] || die "unexpected manifest from $SERVER"
+  if [ -z "$FILE" ] || [ -z "$EXPECTED" ]; then die "unexpected manifest from $SERVER"; fi
   fetch "$SERVER/downloads/signing-key.pub.pem" "$TMP/key.pem" || die "cannot fetch the signing key from $SERVER"
   say "downloading $SERVER/downloads/$FILE"
   fetch "$SERVER/downloads/$FILE" "$TMP/$FILE" || die "download of $FILE failed; nothing installed"
