@@ -4,8 +4,9 @@
  * `10.231.N.1/24`, the namespace `10.231.N.2`), so it reaches the control plane only at the address the control plane
  * advertises. Commands run as `ip netns exec <ns> chroot <root> …` with a clean environment.
  *
- * systemd cannot boot in a container here (`systemd-nspawn -b`: "Failed to open system bus"), so the agent is run the
- * way the unit's ExecStart runs it, directly in the chroot (docs/agent-install.md).
+ * systemd cannot run a container here (`systemd-nspawn`: "Failed to open system bus: No such file or directory"; PID 1
+ * is not systemd), so the agent is run the way the unit's ExecStart runs it, directly in the chroot
+ * (docs/agent-install.md).
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
