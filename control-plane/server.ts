@@ -24,6 +24,9 @@ import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
 import type { OpenIncidentsByHost } from './api/deps.ts';
+import { createAgentArtifacts, type AgentArtifacts } from './downloads/agent-artifacts.ts';
+import { downloadsRoutes } from './downloads/downloads-routes.ts';
+import { installInfo } from './downloads/install-info.ts';
 
 export type ControlPlaneOptions = ServerConfigInput & {
   /** Logger (default: pino at `logLevel` to stderr). */
@@ -54,6 +57,10 @@ export type ControlPlane = {
   readonly enrollment: Enrollment;
   readonly signingKey: SigningKey;
   readonly ingester: Ingester;
+  /** The agent artifacts served under /downloads (docs/agent-install.md). */
+  readonly artifacts: AgentArtifacts;
+  /** The URL other servers reach the HTTP API at (config `advertisedUrl`, else the listening address). */
+  readonly advertisedUrl: string;
   /** Credentials of the in-process MQTT client (full access), for other control-plane parts. */
   readonly internalMqtt: { username: string; password: string };
   start(): Promise<StartResult>;
@@ -77,6 +84,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   let ingester: Ingester | null = null;
   let http: Server | null = null;
   let urls: ListeningUrls | null = null;
+  let advertisedUrl: string | null = null;
+  const artifacts = createAgentArtifacts({
+    dataDir: config.dataDir,
+    signingKey: () => need(signingKey, 'signingKey'),
+    log,
+  });
   let pruneTimer: NodeJS.Timeout | null = null;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
@@ -156,6 +169,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         counters.inc('hosts.revoked');
       },
     });
+    const key = signingKey;
+    const downloads = downloadsRoutes({
+      artifacts,
+      advertisedUrl: () => need(advertisedUrl, 'advertisedUrl'),
+      publicKeyPem: () => key.publicKeyPem,
+    });
     const app = createApi(
       {
         store: s,
@@ -164,19 +183,32 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         counters,
         log,
         ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
+        installInfo: () =>
+          installInfo({
+            advertisedUrl: need(advertisedUrl, 'advertisedUrl'),
+            fromConfig: config.advertisedUrl !== undefined,
+            publicKeyPem: key.publicKeyPem,
+            artifacts: artifacts.available(),
+          }),
         gauges: () => ({
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
           'broker.clients.connected': b.aedes.connectedClients,
         }),
       },
-      { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) },
+      {
+        ...(fleetRoutes ? { fleetRoutes } : {}),
+        mounts: [{ path: '/', app: downloads }, ...(mounts ?? [])],
+        ...(middleware ? { middleware } : {}),
+      },
     );
     http = createAdaptorServer({ fetch: app.fetch }) as Server;
     const httpServer = http;
     const httpPort = await listenOn(httpServer, config.httpPort, config.host, 'httpPort');
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
+    advertisedUrl = config.advertisedUrl ?? (advertiseHost ? `http://${advertiseHost}:${httpPort}` : urls.httpUrl);
+    artifacts.find();
     pruneTimer = setInterval(() => {
       prune().catch((err) => log.error({ err }, 'retention prune failed'));
     }, config.pruneInterval);
@@ -222,6 +254,10 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     },
     get signingKey() {
       return need(signingKey, 'signingKey');
+    },
+    artifacts,
+    get advertisedUrl() {
+      return need(advertisedUrl, 'advertisedUrl');
     },
     get ingester() {
       return need(ingester, 'ingester');

@@ -1,4 +1,5 @@
 /** `homeostat-agent enroll`: exchanges a one-time token for this host's identity (thin shell over enroll/). */
+import { readFileSync } from 'node:fs';
 import { AGENT_VERSION } from '../agent.ts';
 import { loadCredentials } from '../enroll/credentials.ts';
 import { enroll } from '../enroll/enroll.ts';
@@ -8,7 +9,8 @@ import { fail, type CommonOpts } from './options.ts';
 /** Options of `homeostat-agent enroll`. */
 export type EnrollOpts = CommonOpts & {
   server: string;
-  token: string;
+  token?: string;
+  tokenFile?: string;
   labels?: Record<string, string>;
   force?: boolean;
 };
@@ -21,10 +23,11 @@ export async function enrollAction(opts: EnrollOpts): Promise<void> {
     if (existing && !opts.force) {
       throw new Error(`already enrolled as ${existing.agentId} (state dir ${cfg.stateDir}); use --force to replace`);
     }
+    const token = tokenOf(opts);
     const labels = { ...cfg.labels, ...opts.labels };
     const creds = await enroll({
       server: opts.server,
-      token: opts.token,
+      token,
       stateDir: cfg.stateDir,
       agentVersion: AGENT_VERSION,
       labels,
@@ -36,4 +39,16 @@ export async function enrollAction(opts: EnrollOpts): Promise<void> {
   } catch (err) {
     fail(err);
   }
+}
+
+/** The token from --token or --token-file (`-` = stdin; surrounding whitespace dropped); exactly one is required. */
+function tokenOf(opts: EnrollOpts): string {
+  if (opts.token !== undefined && opts.tokenFile !== undefined)
+    throw new Error('give --token or --token-file, not both');
+  if (opts.token !== undefined) return opts.token;
+  if (opts.tokenFile === undefined)
+    throw new Error('an enrollment token is required: --token <token> or --token-file <file>');
+  const text = readFileSync(opts.tokenFile === '-' ? 0 : opts.tokenFile, 'utf8').trim();
+  if (!text) throw new Error(`no token in ${opts.tokenFile === '-' ? 'stdin' : opts.tokenFile}`);
+  return text;
 }

@@ -24,7 +24,8 @@ export function buildAgentProgram(): Command {
   withCommonOptions(program.command('enroll'))
     .description("exchange an enrollment token for this host's identity; stores it in the state dir (mode 0600)")
     .requiredOption('--server <url>', 'control plane HTTP URL, e.g. http://cp.example:8080')
-    .requiredOption('--token <token>', 'one-time enrollment token (homeostat token create)')
+    .option('--token <token>', 'one-time enrollment token (homeostat token create)')
+    .option('--token-file <file>', "read the token from a file ('-' = stdin), so it is not in the process list")
     .option('--labels <k=v,...>', 'host labels, e.g. role=db,zone=a', parseLabels)
     .option('--force', 'enroll again even if this state dir already has an identity')
     .action(async (opts: EnrollOpts) => (await import('./enroll-action.ts')).enrollAction(opts));

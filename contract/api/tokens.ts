@@ -20,8 +20,20 @@ export type EnrollmentToken = z.infer<typeof EnrollmentToken>;
 export const CreatedEnrollmentToken = EnrollmentToken.extend({ token: z.string() });
 export type CreatedEnrollmentToken = z.infer<typeof CreatedEnrollmentToken>;
 
-/** `GET /api/tokens`. */
-export const EnrollmentTokenList = z.object({ tokens: z.array(EnrollmentToken) });
+/** A host a token enrolled (the Enrollment page lists them under each token). */
+export const EnrolledHost = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  enrolledAt: IsoTime,
+  online: z.boolean(),
+  revoked: z.boolean(),
+});
+export type EnrolledHost = z.infer<typeof EnrolledHost>;
+
+/** `GET /api/tokens`: each token with the hosts it enrolled (oldest first). */
+export const EnrollmentTokenList = z.object({
+  tokens: z.array(EnrollmentToken.extend({ hosts: z.array(EnrolledHost) })),
+});
 export type EnrollmentTokenList = z.infer<typeof EnrollmentTokenList>;
 
 /** `POST /api/enroll`: the agent's identity and where to connect. */

@@ -21,6 +21,10 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],
   ['DELETE', '/api/tokens/:id', 'admin'],
+  ['GET', '/api/enrollment/install', 'admin'],
+  // agent installation (docs/agent-install.md): nothing secret, served to servers that have no credentials yet
+  ['GET', '/install.sh', 'public'],
+  ['GET', '/downloads/:file', 'public'],
   ['GET', '/api/metrics', 'viewer'],
   ['GET', '/api/stream', 'viewer'],
   ['GET', '/metrics', 'viewer'],

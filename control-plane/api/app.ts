@@ -17,6 +17,7 @@ import { enrollRoutes } from './routes/enroll.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { installRoutes } from './routes/install.ts';
 
 /** Extra untyped sub-apps mounted under a path after the typed routes (live stream, static UI, Prometheus text). */
 export type ApiMount = { path: string; app: Hono<any> };
@@ -47,6 +48,7 @@ function coreRoutes(deps: ApiDeps) {
     .route('/api', enrollRoutes(deps))
     .route('/api', hostRoutes(deps))
     .route('/api', tokenRoutes(deps))
+    .route('/api', installRoutes(deps))
     .route('/api', metricsRoutes(deps));
 }
 

@@ -5,6 +5,7 @@ import type { Enrollment } from '../enrollment/enrollment.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { createApiAuth } from './auth.ts';
 import type { BodyLimits } from './body-limits.ts';
+import type { InstallInfo } from '../../contract/api/install.ts';
 
 export type ApiDeps = {
   store: Store;
@@ -19,6 +20,8 @@ export type ApiDeps = {
    * carries `openIncidents` (0 for hosts in none) and `incidentSeverity`; without it (core only) they are absent.
    */
   openIncidentsByHost?: OpenIncidentsByHost;
+  /** How a host installs the agent from here (`GET /api/enrollment/install`); absent: that route answers 404. */
+  installInfo?: () => InstallInfo;
   /** Request body limits (api/body-limits.ts); defaults when absent. */
   bodyLimits?: Partial<BodyLimits>;
 };

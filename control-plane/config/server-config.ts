@@ -81,6 +81,13 @@ export const ServerConfigSchema = z
         { error: 'tls must have both cert and key' },
       )
       .optional(),
+    // The URL other servers reach this control plane's HTTP API at: in the install one-liner and install.sh
+    // (docs/agent-install.md). Default: the listening address (the host name when bound to 0.0.0.0 or ::).
+    advertisedUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s'"\\]+$/, 'advertisedUrl must be an http:// or https:// URL')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
     advertise: z
       .object({
         mqttUrl: z
@@ -157,6 +164,7 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_DATABASE_URL: 'databaseUrl',
   HOMEOSTAT_TLS_CERT: 'tls.cert',
   HOMEOSTAT_TLS_KEY: 'tls.key',
+  HOMEOSTAT_ADVERTISED_URL: 'advertisedUrl',
   HOMEOSTAT_ADVERTISE_MQTT_URL: 'advertise.mqttUrl',
   HOMEOSTAT_ADVERTISE_WS_URL: 'advertise.wsUrl',
   HOMEOSTAT_LOG_LEVEL: 'logLevel',

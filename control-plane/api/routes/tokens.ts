@@ -5,7 +5,12 @@ import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody } from '../validate.ts';
 import { shaped } from '../respond.ts';
-import { CreatedEnrollmentToken, EnrollmentToken, EnrollmentTokenList } from '../../../contract/api/tokens.ts';
+import {
+  CreatedEnrollmentToken,
+  type EnrolledHost,
+  EnrollmentToken,
+  EnrollmentTokenList,
+} from '../../../contract/api/tokens.ts';
 import { tokenJson } from './serialize.ts';
 import { namedRecord } from '../../../contract/text.ts';
 
@@ -49,9 +54,27 @@ export function tokenRoutes(deps: ApiDeps) {
       });
       return c.json(shaped(CreatedEnrollmentToken, { token, ...tokenJson(record) }), 201);
     })
-    .get('/tokens', async (c) =>
-      c.json(shaped(EnrollmentTokenList, { tokens: (await deps.enrollment.listTokens()).map((t) => tokenJson(t)) })),
-    )
+    .get('/tokens', async (c) => {
+      const [tokens, hosts] = await Promise.all([deps.enrollment.listTokens(), deps.store.hosts.list()]);
+      const byToken = new Map<string, EnrolledHost[]>();
+      for (const h of [...hosts].sort((a, b) => a.enrolledAt.getTime() - b.enrolledAt.getTime())) {
+        if (!h.enrollmentTokenId) continue;
+        const list = byToken.get(h.enrollmentTokenId) ?? [];
+        list.push({
+          id: h.id,
+          hostname: h.hostname,
+          enrolledAt: h.enrolledAt.toISOString(),
+          online: h.online,
+          revoked: h.revokedAt !== null,
+        });
+        byToken.set(h.enrollmentTokenId, list);
+      }
+      return c.json(
+        shaped(EnrollmentTokenList, {
+          tokens: tokens.map((t) => ({ ...tokenJson(t), hosts: byToken.get(t.id) ?? [] })),
+        }),
+      );
+    })
     .delete('/tokens/:id', async (c) =>
       c.json(shaped(EnrollmentToken, tokenJson(await deps.enrollment.revokeToken(c.req.param('id'))))),
     );

@@ -26,6 +26,7 @@ export const keys = {
   models: ['models'] as const,
   approvals: ['approvals'] as const,
   enrollTokens: ['enroll-tokens'] as const,
+  installInfo: ['install-info'] as const,
   users: ['users'] as const,
   apiTokens: ['api-tokens'] as const,
   audit: (target?: string) => ['audit', target ?? ''] as const,
@@ -188,6 +189,9 @@ export const api = {
     return call(c.approvals[':id'].decide.$post({ param: { id }, json }), approved ? 'Approving' : 'Denying');
   },
 
+  async installInfo() {
+    return call(c.enrollment.install.$get(), 'Loading the install command');
+  },
   async enrollTokens() {
     return (await call(c.tokens.$get(), 'Loading enrollment tokens')).tokens;
   },

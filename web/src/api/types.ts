@@ -8,7 +8,8 @@ export type {
   StoredSample as Sample,
   HostVersions,
 } from '../../../contract/api/hosts.ts';
-export type { CreatedEnrollmentToken, EnrollmentToken } from '../../../contract/api/tokens.ts';
+export type { CreatedEnrollmentToken, EnrolledHost, EnrollmentToken } from '../../../contract/api/tokens.ts';
+export type { InstallInfo } from '../../../contract/api/install.ts';
 export type { ApiToken, AuditEntry, CreatedApiToken, Me, Role, User } from '../../../contract/api/access.ts';
 export type { DryRun, PolicySummary, PolicyVersion } from '../../../contract/api/policies.ts';
 export type { Rollout, RolloutStatus } from '../../../contract/api/rollouts.ts';

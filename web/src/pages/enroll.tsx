@@ -1,9 +1,13 @@
-/** Enrollment: create tokens with labels and limits, copy the one-line install command, revoke. */
+/**
+ * Enrollment: create tokens with labels and limits, copy the one-line install command (the control plane's advertised
+ * URL, with a warning when other servers cannot reach it), see which hosts each token enrolled, revoke.
+ */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import type { CreatedEnrollmentToken } from '../api/types.ts';
 import { Empty, ErrorBox, LabelChips, Loading } from '../components/common.tsx';
+import { Link } from '../router.tsx';
 
 /** Parses `k=v, k2=v2` into labels; returns the problem in words when malformed. */
 export function parseLabels(text: string): { labels: Record<string, string>; error: string | null } {
@@ -19,14 +23,15 @@ export function parseLabels(text: string): { labels: Record<string, string>; err
   return { labels, error: null };
 }
 
-/** The one line an admin runs on a new server (README: Installing an agent on another server). */
-export function enrollCommand(origin: string, token: string): string {
-  return `sudo homeostat-agent enroll --server ${origin} --token ${token} && sudo homeostat-agent run`;
+/** The one line an admin runs on a new server (docs/agent-install.md), from the server's template. */
+export function installCommand(template: string, token: string): string {
+  return template.replace('<TOKEN>', token);
 }
 
 export function EnrollPage() {
   const client = useQueryClient();
   const tokens = useQuery({ queryKey: keys.enrollTokens, queryFn: api.enrollTokens });
+  const install = useQuery({ queryKey: keys.installInfo, queryFn: api.installInfo });
   const [labelText, setLabelText] = useState('');
   const [maxUses, setMaxUses] = useState(10);
   const [ttl, setTtl] = useState(24);
@@ -48,7 +53,7 @@ export function EnrollPage() {
     e.preventDefault();
     if (!parsed.error) create.mutate();
   };
-  const command = created ? enrollCommand(window.location.origin, created.token) : '';
+  const command = install.data ? installCommand(install.data.command, created?.token ?? '<TOKEN>') : '';
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(command);
@@ -96,11 +101,21 @@ export function EnrollPage() {
           </p>
         )}
         <ErrorBox error={create.error} />
-        {created && (
-          <div className="callout" role="status">
+      </section>
+      <section aria-labelledby="install">
+        <h2 id="install">Install the agent on a server</h2>
+        <ErrorBox error={install.error} title="Cannot load the install command" />
+        {install.data && (
+          <div className={created ? 'callout' : undefined} role={created ? 'status' : undefined}>
+            {install.data.warning && (
+              <p className="error" role="alert" data-testid="advertised-url-warning">
+                {install.data.warning}
+              </p>
+            )}
             <p>
-              Run this on each server (Node.js 20+ and a checkout of Homeostat with <code>npm install --omit=dev</code>)
-              to enroll it; the token is shown only once:
+              {created
+                ? 'Run this as root on each server; the token is shown only once:'
+                : 'Create a token, then run this as root on each server (it needs no Node.js, npm or checkout):'}
             </p>
             <pre className="command" data-testid="enroll-command">
               {command}
@@ -109,6 +124,14 @@ export function EnrollPage() {
               Copy command
             </button>{' '}
             <span aria-live="polite">{copied}</span>
+            <p className="muted">
+              The script downloads the agent from <code>{install.data.advertisedUrl}</code>
+              {install.data.advertisedUrlSource === 'config' ? ' (advertisedUrl)' : ' (listening address)'}, checks its
+              sha256 and its signature by the key with sha256{' '}
+              <code data-testid="key-sha256">{install.data.signingKeySha256}</code> (pin it with{' '}
+              <code>--key-sha256</code>), and installs a systemd service. To keep the token out of shell history, put it
+              in a file and use <code>{install.data.commandWithTokenFile}</code>.
+            </p>
           </div>
         )}
       </section>
@@ -128,6 +151,7 @@ export function EnrollPage() {
                 <th scope="col">Labels</th>
                 <th scope="col">Uses left</th>
                 <th scope="col">Expires</th>
+                <th scope="col">Enrolled hosts</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -146,6 +170,17 @@ export function EnrollPage() {
                     {t.usesLeft} of {t.maxUses}
                   </td>
                   <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
+                  <td data-testid={`token-hosts-${t.id}`}>
+                    {t.hosts.length === 0
+                      ? 'none yet'
+                      : t.hosts.map((h, i) => (
+                          <span key={h.id}>
+                            {i > 0 && ', '}
+                            <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
+                            {h.revoked ? ' (revoked)' : ''}
+                          </span>
+                        ))}
+                  </td>
                   <td>
                     {t.state !== 'revoked' && (
                       <button
