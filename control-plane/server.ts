@@ -19,7 +19,9 @@ import { bootstrapAdmin, type AdminCredentials } from './admin/bootstrap.ts';
 import { createCounters, type Counters } from './metrics/counters.ts';
 import { createIngester, type Ingester } from './ingest/ingester.ts';
 import { createAuthenticator, INTERNAL_USERNAME } from './broker/authenticate.ts';
-import { createBroker, type Broker } from './broker/broker.ts';
+import { createBroker } from './broker/broker.ts';
+import { createExternalBroker } from './broker/external-broker.ts';
+import type { Broker } from './broker/port.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
@@ -118,22 +120,36 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     ingester = ing;
     ing.start();
     const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
-    broker = await createBroker({
-      host: config.host,
-      mqttPort: config.mqttPort,
-      wsPort: config.wsPort,
-      tls: config.tls,
-      authenticator,
-      ingester: ing,
-      counters,
-      log,
-      maxWaitMs: config.ingest.maxWaitMs,
-      limits: {
-        maxConnections: config.broker.maxConnections,
-        maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,
-        connectTimeoutMs: config.broker.connectTimeout,
-      },
-    });
+    broker =
+      config.broker.mode === 'external'
+        ? await createExternalBroker({
+            url: config.broker.url!,
+            username: config.broker.username,
+            password: config.broker.password,
+            dynsec: config.broker.dynsec,
+            shareGroup: config.broker.shareGroup,
+            agentUrl: config.advertise.mqttUrl,
+            ingester: ing,
+            counters,
+            log,
+            maxWaitMs: config.ingest.maxWaitMs,
+          })
+        : await createBroker({
+            host: config.host,
+            mqttPort: config.mqttPort,
+            wsPort: config.wsPort,
+            tls: config.tls,
+            authenticator,
+            ingester: ing,
+            counters,
+            log,
+            maxWaitMs: config.ingest.maxWaitMs,
+            limits: {
+              maxConnections: config.broker.maxConnections,
+              maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,
+              connectTimeoutMs: config.broker.connectTimeout,
+            },
+          });
     const b = broker;
     const brokerUrls = await b.listen();
     const advertiseHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : null;
@@ -150,9 +166,10 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       publicKeyPem: signingKey.publicKeyPem,
       defaultTtlMs: config.enrollment.defaultTtl,
       urls: () => advertised,
+      onHostEnrolled: (agentId, secret) => b.provisionAgent(agentId, secret),
       onHostRevoked: async (agentId) => {
         authenticator.revoke(agentId);
-        await b.disconnect(agentId);
+        await b.revokeAgent(agentId);
         counters.inc('hosts.revoked');
       },
     });
@@ -167,7 +184,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         gauges: () => ({
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
-          'broker.clients.connected': b.aedes.connectedClients,
+          ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
         }),
       },
       { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) },

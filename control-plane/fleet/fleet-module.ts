@@ -135,7 +135,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     const gauges: Record<string, number> = {
       'ingest.queue.depth': plane.ingester.depth,
       'ingest.queue.capacity': plane.ingester.capacity,
-      'broker.clients.connected': plane.broker.aedes.connectedClients,
+      ...(plane.broker.connectedClients === null ? {} : { 'broker.clients.connected': plane.broker.connectedClients }),
       'agents.online': hosts.online,
       'agents.enrolled': hosts.enrolled,
       'incidents.open': await repos.incidents.count('open'),
