@@ -22,6 +22,7 @@ import { createAuthenticator, INTERNAL_USERNAME } from './broker/authenticate.ts
 import { createBroker } from './broker/broker.ts';
 import { createExternalBroker } from './broker/external-broker.ts';
 import type { Broker } from './broker/port.ts';
+import { httpAuthRoutes } from './broker/http-auth.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
@@ -173,6 +174,23 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         counters.inc('hosts.revoked');
       },
     });
+    // The HTTP authentication/ACL hook for brokers that ask a web service (broker/http-auth.ts), when configured.
+    const brokerHook: ApiMount[] = config.broker.httpAuthSecret
+      ? [
+          {
+            path: '/',
+            app: httpAuthRoutes({
+              secret: config.broker.httpAuthSecret,
+              authenticator,
+              counters,
+              superuser:
+                config.broker.username && config.broker.password
+                  ? { username: config.broker.username, password: config.broker.password }
+                  : undefined,
+            }),
+          },
+        ]
+      : [];
     const app = createApi(
       {
         store: s,
@@ -187,7 +205,11 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
         }),
       },
-      { ...(fleetRoutes ? { fleetRoutes } : {}), ...(mounts ? { mounts } : {}), ...(middleware ? { middleware } : {}) },
+      {
+        ...(fleetRoutes ? { fleetRoutes } : {}),
+        mounts: [...brokerHook, ...(mounts ?? [])],
+        ...(middleware ? { middleware } : {}),
+      },
     );
     http = createAdaptorServer({ fetch: app.fetch }) as Server;
     const httpServer = http;
