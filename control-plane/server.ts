@@ -23,6 +23,7 @@ import { createBroker } from './broker/broker.ts';
 import { createExternalBroker } from './broker/external-broker.ts';
 import type { Broker } from './broker/port.ts';
 import { httpAuthRoutes } from './broker/http-auth.ts';
+import { alwaysLeader, createPgLeadership, type Leadership } from './replicas/leader.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
@@ -57,6 +58,8 @@ export type ControlPlane = {
   readonly enrollment: Enrollment;
   readonly signingKey: SigningKey;
   readonly ingester: Ingester;
+  /** Whether this replica runs the fleet singletons (always on SQLite; one replica at a time on PostgreSQL). */
+  readonly leadership: Leadership;
   /** Credentials of the in-process MQTT client (full access), for other control-plane parts. */
   readonly internalMqtt: { username: string; password: string };
   start(): Promise<StartResult>;
@@ -81,6 +84,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   let http: Server | null = null;
   let urls: ListeningUrls | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
+  let leadership: Leadership | null = null;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
   const need = <T>(v: T | null, what: string): T => {
@@ -102,8 +106,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     signingKey = loadOrCreateSigningKey(config.dataDir);
     store = await openStore(resolveDatabaseTarget(config.databaseUrl, config.dataDir));
-    // After a crash nobody is connected yet; agents re-announce on reconnect.
-    await store.hosts.markAllOffline();
+    // After a crash nobody is connected yet; agents re-announce on reconnect. Not with an external broker: the
+    // sessions live there (and in other replicas), and an agent's will announces when it goes offline.
+    if (config.broker.mode === 'embedded') await store.hosts.markAllOffline();
+    leadership =
+      store.provider === 'postgres' && config.databaseUrl
+        ? createPgLeadership({ url: config.databaseUrl, log, counters, retryMs: config.leaderRetry })
+        : alwaysLeader();
     const adminCredentials = await bootstrapAdmin(store, config.dataDir);
     const s = store;
     const ing = createIngester({
@@ -203,6 +212,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
           ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
+          'replica.leader': leadership?.isLeader ? 1 : 0,
         }),
       },
       {
@@ -217,6 +227,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
     pruneTimer = setInterval(() => {
+      if (!leadership?.isLeader) return; // one replica prunes
       prune().catch((err) => log.error({ err }, 'retention prune failed'));
     }, config.pruneInterval);
     pruneTimer.unref();
@@ -241,6 +252,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await broker?.stopAccepting();
     await ingester?.stop();
     await broker?.close();
+    await leadership?.stop();
     await closeHttp;
     await store?.close();
     state = 'stopped';
@@ -258,6 +270,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     },
     get enrollment() {
       return need(enrollment, 'enrollment');
+    },
+    get leadership() {
+      return need(leadership, 'leadership');
     },
     get signingKey() {
       return need(signingKey, 'signingKey');

@@ -184,6 +184,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
   return {
     mode: 'embedded',
     aedes,
+    replicas: null,
     get connectedClients() {
       return aedes.connectedClients;
     },

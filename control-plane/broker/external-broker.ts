@@ -20,7 +20,7 @@ import type { Counters } from '../metrics/counters.ts';
 import type { Ingester } from '../ingest/ingester.ts';
 import { admitAgentMessage } from './admit.ts';
 import { createDynsec, type Dynsec } from './dynsec.ts';
-import type { Broker } from './port.ts';
+import type { Broker, ReplicaChannel } from './port.ts';
 
 export type ExternalBrokerOptions = {
   url: string;
@@ -54,9 +54,30 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
     return client;
   };
 
+  const replicaTopic = (name: string) => `${TOPIC_ROOT}/cp/${name}`;
+  const handlers = new Map<string, Set<(payload: Buffer) => void>>();
+  const replicas: ReplicaChannel = {
+    publish(name, payload) {
+      need().publish(replicaTopic(name), payload, { qos: 0 });
+    },
+    async subscribe(name, handler) {
+      const topic = replicaTopic(name);
+      let set = handlers.get(topic);
+      if (!set) {
+        set = new Set();
+        handlers.set(topic, set);
+        // nl (no local, MQTT 5): this replica's own messages are not sent back to it.
+        await need().subscribeAsync(topic, { qos: 0, nl: true });
+      }
+      set.add(handler);
+      return () => void set.delete(handler);
+    },
+  };
+
   return {
     mode: 'external',
     connectedClients: null,
+    replicas,
     get client() {
       return need();
     },
@@ -78,6 +99,9 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
       c.on('error', (err) => log.warn({ err: err.message }, 'external broker: client error'));
       c.on('offline', () => log.warn('external broker: disconnected; reconnecting'));
       c.on('connect', () => counters.inc('broker.external.connects'));
+      c.on('message', (topic, payload) => {
+        for (const h of handlers.get(topic) ?? []) h(payload);
+      });
       // The PUBACK (and so the next message) waits for admission: the queue's backpressure reaches the broker.
       c.handleMessage = (packet, done) => {
         const parsed = parseAgentTopic(packet.topic);

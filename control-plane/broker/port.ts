@@ -6,6 +6,13 @@
  */
 import type { Command } from '../../contract/protocol/index.ts';
 
+/** Messages between control-plane replicas over the shared broker (`homeostat/v1/cp/<name>`; a replica never gets its
+ * own back). Agents can neither read nor write these topics (every ACL adapter refuses them). */
+export type ReplicaChannel = {
+  publish(name: string, payload: string): void;
+  subscribe(name: string, handler: (payload: Buffer) => void): Promise<() => void>;
+};
+
 export type Broker = {
   readonly mode: 'embedded' | 'external';
   /** Agents connected to this broker (embedded), or null when this process cannot know (external). */
@@ -15,6 +22,8 @@ export type Broker = {
    * to the agents' topics (shared subscription) and returns the broker's URL as the agents' URL.
    */
   listen(): Promise<{ mqttUrl: string; wsUrl: string }>;
+  /** Other replicas, when there can be any (external); null for the embedded broker (one process). */
+  readonly replicas: ReplicaChannel | null;
   /** Publishes a command (QoS 1) to one agent. */
   publishCommand(agentId: string, command: Command): Promise<void>;
   /** Gives a newly enrolled agent its broker account (external with dynamic security); a no-op when the broker asks

@@ -96,6 +96,9 @@ export const ServerConfigSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     retention: duration('retention').default(14 * 86_400_000),
     pruneInterval: duration('pruneInterval').default(3_600_000),
+    // How often a replica tries to become leader of the fleet singletons, and how often the leader checks it still is
+    // (PostgreSQL only; replicas/leader.ts): the failover time after a replica dies.
+    leaderRetry: durationIn('leaderRetry', 200, 60_000, '200ms to 1m').default(2000),
     ingest: z
       .object({
         queueCapacity: positiveInt('ingest.queueCapacity', 10_000_000).default(50_000),
@@ -202,6 +205,7 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_LOG_LEVEL: 'logLevel',
   HOMEOSTAT_RETENTION: 'retention',
   HOMEOSTAT_PRUNE_INTERVAL: 'pruneInterval',
+  HOMEOSTAT_LEADER_RETRY: 'leaderRetry',
   HOMEOSTAT_INGEST_QUEUE_CAPACITY: 'ingest.queueCapacity',
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',

@@ -156,6 +156,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
 
   async function tick(): Promise<void> {
     const svc = need();
+    cp?.counters.inc('fleet.ticks');
     try {
       await svc.rollouts.tick();
     } catch (err) {
@@ -247,8 +248,15 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
       });
       const period = options.tickMs ?? 5000;
+      // The rollout ticker and the correlator (with its webhooks) run on the leader only. A replica that becomes
+      // leader restores open incidents and reads events from the newest stored one (as a fresh start does).
+      plane.leadership.onChange((leader) => {
+        if (leader && s)
+          s.incidents.init().catch((err) => ctx.log.error({ err }, 'incident restore on leadership failed'));
+      });
       if (period > 0) {
         timer = setInterval(() => {
+          if (!plane.leadership.isLeader) return;
           if (!ticking)
             ticking = tick().finally(() => {
               ticking = null;
