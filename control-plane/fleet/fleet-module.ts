@@ -32,6 +32,7 @@ import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhoo
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
 import type { FleetContext } from './context.ts';
 import { createLoginThrottle } from '../access/login-throttle.ts';
+import { createSharedThrottle } from '../replicas/shared-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
 import type { ModelVerifier } from './model-check.ts';
@@ -92,6 +93,8 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     },
   }) satisfies MiddlewareHandler;
 
+  // Shared with the other replicas once attached behind an external broker (replicas/shared-throttle.ts).
+  const throttle = createSharedThrottle(createLoginThrottle({ now }));
   const lazy = {
     get roles() {
       return need().ctx.repos.roles;
@@ -124,7 +127,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       return need().notifier;
     },
     secureCookies: options.secureCookies ?? false,
-    throttle: createLoginThrottle({ now }),
+    throttle,
   };
 
   const metricsApp = new Hono<AccessEnv>().get('/metrics', async (c) => {
@@ -247,6 +250,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           })
           .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
       });
+      if (plane.broker.replicas) await throttle.connect(plane.broker.replicas);
       const period = options.tickMs ?? 5000;
       // The rollout ticker and the correlator (with its webhooks) run on the leader only. A replica that becomes
       // leader restores open incidents and reads events from the newest stored one (as a fresh start does).
