@@ -69,6 +69,9 @@ export type ControlPlane = {
   prune(): Promise<{ samples: number; events: number }>;
 };
 
+/** Replica channel of host revocations (each replica's authenticator caches verified agents). */
+const REVOKED_CHANNEL = 'revoked';
+
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const { logger, mounts, middleware, openIncidentsByHost, fleetRoutes, ...input } = options;
@@ -171,6 +174,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         config.advertise.wsUrl ??
         (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
     };
+    await b.replicas?.subscribe(REVOKED_CHANNEL, (id) => authenticator.revoke(id.toString('utf8')));
     enrollment = createEnrollment({
       store: s,
       publicKeyPem: signingKey.publicKeyPem,
@@ -179,6 +183,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       onHostEnrolled: (agentId, secret) => b.provisionAgent(agentId, secret),
       onHostRevoked: async (agentId) => {
         authenticator.revoke(agentId);
+        b.replicas?.publish(REVOKED_CHANNEL, agentId); // the other replicas' caches (HTTP hook) forget it too
         await b.revokeAgent(agentId);
         counters.inc('hosts.revoked');
       },
