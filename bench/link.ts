@@ -13,6 +13,10 @@
  *     --database-url   postgres://… to measure PostgreSQL instead of the default SQLite file
  *     --cpu-prof dir   run the control plane with --cpu-prof, profile written to dir
  *     --scrypt-secrets store the agents' secrets as scrypt hashes (how agents enrolled before 2026-11-22 are stored)
+ *     --mode m         embedded (default: Aedes in the control plane) or external: a private Mosquitto 2 with its
+ *                      dynamic-security plugin (one client + role per agent, created here before the run), the control
+ *                      plane(s) as its clients (docs/scale-out.md)
+ *     --replicas n     external mode: n control-plane processes sharing the database (n > 1 needs --database-url)
  *
  * Agents are enrolled directly through the repository (one shared secret hash, but each agent still costs the
  * control plane one verification at its first connect, as in a real fleet restart: a fast salted HMAC, as enrollment
@@ -30,6 +34,9 @@ import { parseArgs } from 'node:util';
 import { openStore } from '../control-plane/store/prisma-store.ts';
 import { hashRandomSecret, hashSecret } from '../control-plane/keys/secrets.ts';
 import type { WorkerConfig, WorkerResult } from './link-agents.ts';
+import { startMosquitto, type TestMosquitto } from '../test/support/mosquitto.ts';
+import mqtt from 'mqtt';
+import { agentAcls, agentRole, createDynsec } from '../control-plane/broker/dynsec.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,10 +52,17 @@ const { values: args } = parseArgs({
     'database-url': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'scrypt-secrets': { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'embedded' },
+    replicas: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
+const EXTERNAL = args.mode === 'external';
+const REPLICAS = Number(args.replicas);
+if (args.mode !== 'embedded' && !EXTERNAL) throw new Error(`--mode must be embedded or external, got '${args.mode}'`);
+if (REPLICAS > 1 && !(EXTERNAL && args['database-url']))
+  throw new Error('--replicas > 1 needs --mode external and --database-url (replicas share PostgreSQL)');
 const SCRYPT_SECRETS = args['scrypt-secrets'];
 const DURATION_S = Number(args.duration);
 const BATCH = Number(args.batch);
@@ -67,6 +81,7 @@ for (const [k, v] of Object.entries({
   batch: BATCH,
   workers: WORKERS,
   inflight: Number(args.inflight),
+  replicas: REPLICAS,
 })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer, got '${v}'`);
 }
@@ -149,37 +164,77 @@ async function main() {
   }
   await store.close();
 
+  let mosquitto: TestMosquitto | null = null;
+  if (EXTERNAL) {
+    mosquitto = await startMosquitto();
+    children.push(mosquitto.process);
+    say(`mosquitto pid ${mosquitto.process.pid} at ${mosquitto.url}; creating ${AGENTS} dynamic-security clients…`);
+    const admin = await mqtt.connectAsync(mosquitto.url, { ...mosquitto.admin, protocolVersion: 5 });
+    const dynsec = await createDynsec(admin, 120_000);
+    for (let i = 0; i < ids.length; i += 250) {
+      const cmds = ids.slice(i, i + 250).flatMap((id) => [
+        { command: 'createRole', rolename: agentRole(id), acls: agentAcls(id) },
+        { command: 'createClient', username: id, clientid: id, password: secret, roles: [{ rolename: agentRole(id) }] },
+      ]);
+      const errors = (await dynsec.send(cmds)).filter(Boolean);
+      if (errors.length) throw new Error(`dynamic security: ${errors[0]}`);
+    }
+    dynsec.close();
+    await admin.endAsync();
+  }
+
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const cp = spawn(
-    process.execPath,
-    [
-      ...prof,
-      BIN,
-      'server',
-      '--data-dir',
-      dataDir,
-      '--http-port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--ws-port',
-      '0',
-      '--log-level',
-      'warn',
-      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(cp);
-  cp.stderr!.resume();
-  const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
-    createInterface({ input: cp.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
-    cp.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
-  });
+  const startReplica = async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...prof,
+        BIN,
+        'server',
+        '--data-dir',
+        dataDir,
+        '--http-port',
+        '0',
+        '--mqtt-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--log-level',
+        'warn',
+        ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          ...(mosquitto
+            ? {
+                HOMEOSTAT_BROKER_MODE: 'external',
+                HOMEOSTAT_BROKER_URL: mosquitto.url,
+                HOMEOSTAT_BROKER_USERNAME: mosquitto.admin.username,
+                HOMEOSTAT_BROKER_PASSWORD: mosquitto.admin.password,
+                HOMEOSTAT_BROKER_DYNSEC: 'true',
+              }
+            : {}),
+        },
+      },
+    );
+    children.push(child);
+    child.stderr!.resume();
+    const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
+      child.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
+    });
+    return { child, urls };
+  };
+  const replicas: Awaited<ReturnType<typeof startReplica>>[] = [];
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica()); // one after the other: the first migrates
+  const cp = replicas[0]!.child;
+  const urls = replicas[0]!.urls;
   const offered =
     INTERVAL_MS === null ? 'max (closed loop)' : `${Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS)} samples/s`;
   say(
-    `control plane pid ${cp.pid} at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`,
+    `control plane pid ${replicas.map((r) => r.child.pid).join(', ')} (${args.mode}) at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`,
   );
 
   const workers = Array.from({ length: WORKERS }, () => {
@@ -218,14 +273,24 @@ async function main() {
   await new Promise((r) => setTimeout(r, Math.max(0, windowStart - nowMs())));
   const before = procStats(cp.pid!);
   const schedBefore = schedStats(cp.pid!);
+  const replicasBefore = replicas.map((r) => procStats(r.child.pid!));
+  const brokerBefore = mosquitto ? procStats(mosquitto.process.pid!) : null;
+  const peakReplicaRss = replicasBefore.map((r) => r.rssMb);
+  let peakBrokerRss = brokerBefore?.rssMb ?? 0;
   const genBefore = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0);
   let peakRss = before.rssMb;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, procStats(cp.pid!).rssMb);
+    replicas.forEach((r, i) => {
+      peakReplicaRss[i] = Math.max(peakReplicaRss[i]!, procStats(r.child.pid!).rssMb);
+    });
+    if (mosquitto) peakBrokerRss = Math.max(peakBrokerRss, procStats(mosquitto.process.pid!).rssMb);
   }, 250);
   await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - nowMs())));
   const after = procStats(cp.pid!);
   const schedAfter = schedStats(cp.pid!);
+  const replicasCpu = replicas.map((r, i) => procStats(r.child.pid!).cpuS - replicasBefore[i]!.cpuS);
+  const brokerCpu = mosquitto && brokerBefore ? procStats(mosquitto.process.pid!).cpuS - brokerBefore.cpuS : null;
   const genCpu = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0) - genBefore;
   clearInterval(sampler);
   const wall = DURATION_S;
@@ -249,9 +314,21 @@ async function main() {
     latencyP99Ms: Math.round(percentile(all, 99) * 10) / 10,
     cpuPercent: Math.round(((after.cpuS - before.cpuS) / wall) * 1000) / 10,
     rssMb: Math.round(Math.max(peakRss, after.rssMb)),
+    mode: args.mode,
+    connectS: Math.round(connectS * 10) / 10,
+    replicas: replicas.map((_, i) => ({
+      cpuPercent: Math.round((replicasCpu[i]! / wall) * 1000) / 10,
+      rssMb: Math.round(peakReplicaRss[i]!),
+    })),
+    ...(brokerCpu !== null
+      ? { broker: { cpuPercent: Math.round((brokerCpu / wall) * 1000) / 10, rssMb: Math.round(peakBrokerRss) } }
+      : {}),
   };
-  cp.kill('SIGTERM');
-  await new Promise((r) => cp.once('exit', r));
+  for (const r of replicas) {
+    r.child.kill('SIGTERM');
+    await new Promise((res) => r.child.once('exit', res));
+  }
+  await mosquitto?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
@@ -268,6 +345,9 @@ async function main() {
     say(
       `control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB; main thread waited for a CPU ${(((schedAfter.waitS - schedBefore.waitS) / wall) * 100).toFixed(0)}% of the window (machine contention)`,
     );
+    if (replicas.length > 1)
+      say(`replicas: ${result.replicas.map((r) => `CPU ${r.cpuPercent}% RSS ${r.rssMb} MB`).join('; ')}`);
+    if (result.broker) say(`mosquitto: CPU ${result.broker.cpuPercent}% of one core, RSS ${result.broker.rssMb} MB`);
     say(`load generators: CPU ${((genCpu / wall) * 100).toFixed(0)}% of one core over ${WORKERS} processes`);
   }
 }

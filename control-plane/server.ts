@@ -19,7 +19,11 @@ import { bootstrapAdmin, type AdminCredentials } from './admin/bootstrap.ts';
 import { createCounters, type Counters } from './metrics/counters.ts';
 import { createIngester, type Ingester } from './ingest/ingester.ts';
 import { createAuthenticator, INTERNAL_USERNAME } from './broker/authenticate.ts';
-import { createBroker, type Broker } from './broker/broker.ts';
+import { createBroker } from './broker/broker.ts';
+import { createExternalBroker } from './broker/external-broker.ts';
+import type { Broker } from './broker/port.ts';
+import { httpAuthRoutes } from './broker/http-auth.ts';
+import { alwaysLeader, createPgLeadership, type Leadership } from './replicas/leader.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
@@ -61,6 +65,8 @@ export type ControlPlane = {
   readonly artifacts: AgentArtifacts;
   /** The URL other servers reach the HTTP API at (config `advertisedUrl`, else the listening address). */
   readonly advertisedUrl: string;
+  /** Whether this replica runs the fleet singletons (always on SQLite; one replica at a time on PostgreSQL). */
+  readonly leadership: Leadership;
   /** Credentials of the in-process MQTT client (full access), for other control-plane parts. */
   readonly internalMqtt: { username: string; password: string };
   start(): Promise<StartResult>;
@@ -69,6 +75,9 @@ export type ControlPlane = {
   /** Deletes samples/events older than the retention window now. */
   prune(): Promise<{ samples: number; events: number }>;
 };
+
+/** Replica channel of host revocations (each replica's authenticator caches verified agents). */
+const REVOKED_CHANNEL = 'revoked';
 
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -91,6 +100,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     log,
   });
   let pruneTimer: NodeJS.Timeout | null = null;
+  let leadership: Leadership | null = null;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
   const need = <T>(v: T | null, what: string): T => {
@@ -112,8 +122,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     signingKey = loadOrCreateSigningKey(config.dataDir);
     store = await openStore(resolveDatabaseTarget(config.databaseUrl, config.dataDir));
-    // After a crash nobody is connected yet; agents re-announce on reconnect.
-    await store.hosts.markAllOffline();
+    // After a crash nobody is connected yet; agents re-announce on reconnect. Not with an external broker: the
+    // sessions live there (and in other replicas), and an agent's will announces when it goes offline.
+    if (config.broker.mode === 'embedded') await store.hosts.markAllOffline();
+    leadership =
+      store.provider === 'postgres' && config.databaseUrl
+        ? createPgLeadership({ url: config.databaseUrl, log, counters, retryMs: config.leaderRetry })
+        : alwaysLeader();
     const adminCredentials = await bootstrapAdmin(store, config.dataDir);
     const s = store;
     const ing = createIngester({
@@ -131,22 +146,36 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     ingester = ing;
     ing.start();
     const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
-    broker = await createBroker({
-      host: config.host,
-      mqttPort: config.mqttPort,
-      wsPort: config.wsPort,
-      tls: config.tls,
-      authenticator,
-      ingester: ing,
-      counters,
-      log,
-      maxWaitMs: config.ingest.maxWaitMs,
-      limits: {
-        maxConnections: config.broker.maxConnections,
-        maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,
-        connectTimeoutMs: config.broker.connectTimeout,
-      },
-    });
+    broker =
+      config.broker.mode === 'external'
+        ? await createExternalBroker({
+            url: config.broker.url!,
+            username: config.broker.username,
+            password: config.broker.password,
+            dynsec: config.broker.dynsec,
+            shareGroup: config.broker.shareGroup,
+            agentUrl: config.advertise.mqttUrl,
+            ingester: ing,
+            counters,
+            log,
+            maxWaitMs: config.ingest.maxWaitMs,
+          })
+        : await createBroker({
+            host: config.host,
+            mqttPort: config.mqttPort,
+            wsPort: config.wsPort,
+            tls: config.tls,
+            authenticator,
+            ingester: ing,
+            counters,
+            log,
+            maxWaitMs: config.ingest.maxWaitMs,
+            limits: {
+              maxConnections: config.broker.maxConnections,
+              maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,
+              connectTimeoutMs: config.broker.connectTimeout,
+            },
+          });
     const b = broker;
     const brokerUrls = await b.listen();
     const advertiseHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : null;
@@ -158,14 +187,17 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         config.advertise.wsUrl ??
         (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
     };
+    await b.replicas?.subscribe(REVOKED_CHANNEL, (id) => authenticator.revoke(id.toString('utf8')));
     enrollment = createEnrollment({
       store: s,
       publicKeyPem: signingKey.publicKeyPem,
       defaultTtlMs: config.enrollment.defaultTtl,
       urls: () => advertised,
+      onHostEnrolled: (agentId, secret) => b.provisionAgent(agentId, secret),
       onHostRevoked: async (agentId) => {
         authenticator.revoke(agentId);
-        await b.disconnect(agentId);
+        b.replicas?.publish(REVOKED_CHANNEL, agentId); // the other replicas' caches (HTTP hook) forget it too
+        await b.revokeAgent(agentId);
         counters.inc('hosts.revoked');
       },
     });
@@ -175,6 +207,23 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       advertisedUrl: () => need(advertisedUrl, 'advertisedUrl'),
       publicKeyPem: () => key.publicKeyPem,
     });
+    // The HTTP authentication/ACL hook for brokers that ask a web service (broker/http-auth.ts), when configured.
+    const brokerHook: ApiMount[] = config.broker.httpAuthSecret
+      ? [
+          {
+            path: '/',
+            app: httpAuthRoutes({
+              secret: config.broker.httpAuthSecret,
+              authenticator,
+              counters,
+              superuser:
+                config.broker.username && config.broker.password
+                  ? { username: config.broker.username, password: config.broker.password }
+                  : undefined,
+            }),
+          },
+        ]
+      : [];
     const app = createApi(
       {
         store: s,
@@ -193,12 +242,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         gauges: () => ({
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
-          'broker.clients.connected': b.aedes.connectedClients,
+          ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
+          'replica.leader': leadership?.isLeader ? 1 : 0,
         }),
       },
       {
         ...(fleetRoutes ? { fleetRoutes } : {}),
-        mounts: [{ path: '/', app: downloads }, ...(mounts ?? [])],
+        mounts: [{ path: '/', app: downloads }, ...brokerHook, ...(mounts ?? [])],
         ...(middleware ? { middleware } : {}),
       },
     );
@@ -210,6 +260,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     advertisedUrl = config.advertisedUrl ?? (advertiseHost ? `http://${advertiseHost}:${httpPort}` : urls.httpUrl);
     artifacts.find();
     pruneTimer = setInterval(() => {
+      if (!leadership?.isLeader) return; // one replica prunes
       prune().catch((err) => log.error({ err }, 'retention prune failed'));
     }, config.pruneInterval);
     pruneTimer.unref();
@@ -234,6 +285,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await broker?.stopAccepting();
     await ingester?.stop();
     await broker?.close();
+    await leadership?.stop();
     await closeHttp;
     await store?.close();
     state = 'stopped';
@@ -251,6 +303,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     },
     get enrollment() {
       return need(enrollment, 'enrollment');
+    },
+    get leadership() {
+      return need(leadership, 'leadership');
     },
     get signingKey() {
       return need(signingKey, 'signingKey');

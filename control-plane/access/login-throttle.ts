@@ -87,6 +87,17 @@ export function createLoginThrottle(o: LoginThrottleOptions = {}) {
     if (e.failures < free) e.lockedUntil = 0;
   };
 
+  const count = (keys: [string, number][], t: number): void => {
+    for (const [key, free] of keys) {
+      const e = live(key, t) ?? { failures: 0, firstAt: t, lockedUntil: 0 };
+      e.failures++;
+      if (e.failures >= free) e.lockedUntil = t + Math.min(capLockMs, baseLockMs * 2 ** (e.failures - free));
+      entries.delete(key);
+      entries.set(key, e); // most recent last, so eviction takes the stalest
+      evict(t);
+    }
+  };
+
   return {
     /**
      * Lets an attempt through, counted as a failure until `succeed` or `abandon` says otherwise, or refuses it while
@@ -103,14 +114,11 @@ export function createLoginThrottle(o: LoginThrottleOptions = {}) {
             Math.ceil((e.lockedUntil - t) / 1000),
           );
       }
-      for (const [key, free] of keys) {
-        const e = live(key, t) ?? { failures: 0, firstAt: t, lockedUntil: 0 };
-        e.failures++;
-        if (e.failures >= free) e.lockedUntil = t + Math.min(capLockMs, baseLockMs * 2 ** (e.failures - free));
-        entries.delete(key);
-        entries.set(key, e); // most recent last, so eviction takes the stalest
-        evict(t);
-      }
+      count(keys, t);
+    },
+    /** Counts an attempt another replica let through (no lockout check: it already passed one there). */
+    record(username: string, address: string | null): void {
+      count(keysOf(username, address), now());
     },
     /** The attempt logged in: the username starts afresh, the address gets its attempt back. */
     succeed(username: string, address: string | null): void {

@@ -13,6 +13,9 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   // core
   ['GET', '/healthz', 'public'],
   ['POST', '/api/enroll', 'public'],
+  // the external broker's HTTP auth/ACL hook: its own bearer secret (broker/http-auth.ts), not a user's
+  ['POST', '/api/broker/auth', 'public'],
+  ['POST', '/api/broker/acl', 'public'],
   ['GET', '/api/hosts', 'viewer'],
   ['GET', '/api/hosts/:id', 'viewer'],
   ['GET', '/api/hosts/:id/samples', 'viewer'],

@@ -12,7 +12,9 @@
 import type { ControlPlane } from '../server.ts';
 import type { ApiMount } from './app.ts';
 import { createEventBus, streamRoutes, type LocalEventBus } from './stream.ts';
-import { startStreamFeed } from './stream-feed.ts';
+import { startStreamFeed, type CommitHook } from './stream-feed.ts';
+import { createCommitFanout } from '../replicas/commit-fanout.ts';
+import { pino } from 'pino';
 import { webStatic } from './web-static.ts';
 
 /** Options; defaults: web/dist, host/rollout poll every 5 s (samples and heal events are pushed on commit). */
@@ -25,6 +27,7 @@ export type WebUi = { bus: LocalEventBus; mounts: ApiMount[]; start(cp: ControlP
 export function createWebUi(options: WebUiOptions = {}): WebUi {
   const bus = createEventBus();
   let feed: { stop(): Promise<void> } | null = null;
+  let fanout: ReturnType<typeof createCommitFanout> | null = null;
   return {
     bus,
     mounts: [
@@ -33,18 +36,26 @@ export function createWebUi(options: WebUiOptions = {}): WebUi {
     ],
     start(cp) {
       const { hosts, rollouts, incidents } = cp.store;
+      const local: CommitHook = (l) => cp.ingester.onCommitted(l);
+      // Replicas behind an external broker: every replica's commits reach this replica's streams.
+      const channel = cp.broker.replicas;
+      fanout ??= channel
+        ? createCommitFanout(local, channel, pino({ level: cp.config.logLevel }, pino.destination(2)))
+        : null;
       feed ??= startStreamFeed({
         hosts,
         rollouts,
         incidents,
         bus,
-        onCommitted: (l) => cp.ingester.onCommitted(l),
+        onCommitted: fanout ? fanout.onCommitted : local,
         ...(options.feedIntervalMs ? { intervalMs: options.feedIntervalMs } : {}),
       });
     },
     async stop() {
       await feed?.stop();
+      await fanout?.stop();
       feed = null;
+      fanout = null;
     },
   };
 }

@@ -19,7 +19,9 @@ import { TOPIC_ROOT, commandTopic, type Command } from '../../contract/protocol/
 import type { Counters } from '../metrics/counters.ts';
 import type { Ingester } from '../ingest/ingester.ts';
 import type { Authenticator } from './authenticate.ts';
-import { authorizeAgentPublish, authorizeAgentSubscribe, decodeAgentPayload } from './authorize.ts';
+import { authorizeAgentSubscribe } from './authorize.ts';
+import { admitAgentMessage } from './admit.ts';
+import type { Broker } from './port.ts';
 import { createConnectionGate, type ConnectionLimits } from './connection-limits.ts';
 import { listenOn } from '../listen.ts';
 
@@ -41,22 +43,12 @@ export type BrokerOptions = {
   limits?: Partial<ConnectionLimits> & { connectTimeoutMs?: number };
 };
 
-export type Broker = {
-  readonly aedes: Aedes;
-  /** Starts both listeners; returns their URLs (ephemeral ports resolved). */
-  listen(): Promise<{ mqttUrl: string; wsUrl: string }>;
-  /** Publishes a command (QoS 1) to one agent. */
-  publishCommand(agentId: string, command: Command): Promise<void>;
-  /** Disconnects an agent's session now (revocation). */
-  disconnect(agentId: string): Promise<void>;
-  /** Stops accepting connections (listeners closed; existing sessions stay until close()). */
-  stopAccepting(): Promise<void>;
-  close(): Promise<void>;
-};
+/** The embedded adapter of the broker port; `aedes` for tests and metrics. */
+export type EmbeddedBroker = Broker & { readonly aedes: Aedes; disconnect(agentId: string): Promise<void> };
 
 const AGENT_PREFIX = `${TOPIC_ROOT}/agents/`;
 
-export async function createBroker(opts: BrokerOptions): Promise<Broker> {
+export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker> {
   const { counters, ingester, authenticator, log } = opts;
   const maxWaitMs = opts.maxWaitMs ?? 2000;
   const connectTimeoutMs = opts.limits?.connectTimeoutMs ?? 10_000;
@@ -131,49 +123,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       }
       // client === null: an old session's will published after a restart; only an agent topic is plausible.
       const who = agentId ?? packet.topic.split('/')[3] ?? '';
-      const acl = authorizeAgentPublish(who, packet.topic);
-      if (!acl.ok) {
-        counters.inc(`broker.publish.refused.${acl.reason}`);
-        log.warn({ agentId: who, topic: packet.topic, reason: acl.reason }, 'publish refused; disconnecting');
-        return done(new Error(`publish to '${packet.topic}' refused: ${acl.reason}`));
-      }
-      const decoded = decodeAgentPayload(who, acl.kind, packet.payload as Buffer);
-      if (!decoded.ok) {
-        counters.inc(`broker.payload.rejected.${decoded.reason}`);
-        log.warn(
-          { agentId: who, topic: packet.topic, reason: decoded.reason, detail: decoded.detail },
-          'payload rejected',
-        );
-        // Accepted at the MQTT level (no reconnect loop), never stored; readable seqs are acked as rejected for good.
-        if (decoded.seqs.length > 0)
-          ingester.offer({
-            kind: 'reject',
-            agentId: who,
-            seqs: decoded.seqs,
-            reason: `${decoded.reason}: ${decoded.detail}`.slice(0, 500),
-          });
-        return done(null);
-      }
-      if (decoded.partial) {
-        // Some records of the message were invalid: refused for good (counted, acked as rejected), the rest stored.
-        counters.inc('broker.payload.rejected.schema');
-        counters.inc('broker.records.rejected.schema', decoded.partial.seqs.length);
-        log.warn({ agentId: who, topic: packet.topic, detail: decoded.partial.detail }, 'records rejected');
-        if (decoded.partial.seqs.length > 0)
-          ingester.offer({
-            kind: 'reject',
-            agentId: who,
-            seqs: decoded.partial.seqs,
-            reason: `schema: ${decoded.partial.detail}`,
-          });
-      }
-      if (ingester.offer(decoded.item)) return done(null);
-      counters.inc('broker.backpressure.waits');
-      ingester.waitForRoom(decoded.item, maxWaitMs).then(
-        (room) => {
-          if (!(room && ingester.offer(decoded.item))) counters.inc(`ingest.shed.${decoded.item.kind}`);
-          done(null);
-        },
+      admitAgentMessage(who, packet.topic, packet.payload as Buffer, { ingester, counters, log, maxWaitMs }).then(
+        (a) => (a.ok ? done(null) : done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`))),
         () => done(null),
       );
     },
@@ -224,8 +175,19 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const closeServer = (s: NetServer | HttpServer | null) =>
     new Promise<void>((r) => (s?.listening ? s.close(() => r()) : r()));
 
+  const disconnect = (agentId: string): Promise<void> => {
+    const client = clients.get(agentId);
+    if (!client) return Promise.resolve();
+    return new Promise((resolve) => client.close(() => resolve()));
+  };
+
   return {
+    mode: 'embedded',
     aedes,
+    replicas: null,
+    get connectedClients() {
+      return aedes.connectedClients;
+    },
     async listen() {
       // noDelay: each command (ack) is a small write right after the PUBACK; with Nagle it would wait for the
       // agent's delayed TCP ACK (40 ms on Linux), which was most of the publish → ack latency.
@@ -292,10 +254,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         );
       });
     },
-    disconnect(agentId) {
-      const client = clients.get(agentId);
-      if (!client) return Promise.resolve();
-      return new Promise((resolve) => client.close(() => resolve()));
+    disconnect,
+    provisionAgent: () => Promise.resolve(), // the broker asks the database (authenticate.ts)
+    revokeAgent(agentId) {
+      authenticator.revoke(agentId);
+      return disconnect(agentId);
     },
     stopAccepting() {
       // Stop listening; live sessions stay so the ingest drain can still ack. close() ends them.

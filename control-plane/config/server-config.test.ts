@@ -105,3 +105,32 @@ test('the fleet of a control plane created from options gets the correlation and
   const explicit = { incidents: { correlator: { minScore: 9 } } };
   assert.equal(resolveFleetOptions({ correlation: { minScore: 3 } }, explicit), explicit, 'explicit fleet options win');
 });
+
+test('broker.mode: embedded by default; external needs broker.url and takes its settings from YAML and environment', () => {
+  const embedded = loadServerConfig({ env: {}, overrides: { dataDir: '/tmp/x' } });
+  assert.equal(embedded.broker.mode, 'embedded');
+  assert.equal(embedded.broker.shareGroup, 'homeostat-ingest');
+  assert.equal(embedded.leaderRetry, 2000);
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'broker:\n  mode: external\n  url: mqtt://mosquitto:1883\n  username: homeostat-cp\n');
+  const ext = loadServerConfig({
+    file,
+    env: { HOMEOSTAT_BROKER_PASSWORD: 'pw', HOMEOSTAT_BROKER_DYNSEC: 'true', HOMEOSTAT_LEADER_RETRY: '500ms' },
+    overrides: { dataDir: dir },
+  });
+  assert.deepEqual(
+    [ext.broker.mode, ext.broker.url, ext.broker.username, ext.broker.password, ext.broker.dynsec, ext.leaderRetry],
+    ['external', 'mqtt://mosquitto:1883', 'homeostat-cp', 'pw', true, 500],
+  );
+  assert.throws(
+    () => loadServerConfig({ env: { HOMEOSTAT_BROKER_MODE: 'external' }, overrides: { dataDir: '/tmp/x' } }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      e.issues.some((i) => i.path === 'broker.url' && /required when broker.mode is external/.test(i.message)),
+  );
+  assert.throws(
+    () => loadServerConfig({ env: { HOMEOSTAT_BROKER_MODE: 'cluster' }, overrides: { dataDir: '/tmp/x' } }),
+    (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'broker.mode'),
+  );
+});

@@ -103,6 +103,9 @@ export const ServerConfigSchema = z
     logLevel: z.enum(LOG_LEVELS, { error: `logLevel must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     retention: duration('retention').default(14 * 86_400_000),
     pruneInterval: duration('pruneInterval').default(3_600_000),
+    // How often a replica tries to become leader of the fleet singletons, and how often the leader checks it still is
+    // (PostgreSQL only; replicas/leader.ts): the failover time after a replica dies.
+    leaderRetry: durationIn('leaderRetry', 200, 60_000, '200ms to 1m').default(2000),
     ingest: z
       .object({
         queueCapacity: positiveInt('ingest.queueCapacity', 10_000_000).default(50_000),
@@ -118,14 +121,54 @@ export const ServerConfigSchema = z
       .object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) })
       .default({ defaultTtl: 86_400_000 }),
     // Broker connection admission (control-plane/broker/connection-limits.ts): caps and the CONNECT timeout.
+    // `mode: external` (docs/scale-out.md): no broker of our own; the control plane is a client of `url`, ingests
+    // through a shared subscription and, with `dynsec`, manages Mosquitto's dynamic-security clients per agent.
     broker: z
       .object({
+        mode: z
+          .enum(['embedded', 'external'], { error: 'broker.mode must be embedded or external' })
+          .default('embedded'),
         maxConnections: positiveInt('broker.maxConnections', 1_000_000).default(10_000),
         maxConnectionsPerAddress: positiveInt('broker.maxConnectionsPerAddress', 1_000_000).default(1000),
         connectTimeout: durationIn('broker.connectTimeout', 1000, 120_000, '1s to 2m').default(10_000),
+        url: z
+          .string()
+          .regex(/^(mqtts?|wss?):\/\//, 'broker.url must start with mqtt://, mqtts://, ws:// or wss://')
+          .optional(),
+        username: z.string().min(1, 'broker.username must be non-empty').optional(),
+        password: z.string().min(1, 'broker.password must be non-empty').optional(),
+        /** Manage Mosquitto's dynamic-security plugin over $CONTROL/dynamic-security/v1 (external mode). */
+        dynsec: z
+          .preprocess(
+            (v) => (v === 'true' ? true : v === 'false' ? false : v),
+            z.boolean({ error: 'broker.dynsec must be true or false' }),
+          )
+          .default(false),
+        /** Shared-subscription group of the replicas' ingest (external mode). */
+        shareGroup: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'broker.shareGroup must be 1-64 letters, digits, _ or -')
+          .default('homeostat-ingest'),
+        /** Secret a broker sends (Authorization: Bearer) to POST /api/broker/auth and /api/broker/acl; unset = off. */
+        httpAuthSecret: z.string().min(16, 'broker.httpAuthSecret must be at least 16 characters').optional(),
       })
       .strict()
-      .default({ maxConnections: 10_000, maxConnectionsPerAddress: 1000, connectTimeout: 10_000 }),
+      .superRefine((b, ctx) => {
+        if (b.mode === 'external' && !b.url)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: 'broker.url is required when broker.mode is external',
+          });
+      })
+      .default({
+        mode: 'embedded',
+        maxConnections: 10_000,
+        maxConnectionsPerAddress: 1000,
+        connectTimeout: 10_000,
+        dynsec: false,
+        shareGroup: 'homeostat-ingest',
+      }),
     // Incident correlation (control-plane/correlate/correlator.ts): small fleets need a lower minScore (the significance
     // of a rack or switch sharing a symptom grows with the fleet; 16 hosts: about 3).
     correlation: z
@@ -170,6 +213,7 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_LOG_LEVEL: 'logLevel',
   HOMEOSTAT_RETENTION: 'retention',
   HOMEOSTAT_PRUNE_INTERVAL: 'pruneInterval',
+  HOMEOSTAT_LEADER_RETRY: 'leaderRetry',
   HOMEOSTAT_INGEST_QUEUE_CAPACITY: 'ingest.queueCapacity',
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
@@ -177,6 +221,13 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_BROKER_MAX_CONNECTIONS: 'broker.maxConnections',
   HOMEOSTAT_BROKER_MAX_CONNECTIONS_PER_ADDRESS: 'broker.maxConnectionsPerAddress',
   HOMEOSTAT_BROKER_CONNECT_TIMEOUT: 'broker.connectTimeout',
+  HOMEOSTAT_BROKER_MODE: 'broker.mode',
+  HOMEOSTAT_BROKER_URL: 'broker.url',
+  HOMEOSTAT_BROKER_USERNAME: 'broker.username',
+  HOMEOSTAT_BROKER_PASSWORD: 'broker.password',
+  HOMEOSTAT_BROKER_DYNSEC: 'broker.dynsec',
+  HOMEOSTAT_BROKER_SHARE_GROUP: 'broker.shareGroup',
+  HOMEOSTAT_BROKER_HTTP_AUTH_SECRET: 'broker.httpAuthSecret',
   HOMEOSTAT_CORRELATION_MIN_SCORE: 'correlation.minScore',
   HOMEOSTAT_CORRELATION_WINDOW: 'correlation.window',
   HOMEOSTAT_BREAKER_MAX_SHARE: 'breaker.maxShare',

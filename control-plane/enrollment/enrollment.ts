@@ -32,6 +32,8 @@ export type EnrollmentOptions = {
   publicKeyPem: string;
   /** The broker URLs agents should use (known only once listening). */
   urls(): { mqttUrl: string; wsUrl: string };
+  /** Called after a host is enrolled, to give it a broker account (external broker); a failure undoes the enrollment. */
+  onHostEnrolled?(agentId: string, secret: string): Promise<void>;
   /** Called after a host is revoked, to cut its live session and cached credentials. */
   onHostRevoked(agentId: string): Promise<void>;
   defaultTtlMs: number;
@@ -107,6 +109,12 @@ export function createEnrollment(opts: EnrollmentOptions) {
         },
         hashRandomSecret(secret),
       );
+      if (opts.onHostEnrolled)
+        await opts.onHostEnrolled(agentId, secret).catch(async (err: unknown) => {
+          // No broker account, no usable credentials: the host is revoked at once and the agent may enroll again.
+          await store.hosts.revoke(agentId, now()).catch(() => undefined);
+          throw err;
+        });
       const { mqttUrl, wsUrl } = opts.urls();
       return {
         agentId,

@@ -32,6 +32,7 @@ import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhoo
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
 import type { FleetContext } from './context.ts';
 import { createLoginThrottle } from '../access/login-throttle.ts';
+import { createSharedThrottle } from '../replicas/shared-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
 import type { ModelVerifier } from './model-check.ts';
@@ -92,6 +93,8 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     },
   }) satisfies MiddlewareHandler;
 
+  // Shared with the other replicas once attached behind an external broker (replicas/shared-throttle.ts).
+  const throttle = createSharedThrottle(createLoginThrottle({ now }));
   const lazy = {
     get roles() {
       return need().ctx.repos.roles;
@@ -124,7 +127,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       return need().notifier;
     },
     secureCookies: options.secureCookies ?? false,
-    throttle: createLoginThrottle({ now }),
+    throttle,
   };
 
   const metricsApp = new Hono<AccessEnv>().get('/metrics', async (c) => {
@@ -135,7 +138,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     const gauges: Record<string, number> = {
       'ingest.queue.depth': plane.ingester.depth,
       'ingest.queue.capacity': plane.ingester.capacity,
-      'broker.clients.connected': plane.broker.aedes.connectedClients,
+      ...(plane.broker.connectedClients === null ? {} : { 'broker.clients.connected': plane.broker.connectedClients }),
       'agents.online': hosts.online,
       'agents.enrolled': hosts.enrolled,
       'incidents.open': await repos.incidents.count('open'),
@@ -156,6 +159,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
 
   async function tick(): Promise<void> {
     const svc = need();
+    cp?.counters.inc('fleet.ticks');
     try {
       await svc.rollouts.tick();
     } catch (err) {
@@ -246,9 +250,17 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           })
           .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
       });
+      if (plane.broker.replicas) await throttle.connect(plane.broker.replicas);
       const period = options.tickMs ?? 5000;
+      // The rollout ticker and the correlator (with its webhooks) run on the leader only. A replica that becomes
+      // leader restores open incidents and reads events from the newest stored one (as a fresh start does).
+      plane.leadership.onChange((leader) => {
+        if (leader && s)
+          s.incidents.init().catch((err) => ctx.log.error({ err }, 'incident restore on leadership failed'));
+      });
       if (period > 0) {
         timer = setInterval(() => {
+          if (!plane.leadership.isLeader) return;
           if (!ticking)
             ticking = tick().finally(() => {
               ticking = null;
