@@ -10,6 +10,7 @@ import { useHostStream, type SampleEvent } from '../api/live.ts';
 import type { Sample } from '../api/types.ts';
 import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty, healthOf } from '../components/common.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
+import { HostActions } from '../components/host-actions.tsx';
 import { Link } from '../router.tsx';
 
 const WINDOW_MS = 15 * 60_000;
@@ -84,6 +85,7 @@ export function HostPage({ id }: { id: string }) {
         <Link to="/">Fleet</Link> / {h.hostname}
       </p>
       <h1>{h.hostname}</h1>
+      <HostActions host={h} />
       <dl className="stats">
         <div>
           <dt>State</dt>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import CodeMirror from '@uiw/react-codemirror';
+import CodeMirror, { EditorView } from '@uiw/react-codemirror';
 import { yaml } from '@codemirror/lang-yaml';
 import { linter, lintGutter, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { api, keys } from '../api/api.ts';
@@ -39,7 +39,9 @@ const cmLinter = linter(
     ),
   { delay: 250 },
 );
-const extensions = [yaml(), lintGutter(), cmLinter];
+// The editable area's accessible name (CodeMirror's contenteditable has none of its own).
+const named = EditorView.contentAttributes.of({ 'aria-label': 'Policy source (YAML)' });
+const extensions = [yaml(), lintGutter(), cmLinter, named];
 
 export function PoliciesPage({ name }: { name?: string }) {
   const policies = useQuery({ queryKey: keys.policies, queryFn: api.policies });
@@ -142,7 +144,7 @@ function PolicyEditor({ name }: { name: string }) {
         )}
       </h2>
       {!notFound && <ErrorBox error={versions.error} title="Cannot load versions" />}
-      <div className="editor" aria-label="Policy YAML editor">
+      <div className="editor" role="group" aria-label="Policy YAML editor">
         <CodeMirror
           value={source}
           height="320px"
