@@ -40,7 +40,7 @@ export function describeSchedule(s: Record<string, unknown> & { type: string }):
 export function SilencesPage({ kind }: { kind: Kind }) {
   const client = useQueryClient();
   const canEdit = useCan('operator');
-  const q = useQuery({ queryKey: keys.silences, queryFn: api.silences, refetchInterval: 30_000 });
+  const q = useQuery({ queryKey: keys.silences, queryFn: api.silences, refetchInterval: 5_000 });
   const remove = useMutation({
     mutationFn: api.deleteSilence,
     onSuccess: () => client.invalidateQueries({ queryKey: keys.silences }),
