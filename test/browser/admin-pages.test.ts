@@ -277,3 +277,58 @@ test('at 390 px no page scrolls sideways, the header is one line with a Menu, ti
   });
   await context.close();
 });
+
+test('users: a viewer sees their tokens (no hang); an admin confirms role changes and disables; tokens show last use and copy', {
+  skip,
+}, async () => {
+  await createUser(demo, 'una', 'viewer');
+  const una = await signedInPage(browser, demo, { username: 'una', password: 'una-password-1' });
+  await una.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await una.page.goto(`${demo.httpUrl}/users`);
+  await una.page.getByRole('heading', { name: 'Your API tokens' }).waitFor();
+  await una.page.getByTestId('read-only').waitFor();
+  await una.page.getByText('No API tokens.').waitFor();
+  assert.equal(await una.page.getByText(/Loading users/).count(), 0, 'the viewer never waits for the user list');
+
+  // A token: shown once with a copy button; used through the API, its "Last used" fills in.
+  await una.page.getByLabel('Token name').fill('script');
+  await una.page.getByRole('button', { name: 'Create API token' }).click();
+  const shown = ((await una.page.getByTestId('new-token').locator('pre').textContent()) ?? '').trim();
+  assert.match(shown, /^hat_/);
+  await una.page.getByRole('button', { name: 'Copy token' }).click();
+  await una.page.getByRole('button', { name: 'Copied' }).waitFor();
+  assert.equal(await una.page.evaluate(() => navigator.clipboard.readText()), shown);
+  const row = una.page.locator('tr', { hasText: 'script' });
+  assert.equal(((await row.locator('td').nth(1).textContent()) ?? '').trim(), '—', 'never used yet');
+  const used = await fetch(`${demo.httpUrl}/api/hosts`, { headers: { authorization: `Bearer ${shown}` } });
+  assert.equal(used.status, 200);
+  await una.page.reload();
+  await una.page
+    .locator('tr', { hasText: 'script' })
+    .locator('td')
+    .nth(1)
+    .getByText(/s ago$/)
+    .waitFor();
+
+  // The admin changes una's role (after a confirmation naming both roles), then disables her.
+  const dialogs: string[] = [];
+  const onDialog = (d: { message(): string }) => void dialogs.push(d.message());
+  admin.on('dialog', onDialog);
+  await admin.goto(`${demo.httpUrl}/users`);
+  await admin.getByLabel('Role of una').selectOption('operator');
+  await admin.waitForFunction(
+    () =>
+      (document.querySelector('select[aria-label="Role of una"]') as HTMLSelectElement | null)?.value === 'operator',
+  );
+  assert.ok(dialogs.includes('Change the role of una from viewer to operator?'), dialogs.join(' | '));
+  const users = (await adminApi(demo, 'GET', '/api/users')).users as { username: string; role: string }[];
+  assert.equal(users.find((u) => u.username === 'una')?.role, 'operator');
+
+  await admin.getByRole('button', { name: 'Disable una' }).click();
+  await admin.getByRole('button', { name: 'Enable una' }).waitFor();
+  admin.off('dialog', onDialog);
+  assert.ok(dialogs.some((m) => m.startsWith('Disable una?')));
+  const refused = await fetch(`${demo.httpUrl}/api/hosts`, { headers: { authorization: `Bearer ${shown}` } });
+  assert.equal(refused.status, 401, "a disabled user's token stops working");
+  await una.context.close();
+});

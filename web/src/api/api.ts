@@ -220,6 +220,12 @@ export const api = {
   async setUserRole(id: string, role: 'admin' | 'operator' | 'viewer') {
     return call(c.users[':id'].$patch({ param: { id }, json: { role } }), 'Changing the role');
   },
+  async setUserDisabled(id: string, disabled: boolean) {
+    return call(
+      c.users[':id'].$patch({ param: { id }, json: { disabled } }),
+      disabled ? 'Disabling the user' : 'Enabling the user',
+    );
+  },
   async apiTokens() {
     return (await call(c['api-tokens'].$get(), 'Loading API tokens')).tokens;
   },
