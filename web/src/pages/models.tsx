@@ -9,7 +9,7 @@ import { api, keys } from '../api/api.ts';
 import type { Model } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
-import { Rollouts } from './policies.tsx';
+import { Rollouts } from '../components/rollouts.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
