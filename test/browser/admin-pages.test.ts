@@ -332,3 +332,26 @@ test('users: a viewer sees their tokens (no hang); an admin confirms role change
   assert.equal(refused.status, 401, "a disabled user's token stops working");
   await una.context.close();
 });
+
+test('the models page lists what the hosts run, with host counts per version', { skip }, async () => {
+  // Wait until every host reported its applied models (the demo agents run the bundled ones).
+  let hosts: { appliedModels: Record<string, string> | null; revokedAt: string | null }[] = [];
+  for (let i = 0; i < 120; i++) {
+    hosts = (await adminApi(demo, 'GET', '/api/hosts')).hosts;
+    if (hosts.every((h) => h.revokedAt || Object.keys(h.appliedModels ?? {}).length > 0)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const expected = new Map<string, number>();
+  for (const h of hosts.filter((x) => !x.revokedAt))
+    for (const [n, v] of Object.entries(h.appliedModels ?? {}))
+      expected.set(`${n}@${v}`, (expected.get(`${n}@${v}`) ?? 0) + 1);
+  assert.ok(expected.size > 0, `hosts report their models: ${JSON.stringify(hosts.map((h) => h.appliedModels))}`);
+  await admin.goto(`${demo.httpUrl}/models`);
+  await admin.getByRole('heading', { name: 'Running on hosts' }).waitFor();
+  for (const [key, n] of expected) {
+    const row = admin.locator(`[data-testid="deployed-models"] tr[data-model="${key}"]`);
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', new RegExp(`${n} \\(\\d+ online\\)bundled with the agent`));
+  }
+  assert.equal(await admin.getByText('No models registered').count(), 0);
+});
