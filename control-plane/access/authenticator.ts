@@ -36,6 +36,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       const owner = live && !live.revokedAt ? await deps.users.get(live.userId) : null;
       if (!live || live.revokedAt || !owner || owner.disabledAt)
         throw new UnauthenticatedError('Authorization: API token is revoked or its owner is disabled');
+      // "Last used", at most one write a minute per token.
+      const now = new Date();
+      if (!live.lastUsedAt || now.getTime() - live.lastUsedAt.getTime() >= 60_000)
+        await deps.users.touchApiToken(p.tokenId, now);
       const tokenRole = asRole(await deps.roles.tokenRole(p.tokenId), 'admin');
       return {
         kind: 'user',

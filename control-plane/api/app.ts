@@ -6,6 +6,8 @@
  * Domain errors map to HTTP only in on-error.ts.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { compress } from 'hono/compress';
+import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/utils/compress';
 import type { accessRoutes } from '../access/access-routes.ts';
 import type { incidentRoutes } from '../correlate/incident-routes.ts';
 import type { fleetRoutes } from '../fleet/fleet-routes.ts';
@@ -60,6 +62,13 @@ function allRoutes(deps: ApiDeps, fleet: FleetApiRoutes) {
 /** Builds the API app (middleware first, then the typed routes, then the untyped mounts). */
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   const app = new Hono();
+  // gzip (or deflate) for every compressible answer over 1 kB: API JSON, CSV/NDJSON exports, metrics text, and UI files
+  // that have no precompressed variant. Never the live stream (text/event-stream is excluded by the filter) and never
+  // what already carries a Content-Encoding (web-static.ts serves the build's .br/.gz files as they are).
+  app.use(
+    '*',
+    compress({ contentTypeFilter: (type) => COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) || /ndjson/.test(type) }),
+  );
   // Bodies are bounded before anything (access control included) can read them.
   app.use('*', createBodyLimit(deps.bodyLimits));
   for (const mw of options.middleware ?? []) app.use('*', mw);

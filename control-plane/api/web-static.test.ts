@@ -67,3 +67,40 @@ test('answers 503 naming the build command when the UI is not built', async () =
   assert.equal(res.status, 503);
   assert.match(await res.text(), /npm run build:web/);
 });
+
+test('precompressed variants are served by Accept-Encoding (br first) with Vary; source maps are 404 unless enabled', async () => {
+  const dir = await fixture();
+  try {
+    const { precompress } = await import('../../web/precompress.ts');
+    const js = `export const rows = [${Array.from({ length: 400 }, (_, i) => `'host-${i}'`).join(',')}];\n`;
+    await writeFile(join(dir, 'assets', 'big-1.js'), js);
+    await writeFile(join(dir, 'assets', 'big-1.js.map'), '{"version":3}');
+    const written = precompress(dir);
+    assert.ok(written.some((r) => r.file === join('assets', 'big-1.js') && r.br !== null && r.gz !== null));
+    assert.ok(!written.some((r) => r.file.endsWith('.map')), 'maps are not precompressed');
+
+    const app = webStatic({ root: dir, sourceMaps: false });
+    const br = await app.request('/assets/big-1.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.headers.get('content-encoding'), 'br');
+    assert.equal(br.headers.get('vary'), 'Accept-Encoding');
+    const brBytes = Buffer.from(await br.arrayBuffer());
+    assert.ok(brBytes.length < js.length / 3, `${brBytes.length} B of ${js.length}`);
+    assert.equal((await import('node:zlib')).brotliDecompressSync(brBytes).toString(), js);
+
+    const gz = await app.request('/assets/big-1.js', { headers: { 'accept-encoding': 'gzip;q=1, br;q=0' } });
+    assert.equal(gz.headers.get('content-encoding'), 'gzip');
+    assert.equal((await import('node:zlib')).gunzipSync(Buffer.from(await gz.arrayBuffer())).toString(), js);
+    assert.notEqual(gz.headers.get('etag'), br.headers.get('etag'), 'one ETag per encoding');
+
+    const plain = await app.request('/assets/big-1.js');
+    assert.equal(plain.headers.get('content-encoding'), null);
+    assert.equal(plain.headers.get('vary'), 'Accept-Encoding');
+    assert.equal(await plain.text(), js);
+
+    assert.equal((await app.request('/assets/big-1.js.map')).status, 404);
+    const withMaps = webStatic({ root: dir, sourceMaps: true });
+    assert.equal((await withMaps.request('/assets/big-1.js.map')).status, 200);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -220,6 +220,18 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const counts = new Map<string, number>();
     for (const i of intents) if (i.version !== version) counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
     const previousVersion = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+    if (!opts.immediate) {
+      // The same version twice: refused while it is still rolling out to these hosts, or once every target runs it.
+      const running = await repo.list({ subject, kind, status: RUNNING_STATUSES });
+      if (running.some((r) => r.state.version === version && r.selector === selector))
+        throw new ConflictError(`${subject} ${version} is already rolling out to '${selector}'`, 'already-rolling-out');
+      const live = intents.filter((i) => i.version === version).length;
+      if (hosts.length > 0 && live === hosts.length)
+        throw new ConflictError(
+          `${subject} ${version} is already live on all ${hosts.length} target host(s)`,
+          'already-live',
+        );
+    }
     // A newer rollout of the same subject supersedes a running one.
     for (const r of await repo.list({ subject, kind, status: RUNNING_STATUSES })) {
       await save(cancelRollout(r.state, ctx.now(), `superseded by ${id}`));

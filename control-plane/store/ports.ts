@@ -227,6 +227,8 @@ export interface UserRepository {
   listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   /** Revokes a live token of that user; false when there is none (unknown, someone else's, or already revoked). */
   revokeApiToken(id: string, userId: string, at: Date): Promise<boolean>;
+  /** Records that a token was used at `at` (its "last used"). */
+  touchApiToken(id: string, at: Date): Promise<void>;
 }
 
 /** The fleet's repositories (control-plane/repositories/), over the same database as the core. */

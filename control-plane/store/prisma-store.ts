@@ -530,6 +530,9 @@ function userRepository(db: Db): UserRepository {
         (await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: at } })).count === 1
       );
     },
+    async touchApiToken(id, at) {
+      await db.apiToken.updateMany({ where: { id }, data: { lastUsedAt: at } });
+    },
   };
 }
 

@@ -387,6 +387,8 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), true);
     assert.equal(await s.users.revokeApiToken('at-1', 'u-1', now), false, 'already revoked');
     assert.equal((await s.users.findApiToken('at-1'))!.revokedAt?.toISOString(), now.toISOString());
+    await s.users.touchApiToken('at-2', now);
+    assert.equal((await s.users.findApiToken('at-2'))!.lastUsedAt?.toISOString(), now.toISOString());
   });
 
   t('users and API tokens', async (s) => {

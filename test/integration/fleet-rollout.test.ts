@@ -64,6 +64,14 @@ async function rolloutScenario(databaseUrl?: string) {
     await rig.fleet.tick();
     assert.equal((await api(rig.t, 'GET', `/api/rollouts/${pub.body.id}`)).body.status, 'completed');
     assert.equal(agents[0]!.applied[0]!.version, 'web@1');
+    // The same version again is refused: it is live on every target already.
+    const again = await api(rig.t, 'POST', '/api/policies/web/publish', {
+      version: 1,
+      selector: 'role=web',
+      percents: [100],
+    });
+    assert.equal(again.status, 409);
+    assert.match(again.body.message, /already live on all 10 target host/);
 
     // v2 — diffed against v1 — breaks healing on the hosts that get it.
     const v2 = await api(rig.t, 'PUT', '/api/policies/web', { source: V2, comment: 'faster' });

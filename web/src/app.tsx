@@ -1,5 +1,9 @@
-/** The shell: session gate, navigation, live-stream connection and the page for the current path. */
-import { useEffect, type ReactNode } from 'react';
+/**
+ * The shell: session gate, navigation, live-stream connection and the page for the current path. The fleet overview
+ * and sign-in are in the entry bundle (the first paint); every other page is a lazy chunk loaded on first visit, so
+ * CodeMirror (policies) and uPlot (host charts) travel only to the pages that use them.
+ */
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from './api/api.ts';
 import { ApiError } from './api/http.ts';
@@ -8,21 +12,28 @@ import { ErrorBox, Loading } from './components/common.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { FleetPage } from './pages/fleet.tsx';
-import { HostPage } from './pages/host.tsx';
-import { IncidentsPage, IncidentPage } from './pages/incidents.tsx';
-import { PoliciesPage } from './pages/policies.tsx';
-import { ModelsPage } from './pages/models.tsx';
-import { ApprovalsPage } from './pages/approvals.tsx';
-import { EnrollPage } from './pages/enroll.tsx';
-import { UsersPage } from './pages/users.tsx';
 import type { Session } from './api/types.ts';
 import { SessionProvider } from './session.tsx';
+
+const HostPage = lazy(() => import('./pages/host.tsx').then((m) => ({ default: m.HostPage })));
+const IncidentsPage = lazy(() => import('./pages/incidents.tsx').then((m) => ({ default: m.IncidentsPage })));
+const IncidentPage = lazy(() => import('./pages/incidents.tsx').then((m) => ({ default: m.IncidentPage })));
+const PoliciesPage = lazy(() => import('./pages/policies.tsx').then((m) => ({ default: m.PoliciesPage })));
+const ModelsPage = lazy(() => import('./pages/models.tsx').then((m) => ({ default: m.ModelsPage })));
+const ApprovalsPage = lazy(() => import('./pages/approvals.tsx').then((m) => ({ default: m.ApprovalsPage })));
+const EnrollPage = lazy(() => import('./pages/enroll.tsx').then((m) => ({ default: m.EnrollPage })));
+const UsersPage = lazy(() => import('./pages/users.tsx').then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import('./pages/audit.tsx').then((m) => ({ default: m.AuditPage })));
+const SilencesPage = lazy(() => import('./pages/silences.tsx').then((m) => ({ default: m.SilencesPage })));
+const SettingsPage = lazy(() => import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })));
 
 type Route = {
   pattern: string;
   title: string;
   nav?: string;
   admin?: boolean;
+  /** The least role that may open the page (admin implies `admin: true`). */
+  operator?: boolean;
   render: (p: Record<string, string>, s: Session) => ReactNode;
 };
 
@@ -35,9 +46,20 @@ const ROUTES: Route[] = [
   { pattern: '/policies/:name', title: 'Policy', render: (p) => <PoliciesPage name={p.name!} /> },
   { pattern: '/models', title: 'Models', nav: 'Models', render: () => <ModelsPage /> },
   { pattern: '/approvals', title: 'Approvals', nav: 'Approvals', render: () => <ApprovalsPage /> },
+  { pattern: '/silences', title: 'Silences', nav: 'Silences', render: () => <SilencesPage kind="silence" /> },
+  { pattern: '/maintenance', title: 'Maintenance windows', render: () => <SilencesPage kind="maintenance" /> },
+  { pattern: '/audit', title: 'Audit log', nav: 'Audit', operator: true, render: (_p, s) => <AuditPage session={s} /> },
   { pattern: '/enroll', title: 'Enrollment', nav: 'Enrollment', admin: true, render: () => <EnrollPage /> },
   { pattern: '/users', title: 'Users & tokens', nav: 'Users & tokens', render: (_p, s) => <UsersPage session={s} /> },
+  { pattern: '/settings', title: 'Settings', nav: 'Settings', admin: true, render: () => <SettingsPage /> },
 ];
+
+/** Whether `role` may open route `r`. */
+function allowed(r: Route, role: Session['role']): boolean {
+  if (r.admin) return role === 'admin';
+  if (r.operator) return role !== 'viewer';
+  return true;
+}
 
 export function App() {
   const client = useQueryClient();
@@ -65,6 +87,9 @@ export function App() {
     },
   });
 
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the menu closes whenever the page changes
+  useEffect(() => setMenuOpen(false), [path]);
   const found = ROUTES.map((r) => ({ r, p: match(r.pattern, path) })).find((x) => x.p);
   useEffect(() => {
     document.title = `${found?.r.title ?? 'Not found'} · Homeostat`;
@@ -90,9 +115,18 @@ export function App() {
         <Link to="/" className="brand">
           Homeostat
         </Link>
-        <nav aria-label="Main">
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
+        <nav aria-label="Main" id="main-nav" className={menuOpen ? 'open' : undefined}>
           <ul>
-            {ROUTES.filter((r) => r.nav && (!r.admin || s.role === 'admin')).map((r) => (
+            {ROUTES.filter((r) => r.nav && allowed(r, s.role)).map((r) => (
               <li key={r.pattern}>
                 <Link
                   to={r.pattern}
@@ -118,10 +152,10 @@ export function App() {
         <SessionProvider session={s}>
           {!found ? (
             <NotFound />
-          ) : found.r.admin && s.role !== 'admin' ? (
-            <Forbidden role={s.role} />
+          ) : !allowed(found.r, s.role) ? (
+            <Forbidden role={s.role} need={found.r.admin ? 'admin' : 'operator'} />
           ) : (
-            found.r.render(found.p!, s)
+            <Suspense fallback={<Loading what="the page" />}>{found.r.render(found.p!, s)}</Suspense>
           )}
         </SessionProvider>
       </main>
@@ -142,11 +176,13 @@ function LiveIndicator() {
   );
 }
 
-function Forbidden({ role }: { role: string }) {
+function Forbidden({ role, need }: { role: string; need: string }) {
   return (
     <>
       <h1>Not available to you</h1>
-      <p role="alert">This page needs the admin role; you are signed in as {role}. Ask an admin for access.</p>
+      <p role="alert">
+        This page needs the {need} role; you are signed in as {role}. Ask an admin for access.
+      </p>
     </>
   );
 }

@@ -4,8 +4,8 @@
  * (contract/api/*), so the UI reads exactly the fields the API returns. Failures throw ApiError with words for the
  * person. Query keys live in `keys` so live events can invalidate the right queries.
  */
-import type { InferResponseType } from 'hono/client';
-import { ApiError, apiToken, errorFromResponse, setApiToken } from './http.ts';
+import type { InferRequestType, InferResponseType } from 'hono/client';
+import { ApiError, apiToken, authHeaders, errorFromResponse, setApiToken } from './http.ts';
 import { call, client } from './client.ts';
 import type { Session } from './types.ts';
 
@@ -30,7 +30,25 @@ export const keys = {
   users: ['users'] as const,
   apiTokens: ['api-tokens'] as const,
   audit: (target?: string) => ['audit', target ?? ''] as const,
+  auditSearch: (q: AuditFilter) => ['audit', 'search', q] as const,
+  silences: ['silences'] as const,
+  webhooks: ['webhooks'] as const,
 };
+
+/** Filters of the fleet-wide audit log (`GET /api/audit`); times in epoch ms. */
+export type AuditFilter = { actor?: string; action?: string; target?: string; since?: number; until?: number };
+
+/** The query string form of an {@link AuditFilter} (empty fields left out). */
+function auditQuery(f: AuditFilter, limit: number): Record<string, string> {
+  const q: Record<string, string> = { limit: String(limit) };
+  for (const k of ['actor', 'action', 'target'] as const) if (f[k]?.trim()) q[k] = f[k]!.trim();
+  if (f.since !== undefined) q.since = String(f.since);
+  if (f.until !== undefined) q.until = String(f.until);
+  return q;
+}
+
+/** A new silence or maintenance window (`POST /api/silences`). */
+export type NewSilence = InferRequestType<typeof c.silences.$post>['json'];
 
 const c = client.api;
 
@@ -212,6 +230,12 @@ export const api = {
   async setUserRole(id: string, role: 'admin' | 'operator' | 'viewer') {
     return call(c.users[':id'].$patch({ param: { id }, json: { role } }), 'Changing the role');
   },
+  async setUserDisabled(id: string, disabled: boolean) {
+    return call(
+      c.users[':id'].$patch({ param: { id }, json: { disabled } }),
+      disabled ? 'Disabling the user' : 'Enabling the user',
+    );
+  },
   async apiTokens() {
     return (await call(c['api-tokens'].$get(), 'Loading API tokens')).tokens;
   },
@@ -221,6 +245,63 @@ export const api = {
   async revokeApiToken(id: string) {
     return call(c['api-tokens'][':id'].$delete({ param: { id } }), 'Revoking the API token');
   },
+  /** Revokes a host's credentials: it can no longer connect or report (it must enroll again). */
+  async revokeHost(id: string) {
+    return call(c.hosts[':id'].revoke.$post({ param: { id } }), `Revoking host ${id}`);
+  },
+
+  /** The fleet-wide audit log, newest first, filtered (at most `limit` entries). */
+  async auditSearch(filter: AuditFilter, limit = 500) {
+    return (await call(c.audit.$get({ query: auditQuery(filter, limit) }), 'Searching the audit log')).entries;
+  },
+  /** Downloads the filtered audit log as CSV or JSON lines (admin); resolves with the file's name and content. */
+  async auditExport(filter: AuditFilter, format: 'csv' | 'jsonl'): Promise<{ name: string; blob: Blob }> {
+    const url = c.audit.export.$url({ query: { ...auditQuery(filter, 100_000), format } });
+    let res: Response;
+    try {
+      res = await fetch(url.pathname + url.search, { credentials: 'same-origin', headers: authHeaders() });
+    } catch (err) {
+      throw new ApiError(`Cannot reach the control plane (${err instanceof Error ? err.message : String(err)}).`, 0);
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* plain text */
+      }
+      throw errorFromResponse(res.status, body, 'Exporting the audit log');
+    }
+    return { name: `audit.${format === 'csv' ? 'csv' : 'jsonl'}`, blob: await res.blob() };
+  },
+
+  async silences() {
+    return (await call(c.silences.$get(), 'Loading silences')).silences;
+  },
+  async createSilence(json: NewSilence) {
+    return call(
+      c.silences.$post({ json }),
+      json.kind === 'maintenance' ? 'Creating the window' : 'Creating the silence',
+    );
+  },
+  async deleteSilence(id: string) {
+    return call(c.silences[':id'].$delete({ param: { id } }), `Deleting ${id}`);
+  },
+
+  async webhooks() {
+    return (await call(c.webhooks.$get(), 'Loading webhooks')).webhooks;
+  },
+  async createWebhook(name: string, url: string, events: ('incident' | 'escalation')[]) {
+    return call(c.webhooks.$post({ json: { name, url, events } }), `Adding webhook ${name}`);
+  },
+  async rotateWebhookSecret(id: string) {
+    return call(c.webhooks[':id']['rotate-secret'].$post({ param: { id } }), 'Rotating the signing secret');
+  },
+  async deleteWebhook(id: string) {
+    return call(c.webhooks[':id'].$delete({ param: { id } }), `Deleting webhook ${id}`);
+  },
+
   /** Audit entries, optionally only those about `target` (a host id, policy version, …). */
   async audit(target?: string) {
     return (await call(c.audit.$get({ query: target ? { target } : {} }), 'Loading the audit trail')).entries;

@@ -1,5 +1,5 @@
 /** Small shared pieces: error and empty states, progress, relative times, health colours. */
-import type { ReactNode } from 'react';
+import { useSyncExternalStore, type ReactNode } from 'react';
 import { ApiError, describeError } from '../api/http.ts';
 import type { HealthStatus } from '../../../contract/api/host-health.ts';
 
@@ -63,13 +63,44 @@ export function epochMs(t: string | number | null | undefined): number | null {
   return typeof t === 'number' ? t : Date.parse(t);
 }
 
-/** An instant as "… ago" with the full date as its title; accepts ISO strings and epoch milliseconds. */
+/** One shared 1 s clock for every relative time on the page (one timer, however many times are shown). */
+const clock = {
+  now: Date.now(),
+  listeners: new Set<() => void>(),
+  timer: null as ReturnType<typeof setInterval> | null,
+};
+function subscribeClock(fn: () => void): () => void {
+  clock.listeners.add(fn);
+  clock.timer ??= setInterval(() => {
+    clock.now = Date.now();
+    for (const l of clock.listeners) l();
+  }, 1000);
+  return () => {
+    clock.listeners.delete(fn);
+    if (clock.listeners.size === 0 && clock.timer) {
+      clearInterval(clock.timer);
+      clock.timer = null;
+    }
+  };
+}
+
+/** The current time, re-rendering the caller every second (for "… ago" texts that stay true). */
+export function useNow(): number {
+  return useSyncExternalStore(
+    subscribeClock,
+    () => clock.now,
+    () => clock.now,
+  );
+}
+
+/** An instant as "… ago" (updated every second) with the full date as its title; ISO strings or epoch ms. */
 export function Time({ ts: at }: { ts: string | number | null | undefined }) {
+  const now = useNow();
   const ts = epochMs(at);
   if (!ts) return <span className="muted">—</span>;
   return (
     <time dateTime={new Date(ts).toISOString()} title={new Date(ts).toLocaleString()}>
-      {ago(ts)}
+      {ago(ts, Math.max(now, Date.now() - 1000))}
     </time>
   );
 }

@@ -1,4 +1,7 @@
-/** Approvals: pending actions with their context; approve or deny with a reason. Decided ones below. */
+/**
+ * Approvals: pending actions with their context (hostname, what and why, since when); approve or deny one with a
+ * reason, or several at once (select them, or every pending request for one action). Decided ones below.
+ */
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
@@ -6,10 +9,18 @@ import type { Approval } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
+import { useHostNames } from '../components/host-names.tsx';
 
 /** What an approval is about: one host (policy guard) or a label group (fleet breaker). */
 function Target({ approval: a }: { approval: Approval }) {
-  if (a.hostId) return <Link to={`/hosts/${encodeURIComponent(a.hostId)}`}>{a.hostId}</Link>;
+  const hosts = useHostNames();
+  if (a.hostId)
+    return (
+      <span>
+        <Link to={`/hosts/${encodeURIComponent(a.hostId)}`}>{hosts.name(a.hostId)}</Link>{' '}
+        <span className="muted id">({a.hostId})</span>
+      </span>
+    );
   return (
     <span>
       hosts with{' '}
@@ -24,6 +35,7 @@ export function ApprovalsPage() {
   const q = useQuery({ queryKey: keys.approvals, queryFn: api.approvals, refetchInterval: 10_000 });
   const pending = (q.data ?? []).filter((a) => a.status === 'pending');
   const decided = (q.data ?? []).filter((a) => a.status !== 'pending').slice(0, 50);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   return (
     <>
       <h1>Approvals</h1>
@@ -36,42 +48,61 @@ export function ApprovalsPage() {
           {pending.length === 0 ? (
             <Empty>Nothing is waiting for approval.</Empty>
           ) : (
-            pending.map((a) => <PendingCard key={a.id} approval={a} />)
+            <>
+              <BulkDecision pending={pending} selected={selected} setSelected={setSelected} />
+              {pending.map((a) => (
+                <PendingCard
+                  key={a.id}
+                  approval={a}
+                  selected={selected.has(a.id)}
+                  onSelect={(on) =>
+                    setSelected((s) => {
+                      const next = new Set(s);
+                      if (on) next.add(a.id);
+                      else next.delete(a.id);
+                      return next;
+                    })
+                  }
+                />
+              ))}
+            </>
           )}
           <h2>Decided</h2>
           {decided.length === 0 ? (
             <Empty>No decisions yet.</Empty>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Action</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">Decision</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Requested</th>
-                </tr>
-              </thead>
-              <tbody>
-                {decided.map((a) => (
-                  <tr key={a.id}>
-                    <th scope="row">{a.action}</th>
-                    <td>
-                      <Target approval={a} />
-                    </td>
-                    <td>
-                      <span className={`status status-${a.status}`}>{a.status}</span>
-                    </td>
-                    <td>{a.decidedBy ?? '—'}</td>
-                    <td>{a.decisionReason ?? ''}</td>
-                    <td>
-                      <Time ts={a.requestedAt} />
-                    </td>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Action</th>
+                    <th scope="col">Host</th>
+                    <th scope="col">Decision</th>
+                    <th scope="col">By</th>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Requested</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {decided.map((a) => (
+                    <tr key={a.id}>
+                      <th scope="row">{a.action}</th>
+                      <td>
+                        <Target approval={a} />
+                      </td>
+                      <td>
+                        <span className={`status status-${a.status}`}>{a.status}</span>
+                      </td>
+                      <td>{a.decidedBy ?? '—'}</td>
+                      <td>{a.decisionReason ?? ''}</td>
+                      <td>
+                        <Time ts={a.requestedAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       )}
@@ -79,7 +110,85 @@ export function ApprovalsPage() {
   );
 }
 
-function PendingCard({ approval: a }: { approval: Approval }) {
+/** Decides the selected pending approvals at once, with one reason; selects every request for one action. */
+function BulkDecision({
+  pending,
+  selected,
+  setSelected,
+}: {
+  pending: Approval[];
+  selected: ReadonlySet<string>;
+  setSelected: (s: ReadonlySet<string>) => void;
+}) {
+  const client = useQueryClient();
+  const canDecide = useCan('operator');
+  const [reason, setReason] = useState('');
+  const chosen = pending.filter((a) => selected.has(a.id)).map((a) => a.id);
+  const decide = useMutation({
+    mutationFn: async (approved: boolean) => {
+      const results = await Promise.allSettled(chosen.map((id) => api.decide(id, approved, reason.trim())));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed) throw new Error(`${failed} of ${chosen.length} decisions failed (already decided or expired?).`);
+    },
+    onSettled: () => {
+      setSelected(new Set());
+      setReason('');
+      void client.invalidateQueries({ queryKey: keys.approvals });
+    },
+  });
+  if (!canDecide || pending.length < 2) return null;
+  const actions = [...new Set(pending.map((a) => a.action))];
+  return (
+    <section className="card" aria-label="Decide several at once">
+      <p className="actions">
+        {actions.map((action) => {
+          const ids = pending.filter((a) => a.action === action).map((a) => a.id);
+          return (
+            <button key={action} type="button" onClick={() => setSelected(new Set(ids))}>
+              Select all {ids.length} {action}
+            </button>
+          );
+        })}
+        <button type="button" className="link" onClick={() => setSelected(new Set())}>
+          Clear selection
+        </button>
+      </p>
+      <label>
+        Reason for {chosen.length} selected (required)
+        <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />
+      </label>
+      <div className="actions">
+        <button
+          type="button"
+          className="primary"
+          disabled={!chosen.length || !reason.trim() || decide.isPending}
+          onClick={() => decide.mutate(true)}
+        >
+          Approve {chosen.length} selected
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={!chosen.length || !reason.trim() || decide.isPending}
+          onClick={() => decide.mutate(false)}
+        >
+          Deny {chosen.length} selected
+        </button>
+      </div>
+      <ErrorBox error={decide.error} />
+    </section>
+  );
+}
+
+function PendingCard({
+  approval: a,
+  selected,
+  onSelect,
+}: {
+  approval: Approval;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+}) {
   const client = useQueryClient();
   const canDecide = useCan('operator');
   const [reason, setReason] = useState('');
@@ -92,6 +201,14 @@ function PendingCard({ approval: a }: { approval: Approval }) {
   return (
     <article className="card" aria-labelledby={`ap-${a.id}`} data-approval={a.id}>
       <h3 id={`ap-${a.id}`}>
+        {canDecide && (
+          <input
+            type="checkbox"
+            aria-label={`Select ${a.action} ${a.hostId ?? a.groupValue ?? a.id}`}
+            checked={selected}
+            onChange={(e) => onSelect(e.target.checked)}
+          />
+        )}{' '}
         <code>{a.action}</code> on <Target approval={a} />
       </h3>
       <p>

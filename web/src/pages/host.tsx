@@ -10,6 +10,8 @@ import { useHostStream, type SampleEvent } from '../api/live.ts';
 import type { Sample } from '../api/types.ts';
 import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty } from '../components/common.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
+import { HostActions } from '../components/host-actions.tsx';
+import { unitOf, type Unit } from '../units.ts';
 import { Link } from '../router.tsx';
 
 const WINDOW_MS = 15 * 60_000;
@@ -20,18 +22,23 @@ const COLORS = ['#3b82f6', '#e2a03f', '#22a06b', '#a855f7', '#d93f3f', '#0ea5e9'
 type Point = { ts: number; features: Record<string, number | null>; anomaly: number | null };
 const point = (s: Sample): Point => ({ ts: s.ts, features: s.features, anomaly: s.scores?.anomaly?.score ?? null });
 
-/** Groups features for charting by their prefix (`cpu.user` → `cpu`), at most 4 per chart and 6 charts. */
-function featureGroups(samples: Point[]): { name: string; features: string[] }[] {
+/**
+ * Groups features for charting by their prefix and unit (`cpu.user_pct` → `cpu` in %), so each chart has one unit on
+ * its axis; at most 4 per chart and 8 charts.
+ */
+function featureGroups(samples: Point[]): { name: string; unit: Unit; features: string[] }[] {
   const names = new Set<string>();
   for (const s of samples.slice(-50)) for (const [k, v] of Object.entries(s.features)) if (v !== null) names.add(k);
-  const by = new Map<string, string[]>();
+  const by = new Map<string, { name: string; unit: Unit; features: string[] }>();
   for (const n of [...names].sort()) {
-    const g = n.split(/[._:/]/)[0] ?? n;
-    const l = by.get(g) ?? [];
-    if (l.length < 4) l.push(n);
-    by.set(g, l);
+    const name = n.split(/[._:/]/)[0] ?? n;
+    const unit = unitOf(n);
+    const key = `${name}|${unit.symbol}`;
+    const g = by.get(key) ?? { name, unit, features: [] };
+    if (g.features.length < 4) g.features.push(n);
+    by.set(key, g);
   }
-  return [...by.entries()].slice(0, 6).map(([name, features]) => ({ name, features }));
+  return [...by.values()].slice(0, 8);
 }
 
 export function HostPage({ id }: { id: string }) {
@@ -84,6 +91,7 @@ export function HostPage({ id }: { id: string }) {
         <Link to="/">Fleet</Link> / {h.hostname}
       </p>
       <h1>{h.hostname}</h1>
+      <HostActions host={h} />
       <dl className="stats">
         <div>
           <dt>State</dt>
@@ -154,8 +162,9 @@ export function HostPage({ id }: { id: string }) {
             />
             {groups.map((g) => (
               <TimeChart
-                key={g.name}
+                key={`${g.name}|${g.unit.symbol}`}
                 title={g.name}
+                unit={g.unit}
                 series={g.features.map((f, i) => ({ label: f, color: COLORS[i % COLORS.length]! }))}
                 data={[xs, ...g.features.map((f) => samples.map((s) => s.features[f] ?? null))]}
               />

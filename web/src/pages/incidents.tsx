@@ -1,4 +1,8 @@
-/** Incidents: the list (open first) and one incident's hosts, timeline, root-cause hint, related rollouts and actions. */
+/**
+ * Incidents: the list (open first; filter by status and severity, search by hostname/title/cause, sortable columns,
+ * bulk acknowledge/resolve) and one incident's hosts, timeline, root-cause hint and actions. Host ids read as
+ * hostnames everywhere.
+ */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
@@ -6,6 +10,7 @@ import type { Incident, IncidentStatus } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
+import { useHostNames } from '../components/host-names.tsx';
 
 const ORDER: Record<IncidentStatus, number> = { open: 0, acknowledged: 1, resolved: 2, merged: 3 };
 
@@ -14,62 +19,202 @@ function statusOf(i: Incident): IncidentStatus {
   return i.status === 'open' && i.acknowledged ? 'acknowledged' : i.status;
 }
 
+type SortKey = 'status' | 'severity' | 'hosts' | 'opened' | 'updated';
+const SEVERITY: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+const SORTS: Record<SortKey, (a: Incident, b: Incident) => number> = {
+  status: (a, b) => ORDER[statusOf(a)] - ORDER[statusOf(b)],
+  severity: (a, b) => (SEVERITY[a.severity] ?? 9) - (SEVERITY[b.severity] ?? 9),
+  hosts: (a, b) => b.hosts.length - a.hosts.length,
+  opened: (a, b) => b.openedAt - a.openedAt,
+  updated: (a, b) => b.lastEventAt - a.lastEventAt,
+};
+
+/** Up to three hostnames (sorted), then "and N more". */
+function hostList(ids: readonly string[], name: (id: string) => string): string {
+  const names = ids.map(name).sort();
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
 export function IncidentsPage() {
+  const client = useQueryClient();
+  const canAct = useCan('operator');
+  const hosts = useHostNames();
   const q = useQuery({ queryKey: keys.incidents, queryFn: api.incidents, refetchInterval: 15_000 });
-  const [show, setShow] = useState<'active' | 'all'>('active');
-  const active = (i: Incident) => i.status === 'open';
+  const [show, setShow] = useState<'active' | 'all' | 'resolved'>('active');
+  const [severity, setSeverity] = useState('');
+  const [text, setText] = useState('');
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'status', desc: false });
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const bulk = useMutation({
+    mutationFn: async ({ action, ids }: { action: 'ack' | 'resolve'; ids: string[] }) => {
+      const results = await Promise.allSettled(ids.map((id) => api.incidentAction(id, action)));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed) throw new Error(`${failed} of ${ids.length} incidents could not be updated; the others were.`);
+      return ids.length;
+    },
+    onSettled: () => {
+      setSelected(new Set());
+      void client.invalidateQueries({ queryKey: keys.incidents });
+    },
+  });
+  const needle = text.trim().toLowerCase();
+  const matches = (i: Incident) =>
+    !needle ||
+    [hosts.humanize(i.title), i.rootCause.hint, i.id, ...i.hosts.map(hosts.name), ...i.hosts]
+      .join(' ')
+      .toLowerCase()
+      .includes(needle);
   const list = (q.data ?? [])
-    .filter((i) => show === 'all' || active(i))
-    .sort((a, b) => ORDER[statusOf(a)] - ORDER[statusOf(b)] || b.openedAt - a.openedAt);
+    .filter((i) => (show === 'all' ? true : show === 'active' ? i.status === 'open' : i.status !== 'open'))
+    .filter((i) => !severity || i.severity === severity)
+    .filter(matches)
+    .sort((a, b) => (sort.desc ? -1 : 1) * SORTS[sort.key](a, b) || b.openedAt - a.openedAt);
+  const shownIds = list.map((i) => i.id);
+  const chosen = shownIds.filter((id) => selected.has(id));
+  const allChosen = shownIds.length > 0 && chosen.length === shownIds.length;
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const header = (key: SortKey, label: string) => (
+    <th scope="col" aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : undefined}>
+      <button
+        type="button"
+        className="link sort"
+        onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : false }))}
+      >
+        {label}
+        <span aria-hidden="true">{sort.key === key ? (sort.desc ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
+  );
   return (
     <>
       <h1>Incidents</h1>
-      <fieldset className="segmented">
-        <legend className="sr-only">Show</legend>
+      <div className="filters">
         <label>
-          <input type="radio" name="show" checked={show === 'active'} onChange={() => setShow('active')} /> Open and
-          acknowledged
+          Show
+          <select value={show} onChange={(e) => setShow(e.target.value as typeof show)}>
+            <option value="active">Open and acknowledged</option>
+            <option value="resolved">Resolved and merged</option>
+            <option value="all">All</option>
+          </select>
         </label>
         <label>
-          <input type="radio" name="show" checked={show === 'all'} onChange={() => setShow('all')} /> All
+          Severity
+          <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
+            <option value="">Any</option>
+            <option value="critical">critical</option>
+            <option value="warning">warning</option>
+            <option value="info">info</option>
+          </select>
         </label>
-      </fieldset>
+        <label>
+          Search
+          <input
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="hostname, title, cause"
+          />
+        </label>
+      </div>
+      {canAct && list.length > 0 && (
+        <div className="actions" role="group" aria-label="Bulk actions">
+          <span className="muted" data-testid="selected-count">
+            {chosen.length} selected
+          </span>
+          <button
+            type="button"
+            disabled={!chosen.length || bulk.isPending}
+            onClick={() => bulk.mutate({ action: 'ack', ids: chosen })}
+          >
+            Acknowledge selected
+          </button>
+          <button
+            type="button"
+            disabled={!chosen.length || bulk.isPending}
+            onClick={() => {
+              if (window.confirm(`Resolve ${chosen.length} incident(s)?`))
+                bulk.mutate({ action: 'resolve', ids: chosen });
+            }}
+          >
+            Resolve selected
+          </button>
+        </div>
+      )}
+      <ErrorBox error={bulk.error} title="Bulk action" />
       <ErrorBox error={q.error} title="Cannot load incidents" />
       {q.isPending ? (
         <Loading what="incidents" />
       ) : list.length === 0 ? (
-        <Empty>No incidents. The fleet is quiet.</Empty>
+        <Empty>
+          {(q.data ?? []).length ? 'No incidents match these filters.' : 'No incidents. The fleet is quiet.'}
+        </Empty>
       ) : (
-        <table className="incidents">
-          <thead>
-            <tr>
-              <th scope="col">Incident</th>
-              <th scope="col">Status</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Hosts</th>
-              <th scope="col">Likely cause</th>
-              <th scope="col">Opened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((i) => (
-              <tr key={i.id} data-incident={i.id}>
-                <th scope="row">
-                  <Link to={`/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link>
-                </th>
-                <td>
-                  <span className={`status status-${statusOf(i)}`}>{statusOf(i)}</span>
-                </td>
-                <td>{i.severity}</td>
-                <td>{i.hosts.length}</td>
-                <td>{i.rootCause.hint}</td>
-                <td>
-                  <Time ts={i.openedAt} />
-                </td>
+        <div className="table-wrap">
+          <table className="incidents">
+            <thead>
+              <tr>
+                {canAct && (
+                  <th scope="col">
+                    <input
+                      type="checkbox"
+                      aria-label="Select all shown incidents"
+                      checked={allChosen}
+                      onChange={() => setSelected(allChosen ? new Set() : new Set(shownIds))}
+                    />
+                  </th>
+                )}
+                <th scope="col">Incident</th>
+                {header('status', 'Status')}
+                {header('severity', 'Severity')}
+                {header('hosts', 'Hosts')}
+                <th scope="col">Likely cause</th>
+                {header('opened', 'Opened')}
+                {header('updated', 'Last event')}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((i) => (
+                <tr key={i.id} data-incident={i.id}>
+                  {canAct && (
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${hosts.humanize(i.title)}`}
+                        checked={selected.has(i.id)}
+                        onChange={() => toggle(i.id)}
+                      />
+                    </td>
+                  )}
+                  <th scope="row">
+                    <Link to={`/incidents/${encodeURIComponent(i.id)}`}>{hosts.humanize(i.title)}</Link>
+                  </th>
+                  <td>
+                    <span className={`status status-${statusOf(i)}`}>{statusOf(i)}</span>
+                  </td>
+                  <td>{i.severity}</td>
+                  <td title={i.hosts.map(hosts.name).sort().join(', ')}>
+                    {i.hosts.length === 1
+                      ? hosts.name(i.hosts[0]!)
+                      : `${i.hosts.length}: ${hostList(i.hosts, hosts.name)}`}
+                  </td>
+                  <td>{hosts.humanize(i.rootCause.hint)}</td>
+                  <td>
+                    <Time ts={i.openedAt} />
+                  </td>
+                  <td>
+                    <Time ts={i.lastEventAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );
@@ -78,6 +223,7 @@ export function IncidentsPage() {
 export function IncidentPage({ id }: { id: string }) {
   const client = useQueryClient();
   const canAct = useCan('operator');
+  const hosts = useHostNames();
   const q = useQuery({ queryKey: keys.incident(id), queryFn: () => api.incident(id), refetchInterval: 15_000 });
   const [note, setNote] = useState('');
   const act = useMutation({
@@ -102,7 +248,7 @@ export function IncidentPage({ id }: { id: string }) {
       <p className="crumbs">
         <Link to="/incidents">Incidents</Link> / {i.id}
       </p>
-      <h1>{i.title}</h1>
+      <h1>{hosts.humanize(i.title)}</h1>
       <dl className="stats">
         <div>
           <dt>Status</dt>
@@ -149,10 +295,10 @@ export function IncidentPage({ id }: { id: string }) {
         <h2 id="cause-title">Likely root cause</h2>
         <div className="callout">
           <p>
-            <strong>{i.rootCause.hint}</strong>
+            <strong>{hosts.humanize(i.rootCause.hint)}</strong>
             <span className="muted"> (confidence {(i.rootCause.confidence * 100).toFixed(0)}%)</span>
           </p>
-          <p>{i.rootCause.explanation}</p>
+          <p>{hosts.humanize(i.rootCause.explanation)}</p>
         </div>
       </section>
       <div className="two-col">
@@ -161,7 +307,7 @@ export function IncidentPage({ id }: { id: string }) {
           <ul className="host-list">
             {i.hosts.map((h) => (
               <li key={h}>
-                <Link to={`/hosts/${encodeURIComponent(h)}`}>{h}</Link>
+                <Link to={`/hosts/${encodeURIComponent(h)}`}>{hosts.name(h)}</Link>
               </li>
             ))}
           </ul>
@@ -171,7 +317,7 @@ export function IncidentPage({ id }: { id: string }) {
           <ol className="timeline">
             {i.timeline.map((t, n) => (
               <li key={n}>
-                <Time ts={t.at} /> <strong>{t.kind}</strong> {t.text}
+                <Time ts={t.at} /> <strong>{t.kind}</strong> {hosts.humanize(t.text)}
                 {t.by && <span className="muted"> — {t.by}</span>}
               </li>
             ))}

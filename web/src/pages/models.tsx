@@ -9,7 +9,8 @@ import { api, keys } from '../api/api.ts';
 import type { Model } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
-import { Rollouts } from './policies.tsx';
+import { Rollouts } from '../components/rollouts.tsx';
+import { DeployedModels } from '../components/deployed-models.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -34,11 +35,13 @@ export function ModelsPage() {
   return (
     <>
       <h1>Models</h1>
+      <DeployedModels registry={models.data ?? []} />
+      <h2>Registry</h2>
       <ErrorBox error={models.error} title="Cannot load the model registry" />
       {models.isPending ? (
         <Loading what="models" />
       ) : (models.data ?? []).length === 0 ? (
-        <Empty>No models registered.</Empty>
+        <Empty>No models uploaded: the hosts run the models bundled with the agent (above).</Empty>
       ) : (
         <table>
           <thead>

@@ -5,11 +5,12 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import CodeMirror from '@uiw/react-codemirror';
+import CodeMirror, { EditorView } from '@uiw/react-codemirror';
 import { yaml } from '@codemirror/lang-yaml';
 import { linter, lintGutter, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { api, keys } from '../api/api.ts';
-import type { Host, PolicyVersion, Rollout } from '../api/types.ts';
+import type { Host, PolicyVersion } from '../api/types.ts';
+import { Rollouts } from '../components/rollouts.tsx';
 import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.tsx';
 import { lintPolicy, lineOf } from '../policy-lint.ts';
 import { lineDiff } from '../line-diff.ts';
@@ -39,7 +40,9 @@ const cmLinter = linter(
     ),
   { delay: 250 },
 );
-const extensions = [yaml(), lintGutter(), cmLinter];
+// The editable area's accessible name (CodeMirror's contenteditable has none of its own).
+const named = EditorView.contentAttributes.of({ 'aria-label': 'Policy source (YAML)' });
+const extensions = [yaml(), lintGutter(), cmLinter, named];
 
 export function PoliciesPage({ name }: { name?: string }) {
   const policies = useQuery({ queryKey: keys.policies, queryFn: api.policies });
@@ -142,7 +145,7 @@ function PolicyEditor({ name }: { name: string }) {
         )}
       </h2>
       {!notFound && <ErrorBox error={versions.error} title="Cannot load versions" />}
-      <div className="editor" aria-label="Policy YAML editor">
+      <div className="editor" role="group" aria-label="Policy YAML editor">
         <CodeMirror
           value={source}
           height="320px"
@@ -348,116 +351,5 @@ function Publish({
         <ErrorBox error={publish.error} />
       </form>
     </details>
-  );
-}
-
-/** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
-export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?: string | undefined }) {
-  const client = useQueryClient();
-  const canAct = useCan('operator');
-  const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
-  const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
-  const act = useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
-    onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
-  });
-  const list = (rollouts.data ?? [])
-    .filter((r) => r.kind === kind && (!subject || r.subject === subject))
-    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
-    .slice(0, 10);
-  return (
-    <section aria-labelledby={`${kind}-rollouts`}>
-      <h2 id={`${kind}-rollouts`}>Rollouts</h2>
-      <ErrorBox error={rollouts.error} title="Cannot load rollouts" />
-      <ErrorBox error={act.error} />
-      {list.length === 0 ? (
-        <Empty>No rollouts yet.</Empty>
-      ) : (
-        list.map((r) => (
-          <RolloutCard
-            key={r.id}
-            rollout={r}
-            hosts={hosts.data ?? []}
-            busy={act.isPending}
-            canAct={canAct}
-            onAction={(action) => act.mutate({ id: r.id, action })}
-          />
-        ))
-      )}
-    </section>
-  );
-}
-
-function RolloutCard({
-  rollout: r,
-  hosts,
-  busy,
-  canAct,
-  onAction,
-}: {
-  rollout: Rollout;
-  hosts: Host[];
-  busy: boolean;
-  canAct: boolean;
-  onAction: (a: 'halt' | 'rollback') => void;
-}) {
-  const applied = (id: string) => {
-    const h = hosts.find((x) => x.id === id);
-    if (!h) return false;
-    return r.kind === 'policy'
-      ? h.appliedPolicyVersion === r.version
-      : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;
-  };
-  const active = r.status === 'pending' || r.status === 'soaking';
-  return (
-    <article className="rollout" data-rollout={r.id} aria-label={`Rollout ${r.id}`}>
-      <header>
-        <strong>
-          {r.subject} {r.version}
-        </strong>{' '}
-        <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
-      </header>
-      <ol className="waves">
-        {r.waves.map((hostIds, index) => {
-          const acked = hostIds.filter(applied).length;
-          return (
-            <li key={index} data-wave={index}>
-              <span>
-                Wave {index + 1}
-                {index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged
-              </span>
-              <Progress value={hostIds.length ? acked / hostIds.length : 0} label={`Wave ${index + 1}`} />
-            </li>
-          );
-        })}
-      </ol>
-      {r.history.length > 0 && (
-        <p className="muted">
-          Last: {r.history.at(-1)!.event}
-          {r.history.at(-1)!.detail && ` — ${r.history.at(-1)!.detail}`}
-        </p>
-      )}
-      {canAct && (
-        <div className="actions">
-          {active && (
-            <button type="button" onClick={() => onAction('halt')} disabled={busy}>
-              Halt
-            </button>
-          )}
-          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                confirm(`Send ${r.previousVersion} back to every host of this rollout?`) && onAction('rollback')
-              }
-              disabled={busy}
-            >
-              Roll back to {r.previousVersion}
-            </button>
-          )}
-        </div>
-      )}
-    </article>
   );
 }

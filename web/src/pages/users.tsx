@@ -1,16 +1,36 @@
-/** Users (admins only: create, change role) and the signed-in person's API tokens. */
+/**
+ * Users (admins only: create, change role after a confirmation, disable or enable) and the signed-in person's API
+ * tokens (created with a copy button, last use shown). Viewers and operators see only their tokens.
+ */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import type { CreatedApiToken, Role, Session } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
+import { CopyButton } from '../components/copy-button.tsx';
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 const asRole = (v: string): Role => ROLES.find((r) => r === v) ?? 'viewer';
 
 export function UsersPage({ session }: { session: Session }) {
+  return (
+    <>
+      <h1>Users & API tokens</h1>
+      {session.role === 'admin' ? (
+        <Users session={session} />
+      ) : (
+        <p className="muted" data-testid="read-only">
+          You are signed in as {session.role}: managing users needs the admin role. Your own API tokens are below.
+        </p>
+      )}
+      <ApiTokens />
+    </>
+  );
+}
+
+function Users({ session }: { session: Session }) {
   const client = useQueryClient();
-  const users = useQuery({ queryKey: keys.users, queryFn: api.users, enabled: session.role === 'admin' });
+  const users = useQuery({ queryKey: keys.users, queryFn: api.users });
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -26,26 +46,30 @@ export function UsersPage({ session }: { session: Session }) {
     mutationFn: ({ id, r }: { id: string; r: Role }) => api.setUserRole(id, r),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.users }),
   });
+  const setDisabled = useMutation({
+    mutationFn: ({ id, disabled }: { id: string; disabled: boolean }) => api.setUserDisabled(id, disabled),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.users }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
   };
   return (
-    <>
-      <h1>Users & API tokens</h1>
-      <section aria-labelledby="users-title">
-        <h2 id="users-title">Users</h2>
-        <ErrorBox error={users.error} title="Cannot load users" />
-        <ErrorBox error={changeRole.error} />
-        {users.isPending ? (
-          <Loading what="users" />
-        ) : (
+    <section aria-labelledby="users-title">
+      <h2 id="users-title">Users</h2>
+      <ErrorBox error={users.error} title="Cannot load users" />
+      <ErrorBox error={changeRole.error ?? setDisabled.error} />
+      {users.isPending ? (
+        <Loading what="users" />
+      ) : (
+        <div className="table-wrap">
           <table>
             <thead>
               <tr>
                 <th scope="col">User</th>
                 <th scope="col">Role</th>
                 <th scope="col">Created</th>
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>
@@ -59,8 +83,12 @@ export function UsersPage({ session }: { session: Session }) {
                     <select
                       aria-label={`Role of ${u.username}`}
                       value={u.role}
-                      onChange={(e) => changeRole.mutate({ id: u.id, r: asRole(e.target.value) })}
-                      disabled={u.username === session.username}
+                      onChange={(e) => {
+                        const r = asRole(e.target.value);
+                        if (window.confirm(`Change the role of ${u.username} from ${u.role} to ${r}?`))
+                          changeRole.mutate({ id: u.id, r });
+                      }}
+                      disabled={u.username === session.username || changeRole.isPending}
                     >
                       {ROLES.map((r) => (
                         <option key={r}>{r}</option>
@@ -70,43 +98,59 @@ export function UsersPage({ session }: { session: Session }) {
                   <td>
                     <Time ts={u.createdAt} />
                   </td>
+                  <td>
+                    {u.username !== session.username && (
+                      <button
+                        type="button"
+                        className={u.disabled ? undefined : 'danger'}
+                        disabled={setDisabled.isPending}
+                        onClick={() => {
+                          const q = u.disabled
+                            ? `Enable ${u.username}? They can sign in again.`
+                            : `Disable ${u.username}? Their sessions end now and their API tokens stop working.`;
+                          if (window.confirm(q)) setDisabled.mutate({ id: u.id, disabled: !u.disabled });
+                        }}
+                      >
+                        {u.disabled ? `Enable ${u.username}` : `Disable ${u.username}`}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        )}
-        <form onSubmit={submit} className="row">
-          <label>
-            Username
-            <input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" />
-          </label>
-          <label>
-            Initial password
-            <input
-              type="password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-              minLength={12}
-              autoComplete="new-password"
-            />
-          </label>
-          <label>
-            Role
-            <select value={role} onChange={(e) => setRole(asRole(e.target.value))}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          </label>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Add user
-          </button>
-        </form>
-        <ErrorBox error={create.error} />
-      </section>
-      <ApiTokens />
-    </>
+        </div>
+      )}
+      <form onSubmit={submit} className="row">
+        <label>
+          Username
+          <input value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" />
+        </label>
+        <label>
+          Initial password
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            minLength={12}
+            autoComplete="new-password"
+          />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(asRole(e.target.value))}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Add user
+        </button>
+      </form>
+      <ErrorBox error={create.error} />
+    </section>
   );
 }
 
@@ -136,40 +180,49 @@ function ApiTokens() {
       ) : (tokens.data ?? []).length === 0 ? (
         <Empty>No API tokens.</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(tokens.data ?? []).map((t) => (
-              <tr key={t.id}>
-                <th scope="row">{t.name}</th>
-                <td>
-                  <Time ts={t.createdAt} />
-                </td>
-                <td>
-                  <Time ts={t.lastUsedAt} />
-                </td>
-                <td>
-                  {t.revokedAt !== null ? (
-                    'revoked'
-                  ) : (
-                    <button type="button" className="danger" onClick={() => revoke.mutate(t.id)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(tokens.data ?? []).map((t) => (
+                <tr key={t.id}>
+                  <th scope="row">{t.name}</th>
+                  <td>
+                    <Time ts={t.createdAt} />
+                  </td>
+                  <td>
+                    <Time ts={t.lastUsedAt} />
+                  </td>
+                  <td>
+                    {t.revokedAt !== null ? (
+                      'revoked'
+                    ) : (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => {
+                          if (window.confirm(`Revoke the API token ${t.name}? Whatever uses it stops working.`))
+                            revoke.mutate(t.id);
+                        }}
+                      >
+                        Revoke {t.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <form
         onSubmit={(e) => {
@@ -188,9 +241,10 @@ function ApiTokens() {
       </form>
       <ErrorBox error={create.error ?? revoke.error} />
       {created && (
-        <div className="callout" role="status">
+        <div className="callout" role="status" data-testid="new-token">
           <p>Copy this token now; it is shown only once:</p>
           <pre className="command">{created.token}</pre>
+          <CopyButton text={created.token} label="Copy token" />
         </div>
       )}
     </section>

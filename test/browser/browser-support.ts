@@ -1,0 +1,100 @@
+/**
+ * Shared pieces of the admin-UI browser tests: Debian's chromium through playwright-core, a demo control plane with a
+ * small simulated fleet on ephemeral 127.0.0.1 ports (real enroll, MQTT, ingest, fleet module, web UI from web/dist,
+ * built first when missing), users of each role created through the API, and password sign-in.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
+import { DEFAULT_WEB_DIST } from '../../control-plane/api/web-static.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const skipWithoutChromium = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+
+/** Builds web/dist when it is missing (the tests serve the built UI, as `homeostat demo` does). */
+export function ensureWebBuilt(): void {
+  if (existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) return;
+  const r = spawnSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
+  assert.equal(r.status, 0, 'web/build.mjs');
+}
+
+/** A demo (control plane + UI + `agents` simulated hosts) in a temp data dir. */
+export async function startSmallDemo(agents: number, prefix: string): Promise<Demo> {
+  ensureWebBuilt();
+  return startDemo(
+    {
+      agents,
+      dataDir: mkdtempSync(join(tmpdir(), prefix)),
+      httpPort: 0,
+      mqttPort: 0,
+      wsPort: 0,
+      cycleSeconds: 1,
+      schedule: false,
+      fleet: { tickMs: 1000 },
+    },
+    pino({ level: 'silent' }),
+  );
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Calls the API as the demo's admin (API token). */
+export async function adminApi(demo: Demo, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${demo.httpUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${demo.admin.apiToken}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Creates a user with `role` (password `<name>-password-1`). */
+export async function createUser(demo: Demo, username: string, role: 'admin' | 'operator' | 'viewer') {
+  await adminApi(demo, 'POST', '/api/users', { username, password: `${username}-password-1`, role });
+  return { username, password: `${username}-password-1` };
+}
+
+/** A fresh browser context signed in with a password at `width`×`height`; confirm() dialogs are accepted. */
+export async function signedInPage(
+  browser: Browser,
+  demo: Demo,
+  user: { username: string; password?: string },
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${demo.httpUrl}/login`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password ?? '');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByTestId('who').waitFor();
+  return { context, page };
+}

@@ -1,0 +1,33 @@
+/**
+ * Host ids (agent ids) in words: `useHostNames()` maps an id to its hostname from the host list the UI already loads,
+ * and rewrites any text that mentions ids (incident titles, causes, approvals) with the hostnames instead.
+ */
+import { useMemo } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { api, keys } from '../api/api.ts';
+
+export type HostNames = {
+  /** The hostname of an id, or the id itself when the host is unknown. */
+  name(id: string): string;
+  /** `text` with every known host id replaced by its hostname. */
+  humanize(text: string): string;
+};
+
+/** Replaces the ids of `names` in `text` (longest first, so no id's prefix of another wins). */
+export function replaceIds(text: string, names: ReadonlyMap<string, string>, ids: readonly string[]): string {
+  let out = text;
+  for (const id of ids) if (out.includes(id)) out = out.split(id).join(names.get(id)!);
+  return out;
+}
+
+export function useHostNames(): HostNames {
+  const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, staleTime: 30_000 });
+  return useMemo(() => {
+    const names = new Map((hosts.data ?? []).map((h) => [h.id, h.hostname]));
+    const ids = [...names.keys()].sort((a, b) => b.length - a.length);
+    return {
+      name: (id) => names.get(id) ?? id,
+      humanize: (text) => replaceIds(text, names, ids),
+    };
+  }, [hosts.data]);
+}

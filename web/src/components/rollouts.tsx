@@ -1,0 +1,156 @@
+/**
+ * Rollouts of one kind (and subject), newest first. An active rollout shows live per-wave acknowledgement from the
+ * hosts' reported versions; a finished one shows its waves from its own history (frozen: what was sent and when each
+ * wave passed the gate), never recomputed from today's hosts. Health-gate results read as words.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, keys } from '../api/api.ts';
+import type { Host, Rollout } from '../api/types.ts';
+import { gateInWords, isFinished, revertLabel, waveHistory } from '../rollout-words.ts';
+import { useCan } from '../session.tsx';
+import { Empty, ErrorBox, Progress, Time } from './common.tsx';
+
+/** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
+export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?: string | undefined }) {
+  const client = useQueryClient();
+  const canAct = useCan('operator');
+  const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
+  const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
+  const act = useMutation({
+    mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
+  });
+  const list = (rollouts.data ?? [])
+    .filter((r) => r.kind === kind && (!subject || r.subject === subject))
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+    .slice(0, 10);
+  return (
+    <section aria-labelledby={`${kind}-rollouts`}>
+      <h2 id={`${kind}-rollouts`}>Rollouts</h2>
+      <ErrorBox error={rollouts.error} title="Cannot load rollouts" />
+      <ErrorBox error={act.error} />
+      {list.length === 0 ? (
+        <Empty>No rollouts yet.</Empty>
+      ) : (
+        list.map((r) => (
+          <RolloutCard
+            key={r.id}
+            rollout={r}
+            hosts={hosts.data ?? []}
+            busy={act.isPending}
+            canAct={canAct}
+            onAction={(action) => act.mutate({ id: r.id, action })}
+          />
+        ))
+      )}
+    </section>
+  );
+}
+
+function RolloutCard({
+  rollout: r,
+  hosts,
+  busy,
+  canAct,
+  onAction,
+}: {
+  rollout: Rollout;
+  hosts: Host[];
+  busy: boolean;
+  canAct: boolean;
+  onAction: (a: 'halt' | 'rollback') => void;
+}) {
+  const applied = (id: string) => {
+    const h = hosts.find((x) => x.id === id);
+    if (!h) return false;
+    return r.kind === 'policy'
+      ? h.appliedPolicyVersion === r.version
+      : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;
+  };
+  const active = r.status === 'pending' || r.status === 'soaking';
+  const finished = isFinished(r);
+  const gates = r.history
+    .map((h) => ({ at: h.at, words: gateInWords(h.event, h.detail) }))
+    .filter((g): g is { at: number; words: NonNullable<ReturnType<typeof gateInWords>> } => g.words !== null);
+  const lastGate = gates.at(-1);
+  const last = [...r.history].reverse().find((h) => !gateInWords(h.event));
+  return (
+    <article className="rollout" data-rollout={r.id} aria-label={`Rollout ${r.id}`}>
+      <header>
+        <strong>
+          {r.subject} {r.version}
+        </strong>{' '}
+        <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
+      </header>
+      <ol className="waves">
+        {r.waves.map((hostIds, index) => {
+          if (finished) {
+            // Frozen: what the rollout's own history recorded for this wave.
+            const w = waveHistory(r, index);
+            return (
+              <li key={index} data-wave={index}>
+                <span>
+                  Wave {index + 1}: {w.sentAt === null ? 'not sent' : `sent to ${hostIds.length} host(s)`}
+                  {w.passedAt !== null && ', passed the health gate'}
+                </span>
+                <span className="muted">{w.sentAt !== null && <Time ts={w.passedAt ?? w.sentAt} />}</span>
+              </li>
+            );
+          }
+          const acked = hostIds.filter(applied).length;
+          return (
+            <li key={index} data-wave={index}>
+              <span>
+                Wave {index + 1}
+                {index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged
+              </span>
+              <Progress value={hostIds.length ? acked / hostIds.length : 0} label={`Wave ${index + 1}`} />
+            </li>
+          );
+        })}
+      </ol>
+      {lastGate && (
+        <div className="gate" data-testid="gate">
+          <p>
+            Health gate {lastGate.words.verdict} <Time ts={lastGate.at} />
+            {lastGate.words.lines.length > 0 && ':'}
+          </p>
+          {lastGate.words.lines.length > 0 && (
+            <ul>
+              {lastGate.words.lines.map((l) => (
+                <li key={l}>{l}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {last && (
+        <p className="muted">
+          Last: {last.event}
+          {last.detail && ` — ${last.detail}`}
+        </p>
+      )}
+      {canAct && (
+        <div className="actions">
+          {active && (
+            <button type="button" onClick={() => onAction('halt')} disabled={busy}>
+              Halt
+            </button>
+          )}
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                confirm(`${revertLabel(r)}: send it to every host of this rollout?`) && onAction('rollback')
+              }
+              disabled={busy}
+            >
+              {revertLabel(r)}
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gateInWords, isFinished, revertLabel, waveHistory } from './rollout-words.ts';
+
+test('the health gate result reads as words, not JSON', () => {
+  const g = gateInWords(
+    'gate fail',
+    JSON.stringify({
+      reasons: ['anomaly rate 0.5 > 2x baseline 0.1'],
+      rates: { anomalyRate: { treated: 0.5, baseline: 0.1 } },
+    }),
+  );
+  assert.deepEqual(g, {
+    verdict: 'failed',
+    lines: ['anomaly rate 0.5 > 2x baseline 0.1', 'anomalies per host: 0.5 on the new version vs 0.1 on the rest'],
+  });
+  assert.equal(gateInWords('gate pass', '{"reasons":[],"rates":{}}')?.verdict, 'passed');
+  assert.equal(gateInWords('wave 0 sent'), null);
+});
+
+test('a rollback rollout offers to roll forward; a normal one to roll back', () => {
+  assert.equal(revertLabel({ version: 'web@3', previousVersion: 'web@2', history: [] }), 'Roll back to web@2');
+  assert.equal(revertLabel({ version: 'web@2', previousVersion: 'web@3', history: [] }), 'Roll forward to web@3');
+  assert.equal(
+    revertLabel({
+      version: 'm@1.0.0',
+      previousVersion: 'm@2.0.0',
+      history: [{ at: 1, event: 'completed', detail: 'sent to every target at once (rollback)' }],
+    }),
+    'Roll forward to m@2.0.0',
+  );
+});
+
+test('finished rollouts and their waves come from history', () => {
+  assert.equal(isFinished({ status: 'completed' }), true);
+  assert.equal(isFinished({ status: 'soaking' }), false);
+  const h = [
+    { at: 10, event: 'wave 0 sent' },
+    { at: 20, event: 'wave 0 passed the health gate' },
+    { at: 20, event: 'wave 1 sent' },
+  ];
+  assert.deepEqual(waveHistory({ history: h }, 0), { sentAt: 10, passedAt: 20 });
+  assert.deepEqual(waveHistory({ history: h }, 1), { sentAt: 20, passedAt: null });
+  assert.deepEqual(waveHistory({ history: h }, 2), { sentAt: null, passedAt: null });
+});

@@ -1,0 +1,70 @@
+/**
+ * Rollouts in words: the health gate's verdict and rates (stored as JSON in the rollout's history) as sentences, what
+ * the "send the other version" button really does (roll back, or roll forward when this rollout was itself a
+ * rollback), and which rollouts are finished (their waves are shown from their own history, never recomputed from
+ * the hosts' current state).
+ */
+import type { Rollout } from '../../contract/api/rollouts.ts';
+
+const RATE_WORDS: Record<string, string> = {
+  anomalyRate: 'anomalies per host',
+  errorRate: 'errors per host',
+  healFailureRate: 'failed heals per host',
+  latencyP95Ms: 'p95 latency (ms)',
+};
+
+/** A history entry `gate pass|fail|insufficient` with its JSON detail, in words; null for other entries. */
+export function gateInWords(event: string, detail?: string): { verdict: string; lines: string[] } | null {
+  const m = event.match(/^gate (pass|fail|insufficient)$/);
+  if (!m) return null;
+  const verdict = m[1] === 'pass' ? 'passed' : m[1] === 'fail' ? 'failed' : 'could not judge yet (too few hosts)';
+  let parsed: { reasons?: unknown; rates?: unknown } = {};
+  try {
+    parsed = detail ? (JSON.parse(detail) as typeof parsed) : {};
+  } catch {
+    return { verdict, lines: detail ? [detail] : [] };
+  }
+  const lines: string[] = Array.isArray(parsed.reasons) ? parsed.reasons.map(String) : [];
+  if (parsed.rates && typeof parsed.rates === 'object') {
+    for (const [name, r] of Object.entries(parsed.rates as Record<string, { treated?: number; baseline?: number }>)) {
+      const fmt = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : '?');
+      lines.push(`${RATE_WORDS[name] ?? name}: ${fmt(r.treated)} on the new version vs ${fmt(r.baseline)} on the rest`);
+    }
+  }
+  return { verdict, lines };
+}
+
+/** The trailing number of a version id (`web@3` → 3, `anomaly@4.0.0` → NaN when not a plain number). */
+function versionNumber(v: string): number {
+  const tail = v.split('@').at(-1) ?? v;
+  return /^\d+$/.test(tail) ? Number(tail) : Number.NaN;
+}
+
+/** Whether this rollout was a rollback (it sent an older version, or its history says so). */
+export function wasRollback(r: Pick<Rollout, 'version' | 'previousVersion' | 'history'>): boolean {
+  if (r.history.some((h) => /rollback/.test(`${h.event} ${h.detail ?? ''}`))) return true;
+  if (!r.previousVersion) return false;
+  const a = versionNumber(r.version);
+  const b = versionNumber(r.previousVersion);
+  return Number.isFinite(a) && Number.isFinite(b) && a < b;
+}
+
+/** The label of the button sending `previousVersion` back: "Roll back to …" or, after a rollback, "Roll forward to …". */
+export function revertLabel(r: Pick<Rollout, 'version' | 'previousVersion' | 'history'>): string {
+  return `${wasRollback(r) ? 'Roll forward' : 'Roll back'} to ${r.previousVersion}`;
+}
+
+/** A rollout that will not change any more. */
+export function isFinished(r: Pick<Rollout, 'status'>): boolean {
+  return r.status === 'completed' || r.status === 'halted' || r.status === 'rolled-back' || r.status === 'cancelled';
+}
+
+/** What the history says of wave `index`: sent when, gate passed when (null when the wave was never sent). */
+export function waveHistory(
+  r: Pick<Rollout, 'history'>,
+  index: number,
+): { sentAt: number | null; passedAt: number | null } {
+  const sent = r.history.find((h) => h.event === `wave ${index} sent`);
+  const passed = r.history.find((h) => h.event === `wave ${index} passed the health gate`);
+  return { sentAt: sent?.at ?? null, passedAt: passed?.at ?? null };
+}
