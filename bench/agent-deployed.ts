@@ -28,6 +28,8 @@ export type DeployedOptions = {
   cycleSeconds: number;
   nodeExporter: string | null;
   log: (s: string) => void;
+  /** Extra Node.js flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=<dir>` (written when it exits). */
+  agentNodeArgs?: string[];
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -142,6 +144,7 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     o.log(`deployed: ${entry} enrolled to ${httpUrl}; ${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`);
     const launchedAt = Date.now();
     const agent = spawnLogged([
+      ...(o.agentNodeArgs ?? []),
       entry,
       'run',
       '--state-dir',
