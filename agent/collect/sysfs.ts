@@ -2,7 +2,7 @@
  * The real {@link SysFs}. /proc and /sys files are served from kernel memory, so reads are synchronous underneath
  * (an async readFile costs ~10x the CPU of a sync one, which matters when the process scan reads hundreds a cycle).
  */
-import { existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SysFs } from './types.ts';
 
@@ -21,6 +21,31 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
     return null;
   };
   const label = typeof root === 'string' ? root : JSON.stringify(root);
+  // Descriptors kept open by readKept, by path; bounded well below the process's descriptor limit.
+  const kept = new Map<string, number>();
+  const maxKept = keptLimit();
+  const closeQuietly = (fd: number) => {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  };
+  const readOnce = (p: string, buf: Buffer): number | null => {
+    let fd: number;
+    try {
+      fd = openSync(p, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      return readSync(fd, buf, 0, buf.length, 0);
+    } catch {
+      return null;
+    } finally {
+      closeQuietly(fd);
+    }
+  };
   return {
     root: label,
     async read(path) {
@@ -45,6 +70,46 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
       const p = at(path);
       return p !== null && existsSync(p);
     },
+    readKept(path, buf) {
+      const p = at(path);
+      if (p === null) return null;
+      const fd = kept.get(path);
+      if (fd !== undefined) {
+        try {
+          return readSync(fd, buf, 0, buf.length, 0);
+        } catch {
+          // The process behind a /proc/[pid] file exited (ESRCH), and its pid may belong to a new one now: reopen.
+          closeQuietly(fd);
+          kept.delete(path);
+        }
+      }
+      if (kept.size >= maxKept) return readOnce(p, buf);
+      let fresh: number;
+      try {
+        fresh = openSync(p, 'r');
+      } catch {
+        return null;
+      }
+      try {
+        const n = readSync(fresh, buf, 0, buf.length, 0);
+        kept.set(path, fresh);
+        return n;
+      } catch {
+        closeQuietly(fresh);
+        return null;
+      }
+    },
+    release(path) {
+      if (path === undefined) {
+        for (const fd of kept.values()) closeQuietly(fd);
+        kept.clear();
+        return;
+      }
+      const fd = kept.get(path);
+      if (fd === undefined) return;
+      closeQuietly(fd);
+      kept.delete(path);
+    },
     async statfs(path) {
       // Fixture roots have no real mounts: statfs of the process's cwd stands in, so tests stay hermetic.
       try {
@@ -54,4 +119,15 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
       }
     },
   };
+}
+
+/** How many descriptors readKept may hold: a quarter of the soft RLIMIT_NOFILE (Node raises it to the hard limit at
+ * start-up), at most 8192; 256 when /proc/self/limits is unreadable. */
+function keptLimit(): number {
+  try {
+    const soft = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+    return soft > 0 ? Math.min(8192, Math.floor(soft / 4)) : 256;
+  } catch {
+    return 256;
+  }
 }
