@@ -1,6 +1,10 @@
 /**
  * The real {@link SysFs}. /proc and /sys files are served from kernel memory, so reads are synchronous underneath
  * (an async readFile costs ~10x the CPU of a sync one, which matters when the process scan reads hundreds a cycle).
+ * On the real root, the kernel files collectors read every cycle (/proc/stat, /proc/meminfo, cpufreq, /sys/class/net,
+ * ...) are read through descriptors kept open between cycles: a pread from offset 0 makes the kernel generate the
+ * file afresh, in one system call instead of readFileSync's five (open, fstat, read, read, close). Per-process files
+ * (/proc/[pid]/...) are kept only when asked for ({@link SysFs.readKept}), since their owner releases them.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,11 +50,18 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
       closeQuietly(fd);
     }
   };
-  return {
+  const textBuf = Buffer.allocUnsafe(KEPT_TEXT_BYTES);
+  const reader: SysFs = {
     root: label,
     async read(path) {
       const p = at(path);
       if (p === null) return null;
+      if (root === '/' && keepable(path)) {
+        const n = reader.readKept!(path, textBuf);
+        if (n === null) return null;
+        if (n < textBuf.length) return textBuf.toString('utf8', 0, n);
+        reader.release!(path); // larger than the buffer: read whole, every time
+      }
       try {
         return readFileSync(p, 'utf8');
       } catch {
@@ -119,6 +130,18 @@ export function createSysFs(root: string | Record<string, string> = '/'): SysFs 
       }
     },
   };
+  return reader;
+}
+
+/** Files up to this size are read through kept descriptors by `read` (a larger one is read whole each time). */
+const KEPT_TEXT_BYTES = 64 * 1024;
+
+/** Kernel files `read` keeps open: under /proc or /sys, but not a process's own directory (/proc/[pid]/...). */
+function keepable(path: string): boolean {
+  if (path.startsWith('/sys/')) return true;
+  if (!path.startsWith('/proc/')) return false;
+  const c = path.charCodeAt(6);
+  return c < 48 || c > 57;
 }
 
 /** How many descriptors readKept may hold: a quarter of the soft RLIMIT_NOFILE (Node raises it to the hard limit at
