@@ -45,7 +45,7 @@ export type AgentDeps = {
   statusFile?: boolean;
   /**
    * Routine rewrites of the status file (after cycles and acks) at most once per this many ms. Default: six cycles,
-   * at least 1 s and at most 60 s (60 s at the default 10 s cycle). Start, the first cycle, the end of --max-cycles
+   * at most 60 s (60 s at the default 10 s cycle). Start, the first cycle, the end of --max-cycles
    * and stop write at once.
    */
   statusEveryMs?: number;
@@ -145,7 +145,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   // folded into one trailing write at least `statusDelayMs` later (half a cycle, at most 1 s); the first cycle is
   // written that soon too, so a new agent shows its first sample at once.
   const statusDelayMs = Math.min(1000, Math.max(1, Math.floor(periodMs / 2)));
-  const statusEveryMs = deps.statusEveryMs ?? Math.min(60_000, Math.max(1000, 6 * periodMs));
+  const statusEveryMs = deps.statusEveryMs ?? Math.min(60_000, 6 * periodMs);
   let statusTimer: unknown = null;
   let statusWrittenAt = Number.NEGATIVE_INFINITY;
   function saveStatusSoon(soon = false): void {
