@@ -14,7 +14,8 @@
  * node_exporter beside it. Run length: `--duration S` or `--minutes M` (default 2 minutes, enough while developing;
  * issue 12's figures need `--minutes 10` for CPU per cycle), `--soak S` / `--soak-minutes M` (RSS growth after the
  * first hour needs more than an hour: `--soak-minutes 90`), `--cycle-seconds N` (default 10), `--cpu-prof <dir>`
- * (the agent writes a V8 CPU profile there when it stops), `--no-deployed` skips it.
+ * (the agent writes a V8 CPU profile there when it stops), `--agent-entry <file.mjs>` measures another build of the
+ * agent (an earlier one copied inside the repository, so that it finds node_modules), `--no-deployed` skips it.
  * Last, `homeostat --help` and `homeostat-agent --help` of the compiled programs (bench/help-time.ts).
  */
 import { spawn } from 'node:child_process';
@@ -51,6 +52,7 @@ const minutes = (name: string) => {
 const durationS = numArg('--duration') ?? minutes('--minutes') ?? 120;
 const soakS = numArg('--soak') ?? minutes('--soak-minutes');
 const cpuProfDir = strArg('--cpu-prof');
+const agentEntryArg = strArg('--agent-entry');
 const cycleSeconds = numArg('--cycle-seconds') ?? 10;
 const deployedOn = !args.includes('--no-deployed');
 const log = (s: string) => {
@@ -104,6 +106,7 @@ const deployed = deployedOn
       nodeExporter: ne,
       log,
       ...(cpuProfDir ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] } : {}),
+      ...(agentEntryArg ? { agentEntry: agentEntryArg } : {}),
     })
   : {};
 const help = helpTimes(fileURLToPath(new URL('../', import.meta.url)));
