@@ -90,7 +90,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     backoff: { baseMs: config.link.backoffBaseMs, capMs: config.link.backoffCapMs },
     timers,
     clock,
-    onAck: () => saveStatusSoon(),
+    onAck: () => saveStatusSoon(linkChanged()),
   });
   const periodMs = Math.round(config.cycleSeconds * 1000);
   const startedAt = clock();
@@ -132,6 +132,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const saveStatus = () => {
     if (deps.statusFile === false) return;
     statusWrittenAt = clock();
+    writtenLinkState = link.status().state;
     try {
       writeStatus(config.stateDir, status());
     } catch (err) {
@@ -146,11 +147,21 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   // written that soon too, so a new agent shows its first sample at once.
   const statusDelayMs = Math.min(1000, Math.max(1, Math.floor(periodMs / 2)));
   const statusEveryMs = deps.statusEveryMs ?? Math.min(60_000, 6 * periodMs);
+  // A change of the link's state (connected, disconnected) is written as soon as the first cycle is.
   let statusTimer: unknown = null;
+  let statusTimerAt = 0;
   let statusWrittenAt = Number.NEGATIVE_INFINITY;
+  let writtenLinkState: string | null = null;
+  const linkChanged = () => link.status().state !== writtenLinkState;
   function saveStatusSoon(soon = false): void {
-    if (statusTimer !== null || state === 'stopped' || deps.statusFile === false) return;
-    const delay = soon ? statusDelayMs : Math.max(statusDelayMs, statusWrittenAt + statusEveryMs - clock());
+    if (state === 'stopped' || deps.statusFile === false) return;
+    const now = clock();
+    const delay = soon ? statusDelayMs : Math.max(statusDelayMs, statusWrittenAt + statusEveryMs - now);
+    if (statusTimer !== null) {
+      if (statusTimerAt <= now + delay) return;
+      timers.clearTimeout(statusTimer); // an urgent write replaces a throttled one
+    }
+    statusTimerAt = now + delay;
     statusTimer = timers.setTimeout(() => {
       statusTimer = null;
       saveStatus();
@@ -183,7 +194,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     link.notify();
     cycles += 1;
     lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
-    saveStatusSoon(cycles === 1);
+    saveStatusSoon(cycles === 1 || linkChanged());
   }
 
   function cycle(): Promise<void> {
