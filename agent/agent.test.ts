@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -63,6 +63,7 @@ describe('agent runtime', () => {
       logger: pino({ level: 'silent' }),
       clock: clock.now,
       timers: clock.timers,
+      statusEveryMs: 0, // every cycle, as this test reads it (the default throttle has its own test below)
     });
     try {
       await agent.start();
@@ -98,7 +99,7 @@ describe('agent runtime', () => {
         ],
       );
       assert.equal(agent.status().lastError, 'broken: boom');
-      clock.advance(1000); // the status file is written once per cycle, up to 1 s after it (folding in its ack)
+      clock.advance(1000); // with statusEveryMs 0, the status file is written up to 1 s after each cycle (with its ack)
       const st = readStatus(dir)!;
       assert.equal(st.agentId, agentId);
       assert.equal(st.cycles, 3);
@@ -117,6 +118,68 @@ describe('agent runtime', () => {
       await ingest.close();
       await broker.close();
     }
+  });
+
+  it('rewrites the status file at most once a minute at the default cycle: at start, after the first cycle, then throttled', async () => {
+    const clock = createFakeClock();
+    const stateDir = join(dir, 'throttle');
+    mkdirSync(stateDir);
+    const source: SampleSource = {
+      start: async () => {},
+      stop: async () => {},
+      collect: async (now) => fixedReading(now, 0.1),
+      inventory: async () => ({ ts: 0, hash: 'h', inventory: {} }),
+    };
+    const creds: Credentials = {
+      agentId: 'agent-throttle',
+      secret: 's',
+      server: 'http://x',
+      mqttUrl: 'mqtt://127.0.0.1:1',
+      publicKey: '',
+      labels: {},
+      hostname: 'h',
+      enrolledAt: 0,
+    };
+    const config = loadAgentConfig({ env: {}, overrides: { stateDir, cycleSeconds: 10, drainSeconds: 0 } });
+    const agent = await createAgent(config, {
+      credentials: creds,
+      source,
+      outbox: createMemoryOutbox(config.outbox),
+      logger: pino({ level: 'silent' }),
+      clock: clock.now,
+      timers: clock.timers,
+    });
+    const t0 = clock.now();
+    const written = () => readStatus(stateDir)?.cycles;
+    try {
+      await agent.start();
+      assert.equal(written(), 0, 'written at start');
+      await until(() => agent.status().cycles === 1, 2000, 'first cycle');
+      clock.advance(1000);
+      assert.equal(written(), 1, 'the first cycle is written within a second');
+      for (let k = 1; k <= 5; k++) {
+        await until(() => clock.dueTimes().includes(t0 + k * 10_000), 2000, `tick ${k} scheduled`);
+        clock.advance(t0 + k * 10_000 - clock.now());
+        await until(() => agent.status().cycles === k + 1, 2000, `cycle ${k + 1}`);
+        clock.advance(1000);
+        assert.equal(written(), 1, `not rewritten after cycle ${k + 1}`);
+      }
+      await until(() => clock.dueTimes().includes(t0 + 60_000), 2000, 'tick 6 scheduled');
+      clock.advance(t0 + 60_000 - clock.now()); // cycle 7 runs at +60 s
+      await until(() => agent.status().cycles === 7, 2000, 'cycle 7');
+      clock.advance(1000); // a minute after the last write (+1 s)
+      assert.equal(written(), 7, 'the throttled write, a minute after the last one');
+    } finally {
+      // stop() waits on the fake timers (drain, offline presence): move the clock until it is done
+      let stopped = false;
+      const stopping = agent.stop().then(() => (stopped = true));
+      for (let i = 0; i < 100 && !stopped; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await stopping;
+    }
+    assert.equal(readStatus(stateDir)!.state, 'stopped', 'stop writes at once');
   });
 
   it('stop() on an agent that was never started still releases its stages, source and outbox', async () => {

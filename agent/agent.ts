@@ -43,6 +43,12 @@ export type AgentDeps = {
   maxCycles?: number;
   /** Write `<stateDir>/status.json` (default true). */
   statusFile?: boolean;
+  /**
+   * Routine rewrites of the status file (after cycles and acks) at most once per this many ms. Default: six cycles,
+   * at most 60 s (60 s at the default 10 s cycle). Start, the first cycle, the end of --max-cycles
+   * and stop write at once.
+   */
+  statusEveryMs?: number;
   /** The healer's service manager backend, stated in the status file (agent/heal/services/choose.ts). */
   serviceManager?: AgentStatus['serviceManager'];
   /** The running models and their engines, stated in the status file (read at each write: a rollout changes them). */
@@ -84,7 +90,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     backoff: { baseMs: config.link.backoffBaseMs, capMs: config.link.backoffCapMs },
     timers,
     clock,
-    onAck: () => saveStatusSoon(),
+    onAck: () => saveStatusSoon(linkChanged()),
   });
   const periodMs = Math.round(config.cycleSeconds * 1000);
   const startedAt = clock();
@@ -125,6 +131,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   });
   const saveStatus = () => {
     if (deps.statusFile === false) return;
+    statusWrittenAt = clock();
+    writtenLinkState = link.status().state;
     try {
       writeStatus(config.stateDir, status());
     } catch (err) {
@@ -132,17 +140,32 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     }
   };
 
-  // One status write per cycle, not one per cycle plus one per ack: a cycle's end and the ack of its sample (usually
-  // milliseconds later) are folded into one trailing write, and so are bursts of acks during a replay. The file is
-  // at most `statusDelayMs` behind (half a cycle, at most 1 s); start, the end of --max-cycles and stop write at once.
+  // The status file is for `homeostat-agent status` (and tests): it is rewritten at most once per `statusEveryMs`
+  // (60 s at the default cycle), not after every cycle and ack. A rewrite (status object, JSON, write, rename over the
+  // old file) cost about 1 ms of CPU, an eighth of the cycle's budget. A cycle's end and the acks that follow are
+  // folded into one trailing write at least `statusDelayMs` later (half a cycle, at most 1 s); the first cycle is
+  // written that soon too, so a new agent shows its first sample at once.
   const statusDelayMs = Math.min(1000, Math.max(1, Math.floor(periodMs / 2)));
+  const statusEveryMs = deps.statusEveryMs ?? Math.min(60_000, 6 * periodMs);
+  // A change of the link's state (connected, disconnected) is written as soon as the first cycle is.
   let statusTimer: unknown = null;
-  function saveStatusSoon(): void {
-    if (statusTimer !== null || state === 'stopped' || deps.statusFile === false) return;
+  let statusTimerAt = 0;
+  let statusWrittenAt = Number.NEGATIVE_INFINITY;
+  let writtenLinkState: string | null = null;
+  const linkChanged = () => link.status().state !== writtenLinkState;
+  function saveStatusSoon(soon = false): void {
+    if (state === 'stopped' || deps.statusFile === false) return;
+    const now = clock();
+    const delay = soon ? statusDelayMs : Math.max(statusDelayMs, statusWrittenAt + statusEveryMs - now);
+    if (statusTimer !== null) {
+      if (statusTimerAt <= now + delay) return;
+      timers.clearTimeout(statusTimer); // an urgent write replaces a throttled one
+    }
+    statusTimerAt = now + delay;
     statusTimer = timers.setTimeout(() => {
       statusTimer = null;
       saveStatus();
-    }, statusDelayMs);
+    }, delay);
   }
 
   async function refreshInventory(): Promise<void> {
@@ -171,7 +194,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     link.notify();
     cycles += 1;
     lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
-    saveStatusSoon();
+    saveStatusSoon(cycles === 1 || linkChanged());
   }
 
   function cycle(): Promise<void> {

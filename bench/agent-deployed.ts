@@ -28,6 +28,10 @@ export type DeployedOptions = {
   cycleSeconds: number;
   nodeExporter: string | null;
   log: (s: string) => void;
+  /** Extra Node.js flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=<dir>` (written when it exits). */
+  agentNodeArgs?: string[];
+  /** Another compiled agent to measure (e.g. an earlier build, for a before/after in the same run conditions). */
+  agentEntry?: string;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -97,7 +101,7 @@ const readJson = (file: string): any => {
 
 /** Runs the deployed measurement; returns the figures for the bench's JSON object. */
 export async function measureDeployed(o: DeployedOptions): Promise<Record<string, unknown>> {
-  const entry = agentEntry();
+  const entry = o.agentEntry ?? agentEntry();
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-agent-'));
   const kids: ChildProcess[] = [];
   try {
@@ -142,6 +146,7 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     o.log(`deployed: ${entry} enrolled to ${httpUrl}; ${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`);
     const launchedAt = Date.now();
     const agent = spawnLogged([
+      ...(o.agentNodeArgs ?? []),
       entry,
       'run',
       '--state-dir',

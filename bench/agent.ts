@@ -11,15 +11,21 @@
  * /proc/<pid>/stat for comparison.
  *
  * Then the agent as deployed (bench/agent-deployed.ts): the compiled agent enrolled to a local control plane, with
- * node_exporter beside it. `--duration S` (default 120; report figures from at least 600), `--soak S` (RSS growth
- * after the first hour needs more than 3600), `--cycle-seconds N` (default 10), `--no-deployed` skips it.
+ * node_exporter beside it. Run length: `--duration S` or `--minutes M` (default 2 minutes, enough while developing;
+ * issue 12's figures need `--minutes 10` for CPU per cycle), `--soak S` / `--soak-minutes M` (RSS growth after the
+ * first hour needs more than an hour: `--soak-minutes 90`), `--cycle-seconds N` (default 10), `--cpu-prof <dir>`
+ * (the agent writes a V8 CPU profile there when it stops), `--agent-entry <file.mjs>` measures another build of the
+ * agent (an earlier one copied inside the repository, so that it finds node_modules), `--no-deployed` skips it.
+ * Last, `homeostat --help` and `homeostat-agent --help` of the compiled programs (bench/help-time.ts).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createCollectionEngine } from '../agent/collect/engine.ts';
 import { createExec } from '../agent/collect/exec.ts';
+import { fileURLToPath } from 'node:url';
 import { measureDeployed } from './agent-deployed.ts';
+import { helpTimes } from './help-time.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -32,8 +38,21 @@ const numArg = (name: string): number | null => {
   if (!(v > 0)) throw new Error(`${name} needs a positive number of seconds, got '${args[i + 1] ?? ''}'`);
   return v;
 };
-const durationS = numArg('--duration') ?? 120;
-const soakS = numArg('--soak');
+const strArg = (name: string): string | null => {
+  const i = args.indexOf(name);
+  if (i < 0) return null;
+  const v = args[i + 1];
+  if (!v || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
+};
+const minutes = (name: string) => {
+  const m = numArg(name);
+  return m === null ? null : m * 60;
+};
+const durationS = numArg('--duration') ?? minutes('--minutes') ?? 120;
+const soakS = numArg('--soak') ?? minutes('--soak-minutes');
+const cpuProfDir = strArg('--cpu-prof');
+const agentEntryArg = strArg('--agent-entry');
 const cycleSeconds = numArg('--cycle-seconds') ?? 10;
 const deployedOn = !args.includes('--no-deployed');
 const log = (s: string) => {
@@ -79,7 +98,18 @@ const inventoryCpuMs = cpuMs() - invBefore;
 let nodeExporterCpuMsPerScrape: number | null = null;
 const ne = (await exec.which('prometheus-node-exporter')) ?? (await exec.which('node_exporter'));
 if (ne) nodeExporterCpuMsPerScrape = await scrapeNodeExporter(ne, cycles);
-const deployed = deployedOn ? await measureDeployed({ durationS, soakS, cycleSeconds, nodeExporter: ne, log }) : {};
+const deployed = deployedOn
+  ? await measureDeployed({
+      durationS,
+      soakS,
+      cycleSeconds,
+      nodeExporter: ne,
+      log,
+      ...(cpuProfDir ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] } : {}),
+      ...(agentEntryArg ? { agentEntry: agentEntryArg } : {}),
+    })
+  : {};
+const help = helpTimes(fileURLToPath(new URL('../', import.meta.url)));
 
 if (json) {
   console.log(
@@ -90,10 +120,17 @@ if (json) {
       spawnsOnFastPath,
       nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape),
       ...deployed,
+      helpMs: help,
     }),
   );
 } else {
   if (deployedOn) printDeployed(deployed);
+  for (const [name, h] of Object.entries({ homeostat: help.homeostat, 'homeostat-agent': help.homeostatAgent }))
+    log(
+      h
+        ? `${name} --help: ${h.wallMs} ms wall, ${h.cpuMs} ms CPU (median of ${h.runs}; target 300 ms wall on a quiet machine)`
+        : `${name} --help: not built (npm run build)`,
+    );
   log(`cycles: ${cycles} (simulated 10 s apart; ${round(wallMs / cycles)} ms wall each)`);
   log(
     `agent collection CPU: ${round(cpuMsPerCycle)} ms per cycle = ${round(cpuMsPerCycle / 100)} % of one core at a 10 s cycle (target <= 15 ms)`,

@@ -137,6 +137,7 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
       stopped = true;
       // Graceful drain: wait for in-flight collectors (bounded by their own timeouts).
       await Promise.all([...slots.values()].map((s) => s.running));
+      sysfs.release?.(); // descriptors the process scan kept open
     },
     spawnStats() {
       return { byCaller: exec.spawns(), fastPath: collectors.filter((c) => c.cadence === 'cycle').map((c) => c.name) };

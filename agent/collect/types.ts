@@ -30,6 +30,14 @@ export interface SysFs {
   exists(path: string): Promise<boolean>;
   /** statfs(2) of a mount point, or null when it fails. */
   statfs(path: string): Promise<StatFsResult | null>;
+  /**
+   * Optional: reads a file that is read again every cycle (/proc/[pid]/stat) into `buf` from offset 0, through a
+   * descriptor kept open between calls (one pread instead of open, read, read, close). Returns the byte count, or
+   * null when the file cannot be read (its descriptor is then closed). Readers without it fall back to `read`.
+   */
+  readKept?(path: string, buf: Buffer): number | null;
+  /** Closes the kept descriptor of `path`, or every kept descriptor when called without one. */
+  release?(path?: string): void;
 }
 
 /** The statfs(2) fields collectors use (node's fs.StatsFs with numbers). */

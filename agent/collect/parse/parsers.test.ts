@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isWholeDisk, parseDiskstats } from './diskstats.ts';
 import { parseMeminfo, parseVmstat } from './keyvalue.ts';
 import { parseMountinfo } from './mountinfo.ts';
 import { parseNetDev } from './net-dev.ts';
-import { parsePidStat } from './pid.ts';
+import { parsePidStat, parsePidStatBytes } from './pid.ts';
 import { parsePressure } from './pressure.ts';
 import { parseLoadavg, parseProcStat, ticks } from './proc-stat.ts';
 import { parseSmartctl } from './smartctl.ts';
@@ -130,6 +130,34 @@ test('/proc/[pid]/stat with spaces and parentheses in comm', () => {
     rssPages: 2048,
   });
   assert.equal(parsePidStat(readFileSync('/proc/self/stat', 'utf8')).pid, process.pid);
+});
+
+test('/proc/[pid]/stat from bytes agrees with the text parser (tricky names, every process here) and refuses junk', () => {
+  const bytes = (t: string) => {
+    const b = Buffer.alloc(4096, 0x41); // junk after the line must not be read
+    return { b, n: b.write(t, 'utf8') };
+  };
+  const lines = [
+    '4242 (tmux: server (1)) S 1 4242 4242 0 -1 4194560 912 0 0 0 1234 567 0 0 20 0 3 0 98765 1234567 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n',
+    '7 (a) b) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 -100 -20 1 0 5 0 0 18446744073709551615\n',
+    '9 (naïve ✓) R 1 9 9 0 -1 0 0 0 0 0 99 1 0 0 20 0 12 0 123456789012 0 314159\n',
+  ];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      lines.push(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  assert.ok(lines.length > 4);
+  for (const line of lines) {
+    const { b, n } = bytes(line);
+    assert.deepEqual(parsePidStatBytes(b, n), parsePidStat(line), line);
+  }
+  for (const junk of ['', 'garbage', '12 (x)', '12 (x) S 1 2', '12 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 x 14']) {
+    const { b, n } = bytes(junk);
+    assert.equal(parsePidStatBytes(b, n), null, junk);
+  }
 });
 
 test('smartctl: healthy ATA disk', () => {

@@ -1,4 +1,5 @@
 /** Pure parsers of /proc/[pid]/stat and /proc/[pid]/statm (proc(5)). */
+import type { Buffer } from 'node:buffer';
 
 export interface PidStat {
   pid: number;
@@ -27,6 +28,69 @@ export function parsePidStat(text: string): PidStat {
     numThreads: Number(f[17]),
     startTicks: Number(f[19]),
     rssPages: Number(f[21]),
+  };
+}
+
+const SPACE = 0x20;
+const CLOSE = 0x29; // ')'
+const OPEN = 0x28; // '('
+
+/**
+ * {@link parsePidStat} on the raw bytes `buf[0, len)` (what `SysFs.readKept` reads), without splitting the
+ * line into some fifty strings: only the command name is decoded, the numbers are read digit by digit. Null when the
+ * bytes are not a stat line.
+ */
+export function parsePidStatBytes(buf: Buffer, len: number): PidStat | null {
+  let close = len - 1;
+  while (close >= 0 && buf[close] !== CLOSE) close--;
+  let open = 0;
+  while (open < len && buf[open] !== OPEN) open++;
+  if (close < open || open === 0 || close + 2 >= len) return null;
+  let pid = 0;
+  for (let i = 0; i < open; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) pid = pid * 10 + c - 48;
+  }
+  // After ") ": field 3 (state), then space-separated fields 4, 5, ...; the ones read are 14, 15, 20, 22 and 24.
+  const state = String.fromCharCode(buf[close + 2]!);
+  let utime = Number.NaN,
+    stime = Number.NaN,
+    numThreads = Number.NaN,
+    startTicks = Number.NaN,
+    rssPages = Number.NaN;
+  let field = 3;
+  let i = close + 3;
+  while (i < len && field < 24) {
+    if (buf[i] !== SPACE) return null;
+    i++;
+    field++;
+    let v = 0;
+    let digits = 0;
+    const negative = buf[i] === 0x2d;
+    if (negative) i++;
+    while (i < len && buf[i]! >= 48 && buf[i]! <= 57) {
+      v = v * 10 + buf[i]! - 48;
+      digits++;
+      i++;
+    }
+    if (digits === 0) return null;
+    if (negative) v = -v;
+    if (field === 14) utime = v;
+    else if (field === 15) stime = v;
+    else if (field === 20) numThreads = v;
+    else if (field === 22) startTicks = v;
+    else if (field === 24) rssPages = v;
+  }
+  if (field < 24) return null;
+  return {
+    pid,
+    comm: buf.toString('utf8', open + 1, close),
+    state,
+    utime,
+    stime,
+    numThreads,
+    startTicks,
+    rssPages,
   };
 }
 

@@ -56,6 +56,9 @@ export interface OutboxBackend {
 
 const DEFAULT_LOW_WATER = 0.9;
 
+/** Records kept in memory for the link's next peek (the tail of the outbox). */
+const TAIL_RECORDS = 256;
+
 /** Builds an {@link OutboxStore} over a backend, enforcing the bound with drop-oldest accounting. */
 export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): OutboxStore {
   if (!(limits.maxRecords >= 2)) throw new RangeError(`outbox.maxRecords must be >= 2, got ${limits.maxRecords}`);
@@ -63,6 +66,16 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
   const lowWater = limits.lowWater ?? DEFAULT_LOW_WATER;
   let { lastSeq, droppedTotal, depth, bytes } = backend.load();
   let closed = false;
+  // The tail: every stored record with seq > tailFloor, in seq order (the last TAIL_RECORDS appended by this process
+  // and not yet acked or dropped). The link peeks for what it has not sent yet after every append; the tail answers
+  // that without a query (reading back the row just inserted was a tenth of the agent's cycle). Older records, after
+  // a restart or a reconnect's replay, come from the backend.
+  let tail: OutboxRecord[] = [];
+  let tailFloor = lastSeq;
+  const forgetTail = () => {
+    tail = [];
+    tailFloor = lastSeq;
+  };
 
   function insert(kind: OutboxKind, payload: Record<string, unknown> & { ts: number }): OutboxRecord {
     const json = JSON.stringify(payload);
@@ -71,6 +84,8 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     lastSeq = record.seq;
     depth += 1;
     bytes += record.bytes;
+    tail.push(record);
+    if (tail.length > TAIL_RECORDS) tailFloor = tail.shift()!.seq;
     return record;
   }
 
@@ -113,6 +128,7 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     }
     if (cursor === 0) return;
     const removed = backend.deleteRange(1, cursor);
+    if (tail.length > 0 && tail[0]!.seq <= cursor) tail = tail.filter((r) => r.seq > cursor);
     depth -= removed.count;
     bytes -= removed.bytes;
     droppedTotal += fresh;
@@ -138,33 +154,32 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
       // crash between the two commits leaves one record too many, which the next append drops).
       const record = insert(kind, payload);
       if (depth > limits.maxRecords || bytes > limits.maxBytes) {
-        backend.transaction(() => {
-          enforceBound(payload.ts);
-          backend.saveMeta(lastSeq, droppedTotal);
-        });
+        try {
+          backend.transaction(() => {
+            enforceBound(payload.ts);
+            backend.saveMeta(lastSeq, droppedTotal);
+          });
+        } catch (err) {
+          forgetTail(); // rolled back: the tail may hold what the backend no longer does
+          throw err;
+        }
       }
       return record;
     },
     peek(limit, afterSeq = 0) {
-      return backend.range(afterSeq, limit);
+      if (afterSeq < tailFloor) return backend.range(afterSeq, limit);
+      let i = tail.length;
+      while (i > 0 && tail[i - 1]!.seq > afterSeq) i--;
+      return tail.slice(i, i + limit);
     },
     ack(ranges) {
-      return backend.transaction(
-        () => {
-          let n = 0;
-          for (const [from, to] of ranges) {
-            if (to < from) continue;
-            const removed = backend.deleteRange(from, to);
-            n += removed.count;
-            depth -= removed.count;
-            bytes -= removed.bytes;
-          }
-          // Deleting the newest records must not lower the persisted high-water mark.
-          if (n > 0) backend.saveMeta(lastSeq, droppedTotal);
-          return n;
-        },
-        { durable: false },
-      );
+      if (tail.length > 0) tail = tail.filter((r) => !ranges.some(([from, to]) => r.seq >= from && r.seq <= to));
+      try {
+        return ackInBackend(ranges);
+      } catch (err) {
+        forgetTail();
+        throw err;
+      }
     },
     stats() {
       return { depth, bytes, lastSeq, droppedTotal };
@@ -175,6 +190,25 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
       backend.close();
     },
   };
+
+  function ackInBackend(ranges: readonly SeqRange[]): number {
+    return backend.transaction(
+      () => {
+        let n = 0;
+        for (const [from, to] of ranges) {
+          if (to < from) continue;
+          const removed = backend.deleteRange(from, to);
+          n += removed.count;
+          depth -= removed.count;
+          bytes -= removed.bytes;
+        }
+        // Deleting the newest records must not lower the persisted high-water mark.
+        if (n > 0) backend.saveMeta(lastSeq, droppedTotal);
+        return n;
+      },
+      { durable: false },
+    );
+  }
 }
 
 /** Reads an earlier `outbox.dropped` event's accounting so a new drop event can carry it forward. */
