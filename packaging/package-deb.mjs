@@ -11,8 +11,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { packageAgent } from './package-agent.mjs';
+import { runPackagerCli } from './packager-cli.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEB_ARCH = { x64: 'amd64', arm64: 'arm64' };
@@ -81,27 +81,4 @@ export async function packageDeb({ out = join(root, 'dist', 'packages'), quiet =
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string' },
-      'data-dir': { type: 'string' },
-      version: { type: 'string' },
-      'agent-dir': { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-  });
-  try {
-    const r = await packageDeb({
-      ...(values.out ? { out: resolve(values.out) } : {}),
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(values.version ? { version: values.version } : {}),
-      ...(values['agent-dir'] ? { agentDir: resolve(values['agent-dir']) } : {}),
-      quiet: values.quiet,
-    });
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-  } catch (err) {
-    process.stderr.write(`package:deb failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-}
+await runPackagerCli(import.meta.url, 'package:deb', packageDeb);

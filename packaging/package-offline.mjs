@@ -20,8 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { packageAgent } from './package-agent.mjs';
+import { runPackagerCli } from './packager-cli.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,27 +68,4 @@ export async function packageOffline({ out = join(root, 'dist', 'packages'), qui
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string' },
-      'data-dir': { type: 'string' },
-      version: { type: 'string' },
-      'agent-dir': { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-  });
-  try {
-    const r = await packageOffline({
-      ...(values.out ? { out: resolve(values.out) } : {}),
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(values.version ? { version: values.version } : {}),
-      ...(values['agent-dir'] ? { agentDir: resolve(values['agent-dir']) } : {}),
-      quiet: values.quiet,
-    });
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-  } catch (err) {
-    process.stderr.write(`package:offline failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-}
+await runPackagerCli(import.meta.url, 'package:offline', packageOffline);
