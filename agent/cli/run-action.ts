@@ -31,7 +31,10 @@ export async function runAction(opts: RunOpts): Promise<void> {
 /** Runs the agent until SIGTERM/SIGINT, then drains; a second signal exits at once. */
 async function runUntilSignal(cfg: AgentConfig, creds: Credentials, maxCycles?: number): Promise<void> {
   const logger = createAgentLogger(cfg.logLevel);
-  const agent = await assembleAgent(cfg, creds, { logger, ...(maxCycles ? { maxCycles } : {}) });
+  // a config a part refuses (e.g. an invalid heal section) is one error line and exit 1, not a stack trace
+  const agent = await assembleAgent(cfg, creds, { logger, ...(maxCycles ? { maxCycles } : {}) }).catch((err) =>
+    fail(err),
+  );
   await agent.start();
   await new Promise<void>((resolve) => {
     let stopping = false;

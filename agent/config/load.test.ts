@@ -20,6 +20,11 @@ describe('loadAgentConfig', () => {
     assert.ok(c.stateDir.length > 0);
   });
 
+  it('takes a relative --state-dir from the working directory (every part below needs an absolute path)', () => {
+    const c = loadAgentConfig({ env: {}, overrides: { stateDir: 'relative/state' } });
+    assert.equal(c.stateDir, join(process.cwd(), 'relative', 'state'));
+  });
+
   it('layers YAML file < env < overrides', () => {
     const file = join(dir, 'agent.yaml');
     writeFileSync(file, 'cycleSeconds: 5\nlabels: { role: db }\noutbox:\n  maxRecords: 500\nservices: [nginx]\n');

@@ -4,7 +4,7 @@
  * may replace the placeholder below by importing that schema, keeping it optional with defaults.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { inferConfigSchema } from '../infer/config.ts';
 
@@ -39,8 +39,13 @@ const section = z.record(z.string(), z.unknown()).default({});
 
 /** The whole agent config. Every key has a default, so `{}` is a valid input. */
 export const agentConfigSchema = z.strictObject({
-  /** Credentials, outbox and status live here (mode 0700). */
-  stateDir: z.string().min(1).default(defaultStateDir),
+  /** Credentials, outbox and status live here (mode 0700). A relative path is taken from the working directory. */
+  stateDir: z
+    .string()
+    .min(1)
+    .default(defaultStateDir)
+    // resolved once here: every part below (heal state, outbox, status file) requires an absolute path
+    .transform((p) => resolve(p)),
   server: z
     .strictObject({
       /** Control plane HTTP URL (enrollment); defaults to the one enrolled with. */

@@ -144,59 +144,61 @@ export function EnrollPage() {
         ) : (tokens.data ?? []).length === 0 ? (
           <Empty>No enrollment tokens.</Empty>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Labels</th>
-                <th scope="col">Uses left</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Enrolled hosts</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(tokens.data ?? []).map((t) => (
-                <tr key={t.id}>
-                  <th scope="row">
-                    <code>{t.id}</code>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Token</th>
+                  <th scope="col">Labels</th>
+                  <th scope="col">Uses left</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Enrolled hosts</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
                   </th>
-                  <td>
-                    <LabelChips labels={t.labels} />
-                  </td>
-                  <td>
-                    {t.usesLeft} of {t.maxUses}
-                  </td>
-                  <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
-                  <td data-testid={`token-hosts-${t.id}`}>
-                    {t.hosts.length === 0
-                      ? 'none yet'
-                      : t.hosts.map((h, i) => (
-                          <span key={h.id}>
-                            {i > 0 && ', '}
-                            <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
-                            {h.revoked ? ' (revoked)' : ''}
-                          </span>
-                        ))}
-                  </td>
-                  <td>
-                    {t.state !== 'revoked' && (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => revoke.mutate(t.id)}
-                        disabled={revoke.isPending}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(tokens.data ?? []).map((t) => (
+                  <tr key={t.id}>
+                    <th scope="row">
+                      <code>{t.id}</code>
+                    </th>
+                    <td>
+                      <LabelChips labels={t.labels} />
+                    </td>
+                    <td>
+                      {t.usesLeft} of {t.maxUses}
+                    </td>
+                    <td>{t.state === 'active' ? new Date(t.expiresAt).toLocaleString() : t.state}</td>
+                    <td data-testid={`token-hosts-${t.id}`}>
+                      {t.hosts.length === 0
+                        ? 'none yet'
+                        : t.hosts.map((h, i) => (
+                            <span key={h.id}>
+                              {i > 0 && ', '}
+                              <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
+                              {h.revoked ? ' (revoked)' : ''}
+                            </span>
+                          ))}
+                    </td>
+                    <td>
+                      {t.state !== 'revoked' && (
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => revoke.mutate(t.id)}
+                          disabled={revoke.isPending}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </>
