@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { type ChildProcess, spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,14 @@ import { promisify } from 'node:util';
 
 const BIN = join(import.meta.dirname, '..', '..', 'control-plane', 'cli', 'homeostat.mjs');
 const run = promisify(execFile);
+
+/** Waits for the server's exit and asserts a clean drain; a signal death names the signal and the server's stderr. */
+async function exitsCleanly(s: { child: ChildProcess; stderr(): string }): Promise<void> {
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+    s.child.once('exit', (c, sig) => r([c, sig])),
+  );
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, `server exit; stderr:\n${s.stderr().slice(-2000)}`);
+}
 
 function startServer(dataDir: string, env: Record<string, string> = {}) {
   const child = spawn(
@@ -74,7 +82,7 @@ test('homeostat server prints one listening line; token create/list/revoke; surv
     const list = await run(process.execPath, [BIN, 'token', 'list', ...common2]);
     assert.match(list.stdout, new RegExp(`^${tok.id}\\trevoked\\t3/3\\t`));
     s.child.kill('SIGTERM');
-    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+    await exitsCleanly(s);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -148,7 +156,7 @@ test('N7/N8: the admin password is printed once on stderr at the first start and
     });
     assert.equal(login.status, 200);
     s.child.kill('SIGTERM');
-    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+    await exitsCleanly(s);
 
     // a file an older version wrote (with the password) is rewritten without it at the next start
     writeFileSync(join(dataDir, 'admin-credentials.json'), JSON.stringify({ ...stored, password }), { mode: 0o600 });
@@ -158,7 +166,7 @@ test('N7/N8: the admin password is printed once on stderr at the first start and
     assert.doesNotMatch(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8'), /password/);
     assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
     s.child.kill('SIGTERM');
-    assert.equal(await new Promise((r) => s.child.once('exit', r)), 0);
+    await exitsCleanly(s);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
