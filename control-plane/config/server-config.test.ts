@@ -130,6 +130,18 @@ test('broker.mode: embedded by default; external needs broker.url and takes its 
       e.issues.some((i) => i.path === 'broker.url' && /required when broker.mode is external/.test(i.message)),
   );
   assert.throws(
+    () =>
+      loadServerConfig({
+        env: { HOMEOSTAT_BROKER_MODE: 'external', HOMEOSTAT_BROKER_URL: 'mqtt://mosquitto:1883' },
+        overrides: { dataDir: '/tmp/x' },
+      }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      e.issues.some(
+        (i) => i.path === 'broker.dynsec' && /broker.dynsec: true .* or broker.httpAuthSecret/.test(i.message),
+      ),
+  );
+  assert.throws(
     () => loadServerConfig({ env: { HOMEOSTAT_BROKER_MODE: 'cluster' }, overrides: { dataDir: '/tmp/x' } }),
     (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'broker.mode'),
   );

@@ -160,6 +160,15 @@ export const ServerConfigSchema = z
             path: ['url'],
             message: 'broker.url is required when broker.mode is external',
           });
+        // without either, enrollment could not create an agent's broker account nor revocation disable it
+        if (b.mode === 'external' && !b.dynsec && !b.httpAuthSecret)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['dynsec'],
+            message:
+              'broker.mode external needs a way to manage agent accounts: broker.dynsec: true (Mosquitto 2) or ' +
+              'broker.httpAuthSecret (brokers that ask POST /api/broker/auth and /api/broker/acl)',
+          });
       })
       .default({
         mode: 'embedded',

@@ -139,3 +139,15 @@ test('restored open incidents take new signals and resolve when quiet', () => {
   assert.equal(b.ingest(temp('h38', 6 * MIN), pop.attributes('h38')!, 6 * MIN)[0]!.incident.id, 'inc-r');
   assert.equal(b.tick(26 * MIN).filter((x) => x.type === 'resolved')[0]!.incident.id, 'inc-r');
 });
+
+test('a second restore replaces the open copies: an incident resolved by another replica is not resolved again', () => {
+  const pop = fleet();
+  const a = createCorrelator({ population: pop, newId: () => 'inc-s' });
+  for (let i = 0; i < 6; i++) a.ingest(temp(`h${30 + i}`, 0), pop.attributes(`h${30 + i}`)!, 0);
+  const standby = createCorrelator({ population: pop, resolveAfterMs: 20 * MIN });
+  standby.restore(a.incidents({ status: 'open' }), 1 * MIN); // at start, as a standby replica
+  // the leader resolves it meanwhile; the standby takes over and restores what the store holds now: nothing open
+  standby.restore([], 30 * MIN);
+  assert.deepEqual(standby.tick(31 * MIN), []);
+  assert.deepEqual(standby.incidents({ status: 'open' }), []);
+});

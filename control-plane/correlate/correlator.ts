@@ -58,8 +58,8 @@ export interface Correlator {
   /** Resolves an open incident by hand (its later signals open a new one). */
   resolve(id: string, by: string, now: number): IncidentChange[];
   annotate(id: string, by: string, text: string, now: number): IncidentChange[];
-  /** Re-adopts open incidents persisted by a previous process: they take new signals again and resolve when quiet
-   * (their signal window starts empty). */
+  /** Re-adopts open incidents persisted by a previous process or another replica, replacing this process's own open
+   * copies: they take new signals again and resolve when quiet (their signal window starts empty). */
   restore(incidents: readonly Incident[], now: number): void;
   /** The open group incident explaining this host, if any (inhibits per-host notifications). */
   explains(hostId: string): Incident | null;
@@ -421,8 +421,12 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       return [{ type: 'annotated', incident: view(i) }];
     },
     restore(incidents, now) {
+      // The store is authoritative: with replicas, another leader may have resolved, acknowledged or extended the
+      // incidents this process held since it last looked, so its own open copies and alert states are dropped.
+      for (const [id, i] of all) if (i.status === 'open') all.delete(id);
+      active.clear();
       for (const i of incidents)
-        if (i.status === 'open' && !all.has(i.id)) {
+        if (i.status === 'open') {
           all.set(i.id, { ...structuredClone(i), lastEventAt: Math.max(i.lastEventAt, now - o.resolveAfterMs / 2) });
           // alerts it holds are still on: their `anomaly.ended` resolves it
           for (const c of activeConditions(i)) if (!active.has(c.key)) active.set(c.key, c.since);

@@ -32,7 +32,8 @@ export type EnrollmentOptions = {
   publicKeyPem: string;
   /** The broker URLs agents should use (known only once listening). */
   urls(): { mqttUrl: string; wsUrl: string };
-  /** Called after a host is enrolled, to give it a broker account (external broker); a failure undoes the enrollment. */
+  /** Called before the token is redeemed, to give the new host a broker account (external broker); a failure fails
+   * the enrollment without spending the token. */
   onHostEnrolled?(agentId: string, secret: string): Promise<void>;
   /** Called after a host is revoked, to cut its live session and cached credentials. */
   onHostRevoked(agentId: string): Promise<void>;
@@ -97,6 +98,10 @@ export function createEnrollment(opts: EnrollmentOptions) {
       const overridden: Record<string, { requested: string; applied: string }> = {};
       for (const [k, v] of Object.entries(req.labels ?? {}))
         if (k in t.labels && t.labels[k] !== v) overridden[k] = { requested: v, applied: t.labels[k]! };
+      // The broker account first (external mode): when the broker cannot take it, the enrollment fails before the
+      // token is spent, so the same token works on a retry. Should redeem then fail (a race for the last use), the
+      // account left behind carries a secret nobody was given.
+      if (opts.onHostEnrolled) await opts.onHostEnrolled(agentId, secret);
       const host = await store.tokens.redeem(
         t.id,
         at,
@@ -109,12 +114,6 @@ export function createEnrollment(opts: EnrollmentOptions) {
         },
         hashRandomSecret(secret),
       );
-      if (opts.onHostEnrolled)
-        await opts.onHostEnrolled(agentId, secret).catch(async (err: unknown) => {
-          // No broker account, no usable credentials: the host is revoked at once and the agent may enroll again.
-          await store.hosts.revoke(agentId, now()).catch(() => undefined);
-          throw err;
-        });
       const { mqttUrl, wsUrl } = opts.urls();
       return {
         agentId,
