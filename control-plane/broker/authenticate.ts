@@ -28,6 +28,8 @@ export type Authenticator = {
   authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
   /** Forgets cached verifications of this agent and refuses it from now on. */
   revoke(agentId: string): void;
+  /** Whether this process has seen the agent revoked (at a revocation, or refused as revoked at a connect). */
+  isRevoked(agentId: string): boolean;
 };
 
 /**
@@ -121,5 +123,6 @@ export function createAuthenticator(opts: {
       verified.delete(agentId);
       revoked.add(agentId);
     },
+    isRevoked: (agentId) => revoked.has(agentId),
   };
 }

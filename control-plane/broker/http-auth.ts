@@ -131,6 +131,8 @@ export function httpAuthRoutes(o: HttpAuthOptions): Hono {
       return c.json({ error: 'topic and action (publish|subscribe) or acc (1|2|3|4) needed' }, 400);
     if (o.superuser && username === o.superuser.username) return answer(c, 'acl', { allow: true, superuser: true });
     const clientId = str(b.clientid) ?? str(b.clientId);
+    // A revoked agent's session may outlive its revocation on such a broker: every later ACL check refuses it.
+    if (o.authenticator.isRevoked(username)) return answer(c, 'acl', { allow: false, reason: 'revoked' });
     return answer(c, 'acl', aclDecision(username, clientId, topic, access));
   });
   return app;

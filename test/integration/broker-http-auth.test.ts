@@ -86,6 +86,11 @@ describe('broker HTTP auth/ACL hook', () => {
     assert.equal(await acl(a.agentId, agentTopic(a.agentId, 'telemetry'), 'publish', b.agentId), 'deny');
   });
 
+  it('a revoked agent is refused at every ACL check, even on its own topics', async () => {
+    assert.equal(await acl(revoked.agentId, agentTopic(revoked.agentId, 'telemetry'), 'publish'), 'deny');
+    assert.equal(await acl(revoked.agentId, commandTopic(revoked.agentId), 'subscribe'), 'deny');
+  });
+
   it('subscribe: the own command topic and fleet broadcasts only', async () => {
     assert.equal(await acl(a.agentId, commandTopic(a.agentId), 'subscribe'), 'allow');
     assert.equal(await acl(a.agentId, commandTopic(a.agentId), 4), 'allow'); // mosquitto-go-auth subscribe
