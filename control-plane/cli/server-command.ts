@@ -66,6 +66,16 @@ export function register(program: Command): void {
         }
         throw err;
       }
+      // Signals are taken from here on: one that arrives while the control plane starts drains it once started,
+      // instead of killing the process half-way (Node's default for SIGTERM).
+      let shutdown: ((signal: string) => void) | null = null;
+      let requested: string | null = null;
+      const onSignal = (signal: string) => {
+        if (shutdown) shutdown(signal);
+        else requested ??= signal;
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
       const ui = createWebUi();
       // the model verifier runs the agents' JS engine: it lives with the composition roots (control-plane/compose)
       const { createModelVerifier } = await import('../compose/model-verifier.ts');
@@ -94,7 +104,7 @@ export function register(program: Command): void {
         `${JSON.stringify({ event: 'listening', ...urls, dataDir: config.dataDir, adminCredentialsFile: credentialsFile })}\n`,
       );
       let stopping = false;
-      const shutdown = (signal: string) => {
+      shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         process.stderr.write(`homeostat server: ${signal}, draining…\n`);
@@ -110,7 +120,6 @@ export function register(program: Command): void {
             },
           );
       };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      if (requested) shutdown(requested);
     });
 }
