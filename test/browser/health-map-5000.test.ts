@@ -18,6 +18,7 @@ import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../../c
 import { createWebUi, type WebUi } from '../../control-plane/api/web-ui.ts';
 import { DEFAULT_WEB_DIST } from '../../control-plane/api/web-static.ts';
 import type { Db } from '../../control-plane/db/database.ts';
+import { launchChromium } from './browser-support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
@@ -155,20 +156,7 @@ before(async () => {
   ]);
   ui.start(cp);
 
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 });
 
