@@ -82,7 +82,17 @@ describe('lossless link under kill -9', () => {
 
     // 1. The control plane dies mid-stream (SIGKILL) and stays down while the agent keeps collecting.
     await server.proc.kill('SIGKILL');
-    const atKill = await cycleSeq();
+    // The status file is throttled (every 6 cycles here) but a link-state change is written at once: wait for it, so
+    // the seq read is not older than the kill and every later seq is certainly unacknowledged.
+    const cut = await poll(
+      async () => {
+        const st = await agentStatus(stateDir);
+        return st && st.link.state !== 'connected' ? st : null;
+      },
+      15_000,
+      'agent notices the control plane is gone',
+    );
+    const atKill: number = cut.lastCycle?.seq ?? 0;
     await poll(
       async () => (await cycleSeq()) >= atKill + 60,
       15_000,
