@@ -14,7 +14,9 @@
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
  *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  */
-import { enrichmentScore, lift } from './fisher.ts';
+import { bestCause, bestExplaining, commonValues, type SearchContext } from './cause-search.ts';
+import { lift } from './fisher.ts';
+import { testValue } from './significance.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
 import type { HostAttributes, Population } from './population.ts';
 import { defaultIsSignal, defaultSignatureOf } from './signals.ts';
@@ -34,9 +36,13 @@ export interface CorrelatorOptions {
   windowMs?: number;
   /** Fewest hosts sharing the value (default 3). */
   minGroupHosts?: number;
-  /** Least -log10 Fisher p-value for a group (default 5.5: several attribute keys × symptoms are tested per signal,
-   * so a single test's 1e-3 would fire on noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
+  /** Least -log10 Fisher p-value of a group after the multiple-testing correction over attribute keys
+   * (significance.ts; default 4.5: symptoms are retested as signals arrive, so a single test's 1e-3 would fire on
+   * noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
   minScore?: number;
+  /** Least risk ratio (failure rate among hosts with the value / among hosts without it) of a group (default 3). */
+  minRiskRatio?: number;
+  /** Deprecated alias of `minRiskRatio` (the lift it replaces could not exceed 1 / the value's fleet share). */
   minLift?: number;
   holdMs?: number;
   singleHostMinEvents?: number;
@@ -86,8 +92,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   const o = {
     windowMs: 30 * 60_000,
     minGroupHosts: 3,
-    minScore: 5.5,
-    minLift: 3,
+    minScore: 4.5,
     holdMs: 3 * 60_000,
     singleHostMinEvents: 2,
     resolveAfterMs: 20 * 60_000,
@@ -95,6 +100,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     signatureOf: defaultSignatureOf,
     ...options,
   };
+  const minRiskRatio = options.minRiskRatio ?? options.minLift ?? 3;
   const ignore = new Set(o.ignoreKeys ?? ['host', 'hostname', 'id']);
   let seq = 0;
   const newId = o.newId ?? (() => `inc-${++seq}`);
@@ -107,6 +113,14 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   let eventSeq = 0;
 
   const attrsOf = (h: string) => hostAttrs.get(h) ?? o.population.attributes(h) ?? {};
+  const ctx: SearchContext = {
+    population: o.population,
+    attrsOf,
+    ignore,
+    thresholds: { minHosts: o.minGroupHosts, minScore: o.minScore, minRiskRatio },
+  };
+  /** Group size at the last re-check of its cause (recheckCause). */
+  const rechecked = new Map<string, number>();
   const view = (i: Incident): Incident => structuredClone(i);
   const open = () => [...all.values()].filter((i) => i.status === 'open');
 
@@ -140,22 +154,24 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       };
     }
     const k = [...symptomatic].filter((h) => attrsOf(h)[key] === value).length;
-    const K = Math.max(o.population.count(key, value), k);
-    const score = enrichmentScore(k, n, K, N);
-    const l = lift(k, n, K, N);
+    const t = testValue(k, n, o.population.count(key, value), N);
+    const l = lift(k, n, t.K, N);
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     return {
       key,
       value,
       affected: k,
       symptomatic: n,
-      fleetWithValue: K,
+      fleetWithValue: t.K,
       fleetSize: N,
       affectedShare: k / n,
-      fleetShare: K / N,
+      fleetShare: t.K / N,
       lift: l,
-      score,
-      explanation: `${k} of ${n} hosts showing ${[...sigs].join(', ')} have ${key}=${value} (${pct(k / n)}), against ${K} of ${N} hosts in the fleet (${pct(K / N)}): ${l.toFixed(1)}× over-represented, Fisher p ≈ 1e-${score.toFixed(1)}.`,
+      score: t.score,
+      rateWith: t.rateWith,
+      rateWithout: t.rateWithout,
+      riskRatio: t.riskRatio,
+      explanation: `${k} of ${n} hosts showing ${[...sigs].join(', ')} have ${key}=${value} (${pct(k / n)}), against ${t.K} of ${N} hosts in the fleet (${pct(t.K / N)}): ${l.toFixed(1)}× over-represented; ${pct(t.rateWith)} of the hosts with it are affected against ${pct(t.rateWithout)} of those without (risk ratio ${t.riskRatio.toFixed(1)}), Fisher p ≈ 1e-${t.score.toFixed(1)}.`,
     };
   }
 
@@ -184,8 +200,39 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     inc.signatures = [...signatures].sort();
     inc.updatedAt = now;
     inc.lastEventAt = now;
+    if (inc.scope === 'group') recheckCause(inc, signatures);
     inc.hint = hintFor(inc.key, inc.value, signatures, hosts);
     inc.title = titleOf(inc);
+  }
+
+  /** Hosts showing any of `sigs` in the window, plus `extra`. */
+  function symptomaticHosts(sigs: ReadonlySet<string>, extra: Iterable<string>): string[] {
+    const set = new Set(recent.filter((r) => sigs.has(r.sig)).map((r) => r.hostId));
+    for (const h of extra) set.add(h);
+    return [...set];
+  }
+
+  /**
+   * A group opens on the first few hosts, when an attribute that goes with the cause (a server model that mostly runs
+   * the bad kernel) can still look as significant as the cause itself. Each time the group has doubled, the values
+   * most of its hosts share are tested again and the group takes the best one (unless another open group holds it).
+   */
+  function recheckCause(inc: Incident, sigs: ReadonlySet<string>): void {
+    const checked = rechecked.get(inc.id) ?? 0;
+    if (inc.hosts.length < Math.max(2 * checked, o.minGroupHosts)) return;
+    rechecked.set(inc.id, inc.hosts.length);
+    const best = bestCause(commonValues(inc.hosts, ctx), symptomaticHosts(sigs, inc.hosts), ctx);
+    if (!best || (best.key === inc.key && best.value === inc.value)) return;
+    if (open().some((i) => i.scope === 'group' && i.key === best.key && i.value === best.value)) return;
+    const current = testValue(
+      inc.hosts.filter((h) => attrsOf(h)[inc.key] === inc.value).length,
+      symptomaticHosts(sigs, inc.hosts).length,
+      o.population.count(inc.key, inc.value),
+      o.population.size(),
+    );
+    if (best.test.score <= current.score) return;
+    inc.key = best.key;
+    inc.value = best.value;
   }
 
   function emptyHint(key: string, value: string): RootCauseHint {
@@ -238,7 +285,15 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const groups = open().filter(
       (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
     );
-    if (groups.length) return groups.sort((a, b) => b.hint.score - a.hint.score)[0]!;
+    const best = bestExplaining(
+      groups.map((i) => ({
+        id: i.id,
+        inc: i,
+        score: i.hint.score,
+        rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
+      })),
+    );
+    if (best) return best.inc;
     return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
   }
 
@@ -247,20 +302,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       (r) => r.sig === s.sig && (r.incidentId === null || all.get(r.incidentId)?.scope === 'host'),
     );
     const poolHosts = [...new Set(pool.map((r) => r.hostId))];
-    const n = poolHosts.length;
-    if (n < o.minGroupHosts) return [];
-    const N = Math.max(o.population.size(), n);
-    let best: { key: string; value: string; score: number; K: number } | null = null;
-    for (const [key, value] of Object.entries(attrs)) {
-      if (ignore.has(key)) continue;
-      const k = poolHosts.filter((h) => attrsOf(h)[key] === value).length;
-      if (k < o.minGroupHosts) continue;
-      const K = Math.max(o.population.count(key, value), k);
-      const score = enrichmentScore(k, n, K, N);
-      if (score < o.minScore || lift(k, n, K, N) < o.minLift) continue;
-      if (!best || score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && K < best.K))
-        best = { key, value, score, K };
-    }
+    const best = bestCause(Object.entries(attrs), poolHosts, ctx);
     if (!best) return [];
     const { key, value } = best;
     const members = pool.filter((r) => attrsOf(r.hostId)[key] === value);

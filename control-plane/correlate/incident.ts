@@ -16,6 +16,11 @@ export interface RootCauseHint {
   lift: number;
   /** -log10 of the one-sided Fisher (hypergeometric) p-value. */
   score: number;
+  /** Failure rate among fleet hosts with the value / without it, and their ratio (significance.ts); absent in hints
+   * stored before them. */
+  rateWith?: number;
+  rateWithout?: number;
+  riskRatio?: number;
   explanation: string;
 }
 

@@ -1,0 +1,103 @@
+/**
+ * Which attribute value best explains a set of symptomatic hosts, and which open cause best explains one more event.
+ * Pure: the correlator (correlator.ts) passes the hosts, their attributes and the fleet counts.
+ */
+import type { HostAttributes, Population } from './population.ts';
+import {
+  bestPossibleScore,
+  isCause,
+  taroneCorrection,
+  testValue,
+  type CauseThresholds,
+  type ValueTest,
+} from './significance.ts';
+
+/** A candidate cause: one attribute value and its test. */
+export interface CauseCandidate {
+  key: string;
+  value: string;
+  test: ValueTest;
+}
+
+/** Context shared by the searches. */
+export interface SearchContext {
+  population: Population;
+  attrsOf: (hostId: string) => HostAttributes;
+  ignore: ReadonlySet<string>;
+  thresholds: CauseThresholds;
+}
+
+/** Prefers the more significant test; on a tie, the rarer value. */
+function better(a: CauseCandidate, b: CauseCandidate | null): boolean {
+  if (!b) return true;
+  if (a.test.score > b.test.score + 1e-9) return true;
+  return Math.abs(a.test.score - b.test.score) <= 1e-9 && a.test.K < b.test.K;
+}
+
+/**
+ * Tests each candidate value (one per key) against the symptomatic hosts and returns the best that passes the
+ * thresholds after Tarone's correction over the candidates, or null.
+ */
+export function bestCause(
+  candidates: readonly (readonly [string, string])[],
+  symptomatic: readonly string[],
+  ctx: SearchContext,
+): CauseCandidate | null {
+  const n = symptomatic.length;
+  if (n < ctx.thresholds.minHosts) return null;
+  const N = Math.max(ctx.population.size(), n);
+  const usable = candidates.filter(([key]) => !ctx.ignore.has(key));
+  const correction = taroneCorrection(
+    usable.map(([key, value]) => bestPossibleScore(n, ctx.population.count(key, value), N)),
+    ctx.thresholds.minScore,
+  );
+  let best: CauseCandidate | null = null;
+  for (const [key, value] of usable) {
+    const k = symptomatic.filter((h) => ctx.attrsOf(h)[key] === value).length;
+    if (k < ctx.thresholds.minHosts) continue;
+    const c = { key, value, test: testValue(k, n, ctx.population.count(key, value), N) };
+    if (isCause(c.test, correction, ctx.thresholds) && better(c, best)) best = c;
+  }
+  return best;
+}
+
+/** For each attribute key, the value most of `hosts` share (the candidates when re-checking a group's cause). */
+export function commonValues(hosts: readonly string[], ctx: SearchContext): [string, string][] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const h of hosts)
+    for (const [key, value] of Object.entries(ctx.attrsOf(h))) {
+      if (ctx.ignore.has(key)) continue;
+      const m = counts.get(key) ?? counts.set(key, new Map()).get(key)!;
+      m.set(value, (m.get(value) ?? 0) + 1);
+    }
+  const out: [string, string][] = [];
+  for (const [key, m] of counts) {
+    const [value, c] = [...m].sort((a, b) => b[1] - a[1])[0]!;
+    if (c * 2 > hosts.length) out.push([key, value]);
+  }
+  return out;
+}
+
+/** An open cause an event could belong to: its attribute and the failure rate among the fleet hosts holding it. */
+export interface OpenCause {
+  id: string;
+  rateWith: number;
+  score: number;
+}
+
+/**
+ * The open cause that best explains an event from a host holding several causes' values: the one whose holders fail
+ * most often (a host of a rack whose PDU failed is almost surely down because of the PDU, whatever else it runs);
+ * the more significant on a tie.
+ */
+export function bestExplaining<T extends OpenCause>(causes: readonly T[]): T | null {
+  let best: T | null = null;
+  for (const c of causes)
+    if (
+      !best ||
+      c.rateWith > best.rateWith + 1e-9 ||
+      (Math.abs(c.rateWith - best.rateWith) <= 1e-9 && c.score > best.score)
+    )
+      best = c;
+  return best;
+}
