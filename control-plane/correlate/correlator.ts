@@ -349,7 +349,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       const perSig = new Map<string, number>();
       for (const x of sigs) perSig.set(x.sig, (perSig.get(x.sig) ?? 0) + 1);
       // A host fault repeats its symptom, or lasts (an alert still on); two unrelated one-offs on one host are noise.
-      const lasting = sigs.some((x) => x.condition && active.has(x.condition.key));
+      // (lasting: on for the whole hold, not a fresh alert after an unrelated blip that has ended)
+      const lasting = sigs.some((x) => x.condition && active.has(x.condition.key) && now - x.ts >= o.holdMs);
       if (
         Math.max(...perSig.values()) < o.singleHostMinEvents &&
         !sigs.some((x) => x.severity === 'critical') &&

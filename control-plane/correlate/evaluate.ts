@@ -2,8 +2,9 @@
  * Replays a simulated scenario through the correlator on a simulated clock (ticks every 30 s) and scores the result
  * against ground truth: compression (1 − incidents/events), purity (mean share of each incident's events that come
  * from its dominant cause), root-cause accuracy (share of incidents whose hint names the dominant cause's true
- * attribute), merged causes (incidents holding events of ≥ 2 distinct non-noise causes) and the median time from a
- * cause's first event to the first incident dominated by it.
+ * attribute), merged causes (incidents holding an event of a non-noise cause other than their dominant one) and the
+ * median time from a cause's first event to the first incident dominated by it. An event that two causes produced
+ * identically (`alsoCauses`, simulate-events.ts) counts for either.
  */
 import { createCorrelator, type CorrelatorOptions } from './correlator.ts';
 import type { Incident } from './incident.ts';
@@ -30,6 +31,8 @@ export interface IncidentReport {
   purity: number;
   correctHint: boolean;
   causes: Record<string, number>;
+  /** Events of another non-noise cause that the dominant cause does not explain (> 0: a merged cause). */
+  otherCauses: number;
 }
 
 /** Runs `sim` through a correlator built with `options` and scores it. */
@@ -82,7 +85,7 @@ export function evaluateScenario(
       compression: round(sim.events.length ? 1 - n / sim.events.length : 0),
       purity: round(n ? reports.reduce((s, r) => s + r.purity, 0) / n : 1),
       rootCauseAccuracy: round(n ? reports.filter((r) => r.correctHint).length / n : 1),
-      mergedCauses: reports.filter((r) => Object.keys(r.causes).filter((c) => c !== 'noise').length >= 2).length,
+      mergedCauses: reports.filter((r) => r.otherCauses > 0).length,
       medianSecondsToIncident: delays.length ? median(delays) : null,
     },
     incidents: reports,
@@ -92,25 +95,32 @@ export function evaluateScenario(
 }
 
 function report(i: Incident, byId: Map<string, Simulation['events'][number]>): IncidentReport {
+  // Each event credits its cause and any cause that produced the same signal there and then (alsoCauses).
   const causes: Record<string, number> = {};
   const truths = new Map<string, { key: string; value: string }>();
+  const events: Simulation['events'] = [];
   for (const id of i.eventIds) {
     const e = byId.get(id);
     if (!e) continue;
-    causes[e.cause] = (causes[e.cause] ?? 0) + 1;
-    truths.set(e.cause, e.truth);
+    events.push(e);
+    for (const c of [e, ...(e.alsoCauses ?? [])]) {
+      causes[c.cause] = (causes[c.cause] ?? 0) + 1;
+      truths.set(c.cause, c.truth);
+    }
   }
   const [dominantCause, top] = Object.entries(causes).sort((a, b) => b[1] - a[1])[0] ?? ['unknown', 0];
-  const total = Object.values(causes).reduce((s, x) => s + x, 0);
   const truth = truths.get(dominantCause);
+  const explained = (e: Simulation['events'][number]) =>
+    e.cause === dominantCause || !!e.alsoCauses?.some((c) => c.cause === dominantCause);
   return {
     id: i.id,
     title: i.title,
     hint: `${i.hint.key}=${i.hint.value}`,
     dominantCause,
     causes,
-    purity: total ? top / total : 0,
+    purity: events.length ? top / events.length : 0,
     correctHint: !!truth && truth.key === i.hint.key && truth.value === i.hint.value,
+    otherCauses: events.filter((e) => e.cause !== 'noise' && !explained(e)).length,
   };
 }
 

@@ -2,13 +2,17 @@
  * Fleet scenario simulator with known ground truth, for the correlation benchmark and tests (seeded, deterministic).
  * A scenario file (docs/scenarios.md) names a fleet shape, noise rate and faults; every generated event carries the
  * cause that produced it. Group faults hit hosts sharing one attribute value; `policy-rollout` first moves a wave of
- * hosts to a new policy version (attribute change), then makes most of them fail.
+ * hosts to a new policy version (attribute change), then makes most of them fail. Anomalies are alert episodes
+ * (`anomaly.started` … `anomaly.ended`, one at a time per host, as agents send them); a `rack-power` outage silences
+ * its hosts. Hosts and attributes: simulate-fleet.ts; episodes, outages and ambiguity: simulate-events.ts.
  */
 import { z } from 'zod';
 import { ValidationError, zodIssues } from '../../contract/errors.ts';
 import type { CorrelatorEvent } from './incident.ts';
 import type { HostAttributes } from './population.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
+import { AttributeDistributions, buildFleet, Confound } from './simulate-fleet.ts';
+import { finishEvents, type Episode, type Outage } from './simulate-events.ts';
 
 const Fault = z.discriminatedUnion('kind', [
   z.object({
@@ -17,6 +21,13 @@ const Fault = z.discriminatedUnion('kind', [
     startMinute: z.number().nonnegative(),
     durationMinutes: z.number().positive().default(30),
     affectedShare: z.number().min(0).max(1).default(0.9),
+  }),
+  z.object({
+    kind: z.literal('rack-power'),
+    rack: z.string(),
+    startMinute: z.number().nonnegative(),
+    durationMinutes: z.number().positive().default(30),
+    affectedShare: z.number().min(0).max(1).default(1),
   }),
   z.object({
     kind: z.literal('policy-rollout'),
@@ -40,9 +51,12 @@ const Fault = z.discriminatedUnion('kind', [
     startMinute: z.number().nonnegative(),
     durationMinutes: z.number().positive().default(30),
     affectedShare: z.number().min(0).max(1).default(0.7),
-    eventType: z.string().default('anomaly.detected'),
+    eventType: z.string().default('anomaly.started'),
     feature: z.string().optional(),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     everyMinutes: z.number().positive().default(4),
+    /** Minutes over which affected hosts start (default 8). */
+    onsetMinutes: z.number().nonnegative().default(8),
   }),
   z.object({
     kind: z.literal('single-host'),
@@ -59,6 +73,10 @@ export const ScenarioFile = z.object({
   racks: z.number().int().min(2).default(30),
   durationMinutes: z.number().positive().default(360),
   noisePerHostPerHour: z.number().nonnegative().default(0.15),
+  /** Overrides or adds attribute distributions: key → value → weight (simulate-fleet.ts). */
+  attributes: AttributeDistributions.default({}),
+  /** Attributes that go together, applied in order after the draw. */
+  confounds: z.array(Confound).default([]),
   faults: z.array(Fault).min(0),
 });
 export type ScenarioFile = z.infer<typeof ScenarioFile>;
@@ -78,13 +96,20 @@ export const DEFAULT_SCENARIOS: z.input<typeof ScenarioFile> = {
   ],
 };
 
+/** A cause and the attribute a correct root-cause hint names for it. */
+export interface SimCause {
+  cause: string;
+  /** `host=<id>` for single-host faults and noise. */
+  truth: { key: string; value: string };
+}
+
 /** One generated event with its ground-truth cause (`noise` for background). */
-export interface SimEvent {
+export interface SimEvent extends SimCause {
   at: number;
   event: CorrelatorEvent;
-  cause: string;
-  /** The attribute a correct root-cause hint names (`host=<id>` for single-host faults and noise). */
-  truth: { key: string; value: string };
+  /** Other causes that produced the very same signal on this host at this time (an alert two faults kept on, the
+   * same symptom from two faults at once): the event is explained by any of them (evaluate.ts). */
+  alsoCauses?: SimCause[];
 }
 
 /** Generated fleet + events; `attributeChanges` are applied before the event at the same time (rollouts). */
@@ -102,18 +127,12 @@ export function parseScenarioFile(doc: unknown): ScenarioFile {
   return r.data;
 }
 
-const DISKS: Record<string, string[]> = {
-  'WDC-HC550': ['WD-A1', 'WD-A2'],
-  'ST-X18': ['ST-CS01', 'ST-CS02'],
-  'SAMSUNG-PM9A3': ['SM-G3', 'SM-G4', 'SM-G5'],
-  'MICRON-7450': ['MC-E2'],
-};
 const NOISE_FEATURES = ['cpu.util', 'mem.used', 'net.rx_errs', 'io.await', 'temp.cpu', 'fan.rpm', 'load.avg1'];
 const HOST_FAULTS: [string, string | undefined][] = [
   ['service.crashloop', undefined],
   ['memory.ecc-corrected', undefined],
-  ['anomaly.detected', 'net.rx_errs'],
-  ['anomaly.detected', 'io.await'],
+  ['anomaly.started', 'net.rx_errs'],
+  ['anomaly.started', 'io.await'],
   ['heal.failed', undefined],
 ];
 
@@ -124,34 +143,17 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const t0 = Date.UTC(2026, 0, 1);
   const min = (m: number) => t0 + Math.round(m * 60_000);
-  const hosts = new Map<string, Record<string, string>>();
-  const perRack = Math.ceil(s.hosts / s.racks);
-  for (let i = 0; i < s.hosts; i++) {
-    const r = Math.floor(i / perRack);
-    const model = pick(Object.keys(DISKS));
-    const kr = rnd();
-    hosts.set(`host-${String(i).padStart(5, '0')}`, {
-      datacenter: `dc${1 + Math.floor((r * 2) / s.racks)}`,
-      rack: `r${String(r + 1).padStart(2, '0')}`,
-      switch: `sw${String(Math.floor(r / 2) + 1).padStart(2, '0')}`,
-      'inventory.os.kernel': kr < 0.5 ? '5.15.0-91' : kr < 0.85 ? '6.1.0-13' : '6.8.0-45',
-      'inventory.bios.version': pick(['2.14.1', '2.16.0', '3.0.2']),
-      'inventory.disks.model': model,
-      'inventory.disks.firmware': pick(DISKS[model]!),
-      policyVersion: 'remediate@6',
-      'model.anomaly': 'anomaly-uni@3',
-    });
-  }
+  const hosts = buildFleet(s, rnd);
   const ids = [...hosts.keys()];
-  const events: SimEvent[] = [];
+  const points: SimEvent[] = [];
+  const episodes: Episode[] = [];
+  const off: Outage[] = [];
   const attributeChanges: Simulation['attributeChanges'] = [];
-  let n = 0;
   const emit = (
     at: number,
     hostId: string,
     type: string,
-    cause: string,
-    truth: SimEvent['truth'],
+    c: SimCause,
     feature?: string,
     severity: CorrelatorEvent['severity'] = 'warning',
     action?: string,
@@ -159,41 +161,47 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
     const data: Record<string, unknown> = {};
     if (feature) data['feature'] = feature;
     if (action) data['action'] = action;
-    events.push({ at, cause, truth, event: { id: `ev-${++n}`, hostId, ts: at, type, severity, data } });
+    points.push({ at, ...c, event: { id: '', hostId, ts: at, type, severity, data } });
   };
+  const episode = (hostId: string, start: number, end: number, c: SimCause, feature?: string) =>
+    episodes.push({ hostId, start: min(start), end: min(end), ...c, feature });
   const endAt = min(s.durationMinutes);
+  const holders = (key: string, value: string) => ids.filter((h) => hosts.get(h)![key] === value);
 
   s.faults.forEach((f, fi) => {
     switch (f.kind) {
       case 'rack-cooling': {
-        const cause = `rack-cooling:${f.rack}`;
-        const truth = { key: 'rack', value: f.rack };
-        for (const id of ids.filter((h) => hosts.get(h)!.rack === f.rack && rnd() < f.affectedShare)) {
+        const c = { cause: `rack-cooling:${f.rack}`, truth: { key: 'rack', value: f.rack } };
+        for (const id of holders('rack', f.rack).filter(() => rnd() < f.affectedShare)) {
           const start = f.startMinute + rnd() * 8;
-          for (let m = start; m < f.startMinute + f.durationMinutes; m += 2 + rnd() * 2)
-            emit(min(m), id, 'anomaly.detected', cause, truth, pick(['temp.cpu', 'temp.inlet']));
-          if (rnd() < 0.6)
-            emit(min(start + 6 + rnd() * 6), id, 'heal.failed', cause, truth, undefined, 'warning', 'fan-boost');
+          episode(id, start, f.startMinute + f.durationMinutes + rnd() * 3, c, pick(['temp.cpu', 'temp.inlet']));
+          if (rnd() < 0.6) emit(min(start + 6 + rnd() * 6), id, 'heal.failed', c, undefined, 'warning', 'fan-boost');
+        }
+        break;
+      }
+      case 'rack-power': {
+        const c = { cause: `rack-power:${f.rack}`, truth: { key: 'rack', value: f.rack } };
+        for (const id of holders('rack', f.rack).filter(() => rnd() < f.affectedShare)) {
+          const at = min(f.startMinute + rnd() * 0.5);
+          emit(at, id, 'presence.offline', c);
+          off.push({ hostId: id, from: at, to: min(f.startMinute + f.durationMinutes) });
         }
         break;
       }
       case 'policy-rollout': {
-        const cause = `policy-rollout:${f.version}`;
-        const truth = { key: 'policyVersion', value: f.version };
+        const c = { cause: `policy-rollout:${f.version}`, truth: { key: 'policyVersion', value: f.version } };
         const wave = ids.filter(() => rnd() < f.wavePercent / 100);
         for (const id of wave)
           attributeChanges.push({ at: min(f.startMinute), hostId: id, key: 'policyVersion', value: f.version });
         for (const id of wave.filter(() => rnd() < f.failShare)) {
-          for (let m = f.startMinute + 2 + rnd() * 6; m < f.startMinute + f.durationMinutes; m += 3 + rnd() * 3) {
-            emit(min(m), id, 'heal.failed', cause, truth, undefined, 'warning', 'restart-service');
-          }
+          for (let m = f.startMinute + 2 + rnd() * 6; m < f.startMinute + f.durationMinutes; m += 3 + rnd() * 3)
+            emit(min(m), id, 'heal.failed', c, undefined, 'warning', 'restart-service');
           if (rnd() < 0.5)
             emit(
               min(f.startMinute + 10 + rnd() * 10),
               id,
               'heal.escalated',
-              cause,
-              truth,
+              c,
               undefined,
               'critical',
               'restart-service',
@@ -202,27 +210,27 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         break;
       }
       case 'disk-firmware': {
-        const cause = `disk-firmware:${f.firmware}`;
-        const truth = { key: 'inventory.disks.firmware', value: f.firmware };
-        for (const id of ids.filter(
-          (h) => hosts.get(h)!['inventory.disks.firmware'] === f.firmware && rnd() < f.affectedShare,
-        )) {
+        const c = {
+          cause: `disk-firmware:${f.firmware}`,
+          truth: { key: 'inventory.disks.firmware', value: f.firmware },
+        };
+        for (const id of holders('inventory.disks.firmware', f.firmware).filter(() => rnd() < f.affectedShare)) {
           const first = f.startMinute + rnd() * f.durationMinutes;
-          emit(min(first), id, 'disk.failure-predicted', cause, truth);
-          if (rnd() < 0.5) emit(min(first + 5 + rnd() * 10), id, 'disk.failure-predicted', cause, truth);
+          emit(min(first), id, 'disk.failure-predicted', c);
+          if (rnd() < 0.5) emit(min(first + 5 + rnd() * 10), id, 'disk.failure-predicted', c);
         }
         break;
       }
       case 'attribute-fault': {
-        const cause = `attribute-fault:${f.key}=${f.value}#${fi}`;
-        const truth = { key: f.key, value: f.value };
-        for (const id of ids.filter((h) => hosts.get(h)![f.key] === f.value && rnd() < f.affectedShare)) {
-          for (
-            let m = f.startMinute + rnd() * 8;
-            m < f.startMinute + f.durationMinutes;
-            m += f.everyMinutes * (0.75 + rnd() * 0.5)
-          )
-            emit(min(m), id, f.eventType, cause, truth, f.feature);
+        const c = { cause: `attribute-fault:${f.key}=${f.value}#${fi}`, truth: { key: f.key, value: f.value } };
+        const end = f.startMinute + f.durationMinutes;
+        for (const id of holders(f.key, f.value).filter(() => rnd() < f.affectedShare)) {
+          const start = f.startMinute + rnd() * f.onsetMinutes;
+          // Agents alert in episodes (anomaly.started … anomaly.ended); `anomaly.detected` in older files means the same.
+          if (f.eventType.startsWith('anomaly.')) episode(id, start, end + rnd() * 3, c, f.feature);
+          else
+            for (let m = start; m < end; m += f.everyMinutes * (0.75 + rnd() * 0.5))
+              emit(min(m), id, f.eventType, c, f.feature, f.severity);
         }
         break;
       }
@@ -231,17 +239,19 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         for (let k = 0; k < f.count; k++) {
           const id = pick(ids);
           const [type, feature] = pick(HOST_FAULTS);
-          const cause = `single-host:${id}#${fi}.${k}`;
-          const truth = { key: 'host', value: id };
+          const c = { cause: `single-host:${id}#${fi}.${k}`, truth: { key: 'host', value: id } };
           const start = f.fromMinute + rnd() * (to - f.fromMinute);
           const count = 3 + Math.floor(rnd() * 4);
+          if (type === 'anomaly.started') {
+            episode(id, start, start + count * (2 + rnd() * 4), c, feature);
+            continue;
+          }
           for (let j = 0; j < count; j++)
             emit(
               min(start + j * (2 + rnd() * 4)),
               id,
               type,
-              cause,
-              truth,
+              c,
               feature,
               'warning',
               type === 'heal.failed' ? 'remount-fs' : undefined,
@@ -251,19 +261,23 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
       }
     }
   });
+  // Background: short alert episodes on random hosts (a blip that passed the agent's alert rule).
   const noise = Math.round(s.hosts * s.noisePerHostPerHour * (s.durationMinutes / 60));
   for (let k = 0; k < noise; k++) {
     const id = pick(ids);
-    emit(
-      min(rnd() * s.durationMinutes),
+    const start = rnd() * s.durationMinutes;
+    episode(
       id,
-      'anomaly.detected',
-      'noise',
-      { key: 'host', value: id },
+      start,
+      start + 0.5 + rnd() * 2,
+      { cause: 'noise', truth: { key: 'host', value: id } },
       pick(NOISE_FEATURES),
     );
   }
-  events.sort((a, b) => a.at - b.at);
+  const events = finishEvents(points, episodes, off);
+  events.forEach((e, i) => {
+    e.event.id = `ev-${i + 1}`;
+  });
   return { hosts, events, attributeChanges: attributeChanges.sort((a, b) => a.at - b.at), endAt };
 }
 
