@@ -77,6 +77,19 @@ export const SampleList = z.object({
 });
 export type SampleList = z.infer<typeof SampleList>;
 
+/**
+ * `GET /api/hosts/:id/series`: the host's stored samples over [since, until) downsampled to one per `stepMs` (the one
+ * with the highest anomaly score in each step), oldest first.
+ */
+export const SampleSeries = z.object({
+  hostId: z.string(),
+  since: EpochMs,
+  until: EpochMs,
+  stepMs: z.number().int().positive(),
+  samples: z.array(StoredSample),
+});
+export type SampleSeries = z.infer<typeof SampleSeries>;
+
 /** One stored agent event (healing action, detection, escalation…). */
 export const StoredEvent = z.object({
   hostId: z.string(),
@@ -96,6 +109,10 @@ export const EventList = z.object({
   nextCursor: z.string().nullable(),
 });
 export type EventList = z.infer<typeof EventList>;
+
+/** `GET /api/events`: the fleet's newest events (every host), newest first. */
+export const RecentEvents = z.object({ events: z.array(StoredEvent) });
+export type RecentEvents = z.infer<typeof RecentEvents>;
 
 const Versions = z.object({ intended: z.string().nullable(), applied: z.string().nullable() });
 

@@ -20,6 +20,8 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/hosts/:id', 'viewer'],
   ['GET', '/api/hosts/:id/samples', 'viewer'],
   ['GET', '/api/hosts/:id/events', 'viewer'],
+  ['GET', '/api/hosts/:id/series', 'viewer'],
+  ['GET', '/api/events', 'viewer'],
   ['POST', '/api/hosts/:id/revoke', 'admin'],
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],

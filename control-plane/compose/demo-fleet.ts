@@ -24,6 +24,7 @@ import { createInference } from '../../agent/infer/inference.ts';
 import { createEngine } from '../../agent/infer/engines.ts';
 import { createDemoSource, type Faults } from './demo-source.ts';
 import { createDemoServiceManager, faultObserver } from './demo-stages.ts';
+import { demoDisks } from './demo-smart.ts';
 
 /** The directory free-disk may clean on demo hosts (empty; the disk fill itself is simulated). */
 export const DEMO_SPOOL = '/tmp/homeostat-demo-spool';
@@ -105,7 +106,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       kernel: '6.1.0-demo',
       cpus: 16,
       memoryGiB: 64,
-      disks: [{ device: 'sda', model: 'DEMO SSD 960GB', serial: `DEMO${1000 + index}` }],
+      disks: demoDisks(index),
       services: ['nginx', 'postgresql'].slice(0, labels.role === 'db' ? 2 : 1),
     };
     const stateDir = join(o.stateDir, `agent-${index}`);

@@ -1,12 +1,14 @@
 /**
  * A simulated host's readings for the demo fleet: the bundled NAB machine-temperature trace (agent/replay) replayed
  * out of phase per host as the CPU package temperature, plus smooth synthetic CPU, memory and disk readings, with
- * faults that the demo's scheduler switches on (rack heat, a stopped service, a filling disk) and healing clears.
+ * faults that the demo's scheduler switches on (rack heat, a stopped service, a filling disk) and healing clears,
+ * and SMART facts of two disks per host (demo-smart.ts) for the disk-failure model.
  */
 import { fileURLToPath } from 'node:url';
 import { createReplaySource } from '../../agent/replay/replay-source.ts';
 import type { CycleReading, Inventory, SampleSource } from '../../agent/pipeline/types.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
+import { demoSmart } from './demo-smart.ts';
 
 /** The bundled trace (a slice of NAB machine_temperature_system_failure, MIT licence). */
 export const DEMO_TRACE = fileURLToPath(
@@ -86,6 +88,8 @@ export function createDemoSource(o: DemoSourceOptions): SampleSource {
             remountedReadOnly: false,
           },
         ],
+        // SMART pages of the host's two disks, so the agent's disk-failure model scores each one.
+        smart: demoSmart(o.index, now, f['cpu.temp_package_c'] ?? 45),
       };
       return { ...r, features: f, facts, collectors: { ...r.collectors, demo: 'ok' } };
     },

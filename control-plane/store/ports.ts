@@ -170,6 +170,14 @@ export interface TelemetryRepository {
   /** Samples of a host with since <= ts < until, oldest first, at most `limit` (default 1000). */
   listSamples(hostId: string, q: TimeQuery): Promise<SampleRow[]>;
   listEvents(hostId: string, q: TimeQuery): Promise<EventRow[]>;
+  /**
+   * A host's samples with since <= ts < until downsampled to one per `stepMs` bucket (ts - ts mod stepMs): in each,
+   * the sample with the highest anomaly score (the earliest among equals, or the earliest when none has a score), so
+   * spikes survive; oldest first. At most (until - since) / stepMs + 1 rows, whatever the history length.
+   */
+  sampleSeries(hostId: string, q: { since: number; until: number; stepMs: number }): Promise<SampleRow[]>;
+  /** The fleet's newest `limit` events (all hosts, by ts), newest first; only `types` when given. */
+  recentEvents(q: { limit: number; types?: readonly string[] }): Promise<EventRow[]>;
   /** Latest sample (ts, anomaly score) and event ts of every host, or of one; one statement (index seeks per host). */
   latestActivity(hostId?: string): Promise<HostActivity[]>;
   /** Every host's (or one host's) overview facts with the score peak since `sinceMs`; one statement. */

@@ -400,6 +400,33 @@ function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Telemetry
       });
       return rows.map(toSample);
     },
+    async sampleSeries(hostId, q) {
+      // One representative per bucket chosen in SQL (integer division of bigint ts by an integer step in both
+      // providers), then only those rows read; the bounds are validated integers, inlined as literals.
+      const int = (n: number) => String(Math.max(0, Math.trunc(n)));
+      const score = pg
+        ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
+        : `CAST(json_extract(s."scores", '$.anomaly.score') AS REAL)`;
+      const sql =
+        `SELECT "seq" FROM (SELECT s."seq", ROW_NUMBER() OVER (PARTITION BY s."ts" / ${int(Math.max(1, q.stepMs))} ` +
+        `ORDER BY COALESCE(${score}, -1) DESC, s."ts" ASC, s."seq" ASC) AS rn FROM "Sample" s ` +
+        `WHERE s."hostId" = ${pg ? '$1' : '?'} AND s."ts" >= ${int(q.since)} AND s."ts" < ${int(q.until)}) x WHERE rn = 1`;
+      const picked = await db.$queryRawUnsafe<{ seq: bigint | number }[]>(sql, hostId);
+      if (!picked.length) return [];
+      const rows = await db.sample.findMany({
+        where: { hostId, seq: { in: picked.map((r) => BigInt(r.seq)) } },
+        orderBy: [{ ts: 'asc' }, { seq: 'asc' }],
+      });
+      return rows.map(toSample);
+    },
+    async recentEvents(q) {
+      const rows = await db.event.findMany({
+        where: q.types ? { type: { in: [...q.types] } } : {},
+        orderBy: [{ ts: 'desc' }, { seq: 'desc' }],
+        take: q.limit,
+      });
+      return rows.map(toEvent);
+    },
     async listEvents(hostId, q) {
       const rows = await db.event.findMany({
         where: { hostId, ts: range(q), ...page(q), ...(q.type ? { type: q.type } : {}) },

@@ -181,6 +181,65 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     );
   });
 
+  t('sample series: one sample per step bucket, the highest anomaly score in each, oldest first', async (s) => {
+    await s.tokens.create(newToken('tok-ser', 1));
+    await s.tokens.redeem('tok-ser', now, host('host-ser'), 'h');
+    const sample = (seq: number, ts: number, score: number | null) => ({
+      hostId: 'host-ser',
+      seq,
+      ts,
+      schema: 'v1',
+      features: { 'cpu.util': seq },
+      scores: score === null ? null : { anomaly: { score, top: [] } },
+      collectors: null,
+    });
+    await s.telemetry.insertSamples([
+      sample(1, 10_000, 0.1),
+      sample(2, 11_000, 0.9),
+      sample(3, 12_000, 0.2),
+      sample(4, 20_000, null),
+      sample(5, 21_000, null),
+      sample(6, 30_000, 0),
+      sample(7, 31_000, 0),
+      sample(8, 40_000, 1),
+    ]);
+    const series = await s.telemetry.sampleSeries('host-ser', { since: 10_000, until: 40_000, stepMs: 10_000 });
+    assert.deepEqual(
+      series.map((r) => [r.seq, r.ts, r.features['cpu.util']]),
+      [
+        [2, 11_000, 2],
+        [4, 20_000, 4],
+        [6, 30_000, 6],
+      ],
+    );
+    assert.deepEqual(await s.telemetry.sampleSeries('host-ser', { since: 50_000, until: 60_000, stepMs: 1000 }), []);
+    assert.equal((await s.telemetry.sampleSeries('host-ser', { since: 0, until: 50_000, stepMs: 1 })).length, 8);
+  });
+
+  t('recent events: the fleet newest first, at most limit, of the given types', async (s) => {
+    await s.tokens.create(newToken('tok-rec', 2));
+    for (const id of ['host-ra', 'host-rb']) await s.tokens.redeem('tok-rec', now, host(id), 'h');
+    const ev = (hostId: string, seq: number, ts: number, type: string) => ({
+      hostId,
+      seq,
+      ts,
+      type,
+      severity: 'info',
+      message: null,
+      data: {},
+    });
+    await s.telemetry.insertEvents([
+      ev('host-ra', 1, 1000, 'heal.executed'),
+      ev('host-rb', 1, 3000, 'anomaly.started'),
+      ev('host-ra', 2, 2000, 'anomaly.ended'),
+    ]);
+    const key = (r: { hostId: string; ts: number }) => `${r.hostId}@${r.ts}`;
+    assert.deepEqual((await s.telemetry.recentEvents({ limit: 2 })).map(key), ['host-rb@3000', 'host-ra@2000']);
+    assert.deepEqual((await s.telemetry.recentEvents({ limit: 9, types: ['heal.executed'] })).map(key), [
+      'host-ra@1000',
+    ]);
+  });
+
   t('latest activity: newest sample ts and anomaly score and newest event ts per host, nulls when none', async (s) => {
     await s.tokens.create(newToken('tok-l', 3));
     for (const id of ['host-l', 'host-m', 'host-n']) await s.tokens.redeem('tok-l', now, host(id), 'h');

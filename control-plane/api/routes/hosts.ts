@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { NotFoundError } from '../../../contract/errors.ts';
-import { EventList, Host, HostList, SampleList } from '../../../contract/api/hosts.ts';
+import { EventList, Host, HostList, RecentEvents, SampleList, SampleSeries } from '../../../contract/api/hosts.ts';
+import { NotFoundError, ValidationError } from '../../../contract/errors.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { queryOf } from '../validate.ts';
@@ -59,6 +59,26 @@ export const TimeQuery = z.object({
     .transform((c) => (c ? { ts: Number(c.split(':')[0]), seq: Number(c.split(':')[1]) } : undefined)),
 });
 
+/** Longest span of `GET /api/hosts/:id/series` (the host page's widest range, 7 days, plus a minute of slack). */
+export const MAX_SERIES_MS = 7 * 86_400_000 + 60_000;
+
+/** `GET /api/hosts/:id/series`: [since, until) (until defaults to now) in at most `points` steps (default 600). */
+export const SeriesQuery = z.object({
+  since: ms,
+  until: ms.optional(),
+  points: z.coerce.number().int().min(10).max(2000).default(600),
+});
+
+/** `GET /api/events`: the newest `limit` events of the fleet, optionally of some comma-separated `types`. */
+export const RecentEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  types: z
+    .string()
+    .max(500)
+    .optional()
+    .transform((t) => (t ? t.split(',').filter(Boolean) : undefined)),
+});
+
 /** `<ts>:<seq>` of the last row when the page is full (there may be more), else null. */
 const nextCursor = (rows: { ts: number; seq: number }[], limit: number) =>
   rows.length === limit && rows.length > 0 ? `${rows.at(-1)!.ts}:${rows.at(-1)!.seq}` : null;
@@ -78,6 +98,12 @@ export function hostRoutes(deps: ApiDeps) {
   return new Hono<AuthEnv>()
     .use('/hosts', deps.auth.required)
     .use('/hosts/*', deps.auth.required)
+    .use('/events', deps.auth.required)
+    .get('/events', queryOf(RecentEventsQuery), async (c) => {
+      const q = c.req.valid('query');
+      const events = await store.telemetry.recentEvents({ limit: q.limit, ...(q.types ? { types: q.types } : {}) });
+      return c.json(shaped(RecentEvents, { events }));
+    })
     .get('/hosts', queryOf(HostListQuery), async (c) => {
       // Three statements for the whole page (four with the fleet module): the host rows, every host's latest
       // sample/event, its overview facts over the window (read side) and the open incidents.
@@ -115,6 +141,18 @@ export function hostRoutes(deps: ApiDeps) {
       const q = c.req.valid('query');
       const samples = await store.telemetry.listSamples(h.id, q);
       return c.json(shaped(SampleList, { hostId: h.id, samples, nextCursor: nextCursor(samples, q.limit) }));
+    })
+    .get('/hosts/:id/series', queryOf(SeriesQuery), async (c) => {
+      const h = await getHost(c.req.param('id'));
+      const q = c.req.valid('query');
+      const until = q.until ?? Date.now();
+      if (until <= q.since)
+        throw new ValidationError([{ path: 'until', message: 'must be after since' }], 'series range');
+      if (until - q.since > MAX_SERIES_MS)
+        throw new ValidationError([{ path: 'since', message: 'the range is at most 7 days' }], 'series range');
+      const stepMs = Math.max(1, Math.ceil((until - q.since) / q.points));
+      const samples = await store.telemetry.sampleSeries(h.id, { since: q.since, until, stepMs });
+      return c.json(shaped(SampleSeries, { hostId: h.id, since: q.since, until, stepMs, samples }));
     })
     .get('/hosts/:id/events', queryOf(TimeQuery), async (c) => {
       const h = await getHost(c.req.param('id'));

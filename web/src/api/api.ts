@@ -17,6 +17,8 @@ export const keys = {
   hostList: (window: string) => ['hosts', 'list', window] as const,
   host: (id: string) => ['hosts', id] as const,
   samples: (id: string) => ['hosts', id, 'samples'] as const,
+  series: (id: string, since: number, until: number | null) => ['hosts', id, 'series', since, until] as const,
+  recentEvents: ['events', 'recent'] as const,
   events: (id: string) => ['hosts', id, 'events'] as const,
   incidents: ['incidents'] as const,
   incident: (id: string) => ['incidents', id] as const,
@@ -107,6 +109,32 @@ export const api = {
     const query = { since: String(since), limit: '5000', ...(until !== undefined ? { until: String(until) } : {}) };
     // The API answers newest first (the newest 5000 of the window); charts want them oldest first.
     return (await call(c.hosts[':id'].samples.$get({ param: { id }, query }), 'Loading samples')).samples.reverse();
+  },
+  /**
+   * The host's stored samples over [since, until) (until: now) downsampled by the control plane to about `points`,
+   * oldest first, and the step it used.
+   */
+  async series(id: string, since: number, until?: number, points = 1000) {
+    const query = {
+      since: String(since),
+      points: String(points),
+      ...(until !== undefined ? { until: String(until) } : {}),
+    };
+    return call(c.hosts[':id'].series.$get({ param: { id }, query }), 'Loading the chart range');
+  },
+  /** The host's newest events of one type with since <= ts < until (newest first). */
+  async eventsOfType(id: string, type: string, since?: number, until?: number, limit = 500) {
+    const query = {
+      type,
+      limit: String(limit),
+      ...(since !== undefined ? { since: String(since) } : {}),
+      ...(until !== undefined ? { until: String(until) } : {}),
+    };
+    return (await call(c.hosts[':id'].events.$get({ param: { id }, query }), 'Loading alert events')).events;
+  },
+  /** The fleet's newest events (every host), newest first. */
+  async recentEvents(limit = 15) {
+    return (await call(c.events.$get({ query: { limit: String(limit) } }), 'Loading recent events')).events;
   },
   /** The host's latest 500 events, newest first. */
   async events(id: string) {

@@ -1,6 +1,9 @@
 /**
- * Host detail: live charts of the anomaly score and features, the explanation of the latest detection, failure
- * predictions per disk, inventory, recent healing actions with outcome and the host's audit trail.
+ * Host detail: charts of the anomaly score and features over a chosen range (15 min live … 7 days from stored
+ * samples, downsampled by the control plane) with anomaly alert episodes shaded, the explanation of the last real
+ * detection (the newest `anomaly.started`, not the newest sample) with a link that puts the chart at that moment,
+ * failure predictions per disk, the agent version, inventory, healing actions and the host's audit trail.
+ * `?range=1h&at=<ms>` shows the range centred on a moment (incidents link here at their time).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
@@ -12,10 +15,23 @@ import { ErrorBox, HealthBadge, LabelChips, Loading, Score, Time, Empty } from '
 import { TimeChart } from '../components/time-chart.tsx';
 import { HostActions } from '../components/host-actions.tsx';
 import { unitOf, type Unit } from '../units.ts';
-import { Link } from '../router.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
+import { alertBands } from '../components/alert-bands.ts';
 
-const WINDOW_MS = 15 * 60_000;
+/** Chart ranges: key, words, span. */
+const RANGES = [
+  ['15m', '15 min', 15 * 60_000],
+  ['1h', '1 h', 3_600_000],
+  ['6h', '6 h', 6 * 3_600_000],
+  ['24h', '24 h', 86_400_000],
+  ['7d', '7 days', 7 * 86_400_000],
+] as const;
 const MAX_POINTS = 3000;
+
+/** The link that shows host `id`'s charts around `at` (ms) over `range`. */
+export function hostChartLink(id: string, at: number, range = '1h'): string {
+  return `/hosts/${encodeURIComponent(id)}?range=${range}&at=${Math.round(at)}`;
+}
 const COLORS = ['#3b82f6', '#e2a03f', '#22a06b', '#a855f7', '#d93f3f', '#0ea5e9'];
 
 /** One charted reading: a stored sample's or a live one's features and anomaly score. */
@@ -42,23 +58,56 @@ function featureGroups(samples: Point[]): { name: string; unit: Unit; features: 
 }
 
 export function HostPage({ id }: { id: string }) {
+  const { search } = useLocation();
+  const range = RANGES.find(([k]) => k === search.get('range')) ?? RANGES[0];
+  const [rangeKey, rangeWords, rangeMs] = range;
+  const at = Number(search.get('at')) || null;
+  // Live (no `at`): the last `rangeMs` and new samples appended. At a moment: the range centred on it, fixed.
+  const win = useMemo(() => {
+    const now = Date.now();
+    if (at === null) return { since: now - rangeMs, until: null as number | null };
+    const until = Math.min(now, at + rangeMs / 2);
+    return { since: until - rangeMs, until: until as number | null };
+  }, [at, rangeMs, id]); // eslint-disable-line react-hooks/exhaustive-deps
+  const live0 = at === null;
   const host = useQuery({ queryKey: keys.host(id), queryFn: () => api.host(id), refetchInterval: 30_000 });
   const history = useQuery({
-    queryKey: keys.samples(id),
-    queryFn: () => api.samples(id, Date.now() - WINDOW_MS),
+    queryKey: keys.series(id, win.since, win.until),
+    queryFn: async () => (await api.series(id, win.since, win.until ?? undefined)).samples,
     refetchOnWindowFocus: false,
+  });
+  const alerts = useQuery({
+    queryKey: [...keys.events(id), 'alerts', win.since, win.until],
+    queryFn: async () => {
+      const until = win.until ?? Date.now() + 60_000;
+      const [started, ended] = await Promise.all([
+        api.eventsOfType(id, 'anomaly.started', win.since - rangeMs, until),
+        api.eventsOfType(id, 'anomaly.ended', win.since, until),
+      ]);
+      return [...started, ...ended];
+    },
+    refetchInterval: live0 ? 30_000 : false,
+  });
+  const lastDetection = useQuery({
+    queryKey: [...keys.events(id), 'last-detection'],
+    queryFn: async () => (await api.eventsOfType(id, 'anomaly.started', undefined, undefined, 1))[0] ?? null,
+    refetchInterval: 30_000,
   });
   const events = useQuery({ queryKey: keys.events(id), queryFn: () => api.events(id), refetchInterval: 30_000 });
   const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false });
   const [live, setLive] = useState<Point[]>([]);
 
   useEffect(() => setLive([]), [id, history.dataUpdatedAt]);
-  const onSample = useCallback((e: SampleEvent) => {
-    setLive((prev) => {
-      const next = [...prev, { ts: e.ts, features: e.features, anomaly: e.anomaly }];
-      return next.length > MAX_POINTS ? next.slice(-MAX_POINTS) : next;
-    });
-  }, []);
+  const onSample = useCallback(
+    (e: SampleEvent) => {
+      if (!live0) return;
+      setLive((prev) => {
+        const next = [...prev, { ts: e.ts, features: e.features, anomaly: e.anomaly }];
+        return next.length > MAX_POINTS ? next.slice(-MAX_POINTS) : next;
+      });
+    },
+    [live0],
+  );
   useHostStream(id, onSample);
 
   const samples = useMemo(() => {
@@ -71,10 +120,22 @@ export function HostPage({ id }: { id: string }) {
     [samples.length > 0 ? Object.keys(samples.at(-1)!.features).join() : ''],
   ); // eslint-disable-line react-hooks/exhaustive-deps
   const xs = useMemo(() => samples.map((s) => s.ts / 1000), [samples]);
+  // The last real detection: the newest anomaly alert start, with the contributions at its peak.
   const detection = useMemo(() => {
-    const s = [...(history.data ?? [])].reverse().find((x) => (x.scores?.anomaly?.top.length ?? 0) > 0);
-    return s?.scores?.anomaly ? { ts: s.ts, anomaly: s.scores.anomaly.score, top: s.scores.anomaly.top } : null;
-  }, [history.data]);
+    const e = lastDetection.data;
+    if (!e) return null;
+    const d = e.data as { peak?: number; score?: number; startedAt?: number; top?: unknown };
+    const top = Array.isArray(d.top)
+      ? (d.top as { feature: string; contribution: number; ratio: number | null }[]).filter(
+          (c) => typeof c?.feature === 'string' && typeof c.contribution === 'number',
+        )
+      : [];
+    return { ts: e.ts, startedAt: d.startedAt ?? e.ts, anomaly: d.peak ?? d.score ?? null, top };
+  }, [lastDetection.data]);
+  const bands = useMemo(
+    () => alertBands(alerts.data ?? [], win.since, win.until ?? Math.max(Date.now(), samples.at(-1)?.ts ?? 0)),
+    [alerts.data, win, samples],
+  );
   const disks = useMemo(
     () => [...(history.data ?? [])].reverse().find((s) => (s.scores?.disks?.length ?? 0) > 0)?.scores?.disks ?? [],
     [history.data],
@@ -145,13 +206,46 @@ export function HostPage({ id }: { id: string }) {
 
       <section aria-labelledby="charts-title">
         <h2 id="charts-title">
-          Live readings <span className="muted">(last 15 minutes, {samples.length} samples)</span>
+          {live0 ? 'Live readings' : 'Readings'}{' '}
+          <span className="muted">
+            ({live0 ? `last ${rangeWords}` : `${rangeWords} around ${new Date(at!).toLocaleString()}`}, {samples.length}{' '}
+            samples)
+          </span>
         </h2>
+        <div className="filters">
+          <label>
+            Range
+            <select
+              value={rangeKey}
+              onChange={(e) => {
+                const p = new URLSearchParams(search);
+                if (e.target.value === '15m') p.delete('range');
+                else p.set('range', e.target.value);
+                const q = p.toString();
+                navigate(`/hosts/${encodeURIComponent(id)}${q ? `?${q}` : ''}`, true);
+              }}
+            >
+              {RANGES.map(([k, words]) => (
+                <option key={k} value={k}>
+                  {words}
+                </option>
+              ))}
+            </select>
+          </label>
+          {!live0 && (
+            <Link to={`/hosts/${encodeURIComponent(id)}${rangeKey === '15m' ? '' : `?range=${rangeKey}`}`}>
+              Back to live
+            </Link>
+          )}
+          <span className="muted">
+            {bands.length > 0 ? `${bands.length} anomaly alert episode(s) shaded` : 'no anomaly alert in this range'}
+          </span>
+        </div>
         <ErrorBox error={history.error} title="Cannot load samples" />
         {history.isPending ? (
           <Loading what="samples" />
         ) : samples.length === 0 ? (
-          <Empty>No samples received from this host yet.</Empty>
+          <Empty>{live0 ? 'No samples received from this host yet.' : 'No stored samples in this range.'}</Empty>
         ) : (
           <div className="charts">
             <TimeChart
@@ -159,6 +253,8 @@ export function HostPage({ id }: { id: string }) {
               series={[{ label: 'anomaly', color: '#d93f3f' }]}
               data={[xs, samples.map((s) => s.anomaly)]}
               yRange={[0, 1]}
+              bands={bands}
+              marker={at !== null ? at / 1000 : null}
             />
             {groups.map((g) => (
               <TimeChart
@@ -167,6 +263,8 @@ export function HostPage({ id }: { id: string }) {
                 unit={g.unit}
                 series={g.features.map((f, i) => ({ label: f, color: COLORS[i % COLORS.length]! }))}
                 data={[xs, ...g.features.map((f) => samples.map((s) => s.features[f] ?? null))]}
+                bands={bands}
+                marker={at !== null ? at / 1000 : null}
               />
             ))}
           </div>
@@ -175,12 +273,13 @@ export function HostPage({ id }: { id: string }) {
 
       <div className="two-col">
         <section aria-labelledby="explain-title">
-          <h2 id="explain-title">Why the latest detection</h2>
+          <h2 id="explain-title">Why the last detection</h2>
           {detection ? (
             <>
-              <p>
-                At <Time ts={detection.ts} />, anomaly score <Score value={detection.anomaly} />. Features that
-                contributed most:
+              <p data-testid="last-detection" data-ts={detection.ts}>
+                Anomaly alert started <Time ts={detection.startedAt} /> (peak score <Score value={detection.anomaly} />
+                ). <Link to={hostChartLink(id, detection.startedAt)}>Show on the chart</Link>
+                {detection.top.length > 0 ? '. Features that contributed most:' : '.'}
               </p>
               <table>
                 <thead>
@@ -212,7 +311,7 @@ export function HostPage({ id }: { id: string }) {
               </table>
             </>
           ) : (
-            <Empty>No anomaly explanations in the last 15 minutes.</Empty>
+            <Empty>No anomaly alert recorded for this host.</Empty>
           )}
         </section>
         <section aria-labelledby="disks-title">
