@@ -9,6 +9,10 @@ export const PolicySummary = z.object({
   latestVersion: z.number().int().positive(),
   createdAt: IsoTime,
   createdBy: z.string(),
+  /** The version live on the hosts: that of the newest completed rollout (null: never published, or no policy). */
+  publishedVersion: z.number().int().positive().nullable(),
+  /** The version of a rollout still in progress, or null. */
+  rollingOutVersion: z.number().int().positive().nullable(),
 });
 export type PolicySummary = z.infer<typeof PolicySummary>;
 

@@ -32,6 +32,8 @@ export const Rollout = z.object({
   autoRollback: z.boolean(),
   thresholds: GateThresholds,
   history: z.array(z.object({ at: EpochMs, event: z.string(), detail: z.string().optional() })),
+  /** Sent to every target at once (a rollback or roll forward): completed only once every host acknowledged it. */
+  rollback: z.boolean().optional(),
   selector: z.string(),
   createdBy: z.string(),
   createdAt: IsoTime,

@@ -64,6 +64,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/rollouts/:id', 'viewer'],
   ['POST', '/api/rollouts/:id/halt', 'operator'],
   ['POST', '/api/rollouts/:id/rollback', 'operator'],
+  ['POST', '/api/rollouts/:id/resume', 'operator'],
   ['GET', '/api/fleet/hosts', 'viewer'],
   // models
   ['GET', '/api/models', 'viewer'],
@@ -89,6 +90,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['POST', '/api/webhooks', 'admin'],
   ['DELETE', '/api/webhooks/:id', 'admin'],
   ['POST', '/api/webhooks/:id/rotate-secret', 'admin'],
+  ['POST', '/api/webhooks/:id/test', 'admin'],
 ];
 
 const compiled = ROUTE_ROLES.map(([method, pattern, access]) => ({

@@ -38,6 +38,7 @@ import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
 import type { ModelVerifier } from './model-check.ts';
 import { createPolicyStore, type PolicyStore } from './policy-store.ts';
 import { createRolloutService, type RolloutService } from './rollout-service.ts';
+import { isNoPolicy } from './rollout-resume.ts';
 import { ServiceUnavailableError } from './unavailable.ts';
 import { RUNNING_STATUSES } from '../repositories/rollout-repository.ts';
 
@@ -203,9 +204,15 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         policy: {
           intentKind: () => 'policy',
           async command(version) {
+            const { policyCommand } = await import('../../contract/signing/bundle.ts');
+            if (isNoPolicy(version)) {
+              // "No policy": an empty signed set (a rollback of a set's first publish).
+              const policySet = version.slice(0, -2);
+              const document = { policies: [] };
+              return policyCommand({ policySet, version, issuedAt: now(), document }, ctx.signingKey);
+            }
             const v = await policies.byId(version);
             if (!v) throw new Error(`policy version ${version} vanished`);
-            const { policyCommand } = await import('../../contract/signing/bundle.ts');
             return policyCommand(
               { policySet: v.policySet, version: v.id, issuedAt: now(), document: v.document },
               ctx.signingKey,

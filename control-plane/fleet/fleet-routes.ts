@@ -6,7 +6,7 @@ import { BODY_LIMITS, jsonProblem } from '../../contract/text.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../../contract/duration.ts';
-import { ValidationError, NotFoundError } from '../../contract/errors.ts';
+import { ConflictError, ValidationError, NotFoundError } from '../../contract/errors.ts';
 import { jsonBody, parseWith, queryOf } from '../api/validate.ts';
 import { shaped } from '../api/respond.ts';
 import { HostVersionList } from '../../contract/api/hosts.ts';
@@ -19,6 +19,7 @@ import type { PolicyStore } from './policy-store.ts';
 import type { RolloutService, RolloutRequest } from './rollout-service.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { parseSelector } from '../../contract/label-selector.ts';
+import { liveVersions } from './policy-live.ts';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -91,7 +92,11 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       : { source: b.source!, format: b.format };
   return (
     new Hono<AccessEnv>()
-      .get('/policies', async (c) => c.json(shaped(PolicyList, { policies: await deps.policies.list() })))
+      .get('/policies', async (c) => {
+        const live = liveVersions(await deps.rollouts.list({ kind: 'policy' }));
+        const policies = (await deps.policies.list()).map((p) => ({ ...p, ...live(p.id) }));
+        return c.json(shaped(PolicyList, { policies }));
+      })
       .post('/policies', jsonBody(PolicyBody, 'policy'), async (c) => {
         const b = c.req.valid('json');
         if (!b.name) throw new ValidationError([{ path: 'name', message: 'required' }], 'policy');
@@ -171,6 +176,11 @@ export function fleetRoutes(deps: FleetRouteDeps) {
             [{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }],
             'rollback',
           );
+        if (r.kind === 'model' && !(await deps.models.has(r.previousVersion)))
+          throw new ConflictError(
+            `${r.previousVersion} is not in the model registry (the version bundled with the agent): upload it to roll back to it`,
+            'not-in-registry',
+          );
         const back = await deps.rollouts.start(
           r.kind,
           r.subject,
@@ -181,6 +191,9 @@ export function fleetRoutes(deps: FleetRouteDeps) {
         );
         return c.json(shaped(Rollout, back), 201);
       })
+      .post('/rollouts/:id/resume', async (c) =>
+        c.json(shaped(Rollout, await deps.rollouts.resume(c.req.param('id'), who(c.get('access'))))),
+      )
       .post('/rollouts/:id/halt', async (c) =>
         c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))),
       )

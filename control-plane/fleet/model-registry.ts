@@ -116,6 +116,10 @@ export function createModelRegistry(ctx: FleetContext, featureSchemas?: readonly
     async get(id: string): Promise<ModelView> {
       return view(await find(id));
     },
+    /** Whether `id` (`<name>@<version>`) is registered. */
+    async has(id: string): Promise<boolean> {
+      return (await repo.get(id)) !== null;
+    },
     /** The file bytes (after re-checking the stored hash). */
     async file(id: string): Promise<Buffer> {
       const r = await find(id);

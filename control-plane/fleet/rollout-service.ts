@@ -20,6 +20,8 @@ import {
   type WaveObservation,
 } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
+import { stepRollbackAck } from './rollback-ack.ts';
+import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 
 /** How one kind of artifact is sent and recognised on hosts. */
@@ -217,9 +219,16 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const id = `ro-${randomBytes(6).toString('hex')}`;
     const intent = kinds[kind].intentKind(subject);
     const intents = await repo.intents({ kind: intent, hostIds: hosts.map((h) => h.id) });
+    // What the targets run now: the intended version, else what the host reports (a bundled model); the most common
+    // one is what a rollback sends. A policy set never published before rolls back to "no policy".
+    const intended = new Map(intents.map((i) => [i.hostId, i.version]));
     const counts = new Map<string, number>();
-    for (const i of intents) if (i.version !== version) counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
-    const previousVersion = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+    for (const h of hosts) {
+      const v = intended.get(h.id) ?? kinds[kind].applied(h, subject);
+      if (v && v !== version) counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    const previousVersion =
+      [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? (kind === 'policy' ? NO_POLICY_VERSION(subject) : null);
     if (!opts.immediate) {
       // The same version twice: refused while it is still rolling out to these hosts, or once every target runs it.
       const running = await repo.list({ subject, kind, status: RUNNING_STATUSES });
@@ -247,8 +256,9 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         version,
         previousVersion,
         waves,
-        soakMs: req.soakMs,
+        soakMs: opts.immediate ? 0 : req.soakMs,
         ackTimeoutMs: req.ackTimeoutMs,
+        ...(opts.immediate ? { rollback: true } : {}),
         autoRollback: req.autoRollback ?? kind === 'model',
         thresholds: req.thresholds,
       },
@@ -259,15 +269,6 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       throw new Error('unreachable');
     });
     s = r.state;
-    if (opts.immediate && s.status === 'soaking')
-      s = {
-        ...s,
-        status: 'completed',
-        history: [
-          ...s.history,
-          { at: ctx.now(), event: 'completed', detail: 'sent to every target at once (rollback)' },
-        ],
-      };
     await save(s);
     await ctx.audit.record({
       actor: `user:${actor}`,
@@ -292,10 +293,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     async targets(selector: string): Promise<string[]> {
       return (await targets(selector)).map((h) => h.id);
     },
-    async list(filter: { subject?: string; status?: string } = {}): Promise<RolloutView[]> {
+    async list(filter: { subject?: string; status?: string; kind?: 'policy' | 'model' } = {}): Promise<RolloutView[]> {
       return (
         await repo.list({
           ...(filter.subject ? { subject: filter.subject } : {}),
+          ...(filter.kind ? { kind: filter.kind } : {}),
           ...(filter.status ? { status: filter.status } : {}),
           limit: 200,
         })
@@ -321,6 +323,27 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
       });
       return (await get(id))!;
     },
+    /** A halted rollout goes on: the current wave soaks again from now (or the first wave is sent). */
+    async resume(id: string, actor: string): Promise<RolloutView> {
+      const r = await repo.get(id);
+      if (!r) throw new NotFoundError('rollout', id);
+      const later = (await repo.list({ subject: r.subject, kind: r.kind })).find(
+        (o) => o.id !== id && (RUNNING_STATUSES.includes(o.status) || o.createdAt > r.createdAt),
+      );
+      if (later)
+        throw new ConflictError(`rollout '${id}' was followed by ${later.id}: publish again instead`, 'superseded');
+      const step = resumeRollout(r.state, ctx.now(), actor);
+      await save(step.state);
+      await ctx.audit.record({
+        actor: `user:${actor}`,
+        actorType: 'user',
+        action: 'rollout.resumed',
+        target: id,
+        detail: { wave: r.state.wave },
+      });
+      await perform(step.state, step.actions, `user:${actor}`);
+      return (await get(id))!;
+    },
     /** Advances every running rollout; returns the ids that changed status. */
     async tick(): Promise<string[]> {
       const running = await repo.list({ status: RUNNING_STATUSES });
@@ -331,8 +354,18 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
         const s0 = row.state;
         const now = ctx.now();
         if (s0.status === 'soaking' && s0.waveStartedAt !== null && now - s0.waveStartedAt < s0.soakMs) continue;
-        const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
-        const r = stepRollout(s0, now, () => obs!);
+        let r: ReturnType<typeof stepRollout>;
+        if (s0.rollback && s0.status === 'soaking') {
+          const kind = kinds[s0.kind];
+          const unacknowledged = treatedHosts(s0).filter((h) => {
+            const host = hostsById.get(h);
+            return host && !host.revokedAt && kind.applied(host, s0.subject) !== s0.version;
+          });
+          r = stepRollbackAck(s0, now, unacknowledged);
+        } else {
+          const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
+          r = stepRollout(s0, now, () => obs!);
+        }
         if (r.state.status !== s0.status || r.state.wave !== s0.wave || r.actions.length) {
           if (r.gate)
             r.state.history.push({

@@ -27,6 +27,8 @@ export interface RolloutState {
   autoRollback: boolean;
   thresholds: GateThresholds;
   history: { at: number; event: string; detail?: string }[];
+  /** A rollback (or roll forward) sent to every target at once: done when every host acknowledges it (rollback-ack.ts). */
+  rollback?: boolean;
 }
 
 /** What the shell must do after a step. */
@@ -55,6 +57,7 @@ export interface RolloutInit {
   ackTimeoutMs?: number;
   autoRollback?: boolean;
   thresholds?: GateThresholds;
+  rollback?: boolean;
 }
 
 /** A fresh pending rollout. */

@@ -64,6 +64,12 @@ async function rolloutScenario(databaseUrl?: string) {
     await rig.fleet.tick();
     assert.equal((await api(rig.t, 'GET', `/api/rollouts/${pub.body.id}`)).body.status, 'completed');
     assert.equal(agents[0]!.applied[0]!.version, 'web@1');
+    const listed = async () =>
+      (await api(rig.t, 'GET', '/api/policies')).body.policies.find((p: { id: string }) => p.id === 'web');
+    assert.deepEqual(
+      { published: (await listed()).publishedVersion, rolling: (await listed()).rollingOutVersion },
+      { published: 1, rolling: null },
+    );
     // The same version again is refused: it is live on every target already.
     const again = await api(rig.t, 'POST', '/api/policies/web/publish', {
       version: 1,
@@ -122,17 +128,36 @@ async function rolloutScenario(databaseUrl?: string) {
         wave0.includes(h.id) ? { intended: 'web@2', applied: 'web@2' } : { intended: 'web@1', applied: 'web@1' },
       );
 
-    // Rollback to v1 is one call.
+    // Resume after a halt: the wave is sent again and soaks afresh; resuming twice is refused.
+    const resumed = await api(rig.t, 'POST', `/api/rollouts/${ro.body.id}/resume`);
+    assert.equal(resumed.status, 200);
+    assert.equal(resumed.body.status, 'soaking');
+    assert.equal(resumed.body.waveStartedAt, rig.clock.t);
+    assert.ok(resumed.body.history.some((h: { event: string }) => h.event === 'resumed'));
+    const twice = await api(rig.t, 'POST', `/api/rollouts/${ro.body.id}/resume`);
+    assert.equal(twice.status, 409);
+    assert.match(twice.body.message, /is soaking, not halted/);
+    assert.equal((await listed()).rollingOutVersion, 2);
+
+    // Rollback to v1 is one call; it completes only when every host acknowledged it.
     const rb = await api(rig.t, 'POST', '/api/policies/web/rollback', { version: 1, selector: 'role=web' });
     assert.equal(rb.status, 201);
-    assert.equal(rb.body.status, 'completed');
+    assert.equal(rb.body.status, 'soaking');
+    assert.equal(rb.body.rollback, true);
+    assert.equal((await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body.status, 'cancelled');
     await hostsApplied('web@1', 10);
+    await rig.fleet.tick();
+    const done = (await api(rig.t, 'GET', `/api/rollouts/${rb.body.id}`)).body;
+    assert.equal(done.status, 'completed');
+    assert.equal(done.history.at(-1).detail, 'acknowledged by all 10 host(s)');
+    assert.equal((await listed()).publishedVersion, 1);
     const audit = (await api(rig.t, 'GET', '/api/audit?action=')).body.entries.map((e: { action: string }) => e.action);
     for (const a of [
       'policy.created',
       'policy.edited',
       'policy.published',
       'rollout.halted',
+      'rollout.resumed',
       'policy.rollback',
       'rollout.completed',
     ])
@@ -152,6 +177,43 @@ test('policy rollout (postgres): same scenario', { skip: pgSkipReason }, async (
     await rolloutScenario(db.url);
   } finally {
     await db.drop();
+  }
+});
+
+test('a first publish rolls back to no policy; a rollback that a host never acknowledges halts, naming it', async () => {
+  const rig = await startFleet();
+  const a = await startAgent(rig, 'solo-a', { role: 'solo' });
+  const b = await startAgent(rig, 'solo-b', { role: 'solo' });
+  try {
+    await api(rig.t, 'POST', '/api/policies', { name: 'solo', source: V1 });
+    const pub = await api(rig.t, 'POST', '/api/policies/solo/publish', { selector: 'role=solo', percents: [100] });
+    assert.equal(pub.body.previousVersion, 'solo@0');
+    await until(() => a.applied.length === 1 && b.applied.length === 1, 'v1 applied on both');
+    await b.close();
+    const rb = await api(rig.t, 'POST', `/api/rollouts/${pub.body.id}/rollback`);
+    assert.equal(rb.status, 201);
+    assert.deepEqual([rb.body.version, rb.body.status, rb.body.previousVersion], ['solo@0', 'soaking', 'solo@1']);
+    await until(() => a.applied.length === 2, 'no policy applied on a');
+    assert.deepEqual(a.applied[1]!.policies, []);
+    await until(
+      async () =>
+        (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts.some(
+          (h: { policy: { applied: string } }) => h.policy.applied === 'solo@0',
+        ),
+      'a acknowledged',
+    );
+    await rig.fleet.tick();
+    assert.equal((await api(rig.t, 'GET', `/api/rollouts/${rb.body.id}`)).body.status, 'soaking');
+    rig.clock.t += 600_000;
+    await rig.fleet.tick();
+    const halted = (await api(rig.t, 'GET', `/api/rollouts/${rb.body.id}`)).body;
+    assert.equal(halted.status, 'halted');
+    assert.equal(halted.history.at(-1).detail, `1 of 2 host(s) did not acknowledge solo@0 within 600 s: ${b.agentId}`);
+    const live = (await api(rig.t, 'GET', '/api/policies')).body.policies[0];
+    assert.deepEqual([live.publishedVersion, live.rollingOutVersion], [null, null]); // v1 never completed (superseded)
+  } finally {
+    await a.close();
+    await rig.close();
   }
 });
 

@@ -61,6 +61,7 @@ const UI_ROUTES = [
   'GET /api/rollouts',
   'POST /api/rollouts/:id/halt',
   'POST /api/rollouts/:id/rollback',
+  'POST /api/rollouts/:id/resume',
   'GET /api/models',
   'POST /api/models',
   'POST /api/models/:id/publish',
@@ -205,8 +206,9 @@ test('typed client: every route the web UI uses answers with the shape of its co
     const publish1 = { param: { id: 'web' }, json: { version: 1, selector: '', percents: [100], soak: '1m' } };
     const first = await expect(admin.policies[':id'].publish.$post(publish1), 201, Rollout);
     assert.deepEqual(
+      // A first publish rolls back to "no policy" (web@0).
       [first.kind, first.version, first.previousVersion, first.waves.flat().length],
-      ['policy', 'web@1', null, 16],
+      ['policy', 'web@1', 'web@0', 16],
     );
     await expect(
       admin.policies[':id'].versions.$post({ param: { id: 'web' }, json: { source: POLICY_V2 } }),
@@ -227,6 +229,9 @@ test('typed client: every route the web UI uses answers with the shape of its co
     assert.equal(second.previousVersion, 'web@1');
     const halted = await expect(admin.rollouts[':id'].halt.$post({ param: { id: id(second.id) } }), 200, Rollout);
     assert.equal(halted.status, 'halted');
+    const resumed = await expect(admin.rollouts[':id'].resume.$post({ param: { id: second.id } }), 200, Rollout);
+    assert.equal(resumed.status, 'soaking');
+    await expect(admin.rollouts[':id'].halt.$post({ param: { id: second.id } }), 200, Rollout);
     const back = await expect(admin.rollouts[':id'].rollback.$post({ param: { id: second.id } }), 201, Rollout);
     assert.equal(back.version, 'web@1');
     const rollouts = await expect(admin.rollouts.$get({ query: {} }), 200, RolloutList);

@@ -51,7 +51,12 @@ export function wasRollback(r: Pick<Rollout, 'version' | 'previousVersion' | 'hi
 
 /** The label of the button sending `previousVersion` back: "Roll back to …" or, after a rollback, "Roll forward to …". */
 export function revertLabel(r: Pick<Rollout, 'version' | 'previousVersion' | 'history'>): string {
-  return `${wasRollback(r) ? 'Roll forward' : 'Roll back'} to ${r.previousVersion}`;
+  return `${wasRollback(r) ? 'Roll forward' : 'Roll back'} to ${versionWords(r.previousVersion ?? '')}`;
+}
+
+/** A version label for people: `<set>@0` (an empty set sent by a rollback of a first publish) is "no policy". */
+export function versionWords(version: string): string {
+  return /@0$/.test(version) ? 'no policy' : version;
 }
 
 /** A rollout that will not change any more. */

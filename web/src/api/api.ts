@@ -185,9 +185,10 @@ export const api = {
   async rollouts() {
     return (await call(c.rollouts.$get({ query: {} }), 'Loading rollouts')).rollouts;
   },
-  async rolloutAction(id: string, action: 'halt' | 'rollback') {
+  async rolloutAction(id: string, action: 'halt' | 'rollback' | 'resume') {
     const param = { id };
     if (action === 'halt') return call(c.rollouts[':id'].halt.$post({ param }), `Halting rollout ${id}`);
+    if (action === 'resume') return call(c.rollouts[':id'].resume.$post({ param }), `Resuming rollout ${id}`);
     return call(c.rollouts[':id'].rollback.$post({ param }), `Rolling back rollout ${id}`);
   },
 

@@ -6,7 +6,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import type { Host, Rollout } from '../api/types.ts';
-import { gateInWords, isFinished, revertLabel, waveHistory } from '../rollout-words.ts';
+import { gateInWords, isFinished, revertLabel, versionWords, waveHistory } from '../rollout-words.ts';
+
+type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Progress, Time } from './common.tsx';
 
@@ -17,7 +19,7 @@ export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
   const act = useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'halt' | 'rollback' }) => api.rolloutAction(id, action),
+    mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
   });
   const list = (rollouts.data ?? [])
@@ -58,7 +60,7 @@ function RolloutCard({
   hosts: Host[];
   busy: boolean;
   canAct: boolean;
-  onAction: (a: 'halt' | 'rollback') => void;
+  onAction: (a: RolloutAction) => void;
 }) {
   const applied = (id: string) => {
     const h = hosts.find((x) => x.id === id);
@@ -78,9 +80,15 @@ function RolloutCard({
     <article className="rollout" data-rollout={r.id} aria-label={`Rollout ${r.id}`}>
       <header>
         <strong>
-          {r.subject} {r.version}
+          {r.subject} {versionWords(r.version)}
         </strong>{' '}
         <span className={`status status-${r.status}`}>{r.status}</span> <Time ts={r.createdAt} />
+        {r.rollback && active && (
+          <span className="muted" data-testid="awaiting-ack">
+            {' '}
+            sent to every host at once; complete when each acknowledges it
+          </span>
+        )}
       </header>
       <ol className="waves">
         {r.waves.map((hostIds, index) => {
@@ -135,6 +143,11 @@ function RolloutCard({
           {active && (
             <button type="button" onClick={() => onAction('halt')} disabled={busy}>
               Halt
+            </button>
+          )}
+          {r.status === 'halted' && !r.rollback && (
+            <button type="button" onClick={() => onAction('resume')} disabled={busy}>
+              Resume
             </button>
           )}
           {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (

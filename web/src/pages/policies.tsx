@@ -11,6 +11,7 @@ import { linter, lintGutter, type Diagnostic as CmDiagnostic } from '@codemirror
 import { api, keys } from '../api/api.ts';
 import type { Host, PolicyVersion } from '../api/types.ts';
 import { Rollouts } from '../components/rollouts.tsx';
+import { PolicyVersions } from '../components/policy-versions.tsx';
 import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.tsx';
 import { lintPolicy, lineOf } from '../policy-lint.ts';
 import { lineDiff } from '../line-diff.ts';
@@ -69,7 +70,7 @@ export function PoliciesPage({ name }: { name?: string }) {
                   >
                     {p.name}
                   </Link>
-                  <span className="muted"> v{p.latestVersion}</span>
+                  <PolicyVersions policy={p} />
                 </li>
               ))}
             </ul>

@@ -1,0 +1,31 @@
+/**
+ * After a halt: Resume goes on with the rollout (the current wave is sent again, to reach hosts that missed it, and
+ * soaks afresh before the health gate judges it); Roll back sends the previous version (rollout-service `start` with
+ * `immediate`). A policy set that was never live on the targets rolls back to "no policy": the version
+ * `<set>@0`, an empty signed set. Pure.
+ */
+import { ConflictError } from '../../contract/errors.ts';
+import type { RolloutAction, RolloutState } from './rollout.ts';
+
+/** The version label of "no policy" for a policy set: `<set>@0` (versions are numbered from 1). */
+export const NO_POLICY_VERSION = (policySet: string): string => `${policySet}@0`;
+
+/** Whether a version label is the "no policy" version. */
+export const isNoPolicy = (version: string): boolean => version.endsWith('@0');
+
+/** Resumes a halted rollout; ConflictError when it is not halted. */
+export function resumeRollout(
+  s: RolloutState,
+  now: number,
+  actor: string,
+): { state: RolloutState; actions: RolloutAction[] } {
+  if (s.status !== 'halted') throw new ConflictError(`rollout '${s.id}' is ${s.status}, not halted`, 'not-halted');
+  const history = [...s.history, { at: now, event: 'resumed', detail: `by ${actor}` }];
+  if (s.wave < 0) return { state: { ...s, status: 'pending', waveStartedAt: null, history }, actions: [] };
+  const hosts = s.waves[s.wave] ?? [];
+  history.push({ at: now, event: `wave ${s.wave} sent`, detail: `${hosts.length} host(s), again after resume` });
+  return {
+    state: { ...s, status: 'soaking', waveStartedAt: now, history },
+    actions: [{ type: 'send', wave: s.wave, hosts, version: s.version }],
+  };
+}
