@@ -1,45 +1,75 @@
 /**
  * Load-generator process of the link benchmark (forked by bench/link.ts, IPC channel with 'advanced' serialization).
- * Runs a share of the simulated agents as real mqtt.js clients so the generator's own event loop is split over
- * several processes and does not throttle what is measured.
+ * Runs a share of the simulated agents as real mqtt.js clients, so the generator's event loops are other processes
+ * than the control plane and broker being measured.
  *
- * Protocol (parent → worker): `{type:'start', …WorkerConfig}` → worker replies `{type:'connected', …}` once every
- * agent is connected and subscribed; `{type:'go', windowStart, windowEnd, drainMs}` → agents publish until windowEnd,
- * then wait up to drainMs for outstanding acks and reply `{type:'result', …WorkerResult}` and exit.
- * Times exchanged between processes are epoch milliseconds (performance.timeOrigin + performance.now()).
+ * Each simulated agent behaves as the agent's link (agent/link/mqtt-link.ts) does: samples go into an outbox and
+ * leave it only on the control plane's `ack` command; at most `windowRecords` records are in flight; a message holds
+ * up to 500 records and 192 KiB; with no ack for `ackTimeoutMs` (and after every reconnect) every un-acked record is
+ * sent again. A refused or delayed message therefore makes the agent back off (its window fills) and is never lost.
+ * Latency is measured from the sample's creation (outbox append) to its ack.
+ *
+ * Protocol (parent → worker): `{type:'start', …WorkerConfig}` → `{type:'connected', ms}` once every agent is connected
+ * and subscribed (and `{type:'recovered', ms}` once every backlog record is acked); `{type:'go', windowStart,
+ * windowEnd, drainMs}` → agents produce until windowEnd, then wait up to drainMs for outstanding acks, reply
+ * `{type:'result', …WorkerResult}` and exit. Times exchanged between processes are epoch milliseconds.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, commandTopic } from '../contract/protocol/index.ts';
 
 export type WorkerConfig = {
   mqttUrl: string;
-  ids: string[];
-  secret: string;
-  /** Connects are spread uniformly at random over this many ms (jittered ramp). */
+  agents: { id: string; secret: string }[];
+  /** Connects are spread uniformly at random over this many ms (jittered ramp; 0 = all at once, a storm). */
   rampMs: number;
-  /** ms between messages of one agent; null = closed loop at `inflight` messages outstanding per agent (max rate). */
+  /** ms between samples of one agent; null = closed loop with `inflight` messages of `batch` samples outstanding. */
   intervalMs: number | null;
   inflight: number;
   batch: number;
+  /** One sample's JSON after `"ts":<ts>,` (the rest of the body, starting with its next key, closing brace included). */
+  sampleRest: string;
+  /** Records already in every agent's outbox when it connects (a reconnect storm after an outage). */
+  backlog: number;
+  windowRecords: number;
+  ackTimeoutMs: number;
 };
 
 export type WorkerResult = {
-  /** publish → ack latencies (ms) of samples published inside the window. */
+  /** creation → ack latencies (ms) of samples created inside the window. */
   latencies: Float64Array;
   /** Samples whose ack arrived inside the window. */
   ackedInWindow: number;
-  publishedInWindow: number;
-  /** Samples published inside the window and still un-acked after the drain. */
+  createdInWindow: number;
+  /** MQTT messages (and their bytes) published inside the window, replays included. */
+  messagesInWindow: number;
+  bytesInWindow: number;
+  /** Samples created inside the window and still un-acked after the drain, and their ages then (lower bounds). */
   unacked: number;
-  /** Their ages (ms) at the end of the drain: lower bounds of their latencies. */
   unackedAges: Float64Array;
   reconnects: number;
+  /** Times an agent replayed its in-flight records because no ack came within ackTimeoutMs. */
+  ackTimeouts: number;
+  /** Client errors by message (connection refused, …). */
+  errors: Record<string, number>;
   connectMs: Float64Array;
 };
 
 const nowMs = () => performance.timeOrigin + performance.now();
+const MAX_RECORDS = 500;
+const MAX_BYTES = 192 * 1024;
 
-type Agent = { id: string; client: MqttClient; seq: number; outstanding: Map<number, number>; inFlightMsgs: number };
+type Agent = {
+  id: string;
+  client: MqttClient;
+  nextSeq: number;
+  /** Outbox: seq → creation time, in seq order (Map keeps insertion order). */
+  outbox: Map<number, number>;
+  lastSentSeq: number;
+  inflight: number;
+  lastProgressAt: number;
+  ready: boolean;
+  backlogLeft: number;
+};
 
 function run(
   cfg: WorkerConfig,
@@ -49,95 +79,165 @@ function run(
   const agents: Agent[] = [];
   const latencies: number[] = [];
   const connectMs: number[] = [];
+  const errors: Record<string, number> = {};
   let ackedInWindow = 0,
-    publishedInWindow = 0,
-    reconnects = 0;
+    createdInWindow = 0,
+    messagesInWindow = 0,
+    bytesInWindow = 0,
+    reconnects = 0,
+    ackTimeouts = 0,
+    backlogLeft = cfg.agents.length * cfg.backlog;
   let window = { start: Infinity, end: Infinity };
-  let publishing = false;
-  let t0 = nowMs();
+  let producing = false;
+  const t0 = nowMs();
+  const sampleBytes = cfg.sampleRest.length + 40;
+  const perMessage = Math.max(1, Math.min(MAX_RECORDS, Math.floor(MAX_BYTES / sampleBytes)));
 
-  const publish = (a: Agent) => {
-    const ts = Date.now();
-    const samples = [];
-    for (let k = 0; k < cfg.batch; k++)
-      samples.push({
-        seq: ++a.seq,
-        ts,
-        schema: 'host-v1',
-        features: { 'cpu.util': Math.random(), 'mem.used': Math.random() * 1e9, 'disk.temp': null },
-      });
+  const append = (a: Agent, n: number) => {
     const at = nowMs();
-    for (const s of samples) a.outstanding.set(s.seq, at);
-    if (at >= window.start && at < window.end) publishedInWindow += samples.length;
-    a.inFlightMsgs++;
-    a.client.publish(agentTopic(a.id, 'telemetry'), JSON.stringify({ v: 1, samples }), { qos: 1 });
+    for (let k = 0; k < n; k++) a.outbox.set(++a.nextSeq, at);
+    if (at >= window.start && at < window.end) createdInWindow += n;
+  };
+
+  const pump = (a: Agent) => {
+    if (!a.ready) return;
+    while (a.inflight < cfg.windowRecords) {
+      const parts: string[] = [];
+      for (const [seq, at] of a.outbox) {
+        if (seq <= a.lastSentSeq) continue;
+        if (parts.length >= perMessage || parts.length >= cfg.windowRecords - a.inflight) break;
+        parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+        a.lastSentSeq = seq;
+      }
+      if (parts.length === 0) break;
+      const payload = `{"v":1,"samples":[${parts.join(',')}]}`;
+      a.inflight += parts.length;
+      const at = nowMs();
+      if (at >= window.start && at < window.end) {
+        messagesInWindow++;
+        bytesInWindow += payload.length;
+      }
+      a.client.publish(agentTopic(a.id, 'telemetry'), payload, { qos: 1 });
+    }
+  };
+
+  /** Replays every un-acked record from the oldest (after a reconnect or an ack timeout), as the agent does. */
+  const replay = (a: Agent) => {
+    a.lastSentSeq = 0;
+    a.inflight = 0;
+    a.lastProgressAt = nowMs();
+    pump(a);
   };
 
   const onAck = (a: Agent, ranges: [number, number][]) => {
     const at = nowMs();
-    let n = 0;
     for (const [first, last] of ranges)
       for (let s = first; s <= last; s++) {
-        const sent = a.outstanding.get(s);
-        if (sent === undefined) continue;
-        a.outstanding.delete(s);
-        n++;
+        const created = a.outbox.get(s);
+        if (created === undefined) continue;
+        a.outbox.delete(s);
+        if (s <= a.lastSentSeq) a.inflight--;
         if (at >= window.start && at < window.end) ackedInWindow++;
-        if (sent >= window.start && sent < window.end) latencies.push(at - sent);
+        if (created >= window.start && created < window.end) latencies.push(at - created);
+        if (s <= cfg.backlog && a.backlogLeft > 0) {
+          a.backlogLeft--;
+          if (--backlogLeft === 0) send({ type: 'recovered', ms: nowMs() - t0 });
+        }
       }
-    a.inFlightMsgs = Math.ceil(a.outstanding.size / cfg.batch);
-    if (cfg.intervalMs === null && publishing) while (a.inFlightMsgs < cfg.inflight) publish(a);
-    return n;
+    a.inflight = Math.max(0, a.inflight);
+    a.lastProgressAt = at;
+    if (cfg.intervalMs === null && producing) {
+      const want = cfg.inflight * cfg.batch - a.outbox.size;
+      if (want > 0) append(a, want);
+    }
+    pump(a);
   };
 
+  // One timer for every agent's ack timeout (the agent arms one per link; thousands of timers cost the generator).
+  const ackTimer = setInterval(() => {
+    const at = nowMs();
+    for (const a of agents)
+      if (a.ready && a.inflight > 0 && at - a.lastProgressAt >= cfg.ackTimeoutMs) {
+        ackTimeouts++;
+        replay(a);
+      }
+  }, 1000);
+
   let connected = 0;
-  for (const id of cfg.ids) {
+  for (const { id, secret } of cfg.agents) {
+    const a: Agent = {
+      id,
+      client: null as unknown as MqttClient,
+      nextSeq: 0,
+      outbox: new Map(),
+      lastSentSeq: 0,
+      inflight: 0,
+      lastProgressAt: nowMs(),
+      ready: false,
+      backlogLeft: cfg.backlog,
+    };
+    append(a, cfg.backlog);
+    agents.push(a);
     setTimeout(() => {
       const started = nowMs();
       const client = mqtt.connect(cfg.mqttUrl, {
         clientId: id,
         username: id,
-        password: cfg.secret,
+        password: secret,
         reconnectPeriod: 1000 + Math.random() * 1000,
         connectTimeout: 120_000,
         clean: true,
         keepalive: 60,
       });
-      const a: Agent = { id, client, seq: 0, outstanding: new Map(), inFlightMsgs: 0 };
-      agents.push(a);
+      a.client = client;
       client.on('reconnect', () => {
         reconnects++;
       });
-      client.on('error', () => {
-        /* counted through reconnects; mqtt.js retries */
+      client.on('error', (err) => {
+        const key = err.message.slice(0, 80);
+        errors[key] = (errors[key] ?? 0) + 1;
+      });
+      client.on('close', () => {
+        a.ready = false;
       });
       client.on('message', (_topic, payload) => {
         const cmd = JSON.parse(payload.toString()) as { type: string; ranges?: [number, number][] };
         if (cmd.type === 'ack' && cmd.ranges) onAck(a, cmd.ranges);
       });
-      client.once('connect', () => {
+      let first = true;
+      client.on('connect', () => {
         client.subscribe(commandTopic(id), { qos: 1 }, () => {
-          connectMs.push(nowMs() - started);
-          if (++connected === cfg.ids.length) send({ type: 'connected', ms: nowMs() - t0 });
+          a.ready = true;
+          if (first) {
+            first = false;
+            connectMs.push(nowMs() - started);
+            if (++connected === cfg.agents.length) send({ type: 'connected', ms: nowMs() - t0 });
+          }
+          replay(a);
         });
       });
     }, Math.random() * cfg.rampMs);
   }
+  if (backlogLeft === 0) send({ type: 'recovered', ms: 0 });
 
   onGo(({ windowStart, windowEnd, drainMs }) => {
     window = { start: windowStart, end: windowEnd };
-    publishing = true;
+    producing = true;
     const timers: NodeJS.Timeout[] = [];
     if (cfg.intervalMs === null) {
-      for (const a of agents) for (let i = 0; i < cfg.inflight; i++) publish(a);
+      for (const a of agents) {
+        append(a, cfg.inflight * cfg.batch);
+        pump(a);
+      }
     } else {
       const interval = cfg.intervalMs;
       // Each agent starts at a random phase of the interval, then keeps its own drift-free schedule.
       for (const a of agents) {
         let next = nowMs() + Math.random() * interval;
         const tick = () => {
-          if (!publishing) return;
-          publish(a);
+          if (!producing) return;
+          append(a, cfg.batch);
+          pump(a);
           next += interval;
           timers.push(setTimeout(tick, Math.max(0, next - nowMs())));
         };
@@ -146,33 +246,37 @@ function run(
     }
     setTimeout(
       () => {
-        publishing = false;
+        producing = false;
         for (const t of timers) clearTimeout(t);
         const deadline = nowMs() + drainMs;
         const finish = () => {
           const end = nowMs();
-          const ages = agents.flatMap((a) =>
-            [...a.outstanding.values()].filter((t) => t >= windowStart && t < windowEnd).map((t) => end - t),
-          );
-          const unacked = ages.length;
-          if (unacked > 0 && end < deadline) {
+          const ages: number[] = [];
+          for (const a of agents)
+            for (const t of a.outbox.values()) if (t >= windowStart && t < windowEnd) ages.push(end - t);
+          if (ages.length > 0 && end < deadline) {
             setTimeout(finish, 100);
             return;
           }
+          clearInterval(ackTimer);
           // Exit only once the (large) result is flushed to the parent.
           send(
             {
               type: 'result',
               latencies: Float64Array.from(latencies),
               ackedInWindow,
-              publishedInWindow,
-              unacked,
+              createdInWindow,
+              messagesInWindow,
+              bytesInWindow,
+              unacked: ages.length,
               unackedAges: Float64Array.from(ages),
               reconnects,
+              ackTimeouts,
+              errors,
               connectMs: Float64Array.from(connectMs),
             } satisfies WorkerResult & { type: string },
             () => {
-              Promise.all(agents.map((a) => a.client.endAsync(true))).finally(() => process.exit(0));
+              Promise.all(agents.map((a) => a.client?.endAsync(true))).finally(() => process.exit(0));
             },
           );
         };
@@ -181,7 +285,6 @@ function run(
       Math.max(0, windowEnd - nowMs()),
     );
   });
-  t0 = nowMs();
 }
 
 if (process.send) {

@@ -1,57 +1,71 @@
 /**
- * Link benchmark: N simulated agents (real mqtt.js clients over loopback, spread over several load-generator
- * processes: bench/link-agents.ts) publish telemetry into a control plane running as its own child process
- * (`homeostat server`), so its CPU and RSS are measured apart from the load generator.
+ * Link benchmark: a load generator that is not the system under test. N simulated agents (real mqtt.js clients over
+ * loopback, spread over several load-generator processes: bench/link-agents.ts, each behaving as the agent's link:
+ * outbox, in-flight window, ack timeout and replay) enroll for real (`POST /api/enroll` with an enrollment token) and
+ * send real-sized samples (bench/link-sample.ts: the agent's own feature vector from this host, ~110 features,
+ * ~3.5 KB) into a control plane running as its own child process(es), so CPU and memory are measured apart.
  *
- *   npm run bench:link -- --agents 1000 [--duration 20] [--interval 1] [--rate <samples/s>|max] [--json]
- *     --interval s     each agent publishes one message of --batch samples every s seconds (default 1: 1000 agents =
- *                      1000 samples/s offered); --rate N sets the interval so the fleet offers N samples/s
- *     --rate max       closed loop: every agent keeps --inflight messages un-acked (finds the saturation point)
+ *   npm run bench:link -- --agents 1000 [--interval 10] [--duration 20] [--json]
+ *     --interval s     each agent creates one sample (--batch) every s seconds (default 10)
+ *     --rate N|max     sets the interval so the fleet offers N samples/s; max = closed loop: every agent keeps
+ *                      --inflight messages of --batch samples un-acked (finds the saturation point)
+ *     --overload F     with --saturation S (samples/s, from a `--rate max` run): offers F × S samples/s and reports
+ *                      goodput as a share of S
+ *     --storm          all agents connect at once (no ramp), each with --backlog records (default 30) in its outbox: a
+ *                      reconnect storm after an outage; reports the time until every backlog record is acked
+ *     --sample-bytes n pad or trim the sample to about n bytes (e.g. 130 for the old 3-feature sample)
  *     --ramp s         connects are spread at random over s seconds (default agents/200, at least 2)
- *     --warmup s       after every agent is connected, publish this long before measuring (default 3)
- *     --workers n      load-generator processes (default 2; 1 per 500 agents, at most 4)
+ *     --warmup s       after every agent is connected, produce this long before measuring (default 3)
+ *     --workers n      load-generator processes (default 1 per 500 agents, 2 to 4)
  *     --database-url   postgres://… to measure PostgreSQL instead of the default SQLite file
  *     --cpu-prof dir   run the control plane with --cpu-prof, profile written to dir
- *     --scrypt-secrets store the agents' secrets as scrypt hashes (how agents enrolled before 2026-11-22 are stored)
- *     --mode m         embedded (default: Aedes in the control plane) or external: a private Mosquitto 2 with its
- *                      dynamic-security plugin (one client + role per agent, created here before the run), the control
- *                      plane(s) as its clients (docs/scale-out.md)
+ *     --fast-enroll    enroll through the repository (and dynamic security in bulk) instead of the HTTP API
+ *     --mode m         embedded (default: Aedes in the control plane) or external: a private Mosquitto 2 (the Debian
+ *                      binary) with its dynamic-security plugin, the control plane(s) as its clients (docs/scale-out.md)
  *     --replicas n     external mode: n control-plane processes sharing the database (n > 1 needs --database-url)
+ *     --json           exactly one JSON object on stdout
  *
- * Agents are enrolled directly through the repository (one shared secret hash, but each agent still costs the
- * control plane one verification at its first connect, as in a real fleet restart: a fast salted HMAC, as enrollment
- * stores agent secrets; `--scrypt-secrets` stores scrypt hashes, as enrollment did before, to compare connect storms).
  * samplesPerSec = samples whose ack (sent only after commit) arrived inside the window / window length.
- * Latency = publish → ack received, over samples published inside the window; samples still un-acked after the
- * drain count with their age at the end (a lower bound), so a stall cannot hide as a missing sample.
+ * Latency = sample created (outbox append) → ack received, over samples created inside the window; samples still
+ * un-acked after the drain count with their age at the end (a lower bound), so a stall cannot hide as a missing sample.
+ * Broker cost per 1,000 messages: the broker's CPU in the window / MQTT messages published in it (embedded: the
+ * whole control plane, which is the broker); memory per connection: broker RSS growth while the agents connected.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { openStore } from '../control-plane/store/prisma-store.ts';
-import { hashRandomSecret, hashSecret } from '../control-plane/keys/secrets.ts';
-import type { WorkerConfig, WorkerResult } from './link-agents.ts';
-import { startMosquitto, type TestMosquitto } from '../test/support/mosquitto.ts';
 import mqtt from 'mqtt';
+import { openStore } from '../control-plane/store/prisma-store.ts';
+import { formatBearer, hashRandomSecret } from '../control-plane/keys/secrets.ts';
+import { ENROLLMENT_TOKEN_PREFIX } from '../control-plane/enrollment/enrollment.ts';
 import { agentAcls, agentRole, createDynsec } from '../control-plane/broker/dynsec.ts';
+import { startMosquitto, type TestMosquitto } from '../test/support/mosquitto.ts';
+import type { WorkerConfig, WorkerResult } from './link-agents.ts';
+import { realSampleBody, resizeSample, sampleBytes } from './link-sample.ts';
 
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '100' },
     duration: { type: 'string', default: '20' },
-    interval: { type: 'string', default: '1' },
+    interval: { type: 'string', default: '10' },
     rate: { type: 'string' },
+    overload: { type: 'string' },
+    saturation: { type: 'string' },
+    storm: { type: 'boolean', default: false },
+    backlog: { type: 'string' },
+    'sample-bytes': { type: 'string' },
     batch: { type: 'string', default: '1' },
     inflight: { type: 'string', default: '8' },
     ramp: { type: 'string' },
     warmup: { type: 'string', default: '3' },
+    drain: { type: 'string', default: '15' },
     workers: { type: 'string' },
     'database-url': { type: 'string' },
     'cpu-prof': { type: 'string' },
-    'scrypt-secrets': { type: 'boolean', default: false },
+    'fast-enroll': { type: 'boolean', default: false },
     mode: { type: 'string', default: 'embedded' },
     replicas: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
@@ -63,16 +77,22 @@ const REPLICAS = Number(args.replicas);
 if (args.mode !== 'embedded' && !EXTERNAL) throw new Error(`--mode must be embedded or external, got '${args.mode}'`);
 if (REPLICAS > 1 && !(EXTERNAL && args['database-url']))
   throw new Error('--replicas > 1 needs --mode external and --database-url (replicas share PostgreSQL)');
-const SCRYPT_SECRETS = args['scrypt-secrets'];
 const DURATION_S = Number(args.duration);
 const BATCH = Number(args.batch);
 const MAX = args.rate === 'max';
-const INTERVAL_MS = MAX
-  ? null
-  : args.rate !== undefined
-    ? (AGENTS * BATCH * 1000) / Number(args.rate)
-    : Number(args.interval) * 1000;
-const RAMP_MS = Number(args.ramp ?? Math.max(2, AGENTS / 200)) * 1000;
+const SATURATION = args.saturation === undefined ? null : Number(args.saturation);
+if (args.overload !== undefined && SATURATION === null)
+  throw new Error('--overload F needs --saturation S (samples/s measured with --rate max)');
+const OFFERED =
+  args.overload !== undefined
+    ? Number(args.overload) * SATURATION!
+    : args.rate !== undefined && !MAX
+      ? Number(args.rate)
+      : null;
+const INTERVAL_MS = MAX ? null : OFFERED !== null ? (AGENTS * BATCH * 1000) / OFFERED : Number(args.interval) * 1000;
+const STORM = args.storm;
+const BACKLOG = Number(args.backlog ?? (STORM ? 30 : 0));
+const RAMP_MS = STORM ? 0 : Number(args.ramp ?? Math.max(2, AGENTS / 200)) * 1000;
 const WARMUP_MS = Number(args.warmup) * 1000;
 const WORKERS = Number(args.workers ?? Math.min(4, Math.max(2, Math.ceil(AGENTS / 500))));
 for (const [k, v] of Object.entries({
@@ -87,10 +107,12 @@ for (const [k, v] of Object.entries({
 }
 if (INTERVAL_MS !== null && !(INTERVAL_MS > 0))
   throw new Error(`--interval/--rate must be positive or 'max', got '${args.rate ?? args.interval}'`);
+if (!Number.isInteger(BACKLOG) || BACKLOG < 0) throw new Error(`--backlog must be an integer >= 0, got '${BACKLOG}'`);
 const say = (s: string) => {
   if (!args.json) process.stderr.write(`${s}\n`);
 };
 const nowMs = () => performance.timeOrigin + performance.now();
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 const BIN = join(import.meta.dirname, '..', 'control-plane', 'cli', 'homeostat.mjs');
 const AGENTS_JS = join(import.meta.dirname, 'link-agents.ts');
@@ -105,10 +127,9 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: rssKb / 1024 };
 }
 
-/** Main thread's time on CPU and time runnable but waiting for a CPU (run-queue delay: other load on the machine). */
-function schedStats(pid: number): { runS: number; waitS: number } {
-  const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
-  return { runS: run! / 1e9, waitS: wait! / 1e9 };
+/** Main thread's time runnable but waiting for a CPU (run-queue delay: other load on the machine), in s. */
+function schedWaitS(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -130,37 +151,66 @@ const nextMessage = <T>(cp: ChildProcess, type: string) =>
     cp.once('exit', onExit);
   });
 
+/** Enrolls every agent through `POST /api/enroll` (a few requests at a time, as hosts being installed would). */
+async function enrollOverHttp(httpUrl: string, token: string): Promise<{ id: string; secret: string }[]> {
+  const out: { id: string; secret: string }[] = [];
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next < AGENTS) {
+      const i = next++;
+      const res = await fetch(`${httpUrl}/api/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, hostname: `bench-${String(i).padStart(6, '0')}.bench`, agentVersion: 'bench' }),
+      });
+      if (res.status !== 201) throw new Error(`enroll: HTTP ${res.status} ${await res.text()}`);
+      const r = (await res.json()) as { agentId: string; secret: string };
+      out.push({ id: r.agentId, secret: r.secret });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, one));
+  return out;
+}
+
 async function main() {
   const databaseUrl = args['database-url'];
-  say(`enrolling ${AGENTS} agents (${databaseUrl ? 'postgres' : `sqlite in ${dataDir}`})…`);
-  const secret = 'bench-secret-shared-by-all-agents';
+  const body = await realSampleBody();
+  const sample = args['sample-bytes'] ? resizeSample(body, Number(args['sample-bytes'])) : body;
+  const { ts: _ts, ...rest } = sample;
+  const sampleRest = JSON.stringify(rest).slice(1);
+  const bytesPerSample = sampleBytes(sample);
+  say(`sample: ${Object.keys(sample.features).length} features, ${bytesPerSample} bytes`);
+
   const store = await openStore(
     databaseUrl
       ? { provider: 'postgres', url: databaseUrl }
       : { provider: 'sqlite', file: join(dataDir, 'homeostat.db') },
   );
-  // as enrollment stores them (control-plane/keys/secrets.ts); --scrypt-secrets: as agents enrolled before 2026-11-22
-  const secretHash = SCRYPT_SECRETS ? await hashSecret(secret) : hashRandomSecret(secret);
   const run = Date.now().toString(36);
   const tokenId = `et-bench-${run}`;
+  const tokenSecret = `bench-token-secret-${run}`;
   await store.tokens.create({
     id: tokenId,
-    tokenHash: 'unused',
+    tokenHash: hashRandomSecret(tokenSecret),
     labels: { bench: 'link' },
     maxUses: AGENTS,
-    expiresAt: new Date(Date.now() + 3_600_000),
+    expiresAt: new Date(Date.now() + 6 * 3_600_000),
     createdBy: null,
   });
-  const ids: string[] = [];
-  for (let i = 0; i < AGENTS; i++) {
-    const id = `bench-${run}-${String(i).padStart(6, '0')}`;
-    await store.tokens.redeem(
-      tokenId,
-      new Date(),
-      { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' },
-      secretHash,
-    );
-    ids.push(id);
+  let agents: { id: string; secret: string }[] = [];
+  const sharedSecret = 'bench-secret-shared-by-all-agents';
+  if (args['fast-enroll']) {
+    const secretHash = hashRandomSecret(sharedSecret);
+    for (let i = 0; i < AGENTS; i++) {
+      const id = `bench-${run}-${String(i).padStart(6, '0')}`;
+      await store.tokens.redeem(
+        tokenId,
+        new Date(),
+        { id, hostname: `${id}.bench`, labels: {}, agentVersion: 'bench' },
+        secretHash,
+      );
+      agents.push({ id, secret: sharedSecret });
+    }
   }
   await store.close();
 
@@ -168,11 +218,13 @@ async function main() {
   if (EXTERNAL) {
     mosquitto = await startMosquitto();
     children.push(mosquitto.process);
-    say(`mosquitto pid ${mosquitto.process.pid} at ${mosquitto.url}; creating ${AGENTS} dynamic-security clients…`);
+    say(`mosquitto pid ${mosquitto.process.pid} at ${mosquitto.url}`);
+  }
+  if (mosquitto && args['fast-enroll']) {
     const admin = await mqtt.connectAsync(mosquitto.url, { ...mosquitto.admin, protocolVersion: 5 });
     const dynsec = await createDynsec(admin, 120_000);
-    for (let i = 0; i < ids.length; i += 250) {
-      const cmds = ids.slice(i, i + 250).flatMap((id) => [
+    for (let i = 0; i < agents.length; i += 250) {
+      const cmds = agents.slice(i, i + 250).flatMap(({ id, secret }) => [
         { command: 'createRole', rolename: agentRole(id), acls: agentAcls(id) },
         { command: 'createClient', username: id, clientid: id, password: secret, roles: [{ rolename: agentRole(id) }] },
       ]);
@@ -207,6 +259,9 @@ async function main() {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
+          // every simulated agent connects from 127.0.0.1
+          HOMEOSTAT_BROKER_MAX_CONNECTIONS: '1000000',
+          HOMEOSTAT_BROKER_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
           ...(mosquitto
             ? {
                 HOMEOSTAT_BROKER_MODE: 'external',
@@ -221,7 +276,7 @@ async function main() {
     );
     children.push(child);
     child.stderr!.resume();
-    const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
+    const urls = await new Promise<{ mqttUrl: string; httpUrl: string }>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
       child.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
     });
@@ -231,11 +286,28 @@ async function main() {
   for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica()); // one after the other: the first migrates
   const cp = replicas[0]!.child;
   const urls = replicas[0]!.urls;
+  const enrollStart = nowMs();
+  if (!args['fast-enroll']) {
+    say(`enrolling ${AGENTS} agents over HTTP…`);
+    agents = await enrollOverHttp(urls.httpUrl, formatBearer(ENROLLMENT_TOKEN_PREFIX, tokenId, tokenSecret));
+  }
+  const enrollS = (nowMs() - enrollStart) / 1000;
   const offered =
     INTERVAL_MS === null ? 'max (closed loop)' : `${Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS)} samples/s`;
   say(
-    `control plane pid ${replicas.map((r) => r.child.pid).join(', ')} (${args.mode}) at ${urls.mqttUrl}; ${WORKERS} load generators connecting ${AGENTS} agents over ${RAMP_MS / 1000} s; offered ${offered}`,
+    `control plane pid ${replicas.map((r) => r.child.pid).join(', ')} (${args.mode}) at ${urls.mqttUrl}; enrolled in ${enrollS.toFixed(1)} s; ${WORKERS} load generators connecting ${AGENTS} agents ${STORM ? `at once, ${BACKLOG} records backlog each` : `over ${RAMP_MS / 1000} s`}; offered ${offered}`,
   );
+
+  // The broker process: Mosquitto, or the (first) control plane that embeds Aedes.
+  const brokerPid = mosquitto ? mosquitto.process.pid! : cp.pid!;
+  const brokerIdle = procStats(brokerPid);
+  const peak = { broker: brokerIdle.rssMb, replicas: replicas.map((r) => procStats(r.child.pid!).rssMb) };
+  const sampler = setInterval(() => {
+    peak.broker = Math.max(peak.broker, procStats(brokerPid).rssMb);
+    replicas.forEach((r, i) => {
+      peak.replicas[i] = Math.max(peak.replicas[i]!, procStats(r.child.pid!).rssMb);
+    });
+  }, 250);
 
   const workers = Array.from({ length: WORKERS }, () => {
     const w = fork(AGENTS_JS, [], {
@@ -248,20 +320,35 @@ async function main() {
   });
   const connectStart = nowMs();
   const connected = workers.map((w) => nextMessage<{ ms: number }>(w, 'connected'));
+  const recovered = workers.map((w) => nextMessage<{ ms: number }>(w, 'recovered'));
   workers.forEach((w, k) => {
     const cfg: WorkerConfig = {
       mqttUrl: urls.mqttUrl,
-      ids: ids.filter((_, i) => i % WORKERS === k),
-      secret,
+      agents: agents.filter((_, i) => i % WORKERS === k),
       rampMs: RAMP_MS,
       intervalMs: INTERVAL_MS,
       inflight: Number(args.inflight),
       batch: BATCH,
+      sampleRest,
+      backlog: BACKLOG,
+      windowRecords: 2000,
+      ackTimeoutMs: 30_000,
     };
     w.send({ type: 'start', ...cfg });
   });
   await Promise.all(connected);
   const connectS = (nowMs() - connectStart) / 1000;
+  const brokerConnected = procStats(brokerPid);
+  let recoveryS: number | null = null;
+  let stormPeak: { brokerRssMb: number; replicasRssMb: number[] } | null = null;
+  if (BACKLOG > 0) {
+    await Promise.all(recovered);
+    recoveryS = (nowMs() - connectStart) / 1000;
+    stormPeak = { brokerRssMb: Math.round(peak.broker), replicasRssMb: peak.replicas.map(Math.round) };
+    say(
+      `${AGENTS} agents connected in ${connectS.toFixed(1)} s; every backlog record (${AGENTS * BACKLOG}) acked after ${recoveryS.toFixed(1)} s`,
+    );
+  }
   say(
     `${AGENTS} agents connected in ${connectS.toFixed(1)} s; warming up ${WARMUP_MS / 1000} s, measuring ${DURATION_S} s…`,
   );
@@ -269,32 +356,50 @@ async function main() {
   const windowStart = nowMs() + WARMUP_MS;
   const windowEnd = windowStart + DURATION_S * 1000;
   const results = workers.map((w) => nextMessage<WorkerResult>(w, 'result'));
-  for (const w of workers) w.send({ type: 'go', windowStart, windowEnd, drainMs: 10_000 });
+  for (const w of workers) w.send({ type: 'go', windowStart, windowEnd, drainMs: Number(args.drain) * 1000 });
   await new Promise((r) => setTimeout(r, Math.max(0, windowStart - nowMs())));
-  const before = procStats(cp.pid!);
-  const schedBefore = schedStats(cp.pid!);
+  const waitBefore = schedWaitS(cp.pid!);
   const replicasBefore = replicas.map((r) => procStats(r.child.pid!));
-  const brokerBefore = mosquitto ? procStats(mosquitto.process.pid!) : null;
-  const peakReplicaRss = replicasBefore.map((r) => r.rssMb);
-  let peakBrokerRss = brokerBefore?.rssMb ?? 0;
+  const brokerBefore = procStats(brokerPid);
   const genBefore = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0);
-  let peakRss = before.rssMb;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, procStats(cp.pid!).rssMb);
-    replicas.forEach((r, i) => {
-      peakReplicaRss[i] = Math.max(peakReplicaRss[i]!, procStats(r.child.pid!).rssMb);
-    });
-    if (mosquitto) peakBrokerRss = Math.max(peakBrokerRss, procStats(mosquitto.process.pid!).rssMb);
-  }, 250);
+  // /api/metrics must keep answering under load: polled every 2 s with a 5 s deadline.
+  const creds = (() => {
+    try {
+      return JSON.parse(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8')) as { apiToken: string };
+    } catch {
+      return null;
+    }
+  })();
+  const metricsProbe = { answered: 0, failed: 0, maxMs: 0 };
+  const probe = creds
+    ? setInterval(() => {
+        const t = nowMs();
+        fetch(`${urls.httpUrl}/api/metrics`, {
+          headers: { authorization: `Bearer ${creds.apiToken}` },
+          signal: AbortSignal.timeout(5000),
+        }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            if (res.ok) metricsProbe.answered++;
+            else metricsProbe.failed++;
+            metricsProbe.maxMs = Math.max(metricsProbe.maxMs, nowMs() - t);
+          },
+          () => {
+            metricsProbe.failed++;
+          },
+        );
+      }, 2000)
+    : null;
   await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - nowMs())));
-  const after = procStats(cp.pid!);
-  const schedAfter = schedStats(cp.pid!);
+  if (probe) clearInterval(probe);
+  const waitS = schedWaitS(cp.pid!) - waitBefore;
   const replicasCpu = replicas.map((r, i) => procStats(r.child.pid!).cpuS - replicasBefore[i]!.cpuS);
-  const brokerCpu = mosquitto && brokerBefore ? procStats(mosquitto.process.pid!).cpuS - brokerBefore.cpuS : null;
+  const brokerCpu = procStats(brokerPid).cpuS - brokerBefore.cpuS;
   const genCpu = workers.map((w) => procStats(w.pid!).cpuS).reduce((a, b) => a + b, 0) - genBefore;
-  clearInterval(sampler);
+  const load = loadavg();
   const wall = DURATION_S;
   const rs = await Promise.all(results);
+  clearInterval(sampler);
 
   // Un-acked samples count with their age at the end of the drain (a lower bound), so a stall cannot hide.
   const all = new Float64Array(rs.reduce((n, r) => n + r.latencies.length + r.unackedAges.length, 0));
@@ -306,23 +411,60 @@ async function main() {
     o += r.unackedAges.length;
   }
   all.sort();
+  const connectMs = Float64Array.from(rs.flatMap((r) => [...r.connectMs])).sort();
   const sum = (f: (r: WorkerResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const clientErrors: Record<string, number> = {};
+  for (const r of rs) for (const [k, v] of Object.entries(r.errors)) clientErrors[k] = (clientErrors[k] ?? 0) + v;
+  const messages = sum((r) => r.messagesInWindow);
+  const committed = sum((r) => r.ackedInWindow);
+  const cpCpu = replicasCpu.reduce((a, b) => a + b, 0);
   const result = {
-    agents: AGENTS,
-    samplesPerSec: Math.round(sum((r) => r.ackedInWindow) / wall),
-    latencyP50Ms: Math.round(percentile(all, 50) * 10) / 10,
-    latencyP99Ms: Math.round(percentile(all, 99) * 10) / 10,
-    cpuPercent: Math.round(((after.cpuS - before.cpuS) / wall) * 1000) / 10,
-    rssMb: Math.round(Math.max(peakRss, after.rssMb)),
     mode: args.mode,
-    connectS: Math.round(connectS * 10) / 10,
-    replicas: replicas.map((_, i) => ({
-      cpuPercent: Math.round((replicasCpu[i]! / wall) * 1000) / 10,
-      rssMb: Math.round(peakReplicaRss[i]!),
-    })),
-    ...(brokerCpu !== null
-      ? { broker: { cpuPercent: Math.round((brokerCpu / wall) * 1000) / 10, rssMb: Math.round(peakBrokerRss) } }
+    agents: AGENTS,
+    replicaCount: REPLICAS,
+    database: databaseUrl ? 'postgres' : 'sqlite',
+    sampleBytes: bytesPerSample,
+    features: Object.keys(sample.features).length,
+    offeredSamplesPerSec: INTERVAL_MS === null ? 'max' : Math.round((AGENTS * BATCH * 1000) / INTERVAL_MS),
+    createdSamplesPerSec: Math.round(sum((r) => r.createdInWindow) / wall),
+    samplesPerSec: Math.round(committed / wall),
+    ...(SATURATION !== null
+      ? { saturation: SATURATION, goodputOfSaturation: round1((100 * committed) / wall / SATURATION) / 100 }
       : {}),
+    messagesPerSec: Math.round(messages / wall),
+    latencyP50Ms: round1(percentile(all, 50)),
+    latencyP99Ms: round1(percentile(all, 99)),
+    latencyMaxMs: round1(all.length ? all[all.length - 1]! : NaN),
+    unackedAfterDrain: sum((r) => r.unacked),
+    enrollS: round1(enrollS),
+    connectS: round1(connectS),
+    connectP50Ms: Math.round(percentile(connectMs, 50)),
+    connectP99Ms: Math.round(percentile(connectMs, 99)),
+    ...(recoveryS !== null
+      ? { storm: { backlogPerAgent: BACKLOG, recoveryS: round1(recoveryS), peak: stormPeak } }
+      : {}),
+    errors: {
+      reconnects: sum((r) => r.reconnects),
+      ackTimeouts: sum((r) => r.ackTimeouts),
+      client: clientErrors,
+      metricsProbeFailed: metricsProbe.failed,
+    },
+    metricsProbe,
+    replicas: replicas.map((_, i) => ({
+      cpuPercent: round1((replicasCpu[i]! / wall) * 100),
+      rssMb: Math.round(peak.replicas[i]!),
+    })),
+    controlPlaneCpuMsPer1000Samples: committed ? Math.round((cpCpu * 1e6) / committed) : null,
+    broker: {
+      process: mosquitto ? 'mosquitto' : 'control plane (Aedes embedded)',
+      cpuPercent: round1((brokerCpu / wall) * 100),
+      rssMb: Math.round(peak.broker),
+      cpuMsPer1000Messages: messages ? round1((brokerCpu * 1e6) / messages) : null,
+      memoryPerConnectionKb: round1(((brokerConnected.rssMb - brokerIdle.rssMb) * 1024) / AGENTS),
+    },
+    loadGeneratorCpuPercent: Math.round((genCpu / wall) * 100),
+    mainThreadWaitedForCpuPercent: Math.round((waitS / wall) * 100),
+    loadavg: load.map((x) => Math.round(x * 100) / 100),
   };
   for (const r of replicas) {
     r.child.kill('SIGTERM');
@@ -332,23 +474,24 @@ async function main() {
   rmSync(dataDir, { recursive: true, force: true });
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    const connectMs = Float64Array.from(rs.flatMap((r) => [...r.connectMs])).sort();
     say(
-      `connect (incl. subscribe) p50 ${percentile(connectMs, 50).toFixed(0)} ms, p99 ${percentile(connectMs, 99).toFixed(0)} ms; reconnects ${sum((r) => r.reconnects)}`,
+      `connect (incl. subscribe) p50 ${result.connectP50Ms} ms, p99 ${result.connectP99Ms} ms; errors ${JSON.stringify(result.errors)}`,
     );
     say(
-      `published in window ${sum((r) => r.publishedInWindow)} samples (${Math.round(sum((r) => r.publishedInWindow) / wall)}/s); un-acked after drain ${sum((r) => r.unacked)}`,
+      `created in window ${result.createdSamplesPerSec} samples/s in ${result.messagesPerSec} messages/s; un-acked after drain ${result.unackedAfterDrain}`,
     );
     say(
-      `ingested ${result.samplesPerSec} samples/s; latency publish→ack p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms`,
+      `committed ${result.samplesPerSec} samples/s; latency created→ack p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms, max ${result.latencyMaxMs} ms`,
     );
     say(
-      `control plane: CPU ${result.cpuPercent}% of one core, RSS ${result.rssMb} MB; main thread waited for a CPU ${(((schedAfter.waitS - schedBefore.waitS) / wall) * 100).toFixed(0)}% of the window (machine contention)`,
+      `replicas: ${result.replicas.map((r) => `CPU ${r.cpuPercent}% RSS ${r.rssMb} MB`).join('; ')}; ${result.controlPlaneCpuMsPer1000Samples} ms CPU per 1,000 samples; main thread waited for a CPU ${result.mainThreadWaitedForCpuPercent}% of the window`,
     );
-    if (replicas.length > 1)
-      say(`replicas: ${result.replicas.map((r) => `CPU ${r.cpuPercent}% RSS ${r.rssMb} MB`).join('; ')}`);
-    if (result.broker) say(`mosquitto: CPU ${result.broker.cpuPercent}% of one core, RSS ${result.broker.rssMb} MB`);
-    say(`load generators: CPU ${((genCpu / wall) * 100).toFixed(0)}% of one core over ${WORKERS} processes`);
+    say(
+      `broker (${result.broker.process}): CPU ${result.broker.cpuPercent}%, RSS ${result.broker.rssMb} MB, ${result.broker.cpuMsPer1000Messages} ms CPU per 1,000 messages, ${result.broker.memoryPerConnectionKb} KB per connection`,
+    );
+    say(
+      `/api/metrics: ${metricsProbe.answered} answered (max ${Math.round(metricsProbe.maxMs)} ms), ${metricsProbe.failed} failed; load generators ${result.loadGeneratorCpuPercent}% CPU over ${WORKERS} processes; loadavg ${result.loadavg.join(' ')}`,
+    );
   }
 }
 
