@@ -16,6 +16,7 @@ import {
   stepRollout,
   treatedHosts,
   type RolloutAction,
+  type RolloutKindName,
   type RolloutState,
   type WaveObservation,
 } from './rollout.ts';
@@ -30,6 +31,9 @@ export interface RolloutKind {
   command(version: string): Promise<Command>;
   /** The version label the host reports as applied, in the rollout's version vocabulary. */
   applied(host: HostRecord, subject: string): string | null;
+  /** Whether the hosts' applied version is what a rollback returns to when no rollout ever set one (agents: the
+   * version they were installed with). Default false: the previous version comes from earlier rollouts only. */
+  previousFromApplied?: boolean;
 }
 
 /** Options of a new rollout. */
@@ -53,6 +57,8 @@ const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
   'heal.verify-failed',
   'fleet.bundle-refused',
   'fleet.model-refused',
+  'fleet.agent-refused',
+  'agent.rolled-back',
 ]);
 /** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
 const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
@@ -72,7 +78,7 @@ function anomalyLatencyUs(scores: Record<string, unknown>): number | null {
 }
 
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
-export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
+export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKindName, RolloutKind>) {
   const repo = ctx.repos.rollouts;
   const toView = (r: RolloutRecord): RolloutView => ({
     ...r.state,
@@ -205,7 +211,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
   }
 
   async function start(
-    kind: 'policy' | 'model',
+    kind: RolloutKindName,
     subject: string,
     version: string,
     req: RolloutRequest,
@@ -219,6 +225,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
     const intents = await repo.intents({ kind: intent, hostIds: hosts.map((h) => h.id) });
     const counts = new Map<string, number>();
     for (const i of intents) if (i.version !== version) counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
+    if (kinds[kind].previousFromApplied && counts.size === 0)
+      for (const h of hosts) {
+        const v = kinds[kind].applied(h, subject);
+        if (v && v !== version) counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
     const previousVersion = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
     if (!opts.immediate) {
       // The same version twice: refused while it is still rolling out to these hosts, or once every target runs it.
@@ -368,6 +379,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
           revoked: h.revokedAt !== null,
           policy: { intended: intended['policy'] ?? null, applied: h.appliedPolicyVersion },
           models,
+          agent: { intended: intended['agent'] ?? null, applied: h.agentVersion },
           errors: h.stateErrors ?? [],
           inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
         };
