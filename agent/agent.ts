@@ -24,7 +24,9 @@ import {
 } from './pipeline/types.ts';
 import { writeStatus, type AgentStatus } from './status/status-file.ts';
 
-export const AGENT_VERSION = '0.1.0';
+import { AGENT_VERSION } from './version.ts';
+
+export { AGENT_VERSION };
 
 /** What the runtime is built from. Everything but `credentials` has a default. */
 export type AgentDeps = {
@@ -51,6 +53,10 @@ export type AgentDeps = {
   statusEveryMs?: number;
   /** The healer's service manager backend, stated in the status file (agent/heal/services/choose.ts). */
   serviceManager?: AgentStatus['serviceManager'];
+  /** The version this agent reports (presence, status, `agent.started`); default the compiled-in one. */
+  agentVersion?: string;
+  /** What ran before (agent/fleet/install-layout.ts release file), stated in the status file. */
+  release?: () => AgentStatus['release'];
   /** The running models and their engines, stated in the status file (read at each write: a rollout changes them). */
   models?: () => AgentStatus['models'];
 };
@@ -74,6 +80,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const timers = deps.timers ?? realTimers;
   const logger = deps.logger ?? createAgentLogger(config.logLevel);
   const creds = deps.credentials;
+  const version = deps.agentVersion ?? AGENT_VERSION;
   const source = deps.source ?? createBasicSource();
   const stages = deps.stages ?? [];
   const outbox = deps.outbox ?? openSqliteOutbox(join(config.stateDir, 'outbox.db'), config.outbox);
@@ -81,7 +88,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     agentId: creds.agentId,
     secret: creds.secret,
     mqttUrl: config.server.mqttUrl ?? creds.mqttUrl,
-    agentVersion: AGENT_VERSION,
+    agentVersion: version,
     outbox,
     logger,
     handlers: deps.handlers,
@@ -117,7 +124,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const status = (): AgentStatus => ({
     pid: process.pid,
     agentId: creds.agentId,
-    agentVersion: AGENT_VERSION,
+    agentVersion: version,
+    release: deps.release?.() ?? null,
     startedAt,
     updatedAt: clock(),
     state,
@@ -232,8 +240,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
       emit(
         eventBody('agent.started', {
           severity: 'info',
-          message: `agent ${AGENT_VERSION} started`,
-          data: { version: AGENT_VERSION, cycleSeconds: config.cycleSeconds },
+          message: `agent ${version} started`,
+          data: { version, cycleSeconds: config.cycleSeconds },
         }),
       );
       link.start();

@@ -13,6 +13,8 @@ import { createCollectionEngine } from './collect/engine.ts';
 import type { AgentConfig } from './config/schema.ts';
 import type { Credentials } from './enroll/credentials.ts';
 import { createFleetHandlers } from './fleet/fleet-handlers.ts';
+import { runningVersion } from './fleet/install-layout.ts';
+import { startUpgradeSession, type UpgradeSession } from './fleet/upgrade-session.ts';
 import { loadHealConfig, type HealConfig } from './heal/config.ts';
 import { createHealStage } from './heal/heal-stage.ts';
 import { createHealer } from './heal/healer.ts';
@@ -67,6 +69,9 @@ export function sectionConfigs(
 export type AssembleOptions = Omit<AgentDeps, 'credentials' | 'stages' | 'handlers' | 'source'> & {
   source?: SampleSource;
   logger: Logger;
+  /** Stops the agent and exits with `code` for the supervisor to restart it (agent upgrades; run-action.ts). Without
+   * it, `agent-upgrade` commands are not handled. */
+  restart?: (code: number, why: string) => void;
 };
 
 /** Builds the full agent for this host. Nothing runs until `start()`. */
@@ -88,6 +93,9 @@ export async function assembleAgent(
   options.logger.info({ serviceManager: healer.serviceBackend() }, 'service manager chosen');
 
   let agent: Agent | null = null;
+  let upgrades: UpgradeSession | null = null;
+  const running = runningVersion();
+  const { restart, ...agentOptions } = options;
   const fleet = createFleetHandlers({
     credentials,
     healer,
@@ -95,9 +103,21 @@ export async function assembleAgent(
     stateDir: config.stateDir,
     emit: (e) => agent?.emit(e),
     publishState: (state) => agent?.link.publishState(state),
+    ...(restart
+      ? {
+          upgrade: {
+            config: config.upgrade,
+            running,
+            connected: () => agent?.link.status().state === 'connected',
+            restart,
+          },
+        }
+      : {}),
   });
   agent = await createAgent(config, {
-    ...options,
+    ...agentOptions,
+    agentVersion: running,
+    release: () => upgrades?.release() ?? null,
     credentials,
     source,
     stages: [createInferStage(inference), createHealStage(healer, () => agent?.link.status().state === 'connected')],
@@ -116,7 +136,31 @@ export async function assembleAgent(
     ...started,
     async start() {
       await started.start();
+      if (restart) {
+        const startedAt = Date.now();
+        upgrades = startUpgradeSession({
+          stateDir: config.stateDir,
+          running,
+          log: options.logger,
+          health: () => {
+            const st = started.status();
+            return {
+              cycles: st.cycles,
+              connected: st.link.state === 'connected',
+              lastAckAt: st.link.lastAckAt,
+              startedAt,
+            };
+          },
+          emit: (e) => started.emit(e),
+          state: fleet.state,
+          restart,
+        });
+      }
       await fleet.state.publish();
+    },
+    async stop() {
+      upgrades?.stop();
+      await started.stop();
     },
   };
 }

@@ -61,7 +61,11 @@ export async function buildAgent({ outdir = join(root, 'dist', 'agent'), quiet =
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [{ in: join(root, 'agent', 'cli', 'bin.ts'), out: 'homeostat-agent' }],
+    // upgrade-guard.mjs: what the installed launcher runs before the agent (agent/fleet/upgrade-guard-main.ts)
+    entryPoints: [
+      { in: join(root, 'agent', 'cli', 'bin.ts'), out: 'homeostat-agent' },
+      { in: join(root, 'agent', 'fleet', 'upgrade-guard-main.ts'), out: 'upgrade-guard' },
+    ],
     outdir,
     outExtension: { '.js': '.mjs' },
     // Each subcommand's implementation becomes a chunk loaded by its action: `--help` parses commander only, and

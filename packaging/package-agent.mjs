@@ -50,7 +50,14 @@ export function artifactName(version, platform = platformName()) {
 /** The launcher installed as bin/homeostat-agent: the shipped node runs the shipped bundle, whatever is on PATH. */
 const LAUNCHER = `#!/bin/sh
 # homeostat-agent: runs the agent bundle with the Node.js runtime shipped beside it (no system Node.js needed).
+# Before \`run\`, the upgrade guard (lib/agent/upgrade-guard.mjs) counts a start of a freshly switched version and,
+# when that version crashed too often or missed its deadline, switches \`current\` back and names the launcher to
+# run instead (exit 76): the old version then starts at once, without loading any of the new one's agent code.
 here=$(dirname "$(readlink -f "$0")")
+if [ "$1" = run ] && [ -f "$here/../lib/agent/upgrade-guard.mjs" ]; then
+  next=$("$here/node" "$here/../lib/agent/upgrade-guard.mjs" "$@")
+  if [ $? -eq 76 ] && [ -n "$next" ] && [ -x "$next" ]; then exec "$next" "$@"; fi
+fi
 exec "$here/node" "$here/../lib/agent/homeostat-agent.mjs" "$@"
 `;
 

@@ -1,5 +1,6 @@
 /** `homeostat-agent run`: runs the agent in the foreground until SIGTERM/SIGINT, then drains. */
 import { createAgentLogger } from '../logger.ts';
+import type { Agent } from '../agent.ts';
 import { assembleAgent } from '../assemble.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import { loadCredentials, type Credentials } from '../enroll/credentials.ts';
@@ -31,23 +32,43 @@ export async function runAction(opts: RunOpts): Promise<void> {
 /** Runs the agent until SIGTERM/SIGINT, then drains; a second signal exits at once. */
 async function runUntilSignal(cfg: AgentConfig, creds: Credentials, maxCycles?: number): Promise<void> {
   const logger = createAgentLogger(cfg.logLevel);
+  let stopping = false;
+  let exitCode = 0;
+  let drained: () => void = () => {};
+  const done = new Promise<void>((resolve) => (drained = resolve));
+  let agent: Agent | null = null;
+  const drain = () => {
+    if (!agent) return process.exit(exitCode);
+    agent.stop().then(drained, (err: Error) => {
+      logger.error({ err: err.message }, 'stop failed');
+      drained();
+    });
+  };
+  // An upgrade switched `current` (exit 75) or switched it back (exit 76): drain like on SIGTERM, then exit with the
+  // code so the supervisor (systemd Restart=always) starts whatever `current` points to now.
+  const restart = (code: number, why: string) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    logger.warn({ exitCode: code }, why);
+    drain();
+  };
   // a config a part refuses (e.g. an invalid heal section) is one error line and exit 1, not a stack trace
-  const agent = await assembleAgent(cfg, creds, { logger, ...(maxCycles ? { maxCycles } : {}) }).catch((err) =>
+  agent = await assembleAgent(cfg, creds, { logger, restart, ...(maxCycles ? { maxCycles } : {}) }).catch((err) =>
     fail(err),
   );
   await agent.start();
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (stopping) process.exit(130);
-      stopping = true;
-      logger.info({ signal: sig }, 'draining');
-      agent.stop().then(resolve, (err: Error) => {
-        logger.error({ err: err.message }, 'stop failed');
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.info({ signal: sig }, 'draining');
+    drain();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await done;
+  if (exitCode !== 0) {
+    // the logger (pino to stderr) is flushed synchronously; exit now rather than wait for stray handles
+    process.exit(exitCode);
+  }
 }

@@ -35,6 +35,20 @@ export const linkConfigSchema = z.strictObject({
   backoffCapMs: z.number().int().min(1).default(30_000),
 });
 
+/** Agent upgrades (agent/fleet/agent-upgrader.ts, docs/agent-install.md "Upgrades and automatic rollback"). */
+export const upgradeConfigSchema = z.strictObject({
+  /** Where versions are installed (`<installRoot>/<version>`, `current`, `previous`). */
+  installRoot: z.string().min(1).default('/opt/homeostat/agent'),
+  /** The new version must complete this many cycles (and, if the old one was connected, connect and get an ack)… */
+  healthCycles: z.number().int().min(1).max(1000).default(3),
+  /** …within this many seconds of the switch, else the host switches back by itself. */
+  windowSeconds: z.number().min(5).max(86_400).default(300),
+  /** Starts of the new version allowed without a confirmation (a crash at start) before switching back. */
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  /** Largest artifact accepted, in MiB. */
+  maxMiB: z.number().int().min(1).max(4096).default(512),
+});
+
 const section = z.record(z.string(), z.unknown()).default({});
 
 /** The whole agent config. Every key has a default, so `{}` is a valid input. */
@@ -74,6 +88,7 @@ export const agentConfigSchema = z.strictObject({
   heal: section,
   /** Inference: which engine runs the models (agent/infer/config.ts). */
   infer: inferConfigSchema.prefault({}),
+  upgrade: upgradeConfigSchema.prefault({}),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

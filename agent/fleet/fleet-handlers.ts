@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { ModelCardSchema } from '../../contract/models/card.ts';
 import { alertSettingsOf } from '../../contract/policy/alerting.ts';
 import type { StateMessage } from '../../contract/protocol/index.ts';
+import type { AgentConfig } from '../config/schema.ts';
 import type { Credentials } from '../enroll/credentials.ts';
 import type { Healer } from '../heal/healer.ts';
 import type { Inference } from '../infer/inference.ts';
 import type { CommandHandlers } from '../link/commands.ts';
 import type { EventInput } from '../pipeline/types.ts';
+import { createAgentUpgrader } from './agent-upgrader.ts';
 import { createFleetState, type FleetState } from './fleet-state.ts';
 import { createModelUpdater } from './model-updater.ts';
 import { createPolicyReceiver } from './policy-receiver.ts';
@@ -26,6 +28,13 @@ export type FleetHandlerDeps = {
   emit: (event: EventInput) => void;
   publishState: (state: Omit<StateMessage, 'v' | 'ts'>) => void;
   now?: () => number;
+  /** Agent upgrades (`agent-upgrade`): absent = the command is refused as not supported by this agent. */
+  upgrade?: {
+    config: AgentConfig['upgrade'];
+    running: string;
+    connected: () => boolean;
+    restart: (code: number, why: string) => void;
+  };
 };
 
 /** Builds the fleet state (restored from what the healer and inference run) and the command handlers. */
@@ -67,9 +76,30 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
       await inference.swap(kind, new Uint8Array(readFileSync(path)), card, manifest.verdict);
     },
   });
+  const up = deps.upgrade;
+  const upgrader = up
+    ? createAgentUpgrader({
+        pinnedKey: credentials.publicKey,
+        server: credentials.server,
+        agentId: credentials.agentId,
+        secret: credentials.secret,
+        stateDir: deps.stateDir,
+        installRoot: up.config.installRoot,
+        running: up.running,
+        healthCycles: up.config.healthCycles,
+        windowMs: up.config.windowSeconds * 1000,
+        maxAttempts: up.config.maxAttempts,
+        maxBytes: up.config.maxMiB * 1024 * 1024,
+        connected: up.connected,
+        state,
+        report: emit,
+        restart: up.restart,
+      })
+    : null;
   return {
     state,
     handlers: {
+      ...(upgrader ? { 'agent-upgrade': async (cmd) => void (await upgrader.handle(cmd)) } : {}),
       policy: async (cmd) => void (await receivePolicy(cmd)),
       model: async (cmd) => void (await models.handle(cmd)),
       approval: (cmd) => healer.onApproval(cmd).forEach(emit),

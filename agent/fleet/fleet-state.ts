@@ -14,6 +14,8 @@ export interface FleetState {
   readonly policyIssuedAt: number;
   setPolicy(version: string, issuedAt: number): void;
   setModel(name: string, version: string): void;
+  /** Forgets the errors starting with `prefix` (e.g. `agent ` once an upgrade is confirmed). */
+  clear(prefix: string): void;
   /** Records an error (kept: last 20) and publishes. */
   fail(message: string): void;
   /** Publishes the current state. */
@@ -52,6 +54,9 @@ export function createFleetState(opts: {
     setModel(name, version) {
       models[name] = version;
       errors = errors.filter((e) => !e.startsWith(`model ${name}`));
+    },
+    clear(prefix) {
+      errors = errors.filter((e) => !e.startsWith(prefix));
     },
     fail(message) {
       errors = [...errors, truncateCodePoints(message, 1000)].slice(-20);

@@ -14,7 +14,11 @@ import type { FleetState } from './fleet-state.ts';
 
 /** An event for the agent's outbox: one of the fleet kinds of the event catalogue. */
 export type FleetEvent = TypedEventBody<
-  'fleet.policy-applied' | 'fleet.bundle-refused' | 'fleet.model-applied' | 'fleet.model-refused'
+  | 'fleet.policy-applied'
+  | 'fleet.bundle-refused'
+  | 'fleet.model-applied'
+  | 'fleet.model-refused'
+  | 'fleet.agent-refused'
 >;
 
 /**

@@ -48,6 +48,8 @@ export async function dispatchCommand(
       return forward(cmd.type, handlers.policy, cmd);
     case 'model':
       return forward(cmd.type, handlers.model, cmd);
+    case 'agent-upgrade':
+      return forward(cmd.type, handlers['agent-upgrade'], cmd);
     case 'approval':
       return forward(cmd.type, handlers.approval, cmd);
     case 'pause':

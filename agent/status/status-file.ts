@@ -10,6 +10,8 @@ export type AgentStatus = {
   pid: number;
   agentId: string;
   agentVersion: string;
+  /** What ran before this version and the last version this host rolled back from (agent/fleet/upgrade-record.ts). */
+  release?: { previous: string | null; rolledBackFrom: string | null; pendingUpgrade?: string | null } | null;
   startedAt: number;
   updatedAt: number;
   state: 'running' | 'draining' | 'stopped';

@@ -125,6 +125,8 @@ export const HostVersions = z.object({
   revoked: z.boolean(),
   policy: Versions,
   models: z.record(z.string(), Versions),
+  /** The agent version an agent rollout intends vs the one the agent runs (its presence). */
+  agent: Versions,
   errors: z.array(z.string()),
   inSync: z.boolean(),
 });

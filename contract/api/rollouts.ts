@@ -17,7 +17,7 @@ export const GateThresholds = z.object({
 /** A rollout: waves of host ids, the wave being soaked (-1 before the first is sent) and its history. */
 export const Rollout = z.object({
   id: z.string(),
-  kind: z.enum(['policy', 'model']),
+  kind: z.enum(['policy', 'model', 'agent']),
   /** Policy set id or model name. */
   subject: z.string(),
   version: z.string(),

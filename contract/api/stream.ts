@@ -19,7 +19,7 @@ export type IncidentEvent = { type: 'incident'; incidentId: string; status: stri
 export type RolloutEvent = {
   type: 'rollout';
   rolloutId: string;
-  kind: 'policy' | 'model';
+  kind: 'policy' | 'model' | 'agent';
   state: string;
   wave: number;
   acked: number;

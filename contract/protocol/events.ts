@@ -159,6 +159,16 @@ export const CatalogueEvent = z.discriminatedUnion('type', [
   kind('fleet.bundle-refused', z.looseObject({ kind: z.literal('policy'), version: name, reason: name })),
   kind('fleet.model-applied', z.looseObject({ model: name, version: name })),
   kind('fleet.model-refused', z.looseObject({ kind: z.literal('model'), model: name, reason: name })),
+  // agent upgrades (agent/fleet/agent-upgrader.ts, upgrade-confirm.ts, upgrade-guard.ts)
+  /** The new version confirmed its health within the window; `durationMs` from the switch to the confirmation. */
+  kind('agent.upgraded', z.looseObject({ from: name, to: name, durationMs: int.optional() })),
+  /** The host switched back to `to` by itself: `from` (the new version) crashed, stalled or stayed disconnected. */
+  kind(
+    'agent.rolled-back',
+    z.looseObject({ from: name, to: name, reason: z.string().max(2000), attempts: int.optional() }),
+  ),
+  /** A release was refused before anything was switched: bad signature, tampered or truncated download, no room. */
+  kind('fleet.agent-refused', z.looseObject({ kind: z.literal('agent'), version: name, reason: name })),
   // healing: policy sets and state (agent/heal/healer.ts)
   kind(
     'heal.policy-applied',

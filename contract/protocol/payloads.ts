@@ -163,6 +163,8 @@ export const Command = z.discriminatedUnion('type', [
   z.object({ v: z.literal(1), type: z.literal('policy'), bundle: z.record(z.string(), z.unknown()) }),
   /** A signed model to download over HTTP and swap in. */
   z.object({ v: z.literal(1), type: z.literal('model'), manifest: z.record(z.string(), z.unknown()) }),
+  /** A signed agent release to download, install beside the running version and restart into (agent/fleet). */
+  z.object({ v: z.literal(1), type: z.literal('agent-upgrade'), manifest: z.record(z.string(), z.unknown()) }),
   /** An approval or denial of an action that waits for one. */
   z.object({
     v: z.literal(1),

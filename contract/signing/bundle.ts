@@ -42,6 +42,22 @@ export const ModelManifestSchema = z.object({
 /** Payload of a model manifest ({@link ModelManifestSchema}). */
 export type ModelManifestPayload = z.infer<typeof ModelManifestSchema> & Record<string, unknown>;
 
+/** Schema of an agent release manifest (`agent-upgrade` command): the self-contained agent artifact
+ * (packaging/package-agent.mjs) to download from `url` (relative to the control plane), check against `sha256` and
+ * `size`, and verify with `signature` (base64 ed25519 signature of the artifact's bytes by the same pinned key). */
+export const AgentReleaseSchema = z.object({
+  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+~-]{0,63}$/),
+  platform: z.string().regex(/^linux-(x64|arm64)$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().positive(),
+  url: z.string().min(1).max(2048),
+  signature: z.string().min(1).max(256),
+  issuedAt: z.number(),
+});
+
+/** Payload of an agent release manifest ({@link AgentReleaseSchema}). */
+export type AgentReleasePayload = z.infer<typeof AgentReleaseSchema> & Record<string, unknown>;
+
 /** Signs a policy bundle and wraps it in the `policy` command. */
 export function policyCommand(payload: PolicyBundlePayload, key: KeyObject): Extract<Command, { type: 'policy' }> {
   return {
@@ -61,3 +77,15 @@ export function modelCommand(payload: ModelManifestPayload, key: KeyObject): Ext
 }
 
 export type { SignedEnvelope };
+
+/** Signs an agent release manifest and wraps it in the `agent-upgrade` command. */
+export function agentReleaseCommand(
+  payload: AgentReleasePayload,
+  key: KeyObject,
+): Extract<Command, { type: 'agent-upgrade' }> {
+  return {
+    v: 1,
+    type: 'agent-upgrade',
+    manifest: signEnvelope('agent-release', payload, key) as unknown as Record<string, unknown>,
+  };
+}

@@ -72,6 +72,11 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/models/:id', 'viewer'],
   ['GET', '/api/models/:id/file', 'agent'],
   ['POST', '/api/models/:id/publish', 'operator'],
+  // agent versions (control-plane/fleet/agent-versions.ts): uploading and rolling out the agent itself is admin-only
+  ['GET', '/api/agent-versions', 'viewer'],
+  ['POST', '/api/agent-versions', 'admin'],
+  ['GET', '/api/agent-versions/:version', 'viewer'],
+  ['POST', '/api/agent-versions/:version/publish', 'admin'],
   // incidents, silences, approvals, notifications
   ['GET', '/api/incidents', 'viewer'],
   ['GET', '/api/incidents/:id', 'viewer'],

@@ -7,13 +7,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
-/** Limits in bytes; defaults: 64 KiB unauthenticated, 2 MiB default, 65 MiB model uploads (64 MiB model + form). */
-export type BodyLimits = { unauthenticated: number; default: number; modelUpload: number };
+/** Limits in bytes; defaults: 64 KiB unauthenticated, 2 MiB default, 65 MiB model uploads (64 MiB model + form),
+ * 257 MiB agent version uploads (control-plane/fleet/agent-versions.ts: 256 MiB artifact + signature + form). */
+export type BodyLimits = { unauthenticated: number; default: number; modelUpload: number; agentUpload: number };
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = {
   unauthenticated: 64 * 1024,
   default: 2 * 1024 * 1024,
   modelUpload: 65 * 1024 * 1024,
+  agentUpload: 257 * 1024 * 1024,
 };
 
 /** Routes anyone may call: their bodies are read before any credential is checked. */
@@ -28,6 +30,7 @@ export function bodyLimitFor(
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (UNAUTHENTICATED.has(p)) return { bytes: limits.unauthenticated, kind: 'unauthenticated' };
   if (method === 'POST' && p === '/api/models') return { bytes: limits.modelUpload, kind: 'modelUpload' };
+  if (method === 'POST' && p === '/api/agent-versions') return { bytes: limits.agentUpload, kind: 'agentUpload' };
   return { bytes: limits.default, kind: 'default' };
 }
 

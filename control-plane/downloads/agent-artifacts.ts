@@ -67,9 +67,9 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
   const served = new Map<string, ServedArtifact>();
   let building: Promise<void> | null = null;
 
-  /** The newest artifact file per platform across the directories (first directory wins on a tie). */
-  function find(): Map<string, { dir: string; file: string; version: string }> {
-    const found = new Map<string, { dir: string; file: string; version: string }>();
+  /** Every artifact file across the directories (first directory wins for a file name found twice). */
+  function findAll(): { dir: string; file: string; version: string; platform: string }[] {
+    const all = new Map<string, { dir: string; file: string; version: string; platform: string }>();
     for (const dir of dirs) {
       let names: string[] = [];
       try {
@@ -79,11 +79,20 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
       }
       for (const file of names) {
         const m = ARTIFACT.exec(file);
-        if (!m) continue;
+        if (!m || all.has(file)) continue;
         const [, version, platform] = m as unknown as [string, string, string];
-        const prev = found.get(platform);
-        if (!prev || compareVersions(version, prev.version) > 0) found.set(platform, { dir, file, version });
+        all.set(file, { dir, file, version, platform });
       }
+    }
+    return [...all.values()];
+  }
+
+  /** The newest artifact file per platform across the directories (first directory wins on a tie). */
+  function find(): Map<string, { dir: string; file: string; version: string }> {
+    const found = new Map<string, { dir: string; file: string; version: string }>();
+    for (const hit of findAll()) {
+      const prev = found.get(hit.platform);
+      if (!prev || compareVersions(hit.version, prev.version) > 0) found.set(hit.platform, hit);
     }
     return found;
   }
@@ -91,7 +100,7 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
   /** Reads, hashes and (when its .sig is not ours) signs one artifact. */
   function serve(platform: string, hit: { dir: string; file: string; version: string }): ServedArtifact {
     const path = join(hit.dir, hit.file);
-    const cached = served.get(platform);
+    const cached = served.get(path);
     const st = statSync(path);
     if (cached && cached.path === path && cached.size === st.size) return cached;
     const bytes = readFileSync(path);
@@ -121,7 +130,7 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
       size: st.size,
       signature,
     };
-    served.set(platform, a);
+    served.set(path, a);
     return a;
   }
 
@@ -153,6 +162,19 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
     available(): ServedArtifact[] {
       return [...find()].map(([platform, hit]) => serve(platform, hit));
     },
+    /** Every artifact found (any version), hashed and signed, newest first. */
+    all(): ServedArtifact[] {
+      return findAll()
+        .sort((a, b) => compareVersions(b.version, a.version))
+        .map((hit) => serve(hit.platform, hit));
+    },
+    /** One artifact by file name (`homeostat-agent-<version>-<platform>.tar.gz`), or null. */
+    byFile(file: string): ServedArtifact | null {
+      const hit = findAll().find((h) => h.file === file);
+      return hit ? serve(hit.platform, hit) : null;
+    },
+    /** The directory uploads and builds are written to. */
+    ownDir,
     /** The artifact for `platform`, building one first when none exists and this machine can (linux-x64 here). */
     async ensure(platform: string): Promise<ServedArtifact | null> {
       let hit = find().get(platform);

@@ -77,10 +77,14 @@ export function downloadsRoutes(opts: DownloadsOptions): Hono {
     }
     const m = ARTIFACT_FILE.exec(file);
     if (!m) return text(`no download ${file}\n`, 404);
-    const a = await artifact(m[1]!);
-    if (a instanceof Response) return a;
     const base = m[2] ? file.slice(0, -m[2].length) : file;
-    if (base !== a.file) return text(`no download ${file} (this control plane serves ${a.file})\n`, 404);
+    // any registered version (agent upgrades roll older and newer ones out), else the newest, built on demand
+    let a: ServedArtifact | Response | null = opts.artifacts.byFile(base);
+    if (!a) {
+      a = await artifact(m[1]!);
+      if (a instanceof Response) return a;
+      if (base !== a.file) return text(`no download ${file} (this control plane serves ${a.file})\n`, 404);
+    }
     if (m[2] === '.sha256') return text(`${a.sha256}  ${a.file}\n`);
     if (m[2] === '.sig')
       return c.body(new Uint8Array(a.signature), 200, { 'content-type': 'application/octet-stream' });

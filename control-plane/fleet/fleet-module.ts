@@ -35,6 +35,7 @@ import { createLoginThrottle } from '../access/login-throttle.ts';
 import { createSharedThrottle } from '../replicas/shared-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
+import { createAgentVersions, type AgentVersions } from './agent-versions.ts';
 import type { ModelVerifier } from './model-check.ts';
 import { createPolicyStore, type PolicyStore } from './policy-store.ts';
 import { createRolloutService, type RolloutService } from './rollout-service.ts';
@@ -63,6 +64,7 @@ export interface FleetServices {
   policies: PolicyStore;
   rollouts: RolloutService;
   models: ModelRegistry;
+  agentVersions: AgentVersions;
   incidents: IncidentService;
   notifier: Notifier;
   audit: AuditLog;
@@ -120,6 +122,9 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     },
     get models() {
       return need().models;
+    },
+    get agentVersions() {
+      return need().agentVersions;
     },
     get incidents() {
       return need().incidents;
@@ -200,6 +205,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       };
       const policies = createPolicyStore(ctx);
       const models = createModelRegistry(ctx, options.featureSchemas, options.modelVerifier);
+      const agentVersions = createAgentVersions({ ctx, artifacts: plane.artifacts, key: () => plane.signingKey });
       const rollouts = createRolloutService(ctx, {
         policy: {
           intentKind: () => 'policy',
@@ -225,6 +231,12 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           command: (version) => models.command(version),
           applied: (h, name) => (h.appliedModels?.[name] ? `${name}@${h.appliedModels[name]}` : null),
         },
+        agent: {
+          intentKind: () => 'agent',
+          command: (version) => agentVersions.command(version),
+          // the version the agent runs, from its presence (it reconnects as the new version once restarted)
+          applied: (h) => (h.online ? h.agentVersion : null),
+        },
       });
       const notifier = createNotifier({
         webhooks: store.webhooks,
@@ -243,7 +255,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         hosts: store.hosts,
         bearer: (h) => apiAuth.authenticate(h),
       });
-      s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions };
+      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit

@@ -13,6 +13,8 @@ import { HostVersionList } from '../../contract/api/hosts.ts';
 import { Model, ModelList } from '../../contract/api/models.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
 import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
+import { AgentVersion, AgentVersionList } from '../../contract/api/agent-versions.ts';
+import { AGENT_SUBJECT, type AgentVersions } from './agent-versions.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { PolicyStore } from './policy-store.ts';
@@ -81,6 +83,7 @@ export interface FleetRouteDeps {
   policies: PolicyStore;
   rollouts: RolloutService;
   models: ModelRegistry;
+  agentVersions: AgentVersions;
   maxModelBytes?: number;
 }
 
@@ -243,6 +246,49 @@ export function fleetRoutes(deps: FleetRouteDeps) {
         const request = rolloutRequest({ ...b, autoRollback: b.autoRollback ?? true });
         return c.json(
           shaped(Rollout, await deps.rollouts.start('model', m.name, m.id, request, who(c.get('access')))),
+          201,
+        );
+      })
+      .get('/agent-versions', async (c) => {
+        const running: Record<string, number> = {};
+        for (const h of await deps.rollouts.hostVersions())
+          if (!h.revoked && h.agent.applied) running[h.agent.applied] = (running[h.agent.applied] ?? 0) + 1;
+        return c.json(shaped(AgentVersionList, { versions: deps.agentVersions.list(), running }));
+      })
+      .post('/agent-versions', async (c) => {
+        const form = await c.req.parseBody();
+        const file = form['file'];
+        const sig = form['signature'];
+        const issues: { path: string; message: string }[] = [];
+        if (!(file instanceof File))
+          issues.push({ path: 'file', message: 'multipart field "file" (the agent .tar.gz) is required' });
+        if (!(sig instanceof File) && typeof sig !== 'string')
+          issues.push({
+            path: 'signature',
+            message: 'multipart field "signature" (the .sig file, or its base64) is required',
+          });
+        if (issues.length) throw new ValidationError(issues, 'agent upload');
+        const signature =
+          sig instanceof File
+            ? new Uint8Array(await sig.arrayBuffer())
+            : new Uint8Array(Buffer.from(String(sig), 'base64'));
+        const f = file as File;
+        const v = await deps.agentVersions.upload(
+          f.name,
+          new Uint8Array(await f.arrayBuffer()),
+          signature,
+          who(c.get('access')),
+        );
+        return c.json(shaped(AgentVersion, v), 201);
+      })
+      .get('/agent-versions/:version', async (c) =>
+        c.json(shaped(AgentVersion, deps.agentVersions.get(c.req.param('version')))),
+      )
+      .post('/agent-versions/:version/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
+        const v = deps.agentVersions.get(c.req.param('version'));
+        const request = rolloutRequest(c.req.valid('json'));
+        return c.json(
+          shaped(Rollout, await deps.rollouts.start('agent', AGENT_SUBJECT, v.version, request, who(c.get('access')))),
           201,
         );
       })

@@ -88,6 +88,10 @@ export function evaluateGate(
     );
     return { verdict: 'fail', reasons, rates };
   }
+  // A host that refused the new version or switched back from it (agent upgrades) never runs it: with no host running
+  // it, that is a failure, not a wait for more acknowledgements.
+  if (treated.hosts < (t.minTreatedHosts ?? 1) && applyFailures > 0)
+    return { verdict: 'fail', reasons: [`${applyFailures} host(s) failed to apply the new version`], rates };
   if (treated.hosts < (t.minTreatedHosts ?? 1))
     return { verdict: 'insufficient', reasons: [`only ${treated.hosts} host(s) run the new version`], rates };
   if (applyFailures > 0) reasons.push(`${applyFailures} host(s) failed to apply the new version`);

@@ -16,6 +16,7 @@ import {
   stepRollout,
   treatedHosts,
   type RolloutAction,
+  type RolloutKindName,
   type RolloutState,
   type WaveObservation,
 } from './rollout.ts';
@@ -55,6 +56,8 @@ const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
   'heal.verify-failed',
   'fleet.bundle-refused',
   'fleet.model-refused',
+  'fleet.agent-refused',
+  'agent.rolled-back',
 ]);
 /** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
 const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
@@ -74,7 +77,7 @@ function anomalyLatencyUs(scores: Record<string, unknown>): number | null {
 }
 
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
-export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' | 'model', RolloutKind>) {
+export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKindName, RolloutKind>) {
   const repo = ctx.repos.rollouts;
   const toView = (r: RolloutRecord): RolloutView => ({
     ...r.state,
@@ -207,7 +210,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
   }
 
   async function start(
-    kind: 'policy' | 'model',
+    kind: RolloutKindName,
     subject: string,
     version: string,
     req: RolloutRequest,
@@ -401,6 +404,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<'policy' |
           revoked: h.revokedAt !== null,
           policy: { intended: intended['policy'] ?? null, applied: h.appliedPolicyVersion },
           models,
+          agent: { intended: intended['agent'] ?? null, applied: h.agentVersion },
           errors: h.stateErrors ?? [],
           inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
         };

@@ -6,13 +6,16 @@
  */
 import { evaluateGate, type GateResult, type GateThresholds, type GroupHealth } from './health-gate.ts';
 
+/** What is rolled out: a policy set, a model, or the agent itself (its own version). */
+export type RolloutKindName = 'policy' | 'model' | 'agent';
+
 /** Rollout lifecycle. */
 export type RolloutStatus = 'pending' | 'soaking' | 'completed' | 'halted' | 'rolled-back' | 'cancelled';
 
 /** Persisted rollout state; JSON-serialisable. */
 export interface RolloutState {
   id: string;
-  kind: 'policy' | 'model';
+  kind: RolloutKindName;
   /** Policy id or model name. */
   subject: string;
   version: string;
@@ -48,7 +51,7 @@ export interface WaveObservation {
 /** Options for {@link createRolloutState}; defaults: soak 10 min, ack timeout 10 min, no auto rollback. */
 export interface RolloutInit {
   id: string;
-  kind: 'policy' | 'model';
+  kind: RolloutKindName;
   subject: string;
   version: string;
   previousVersion: string | null;

@@ -3,7 +3,7 @@
  * state machine's JSON (fleet/rollout.ts), parsed with {@link RolloutStateSchema} on every read.
  */
 import { z } from 'zod';
-import type { RolloutState, RolloutStatus } from '../fleet/rollout.ts';
+import type { RolloutKindName, RolloutState, RolloutStatus } from '../fleet/rollout.ts';
 
 export const ROLLOUT_STATUSES = ['pending', 'soaking', 'completed', 'halted', 'rolled-back', 'cancelled'] as const;
 /** Rollouts still moving (the ticker advances these). */
@@ -15,7 +15,7 @@ export const RUNNING_STATUSES: RolloutStatus[] = ['pending', 'soaking'];
  */
 export const RolloutStateSchema = z.looseObject({
   id: z.string(),
-  kind: z.enum(['policy', 'model']),
+  kind: z.enum(['policy', 'model', 'agent']),
   subject: z.string(),
   version: z.string(),
   previousVersion: z.string().nullable(),
@@ -42,7 +42,7 @@ void _stateIsRolloutState;
 /** A stored rollout: its state plus who created it, when, and for which selector. */
 export interface RolloutRecord {
   id: string;
-  kind: 'policy' | 'model';
+  kind: RolloutKindName;
   subject: string;
   version: string;
   selector: string;
@@ -65,7 +65,7 @@ export interface HostIntentRecord {
 /** Filters of {@link RolloutRepository.list}; `limit` unset = all. */
 export interface RolloutFilter {
   subject?: string;
-  kind?: 'policy' | 'model';
+  kind?: RolloutKindName;
   status?: string | string[];
   limit?: number;
 }
