@@ -5,7 +5,14 @@
 import type { AddressInfo, Server } from 'node:net';
 import { PortInUseError } from '../contract/errors.ts';
 
-/** Listens on `host:port`; errors other than EADDRINUSE/EACCES are rejected as they are. */
+/**
+ * Pending-connection queue asked of the kernel (Node's default is 511): a fleet reconnecting at once (10,000 agents
+ * after a restart) overflowed 511 and cost every overflowed agent a SYN retransmit (1 s, then 3 s, …). Linux caps it at
+ * `net.core.somaxconn` (4096 by default since 5.4); raise that sysctl for larger storms.
+ */
+export const LISTEN_BACKLOG = 16_384;
+
+/** Listens on `host:port` with {@link LISTEN_BACKLOG}; errors other than EADDRINUSE/EACCES are rejected as they are. */
 export function listenOn(
   server: Server,
   port: number,
@@ -19,7 +26,7 @@ export function listenOn(
       );
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });

@@ -1,17 +1,34 @@
 /**
- * Admission of one agent message into ingest, shared by both broker adapters: topic ACL, payload validation, then the
- * ingest queue, waiting up to `maxWaitMs` for room (the caller does not read the next message meanwhile: real
- * backpressure) before shedding, counted. Invalid records are acked as rejected so the agent stops re-sending them.
+ * Admission of one agent message into ingest, shared by both broker adapters: topic ACL, then, for telemetry and
+ * events, room in the ingest queue *before* the payload is parsed: the message's records are counted from its bytes
+ * (`"seq":` occurrences, no JSON parsing) and reserved in the queue, waiting up to `maxWaitMs` in arrival order (the
+ * caller does not read the client's next message meanwhile: real backpressure, the PUBACK is held). A message that
+ * gets no room in time is shed unparsed (`broker.publish.refused.overload`, `ingest.shed.<kind>`): PUBACKed but never
+ * acked by command, so the agent's outbox sends it again. Only admitted messages are parsed and validated, so overload
+ * costs the control plane almost nothing per refused message and the writer keeps committing at full speed.
+ * Invalid records are acked as rejected so the agent stops re-sending them.
  */
 import type { Logger } from 'pino';
 import type { Counters } from '../metrics/counters.ts';
-import type { Ingester } from '../ingest/ingester.ts';
+import { weightOf, type IngestItem, type Ingester } from '../ingest/ingester.ts';
 import { authorizeAgentPublish, decodeAgentPayload, type PublishRefusal } from './authorize.ts';
+import type { AgentTopicKind } from '../../contract/protocol/index.ts';
 
 export type AdmitDeps = { ingester: Ingester; counters: Counters; log: Logger; maxWaitMs: number };
 
 /** Refused by the ACL (the caller disconnects or drops), or taken (queued, shed or rejected — all counted). */
 export type Admission = { ok: true } | { ok: false; reason: PublishRefusal };
+
+const SEQ_KEY = Buffer.from('"seq":');
+
+/** Records in a telemetry/events payload, counted without parsing it (at least 1, at most 1000 as the schema allows). */
+export function estimateRecords(payload: Buffer): number {
+  let n = 0;
+  for (let i = payload.indexOf(SEQ_KEY); i !== -1 && n < 1000; i = payload.indexOf(SEQ_KEY, i + SEQ_KEY.length)) n++;
+  return Math.max(1, n);
+}
+
+const TAKEN: Admission = { ok: true };
 
 export function admitAgentMessage(who: string, topic: string, payload: Buffer, deps: AdmitDeps): Promise<Admission> {
   const { counters, ingester, log } = deps;
@@ -21,7 +38,52 @@ export function admitAgentMessage(who: string, topic: string, payload: Buffer, d
     log.warn({ agentId: who, topic, reason: acl.reason }, 'publish refused');
     return Promise.resolve(acl);
   }
-  const decoded = decodeAgentPayload(who, acl.kind, payload);
+  if (acl.kind !== 'telemetry' && acl.kind !== 'events') return admitDecoded(who, acl.kind, topic, payload, deps);
+  const weight = Math.min(ingester.capacity, estimateRecords(payload));
+  if (ingester.tryReserve(weight)) return admitReserved(who, acl.kind, topic, payload, weight, deps);
+  counters.inc('broker.backpressure.waits');
+  return ingester.reserve(weight, deps.maxWaitMs).then(
+    (room) => {
+      if (room) return admitReserved(who, acl.kind, topic, payload, weight, deps);
+      counters.inc('broker.publish.refused.overload');
+      counters.inc(`ingest.shed.${acl.kind}`);
+      return TAKEN;
+    },
+    () => TAKEN,
+  );
+}
+
+function admitReserved(
+  who: string,
+  kind: AgentTopicKind,
+  topic: string,
+  payload: Buffer,
+  weight: number,
+  deps: AdmitDeps,
+): Promise<Admission> {
+  let reserved = weight;
+  try {
+    return admitDecoded(who, kind, topic, payload, deps, (item) => {
+      // The reservation is used by this offer, or given back when the item is heavier than reserved.
+      const ok = deps.ingester.offer(item, reserved);
+      if (ok) reserved = 0;
+      return ok;
+    });
+  } finally {
+    if (reserved > 0) deps.ingester.release(reserved);
+  }
+}
+
+function admitDecoded(
+  who: string,
+  kind: AgentTopicKind,
+  topic: string,
+  payload: Buffer,
+  deps: AdmitDeps,
+  offer: (item: IngestItem) => boolean = (item) => deps.ingester.offer(item),
+): Promise<Admission> {
+  const { counters, ingester, log } = deps;
+  const decoded = decodeAgentPayload(who, kind, payload);
   if (!decoded.ok) {
     counters.inc(`broker.payload.rejected.${decoded.reason}`);
     log.warn({ agentId: who, topic, reason: decoded.reason, detail: decoded.detail }, 'payload rejected');
@@ -33,7 +95,7 @@ export function admitAgentMessage(who: string, topic: string, payload: Buffer, d
         seqs: decoded.seqs,
         reason: `${decoded.reason}: ${decoded.detail}`.slice(0, 500),
       });
-    return Promise.resolve({ ok: true });
+    return Promise.resolve(TAKEN);
   }
   if (decoded.partial) {
     // Some records of the message were invalid: refused for good (counted, acked as rejected), the rest stored.
@@ -48,13 +110,22 @@ export function admitAgentMessage(who: string, topic: string, payload: Buffer, d
         reason: `schema: ${decoded.partial.detail}`,
       });
   }
-  if (ingester.offer(decoded.item)) return Promise.resolve({ ok: true });
+  if (offer(decoded.item)) return Promise.resolve(TAKEN);
+  // Heavier than reserved (records the byte count missed) or not a record kind: wait for room with the parsed item.
+  return waitAndOffer(decoded.item, deps);
+}
+
+function waitAndOffer(item: IngestItem, deps: AdmitDeps): Promise<Admission> {
+  const { counters, ingester } = deps;
   counters.inc('broker.backpressure.waits');
-  return ingester.waitForRoom(decoded.item, deps.maxWaitMs).then(
+  const weight = Math.min(ingester.capacity, weightOf(item));
+  return ingester.reserve(weight, deps.maxWaitMs).then(
     (room) => {
-      if (!(room && ingester.offer(decoded.item))) counters.inc(`ingest.shed.${decoded.item.kind}`);
-      return { ok: true as const };
+      if (room && ingester.offer(item, weight)) return TAKEN;
+      if (room) ingester.release(weight);
+      counters.inc(`ingest.shed.${item.kind}`);
+      return TAKEN;
     },
-    () => ({ ok: true as const }),
+    () => TAKEN,
   );
 }

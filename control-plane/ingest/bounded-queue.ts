@@ -1,14 +1,25 @@
 /**
  * A bounded FIFO measured in weight (samples, not messages). Producers `offer` (false = full, the caller sheds) or
- * `waitForRoom`; the single consumer `take`s up to a weight budget and `waitForItems`.
+ * reserve room first (`tryReserve`, or `waitForRoom`, whose waiters are served in arrival order and each get their
+ * weight reserved, so a wake-up never lets more in than fits), then `offer` with that reservation (or `release` it).
+ * The single consumer `take`s up to a weight budget and `waitForItems`.
  */
 export type BoundedQueue<T> = {
   readonly capacity: number;
   /** Current total weight. */
   readonly depth: number;
-  offer(item: T, weight: number): boolean;
-  /** Resolves true once `weight` fits, false after timeoutMs (or on close). */
+  /** Weight reserved by producers that have not offered yet. */
+  readonly reserved: number;
+  /** Producers waiting for room. */
+  readonly waiting: number;
+  /** Enqueues when it fits; `fromReservation` (weight reserved earlier by this producer) is used up on success. */
+  offer(item: T, weight: number, fromReservation?: number): boolean;
+  /** Reserves `weight` now when it fits (and nobody waits before it); false otherwise. */
+  tryReserve(weight: number): boolean;
+  /** Resolves true once `weight` fits, with it reserved (the caller must `release` it); false after timeoutMs or on close. */
   waitForRoom(weight: number, timeoutMs: number): Promise<boolean>;
+  /** Gives a reservation back unused (the item was dropped, or `offer` with it failed). */
+  release(weight: number): void;
   /** Removes items in order until `maxWeight` would be exceeded (always at least one item when non-empty). */
   take(maxWeight: number): T[];
   /** Resolves when the queue is non-empty (or closed). */
@@ -20,15 +31,18 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
   const items: { item: T; weight: number }[] = [];
   let head = 0;
   let depth = 0;
+  let reserved = 0;
   let closed = false;
   let itemWaiter: (() => void) | null = null;
   const roomWaiters = new Set<{ weight: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
 
+  const fits = (weight: number) => depth + reserved + weight <= capacity;
   const wakeRoom = () => {
     for (const w of roomWaiters) {
-      if (depth + w.weight > capacity) break;
+      if (!fits(w.weight)) break;
       roomWaiters.delete(w);
       clearTimeout(w.timer);
+      reserved += w.weight;
       w.resolve(true);
     }
   };
@@ -37,10 +51,18 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
     get depth() {
       return depth;
     },
-    offer(item, weight) {
-      if (closed || depth + weight > capacity) return false;
+    get reserved() {
+      return reserved;
+    },
+    get waiting() {
+      return roomWaiters.size;
+    },
+    offer(item, weight, fromReservation = 0) {
+      const mine = Math.min(fromReservation, reserved);
+      if (closed || depth + reserved - mine + weight > capacity) return false;
       items.push({ item, weight });
       depth += weight;
+      reserved -= mine;
       if (itemWaiter) {
         const w = itemWaiter;
         itemWaiter = null;
@@ -48,9 +70,21 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
       }
       return true;
     },
+    tryReserve(weight) {
+      if (closed || roomWaiters.size > 0 || !fits(weight)) return false;
+      reserved += weight;
+      return true;
+    },
+    release(weight) {
+      reserved = Math.max(0, reserved - weight);
+      wakeRoom();
+    },
     waitForRoom(weight, timeoutMs) {
-      if (!closed && depth + weight <= capacity) return Promise.resolve(true);
       if (closed) return Promise.resolve(false);
+      if (roomWaiters.size === 0 && fits(weight)) {
+        reserved += weight;
+        return Promise.resolve(true);
+      }
       return new Promise((resolve) => {
         const w = {
           weight,

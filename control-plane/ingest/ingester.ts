@@ -52,9 +52,19 @@ export type IngesterOptions = {
 };
 
 export type Ingester = {
-  /** Enqueues; false when full (the caller decides to wait or shed). */
-  offer(item: IngestItem): boolean;
-  waitForRoom(item: IngestItem, timeoutMs: number): Promise<boolean>;
+  /** Enqueues; false when full (the caller decides to wait or shed). `reserved`: room reserved for it earlier. */
+  offer(item: IngestItem, reserved?: number): boolean;
+  /**
+   * Reserves room for `weight` samples/events before the message is even decoded: at once when it fits and nobody
+   * waits, else in arrival order within timeoutMs (false: no room in time, or stopped). A true answer holds the
+   * reservation until the caller's `offer(item, weight)` uses it or `release(weight)` gives it back.
+   */
+  reserve(weight: number, timeoutMs: number): Promise<boolean>;
+  /** Synchronous `reserve` without waiting. */
+  tryReserve(weight: number): boolean;
+  release(weight: number): void;
+  /** Admissions waiting for room now. */
+  readonly waiting: number;
   readonly depth: number;
   readonly capacity: number;
   /**
@@ -308,11 +318,21 @@ export function createIngester(opts: IngesterOptions): Ingester {
   }
 
   return {
-    offer(item) {
-      return running && queue.offer(item, weightOf(item));
+    offer(item, reserved) {
+      return running && queue.offer(item, weightOf(item), reserved);
     },
-    waitForRoom(item, timeoutMs) {
-      return queue.waitForRoom(weightOf(item), timeoutMs);
+    reserve(weight, timeoutMs) {
+      if (!running) return Promise.resolve(false);
+      return queue.waitForRoom(weight, timeoutMs);
+    },
+    tryReserve(weight) {
+      return running && queue.tryReserve(weight);
+    },
+    release(weight) {
+      queue.release(weight);
+    },
+    get waiting() {
+      return queue.waiting;
     },
     get depth() {
       return queue.depth;
