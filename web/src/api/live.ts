@@ -37,6 +37,7 @@ export function useLive(): LiveState {
 }
 
 function invalidateFor(client: QueryClient, e: StreamEvent): void {
+  if (e.type !== 'sample') void client.invalidateQueries({ queryKey: keys.recentEvents });
   switch (e.type) {
     case 'presence':
     case 'host':

@@ -22,6 +22,7 @@ import {
   type Health,
 } from '../components/common.tsx';
 import { HealthMap, type MapGroup } from '../components/health-map.tsx';
+import { NowStrip } from '../components/now-strip.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 
 const PAGE = 100;
@@ -246,6 +247,7 @@ export function FleetPage() {
               <dd data-testid="hosts-in-incidents">{inIncidents}</dd>
             </div>
           </dl>
+          <NowStrip />
           <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
             <label>
               Search

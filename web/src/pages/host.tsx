@@ -17,6 +17,7 @@ import { HostActions } from '../components/host-actions.tsx';
 import { unitOf, type Unit } from '../units.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { alertBands } from '../components/alert-bands.ts';
+import { hostChartLink } from '../components/host-link.ts';
 
 /** Chart ranges: key, words, span. */
 const RANGES = [
@@ -28,10 +29,6 @@ const RANGES = [
 ] as const;
 const MAX_POINTS = 3000;
 
-/** The link that shows host `id`'s charts around `at` (ms) over `range`. */
-export function hostChartLink(id: string, at: number, range = '1h'): string {
-  return `/hosts/${encodeURIComponent(id)}?range=${range}&at=${Math.round(at)}`;
-}
 const COLORS = ['#3b82f6', '#e2a03f', '#22a06b', '#a855f7', '#d93f3f', '#0ea5e9'];
 
 /** One charted reading: a stored sample's or a live one's features and anomaly score. */
