@@ -151,3 +151,15 @@ export type WebhookWithSecret = z.infer<typeof WebhookWithSecret>;
 /** `GET /api/webhooks`. */
 export const WebhookList = z.object({ webhooks: z.array(Webhook) });
 export type WebhookList = z.infer<typeof WebhookList>;
+
+/** `POST /api/webhooks/:id/test`: one real delivery of a test payload, and what came of it. */
+export const WebhookTestResult = z.object({
+  webhook: z.string(),
+  delivered: z.boolean(),
+  /** The receiver's HTTP status, or null when no answer came (connection refused, timeout, DNS). */
+  status: z.number().int().nullable(),
+  latencyMs: z.number().nonnegative(),
+  error: z.string().nullable(),
+  at: IsoTime,
+});
+export type WebhookTestResult = z.infer<typeof WebhookTestResult>;

@@ -15,7 +15,9 @@ import {
   Webhook,
   WebhookList,
   WebhookWithSecret,
+  WebhookTestResult,
 } from '../../contract/api/incidents.ts';
+import { sendTestDelivery } from '../notify/test-delivery.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { AuditLog } from '../access/audit-log.ts';
@@ -235,6 +237,20 @@ export function incidentRoutes(deps: {
         return c.json(
           shaped(WebhookWithSecret, { ...webhookJson((await deps.webhooks.get(c.req.param('id')))!), secret }),
         );
+      })
+      // A real HTTP delivery of a test payload (one attempt); 200 with the outcome, delivered or not.
+      .post('/webhooks/:id/test', async (c) => {
+        const w = await deps.webhooks.get(c.req.param('id'));
+        if (!w) throw new NotFoundError('webhook', c.req.param('id'));
+        const r = await sendTestDelivery(w, { externalURL: new URL(c.req.url).origin });
+        await deps.audit.record({
+          actor: `user:${who(c.get('access'))}`,
+          actorType: 'user',
+          action: 'webhook.tested',
+          target: w.id,
+          detail: { delivered: r.delivered, status: r.status, latencyMs: r.latencyMs, error: r.error },
+        });
+        return c.json(shaped(WebhookTestResult, r));
       })
       .delete('/webhooks/:id', async (c) => {
         if (!(await deps.webhooks.delete(c.req.param('id')))) throw new NotFoundError('webhook', c.req.param('id'));

@@ -327,6 +327,10 @@ export const api = {
   async rotateWebhookSecret(id: string) {
     return call(c.webhooks[':id']['rotate-secret'].$post({ param: { id } }), 'Rotating the signing secret');
   },
+  /** One real delivery of a test payload; the answer says what came of it (status, latency, error). */
+  async testWebhook(id: string) {
+    return call(c.webhooks[':id'].test.$post({ param: { id } }), 'Sending a test delivery');
+  },
   async deleteWebhook(id: string) {
     return call(c.webhooks[':id'].$delete({ param: { id } }), `Deleting webhook ${id}`);
   },

@@ -1,5 +1,6 @@
 /**
- * Settings (admin): outgoing webhooks. Add one (name, URL, which events), rotate its signing secret, delete it. The
+ * Settings (admin): outgoing webhooks. Add one (name, URL, which events), send it a test delivery (a real POST; its
+ * status, latency or error are shown), rotate its signing secret, delete it. The
  * signing secret is shown once, when it is created or rotated, with a copy button; listings only say "signed".
  */
 import { useState, type FormEvent } from 'react';
@@ -7,6 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
+import { WebhookTest } from '../components/webhook-test.tsx';
 
 type Events = ('incident' | 'escalation')[];
 
@@ -93,6 +95,7 @@ export function SettingsPage() {
                     <Time ts={w.createdAt} /> by {w.createdBy}
                   </td>
                   <td className="actions">
+                    <WebhookTest webhook={w} />
                     <button
                       type="button"
                       disabled={rotate.isPending}
