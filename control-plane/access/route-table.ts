@@ -69,6 +69,10 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/models/:id', 'viewer'],
   ['GET', '/api/models/:id/file', 'agent'],
   ['POST', '/api/models/:id/publish', 'operator'],
+  // refits from the fleet's own data (background jobs that register a model): admin, as uploads
+  ['GET', '/api/model-refits', 'admin'],
+  ['POST', '/api/model-refits', 'admin'],
+  ['GET', '/api/model-refits/:id', 'admin'],
   // incidents, silences, approvals, notifications
   ['GET', '/api/incidents', 'viewer'],
   ['GET', '/api/incidents/:id', 'viewer'],
