@@ -109,3 +109,15 @@ export class PortInUseError extends HomeostatError {
     );
   }
 }
+
+/** A model refit from fleet data cannot run on what the window holds (no hosts, no samples, too few); the message
+ * says what was found and what is needed. */
+export class RefitDataError extends HomeostatError {
+  override name = 'RefitDataError';
+  constructor(
+    message: string,
+    public readonly reason: 'no-hosts' | 'no-samples' | 'no-features' | 'too-few-samples',
+  ) {
+    super(message);
+  }
+}

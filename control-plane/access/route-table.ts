@@ -77,6 +77,10 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['POST', '/api/agent-versions', 'admin'],
   ['GET', '/api/agent-versions/:version', 'viewer'],
   ['POST', '/api/agent-versions/:version/publish', 'admin'],
+  // refits from the fleet's own data (background jobs that register a model): admin, as uploads
+  ['GET', '/api/model-refits', 'admin'],
+  ['POST', '/api/model-refits', 'admin'],
+  ['GET', '/api/model-refits/:id', 'admin'],
   // incidents, silences, approvals, notifications
   ['GET', '/api/incidents', 'viewer'],
   ['GET', '/api/incidents/:id', 'viewer'],

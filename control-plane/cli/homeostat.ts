@@ -39,7 +39,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   },
   {
     name: 'models',
-    description: 'work with the ONNX models: backtest them on recordings',
+    description: 'work with the ONNX models: backtest them on recordings, refit them from fleet data',
     load: () => import('../compose/models-command.ts'),
   },
 ];

@@ -79,9 +79,10 @@ export function register(program: Command): void {
       const ui = createWebUi();
       // the model verifier runs the agents' JS engine: it lives with the composition roots (control-plane/compose)
       const { createModelVerifier } = await import('../compose/model-verifier.ts');
+      const { storeRefitter } = await import('../compose/refit.ts');
       const cp = await createControlPlaneWithFleet(
         { ...config, mounts: ui.mounts },
-        { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier() },
+        { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier(), refitter: storeRefitter },
       );
       let started: Awaited<ReturnType<typeof cp.start>>;
       try {

@@ -11,6 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
+import { storeRefitter } from './refit.ts';
 import type { FleetModuleOptions } from '../fleet/fleet-module.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
 import { DEFAULT_WEB_DIST } from '../api/web-static.ts';
@@ -64,7 +65,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
       logger: logger.child({ component: 'control-plane' }),
       mounts: ui.mounts,
     },
-    { modelVerifier: createModelVerifier(), ...o.fleet },
+    { modelVerifier: createModelVerifier(), refitter: storeRefitter, ...o.fleet },
   );
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);

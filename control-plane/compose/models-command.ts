@@ -15,6 +15,7 @@ import type { InferConfig } from '../../agent/infer/config.ts';
 import { INFER_ENGINES } from '../../agent/infer/config.ts';
 import { createEngine } from '../../agent/infer/engines.ts';
 import { checkStatefulSession } from '../../agent/infer/stateful-model.ts';
+import { registerFit } from './models-fit-command.ts';
 import { detectLayout, parseRow, parseTimestamp, splitCsvLine } from '../../models/cli/recorded-csv.ts';
 
 /** Scores a metric CSV with a stateful anomaly model on `engine` (default `auto`, as the agent); returns the number
@@ -84,7 +85,10 @@ async function isBackblaze(input: string): Promise<boolean> {
 
 /** Registers `homeostat models …`. */
 export function register(program: Command): void {
-  const models = program.command('models').description('Work with the ONNX models: backtest them on recordings.');
+  const models = program
+    .command('models')
+    .description('Work with the ONNX models: backtest them on recordings, refit them from fleet data.');
+  registerFit(models);
   models
     .command('score')
     .description(

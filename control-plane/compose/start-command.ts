@@ -16,6 +16,7 @@ import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap
 import { credentialsBanner, credentialsReminder } from '../admin/credentials-banner.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
+import { storeRefitter } from './refit.ts';
 import { createWebUi } from '../api/web-ui.ts';
 import { startLocalAgent, type LocalAgent } from './local-agent.ts';
 
@@ -83,7 +84,7 @@ async function start(opts: StartOptions): Promise<void> {
       logger: logger.child({ component: 'control-plane' }),
       mounts: ui.mounts,
     },
-    { modelVerifier: createModelVerifier() },
+    { modelVerifier: createModelVerifier(), refitter: storeRefitter },
   );
   const urls = await cp.start();
   ui.start(cp);

@@ -42,6 +42,13 @@ import { createRolloutService, type RolloutService } from './rollout-service.ts'
 import { isNoPolicy } from './rollout-resume.ts';
 import { ServiceUnavailableError } from './unavailable.ts';
 import { RUNNING_STATUSES } from '../repositories/rollout-repository.ts';
+import { createRefitJobs, type RefitJobs, type Refitter } from './refit-jobs.ts';
+
+const noRefitter: Refitter = async () => {
+  throw new Error(
+    'this control plane was started without a model refitter (homeostat server, start and demo have one)',
+  );
+};
 
 /** Options; defaults: real clock, 5 s tick, externalURL = the control plane's HTTP URL. */
 export interface FleetModuleOptions {
@@ -56,6 +63,9 @@ export interface FleetModuleOptions {
   /** Checks the agents' JS engine on each registered model (control-plane/compose/model-verifier.ts); without one,
    * models are registered "unverified". */
   modelVerifier?: ModelVerifier;
+  /** Refits models from the fleet's stored samples (control-plane/compose/refit.ts); without one, refit jobs fail
+   * saying so. */
+  refitter?: Refitter;
 }
 
 /** The attached services (for tests and the CLI). */
@@ -69,6 +79,7 @@ export interface FleetServices {
   notifier: Notifier;
   audit: AuditLog;
   sessions: Sessions;
+  refits: RefitJobs;
 }
 
 /** Creates the module (not yet attached). */
@@ -128,6 +139,9 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     },
     get incidents() {
       return need().incidents;
+    },
+    get refits() {
+      return need().refits;
     },
     get notifier() {
       return need().notifier;
@@ -255,7 +269,15 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         hosts: store.hosts,
         bearer: (h) => apiAuth.authenticate(h),
       });
-      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions };
+      const refits = createRefitJobs({
+        repos: store,
+        models,
+        rollouts,
+        refitter: options.refitter ?? noRefitter,
+        now,
+        log: ctx.log,
+      });
+      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions, refits };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit
@@ -301,6 +323,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       if (timer) clearInterval(timer);
       timer = null;
       await ticking;
+      await s?.refits.idle();
       await s?.notifier.drain();
     },
   };

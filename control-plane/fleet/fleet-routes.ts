@@ -11,6 +11,8 @@ import { jsonBody, parseWith, queryOf } from '../api/validate.ts';
 import { shaped } from '../api/respond.ts';
 import { HostVersionList } from '../../contract/api/hosts.ts';
 import { Model, ModelList } from '../../contract/api/models.ts';
+import { RefitBody, RefitJob, RefitJobList } from '../../contract/api/refits.ts';
+import type { RefitJobs } from './refit-jobs.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
 import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
 import { AgentVersion, AgentVersionList } from '../../contract/api/agent-versions.ts';
@@ -84,6 +86,7 @@ export interface FleetRouteDeps {
   rollouts: RolloutService;
   models: ModelRegistry;
   agentVersions: AgentVersions;
+  refits: RefitJobs;
   maxModelBytes?: number;
 }
 
@@ -240,6 +243,11 @@ export function fleetRoutes(deps: FleetRouteDeps) {
           'x-model-sha256': m.sha256,
         });
       })
+      .get('/model-refits', async (c) => c.json(shaped(RefitJobList, { jobs: deps.refits.list() })))
+      .post('/model-refits', jsonBody(RefitBody, 'refit'), async (c) =>
+        c.json(shaped(RefitJob, await deps.refits.start(c.req.valid('json'), who(c.get('access')))), 202),
+      )
+      .get('/model-refits/:id', async (c) => c.json(shaped(RefitJob, deps.refits.get(c.req.param('id')))))
       .post('/models/:id/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
         const b = c.req.valid('json');
         const m = await deps.models.get(c.req.param('id'));

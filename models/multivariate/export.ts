@@ -20,10 +20,11 @@ import { DAY_MS, MV_SEASON_UPDATE_EVERY_MS, scoreRows } from './run.ts';
 /** Model version written to the card. */
 export const MV_MODEL_VERSION = '5.0.0';
 
-const DESCRIPTION =
+export const MV_DESCRIPTION =
   "Streaming multivariate anomaly score for a host's whole feature vector, per-host state fed back (state in -> state out). Per feature: robust standardisation (winsorized location and scale, learnt at max(aMin, 1/(n+1)); scale floor epsRel |level| + epsAbs, so constant features are handled), a daily profile used only where it explains the feature (detected per feature, not assumed), level-shift re-learning. Across features: a running covariance of the standardised vector and an online principal subspace (components rows, one power-iteration step and Gram-Schmidt per sample); the residual the usual correlations do not explain, per feature over its own running RMS. Score = smoothed (max residual + wZ x max |z|), squashed to [0,1) (0.5 at z0), every sample; contributions per feature. Alerting is a separate state machine on the score (contract/models/alerting.ts).";
 
-function io(K: number, slots: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
+/** The card's inputs and outputs for `K` components and `slots` daily slots. */
+export function mvTensorSpecs(K: number, slots: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   const I = MV_IO;
   const state = (name: string, shape: (number | string)[], what: string): TensorSpec => ({
     name,
@@ -91,14 +92,14 @@ export function asdFigures(dir: string, params: MvParams = MV_PARAMS): Record<st
 export function exportMvModel(opts: { dataDir: string; outDir: string; createdAt?: string }): ModelCard {
   const params = MV_PARAMS;
   const q = asdFigures(opts.dataDir, params);
-  const { bytes, nodes } = buildMvGraph(params, 'F', DESCRIPTION);
+  const { bytes, nodes } = buildMvGraph(params, 'F', MV_DESCRIPTION);
   return writeModelCard(join(opts.outDir, 'anomaly-multi.onnx'), bytes, {
     name: 'anomaly-multi',
     version: MV_MODEL_VERSION,
-    description: DESCRIPTION,
+    description: MV_DESCRIPTION,
     featureSchemaVersion: String(FEATURE_SCHEMA_VERSION),
     opset: 17,
-    ...io(params.components, params.slots),
+    ...mvTensorSpecs(params.components, params.slots),
     fittedOn: {
       dataset: 'ASD (InterFusion, KDD 2021): 12 application servers, 19 metrics, 5-minute rows',
       details:

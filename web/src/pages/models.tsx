@@ -11,6 +11,7 @@ import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.t
 import { ReadOnlyNote, useCan } from '../session.tsx';
 import { Rollouts } from '../components/rollouts.tsx';
 import { DeployedModels } from '../components/deployed-models.tsx';
+import { FleetRefit } from '../components/fleet-refit.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -122,6 +123,7 @@ export function ModelsPage() {
           </>
         )}
       </section>
+      <FleetRefit />
       <Rollouts kind="model" />
     </>
   );
