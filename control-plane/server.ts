@@ -242,6 +242,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         gauges: () => ({
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
+          'ingest.queue.waiting': ing.waiting,
           ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
           'replica.leader': leadership?.isLeader ? 1 : 0,
         }),
