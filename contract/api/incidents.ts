@@ -76,6 +76,8 @@ export const Incident = z.object({
   suppressed: z.boolean(),
   hint: RootCauseHint,
   acknowledged: z.object({ by: z.string(), at: EpochMs }).nullable(),
+  /** Who handles it (a username), set and cleared by operators. */
+  assignee: z.object({ name: z.string(), by: z.string(), at: EpochMs }).nullable().optional(),
   notes: z.array(z.object({ by: z.string(), at: EpochMs, text: z.string() })),
   title: z.string(),
   /** Anomaly alerts it holds; the incident stays open while any is on. */

@@ -88,6 +88,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['POST', '/api/incidents/:id/notes', 'operator'],
   ['POST', '/api/incidents/:id/annotate', 'operator'],
   ['POST', '/api/incidents/:id/resolve', 'operator'],
+  ['POST', '/api/incidents/:id/assign', 'operator'],
   ['GET', '/api/silences', 'viewer'],
   ['POST', '/api/silences', 'operator'],
   ['DELETE', '/api/silences/:id', 'operator'],

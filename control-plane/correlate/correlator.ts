@@ -18,6 +18,7 @@ import { bestCause, bestExplaining, commonValues, type SearchContext } from './c
 import { lift } from './fisher.ts';
 import { testValue } from './significance.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
+import { assigned } from './assign.ts';
 import type { HostAttributes, Population } from './population.ts';
 import { defaultIsSignal, defaultSignatureOf } from './signals.ts';
 import {
@@ -64,6 +65,8 @@ export interface Correlator {
   /** Resolves an open incident by hand (its later signals open a new one). */
   resolve(id: string, by: string, now: number): IncidentChange[];
   annotate(id: string, by: string, text: string, now: number): IncidentChange[];
+  /** Sets (a username) or clears (null) who handles the incident; noted in its timeline. */
+  assign(id: string, assignee: string | null, by: string, now: number): IncidentChange[];
   /** Re-adopts open incidents persisted by a previous process or another replica, replacing this process's own open
    * copies: they take new signals again and resolve when quiet (their signal window starts empty). */
   restore(incidents: readonly Incident[], now: number): void;
@@ -461,6 +464,12 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       if (!i) return [];
       i.notes.push({ by, at: now, text });
       i.updatedAt = now;
+      return [{ type: 'annotated', incident: view(i) }];
+    },
+    assign(id, assignee, by, now) {
+      const i = all.get(id);
+      if (!i) return [];
+      Object.assign(i, assigned(i, assignee, by, now));
       return [{ type: 'annotated', incident: view(i) }];
     },
     restore(incidents, now) {

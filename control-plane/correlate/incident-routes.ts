@@ -38,6 +38,8 @@ const Decide = z.object({ approved: z.boolean(), reason: z.string().max(2000).op
 const Note = z
   .object({ text: z.string().min(1).max(4000).optional(), note: z.string().min(1).max(4000).optional() })
   .refine((n) => (n.text ?? n.note) !== undefined, { message: 'text is required', path: ['text'] });
+/** `POST /api/incidents/:id/assign`: a username, or null to clear. */
+const Assign = z.object({ assignee: z.string().trim().min(1).max(64).nullable() });
 const DecideReason = z.object({ reason: z.string().max(2000).optional() });
 /** `?status=` of the incident and approval lists. */
 const StatusQuery = z.object({ status: z.string().max(32).optional() });
@@ -149,6 +151,15 @@ export function incidentRoutes(deps: {
       .post('/incidents/:id/resolve', async (c) => {
         return c.json(
           shaped(IncidentJson, incidentJson(await deps.incidents.resolve(c.req.param('id'), who(c.get('access'))))),
+        );
+      })
+      .post('/incidents/:id/assign', jsonBody(Assign, 'assignment'), async (c) => {
+        const { assignee } = c.req.valid('json');
+        return c.json(
+          shaped(
+            IncidentJson,
+            incidentJson(await deps.incidents.assign(c.req.param('id'), assignee, who(c.get('access')))),
+          ),
         );
       })
       .post('/incidents/:id/notes', jsonBody(Note, 'note'), async (c) => {

@@ -17,6 +17,7 @@ import { coveringSilence, planSilenceTransitions, type Silence } from './silence
 import { parseSelector } from '../../contract/label-selector.ts';
 import type { EventRow } from '../store/ports.ts';
 import { readEvent, type EventReading } from '../../contract/protocol/events.ts';
+import { assigned } from './assign.ts';
 
 /** Options: correlator/breaker tuning. */
 export interface IncidentServiceOptions {
@@ -390,6 +391,23 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
         action: 'incident.annotated',
         target: id,
         detail: { text },
+      });
+      return service.get(id);
+    },
+    /** Sets (a username) or clears (null) the incident's assignee; audited as `incident.assigned`. */
+    async assign(id: string, assignee: string | null, by: string): Promise<Incident> {
+      const cur = await service.get(id);
+      const changes = correlator.assign(id, assignee, by, ctx.now());
+      // Not followed by this process (resolved, or opened before a restart): change the stored copy.
+      if (!changes.length)
+        changes.push({ type: 'annotated', incident: { ...cur, ...assigned(cur, assignee, by, ctx.now()) } });
+      await persist(changes);
+      await ctx.audit.record({
+        actor: `user:${by}`,
+        actorType: 'user',
+        action: 'incident.assigned',
+        target: id,
+        detail: { assignee, previous: cur.assignee?.name ?? null },
       });
       return service.get(id);
     },

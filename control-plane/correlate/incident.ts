@@ -65,6 +65,8 @@ export interface Incident {
   suppressed: boolean;
   hint: RootCauseHint;
   acknowledged: { by: string; at: number } | null;
+  /** Who handles it (a username), who set that and when; absent or null when nobody is assigned. */
+  assignee?: { name: string; by: string; at: number } | null;
   notes: { by: string; at: number; text: string }[];
   title: string;
   /** Lasting signals (anomaly alerts) it holds; open while any is on. Absent in incidents stored before them. */

@@ -33,6 +33,7 @@ export const IncidentSchema = z.looseObject({
   suppressed: z.boolean(),
   hint: HintSchema,
   acknowledged: z.object({ by: z.string(), at: z.number() }).nullable(),
+  assignee: z.object({ name: z.string(), by: z.string(), at: z.number() }).nullable().optional(),
   notes: z.array(z.object({ by: z.string(), at: z.number(), text: z.string() })),
   title: z.string(),
   rollouts: z.array(z.object({ id: z.string(), kind: z.string(), version: z.string() })).optional(),

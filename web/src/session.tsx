@@ -13,6 +13,11 @@ export function SessionProvider({ session, children }: { session: Session; child
   return <Ctx.Provider value={session}>{children}</Ctx.Provider>;
 }
 
+/** The signed-in person (null outside the provider). */
+export function useSession(): Session | null {
+  return useContext(Ctx);
+}
+
 /** True when the signed-in role is at least `role` (viewer < operator < admin). */
 export function useCan(role: 'viewer' | 'operator' | 'admin'): boolean {
   const s = useContext(Ctx);

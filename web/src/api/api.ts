@@ -160,6 +160,14 @@ export const api = {
     return call(c.incidents[':id'].resolve.$post({ param }), what);
   },
 
+  /** Sets (a username) or clears (null) who handles an incident. */
+  async assignIncident(id: string, assignee: string | null) {
+    return call(
+      c.incidents[':id'].assign.$post({ param: { id }, json: { assignee } }),
+      assignee ? `Assigning incident ${id} to ${assignee}` : `Clearing the assignee of ${id}`,
+    );
+  },
+
   async policies() {
     return (await call(c.policies.$get(), 'Loading policies')).policies;
   },

@@ -1,7 +1,7 @@
 /**
  * Incidents: the list (open first; filter by status and severity, search by hostname/title/cause, sortable columns,
- * bulk acknowledge/resolve) and one incident's hosts, timeline, root-cause hint and actions. Host ids read as
- * hostnames everywhere.
+ * bulk acknowledge/resolve, an assignee filter) and one incident's hosts (each linked to its charts at the incident's
+ * time), timeline, root-cause hint, assignee and actions. Host ids read as hostnames everywhere.
  */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -9,8 +9,9 @@ import { api, keys } from '../api/api.ts';
 import type { Incident, IncidentStatus } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
-import { ReadOnlyNote, useCan } from '../session.tsx';
+import { ReadOnlyNote, useCan, useSession } from '../session.tsx';
 import { useHostNames } from '../components/host-names.tsx';
+import { hostChartLink } from '../components/host-link.ts';
 
 const ORDER: Record<IncidentStatus, number> = { open: 0, acknowledged: 1, resolved: 2, merged: 3 };
 
@@ -43,6 +44,8 @@ export function IncidentsPage() {
   const [show, setShow] = useState<'active' | 'all' | 'resolved'>('active');
   const [severity, setSeverity] = useState('');
   const [text, setText] = useState('');
+  const [assignee, setAssignee] = useState('');
+  const me = useSession()?.username ?? '';
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'status', desc: false });
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const bulk = useMutation({
@@ -60,13 +63,16 @@ export function IncidentsPage() {
   const needle = text.trim().toLowerCase();
   const matches = (i: Incident) =>
     !needle ||
-    [hosts.humanize(i.title), i.rootCause.hint, i.id, ...i.hosts.map(hosts.name), ...i.hosts]
+    [hosts.humanize(i.title), i.rootCause.hint, i.id, i.assignee?.name ?? '', ...i.hosts.map(hosts.name), ...i.hosts]
       .join(' ')
       .toLowerCase()
       .includes(needle);
   const list = (q.data ?? [])
     .filter((i) => (show === 'all' ? true : show === 'active' ? i.status === 'open' : i.status !== 'open'))
     .filter((i) => !severity || i.severity === severity)
+    .filter((i) =>
+      !assignee ? true : assignee === 'nobody' ? !i.assignee : i.assignee?.name === (assignee === 'me' ? me : assignee),
+    )
     .filter(matches)
     .sort((a, b) => (sort.desc ? -1 : 1) * SORTS[sort.key](a, b) || b.openedAt - a.openedAt);
   const shownIds = list.map((i) => i.id);
@@ -110,6 +116,19 @@ export function IncidentsPage() {
             <option value="critical">critical</option>
             <option value="warning">warning</option>
             <option value="info">info</option>
+          </select>
+        </label>
+        <label>
+          Assignee
+          <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+            <option value="">Anyone or nobody</option>
+            <option value="me">Assigned to me</option>
+            <option value="nobody">Unassigned</option>
+            {[...new Set((q.data ?? []).flatMap((i) => (i.assignee ? [i.assignee.name] : [])))].sort().map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -173,6 +192,7 @@ export function IncidentsPage() {
                 {header('status', 'Status')}
                 {header('severity', 'Severity')}
                 {header('hosts', 'Hosts')}
+                <th scope="col">Assignee</th>
                 <th scope="col">Likely cause</th>
                 {header('opened', 'Opened')}
                 {header('updated', 'Last event')}
@@ -203,6 +223,7 @@ export function IncidentsPage() {
                       ? hosts.name(i.hosts[0]!)
                       : `${i.hosts.length}: ${hostList(i.hosts, hosts.name)}`}
                   </td>
+                  <td data-testid="assignee">{i.assignee?.name ?? <span className="muted">nobody</span>}</td>
                   <td>{hosts.humanize(i.rootCause.hint)}</td>
                   <td>
                     <Time ts={i.openedAt} />
@@ -226,6 +247,16 @@ export function IncidentPage({ id }: { id: string }) {
   const hosts = useHostNames();
   const q = useQuery({ queryKey: keys.incident(id), queryFn: () => api.incident(id), refetchInterval: 15_000 });
   const [note, setNote] = useState('');
+  const me = useSession()?.username ?? '';
+  const [who, setWho] = useState('');
+  const assign = useMutation({
+    mutationFn: (name: string | null) => api.assignIncident(id, name),
+    onSuccess: () => {
+      setWho('');
+      void client.invalidateQueries({ queryKey: keys.incidents });
+      void client.invalidateQueries({ queryKey: keys.incident(id) });
+    },
+  });
   const act = useMutation({
     mutationFn: ({ action, text }: { action: 'ack' | 'annotate' | 'resolve'; text?: string }) =>
       api.incidentAction(id, action, text),
@@ -270,7 +301,40 @@ export function IncidentPage({ id }: { id: string }) {
           <dt>Hosts</dt>
           <dd>{i.hosts.length}</dd>
         </div>
+        <div>
+          <dt>Assignee</dt>
+          <dd data-testid="incident-assignee">{i.assignee?.name ?? <span className="muted">nobody</span>}</dd>
+        </div>
       </dl>
+      {canAct && (
+        <form
+          className="row"
+          aria-label="Assignee"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (who.trim()) assign.mutate(who.trim());
+          }}
+        >
+          <label>
+            Assign to
+            <input value={who} onChange={(e) => setWho(e.target.value)} placeholder="username" maxLength={64} />
+          </label>
+          <button type="submit" disabled={assign.isPending || !who.trim()}>
+            Assign
+          </button>
+          {me && i.assignee?.name !== me && (
+            <button type="button" disabled={assign.isPending} onClick={() => assign.mutate(me)}>
+              Assign to me
+            </button>
+          )}
+          {i.assignee && (
+            <button type="button" disabled={assign.isPending} onClick={() => assign.mutate(null)}>
+              Clear assignee
+            </button>
+          )}
+        </form>
+      )}
+      <ErrorBox error={assign.error} />
       {!canAct && <ReadOnlyNote needs="operator" what="acknowledging, annotating and resolving incidents" />}
       {canAct && (
         <div className="actions">
@@ -307,7 +371,14 @@ export function IncidentPage({ id }: { id: string }) {
           <ul className="host-list">
             {i.hosts.map((h) => (
               <li key={h}>
-                <Link to={`/hosts/${encodeURIComponent(h)}`}>{hosts.name(h)}</Link>
+                <Link to={`/hosts/${encodeURIComponent(h)}`}>{hosts.name(h)}</Link>{' '}
+                <Link
+                  to={hostChartLink(h, i.firstEventAt ?? i.openedAt)}
+                  className="muted"
+                  aria-label={`Charts of ${hosts.name(h)} at the incident's time`}
+                >
+                  (charts at the incident's time)
+                </Link>
               </li>
             ))}
           </ul>
