@@ -78,26 +78,43 @@ export function commonValues(hosts: readonly string[], ctx: SearchContext): [str
   return out;
 }
 
-/** An open cause an event could belong to: its attribute and the failure rate among the fleet hosts holding it. */
+/** An open cause an event could belong to. */
 export interface OpenCause {
   id: string;
+  /** The host already belongs to it (its earlier signals of this symptom went there). */
+  holdsHost: boolean;
+  /** Onset rate: hosts that joined in the recent attribution window / holders not affected before it. */
+  hazard: number;
+  /** Failure rate among the fleet hosts holding its value. */
   rateWith: number;
   score: number;
 }
 
+/** Onset rate of a cause over a window: `recent` hosts joined in it, `before` had joined before it, K hold the value. */
+export function onsetHazard(recent: number, before: number, K: number): number {
+  return recent / Math.max(1, K - before);
+}
+
 /**
- * The open cause that best explains an event from a host holding several causes' values: the one whose holders fail
- * most often (a host of a rack whose PDU failed is almost surely down because of the PDU, whatever else it runs);
- * the more significant on a tie.
+ * The open cause that best explains a new event from a host holding several causes' values (both a rack whose PDU
+ * failed and a bad kernel): the cause it already belongs to; else the one whose unaffected holders are being hit
+ * fastest right now (a rack that failed all at once ten minutes ago explains a fresh alert worse than a kernel whose
+ * hosts are still falling over); else the one whose holders fail most often; else the more significant.
  */
 export function bestExplaining<T extends OpenCause>(causes: readonly T[]): T | null {
+  const key = (c: T) => [c.holdsHost ? 1 : 0, c.hazard, c.rateWith, c.score];
   let best: T | null = null;
-  for (const c of causes)
-    if (
-      !best ||
-      c.rateWith > best.rateWith + 1e-9 ||
-      (Math.abs(c.rateWith - best.rateWith) <= 1e-9 && c.score > best.score)
-    )
+  for (const c of causes) {
+    if (!best) {
       best = c;
+      continue;
+    }
+    const [x, y] = [key(c), key(best)];
+    for (let i = 0; i < x.length; i++) {
+      if (Math.abs(x[i]! - y[i]!) <= 1e-9) continue;
+      if (x[i]! > y[i]!) best = c;
+      break;
+    }
+  }
   return best;
 }

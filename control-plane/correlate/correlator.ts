@@ -14,7 +14,7 @@
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
  *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  */
-import { bestCause, bestExplaining, commonValues, type SearchContext } from './cause-search.ts';
+import { bestCause, bestExplaining, commonValues, onsetHazard, type SearchContext } from './cause-search.ts';
 import { lift } from './fisher.ts';
 import { testValue } from './significance.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
@@ -46,6 +46,8 @@ export interface CorrelatorOptions {
   /** Deprecated alias of `minRiskRatio` (the lift it replaces could not exceed 1 / the value's fleet share). */
   minLift?: number;
   holdMs?: number;
+  /** Recent span over which open causes' onset rates are compared to attribute an event (default 5 min). */
+  attributionWindowMs?: number;
   singleHostMinEvents?: number;
   resolveAfterMs?: number;
   /** Attribute keys never used as a cause (default: host, hostname, id). */
@@ -97,6 +99,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     minGroupHosts: 3,
     minScore: 4.5,
     holdMs: 3 * 60_000,
+    attributionWindowMs: 5 * 60_000,
     singleHostMinEvents: 2,
     resolveAfterMs: 20 * 60_000,
     isSignal: defaultIsSignal,
@@ -124,6 +127,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   };
   /** Group size at the last re-check of its cause (recheckCause). */
   const rechecked = new Map<string, number>();
+  /** When each host first joined each group incident (onset rates for attribution). */
+  const joined = new Map<string, Map<string, number>>();
   const view = (i: Incident): Incident => structuredClone(i);
   const open = () => [...all.values()].filter((i) => i.status === 'open');
 
@@ -187,8 +192,10 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   function absorb(inc: Incident, sigs: Signal[], now: number): void {
     const hosts = new Set(inc.hosts);
     const signatures = new Set(inc.signatures);
+    const joins = joined.get(inc.id) ?? joined.set(inc.id, new Map()).get(inc.id)!;
     for (const s of sigs) {
       s.incidentId = inc.id;
+      if (!joins.has(s.hostId)) joins.set(s.hostId, s.ts);
       hosts.add(s.hostId);
       signatures.add(s.sig);
       inc.eventCount++;
@@ -208,9 +215,11 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     inc.title = titleOf(inc);
   }
 
-  /** Hosts showing any of `sigs` in the window, plus `extra`. */
-  function symptomaticHosts(sigs: ReadonlySet<string>, extra: Iterable<string>): string[] {
-    const set = new Set(recent.filter((r) => sigs.has(r.sig)).map((r) => r.hostId));
+  /** Hosts showing any of `sigs` in the window that no other group incident explains, plus `extra`. */
+  function symptomaticHosts(sigs: ReadonlySet<string>, extra: Iterable<string>, self: string): string[] {
+    const other = (r: Signal) =>
+      r.incidentId !== null && r.incidentId !== self && all.get(r.incidentId)?.scope === 'group';
+    const set = new Set(recent.filter((r) => sigs.has(r.sig) && !other(r)).map((r) => r.hostId));
     for (const h of extra) set.add(h);
     return [...set];
   }
@@ -224,12 +233,12 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const checked = rechecked.get(inc.id) ?? 0;
     if (inc.hosts.length < Math.max(2 * checked, o.minGroupHosts)) return;
     rechecked.set(inc.id, inc.hosts.length);
-    const best = bestCause(commonValues(inc.hosts, ctx), symptomaticHosts(sigs, inc.hosts), ctx);
+    const best = bestCause(commonValues(inc.hosts, ctx), symptomaticHosts(sigs, inc.hosts, inc.id), ctx);
     if (!best || (best.key === inc.key && best.value === inc.value)) return;
     if (open().some((i) => i.scope === 'group' && i.key === best.key && i.value === best.value)) return;
     const current = testValue(
       inc.hosts.filter((h) => attrsOf(h)[inc.key] === inc.value).length,
-      symptomaticHosts(sigs, inc.hosts).length,
+      symptomaticHosts(sigs, inc.hosts, inc.id).length,
       o.population.count(inc.key, inc.value),
       o.population.size(),
     );
@@ -289,12 +298,18 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
     );
     const best = bestExplaining(
-      groups.map((i) => ({
-        id: i.id,
-        inc: i,
-        score: i.hint.score,
-        rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
-      })),
+      groups.map((i) => {
+        const joins = [...(joined.get(i.id)?.values() ?? [])];
+        const recent = joins.filter((t) => t > s.ts - o.attributionWindowMs).length;
+        return {
+          id: i.id,
+          inc: i,
+          holdsHost: i.hosts.includes(s.hostId),
+          hazard: onsetHazard(recent, joins.length - recent, i.hint.fleetWithValue),
+          rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
+          score: i.hint.score,
+        };
+      }),
     );
     if (best) return best.inc;
     return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;

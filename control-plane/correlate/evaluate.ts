@@ -108,7 +108,10 @@ function report(i: Incident, byId: Map<string, Simulation['events'][number]>): I
       truths.set(c.cause, c.truth);
     }
   }
-  const [dominantCause, top] = Object.entries(causes).sort((a, b) => b[1] - a[1])[0] ?? ['unknown', 0];
+  // The dominant cause: the most frequent real cause; noise only when nothing else is there.
+  const [dominantCause, top] = Object.entries(causes).sort(
+    (a, b) => Number(a[0] === 'noise') - Number(b[0] === 'noise') || b[1] - a[1],
+  )[0] ?? ['unknown', 0];
   const truth = truths.get(dominantCause);
   const explained = (e: Simulation['events'][number]) =>
     e.cause === dominantCause || !!e.alsoCauses?.some((c) => c.cause === dominantCause);

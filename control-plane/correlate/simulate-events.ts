@@ -2,7 +2,8 @@
  * Turns the simulator's raw fault output into the events an agent fleet would send (simulate.ts):
  * - a host that lost power (`rack-power`) sends nothing until power returns;
  * - anomaly alert episodes become `anomaly.started` / `anomaly.ended` (agent/infer/alert-state.ts): one alert at a
- *   time per host, so overlapping episodes (two faults, or a fault and a blip) make one alert, started by the first;
+ *   time per host, so overlapping episodes (two faults, or a fault and a blip) make one alert, started by the first
+ *   (a fault's over a blip's: the alert reports its peak);
  * - an event that another fault produced identically at the same time on the same host (same signature within
  *   10 min, or an alert two faults kept on) lists the other causes in `alsoCauses`: no correlator can tell them apart,
  *   and evaluate.ts credits it to either.
@@ -54,7 +55,9 @@ export function finishEvents(points: SimEvent[], episodes: Episode[], outages: O
     for (const e of list) {
       if (cur && e.start <= cur.end + REARM_MS) {
         cur.end = Math.max(cur.end, e.end);
-        if (e.cause !== 'noise' && e.cause !== cur.first.cause)
+        // A fault that takes over an alert a blip started is what the alert reports (its peak, its features).
+        if (cur.first.cause === 'noise' && e.cause !== 'noise') cur.first = { ...e, start: cur.first.start };
+        else if (e.cause !== 'noise' && e.cause !== cur.first.cause)
           cur.also.set(e.cause, { cause: e.cause, truth: e.truth });
         continue;
       }

@@ -222,7 +222,7 @@ export function simulate(input: z.input<typeof ScenarioFile>): Simulation {
         break;
       }
       case 'attribute-fault': {
-        const c = { cause: `attribute-fault:${f.key}=${f.value}#${fi}`, truth: { key: f.key, value: f.value } };
+        const c = { cause: `attribute-fault:${f.key}=${f.value}`, truth: { key: f.key, value: f.value } };
         const end = f.startMinute + f.durationMinutes;
         for (const id of holders(f.key, f.value).filter(() => rnd() < f.affectedShare)) {
           const start = f.startMinute + rnd() * f.onsetMinutes;
