@@ -11,9 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
-import type { SampleRow } from '../../control-plane/store/ports.ts';
 import { storeRefitter } from '../../control-plane/compose/refit.ts';
 import { createJsEngine } from '../../agent/infer/js-engine.ts';
 import { createOnnxEngine } from '../../agent/infer/onnx-engine.ts';
@@ -29,54 +27,11 @@ import {
 } from '../../models/multivariate/reference.ts';
 import type { MvParams, MvState } from '../../models/multivariate/reference.ts';
 import { enroll } from '../support/control-plane.ts';
+import { FLEET_FEATURES as FEATURES, fleetSeries as series, storeSamples } from '../support/fleet-samples.ts';
 import { api, startFleet, until, type FleetRig } from './fleet-harness.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../control-plane/cli/homeostat.mjs', import.meta.url).pathname;
-const STEP = 300_000;
-const DAY = 86_400_000;
-const FEATURES = [
-  'cpu.util_pct',
-  'cpu.user_pct',
-  'cpu.load1',
-  'mem.used_pct',
-  'disk.iops',
-  'net.rx_bytes_per_s',
-  'net.tx_bytes_per_s',
-  'proc.count',
-  'services.unhealthy',
-];
-
-/** Correlated daily-load metrics of one host, every 5 minutes for `n` samples ending at `end`. */
-function series(hostId: string, seed: number, n: number, end: number): SampleRow[] {
-  const rnd = seededRandom(seed);
-  const noise = () => rnd() - 0.5;
-  const rows: SampleRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const ts = end - (n - 1 - i) * STEP;
-    const load = 0.5 + 0.3 * Math.sin((2 * Math.PI * (ts % DAY)) / DAY) + 0.05 * noise();
-    const v = [
-      20 + 50 * load + noise(),
-      15 + 40 * load + noise(),
-      4 * load + 0.1 * noise(),
-      60 + noise(),
-      100 + 200 * load + 5 * noise(),
-      1e6 * load + 1e4 * noise(),
-      8e5 * load + 1e4 * noise(),
-      300 + Math.round(3 * noise()),
-      0,
-    ];
-    rows.push({
-      hostId,
-      seq: i + 1,
-      ts,
-      schema: String(FEATURE_SCHEMA_VERSION),
-      features: Object.fromEntries(FEATURES.map((f, j) => [f, v[j]!])),
-    });
-  }
-  return rows;
-}
-
 async function seed(
   rig: FleetRig,
   hostname: string,
@@ -87,7 +42,7 @@ async function seed(
 ) {
   const host = await enroll(rig.t, hostname, { labels });
   const rows = series(host.agentId, s, n, end);
-  for (let i = 0; i < rows.length; i += 500) await rig.t.cp.store.telemetry.insertSamples(rows.slice(i, i + 500));
+  await storeSamples(rig.t.cp.store.telemetry, rows);
   return host.agentId;
 }
 
