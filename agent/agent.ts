@@ -87,6 +87,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const link = createLink({
     agentId: creds.agentId,
     secret: creds.secret,
+    ca: creds.ca,
     mqttUrl: config.server.mqttUrl ?? creds.mqttUrl,
     agentVersion: version,
     outbox,

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { listenOn } from './listen.ts';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { createAdaptorServer } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
@@ -164,7 +165,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
             host: config.host,
             mqttPort: config.mqttPort,
             wsPort: config.wsPort,
-            tls: config.tls,
+            tls: config.tls?.mqtt ? config.tls : undefined,
             authenticator,
             ingester: ing,
             counters,
@@ -192,6 +193,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       store: s,
       publicKeyPem: signingKey.publicKeyPem,
       defaultTtlMs: config.enrollment.defaultTtl,
+      tls: config.tls ? { caPem: config.tls.caPem, caSha256: config.tls.caSha256 } : undefined,
       urls: () => advertised,
       onHostEnrolled: (agentId, secret) => b.provisionAgent(agentId, secret),
       onHostRevoked: async (agentId) => {
@@ -206,6 +208,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       artifacts,
       advertisedUrl: () => need(advertisedUrl, 'advertisedUrl'),
       publicKeyPem: () => key.publicKeyPem,
+      caPem: config.tls?.caPem,
     });
     // The HTTP authentication/ACL hook for brokers that ask a web service (broker/http-auth.ts), when configured.
     const brokerHook: ApiMount[] = config.broker.httpAuthSecret
@@ -238,6 +241,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
             fromConfig: config.advertisedUrl !== undefined,
             publicKeyPem: key.publicKeyPem,
             artifacts: artifacts.available(),
+            ...(config.tls ? { tls: config.tls } : {}),
           }),
         gauges: () => ({
           'ingest.queue.depth': ing.depth,
@@ -253,12 +257,22 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         ...(middleware ? { middleware } : {}),
       },
     );
-    http = createAdaptorServer({ fetch: app.fetch }) as Server;
+    // HTTPS when a certificate is configured (docs/tls.md): the API, the UI and the downloads.
+    http = (
+      config.tls
+        ? createAdaptorServer({
+            fetch: app.fetch,
+            createServer: createHttpsServer,
+            serverOptions: { cert: config.tls.certPem, key: config.tls.keyPem },
+          })
+        : createAdaptorServer({ fetch: app.fetch })
+    ) as Server;
     const httpServer = http;
     const httpPort = await listenOn(httpServer, config.httpPort, config.host, 'httpPort');
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    urls = { httpUrl: `http://${host}:${httpPort}`, ...brokerUrls };
-    advertisedUrl = config.advertisedUrl ?? (advertiseHost ? `http://${advertiseHost}:${httpPort}` : urls.httpUrl);
+    const scheme = config.tls ? 'https' : 'http';
+    urls = { httpUrl: `${scheme}://${host}:${httpPort}`, ...brokerUrls };
+    advertisedUrl = config.advertisedUrl ?? (advertiseHost ? `${scheme}://${advertiseHost}:${httpPort}` : urls.httpUrl);
     artifacts.find();
     pruneTimer = setInterval(() => {
       if (!leadership?.isLeader) return; // one replica prunes

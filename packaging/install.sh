@@ -22,6 +22,7 @@ BINLINK=/usr/local/bin/homeostat-agent
 usage() {
   cat <<'EOF'
 Usage: install.sh [--server URL] (--token TOKEN | --token-file FILE) [--labels k=v,...] [--key-sha256 HEX]
+                  [--ca-sha256 HEX]
        install.sh --uninstall [--purge]
 
   --server URL         control plane HTTP URL (default: the one that served this script)
@@ -30,6 +31,8 @@ Usage: install.sh [--server URL] (--token TOKEN | --token-file FILE) [--labels k
   --labels k=v,...     host labels (the token's labels win on conflict)
   --key-sha256 HEX     refuse unless the control plane's signing key has this sha256 (of its SPKI DER; the
                        Enrollment page shows it)
+  --ca-sha256 HEX      https:// server with its own CA: fetch the CA, refuse unless its certificate has this sha256
+                       (the Enrollment page shows it), verify every download against it and pin it in the agent
   --artifact FILE      install this artifact (with FILE.sha256, FILE.sig beside it) instead of downloading it
   --key FILE           the signing key (PEM) to verify --artifact against (default: beside the artifact)
   --no-start           install and enroll, but do not start the service
@@ -49,6 +52,7 @@ TOKEN=''
 TOKEN_FILE=''
 LABELS=''
 KEY_SHA256=''
+CA_SHA256=''
 ARTIFACT=''
 KEYFILE=''
 NO_START=0
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
     --labels) LABELS=${2:?--labels needs k=v,...}; shift 2 ;;
     --labels=*) LABELS=${1#*=}; shift ;;
     --key-sha256) KEY_SHA256=${2:?--key-sha256 needs a hex digest}; shift 2 ;;
+    --ca-sha256) CA_SHA256=${2:?--ca-sha256 needs a hex digest}; shift 2 ;;
     --artifact) ARTIFACT=${2:?--artifact needs a file}; shift 2 ;;
     --key) KEYFILE=${2:?--key needs a file}; shift 2 ;;
     --no-start) NO_START=1; shift ;;
@@ -141,15 +146,37 @@ if [ -n "$TOKEN" ]; then
 fi
 TOKEN=''
 
+CURL_TLS=''
+WGET_TLS=''
 fetch() { # fetch URL FILE
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" "$1" || return 1
+    # shellcheck disable=SC2086
+    curl -fsSL --retry 3 $CURL_TLS -o "$2" "$1" || return 1
   elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$2" "$1" || return 1
+    # shellcheck disable=SC2086
+    wget -q $WGET_TLS -O "$2" "$1" || return 1
   else
     die 'curl or wget is needed to download the agent'
   fi
 }
+
+# --- the control plane's CA (HTTPS with a private CA, docs/tls.md) --------------------------------------------------
+# Fetched without verification, then accepted only if its certificate's sha256 is the pin; from then on every
+# download is verified against it and the agent pins it at enrollment.
+if [ -n "$CA_SHA256" ]; then
+  case $SERVER in https://*) ;; *) die "--ca-sha256 needs an https:// server, got '$SERVER'" ;; esac
+  PIN=$(printf '%s' "$CA_SHA256" | tr -d ':' | tr 'A-F' 'a-f')
+  printf '%s' "$PIN" | grep -Eq '^[0-9a-f]{64}$' || die "--ca-sha256 must be 64 hex digits, got '$CA_SHA256'"
+  CURL_TLS='-k'
+  WGET_TLS='--no-check-certificate'
+  fetch "$SERVER/downloads/ca.pem" "$TMP/ca.pem" || die "cannot fetch $SERVER/downloads/ca.pem"
+  command -v base64 >/dev/null 2>&1 || die 'base64 is needed to check --ca-sha256'
+  GOT=$(sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$TMP/ca.pem" | sed '1d;$d' | base64 -d | sha256sum | cut -d' ' -f1)
+  [ "$GOT" = "$PIN" ] || die "the CA served by $SERVER has sha256 $GOT, not $PIN (--ca-sha256): not installing"
+  CURL_TLS="--cacert $TMP/ca.pem"
+  WGET_TLS="--ca-certificate=$TMP/ca.pem"
+  say "control plane CA verified (sha256 $PIN)"
+fi
 
 # --- download -------------------------------------------------------------------------------------------------------
 # The offline bundle: run as ./install.sh next to an artifact for this platform, install that one (no download).
@@ -288,10 +315,10 @@ if [ -f "$STATE/credentials.json" ]; then
 else
   [ -f "$TMP/token" ] || die "an enrollment token is needed: --token TOKEN or --token-file FILE (the agent is installed; run me again with one)"
   if [ -n "$LABELS" ]; then
-    "$AGENT" enroll --config "$ETC/agent.yaml" --server "$SERVER" --token-file "$TMP/token" --labels "$LABELS" ||
+    "$AGENT" enroll --config "$ETC/agent.yaml" --server "$SERVER" --token-file "$TMP/token" --labels "$LABELS" ${CA_SHA256:+--ca-file "$TMP/ca.pem"} ||
       die 'enrollment failed (message above); the agent is installed, run me again with a valid token'
   else
-    "$AGENT" enroll --config "$ETC/agent.yaml" --server "$SERVER" --token-file "$TMP/token" ||
+    "$AGENT" enroll --config "$ETC/agent.yaml" --server "$SERVER" --token-file "$TMP/token" ${CA_SHA256:+--ca-file "$TMP/ca.pem"} ||
       die 'enrollment failed (message above); the agent is installed, run me again with a valid token'
   fi
 fi

@@ -1,5 +1,6 @@
 /** `homeostat-agent enroll`: exchanges a one-time token for this host's identity (thin shell over enroll/). */
 import { readFileSync } from 'node:fs';
+import { certificateSha256, pemCertificates } from '../../contract/tls/certificates.ts';
 import { AGENT_VERSION } from '../agent.ts';
 import { loadCredentials } from '../enroll/credentials.ts';
 import { enroll } from '../enroll/enroll.ts';
@@ -13,6 +14,8 @@ export type EnrollOpts = CommonOpts & {
   tokenFile?: string;
   labels?: Record<string, string>;
   force?: boolean;
+  caFile?: string;
+  caSha256?: string;
 };
 
 /** Enrolls and prints the identity and the next command; exits 1 with one error line on failure. */
@@ -31,14 +34,26 @@ export async function enrollAction(opts: EnrollOpts): Promise<void> {
       stateDir: cfg.stateDir,
       agentVersion: AGENT_VERSION,
       labels,
+      ...(opts.caFile ? { ca: readCaFile(opts.caFile) } : {}),
+      ...(opts.caSha256 ? { caSha256: opts.caSha256 } : {}),
     });
     process.stdout.write(
       `enrolled as ${creds.agentId}\nstate dir: ${cfg.stateDir}\nmqtt: ${creds.mqttUrl}\n` +
+        (creds.ca ? `tls: control plane CA pinned (sha256 ${certificateSha256(creds.ca)})\n` : '') +
         `run it with: homeostat-agent run --state-dir ${cfg.stateDir}\n`,
     );
   } catch (err) {
     fail(err);
   }
+}
+
+/** The CA PEM of --ca-file: must hold a certificate. */
+function readCaFile(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  const certs = pemCertificates(text);
+  if (certs.length === 0) throw new Error(`--ca-file ${file} holds no PEM certificate`);
+  certificateSha256(certs[0]!); // parses, or throws naming the problem
+  return certs.join('');
 }
 
 /** The token from --token or --token-file (`-` = stdin; surrounding whitespace dropped); exactly one is required. */

@@ -27,6 +27,8 @@ export function buildAgentProgram(): Command {
     .option('--token <token>', 'one-time enrollment token (homeostat token create)')
     .option('--token-file <file>', "read the token from a file ('-' = stdin), so it is not in the process list")
     .option('--labels <k=v,...>', 'host labels, e.g. role=db,zone=a', parseLabels)
+    .option('--ca-file <file>', 'https:// server: verify it against this PEM CA and pin it (docs/tls.md)')
+    .option('--ca-sha256 <hex>', 'https:// server: pin the presented certificate with this sha256 (Enrollment page)')
     .option('--force', 'enroll again even if this state dir already has an identity')
     .action(async (opts: EnrollOpts) => (await import('./enroll-action.ts')).enrollAction(opts));
 

@@ -16,6 +16,8 @@ export const Credentials = z.object({
   /** The control plane's signing key, pinned at enrollment (policies and models must verify against it). */
   publicKey: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
+  /** The control plane's CA (PEM), pinned at enrollment over HTTPS: the only trust anchor for HTTPS and MQTT/TLS. */
+  ca: z.string().optional(),
   hostname: z.string(),
   enrolledAt: z.number().int(),
 });

@@ -4,6 +4,8 @@
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 import { HomeostatError } from '../../contract/errors.ts';
+import { describeTlsError, trustingFetch } from '../link/tls-trust.ts';
+import { pinnedCaFromServer } from './ca-pin.ts';
 import { saveCredentials, type Credentials } from './credentials.ts';
 
 /** The control plane refused or failed the enrollment. `status` is the HTTP status (0 = unreachable). */
@@ -25,6 +27,7 @@ const EnrollResponse = z.object({
   wsUrl: z.string().optional(),
   publicKey: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
+  tls: z.object({ caPem: z.string(), caSha256: z.string() }).optional(),
 });
 
 /** Inputs of {@link enroll}. `fetch` is injectable; hostname defaults to os.hostname(). */
@@ -38,15 +41,29 @@ export type EnrollOptions = {
   hostname?: string;
   fetch?: typeof fetch;
   clock?: () => number;
+  /** PEM CA to verify an https:// server against (`--ca-file`); pinned for HTTP and MQTT afterwards. */
+  ca?: string;
+  /** sha256 of a certificate the server presents (`--ca-sha256`): that certificate becomes the pinned CA. */
+  caSha256?: string;
 };
 
 /** Enrolls and saves the credentials (0600) in the state dir; returns them. */
 export async function enroll(o: EnrollOptions): Promise<Credentials> {
   const server = o.server.replace(/\/+$/, '');
   const hostname = o.hostname ?? osHostname();
+  if (/^http:/i.test(server) && (o.ca || o.caSha256))
+    throw new EnrollError(server, 0, '--ca-file and --ca-sha256 need an https:// server');
+  let ca = o.ca;
+  if (o.caSha256) {
+    try {
+      ca = await pinnedCaFromServer(server, o.caSha256);
+    } catch (err) {
+      throw new EnrollError(server, 0, (err as Error).message);
+    }
+  }
   let res: Response;
   try {
-    res = await (o.fetch ?? fetch)(`${server}/api/enroll`, {
+    res = await (o.fetch ?? trustingFetch(ca))(`${server}/api/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -58,7 +75,12 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
       }),
     });
   } catch (err) {
-    throw new EnrollError(server, 0, (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+    const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
+    throw new EnrollError(
+      server,
+      0,
+      cause ? describeTlsError(cause, server, ca !== undefined) : (err as Error).message,
+    );
   }
   const text = await res.text();
   if (!res.ok) {
@@ -78,7 +100,15 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
       res.status,
       `unexpected response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  const creds: Credentials = { ...parsed.data, server, hostname, enrolledAt: (o.clock ?? Date.now)() };
+  const { tls: _tls, ...identity } = parsed.data;
+  // The CA this enrollment verified the server with is pinned; with the system's CAs nothing is (certificates renew).
+  const creds: Credentials = {
+    ...identity,
+    server,
+    hostname,
+    enrolledAt: (o.clock ?? Date.now)(),
+    ...(ca ? { ca } : {}),
+  };
   saveCredentials(o.stateDir, creds);
   return creds;
 }

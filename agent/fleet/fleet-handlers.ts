@@ -11,6 +11,7 @@ import type { StateMessage } from '../../contract/protocol/index.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { Credentials } from '../enroll/credentials.ts';
 import type { Healer } from '../heal/healer.ts';
+import { trustingFetch } from '../link/tls-trust.ts';
 import type { Inference } from '../infer/inference.ts';
 import type { CommandHandlers } from '../link/commands.ts';
 import type { EventInput } from '../pipeline/types.ts';
@@ -66,6 +67,7 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
     server: credentials.server,
     agentId: credentials.agentId,
     secret: credentials.secret,
+    fetch: trustingFetch(credentials.ca),
     dir: join(deps.stateDir, 'fleet-models'),
     state,
     report: emit,

@@ -23,12 +23,15 @@ import { createRetrier, realTimers, type BackoffOptions, type Timers } from './b
 import { nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
 import type { OutboxStore, SeqRange } from './outbox/store.ts';
+import { describeTlsError, plainTransportRefusal } from './tls-trust.ts';
 
 /** Options of {@link createLink}. */
 export type LinkOptions = {
   agentId: string;
   secret: string;
   mqttUrl: string;
+  /** The control plane's CA pinned at enrollment: the only trust anchor for mqtts:// and wss://; plain URLs refused. */
+  ca?: string | undefined;
   agentVersion: string;
   outbox: OutboxStore;
   logger: Logger;
@@ -115,16 +118,27 @@ export function createLink(o: LinkOptions): Link {
   let inventory: { body: Record<string, unknown>; hash: string } | null = null;
   let publishedInventoryHash: string | null = null;
   const drainWaiters = new Set<() => void>();
+  let secret = o.secret;
 
   const retrier = createRetrier({ ...o.backoff, timers, attempt: () => connect() });
 
   function connect(): void {
     if (stopped) return;
     st.state = 'connecting';
+    const refusal = plainTransportRefusal(o.mqttUrl, o.ca !== undefined);
+    if (refusal) {
+      st.state = 'disconnected';
+      if (st.lastError !== refusal) log.error({ url: o.mqttUrl }, refusal);
+      st.lastError = refusal;
+      st.lastErrorAt = clock();
+      retrier.failed();
+      return;
+    }
     const c = connectFn(o.mqttUrl, {
+      ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
       clientId: o.agentId,
       username: o.agentId,
-      password: o.secret,
+      password: secret,
       clean: true,
       protocolVersion: 4,
       keepalive: 30,
@@ -176,7 +190,9 @@ export function createLink(o: LinkOptions): Link {
       );
     });
     c.on('error', (err) => {
-      st.lastError = err.message;
+      const message = describeTlsError(err as Error & { code?: string }, o.mqttUrl, o.ca !== undefined);
+      if (message !== err.message && message !== st.lastError) log.error({ url: o.mqttUrl }, message);
+      st.lastError = message;
       st.lastErrorAt = clock();
     });
     c.on('close', () => {

@@ -29,6 +29,9 @@ export const InstallInfo = z.object({
   scriptUrl: z.string(),
   /** sha256 (hex) of the signing key's SPKI DER: what install.sh pins. */
   signingKeySha256: z.string(),
+  /** With HTTPS on: sha256 (hex) of the CA certificate agents pin (install.sh --ca-sha256), and of the server
+   * certificate's public key (curl --pinnedpubkey in the one-liner); absent over plain HTTP. */
+  tls: z.object({ caSha256: z.string(), serverKeySha256: z.string() }).optional(),
   /** Artifacts found or built so far (empty until the first one is built; install.sh builds on demand). */
   artifacts: z.array(AgentArtifact),
 });

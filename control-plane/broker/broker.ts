@@ -10,7 +10,7 @@
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { Aedes, type Client, type PublishPacket, type AuthenticateError } from 'aedes';
 import mqemitter from 'mqemitter';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -29,7 +29,8 @@ export type BrokerOptions = {
   host: string;
   mqttPort: number;
   wsPort: number;
-  tls?: { cert: string; key: string } | undefined;
+  /** PEM certificate chain and key: MQTT over TLS (`mqtts://`) and WebSocket over TLS (`wss://`). */
+  tls?: { certPem: string; keyPem: string } | undefined;
   authenticator: Authenticator;
   ingester: Ingester;
   counters: Counters;
@@ -194,8 +195,8 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       tcp = opts.tls
         ? createTlsServer(
             {
-              cert: readFileSync(opts.tls.cert),
-              key: readFileSync(opts.tls.key),
+              cert: opts.tls.certPem,
+              key: opts.tls.keyPem,
               noDelay: true,
               handshakeTimeout: connectTimeoutMs,
             },
@@ -209,9 +210,16 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
         tcp.on('connection', (socket) => {
           admit(socket);
         });
-      http = createHttpServer({ connectionsCheckingInterval: Math.min(1000, connectTimeoutMs) }, (_req, res) => {
+      const onRequest = (_req: unknown, res: import('node:http').ServerResponse) => {
         res.writeHead(426).end('MQTT over WebSocket only');
-      });
+      };
+      const httpOptions = { connectionsCheckingInterval: Math.min(1000, connectTimeoutMs) };
+      http = opts.tls
+        ? createHttpsServer(
+            { ...httpOptions, cert: opts.tls.certPem, key: opts.tls.keyPem, handshakeTimeout: connectTimeoutMs },
+            onRequest,
+          )
+        : createHttpServer(httpOptions, onRequest);
       // WebSocket: admitted as raw TCP; the upgrade request must arrive within the CONNECT timeout too.
       http.headersTimeout = connectTimeoutMs;
       http.requestTimeout = connectTimeoutMs;
@@ -237,7 +245,8 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       const mqttPort = await listenOn(tcp, opts.mqttPort, opts.host, 'mqttPort');
       const wsPort = await listenOn(http, opts.wsPort, opts.host, 'wsPort');
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      return { mqttUrl: `${opts.tls ? 'mqtts' : 'mqtt'}://${host}:${mqttPort}`, wsUrl: `ws://${host}:${wsPort}` };
+      const s = opts.tls ? 's' : '';
+      return { mqttUrl: `mqtt${s}://${host}:${mqttPort}`, wsUrl: `ws${s}://${host}:${wsPort}` };
     },
     publishCommand(agentId, command) {
       return new Promise((resolve, reject) => {

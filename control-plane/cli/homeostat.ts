@@ -38,6 +38,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: () => import('./token-command.ts'),
   },
   {
+    name: 'tls',
+    description: 'TLS certificates: `tls init` writes a private CA and a server certificate (docs/tls.md)',
+    load: () => import('./tls-command.ts'),
+  },
+  {
     name: 'models',
     description: 'work with the ONNX models: backtest them on recordings, refit them from fleet data',
     load: () => import('../compose/models-command.ts'),

@@ -24,6 +24,7 @@ type Flags = {
   logLevel?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsCa?: string;
 };
 
 export function register(program: Command): void {
@@ -40,8 +41,9 @@ export function register(program: Command): void {
       '--database-url <url>',
       'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)',
     )
-    .option('--tls-cert <file>', 'PEM certificate: serve MQTT over TLS (with --tls-key)')
+    .option('--tls-cert <file>', 'PEM certificate (chain): HTTPS, and MQTT over TLS (with --tls-key; docs/tls.md)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--tls-ca <file>', 'PEM CA certificate agents pin (default: the top certificate of --tls-cert)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .action(async (flags: Flags) => {
       const overrides: ServerConfigInput = {
@@ -51,7 +53,15 @@ export function register(program: Command): void {
         ...(flags.mqttPort !== undefined ? { mqttPort: flags.mqttPort as unknown as number } : {}),
         ...(flags.wsPort !== undefined ? { wsPort: flags.wsPort as unknown as number } : {}),
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
-        ...(flags.tlsCert || flags.tlsKey ? { tls: { cert: flags.tlsCert ?? '', key: flags.tlsKey ?? '' } } : {}),
+        ...(flags.tlsCert || flags.tlsKey
+          ? {
+              tls: {
+                cert: flags.tlsCert ?? '',
+                key: flags.tlsKey ?? '',
+                ...(flags.tlsCa ? { ca: flags.tlsCa } : {}),
+              } as NonNullable<ServerConfigInput['tls']>,
+            }
+          : {}),
         ...(flags.logLevel ? { logLevel: flags.logLevel as ServerConfigInput['logLevel'] } : {}),
       };
       let config: ReturnType<typeof loadServerConfig>;

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../../contract/errors.ts';
 import { parseDuration } from '../../contract/duration.ts';
+import { loadTlsMaterial } from '../tls/tls-material.ts';
 
 const port = (what: string) =>
   z.coerce
@@ -72,14 +73,29 @@ export const ServerConfigSchema = z
       .string()
       .regex(/^(postgres(ql)?:\/\/|file:)/, 'databaseUrl must start with postgres://, postgresql:// or file:')
       .optional(),
+    // HTTPS for the API and UI, MQTT over TLS (unless `mqtt: false`) and the CA agents pin (docs/tls.md). The files
+    // are read and checked here: every problem with them is reported with the rest of the configuration.
     tls: z
       .object(
         {
           cert: z.string({ error: 'tls.cert must be a path to a PEM certificate' }).min(1),
           key: z.string({ error: 'tls.key must be a path to a PEM private key' }).min(1),
+          ca: z.string({ error: 'tls.ca must be a path to a PEM CA certificate' }).min(1).optional(),
+          mqtt: z
+            .preprocess(
+              (v) => (v === 'true' ? true : v === 'false' ? false : v),
+              z.boolean({ error: 'tls.mqtt must be true or false' }),
+            )
+            .default(true),
         },
         { error: 'tls must have both cert and key' },
       )
+      .transform((t, ctx) => {
+        const r = loadTlsMaterial(t);
+        if ('material' in r) return { ...t, ...r.material };
+        for (const i of r.issues) ctx.addIssue({ code: 'custom', path: [i.path.split('.')[1]!], message: i.message });
+        return z.NEVER;
+      })
       .optional(),
     // The URL other servers reach this control plane's HTTP API at: in the install one-liner and install.sh
     // (docs/agent-install.md). Default: the listening address (the host name when bound to 0.0.0.0 or ::).
@@ -216,6 +232,8 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_DATABASE_URL: 'databaseUrl',
   HOMEOSTAT_TLS_CERT: 'tls.cert',
   HOMEOSTAT_TLS_KEY: 'tls.key',
+  HOMEOSTAT_TLS_CA: 'tls.ca',
+  HOMEOSTAT_TLS_MQTT: 'tls.mqtt',
   HOMEOSTAT_ADVERTISED_URL: 'advertisedUrl',
   HOMEOSTAT_ADVERTISE_MQTT_URL: 'advertise.mqttUrl',
   HOMEOSTAT_ADVERTISE_WS_URL: 'advertise.wsUrl',

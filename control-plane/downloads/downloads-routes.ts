@@ -18,6 +18,8 @@ export type DownloadsOptions = {
   /** The URL other servers reach this control plane at (config `advertisedUrl`, else derived). */
   advertisedUrl(): string;
   publicKeyPem(): string;
+  /** The CA certificate agents pin (HTTPS on), served as /downloads/ca.pem for install.sh to check against its pin. */
+  caPem?: string | undefined;
 };
 
 /** install.sh with `url` as its default server (the placeholder is a single-quoted sh string: quotes refused). */
@@ -69,6 +71,7 @@ export function downloadsRoutes(opts: DownloadsOptions): Hono {
   app.get('/downloads/:file', async (c) => {
     const file = c.req.param('file');
     if (file === 'signing-key.pub.pem') return text(opts.publicKeyPem());
+    if (file === 'ca.pem') return opts.caPem ? text(opts.caPem) : text('this control plane serves plain HTTP\n', 404);
     const manifest = PLATFORM.exec(file);
     if (manifest) {
       const a = await artifact(manifest[1]!);

@@ -22,6 +22,8 @@ export type EnrollResponse = {
   wsUrl: string;
   publicKey: string;
   labels: Labels;
+  /** With HTTPS on: the CA certificate the agent pins for HTTP and MQTT from now on, and its sha256 (docs/tls.md). */
+  tls?: { caPem: string; caSha256: string };
   /** Requested labels the token's labels replaced (key → requested, applied); absent when none. */
   overriddenLabels?: Record<string, { requested: string; applied: string }>;
 };
@@ -38,6 +40,8 @@ export type EnrollmentOptions = {
   /** Called after a host is revoked, to cut its live session and cached credentials. */
   onHostRevoked(agentId: string): Promise<void>;
   defaultTtlMs: number;
+  /** The CA agents pin (HTTPS on), given in every enrollment answer. */
+  tls?: { caPem: string; caSha256: string } | undefined;
   now?: () => Date;
 };
 
@@ -122,6 +126,7 @@ export function createEnrollment(opts: EnrollmentOptions) {
         wsUrl,
         publicKey: opts.publicKeyPem,
         labels: host.labels,
+        ...(opts.tls ? { tls: opts.tls } : {}),
         ...(Object.keys(overridden).length ? { overriddenLabels: overridden } : {}),
       };
     },
