@@ -230,6 +230,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           // the version the agent runs, from its presence (it reconnects as the new version once restarted)
           applied: (h) => (h.online ? h.agentVersion : null),
           previousFromApplied: true,
+          restartsAgent: true,
         },
       });
       const notifier = createNotifier({

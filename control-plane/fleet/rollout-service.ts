@@ -34,6 +34,10 @@ export interface RolloutKind {
   /** Whether the hosts' applied version is what a rollback returns to when no rollout ever set one (agents: the
    * version they were installed with). Default false: the previous version comes from earlier rollouts only. */
   previousFromApplied?: boolean;
+  /** Applying restarts the agent (agent upgrades): a host that has not acknowledged yet may be offline while it
+   * restarts, so liveness is judged on the hosts that run the new version; one that never comes back is halted by the
+   * ack timeout, one that switched back reports an apply failure. Default false: every host sent must stay alive. */
+  restartsAgent?: boolean;
 }
 
 /** Options of a new rollout. */
@@ -177,7 +181,8 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     const treatedHealth = await health(acked, since, now + 1);
     // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
     const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
-    treatedHealth.unresponsive = treated.flatMap((host) => {
+    const mustBeAlive = kind.restartsAgent ? acked : treated;
+    treatedHealth.unresponsive = mustBeAlive.flatMap((host) => {
       if (hostsById.get(host)?.revokedAt) return []; // revoked since: no longer part of the fleet
       const why = livenessOf(
         { host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null },
