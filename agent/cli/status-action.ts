@@ -1,5 +1,6 @@
 /** `homeostat-agent status`: identity (never the secret), connection, outbox depth, last ack and last cycle. */
 import { loadCredentials } from '../enroll/credentials.ts';
+import { readRecord, readRelease, runningVersion } from '../fleet/install-layout.ts';
 import { isRunning, readStatus } from '../status/status-file.ts';
 import { configFor } from './load-config.ts';
 import { fail, type CommonOpts } from './options.ts';
@@ -35,7 +36,10 @@ export function statusAction(opts: StatusOpts): void {
         `enrolled at: ${when(creds.enrolledAt)}`,
       );
     }
-    lines.push(`running:     ${running ? `yes (pid ${st!.pid})` : 'no'}`);
+    lines.push(
+      `running:     ${running ? `yes (pid ${st!.pid})` : 'no'}`,
+      `version:     ${versionLine(cfg.stateDir, st?.agentVersion)}`,
+    );
     if (st) {
       const { link, outbox, lastCycle } = st;
       const lastError = link.lastError ? ` (${errorNote(link, when)})` : '';
@@ -56,6 +60,20 @@ export function statusAction(opts: StatusOpts): void {
   } catch (err) {
     fail(err);
   }
+}
+
+/** The running version, the one before it, the last rolled back from, and an upgrade awaiting confirmation. */
+export function versionLine(stateDir: string, reported: string | undefined): string {
+  const version = reported ?? runningVersion();
+  const release = readRelease(stateDir);
+  const pending = readRecord(stateDir);
+  const notes = [`previous ${release?.running === version ? (release.previous ?? '-') : '-'}`];
+  if (release?.running === version && release.rolledBackFrom) notes.push(`rolled back from ${release.rolledBackFrom}`);
+  if (pending?.status === 'pending')
+    notes.push(
+      `upgrade ${pending.from} -> ${pending.to} awaiting confirmation until ${new Date(pending.deadline).toISOString()}`,
+    );
+  return `${version} (${notes.join(', ')})`;
 }
 
 /** F1: the URL the agent connects to (the running link's, else server.mqttUrl, else the enrolled one), and why. */

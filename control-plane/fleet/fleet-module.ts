@@ -250,6 +250,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           command: (version) => agentVersions.command(version),
           // the version the agent runs, from its presence (it reconnects as the new version once restarted)
           applied: (h) => (h.online ? h.agentVersion : null),
+          restartsAgent: true,
         },
       });
       const notifier = createNotifier({

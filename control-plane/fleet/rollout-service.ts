@@ -33,6 +33,10 @@ export interface RolloutKind {
   command(version: string): Promise<Command>;
   /** The version label the host reports as applied, in the rollout's version vocabulary. */
   applied(host: HostRecord, subject: string): string | null;
+  /** Applying restarts the agent (agent upgrades): a host that has not acknowledged yet may be offline while it
+   * restarts, so liveness is judged on the hosts that run the new version; one that never comes back is halted by the
+   * ack timeout, one that switched back reports an apply failure. Default false: every host sent must stay alive. */
+  restartsAgent?: boolean;
 }
 
 /** Options of a new rollout. */
@@ -176,7 +180,8 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     const treatedHealth = await health(acked, since, now + 1);
     // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
     const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
-    treatedHealth.unresponsive = treated.flatMap((host) => {
+    const mustBeAlive = kind.restartsAgent ? acked : treated;
+    treatedHealth.unresponsive = mustBeAlive.flatMap((host) => {
       if (hostsById.get(host)?.revokedAt) return []; // revoked since: no longer part of the fleet
       const why = livenessOf(
         { host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null },
