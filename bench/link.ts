@@ -377,17 +377,16 @@ async function main() {
         fetch(`${urls.httpUrl}/api/metrics`, {
           headers: { authorization: `Bearer ${creds.apiToken}` },
           signal: AbortSignal.timeout(5000),
-        }).then(
-          async (res) => {
+        })
+          .then(async (res) => {
             await res.arrayBuffer();
-            if (res.ok) metricsProbe.answered++;
-            else metricsProbe.failed++;
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            metricsProbe.answered++;
             metricsProbe.maxMs = Math.max(metricsProbe.maxMs, nowMs() - t);
-          },
-          () => {
+          })
+          .catch(() => {
             metricsProbe.failed++;
-          },
-        );
+          });
       }, 2000)
     : null;
   await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - nowMs())));
@@ -495,6 +494,9 @@ async function main() {
   }
 }
 
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
 main().catch((err) => {
   process.stderr.write(`${(err as Error).stack}\n`);
   for (const c of children) c.kill('SIGKILL');

@@ -247,6 +247,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           'ingest.queue.depth': ing.depth,
           'ingest.queue.capacity': ing.capacity,
           'ingest.queue.waiting': ing.waiting,
+          'ingest.queue.limit': ing.limit,
           ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
           'replica.leader': leadership?.isLeader ? 1 : 0,
         }),

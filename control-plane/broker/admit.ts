@@ -39,7 +39,7 @@ export function admitAgentMessage(who: string, topic: string, payload: Buffer, d
     return Promise.resolve(acl);
   }
   if (acl.kind !== 'telemetry' && acl.kind !== 'events') return admitDecoded(who, acl.kind, topic, payload, deps);
-  const weight = Math.min(ingester.capacity, estimateRecords(payload));
+  const weight = Math.min(ingester.limit, estimateRecords(payload));
   if (ingester.tryReserve(weight)) return admitReserved(who, acl.kind, topic, payload, weight, deps);
   counters.inc('broker.backpressure.waits');
   return ingester.reserve(weight, deps.maxWaitMs).then(
@@ -118,7 +118,7 @@ function admitDecoded(
 function waitAndOffer(item: IngestItem, deps: AdmitDeps): Promise<Admission> {
   const { counters, ingester } = deps;
   counters.inc('broker.backpressure.waits');
-  const weight = Math.min(ingester.capacity, weightOf(item));
+  const weight = Math.min(ingester.limit, weightOf(item));
   return ingester.reserve(weight, deps.maxWaitMs).then(
     (room) => {
       if (room && ingester.offer(item, weight)) return TAKEN;

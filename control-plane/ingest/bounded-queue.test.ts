@@ -33,4 +33,16 @@ describe('bounded queue reservations', () => {
     q.close();
     assert.equal(await w, false);
   });
+
+  it('a lower limit offers less room; raising it wakes waiters', async () => {
+    const q = createBoundedQueue<string>(10);
+    q.setLimit(2);
+    assert.ok(q.offer('a', 1) && q.offer('b', 1));
+    assert.equal(q.offer('c', 1), false);
+    const w = q.waitForRoom(1, 5000);
+    q.setLimit(3);
+    assert.equal(await w, true);
+    q.setLimit(100);
+    assert.equal(q.limit, 10, 'never above capacity');
+  });
 });

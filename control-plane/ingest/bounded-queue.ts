@@ -6,6 +6,9 @@
  */
 export type BoundedQueue<T> = {
   readonly capacity: number;
+  /** The room offered now (at most `capacity`): lowered by the consumer to bound how long an item waits inside. */
+  readonly limit: number;
+  setLimit(weight: number): void;
   /** Current total weight. */
   readonly depth: number;
   /** Weight reserved by producers that have not offered yet. */
@@ -32,11 +35,12 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
   let head = 0;
   let depth = 0;
   let reserved = 0;
+  let limit = capacity;
   let closed = false;
   let itemWaiter: (() => void) | null = null;
   const roomWaiters = new Set<{ weight: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
 
-  const fits = (weight: number) => depth + reserved + weight <= capacity;
+  const fits = (weight: number) => depth + reserved + weight <= limit;
   const wakeRoom = () => {
     for (const w of roomWaiters) {
       if (!fits(w.weight)) break;
@@ -54,12 +58,20 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
     get reserved() {
       return reserved;
     },
+    get limit() {
+      return limit;
+    },
+    setLimit(weight) {
+      const was = limit;
+      limit = Math.max(1, Math.min(capacity, Math.round(weight)));
+      if (limit > was) wakeRoom();
+    },
     get waiting() {
       return roomWaiters.size;
     },
     offer(item, weight, fromReservation = 0) {
       const mine = Math.min(fromReservation, reserved);
-      if (closed || depth + reserved - mine + weight > capacity) return false;
+      if (closed || depth + reserved - mine + weight > limit) return false;
       items.push({ item, weight });
       depth += weight;
       reserved -= mine;

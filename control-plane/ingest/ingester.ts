@@ -46,6 +46,12 @@ export type IngesterOptions = {
   capacity?: number;
   /** Max samples+events per DB batch (default 1000). */
   batchSize?: number;
+  /**
+   * How long a sample may wait in the queue (default 5000 ms): the room offered is the writer's measured throughput
+   * × this (at least one batch, at most `capacity`). Keeps every admitted sample committed and acked well within the
+   * agents' ack timeout (30 s), so overload never turns into re-sends of samples already queued, and bounds memory.
+   */
+  maxQueueDelayMs?: number;
   now?: () => number;
   /** A cheap read that succeeds when the database answers (default: a host lookup). */
   probe?: () => Promise<unknown>;
@@ -67,6 +73,8 @@ export type Ingester = {
   readonly waiting: number;
   readonly depth: number;
   readonly capacity: number;
+  /** Room offered now: the writer's throughput × maxQueueDelayMs, between one batch and `capacity`. */
+  readonly limit: number;
   /**
    * Calls `listener` after each committed batch with its new and re-sent rows (before the acks go out), e.g. to feed
    * live views without polling the database. Listener errors are logged, never fail the batch. Returns unsubscribe.
@@ -101,6 +109,16 @@ export function createIngester(opts: IngesterOptions): Ingester {
   const batchSize = opts.batchSize ?? 1000;
   const now = opts.now ?? Date.now;
   const queue = createBoundedQueue<IngestItem>(opts.capacity ?? 50_000);
+  const maxQueueDelayS = (opts.maxQueueDelayMs ?? 5000) / 1000;
+  /** Samples+events committed per second of writer time, smoothed over batches; null before the first batch. */
+  let throughput: number | null = null;
+  const measure = (items: IngestItem[], seconds: number) => {
+    const weight = items.reduce((n, i) => n + weightOf(i), 0);
+    if (weight < 10 || seconds <= 0) return; // too small to say anything
+    const rate = weight / seconds;
+    throughput = throughput === null ? rate : 0.8 * throughput + 0.2 * rate;
+    queue.setLimit(Math.max(batchSize, throughput * maxQueueDelayS));
+  };
   let running = false;
   let loop: Promise<void> | null = null;
   /** Set at the stop deadline: the writer stops retrying and exits. */
@@ -269,7 +287,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
         }
       }
       try {
+        const started = performance.now();
         await writeBatch(pending);
+        measure(pending, (performance.now() - started) / 1000);
         pending = [];
         failures = 0;
         continue;
@@ -350,6 +370,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
       };
     },
     capacity: queue.capacity,
+    get limit() {
+      return queue.limit;
+    },
     start() {
       if (running) return;
       running = true;
