@@ -23,6 +23,7 @@ import {
   UserList,
 } from '../../contract/api/access.ts';
 import type { UserRepository } from '../store/ports.ts';
+import { Deleted } from '../../contract/api/common.ts';
 import type { RoleRepository } from '../repositories/role-repository.ts';
 import type { AccessEnv } from './access-middleware.ts';
 import { auditToCsv, auditToJsonLines, type AuditLog } from './audit-log.ts';
@@ -93,6 +94,22 @@ export function accessRoutes(deps: AccessRouteDeps) {
     role: asRole(await deps.roles.userRole(u.id), 'admin'),
   });
   const throttle = deps.throttle ?? createLoginThrottle();
+  /**
+   * Refuses a change that would lock admins out: `what` ('delete', 'disable' or 'demote') of your own account, or of
+   * the last enabled admin.
+   */
+  const guardAdmins = async (c: Context<AccessEnv>, id: string, what: 'delete' | 'disable' | 'demote') => {
+    const p = c.get('access');
+    if (p.kind === 'user' && p.userId === id)
+      throw new ConflictError(`you cannot ${what} your own account; another admin can`, 'own-account');
+    const enabledAdmins: string[] = [];
+    for (const u of await deps.users.list())
+      if (!u.disabledAt && asRole(await deps.roles.userRole(u.id), 'admin') === 'admin') enabledAdmins.push(u.id);
+    if (enabledAdmins.length === 1 && enabledAdmins[0] === id)
+      throw new ConflictError(`cannot ${what} the last enabled admin; make another user admin first`, 'last-admin');
+  };
+  const audited = (c: Context<AccessEnv>, action: string, target: string, detail: Record<string, unknown>) =>
+    deps.audit.record({ actor: actorName(c.get('access')), actorType: 'user', action, target, detail });
   const login = async (c: Context, body: z.output<typeof Login>) => {
     const address = clientAddress(c);
     try {
@@ -231,6 +248,7 @@ export function accessRoutes(deps: AccessRouteDeps) {
           passwordHash: await hashSecret(body.password),
         });
         await deps.roles.setUserRole(u.id, body.role, new Date());
+        await audited(c, 'user.created', u.id, { username: u.username, role: body.role });
         return c.json(shaped(User, await userJson(u)), 201);
       })
       .patch('/users/:id', jsonBody(PatchUser, 'user change'), async (c) => {
@@ -238,13 +256,34 @@ export function accessRoutes(deps: AccessRouteDeps) {
         const body = c.req.valid('json');
         const u = await deps.users.get(id);
         if (!u) throw new NotFoundError('user', id);
-        if (body.role) await deps.roles.setUserRole(id, body.role, new Date());
-        if (body.disabled !== undefined) {
+        const before = await userJson(u);
+        if (body.role && body.role !== 'admin' && before.role === 'admin') await guardAdmins(c, id, 'demote');
+        if (body.disabled === true && !before.disabled) await guardAdmins(c, id, 'disable');
+        if (body.role && body.role !== before.role) {
+          await deps.roles.setUserRole(id, body.role, new Date());
+          await audited(c, 'user.role-changed', id, { username: u.username, from: before.role, to: body.role });
+        }
+        if (body.disabled !== undefined && body.disabled !== before.disabled) {
           await deps.users.setDisabled(id, body.disabled ? new Date() : null);
           if (body.disabled) await deps.sessions.revokeUser(id);
+          await audited(c, body.disabled ? 'user.disabled' : 'user.enabled', id, { username: u.username });
         }
-        if (body.password) await deps.users.setPassword(id, await hashSecret(body.password));
+        if (body.password) {
+          await deps.users.setPassword(id, await hashSecret(body.password));
+          await audited(c, 'user.password-set', id, { username: u.username });
+        }
         return c.json(shaped(User, await userJson((await deps.users.get(id))!)));
+      })
+      .delete('/users/:id', async (c) => {
+        const id = c.req.param('id');
+        const u = await deps.users.get(id);
+        if (!u) throw new NotFoundError('user', id);
+        await guardAdmins(c, id, 'delete');
+        // Sessions first: from here on neither a cookie nor a token of this user authenticates.
+        await deps.sessions.revokeUser(id);
+        await deps.users.delete(id);
+        await audited(c, 'user.deleted', id, { username: u.username });
+        return c.json(shaped(Deleted, { deleted: id }));
       })
       .post('/users/:id/tokens', jsonBody(NewToken, 'API token'), async (c) => {
         const id = c.req.param('id');

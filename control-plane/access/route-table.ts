@@ -46,6 +46,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/users', 'admin'],
   ['POST', '/api/users', 'admin'],
   ['PATCH', '/api/users/:id', 'admin'],
+  ['DELETE', '/api/users/:id', 'admin'],
   ['POST', '/api/users/:id/tokens', 'admin'],
   ['GET', '/api/audit', 'operator'],
   ['GET', '/api/audit/export', 'admin'],

@@ -231,6 +231,8 @@ export interface UserRepository {
   /** Disables (a time) or enables (null); false when the user is unknown. */
   setDisabled(id: string, at: Date | null): Promise<boolean>;
   setPassword(id: string, passwordHash: string): Promise<boolean>;
+  /** Deletes the user and their API tokens; false when the user is unknown. */
+  delete(id: string): Promise<boolean>;
   /** A user's tokens, oldest first. */
   listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   /** Revokes a live token of that user; false when there is none (unknown, someone else's, or already revoked). */

@@ -547,6 +547,14 @@ function userRepository(db: Db): UserRepository {
     async setPassword(id, passwordHash) {
       return (await db.user.updateMany({ where: { id }, data: { passwordHash } })).count > 0;
     },
+    async delete(id) {
+      // Tokens first and explicitly: the cascade is not relied on (SQLite foreign keys may be off on a connection).
+      const [, users] = await db.$transaction([
+        db.apiToken.deleteMany({ where: { userId: id } }),
+        db.user.deleteMany({ where: { id } }),
+      ]);
+      return users.count > 0;
+    },
     async listApiTokens(userId) {
       return (await db.apiToken.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
         toApi,

@@ -448,6 +448,13 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal((await s.users.findApiToken('at-1'))!.revokedAt?.toISOString(), now.toISOString());
     await s.users.touchApiToken('at-2', now);
     assert.equal((await s.users.findApiToken('at-2'))!.lastUsedAt?.toISOString(), now.toISOString());
+    // Deleting a user takes their tokens with them and leaves the others.
+    assert.equal(await s.users.delete('u-1'), true);
+    assert.equal(await s.users.get('u-1'), null);
+    assert.equal(await s.users.findApiToken('at-2'), null);
+    assert.deepEqual(await s.users.listApiTokens('u-1'), []);
+    assert.equal((await s.users.findApiToken('at-3'))!.userId, 'u-2');
+    assert.equal(await s.users.delete('u-1'), false);
   });
 
   t('users and API tokens', async (s) => {
