@@ -273,6 +273,8 @@ export interface SmartDisk {
   powerOnHours: number | null;
   /** ATA raw values by attribute id (1, 5, 9, 187, 188, 194, 197, 198, 199). */
   attributes: Record<number, number>;
+  /** ATA normalized values (smartctl `value`, the vendor's 1..253 health scale) by attribute id, where reported. */
+  normalized?: Record<number, number>;
   nvme: {
     mediaErrors: number;
     percentageUsed: number;

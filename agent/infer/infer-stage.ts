@@ -29,6 +29,7 @@ export function diskReadings(disks: readonly SmartDisk[]): DiskReading[] {
       reading: {
         ...(d.model ? { model: d.model } : {}),
         attributes,
+        ...(d.normalized ? { normalized: d.normalized } : {}),
         ...(d.nvme
           ? {
               media_errors: d.nvme.mediaErrors,

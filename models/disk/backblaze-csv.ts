@@ -34,13 +34,15 @@ export interface BackblazeHeader {
   readonly failure: number;
   /** [column index, SMART attribute id] for every `smart_N_raw` column. */
   readonly smart: ReadonlyArray<readonly [number, number]>;
+  /** [column index, SMART attribute id] for every `smart_N_normalized` column. */
+  readonly normalized: ReadonlyArray<readonly [number, number]>;
   /** NVMe health-log columns (`media_errors`, `percentage_used`, `critical_warning`) when present. */
   readonly nvme: ReadonlyArray<readonly [number, 'media_errors' | 'percentage_used' | 'critical_warning']>;
 }
 
 const NVME_COLUMNS = ['media_errors', 'percentage_used', 'critical_warning'] as const;
 
-/** Parses the header line; `date`, `serial_number` and `model` are required, any subset of `smart_N_raw`. */
+/** Parses the header line; `date`, `serial_number` and `model` are required, any subset of `smart_N_raw` and `smart_N_normalized`. */
 export function parseBackblazeHeader(line: string): BackblazeHeader {
   const cols = line
     .trim()
@@ -52,10 +54,13 @@ export function parseBackblazeHeader(line: string): BackblazeHeader {
     return i;
   };
   const smart: Array<readonly [number, number]> = [];
+  const normalized: Array<readonly [number, number]> = [];
   const nvme: Array<readonly [number, (typeof NVME_COLUMNS)[number]]> = [];
   cols.forEach((c, i) => {
     const m = /^smart_(\d+)_raw$/.exec(c);
     if (m) smart.push([i, Number(m[1])]);
+    const nm = /^smart_(\d+)_normalized$/.exec(c);
+    if (nm) normalized.push([i, Number(nm[1])]);
     const n = NVME_COLUMNS.find((x) => x === c);
     if (n) nvme.push([i, n]);
   });
@@ -65,6 +70,7 @@ export function parseBackblazeHeader(line: string): BackblazeHeader {
     model: need('model'),
     failure: cols.indexOf('failure'),
     smart,
+    normalized,
     nvme,
   };
 }
@@ -85,8 +91,17 @@ export function parseBackblazeLine(h: BackblazeHeader, line: string, lineNo: num
     if (!Number.isFinite(v)) throw new BackblazeCsvError(`smart_${id}_raw`, lineNo, `not a number: "${cell}"`);
     attributes[id] = v;
   }
+  const normalized: Record<number, number> = {};
+  for (const [i, id] of h.normalized) {
+    const cell = f[i]?.trim();
+    if (cell === undefined || cell === '') continue;
+    const v = Number(cell);
+    if (!Number.isFinite(v)) throw new BackblazeCsvError(`smart_${id}_normalized`, lineNo, `not a number: "${cell}"`);
+    normalized[id] = v;
+  }
   const model = f[h.model]?.trim() ?? '';
   const reading: { -readonly [K in keyof SmartReading]: SmartReading[K] } = { attributes, model };
+  if (h.normalized.length > 0) reading.normalized = normalized;
   for (const [i, name] of h.nvme) {
     const cell = f[i]?.trim();
     if (cell === undefined || cell === '') continue;

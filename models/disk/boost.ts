@@ -12,6 +12,12 @@ export interface BoostOptions {
   readonly positiveWeight?: number;
   /** Candidate thresholds per feature (<= 255). */
   readonly bins?: number;
+  /**
+   * The first `priorTrees` trees may split only on the `priorFeatures` columns (e.g. the SMART 5 + 197 count, so the
+   * ensemble starts from a fitted staircase of the rule and the later trees only correct it). Default 0.
+   */
+  readonly priorTrees?: number;
+  readonly priorFeatures?: readonly number[];
 }
 
 /**
@@ -116,6 +122,7 @@ export function fitTrees(
   };
   const hg = new Float64Array(k * 256);
   const hh = new Float64Array(k * 256);
+  let allowed: ReadonlySet<number> | undefined;
   const bestSplit = (sel: (a: number) => boolean): Split | undefined => {
     hg.fill(0);
     hh.fill(0);
@@ -137,6 +144,7 @@ export function fitTrees(
     const parent = (G * G) / (H + l2);
     let best: Split | undefined;
     for (let j = 0; j < k; j++) {
+      if (allowed && !allowed.has(j)) continue;
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < thr[j]!.length; b++) {
@@ -152,7 +160,9 @@ export function fitTrees(
     return best;
   };
   let built = 0;
+  const prior = new Set(opts.priorFeatures ?? []);
   for (let t = 0; t < T; t++) {
+    allowed = t < (opts.priorTrees ?? 0) && prior.size > 0 ? prior : undefined;
     for (let a = 0; a < n; a++) {
       const s = score[a]!;
       const p = s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));

@@ -29,13 +29,14 @@ export interface DriveScores {
   readonly failedByLead: Float64Array[];
 }
 
-/** Summarizes row scores (aligned with the dataset rows) per drive. */
-export function summarize(ds: DiskDataset, scores: ArrayLike<number>): DriveScores {
+/** Summarizes row scores (aligned with the dataset rows) per drive; only drives `keep` accepts (all by default). */
+export function summarize(ds: DiskDataset, scores: ArrayLike<number>, keep?: (d: number) => boolean): DriveScores {
   const nd = ds.serials.length;
   const max = new Float64Array(nd).fill(-Infinity);
   const failedIdx = new Int32Array(nd).fill(-1);
   const failedByLead: Float64Array[] = [];
   for (let d = 0; d < nd; d++) {
+    if (keep && !keep(d)) continue;
     if (ds.failDay[d]! >= 0) {
       failedIdx[d] = failedByLead.length;
       failedByLead.push(new Float64Array(LEAD_MAX_DAYS).fill(-Infinity));
@@ -43,6 +44,7 @@ export function summarize(ds: DiskDataset, scores: ArrayLike<number>): DriveScor
   }
   for (let i = 0; i < ds.n; i++) {
     const d = ds.drive[i]!;
+    if (keep && !keep(d)) continue;
     const s = scores[i]!;
     const fi = failedIdx[d]!;
     if (fi < 0) {
@@ -53,7 +55,7 @@ export function summarize(ds: DiskDataset, scores: ArrayLike<number>): DriveScor
     if (lead >= LEAD_MIN_DAYS && lead <= LEAD_MAX_DAYS) failedByLead[fi]![lead - 1] = s;
   }
   const healthyMax: number[] = [];
-  for (let d = 0; d < nd; d++) if (failedIdx[d]! < 0) healthyMax.push(max[d]!);
+  for (let d = 0; d < nd; d++) if (failedIdx[d]! < 0 && (!keep || keep(d))) healthyMax.push(max[d]!);
   return { healthyMax: Float64Array.from(healthyMax), failedByLead };
 }
 
@@ -91,6 +93,29 @@ export function thresholdForFalseAlarms(s: DriveScores, maxRate: number): number
   if (sorted.length === 0) return -Infinity;
   // Flagging "> sorted[allowed]" flags at most `allowed` healthy drives (fewer on ties).
   return allowed >= sorted.length ? -Infinity : sorted[allowed]!;
+}
+
+/**
+ * Drive-level ROC AUC: a failed drive's score is its best score 1..7 days before failure (-Infinity without a row
+ * there), a healthy drive's its maximum over the period; ties count half. NaN without failed or healthy drives.
+ */
+export function driveAuc(s: DriveScores): number {
+  const pos = s.failedByLead.map((byLead) => Math.max(...byLead));
+  const neg = Float64Array.from(s.healthyMax).sort();
+  if (pos.length === 0 || neg.length === 0) return Number.NaN;
+  const below = (v: number, strict: boolean): number => {
+    let lo = 0;
+    let hi = neg.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (strict ? neg[mid]! < v : neg[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let sum = 0;
+  for (const p of pos) sum += (below(p, true) + below(p, false)) / 2;
+  return sum / (pos.length * neg.length);
 }
 
 /** Median of a list (mean of the middle two for even length); NaN for an empty list. */

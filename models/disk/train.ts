@@ -1,6 +1,6 @@
 import { fitTrees, type BoostOptions } from './boost.ts';
 import type { DiskDataset } from './dataset.ts';
-import { evaluateAt, foldOf, summarize, thresholdForFalseAlarms, type Evaluation } from './evaluate.ts';
+import { driveAuc, evaluateAt, foldOf, summarize, thresholdForFalseAlarms, type Evaluation } from './evaluate.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../../contract/models/disk/features.ts';
 import { treeProbability, type TreeEnsemble } from './trees.ts';
 
@@ -9,6 +9,8 @@ export interface DiskTrainConfig {
   /** Rows of a failing drive from its failure day back to this many days before it are positives. */
   readonly labelLeadDays: number;
   readonly boost: BoostOptions;
+  /** Trees of the rule prior: the first ones split only on `log_sectors` (see BoostOptions.priorTrees); 0 = none. */
+  readonly ruleTrees?: number;
   /** Features the trees may split on (others are zeroed for training); all of FEATURE_NAMES by default. */
   readonly features: readonly (typeof FEATURE_NAMES)[number][];
   /** Folds for cross-validation by serial hash. */
@@ -59,7 +61,10 @@ export function fitDiskModel(
   const x = maskedFeatures(ds, cfg.features);
   const rows: number[] = [];
   for (let i = 0; i < ds.n; i++) if (!keepDrive || keepDrive(ds.drive[i]!)) rows.push(i);
-  return fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), cfg.boost);
+  const boost = cfg.ruleTrees
+    ? { ...cfg.boost, priorTrees: cfg.ruleTrees, priorFeatures: [FEATURE_NAMES.indexOf('log_sectors')] }
+    : cfg.boost;
+  return fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), boost);
 }
 
 /**
@@ -83,18 +88,26 @@ export function crossValidatedScores(ds: DiskDataset, cfg: DiskTrainConfig = DEF
 export interface DiskAssessment {
   readonly model: Evaluation;
   readonly baseline: Evaluation;
+  /** Drive-level ROC AUC of the model's scores and of the rule's SMART 5 + 197 (see `driveAuc`). */
+  readonly auc: number;
+  readonly baselineAuc: number;
 }
 
 /**
  * Evaluates row scores against the baseline rule "SMART 5 + SMART 197 > k", with k the smallest integer whose
  * false-alarm rate does not exceed the model's.
  */
-export function assess(ds: DiskDataset, scores: ArrayLike<number>, falseAlarmTarget: number): DiskAssessment {
-  const s = summarize(ds, scores);
+export function assess(
+  ds: DiskDataset,
+  scores: ArrayLike<number>,
+  falseAlarmTarget: number,
+  keep?: (d: number) => boolean,
+): DiskAssessment {
+  const s = summarize(ds, scores, keep);
   const model = evaluateAt(s, thresholdForFalseAlarms(s, falseAlarmTarget));
-  const b = summarize(ds, ds.baseline);
+  const b = summarize(ds, ds.baseline, keep);
   const baseline = evaluateAt(b, Math.max(0, Math.floor(thresholdForFalseAlarms(b, model.falseAlarmRate))));
-  return { model, baseline };
+  return { model, baseline, auc: driveAuc(s), baselineAuc: driveAuc(b) };
 }
 
 /** Scores rows with a fitted model (e.g. the shipped one, on data it was not fitted on). */

@@ -192,6 +192,8 @@ test('smartctl: failing ATA disk (FAILED, reallocated and pending sectors)', () 
   assert.equal(p.disk.attributes[198], 1896);
   assert.equal(p.disk.attributes[187], 2176);
   assert.equal(p.disk.attributes[194], 41);
+  // Normalized values of the health attributes (for the disk model's normalized_drop), not of age or temperature.
+  assert.deepEqual(p.disk.normalized, { 1: 88, 5: 3, 187: 1, 188: 100, 197: 1, 198: 1 });
 });
 
 test('smartctl: NVMe health log, healthy and worn out', () => {

@@ -1,6 +1,7 @@
 /** Pure parser of `smartctl --json -a <dev>` output (smartmontools ≥ 7.0, JSON format version 1). */
 import type { SmartDisk } from '../types.ts';
 import { truncateCodePoints } from '../../../contract/truncate.ts';
+import { HEALTH_NORMALIZED_IDS } from '../../../contract/models/disk/smart-reading.ts';
 
 /** ATA attribute ids that predict failure (Backblaze / Google studies) plus power-on hours and temperature. */
 export const SMART_ATA_IDS = [1, 5, 9, 187, 188, 194, 197, 198, 199] as const;
@@ -48,12 +49,16 @@ export function parseSmartctl(text: string, deviceHint = 'unknown'): SmartParse 
   const passed = typeof status.passed === 'boolean' ? status.passed : exitStatus & 0b1000 ? false : null;
 
   const attributes: Record<number, number> = {};
+  const normalized: Record<number, number> = {};
   const table = obj(j.ata_smart_attributes).table;
   if (Array.isArray(table)) {
     for (const row of table) {
       const r = obj(row);
       const id = num(r.id);
       const raw = num(obj(r.raw).value);
+      const value = num(r.value);
+      if (id !== null && value !== null && (HEALTH_NORMALIZED_IDS as readonly number[]).includes(id))
+        normalized[id] = value;
       if (id !== null && raw !== null && (SMART_ATA_IDS as readonly number[]).includes(id)) {
         // 194 packs min/max into the upper bytes of the raw value; the low byte is the current temperature.
         attributes[id] = id === 194 || id === 190 ? raw & 0xff : raw;
@@ -86,6 +91,7 @@ export function parseSmartctl(text: string, deviceHint = 'unknown'): SmartParse 
       temperatureC,
       powerOnHours,
       attributes,
+      ...(Object.keys(normalized).length > 0 ? { normalized } : {}),
       nvme,
     },
   };

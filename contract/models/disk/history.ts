@@ -20,17 +20,31 @@ export interface DayCounters {
   readonly readErrorRate?: number;
   /** Temperature in Celsius (SMART 194 low 16 bits, else NVMe temperature); absent when not reported. */
   readonly temperature?: number;
+  /** Bit mask of the attribute groups the reading reported (see {@link presenceMask}); absent in pre-v3 histories. */
+  readonly present?: number;
 }
 
 /**
  * Per-disk state the caller keeps between daily readings: the last {@link HISTORY_DAYS} day counters (oldest first),
- * the running maximum of the sector counters and the number of days observed. Mutated by `diskFeatures`.
+ * the running maximum of the sector counters and the number of days observed, plus (disk-features/3, optional so
+ * older saved histories still load) running sums over the whole history. Mutated by `diskFeatures`.
  */
 export interface DiskHistory {
   past: DayCounters[];
   maxReallocated: number;
   maxPending: number;
   daysObserved: number;
+  /** Consecutive-observation pairs with SMART 1 raw known on both days, and how many of them changed value. */
+  readPairs?: number;
+  readChanges?: number;
+  /** Sum and count of the power-on hours gained between consecutive observations (gains >= 0 only). */
+  gainSum?: number;
+  gainCount?: number;
+  /** Sum and count of temperatures seen. */
+  tempSum?: number;
+  tempCount?: number;
+  /** Highest normalized value seen per attribute id (normalized values fall as an attribute degrades). */
+  maxNormalized?: Record<number, number>;
 }
 
 /** A fresh history for a disk seen for the first time. */
@@ -42,6 +56,33 @@ export function createDiskHistory(): DiskHistory {
 export function temperatureOf(r: SmartReading): number | undefined {
   const t194 = attr(r, SMART.temperature);
   return t194 !== undefined ? t194 % 65536 : r.temperature;
+}
+
+/** Presence bits: which attribute groups a reading reports (the availability mask of the feature vector). */
+export const PRESENT = {
+  sectors: 1,
+  errors: 2,
+  powerOnHours: 4,
+  temperature: 8,
+  readErrorRate: 16,
+  normalized: 32,
+  nvme: 64,
+} as const;
+
+/** The availability mask of a reading (bits of {@link PRESENT}). */
+export function presenceMask(r: SmartReading): number {
+  const has = (id: number): boolean => attr(r, id) !== undefined;
+  let m = 0;
+  if (has(SMART.reallocated) || has(SMART.pending) || has(SMART.offlineUncorrectable) || r.media_errors !== undefined)
+    m |= PRESENT.sectors;
+  if (has(SMART.reportedUncorrectable) || has(SMART.commandTimeout) || has(SMART.udmaCrcErrors)) m |= PRESENT.errors;
+  if ((attr(r, SMART.powerOnHours) ?? r.power_on_hours) !== undefined) m |= PRESENT.powerOnHours;
+  if (temperatureOf(r) !== undefined) m |= PRESENT.temperature;
+  if (has(SMART.readErrorRate)) m |= PRESENT.readErrorRate;
+  if (r.normalized && Object.values(r.normalized).some((v) => Number.isFinite(v))) m |= PRESENT.normalized;
+  if (r.media_errors !== undefined || r.percentage_used !== undefined || r.critical_warning !== undefined)
+    m |= PRESENT.nvme;
+  return m;
 }
 
 /** Reduces a raw reading to the counters the history tracks (negative raw values are clamped to 0). */
@@ -60,6 +101,7 @@ export function dayCounters(r: SmartReading): DayCounters {
     reallocated: nonNeg(attr(r, SMART.reallocated)),
     pending,
     otherErrors,
+    present: presenceMask(r),
   };
   const hours = attr(r, SMART.powerOnHours) ?? r.power_on_hours;
   if (hours !== undefined && Number.isFinite(hours)) c.powerOnHours = hours;
@@ -79,8 +121,29 @@ export function countersAgo(h: DiskHistory, n: number): DayCounters | undefined 
   return h.past[Math.max(0, h.past.length - n)];
 }
 
-/** Appends today's counters, dropping the oldest beyond {@link HISTORY_DAYS}, and updates maxima and day count. */
-export function pushDay(h: DiskHistory, c: DayCounters): void {
+/**
+ * Appends today's counters (and normalized values), dropping the oldest beyond {@link HISTORY_DAYS}, and updates
+ * maxima, running sums and the day count.
+ */
+export function pushDay(h: DiskHistory, c: DayCounters, normalized?: Readonly<Record<number, number>>): void {
+  const prev = h.past.at(-1);
+  if (prev?.readErrorRate !== undefined && c.readErrorRate !== undefined) {
+    h.readPairs = (h.readPairs ?? 0) + 1;
+    if (c.readErrorRate !== prev.readErrorRate) h.readChanges = (h.readChanges ?? 0) + 1;
+  }
+  if (prev?.powerOnHours !== undefined && c.powerOnHours !== undefined && c.powerOnHours >= prev.powerOnHours) {
+    h.gainSum = (h.gainSum ?? 0) + (c.powerOnHours - prev.powerOnHours);
+    h.gainCount = (h.gainCount ?? 0) + 1;
+  }
+  if (c.temperature !== undefined) {
+    h.tempSum = (h.tempSum ?? 0) + c.temperature;
+    h.tempCount = (h.tempCount ?? 0) + 1;
+  }
+  for (const [id, v] of Object.entries(normalized ?? {})) {
+    if (!Number.isFinite(v)) continue;
+    h.maxNormalized ??= {};
+    h.maxNormalized[Number(id)] = Math.max(h.maxNormalized[Number(id)] ?? v, v);
+  }
   h.past.push(c);
   if (h.past.length > HISTORY_DAYS) h.past.shift();
   h.maxReallocated = Math.max(h.maxReallocated, c.reallocated);

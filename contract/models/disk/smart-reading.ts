@@ -6,7 +6,10 @@
  *   1 raw read error rate (vendor scale), 5 reallocated sectors, 9 power-on hours, 187 reported uncorrectable,
  *   188 command timeout, 194 temperature (Celsius, low 16 bits of the raw value are used), 197 current pending
  *   sectors, 198 offline uncorrectable, 199 UDMA CRC errors.
- * - `model`: the device model string; only its normalized vendor (see `vendorOf`) reaches the features.
+ * - `model`: the device model string; no feature uses it (disk-features/3 has no vendor or model identity).
+ * - `normalized`: ATA SMART attribute id -> normalized value (the vendor's 1..253 health scale, higher is healthier),
+ *   where the source has it (smartctl `value`, Backblaze `smart_N_normalized`). Only its fall from the disk's own
+ *   best is used (vendor scales differ: 100, 200 or 253 as the best value).
  * - NVMe health-log fields (smartctl / `nvme smart-log` names): `media_errors`, `percentage_used`, `critical_warning`,
  *   plus `temperature` (Celsius) and `power_on_hours` for NVMe devices that have no ATA attributes.
  */
@@ -15,6 +18,8 @@ export interface SmartReading {
   readonly model?: string;
   /** ATA SMART attribute id -> raw value; absent = not reported. */
   readonly attributes: Readonly<Record<number, number>>;
+  /** ATA SMART attribute id -> normalized value; absent = not reported. */
+  readonly normalized?: Readonly<Record<number, number>>;
   /** NVMe: unrecovered data-integrity errors (counter). */
   readonly media_errors?: number;
   /** NVMe: vendor estimate of life used, percent (may exceed 100). */
@@ -40,23 +45,14 @@ export const SMART = {
   udmaCrcErrors: 199,
 } as const;
 
+/**
+ * Attributes whose normalized value falls as the disk degrades (not with age or use: 9 power-on hours, 12 power
+ * cycles, 193 load cycles, 194 temperature and wear counters are left out).
+ */
+export const HEALTH_NORMALIZED_IDS = [1, 5, 7, 10, 184, 187, 188, 196, 197, 198] as const;
+
 /** Raw value of attribute `id`, or undefined when the disk did not report it (or it is not a finite number). */
 export function attr(reading: SmartReading, id: number): number | undefined {
   const v = reading.attributes[id];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** Normalized vendor of a device model string. */
-export type Vendor = 'seagate' | 'hgst' | 'wdc' | 'other';
-
-/**
- * Vendor from a model string: Backblaze writes Seagate models bare (`ST3000DM001`), smartctl may prefix `Seagate`;
- * Hitachi and HGST are one family; `WDC`/`WD` prefixes are Western Digital. Anything else (or no model) is `other`.
- */
-export function vendorOf(model: string | undefined): Vendor {
-  const m = (model ?? '').trim().toUpperCase();
-  if (/^(SEAGATE\b|ST\d)/.test(m)) return 'seagate';
-  if (/^(HITACHI|HGST)\b/.test(m)) return 'hgst';
-  if (/^(WDC\b|WD[\d-])/.test(m) || m.startsWith('WESTERN DIGITAL')) return 'wdc';
-  return 'other';
 }
