@@ -1,19 +1,53 @@
 /**
  * Correlation benchmark: simulated fleet scenarios with known ground truth → correlator → scores.
  * Usage: npm run bench:correlate [-- --json] [-- --scenarios <file.json>]  (format: docs/scenarios.md)
+ *        npm run bench:correlate -- --all [--seeds 5] [--json]   built-in + every bench/scenarios/*.json, a table
  * Targets: compression ≥ 0.90, rootCauseAccuracy ≥ 0.90, mergedCauses = 0.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { evaluateScenario } from '../control-plane/correlate/evaluate.ts';
+import { type CorrelationScore, evaluateScenario } from '../control-plane/correlate/evaluate.ts';
 import { DEFAULT_SCENARIOS, simulate } from '../control-plane/correlate/simulate.ts';
 
 const program = new Command()
   .name('bench:correlate')
   .option('--json', 'print exactly one JSON object')
   .option('--scenarios <file>', 'scenario JSON file (docs/scenarios.md); default: the built-in set')
+  .option('--all', 'run the built-in set and every bench/scenarios/*.json; one row each')
+  .option(
+    '--seeds <n>',
+    'with --all: also rerun each scenario with the next n − 1 seeds (other fleets and timings)',
+    '1',
+  )
   .parse();
-const opts = program.opts<{ json?: boolean; scenarios?: string }>();
+const opts = program.opts<{ json?: boolean; scenarios?: string; all?: boolean; seeds: string }>();
+
+if (opts.all) {
+  const dir = new URL('./scenarios/', import.meta.url);
+  const docs: [string, Record<string, unknown>][] = [['built-in', DEFAULT_SCENARIOS as Record<string, unknown>]];
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort())
+    docs.push([`bench/scenarios/${f}`, JSON.parse(readFileSync(new URL(f, dir), 'utf8'))]);
+  const rows: ({ scenario: string; seed: number } & CorrelationScore)[] = [];
+  for (const [name, doc] of docs)
+    for (let k = 0; k < Math.max(1, Number(opts.seeds)); k++) {
+      const seed = ((doc['seed'] as number | undefined) ?? 1) + k;
+      const { score } = evaluateScenario(simulate({ ...doc, seed } as Parameters<typeof simulate>[0]));
+      rows.push({ scenario: name, seed, ...score });
+    }
+  const pass = (r: (typeof rows)[number]) => r.rootCauseAccuracy >= 0.9 && r.mergedCauses === 0 && r.compression >= 0.9;
+  if (opts.json) process.stdout.write(JSON.stringify({ runs: rows, passed: rows.filter(pass).length }) + '\n');
+  else {
+    console.log('scenario                                   seed  events  incidents  compression  accuracy  merged');
+    for (const r of rows)
+      console.log(
+        `${pass(r) ? '✓' : '✗'} ${r.scenario.padEnd(40)} ${String(r.seed).padStart(4)} ${String(r.events).padStart(7)} ${String(r.incidents).padStart(10)} ${r.compression.toFixed(4).padStart(12)} ${r.rootCauseAccuracy.toFixed(4).padStart(9)} ${String(r.mergedCauses).padStart(7)}`,
+      );
+    console.log(`${rows.filter(pass).length} of ${rows.length} runs meet every target`);
+  }
+  process.exit(0);
+}
 
 const doc: unknown = opts.scenarios ? JSON.parse(readFileSync(opts.scenarios, 'utf8')) : DEFAULT_SCENARIOS;
 const started = performance.now();

@@ -36,28 +36,38 @@ function better(a: CauseCandidate, b: CauseCandidate | null): boolean {
 
 /**
  * Tests each candidate value (one per key) against the symptomatic hosts and returns the best that passes the
- * thresholds after Tarone's correction over the candidates, or null.
+ * thresholds after Tarone's correction over the candidates, or null. Hosts that another open cause already explains
+ * (`explained`) are out of both the symptomatic set and the fleet counts: the test asks whether the value stands out
+ * among the hosts nothing explains yet (removing a datacenter-wide fault's hosts from the symptomatic ones only would
+ * make the other datacenter's background look over-represented).
  */
 export function bestCause(
   candidates: readonly (readonly [string, string])[],
   symptomatic: readonly string[],
   ctx: SearchContext,
+  explained: ReadonlySet<string> = new Set(),
 ): CauseCandidate | null {
-  const n = symptomatic.length;
+  const sick = symptomatic.filter((h) => !explained.has(h));
+  const n = sick.length;
   if (n < ctx.thresholds.minHosts) return null;
-  const N = Math.max(ctx.population.size(), n);
+  const N = Math.max(ctx.population.size() - explained.size, n);
   const usable = candidates.filter(([key]) => !ctx.ignore.has(key));
+  const holders = usable.map(([key, value]) => {
+    let out = 0;
+    for (const h of explained) if (ctx.attrsOf(h)[key] === value) out++;
+    return Math.max(0, ctx.population.count(key, value) - out);
+  });
   const correction = taroneCorrection(
-    usable.map(([key, value]) => bestPossibleScore(n, ctx.population.count(key, value), N)),
+    holders.map((K) => bestPossibleScore(n, K, N)),
     ctx.thresholds.minScore,
   );
   let best: CauseCandidate | null = null;
-  for (const [key, value] of usable) {
-    const k = symptomatic.filter((h) => ctx.attrsOf(h)[key] === value).length;
-    if (k < ctx.thresholds.minHosts) continue;
-    const c = { key, value, test: testValue(k, n, ctx.population.count(key, value), N) };
+  usable.forEach(([key, value], i) => {
+    const k = sick.filter((h) => ctx.attrsOf(h)[key] === value).length;
+    if (k < ctx.thresholds.minHosts) return;
+    const c = { key, value, test: testValue(k, n, holders[i]!, N) };
     if (isCause(c.test, correction, ctx.thresholds) && better(c, best)) best = c;
-  }
+  });
   return best;
 }
 

@@ -38,7 +38,7 @@ export interface CorrelatorOptions {
   /** Fewest hosts sharing the value (default 3). */
   minGroupHosts?: number;
   /** Least -log10 Fisher p-value of a group after the multiple-testing correction over attribute keys
-   * (significance.ts; default 4.5: symptoms are retested as signals arrive, so a single test's 1e-3 would fire on
+   * (significance.ts; default 5.5: symptoms are retested as signals arrive, so a single test's 1e-3 would fire on
    * noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
   minScore?: number;
   /** Least risk ratio (failure rate among hosts with the value / among hosts without it) of a group (default 3). */
@@ -97,7 +97,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   const o = {
     windowMs: 30 * 60_000,
     minGroupHosts: 3,
-    minScore: 4.5,
+    minScore: 5.5,
     holdMs: 3 * 60_000,
     attributionWindowMs: 5 * 60_000,
     singleHostMinEvents: 2,
@@ -215,6 +215,15 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     inc.title = titleOf(inc);
   }
 
+  /** Hosts of open group incidents (other than `self`) holding any of `sigs`: explained by another cause. */
+  function explainedHosts(sigs: ReadonlySet<string>, self: string | null): Set<string> {
+    const out = new Set<string>();
+    for (const i of open())
+      if (i.scope === 'group' && i.id !== self && i.signatures.some((x) => sigs.has(x)))
+        for (const h of i.hosts) out.add(h);
+    return out;
+  }
+
   /** Hosts showing any of `sigs` in the window that no other group incident explains, plus `extra`. */
   function symptomaticHosts(sigs: ReadonlySet<string>, extra: Iterable<string>, self: string): string[] {
     const other = (r: Signal) =>
@@ -233,7 +242,12 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const checked = rechecked.get(inc.id) ?? 0;
     if (inc.hosts.length < Math.max(2 * checked, o.minGroupHosts)) return;
     rechecked.set(inc.id, inc.hosts.length);
-    const best = bestCause(commonValues(inc.hosts, ctx), symptomaticHosts(sigs, inc.hosts, inc.id), ctx);
+    const best = bestCause(
+      commonValues(inc.hosts, ctx),
+      symptomaticHosts(sigs, inc.hosts, inc.id),
+      ctx,
+      explainedHosts(sigs, inc.id),
+    );
     if (!best || (best.key === inc.key && best.value === inc.value)) return;
     if (open().some((i) => i.scope === 'group' && i.key === best.key && i.value === best.value)) return;
     const current = testValue(
@@ -320,7 +334,7 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       (r) => r.sig === s.sig && (r.incidentId === null || all.get(r.incidentId)?.scope === 'host'),
     );
     const poolHosts = [...new Set(pool.map((r) => r.hostId))];
-    const best = bestCause(Object.entries(attrs), poolHosts, ctx);
+    const best = bestCause(Object.entries(attrs), poolHosts, ctx, explainedHosts(new Set([s.sig]), null));
     if (!best) return [];
     const { key, value } = best;
     const members = pool.filter((r) => attrsOf(r.hostId)[key] === value);

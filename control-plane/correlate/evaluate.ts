@@ -27,6 +27,8 @@ export interface IncidentReport {
   id: string;
   title: string;
   hint: string;
+  explanation: string;
+  openedAt: number;
   dominantCause: string;
   purity: number;
   correctHint: boolean;
@@ -119,6 +121,8 @@ function report(i: Incident, byId: Map<string, Simulation['events'][number]>): I
     id: i.id,
     title: i.title,
     hint: `${i.hint.key}=${i.hint.value}`,
+    explanation: i.hint.explanation,
+    openedAt: i.openedAt,
     dominantCause,
     causes,
     purity: events.length ? top / events.length : 0,
