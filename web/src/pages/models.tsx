@@ -11,6 +11,7 @@ import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.t
 import { ReadOnlyNote, useCan } from '../session.tsx';
 import { Rollouts } from '../components/rollouts.tsx';
 import { DeployedModels } from '../components/deployed-models.tsx';
+import { AgentVersions } from '../components/agent-versions.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -123,6 +124,7 @@ export function ModelsPage() {
         )}
       </section>
       <Rollouts kind="model" />
+      <AgentVersions />
     </>
   );
 }
