@@ -26,6 +26,7 @@ export const keys = {
   policyVersions: (name: string) => ['policies', name, 'versions'] as const,
   rollouts: ['rollouts'] as const,
   models: ['models'] as const,
+  agentVersions: ['agent-versions'] as const,
   approvals: ['approvals'] as const,
   enrollTokens: ['enroll-tokens'] as const,
   installInfo: ['install-info'] as const,
@@ -234,6 +235,19 @@ export const api = {
   async publishModel(id: string, selector: string, canaries: string[], percents: number[]) {
     const json = { selector, ...(canaries.length ? { canaries } : {}), percents };
     return call(c.models[':id'].publish.$post({ param: { id }, json }), `Publishing model ${id}`);
+  },
+
+  /** Agent versions this control plane serves (signed artifacts) and how many hosts run each. */
+  async agentVersions() {
+    return call(c['agent-versions'].$get(), 'Loading agent versions');
+  },
+  /** Rolls an agent version out in waves; a host that cannot run it switches back by itself and halts the rollout. */
+  async publishAgentVersion(version: string, selector: string, percents: number[]) {
+    const json = { selector, percents };
+    return call(
+      c['agent-versions'][':version'].publish.$post({ param: { version }, json }),
+      `Rolling out agent ${version}`,
+    );
   },
 
   async approvals() {

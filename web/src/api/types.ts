@@ -14,6 +14,7 @@ export type { ApiToken, AuditEntry, CreatedApiToken, Me, Role, User } from '../.
 export type { DryRun, PolicySummary, PolicyVersion } from '../../../contract/api/policies.ts';
 export type { Rollout, RolloutStatus } from '../../../contract/api/rollouts.ts';
 export type { Model } from '../../../contract/api/models.ts';
+export type { AgentVersion } from '../../../contract/api/agent-versions.ts';
 export type { Approval, Incident, TimelineEntry } from '../../../contract/api/incidents.ts';
 
 /** Who is signed in, and how (the tab's API token or the session cookie set by a password sign-in). */

@@ -13,7 +13,7 @@ import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Progress, Time } from './common.tsx';
 
 /** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
-export function Rollouts({ kind, subject }: { kind: 'policy' | 'model'; subject?: string | undefined }) {
+export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: string | undefined }) {
   const client = useQueryClient();
   const canAct = useCan('operator');
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
@@ -65,6 +65,7 @@ function RolloutCard({
   const applied = (id: string) => {
     const h = hosts.find((x) => x.id === id);
     if (!h) return false;
+    if (r.kind === 'agent') return h.online && h.agentVersion === r.version;
     return r.kind === 'policy'
       ? h.appliedPolicyVersion === r.version
       : `${r.subject}@${h.appliedModels?.[r.subject] ?? ''}` === r.version;

@@ -12,6 +12,7 @@ import { ReadOnlyNote, useCan } from '../session.tsx';
 import { Rollouts } from '../components/rollouts.tsx';
 import { DeployedModels } from '../components/deployed-models.tsx';
 import { FleetRefit } from '../components/fleet-refit.tsx';
+import { AgentVersions } from '../components/agent-versions.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -125,6 +126,7 @@ export function ModelsPage() {
       </section>
       <FleetRefit />
       <Rollouts kind="model" />
+      <AgentVersions />
     </>
   );
 }
