@@ -287,6 +287,10 @@ export const api = {
       disabled ? 'Disabling the user' : 'Enabling the user',
     );
   },
+  /** Deletes a user with their API tokens and sessions (never your own account nor the last admin). */
+  async deleteUser(id: string) {
+    return call(c.users[':id'].$delete({ param: { id } }), 'Deleting the user');
+  },
   async apiTokens() {
     return (await call(c['api-tokens'].$get(), 'Loading API tokens')).tokens;
   },

@@ -1,5 +1,6 @@
 /**
- * Users (admins only: create, change role after a confirmation, disable or enable) and the signed-in person's API
+ * Users (admins only: create, change role after a confirmation, disable or enable, delete; never your own account)
+ * and the signed-in person's API
  * tokens (created with a copy button, last use shown). Viewers and operators see only their tokens.
  */
 import { useState, type FormEvent } from 'react';
@@ -50,6 +51,10 @@ function Users({ session }: { session: Session }) {
     mutationFn: ({ id, disabled }: { id: string; disabled: boolean }) => api.setUserDisabled(id, disabled),
     onSettled: () => void client.invalidateQueries({ queryKey: keys.users }),
   });
+  const remove = useMutation({
+    mutationFn: (id: string) => api.deleteUser(id),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.users }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
@@ -58,7 +63,7 @@ function Users({ session }: { session: Session }) {
     <section aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
       <ErrorBox error={users.error} title="Cannot load users" />
-      <ErrorBox error={changeRole.error ?? setDisabled.error} />
+      <ErrorBox error={changeRole.error ?? setDisabled.error ?? remove.error} />
       {users.isPending ? (
         <Loading what="users" />
       ) : (
@@ -112,6 +117,23 @@ function Users({ session }: { session: Session }) {
                         }}
                       >
                         {u.disabled ? `Enable ${u.username}` : `Disable ${u.username}`}
+                      </button>
+                    )}{' '}
+                    {u.username !== session.username && (
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={remove.isPending}
+                        onClick={() => {
+                          if (
+                            window.confirm(
+                              `Delete ${u.username}? Their API tokens are deleted and their sessions end; this cannot be undone.`,
+                            )
+                          )
+                            remove.mutate(u.id);
+                        }}
+                      >
+                        Delete {u.username}
                       </button>
                     )}
                   </td>
