@@ -27,6 +27,7 @@ import {
   type IncidentServiceOptions,
 } from '../correlate/incident-service.ts';
 import { incidentRoutes } from '../correlate/incident-routes.ts';
+import { createApprovalExpiry, DEFAULT_APPROVAL_TTL_MS, type ApprovalExpiry } from '../correlate/approval-expiry.ts';
 import { createNotifier, type Notifier } from '../notify/notifier.ts';
 import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhook-sender.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
@@ -55,6 +56,8 @@ export interface FleetModuleOptions {
   /** Checks the agents' JS engine on each registered model (control-plane/compose/model-verifier.ts); without one,
    * models are registered "unverified". */
   modelVerifier?: ModelVerifier;
+  /** Pending approval requests expire after this long (default 24 h; config `approvals.expireAfter`). */
+  approvalTtlMs?: number;
 }
 
 /** The attached services (for tests and the CLI). */
@@ -67,6 +70,7 @@ export interface FleetServices {
   notifier: Notifier;
   audit: AuditLog;
   sessions: Sessions;
+  approvalExpiry: ApprovalExpiry;
 }
 
 /** Creates the module (not yet attached). */
@@ -127,6 +131,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     get notifier() {
       return need().notifier;
     },
+    approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,
     secureCookies: options.secureCookies ?? false,
     throttle,
   };
@@ -170,6 +175,11 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       await svc.incidents.tick();
     } catch (err) {
       svc.ctx.log.error({ err }, 'incident tick failed');
+    }
+    try {
+      await svc.approvalExpiry.tick();
+    } catch (err) {
+      svc.ctx.log.error({ err }, 'approval expiry failed');
     }
   }
 
@@ -243,7 +253,8 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         hosts: store.hosts,
         bearer: (h) => apiAuth.authenticate(h),
       });
-      s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions };
+      const approvalExpiry = createApprovalExpiry(ctx, options.approvalTtlMs);
+      s = { ctx, policies, rollouts, models, incidents, notifier, audit, sessions, approvalExpiry };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit
