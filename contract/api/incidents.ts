@@ -121,8 +121,13 @@ export const Approval = z.object({
   groupValue: z.string().nullable(),
   action: z.string(),
   reason: z.string(),
+  /** The agent policy that asked and its condition as written in the host's applied set (null: breaker, unknown). */
+  policy: z.string().nullable(),
+  condition: z.string().nullable(),
   status: z.enum(['pending', 'approved', 'denied', 'expired']),
   requestedAt: IsoTime,
+  /** When a pending request expires (approvals.expireAfter after it was made); null once decided. */
+  expiresAt: IsoTime.nullable(),
   decidedBy: z.string().nullable(),
   decidedAt: IsoTime.nullable(),
   decisionReason: z.string().nullable(),

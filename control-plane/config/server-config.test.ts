@@ -53,6 +53,7 @@ test('correlation and breaker tuning: defaults, YAML and environment; bad values
   const { fleetOptionsFrom } = await import('../fleet/with-fleet.ts');
   const defaults = loadServerConfig({ env: {}, overrides: { dataDir: '/tmp/x' } });
   assert.deepEqual(fleetOptionsFrom(defaults), {
+    approvalTtlMs: 86_400_000,
     incidents: {
       correlator: { windowMs: 1_800_000, minGroupHosts: 3, minScore: 5.5, minLift: 3, resolveAfterMs: 1_200_000 },
       breaker: { maxShare: 0.25, windowMs: 600_000, minHosts: 3, holdMs: 3_600_000 },
@@ -60,12 +61,16 @@ test('correlation and breaker tuning: defaults, YAML and environment; bad values
   });
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'c.yaml');
-  writeFileSync(file, 'correlation:\n  minScore: 3\n  window: 10m\nbreaker:\n  maxShare: 0.5\n');
+  writeFileSync(
+    file,
+    'correlation:\n  minScore: 3\n  window: 10m\nbreaker:\n  maxShare: 0.5\napprovals:\n  expireAfter: 2h\n',
+  );
   const small = loadServerConfig({ file, env: { HOMEOSTAT_BREAKER_MAX_SHARE: '0.4' }, overrides: { dataDir: dir } });
   assert.deepEqual(
     [small.correlation.minScore, small.correlation.window, small.correlation.minGroupHosts, small.breaker.maxShare],
     [3, 600_000, 3, 0.4],
   );
+  assert.equal(fleetOptionsFrom(small).approvalTtlMs, 7_200_000);
   writeFileSync(file, 'correlation:\n  minScore: 0\n  windw: 5m\nbreaker:\n  maxShare: 2\n');
   assert.throws(
     () => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }),

@@ -216,6 +216,13 @@ export const ServerConfigSchema = z
       })
       .strict()
       .default({ maxShare: 0.25, window: 600_000, minHosts: 3, hold: 3_600_000 }),
+    // Pending approval requests expire after this long (control-plane/correlate/approval-expiry.ts).
+    approvals: z
+      .object({
+        expireAfter: durationIn('approvals.expireAfter', 60_000, 30 * 86_400_000, '1m to 30d').default(86_400_000),
+      })
+      .strict()
+      .default({ expireAfter: 86_400_000 }),
   })
   .strict();
 

@@ -69,6 +69,8 @@ type ApprovalRow = {
   groupValue: string | null;
   action: string;
   reason: string;
+  policy: string | null;
+  condition: string | null;
   status: string;
   requestedAt: Date;
   decidedBy: string | null;
@@ -76,8 +78,14 @@ type ApprovalRow = {
   decisionReason: string | null;
 };
 /** An approval as the API shows it (dates as ISO strings; the stored status checked against the contract). */
-function approvalJson(a: ApprovalRow): Approval {
-  return Approval.parse({ ...a, requestedAt: a.requestedAt.toISOString(), decidedAt: isoOrNull(a.decidedAt) });
+function approvalJson(a: ApprovalRow, ttlMs: number): Approval {
+  const expiresAt = a.status === 'pending' ? new Date(a.requestedAt.getTime() + ttlMs).toISOString() : null;
+  return Approval.parse({
+    ...a,
+    requestedAt: a.requestedAt.toISOString(),
+    decidedAt: isoOrNull(a.decidedAt),
+    expiresAt,
+  });
 }
 
 /** A new HMAC signing secret (32 random bytes). */
@@ -131,6 +139,8 @@ export function incidentRoutes(deps: {
   webhooks: WebhookRepository;
   audit: AuditLog;
   notifier: Pick<Notifier, 'invalidate'>;
+  /** Expiry of pending approval requests (approval-expiry.ts), for their `expiresAt`. */
+  approvalTtlMs: number;
 }) {
   return (
     new Hono<AccessEnv>()
@@ -193,14 +203,17 @@ export function incidentRoutes(deps: {
       })
       .get('/approvals', queryOf(StatusQuery), async (c) => {
         const approvals = await deps.incidents.listApprovals(c.req.valid('query').status);
-        return c.json(shaped(ApprovalList, { approvals: approvals.map(approvalJson) }));
+        return c.json(shaped(ApprovalList, { approvals: approvals.map((a) => approvalJson(a, deps.approvalTtlMs)) }));
       })
       .post('/approvals/:id/decide', jsonBody(Decide, 'decision'), async (c) => {
         const b = c.req.valid('json');
         return c.json(
           shaped(
             Approval,
-            approvalJson(await deps.incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason)),
+            approvalJson(
+              await deps.incidents.decide(c.req.param('id'), b.approved, who(c.get('access')), b.reason),
+              deps.approvalTtlMs,
+            ),
           ),
         );
       })
@@ -209,7 +222,10 @@ export function incidentRoutes(deps: {
         return c.json(
           shaped(
             Approval,
-            approvalJson(await deps.incidents.decide(c.req.param('id'), true, who(c.get('access')), reason)),
+            approvalJson(
+              await deps.incidents.decide(c.req.param('id'), true, who(c.get('access')), reason),
+              deps.approvalTtlMs,
+            ),
           ),
         );
       })
@@ -218,7 +234,10 @@ export function incidentRoutes(deps: {
         return c.json(
           shaped(
             Approval,
-            approvalJson(await deps.incidents.decide(c.req.param('id'), false, who(c.get('access')), reason)),
+            approvalJson(
+              await deps.incidents.decide(c.req.param('id'), false, who(c.get('access')), reason),
+              deps.approvalTtlMs,
+            ),
           ),
         );
       })

@@ -3,6 +3,7 @@
  * notifies (with inhibition), applies silences and maintenance windows (pausing covered hosts), runs the blast-radius
  * breaker on `heal.execute`, and turns `heal.approval-requested` events into approval requests.
  */
+import { policyCondition } from './approval-context.ts';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, ConflictError } from '../../contract/errors.ts';
 import type { FleetContext } from '../fleet/context.ts';
@@ -170,6 +171,7 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
         const requestId = e.data.requestId;
         if (await approvals.findByRequest(requestId, row.hostId)) break;
         const action = e.data.actions ? e.data.actions.map((a) => a.type).join(',') : e.data.policy || 'unknown';
+        const applied = (await ctx.hosts.get(row.hostId))?.appliedPolicyVersion ?? null;
         await approvals.create({
           id: newId('apr'),
           requestId,
@@ -179,6 +181,8 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
           groupValue: null,
           action,
           reason: row.message ?? `policy ${e.data.policy} requires approval`,
+          policy: e.data.policy || null,
+          condition: e.data.policy ? await policyCondition(ctx.repos.policies, applied, e.data.policy) : null,
           requestedAt: new Date(now),
         });
         await ctx.audit.record({
@@ -208,6 +212,8 @@ export function createIncidentService(ctx: FleetContext, notifier: Notifier, opt
             groupValue: d.group.value,
             action,
             reason,
+            policy: null,
+            condition: null,
             requestedAt: new Date(now),
           });
         }

@@ -27,6 +27,7 @@ import {
   type IncidentServiceOptions,
 } from '../correlate/incident-service.ts';
 import { incidentRoutes } from '../correlate/incident-routes.ts';
+import { createApprovalExpiry, DEFAULT_APPROVAL_TTL_MS, type ApprovalExpiry } from '../correlate/approval-expiry.ts';
 import { createNotifier, type Notifier } from '../notify/notifier.ts';
 import { createWebhookSender, type WebhookSenderOptions } from '../notify/webhook-sender.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.ts';
@@ -66,6 +67,8 @@ export interface FleetModuleOptions {
   /** Refits models from the fleet's stored samples (control-plane/compose/refit.ts); without one, refit jobs fail
    * saying so. */
   refitter?: Refitter;
+  /** Pending approval requests expire after this long (default 24 h; config `approvals.expireAfter`). */
+  approvalTtlMs?: number;
 }
 
 /** The attached services (for tests and the CLI). */
@@ -80,6 +83,7 @@ export interface FleetServices {
   audit: AuditLog;
   sessions: Sessions;
   refits: RefitJobs;
+  approvalExpiry: ApprovalExpiry;
 }
 
 /** Creates the module (not yet attached). */
@@ -146,6 +150,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     get notifier() {
       return need().notifier;
     },
+    approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,
     secureCookies: options.secureCookies ?? false,
     throttle,
   };
@@ -189,6 +194,11 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       await svc.incidents.tick();
     } catch (err) {
       svc.ctx.log.error({ err }, 'incident tick failed');
+    }
+    try {
+      await svc.approvalExpiry.tick();
+    } catch (err) {
+      svc.ctx.log.error({ err }, 'approval expiry failed');
     }
   }
 
@@ -270,6 +280,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         hosts: store.hosts,
         bearer: (h) => apiAuth.authenticate(h),
       });
+      const approvalExpiry = createApprovalExpiry(ctx, options.approvalTtlMs);
       const refits = createRefitJobs({
         repos: store,
         models,
@@ -278,7 +289,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         now,
         log: ctx.log,
       });
-      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions, refits };
+      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions, refits, approvalExpiry };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit

@@ -11,10 +11,13 @@ import { createFleetModule, type FleetModule, type FleetModuleOptions } from './
 export type ControlPlaneWithFleet = ControlPlane & { readonly fleet: FleetModule };
 
 /** The fleet options a validated server configuration sets: correlation and breaker tuning (docs/configuration.md). */
-export function fleetOptionsFrom(config: Pick<ServerConfig, 'correlation' | 'breaker'>): FleetModuleOptions {
+export function fleetOptionsFrom(
+  config: Pick<ServerConfig, 'correlation' | 'breaker'> & Partial<Pick<ServerConfig, 'approvals'>>,
+): FleetModuleOptions {
   const c = config.correlation;
   const b = config.breaker;
   return {
+    ...(config.approvals ? { approvalTtlMs: config.approvals.expireAfter } : {}),
     incidents: {
       correlator: {
         windowMs: c.window,
@@ -37,7 +40,12 @@ export function resolveFleetOptions(
 ): FleetModuleOptions {
   if (fleetOptions.incidents) return fleetOptions;
   const { logger: _l, mounts: _m, middleware: _w, openIncidentsByHost: _o, fleetRoutes: _f, ...input } = options;
-  return { ...fleetOptions, incidents: fleetOptionsFrom(loadServerConfig({ overrides: input, env: {} })).incidents! };
+  const fromConfig = fleetOptionsFrom(loadServerConfig({ overrides: input, env: {} }));
+  return {
+    approvalTtlMs: fromConfig.approvalTtlMs!,
+    ...fleetOptions,
+    incidents: fromConfig.incidents!,
+  };
 }
 
 /** Creates both; `fleet` options default to externalURL = the HTTP URL once listening, and to the tuning in `options`

@@ -14,6 +14,8 @@ const policyRequest = (id: string, requestId: string, hostId: string, s: number)
   groupValue: null,
   action: 'reboot',
   reason: 'guard',
+  policy: 'reboot-when-stuck',
+  condition: 'cpu.util_pct > 95 for 10m',
   requestedAt: new Date(T0 + s * 1000),
 });
 
@@ -39,6 +41,8 @@ export function runApprovalRepositoryContract(
       groupValue: 'r1',
       action: 'restart-service',
       reason: 'breaker',
+      policy: null,
+      condition: null,
       requestedAt: new Date(T0 + 2000),
     });
     await r.create(policyRequest('apr-3', 'req-3', 'h2', 1));
@@ -82,6 +86,36 @@ export function runApprovalRepositoryContract(
       );
       assert.equal((await r.get('apr-1'))!.status, 'approved');
       assert.equal(await r.decide('apr-nope', { approved: true, by: 'x', at: new Date(T0), reason: null }), false);
+    },
+  );
+
+  t(
+    'stale pending requests are listed oldest first and expire once (compare and set), keeping their context',
+    async (r) => {
+      for (const [i, at] of [10, 0, 20].entries()) await r.create(policyRequest(`apr-${i}`, `req-${i}`, 'h1', at));
+      await r.decide('apr-2', { approved: true, by: 'ann', at: new Date(T0 + 30_000), reason: null });
+      assert.deepEqual(
+        (await r.pendingBefore(new Date(T0 + 25_000))).map((a) => a.id),
+        ['apr-1', 'apr-0'],
+      );
+      assert.deepEqual(await r.pendingBefore(new Date(T0)), []);
+      const at = new Date(T0 + 40_000);
+      assert.equal(await r.expire('apr-1', { by: 'system:expiry', at, reason: 'no decision in 24 h' }), true);
+      assert.equal(await r.expire('apr-1', { by: 'system:expiry', at, reason: 'again' }), false);
+      assert.equal(await r.expire('apr-2', { by: 'system:expiry', at, reason: 'decided' }), false);
+      const e = (await r.get('apr-1'))!;
+      assert.deepEqual(
+        [e.status, e.decidedBy, e.decidedAt?.getTime(), e.decisionReason, e.policy, e.condition],
+        [
+          'expired',
+          'system:expiry',
+          T0 + 40_000,
+          'no decision in 24 h',
+          'reboot-when-stuck',
+          'cpu.util_pct > 95 for 10m',
+        ],
+      );
+      assert.equal(await r.count('expired'), 1);
     },
   );
 }

@@ -9,7 +9,11 @@ export interface ApprovalRecord {
   groupValue: string | null;
   action: string;
   reason: string;
-  status: 'pending' | 'approved' | 'denied';
+  /** The agent policy that asked, and its condition in words (null for the breaker, or when unknown). */
+  policy: string | null;
+  condition: string | null;
+  /** `expired`: nobody decided within the expiry time (approval-expiry.ts); decidedBy is then `system:expiry`. */
+  status: 'pending' | 'approved' | 'denied' | 'expired';
   requestedAt: Date;
   decidedBy: string | null;
   decidedAt: Date | null;
@@ -28,5 +32,9 @@ export interface ApprovalRepository {
   list(filter?: { status?: string; limit?: number }): Promise<ApprovalRecord[]>;
   /** Decides a pending approval (compare and set on status): false when it is unknown or already decided. */
   decide(id: string, d: { approved: boolean; by: string; at: Date; reason: string | null }): Promise<boolean>;
+  /** Marks a pending approval expired (compare and set on status): false when it is unknown or already decided. */
+  expire(id: string, d: { by: string; at: Date; reason: string }): Promise<boolean>;
+  /** Pending requests made before `before`, oldest first. */
+  pendingBefore(before: Date): Promise<ApprovalRecord[]>;
   count(status: ApprovalRecord['status']): Promise<number>;
 }

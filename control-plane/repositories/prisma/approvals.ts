@@ -7,7 +7,7 @@ import { parseStored } from '../stored-json.ts';
 type Row = Awaited<ReturnType<Db['approval']['findUniqueOrThrow']>>;
 
 const Source = z.enum(['policy', 'breaker']);
-const Status = z.enum(['pending', 'approved', 'denied']);
+const Status = z.enum(['pending', 'approved', 'denied', 'expired']);
 
 function toRecord(r: Row): ApprovalRecord {
   return {
@@ -19,6 +19,8 @@ function toRecord(r: Row): ApprovalRecord {
     groupValue: r.groupValue,
     action: r.action,
     reason: r.reason,
+    policy: r.policy,
+    condition: r.condition,
     status: parseStored(Status, r.status, `approval '${r.id}' status`),
     requestedAt: r.requestedAt,
     decidedBy: r.decidedBy,
@@ -60,6 +62,20 @@ export function prismaApprovalRepository(db: Db): ApprovalRepository {
         },
       });
       return r.count === 1;
+    },
+    async expire(id, d) {
+      const r = await db.approval.updateMany({
+        where: { id, status: 'pending' },
+        data: { status: 'expired', decidedBy: d.by, decidedAt: d.at, decisionReason: d.reason },
+      });
+      return r.count === 1;
+    },
+    async pendingBefore(before) {
+      const rows = await db.approval.findMany({
+        where: { status: 'pending', requestedAt: { lt: before } },
+        orderBy: [{ requestedAt: 'asc' }, { id: 'asc' }],
+      });
+      return rows.map(toRecord);
     },
     count: (status) => db.approval.count({ where: { status } }),
   };

@@ -1,6 +1,7 @@
 /**
  * Approvals: pending actions with their context (hostname, what and why, since when); approve or deny one with a
- * reason, or several at once (select them, or every pending request for one action). Decided ones below.
+ * reason, or several at once (select them, or every pending request for one action or one policy). Each shows its
+ * policy, condition and when it expires if nobody decides. Decided (and expired) ones below.
  */
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,6 +11,7 @@ import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
 import { useHostNames } from '../components/host-names.tsx';
+import { ApprovalContext } from '../components/approval-context.tsx';
 
 /** What an approval is about: one host (policy guard) or a label group (fleet breaker). */
 function Target({ approval: a }: { approval: Approval }) {
@@ -138,6 +140,7 @@ function BulkDecision({
   });
   if (!canDecide || pending.length < 2) return null;
   const actions = [...new Set(pending.map((a) => a.action))];
+  const policies = [...new Set(pending.flatMap((a) => (a.policy ? [a.policy] : [])))];
   return (
     <section className="card" aria-label="Decide several at once">
       <p className="actions">
@@ -146,6 +149,14 @@ function BulkDecision({
           return (
             <button key={action} type="button" onClick={() => setSelected(new Set(ids))}>
               Select all {ids.length} {action}
+            </button>
+          );
+        })}
+        {policies.map((policy) => {
+          const ids = pending.filter((a) => a.policy === policy).map((a) => a.id);
+          return (
+            <button key={`policy-${policy}`} type="button" onClick={() => setSelected(new Set(ids))}>
+              Select all {ids.length} of policy {policy}
             </button>
           );
         })}
@@ -217,6 +228,7 @@ function PendingCard({
           Requested <Time ts={a.requestedAt} /> by the {a.source === 'breaker' ? 'fleet breaker' : "agent's policy"}.
         </span>
       </p>
+      <ApprovalContext approval={a} />
       {!canDecide ? (
         <ReadOnlyNote needs="operator" what="deciding approvals" />
       ) : (

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Approval" ADD COLUMN     "condition" TEXT,
+ADD COLUMN     "policy" TEXT;
+

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Approval" ADD COLUMN "condition" TEXT;
+ALTER TABLE "Approval" ADD COLUMN "policy" TEXT;
+
