@@ -12,8 +12,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBackblazeCsv, type BackblazeRow } from '../models/disk/backblaze-csv.ts';
 import { buildDataset } from '../models/disk/dataset.ts';
-import { evaluateAt, summarize, thresholdForFalseAlarms, type Evaluation } from '../models/disk/evaluate.ts';
-import { DEFAULT_TRAIN_CONFIG, assess, crossValidatedScores, scoreRows } from '../models/disk/train.ts';
+import { driveAuc, evaluateAt, summarize, thresholdForFalseAlarms } from '../models/disk/evaluate.ts';
+import { leaveOneManufacturerOut } from '../models/disk/lovo.ts';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  assess,
+  crossValidatedScores,
+  scoreRows,
+  type DiskAssessment,
+} from '../models/disk/train.ts';
 import { treesFromJson } from '../models/disk/trees.ts';
 
 /** CSV files of `--data`: the file itself, or every *.csv in the directory sorted by name (daily files sort by date). */
@@ -42,49 +49,81 @@ async function main(): Promise<void> {
     throw new Error(`--mode must be cv or shipped, got "${values.mode}"`);
   const t0 = performance.now();
   const ds = await buildDataset(allRows(csvFiles(values.data)));
-  let model: Evaluation;
-  let baseline: Evaluation;
+  let same: DiskAssessment;
+  let lovo: ReturnType<typeof leaveOneManufacturerOut> | undefined;
   if (values.mode === 'cv') {
-    ({ model, baseline } = assess(
-      ds,
-      crossValidatedScores(ds, DEFAULT_TRAIN_CONFIG),
-      DEFAULT_TRAIN_CONFIG.falseAlarmTarget,
-    ));
+    const cfg = DEFAULT_TRAIN_CONFIG;
+    same = assess(ds, crossValidatedScores(ds, cfg), cfg.falseAlarmTarget);
+    lovo = leaveOneManufacturerOut(ds, cfg);
   } else {
     const dir = new URL('../models/disk/', import.meta.url);
     const trees = treesFromJson(JSON.parse(readFileSync(new URL('disk-failure.trees.json', dir), 'utf8')));
     const card = JSON.parse(readFileSync(new URL('disk-failure.card.json', dir), 'utf8')) as {
       extra: { alertThreshold: number };
     };
-    model = evaluateAt(summarize(ds, scoreRows(ds, trees)), card.extra.alertThreshold);
+    const s = summarize(ds, scoreRows(ds, trees));
+    const model = evaluateAt(s, card.extra.alertThreshold);
     const b = summarize(ds, ds.baseline);
-    baseline = evaluateAt(b, Math.max(0, Math.floor(thresholdForFalseAlarms(b, model.falseAlarmRate))));
+    const baseline = evaluateAt(b, Math.max(0, Math.floor(thresholdForFalseAlarms(b, model.falseAlarmRate))));
+    same = { model, baseline, auc: driveAuc(s), baselineAuc: driveAuc(b) };
   }
   const result = {
-    failedDrives: model.failedDrives,
-    detected: model.detected,
-    baselineDetected: baseline.detected,
-    recall: model.recall,
-    baselineRecall: baseline.recall,
-    falseAlarmRate: model.falseAlarmRate,
-    baselineFalseAlarmRate: baseline.falseAlarmRate,
-    medianLeadDays: Number.isNaN(model.medianLeadDays) ? null : model.medianLeadDays,
+    ...figures(same),
+    ...(lovo
+      ? {
+          lovo: {
+            pooled: figures(lovo.pooled),
+            vendors: lovo.vendors.map((v) => ({ vendor: v.vendor, drives: v.drives, ...figures(v) })),
+          },
+        }
+      : {}),
   };
   if (values.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+  const pct = (v: number | null): string => (v === null ? '   n/a' : `${(100 * v).toFixed(2)}%`);
+  const num = (v: number | null): string => (v === null ? ' n/a' : v.toFixed(3));
+  const { model, baseline } = same;
   console.log(
     `disk bench (${values.mode}): ${ds.n} drive-days, ${ds.serials.length} drives, ${model.failedDrives} failed, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   console.log(
-    `model    recall ${pct(model.recall)} (${model.detected}/${model.failedDrives}) false alarms ${pct(model.falseAlarmRate)} (${model.flaggedHealthy}/${model.healthyDrives}) median lead ${model.medianLeadDays} d, threshold ${model.threshold.toPrecision(4)}`,
+    `model    recall ${pct(model.recall)} (${model.detected}/${model.failedDrives}) false alarms ${pct(model.falseAlarmRate)} (${model.flaggedHealthy}/${model.healthyDrives}) median lead ${model.medianLeadDays} d, threshold ${model.threshold.toPrecision(4)}, AUC ${num(same.auc)}`,
   );
   console.log(
-    `baseline recall ${pct(baseline.recall)} (${baseline.detected}/${baseline.failedDrives}) false alarms ${pct(baseline.falseAlarmRate)} (${baseline.flaggedHealthy}/${baseline.healthyDrives}) median lead ${baseline.medianLeadDays} d, rule SMART5+SMART197 > ${baseline.threshold}`,
+    `baseline recall ${pct(baseline.recall)} (${baseline.detected}/${baseline.failedDrives}) false alarms ${pct(baseline.falseAlarmRate)} (${baseline.flaggedHealthy}/${baseline.healthyDrives}) median lead ${baseline.medianLeadDays} d, rule SMART5+SMART197 > ${baseline.threshold}, AUC ${num(same.baselineAuc)}`,
   );
   console.log(`recall ratio model/baseline: ${(model.recall / Math.max(baseline.recall, 1e-9)).toFixed(2)}x`);
+  if (!lovo) return;
+  console.log(
+    'leave-one-manufacturer-out (model fitted on the other manufacturers; rule at the matched false-alarm rate):',
+  );
+  const row = (name: string, a: DiskAssessment, drives: number): string => {
+    const f = figures(a);
+    return `  ${name.padEnd(9)} ${String(drives).padStart(6)} drives ${String(a.model.failedDrives).padStart(3)} failed  recall ${pct(f.recall)} vs rule ${pct(f.baselineRecall)} (${a.model.detected} vs ${a.baseline.detected})  false alarms ${pct(a.model.falseAlarmRate)} vs ${pct(a.baseline.falseAlarmRate)}  AUC ${num(f.auc)} vs ${num(f.baselineAuc)}`;
+  };
+  for (const v of lovo.vendors) console.log(row(v.vendor, v, v.drives));
+  console.log(row('pooled', lovo.pooled, ds.serials.length));
+}
+
+/** The JSON figures of one assessment; recall and AUC are null without failed drives (nothing to detect). */
+function figures(a: DiskAssessment) {
+  const { model, baseline } = a;
+  const none = model.failedDrives === 0;
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    failedDrives: model.failedDrives,
+    detected: model.detected,
+    baselineDetected: baseline.detected,
+    recall: none ? null : model.recall,
+    baselineRecall: none ? null : baseline.recall,
+    falseAlarmRate: model.falseAlarmRate,
+    baselineFalseAlarmRate: baseline.falseAlarmRate,
+    medianLeadDays: finite(model.medianLeadDays),
+    auc: finite(a.auc),
+    baselineAuc: finite(a.baselineAuc),
+  };
 }
 
 await main();
