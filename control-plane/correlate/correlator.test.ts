@@ -151,3 +151,27 @@ test('a second restore replaces the open copies: an incident resolved by another
   assert.deepEqual(standby.tick(31 * MIN), []);
   assert.deepEqual(standby.incidents({ status: 'open' }), []);
 });
+
+test('a cause half the fleet holds is named (the lift rule could never pass it) beside a rack fault of the same symptom', () => {
+  const pop = fleet(); // kernel a on the odd hosts (100 of 200)
+  const c = createCorrelator({ population: pop });
+  // rack r3 (h30..h39) overheats at once
+  for (let i = 30; i < 40; i++) c.ingest(temp(`h${i}`, 0), pop.attributes(`h${i}`)!, 0);
+  // from 6 min on, kernel-a hosts elsewhere start the same alert one after another, in no particular rack order
+  const kernelHosts = Array.from({ length: 100 }, (_, j) => (2 * j * 37 + 1) % 200).filter((i) => i < 30 || i > 39);
+  kernelHosts.slice(0, 40).forEach((i, j) => {
+    const t = 6 * MIN + j * 10_000;
+    c.ingest(temp(`h${i}`, t, `k${i}`), pop.attributes(`h${i}`)!, t);
+  });
+  const open = c.incidents({ status: 'open' }).filter((i) => i.scope === 'group');
+  const kernel = open.find((i) => i.key === 'kernel');
+  assert.equal(kernel?.value, 'a');
+  assert.ok(kernel!.hosts.length >= 30);
+  assert.match(
+    kernel!.hint.explanation,
+    /of the hosts with it are affected against \d+% of those without \(risk ratio/,
+  );
+  const rack = open.find((i) => i.key === 'rack')!;
+  assert.equal(rack.value, 'r3');
+  assert.deepEqual(rack.hosts, Array.from({ length: 10 }, (_, j) => `h${30 + j}`).sort());
+});

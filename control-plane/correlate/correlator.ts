@@ -2,11 +2,15 @@
  * The fleet correlator: a pure, clock-injected engine grouping abnormal events from all agents into incidents.
  *
  * - Signals of the same symptom (signature) close in time (`windowMs`) are tested together: for each attribute value
- *   of the reporting host, how many symptomatic hosts carry it vs the fleet (one-sided Fisher score + lift). When at
- *   least `minGroupHosts` share a value with score ≥ `minScore`, a group incident keyed by that attribute opens (the
- *   most significant value wins; ties go to the rarer value) and absorbs the matching signals.
- * - Later signals join an open group incident whose attribute the host carries and whose symptom matches; a new
- *   symptom forming a group on the same attribute joins the same incident.
+ *   of the reporting host, the failure rate among fleet hosts with the value against those without it, among the hosts
+ *   no open group explains yet (significance.ts, cause-search.ts: one-sided Fisher exact test, Tarone's correction over
+ *   the attribute keys, a risk-ratio floor). When at least `minGroupHosts` share a value that passes, a group incident
+ *   keyed by that attribute opens (the most significant value wins; ties go to the rarer value) and absorbs the
+ *   matching signals. Each time a group has doubled, its cause is tested again against the values most of its hosts
+ *   share (a look-alike such as a server model that mostly runs the bad kernel gives way to the kernel).
+ * - Later signals join an open group incident whose attribute the host carries and whose symptom matches; when several
+ *   match, the best-explaining one (the one the host is already in, else the one whose holders are being hit fastest
+ *   now, else the highest failure rate); a new symptom forming a group on the same attribute joins the same incident.
  * - Signals that stay ungrouped for `holdMs` become a single-host incident when the host repeats one symptom
  *   ≥ `singleHostMinEvents` times (or reports a critical); isolated one-offs expire with the window (noise).
  * - Incidents resolve after `resolveAfterMs` without new signals. Silenced hosts' events are dropped (counted).

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bestPossibleScore, isCause, taroneCorrection, testValue } from './significance.ts';
+import { bestCause, bestExplaining, commonValues, onsetHazard, type SearchContext } from './cause-search.ts';
+import { lift } from './fisher.ts';
+import { createPopulation } from './population.ts';
+
+const TH = { minHosts: 3, minScore: 5.5, minRiskRatio: 3 };
+
+test('a value a third of the fleet holds can be a cause: the risk ratio is not capped by its share, the lift is', () => {
+  // 300 of 1,600 hosts are sick, 280 of them on a kernel 533 hosts run.
+  const t = testValue(280, 300, 533, 1600);
+  assert.ok(lift(280, 300, 533, 1600) < 3, 'lift ≤ 1 / share = 3');
+  assert.ok(t.riskRatio > 25, `risk ratio ${t.riskRatio}`);
+  assert.ok(t.score > 100, `score ${t.score}`);
+  assert.ok(Math.abs(t.rateWith - 280 / 533) < 1e-12);
+  assert.ok(Math.abs(t.rateWithout - 20 / 1067) < 1e-12);
+  assert.ok(isCause(t, 0, TH));
+  // Even 60 % of the fleet, when its hosts fail six times as often.
+  assert.ok(isCause(testValue(180, 200, 960, 1600), Math.log10(10), TH));
+});
+
+test('the fleet size is in the significance: 5 of 5 on a third of the fleet is not enough, 5 of 5 in a rack is', () => {
+  assert.ok(testValue(5, 5, 533, 1600).score < 3);
+  assert.ok(testValue(5, 5, 20, 1600).score > 9);
+  // A value every host holds can never be a cause.
+  assert.equal(bestPossibleScore(50, 1600, 1600), 0);
+  assert.ok(!isCause(testValue(50, 50, 1600, 1600), 0, TH));
+});
+
+test('effect size: a significant but slight excess on a common value is not a cause', () => {
+  // 700 of 1,000 sick hosts in a datacenter of 800 of 1,600: p tiny, but only 2.3× the rate elsewhere.
+  const t = testValue(700, 1000, 800, 1600);
+  assert.ok(t.score > 30);
+  assert.ok(t.riskRatio < 3);
+  assert.ok(!isCause(t, 0, TH));
+});
+
+test("Tarone's correction counts only the keys that could pass", () => {
+  assert.equal(taroneCorrection([], 5.5), 0);
+  assert.equal(taroneCorrection([1, 2, 3], 5.5), 0, 'no key can pass: no correction');
+  assert.equal(taroneCorrection([9, 1, 2], 5.5), 0, 'one testable key: tested alone');
+  assert.ok(Math.abs(taroneCorrection([9, 9, 9, 0, 0, 0, 0, 0], 5.5) - Math.log10(3)) < 1e-12);
+});
+
+function ctx(hosts: [string, Record<string, string>][]): SearchContext {
+  const population = createPopulation(hosts);
+  return { population, attrsOf: (h) => population.attributes(h) ?? {}, ignore: new Set(['host']), thresholds: TH };
+}
+
+/** 1,600 hosts in 80 racks; kernel k1 on every third host; model m1 on 90 % of the k1 hosts and 10 % of the others. */
+function fleet(): [string, Record<string, string>][] {
+  return Array.from({ length: 1600 }, (_, i) => {
+    const k1 = i % 3 === 0;
+    const m1 = k1 ? i % 10 !== 0 : i % 10 === 1;
+    return [`h${i}`, { rack: `r${Math.floor(i / 20)}`, kernel: k1 ? 'k1' : 'k2', model: m1 ? 'm1' : 'm2' }];
+  });
+}
+
+test('the best cause: the kernel over its look-alike server model, once enough hosts show it', () => {
+  const c = ctx(fleet());
+  const sick = fleet()
+    .filter(([, a]) => a['kernel'] === 'k1')
+    .map(([h]) => h)
+    .filter((_, i) => i % 2 === 0); // half the kernel's hosts
+  const best = bestCause(
+    [
+      ['kernel', 'k1'],
+      ['model', 'm1'],
+      ['rack', 'r0'],
+    ],
+    sick,
+    c,
+  );
+  assert.equal(`${best?.key}=${best?.value}`, 'kernel=k1');
+  assert.deepEqual(commonValues(sick, c).sort(), [
+    ['kernel', 'k1'],
+    ['model', 'm1'],
+  ]);
+});
+
+test('a value is tested among the hosts no open cause explains', () => {
+  // Rack r0 (20 hosts, all sick) explained by an open cause; 10 background hosts elsewhere, 9 in racks r40+.
+  const hosts = fleet().map(([h, a], i): [string, Record<string, string>] => [h, { ...a, half: i < 800 ? 'a' : 'b' }]);
+  const c = ctx(hosts);
+  const rack = hosts.slice(0, 20).map(([h]) => h);
+  const background = ['h810', 'h900', 'h1000', 'h1100', 'h1200', 'h1300', 'h1400', 'h1500', 'h1590', 'h100'];
+  const sick = [...rack, ...background];
+  // Counted naively, half=b looks over-represented against the rack's half=a hosts removed from the sick list only.
+  assert.equal(bestCause([['half', 'b']], background, c), null);
+  assert.equal(bestCause([['half', 'b']], sick, c, new Set(rack)), null);
+});
+
+test('attribution: the cause the host is in, else the one hitting its holders fastest now, else the higher rate', () => {
+  const rack = { id: 'rack', holdsHost: false, hazard: onsetHazard(0, 18, 20), rateWith: 0.9, score: 40 };
+  const kernel = { id: 'kernel', holdsHost: false, hazard: onsetHazard(30, 200, 533), rateWith: 0.45, score: 200 };
+  assert.equal(
+    bestExplaining([rack, kernel])?.id,
+    'kernel',
+    'the rack failed ten minutes ago; the kernel is failing now',
+  );
+  const onset = { ...rack, hazard: onsetHazard(15, 0, 20) };
+  assert.equal(bestExplaining([onset, kernel])?.id, 'rack', 'at the rack’s onset');
+  assert.equal(bestExplaining([onset, { ...kernel, holdsHost: true }])?.id, 'kernel', 'a host stays with its cause');
+  assert.equal(
+    bestExplaining([
+      { ...rack, hazard: 0 },
+      { ...kernel, hazard: 0 },
+    ])?.id,
+    'rack',
+    'then the rate',
+  );
+  assert.equal(bestExplaining([]), null);
+});
