@@ -20,9 +20,10 @@ const o = new Command()
   .option('--days <n>', 'days of samples per host', '7')
   .option('--interval <s>', 'seconds between samples', '60')
   .option('--database-url <url>', 'PostgreSQL instead of SQLite (must be empty)')
+  .option('--max-heap-mb <n>', "cap the child's JS heap (shows that memory does not grow with the samples)")
   .option('--json', 'print JSON only')
   .parse(process.argv)
-  .opts<{ hosts: string; days: string; interval: string; databaseUrl?: string; json?: boolean }>();
+  .opts<{ hosts: string; days: string; interval: string; databaseUrl?: string; maxHeapMb?: string; json?: boolean }>();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-refit-'));
 const hosts = Number(o.hosts);
@@ -60,10 +61,11 @@ const stdout = execFileSync(
   '/usr/bin/time',
   [
     '-f',
-    '%M',
+    '%M %U %S',
     '-o',
     timeFile,
     process.execPath,
+    ...(o.maxHeapMb ? [`--max-old-space-size=${o.maxHeapMb}`] : []),
     bin,
     'models',
     'fit',
@@ -93,6 +95,7 @@ const result = {
   fitMs: summary.fitMs,
   cpuS: Math.round((userS! + sysS!) * 10) / 10,
   maxRssMb: Math.round(maxRssMb),
+  maxHeapMb: o.maxHeapMb ? Number(o.maxHeapMb) : null,
   samples: summary.samples,
   samplesReadPerS: Math.round((3 * summary.samples) / (summary.fitMs / 1000)),
   version: summary.version,

@@ -9,8 +9,9 @@ import { matchesSelector, parseSelector } from '../../contract/label-selector.ts
 import type { FleetHost, FleetSample, FleetSampleSource } from '../../models/multivariate/fleet-fit.ts';
 import type { HostRepository, TelemetryRepository } from '../store/ports.ts';
 
-/** Samples per page read from the database. */
-export const SAMPLE_PAGE = 2000;
+/** Samples per page read from the database; between pages the reader yields to the event loop (a refit running in
+ * the control plane blocks ingest and HTTP for one page's worth of model steps at most). */
+export const SAMPLE_PAGE = 1000;
 
 /** The hosts matching `selector` with samples in [since, until); throws RefitDataError when none match or none has
  * samples. */
@@ -53,6 +54,7 @@ export async function storeSampleSource(
         });
         for (const s of page) yield { ts: s.ts, features: s.features };
         if (page.length < SAMPLE_PAGE) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const tail = page[page.length - 1]!;
         cursor = { ts: tail.ts, seq: tail.seq };
       }

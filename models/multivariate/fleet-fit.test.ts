@@ -4,7 +4,6 @@ import { RefitDataError } from '../../contract/errors.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
 import { fitFleet, MIN_TRAIN_SAMPLES, type FleetSample, type FleetSampleSource } from './fleet-fit.ts';
 import { fleetVersion } from './fleet-model.ts';
-import { symmetricEigenvalues } from './fleet-stats.ts';
 
 const NAMES = ['cpu.util_pct', 'cpu.user_pct', 'mem.used_pct', 'disk.iops', 'net.rx_bytes_per_s', 'proc.count'];
 
@@ -35,14 +34,6 @@ function source(hosts: number, n: number, factors: number, seed = 1): FleetSampl
 }
 
 const window = { since: 0, until: 2e12, holdout: 0.2 };
-
-test('eigenvalues of a symmetric matrix, largest first', () => {
-  const ev = symmetricEigenvalues([2, 1, 0, 1, 2, 0, 0, 0, 5], 3);
-  assert.deepEqual(
-    ev.map((v) => Math.round(v * 1e9) / 1e9),
-    [5, 3, 1],
-  );
-});
 
 test('components follow how many independent drivers the fleet has; z0 puts the 99.9th percentile at enter', async () => {
   const one = await fitFleet(source(2, 800, 1), window);

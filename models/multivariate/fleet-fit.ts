@@ -18,7 +18,8 @@ import {
 } from '../../contract/models/alerting.ts';
 import { MODEL_FEATURES } from '../../contract/features/schema.ts';
 import { RefitDataError } from '../../contract/errors.ts';
-import { createLogHistogram, createScoreHistogram, symmetricEigenvalues } from './fleet-stats.ts';
+import { symmetricEigen } from './baselines.ts';
+import { createLogHistogram, createScoreHistogram } from './fleet-stats.ts';
 import { MV_PARAMS, type MvParams } from './reference.ts';
 import { createMvRunner } from './run.ts';
 
@@ -148,7 +149,7 @@ export async function fitFleet(source: FleetSampleSource, o: FitOptions): Promis
       `too few held-back samples: ${holdoutSamples}, at least ${MIN_HOLDOUT_SAMPLES} needed; raise --holdout or widen --since`,
       'too-few-samples',
     );
-  const eigenvalues = symmetricEigenvalues(cov, F).map((v) => Math.max(0, v / trainSamples));
+  const eigenvalues = symmetricEigen(cov, F).values.map((v) => Math.max(0, v / trainSamples));
   const total = eigenvalues.reduce((a, b) => a + b, 0);
   let K = 1;
   let acc = eigenvalues[0] ?? 0;

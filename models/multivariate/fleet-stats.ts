@@ -1,6 +1,5 @@
 /**
- * Bounded-memory statistics for fleet refits: fixed-bin histograms (quantiles of millions of values in a few kB) and
- * the eigenvalues of a small symmetric matrix (Jacobi rotations; F is at most a few dozen features).
+ * Bounded-memory statistics for fleet refits: fixed-bin histograms (quantiles of millions of values in a few kB).
  */
 
 /** A histogram of non-negative values on log-spaced bins from `lo` to `hi` (values outside land in the end bins). */
@@ -75,38 +74,4 @@ export function createScoreHistogram(alertAt: number, bins = 1000) {
       };
     },
   };
-}
-
-/** Eigenvalues of the symmetric `n` x `n` matrix `a` (row-major), largest first (cyclic Jacobi). */
-export function symmetricEigenvalues(a: ArrayLike<number>, n: number): number[] {
-  const m = Float64Array.from(a);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i * n + j]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++)
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = m[k * n + p]!;
-          const akq = m[k * n + q]!;
-          m[k * n + p] = c * akp - s * akq;
-          m[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = m[p * n + k]!;
-          const aqk = m[q * n + k]!;
-          m[p * n + k] = c * apk - s * aqk;
-          m[q * n + k] = s * apk + c * aqk;
-        }
-      }
-  }
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(m[i * n + i]!);
-  return out.sort((x, y) => y - x);
 }
