@@ -289,7 +289,19 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         now,
         log: ctx.log,
       });
-      s = { ctx, policies, rollouts, models, agentVersions, incidents, notifier, audit, sessions, refits, approvalExpiry };
+      s = {
+        ctx,
+        policies,
+        rollouts,
+        models,
+        agentVersions,
+        incidents,
+        notifier,
+        audit,
+        sessions,
+        refits,
+        approvalExpiry,
+      };
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit
