@@ -87,9 +87,10 @@ function admitDecoded(
   if (!decoded.ok) {
     counters.inc(`broker.payload.rejected.${decoded.reason}`);
     log.warn({ agentId: who, topic, reason: decoded.reason, detail: decoded.detail }, 'payload rejected');
-    // Accepted at the MQTT level (no reconnect loop), never stored; readable seqs are acked as rejected for good.
+    // Accepted at the MQTT level (no reconnect loop), never stored; readable seqs are acked as rejected for good
+    // (through `offer`: the rejection uses the room reserved for the message).
     if (decoded.seqs.length > 0)
-      ingester.offer({
+      offer({
         kind: 'reject',
         agentId: who,
         seqs: decoded.seqs,
