@@ -153,6 +153,9 @@ test('now strip, last real detection with its chart link and bands, range picker
   await page.goto(`${demo.httpUrl}/incidents/${mine.id}`);
   await page.getByRole('button', { name: 'Clear assignee' }).click();
   await page.getByTestId('incident-assignee').getByText('nobody').waitFor();
+  // Resolved by hand: the page says how and by whom (an automatic one says "automatically").
+  await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.getByTestId('resolution').getByText(`by hand by ${demo.admin.username}`).waitFor();
   await chartLink.click();
   await page.waitForURL(/range=1h&at=\d+/);
   await page.locator('figure.chart[data-marker]').first().waitFor();
