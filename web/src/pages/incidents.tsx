@@ -301,6 +301,19 @@ export function IncidentPage({ id }: { id: string }) {
           <dt>Hosts</dt>
           <dd>{i.hosts.length}</dd>
         </div>
+        {i.resolution && (
+          <div>
+            <dt>Resolved</dt>
+            <dd data-testid="resolution">
+              {i.resolution.reason === 'manual'
+                ? `by hand${i.resolution.by ? ` by ${i.resolution.by}` : ''}`
+                : i.resolution.reason === 'cleared'
+                  ? 'automatically: every alert it held cleared'
+                  : 'automatically: no new signal for the quiet period'}{' '}
+              <Time ts={i.resolution.at} />
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Assignee</dt>
           <dd data-testid="incident-assignee">{i.assignee?.name ?? <span className="muted">nobody</span>}</dd>
