@@ -11,6 +11,7 @@ import { Empty, ErrorBox, Loading, Progress, Time } from '../components/common.t
 import { ReadOnlyNote, useCan } from '../session.tsx';
 import { Rollouts } from '../components/rollouts.tsx';
 import { DeployedModels } from '../components/deployed-models.tsx';
+import { SoakField } from '../components/soak-field.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -132,6 +133,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
   const [selector, setSelector] = useState('');
   const [canaries, setCanaries] = useState('');
   const [waves, setWaves] = useState('5, 25, 100');
+  const [soak, setSoak] = useState('10m');
   const percents = waves
     .split(',')
     .map((s) => Number(s.trim()))
@@ -141,7 +143,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
     .map((s) => s.trim())
     .filter(Boolean);
   const publish = useMutation({
-    mutationFn: () => api.publishModel(model.id, selector, names, percents),
+    mutationFn: () => api.publishModel(model.id, selector, names, percents, soak.trim() || undefined),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: keys.rollouts });
       onDone();
@@ -169,6 +171,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
           Waves after the canaries (cumulative %)
           <input value={waves} onChange={(e) => setWaves(e.target.value)} inputMode="numeric" />
         </label>
+        <SoakField value={soak} onChange={setSoak} />
         <div className="actions">
           <button type="submit" className="primary" disabled={publish.isPending || percents.length === 0}>
             Start the canary rollout
