@@ -1,7 +1,8 @@
 /**
  * Approvals in bulk, in Debian's chromium against a real demo (4 simulated hosts, 2 of them web servers): a policy
  * that restarts nginx only with approval is published through the API; nginx stops on both web hosts; the approvals
- * page names both hosts by hostname and approves both at once with one reason, and the real healers restart nginx.
+ * page names both hosts by hostname with the policy, its condition and expiry, selects both by their policy and
+ * approves them at once with one reason, and the real healers restart nginx.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,8 +59,14 @@ test('two pending restarts are shown with hostnames and approved together with o
     const card = page.locator('article[data-approval]', { hasText: h.hostname });
     await card.waitFor({ timeout: 30_000 });
     assert.match((await card.textContent()) ?? '', /restart-service/);
+    // Context: the policy, its condition as written, and the expiry counting down (24 h by default).
+    const context = card.getByTestId('approval-context');
+    assert.match(
+      (await context.textContent()) ?? '',
+      /Policyrestart-nginxConditionservice: nginx, for: 1sExpiresin (23 h 59 min|24 h 0 min) unless decided/,
+    );
   }
-  await page.getByRole('button', { name: 'Select all 2 restart-service' }).click();
+  await page.getByRole('button', { name: 'Select all 2 of policy restart-nginx' }).click();
   await page.getByLabel('Reason for 2 selected (required)').fill('nginx down on both; restarts are safe');
   await page.getByRole('button', { name: 'Approve 2 selected' }).click();
   await page.getByText('Nothing is waiting for approval.').waitFor();

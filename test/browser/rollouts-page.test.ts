@@ -83,6 +83,11 @@ test('live version in the policy list; halt, resume, roll back; the rollback com
   await card.locator('.status-halted').waitFor();
   await card.getByRole('button', { name: 'Resume' }).click();
   await card.locator('.status-soaking').waitFor();
+  // The soak counts down to the health gate (1 h from the resume).
+  await card
+    .getByTestId('soak')
+    .getByText(/the health gate judges it in (59 min \d+ s|1 h 0 min)\.$/)
+    .waitFor();
   assert.ok((await rolloutOf(second.id)).history.some((h) => h.event === 'resumed'));
   await page.goto(`${demo.httpUrl}/policies`);
   await listed.getByText('v2 · live v1 · rolling out v2').waitFor();

@@ -232,8 +232,8 @@ export const api = {
     });
   },
   /** Rolls a model out: named canary hosts first, then cumulative waves; regressions roll it back automatically. */
-  async publishModel(id: string, selector: string, canaries: string[], percents: number[]) {
-    const json = { selector, ...(canaries.length ? { canaries } : {}), percents };
+  async publishModel(id: string, selector: string, canaries: string[], percents: number[], soak?: string) {
+    const json = { selector, ...(canaries.length ? { canaries } : {}), percents, ...(soak ? { soak } : {}) };
     return call(c.models[':id'].publish.$post({ param: { id }, json }), `Publishing model ${id}`);
   },
 

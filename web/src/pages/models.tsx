@@ -13,6 +13,7 @@ import { Rollouts } from '../components/rollouts.tsx';
 import { DeployedModels } from '../components/deployed-models.tsx';
 import { FleetRefit } from '../components/fleet-refit.tsx';
 import { AgentVersions } from '../components/agent-versions.tsx';
+import { SoakField } from '../components/soak-field.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -136,6 +137,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
   const [selector, setSelector] = useState('');
   const [canaries, setCanaries] = useState('');
   const [waves, setWaves] = useState('5, 25, 100');
+  const [soak, setSoak] = useState('10m');
   const percents = waves
     .split(',')
     .map((s) => Number(s.trim()))
@@ -145,7 +147,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
     .map((s) => s.trim())
     .filter(Boolean);
   const publish = useMutation({
-    mutationFn: () => api.publishModel(model.id, selector, names, percents),
+    mutationFn: () => api.publishModel(model.id, selector, names, percents, soak.trim() || undefined),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: keys.rollouts });
       onDone();
@@ -173,6 +175,7 @@ function PublishModel({ model, onDone }: { model: Model; onDone: () => void }) {
           Waves after the canaries (cumulative %)
           <input value={waves} onChange={(e) => setWaves(e.target.value)} inputMode="numeric" />
         </label>
+        <SoakField value={soak} onChange={setSoak} />
         <div className="actions">
           <button type="submit" className="primary" disabled={publish.isPending || percents.length === 0}>
             Start the canary rollout
