@@ -11,7 +11,11 @@ import { asdFigures } from './export.ts';
 import { fitFleet, type FleetSample } from './fleet-fit.ts';
 import { MV_PARAMS } from './reference.ts';
 
-const o = new Command().requiredOption('--data <dir>', 'ASD directory').parse(process.argv).opts<{ data: string }>();
+const o = new Command()
+  .requiredOption('--data <dir>', 'ASD directory')
+  .option('--quantile <q>', 'quantile of the training surprise that scores enter', '0.999')
+  .parse(process.argv)
+  .opts<{ data: string; quantile: string }>();
 const dir = resolve(o.data);
 const entities = entityNames(dir).map((n) => ({ id: n, rows: loadEntity(dir, n).train }));
 const F = entities[0]!.rows[0]!.length;
