@@ -61,6 +61,8 @@ export type FitOptions = {
   alert?: AlertSettings;
   /** Feature names the model may use, in column order (default: the schema's model features). */
   candidates?: readonly string[];
+  /** Quantile of the training surprise that scores `enter` (default Q_TRAIN). */
+  quantile?: number;
   onProgress?: (p: FitProgress) => void;
 };
 /** Quality on the held-back slice. */
@@ -170,7 +172,7 @@ export async function fitFleet(source: FleetSampleSource, o: FitOptions): Promis
       if (++n > base.warmup) surprise.add(run.state.g[1]!);
     }
   }
-  const sq = surprise.quantile(Q_TRAIN);
+  const sq = surprise.quantile(o.quantile ?? Q_TRAIN);
   const z0 = Math.min(Z0_RANGE[1], Math.max(Z0_RANGE[0], sq * Math.sqrt((1 - alert.enter) / alert.enter)));
   const params: MvParams = { ...withK, z0: Math.round(z0 * 1000) / 1000 };
 
