@@ -88,6 +88,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     agentId: creds.agentId,
     secret: creds.secret,
     ca: creds.ca,
+    previousSecret: creds.previousSecret,
     mqttUrl: config.server.mqttUrl ?? creds.mqttUrl,
     agentVersion: version,
     outbox,

@@ -103,6 +103,7 @@ export async function assembleAgent(
     stateDir: config.stateDir,
     emit: (e) => agent?.emit(e),
     publishState: (state) => agent?.link.publishState(state),
+    reconnectWith: (secret, previous) => agent?.link.rotateSecret(secret, previous),
     ...(restart
       ? {
           upgrade: {

@@ -26,6 +26,7 @@ import type { Broker } from './broker/port.ts';
 import { httpAuthRoutes } from './broker/http-auth.ts';
 import { alwaysLeader, createPgLeadership, type Leadership } from './replicas/leader.ts';
 import { createEnrollment, type Enrollment } from './enrollment/enrollment.ts';
+import { createSecretRotation } from './enrollment/secret-rotation.ts';
 import { createApiAuth } from './api/auth.ts';
 import { createApi, type ApiMount, type FleetApiRoutes } from './api/app.ts';
 import type { OpenIncidentsByHost } from './api/deps.ts';
@@ -79,6 +80,8 @@ export type ControlPlane = {
 
 /** Replica channel of host revocations (each replica's authenticator caches verified agents). */
 const REVOKED_CHANNEL = 'revoked';
+/** Replica channel of completed secret rotations (the old secret may sit in another replica's cache). */
+const ROTATED_CHANNEL = 'secret-rotated';
 
 /** Validates options (defaults applied; no environment read here — the CLI merges YAML and HOMEOSTAT_*). */
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -146,7 +149,16 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     });
     ingester = ing;
     ing.start();
-    const authenticator = createAuthenticator({ hosts: s.hosts, internalSecret, counters });
+    const authenticator = createAuthenticator({
+      hosts: s.hosts,
+      internalSecret,
+      counters,
+      // the other replicas' caches (HTTP hook) forget the agent's old secret too
+      onSecretRotated: (agentId) => {
+        log.info({ agentId }, 'agent secret rotated');
+        broker?.replicas?.publish(ROTATED_CHANNEL, agentId);
+      },
+    });
     broker =
       config.broker.mode === 'external'
         ? await createExternalBroker({
@@ -189,6 +201,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         (advertiseHost ? brokerUrls.wsUrl.replace(/\/\/[^:]+:/, `//${advertiseHost}:`) : brokerUrls.wsUrl),
     };
     await b.replicas?.subscribe(REVOKED_CHANNEL, (id) => authenticator.revoke(id.toString('utf8')));
+    await b.replicas?.subscribe(ROTATED_CHANNEL, (id) => authenticator.forget(id.toString('utf8')));
     enrollment = createEnrollment({
       store: s,
       publicKeyPem: signingKey.publicKeyPem,
@@ -235,6 +248,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         counters,
         log,
         ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
+        secretRotation: createSecretRotation({
+          hosts: s.hosts,
+          signingKey: key,
+          rotateBrokerAccount: (agentId, secret) => b.rotateAgentSecret(agentId, secret),
+          publishCommand: (agentId, command) => b.publishCommand(agentId, command),
+        }),
         installInfo: () =>
           installInfo({
             advertisedUrl: need(advertisedUrl, 'advertisedUrl'),

@@ -16,6 +16,10 @@ export const Credentials = z.object({
   /** The control plane's signing key, pinned at enrollment (policies and models must verify against it). */
   publicKey: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
+  /** The secret before the last rotation: tried when the current one is refused (the control plane never got it). */
+  previousSecret: z.string().optional(),
+  /** `issuedAt` of the last secret rotation applied (older rotation commands are refused as replays). */
+  rotatedAt: z.number().int().optional(),
   /** The control plane's CA (PEM), pinned at enrollment over HTTPS: the only trust anchor for HTTPS and MQTT/TLS. */
   ca: z.string().optional(),
   hostname: z.string(),

@@ -4,7 +4,7 @@
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 import { HomeostatError } from '../../contract/errors.ts';
-import { describeTlsError, trustingFetch } from '../link/tls-trust.ts';
+import { describeTlsError, trustingFetch } from '../../contract/tls/trust.ts';
 import { pinnedCaFromServer } from './ca-pin.ts';
 import { saveCredentials, type Credentials } from './credentials.ts';
 

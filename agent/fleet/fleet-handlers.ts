@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelCardSchema } from '../../contract/models/card.ts';
 import { alertSettingsOf } from '../../contract/policy/alerting.ts';
-import type { StateMessage } from '../../contract/protocol/index.ts';
+import type { Command, StateMessage } from '../../contract/protocol/index.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import type { Credentials } from '../enroll/credentials.ts';
 import type { Healer } from '../heal/healer.ts';
-import { trustingFetch } from '../link/tls-trust.ts';
+import { trustingFetch } from '../../contract/tls/trust.ts';
 import type { Inference } from '../infer/inference.ts';
 import type { CommandHandlers } from '../link/commands.ts';
 import type { EventInput } from '../pipeline/types.ts';
@@ -19,6 +19,15 @@ import { createAgentUpgrader } from './agent-upgrader.ts';
 import { createFleetState, type FleetState } from './fleet-state.ts';
 import { createModelUpdater } from './model-updater.ts';
 import { createPolicyReceiver } from './policy-receiver.ts';
+import { createSecretRotationHandler } from './secret-rotation.ts';
+
+function rotateSecretHandler(deps: FleetHandlerDeps, reconnectWith: (secret: string, previous: string) => void) {
+  const rotate = createSecretRotationHandler({ credentials: deps.credentials, stateDir: deps.stateDir, reconnectWith });
+  return (cmd: Extract<Command, { type: 'rotate-secret' }>) => {
+    const refused = rotate(cmd);
+    if (refused) throw new Error(`secret rotation refused: ${refused}`);
+  };
+}
 
 /** What the handlers need; `emit` and `publishState` are late-bound to the agent once it exists. */
 export type FleetHandlerDeps = {
@@ -28,6 +37,8 @@ export type FleetHandlerDeps = {
   stateDir: string;
   emit: (event: EventInput) => void;
   publishState: (state: Omit<StateMessage, 'v' | 'ts'>) => void;
+  /** Secret rotation: the link reconnects with the new secret (absent: rotation commands are refused). */
+  reconnectWith?: (secret: string, previous: string) => void;
   now?: () => number;
   /** Agent upgrades (`agent-upgrade`): absent = the command is refused as not supported by this agent. */
   upgrade?: {
@@ -66,7 +77,9 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
     pinnedKey: credentials.publicKey,
     server: credentials.server,
     agentId: credentials.agentId,
-    secret: credentials.secret,
+    get secret() {
+      return credentials.secret; // rotated in place by the rotate-secret handler
+    },
     fetch: trustingFetch(credentials.ca),
     dir: join(deps.stateDir, 'fleet-models'),
     state,
@@ -106,6 +119,7 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
       model: async (cmd) => void (await models.handle(cmd)),
       approval: (cmd) => healer.onApproval(cmd).forEach(emit),
       pause: (cmd) => healer.onPause(cmd).forEach(emit),
+      ...(deps.reconnectWith ? { 'rotate-secret': rotateSecretHandler(deps, deps.reconnectWith) } : {}),
     },
   };
 }

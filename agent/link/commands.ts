@@ -54,6 +54,9 @@ export async function dispatchCommand(
       return forward(cmd.type, handlers.approval, cmd);
     case 'pause':
       return forward(cmd.type, handlers.pause, cmd);
+    case 'rotate-secret':
+      if (fromFleet) return { outcome: 'rejected', reason: 'rotate-secret on a fleet topic' };
+      return forward(cmd.type, handlers['rotate-secret'], cmd);
   }
 }
 

@@ -23,13 +23,15 @@ import { createRetrier, realTimers, type BackoffOptions, type Timers } from './b
 import { nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
 import type { OutboxStore, SeqRange } from './outbox/store.ts';
-import { describeTlsError, plainTransportRefusal } from './tls-trust.ts';
+import { describeTlsError, plainTransportRefusal } from '../../contract/tls/trust.ts';
 
 /** Options of {@link createLink}. */
 export type LinkOptions = {
   agentId: string;
   secret: string;
   mqttUrl: string;
+  /** The secret before the last rotation, tried when `secret` is refused (agent/fleet/secret-rotation.ts). */
+  previousSecret?: string | undefined;
   /** The control plane's CA pinned at enrollment: the only trust anchor for mqtts:// and wss://; plain URLs refused. */
   ca?: string | undefined;
   agentVersion: string;
@@ -75,6 +77,8 @@ export type Link = {
   setInventory(inventory: Record<string, unknown>): void;
   /** Publishes the applied policy/model state (QoS 1, not retained). */
   publishState(state: Omit<StateMessage, 'v' | 'ts'>): void;
+  /** Secret rotation: reconnects with `secret` now; `previous` is tried whenever the broker refuses it. */
+  rotateSecret(secret: string, previous: string): void;
   /** Registers a command handler (policy, model, approval, pause). */
   handle<K extends keyof CommandHandlers>(type: K, handler: NonNullable<CommandHandlers[K]>): void;
   status(): LinkStatus;
@@ -119,6 +123,7 @@ export function createLink(o: LinkOptions): Link {
   let publishedInventoryHash: string | null = null;
   const drainWaiters = new Set<() => void>();
   let secret = o.secret;
+  let fallback = o.previousSecret ?? null;
 
   const retrier = createRetrier({ ...o.backoff, timers, attempt: () => connect() });
 
@@ -194,6 +199,12 @@ export function createLink(o: LinkOptions): Link {
       if (message !== err.message && message !== st.lastError) log.error({ url: o.mqttUrl }, message);
       st.lastError = message;
       st.lastErrorAt = clock();
+      // CONNACK 4/5 (bad credentials / not authorized) after a rotation: the other secret is tried next.
+      const code = (err as Error & { code?: unknown }).code;
+      if (fallback && (code === 4 || code === 5)) {
+        [secret, fallback] = [fallback, secret];
+        log.warn({ code }, 'the broker refused the secret; trying the one from before the last rotation');
+      }
     });
     c.on('close', () => {
       if (c !== client) return;
@@ -276,6 +287,12 @@ export function createLink(o: LinkOptions): Link {
   return {
     start() {
       if (!client && !stopped) connect();
+    },
+    rotateSecret(next, previous) {
+      secret = next;
+      fallback = previous;
+      log.info('secret rotated; reconnecting with it');
+      client?.end(true); // 'close' reconnects (with the new secret)
     },
     notify: pump,
     setInventory(body) {

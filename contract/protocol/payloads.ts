@@ -174,6 +174,11 @@ export const Command = z.discriminatedUnion('type', [
     by: text(256),
     reason: text(2000).optional(),
   }),
+  /**
+   * Rotate this agent's secret: a signed envelope (kind `secret-rotation`) whose payload is `{ agentId, secret,
+   * issuedAt }`. Sent only on the agent's own topic over its authenticated session (docs/tls.md).
+   */
+  z.object({ v: z.literal(1), type: z.literal('rotate-secret'), envelope: z.record(z.string(), z.unknown()) }),
   /** Fleet-level pause/resume of non-essential actions (maintenance windows, blast-radius breaker). */
   z.object({
     v: z.literal(1),

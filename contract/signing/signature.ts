@@ -10,7 +10,7 @@ import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:
 import { canonicalJson } from './canonical-json.ts';
 
 /** What a signed envelope carries. */
-export type EnvelopeKind = 'policy-bundle' | 'model-manifest' | 'agent-release';
+export type EnvelopeKind = 'policy-bundle' | 'model-manifest' | 'agent-release' | 'secret-rotation';
 
 /** A signed envelope as sent inside the `policy` / `model` commands. */
 export interface SignedEnvelope<P = Record<string, unknown>> {

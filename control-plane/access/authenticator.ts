@@ -60,8 +60,12 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       if (colon > 0 && hit && hit.agentId === agentId && Date.now() - hit.at < 60_000)
         return { kind: 'agent', agentId };
       const cred = colon > 0 ? await deps.hosts.credential(agentId) : null;
-      if (!cred || cred.revokedAt || !(await verifySecret(secret, cred.secretHash)))
-        throw new UnauthenticatedError('Authorization: agent credentials are not valid');
+      const valid =
+        cred &&
+        !cred.revokedAt &&
+        ((await verifySecret(secret, cred.secretHash)) ||
+          (!!cred.pendingSecretHash && (await verifySecret(secret, cred.pendingSecretHash))));
+      if (!valid) throw new UnauthenticatedError('Authorization: agent credentials are not valid');
       if (agentCache.size > 10_000) agentCache.clear();
       agentCache.set(key, { agentId, at: Date.now() });
       return { kind: 'agent', agentId };

@@ -23,6 +23,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/hosts/:id/series', 'viewer'],
   ['GET', '/api/events', 'viewer'],
   ['POST', '/api/hosts/:id/revoke', 'admin'],
+  ['POST', '/api/hosts/:id/rotate-secret', 'admin'],
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],
   ['DELETE', '/api/tokens/:id', 'admin'],

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/ports.ts';
 import type { Enrollment } from '../enrollment/enrollment.ts';
+import type { SecretRotation } from '../enrollment/secret-rotation.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { createApiAuth } from './auth.ts';
 import type { BodyLimits } from './body-limits.ts';
@@ -22,6 +23,8 @@ export type ApiDeps = {
   openIncidentsByHost?: OpenIncidentsByHost;
   /** How a host installs the agent from here (`GET /api/enrollment/install`); absent: that route answers 404. */
   installInfo?: () => InstallInfo;
+  /** Agent secret rotation (`POST /api/hosts/:id/rotate-secret`); absent: that route answers 404. */
+  secretRotation?: SecretRotation;
   /** Request body limits (api/body-limits.ts); defaults when absent. */
   bodyLimits?: Partial<BodyLimits>;
 };

@@ -28,6 +28,8 @@ export type Authenticator = {
   authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
   /** Forgets cached verifications of this agent and refuses it from now on. */
   revoke(agentId: string): void;
+  /** Forgets cached verifications of this agent (its secret was rotated: the old one must be checked again). */
+  forget(agentId: string): void;
   /** Whether this process has seen the agent revoked (at a revocation, or refused as revoked at a connect). */
   isRevoked(agentId: string): boolean;
 };
@@ -44,6 +46,8 @@ export function createAuthenticator(opts: {
   counters: Counters;
   maxCache?: number;
   maxConcurrentVerifications?: number;
+  /** An agent connected with its rotated secret for the first time (the old one is refused from now on). */
+  onSecretRotated?: (agentId: string) => void;
 }): Authenticator {
   const verified = new Map<string, string>();
   const inFlight = new Map<string, Promise<boolean>>();
@@ -101,6 +105,17 @@ export function createAuthenticator(opts: {
         check = limited(secret, cred.secretHash).finally(() => inFlight.delete(key));
         inFlight.set(key, check);
       }
+      // Secret rotation (enrollment/secret-rotation.ts): the secret sent to the agent works beside the old one until
+      // the agent first uses it; then it is the only one, and the old one is refused from here on.
+      if (!(await check) && cred.pendingSecretHash && (await limited(secret, cred.pendingSecretHash))) {
+        if (await opts.hosts.promotePendingSecret(username, cred.pendingSecretHash)) {
+          opts.counters.inc('broker.auth.secret-rotated');
+          opts.onSecretRotated?.(username);
+        }
+        verified.set(username, digest);
+        opts.counters.inc('broker.auth.accepted');
+        return { ok: true, agentId: username };
+      }
       if (!(await check)) {
         if (failed.size >= maxCache) failed.delete(failed.keys().next().value!);
         failed.set(digest, Date.now());
@@ -122,6 +137,10 @@ export function createAuthenticator(opts: {
     revoke(agentId) {
       verified.delete(agentId);
       revoked.add(agentId);
+    },
+    forget(agentId) {
+      verified.delete(agentId);
+      failed.clear(); // a rotated secret tried too early is not refused for good
     },
     isRevoked: (agentId) => revoked.has(agentId),
   };

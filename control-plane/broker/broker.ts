@@ -265,6 +265,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     },
     disconnect,
     provisionAgent: () => Promise.resolve(), // the broker asks the database (authenticate.ts)
+    rotateAgentSecret: () => Promise.resolve(), // the authenticator reads the pending hash from the database
     revokeAgent(agentId) {
       authenticator.revoke(agentId);
       return disconnect(agentId);

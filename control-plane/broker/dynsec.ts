@@ -69,6 +69,8 @@ export type Dynsec = {
   createAgent(agentId: string, password: string): Promise<void>;
   /** Disables the agent's client: refused from now on, its session kicked. */
   disableAgent(agentId: string): Promise<void>;
+  /** Secret rotation: the agent's new password (Mosquitto keeps one; its live session stays connected). */
+  setAgentPassword(agentId: string, password: string): Promise<void>;
   close(): void;
 };
 
@@ -200,6 +202,10 @@ export async function createDynsec(client: MqttClient, timeoutMs = 10_000): Prom
         { command: 'createRole', rolename: role, acls: agentAcls(agentId) },
         { command: 'createClient', username: agentId, clientid: agentId, password, roles: [{ rolename: role }] },
       ];
+      check(cmds, await send(cmds), /^$/);
+    },
+    async setAgentPassword(agentId, password) {
+      const cmds: DynsecCommand[] = [{ command: 'setClientPassword', username: agentId, password }];
       check(cmds, await send(cmds), /^$/);
     },
     async disableAgent(agentId) {

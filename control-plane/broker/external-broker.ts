@@ -129,6 +129,9 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
     async provisionAgent(agentId, secret) {
       await dynsec?.createAgent(agentId, secret);
     },
+    async rotateAgentSecret(agentId, secret) {
+      await dynsec?.setAgentPassword(agentId, secret);
+    },
     async revokeAgent(agentId) {
       // With HTTP authentication the broker asks us at the next connect; the live session ends at its next ACL check
       // or through the broker's own API (docs/scale-out.md).

@@ -29,6 +29,10 @@ export type Broker = {
   /** Gives a newly enrolled agent its broker account (external with dynamic security); a no-op when the broker asks
    * the control plane (embedded, HTTP authentication). */
   provisionAgent(agentId: string, secret: string): Promise<void>;
+  /** Secret rotation: the broker account takes the new secret. A no-op where the broker asks the control plane
+   * (embedded, HTTP authentication: both secrets work until the agent uses the new one); Mosquitto dynamic security
+   * gets the new password at once (the live session stays, and the agent reconnects with the secret it is sent). */
+  rotateAgentSecret(agentId: string, secret: string): Promise<void>;
   /** Refuses a revoked agent from now on and ends its live session. */
   revokeAgent(agentId: string): Promise<void>;
   /** Stops taking new work (listeners closed / no more messages read); live sessions stay until close(). */

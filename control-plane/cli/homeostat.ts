@@ -38,6 +38,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: () => import('./token-command.ts'),
   },
   {
+    name: 'host',
+    description: 'act on an enrolled host: rotate-secret',
+    load: () => import('./host-command.ts'),
+  },
+  {
     name: 'tls',
     description: 'TLS certificates: `tls init` writes a private CA and a server certificate (docs/tls.md)',
     load: () => import('./tls-command.ts'),

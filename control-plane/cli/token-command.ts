@@ -6,9 +6,11 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { trustingFetch } from '../../contract/tls/trust.ts';
 import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap.ts';
 
-type Common = { server?: string; apiToken?: string; dataDir?: string; json?: boolean };
+export type Common = { server?: string; apiToken?: string; dataDir?: string; json?: boolean; caFile?: string };
 
 /**
  * The data dirs whose admin-credentials.json may hold the API token, in order: --data-dir or $HOMEOSTAT_DATA_DIR
@@ -34,9 +36,11 @@ function connection(o: Common): { server: string; token: string } {
   );
 }
 
-async function call(o: Common, method: string, path: string, body?: unknown): Promise<any> {
+/** An admin API call; over HTTPS with a private CA, `--ca-file` (or $HOMEOSTAT_CA_FILE) is the trust anchor. */
+export async function call(o: Common, method: string, path: string, body?: unknown): Promise<any> {
   const { server, token } = connection(o);
-  const res = await fetch(`${server}${path}`, {
+  const caFile = o.caFile ?? process.env.HOMEOSTAT_CA_FILE;
+  const res = await trustingFetch(caFile ? readFileSync(caFile, 'utf8') : undefined)(`${server}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -63,9 +67,10 @@ export function parseLabels(value: string): Record<string, string> {
   return out;
 }
 
-const withCommon = (c: Command) =>
+export const withCommon = (c: Command) =>
   c
     .option('--server <url>', 'control-plane HTTP URL (default $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
+    .option('--ca-file <file>', 'https:// server with a private CA: its CA certificate (default $HOMEOSTAT_CA_FILE)')
     .option(
       '--api-token <token>',
       "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",

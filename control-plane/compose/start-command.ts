@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { AGENT_VERSION } from '../../agent/agent.ts';
 import { loadCredentials, type Credentials } from '../../agent/enroll/credentials.ts';
 import { enroll } from '../../agent/enroll/enroll.ts';
+import { trustingFetch } from '../../contract/tls/trust.ts';
 import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap.ts';
 import { credentialsBanner, credentialsReminder } from '../admin/credentials-banner.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
@@ -114,7 +115,9 @@ async function start(opts: StartOptions): Promise<void> {
   try {
     const stateDir = join(dataDir, 'agent');
     const fresh = !loadCredentials(stateDir);
-    const creds = fresh ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir) : loadCredentials(stateDir)!;
+    const creds = fresh
+      ? await enrollLocal(urls.httpUrl, admin?.apiToken, stateDir, cp.config.tls?.caPem)
+      : loadCredentials(stateDir)!;
     // P2: the agent runs in a worker thread, so nothing it does can block the control plane's event loop
     agent = await startLocalAgent(
       {
@@ -148,10 +151,16 @@ async function start(opts: StartOptions): Promise<void> {
 }
 
 /** Creates a one-time token through the admin API (the same path an operator uses) and enrolls the local agent. */
-async function enrollLocal(httpUrl: string, apiToken: string | undefined, stateDir: string): Promise<Credentials> {
+async function enrollLocal(
+  httpUrl: string,
+  apiToken: string | undefined,
+  stateDir: string,
+  ca: string | undefined,
+): Promise<Credentials> {
   if (!apiToken)
     throw new Error('cannot create an enrollment token: the admin credentials file is missing from the data dir');
-  const res = await fetch(`${httpUrl}/api/tokens`, {
+  // HTTPS on (docs/tls.md): the local agent pins the control plane's CA like any other.
+  const res = await trustingFetch(ca)(`${httpUrl}/api/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ labels: { local: 'true' }, uses: 1, ttl: '10m' }),
@@ -165,6 +174,7 @@ async function enrollLocal(httpUrl: string, apiToken: string | undefined, stateD
     stateDir,
     agentVersion: AGENT_VERSION,
     labels: { role: 'local' },
+    ...(ca ? { ca } : {}),
   });
 }
 

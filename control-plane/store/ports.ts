@@ -47,9 +47,16 @@ export interface HostRepository {
   get(id: string): Promise<HostRecord | null>;
   list(): Promise<HostRecord[]>;
   /** The stored hash of the agent's secret (keys/secrets.ts) and its revocation time; null when unknown. */
-  credential(id: string): Promise<{ secretHash: string; revokedAt: Date | null } | null>;
+  credential(
+    id: string,
+  ): Promise<{ secretHash: string; pendingSecretHash?: string | null; revokedAt: Date | null } | null>;
   /** Replaces the secret hash if it is still `from` (compare and set); true when replaced. */
   replaceSecretHash(id: string, from: string, to: string): Promise<boolean>;
+  /** Secret rotation: stores the hash of the secret sent to the agent (replacing an earlier pending one); false when
+   * the host has no credential. Both secrets work until {@link promotePendingSecret}. */
+  setPendingSecretHash(id: string, hash: string): Promise<boolean>;
+  /** The agent used the rotated secret: it becomes the only one (compare and set on `pending`); true when done. */
+  promotePendingSecret(id: string, pending: string): Promise<boolean>;
   /** Marks the host revoked (idempotent: keeps the first time); throws NotFoundError. */
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */

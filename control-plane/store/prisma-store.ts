@@ -88,13 +88,27 @@ function hostRepository(db: Db): HostRepository {
         where: { hostId: id },
         include: { host: { select: { revokedAt: true } } },
       });
-      return r ? { secretHash: r.secretHash, revokedAt: r.host.revokedAt } : null;
+      return r
+        ? { secretHash: r.secretHash, pendingSecretHash: r.pendingSecretHash, revokedAt: r.host.revokedAt }
+        : null;
     },
     async replaceSecretHash(id, from, to) {
       return (
         (await db.agentCredential.updateMany({ where: { hostId: id, secretHash: from }, data: { secretHash: to } }))
           .count === 1
       );
+    },
+    async setPendingSecretHash(id, hash) {
+      return (
+        (await db.agentCredential.updateMany({ where: { hostId: id }, data: { pendingSecretHash: hash } })).count === 1
+      );
+    },
+    async promotePendingSecret(id, pending) {
+      const r = await db.agentCredential.updateMany({
+        where: { hostId: id, pendingSecretHash: pending },
+        data: { secretHash: pending, pendingSecretHash: null },
+      });
+      return r.count === 1;
     },
     async revoke(id, at) {
       const r = await db.host.findUnique({ where: { id } });

@@ -66,11 +66,27 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
       (await s.hosts.list()).map((h) => h.id),
       ['host-1', 'host-2'],
     );
-    assert.deepEqual(await s.hosts.credential('host-2'), { secretHash: 'secret-hash-2', revokedAt: null });
+    assert.deepEqual(await s.hosts.credential('host-2'), {
+      secretHash: 'secret-hash-2',
+      pendingSecretHash: null,
+      revokedAt: null,
+    });
     assert.equal(await s.hosts.replaceSecretHash('host-2', 'not-the-current-hash', 'h2'), false, 'compare and set');
     assert.equal(await s.hosts.replaceSecretHash('host-2', 'secret-hash-2', 'secret-hash-2b'), true);
     assert.equal((await s.hosts.credential('host-2'))!.secretHash, 'secret-hash-2b');
     assert.equal(await s.hosts.replaceSecretHash('nope', 'secret-hash-2b', 'x'), false);
+    // secret rotation: a pending hash beside the current one, promoted by compare and set
+    assert.equal(await s.hosts.setPendingSecretHash('nope', 'p'), false);
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-1'), true);
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-2'), true, 'a newer rotation replaces it');
+    assert.equal((await s.hosts.credential('host-2'))!.pendingSecretHash, 'pending-2');
+    assert.equal(await s.hosts.promotePendingSecret('host-2', 'pending-1'), false, 'stale pending');
+    assert.equal(await s.hosts.promotePendingSecret('host-2', 'pending-2'), true);
+    assert.deepEqual(await s.hosts.credential('host-2'), {
+      secretHash: 'pending-2',
+      pendingSecretHash: null,
+      revokedAt: null,
+    });
   });
 
   t('concurrent redeems never overdraw a token', async (s) => {

@@ -11,7 +11,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { trustingFetch } from '../../agent/link/tls-trust.ts';
+import { trustingFetch } from '../../contract/tls/trust.ts';
 import { certificateSha256 } from '../../contract/tls/certificates.ts';
 import {
   adminToken,
@@ -210,6 +210,85 @@ describe('TLS: HTTPS, mqtts and the pinned CA, end to end', () => {
     );
     assert.match(st.link.lastError, /^refusing mqtt:\/\/127\.0\.0\.1:\d+: this agent enrolled over TLS/);
     await plain.kill('SIGTERM');
+  });
+
+  it('rotates the agent secret without re-enrolling: the agent reconnects with it and the old one is refused', async () => {
+    const before = JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8'));
+    const agent = homeostatAgent(['run', '--state-dir', stateDir, '--cycle-seconds', '1', '--log-level', 'warn']);
+    procs.push(agent);
+    const connected = await poll(
+      async () => ((await agentStatus(stateDir))?.link?.state === 'connected' ? agentStatus(stateDir) : null),
+      60_000,
+      'the agent connected',
+    );
+    const r = await run([
+      'host',
+      'rotate-secret',
+      agentId,
+      '--server',
+      info.httpUrl,
+      '--ca-file',
+      join(dir, 'tls', 'ca.pem'),
+      '--data-dir',
+      join(dir, 'cp'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`rotation sent to ${agentId}`));
+    const after = await poll(
+      () => {
+        const c = JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8'));
+        return c.secret !== before.secret ? c : null;
+      },
+      60_000,
+      'the rotated secret in credentials.json',
+    );
+    assert.equal(after.previousSecret, before.secret);
+    // the agent reconnected with the new secret and keeps delivering
+    await poll(
+      async () => {
+        const st = await agentStatus(stateDir);
+        return st?.link?.state === 'connected' && st.link.reconnects > connected.link.reconnects;
+      },
+      60_000,
+      'the agent reconnected',
+    );
+    const since = Date.now();
+    await poll(
+      async () =>
+        (await api('GET', `/api/hosts/${agentId}/samples?limit=5`)).body?.samples?.some(
+          (x: { ts: number }) => x.ts > since,
+        ),
+      60_000,
+      'a sample after the rotation',
+    );
+    // only the hash is stored, and the old secret no longer authenticates (MQTT, HTTP)
+    const refused = await new Promise<string>((resolve) => {
+      const c = mqtt.connect(info.mqttUrl, {
+        ca: caPem,
+        username: agentId,
+        password: before.secret,
+        clientId: agentId,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      c.once('connect', () => resolve('connected'));
+      c.once('error', (e) => resolve(`error: ${e.message}`));
+      c.once('close', () => resolve('closed'));
+      setTimeout(() => c.end(true), 15_000);
+    });
+    assert.match(refused, /error: .*(Not authorized|Bad username or password)/);
+    const basic = (secret: string) =>
+      https(`${info.httpUrl}/api/hosts/${agentId}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${agentId}:${secret}`).toString('base64')}` },
+      });
+    assert.equal((await basic(before.secret)).status, 401);
+    const audit = await api('GET', '/api/audit?limit=100');
+    assert.equal(audit.status, 200);
+    assert.ok(
+      JSON.stringify(audit.body).includes('/rotate-secret'),
+      `audit has the rotation: ${JSON.stringify(audit.body).slice(0, 500)}`,
+    );
+    await agent.kill('SIGTERM');
   });
 
   it('the broker refuses plain MQTT on its TLS port', async () => {

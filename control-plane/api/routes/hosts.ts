@@ -95,72 +95,79 @@ export function hostRoutes(deps: ApiDeps) {
     return h;
   };
   const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
-  return new Hono<AuthEnv>()
-    .use('/hosts', deps.auth.required)
-    .use('/hosts/*', deps.auth.required)
-    .use('/events', deps.auth.required)
-    .get('/events', queryOf(RecentEventsQuery), async (c) => {
-      const q = c.req.valid('query');
-      const events = await store.telemetry.recentEvents({ limit: q.limit, ...(q.types ? { types: q.types } : {}) });
-      return c.json(shaped(RecentEvents, { events }));
-    })
-    .get('/hosts', queryOf(HostListQuery), async (c) => {
-      // Three statements for the whole page (four with the fleet module): the host rows, every host's latest
-      // sample/event, its overview facts over the window (read side) and the open incidents.
-      const windowMs = c.req.valid('query').window;
-      const [hosts, activity, overview, incidents] = await Promise.all([
-        store.hosts.list(),
-        store.telemetry.latestActivity(),
-        store.telemetry.overview(Date.now() - windowMs),
-        openIncidents(),
-      ]);
-      const byHost = new Map(activity.map((a) => [a.hostId, a]));
-      const facts = new Map(overview.map((o) => [o.hostId, o]));
-      // No inventories in the list (each may be up to 256 KiB): `inventoryHash` says whether one exists, and
-      // `GET /api/hosts/:id` carries it.
-      return c.json(
-        shaped(HostList, {
-          hosts: hosts.map((h) =>
-            withFacts(hostJson({ ...h, inventory: null }, byHost.get(h.id)), facts.get(h.id), incidents),
-          ),
-          windowMs,
-        }),
-      );
-    })
-    .get('/hosts/:id', async (c) => {
-      const h = await getHost(c.req.param('id'));
-      const [activity, overview, incidents] = await Promise.all([
-        store.telemetry.latestActivity(h.id),
-        store.telemetry.overview(Date.now() - 15 * 60_000, h.id),
-        openIncidents(),
-      ]);
-      return c.json(shaped(Host, withFacts(hostJson(h, activity[0]), overview[0], incidents)));
-    })
-    .get('/hosts/:id/samples', queryOf(TimeQuery), async (c) => {
-      const h = await getHost(c.req.param('id'));
-      const q = c.req.valid('query');
-      const samples = await store.telemetry.listSamples(h.id, q);
-      return c.json(shaped(SampleList, { hostId: h.id, samples, nextCursor: nextCursor(samples, q.limit) }));
-    })
-    .get('/hosts/:id/series', queryOf(SeriesQuery), async (c) => {
-      const h = await getHost(c.req.param('id'));
-      const q = c.req.valid('query');
-      const until = q.until ?? Date.now();
-      if (until <= q.since)
-        throw new ValidationError([{ path: 'until', message: 'must be after since' }], 'series range');
-      if (until - q.since > MAX_SERIES_MS)
-        throw new ValidationError([{ path: 'since', message: 'the range is at most 7 days' }], 'series range');
-      const stepMs = Math.max(1, Math.ceil((until - q.since) / q.points));
-      const samples = await store.telemetry.sampleSeries(h.id, { since: q.since, until, stepMs });
-      return c.json(shaped(SampleSeries, { hostId: h.id, since: q.since, until, stepMs, samples }));
-    })
-    .get('/hosts/:id/events', queryOf(TimeQuery), async (c) => {
-      const h = await getHost(c.req.param('id'));
-      const q = c.req.valid('query');
-      const events = await store.telemetry.listEvents(h.id, q);
-      return c.json(shaped(EventList, { hostId: h.id, events, nextCursor: nextCursor(events, q.limit) }));
-    })
-    .post('/hosts/:id/revoke', async (c) =>
-      c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))),
-    );
+  return (
+    new Hono<AuthEnv>()
+      .use('/hosts', deps.auth.required)
+      .use('/hosts/*', deps.auth.required)
+      .use('/events', deps.auth.required)
+      .get('/events', queryOf(RecentEventsQuery), async (c) => {
+        const q = c.req.valid('query');
+        const events = await store.telemetry.recentEvents({ limit: q.limit, ...(q.types ? { types: q.types } : {}) });
+        return c.json(shaped(RecentEvents, { events }));
+      })
+      .get('/hosts', queryOf(HostListQuery), async (c) => {
+        // Three statements for the whole page (four with the fleet module): the host rows, every host's latest
+        // sample/event, its overview facts over the window (read side) and the open incidents.
+        const windowMs = c.req.valid('query').window;
+        const [hosts, activity, overview, incidents] = await Promise.all([
+          store.hosts.list(),
+          store.telemetry.latestActivity(),
+          store.telemetry.overview(Date.now() - windowMs),
+          openIncidents(),
+        ]);
+        const byHost = new Map(activity.map((a) => [a.hostId, a]));
+        const facts = new Map(overview.map((o) => [o.hostId, o]));
+        // No inventories in the list (each may be up to 256 KiB): `inventoryHash` says whether one exists, and
+        // `GET /api/hosts/:id` carries it.
+        return c.json(
+          shaped(HostList, {
+            hosts: hosts.map((h) =>
+              withFacts(hostJson({ ...h, inventory: null }, byHost.get(h.id)), facts.get(h.id), incidents),
+            ),
+            windowMs,
+          }),
+        );
+      })
+      .get('/hosts/:id', async (c) => {
+        const h = await getHost(c.req.param('id'));
+        const [activity, overview, incidents] = await Promise.all([
+          store.telemetry.latestActivity(h.id),
+          store.telemetry.overview(Date.now() - 15 * 60_000, h.id),
+          openIncidents(),
+        ]);
+        return c.json(shaped(Host, withFacts(hostJson(h, activity[0]), overview[0], incidents)));
+      })
+      .get('/hosts/:id/samples', queryOf(TimeQuery), async (c) => {
+        const h = await getHost(c.req.param('id'));
+        const q = c.req.valid('query');
+        const samples = await store.telemetry.listSamples(h.id, q);
+        return c.json(shaped(SampleList, { hostId: h.id, samples, nextCursor: nextCursor(samples, q.limit) }));
+      })
+      .get('/hosts/:id/series', queryOf(SeriesQuery), async (c) => {
+        const h = await getHost(c.req.param('id'));
+        const q = c.req.valid('query');
+        const until = q.until ?? Date.now();
+        if (until <= q.since)
+          throw new ValidationError([{ path: 'until', message: 'must be after since' }], 'series range');
+        if (until - q.since > MAX_SERIES_MS)
+          throw new ValidationError([{ path: 'since', message: 'the range is at most 7 days' }], 'series range');
+        const stepMs = Math.max(1, Math.ceil((until - q.since) / q.points));
+        const samples = await store.telemetry.sampleSeries(h.id, { since: q.since, until, stepMs });
+        return c.json(shaped(SampleSeries, { hostId: h.id, since: q.since, until, stepMs, samples }));
+      })
+      .get('/hosts/:id/events', queryOf(TimeQuery), async (c) => {
+        const h = await getHost(c.req.param('id'));
+        const q = c.req.valid('query');
+        const events = await store.telemetry.listEvents(h.id, q);
+        return c.json(shaped(EventList, { hostId: h.id, events, nextCursor: nextCursor(events, q.limit) }));
+      })
+      .post('/hosts/:id/revoke', async (c) =>
+        c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))),
+      )
+      // Asks the agent to rotate its secret (docs/tls.md); 202: the agent switches when it gets the signed command.
+      .post('/hosts/:id/rotate-secret', async (c) => {
+        if (!deps.secretRotation) throw new NotFoundError('route', 'rotate-secret');
+        return c.json(await deps.secretRotation.rotate(c.req.param('id')), 202);
+      })
+  );
 }
