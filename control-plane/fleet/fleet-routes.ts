@@ -12,7 +12,7 @@ import { shaped } from '../api/respond.ts';
 import { HostVersionList } from '../../contract/api/hosts.ts';
 import { Model, ModelList } from '../../contract/api/models.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
-import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
+import { Rollout, RolloutComparison, RolloutList } from '../../contract/api/rollouts.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
 import type { PolicyStore } from './policy-store.ts';
@@ -191,6 +191,9 @@ export function fleetRoutes(deps: FleetRouteDeps) {
         );
         return c.json(shaped(Rollout, back), 201);
       })
+      .get('/rollouts/:id/comparison', async (c) =>
+        c.json(shaped(RolloutComparison, await deps.rollouts.compare(c.req.param('id')))),
+      )
       .post('/rollouts/:id/resume', async (c) =>
         c.json(shaped(Rollout, await deps.rollouts.resume(c.req.param('id'), who(c.get('access'))))),
       )
