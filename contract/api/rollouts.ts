@@ -43,3 +43,24 @@ export type Rollout = z.infer<typeof Rollout>;
 /** `GET /api/rollouts` (newest first, at most 200). */
 export const RolloutList = z.object({ rollouts: z.array(Rollout) });
 export type RolloutList = z.infer<typeof RolloutList>;
+
+/** One group's figures over the comparison window (control-plane/fleet/health-gate.ts GroupHealth). */
+const GroupFigures = z.object({
+  hosts: z.number().int().nonnegative(),
+  errors: z.number().nonnegative(),
+  anomalies: z.number().nonnegative(),
+  inferenceErrors: z.number().nonnegative().optional(),
+  latencyP95Ms: z.number().nullable().optional(),
+  unresponsive: z.array(z.object({ host: z.string(), why: z.string() })).optional(),
+});
+
+/** `GET /api/rollouts/:id/comparison`: the new version's hosts (treated) versus the rest (baseline) since `since`. */
+export const RolloutComparison = z.object({
+  rollout: z.string(),
+  since: EpochMs.nullable(),
+  at: EpochMs,
+  treated: GroupFigures,
+  baseline: GroupFigures,
+  applyFailures: z.number().int().nonnegative(),
+});
+export type RolloutComparison = z.infer<typeof RolloutComparison>;

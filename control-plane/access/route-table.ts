@@ -67,6 +67,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['POST', '/api/rollouts/:id/halt', 'operator'],
   ['POST', '/api/rollouts/:id/rollback', 'operator'],
   ['POST', '/api/rollouts/:id/resume', 'operator'],
+  ['GET', '/api/rollouts/:id/comparison', 'viewer'],
   ['GET', '/api/fleet/hosts', 'viewer'],
   // models
   ['GET', '/api/models', 'viewer'],

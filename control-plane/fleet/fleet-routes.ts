@@ -14,7 +14,7 @@ import { Model, ModelList } from '../../contract/api/models.ts';
 import { RefitBody, RefitJob, RefitJobList } from '../../contract/api/refits.ts';
 import type { RefitJobs } from './refit-jobs.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
-import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
+import { Rollout, RolloutComparison, RolloutList } from '../../contract/api/rollouts.ts';
 import { AgentVersion, AgentVersionList } from '../../contract/api/agent-versions.ts';
 import { AGENT_SUBJECT, type AgentVersions } from './agent-versions.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
@@ -197,6 +197,9 @@ export function fleetRoutes(deps: FleetRouteDeps) {
         );
         return c.json(shaped(Rollout, back), 201);
       })
+      .get('/rollouts/:id/comparison', async (c) =>
+        c.json(shaped(RolloutComparison, await deps.rollouts.compare(c.req.param('id')))),
+      )
       .post('/rollouts/:id/resume', async (c) =>
         c.json(shaped(Rollout, await deps.rollouts.resume(c.req.param('id'), who(c.get('access'))))),
       )

@@ -331,6 +331,15 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       });
       return (await get(id))!;
     },
+    /** Treated (sent and acknowledged) versus baseline figures since the current wave was sent, as the gate sees them. */
+    async compare(id: string) {
+      const r = await repo.get(id);
+      if (!r) throw new NotFoundError('rollout', id);
+      const now = ctx.now();
+      const hostsById = new Map((await ctx.hosts.list()).map((h) => [h.id, h]));
+      const obs = await observe(r.state, hostsById, now);
+      return { rollout: id, since: r.state.waveStartedAt, at: now, ...obs };
+    },
     /** A halted rollout goes on: the current wave soaks again from now (or the first wave is sent). */
     async resume(id: string, actor: string): Promise<RolloutView> {
       const r = await repo.get(id);

@@ -151,6 +151,14 @@ test('model rollout: a canary whose inference got slower than the rest rolls bac
       'baseline samples stored',
     );
     rig.clock.t += 5 * 60_000;
+    // Canary versus baseline, from the stored samples and events: what the gate is about to judge.
+    const cmp = await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}/comparison`);
+    assert.equal(cmp.status, 200);
+    assert.deepEqual(
+      [cmp.body.treated.hosts, cmp.body.treated.latencyP95Ms, cmp.body.baseline.hosts, cmp.body.baseline.latencyP95Ms],
+      [1, 0.4, 3, 0.1],
+    );
+    assert.deepEqual([cmp.body.treated.errors, cmp.body.treated.anomalies, cmp.body.applyFailures], [0, 0, 0]);
     await rig.fleet.tick();
     const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
     assert.equal(after.status, 'rolled-back');

@@ -25,7 +25,7 @@ import {
   UserList,
 } from '../../contract/api/access.ts';
 import { DryRun, PolicyList, PolicyVersion, PolicyVersionList } from '../../contract/api/policies.ts';
-import { Rollout, RolloutList } from '../../contract/api/rollouts.ts';
+import { Rollout, RolloutComparison, RolloutList } from '../../contract/api/rollouts.ts';
 import { Model, ModelList } from '../../contract/api/models.ts';
 import { Approval, ApprovalList, Incident, IncidentList } from '../../contract/api/incidents.ts';
 import { startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
@@ -62,6 +62,7 @@ const UI_ROUTES = [
   'POST /api/rollouts/:id/halt',
   'POST /api/rollouts/:id/rollback',
   'POST /api/rollouts/:id/resume',
+  'GET /api/rollouts/:id/comparison',
   'GET /api/models',
   'POST /api/models',
   'POST /api/models/:id/publish',
@@ -229,6 +230,12 @@ test('typed client: every route the web UI uses answers with the shape of its co
     assert.equal(second.previousVersion, 'web@1');
     const halted = await expect(admin.rollouts[':id'].halt.$post({ param: { id: id(second.id) } }), 200, Rollout);
     assert.equal(halted.status, 'halted');
+    const compared = await expect(
+      admin.rollouts[':id'].comparison.$get({ param: { id: second.id } }),
+      200,
+      RolloutComparison,
+    );
+    assert.deepEqual([compared.rollout, compared.treated.hosts + compared.baseline.hosts > 0], [second.id, true]);
     const resumed = await expect(admin.rollouts[':id'].resume.$post({ param: { id: second.id } }), 200, Rollout);
     assert.equal(resumed.status, 'soaking');
     await expect(admin.rollouts[':id'].halt.$post({ param: { id: second.id } }), 200, Rollout);

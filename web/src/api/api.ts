@@ -201,6 +201,10 @@ export const api = {
     return call(c.rollouts[':id'].rollback.$post({ param }), `Rolling back rollout ${id}`);
   },
 
+  async rolloutComparison(id: string) {
+    return call(c.rollouts[':id'].comparison.$get({ param: { id } }), `Comparing rollout ${id}`);
+  },
+
   async models() {
     return (await call(c.models.$get(), 'Loading models')).models;
   },

@@ -12,6 +12,7 @@ type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Progress, Time } from './common.tsx';
 import { Countdown } from './countdown.tsx';
+import { CanaryComparison } from './canary-comparison.tsx';
 
 /** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
 export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: string | undefined }) {
@@ -125,6 +126,7 @@ function RolloutCard({
           <Countdown to={r.waveStartedAt + r.soakMs} />.
         </p>
       )}
+      {r.kind === 'model' && (active || r.status === 'halted') && <CanaryComparison id={r.id} />}
       {lastGate && (
         <div className="gate" data-testid="gate">
           <p>
