@@ -11,8 +11,7 @@ import { Option, type Command } from 'commander';
 import { parseDuration } from '../../contract/duration.ts';
 import { MAX_REFIT_WINDOW_MS } from '../../contract/api/refits.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
-import { openStore } from '../store/prisma-store.ts';
-import { resolveDatabaseTarget } from '../db/database.ts';
+import { openStoreAt } from '../store/prisma-store.ts';
 import { runRefit } from './refit.ts';
 
 type FitOptions = {
@@ -58,7 +57,7 @@ async function fit(o: FitOptions): Promise<void> {
   if (!(holdout >= 0.05 && holdout <= 0.5)) throw new Error(`--holdout '${o.holdout}': a share from 0.05 to 0.5`);
   const dataDir = resolve(o.dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat'));
   const databaseUrl = o.databaseUrl ?? process.env.HOMEOSTAT_DATABASE_URL;
-  const store = await openStore(resolveDatabaseTarget(databaseUrl, dataDir));
+  const store = await openStoreAt(databaseUrl, dataDir);
   const command = `homeostat models fit --kind ${o.kind} --hosts '${o.hosts}' --since ${o.since} --holdout ${holdout}`;
   let result: Awaited<ReturnType<typeof runRefit>>;
   try {

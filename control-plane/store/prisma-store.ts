@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
-import { openDatabase, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
+import { openDatabase, resolveDatabaseTarget, type Database, type DatabaseTarget, type Db } from '../db/database.ts';
 import type {
   ApiTokenRecord,
   EnrollmentTokenRecord,
@@ -603,6 +603,11 @@ export function createPrismaStore(database: Database): Store & { readonly db: Db
 /** Opens (and migrates) the database and returns the store. */
 export async function openStore(target: DatabaseTarget): Promise<Store & { readonly db: Db }> {
   return createPrismaStore(await openDatabase(target));
+}
+
+/** Opens the store a command line names: `databaseUrl` (postgres://… or file:…) if given, else the data dir's SQLite. */
+export function openStoreAt(databaseUrl: string | undefined, dataDir: string): Promise<Store & { readonly db: Db }> {
+  return openStore(resolveDatabaseTarget(databaseUrl, dataDir));
 }
 
 export { isNotFound };

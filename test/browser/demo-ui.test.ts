@@ -202,7 +202,7 @@ test('a stopped nginx asks for approval; approving it with a reason lets the rea
 }, async () => {
   const host = webHosts()[0]!;
   demo.fleet.stopService(host, 'nginx');
-  await page.getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
   const card = page.locator('article[data-approval]', { hasText: host.agentId });
   await card.waitFor({ timeout: 30_000 });
   assert.match((await card.textContent()) ?? '', /restart-service/);
@@ -228,7 +228,7 @@ test('a heat wave on one rack opens one incident naming the rack; it can be ackn
 }, async () => {
   const rack = demo.fleet.hosts[0]!.labels.rack!;
   const hit = demo.fleet.heatRack(rack, 60_000);
-  await page.getByRole('link', { name: 'Incidents' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
   const row = page.locator('tr[data-incident]', { hasText: rack });
   await row.waitFor({ timeout: 30_000 });
   assert.match((await row.textContent()) ?? '', new RegExp(`rack=${rack}`));
