@@ -21,7 +21,7 @@ import { eventBody } from '../../contract/protocol/events.ts';
 import { AgentReleaseSchema, type AgentReleasePayload } from '../../contract/signing/bundle.ts';
 import { SignatureRefusedError, toPublicKey, verifyEnvelope } from '../../contract/signing/signature.ts';
 import type { FleetState } from './fleet-state.ts';
-import { removeRecord, switchLink, writeRecord } from './install-layout.ts';
+import { readRecord, removeRecord, switchLink, writeRecord } from './install-layout.ts';
 import type { FleetEvent } from './policy-receiver.ts';
 import { EXIT_UPGRADE, type UpgradeRecord } from './upgrade-record.ts';
 
@@ -158,6 +158,10 @@ export function createAgentUpgrader(deps: AgentUpgraderDeps) {
       const raw = (cmd.manifest['payload'] as { version?: unknown } | undefined) ?? {};
       const label = String(raw.version ?? 'unknown').slice(0, 64);
       if (busy) return { ignored: `an upgrade is in progress; ${label} ignored` };
+      // A version not yet confirmed healthy must not become the `previous` a later failure rolls back to.
+      const pending = readRecord(deps.stateDir);
+      if (pending?.status === 'pending' && pending.to === deps.running)
+        return { ignored: `the upgrade to ${pending.to} is not confirmed yet; ${label} ignored` };
       busy = true;
       const file = join(deps.installRoot, `.download-${process.pid}.tar.gz`);
       try {

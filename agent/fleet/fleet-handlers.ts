@@ -97,7 +97,11 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
         pinnedKey: credentials.publicKey,
         server: credentials.server,
         agentId: credentials.agentId,
-        secret: credentials.secret,
+        get secret() {
+          return credentials.secret; // rotated in place by the rotate-secret handler
+        },
+        // the CA pinned at enrollment, as for models: a plain http:// server is refused once a CA is pinned
+        fetch: trustingFetch(credentials.ca),
         stateDir: deps.stateDir,
         installRoot: up.config.installRoot,
         running: up.running,

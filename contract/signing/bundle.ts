@@ -46,7 +46,11 @@ export type ModelManifestPayload = z.infer<typeof ModelManifestSchema> & Record<
  * (packaging/package-agent.mjs) to download from `url` (relative to the control plane), check against `sha256` and
  * `size`, and verify with `signature` (base64 ed25519 signature of the artifact's bytes by the same pinned key). */
 export const AgentReleaseSchema = z.object({
-  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+~-]{0,63}$/),
+  version: z
+    .string()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.+~-]{0,63}$/)
+    // the install root's links are named so: a release by either name would replace a link with a directory
+    .refine((v) => v !== 'current' && v !== 'previous', 'must not be "current" or "previous"'),
   platform: z.string().regex(/^linux-(x64|arm64)$/),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().positive(),

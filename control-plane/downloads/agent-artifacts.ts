@@ -64,7 +64,8 @@ export type AgentArtifacts = ReturnType<typeof createAgentArtifacts>;
 export function createAgentArtifacts(opts: AgentArtifactsOptions) {
   const dirs = opts.dirs ?? artifactDirs(opts.dataDir);
   const ownDir = dirs[0]!;
-  const served = new Map<string, ServedArtifact>();
+  // keyed by path; `stamp` (size, mtime, inode) tells a rebuilt file of the same name from the one hashed and signed
+  const served = new Map<string, { stamp: string; artifact: ServedArtifact }>();
   let building: Promise<void> | null = null;
 
   /** Every artifact file across the directories (first directory wins for a file name found twice). */
@@ -100,9 +101,10 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
   /** Reads, hashes and (when its .sig is not ours) signs one artifact. */
   function serve(platform: string, hit: { dir: string; file: string; version: string }): ServedArtifact {
     const path = join(hit.dir, hit.file);
-    const cached = served.get(path);
     const st = statSync(path);
-    if (cached && cached.path === path && cached.size === st.size) return cached;
+    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const cached = served.get(path);
+    if (cached?.stamp === stamp) return cached.artifact;
     const bytes = readFileSync(path);
     const key = opts.signingKey();
     const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -130,7 +132,7 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
       size: st.size,
       signature,
     };
-    served.set(path, a);
+    served.set(path, { stamp, artifact: a });
     return a;
   }
 

@@ -3,8 +3,7 @@
  * pending beside the current one, gives the broker account the new secret (Mosquitto dynamic security) and sends the
  * agent a `rotate-secret` command signed with its signing key on the agent's own topic. The agent stores the secret
  * and reconnects with it; that first use makes it the only valid one (broker/authenticate.ts), so the old secret
- * stops working. Only the hash is stored; an agent that missed the command keeps working with the old secret and
- * the rotation can be asked again.
+ * stops working. Only the hash is stored. Offline agents are refused (409): commands are not queued for them.
  */
 import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Command } from '../../contract/protocol/index.ts';
@@ -33,6 +32,10 @@ export function createSecretRotation(deps: SecretRotationDeps) {
       if (!host) throw new NotFoundError('host', agentId);
       if (host.revokedAt)
         throw new ConflictError(`host '${agentId}' is revoked: it has no secret to rotate`, 'revoked');
+      // Commands are not queued for offline agents, and with Mosquitto's dynamic security the broker account takes the
+      // new secret at once: an agent that misses the command would be locked out. Only a connected agent is asked.
+      if (!host.online)
+        throw new ConflictError(`host '${agentId}' is offline: rotate its secret while it is connected`, 'offline');
       const secret = randomSecret(32);
       const issuedAt = now();
       if (!(await deps.hosts.setPendingSecretHash(agentId, hashRandomSecret(secret))))

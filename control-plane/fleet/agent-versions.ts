@@ -22,7 +22,9 @@ import type { FleetContext } from './context.ts';
 
 /** The subject of agent rollouts (one agent program per fleet). */
 export const AGENT_SUBJECT = 'homeostat-agent';
-const FILE = /^homeostat-agent-([0-9A-Za-z][0-9A-Za-z.+~-]{0,63})-(linux-(?:x64|arm64))\.tar\.gz$/;
+// `current` and `previous` are the install root's links, never version names (contract/signing/bundle.ts)
+const FILE =
+  /^homeostat-agent-(?!(?:current|previous)-linux-)([0-9A-Za-z][0-9A-Za-z.+~-]{0,63})-(linux-(?:x64|arm64))\.tar\.gz$/;
 /** Default upload bound (the artifact is ~40 MB: a Node.js runtime, the bundle and one native addon). */
 export const MAX_AGENT_BYTES = 256 * 1024 * 1024;
 

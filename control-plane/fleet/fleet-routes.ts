@@ -6,7 +6,7 @@ import { BODY_LIMITS, jsonProblem } from '../../contract/text.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../../contract/duration.ts';
-import { ConflictError, ValidationError, NotFoundError } from '../../contract/errors.ts';
+import { ConflictError, ForbiddenError, ValidationError, NotFoundError } from '../../contract/errors.ts';
 import { jsonBody, parseWith, queryOf } from '../api/validate.ts';
 import { shaped } from '../api/respond.ts';
 import { HostVersionList } from '../../contract/api/hosts.ts';
@@ -19,6 +19,7 @@ import { AgentVersion, AgentVersionList } from '../../contract/api/agent-version
 import { AGENT_SUBJECT, type AgentVersions } from './agent-versions.ts';
 import type { AccessEnv } from '../access/access-middleware.ts';
 import type { Principal } from '../access/principal.ts';
+import { roleAtLeast } from '../access/roles.ts';
 import type { PolicyStore } from './policy-store.ts';
 import type { RolloutService, RolloutRequest } from './rollout-service.ts';
 import type { ModelRegistry } from './model-registry.ts';
@@ -80,6 +81,13 @@ function rolloutRequest(b: z.infer<typeof PublishBody>): RolloutRequest {
 
 const who = (p: Principal) => (p.kind === 'user' ? p.username : `agent:${p.agentId}`);
 
+/** Publishing an agent version is admin-only (route-table.ts); rolling one back or resuming it re-sends an agent
+ * upgrade, so it needs the same role although the generic rollout routes are open to operators. */
+function requireAdminForAgent(kind: string, p: Principal | undefined): void {
+  if (kind !== 'agent') return;
+  if (p?.kind === 'user' && roleAtLeast(p.role, 'admin')) return;
+  throw new ForbiddenError(p?.kind === 'user' ? p.role : (p?.kind ?? 'anonymous'), 'admin');
+}
 /** Dependencies. */
 export interface FleetRouteDeps {
   policies: PolicyStore;
@@ -177,6 +185,7 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       .post('/rollouts/:id/rollback', async (c) => {
         const r = await deps.rollouts.get(c.req.param('id'));
         if (!r) throw new NotFoundError('rollout', c.req.param('id'));
+        requireAdminForAgent(r.kind, c.get('access'));
         if (!r.previousVersion)
           throw new ValidationError(
             [{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }],
@@ -187,6 +196,7 @@ export function fleetRoutes(deps: FleetRouteDeps) {
             `${r.previousVersion} is not in the model registry (the version bundled with the agent): upload it to roll back to it`,
             'not-in-registry',
           );
+        if (r.kind === 'agent') deps.agentVersions.get(r.previousVersion); // NotFound before a rollout is saved
         const back = await deps.rollouts.start(
           r.kind,
           r.subject,
@@ -200,9 +210,12 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       .get('/rollouts/:id/comparison', async (c) =>
         c.json(shaped(RolloutComparison, await deps.rollouts.compare(c.req.param('id')))),
       )
-      .post('/rollouts/:id/resume', async (c) =>
-        c.json(shaped(Rollout, await deps.rollouts.resume(c.req.param('id'), who(c.get('access'))))),
-      )
+      .post('/rollouts/:id/resume', async (c) => {
+        const r = await deps.rollouts.get(c.req.param('id'));
+        if (!r) throw new NotFoundError('rollout', c.req.param('id'));
+        requireAdminForAgent(r.kind, c.get('access'));
+        return c.json(shaped(Rollout, await deps.rollouts.resume(r.id, who(c.get('access')))));
+      })
       .post('/rollouts/:id/halt', async (c) =>
         c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))),
       )

@@ -39,6 +39,8 @@ export function createRefitJobs(deps: {
 }) {
   const jobs: RefitJob[] = [];
   let running: Promise<void> | null = null;
+  // set before the first await of start(), so two requests at once cannot both pass the one-job check
+  let starting = false;
 
   async function run(job: RefitJob, req: RefitRequest, actor: string): Promise<void> {
     try {
@@ -71,44 +73,55 @@ export function createRefitJobs(deps: {
     }
   }
 
+  /** Validates the request and starts the job (the caller holds the one-job check). */
+  async function begin(body: RefitBody, actor: string): Promise<RefitJob> {
+    parseSelector(body.selector);
+    if (body.canary !== undefined) parseSelector(body.canary);
+    const hosts = await deps.rollouts.targets(body.selector);
+    if (hosts.length === 0)
+      throw new ValidationError(
+        [{ path: 'selector', message: `'${body.selector}' matches no enrolled host` }],
+        'refit',
+      );
+    const now = deps.now();
+    const job: RefitJob = {
+      id: `refit-${randomBytes(6).toString('hex')}`,
+      kind: 'anomaly',
+      selector: body.selector,
+      since: body.since,
+      holdout: body.holdout,
+      ...(body.canary !== undefined ? { canary: body.canary } : {}),
+      status: 'running',
+      progress: { phase: 'queued', share: 0, samplesRead: 0 },
+      createdBy: actor,
+      createdAt: new Date(now).toISOString(),
+    };
+    jobs.unshift(job);
+    if (jobs.length > KEPT) jobs.length = KEPT;
+    const req = {
+      selector: body.selector,
+      window: body.since,
+      windowMs: parseDuration(body.since)!,
+      holdout: body.holdout,
+      now,
+    };
+    running = run(job, req, actor).finally(() => {
+      running = null;
+    });
+    return { ...job };
+  }
+
   return {
     /** Checks the request, starts the job and returns it (running). */
     async start(body: RefitBody, actor: string): Promise<RefitJob> {
-      if (running) throw new ConflictError('a refit is already running; wait for it to finish', 'refit-running');
-      parseSelector(body.selector);
-      if (body.canary !== undefined) parseSelector(body.canary);
-      const hosts = await deps.rollouts.targets(body.selector);
-      if (hosts.length === 0)
-        throw new ValidationError(
-          [{ path: 'selector', message: `'${body.selector}' matches no enrolled host` }],
-          'refit',
-        );
-      const now = deps.now();
-      const job: RefitJob = {
-        id: `refit-${randomBytes(6).toString('hex')}`,
-        kind: 'anomaly',
-        selector: body.selector,
-        since: body.since,
-        holdout: body.holdout,
-        ...(body.canary !== undefined ? { canary: body.canary } : {}),
-        status: 'running',
-        progress: { phase: 'queued', share: 0, samplesRead: 0 },
-        createdBy: actor,
-        createdAt: new Date(now).toISOString(),
-      };
-      jobs.unshift(job);
-      if (jobs.length > KEPT) jobs.length = KEPT;
-      const req = {
-        selector: body.selector,
-        window: body.since,
-        windowMs: parseDuration(body.since)!,
-        holdout: body.holdout,
-        now,
-      };
-      running = run(job, req, actor).finally(() => {
-        running = null;
-      });
-      return { ...job };
+      if (running || starting)
+        throw new ConflictError('a refit is already running; wait for it to finish', 'refit-running');
+      starting = true;
+      try {
+        return await begin(body, actor);
+      } finally {
+        starting = false;
+      }
     },
     get(id: string): RefitJob {
       const j = jobs.find((x) => x.id === id);
