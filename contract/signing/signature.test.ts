@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import { signEnvelope, verifyEnvelope, rawPublicKeyBase64, SignatureRefusedError, keyIdOf } from './signature.ts';
 import { ValidationError } from '../errors.ts';
+import { AgentReleaseSchema } from './bundle.ts';
 
 const cp = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
@@ -52,4 +53,21 @@ test('tampered, wrong-key, unsigned and wrong-kind envelopes are refused with th
   );
   refusal(() => verifyEnvelope(env, cp.publicKey, 'model-manifest'), 'wrong-kind');
   refusal(() => verifyEnvelope('nope', cp.publicKey, 'policy-bundle'), 'malformed');
+});
+
+test('an agent release may not be named after the install root links current or previous', () => {
+  const release = {
+    platform: 'linux-x64',
+    sha256: 'a'.repeat(64),
+    size: 1,
+    url: '/downloads/x.tar.gz',
+    signature: 'c2ln',
+    issuedAt: 1,
+  };
+  assert.equal(AgentReleaseSchema.safeParse({ ...release, version: '1.2.3' }).success, true);
+  for (const version of ['current', 'previous']) {
+    const r = AgentReleaseSchema.safeParse({ ...release, version });
+    assert.equal(r.success, false, version);
+    assert.match(r.error!.issues[0]!.message, /must not be "current" or "previous"/);
+  }
 });
