@@ -73,7 +73,9 @@ describe('lossless link under kill -9', () => {
     };
     const cycleSeq = async () => (await agentStatus(stateDir))?.lastCycle?.seq ?? 0;
 
-    let agent = startAgent(250);
+    // A bound far beyond the test's steps (this run is SIGKILLed in step 2): 250 cycles (12.5 s) ran out on a busy
+    // machine while the control plane restarted, and a stopped agent never "streams after the restart".
+    let agent = startAgent(20_000);
     await poll(
       async () => (await storedSeqs(server.info.httpUrl, token, agentId)).samples.length >= 20,
       60_000,
