@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
+import { startDemo, type Demo, type DemoOptions } from '../../control-plane/compose/demo-command.ts';
 import { DEFAULT_WEB_DIST } from '../../control-plane/api/web-static.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -25,8 +25,13 @@ export function ensureWebBuilt(): void {
   assert.equal(r.status, 0, 'web/build.mjs');
 }
 
-/** A demo (control plane + UI + `agents` simulated hosts) in a temp data dir. */
-export async function startSmallDemo(agents: number, prefix: string): Promise<Demo> {
+/** A demo (control plane + UI + `agents` simulated hosts) in a temp data dir (`demo.dataDir`); `overrides` replace
+ * the defaults (1 s cycle, no fault schedule, a 1 s fleet tick). */
+export async function startSmallDemo(
+  agents: number,
+  prefix: string,
+  overrides: Partial<Omit<DemoOptions, 'agents' | 'dataDir'>> = {},
+): Promise<Demo> {
   ensureWebBuilt();
   return startDemo(
     {
@@ -38,6 +43,7 @@ export async function startSmallDemo(agents: number, prefix: string): Promise<De
       cycleSeconds: 1,
       schedule: false,
       fleet: { tickMs: 1000 },
+      ...overrides,
     },
     pino({ level: 'silent' }),
   );

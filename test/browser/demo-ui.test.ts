@@ -7,16 +7,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
-import { launchChromium } from './browser-support.ts';
+import type { Demo } from '../../control-plane/compose/demo-command.ts';
+import { launchChromium, skipWithoutChromium as skip, startSmallDemo } from './browser-support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 // 16 hosts in racks of 5: one rack is 5/16 of the fleet, enough for the correlator (tuned as docs/fleet.md says).
 const AGENTS = 16;
@@ -24,25 +20,14 @@ const AGENTS = 16;
 let demo: Demo;
 let browser: Browser;
 let page: Page;
-let dataDir: string;
 
 before(async () => {
   if (skip) return;
-  dataDir = mkdtempSync(join(tmpdir(), 'homeostat-browser-'));
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemo(
-    {
-      agents: AGENTS,
-      dataDir,
-      httpPort: 0,
-      mqttPort: 0,
-      wsPort: 0,
-      cycleSeconds: 0.5,
-      schedule: false,
-      fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3 } } },
-    },
-    pino({ level: 'silent' }),
-  );
+  demo = await startSmallDemo(AGENTS, 'homeostat-browser-', {
+    cycleSeconds: 0.5,
+    fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3 } } },
+  });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
@@ -53,7 +38,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   await demo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (demo) rmSync(demo.dataDir, { recursive: true, force: true });
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

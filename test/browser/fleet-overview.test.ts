@@ -7,17 +7,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
+import type { Demo } from '../../control-plane/compose/demo-command.ts';
 import type { DemoHost } from '../../control-plane/compose/demo-fleet.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
+import { launchChromium, skipWithoutChromium as skip, startSmallDemo } from './browser-support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const AGENTS = 6;
 const WAIT = { timeout: 60_000 };
@@ -25,31 +22,16 @@ const WAIT = { timeout: 60_000 };
 let demo: Demo;
 let browser: Browser;
 let page: Page;
-let dataDir: string;
 
 before(async () => {
   if (skip) return;
-  dataDir = mkdtempSync(join(tmpdir(), 'homeostat-overview-'));
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemo(
-    {
-      agents: AGENTS,
-      dataDir,
-      httpPort: 0,
-      mqttPort: 0,
-      wsPort: 0,
-      cycleSeconds: 0.5,
-      schedule: false,
-      // a short hold so single-host incidents open within the test
-      fleet: { tickMs: 500, incidents: { correlator: { minScore: 3, holdMs: 1_000 } } },
-    },
-    pino({ level: 'silent' }),
-  );
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  demo = await startSmallDemo(AGENTS, 'homeostat-overview-', {
+    cycleSeconds: 0.5,
+    // a short hold so single-host incidents open within the test
+    fleet: { tickMs: 500, incidents: { correlator: { minScore: 3, holdMs: 1_000 } } },
   });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
 });
 
@@ -57,7 +39,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   await demo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (demo) rmSync(demo.dataDir, { recursive: true, force: true });
 });
 
 const row = (h: DemoHost) => page.locator(`tr[data-host="${h.hostname}"]`);

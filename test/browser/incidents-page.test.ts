@@ -5,18 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
+import type { Demo } from '../../control-plane/compose/demo-command.ts';
 import {
   adminApi,
-  ensureWebBuilt,
   launchChromium,
   signedInPage,
   skipWithoutChromium as skip,
+  startSmallDemo,
 } from './browser-support.ts';
 
 let demo: Demo;
@@ -26,22 +23,12 @@ let racks: string[];
 
 before(async () => {
   if (skip) return;
-  ensureWebBuilt();
-  demo = await startDemo(
-    {
-      agents: 16,
-      dataDir: mkdtempSync(join(tmpdir(), 'homeostat-incidents-')),
-      httpPort: 0,
-      mqttPort: 0,
-      wsPort: 0,
-      cycleSeconds: 0.5,
-      schedule: false,
-      // 16 hosts: the second rack is tested among the 11 hosts the first rack's incident does not explain, where 5 of
-      // 5 failing scores -log10(1/C(11,5)) = 2.66 (control-plane/correlate/significance.ts); a bar of 2 names both.
-      fleet: { tickMs: 1000, incidents: { correlator: { minScore: 2 } } },
-    },
-    pino({ level: 'silent' }),
-  );
+  demo = await startSmallDemo(16, 'homeostat-incidents-', {
+    cycleSeconds: 0.5,
+    // 16 hosts: the second rack is tested among the 11 hosts the first rack's incident does not explain, where 5 of
+    // 5 failing scores -log10(1/C(11,5)) = 2.66 (control-plane/correlate/significance.ts); a bar of 2 names both.
+    fleet: { tickMs: 1000, incidents: { correlator: { minScore: 2 } } },
+  });
   browser = await launchChromium();
   page = (await signedInPage(browser, demo, demo.admin)).page;
   racks = [...new Set(demo.fleet.hosts.map((h) => h.labels.rack!))];

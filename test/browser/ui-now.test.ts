@@ -9,21 +9,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../control-plane/compose/demo-command.ts';
+import type { Demo } from '../../control-plane/compose/demo-command.ts';
 import { diskWear } from '../../control-plane/compose/demo-smart.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
 import {
   adminApi,
   createUser,
-  ensureWebBuilt,
   launchChromium,
   signedInPage,
   skipWithoutChromium as skip,
+  startSmallDemo,
 } from './browser-support.ts';
 
 let demo: Demo;
@@ -32,21 +29,11 @@ let page: Page;
 
 before(async () => {
   if (skip) return;
-  ensureWebBuilt();
-  demo = await startDemo(
-    {
-      agents: 10,
-      dataDir: mkdtempSync(join(tmpdir(), 'homeostat-ui-now-')),
-      httpPort: 0,
-      mqttPort: 0,
-      wsPort: 0,
-      cycleSeconds: 0.5,
-      schedule: false,
-      // A host incident opens 5 s after its first signal (default 3 min) so the test need not wait.
-      fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3, holdMs: 5_000 } } },
-    },
-    pino({ level: 'silent' }),
-  );
+  demo = await startSmallDemo(10, 'homeostat-ui-now-', {
+    cycleSeconds: 0.5,
+    // A host incident opens 5 s after its first signal (default 3 min) so the test need not wait.
+    fleet: { tickMs: 1000, incidents: { correlator: { minScore: 3, holdMs: 5_000 } } },
+  });
   browser = await launchChromium();
   page = (await signedInPage(browser, demo, demo.admin)).page;
 });
