@@ -67,7 +67,7 @@ export function policyCommand(payload: PolicyBundlePayload, key: KeyObject): Ext
   return {
     v: 1,
     type: 'policy',
-    bundle: signEnvelope('policy-bundle', payload, key) as unknown as Record<string, unknown>,
+    bundle: { ...signEnvelope('policy-bundle', payload, key) },
   };
 }
 
@@ -76,7 +76,7 @@ export function modelCommand(payload: ModelManifestPayload, key: KeyObject): Ext
   return {
     v: 1,
     type: 'model',
-    manifest: signEnvelope('model-manifest', payload, key) as unknown as Record<string, unknown>,
+    manifest: { ...signEnvelope('model-manifest', payload, key) },
   };
 }
 
@@ -90,6 +90,6 @@ export function agentReleaseCommand(
   return {
     v: 1,
     type: 'agent-upgrade',
-    manifest: signEnvelope('agent-release', payload, key) as unknown as Record<string, unknown>,
+    manifest: { ...signEnvelope('agent-release', payload, key) },
   };
 }

@@ -81,8 +81,7 @@ export function createAgentArtifacts(opts: AgentArtifactsOptions) {
       for (const file of names) {
         const m = ARTIFACT.exec(file);
         if (!m || all.has(file)) continue;
-        const [, version, platform] = m as unknown as [string, string, string];
-        all.set(file, { dir, file, version, platform });
+        all.set(file, { dir, file, version: m[1]!, platform: m[2]! }); // both groups are mandatory in ARTIFACT
       }
     }
     return [...all.values()];

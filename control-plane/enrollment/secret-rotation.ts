@@ -45,7 +45,7 @@ export function createSecretRotation(deps: SecretRotationDeps) {
       await deps.publishCommand(agentId, {
         v: 1,
         type: 'rotate-secret',
-        envelope: envelope as unknown as Record<string, unknown>,
+        envelope: { ...envelope }, // a plain object: the command schema's record
       });
       return { agentId, requestedAt: new Date(issuedAt).toISOString(), online: host.online };
     },
