@@ -121,3 +121,15 @@ export class RefitDataError extends HomeostatError {
     super(message);
   }
 }
+
+/** A signed model that this agent cannot run: it was fitted on a feature vector the agent does not produce. */
+export class IncompatibleModelError extends HomeostatError {
+  override name = 'IncompatibleModelError';
+  readonly reason = 'feature-schema';
+  constructor(
+    public readonly model: string,
+    detail: string,
+  ) {
+    super(`model ${model}: ${detail}`);
+  }
+}

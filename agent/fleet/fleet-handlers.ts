@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelCardSchema } from '../../contract/models/card.ts';
+import { modelSlotOf } from '../../contract/models/feature-schemas.ts';
 import { alertSettingsOf } from '../../contract/policy/alerting.ts';
 import type { Command, StateMessage } from '../../contract/protocol/index.ts';
 import type { AgentConfig } from '../config/schema.ts';
@@ -86,7 +87,7 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
     report: emit,
     swapModel: async (_name, path, manifest) => {
       const card = ModelCardSchema.parse(manifest.card);
-      const kind = card.inputs.some((i) => i.name === 'x') ? 'anomaly' : 'disk';
+      const kind = modelSlotOf(card);
       // the control plane's signed verdict on the JS engine, if it reached one (agent/infer/auto-engine.ts uses it)
       await inference.swap(kind, new Uint8Array(readFileSync(path)), card, manifest.verdict);
     },

@@ -48,7 +48,7 @@ const manifest = (id: string, version: string, body = files.get(id)!): ModelMani
   sha256: createHash('sha256').update(body).digest('hex'),
   bytes: body.length,
   url: `/api/models/${id}/file`,
-  featureSchemaVersion: 'f1',
+  featureSchemaVersion: 'hs-features/1',
   issuedAt: 1,
   card: {},
 });
@@ -103,8 +103,19 @@ test('downloads with Basic auth, verifies hash and signature, swaps, remembers l
       assert.equal(states.at(-1)!.models['anomaly'], '3');
       assert.match(states.at(-1)!.errors.at(-1)!, /swap-failed/);
 
-      // Unsigned manifest: refused before any download.
+      // A model fitted on a feature vector this agent does not produce: refused before any download.
       const before = hits.length;
+      const alien = { ...manifest('m2', '6'), featureSchemaVersion: 'hs-features/9' };
+      assert.deepEqual(await u.handle(modelCommand(alien, cp.privateKey)), {
+        refused: 'anomaly@6',
+        reason: 'feature-schema',
+      });
+      assert.match(
+        states.at(-1)!.errors.at(-1)!,
+        /feature schema 'hs-features\/9' is not what this agent feeds any model \(hs-features\/1, univariate, disk-features\/3\)/,
+      );
+
+      // Unsigned manifest: refused before any download.
       assert.deepEqual(await u.handle({ manifest: { kind: 'model-manifest', payload: manifest('m2', '5') } }), {
         refused: 'anomaly@5',
         reason: 'unsigned',

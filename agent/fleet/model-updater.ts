@@ -9,7 +9,9 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelManifestPayload } from '../../contract/signing/bundle.ts';
+import { ModelManifestSchema, type ModelManifestPayload } from '../../contract/signing/bundle.ts';
+import { IncompatibleModelError } from '../../contract/errors.ts';
+import { featureSchemaProblem } from '../../contract/models/feature-schemas.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
 import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
 import type { FleetState } from './fleet-state.ts';
@@ -96,7 +98,12 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
         good = { ...good, [m.name]: { version: m.version, path, sha256: m.sha256 } };
         remember();
       } catch (err) {
-        const reason = err instanceof SignatureRefusedError ? err.reason : swapped ? 'swap-failed' : 'download-failed';
+        const reason =
+          err instanceof SignatureRefusedError || err instanceof IncompatibleModelError
+            ? err.reason
+            : swapped
+              ? 'swap-failed'
+              : 'download-failed';
         const message = err instanceof Error ? err.message : String(err);
         const name = String(rawVersion.name ?? 'unknown');
         const previous = good[name];
@@ -138,21 +145,16 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
   };
 }
 
+/** The signed payload as the contract defines it, and a feature schema this agent feeds (checked before any
+ * download, so an incompatible model costs no transfer). */
 function checkManifest(p: Record<string, unknown>): ModelManifest {
-  const ok =
-    ['modelId', 'name', 'version', 'sha256', 'url', 'featureSchemaVersion'].every((k) => typeof p[k] === 'string') &&
-    typeof p['bytes'] === 'number' &&
-    typeof p['issuedAt'] === 'number';
-  if (
-    !ok ||
-    !/^[0-9a-f]{64}$/.test(p['sha256'] as string) ||
-    !/^[A-Za-z0-9._-]+$/.test(p['name'] as string) ||
-    !/^[A-Za-z0-9._-]+$/.test(p['version'] as string)
-  ) {
-    throw new SignatureRefusedError(
-      'malformed',
-      'model manifest needs modelId, name, version, sha256 (hex), bytes, url, featureSchemaVersion, issuedAt',
-    );
+  const parsed = ModelManifestSchema.safeParse(p);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+    throw new SignatureRefusedError('malformed', `model manifest: ${issues}`);
   }
-  return p as unknown as ModelManifest;
+  const m = { ...p, ...parsed.data };
+  const problem = featureSchemaProblem(m.featureSchemaVersion);
+  if (problem) throw new IncompatibleModelError(`${m.name}@${m.version}`, problem);
+  return m;
 }

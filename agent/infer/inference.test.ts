@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelCardSchema } from '../../contract/models/card.ts';
-import { ModelError } from '../../contract/errors.ts';
+import { IncompatibleModelError, ModelError } from '../../contract/errors.ts';
 import { AlertSettingsSchema } from '../../contract/models/alerting.ts';
 import { createInference, SHIPPED_MODELS } from './inference.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
@@ -133,6 +133,16 @@ describe('agent inference stage', () => {
     );
     assert.equal(inf.versions().anomaly, before);
     const good = new Uint8Array(readFileSync(SHIPPED_MODELS.anomaly));
+    // The right bytes fitted on the disk features: refused for the anomaly slot, the running model stays.
+    await assert.rejects(
+      inf.swap('anomaly', good, { ...card, version: 'alien', featureSchemaVersion: 'disk-features/3' }),
+      (err: unknown) =>
+        err instanceof IncompatibleModelError &&
+        err.message ===
+          `model anomaly-multi@alien: feature schema 'disk-features/3' is not what this agent feeds the anomaly model ` +
+            '(hs-features/1, univariate)',
+    );
+    assert.equal(inf.versions().anomaly, before);
     assert.equal(await inf.swap('anomaly', good, { ...card, version: card.version }), before);
     const r = await inf.onCycle({ ts: 0, features: normal(0) });
     assert.ok(r.scores.anomaly);

@@ -12,6 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { ModelCard } from '../../contract/models/card.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
+import { IncompatibleModelError } from '../../contract/errors.ts';
+import { featureSchemaProblem } from '../../contract/models/feature-schemas.ts';
 import type { AlertSettings } from '../../contract/models/alerting.ts';
 import {
   createAnomalyDetector,
@@ -102,6 +104,8 @@ export async function createInference(options: InferenceOptions) {
 
   /** Binds a loaded model to its slot and prepares it (plan built and warmed up now, at load, not on a cycle). */
   function bind(kind: ModelKind, slot: Slot, saved: Saved): void {
+    const problem = featureSchemaProblem(slot.file.card.featureSchemaVersion, kind);
+    if (problem) throw new IncompatibleModelError(modelLabel(slot.file.card), problem);
     let prepare: () => void;
     if (kind === 'anomaly') {
       checkStatefulSession(slot.file.card, slot.session);

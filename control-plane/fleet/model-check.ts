@@ -11,8 +11,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { EngineVerdict } from '../../contract/models/verdict.ts';
 import { ModelCardSchema, sha256Hex, type ModelCard, type TensorSpec } from '../../contract/models/card.ts';
-import { FEATURE_SCHEMA_VERSION } from '../../contract/features/schema.ts';
-import { FEATURE_SCHEMA_VERSION as DISK_FEATURE_SCHEMA_VERSION } from '../../contract/models/disk/features.ts';
+import { KNOWN_FEATURE_SCHEMAS } from '../../contract/models/feature-schemas.ts';
 import { ValidationError, zodIssues } from '../../contract/errors.ts';
 
 /** A model's verification: the verdict reached, or why there is none (`unverified`). */
@@ -32,9 +31,6 @@ async function optionalOrt(): Promise<typeof Ort | null> {
     return null;
   }
 }
-
-/** Feature-schema versions agents of this release understand. */
-export const KNOWN_FEATURE_SCHEMAS = [FEATURE_SCHEMA_VERSION, DISK_FEATURE_SCHEMA_VERSION, 'univariate'];
 
 /** Validates `card` against `bytes` and the ONNX graph; returns the parsed card or throws ValidationError listing every issue. */
 export async function checkModel(
