@@ -283,6 +283,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       const approvalExpiry = createApprovalExpiry(ctx, options.approvalTtlMs);
       const refits = createRefitJobs({
         repos: store,
+        jobs: store.refits,
         models,
         rollouts,
         refitter: options.refitter ?? noRefitter,

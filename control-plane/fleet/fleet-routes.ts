@@ -259,11 +259,11 @@ export function fleetRoutes(deps: FleetRouteDeps) {
           'x-model-sha256': m.sha256,
         });
       })
-      .get('/model-refits', async (c) => c.json(shaped(RefitJobList, { jobs: deps.refits.list() })))
+      .get('/model-refits', async (c) => c.json(shaped(RefitJobList, { jobs: await deps.refits.list() })))
       .post('/model-refits', jsonBody(RefitBody, 'refit'), async (c) =>
         c.json(shaped(RefitJob, await deps.refits.start(c.req.valid('json'), who(c.get('access')))), 202),
       )
-      .get('/model-refits/:id', async (c) => c.json(shaped(RefitJob, deps.refits.get(c.req.param('id')))))
+      .get('/model-refits/:id', async (c) => c.json(shaped(RefitJob, await deps.refits.get(c.req.param('id')))))
       .post('/models/:id/publish', jsonBody(ModelPublishBody, 'publish request'), async (c) => {
         const b = c.req.valid('json');
         const m = await deps.models.get(c.req.param('id'));

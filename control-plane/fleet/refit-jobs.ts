@@ -1,7 +1,9 @@
 /**
  * Refits from the fleet's own data as background jobs of the control plane (the Models page's "Refit from fleet
- * data"): one at a time (a refit reads the window three times and keeps a core busy), progress kept in memory, the
- * result registered in the model registry (verified, audited, as an upload is) and optionally rolled out as a canary.
+ * data"): one at a time fleet-wide (a refit reads the window three times and keeps a core busy), the job and its
+ * progress stored (RefitJobRepository) so that any replica answers for it, the result registered in the model
+ * registry (verified, audited, as an upload is) and optionally rolled out as a canary. The replica running a job
+ * writes a heartbeat; a job whose replica died is marked failed after six missed heartbeats and no longer blocks.
  * The fit itself is a `Refitter` the composition root supplies (control-plane/compose/refit.ts), so this module does
  * not depend on models/.
  */
@@ -11,6 +13,7 @@ import { parseSelector } from '../../contract/label-selector.ts';
 import { parseDuration } from '../../contract/duration.ts';
 import type { ModelCard } from '../../contract/models/card.ts';
 import type { RefitBody, RefitJob, RefitSummary } from '../../contract/api/refits.ts';
+import type { RefitJobRepository } from '../repositories/refit-job-repository.ts';
 import type { HostRepository, TelemetryRepository } from '../store/ports.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { RolloutService } from './rollout-service.ts';
@@ -26,26 +29,53 @@ export type Refitter = (
   onProgress: (p: RefitJob['progress']) => void,
 ) => Promise<RefitResult>;
 
-/** Finished jobs kept for the page. */
-const KEPT = 20;
+/** Jobs listed for the page. */
+const LISTED = 20;
+/** Progress is written at most this often (the heartbeat writes it too). */
+const PROGRESS_WRITE_MS = 1000;
 
 export function createRefitJobs(deps: {
   repos: { hosts: HostRepository; telemetry: TelemetryRepository };
+  jobs: RefitJobRepository;
   models: ModelRegistry;
   rollouts: RolloutService;
   refitter: Refitter;
   now: () => number;
   log: { error(o: object, msg: string): void };
+  /** Heartbeat of a running job (default 10 s); six missed ones mark it failed. */
+  heartbeatMs?: number;
 }) {
-  const jobs: RefitJob[] = [];
+  const heartbeatMs = deps.heartbeatMs ?? 10_000;
   let running: Promise<void> | null = null;
-  // set before the first await of start(), so two requests at once cannot both pass the one-job check
+  // set before the first await of start(), so two requests at once cannot both pass this replica's check
   let starting = false;
 
+  /** Fails the jobs of replicas that stopped, so they neither block nor show as running forever. */
+  const failStale = () =>
+    deps.jobs.failStale(
+      new Date(deps.now() - heartbeatMs * 6),
+      `the control plane replica running it stopped (no heartbeat for ${(heartbeatMs * 6) / 1000} s)`,
+      new Date(deps.now()),
+    );
+
   async function run(job: RefitJob, req: RefitRequest, actor: string): Promise<void> {
+    // writes in order, one at a time; a failed write is logged and the next one carries the newer state
+    let writing: Promise<void> = Promise.resolve();
+    let lastWrite = 0;
+    const persist = () => {
+      lastWrite = deps.now();
+      const snapshot = structuredClone(job);
+      writing = writing
+        .then(() => deps.jobs.save(snapshot, new Date(deps.now())))
+        .catch((err: unknown) => deps.log.error({ err, job: job.id }, 'refit job state not saved'));
+      return writing;
+    };
+    const beat = setInterval(() => void persist(), heartbeatMs);
+    beat.unref();
     try {
       const r = await deps.refitter(deps.repos, req, (p) => {
         job.progress = p;
+        if (deps.now() - lastWrite >= PROGRESS_WRITE_MS) void persist();
       });
       job.summary = r.summary;
       job.progress = { phase: 'registering', share: 1, samplesRead: job.progress.samplesRead };
@@ -69,7 +99,9 @@ export function createRefitJobs(deps: {
       job.error = (err as Error).message;
       if (!(err instanceof RefitDataError)) deps.log.error({ err, job: job.id }, 'model refit failed');
     } finally {
+      clearInterval(beat);
       job.finishedAt = new Date(deps.now()).toISOString();
+      await persist();
     }
   }
 
@@ -96,8 +128,13 @@ export function createRefitJobs(deps: {
       createdBy: actor,
       createdAt: new Date(now).toISOString(),
     };
-    jobs.unshift(job);
-    if (jobs.length > KEPT) jobs.length = KEPT;
+    await failStale();
+    const blocking = await deps.jobs.claim(job, new Date(now));
+    if (blocking)
+      throw new ConflictError(
+        `refit ${blocking.id} (started by ${blocking.createdBy} at ${blocking.createdAt}) is running; wait for it to finish`,
+        'refit-running',
+      );
     const req = {
       selector: body.selector,
       window: body.since,
@@ -123,13 +160,15 @@ export function createRefitJobs(deps: {
         starting = false;
       }
     },
-    get(id: string): RefitJob {
-      const j = jobs.find((x) => x.id === id);
+    async get(id: string): Promise<RefitJob> {
+      await failStale();
+      const j = await deps.jobs.get(id);
       if (!j) throw new NotFoundError('refit', id);
-      return { ...j };
+      return j;
     },
-    list(): RefitJob[] {
-      return jobs.map((j) => ({ ...j }));
+    async list(): Promise<RefitJob[]> {
+      await failStale();
+      return deps.jobs.list(LISTED);
     },
     /** Waits for the running job (shutdown, tests). */
     async idle(): Promise<void> {

@@ -15,6 +15,7 @@ import type { OpenRepository } from './contract-support.ts';
 import { runIncidentRepositoryContract } from './incident-repository.contract.ts';
 import { runModelRepositoryContract } from './model-repository.contract.ts';
 import { runPolicyRepositoryContract } from './policy-repository.contract.ts';
+import { runRefitJobRepositoryContract } from './refit-job-repository.contract.ts';
 import { runRolloutRepositoryContract } from './rollout-repository.contract.ts';
 import { runSilenceRepositoryContract } from './silence-repository.contract.ts';
 import { runWebhookRepositoryContract } from './webhook-repository.contract.ts';
@@ -56,6 +57,11 @@ const postgres: Backend = {
 };
 
 for (const b of [sqlite, postgres]) {
+  runRefitJobRepositoryContract(
+    b.name,
+    b.open((s) => s.refits),
+    b.skip,
+  );
   runRolloutRepositoryContract(
     b.name,
     b.open((s) => s.rollouts),

@@ -13,6 +13,7 @@ import type { RolloutRepository } from '../repositories/rollout-repository.ts';
 import type { SessionRepository } from '../repositories/session-repository.ts';
 import type { SilenceRepository } from '../repositories/silence-repository.ts';
 import type { WebhookRepository } from '../repositories/webhook-repository.ts';
+import type { RefitJobRepository } from '../repositories/refit-job-repository.ts';
 
 /** Free-form key → value labels stamped on a host (from its enrollment token and the agent). */
 export type Labels = Record<string, string>;
@@ -260,6 +261,7 @@ export interface FleetRepositories {
   readonly approvals: ApprovalRepository;
   readonly silences: SilenceRepository;
   readonly webhooks: WebhookRepository;
+  readonly refits: RefitJobRepository;
 }
 
 /** Every repository of the control plane, over one database. */

@@ -27,6 +27,7 @@ import {
 } from '../../models/multivariate/reference.ts';
 import type { MvParams, MvState } from '../../models/multivariate/reference.ts';
 import { enroll } from '../support/control-plane.ts';
+import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 import { FLEET_FEATURES as FEATURES, fleetSeries as series, storeSamples } from '../support/fleet-samples.ts';
 import { api, startFleet, until, type FleetRig } from './fleet-harness.ts';
 
@@ -236,5 +237,57 @@ test('POST /api/model-refits: admin-only background job with progress, registers
     );
   } finally {
     await rig.close();
+  }
+});
+
+test('refit jobs are shared by replicas on one PostgreSQL: any replica answers, one refit runs fleet-wide', {
+  skip: pgSkipReason,
+  timeout: 600_000,
+}, async () => {
+  const db = await createTestDatabase();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  // replica A holds its fit at the gate (the real fit runs after it), so the job is running while B is asked
+  const a = await startFleet({ refitter: async (...args) => (await gate, storeRefitter(...args)) }, db.url);
+  const b = await startFleet({ refitter: storeRefitter }, db.url);
+  // one admin for both replicas (each test control plane bootstraps its own; B's answers to A's token prove the
+  // sessions and tokens are shared too)
+  const admin = a.t.adminToken;
+  try {
+    const end = Date.now() - 3_600_000;
+    for (const [i, h] of ['api-1', 'api-2'].entries()) await seed(a, h, { role: 'api' }, 1000, end, 20 + i);
+    a.clock.t = b.clock.t = end + 60_000;
+    const started = await api(a.t, 'POST', '/api/model-refits', { selector: 'role=api', since: '7d' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const seen = await api(b.t, 'GET', `/api/model-refits/${started.body.id}`, undefined, admin);
+    assert.deepEqual([seen.status, seen.body.status, seen.body.createdBy], [200, 'running', 'admin']);
+    const second = await api(b.t, 'POST', '/api/model-refits', { selector: 'role=api', since: '7d' }, admin);
+    assert.equal(second.status, 409);
+    assert.equal(
+      second.body.message,
+      `refit ${started.body.id} (started by admin at ${started.body.createdAt}) is running; wait for it to finish`,
+    );
+    release();
+    const job = await until(
+      async () => {
+        const j = await api(b.t, 'GET', `/api/model-refits/${started.body.id}`, undefined, admin);
+        return j.body.status === 'running' ? null : j.body;
+      },
+      'replica B to see the refit on replica A finish',
+      300_000,
+    );
+    assert.equal(job.status, 'succeeded', job.error);
+    assert.equal(job.summary.samples, 2000);
+    assert.deepEqual(
+      (await api(b.t, 'GET', '/api/model-refits', undefined, admin)).body.jobs.map((j: { id: string }) => j.id),
+      [started.body.id],
+    );
+  } finally {
+    release();
+    await a.close();
+    await b.close();
+    await db.drop();
   }
 });

@@ -7,6 +7,7 @@ import { prismaAuditRepository } from './audit.ts';
 import { prismaIncidentRepository } from './incidents.ts';
 import { prismaModelRepository } from './models.ts';
 import { prismaPolicyRepository } from './policies.ts';
+import { prismaRefitJobRepository } from './refit-jobs.ts';
 import { prismaRolloutRepository } from './rollouts.ts';
 import { prismaSilenceRepository } from './silences.ts';
 import { prismaWebhookRepository } from './webhooks.ts';
@@ -24,5 +25,6 @@ export function createPrismaFleetRepositories(db: Db): FleetRepositories {
     approvals: prismaApprovalRepository(db),
     silences: prismaSilenceRepository(db),
     webhooks: prismaWebhookRepository(db),
+    refits: prismaRefitJobRepository(db),
   };
 }
