@@ -14,12 +14,13 @@ import type { HostRepository, TelemetryRepository } from '../store/ports.ts';
 export const SAMPLE_PAGE = 1000;
 
 /** The hosts matching `selector` with samples in [since, until); throws RefitDataError when none match or none has
- * samples. */
+ * samples. `signal` ends the reading between pages (the control plane stopping). */
 export async function storeSampleSource(
   repos: { hosts: HostRepository; telemetry: TelemetryRepository },
   selector: string,
   since: number,
   until: number,
+  signal?: AbortSignal,
 ): Promise<FleetSampleSource & { matched: number }> {
   const reqs = parseSelector(selector);
   const matched = (await repos.hosts.list()).filter(
@@ -45,6 +46,7 @@ export async function storeSampleSource(
     async *read(hostId: string, from: number, to: number): AsyncIterable<FleetSample> {
       let cursor: { ts: number; seq: number } | undefined;
       for (;;) {
+        signal?.throwIfAborted();
         const page = await repos.telemetry.listSamples(hostId, {
           since: from,
           until: to,

@@ -20,7 +20,7 @@ export async function runRefit(
   const until = req.now;
   const since = until - req.windowMs;
   onProgress({ phase: 'selecting hosts', share: 0, samplesRead: 0 });
-  const source = await storeSampleSource(repos, req.selector, since, until);
+  const source = await storeSampleSource(repos, req.selector, since, until, req.signal);
   const fit = await fitFleet(source, {
     since,
     until,

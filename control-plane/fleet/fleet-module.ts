@@ -348,7 +348,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
       if (timer) clearInterval(timer);
       timer = null;
       await ticking;
-      await s?.refits.idle();
+      await s?.refits.stop();
       await s?.notifier.drain();
     },
   };

@@ -18,8 +18,16 @@ import type { HostRepository, TelemetryRepository } from '../store/ports.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { RolloutService } from './rollout-service.ts';
 
-/** What one refit reads: hosts matching `selector`, samples of the last `windowMs` before `now`. */
-export type RefitRequest = { selector: string; window: string; windowMs: number; holdout: number; now: number };
+/** What one refit reads: hosts matching `selector`, samples of the last `windowMs` before `now`; `signal` aborts it
+ * (the control plane stopping). */
+export type RefitRequest = {
+  selector: string;
+  window: string;
+  windowMs: number;
+  holdout: number;
+  now: number;
+  signal?: AbortSignal;
+};
 /** A refit's model file, card and summary. */
 export type RefitResult = { bytes: Uint8Array; card: ModelCard; summary: RefitSummary };
 /** Runs one refit over the store. */
@@ -47,6 +55,7 @@ export function createRefitJobs(deps: {
 }) {
   const heartbeatMs = deps.heartbeatMs ?? 10_000;
   let running: Promise<void> | null = null;
+  const stopping = new AbortController();
   // set before the first await of start(), so two requests at once cannot both pass this replica's check
   let starting = false;
 
@@ -96,8 +105,11 @@ export function createRefitJobs(deps: {
       job.progress = { ...job.progress, phase: 'done' };
     } catch (err) {
       job.status = 'failed';
-      job.error = (err as Error).message;
-      if (!(err instanceof RefitDataError)) deps.log.error({ err, job: job.id }, 'model refit failed');
+      job.error = stopping.signal.aborted
+        ? 'the control plane stopped while it ran; start it again'
+        : (err as Error).message;
+      if (!(err instanceof RefitDataError) && !stopping.signal.aborted)
+        deps.log.error({ err, job: job.id }, 'model refit failed');
     } finally {
       clearInterval(beat);
       job.finishedAt = new Date(deps.now()).toISOString();
@@ -141,6 +153,7 @@ export function createRefitJobs(deps: {
       windowMs: parseDuration(body.since)!,
       holdout: body.holdout,
       now,
+      signal: stopping.signal,
     };
     running = run(job, req, actor).finally(() => {
       running = null;
@@ -151,6 +164,7 @@ export function createRefitJobs(deps: {
   return {
     /** Checks the request, starts the job and returns it (running). */
     async start(body: RefitBody, actor: string): Promise<RefitJob> {
+      if (stopping.signal.aborted) throw new ConflictError('the control plane is stopping', 'refit-running');
       if (running || starting)
         throw new ConflictError('a refit is already running; wait for it to finish', 'refit-running');
       starting = true;
@@ -170,8 +184,14 @@ export function createRefitJobs(deps: {
       await failStale();
       return deps.jobs.list(LISTED);
     },
-    /** Waits for the running job (shutdown, tests). */
+    /** Waits for the running job (tests). */
     async idle(): Promise<void> {
+      await running;
+    },
+    /** Shutdown: aborts the running job at its next page of samples (recorded as failed, saying why) and waits for
+     * that; new jobs are refused from now on. */
+    async stop(): Promise<void> {
+      stopping.abort();
       await running;
     },
   };

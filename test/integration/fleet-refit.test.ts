@@ -291,3 +291,38 @@ test('refit jobs are shared by replicas on one PostgreSQL: any replica answers, 
     await db.drop();
   }
 });
+
+test('stopping the control plane ends a running refit at its next page and records why', {
+  timeout: 600_000,
+}, async () => {
+  let entered!: () => void;
+  const inFit = new Promise<void>((r) => {
+    entered = r;
+  });
+  // the fit waits until the control plane stops, then reads its first page (aborted) as a long refit would
+  const rig = await startFleet({
+    refitter: async (repos, req, onProgress) => {
+      entered();
+      await new Promise((r) => req.signal?.addEventListener('abort', r, { once: true }));
+      return storeRefitter(repos, req, onProgress);
+    },
+  });
+  try {
+    const end = Date.now() - 3_600_000;
+    await seed(rig, 'api-1', { role: 'api' }, 1000, end, 20);
+    rig.clock.t = end + 60_000;
+    const started = await api(rig.t, 'POST', '/api/model-refits', { selector: 'role=api', since: '7d' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await inFit;
+    await rig.fleet.stop();
+    const job = await api(rig.t, 'GET', `/api/model-refits/${started.body.id}`);
+    assert.deepEqual(
+      [job.body.status, job.body.error],
+      ['failed', 'the control plane stopped while it ran; start it again'],
+    );
+    const refused = await api(rig.t, 'POST', '/api/model-refits', { selector: 'role=api', since: '7d' });
+    assert.deepEqual([refused.status, refused.body.message], [409, 'the control plane is stopping']);
+  } finally {
+    await rig.t.close();
+  }
+});
