@@ -1,8 +1,8 @@
 /**
  * The demo fleet: N simulated agents in this process, each enrolled through the real HTTP enroll path and connected
  * through the real MQTT link (agent/agent.ts), replaying the bundled trace (demo-source.ts). Each runs the real agent
- * stages, composed like agent/assemble.ts: the real inference stage (shipped ONNX models through onnxruntime-node,
- * per-agent state dir), the real healer (signed policy bundles, guards, approvals, pauses, journal) over simulated
+ * stages, composed like agent/assemble.ts: the real inference stage (the shipped ONNX models, loaded once for the
+ * whole fleet and shared read-only through shared-engine.ts; per-agent model state and state dir), the real healer (signed policy bundles, guards, approvals, pauses, journal) over simulated
  * facts (demo-stages.ts), and the real model updater. Labels spread hosts over datacenters, racks and roles. A
  * scheduler injects faults: a stopped nginx on web hosts and filling disks (healed when a matching policy is applied),
  * and a correlated heat wave across one rack.
@@ -22,6 +22,7 @@ import { createHealStage } from '../../agent/heal/heal-stage.ts';
 import { createInferStage, isModelFeature } from '../../agent/infer/infer-stage.ts';
 import { createInference } from '../../agent/infer/inference.ts';
 import { createEngine } from '../../agent/infer/engines.ts';
+import { createSharedEngine } from './shared-engine.ts';
 import { createDemoSource, type Faults } from './demo-source.ts';
 import { createDemoServiceManager, faultObserver } from './demo-stages.ts';
 import { demoDisks } from './demo-smart.ts';
@@ -32,6 +33,8 @@ export const DEMO_SPOOL = '/tmp/homeostat-demo-spool';
 const DATACENTERS = ['fra1', 'ams2'];
 const ROLES = ['web', 'web', 'db', 'cache'];
 const HOSTS_PER_RACK = 5;
+/** Agents enrolling and starting at the same time. */
+const ENROLL_CONCURRENCY = 8;
 
 /** One simulated host. */
 export type DemoHost = {
@@ -81,7 +84,7 @@ export function demoLabels(i: number): { hostname: string; labels: Record<string
   return { hostname: `${role}-${rack}-${(i % HOSTS_PER_RACK) + 1}`, labels: { datacenter, rack, role } };
 }
 
-/** Enrolls and starts the fleet (in parallel batches). */
+/** Enrolls and starts the fleet (a bounded number of agents at a time); resolves when every agent is streaming. */
 export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
   mkdirSync(DEMO_SPOOL, { recursive: true });
   const res = await fetch(`${o.httpUrl}/api/tokens`, {
@@ -96,6 +99,9 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
   const hosts: DemoHost[] = [];
   const timers: NodeJS.Timeout[] = [];
   const log = o.logger;
+  // one session per model version for the whole fleet (shared-engine.ts): loading, planning and warming up each
+  // agent's own copy was most of the start-up
+  const engine = createSharedEngine(createEngine());
 
   async function startOne(index: number): Promise<DemoHost> {
     const { hostname, labels } = demoLabels(index);
@@ -130,7 +136,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
       },
     });
     const inference = await createInference({
-      engine: createEngine(),
+      engine,
       stateDir: join(stateDir, 'infer'),
       include: isModelFeature,
     });
@@ -171,10 +177,18 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<DemoFleet> {
     return { index, hostname, labels, faults, agent, agentId: creds.agentId };
   }
 
-  for (let i = 0; i < o.agents; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, o.agents - i) }, (_, k) => startOne(i + k)));
-    hosts.push(...batch);
-  }
+  // A pool of ENROLL_CONCURRENCY agents joining at a time (not batches that wait for their slowest): enrollment and the
+  // MQTT connect wait on the control plane in this same process, so more at once only queues there.
+  const started: DemoHost[] = new Array(o.agents);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < o.agents) {
+      const index = next++;
+      started[index] = await startOne(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ENROLL_CONCURRENCY, o.agents) }, worker));
+  hosts.push(...started);
 
   const fleet: DemoFleet = {
     hosts,
