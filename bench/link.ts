@@ -445,6 +445,8 @@ async function main() {
     errors: {
       reconnects: sum((r) => r.reconnects),
       ackTimeouts: sum((r) => r.ackTimeouts),
+      busyRefusals: sum((r) => r.busy),
+      busyRecords: sum((r) => r.busyRecords),
       client: clientErrors,
       metricsProbeFailed: metricsProbe.failed,
     },
