@@ -19,6 +19,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, commandTopic } from '../contract/protocol/index.ts';
 import { refusalDelay } from '../agent/link/backoff.ts';
+import { createInFlight, type InFlight } from '../agent/link/inflight.ts';
 
 export type WorkerConfig = {
   mqttUrl: string;
@@ -34,6 +35,8 @@ export type WorkerConfig = {
   /** Records already in every agent's outbox when it connects (a reconnect storm after an outage). */
   backlog: number;
   windowRecords: number;
+  /** Messages with un-acked records at most (the agent's windowMessages): under load, records batch up meanwhile. */
+  windowMessages: number;
   ackTimeoutMs: number;
 };
 
@@ -71,7 +74,7 @@ type Agent = {
   /** Outbox: seq → creation time, in seq order (Map keeps insertion order). */
   outbox: Map<number, number>;
   lastSentSeq: number;
-  inflight: number;
+  inflight: InFlight;
   lastProgressAt: number;
   ready: boolean;
   backlogLeft: number;
@@ -114,27 +117,31 @@ function run(
 
   const pump = (a: Agent) => {
     if (!a.ready || nowMs() < a.pausedUntil) return;
-    while (a.inflight < cfg.windowRecords) {
+    while (a.inflight.size < cfg.windowRecords && a.inflight.messages < cfg.windowMessages) {
       const parts: string[] = [];
-      const room = () => parts.length < perMessage && parts.length < cfg.windowRecords - a.inflight;
+      const seqs: number[] = [];
+      const room = () => parts.length < perMessage && parts.length < cfg.windowRecords - a.inflight.size;
       // Refused records first, exactly those, then what was never sent.
       if (a.refused.size > 0)
         for (const seq of [...a.refused].sort((x, y) => x - y)) {
           if (!room()) break;
           a.refused.delete(seq);
           const at = a.outbox.get(seq);
-          if (at !== undefined) parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+          if (at === undefined) continue;
+          parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+          seqs.push(seq);
         }
       if (parts.length === 0)
         for (const [seq, at] of a.outbox) {
           if (seq <= a.lastSentSeq) continue;
           if (!room()) break;
           parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+          seqs.push(seq);
           a.lastSentSeq = seq;
         }
       if (parts.length === 0) break;
       const payload = `{"v":1,"samples":[${parts.join(',')}]}`;
-      a.inflight += parts.length;
+      a.inflight.sent(seqs);
       const at = nowMs();
       if (at >= window.start && at < window.end) {
         messagesInWindow++;
@@ -147,7 +154,7 @@ function run(
   /** Replays every un-acked record from the oldest (after a reconnect or an ack timeout), as the agent does. */
   const replay = (a: Agent) => {
     a.lastSentSeq = 0;
-    a.inflight = 0;
+    a.inflight.clear();
     a.refused.clear();
     a.lastProgressAt = nowMs();
     pump(a);
@@ -160,8 +167,7 @@ function run(
         const created = a.outbox.get(s);
         if (created === undefined) continue;
         a.outbox.delete(s);
-        if (a.refused.has(s)) a.refused.delete(s);
-        else if (s <= a.lastSentSeq) a.inflight--;
+        if (!a.inflight.delete(s)) a.refused.delete(s);
         if (at >= window.start && at < window.end) ackedInWindow++;
         if (created >= window.start && created < window.end) latencies.push(at - created);
         if (s <= cfg.backlog && a.backlogLeft > 0) {
@@ -169,7 +175,6 @@ function run(
           if (--backlogLeft === 0) send({ type: 'recovered', ms: nowMs() - t0 });
         }
       }
-    a.inflight = Math.max(0, a.inflight);
     a.lastProgressAt = at;
     a.refusalsInRow = 0;
     if (cfg.intervalMs === null && producing) {
@@ -185,13 +190,11 @@ function run(
     let moved = 0;
     for (const [first, last] of ranges)
       for (let s = first; s <= last; s++)
-        if (a.outbox.has(s) && s <= a.lastSentSeq && !a.refused.has(s)) {
+        if (a.inflight.delete(s)) {
           a.refused.add(s);
-          a.inflight--;
           moved++;
         }
     busyRecords += moved;
-    a.inflight = Math.max(0, a.inflight);
     a.lastProgressAt = nowMs();
     if (moved === 0) return;
     a.pausedUntil = Math.max(a.pausedUntil, nowMs() + refusalDelay(++a.refusalsInRow, retryAfterMs));
@@ -209,7 +212,7 @@ function run(
   const ackTimer = setInterval(() => {
     const at = nowMs();
     for (const a of agents)
-      if (a.ready && a.inflight > 0 && at - a.lastProgressAt >= cfg.ackTimeoutMs) {
+      if (a.ready && a.inflight.size > 0 && at - a.lastProgressAt >= cfg.ackTimeoutMs) {
         ackTimeouts++;
         replay(a);
       }
@@ -223,7 +226,7 @@ function run(
       nextSeq: 0,
       outbox: new Map(),
       lastSentSeq: 0,
-      inflight: 0,
+      inflight: createInFlight(),
       lastProgressAt: nowMs(),
       ready: false,
       backlogLeft: cfg.backlog,

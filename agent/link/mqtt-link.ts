@@ -26,6 +26,7 @@ import {
 import { createRetrier, realTimers, refusalDelay, type BackoffOptions, type Timers } from './backoff.ts';
 import { batchOf, nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
+import { createInFlight } from './inflight.ts';
 import type { OutboxStore, SeqRange } from './outbox/store.ts';
 import { describeTlsError, plainTransportRefusal } from '../../contract/tls/trust.ts';
 
@@ -44,6 +45,11 @@ export type LinkOptions = {
   handlers?: CommandHandlers;
   /** Max records published but not yet acked (default 2000). */
   windowRecords?: number;
+  /**
+   * Max messages published with records not yet acked (default 8): while acks are slow (an overloaded control plane)
+   * new records wait and go out together in the next message instead of one message each (inflight.ts).
+   */
+  windowMessages?: number;
   batch?: BatchLimits;
   /** Replay from the oldest unacked record when no ack arrived for this long (default 30 s). */
   ackTimeoutMs?: number;
@@ -103,6 +109,7 @@ export function createLink(o: LinkOptions): Link {
   const timers = o.timers ?? realTimers;
   const clock = o.clock ?? Date.now;
   const window = o.windowRecords ?? 2000;
+  const windowMessages = o.windowMessages ?? 8;
   const ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
   const handlers: CommandHandlers = { ...o.handlers };
   const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
@@ -125,7 +132,7 @@ export function createLink(o: LinkOptions): Link {
   let ready = false; // connected and subscribed
   let stopped = false;
   let lastSentSeq = 0;
-  const inflight = new Set<number>();
+  const inflight = createInFlight();
   /** Refused by the control plane (`busy`), sent again first once the pause is over. */
   const refused = new Set<number>();
   let refusalsInRow = 0;
@@ -262,7 +269,7 @@ export function createLink(o: LinkOptions): Link {
       const oldest = o.outbox.peek(1)[0]?.seq ?? Infinity;
       for (const s of inflight) if (s < oldest) inflight.delete(s);
     }
-    while (inflight.size < window) {
+    while (inflight.size < window && inflight.messages < windowMessages) {
       // Refused records first, exactly those (they are behind lastSentSeq), then what was never sent.
       const again = refused.size > 0 ? batchOf(o.outbox, refused, o.batch) : null;
       const batch = again ?? nextBatch(o.outbox, lastSentSeq, o.batch);
@@ -270,7 +277,7 @@ export function createLink(o: LinkOptions): Link {
       client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, {
         qos: 1,
       });
-      for (const s of batch.seqs) inflight.add(s);
+      inflight.sent(batch.seqs);
       if (!again) lastSentSeq = batch.lastSeq;
     }
     st.inflight = inflight.size;
