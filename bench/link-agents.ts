@@ -6,7 +6,9 @@
  * Each simulated agent behaves as the agent's link (agent/link/mqtt-link.ts) does: samples go into an outbox and
  * leave it only on the control plane's `ack` command; at most `windowRecords` records are in flight; a message holds
  * up to 500 records and 192 KiB; with no ack for `ackTimeoutMs` (and after every reconnect) every un-acked record is
- * sent again. A refused or delayed message therefore makes the agent back off (its window fills) and is never lost.
+ * sent again. A `busy` command (the control plane refused records unread) pauses the agent for `refusalDelay` (the
+ * agent's own backoff: at least its retryAfterMs, doubled per refusal in a row, jittered, capped), then exactly the
+ * refused records are sent again before new ones. A refused or delayed message is therefore never lost.
  * Latency is measured from the sample's creation (outbox append) to its ack.
  *
  * Protocol (parent → worker): `{type:'start', …WorkerConfig}` → `{type:'connected', ms}` once every agent is connected
@@ -16,6 +18,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, commandTopic } from '../contract/protocol/index.ts';
+import { refusalDelay } from '../agent/link/backoff.ts';
+import { createInFlight, type InFlight } from '../agent/link/inflight.ts';
 
 export type WorkerConfig = {
   mqttUrl: string;
@@ -31,6 +35,8 @@ export type WorkerConfig = {
   /** Records already in every agent's outbox when it connects (a reconnect storm after an outage). */
   backlog: number;
   windowRecords: number;
+  /** Messages with un-acked records at most (the agent's windowMessages): under load, records batch up meanwhile. */
+  windowMessages: number;
   ackTimeoutMs: number;
 };
 
@@ -49,6 +55,9 @@ export type WorkerResult = {
   reconnects: number;
   /** Times an agent replayed its in-flight records because no ack came within ackTimeoutMs. */
   ackTimeouts: number;
+  /** `busy` commands received, and the records they refused. */
+  busy: number;
+  busyRecords: number;
   /** Client errors by message (connection refused, …). */
   errors: Record<string, number>;
   connectMs: Float64Array;
@@ -65,10 +74,15 @@ type Agent = {
   /** Outbox: seq → creation time, in seq order (Map keeps insertion order). */
   outbox: Map<number, number>;
   lastSentSeq: number;
-  inflight: number;
+  inflight: InFlight;
   lastProgressAt: number;
   ready: boolean;
   backlogLeft: number;
+  /** Refused by `busy`, sent again (first) once the pause is over. */
+  refused: Set<number>;
+  refusalsInRow: number;
+  pausedUntil: number;
+  pauseTimer: NodeJS.Timeout | null;
 };
 
 function run(
@@ -86,6 +100,8 @@ function run(
     bytesInWindow = 0,
     reconnects = 0,
     ackTimeouts = 0,
+    busy = 0,
+    busyRecords = 0,
     backlogLeft = cfg.agents.length * cfg.backlog;
   let window = { start: Infinity, end: Infinity };
   let producing = false;
@@ -100,18 +116,32 @@ function run(
   };
 
   const pump = (a: Agent) => {
-    if (!a.ready) return;
-    while (a.inflight < cfg.windowRecords) {
+    if (!a.ready || nowMs() < a.pausedUntil) return;
+    while (a.inflight.size < cfg.windowRecords && a.inflight.messages < cfg.windowMessages) {
       const parts: string[] = [];
-      for (const [seq, at] of a.outbox) {
-        if (seq <= a.lastSentSeq) continue;
-        if (parts.length >= perMessage || parts.length >= cfg.windowRecords - a.inflight) break;
-        parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
-        a.lastSentSeq = seq;
-      }
+      const seqs: number[] = [];
+      const room = () => parts.length < perMessage && parts.length < cfg.windowRecords - a.inflight.size;
+      // Refused records first, exactly those, then what was never sent.
+      if (a.refused.size > 0)
+        for (const seq of [...a.refused].sort((x, y) => x - y)) {
+          if (!room()) break;
+          a.refused.delete(seq);
+          const at = a.outbox.get(seq);
+          if (at === undefined) continue;
+          parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+          seqs.push(seq);
+        }
+      if (parts.length === 0)
+        for (const [seq, at] of a.outbox) {
+          if (seq <= a.lastSentSeq) continue;
+          if (!room()) break;
+          parts.push(`{"seq":${seq},"ts":${Math.round(at)},${cfg.sampleRest}`);
+          seqs.push(seq);
+          a.lastSentSeq = seq;
+        }
       if (parts.length === 0) break;
       const payload = `{"v":1,"samples":[${parts.join(',')}]}`;
-      a.inflight += parts.length;
+      a.inflight.sent(seqs);
       const at = nowMs();
       if (at >= window.start && at < window.end) {
         messagesInWindow++;
@@ -124,7 +154,8 @@ function run(
   /** Replays every un-acked record from the oldest (after a reconnect or an ack timeout), as the agent does. */
   const replay = (a: Agent) => {
     a.lastSentSeq = 0;
-    a.inflight = 0;
+    a.inflight.clear();
+    a.refused.clear();
     a.lastProgressAt = nowMs();
     pump(a);
   };
@@ -136,7 +167,7 @@ function run(
         const created = a.outbox.get(s);
         if (created === undefined) continue;
         a.outbox.delete(s);
-        if (s <= a.lastSentSeq) a.inflight--;
+        if (!a.inflight.delete(s)) a.refused.delete(s);
         if (at >= window.start && at < window.end) ackedInWindow++;
         if (created >= window.start && created < window.end) latencies.push(at - created);
         if (s <= cfg.backlog && a.backlogLeft > 0) {
@@ -144,8 +175,8 @@ function run(
           if (--backlogLeft === 0) send({ type: 'recovered', ms: nowMs() - t0 });
         }
       }
-    a.inflight = Math.max(0, a.inflight);
     a.lastProgressAt = at;
+    a.refusalsInRow = 0;
     if (cfg.intervalMs === null && producing) {
       const want = cfg.inflight * cfg.batch - a.outbox.size;
       if (want > 0) append(a, want);
@@ -153,11 +184,35 @@ function run(
     pump(a);
   };
 
+  /** The control plane refused these records unread: pause (the agent's backoff), then send exactly them again. */
+  const onBusy = (a: Agent, ranges: [number, number][], retryAfterMs: number) => {
+    busy++;
+    let moved = 0;
+    for (const [first, last] of ranges)
+      for (let s = first; s <= last; s++)
+        if (a.inflight.delete(s)) {
+          a.refused.add(s);
+          moved++;
+        }
+    busyRecords += moved;
+    a.lastProgressAt = nowMs();
+    if (moved === 0) return;
+    a.pausedUntil = Math.max(a.pausedUntil, nowMs() + refusalDelay(++a.refusalsInRow, retryAfterMs));
+    if (a.pauseTimer) clearTimeout(a.pauseTimer);
+    a.pauseTimer = setTimeout(
+      () => {
+        a.pauseTimer = null;
+        pump(a);
+      },
+      Math.max(0, a.pausedUntil - nowMs()),
+    );
+  };
+
   // One timer for every agent's ack timeout (the agent arms one per link; thousands of timers cost the generator).
   const ackTimer = setInterval(() => {
     const at = nowMs();
     for (const a of agents)
-      if (a.ready && a.inflight > 0 && at - a.lastProgressAt >= cfg.ackTimeoutMs) {
+      if (a.ready && a.inflight.size > 0 && at - a.lastProgressAt >= cfg.ackTimeoutMs) {
         ackTimeouts++;
         replay(a);
       }
@@ -171,10 +226,14 @@ function run(
       nextSeq: 0,
       outbox: new Map(),
       lastSentSeq: 0,
-      inflight: 0,
+      inflight: createInFlight(),
       lastProgressAt: nowMs(),
       ready: false,
       backlogLeft: cfg.backlog,
+      refused: new Set(),
+      refusalsInRow: 0,
+      pausedUntil: 0,
+      pauseTimer: null,
     };
     append(a, cfg.backlog);
     agents.push(a);
@@ -201,8 +260,13 @@ function run(
         a.ready = false;
       });
       client.on('message', (_topic, payload) => {
-        const cmd = JSON.parse(payload.toString()) as { type: string; ranges?: [number, number][] };
+        const cmd = JSON.parse(payload.toString()) as {
+          type: string;
+          ranges?: [number, number][];
+          retryAfterMs?: number;
+        };
         if (cmd.type === 'ack' && cmd.ranges) onAck(a, cmd.ranges);
+        else if (cmd.type === 'busy' && cmd.ranges) onBusy(a, cmd.ranges, cmd.retryAfterMs ?? 1000);
       });
       let first = true;
       client.on('connect', () => {
@@ -259,6 +323,7 @@ function run(
             return;
           }
           clearInterval(ackTimer);
+          for (const a of agents) if (a.pauseTimer) clearTimeout(a.pauseTimer);
           // Exit only once the (large) result is flushed to the parent.
           send(
             {
@@ -272,6 +337,8 @@ function run(
               unackedAges: Float64Array.from(ages),
               reconnects,
               ackTimeouts,
+              busy,
+              busyRecords,
               errors,
               connectMs: Float64Array.from(connectMs),
             } satisfies WorkerResult & { type: string },

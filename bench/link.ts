@@ -13,6 +13,7 @@
  *                      goodput as a share of S
  *     --storm          all agents connect at once (no ramp), each with --backlog records (default 30) in its outbox: a
  *                      reconnect storm after an outage; reports the time until every backlog record is acked
+ *     --window-messages n  messages with un-acked records per agent at most (default 8, as the agent's link)
  *     --sample-bytes n pad or trim the sample to about n bytes (e.g. 130 for the old 3-feature sample)
  *     --ramp s         connects are spread at random over s seconds (default agents/200, at least 2)
  *     --warmup s       after every agent is connected, produce this long before measuring (default 3)
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     'sample-bytes': { type: 'string' },
     batch: { type: 'string', default: '1' },
     inflight: { type: 'string', default: '8' },
+    'window-messages': { type: 'string', default: '8' },
     ramp: { type: 'string' },
     warmup: { type: 'string', default: '3' },
     drain: { type: 'string', default: '15' },
@@ -332,6 +334,7 @@ async function main() {
       sampleRest,
       backlog: BACKLOG,
       windowRecords: 2000,
+      windowMessages: Number(args['window-messages']),
       ackTimeoutMs: 30_000,
     };
     w.send({ type: 'start', ...cfg });
@@ -445,6 +448,8 @@ async function main() {
     errors: {
       reconnects: sum((r) => r.reconnects),
       ackTimeouts: sum((r) => r.ackTimeouts),
+      busyRefusals: sum((r) => r.busy),
+      busyRecords: sum((r) => r.busyRecords),
       client: clientErrors,
       metricsProbeFailed: metricsProbe.failed,
     },

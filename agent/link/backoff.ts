@@ -61,3 +61,18 @@ export function createRetrier(options: BackoffOptions & { timers?: Timers; attem
     },
   };
 }
+
+/**
+ * Pause after the control plane refused records (`busy`) for the `refusals`-th time in a row (1-based): never shorter
+ * than its `retryAfterMs`, doubled per refusal in a row, with jitter (up to twice the step, so agents refused at the
+ * same moment come back spread out), capped (default 30 s).
+ */
+export function refusalDelay(refusals: number, retryAfterMs: number, options: BackoffOptions = {}): number {
+  const cap = options.capMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const step = Math.min(
+    cap,
+    Math.max(retryAfterMs, options.baseMs ?? 500) * 2 ** Math.min(Math.max(0, refusals - 1), 20),
+  );
+  return Math.floor(Math.min(cap, step * (1 + random())));
+}

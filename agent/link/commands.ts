@@ -1,11 +1,11 @@
 /**
  * Command dispatch: every control-plane command is parsed against the shared contract and handled in one switch.
- * `ack` belongs to the link itself; the others are forwarded to handlers that heal/infer/policy code registers.
+ * `ack` and `busy` belong to the link itself; the others are forwarded to handlers that heal/infer/policy code registers.
  */
 import { Command } from '../../contract/protocol/index.ts';
 import type { SeqRange } from './outbox/store.ts';
 
-type Forwarded = Exclude<Command['type'], 'ack'>;
+type Forwarded = Exclude<Command['type'], 'ack' | 'busy'>;
 
 /** Handlers for commands the link does not handle itself. A missing handler means the command is logged and ignored. */
 export type CommandHandlers = { [K in Forwarded]?: (command: Extract<Command, { type: K }>) => void | Promise<void> };
@@ -13,6 +13,7 @@ export type CommandHandlers = { [K in Forwarded]?: (command: Extract<Command, { 
 /** What dispatch did, for logging and tests. */
 export type DispatchResult =
   | { outcome: 'acked'; ranges: SeqRange[]; rejected?: { seq: number; reason: string }[] }
+  | { outcome: 'busy'; ranges: SeqRange[]; retryAfterMs: number }
   | { outcome: 'forwarded' | 'unhandled'; type: Forwarded }
   | { outcome: 'rejected'; reason: string };
 
@@ -25,6 +26,7 @@ export async function dispatchCommand(
   fromFleet: boolean,
   onAck: (ranges: SeqRange[]) => void,
   handlers: CommandHandlers,
+  onBusy: (ranges: SeqRange[], retryAfterMs: number) => void = () => {},
 ): Promise<DispatchResult> {
   let json: unknown;
   try {
@@ -44,6 +46,10 @@ export async function dispatchCommand(
       if (fromFleet) return { outcome: 'rejected', reason: 'ack on a fleet topic' };
       onAck(cmd.ranges);
       return { outcome: 'acked', ranges: cmd.ranges, ...(cmd.rejected?.length ? { rejected: cmd.rejected } : {}) };
+    case 'busy':
+      if (fromFleet) return { outcome: 'rejected', reason: 'busy on a fleet topic' };
+      onBusy(cmd.ranges, cmd.retryAfterMs);
+      return { outcome: 'busy', ranges: cmd.ranges, retryAfterMs: cmd.retryAfterMs };
     case 'policy':
       return forward(cmd.type, handlers.policy, cmd);
     case 'model':

@@ -7,6 +7,10 @@
  * a persistent session would only make the broker redeliver in-flight messages we replay anyway, and cost broker
  * state per agent; commands missed while offline are acks (harmless: replay gets re-acked) or policy/model pushes the
  * control plane reconciles against the `state` the agent reports.
+ *
+ * Overload: a `busy` command names records the control plane refused unread. The link stops publishing for
+ * {@link refusalDelay} (at least the command's `retryAfterMs`, doubled per refusal in a row, jittered, capped), then
+ * sends exactly those records again before anything new; records admitted meanwhile are not sent twice.
  */
 import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -19,9 +23,10 @@ import {
   type PresenceMessage,
   type StateMessage,
 } from '../../contract/protocol/index.ts';
-import { createRetrier, realTimers, type BackoffOptions, type Timers } from './backoff.ts';
-import { nextBatch, type BatchLimits } from './batch.ts';
+import { createRetrier, realTimers, refusalDelay, type BackoffOptions, type Timers } from './backoff.ts';
+import { batchOf, nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
+import { createInFlight } from './inflight.ts';
 import type { OutboxStore, SeqRange } from './outbox/store.ts';
 import { describeTlsError, plainTransportRefusal } from '../../contract/tls/trust.ts';
 
@@ -40,11 +45,18 @@ export type LinkOptions = {
   handlers?: CommandHandlers;
   /** Max records published but not yet acked (default 2000). */
   windowRecords?: number;
+  /**
+   * Max messages published with records not yet acked (default 8): while acks are slow (an overloaded control plane)
+   * new records wait and go out together in the next message instead of one message each (inflight.ts).
+   */
+  windowMessages?: number;
   batch?: BatchLimits;
   /** Replay from the oldest unacked record when no ack arrived for this long (default 30 s). */
   ackTimeoutMs?: number;
   connectTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** Pause after a `busy` refusal (refusalDelay; default base 500 ms, cap 30 s). */
+  busyBackoff?: BackoffOptions;
   timers?: Timers;
   clock?: () => number;
   /** Called after each ack was applied (e.g. to refresh the status file). */
@@ -62,6 +74,10 @@ export type LinkStatus = {
   inflight: number;
   reconnects: number;
   lastError: string | null;
+  /** Records the control plane refused (`busy`) and this link sends again once its pause ends. */
+  refused?: number;
+  /** `busy` refusals received since start. */
+  busyRefusals?: number;
   /** When {@link lastError} happened (F2: an old error next to "connected" is told apart by it). */
   lastErrorAt?: number | null;
   /** The broker URL the link connects to: the effective one (server.mqttUrl overrides the enrolled one) (F1). */
@@ -93,6 +109,7 @@ export function createLink(o: LinkOptions): Link {
   const timers = o.timers ?? realTimers;
   const clock = o.clock ?? Date.now;
   const window = o.windowRecords ?? 2000;
+  const windowMessages = o.windowMessages ?? 8;
   const ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
   const handlers: CommandHandlers = { ...o.handlers };
   const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
@@ -115,7 +132,13 @@ export function createLink(o: LinkOptions): Link {
   let ready = false; // connected and subscribed
   let stopped = false;
   let lastSentSeq = 0;
-  const inflight = new Set<number>();
+  const inflight = createInFlight();
+  /** Refused by the control plane (`busy`), sent again first once the pause is over. */
+  const refused = new Set<number>();
+  let refusalsInRow = 0;
+  let pausedUntil = 0;
+  let pauseTimer: unknown = null;
+  let busyRefusals = 0;
   let lastProgressAt = 0;
   let ackTimer: unknown = null;
   let droppedSeen = o.outbox.stats().droppedTotal;
@@ -177,6 +200,7 @@ export function createLink(o: LinkOptions): Link {
         // Replay everything not yet acked, in order.
         lastSentSeq = 0;
         inflight.clear();
+        refused.clear();
         lastProgressAt = clock();
         log.info({ depth: o.outbox.stats().depth }, 'connected');
         pump();
@@ -184,7 +208,7 @@ export function createLink(o: LinkOptions): Link {
     });
     c.on('message', (topic, payload) => {
       const fromFleet = topic !== commandTopic(o.agentId);
-      dispatchCommand(payload, fromFleet, onAck, handlers).then(
+      dispatchCommand(payload, fromFleet, onAck, handlers, onBusy).then(
         (r) => {
           if (r.outcome === 'rejected' || r.outcome === 'unhandled') log.warn({ topic, ...r }, 'command not handled');
           // Refused for good by the control plane (removed from the outbox with the ack's ranges): say which and why.
@@ -237,6 +261,7 @@ export function createLink(o: LinkOptions): Link {
 
   function pump(): void {
     if (!ready || !client) return;
+    if (clock() < pausedUntil) return; // refused (busy): the pause timer pumps again
     const stats = o.outbox.stats();
     if (stats.droppedTotal !== droppedSeen) {
       // The size bound removed records: forget in-flight seqs that no longer exist.
@@ -244,14 +269,16 @@ export function createLink(o: LinkOptions): Link {
       const oldest = o.outbox.peek(1)[0]?.seq ?? Infinity;
       for (const s of inflight) if (s < oldest) inflight.delete(s);
     }
-    while (inflight.size < window) {
-      const batch = nextBatch(o.outbox, lastSentSeq, o.batch);
+    while (inflight.size < window && inflight.messages < windowMessages) {
+      // Refused records first, exactly those (they are behind lastSentSeq), then what was never sent.
+      const again = refused.size > 0 ? batchOf(o.outbox, refused, o.batch) : null;
+      const batch = again ?? nextBatch(o.outbox, lastSentSeq, o.batch);
       if (!batch) break;
       client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, {
         qos: 1,
       });
-      for (const s of batch.seqs) inflight.add(s);
-      lastSentSeq = batch.lastSeq;
+      inflight.sent(batch.seqs);
+      if (!again) lastSentSeq = batch.lastSeq;
     }
     st.inflight = inflight.size;
     armAckTimer();
@@ -266,14 +293,42 @@ export function createLink(o: LinkOptions): Link {
         log.warn({ inflight: inflight.size }, 'no ack within timeout; replaying unacked records');
         lastSentSeq = 0;
         inflight.clear();
+        refused.clear();
         lastProgressAt = clock();
         pump();
       } else armAckTimer();
     }, ackTimeoutMs);
   }
 
+  /** The control plane refused these seqs unread: pause, then send exactly those in flight again. */
+  function onBusy(ranges: SeqRange[], retryAfterMs: number): void {
+    let moved = 0;
+    for (const s of inflight)
+      if (ranges.some(([a, b]) => s >= a && s <= b)) {
+        inflight.delete(s);
+        refused.add(s);
+        moved++;
+      }
+    busyRefusals++;
+    lastProgressAt = clock(); // the control plane answered: no ack-timeout replay for these
+    if (moved === 0) return;
+    const delay = refusalDelay(++refusalsInRow, retryAfterMs, o.busyBackoff);
+    pausedUntil = Math.max(pausedUntil, clock() + delay);
+    if (pauseTimer !== null) timers.clearTimeout(pauseTimer);
+    pauseTimer = timers.setTimeout(
+      () => {
+        pauseTimer = null;
+        pump();
+      },
+      Math.max(0, pausedUntil - clock()),
+    );
+    st.inflight = inflight.size;
+    log.debug({ refused: refused.size, delay, retryAfterMs }, 'control plane busy; backing off');
+  }
+
   function onAck(ranges: SeqRange[]): void {
     o.outbox.ack(ranges);
+    refusalsInRow = 0;
     for (const s of inflight) if (ranges.some(([a, b]) => s >= a && s <= b)) inflight.delete(s);
     st.lastAckAt = lastProgressAt = clock();
     // An ack may name seqs this agent never issued (ranges are the control plane's); report only real ones.
@@ -312,7 +367,7 @@ export function createLink(o: LinkOptions): Link {
     handle(type, handler) {
       (handlers as Record<string, unknown>)[type] = handler;
     },
-    status: () => ({ ...st, inflight: inflight.size }),
+    status: () => ({ ...st, inflight: inflight.size, refused: refused.size, busyRefusals }),
     drain(timeoutMs) {
       if (o.outbox.stats().depth === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
@@ -331,6 +386,7 @@ export function createLink(o: LinkOptions): Link {
       stopped = true;
       retrier.stop();
       if (ackTimer !== null) timers.clearTimeout(ackTimer);
+      if (pauseTimer !== null) timers.clearTimeout(pauseTimer);
       st.state = 'stopped';
       const c = client;
       client = null;

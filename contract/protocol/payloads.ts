@@ -159,6 +159,17 @@ export const Command = z.discriminatedUnion('type', [
     ranges: SeqRanges,
     rejected: z.array(RejectedSeq).max(1000).optional(),
   }),
+  /**
+   * The control plane refused these seqs unread because its ingest is full (overload): none of them is stored. The
+   * agent sends exactly these records again, not before `retryAfterMs` and with exponential backoff, jitter and a cap
+   * while refusals go on (MQTT 3.1.1 PUBACKs carry no reason, and the embedded broker PUBACKs a refused message).
+   */
+  z.object({
+    v: z.literal(1),
+    type: z.literal('busy'),
+    ranges: SeqRanges,
+    retryAfterMs: z.number().int().min(0).max(300_000),
+  }),
   /** A signed policy bundle to apply (see control-plane/fleet). */
   z.object({ v: z.literal(1), type: z.literal('policy'), bundle: z.record(z.string(), z.unknown()) }),
   /** A signed model to download over HTTP and swap in. */

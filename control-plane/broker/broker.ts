@@ -86,7 +86,23 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     route(packet, cb);
   };
 
-  const aedes = await Aedes.createBroker({
+  const publishCommand = (agentId: string, command: Command) =>
+    new Promise<void>((resolve, reject) => {
+      aedes.publish(
+        {
+          cmd: 'publish',
+          topic: commandTopic(agentId),
+          payload: Buffer.from(JSON.stringify(command)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+  const admitDeps = { ingester, counters, log, maxWaitMs, publishCommand };
+
+  const aedes: Aedes = await Aedes.createBroker({
     mq,
     concurrency: 100,
     maxClientsIdLength: 64,
@@ -124,7 +140,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       }
       // client === null: an old session's will published after a restart; only an agent topic is plausible.
       const who = agentId ?? packet.topic.split('/')[3] ?? '';
-      admitAgentMessage(who, packet.topic, packet.payload as Buffer, { ingester, counters, log, maxWaitMs }).then(
+      admitAgentMessage(who, packet.topic, packet.payload as Buffer, admitDeps).then(
         (a) => (a.ok ? done(null) : done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`))),
         () => done(null),
       );
@@ -248,21 +264,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       const s = opts.tls ? 's' : '';
       return { mqttUrl: `mqtt${s}://${host}:${mqttPort}`, wsUrl: `ws${s}://${host}:${wsPort}` };
     },
-    publishCommand(agentId, command) {
-      return new Promise((resolve, reject) => {
-        aedes.publish(
-          {
-            cmd: 'publish',
-            topic: commandTopic(agentId),
-            payload: Buffer.from(JSON.stringify(command)),
-            qos: 1,
-            retain: false,
-            dup: false,
-          },
-          (err) => (err ? reject(err) : resolve()),
-        );
-      });
-    },
+    publishCommand,
     disconnect,
     provisionAgent: () => Promise.resolve(), // the broker asks the database (authenticate.ts)
     rotateAgentSecret: () => Promise.resolve(), // the authenticator reads the pending hash from the database

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { TOPIC_ROOT, commandTopic, parseAgentTopic } from '../../contract/protocol/index.ts';
+import { TOPIC_ROOT, type Command, commandTopic, parseAgentTopic } from '../../contract/protocol/index.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { Ingester } from '../ingest/ingester.ts';
 import { admitAgentMessage } from './admit.ts';
@@ -48,11 +48,14 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
   let client: MqttClient | null = null;
   let dynsec: Dynsec | null = null;
   let accepting = true;
-  const deps = { ingester: opts.ingester, counters, log, maxWaitMs: opts.maxWaitMs };
   const need = () => {
     if (!client) throw new Error('external broker: not connected (listen() first)');
     return client;
   };
+  const publishCommand = async (agentId: string, command: Command) => {
+    await need().publishAsync(commandTopic(agentId), JSON.stringify(command), { qos: 1 });
+  };
+  const deps = { ingester: opts.ingester, counters, log, maxWaitMs: opts.maxWaitMs, publishCommand };
 
   const replicaTopic = (name: string) => `${TOPIC_ROOT}/cp/${name}`;
   const handlers = new Map<string, Set<(payload: Buffer) => void>>();
@@ -123,9 +126,7 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
       const agentUrl = opts.agentUrl ?? opts.url;
       return { mqttUrl: agentUrl, wsUrl: agentUrl };
     },
-    async publishCommand(agentId, command) {
-      await need().publishAsync(commandTopic(agentId), JSON.stringify(command), { qos: 1 });
-    },
+    publishCommand,
     async provisionAgent(agentId, secret) {
       await dynsec?.createAgent(agentId, secret);
     },

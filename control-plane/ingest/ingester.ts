@@ -75,6 +75,8 @@ export type Ingester = {
   readonly capacity: number;
   /** Room offered now: the writer's throughput × maxQueueDelayMs, between one batch and `capacity`. */
   readonly limit: number;
+  /** How long the writer needs for what is queued and reserved now, at its measured throughput (ms). */
+  readonly backlogMs: number;
   /**
    * Calls `listener` after each committed batch with its new and re-sent rows (before the acks go out), e.g. to feed
    * live views without polling the database. Listener errors are logged, never fail the batch. Returns unsubscribe.
@@ -372,6 +374,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
     capacity: queue.capacity,
     get limit() {
       return queue.limit;
+    },
+    get backlogMs() {
+      return ((queue.depth + queue.reserved) / (throughput ?? batchSize)) * 1000;
     },
     start() {
       if (running) return;
