@@ -116,6 +116,9 @@ export function createLink(o: LinkOptions): Link {
   let stopped = false;
   let lastSentSeq = 0;
   const inflight = new Set<number>();
+  // After an ack timeout the link probes: one batch in flight until an ack shows the path works again, so a connection
+  // that is dead but not yet detected (keepalive) does not swallow everything appended meanwhile.
+  let probing = false;
   let lastProgressAt = 0;
   let ackTimer: unknown = null;
   let droppedSeen = o.outbox.stats().droppedTotal;
@@ -177,6 +180,7 @@ export function createLink(o: LinkOptions): Link {
         // Replay everything not yet acked, in order.
         lastSentSeq = 0;
         inflight.clear();
+        probing = false;
         lastProgressAt = clock();
         log.info({ depth: o.outbox.stats().depth }, 'connected');
         pump();
@@ -241,10 +245,14 @@ export function createLink(o: LinkOptions): Link {
     if (stats.droppedTotal !== droppedSeen) {
       // The size bound removed records: forget in-flight seqs that no longer exist.
       droppedSeen = stats.droppedTotal;
-      const oldest = o.outbox.peek(1)[0]?.seq ?? Infinity;
-      for (const s of inflight) if (s < oldest) inflight.delete(s);
+      // Every stored record in flight is one of the `inflight.size` stored after the lowest in-flight seq (published
+      // drop events are kept by the bound, so the removed seqs need not be the oldest).
+      let low = Infinity;
+      for (const s of inflight) low = Math.min(low, s);
+      const present = new Set(low === Infinity ? [] : o.outbox.peek(inflight.size, low - 1).map((r) => r.seq));
+      for (const s of inflight) if (!present.has(s)) inflight.delete(s);
     }
-    while (inflight.size < window) {
+    while (probing ? inflight.size === 0 : inflight.size < window) {
       const batch = nextBatch(o.outbox, lastSentSeq, o.batch);
       if (!batch) break;
       client.publish(agentTopic(o.agentId, batch.kind === 'telemetry' ? 'telemetry' : 'events'), batch.payload, {
@@ -252,6 +260,7 @@ export function createLink(o: LinkOptions): Link {
       });
       for (const s of batch.seqs) inflight.add(s);
       lastSentSeq = batch.lastSeq;
+      o.outbox.markSent(batch.lastSeq);
     }
     st.inflight = inflight.size;
     armAckTimer();
@@ -266,6 +275,7 @@ export function createLink(o: LinkOptions): Link {
         log.warn({ inflight: inflight.size }, 'no ack within timeout; replaying unacked records');
         lastSentSeq = 0;
         inflight.clear();
+        probing = true;
         lastProgressAt = clock();
         pump();
       } else armAckTimer();
@@ -274,6 +284,7 @@ export function createLink(o: LinkOptions): Link {
 
   function onAck(ranges: SeqRange[]): void {
     o.outbox.ack(ranges);
+    probing = false;
     for (const s of inflight) if (ranges.some(([a, b]) => s >= a && s <= b)) inflight.delete(s);
     st.lastAckAt = lastProgressAt = clock();
     // An ack may name seqs this agent never issued (ranges are the control plane's); report only real ones.
