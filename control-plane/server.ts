@@ -33,6 +33,7 @@ import type { OpenIncidentsByHost } from './api/deps.ts';
 import { createAgentArtifacts, type AgentArtifacts } from './downloads/agent-artifacts.ts';
 import { downloadsRoutes } from './downloads/downloads-routes.ts';
 import { installInfo } from './downloads/install-info.ts';
+import { createLossLedger, type LossLedger } from './ingest/loss-ledger.ts';
 
 export type ControlPlaneOptions = ServerConfigInput & {
   /** Logger (default: pino at `logLevel` to stderr). */
@@ -80,6 +81,8 @@ export type ControlPlane = {
 
 /** Replica channel of host revocations (each replica's authenticator caches verified agents). */
 const REVOKED_CHANNEL = 'revoked';
+/** How often every host's loss accounting is recomputed for the `loss.*` gauges (it scans each host's seqs). */
+const LOSS_SWEEP_MS = 10 * 60_000;
 /** Replica channel of completed secret rotations (the old secret may sit in another replica's cache). */
 const ROTATED_CHANNEL = 'secret-rotated';
 
@@ -104,6 +107,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     log,
   });
   let pruneTimer: NodeJS.Timeout | null = null;
+  let loss: LossLedger | null = null;
   let leadership: Leadership | null = null;
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
@@ -240,9 +244,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           },
         ]
       : [];
+    loss = createLossLedger(s.telemetry);
+    const ledger = loss;
     const app = createApi(
       {
         store: s,
+        loss: ledger,
         enrollment,
         auth: createApiAuth(s.users),
         counters,
@@ -269,6 +276,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           'ingest.queue.limit': ing.limit,
           ...(b.connectedClients === null ? {} : { 'broker.clients.connected': b.connectedClients }),
           'replica.leader': leadership?.isLeader ? 1 : 0,
+          ...ledger.gauges(),
         }),
       },
       {
@@ -299,6 +307,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       prune().catch((err) => log.error({ err }, 'retention prune failed'));
     }, config.pruneInterval);
     pruneTimer.unref();
+    ledger.start(async () => (await s.hosts.list()).map((h) => h.id), LOSS_SWEEP_MS, log);
     state = 'running';
     log.info({ ...urls, dataDir: config.dataDir, database: s.provider }, 'control plane listening');
     return { ...urls, adminCredentials };
@@ -311,6 +320,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     }
     state = 'stopping';
     if (pruneTimer) clearInterval(pruneTimer);
+    loss?.stop();
     const closeHttp = http
       ? new Promise<void>((r) => {
           http!.close(() => r());

@@ -139,6 +139,9 @@ export function createLink(o: LinkOptions): Link {
   let pausedUntil = 0;
   let pauseTimer: unknown = null;
   let busyRefusals = 0;
+  // After an ack timeout the link probes: one batch in flight until an ack shows the path works again, so a connection
+  // that is dead but not yet detected (keepalive) does not swallow everything appended meanwhile.
+  let probing = false;
   let lastProgressAt = 0;
   let ackTimer: unknown = null;
   let droppedSeen = o.outbox.stats().droppedTotal;
@@ -201,6 +204,7 @@ export function createLink(o: LinkOptions): Link {
         lastSentSeq = 0;
         inflight.clear();
         refused.clear();
+        probing = false;
         lastProgressAt = clock();
         log.info({ depth: o.outbox.stats().depth }, 'connected');
         pump();
@@ -266,10 +270,14 @@ export function createLink(o: LinkOptions): Link {
     if (stats.droppedTotal !== droppedSeen) {
       // The size bound removed records: forget in-flight seqs that no longer exist.
       droppedSeen = stats.droppedTotal;
-      const oldest = o.outbox.peek(1)[0]?.seq ?? Infinity;
-      for (const s of inflight) if (s < oldest) inflight.delete(s);
+      // Every stored record in flight is one of the `inflight.size` stored after the lowest in-flight seq (published
+      // drop events are kept by the bound, so the removed seqs need not be the oldest).
+      let low = Infinity;
+      for (const s of inflight) low = Math.min(low, s);
+      const present = new Set(low === Infinity ? [] : o.outbox.peek(inflight.size, low - 1).map((r) => r.seq));
+      for (const s of inflight) if (!present.has(s)) inflight.delete(s);
     }
-    while (inflight.size < window && inflight.messages < windowMessages) {
+    while (probing ? inflight.size === 0 : inflight.size < window && inflight.messages < windowMessages) {
       // Refused records first, exactly those (they are behind lastSentSeq), then what was never sent.
       const again = refused.size > 0 ? batchOf(o.outbox, refused, o.batch) : null;
       const batch = again ?? nextBatch(o.outbox, lastSentSeq, o.batch);
@@ -278,7 +286,10 @@ export function createLink(o: LinkOptions): Link {
         qos: 1,
       });
       inflight.sent(batch.seqs);
-      if (!again) lastSentSeq = batch.lastSeq;
+      if (!again) {
+        lastSentSeq = batch.lastSeq;
+        o.outbox.markSent(batch.lastSeq);
+      }
     }
     st.inflight = inflight.size;
     armAckTimer();
@@ -294,6 +305,7 @@ export function createLink(o: LinkOptions): Link {
         lastSentSeq = 0;
         inflight.clear();
         refused.clear();
+        probing = true;
         lastProgressAt = clock();
         pump();
       } else armAckTimer();
@@ -329,6 +341,7 @@ export function createLink(o: LinkOptions): Link {
   function onAck(ranges: SeqRange[]): void {
     o.outbox.ack(ranges);
     refusalsInRow = 0;
+    probing = false;
     for (const s of inflight) if (ranges.some(([a, b]) => s >= a && s <= b)) inflight.delete(s);
     st.lastAckAt = lastProgressAt = clock();
     // An ack may name seqs this agent never issued (ranges are the control plane's); report only real ones.

@@ -21,6 +21,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/hosts/:id/samples', 'viewer'],
   ['GET', '/api/hosts/:id/events', 'viewer'],
   ['GET', '/api/hosts/:id/series', 'viewer'],
+  ['GET', '/api/hosts/:id/loss', 'viewer'],
   ['GET', '/api/events', 'viewer'],
   ['POST', '/api/hosts/:id/revoke', 'admin'],
   ['POST', '/api/hosts/:id/rotate-secret', 'admin'],

@@ -6,6 +6,7 @@ import type { SecretRotation } from '../enrollment/secret-rotation.ts';
 import type { Counters } from '../metrics/counters.ts';
 import type { createApiAuth } from './auth.ts';
 import type { BodyLimits } from './body-limits.ts';
+import type { LossLedger } from '../ingest/loss-ledger.ts';
 import type { InstallInfo } from '../../contract/api/install.ts';
 
 export type ApiDeps = {
@@ -25,6 +26,8 @@ export type ApiDeps = {
   installInfo?: () => InstallInfo;
   /** Agent secret rotation (`POST /api/hosts/:id/rotate-secret`); absent: that route answers 404. */
   secretRotation?: SecretRotation;
+  /** Loss accounting per host (`GET /api/hosts/:id/loss`); computed on request from the store when absent. */
+  loss?: LossLedger;
   /** Request body limits (api/body-limits.ts); defaults when absent. */
   bodyLimits?: Partial<BodyLimits>;
 };

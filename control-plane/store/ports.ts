@@ -171,6 +171,15 @@ export type HostOverview = {
   servicesUnhealthy: number | null;
 };
 
+/** What {@link TelemetryRepository.seqSpan} reports (inclusive gap ranges, sorted). */
+export type SeqSpan = {
+  oldest: number | null;
+  newest: number | null;
+  stored: number;
+  gaps: [number, number][];
+  truncated: boolean;
+};
+
 export interface TelemetryRepository {
   /** Inserts rows, ignoring (hostId, seq) already stored. Returns how many were new. */
   insertSamples(rows: SampleRow[]): Promise<number>;
@@ -208,6 +217,11 @@ export interface TelemetryRepository {
   newestReceived(): Promise<{ at: Date; keys: { hostId: string; seq: number }[] } | null>;
   /** Number of stored events, optionally of one type. */
   countEvents(q?: { type?: string }): Promise<number>;
+  /**
+   * A host's stored seqs (samples and events share one space): oldest, newest, how many, and the gaps below the newest
+   * (including [1, oldest-1]), the first `maxGaps` after the oldest (more: `truncated`). Two statements, one index scan each.
+   */
+  seqSpan(hostId: string, maxGaps?: number): Promise<SeqSpan>;
 }
 
 export type UserRecord = {

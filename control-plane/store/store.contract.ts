@@ -482,4 +482,62 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal((await s.users.findApiToken('at-1'))!.name, 'bootstrap');
     assert.equal(await s.users.findApiToken('nope'), null);
   });
+
+  t('seqSpan: oldest, newest, distinct count and the gaps of a host over samples and events', async (s) => {
+    await s.tokens.create(newToken('tok-q', 2));
+    await s.tokens.redeem('tok-q', now, host('host-q'), 'h');
+    await s.tokens.redeem('tok-q', now, host('host-r'), 'h');
+    assert.deepEqual(await s.telemetry.seqSpan('host-q'), {
+      oldest: null,
+      newest: null,
+      stored: 0,
+      gaps: [],
+      truncated: false,
+    });
+    const sample = (hostId: string, seq: number) => ({
+      hostId,
+      seq,
+      ts: seq * 1000,
+      schema: 'v1',
+      features: {},
+      scores: null,
+      collectors: null,
+    });
+    const event = (hostId: string, seq: number) => ({
+      hostId,
+      seq,
+      ts: seq * 1000,
+      type: 'outbox.dropped',
+      severity: 'warning' as const,
+      data: {},
+    });
+    await s.telemetry.insertSamples([3, 4, 8, 9, 13].map((q) => sample('host-q', q)));
+    await s.telemetry.insertEvents([5, 20].map((q) => event('host-q', q)));
+    await s.telemetry.insertSamples([1, 2, 50].map((q) => sample('host-r', q)));
+    assert.deepEqual(await s.telemetry.seqSpan('host-q'), {
+      oldest: 3,
+      newest: 20,
+      stored: 7,
+      gaps: [
+        [1, 2],
+        [6, 7],
+        [10, 12],
+        [14, 19],
+      ],
+      truncated: false,
+    });
+    const capped = await s.telemetry.seqSpan('host-q', 2);
+    assert.deepEqual(
+      [capped.gaps, capped.truncated],
+      [
+        [
+          [1, 2],
+          [6, 7],
+          [10, 12],
+        ],
+        true,
+      ],
+    );
+    assert.deepEqual((await s.telemetry.seqSpan('host-r')).gaps, [[3, 49]]);
+  });
 }

@@ -44,7 +44,12 @@ export function homeostatAgent(args: string[], env: Record<string, string> = {})
 
 /** Spawns `node <argv>` in the repository root. */
 export function spawnNode(argv: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, argv, {
+  return spawnCommand(process.execPath, argv, env);
+}
+
+/** Spawns `<command> <argv>` in the repository root (e.g. `ip netns exec … node …`). */
+export function spawnCommand(command: string, argv: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

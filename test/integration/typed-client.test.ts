@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { AppType } from '../../control-plane/api/app.ts';
 import { Deleted } from '../../contract/api/common.ts';
 import { EventList, Host, HostList, SampleList } from '../../contract/api/hosts.ts';
+import { HostLoss } from '../../contract/api/host-loss.ts';
 import { CreatedEnrollmentToken, EnrollmentToken, EnrollmentTokenList } from '../../contract/api/tokens.ts';
 import {
   ApiTokenList,
@@ -48,6 +49,7 @@ const UI_ROUTES = [
   'GET /api/hosts/:id',
   'GET /api/hosts/:id/samples',
   'GET /api/hosts/:id/events',
+  'GET /api/hosts/:id/loss',
   'GET /api/incidents',
   'GET /api/incidents/:id',
   'POST /api/incidents/:id/ack',
@@ -164,6 +166,8 @@ test('typed client: every route the web UI uses answers with the shape of its co
     assert.equal(hosts.hosts.length, 16);
     const host = await expect(admin.hosts[':id'].$get({ param: { id: a0.agentId } }), 200, Host);
     assert.deepEqual([host.hostname, host.labels, host.anomaly, host.openIncidents], ['n0', { rack: 'r0' }, 0, 0]);
+    const loss = await expect(admin.hosts[':id'].loss.$get({ param: { id: a0.agentId } }), 200, HostLoss);
+    assert.equal(loss.unexplained, 0);
 
     // Incidents and approvals come out of one correlation round.
     await rig.fleet.tick();

@@ -31,7 +31,8 @@ export const DROPPED_EVENT_TYPE = 'outbox.dropped' satisfies EventKind;
  * Data of an `outbox.dropped` event (D1). `ranges` are the exact seqs removed from the outbox without an ack, sorted,
  * disjoint and merged: the lost records AND the seqs of earlier drop events folded into this one (with their ranges),
  * so the union of `ranges` over every delivered drop event, minus the seqs the control plane stored, is exactly the set
- * of seqs lost for good (a record or drop event already in flight when it was removed may still arrive). `count` is the
+ * of seqs lost for good (a record already in flight when it was removed may still arrive). A drop event the link has
+ * published is never folded (OutboxStore.markSent), so the ranges of delivered drop events are disjoint. `count` is the
  * number of lost records (folded drop events not counted), `folded` the number of earlier drop events folded in,
  * `fromSeq`/`toSeq` the span. Past {@link MAX_DROP_RANGES} ranges the smallest gaps are merged (a merged gap holds
  * only seqs that were acked or are reported by another drop event, so the union rule stays exact).

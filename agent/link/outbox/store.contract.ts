@@ -162,6 +162,36 @@ export function outboxContract(name: string, makeFactory: () => OutboxFactory): 
       s.close();
     });
 
+    it('D1: a published drop event is never folded, so a late delivery of it keeps the reported ranges disjoint', () => {
+      const s = makeFactory().open({ maxBytes: 10_000_000, maxRecords: 10 });
+      const dropsIn = (rows: OutboxRecord[]) =>
+        rows.filter((r) => r.kind === 'event' && JSON.parse(r.json).type === DROPPED_EVENT_TYPE);
+      for (let i = 1; i <= 11; i++) s.append('telemetry', sample(i));
+      const first = dropsIn(s.peek(100))[0]!;
+      // the link publishes everything so far (the connection looks alive but is cut): nothing is acked
+      s.markSent(s.stats().lastSeq);
+      for (let i = 12; i <= 200; i++) s.append('telemetry', sample(i));
+      const rows = s.peek(1000);
+      assert.ok(
+        rows.some((r) => r.seq === first.seq),
+        'the published drop event is still in the outbox',
+      );
+      assert.ok(rows.length <= 11, `bounded (${rows.length})`);
+      // everything delivered now, the first drop event included (late, from the old connection)
+      const reported = new Map<number, number>();
+      for (const r of dropsIn(rows)) {
+        const ev = JSON.parse(withSeq(r));
+        for (const [a, b] of ev.data.ranges as [number, number][])
+          for (let q = a; q <= b; q++) {
+            assert.ok(!reported.has(q), `seq ${q} reported by drop events ${reported.get(q)} and ${r.seq}`);
+            reported.set(q, r.seq);
+          }
+      }
+      const delivered = new Set(rows.map((r) => r.seq));
+      for (let q = 1; q <= s.stats().lastSeq; q++) assert.ok(delivered.has(q) !== reported.has(q), `seq ${q}`);
+      s.close();
+    });
+
     it('bounds bytes as well as records', () => {
       const s = makeFactory().open({ maxBytes: 4096, maxRecords: 100_000 });
       const big = (i: number) => ({ ts: i, schema: 'v1', features: {}, collectors: { note: 'x'.repeat(200) } });

@@ -31,6 +31,12 @@ export interface OutboxStore {
   peek(limit: number, afterSeq?: number): OutboxRecord[];
   /** Removes the records in the ranges; returns how many were removed (unknown seqs are ignored). */
   ack(ranges: readonly SeqRange[]): number;
+  /**
+   * The link published every record up to `seq` at least once. A drop event published may still arrive (from a
+   * connection that looked dead, or a socket's send buffer after a partition heals), so the size bound does not remove
+   * or fold one (up to half of maxRecords of them): it stays until acked, and delivered drop events stay disjoint.
+   */
+  markSent(seq: number): void;
   stats(): OutboxStats;
   close(): void;
 }
@@ -56,6 +62,12 @@ export interface OutboxBackend {
 
 const DEFAULT_LOW_WATER = 0.9;
 
+/**
+ * Published drop events the bound keeps, as a share of maxRecords: past it the newer ones are folded after all (their
+ * ranges may then be reported twice if they arrive late), so the bound holds whatever the link does.
+ */
+const KEPT_SHARE = 0.5;
+
 /** Records kept in memory for the link's next peek (the tail of the outbox). */
 const TAIL_RECORDS = 256;
 
@@ -64,8 +76,12 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
   if (!(limits.maxRecords >= 2)) throw new RangeError(`outbox.maxRecords must be >= 2, got ${limits.maxRecords}`);
   if (!(limits.maxBytes >= 1024)) throw new RangeError(`outbox.maxBytes must be >= 1024, got ${limits.maxBytes}`);
   const lowWater = limits.lowWater ?? DEFAULT_LOW_WATER;
+  const maxKept = Math.floor(limits.maxRecords * KEPT_SHARE);
   let { lastSeq, droppedTotal, depth, bytes } = backend.load();
   let closed = false;
+  // Highest seq published at least once. After a restart every stored record may have been published by the
+  // previous process (its socket may still deliver), so the floor starts at the stored high-water mark.
+  let sentFloor = lastSeq;
   // The tail: every stored record with seq > tailFloor, in seq order (the last TAIL_RECORDS appended by this process
   // and not yet acked or dropped). The link peeks for what it has not sent yet after every append; the tail answers
   // that without a query (reading back the row just inserted was a tenth of the agent's cycle). Older records, after
@@ -97,6 +113,10 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
     const targetBytes = Math.floor(limits.maxBytes * lowWater) - 512;
     const acc: DroppedData = { count: 0, fromSeq: 0, toSeq: 0, bytes: 0, ranges: [], folded: 0 };
     const lostRanges: [number, number][] = [];
+    // Contiguous stretches of removed rows (kept rows split them: deleteRange removes every stored seq in a span).
+    const removedSpans: [number, number][] = [];
+    let spanOpen = false;
+    let kept = 0;
     let fresh = 0; // records lost now (folded drop events were already counted)
     let cursor = 0;
     let remainingDepth = depth;
@@ -107,9 +127,17 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
       for (const row of rows) {
         if (remainingDepth <= targetRecords && remainingBytes <= targetBytes) break outer;
         cursor = row.seq;
+        const prior = row.kind === 'event' ? priorDrop(row.json) : null;
+        if (prior && row.seq <= sentFloor && kept < maxKept) {
+          kept += 1;
+          spanOpen = false; // a published drop event stays (see markSent): it ends the current span
+          continue;
+        }
+        if (spanOpen) removedSpans.at(-1)![1] = row.seq;
+        else removedSpans.push([row.seq, row.seq]);
+        spanOpen = true;
         remainingDepth -= 1;
         remainingBytes -= row.bytes;
-        const prior = row.kind === 'event' ? priorDrop(row.json) : null;
         const count = prior ? prior.count : 1;
         if (!prior) fresh += 1;
         const from = prior ? prior.fromSeq : row.seq;
@@ -126,11 +154,15 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
         acc.toSeq = Math.max(acc.toSeq, to);
       }
     }
-    if (cursor === 0) return;
-    const removed = backend.deleteRange(1, cursor);
-    if (tail.length > 0 && tail[0]!.seq <= cursor) tail = tail.filter((r) => r.seq > cursor);
-    depth -= removed.count;
-    bytes -= removed.bytes;
+    const spans = removedSpans;
+    if (spans.length === 0) return;
+    for (const [from, to] of spans) {
+      const removed = backend.deleteRange(from, to);
+      depth -= removed.count;
+      bytes -= removed.bytes;
+    }
+    const gone = (seq: number) => spans.some(([a, b]) => seq >= a && seq <= b);
+    if (tail.length > 0 && tail[0]!.seq <= cursor) tail = tail.filter((r) => !gone(r.seq));
     droppedTotal += fresh;
     acc.ranges = mergeRanges(lostRanges);
     acc.fromSeq = acc.ranges[0]?.[0] ?? acc.fromSeq;
@@ -180,6 +212,9 @@ export function createOutbox(backend: OutboxBackend, limits: OutboxLimits): Outb
         forgetTail();
         throw err;
       }
+    },
+    markSent(seq) {
+      sentFloor = Math.max(sentFloor, Math.min(seq, lastSeq));
     },
     stats() {
       return { depth, bytes, lastSeq, droppedTotal };

@@ -11,6 +11,8 @@ import { hostHealth } from '../../../contract/api/host-health.ts';
 import { durationMs } from '../../../contract/duration.ts';
 import type { HostOverview } from '../../store/ports.ts';
 import type { OpenIncidentsByHost } from '../deps.ts';
+import { HostLoss } from '../../../contract/api/host-loss.ts';
+import { createLossLedger } from '../../ingest/loss-ledger.ts';
 
 /** `GET /api/hosts?window=`: the span of `anomalyPeak`, 1 min to 7 days (default 15 min). */
 export const HostListQuery = z.object({
@@ -85,7 +87,7 @@ const nextCursor = (rows: { ts: number; seq: number }[], limit: number) =>
 
 /**
  * Host routes (admin): list and get (with each host's latest anomaly score and activity, and `openIncidents` when
- * an open-incident provider is injected), samples, events, revoke.
+ * an open-incident provider is injected), samples, events, loss accounting, revoke, rotate-secret.
  */
 export function hostRoutes(deps: ApiDeps) {
   const { store } = deps;
@@ -94,6 +96,7 @@ export function hostRoutes(deps: ApiDeps) {
     if (!h) throw new NotFoundError('host', id);
     return h;
   };
+  const loss = deps.loss ?? createLossLedger(store.telemetry);
   const openIncidents = async () => (deps.openIncidentsByHost ? deps.openIncidentsByHost() : null);
   return (
     new Hono<AuthEnv>()
@@ -160,6 +163,11 @@ export function hostRoutes(deps: ApiDeps) {
         const q = c.req.valid('query');
         const events = await store.telemetry.listEvents(h.id, q);
         return c.json(shaped(EventList, { hostId: h.id, events, nextCursor: nextCursor(events, q.limit) }));
+      })
+      // Seq gaps vs the ranges `outbox.dropped` events reported (contract/api/host-loss.ts).
+      .get('/hosts/:id/loss', async (c) => {
+        const h = await getHost(c.req.param('id'));
+        return c.json(shaped(HostLoss, await loss.host(h.id)));
       })
       .post('/hosts/:id/revoke', async (c) =>
         c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))),

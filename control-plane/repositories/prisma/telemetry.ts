@@ -303,5 +303,26 @@ export function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Te
       return { at: last.receivedAt, keys: keys.map((k) => ({ hostId: k.hostId, seq: Number(k.seq) })) };
     },
     countEvents: (q = {}) => db.event.count({ where: q.type !== undefined ? { type: q.type } : {} }),
+    async seqSpan(hostId, maxGaps = 100_000) {
+      const seqs = pg
+        ? `SELECT "seq" FROM "Sample" WHERE "hostId" = $1 UNION ALL SELECT "seq" FROM "Event" WHERE "hostId" = $1`
+        : `SELECT "seq" FROM "Sample" WHERE "hostId" = ? UNION ALL SELECT "seq" FROM "Event" WHERE "hostId" = ?`;
+      const args = pg ? [hostId] : [hostId, hostId];
+      const n = (v: bigint | number | null) => (v === null ? null : Number(v));
+      const [summary] = await db.$queryRawUnsafe<{ lo: bigint | null; hi: bigint | null; k: bigint | number }[]>(
+        `SELECT MIN("seq") AS "lo", MAX("seq") AS "hi", COUNT(DISTINCT "seq") AS "k" FROM (${seqs}) u`,
+        ...args,
+      );
+      const oldest = n(summary?.lo ?? null);
+      const newest = n(summary?.hi ?? null);
+      const rows = await db.$queryRawUnsafe<{ seq: bigint | number; next: bigint | number }[]>(
+        `SELECT "seq", "next" FROM (SELECT "seq", LEAD("seq") OVER (ORDER BY "seq") AS "next" FROM (${seqs}) u) x ` +
+          `WHERE "next" > "seq" + 1 ORDER BY "seq" LIMIT ${Math.max(1, Math.trunc(maxGaps)) + 1}`,
+        ...args,
+      );
+      const gaps: [number, number][] = oldest !== null && oldest > 1 ? [[1, oldest - 1]] : [];
+      for (const r of rows.slice(0, maxGaps)) gaps.push([Number(r.seq) + 1, Number(r.next) - 1]);
+      return { oldest, newest, stored: Number(summary?.k ?? 0), gaps, truncated: rows.length > maxGaps };
+    },
   };
 }

@@ -106,6 +106,10 @@ export const api = {
   async host(id: string) {
     return call(c.hosts[':id'].$get({ param: { id } }), `Loading host ${id}`);
   },
+  /** The host's seq gaps reconciled with the ranges its `outbox.dropped` events reported. */
+  async hostLoss(id: string) {
+    return call(c.hosts[':id'].loss.$get({ param: { id } }), `Loading the loss accounting of ${id}`);
+  },
   async samples(id: string, since: number, until?: number) {
     const query = { since: String(since), limit: '5000', ...(until !== undefined ? { until: String(until) } : {}) };
     // The API answers newest first (the newest 5000 of the window); charts want them oldest first.

@@ -91,6 +91,11 @@ export function HostPage({ id }: { id: string }) {
     refetchInterval: 30_000,
   });
   const events = useQuery({ queryKey: keys.events(id), queryFn: () => api.events(id), refetchInterval: 30_000 });
+  const loss = useQuery({
+    queryKey: [...keys.host(id), 'loss'],
+    queryFn: () => api.hostLoss(id),
+    refetchInterval: 60_000,
+  });
   const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false });
   const [live, setLive] = useState<Point[]>([]);
 
@@ -191,6 +196,16 @@ export function HostPage({ id }: { id: string }) {
             <Time ts={h.lastSeen} />
           </dd>
         </div>
+        {loss.data && (
+          <div>
+            <dt>Records lost</dt>
+            <dd data-testid="host-loss" title="seqs never stored: reported by the agent's outbox.dropped events or not">
+              {loss.data.missing === 0
+                ? 'none'
+                : `${loss.data.explained} reported dropped${loss.data.unexplained ? `, ${loss.data.unexplained} unexplained` : ''}${loss.data.beforeOldest ? `, ${loss.data.beforeOldest} before the oldest stored` : ''}`}
+            </dd>
+          </div>
+        )}
       </dl>
       <p>
         <LabelChips labels={h.labels} />
