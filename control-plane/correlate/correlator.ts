@@ -4,7 +4,7 @@
  * - Signals of the same symptom (signature) close in time (`windowMs`) are tested together: for each attribute value
  *   of the reporting host, the failure rate among fleet hosts with the value against those without it, among the hosts
  *   no open group explains yet (significance.ts, cause-search.ts: one-sided Fisher exact test, Tarone's correction over
- *   the attribute keys, a risk-ratio floor). When at least `minGroupHosts` share a value that passes, a group incident
+ *   the fleet's testable (key, value) pairs, a risk-ratio floor). When at least `minGroupHosts` share a value that passes, a group incident
  *   keyed by that attribute opens (the most significant value wins; ties go to the rarer value) and absorbs the
  *   matching signals. Each time a group has doubled, its cause is tested again against the values most of its hosts
  *   share (a look-alike such as a server model that mostly runs the bad kernel gives way to the kernel).
@@ -41,7 +41,7 @@ export interface CorrelatorOptions {
   windowMs?: number;
   /** Fewest hosts sharing the value (default 3). */
   minGroupHosts?: number;
-  /** Least -log10 Fisher p-value of a group after the multiple-testing correction over attribute keys
+  /** Least -log10 Fisher p-value of a group after the multiple-testing correction over (key, value) pairs
    * (significance.ts; default 5.5: symptoms are retested as signals arrive, so a single test's 1e-3 would fire on
    * noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
   minScore?: number;

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bestPossibleScore, isCause, taroneCorrection, testValue } from './significance.ts';
-import { bestCause, bestExplaining, commonValues, onsetHazard, type SearchContext } from './cause-search.ts';
+import {
+  bestCause,
+  bestExplaining,
+  commonValues,
+  onsetHazard,
+  pairCorrection,
+  type SearchContext,
+} from './cause-search.ts';
 import { lift } from './fisher.ts';
 import { createPopulation } from './population.ts';
 
@@ -78,6 +85,34 @@ test('the best cause: the kernel over its look-alike server model, once enough h
     ['model', 'm1'],
   ]);
 });
+
+test("Tarone's correction counts the fleet's testable (key, value) pairs, not its keys", () => {
+  const c = ctx(fleet());
+  // 80 racks of 20, kernels k1/k2, models m1/m2: 10 sick hosts could single out any rack (84 pairs, 3 keys).
+  const m = 10 ** pairCorrection(10, 1600, new Map(), c);
+  assert.ok(m > 79.5 && m < 84.5, `m = ${m}`);
+  // 5 of 12 sick hosts in one rack (p ≈ 1e-6.9) pass against the 3 keys, not against the 80 racks (bar 5.5 + 1.9).
+  const sick = ['h0', 'h1', 'h2', 'h3', 'h4', 'h100', 'h300', 'h500', 'h700', 'h900', 'h1100', 'h1300'];
+  assert.ok(isCause(testValue(5, 12, 20, 1600), Math.log10(3), TH), 'would pass counting the 3 keys');
+  assert.equal(bestCause([['rack', 'r0']], sick, c), null);
+  assert.equal(bestCause([['rack', 'r0']], [...sick, 'h5', 'h6'], c)?.value, 'r0', '7 of 14 do');
+  // Explained hosts leave the counts: with every rack but r0 explained, r0 is the only testable rack.
+  const others = new Set(
+    fleet()
+      .slice(20)
+      .map(([h]) => h),
+  );
+  assert.ok(10 ** pairCorrection(4, 20, new Map([...explainedCounts(others)]), c) < 10);
+});
+
+/** "key\0value" → holders among `hosts`, as bestCause subtracts them. */
+function explainedCounts(hosts: ReadonlySet<string>): Map<string, number> {
+  const attrs = new Map(fleet());
+  const out = new Map<string, number>();
+  for (const h of hosts)
+    for (const [k, v] of Object.entries(attrs.get(h)!)) out.set(`${k}\0${v}`, (out.get(`${k}\0${v}`) ?? 0) + 1);
+  return out;
+}
 
 test('a value is tested among the hosts no open cause explains', () => {
   // Rack r0 (20 hosts, all sick) explained by an open cause; 10 background hosts elsewhere, 9 in racks r40+.
