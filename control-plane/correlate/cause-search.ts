@@ -126,6 +126,25 @@ export function onsetHazard(recent: number, before: number, K: number): number {
 }
 
 /**
+ * Whether a cause's onset of a symptom is over at `now`: its hosts joined at `joins` (ms), and the silence since the
+ * last one is as improbable under their mean onset rate (a Poisson process: P(no onset for g) = e^(−g / mean gap)) as
+ * the evidence a cause needs to open (10^−minScore). A one-off symptom trickling in every few minutes stays on; a
+ * crash loop whose new hosts stopped coming ten minutes ago, while its hosts still repeat it, is over.
+ */
+export function onsetOver(joins: readonly number[], now: number, minScore: number): boolean {
+  if (joins.length === 0) return true;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of joins) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  if (joins.length < 2) return false;
+  const meanGap = Math.max((last - first) / (joins.length - 1), 1_000);
+  return (now - last) / meanGap > minScore * Math.LN10;
+}
+
+/**
  * The open cause that best explains a new event from a host holding several causes' values (both a rack whose PDU
  * failed and a bad kernel): the cause it already belongs to; else the one whose unaffected holders are being hit
  * fastest right now (a rack that failed all at once ten minutes ago explains a fresh alert worse than a kernel whose

@@ -6,6 +6,7 @@ import {
   bestExplaining,
   commonValues,
   onsetHazard,
+  onsetOver,
   pairCorrection,
   type SearchContext,
 } from './cause-search.ts';
@@ -146,4 +147,17 @@ test('attribution: the cause the host is in, else the one hitting its holders fa
     'then the rate',
   );
   assert.equal(bestExplaining([]), null);
+});
+
+test('an onset is over when the silence since its last new host is as improbable as opening a cause', () => {
+  const MIN = 60_000;
+  // 80 hosts joined over 20 minutes (a new one every 15 s): 14 minutes later it is over, 1 minute later it is not.
+  const kernel = Array.from({ length: 80 }, (_, i) => 92 * MIN + i * 15_000);
+  assert.equal(onsetOver(kernel, 126 * MIN, 5.5), true);
+  assert.equal(onsetOver(kernel, 113 * MIN, 5.5), false);
+  // Six escalations in three minutes, the next five minutes later: still the same trickle.
+  const esc = [160.2, 161.1, 162, 162.3, 162.4, 163].map((m) => m * MIN);
+  assert.equal(onsetOver(esc, 168 * MIN, 5.5), false);
+  assert.equal(onsetOver([], 0, 5.5), true);
+  assert.equal(onsetOver([0], 30 * MIN, 5.5), false, 'one host: no rate to judge by');
 });
