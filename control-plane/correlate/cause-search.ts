@@ -34,12 +34,38 @@ function better(a: CauseCandidate, b: CauseCandidate | null): boolean {
   return Math.abs(a.test.score - b.test.score) <= 1e-9 && a.test.K < b.test.K;
 }
 
+/** How many holders of each (key, value) pair `explained` holds ("key\0value" → count). */
+function explainedHolders(explained: ReadonlySet<string>, ctx: SearchContext): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const h of explained)
+    for (const [key, value] of Object.entries(ctx.attrsOf(h))) {
+      const kv = `${key}\0${value}`;
+      out.set(kv, (out.get(kv) ?? 0) + 1);
+    }
+  return out;
+}
+
 /**
- * Tests each candidate value (one per key) against the symptomatic hosts and returns the best that passes the
- * thresholds after Tarone's correction over the candidates, or null. Hosts that another open cause already explains
- * (`explained`) are out of both the symptomatic set and the fleet counts: the test asks whether the value stands out
- * among the hosts nothing explains yet (removing a datacenter-wide fault's hosts from the symptomatic ones only would
- * make the other datacenter's background look over-represented).
+ * Tarone's correction (significance.ts) over the family of hypotheses a search could test: every (key, value) pair of
+ * the fleet (ignored keys aside), each with its holders among the hosts nothing explains. Which value a search tries
+ * depends on which hosts report, so the family is every pair, not one per key; pairs whose best possible p-value
+ * cannot pass (a value almost every host holds) do not count.
+ */
+export function pairCorrection(n: number, N: number, out: ReadonlyMap<string, number>, ctx: SearchContext): number {
+  const best: number[] = [];
+  for (const [key, value, count] of ctx.population.values()) {
+    if (ctx.ignore.has(key)) continue;
+    best.push(bestPossibleScore(n, Math.max(0, count - (out.get(`${key}\0${value}`) ?? 0)), N));
+  }
+  return taroneCorrection(best, ctx.thresholds.minScore);
+}
+
+/**
+ * Tests each candidate value against the symptomatic hosts and returns the best that passes the thresholds after
+ * Tarone's correction over the fleet's testable (key, value) pairs (pairCorrection), or null. Hosts that another open
+ * cause already explains (`explained`) are out of both the symptomatic set and the fleet counts: the test asks whether
+ * the value stands out among the hosts nothing explains yet (removing a datacenter-wide fault's hosts from the
+ * symptomatic ones only would make the other datacenter's background look over-represented).
  */
 export function bestCause(
   candidates: readonly (readonly [string, string])[],
@@ -51,23 +77,17 @@ export function bestCause(
   const n = sick.length;
   if (n < ctx.thresholds.minHosts) return null;
   const N = Math.max(ctx.population.size() - explained.size, n);
-  const usable = candidates.filter(([key]) => !ctx.ignore.has(key));
-  const holders = usable.map(([key, value]) => {
-    let out = 0;
-    for (const h of explained) if (ctx.attrsOf(h)[key] === value) out++;
-    return Math.max(0, ctx.population.count(key, value) - out);
-  });
-  const correction = taroneCorrection(
-    holders.map((K) => bestPossibleScore(n, K, N)),
-    ctx.thresholds.minScore,
-  );
+  const out = explainedHolders(explained, ctx);
+  const correction = pairCorrection(n, N, out, ctx);
   let best: CauseCandidate | null = null;
-  usable.forEach(([key, value], i) => {
+  for (const [key, value] of candidates) {
+    if (ctx.ignore.has(key)) continue;
     const k = sick.filter((h) => ctx.attrsOf(h)[key] === value).length;
-    if (k < ctx.thresholds.minHosts) return;
-    const c = { key, value, test: testValue(k, n, holders[i]!, N) };
+    if (k < ctx.thresholds.minHosts) continue;
+    const K = Math.max(0, ctx.population.count(key, value) - (out.get(`${key}\0${value}`) ?? 0));
+    const c = { key, value, test: testValue(k, n, K, N) };
     if (isCause(c.test, correction, ctx.thresholds) && better(c, best)) best = c;
-  });
+  }
   return best;
 }
 
@@ -103,6 +123,25 @@ export interface OpenCause {
 /** Onset rate of a cause over a window: `recent` hosts joined in it, `before` had joined before it, K hold the value. */
 export function onsetHazard(recent: number, before: number, K: number): number {
   return recent / Math.max(1, K - before);
+}
+
+/**
+ * Whether a cause's onset of a symptom is over at `now`: its hosts joined at `joins` (ms), and the silence since the
+ * last one is as improbable under their mean onset rate (a Poisson process: P(no onset for g) = e^(−g / mean gap)) as
+ * the evidence a cause needs to open (10^−minScore). A one-off symptom trickling in every few minutes stays on; a
+ * crash loop whose new hosts stopped coming ten minutes ago, while its hosts still repeat it, is over.
+ */
+export function onsetOver(joins: readonly number[], now: number, minScore: number): boolean {
+  if (joins.length === 0) return true;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of joins) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  if (joins.length < 2) return false;
+  const meanGap = Math.max((last - first) / (joins.length - 1), 1_000);
+  return (now - last) / meanGap > minScore * Math.LN10;
 }
 
 /**

@@ -4,7 +4,7 @@
  * - Signals of the same symptom (signature) close in time (`windowMs`) are tested together: for each attribute value
  *   of the reporting host, the failure rate among fleet hosts with the value against those without it, among the hosts
  *   no open group explains yet (significance.ts, cause-search.ts: one-sided Fisher exact test, Tarone's correction over
- *   the attribute keys, a risk-ratio floor). When at least `minGroupHosts` share a value that passes, a group incident
+ *   the fleet's testable (key, value) pairs, a risk-ratio floor). When at least `minGroupHosts` share a value that passes, a group incident
  *   keyed by that attribute opens (the most significant value wins; ties go to the rarer value) and absorbs the
  *   matching signals. Each time a group has doubled, its cause is tested again against the values most of its hosts
  *   share (a look-alike such as a server model that mostly runs the bad kernel gives way to the kernel).
@@ -18,7 +18,7 @@
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
  *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  */
-import { bestCause, bestExplaining, commonValues, onsetHazard, type SearchContext } from './cause-search.ts';
+import { bestCause, bestExplaining, commonValues, onsetHazard, onsetOver, type SearchContext } from './cause-search.ts';
 import { lift } from './fisher.ts';
 import { testValue } from './significance.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
@@ -41,7 +41,7 @@ export interface CorrelatorOptions {
   windowMs?: number;
   /** Fewest hosts sharing the value (default 3). */
   minGroupHosts?: number;
-  /** Least -log10 Fisher p-value of a group after the multiple-testing correction over attribute keys
+  /** Least -log10 Fisher p-value of a group after the multiple-testing correction over (key, value) pairs
    * (significance.ts; default 5.5: symptoms are retested as signals arrive, so a single test's 1e-3 would fire on
    * noise; small fleets need a lower bar, e.g. 3 for 16 hosts). */
   minScore?: number;
@@ -131,8 +131,8 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   };
   /** Group size at the last re-check of its cause (recheckCause). */
   const rechecked = new Map<string, number>();
-  /** When each host first joined each group incident (onset rates for attribution). */
-  const joined = new Map<string, Map<string, number>>();
+  /** Per group incident and symptom, when each host first joined with it (onset rates for attribution). */
+  const joined = new Map<string, Map<string, Map<string, number>>>();
   const view = (i: Incident): Incident => structuredClone(i);
   const open = () => [...all.values()].filter((i) => i.status === 'open');
 
@@ -196,9 +196,10 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
   function absorb(inc: Incident, sigs: Signal[], now: number): void {
     const hosts = new Set(inc.hosts);
     const signatures = new Set(inc.signatures);
-    const joins = joined.get(inc.id) ?? joined.set(inc.id, new Map()).get(inc.id)!;
+    const bySig = joined.get(inc.id) ?? joined.set(inc.id, new Map()).get(inc.id)!;
     for (const s of sigs) {
       s.incidentId = inc.id;
+      const joins = bySig.get(s.sig) ?? bySig.set(s.sig, new Map()).get(s.sig)!;
       if (!joins.has(s.hostId)) joins.set(s.hostId, s.ts);
       hosts.add(s.hostId);
       signatures.add(s.sig);
@@ -311,24 +312,39 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     return inc;
   }
 
+  /**
+   * The open cause an event belongs to. A host's repeated point event (a crash loop every few minutes) continues with
+   * the cause its first one went to; an onset (a first event of this symptom, or a new alert) goes to the open cause
+   * of its attributes and symptom whose holders are being hit now (bestExplaining), and to none whose onset of this
+   * symptom is over (onsetOver): the event is then as likely the host's own fault as anyone's and waits for a group or
+   * a host incident of its own.
+   */
   function chooseIncident(s: Signal, attrs: HostAttributes): Incident | null {
     const groups = open().filter(
       (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
     );
-    const best = bestExplaining(
-      groups.map((i) => {
-        const joins = [...(joined.get(i.id)?.values() ?? [])];
-        const recent = joins.filter((t) => t > s.ts - o.attributionWindowMs).length;
-        return {
+    const candidates = groups.flatMap((i) => {
+      const bySig = joined.get(i.id);
+      // Re-adopted from the store (restore): no onset history, the host's membership is all there is.
+      if (!bySig)
+        return [{ id: i.id, inc: i, holdsHost: i.hosts.includes(s.hostId), hazard: 0, rateWith: 0, score: 0 }];
+      const joins = bySig.get(s.sig) ?? new Map<string, number>();
+      const times = [...joins.values()];
+      const recent = times.filter((t) => t > s.ts - o.attributionWindowMs).length;
+      const holdsHost = !s.condition && joins.has(s.hostId);
+      if (!holdsHost && onsetOver(times, s.ts, o.minScore)) return [];
+      return [
+        {
           id: i.id,
           inc: i,
-          holdsHost: i.hosts.includes(s.hostId),
-          hazard: onsetHazard(recent, joins.length - recent, i.hint.fleetWithValue),
+          holdsHost,
+          hazard: onsetHazard(recent, times.length - recent, i.hint.fleetWithValue),
           rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
           score: i.hint.score,
-        };
-      }),
-    );
+        },
+      ];
+    });
+    const best = bestExplaining(candidates);
     if (best) return best.inc;
     return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
   }

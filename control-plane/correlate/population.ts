@@ -10,6 +10,8 @@ export type HostAttributes = Readonly<Record<string, string>>;
 export interface Population {
   size(): number;
   count(key: string, value: string): number;
+  /** Every (key, value) pair some host holds, with its count (the family of values a cause search could name). */
+  values(): Iterable<readonly [key: string, value: string, count: number]>;
   attributes(hostId: string): HostAttributes | undefined;
 }
 
@@ -34,6 +36,12 @@ export function createPopulation(hosts: Iterable<[string, HostAttributes]> = [])
   const index: PopulationIndex = {
     size: () => byHost.size,
     count: (k, v) => counts.get(`${k}\0${v}`) ?? 0,
+    *values() {
+      for (const [kv, n] of counts) {
+        const cut = kv.indexOf('\0');
+        yield [kv.slice(0, cut), kv.slice(cut + 1), n] as const;
+      }
+    },
     attributes: (id) => byHost.get(id),
     upsert(id, attrs) {
       const old = byHost.get(id);

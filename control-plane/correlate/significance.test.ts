@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bestPossibleScore, isCause, taroneCorrection, testValue } from './significance.ts';
-import { bestCause, bestExplaining, commonValues, onsetHazard, type SearchContext } from './cause-search.ts';
+import {
+  bestCause,
+  bestExplaining,
+  commonValues,
+  onsetHazard,
+  onsetOver,
+  pairCorrection,
+  type SearchContext,
+} from './cause-search.ts';
 import { lift } from './fisher.ts';
 import { createPopulation } from './population.ts';
 
@@ -79,6 +87,34 @@ test('the best cause: the kernel over its look-alike server model, once enough h
   ]);
 });
 
+test("Tarone's correction counts the fleet's testable (key, value) pairs, not its keys", () => {
+  const c = ctx(fleet());
+  // 80 racks of 20, kernels k1/k2, models m1/m2: 10 sick hosts could single out any rack (84 pairs, 3 keys).
+  const m = 10 ** pairCorrection(10, 1600, new Map(), c);
+  assert.ok(m > 79.5 && m < 84.5, `m = ${m}`);
+  // 5 of 12 sick hosts in one rack (p ≈ 1e-6.9) pass against the 3 keys, not against the 80 racks (bar 5.5 + 1.9).
+  const sick = ['h0', 'h1', 'h2', 'h3', 'h4', 'h100', 'h300', 'h500', 'h700', 'h900', 'h1100', 'h1300'];
+  assert.ok(isCause(testValue(5, 12, 20, 1600), Math.log10(3), TH), 'would pass counting the 3 keys');
+  assert.equal(bestCause([['rack', 'r0']], sick, c), null);
+  assert.equal(bestCause([['rack', 'r0']], [...sick, 'h5', 'h6'], c)?.value, 'r0', '7 of 14 do');
+  // Explained hosts leave the counts: with every rack but r0 explained, r0 is the only testable rack.
+  const others = new Set(
+    fleet()
+      .slice(20)
+      .map(([h]) => h),
+  );
+  assert.ok(10 ** pairCorrection(4, 20, new Map([...explainedCounts(others)]), c) < 10);
+});
+
+/** "key\0value" → holders among `hosts`, as bestCause subtracts them. */
+function explainedCounts(hosts: ReadonlySet<string>): Map<string, number> {
+  const attrs = new Map(fleet());
+  const out = new Map<string, number>();
+  for (const h of hosts)
+    for (const [k, v] of Object.entries(attrs.get(h)!)) out.set(`${k}\0${v}`, (out.get(`${k}\0${v}`) ?? 0) + 1);
+  return out;
+}
+
 test('a value is tested among the hosts no open cause explains', () => {
   // Rack r0 (20 hosts, all sick) explained by an open cause; 10 background hosts elsewhere, 9 in racks r40+.
   const hosts = fleet().map(([h, a], i): [string, Record<string, string>] => [h, { ...a, half: i < 800 ? 'a' : 'b' }]);
@@ -111,4 +147,17 @@ test('attribution: the cause the host is in, else the one hitting its holders fa
     'then the rate',
   );
   assert.equal(bestExplaining([]), null);
+});
+
+test('an onset is over when the silence since its last new host is as improbable as opening a cause', () => {
+  const MIN = 60_000;
+  // 80 hosts joined over 20 minutes (a new one every 15 s): 14 minutes later it is over, 1 minute later it is not.
+  const kernel = Array.from({ length: 80 }, (_, i) => 92 * MIN + i * 15_000);
+  assert.equal(onsetOver(kernel, 126 * MIN, 5.5), true);
+  assert.equal(onsetOver(kernel, 113 * MIN, 5.5), false);
+  // Six escalations in three minutes, the next five minutes later: still the same trickle.
+  const esc = [160.2, 161.1, 162, 162.3, 162.4, 163].map((m) => m * MIN);
+  assert.equal(onsetOver(esc, 168 * MIN, 5.5), false);
+  assert.equal(onsetOver([], 0, 5.5), true);
+  assert.equal(onsetOver([0], 30 * MIN, 5.5), false, 'one host: no rate to judge by');
 });

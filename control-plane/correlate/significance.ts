@@ -3,9 +3,9 @@
  * hosts without it (a 2×2 table: k of the K holders are symptomatic, n − k of the N − K others):
  * - significance: the one-sided Fisher exact test of that table (the hypergeometric tail, fisher.ts), so the fleet size
  *   counts: 5 of 5 symptomatic hosts on a value a third of 1,600 hosts hold is p ≈ 0.004, 300 of 300 is p ≈ 1e-143;
- * - multiple testing: one value per attribute key is tested per signal; Tarone's correction for discrete tests
- *   (Bonferroni over only the keys whose best possible p-value could pass) keeps keys that can never pass (a value the
- *   whole fleet holds, a tiny group) from diluting the threshold;
+ * - multiple testing: the family is every (key, value) pair of the fleet (which value gets tested depends on which
+ *   hosts report); Tarone's correction for discrete tests (Bonferroni over only the pairs whose best possible p-value
+ *   could pass, cause-search.ts) keeps pairs that can never pass (a value the whole fleet holds) from diluting it;
  * - effect size: the risk ratio (rate with / rate without, 0.5 added to the "without" count so it stays finite) must
  *   reach a floor, so a significant but slight excess on a common value (a datacenter hosting a rack fault) is not a
  *   cause on its own.
