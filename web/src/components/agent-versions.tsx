@@ -9,6 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
+import { AgentUpload } from './agent-upload.tsx';
 import { Rollouts } from './rollouts.tsx';
 
 export function AgentVersions() {
@@ -123,6 +124,7 @@ export function AgentVersions() {
           </button>
         </form>
       )}
+      {isAdmin && <AgentUpload />}
       <Rollouts kind="agent" subject="homeostat-agent" />
     </section>
   );
