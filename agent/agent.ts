@@ -55,6 +55,9 @@ export type AgentDeps = {
   serviceManager?: AgentStatus['serviceManager'];
   /** The version this agent reports (presence, status, `agent.started`); default the compiled-in one. */
   agentVersion?: string;
+  /** The version it replaced and this host's platform, stated in presence (agent/fleet/install-layout.ts, platform.ts). */
+  previousAgentVersion?: string | null;
+  platform?: string;
   /** What ran before (agent/fleet/install-layout.ts release file), stated in the status file. */
   release?: () => AgentStatus['release'];
   /** The running models and their engines, stated in the status file (read at each write: a rollout changes them). */
@@ -91,6 +94,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     previousSecret: creds.previousSecret,
     mqttUrl: config.server.mqttUrl ?? creds.mqttUrl,
     agentVersion: version,
+    ...(deps.previousAgentVersion !== undefined ? { previousAgentVersion: deps.previousAgentVersion } : {}),
+    ...(deps.platform ? { platform: deps.platform } : {}),
     outbox,
     logger,
     handlers: deps.handlers,

@@ -13,7 +13,8 @@ import { createCollectionEngine } from './collect/engine.ts';
 import type { AgentConfig } from './config/schema.ts';
 import type { Credentials } from './enroll/credentials.ts';
 import { createFleetHandlers } from './fleet/fleet-handlers.ts';
-import { runningVersion } from './fleet/install-layout.ts';
+import { previousVersion, runningVersion } from './fleet/install-layout.ts';
+import { hostPlatform } from './fleet/platform.ts';
 import { startUpgradeSession, type UpgradeSession } from './fleet/upgrade-session.ts';
 import { loadHealConfig, type HealConfig } from './heal/config.ts';
 import { createHealStage } from './heal/heal-stage.ts';
@@ -118,6 +119,8 @@ export async function assembleAgent(
   agent = await createAgent(config, {
     ...agentOptions,
     agentVersion: running,
+    previousAgentVersion: previousVersion(config.stateDir, running),
+    platform: hostPlatform(),
     release: () => upgrades?.release() ?? null,
     credentials,
     source,

@@ -28,9 +28,10 @@ import { agentReleaseCommand } from '../../contract/signing/bundle.ts';
 import { createAgentUpgrader } from './agent-upgrader.ts';
 import { createFleetState } from './fleet-state.ts';
 import { readRecord } from './install-layout.ts';
+import { hostPlatform, platformName } from './platform.ts';
 import { EXIT_UPGRADE } from './upgrade-record.ts';
 
-const platform = `${process.platform}-${process.arch}`;
+const platform = hostPlatform();
 
 /** A minimal installed-layout artifact: VERSION, a launcher and a `node` that runs (a shell script here). */
 function makeArtifact(dir: string, version: string): Buffer {
@@ -76,7 +77,7 @@ describe('agent upgrader', () => {
   });
 
   /** A fresh install root with version 1.0.0 current, and an upgrader for it. */
-  function rig(name: string) {
+  function rig(name: string, hostPlat?: string) {
     const root = join(dir, name, 'opt');
     const stateDir = join(dir, name, 'state');
     mkdirSync(join(root, '1.0.0', 'bin'), { recursive: true });
@@ -105,6 +106,7 @@ describe('agent upgrader', () => {
       report: (e) => events.push(e as (typeof events)[number]),
       restart: (code) => restarts.push(code),
       now: () => 1_000,
+      ...(hostPlat ? { platform: hostPlat } : {}),
     });
     const leftovers = () => readdirSync(root).filter((n) => n !== '1.0.0' && n !== 'current');
     return { root, stateDir, events, errors, restarts, upgrader, leftovers };
@@ -220,6 +222,21 @@ describe('agent upgrader', () => {
       privateKey,
     );
     assert.deepEqual(await r.upgrader.handle(foreign), { refused: '4.0.0', reason: 'wrong-platform' });
+    assert.deepEqual(r.leftovers(), []);
+    const refused = r.events.find((e) => e.type === 'fleet.agent-refused');
+    assert.equal(refused?.data['reason'], 'wrong-platform');
+    assert.match(refused?.message ?? '', new RegExp(`built for linux-\\w+, this host is ${platform}`));
+    assert.deepEqual(r.restarts, []);
+  });
+
+  it('names the C library: a musl host refuses a glibc release of its own os and arch', async () => {
+    assert.equal(platformName('linux', 'x64', 'glibc'), 'linux-x64');
+    assert.equal(platformName('linux', 'arm64', 'musl'), 'linux-arm64-musl');
+    assert.match(platform, /^linux-(x64|arm64)(-musl)?$/);
+    const r = rig('musl', `${platform}-musl`);
+    const body = makeArtifact(dir, '5.0.0');
+    assert.deepEqual(await r.upgrader.handle(release('5.0.0', body)), { refused: '5.0.0', reason: 'wrong-platform' });
+    assert.match(r.events[0]?.message ?? '', new RegExp(`built for ${platform}, this host is ${platform}-musl`));
     assert.deepEqual(r.leftovers(), []);
   });
 });

@@ -21,6 +21,7 @@ import { eventBody } from '../../contract/protocol/events.ts';
 import { AgentReleaseSchema, type AgentReleasePayload } from '../../contract/signing/bundle.ts';
 import { SignatureRefusedError, toPublicKey, verifyEnvelope } from '../../contract/signing/signature.ts';
 import type { FleetState } from './fleet-state.ts';
+import { hostPlatform } from './platform.ts';
 import { readRecord, removeRecord, switchLink, writeRecord } from './install-layout.ts';
 import type { FleetEvent } from './policy-receiver.ts';
 import { EXIT_UPGRADE, type UpgradeRecord } from './upgrade-record.ts';
@@ -74,7 +75,7 @@ export interface AgentUpgraderDeps {
 export function createAgentUpgrader(deps: AgentUpgraderDeps) {
   const doFetch = deps.fetch ?? fetch;
   const now = deps.now ?? Date.now;
-  const platform = deps.platform ?? `${process.platform}-${process.arch}`;
+  const platform = deps.platform ?? hostPlatform();
   let busy = false;
 
   async function download(m: AgentReleasePayload, file: string): Promise<void> {
@@ -171,7 +172,10 @@ export function createAgentUpgrader(deps: AgentUpgraderDeps) {
           return { ignored: `${m.version} is running already` };
         }
         if (m.platform !== platform)
-          throw new Refused('wrong-platform', `release is for ${m.platform}, this is ${platform}`);
+          throw new Refused(
+            'wrong-platform',
+            `release ${m.version} is built for ${m.platform}, this host is ${platform} (os-arch[-libc]): roll it out to ${platform} hosts only`,
+          );
         if (m.size > deps.maxBytes)
           throw new Refused('too-large', `release is ${m.size} bytes, limit ${deps.maxBytes}`);
         if (!existsSync(join(deps.installRoot, deps.running, 'bin', 'homeostat-agent')))

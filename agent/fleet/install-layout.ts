@@ -151,3 +151,14 @@ export function pruneVersions(root: string, keep: string[]): string[] {
   }
   return removed;
 }
+
+/**
+ * The version `running` replaced, as presence and status state it: the old version of an upgrade not confirmed yet,
+ * else what the release file says ran before; null when unknown (first install, a checkout).
+ */
+export function previousVersion(stateDir: string, running: string): string | null {
+  const record = readRecord(stateDir);
+  if (record?.status === 'pending' && record.to === running) return record.from;
+  const release = readRelease(stateDir);
+  return release?.running === running ? release.previous : null;
+}

@@ -40,6 +40,9 @@ export type LinkOptions = {
   /** The control plane's CA pinned at enrollment: the only trust anchor for mqtts:// and wss://; plain URLs refused. */
   ca?: string | undefined;
   agentVersion: string;
+  /** Stated in presence with the version (agent/fleet/install-layout.ts previousVersion, agent/fleet/platform.ts). */
+  previousAgentVersion?: string | null;
+  platform?: string;
   outbox: OutboxStore;
   logger: Logger;
   handlers?: CommandHandlers;
@@ -115,7 +118,14 @@ export function createLink(o: LinkOptions): Link {
   const connectFn = o.connect ?? ((url: string, opts: IClientOptions) => mqtt.connect(url, opts));
   const log = o.logger.child({ component: 'link' });
   const presence = (state: 'online' | 'offline') =>
-    JSON.stringify({ v: 1, state, ts: clock(), agentVersion: o.agentVersion } satisfies PresenceMessage);
+    JSON.stringify({
+      v: 1,
+      state,
+      ts: clock(),
+      agentVersion: o.agentVersion,
+      ...(o.previousAgentVersion !== undefined ? { previousAgentVersion: o.previousAgentVersion } : {}),
+      ...(o.platform ? { platform: o.platform } : {}),
+    } satisfies PresenceMessage);
 
   const st: LinkStatus = {
     state: 'disconnected',

@@ -18,5 +18,9 @@ export const AgentVersionList = z.object({
   versions: z.array(AgentVersion),
   /** Hosts per running agent version (from presence). */
   running: z.record(z.string(), z.number().int().nonnegative()),
+  /** Hosts per previous agent version (the version each would switch back to). */
+  previous: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** Hosts per platform they report (`linux-x64`, …; `unknown` for agents that do not say): a rollout targets one. */
+  platforms: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 export type AgentVersionList = z.infer<typeof AgentVersionList>;

@@ -30,6 +30,9 @@ export const Host = z.object({
   inventory: z.record(z.string(), z.unknown()).nullable(),
   inventoryHash: z.string().nullable(),
   agentVersion: z.string().nullable(),
+  /** The version the agent replaced (its rollback target), and its platform (`linux-x64`, …), from its presence. */
+  previousAgentVersion: z.string().nullable().optional(),
+  agentPlatform: z.string().nullable().optional(),
   online: z.boolean(),
   lastSeen: IsoTime.nullable(),
   revokedAt: IsoTime.nullable(),
@@ -126,7 +129,7 @@ export const HostVersions = z.object({
   policy: Versions,
   models: z.record(z.string(), Versions),
   /** The agent version an agent rollout intends vs the one the agent runs (its presence). */
-  agent: Versions,
+  agent: Versions.extend({ previous: z.string().nullable(), platform: z.string().nullable() }),
   errors: z.array(z.string()),
   inSync: z.boolean(),
 });

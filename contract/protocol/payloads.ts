@@ -105,6 +105,10 @@ export const PresenceMessage = z.object({
   state: z.enum(['online', 'offline']),
   ts,
   agentVersion: text(64).optional(),
+  /** The version this one replaced (the one a failed upgrade switches back to), null when none is known. */
+  previousAgentVersion: text(64).nullable().optional(),
+  /** `<os>-<arch>[-musl]` as agent artifacts are named (agent/fleet/platform.ts): agent rollouts target it. */
+  platform: text(64).optional(),
 });
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 

@@ -10,7 +10,7 @@
  * The registry is the downloads directory itself (no table): with several replicas, upload to each, or share the
  * directory (docs/agent-install.md).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentVersion } from '../../contract/api/agent-versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../contract/errors.ts';
@@ -86,6 +86,7 @@ export function createAgentVersions(deps: AgentVersionsDeps) {
       if (deps.artifacts.all().some((a) => a.file === name))
         throw new ConflictError(`agent version ${m[1]} (${m[2]}) exists; build it with a new --version`, 'exists');
       const dir = deps.artifacts.ownDir;
+      mkdirSync(dir, { recursive: true }); // a control plane that never built an artifact has no downloads dir yet
       const path = join(dir, name);
       if (existsSync(path)) throw new ConflictError(`${name} exists`, 'exists');
       writeFileSync(`${path}.sig`, signature);

@@ -261,6 +261,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           // the version the agent runs, from its presence (it reconnects as the new version once restarted)
           applied: (h) => (h.online ? h.agentVersion : null),
           restartsAgent: true,
+          platform: (version) => agentVersions.get(version).platform,
         },
       });
       const notifier = createNotifier({

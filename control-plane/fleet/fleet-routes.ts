@@ -275,9 +275,16 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       })
       .get('/agent-versions', async (c) => {
         const running: Record<string, number> = {};
-        for (const h of await deps.rollouts.hostVersions())
-          if (!h.revoked && h.agent.applied) running[h.agent.applied] = (running[h.agent.applied] ?? 0) + 1;
-        return c.json(shaped(AgentVersionList, { versions: deps.agentVersions.list(), running }));
+        const previous: Record<string, number> = {};
+        const platforms: Record<string, number> = {};
+        const add = (to: Record<string, number>, k: string | null) => k !== null && (to[k] = (to[k] ?? 0) + 1);
+        for (const h of await deps.rollouts.hostVersions()) {
+          if (h.revoked) continue;
+          add(running, h.agent.applied);
+          add(previous, h.agent.previous);
+          add(platforms, h.agent.platform ?? 'unknown');
+        }
+        return c.json(shaped(AgentVersionList, { versions: deps.agentVersions.list(), running, previous, platforms }));
       })
       .post('/agent-versions', async (c) => {
         const form = await c.req.parseBody();

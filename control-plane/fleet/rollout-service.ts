@@ -37,6 +37,9 @@ export interface RolloutKind {
    * restarts, so liveness is judged on the hosts that run the new version; one that never comes back is halted by the
    * ack timeout, one that switched back reports an apply failure. Default false: every host sent must stay alive. */
   restartsAgent?: boolean;
+  /** The platform `version` is built for (agent upgrades): a selector matching hosts that report another platform
+   * is refused (409 `wrong-platform`), naming their platforms; hosts that report none are sent it and judge it. */
+  platform?(version: string): string;
 }
 
 /** Options of a new rollout. */
@@ -210,7 +213,32 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
   async function targets(selector: string): Promise<HostRecord[]> {
     const reqs = parseSelector(selector);
     return (await ctx.hosts.list()).filter(
-      (h) => !h.revokedAt && matchesSelector(reqs, { ...h.labels, hostname: h.hostname }),
+      (h) =>
+        !h.revokedAt &&
+        matchesSelector(reqs, {
+          ...h.labels,
+          hostname: h.hostname,
+          ...(h.agentPlatform ? { 'agent.platform': h.agentPlatform } : {}),
+        }),
+    );
+  }
+
+  /** One platform per agent rollout: refuses a selector that matches hosts of another platform. */
+  function refuseOtherPlatforms(kind: RolloutKind, version: string, selector: string, hosts: HostRecord[]): void {
+    const want = kind.platform?.(version);
+    if (!want) return;
+    const other = hosts.filter((h) => h.agentPlatform && h.agentPlatform !== want);
+    if (!other.length) return;
+    const counts = new Map<string, number>();
+    for (const h of other) counts.set(h.agentPlatform!, (counts.get(h.agentPlatform!) ?? 0) + 1);
+    const platforms = [...counts].map(([p, n]) => `${n} on ${p}`).join(', ');
+    const names = other
+      .slice(0, 5)
+      .map((h) => h.hostname)
+      .join(', ');
+    throw new ConflictError(
+      `agent ${version} is built for ${want}, but the selector '${selector}' also matches ${other.length} host(s) of another platform (${platforms}: ${names}${other.length > 5 ? ', …' : ''}); add agent.platform=${want} to the selector`,
+      'wrong-platform',
     );
   }
 
@@ -224,6 +252,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
   ): Promise<RolloutView> {
     const selector = req.selector ?? '';
     const hosts = await targets(selector);
+    refuseOtherPlatforms(kinds[kind], version, selector, hosts);
     const id = `ro-${randomBytes(6).toString('hex')}`;
     const intent = kinds[kind].intentKind(subject);
     const intents = await repo.intents({ kind: intent, hostIds: hosts.map((h) => h.id) });
@@ -418,7 +447,12 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           revoked: h.revokedAt !== null,
           policy: { intended: intended['policy'] ?? null, applied: h.appliedPolicyVersion },
           models,
-          agent: { intended: intended['agent'] ?? null, applied: h.agentVersion },
+          agent: {
+            intended: intended['agent'] ?? null,
+            applied: h.agentVersion,
+            previous: h.previousAgentVersion,
+            platform: h.agentPlatform,
+          },
           errors: h.stateErrors ?? [],
           inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
         };

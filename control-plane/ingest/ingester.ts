@@ -212,7 +212,12 @@ export function createIngester(opts: IngesterOptions): Ingester {
     const online: string[] = [],
       offline: string[] = [];
     for (const [agentId, p] of presence) {
-      if (p.agentVersion) await store.hosts.setPresence(agentId, p.state === 'online', at, p.agentVersion);
+      if (p.agentVersion)
+        await store.hosts.setPresence(agentId, p.state === 'online', at, {
+          version: p.agentVersion,
+          ...(p.previousAgentVersion !== undefined ? { previous: p.previousAgentVersion } : {}),
+          ...(p.platform ? { platform: p.platform } : {}),
+        });
       else (p.state === 'online' ? online : offline).push(agentId);
     }
     if (online.length) await store.hosts.setPresenceMany(online, true, at);

@@ -18,6 +18,9 @@ import type { RefitJobRepository } from '../repositories/refit-job-repository.ts
 /** Free-form key → value labels stamped on a host (from its enrollment token and the agent). */
 export type Labels = Record<string, string>;
 
+/** What an agent's presence says about itself (contract/protocol PresenceMessage). */
+export type AgentPresence = { version: string; previous?: string | null; platform?: string };
+
 /** An enrolled host as stored. */
 export type HostRecord = {
   id: string;
@@ -26,6 +29,9 @@ export type HostRecord = {
   inventory: Record<string, unknown> | null;
   inventoryHash: string | null;
   agentVersion: string | null;
+  /** The version the agent replaced (null: none known) and its platform (`linux-x64`, …), from its presence. */
+  previousAgentVersion: string | null;
+  agentPlatform: string | null;
   online: boolean;
   lastSeen: Date | null;
   revokedAt: Date | null;
@@ -61,7 +67,7 @@ export interface HostRepository {
   /** Marks the host revoked (idempotent: keeps the first time); throws NotFoundError. */
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */
-  setPresence(id: string, online: boolean, at: Date, agentVersion?: string): Promise<boolean>;
+  setPresence(id: string, online: boolean, at: Date, agent?: AgentPresence): Promise<boolean>;
   /** The same presence for many hosts in a few statements (ingest batches); unknown ids are ignored. Returns how many were updated. */
   setPresenceMany(ids: string[], online: boolean, at: Date): Promise<number>;
   setInventory(id: string, inventory: Record<string, unknown>, hash: string, at: Date): Promise<boolean>;

@@ -38,6 +38,8 @@ function toHost(r: HostRow): HostRecord {
     inventory: parseStored(InventorySchema, r.inventory ?? null, `${what} inventory`),
     inventoryHash: r.inventoryHash,
     agentVersion: r.agentVersion,
+    previousAgentVersion: r.previousAgentVersion,
+    agentPlatform: r.agentPlatform,
     online: r.online,
     lastSeen: r.lastSeen,
     revokedAt: r.revokedAt,
@@ -111,8 +113,14 @@ function hostRepository(db: Db): HostRepository {
       if (r.revokedAt) return toHost(r);
       return toHost(await db.host.update({ where: { id }, data: { revokedAt: at, online: false } }));
     },
-    setPresence: (id, online, at, agentVersion) =>
-      update(id, { online, lastSeen: at, ...(agentVersion ? { agentVersion } : {}) }),
+    setPresence: (id, online, at, agent) =>
+      update(id, {
+        online,
+        lastSeen: at,
+        ...(agent ? { agentVersion: agent.version } : {}),
+        ...(agent?.previous !== undefined ? { previousAgentVersion: agent.previous } : {}),
+        ...(agent?.platform ? { agentPlatform: agent.platform } : {}),
+      }),
     async setPresenceMany(ids, online, at) {
       let n = 0;
       // Bounded IN lists (SQLite's host-parameter limit); one statement per 500 hosts instead of one per host.

@@ -101,7 +101,12 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
   t('host presence, inventory, state and revocation', async (s) => {
     await s.tokens.create(newToken('tok-h', 1));
     await s.tokens.redeem('tok-h', now, host('host-h'), 'h');
-    assert.equal(await s.hosts.setPresence('host-h', true, now, '1.2.3'), true);
+    assert.equal(await s.hosts.setPresence('host-h', true, now, { version: '1.2.2' }), true);
+    let h0 = (await s.hosts.get('host-h'))!;
+    assert.deepEqual([h0.agentVersion, h0.previousAgentVersion, h0.agentPlatform], ['1.2.2', null, null]);
+    await s.hosts.setPresence('host-h', true, now, { version: '1.2.3', previous: '1.2.2', platform: 'linux-x64' });
+    h0 = (await s.hosts.get('host-h'))!;
+    assert.deepEqual([h0.agentVersion, h0.previousAgentVersion, h0.agentPlatform], ['1.2.3', '1.2.2', 'linux-x64']);
     assert.equal(await s.hosts.setPresence('host-unknown', true, now), false);
     await s.hosts.setInventory('host-h', { cpu: { cores: 4 } }, 'abc', now);
     await s.hosts.setState('host-h', { policyVersion: 'p7', models: { anomaly: 'm3' }, errors: [] }, now);

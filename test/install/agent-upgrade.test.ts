@@ -223,6 +223,11 @@ describe('agent upgrades: A → B, then broken C rolls back to B by itself', { s
     );
     assert.equal(readlinkSync(join(root, 'current')), B);
     assert.equal(readlinkSync(join(root, 'previous')), A);
+    // the control plane stores what the agent's presence says: B, previous A, this machine's platform
+    const h = await hostRecord();
+    assert.deepEqual([h.agentVersion, h.previousAgentVersion, h.agentPlatform], [B, A, 'linux-x64']);
+    const list = await api(server.info.httpUrl, token, 'GET', '/api/agent-versions');
+    assert.equal(list.body.previous[A], 1);
     const done = await finished(r.body.id, 120_000);
     assert.equal(
       done.status,

@@ -57,6 +57,31 @@ const c = client.api;
 
 /** A model as `POST /api/models` answers (the upload goes through XMLHttpRequest for its progress events). */
 type UploadedModel = InferResponseType<typeof c.models.$post, 201>;
+type AgentVersion = InferResponseType<(typeof c)['agent-versions']['$post'], 201>;
+
+/** POSTs a multipart form with XMLHttpRequest (fetch cannot report upload progress); resolves the 201 body. */
+function uploadForm<T>(path: string, form: FormData, what: string, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    const auth = apiToken();
+    if (auth) xhr.setRequestHeader('authorization', `Bearer ${auth}`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError('Upload failed: the control plane could not be reached.', 0));
+    xhr.onload = () => {
+      let body: unknown = xhr.responseText;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* plain text body */
+      }
+      if (xhr.status === 201) return resolve(body as T);
+      reject(errorFromResponse(xhr.status, body, what));
+    };
+    xhr.send(form);
+  });
+}
 
 export const api = {
   /** Who is signed in (session cookie or the tab's API token) and with which role; null when nobody is. */
@@ -217,28 +242,16 @@ export const api = {
     const form = new FormData();
     form.append('file', file);
     form.append('card', card);
-    // XMLHttpRequest because fetch cannot report upload progress; the URL still comes from the typed client.
-    return new Promise<UploadedModel>((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open('POST', c.models.$url().pathname);
-      const auth = apiToken();
-      if (auth) xhr.setRequestHeader('authorization', `Bearer ${auth}`);
-      xhr.setRequestHeader('accept', 'application/json');
-      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-      xhr.onerror = () => reject(new ApiError('Upload failed: the control plane could not be reached.', 0));
-      xhr.onload = () => {
-        let body: unknown = xhr.responseText;
-        try {
-          body = JSON.parse(xhr.responseText);
-        } catch {
-          /* plain text body */
-        }
-        if (xhr.status === 201) return resolve(body as UploadedModel);
-        reject(errorFromResponse(xhr.status, body, `Uploading ${file.name}`));
-      };
-      xhr.send(form);
-    });
+    return uploadForm<UploadedModel>(c.models.$url().pathname, form, `Uploading ${file.name}`, onProgress);
   },
+  /** Uploads a signed agent artifact (multipart `file` + `signature`, the packager's .tar.gz and .sig); admin only. */
+  async uploadAgentVersion(file: File, signature: File, onProgress: (fraction: number) => void) {
+    const form = new FormData();
+    form.append('file', file);
+    form.append('signature', signature);
+    return uploadForm<AgentVersion>(c['agent-versions'].$url().pathname, form, `Uploading ${file.name}`, onProgress);
+  },
+
   /** Rolls a model out: named canary hosts first, then cumulative waves; regressions roll it back automatically. */
   async publishModel(id: string, selector: string, canaries: string[], percents: number[], soak?: string) {
     const json = { selector, ...(canaries.length ? { canaries } : {}), percents, ...(soak ? { soak } : {}) };

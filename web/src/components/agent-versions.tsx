@@ -9,6 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
+import { AgentUpload } from './agent-upload.tsx';
 import { Rollouts } from './rollouts.tsx';
 
 export function AgentVersions() {
@@ -36,6 +37,12 @@ export function AgentVersions() {
     if (target) publish.mutate(target);
   };
   const versions = list.data?.versions ?? [];
+  const platforms = Object.entries(list.data?.platforms ?? {});
+  // One platform per rollout: in a fleet of several, the form starts with the artifact's platform in the selector.
+  const openRollout = (version: string, platform: string) => {
+    setTarget(version);
+    setSelector(platforms.length > 1 ? `agent.platform=${platform}` : '');
+  };
   return (
     <section aria-labelledby="agent-versions">
       <h2 id="agent-versions">Agent versions</h2>
@@ -54,6 +61,12 @@ export function AgentVersions() {
               <th scope="col">Size</th>
               <th scope="col">sha256</th>
               <th scope="col">Hosts running it</th>
+              <th
+                scope="col"
+                title="Hosts that keep it as their previous version: what a failed upgrade switches back to"
+              >
+                Previous on
+              </th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -69,9 +82,10 @@ export function AgentVersions() {
                   <code title={v.sha256}>{v.sha256.slice(0, 12)}</code>
                 </td>
                 <td>{list.data?.running[v.version] ?? 0}</td>
+                <td>{list.data?.previous[v.version] ?? 0}</td>
                 <td>
                   {isAdmin && (
-                    <button type="button" onClick={() => setTarget(v.version)}>
+                    <button type="button" onClick={() => openRollout(v.version, v.platform)}>
                       Roll out…
                     </button>
                   )}
@@ -80,6 +94,13 @@ export function AgentVersions() {
             ))}
           </tbody>
         </table>
+      )}
+      {platforms.length > 0 && (
+        <p data-testid="agent-platforms">
+          Hosts per platform: {platforms.map(([p, n]) => `${p} ${n}`).join(', ')}. A rollout sends one platform's
+          artifact: a selector that also matches hosts of another platform is refused; narrow it with{' '}
+          <code>agent.platform=…</code>.
+        </p>
       )}
       {isAdmin && target && (
         <form onSubmit={submit} aria-label={`Roll out agent ${target}`}>
@@ -103,6 +124,7 @@ export function AgentVersions() {
           </button>
         </form>
       )}
+      {isAdmin && <AgentUpload />}
       <Rollouts kind="agent" subject="homeostat-agent" />
     </section>
   );

@@ -188,7 +188,11 @@ export function HostPage({ id }: { id: string }) {
         </div>
         <div>
           <dt>Agent</dt>
-          <dd>{h.agentVersion ?? '—'}</dd>
+          <dd data-testid="agent-version">
+            {h.agentVersion ?? '—'}
+            {h.previousAgentVersion ? ` (previous ${h.previousAgentVersion})` : ''}
+            {h.agentPlatform ? ` · ${h.agentPlatform}` : ''}
+          </dd>
         </div>
         <div>
           <dt>Last seen</dt>

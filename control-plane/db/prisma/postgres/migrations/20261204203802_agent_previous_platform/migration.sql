@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Host" ADD COLUMN     "agentPlatform" TEXT,
+ADD COLUMN     "previousAgentVersion" TEXT;
+
