@@ -20,7 +20,7 @@ type HostJson = {
 };
 
 test('a sustained anomaly alert opens an incident, keeps it open while on and resolves it when it ends; the overview tells the truth', async () => {
-  const rig = await startFleet({ incidents: { correlator: { minScore: 3 } } });
+  const rig = await startFleet({ incidents: { correlator: { minScore: 2.5 } } });
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 8; i++) agents.push(await startAgent(rig, `n${i}`, { rack: `r${Math.floor(i / 4)}` }));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { api, startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
 
 test('incident assignee: set, cleared, stored, audited, role-checked', async () => {
-  const rig = await startFleet({ incidents: { correlator: { minScore: 3 } } });
+  const rig = await startFleet({ incidents: { correlator: { minScore: 2.5 } } });
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 16; i++) agents.push(await startAgent(rig, `a${i}`, { rack: `r${Math.floor(i / 4)}` }));

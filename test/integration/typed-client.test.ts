@@ -98,7 +98,7 @@ async function expect<S extends z.ZodType>(
 }
 
 test('typed client: every route the web UI uses answers with the shape of its contract schema', async () => {
-  const rig = await startFleet({ incidents: { correlator: { minScore: 3 } } });
+  const rig = await startFleet({ incidents: { correlator: { minScore: 2.5 } } });
   const agents: SimAgent[] = [];
   const called = new Set<string>();
   const base = rig.t.urls.httpUrl;
