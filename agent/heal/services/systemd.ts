@@ -7,11 +7,9 @@ import { ServiceError } from './service-manager.ts';
 export const execFileFn: ExecFn = (file, args, opts) =>
   new Promise((resolve) => {
     execFile(file, args, { timeout: opts?.timeoutMs ?? 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
-          ? (err as unknown as { code: number }).code
-          : null
-        : 0;
+      // execFile's error carries the exit status as a number in `code` (a spawn failure has a string code instead).
+      const raw: unknown = err ? (err as { code?: unknown }).code : 0;
+      const code = typeof raw === 'number' ? raw : null;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === null ? err.message : '') });
     });
   });
