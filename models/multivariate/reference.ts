@@ -45,6 +45,9 @@ export interface MvParams {
   residualFloor: number;
   /** Weight of the most surprising single feature beside the residual. */
   wZ: number;
+  /** Weight of the mean surprise (the mean |z| over warm features, standardised against its own usual level): many
+   * features moving a little together. */
+  wM: number;
   /** Rate of the score's exponential smoothing (1 = none). */
   smooth: number;
   /** s at which the score is 0.5. */
@@ -74,6 +77,7 @@ export const MV_PARAMS: MvParams = {
   uClip: 5,
   residualFloor: 0.1,
   wZ: 0.6,
+  wM: 2,
   smooth: 0.3,
   z0: 3.25,
   zShift: 4,
@@ -97,6 +101,7 @@ export const MV_PARAM_NAMES: readonly (keyof MvParams)[] = [
   'uClip',
   'residualFloor',
   'wZ',
+  'wM',
   'smooth',
   'z0',
   'zShift',
@@ -110,8 +115,8 @@ export const MV_PARAM_NAMES: readonly (keyof MvParams)[] = [
 /** Rows of `fstate` [MV_FROWS, F]: level, scale^2, count, run above zShift, profile-residual var, level-residual var,
  * residual (PCA) var. */
 export const MV_FROWS = 7;
-/** Width of `gstate` [1, MV_GCOLS]: steps seen, smoothed s. */
-export const MV_GCOLS = 2;
+/** Width of `gstate` [1, MV_GCOLS]: steps seen, smoothed s, and the mean surprise's count, level and variance. */
+export const MV_GCOLS = 5;
 /** Rows of one slot of the daily profile `season` [MV_SROWS, F]: offset from the level, count. */
 export const MV_SROWS = 2;
 
@@ -265,7 +270,25 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     if (az > zmax) zmax = az;
     if (warmMask[j]) fo[6 * F + j] = f(ve + f(aC * f(Math.min(e2, f(P.uClip * P.uClip)) - ve)));
   }
-  const sraw = f(R + f(P.wZ * zmax));
+  // mean surprise: the mean |z| over warm features against its own usual level and spread (winsorized like a
+  // feature's), counted only after `warmup` updates; only more surprise than usual counts
+  let zsum = 0;
+  for (let j = 0; j < F; j++) zsum += Math.abs(zc[j]!);
+  const mbar = f(f(zsum) / Math.max(f(warmCount), 1));
+  const nM = state.g[2]!,
+    mM = state.g[3]!,
+    vM = state.g[4]!;
+  const sM = f(Math.sqrt(f(vM + P.residualFloor)));
+  const rM = f(mbar - mM);
+  const dev = nM >= P.warmup ? clamp(f(rM / sM), 0, P.zCap) : 0;
+  const aM = Math.max(P.aMin, f(1 / f(nM + 1)));
+  const cM = f(P.clip * sM);
+  const rMw = nM < P.warmup ? rM : clamp(rM, -cM, cM);
+  const anyWarm = warmCount > 0;
+  const gM = anyWarm
+    ? [f(nM + 1), f(mM + f(aM * rMw)), f(vM + f(aM * f(f(rMw * rMw) - vM)))]
+    : [nM, mM, vM];
+  const sraw = f(f(R + f(P.wZ * zmax)) + f(P.wM * dev));
   const hist = state.g[1]!;
   const sm = f(hist + f(P.smooth * f(sraw - hist)));
   const sm2 = f(sm * sm);
@@ -324,7 +347,7 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     baseline,
     state: {
       f: fo,
-      g: new Float32Array([f(ng + 1), sm]),
+      g: new Float32Array([f(ng + 1), sm, ...gM]),
       w: Wn,
       c: Cn,
       s: so,
