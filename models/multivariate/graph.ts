@@ -1,5 +1,5 @@
 /**
- * anomaly-multi 5 as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
+ * anomaly-multi 6 as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
  * x [1,F] (NaN = missing), fstate [7,F], gstate [1,2], basis [K,F], cov [F,F], season [2,F] (the sample's daily
  * slot; zeros and a dropped season_out for an unknown time) -> score [1,1], contributions [1,F], baseline [1,F] and
  * every state S as S_out. Only ops the agent's JS engine runs (elementwise, Where, Split, Concat, Reshape, Unsqueeze,

@@ -1,5 +1,5 @@
 /**
- * anomaly-multi 5: a streaming multivariate anomaly score for a host's whole feature vector. Plain-TypeScript
+ * anomaly-multi 6: a streaming multivariate anomaly score for a host's whole feature vector. Plain-TypeScript
  * reference, float32 step by step in the operation order of the ONNX graph built in `graph.ts` (sums over a tensor
  * axis accumulate in float64 and round once, as the agent's JS engine does; onnxruntime agrees within 1e-5).
  *
@@ -20,8 +20,13 @@
  * e = u - W'W u (W limited to the first floor(warm features / 2) rows, so a host with few features keeps a residual)
  * is what the usual correlations do not explain; per feature it is scaled by its own running RMS (floor
  * `residualFloor`).
- * Score: s = max_j |e_j| / rms_j + wZ x max_j |z_j| (broken correlation plus the most surprising single feature),
- * smoothed s_t = s_{t-1} + smooth (s - s_{t-1}), squashed to [0, 1): score = s^2 / (s^2 + z0^2) (0.5 at s = z0).
+ * Mean surprise (many features moving a little together, which neither maximum sees): the mean of |z_j| over warm
+ * features, standardised against its own running level and spread (winsorized like a feature, floor `residualFloor`,
+ * counted after `warmup` updates), only above its usual level, capped at zCap.
+ * Score: s = max_j |e_j| / rms_j + wZ x max_j |z_j| + wM x mean surprise (broken correlation, the most surprising
+ * single feature, many moving together), smoothed s_t = s_{t-1} + smooth (s - s_{t-1}), squashed to [0, 1):
+ * score = s^2 / (s^2 + z0^2) (0.5 at s = z0). The mean term has no contribution of its own: its share per feature
+ * would be proportional to |z_j|, which the contributions already carry.
  * Contributions: each feature's |e_j| / rms_j + wZ |z_j|, as a share (sum 1 when any). Baseline: the usual value.
  * The score is continuous (every sample); alerting on it is a separate state machine (contract/models/alerting.ts).
  */
