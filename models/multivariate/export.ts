@@ -45,7 +45,11 @@ export function mvTensorSpecs(K: number, slots: number): { inputs: TensorSpec[];
         [MV_FROWS, 'F'],
         'per-feature state: level, scale^2, count, shift run, profile and level residual variances, residual variance',
       ),
-      state(I.inputs.gstate, [1, MV_GCOLS], 'global state: steps, smoothed surprise, mean surprise count, level and variance'),
+      state(
+        I.inputs.gstate,
+        [1, MV_GCOLS],
+        'global state: steps, smoothed surprise, mean surprise count, level and variance',
+      ),
       state(I.inputs.basis, [K, 'F'], `principal subspace: ${K} orthonormal rows`),
       state(I.inputs.cov, ['F', 'F'], 'running covariance of the standardised vector'),
       {

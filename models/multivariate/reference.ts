@@ -290,9 +290,7 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   const cM = f(P.clip * sM);
   const rMw = nM < P.warmup ? rM : clamp(rM, -cM, cM);
   const anyWarm = warmCount > 0;
-  const gM = anyWarm
-    ? [f(nM + 1), f(mM + f(aM * rMw)), f(vM + f(aM * f(f(rMw * rMw) - vM)))]
-    : [nM, mM, vM];
+  const gM = anyWarm ? [f(nM + 1), f(mM + f(aM * rMw)), f(vM + f(aM * f(f(rMw * rMw) - vM)))] : [nM, mM, vM];
   const sraw = f(f(R + f(P.wZ * zmax)) + f(P.wM * dev));
   const hist = state.g[1]!;
   const sm = f(hist + f(P.smooth * f(sraw - hist)));

@@ -38,7 +38,10 @@ const rescale = (score: Float32Array, from: number, to: number) =>
     return s2 / (s2 + to * to);
   });
 
-type Cell = { figures: EntityFigures; alerts: { eventRecall: number; precision: number; falseEpisodesPerDay: number }[] };
+type Cell = {
+  figures: EntityFigures;
+  alerts: { eventRecall: number; precision: number; falseEpisodesPerDay: number }[];
+};
 const alertsAt = (e: MvEntity, score: Float32Array, z0: number) =>
   Z0S.map((z) => atAlertSettings(rescale(score, z0, z), e.label, DEFAULT_ALERT_SETTINGS, ROWS_PER_DAY));
 const cells: Cell[][] = GRID.map((g) =>
