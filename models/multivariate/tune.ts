@@ -4,7 +4,8 @@
  * with the best mean point-wise + composite F1 on the other entities is chosen (z0 does not change a best-threshold
  * F1); then z0 is the smallest candidate at which those other entities average at most FALSE_BUDGET false alert
  * episodes a day at the default alert settings (half the target of 1, so the servers above the mean stay near it).
- * Both are scored on the fold's entities. Prints the held-out figures next to the shipped parameters'.
+ * Both are scored on the fold's entities. Prints the held-out figures, every grid point's on all entities, and the
+ * shipped parameters'.
  * Usage: npx tsx models/multivariate/tune.ts --data ../shared/datasets/asd [--folds 12]  (12 = leave one server out)
  */
 import { Command } from 'commander';
@@ -71,6 +72,12 @@ for (let k = 0; k < folds; k++) {
 const line = (rows: { f: EntityFigures; a: Cell['alerts'][number] }[]) =>
   `point-wise ${mean(rows.map((r) => r.f.f1Pointwise)).toFixed(3)} composite ${mean(rows.map((r) => r.f.f1Composite)).toFixed(3)} point-adjusted ${mean(rows.map((r) => r.f.f1PointAdjusted)).toFixed(3)}; at the default alert settings: event recall ${mean(rows.map((r) => r.a.eventRecall)).toFixed(3)} precision ${mean(rows.map((r) => r.a.precision)).toFixed(3)} false episodes/day ${mean(rows.map((r) => r.a.falseEpisodesPerDay)).toFixed(3)} (${rows.filter((r) => r.a.falseEpisodesPerDay > 1).length} of ${rows.length} entities above 1)`;
 console.log(`held-out (chosen per fold): ${line(held)}`);
+// every grid point on all entities (the alert figures at the shipped z0, or the nearest candidate)
+const zAll = Z0S.reduce((b, z, i) => (Math.abs(z - MV_PARAMS.z0) < Math.abs(Z0S[b]! - MV_PARAMS.z0) ? i : b), 0);
+for (const [gi, g] of GRID.entries())
+  console.log(
+    `grid ${JSON.stringify({ ...g, z0: Z0S[zAll] })} on all: ${line(cells[gi]!.map((c) => ({ f: c.figures, a: c.alerts[zAll]! })))}`,
+  );
 const shipped = GRID.findIndex((g) => g.wM === MV_PARAMS.wM && g.smooth === MV_PARAMS.smooth);
 const z = Z0S.indexOf(MV_PARAMS.z0);
 if (shipped >= 0 && z >= 0)
