@@ -33,7 +33,7 @@ test('bench:mv streams train then test rows through the detector, scores the mod
   const dir = dataset();
   try {
     const r = await runMvBench({ dataDir: dir, engine: 'js' });
-    assert.match(r.model, /^anomaly-multi@5\./);
+    assert.match(r.model, /^anomaly-multi@6\./);
     assert.deepEqual(
       r.entities.map((e) => e.entity),
       ['m-1', 'm-2'],

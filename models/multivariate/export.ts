@@ -1,5 +1,5 @@
 /**
- * Exports anomaly-multi 5 (the multivariate anomaly model, the agent's default) into models/anomaly/anomaly-multi.onnx
+ * Exports anomaly-multi 6 (the multivariate anomaly model, the agent's default) into models/anomaly/anomaly-multi.onnx
  * with its card, whose quality is the reference model's ASD figures measured during export (the data directory is
  * required: no card is written without measured figures).
  * Usage: npx tsx models/multivariate/export.ts --data ../shared/datasets/asd [--out models/anomaly]
@@ -18,10 +18,10 @@ import type { MvParams } from './reference.ts';
 import { DAY_MS, MV_SEASON_UPDATE_EVERY_MS, scoreRows } from './run.ts';
 
 /** Model version written to the card. */
-export const MV_MODEL_VERSION = '5.0.0';
+export const MV_MODEL_VERSION = '6.0.0';
 
 export const MV_DESCRIPTION =
-  "Streaming multivariate anomaly score for a host's whole feature vector, per-host state fed back (state in -> state out). Per feature: robust standardisation (winsorized location and scale, learnt at max(aMin, 1/(n+1)); scale floor epsRel |level| + epsAbs, so constant features are handled), a daily profile used only where it explains the feature (detected per feature, not assumed), level-shift re-learning. Across features: a running covariance of the standardised vector and an online principal subspace (components rows, one power-iteration step and Gram-Schmidt per sample); the residual the usual correlations do not explain, per feature over its own running RMS. Score = smoothed (max residual + wZ x max |z|), squashed to [0,1) (0.5 at z0), every sample; contributions per feature. Alerting is a separate state machine on the score (contract/models/alerting.ts).";
+  "Streaming multivariate anomaly score for a host's whole feature vector, per-host state fed back (state in -> state out). Per feature: robust standardisation (winsorized location and scale, learnt at max(aMin, 1/(n+1)); scale floor epsRel |level| + epsAbs, so constant features are handled), a daily profile used only where it explains the feature (detected per feature, not assumed), level-shift re-learning. Across features: a running covariance of the standardised vector and an online principal subspace (components rows, one power-iteration step and Gram-Schmidt per sample); the residual the usual correlations do not explain, per feature over its own running RMS. Score = smoothed (max residual + wZ x max |z| + wM x mean surprise: the mean |z| over features against its own running level and spread, many features moving a little together), squashed to [0,1) (0.5 at z0), every sample; contributions per feature. Alerting is a separate state machine on the score (contract/models/alerting.ts).";
 
 /** The card's inputs and outputs for `K` components and `slots` daily slots. */
 export function mvTensorSpecs(K: number, slots: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
@@ -45,7 +45,11 @@ export function mvTensorSpecs(K: number, slots: number): { inputs: TensorSpec[];
         [MV_FROWS, 'F'],
         'per-feature state: level, scale^2, count, shift run, profile and level residual variances, residual variance',
       ),
-      state(I.inputs.gstate, [1, MV_GCOLS], 'global state: steps, smoothed surprise'),
+      state(
+        I.inputs.gstate,
+        [1, MV_GCOLS],
+        'global state: steps, smoothed surprise, mean surprise count, level and variance',
+      ),
       state(I.inputs.basis, [K, 'F'], `principal subspace: ${K} orthonormal rows`),
       state(I.inputs.cov, ['F', 'F'], 'running covariance of the standardised vector'),
       {

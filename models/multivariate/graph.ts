@@ -1,5 +1,5 @@
 /**
- * anomaly-multi 5 as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
+ * anomaly-multi 6 as an ONNX graph (opset 17, float32), op for op the arithmetic of `reference.ts`.
  * x [1,F] (NaN = missing), fstate [7,F], gstate [1,2], basis [K,F], cov [F,F], season [2,F] (the sample's daily
  * slot; zeros and a dropped season_out for an unknown time) -> score [1,1], contributions [1,F], baseline [1,F] and
  * every state S as S_out. Only ops the agent's JS engine runs (elementwise, Where, Split, Concat, Reshape, Unsqueeze,
@@ -33,7 +33,13 @@ export function buildMvGraph(params: MvParams, features: Dim, docString = ''): {
   const rows = (t: string, n: number) => g.opN('Split', [t, g.ints(Array(n).fill(1))], n, { axis: 0 });
 
   const [m, v, n, run, es, el, ve] = rows(fstate, MV_FROWS) as [string, string, string, string, string, string, string];
-  const [ng, hist] = g.opN('Split', [gstate, g.ints([1, 1])], 2, { axis: 1 }) as [string, string];
+  const [ng, hist, nM, mM, vM] = g.opN('Split', [gstate, g.ints([1, 1, 1, 1, 1])], 5, { axis: 1 }) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const [S, C] = rows(season, MV_SROWS) as [string, string];
   const nan = op('IsNaN', x);
   const valid = op('Not', nan);
@@ -91,11 +97,24 @@ export function buildMvGraph(params: MvParams, features: Dim, docString = ''): {
   const R = g.op('ReduceMax', [q], { axes: [-1], keepdims: 1 });
   const absZ = op('Abs', zc);
   const zmax = g.op('ReduceMax', [absZ], { axes: [-1], keepdims: 1 });
-  const sraw = op('Add', R, op('Mul', P.wZ, zmax));
+  // mean surprise: mean |z| over warm features against its own level and spread (winsorized), after warmup updates
+  const mbar = op('Div', sum(absZ, -1), op('Max', warmCount, one));
+  const sM = op('Sqrt', op('Add', vM, P.residualFloor));
+  const rM = op('Sub', mbar, mM);
+  const mWarm = op('GreaterOrEqual', nM, P.warmup);
+  const dev = op('Where', mWarm, op('Min', op('Max', op('Div', rM, sM), zero), P.zCap), zero);
+  const aM = op('Max', P.aMin, op('Reciprocal', op('Add', nM, one)));
+  const cM = op('Mul', P.clip, sM);
+  const rMw = op('Where', mWarm, op('Min', op('Max', rM, op('Neg', cM)), cM), rM);
+  const anyWarm = op('Greater', warmCount, zero);
+  const nMN = op('Where', anyWarm, op('Add', nM, one), nM);
+  const mMN = op('Where', anyWarm, op('Add', mM, op('Mul', aM, rMw)), mM);
+  const vMN = op('Where', anyWarm, op('Add', vM, op('Mul', aM, op('Sub', op('Mul', rMw, rMw), vM))), vM);
+  const sraw = op('Add', op('Add', R, op('Mul', P.wZ, zmax)), op('Mul', P.wM, dev));
   const sm = op('Add', hist, op('Mul', P.smooth, op('Sub', sraw, hist)));
   const sm2 = op('Mul', sm, sm);
   g.op('Div', [sm2, op('Add', sm2, op('Mul', P.z0, P.z0))], {}, I.outputs.score);
-  g.op('Concat', [op('Add', ng, one), sm], { axis: 1 }, I.outputs.gstate);
+  g.op('Concat', [op('Add', ng, one), sm, nMN, mMN, vMN], { axis: 1 }, I.outputs.gstate);
   const d = op('Add', q, op('Mul', P.wZ, absZ));
   g.op('Div', [d, op('Add', sum(d, -1), g.scalar(1e-12, 'tiny'))], {}, I.outputs.contributions);
 

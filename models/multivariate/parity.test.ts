@@ -91,7 +91,7 @@ async function maxDiff(sess: ModelSession, params: MvParams, F: number, n: numbe
 const small: MvParams = { ...MV_PARAMS, slots: 9, warmup: 5, shiftLen: 20, seasonMin: 2 };
 
 for (const engine of [createOnnxEngine(), createJsEngine()]) {
-  test(`anomaly-multi 5: the ${engine.name} engine matches the reference step for step (fixed and dynamic F, F = 1)`, async () => {
+  test(`anomaly-multi 6: the ${engine.name} engine matches the reference step for step (fixed and dynamic F, F = 1)`, async () => {
     for (const [F, dim, n] of [
       [6, 6, 600],
       [5, 'F', 400],
@@ -106,7 +106,7 @@ for (const engine of [createOnnxEngine(), createJsEngine()]) {
   });
 }
 
-test('anomaly-multi 5: the graph stays within the JS engine (at most a few hundred nodes)', () => {
+test('anomaly-multi 6: the graph stays within the JS engine (at most a few hundred nodes)', () => {
   const { nodes } = buildMvGraph(MV_PARAMS, 'F');
   assert.ok(nodes < 300, `${nodes} nodes`);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alertEpisodes, DEFAULT_ALERT_SETTINGS } from '../../contract/models/alerting.ts';
 import { seededRandom } from '../../contract/seeded-random.ts';
 import { zscoreMax } from './baselines.ts';
 import { createMvState, MV_PARAMS, stepMv } from './reference.ts';
@@ -46,8 +47,19 @@ test('a feature that breaks its correlation with the others is detected and name
   );
   const calm = Math.max(...score.slice(1000, 3000));
   assert.ok(calm < 0.5, `normal stretch scored up to ${calm}`);
+  // the score crosses enter within two samples; the residual's RMS slowly learns the break on this young host, so
+  // near its end the score may sit between exit and enter: the alert (score and alert are separate) covers it all
   const broken = score.slice(3032, 3068);
-  assert.ok(Math.min(...broken) > 0.5, `break scored ${Math.min(...broken)}..${Math.max(...broken)}`);
+  assert.ok(
+    Math.min(...broken) > DEFAULT_ALERT_SETTINGS.exit,
+    `break scored ${Math.min(...broken)}..${Math.max(...broken)}`,
+  );
+  assert.ok(Math.min(...score.slice(3032, 3050)) > 0.5, `break scored ${Math.min(...score.slice(3032, 3050))} early`);
+  const episodes = alertEpisodes(score, DEFAULT_ALERT_SETTINGS);
+  assert.ok(
+    episodes.some(([a, b]) => a >= 3030 && a <= 3033 && b >= 3069),
+    `one alert over the break: ${JSON.stringify(episodes)}`,
+  );
   assert.ok(
     top.slice(3032, 3068).every((j) => j === 2),
     'feature 2 named',

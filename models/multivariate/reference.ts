@@ -1,5 +1,5 @@
 /**
- * anomaly-multi 5: a streaming multivariate anomaly score for a host's whole feature vector. Plain-TypeScript
+ * anomaly-multi 6: a streaming multivariate anomaly score for a host's whole feature vector. Plain-TypeScript
  * reference, float32 step by step in the operation order of the ONNX graph built in `graph.ts` (sums over a tensor
  * axis accumulate in float64 and round once, as the agent's JS engine does; onnxruntime agrees within 1e-5).
  *
@@ -20,8 +20,13 @@
  * e = u - W'W u (W limited to the first floor(warm features / 2) rows, so a host with few features keeps a residual)
  * is what the usual correlations do not explain; per feature it is scaled by its own running RMS (floor
  * `residualFloor`).
- * Score: s = max_j |e_j| / rms_j + wZ x max_j |z_j| (broken correlation plus the most surprising single feature),
- * smoothed s_t = s_{t-1} + smooth (s - s_{t-1}), squashed to [0, 1): score = s^2 / (s^2 + z0^2) (0.5 at s = z0).
+ * Mean surprise (many features moving a little together, which neither maximum sees): the mean of |z_j| over warm
+ * features, standardised against its own running level and spread (winsorized like a feature, floor `residualFloor`,
+ * counted after `warmup` updates), only above its usual level, capped at zCap.
+ * Score: s = max_j |e_j| / rms_j + wZ x max_j |z_j| + wM x mean surprise (broken correlation, the most surprising
+ * single feature, many moving together), smoothed s_t = s_{t-1} + smooth (s - s_{t-1}), squashed to [0, 1):
+ * score = s^2 / (s^2 + z0^2) (0.5 at s = z0). The mean term has no contribution of its own: its share per feature
+ * would be proportional to |z_j|, which the contributions already carry.
  * Contributions: each feature's |e_j| / rms_j + wZ |z_j|, as a share (sum 1 when any). Baseline: the usual value.
  * The score is continuous (every sample); alerting on it is a separate state machine (contract/models/alerting.ts).
  */
@@ -45,6 +50,9 @@ export interface MvParams {
   residualFloor: number;
   /** Weight of the most surprising single feature beside the residual. */
   wZ: number;
+  /** Weight of the mean surprise (the mean |z| over warm features, standardised against its own usual level): many
+   * features moving a little together. */
+  wM: number;
   /** Rate of the score's exponential smoothing (1 = none). */
   smooth: number;
   /** s at which the score is 0.5. */
@@ -74,8 +82,9 @@ export const MV_PARAMS: MvParams = {
   uClip: 5,
   residualFloor: 0.1,
   wZ: 0.6,
-  smooth: 0.3,
-  z0: 3.25,
+  wM: 1,
+  smooth: 0.7,
+  z0: 5.5,
   zShift: 4,
   shiftLen: 288,
   nReset: 30,
@@ -97,6 +106,7 @@ export const MV_PARAM_NAMES: readonly (keyof MvParams)[] = [
   'uClip',
   'residualFloor',
   'wZ',
+  'wM',
   'smooth',
   'z0',
   'zShift',
@@ -110,8 +120,8 @@ export const MV_PARAM_NAMES: readonly (keyof MvParams)[] = [
 /** Rows of `fstate` [MV_FROWS, F]: level, scale^2, count, run above zShift, profile-residual var, level-residual var,
  * residual (PCA) var. */
 export const MV_FROWS = 7;
-/** Width of `gstate` [1, MV_GCOLS]: steps seen, smoothed s. */
-export const MV_GCOLS = 2;
+/** Width of `gstate` [1, MV_GCOLS]: steps seen, smoothed s, and the mean surprise's count, level and variance. */
+export const MV_GCOLS = 5;
 /** Rows of one slot of the daily profile `season` [MV_SROWS, F]: offset from the level, count. */
 export const MV_SROWS = 2;
 
@@ -265,7 +275,23 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     if (az > zmax) zmax = az;
     if (warmMask[j]) fo[6 * F + j] = f(ve + f(aC * f(Math.min(e2, f(P.uClip * P.uClip)) - ve)));
   }
-  const sraw = f(R + f(P.wZ * zmax));
+  // mean surprise: the mean |z| over warm features against its own usual level and spread (winsorized like a
+  // feature's), counted only after `warmup` updates; only more surprise than usual counts
+  let zsum = 0;
+  for (let j = 0; j < F; j++) zsum += Math.abs(zc[j]!);
+  const mbar = f(f(zsum) / Math.max(f(warmCount), 1));
+  const nM = state.g[2]!,
+    mM = state.g[3]!,
+    vM = state.g[4]!;
+  const sM = f(Math.sqrt(f(vM + P.residualFloor)));
+  const rM = f(mbar - mM);
+  const dev = nM >= P.warmup ? clamp(f(rM / sM), 0, P.zCap) : 0;
+  const aM = Math.max(P.aMin, f(1 / f(nM + 1)));
+  const cM = f(P.clip * sM);
+  const rMw = nM < P.warmup ? rM : clamp(rM, -cM, cM);
+  const anyWarm = warmCount > 0;
+  const gM = anyWarm ? [f(nM + 1), f(mM + f(aM * rMw)), f(vM + f(aM * f(f(rMw * rMw) - vM)))] : [nM, mM, vM];
+  const sraw = f(f(R + f(P.wZ * zmax)) + f(P.wM * dev));
   const hist = state.g[1]!;
   const sm = f(hist + f(P.smooth * f(sraw - hist)));
   const sm2 = f(sm * sm);
@@ -324,7 +350,7 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
     baseline,
     state: {
       f: fo,
-      g: new Float32Array([f(ng + 1), sm]),
+      g: new Float32Array([f(ng + 1), sm, ...gM]),
       w: Wn,
       c: Cn,
       s: so,

@@ -61,7 +61,7 @@ test('an admin refits the anomaly model from fleet data and sees progress, the r
     const done = page.locator('[data-refit][data-status="succeeded"]');
     await done.waitFor({ timeout: 240_000 });
     const text = (await done.textContent()) ?? '';
-    assert.match(text, /Registered anomaly-multi@5\.1\.0-fleet\.\d{14}/);
+    assert.match(text, /Registered anomaly-multi@6\.1\.0-fleet\.\d{14}/);
     assert.match(text, /Saw 1800 samples from 2 host\(s\) \(9 features\)/);
     assert.match(text, /Held back \d+ samples: alert rate/);
     const id = /anomaly-multi@[\w.-]+/.exec(text)![0];

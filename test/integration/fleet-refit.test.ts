@@ -136,7 +136,7 @@ test('homeostat models fit: refits from stored samples, registers, starts a cana
       '--json',
     );
     const r = JSON.parse(stdout);
-    assert.match(r.version, /^5\.1\.0-fleet\.\d{14}$/);
+    assert.match(r.version, /^6\.1\.0-fleet\.\d{14}$/);
     assert.deepEqual([r.hosts, r.samples, r.features], [3, 3 * 864, FEATURES.length]);
     assert.ok(r.holdoutSamples > 400 && r.trainSamples > 1900, JSON.stringify(r));
     assert.equal(r.modelId, `anomaly-multi@${r.version}`);

@@ -162,7 +162,7 @@ test('the replay source feeds the pipeline end to end into the control plane', a
           [FEATURE],
         );
     }
-    // The shipped model (anomaly-multi 5) scores every sample; on this young host (warm after 30 samples) it stays
+    // The shipped model (anomaly-multi 6) scores every sample; on this young host (warm after 30 samples) it stays
     // below the alert level on the calm plateau and crosses it as the temperature sags into the plunge, before the
     // failure: every score at or above the threshold falls from the hour before the plunge to the end of the slice
     // (the temperature stays down after the failure), and the first one comes before the failure.
