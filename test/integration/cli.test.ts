@@ -124,6 +124,26 @@ test("homeostat --help lists the control plane's commands; the agent is its own 
   assert.match((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout, /--cycle-seconds <n>/);
 });
 
+test('N5: both cycle defaults are stated in --help (agent run 10 s, start 5 s), and the TLS flags of server and start', async () => {
+  const flat = (s: string) => s.replace(/\s+/g, ' ');
+  assert.match(
+    flat((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout),
+    /--cycle-seconds <n> [^-]*\(default:? 10\)/,
+  );
+  const start = flat((await run(process.execPath, [BIN, 'start', '--help'])).stdout);
+  assert.match(start, /--cycle-seconds <n> [^-]*\(default:? 5\)/);
+  const server = flat((await run(process.execPath, [BIN, 'server', '--help'])).stdout);
+  for (const help of [start, server])
+    for (const flag of ['--tls-cert <file>', '--tls-key <file>', '--tls-ca <file>'])
+      assert.ok(help.includes(flag), flag);
+});
+
+test("N4: npm reads the project's .npmrc without an unknown-config warning", async () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const npm = await run('npm', ['config', 'get', 'fund'], { cwd: root });
+  assert.doesNotMatch(npm.stderr, /Unknown (project|user|env|builtin) config/);
+});
+
 /** Every file under `dir` (the SQLite database included), as raw bytes. */
 function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
   const out: { path: string; bytes: Buffer }[] = [];
