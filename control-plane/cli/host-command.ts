@@ -7,7 +7,9 @@ export function register(program: Command): void {
   withCommon(
     host
       .command('rotate-secret')
-      .description('Send the agent a new secret (signed command); it reconnects with it and the old one stops working.')
+      .description(
+        'Send the agent a new secret (signed command; queued while it is offline, sent when it connects); it reconnects with it and the old one stops working.',
+      )
       .argument('<id>', 'agent id (agent-…)'),
   ).action(async (id: string, o: Common) => {
     try {
