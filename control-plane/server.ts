@@ -244,6 +244,20 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
           },
         ]
       : [];
+    const rotation = createSecretRotation({
+      hosts: s.hosts,
+      signingKey: key,
+      rotateBrokerAccount: (agentId, secret) => b.rotateAgentSecret(agentId, secret),
+      publishCommand: (agentId, command) => b.publishCommand(agentId, command),
+    });
+    // A rotation asked for while the agent was offline goes out when it comes back (enrollment/secret-rotation.ts),
+    // on the agent's own presence: it publishes that (with its version) once subscribed to its command topic
+    // (agent/link/mqtt-link.ts). The broker's presence at CONNECT has no version; a command sent then could reach
+    // the broker before the agent's subscription and be lost (clean session).
+    ing.onPresence(async (agentId, p) => {
+      if (p.state !== 'online' || p.agentVersion === undefined) return;
+      if (await rotation.deliverQueued(agentId)) log.info({ agentId }, 'queued secret rotation sent');
+    });
     loss = createLossLedger(s.telemetry);
     const ledger = loss;
     const app = createApi(
@@ -255,12 +269,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
         counters,
         log,
         ...(openIncidentsByHost ? { openIncidentsByHost } : {}),
-        secretRotation: createSecretRotation({
-          hosts: s.hosts,
-          signingKey: key,
-          rotateBrokerAccount: (agentId, secret) => b.rotateAgentSecret(agentId, secret),
-          publishCommand: (agentId, command) => b.publishCommand(agentId, command),
-        }),
+        secretRotation: rotation,
         installInfo: () =>
           installInfo({
             advertisedUrl: need(advertisedUrl, 'advertisedUrl'),

@@ -24,8 +24,10 @@ export interface AuthenticatorDeps {
 
 /** Returns `resolve(c)` for the access middleware. */
 export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Promise<Principal | null> {
-  // Verified agent secrets, for 60 s (scrypt is deliberately slow); revocation is re-checked after that.
-  const agentCache = new Map<string, { agentId: string; at: number }>();
+  // Verified agent secrets, by the stored hash they matched. A hit saves the verification (scrypt for old hashes), not
+  // the read: the host row is read at every request, so a revocation or a completed rotation (the hash replaced)
+  // takes effect at once and an old secret is never accepted from the cache.
+  const agentCache = new Map<string, { agentId: string; hash: string }>();
   const userRole = async (userId: string): Promise<Role> => asRole(await deps.roles.userRole(userId), 'admin');
   return async (c) => {
     const header = c.req.header('Authorization');
@@ -56,18 +58,18 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
       const agentId = decoded.slice(0, colon);
       const secret = decoded.slice(colon + 1);
       const key = cacheDigest(agentId, secret);
-      const hit = agentCache.get(key);
-      if (colon > 0 && hit && hit.agentId === agentId && Date.now() - hit.at < 60_000)
-        return { kind: 'agent', agentId };
       const cred = colon > 0 ? await deps.hosts.credential(agentId) : null;
-      const valid =
-        cred &&
-        !cred.revokedAt &&
-        ((await verifySecret(secret, cred.secretHash)) ||
-          (!!cred.pendingSecretHash && (await verifySecret(secret, cred.pendingSecretHash))));
-      if (!valid) throw new UnauthenticatedError('Authorization: agent credentials are not valid');
+      const hit = agentCache.get(key);
+      const live = (hash: string) => !!cred && (cred.secretHash === hash || cred.pendingSecretHash === hash);
+      if (cred && !cred.revokedAt && hit && hit.agentId === agentId && live(hit.hash))
+        return { kind: 'agent', agentId };
+      const matched = cred && !cred.revokedAt ? await matchingHash(secret, cred) : null;
+      if (!matched) {
+        agentCache.delete(key);
+        throw new UnauthenticatedError('Authorization: agent credentials are not valid');
+      }
       if (agentCache.size > 10_000) agentCache.clear();
-      agentCache.set(key, { agentId, at: Date.now() });
+      agentCache.set(key, { agentId, hash: matched });
       return { kind: 'agent', agentId };
     }
     const cookie = getCookie(c, SESSION_COOKIE);
@@ -78,4 +80,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): (c: Context) => Pr
     }
     return null;
   };
+}
+
+/** The stored hash (current, else pending after a rotation) the secret verifies against, or null. */
+async function matchingHash(
+  secret: string,
+  cred: { secretHash: string; pendingSecretHash?: string | null },
+): Promise<string | null> {
+  if (await verifySecret(secret, cred.secretHash)) return cred.secretHash;
+  if (cred.pendingSecretHash && (await verifySecret(secret, cred.pendingSecretHash))) return cred.pendingSecretHash;
+  return null;
 }

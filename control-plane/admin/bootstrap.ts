@@ -1,11 +1,13 @@
 /**
- * First-start admin credential: an `admin` user with a random password and an admin API token. Only scrypt hashes
- * of both are stored in the database. The password is returned once (the caller prints it once) and written to no
- * file; `<dataDir>/admin-credentials.json` (0600) keeps the user name and the API token only, so that the CLI on the
- * server host (`homeostat token create`, `homeostat start`) can call the API. A file left by an older version that
- * still holds the password is rewritten without it.
+ * First-start admin credential: an `admin` user with a random password and an admin API token. Only hashes of both
+ * are stored in the database (keys/secrets.ts: scrypt for the password, a salted HMAC for the generated token). The
+ * password is returned once (the caller prints it once) and written to no file; `<dataDir>/admin-credentials.json`
+ * keeps the user name and the API token only, so that the CLI on the server host (`homeostat token create`,
+ * `homeostat start`) can call the API. That file holds a plaintext bearer token: it is written with mode 0600
+ * (atomically), and at every start a file left readable by others (a copy, an older version) is tightened to 0600;
+ * a file that still holds a password from an older version is rewritten without it (docs/configuration.md).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBearer, hashRandomSecret, hashSecret, randomId, randomSecret } from '../keys/secrets.ts';
 import type { Store } from '../store/ports.ts';
@@ -26,6 +28,7 @@ export async function bootstrapAdmin(
 ): Promise<AdminCredentials | null> {
   if ((await store.users.count()) > 0) {
     scrubLegacyPassword(dataDir);
+    tightenMode(dataDir);
     return null;
   }
   const password = randomSecret(18);
@@ -71,6 +74,17 @@ function scrubLegacyPassword(dataDir: string): void {
   writeStored(dataDir, readAdminCredentials(dataDir) as StoredAdminCredentials);
 }
 
+/** The file holds a bearer token: readable by its owner only, whatever mode an older version or a copy left. */
+function tightenMode(dataDir: string): void {
+  const file = join(dataDir, ADMIN_CREDENTIALS_FILE);
+  if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+}
+
+/** Written to a new 0600 file and renamed over the old one: never a moment with the token in a wider file. */
 function writeStored(dataDir: string, stored: StoredAdminCredentials): void {
-  writeFileSync(join(dataDir, ADMIN_CREDENTIALS_FILE), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  const file = join(dataDir, ADMIN_CREDENTIALS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600); // a leftover tmp file keeps its old mode through writeFileSync
+  renameSync(tmp, file);
 }

@@ -7,7 +7,9 @@ export function register(program: Command): void {
   withCommon(
     host
       .command('rotate-secret')
-      .description('Send the agent a new secret (signed command); it reconnects with it and the old one stops working.')
+      .description(
+        'Send the agent a new secret (signed command; queued while it is offline, sent when it connects); it reconnects with it and the old one stops working.',
+      )
       .argument('<id>', 'agent id (agent-…)'),
   ).action(async (id: string, o: Common) => {
     try {
@@ -15,7 +17,9 @@ export function register(program: Command): void {
       process.stdout.write(
         o.json
           ? `${JSON.stringify(r)}\n`
-          : `rotation sent to ${r.agentId} at ${r.requestedAt}${r.online ? '' : ' (offline: it applies when the agent gets the command; ask again if it never does)'}\n`,
+          : r.queued
+            ? `rotation queued for ${r.agentId} at ${r.requestedAt}: it is offline; the command goes out when it connects\n`
+            : `rotation sent to ${r.agentId} at ${r.requestedAt}\n`,
       );
     } catch (err) {
       process.stderr.write(`homeostat host: ${(err as Error).message}\n`);

@@ -12,8 +12,9 @@ import { describePortInUse } from '../listen.ts';
 import { ADMIN_CREDENTIALS_FILE } from '../admin/bootstrap.ts';
 import { credentialsBanner } from '../admin/credentials-banner.ts';
 import { createWebUi } from '../api/web-ui.ts';
+import { addTlsOptions, describeConfigErrors, tlsOverrides, type TlsFlags } from './tls-flags.ts';
 
-type Flags = {
+type Flags = TlsFlags & {
   config?: string;
   dataDir?: string;
   host?: string;
@@ -22,13 +23,10 @@ type Flags = {
   wsPort?: string;
   databaseUrl?: string;
   logLevel?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsCa?: string;
 };
 
 export function register(program: Command): void {
-  program
+  const server = program
     .command('server')
     .description('Run the control plane (HTTP API, MQTT broker over TCP/TLS and WebSocket, ingest) until SIGTERM.')
     .option('-c, --config <file>', 'YAML config file (see docs/configuration.md)')
@@ -40,10 +38,8 @@ export function register(program: Command): void {
     .option(
       '--database-url <url>',
       'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)',
-    )
-    .option('--tls-cert <file>', 'PEM certificate (chain): HTTPS, and MQTT over TLS (with --tls-key; docs/tls.md)')
-    .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--tls-ca <file>', 'PEM CA certificate agents pin (default: the top certificate of --tls-cert)')
+    );
+  addTlsOptions(server)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .action(async (flags: Flags) => {
       const overrides: ServerConfigInput = {
@@ -53,15 +49,7 @@ export function register(program: Command): void {
         ...(flags.mqttPort !== undefined ? { mqttPort: flags.mqttPort as unknown as number } : {}),
         ...(flags.wsPort !== undefined ? { wsPort: flags.wsPort as unknown as number } : {}),
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
-        ...(flags.tlsCert || flags.tlsKey
-          ? {
-              tls: {
-                cert: flags.tlsCert ?? '',
-                key: flags.tlsKey ?? '',
-                ...(flags.tlsCa ? { ca: flags.tlsCa } : {}),
-              } as NonNullable<ServerConfigInput['tls']>,
-            }
-          : {}),
+        ...tlsOverrides(flags),
         ...(flags.logLevel ? { logLevel: flags.logLevel as ServerConfigInput['logLevel'] } : {}),
       };
       let config: ReturnType<typeof loadServerConfig>;
@@ -69,9 +57,7 @@ export function register(program: Command): void {
         config = loadServerConfig({ ...(flags.config ? { file: flags.config } : {}), env: process.env, overrides });
       } catch (err) {
         if (err instanceof ValidationError) {
-          process.stderr.write(
-            `homeostat server: ${err.issues.length} configuration error(s):\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}\n`,
-          );
+          process.stderr.write(describeConfigErrors('homeostat server', err));
           process.exit(2);
         }
         throw err;

@@ -25,9 +25,14 @@ export type LocalAgent = {
 
 export const WORKER_URL = new URL('./local-agent-worker.mjs', import.meta.url);
 
-/** Starts the worker; resolves once the agent runs, rejects with its error when it cannot start. */
-export function startLocalAgent(init: LocalAgentInit, log: Logger): Promise<LocalAgent> {
-  const worker = new Worker(WORKER_URL, { workerData: init });
+/** Starts the worker; resolves once the agent runs, rejects with its error when it cannot start. `workerUrl`: another
+ * entry speaking the same messages (tests: one whose event loop is pinned). */
+export function startLocalAgent(
+  init: LocalAgentInit,
+  log: Logger,
+  opts: { workerUrl?: URL } = {},
+): Promise<LocalAgent> {
+  const worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: init });
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
   let started = false;
   worker.on('error', (err) => log.error({ err: err.message }, 'local agent crashed'));

@@ -5,7 +5,7 @@
  * data dir, the admin credentials and the enrolled agent. SIGINT/SIGTERM drain the agent, then the control plane.
  */
 import { resolve, join } from 'node:path';
-import { PortInUseError } from '../../contract/errors.ts';
+import { PortInUseError, ValidationError } from '../../contract/errors.ts';
 import { describePortInUse } from '../listen.ts';
 import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -20,6 +20,7 @@ import { createModelVerifier } from './model-verifier.ts';
 import { storeRefitter } from './refit.ts';
 import { createWebUi } from '../api/web-ui.ts';
 import { startLocalAgent, type LocalAgent } from './local-agent.ts';
+import { addTlsOptions, describeConfigErrors, tlsOverrides, type TlsFlags } from '../cli/tls-flags.ts';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -34,7 +35,7 @@ const seconds = (v: string) => {
   return n;
 };
 
-type StartOptions = {
+type StartOptions = TlsFlags & {
   dataDir: string;
   host: string;
   httpPort: number;
@@ -46,7 +47,7 @@ type StartOptions = {
 
 /** Adds `start` to the program. */
 export function register(program: Command): void {
-  program
+  const start = program
     .command('start')
     .description('start the control plane with a local agent enrolled into it (what npm start runs)')
     .option('--data-dir <dir>', 'data directory; the local agent keeps its state in <dir>/agent', './.data')
@@ -55,22 +56,26 @@ export function register(program: Command): void {
     .option('--mqtt-port <n>', 'MQTT port (0 = ephemeral)', port, 1883)
     .option('--ws-port <n>', 'MQTT over WebSocket port (0 = ephemeral)', port, 8083)
     .option('--cycle-seconds <n>', "the local agent's collection cycle", seconds, 5)
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'warn')
-    .action(async (opts: StartOptions) => {
-      try {
-        await start(opts);
-      } catch (err) {
-        if (err instanceof PortInUseError) {
-          process.stderr.write(`${describePortInUse(err, 'homeostat start')}\n`);
-          process.exit(3);
-        }
-        process.stderr.write(`error: ${(err as Error).message}\n`);
-        process.exit(1);
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'warn');
+  addTlsOptions(start).action(async (opts: StartOptions) => {
+    try {
+      await startAll(opts);
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        process.stderr.write(describeConfigErrors('homeostat start', err));
+        process.exit(2);
       }
-    });
+      if (err instanceof PortInUseError) {
+        process.stderr.write(`${describePortInUse(err, 'homeostat start')}\n`);
+        process.exit(3);
+      }
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  });
 }
 
-async function start(opts: StartOptions): Promise<void> {
+async function startAll(opts: StartOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logger = pino({ level: opts.logLevel }, pino.destination(2));
   const ui = createWebUi();
@@ -84,6 +89,8 @@ async function start(opts: StartOptions): Promise<void> {
       logLevel: opts.logLevel as 'warn',
       logger: logger.child({ component: 'control-plane' }),
       mounts: ui.mounts,
+      // HTTPS and MQTT over TLS (docs/tls.md); the files are checked by the zod config (ValidationError, exit 2)
+      ...tlsOverrides(opts),
     },
     { modelVerifier: createModelVerifier(), refitter: storeRefitter },
   );
@@ -137,7 +144,7 @@ async function start(opts: StartOptions): Promise<void> {
         `  admin:     ${urls.adminCredentials ? `${urls.adminCredentials.username} (credentials printed above, on stderr)` : credentialsReminder(admin?.username, credentialsFile)}`,
         `  MQTT:      ${urls.mqttUrl}   WebSocket: ${urls.wsUrl}`,
         `  agent:     ${creds.agentId} (${fresh ? 'enrolled now' : 'already enrolled'}; state in ${stateDir}, ${opts.cycleSeconds} s cycle)`,
-        `  samples:   curl -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,
+        `  samples:   curl${cp.config.tls ? ` --cacert ${resolve(opts.tlsCa ?? opts.tlsCert ?? '')}` : ''} -H 'Authorization: Bearer <API token>' ${urls.httpUrl}/api/hosts/${creds.agentId}/samples`,
         'Ctrl-C drains the agent and stops the control plane.',
         '',
       ].join('\n'),

@@ -8,7 +8,7 @@ import { openStore } from '../store/prisma-store.ts';
 import { createCounters } from '../metrics/counters.ts';
 import { createIngester } from './ingester.ts';
 
-test('one batch: samples, presence of many hosts and acks after commit; commit listeners see the rows first', async () => {
+test('one batch: samples, presence of many hosts and acks after commit; commit and presence listeners see the rows first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
   const store = await openStore({ provider: 'sqlite', file: join(dir, 'h.db') });
   try {
@@ -40,6 +40,14 @@ test('one batch: samples, presence of many hosts and acks after commit; commit l
       },
     });
     ing.onCommitted(({ samples }) => log.push(`committed ${samples.map((s) => `${s.hostId}:${s.seq}`).join(',')}`));
+    // presence listeners run once the presence is stored (the last message per agent); a failing one fails nothing
+    const presence: string[] = [];
+    ing.onPresence(async (agentId, p) => {
+      presence.push(`${agentId} ${p.state} stored online: ${(await store.hosts.get(agentId))?.online}`);
+    });
+    ing.onPresence(async () => {
+      throw new Error('a presence listener that fails');
+    });
     ing.start();
     const sample = (seq: number) => ({ seq, ts: 1000 + seq, schema: 'host-v1', features: { 'cpu.util': 0.5 } });
     for (const id of ids)
@@ -50,6 +58,13 @@ test('one batch: samples, presence of many hosts and acks after commit; commit l
     await allAcked;
     await ing.stop();
     assert.deepEqual(log, ['committed host-a:1,host-a:2,host-b:7', 'ack host-a [[1,2]]', 'ack host-b [[7,7]]']);
+    for (const end = Date.now() + 30_000; presence.length < 3 && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(presence.sort(), [
+      'host-a online stored online: true',
+      'host-b online stored online: true',
+      'host-c offline stored online: false',
+    ]);
     const hosts = await store.hosts.list();
     assert.deepEqual(
       hosts.map((h) => [h.id, h.online, h.lastSeen?.toISOString()]),

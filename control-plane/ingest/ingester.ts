@@ -84,6 +84,12 @@ export type Ingester = {
   onCommitted(listener: (batch: { samples: SampleRow[]; events: EventRow[] }) => void): () => void;
   /** Calls `listener` for every quarantined record (e.g. to audit it). Listener errors are logged. Returns unsubscribe. */
   onQuarantined(listener: (q: Quarantined) => void): () => void;
+  /**
+   * Calls `listener` with every presence message once it is committed (the last of the batch per agent), e.g. to send
+   * an agent what was queued for it while it was offline. Listener errors, also asynchronous ones, are logged and never fail the batch. Returns
+   * unsubscribe.
+   */
+  onPresence(listener: (agentId: string, message: PresenceMessage) => void | Promise<void>): () => void;
   start(): void;
   /**
    * Stops accepting, drains what is queued (bounded by deadlineMs), then stops the writer: at the deadline the
@@ -139,6 +145,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     });
   const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
   const quarantineListeners = new Set<(q: Quarantined) => void>();
+  const presenceListeners = new Set<(agentId: string, message: PresenceMessage) => void | Promise<void>>();
 
   async function writeBatch(items: IngestItem[]): Promise<void> {
     const samples: SampleRow[] = [];
@@ -230,6 +237,17 @@ export function createIngester(opts: IngesterOptions): Ingester {
           { policyVersion: u.message.policyVersion, models: u.message.models, errors: u.message.errors },
           at,
         );
+    }
+    for (const [agentId, p] of presence) {
+      for (const l of presenceListeners) {
+        try {
+          void Promise.resolve(l(agentId, p)).catch((err: unknown) =>
+            log.error({ err, agentId }, 'ingest presence listener failed'),
+          );
+        } catch (err) {
+          log.error({ err, agentId }, 'ingest presence listener failed');
+        }
+      }
     }
     if (samples.length || events.length) {
       for (const l of listeners) {
@@ -374,6 +392,12 @@ export function createIngester(opts: IngesterOptions): Ingester {
       quarantineListeners.add(listener);
       return () => {
         quarantineListeners.delete(listener);
+      };
+    },
+    onPresence(listener) {
+      presenceListeners.add(listener);
+      return () => {
+        presenceListeners.delete(listener);
       };
     },
     capacity: queue.capacity,

@@ -64,6 +64,11 @@ export interface HostRepository {
   setPendingSecretHash(id: string, hash: string): Promise<boolean>;
   /** The agent used the rotated secret: it becomes the only one (compare and set on `pending`); true when done. */
   promotePendingSecret(id: string, pending: string): Promise<boolean>;
+  /** Secret rotation for an offline agent: marks it to be sent when the agent comes online (keeps the first time);
+   * false when the host has no credential. */
+  queueRotation(id: string, at: Date): Promise<boolean>;
+  /** Clears a queued rotation; true only for the one caller that cleared it (so it is sent once across replicas). */
+  takeQueuedRotation(id: string): Promise<boolean>;
   /** Marks the host revoked (idempotent: keeps the first time); throws NotFoundError. */
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */

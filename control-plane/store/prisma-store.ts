@@ -107,6 +107,23 @@ function hostRepository(db: Db): HostRepository {
       });
       return r.count === 1;
     },
+    async queueRotation(id, at) {
+      const r = await db.agentCredential.findUnique({ where: { hostId: id }, select: { rotationQueuedAt: true } });
+      if (!r) return false;
+      if (!r.rotationQueuedAt)
+        await db.agentCredential.updateMany({
+          where: { hostId: id, rotationQueuedAt: null },
+          data: { rotationQueuedAt: at },
+        });
+      return true;
+    },
+    async takeQueuedRotation(id) {
+      const r = await db.agentCredential.updateMany({
+        where: { hostId: id, rotationQueuedAt: { not: null } },
+        data: { rotationQueuedAt: null },
+      });
+      return r.count === 1;
+    },
     async revoke(id, at) {
       const r = await db.host.findUnique({ where: { id } });
       if (!r) throw new NotFoundError('host', id);

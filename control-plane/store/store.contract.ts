@@ -87,6 +87,18 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
       pendingSecretHash: null,
       revokedAt: null,
     });
+    // a rotation queued for an offline agent is taken once (sent by one replica at its presence)
+    assert.equal(await s.hosts.queueRotation('nope', now), false);
+    assert.equal(await s.hosts.takeQueuedRotation('host-2'), false, 'nothing queued');
+    assert.equal(await s.hosts.queueRotation('host-2', now), true);
+    assert.equal(await s.hosts.queueRotation('host-2', now), true, 'queued twice is one rotation');
+    const takes = await Promise.all([1, 2, 3].map(() => s.hosts.takeQueuedRotation('host-2')));
+    assert.deepEqual(
+      takes.filter((x) => x),
+      [true],
+      'exactly one taker',
+    );
+    assert.equal(await s.hosts.takeQueuedRotation('host-2'), false);
   });
 
   t('concurrent redeems never overdraw a token', async (s) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -124,6 +124,26 @@ test("homeostat --help lists the control plane's commands; the agent is its own 
   assert.match((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout, /--cycle-seconds <n>/);
 });
 
+test('N5: both cycle defaults are stated in --help (agent run 10 s, start 5 s), and the TLS flags of server and start', async () => {
+  const flat = (s: string) => s.replace(/\s+/g, ' ');
+  assert.match(
+    flat((await run(process.execPath, [AGENT_BIN, 'run', '--help'])).stdout),
+    /--cycle-seconds <n> [^-]*\(default:? 10\)/,
+  );
+  const start = flat((await run(process.execPath, [BIN, 'start', '--help'])).stdout);
+  assert.match(start, /--cycle-seconds <n> [^-]*\(default:? 5\)/);
+  const server = flat((await run(process.execPath, [BIN, 'server', '--help'])).stdout);
+  for (const help of [start, server])
+    for (const flag of ['--tls-cert <file>', '--tls-key <file>', '--tls-ca <file>'])
+      assert.ok(help.includes(flag), flag);
+});
+
+test("N4: npm reads the project's .npmrc without an unknown-config warning", async () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const npm = await run('npm', ['config', 'get', 'fund'], { cwd: root });
+  assert.doesNotMatch(npm.stderr, /Unknown (project|user|env|builtin) config/);
+});
+
 /** Every file under `dir` (the SQLite database included), as raw bytes. */
 function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
   const out: { path: string; bytes: Buffer }[] = [];
@@ -148,6 +168,12 @@ test('N7/N8: the admin password is printed once on stderr at the first start and
     assert.deepEqual(Object.keys(stored).sort(), ['apiToken', 'createdAt', 'username']);
     for (const f of filesUnder(dataDir))
       assert.equal(f.bytes.includes(password), false, `${f.path} holds the plaintext password`);
+    // the API token's secret is only in the 0600 credentials file, never in the database (hashed there)
+    const tokenSecret = (stored.apiToken as string).split('.').at(-1)!;
+    assert.ok(tokenSecret.length >= 32);
+    for (const f of filesUnder(dataDir))
+      if (!f.path.endsWith('admin-credentials.json'))
+        assert.equal(f.bytes.includes(tokenSecret), false, `${f.path} holds the plaintext API token`);
     // the printed password is the one the hash was made of
     const login = await fetch(`${urls.httpUrl}/api/auth/login`, {
       method: 'POST',
@@ -158,13 +184,23 @@ test('N7/N8: the admin password is printed once on stderr at the first start and
     s.child.kill('SIGTERM');
     await exitsCleanly(s);
 
-    // a file an older version wrote (with the password) is rewritten without it at the next start
-    writeFileSync(join(dataDir, 'admin-credentials.json'), JSON.stringify({ ...stored, password }), { mode: 0o600 });
+    // a file an older version wrote (with the password, readable by others) is rewritten without it, 0600
+    writeFileSync(join(dataDir, 'admin-credentials.json'), JSON.stringify({ ...stored, password }));
+    chmodSync(join(dataDir, 'admin-credentials.json'), 0o644);
     s = startServer(dataDir);
     urls = await s.ready;
     assert.doesNotMatch(s.stderr(), /password/, 'a later start prints no credentials block');
     assert.doesNotMatch(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8'), /password/);
     assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
+    s.child.kill('SIGTERM');
+    await exitsCleanly(s);
+
+    // a copy left readable by others (no password in it) is tightened to 0600 at the next start
+    chmodSync(join(dataDir, 'admin-credentials.json'), 0o644);
+    s = startServer(dataDir);
+    await s.ready;
+    assert.equal(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8')), stored);
     s.child.kill('SIGTERM');
     await exitsCleanly(s);
   } finally {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "AgentCredential" ADD COLUMN "rotationQueuedAt" DATETIME;
+
