@@ -22,7 +22,10 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),
-    onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.rollouts });
+      void client.invalidateQueries({ queryKey: keys.policies });
+    },
   });
   const list = (rollouts.data ?? [])
     .filter((r) => r.kind === kind && (!subject || r.subject === subject))
