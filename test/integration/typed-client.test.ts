@@ -263,6 +263,16 @@ test('typed client: every route the web UI uses answers with the shape of its co
     };
     const modelRollout = await expect(admin.models[':id'].publish.$post(publishModel), 201, Rollout);
     assert.deepEqual([modelRollout.kind, modelRollout.autoRollback], ['model', true]);
+    // A model canary is compared on anomaly scores too (null until a group's samples carry one); a policy is not.
+    const modelCompared = await expect(
+      admin.rollouts[':id'].comparison.$get({ param: { id: id(modelRollout.id) } }),
+      200,
+      RolloutComparison,
+    );
+    for (const g of [modelCompared.treated, modelCompared.baseline]) {
+      assert.ok(g.anomalyScore === null || (g.anomalyScore !== undefined && g.anomalyScore.samples > 0));
+    }
+    assert.equal(compared.treated.anomalyScore, undefined);
 
     // Enrollment tokens.
     const tokenRequest = { json: { labels: { role: 'db' }, uses: 3, ttl: '24h' } };
