@@ -117,16 +117,33 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         case 'send':
           await send(s, a.hosts, a.version, actor);
           break;
-        case 'rollback':
-          if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+        case 'rollback': {
+          // The version to go back to may not be sendable (a model bundled with the agent and never uploaded): the
+          // rollout is already rolled back in its state, so say so in its history and the audit log instead of
+          // failing the tick, and leave the treated hosts where they are.
+          let failed: string | null = null;
+          try {
+            if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+          } catch (err) {
+            failed = err instanceof Error ? err.message : String(err);
+            ctx.log.warn({ err, rollout: s.id, toVersion: a.toVersion }, 'rollback not sent');
+            s.history.push({ at: ctx.now(), event: 'rollback not sent', detail: `${a.toVersion}: ${failed}` });
+            await save(s);
+          }
           await ctx.audit.record({
             actor: 'system:rollout',
             actorType: 'system',
-            action: 'rollout.rolled-back',
+            action: failed ? 'rollout.rollback-failed' : 'rollout.rolled-back',
             target: s.id,
-            detail: { toVersion: a.toVersion, hosts: a.hosts.length, reasons: a.reasons },
+            detail: {
+              toVersion: a.toVersion,
+              hosts: a.hosts.length,
+              reasons: a.reasons,
+              ...(failed ? { failed } : {}),
+            },
           });
           break;
+        }
         case 'halted':
           await ctx.audit.record({
             actor: 'system:rollout',
