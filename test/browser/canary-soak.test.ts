@@ -2,8 +2,9 @@
  * canary-soak: a model canary on the Models page in Debian's chromium against a real demo (4 simulated hosts running
  * the bundled anomaly-multi): an operator publishes the same graph under a new version to one named canary host with
  * a short soak, sees the soak count down and the canary-versus-baseline figures (anomaly score mean and p95 from both
- * groups' samples, alerts, errors, latency), halts it, resumes it (the soak starts again), halts again and rolls back;
- * the rollback completes once every host acknowledged the bundled version again.
+ * groups' samples, alerts, errors, latency), halts it (Roll back waits for the bundled version to be uploaded), resumes
+ * it (the soak starts again), halts again and rolls back; the rollback completes once every host acknowledged the
+ * bundled version again.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,7 +80,6 @@ after(async () => {
 
 test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt and roll back', { skip }, async () => {
   await waitFor('every host on the bundled model', async () => (await hostsOn(BUNDLED)).length === HOSTS);
-  await upload(card.version);
   await upload(`${card.version}-canary`);
   const canaryHost = (await hostsOn(BUNDLED))[0]!.hostname;
 
@@ -137,6 +137,10 @@ test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt a
   await card$.locator('.status-halted').waitFor();
   assert.equal(await card$.getByTestId('soak').count(), 0, 'no countdown while halted');
   await table.waitFor(); // the figures stay, to decide on
+  // The bundled version is not in the registry yet: no Roll back button, but what to do instead.
+  await card$.getByTestId('revert-unavailable').getByText(`upload ${BUNDLED} to the registry first`).waitFor();
+  assert.equal(await card$.getByRole('button', { name: `Roll back to ${BUNDLED}` }).count(), 0);
+  await upload(card.version);
   await card$.getByRole('button', { name: 'Resume' }).click();
   await card$.locator('.status-soaking').waitFor();
   await card$

@@ -20,6 +20,9 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
   const canAct = useCan('operator');
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
+  // A model rollout rolls back only to a registered version (not one that only came bundled with the agent).
+  const models = useQuery({ queryKey: keys.models, queryFn: api.models, enabled: kind === 'model' });
+  const registered = kind === 'model' && models.data ? new Set(models.data.map((m) => m.id)) : null;
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),
     onSettled: () => {
@@ -46,6 +49,7 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
             hosts={hosts.data ?? []}
             busy={act.isPending}
             canAct={canAct}
+            canRevert={!registered || !r.previousVersion || registered.has(r.previousVersion)}
             onAction={(action) => act.mutate({ id: r.id, action })}
           />
         ))
@@ -59,12 +63,15 @@ function RolloutCard({
   hosts,
   busy,
   canAct,
+  canRevert,
   onAction,
 }: {
   rollout: Rollout;
   hosts: Host[];
   busy: boolean;
   canAct: boolean;
+  /** False when the version to go back to cannot be sent (a model not in the registry). */
+  canRevert: boolean;
   onAction: (a: RolloutAction) => void;
 }) {
   const applied = (id: string) => {
@@ -163,7 +170,12 @@ function RolloutCard({
               Resume
             </button>
           )}
-          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && !canRevert && (
+            <span className="muted" data-testid="revert-unavailable">
+              {revertLabel(r)}: upload {r.previousVersion} to the registry first (it came bundled with the agent).
+            </span>
+          )}
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && canRevert && (
             <button
               type="button"
               className="danger"
