@@ -11,7 +11,7 @@ import { gateInWords, isFinished, revertLabel, versionWords, waveHistory } from 
 type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Progress, Time } from './common.tsx';
-import { Countdown } from './countdown.tsx';
+import { SoakStatus } from './soak-status.tsx';
 import { CanaryComparison } from './canary-comparison.tsx';
 
 /** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
@@ -130,12 +130,7 @@ function RolloutCard({
           );
         })}
       </ol>
-      {active && !r.rollback && r.waveStartedAt !== null && (
-        <p data-testid="soak">
-          Wave {r.wave + 1} soaks {Math.round(r.soakMs / 1000)} s; the health gate judges it{' '}
-          <Countdown to={r.waveStartedAt + r.soakMs} />.
-        </p>
-      )}
+      {active && <SoakStatus rollout={r} />}
       {r.kind === 'model' && (active || r.status === 'halted') && <CanaryComparison id={r.id} />}
       {lastGate && (
         <div className="gate" data-testid="gate">
