@@ -8,7 +8,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { Demo } from '../../control-plane/compose/demo-command.ts';
 import {
@@ -126,6 +127,9 @@ test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt a
     },
     60_000,
   );
+  const shots = join(process.cwd(), 'test-artifacts', 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  await card$.screenshot({ path: join(shots, 'canary-soak.png') });
   for (const name of ['Anomaly alerts per host', 'Errors per host', 'Inference latency p95 (ms)'])
     assert.equal((await figure(table, name)).length, 2, name);
   assert.notEqual((await card$.getByTestId('countdown').textContent()) ?? '', before, 'the countdown ticks');
