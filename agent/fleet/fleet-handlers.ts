@@ -17,7 +17,7 @@ import type { Inference } from '../infer/inference.ts';
 import type { CommandHandlers } from '../link/commands.ts';
 import type { EventInput } from '../pipeline/types.ts';
 import { createAgentUpgrader } from './agent-upgrader.ts';
-import { createFleetState, type FleetState } from './fleet-state.ts';
+import { createFleetState, modelsByName, type FleetState } from './fleet-state.ts';
 import { createModelUpdater } from './model-updater.ts';
 import { createPolicyReceiver } from './policy-receiver.ts';
 import { createSecretRotationHandler } from './secret-rotation.ts';
@@ -58,7 +58,7 @@ export function createFleetHandlers(deps: FleetHandlerDeps): { state: FleetState
   const state = createFleetState({
     publish: (msg) => deps.publishState({ policyVersion: msg.policyVersion, models: msg.models, errors: msg.errors }),
     now: deps.now ?? Date.now,
-    initial: { policyVersion: healer.policySet()?.version ?? null, models: inference.versions() },
+    initial: { policyVersion: healer.policySet()?.version ?? null, models: modelsByName(inference.versions()) },
   });
   // A cached policy set refused at start-up is reported in the agent's state, so the control plane can send a fix.
   const startupProblem = healer.startupProblem();

@@ -22,6 +22,21 @@ export interface FleetState {
   publish(): Promise<void>;
 }
 
+/**
+ * The loaded models as the state reports them: by model name with its bare version, the form the model updater sets
+ * after a swap and the control plane reads (`<name>@<version>` of a rollout). The inference stage lists its slots
+ * (`{ anomaly: 'anomaly-multi@5.0.0' }`); reported as such, a bundled model was never recognised as running, so a
+ * model rollout had nothing to roll back to and the host listed the slot beside the swapped-in model.
+ */
+export function modelsByName(slots: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const label of Object.values(slots)) {
+    const at = label.lastIndexOf('@');
+    if (at > 0) out[label.slice(0, at)] = label.slice(at + 1);
+  }
+  return out;
+}
+
 /** Creates the state holder. `initial` restores what was applied before a restart. */
 export function createFleetState(opts: {
   publish: (msg: StateMessage) => void | Promise<void>;

@@ -51,6 +51,12 @@ const GroupFigures = z.object({
   anomalies: z.number().nonnegative(),
   inferenceErrors: z.number().nonnegative().optional(),
   latencyP95Ms: z.number().nullable().optional(),
+  /** Anomaly score (0..1) of the group's samples over the window: mean, p95 and how many samples (models only; null:
+   * no sample carried a score). Shown beside the gate's figures; the gate judges anomaly alerts, not scores. */
+  anomalyScore: z
+    .object({ mean: z.number(), p95: z.number(), samples: z.number().int().nonnegative() })
+    .nullable()
+    .optional(),
   unresponsive: z.array(z.object({ host: z.string(), why: z.string() })).optional(),
 });
 

@@ -24,6 +24,7 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/hosts/:id/loss', 'viewer'],
   ['GET', '/api/events', 'viewer'],
   ['POST', '/api/hosts/:id/revoke', 'admin'],
+  ['PUT', '/api/hosts/:id/labels', 'admin'],
   ['POST', '/api/hosts/:id/rotate-secret', 'admin'],
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],

@@ -9,6 +9,7 @@
  * hung until its session timed out) or stopped sending samples during the soak (its cycle stalled) fails the gate
  * outright, named with why, whether or not it acknowledged the version ({@link Liveness}, {@link livenessOf}).
  */
+import type { AnomalyScoreFigures } from './score-figures.ts';
 
 /** Aggregated observations of one group of hosts over the soak window. */
 export interface GroupHealth {
@@ -19,6 +20,8 @@ export interface GroupHealth {
   inferenceErrors?: number;
   /** p95 inference latency in ms (models only). */
   latencyP95Ms?: number | null;
+  /** Anomaly score mean and p95 of the group's samples (models only; shown beside the gate, not judged by it). */
+  anomalyScore?: AnomalyScoreFigures | null;
   /** Hosts sent the new version that are not alive (treated group only), with why: they fail the gate. */
   unresponsive?: { host: string; why: string }[];
 }

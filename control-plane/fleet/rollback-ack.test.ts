@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { createRolloutState, stepRollout } from './rollout.ts';
 import { stepRollbackAck } from './rollback-ack.ts';
 import { resumeRollout } from './rollout-resume.ts';
-import { liveVersions } from './policy-live.ts';
 
 const sent = (rollback: boolean) => {
   const s = createRolloutState(
@@ -43,15 +42,4 @@ test('resume: only a halted rollout, which sends its wave again and soaks from n
   const r = resumeRollout({ ...s, status: 'halted' }, 5, 'ann');
   assert.deepEqual([r.state.status, r.state.waveStartedAt], ['soaking', 5]);
   assert.deepEqual(r.actions, [{ type: 'send', wave: 0, hosts: ['a', 'b'], version: 'web@1' }]);
-});
-
-test('the live policy version is that of the newest completed rollout; "no policy" is none', () => {
-  const live = liveVersions([
-    { kind: 'policy', subject: 'web', version: 'web@3', status: 'soaking' },
-    { kind: 'policy', subject: 'web', version: 'web@2', status: 'completed' },
-    { kind: 'policy', subject: 'db', version: 'db@0', status: 'completed' },
-    { kind: 'model', subject: 'web', version: 'web@9', status: 'completed' },
-  ]);
-  assert.deepEqual(live('web'), { publishedVersion: 2, rollingOutVersion: 3 });
-  assert.deepEqual(live('db'), { publishedVersion: null, rollingOutVersion: null });
 });

@@ -22,6 +22,7 @@ import {
 } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
 import { stepRollbackAck } from './rollback-ack.ts';
+import { scoreFigures } from './score-figures.ts';
 import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 
@@ -75,14 +76,6 @@ const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
 /** Anomaly kinds count towards the gate's anomaly signal: alert episodes started (and the older per-sample kind). */
 const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.started', 'anomaly.detected']);
 
-/** `scores.anomaly.latencyUs` of a sample when it is a number (agents without the anomaly model send none). */
-function anomalyLatencyUs(scores: Record<string, unknown>): number | null {
-  const anomaly = scores['anomaly'];
-  if (typeof anomaly !== 'object' || anomaly === null) return null;
-  const us = (anomaly as Record<string, unknown>)['latencyUs'];
-  return typeof us === 'number' ? us : null;
-}
-
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
 export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKindName, RolloutKind>) {
   const repo = ctx.repos.rollouts;
@@ -124,16 +117,33 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         case 'send':
           await send(s, a.hosts, a.version, actor);
           break;
-        case 'rollback':
-          if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+        case 'rollback': {
+          // The version to go back to may not be sendable (a model bundled with the agent and never uploaded): the
+          // rollout is already rolled back in its state, so say so in its history and the audit log instead of
+          // failing the tick, and leave the treated hosts where they are.
+          let failed: string | null = null;
+          try {
+            if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+          } catch (err) {
+            failed = err instanceof Error ? err.message : String(err);
+            ctx.log.warn({ err, rollout: s.id, toVersion: a.toVersion }, 'rollback not sent');
+            s.history.push({ at: ctx.now(), event: 'rollback not sent', detail: `${a.toVersion}: ${failed}` });
+            await save(s);
+          }
           await ctx.audit.record({
             actor: 'system:rollout',
             actorType: 'system',
-            action: 'rollout.rolled-back',
+            action: failed ? 'rollout.rollback-failed' : 'rollout.rolled-back',
             target: s.id,
-            detail: { toVersion: a.toVersion, hosts: a.hosts.length, reasons: a.reasons },
+            detail: {
+              toVersion: a.toVersion,
+              hosts: a.hosts.length,
+              reasons: a.reasons,
+              ...(failed ? { failed } : {}),
+            },
           });
           break;
+        }
         case 'halted':
           await ctx.audit.record({
             actor: 'system:rollout',
@@ -177,7 +187,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         if (ANOMALY_TYPES.has(type)) g.anomalies += n;
         if (INFERENCE_ERROR_TYPES.has(type)) g.inferenceErrors! += n;
       }
-      if (s.kind === 'model') g.latencyP95Ms = await latencyP95Ms(hosts, from, to);
+      if (s.kind === 'model') {
+        const f = scoreFigures(await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 }));
+        g.latencyP95Ms = f.latencyP95Ms;
+        g.anomalyScore = f.anomalyScore;
+      }
       return g;
     };
     const treatedHealth = await health(acked, since, now + 1);
@@ -198,16 +212,6 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       ? await health(untreated, since, now + 1)
       : await health(acked, since - (now - since), since);
     return { treated: treatedHealth, baseline, applyFailures: failures };
-  }
-
-  /** p95 of the anomaly model's per-cycle latency the hosts reported in their samples (newest 5000), in ms. */
-  async function latencyP95Ms(hosts: string[], from: number, to: number): Promise<number | null> {
-    const scores = await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 });
-    const us = scores
-      .map(anomalyLatencyUs)
-      .filter((v): v is number => v !== null)
-      .sort((a, b) => a - b);
-    return us.length ? us[Math.min(us.length - 1, Math.floor(us.length * 0.95))]! / 1000 : null;
   }
 
   async function targets(selector: string): Promise<HostRecord[]> {

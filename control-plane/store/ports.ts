@@ -71,6 +71,8 @@ export interface HostRepository {
   takeQueuedRotation(id: string): Promise<boolean>;
   /** Marks the host revoked (idempotent: keeps the first time); throws NotFoundError. */
   revoke(id: string, at: Date): Promise<HostRecord>;
+  /** Replaces the host's labels (an administrator's re-label); throws NotFoundError. */
+  setLabels(id: string, labels: Labels): Promise<HostRecord>;
   /** Presence update; ignored (false) for unknown hosts. */
   setPresence(id: string, online: boolean, at: Date, agent?: AgentPresence): Promise<boolean>;
   /** The same presence for many hosts in a few statements (ingest batches); unknown ids are ignored. Returns how many were updated. */

@@ -130,6 +130,10 @@ function hostRepository(db: Db): HostRepository {
       if (r.revokedAt) return toHost(r);
       return toHost(await db.host.update({ where: { id }, data: { revokedAt: at, online: false } }));
     },
+    async setLabels(id, labels) {
+      if (!(await update(id, { labels: { ...labels } }))) throw new NotFoundError('host', id);
+      return toHost((await db.host.findUnique({ where: { id } }))!);
+    },
     setPresence: (id, online, at, agent) =>
       update(id, {
         online,

@@ -144,6 +144,15 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal(await s.hosts.setPresenceMany([], true, now), 0);
     await s.hosts.setPresence('host-h', true, now);
     assert.equal(await s.hosts.markAllOffline(), 1);
+    h = await s.hosts.setLabels('host-h', { role: 'db', zone: 'b' });
+    assert.deepEqual(
+      [h.labels, (await s.hosts.get('host-h'))?.labels],
+      [
+        { role: 'db', zone: 'b' },
+        { role: 'db', zone: 'b' },
+      ],
+    );
+    await assert.rejects(s.hosts.setLabels('host-nope', {}), NotFoundError);
     h = await s.hosts.revoke('host-h', now);
     assert.equal(h.revokedAt?.toISOString(), now.toISOString());
     assert.equal((await s.hosts.credential('host-h'))!.revokedAt?.toISOString(), now.toISOString());

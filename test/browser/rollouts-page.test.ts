@@ -69,8 +69,12 @@ test('live version in the policy list; halt, resume, roll back; the rollback com
     soak: '1s',
   });
   await waitFor('v1 completed', async () => (await rolloutOf(first.id)).status === 'completed');
-  await page.reload();
-  await listed.getByText('v2 · live v1').waitFor();
+  // No reload: the list follows the rollout while it is shown (it used to keep saying "not live").
+  await listed.getByText('v2 · live v1', { exact: true }).waitFor();
+  const listedByApi = (await adminApi(demo, 'GET', '/api/policies')).policies.find(
+    (p: { name: string }) => p.name === 'ui-rollouts',
+  );
+  assert.deepEqual([listedByApi.publishedVersion, listedByApi.rollingOutVersion], [1, null]);
 
   const second = await adminApi(demo, 'POST', '/api/policies/ui-rollouts/publish', {
     version: 2,
@@ -109,6 +113,8 @@ test('live version in the policy list; halt, resume, roll back; the rollback com
   const hosts = (await adminApi(demo, 'GET', '/api/hosts')).hosts as { appliedPolicyVersion: string }[];
   assert.equal(hosts.filter((h) => h.appliedPolicyVersion === 'ui-rollouts@1').length, HOSTS);
   assert.match((await back.textContent()) ?? '', /Roll forward to ui-rollouts@2/);
+  // The hosts run v1 again: that is the live version, nothing rolling out.
+  await listed.getByText('v2 · live v1', { exact: true }).waitFor();
 });
 
 test('send test delivery: a real POST to the receiver, its status and latency; a failing receiver is named', {

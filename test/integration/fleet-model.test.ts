@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { agentTopic } from '../../contract/protocol/index.ts';
 import { api, startAgent, startFleet, until, type FleetRig, type SimAgent } from './fleet-harness.ts';
 
 const onnx = readFileSync(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
@@ -164,6 +165,60 @@ test('model rollout: a canary whose inference got slower than the rest rolls bac
     assert.equal(after.status, 'rolled-back');
     const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rolled-back')).body.entries;
     assert.match(audit[0].detail.reasons.join(' '), /latency p95 0\.40 ms vs 0\.10 ms \(limit ×1\.5\)/);
+  } finally {
+    for (const a of agents) await a.close();
+    await rig.close();
+  }
+});
+
+test('model rollout: hosts on a bundled model never uploaded; a regressing canary is rolled back in its state, and the history and audit say the bundled version could not be sent', async () => {
+  const rig = await startFleet();
+  const agents: SimAgent[] = [];
+  const BUNDLED = '0.9.0-bundled';
+  try {
+    for (let i = 0; i < 3; i++) agents.push(await startAgent(rig, `b-${i}`, { rack: 'r3' }));
+    // What a real agent reports at start: the model it ships with (agent/fleet/fleet-state.ts modelsByName).
+    for (const a of agents)
+      await a.client.publishAsync(
+        agentTopic(a.agentId, 'state'),
+        JSON.stringify({ v: 1, ts: rig.clock.t, policyVersion: null, models: { 'anomaly-uni': BUNDLED }, errors: [] }),
+        { qos: 1 },
+      );
+    await until(async () => {
+      const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { appliedModels: Record<string, string> }[];
+      return hosts.filter((h) => h.appliedModels?.['anomaly-uni'] === BUNDLED).length === 3;
+    }, 'hosts report the bundled model');
+    assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, {
+      canaries: ['b-0'],
+      percents: [100],
+      soak: '5m',
+    });
+    assert.equal(ro.status, 201);
+    assert.equal(ro.body.previousVersion, id(BUNDLED), 'the bundled model is what a rollback goes back to');
+    const canary = agents[0]!;
+    await until(async () => canary.swaps.includes(id(V2)), 'canary swapped to the new model');
+    // Rolling back by hand is refused in words while the bundled version is not in the registry.
+    const manual = await api(rig.t, 'POST', `/api/rollouts/${ro.body.id}/rollback`);
+    assert.deepEqual([manual.status, manual.body.reason], [409, 'not-in-registry']);
+    assert.match(manual.body.message, /is not in the model registry/);
+    await canary.emit(
+      rig.clock.t + 10_000,
+      ...Array.from({ length: 3 }, () => ({ type: 'model.error', data: { kind: 'anomaly', model: 'anomaly-uni' } })),
+    );
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${canary.agentId}/events`)).body.events.length === 3,
+      'canary events stored',
+    );
+    rig.clock.t += 5 * 60_000;
+    await rig.fleet.tick(); // does not throw
+    const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
+    assert.equal(after.status, 'rolled-back');
+    const note = after.history.find((h: { event: string }) => h.event === 'rollback not sent');
+    assert.match(note?.detail ?? '', new RegExp(`^anomaly-uni@${BUNDLED}: `));
+    const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rollback-failed')).body.entries;
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].detail.toVersion, id(BUNDLED));
   } finally {
     for (const a of agents) await a.close();
     await rig.close();

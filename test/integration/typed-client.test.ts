@@ -50,6 +50,7 @@ const UI_ROUTES = [
   'GET /api/hosts/:id/samples',
   'GET /api/hosts/:id/events',
   'GET /api/hosts/:id/loss',
+  'PUT /api/hosts/:id/labels',
   'GET /api/incidents',
   'GET /api/incidents/:id',
   'POST /api/incidents/:id/ack',
@@ -263,6 +264,16 @@ test('typed client: every route the web UI uses answers with the shape of its co
     };
     const modelRollout = await expect(admin.models[':id'].publish.$post(publishModel), 201, Rollout);
     assert.deepEqual([modelRollout.kind, modelRollout.autoRollback], ['model', true]);
+    // A model canary is compared on anomaly scores too (null until a group's samples carry one); a policy is not.
+    const modelCompared = await expect(
+      admin.rollouts[':id'].comparison.$get({ param: { id: id(modelRollout.id) } }),
+      200,
+      RolloutComparison,
+    );
+    for (const g of [modelCompared.treated, modelCompared.baseline]) {
+      assert.ok(g.anomalyScore === null || (g.anomalyScore !== undefined && g.anomalyScore.samples > 0));
+    }
+    assert.equal(compared.treated.anomalyScore, undefined);
 
     // Enrollment tokens.
     const tokenRequest = { json: { labels: { role: 'db' }, uses: 3, ttl: '24h' } };
@@ -292,6 +303,18 @@ test('typed client: every route the web UI uses answers with the shape of its co
     const ownTokens = await expect(admin['api-tokens'].$get(), 200, ApiTokenList);
     assert.ok(ownTokens.tokens.some((t) => t.id === own.id && t.revokedAt === null));
     await expect(admin['api-tokens'][':id'].$delete({ param: { id: id(own.id) } }), 200, RevokedApiToken);
+
+    // Re-label a host (the host page's Edit labels): replaced as given, stored, audited; a bad key is a worded 400.
+    const relabel = { param: { id: id(a0.agentId) }, json: { labels: { rack: 'r0', zone: 'b' } } };
+    const relabelled = await expect(admin.hosts[':id'].labels.$put(relabel), 200, Host);
+    assert.deepEqual(relabelled.labels, { rack: 'r0', zone: 'b' });
+    const reread = await expect(admin.hosts[':id'].$get({ param: { id: a0.agentId } }), 200, Host);
+    assert.deepEqual(reread.labels, { rack: 'r0', zone: 'b' });
+    const badLabel = await admin.hosts[':id'].labels.$put({
+      param: { id: a0.agentId },
+      json: { labels: { 'a b': 'c' } },
+    });
+    assert.equal(badLabel.status, 400);
 
     // The host page's audit trail.
     const audit = await expect(admin.audit.$get({ query: { target: 'web@1' } }), 200, AuditList);

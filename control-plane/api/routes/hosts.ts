@@ -4,7 +4,8 @@ import { EventList, Host, HostList, RecentEvents, SampleList, SampleSeries } fro
 import { NotFoundError, ValidationError } from '../../../contract/errors.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { queryOf } from '../validate.ts';
+import { jsonBody, queryOf } from '../validate.ts';
+import { LabelMap } from './tokens.ts';
 import { shaped } from '../respond.ts';
 import { hostJson } from './serialize.ts';
 import { hostHealth } from '../../../contract/api/host-health.ts';
@@ -13,6 +14,9 @@ import type { HostOverview } from '../../store/ports.ts';
 import type { OpenIncidentsByHost } from '../deps.ts';
 import { HostLoss } from '../../../contract/api/host-loss.ts';
 import { createLossLedger } from '../../ingest/loss-ledger.ts';
+
+/** `PUT /api/hosts/:id/labels`: the host's new labels (all of them; an empty map removes every label). */
+const HostLabelsBody = z.object({ labels: LabelMap });
 
 /** `GET /api/hosts?window=`: the span of `anomalyPeak`, 1 min to 7 days (default 15 min). */
 export const HostListQuery = z.object({
@@ -168,6 +172,12 @@ export function hostRoutes(deps: ApiDeps) {
       .get('/hosts/:id/loss', async (c) => {
         const h = await getHost(c.req.param('id'));
         return c.json(shaped(HostLoss, await loss.host(h.id)));
+      })
+      // Re-label: the host's labels replaced as given (selectors, grouping and incidents use them from now on).
+      .put('/hosts/:id/labels', jsonBody(HostLabelsBody, 'labels'), async (c) => {
+        const h = await getHost(c.req.param('id'));
+        const updated = await store.hosts.setLabels(h.id, c.req.valid('json').labels);
+        return c.json(shaped(Host, hostJson(updated)));
       })
       .post('/hosts/:id/revoke', async (c) =>
         c.json(shaped(Host, hostJson(await deps.enrollment.revokeHost(c.req.param('id'))))),

@@ -18,16 +18,19 @@ import { namedRecord } from '../../../contract/text.ts';
 export const MIN_TOKEN_TTL_MS = 1;
 export const MAX_TOKEN_TTL_MS = 365 * 86_400_000;
 
+/** Host labels as an administrator gives them (a token's, or a host's re-label): key → value. */
+export const LabelMap = namedRecord(
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
+  z.string().min(1).max(256),
+  'label key',
+);
+
 export const CreateTokenBody = z.object({
-  labels: namedRecord(
-    z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-zA-Z0-9_./-]+$/, 'label keys use letters, digits and _ . / -'),
-    z.string().min(1).max(256),
-    'label key',
-  ).default({}),
+  labels: LabelMap.default({}),
   uses: z.number().int().min(1).max(1_000_000).default(1),
   ttl: z
     .union([z.string().max(32), z.number()])

@@ -325,6 +325,9 @@ export const api = {
   async revokeHost(id: string) {
     return call(c.hosts[':id'].revoke.$post({ param: { id } }), `Revoking host ${id}`);
   },
+  async relabelHost(id: string, labels: Record<string, string>) {
+    return call(c.hosts[':id'].labels.$put({ param: { id }, json: { labels } }), `Re-labelling host ${id}`);
+  },
 
   /** The fleet-wide audit log, newest first, filtered (at most `limit` entries). */
   async auditSearch(filter: AuditFilter, limit = 500) {

@@ -1,6 +1,6 @@
 /**
- * A host's admin actions: revoke its credentials (after a confirmation naming the host and what revoking does). A
- * revoked host shows since when; it can no longer connect and must enroll again.
+ * A host's admin actions: re-label it, and revoke its credentials (after a confirmation naming the host and what
+ * revoking does). A revoked host shows since when; it can no longer connect and must enroll again.
  */
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -8,11 +8,13 @@ import { api, keys } from '../api/api.ts';
 import type { Host } from '../api/types.ts';
 import { useCan } from '../session.tsx';
 import { ErrorBox, Time } from './common.tsx';
+import { HostLabelsEdit } from './host-labels.tsx';
 
-export function HostActions({ host }: { host: Pick<Host, 'id' | 'hostname' | 'revokedAt'> }) {
+export function HostActions({ host }: { host: Pick<Host, 'id' | 'hostname' | 'revokedAt' | 'labels'> }) {
   const client = useQueryClient();
   const isAdmin = useCan('admin');
   const [confirming, setConfirming] = useState(false);
+  const [labelling, setLabelling] = useState(false);
   const revoke = useMutation({
     mutationFn: () => api.revokeHost(host.id),
     onSuccess: (h) => {
@@ -30,7 +32,16 @@ export function HostActions({ host }: { host: Pick<Host, 'id' | 'hostname' | 're
   if (!isAdmin) return null;
   return (
     <section className="actions" aria-label="Host actions">
-      {!confirming ? (
+      {labelling ? (
+        <HostLabelsEdit host={host} onDone={() => setLabelling(false)} />
+      ) : (
+        !confirming && (
+          <button type="button" onClick={() => setLabelling(true)}>
+            Edit labels…
+          </button>
+        )
+      )}
+      {labelling ? null : !confirming ? (
         <button type="button" onClick={() => setConfirming(true)}>
           Revoke host…
         </button>

@@ -11,7 +11,7 @@ import { gateInWords, isFinished, revertLabel, versionWords, waveHistory } from 
 type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Progress, Time } from './common.tsx';
-import { Countdown } from './countdown.tsx';
+import { SoakStatus } from './soak-status.tsx';
 import { CanaryComparison } from './canary-comparison.tsx';
 
 /** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
@@ -20,9 +20,15 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
   const canAct = useCan('operator');
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
+  // A model rollout rolls back only to a registered version (not one that only came bundled with the agent).
+  const models = useQuery({ queryKey: keys.models, queryFn: api.models, enabled: kind === 'model' });
+  const registered = kind === 'model' && models.data ? new Set(models.data.map((m) => m.id)) : null;
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),
-    onSettled: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.rollouts });
+      void client.invalidateQueries({ queryKey: keys.policies });
+    },
   });
   const list = (rollouts.data ?? [])
     .filter((r) => r.kind === kind && (!subject || r.subject === subject))
@@ -43,6 +49,7 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
             hosts={hosts.data ?? []}
             busy={act.isPending}
             canAct={canAct}
+            canRevert={!registered || !r.previousVersion || registered.has(r.previousVersion)}
             onAction={(action) => act.mutate({ id: r.id, action })}
           />
         ))
@@ -56,12 +63,15 @@ function RolloutCard({
   hosts,
   busy,
   canAct,
+  canRevert,
   onAction,
 }: {
   rollout: Rollout;
   hosts: Host[];
   busy: boolean;
   canAct: boolean;
+  /** False when the version to go back to cannot be sent (a model not in the registry). */
+  canRevert: boolean;
   onAction: (a: RolloutAction) => void;
 }) {
   const applied = (id: string) => {
@@ -120,12 +130,7 @@ function RolloutCard({
           );
         })}
       </ol>
-      {active && !r.rollback && r.waveStartedAt !== null && (
-        <p data-testid="soak">
-          Wave {r.wave + 1} soaks {Math.round(r.soakMs / 1000)} s; the health gate judges it{' '}
-          <Countdown to={r.waveStartedAt + r.soakMs} />.
-        </p>
-      )}
+      {active && <SoakStatus rollout={r} />}
       {r.kind === 'model' && (active || r.status === 'halted') && <CanaryComparison id={r.id} />}
       {lastGate && (
         <div className="gate" data-testid="gate">
@@ -160,7 +165,12 @@ function RolloutCard({
               Resume
             </button>
           )}
-          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && (
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && !canRevert && (
+            <span className="muted" data-testid="revert-unavailable">
+              {revertLabel(r)}: upload {r.previousVersion} to the registry first (it came bundled with the agent).
+            </span>
+          )}
+          {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && canRevert && (
             <button
               type="button"
               className="danger"

@@ -46,7 +46,8 @@ const named = EditorView.contentAttributes.of({ 'aria-label': 'Policy source (YA
 const extensions = [yaml(), lintGutter(), cmLinter, named];
 
 export function PoliciesPage({ name }: { name?: string }) {
-  const policies = useQuery({ queryKey: keys.policies, queryFn: api.policies });
+  // Refetched while shown: a rollout completing (or rolled back) on this page changes the live version listed here.
+  const policies = useQuery({ queryKey: keys.policies, queryFn: api.policies, refetchInterval: 5_000 });
   const [newName, setNewName] = useState('');
   const create = (e: FormEvent) => {
     e.preventDefault();
@@ -288,7 +289,10 @@ function Publish({
     .filter((n) => Number.isFinite(n) && n > 0);
   const publish = useMutation({
     mutationFn: () => api.publish(name, version, selector, percents, soak.trim()),
-    onSuccess: () => void client.invalidateQueries({ queryKey: keys.rollouts }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.rollouts });
+      void client.invalidateQueries({ queryKey: keys.policies });
+    },
   });
   return (
     <details className="publish" open>
