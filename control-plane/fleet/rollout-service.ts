@@ -22,7 +22,7 @@ import {
 } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
 import { stepRollbackAck } from './rollback-ack.ts';
-import { scoreFigures } from './score-figures.ts';
+import { onModel, scoreFigures } from './score-figures.ts';
 import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 
@@ -179,8 +179,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     ).length;
     const untreated = s.waves.flat().filter((h) => !treatedSet.has(h));
     const since = s.waveStartedAt ?? now;
-    const health = async (hosts: string[], from: number, to: number): Promise<GroupHealth> => {
+    // `onNew`: the treated group of a model rollout is judged on what the new version scored (score-figures.ts).
+    const health = async (hosts: string[], from: number, to: number, onNew = false): Promise<GroupHealth> => {
       const g: GroupHealth = { hosts: hosts.length, errors: 0, anomalies: 0, inferenceErrors: 0 };
+      // a model canary's groups always carry the score figures (null: no samples yet, e.g. before the canary acks)
+      if (s.kind === 'model') [g.latencyP95Ms, g.anomalyScore] = [null, null];
       if (!hosts.length) return g;
       for (const [type, n] of await ctx.repos.telemetry.eventTypeCounts(hosts, { since: from, until: to })) {
         if (ERROR_TYPES.has(type)) g.errors += n;
@@ -188,13 +191,14 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         if (INFERENCE_ERROR_TYPES.has(type)) g.inferenceErrors! += n;
       }
       if (s.kind === 'model') {
-        const f = scoreFigures(await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 }));
+        const rows = await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 });
+        const f = scoreFigures(onNew ? onModel(rows, s.version) : rows.map((r) => r.scores));
         g.latencyP95Ms = f.latencyP95Ms;
         g.anomalyScore = f.anomalyScore;
       }
       return g;
     };
-    const treatedHealth = await health(acked, since, now + 1);
+    const treatedHealth = await health(acked, since, now + 1, true);
     // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
     const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
     const mustBeAlive = kind.restartsAgent ? acked : treated;

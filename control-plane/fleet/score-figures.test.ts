@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreFigures } from './score-figures.ts';
+import { onModel, scoreFigures } from './score-figures.ts';
 
 test('anomaly score mean and p95 and latency p95 come from the samples that carry them', () => {
   const samples: Record<string, unknown>[] = Array.from({ length: 20 }, (_, i) => ({
@@ -20,4 +20,26 @@ test('no scored samples: no figures (not zeros)', () => {
     anomalyScore: { mean: 0.5, p95: 0.5, samples: 1 },
     latencyP95Ms: null,
   });
+});
+
+test("a canary's figures: only the new version's samples, after each host's first cycles on it", () => {
+  const row = (hostId: string, ts: number, model: string, latencyUs: number) => ({
+    hostId,
+    ts,
+    scores: { anomaly: { score: 0.1, model, top: [], latencyUs } },
+  });
+  const rows = [
+    row('a', 1, 'm@1', 100), // before the switch: the old version's
+    row('a', 2, 'm@2', 60_000), // cold start
+    row('a', 3, 'm@2', 200),
+    row('b', 2, 'm@2', 50_000),
+    row('b', 4, 'm@2', 300),
+    row('c', 5, 'disk@2', 1),
+  ].reverse(); // the repository answers newest first
+  assert.deepEqual(
+    onModel(rows, 'm@2', 1).map((s) => (s['anomaly'] as { latencyUs: number }).latencyUs),
+    [200, 300],
+  );
+  assert.equal(scoreFigures(onModel(rows, 'm@2', 1)).latencyP95Ms, 0.3);
+  assert.deepEqual(onModel(rows, 'm@3'), []);
 });

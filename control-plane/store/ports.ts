@@ -184,6 +184,13 @@ export type HostOverview = {
   servicesUnhealthy: number | null;
 };
 
+/** One sample's model outputs, with its host and time (a model canary's figures: scores, latency). */
+export interface ScoredSample {
+  hostId: string;
+  ts: number;
+  scores: Record<string, unknown>;
+}
+
 /** What {@link TelemetryRepository.seqSpan} reports (inclusive gap ranges, sorted). */
 export type SeqSpan = {
   oldest: number | null;
@@ -216,11 +223,8 @@ export interface TelemetryRepository {
   prune(beforeMs: number): Promise<{ samples: number; events: number }>;
   /** How many events of each type the hosts reported with since <= ts < until (one grouped statement). */
   eventTypeCounts(hostIds: string[], q: { since: number; until: number }): Promise<Map<string, number>>;
-  /** `scores` of the hosts' samples with since <= ts < until, newest first, at most `limit` (rows without scores skipped). */
-  recentScores(
-    hostIds: string[],
-    q: { since: number; until: number; limit: number },
-  ): Promise<Record<string, unknown>[]>;
+  /** The hosts' samples' `scores` with since <= ts < until, newest first, at most `limit` (rows without scores skipped). */
+  recentScores(hostIds: string[], q: { since: number; until: number; limit: number }): Promise<ScoredSample[]>;
   /**
    * Events committed at or after `since` (all when null), in commit order (receivedAt, hostId, seq), at most `limit`.
    * Several rows share a receivedAt (one batch): the reader skips the keys it has seen at its cursor.

@@ -453,11 +453,11 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
         sample(12, 3000, { anomaly: { latencyUs: 90 } }),
       ]);
       assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 10 }), [
-        { anomaly: { latencyUs: 90 } },
-        { anomaly: { latencyUs: 40 } },
+        { hostId: 'host-f', ts: 3000, scores: { anomaly: { latencyUs: 90 } } },
+        { hostId: 'host-f', ts: 1000, scores: { anomaly: { latencyUs: 40 } } },
       ]);
       assert.deepEqual(await s.telemetry.recentScores(['host-f'], { since: 0, until: 5000, limit: 1 }), [
-        { anomaly: { latencyUs: 90 } },
+        { hostId: 'host-f', ts: 3000, scores: { anomaly: { latencyUs: 90 } } },
       ]);
       assert.deepEqual(await s.telemetry.recentScores([], { since: 0, until: 5000, limit: 10 }), []);
     },

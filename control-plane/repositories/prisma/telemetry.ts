@@ -274,13 +274,15 @@ export function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Te
       if (!hostIds.length) return [];
       const rows = await db.sample.findMany({
         where: { hostId: { in: hostIds }, ts: { gte: BigInt(q.since), lt: BigInt(q.until) } },
-        select: { scores: true },
+        select: { hostId: true, ts: true, scores: true },
         orderBy: [{ ts: 'desc' }, { seq: 'desc' }],
         take: q.limit,
       });
-      const asObject = (v: unknown) =>
-        typeof v === 'object' && v !== null && !Array.isArray(v) ? [v as Record<string, unknown>] : [];
-      return rows.flatMap((r) => asObject(r.scores));
+      return rows.flatMap((r) =>
+        typeof r.scores === 'object' && r.scores !== null && !Array.isArray(r.scores)
+          ? [{ hostId: r.hostId, ts: Number(r.ts), scores: r.scores as Record<string, unknown> }]
+          : [],
+      );
     },
     async eventsReceivedSince(since, limit) {
       const rows = await db.event.findMany({
