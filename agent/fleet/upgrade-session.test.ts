@@ -166,6 +166,11 @@ describe('upgrade session in child processes', () => {
     const c = child('2.0.0', 'healthy');
     const upgraded = await c.waitFor((l) => l.event?.type === 'agent.upgraded', 'agent.upgraded');
     assert.match(upgraded.event?.message ?? '', /agent upgraded from 1\.0\.0 to 2\.0\.0/);
+    // the event is emitted first; the exit (read from stdin after the confirmation's tick) follows the pruning
+    c.send('exit');
+    const bye = await c.waitFor((l) => l.exit !== undefined, 'exit');
+    assert.deepEqual(bye.exit, { previous: '1.0.0', rolledBackFrom: null, pendingUpgrade: null });
+    assert.deepEqual(await c.exited, { code: 0, signal: null });
     assert.equal(readRecord(stateDir), null);
     assert.deepEqual(
       { ...readRelease(stateDir), at: 0 },
@@ -174,10 +179,6 @@ describe('upgrade session in child processes', () => {
     assert.equal(current(), '2.0.0');
     assert.equal(existsSync(join(root, '0.9.0')), false, 'a version older than the previous one is pruned');
     assert.equal(existsSync(join(root, '1.0.0')), true);
-    c.send('exit');
-    const bye = await c.waitFor((l) => l.exit !== undefined, 'exit');
-    assert.deepEqual(bye.exit, { previous: '1.0.0', rolledBackFrom: null, pendingUpgrade: null });
-    assert.deepEqual(await c.exited, { code: 0, signal: null });
   });
 
   it('never healthy: waits for the deadline on its clock, then switches back; the old version reports it once', async () => {
@@ -203,6 +204,7 @@ describe('upgrade session in child processes', () => {
     assert.match(rolled.event?.message ?? '', /agent 2\.0\.0 rolled back to 1\.0\.0: 2\.0\.0 not healthy in time/);
     const state = await old.waitFor((l) => (l.state?.errors.length ?? 0) > 0, 'a state with the error');
     assert.match(state.state?.errors[0] ?? '', /rolled back/);
+    await old.waitFor((l) => l.ready === 'started', 'start'); // the session has done its start-up work
     assert.equal(readRecord(stateDir), null);
     assert.equal(readRelease(stateDir)?.rolledBackFrom, '2.0.0');
     old.send('exit');
