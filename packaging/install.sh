@@ -33,7 +33,8 @@ Usage: install.sh [--server URL] (--token TOKEN | --token-file FILE) [--labels k
                        Enrollment page shows it)
   --ca-sha256 HEX      https:// server with its own CA: fetch the CA, refuse unless its certificate has this sha256
                        (the Enrollment page shows it), verify every download against it and pin it in the agent
-  --artifact FILE      install this artifact (with FILE.sha256, FILE.sig beside it) instead of downloading it
+  --artifact FILE      install this artifact (with FILE.sha256, FILE.sig beside it) instead of downloading it;
+                       a signed .deb (npm run package:deb) is verified the same way, then installed with dpkg -i
   --key FILE           the signing key (PEM) to verify --artifact against (default: beside the artifact)
   --no-start           install and enroll, but do not start the service
   --uninstall          stop and remove the agent, its unit and /etc/homeostat; keep /var/lib/homeostat
@@ -87,6 +88,11 @@ uninstall() {
   if has_systemd; then
     systemctl disable --now homeostat-agent.service >/dev/null 2>&1 || true
   fi
+  # installed from the .deb: dpkg removes its files first (and forgets the package)
+  if command -v dpkg-query >/dev/null 2>&1 &&
+    dpkg-query -W -f='${Status}' homeostat-agent 2>/dev/null | grep -q 'install ok installed'; then
+    if [ "$PURGE" = 1 ]; then dpkg -P homeostat-agent; else dpkg -r homeostat-agent; fi
+  fi
   rm -f "$UNIT" "$BINLINK"
   if has_systemd; then systemctl daemon-reload || true; fi
   rm -rf "$PREFIX" "$ETC"
@@ -107,8 +113,8 @@ fi
 # --- platform -------------------------------------------------------------------------------------------------------
 [ "$(uname -s)" = Linux ] || die "the agent runs on Linux (this is $(uname -s))"
 case $(uname -m) in
-  x86_64 | amd64) ARCH=x64 ;;
-  aarch64 | arm64) ARCH=arm64 ;;
+  x86_64 | amd64) ARCH=x64 DEBARCH=amd64 ;;
+  aarch64 | arm64) ARCH=arm64 DEBARCH=arm64 ;;
   *) die "no agent build for $(uname -m) (linux-x64 only; docs/agent-install.md)" ;;
 esac
 PLATFORM=linux-$ARCH
@@ -210,12 +216,21 @@ else
   fetch "$SERVER/downloads/$FILE.sha256" "$TMP/$FILE.sha256" || die "cannot fetch $FILE.sha256"
   fetch "$SERVER/downloads/$FILE.sig" "$TMP/$FILE.sig" || die "cannot fetch $FILE.sig"
 fi
+KIND=tar
 case $FILE in
-  homeostat-agent-*-"$PLATFORM".tar.gz) ;;
+  homeostat-agent-*-"$PLATFORM".tar.gz)
+    VERSION=${FILE#homeostat-agent-}
+    VERSION=${VERSION%-"$PLATFORM".tar.gz}
+    ;;
+  homeostat-agent_*_"$DEBARCH".deb)
+    [ -n "$ARTIFACT" ] || die "unexpected artifact name '$FILE' from $SERVER"
+    command -v dpkg >/dev/null 2>&1 || die "$FILE needs dpkg (Debian, Ubuntu); install the .tar.gz artifact elsewhere"
+    KIND=deb
+    VERSION=${FILE#homeostat-agent_}
+    VERSION=${VERSION%_"$DEBARCH".deb}
+    ;;
   *) die "unexpected artifact name '$FILE'" ;;
 esac
-VERSION=${FILE#homeostat-agent-}
-VERSION=${VERSION%-"$PLATFORM".tar.gz}
 case $VERSION in
   '' | *[!0-9A-Za-z.+~-]*) die "unexpected version '$VERSION'" ;;
 esac
@@ -249,10 +264,17 @@ elif command -v openssl >/dev/null 2>&1 && openssl version 2>/dev/null | grep -q
   die "BAD signature: $FILE is not signed by the control plane's key (openssl); nothing installed"
 else
   mkdir "$TMP/x"
-  tar -xzf "$TMP/$FILE" -C "$TMP/x" "homeostat-agent-$VERSION/bin/node" "homeostat-agent-$VERSION/share/verify-signature.mjs" ||
-    die "$FILE is not a complete agent artifact; nothing installed"
-  NODE=$TMP/x/homeostat-agent-$VERSION/bin/node
-  VERIFIER=$TMP/x/homeostat-agent-$VERSION/share/verify-signature.mjs
+  if [ "$KIND" = deb ]; then
+    X=$TMP/x/opt/homeostat/agent/$VERSION
+    dpkg-deb --fsys-tarfile "$TMP/$FILE" | tar -x -C "$TMP/x" "./opt/homeostat/agent/$VERSION/bin/node" \
+      "./opt/homeostat/agent/$VERSION/share/verify-signature.mjs" || die "$FILE is not a complete agent package; nothing installed"
+  else
+    X=$TMP/x/homeostat-agent-$VERSION
+    tar -xzf "$TMP/$FILE" -C "$TMP/x" "homeostat-agent-$VERSION/bin/node" "homeostat-agent-$VERSION/share/verify-signature.mjs" ||
+      die "$FILE is not a complete agent artifact; nothing installed"
+  fi
+  NODE=$X/bin/node
+  VERIFIER=$X/share/verify-signature.mjs
   if [ -x "$PREFIX/current/bin/node" ] && [ -f "$PREFIX/current/share/verify-signature.mjs" ]; then
     NODE=$PREFIX/current/bin/node
     VERIFIER=$PREFIX/current/share/verify-signature.mjs
@@ -267,33 +289,43 @@ fi
 say "signature OK (ed25519, verified with $VERIFIED; key sha256 $KEY_FP)"
 
 # --- install --------------------------------------------------------------------------------------------------------
-mkdir -p "$PREFIX"
-rm -rf "$PREFIX/.unpack"
-mkdir "$PREFIX/.unpack"
-tar -xzf "$TMP/$FILE" -C "$PREFIX/.unpack" || die "unpacking $FILE failed"
-"$PREFIX/.unpack/homeostat-agent-$VERSION/bin/node" --version >/dev/null 2>&1 ||
-  die "this system cannot run the shipped Node.js (glibc 2.28+ needed)"
-PREVIOUS=$(readlink "$PREFIX/current" 2>/dev/null || true)
-if [ -d "$PREFIX/$VERSION" ]; then
-  rm -rf "$PREFIX/.old"
-  mv "$PREFIX/$VERSION" "$PREFIX/.old"
+if [ "$KIND" = deb ]; then
+  # the package brings the same layout, /usr/bin/homeostat-agent and the unit in /lib/systemd/system
+  PREVIOUS=$(readlink "$PREFIX/current" 2>/dev/null || true)
+  dpkg -i --force-confold "$TMP/$FILE" || die "dpkg -i $FILE failed (message above)"
+else
+  mkdir -p "$PREFIX"
+  rm -rf "$PREFIX/.unpack"
+  mkdir "$PREFIX/.unpack"
+  tar -xzf "$TMP/$FILE" -C "$PREFIX/.unpack" || die "unpacking $FILE failed"
+  "$PREFIX/.unpack/homeostat-agent-$VERSION/bin/node" --version >/dev/null 2>&1 ||
+    die "this system cannot run the shipped Node.js (glibc 2.28+ needed)"
+  PREVIOUS=$(readlink "$PREFIX/current" 2>/dev/null || true)
+  if [ -d "$PREFIX/$VERSION" ]; then
+    rm -rf "$PREFIX/.old"
+    mv "$PREFIX/$VERSION" "$PREFIX/.old"
+  fi
+  mv "$PREFIX/.unpack/homeostat-agent-$VERSION" "$PREFIX/$VERSION"
+  rm -rf "$PREFIX/.unpack" "$PREFIX/.old"
+  ln -sfn "$VERSION" "$PREFIX/current.new"
+  mv -T "$PREFIX/current.new" "$PREFIX/current"
+  if [ -n "$PREVIOUS" ] && [ "$PREVIOUS" != "$VERSION" ]; then
+    ln -sfn "$PREVIOUS" "$PREFIX/previous"
+  fi
+  mkdir -p "$(dirname "$BINLINK")"
+  ln -sfn "$PREFIX/current/bin/homeostat-agent" "$BINLINK"
 fi
-mv "$PREFIX/.unpack/homeostat-agent-$VERSION" "$PREFIX/$VERSION"
-rm -rf "$PREFIX/.unpack" "$PREFIX/.old"
-ln -sfn "$VERSION" "$PREFIX/current.new"
-mv -T "$PREFIX/current.new" "$PREFIX/current"
-if [ -n "$PREVIOUS" ] && [ "$PREVIOUS" != "$VERSION" ]; then
-  ln -sfn "$PREVIOUS" "$PREFIX/previous"
-fi
-mkdir -p "$(dirname "$BINLINK")"
-ln -sfn "$PREFIX/current/bin/homeostat-agent" "$BINLINK"
 say "installed $PREFIX/$VERSION (current -> $VERSION${PREVIOUS:+, previous: $PREVIOUS})"
 
 mkdir -p "$ETC"
 chmod 755 "$ETC"
 cp "$TMP/key.pem" "$ETC/signing-key.pub.pem"
 chmod 644 "$ETC/signing-key.pub.pem"
-if [ -f "$ETC/agent.yaml" ]; then
+if [ "$KIND" = deb ] && ! grep -q '^server:' "$ETC/agent.yaml" 2>/dev/null; then
+  # the package's conffile names no control plane: add this one (dpkg keeps the edit on upgrades)
+  printf 'server:\n  url: %s\n' "$SERVER" >>"$ETC/agent.yaml"
+  say "added server.url $SERVER to $ETC/agent.yaml"
+elif [ -f "$ETC/agent.yaml" ]; then
   say "kept $ETC/agent.yaml"
 else
   cat >"$ETC/agent.yaml" <<EOF
@@ -324,8 +356,12 @@ else
 fi
 
 # --- service --------------------------------------------------------------------------------------------------------
-cp "$PREFIX/current/share/homeostat-agent.service" "$UNIT"
-chmod 644 "$UNIT"
+if [ "$KIND" = deb ]; then
+  UNIT=/lib/systemd/system/homeostat-agent.service # the package's; a copy in /etc would shadow its upgrades
+else
+  cp "$PREFIX/current/share/homeostat-agent.service" "$UNIT"
+  chmod 644 "$UNIT"
+fi
 if has_systemd; then
   systemctl daemon-reload
   systemctl enable homeostat-agent.service >/dev/null 2>&1

@@ -87,6 +87,11 @@ function signingKey(dataDir) {
   return { privateKey, publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
 }
 
+/** The data dir whose key signs: `--data-dir`, else $HOMEOSTAT_DATA_DIR, else ~/.homeostat (the control plane's). */
+export function keyDataDir(dataDir) {
+  return resolve(dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat'));
+}
+
 /** Writes `<file>.sha256`, `<file>.sig` and `signing-key.pub.pem` beside `file`; returns the hex digest. */
 export function signArtifact(file, dataDir) {
   const bytes = readFileSync(file);
@@ -166,10 +171,7 @@ export async function packageAgent({
     execFileSync('gzip', ['-n', `-${gzipLevel}`, '-f', `${tmp}.tar`]);
     const file = join(out, name);
     renameSync(`${tmp}.tar.gz`, file);
-    const sha256 = signArtifact(
-      file,
-      resolve(dataDir ?? process.env.HOMEOSTAT_DATA_DIR ?? join(homedir(), '.homeostat')),
-    );
+    const sha256 = signArtifact(file, keyDataDir(dataDir));
     const size = readFileSync(file).length;
     writeFileSync(join(out, `agent-${platform}.txt`), `version=${v}\nfile=${name}\nsha256=${sha256}\nsize=${size}\n`);
     log(

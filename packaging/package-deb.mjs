@@ -2,7 +2,9 @@
 // The agent as a Debian package (dpkg-deb, from Debian's dpkg): the same layout install.sh makes, from the same
 // artifact (package-agent.mjs). /opt/homeostat/agent/<version> with a `current` link, /usr/bin/homeostat-agent,
 // the unit in /lib/systemd/system, /etc/homeostat/agent.yaml as a conffile (kept on removal, removed on purge),
-// /var/lib/homeostat created by postinst and removed only on purge. Maintainer scripts: packaging/deb/.
+// /var/lib/homeostat created by postinst and removed only on purge. Maintainer scripts: packaging/deb/. Beside the
+// .deb: `.sha256`, `.sig` (ed25519 by the control plane's key, as the artifact) and signing-key.pub.pem; install.sh
+// --artifact FILE.deb verifies both before `dpkg -i`.
 //
 //   node packaging/package-deb.mjs [--out DIR] [--data-dir DIR] [--version V] [--agent-dir DIR] [--quiet]
 //   (npm run package:deb; default --out dist/packages)
@@ -11,7 +13,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageAgent } from './package-agent.mjs';
+import { keyDataDir, packageAgent, signArtifact } from './package-agent.mjs';
 import { runPackagerCli } from './packager-cli.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,8 +76,10 @@ export async function packageDeb({ out = join(root, 'dist', 'packages'), quiet =
     const file = join(out, `homeostat-agent_${a.version}_${arch}.deb`);
     // gzip: several times faster than dpkg-deb's default xz on a 100 MB tree, for a few MB more
     execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', pkg, file], { stdio: 'pipe' });
-    if (!quiet) process.stderr.write(`${file}\n`);
-    return { file, version: a.version, arch };
+    // Signed like the artifact: dpkg checks no signature, install.sh --artifact FILE.deb does (docs/agent-install.md)
+    const sha256 = signArtifact(file, keyDataDir(rest.dataDir));
+    if (!quiet) process.stderr.write(`${file}\n  sha256 ${sha256}, signed: ${file}.sig\n`);
+    return { file, version: a.version, arch, sha256 };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

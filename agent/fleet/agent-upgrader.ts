@@ -11,15 +11,14 @@
  * Restart=always, or any other) starts the new version; the upgrade guard and the confirmation take it from there.
  */
 import { execFile } from 'node:child_process';
-import { createHash, verify, type KeyObject } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { verify, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { eventBody } from '../../contract/protocol/events.ts';
 import { AgentReleaseSchema, type AgentReleasePayload } from '../../contract/signing/bundle.ts';
 import { SignatureRefusedError, toPublicKey, verifyEnvelope } from '../../contract/signing/signature.ts';
+import { DownloadSizeError, downloadToFile } from './download-file.ts';
 import type { FleetState } from './fleet-state.ts';
 import { hostPlatform } from './platform.ts';
 import { readRecord, removeRecord, switchLink, writeRecord } from './install-layout.ts';
@@ -87,31 +86,17 @@ export function createAgentUpgrader(deps: AgentUpgraderDeps) {
     } catch (err) {
       throw new Refused('download-failed', `download ${url.pathname} failed: ${(err as Error).message}`);
     }
-    if (!res.ok || !res.body)
-      throw new Refused('download-failed', `download ${url.pathname} failed: HTTP ${res.status}`);
-    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-    if (declared > m.size)
-      throw new Refused('too-large', `the server sends ${declared} bytes, the release is ${m.size}`);
-    const hash = createHash('sha256');
-    let got = 0;
-    const counted = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>).map(
-      (chunk: Buffer) => {
-        got += chunk.length;
-        if (got > m.size) throw new Refused('too-large', `download exceeds the signed size of ${m.size} bytes`);
-        hash.update(chunk);
-        return chunk;
-      },
-    );
+    if (!res.ok) throw new Refused('download-failed', `download ${url.pathname} failed: HTTP ${res.status}`);
+    let sha: string;
     try {
-      await pipeline(counted, createWriteStream(file, { mode: 0o600 }));
+      sha = (await downloadToFile(res, file, m.size)).sha256;
     } catch (err) {
-      if (err instanceof Refused) throw err;
-      throw new Refused('truncated', `download broke off after ${got} of ${m.size} bytes: ${(err as Error).message}`);
+      if (err instanceof DownloadSizeError) throw new Refused(err.reason, err.message);
+      throw err;
     }
-    if (got !== m.size) throw new Refused('truncated', `downloaded ${got} bytes, the signed release has ${m.size}`);
-    const sha = hash.digest('hex');
     if (sha !== m.sha256)
       throw new SignatureRefusedError('tampered', `sha256 ${sha} does not match the signed release (${m.sha256})`);
+    // Ed25519 signs the whole message (no streaming API): the checked file is read once, after the download.
     const ok = verify(null, readFileSync(file), toPublicKey(deps.pinnedKey), Buffer.from(m.signature, 'base64'));
     if (!ok) throw new SignatureRefusedError('wrong-key', 'the artifact signature does not verify with the pinned key');
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelCommand, type ModelManifestPayload } from '../../contract/signing/bundle.ts';
@@ -92,6 +92,17 @@ test('downloads with Basic auth, verifies hash and signature, swaps, remembers l
         reason: 'tampered',
       });
       assert.equal(swaps.length, 1);
+
+      // The server sends more bytes than signed: refused while streaming, no partial file left.
+      const short = { ...manifest('m2', '4'), bytes: 5 };
+      assert.deepEqual(await u.handle(modelCommand(short, cp.privateKey)), {
+        refused: 'anomaly@4',
+        reason: 'tampered',
+      });
+      assert.deepEqual(
+        readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+        [],
+      );
 
       // The swap itself fails: swapped back to the last good file.
       failSwapOf = '4';

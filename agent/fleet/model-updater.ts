@@ -1,19 +1,21 @@
 /**
  * Agent side of model distribution: handles the `model` command. The manifest must be a signed `model-manifest`
- * envelope verifying against the pinned key. The file is downloaded over HTTP (Basic agentId:secret), its size and
- * sha256 checked against the signed manifest, written atomically under `dir`, then handed to the injectable
+ * envelope verifying against the pinned key. The file is downloaded over HTTP (Basic agentId:secret) straight to
+ * disk while hashed (download-file.ts, bounded by the signed size and `maxBytes`), its size and sha256 checked against
+ * the signed manifest, renamed into place under `dir`, then handed to the injectable
  * `swapModel` hook (the inference engine swaps without restart). On any failure the last good model stays — if the
  * swap itself failed, it is swapped back to the last good file — and the failure is reported as an event and in
  * `state`. The last good model per name is remembered in `<dir>/models.json` across restarts.
  */
-import { createHash, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelManifestSchema, type ModelManifestPayload } from '../../contract/signing/bundle.ts';
 import { IncompatibleModelError } from '../../contract/errors.ts';
 import { featureSchemaProblem } from '../../contract/models/feature-schemas.ts';
 import { eventBody } from '../../contract/protocol/events.ts';
 import { SignatureRefusedError, verifyEnvelope } from '../../contract/signing/signature.ts';
+import { DownloadSizeError, downloadToFile } from './download-file.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { FleetEvent } from './policy-receiver.ts';
 
@@ -65,19 +67,27 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
     renameSync(`${indexPath}.tmp`, indexPath);
   };
 
-  async function download(m: ModelManifest): Promise<Buffer> {
+  /** Streams the file to `<path>.tmp` while hashing (never whole in memory), checks it, renames it to `path`. */
+  async function download(m: ModelManifest, path: string): Promise<void> {
+    if (m.bytes > maxBytes) throw new Error(`model is ${m.bytes} bytes, limit ${maxBytes}`);
     const url = new URL(m.url, deps.server);
     const auth = Buffer.from(`${deps.agentId}:${deps.secret}`).toString('base64');
     const res = await doFetch(url, { headers: { authorization: `Basic ${auth}` } });
     if (!res.ok) throw new Error(`download ${url.pathname} failed: HTTP ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > maxBytes) throw new Error(`model is ${body.length} bytes, limit ${maxBytes}`);
-    if (body.length !== m.bytes)
-      throw new SignatureRefusedError('tampered', `downloaded ${body.length} bytes, manifest says ${m.bytes}`);
-    const sha = createHash('sha256').update(body).digest('hex');
-    if (sha !== m.sha256)
+    const tmp = `${path}.tmp`;
+    let sha: string;
+    try {
+      sha = (await downloadToFile(res, tmp, m.bytes)).sha256;
+    } catch (err) {
+      // more or fewer bytes than the signed manifest says
+      if (err instanceof DownloadSizeError) throw new SignatureRefusedError('tampered', err.message);
+      throw err;
+    }
+    if (sha !== m.sha256) {
+      rmSync(tmp, { force: true });
       throw new SignatureRefusedError('tampered', `sha256 ${sha} does not match the signed manifest (${m.sha256})`);
-    return body;
+    }
+    renameSync(tmp, path);
   }
 
   return {
@@ -89,10 +99,8 @@ export function createModelUpdater(deps: ModelUpdaterDeps): ModelUpdater {
       let swapped = false;
       try {
         m = checkManifest(verifyEnvelope(cmd.manifest, deps.pinnedKey, 'model-manifest'));
-        const body = await download(m);
         const path = join(deps.dir, `${m.name}@${m.version}.${m.sha256.slice(0, 12)}.onnx`);
-        writeFileSync(`${path}.tmp`, body, { mode: 0o600 });
-        renameSync(`${path}.tmp`, path);
+        await download(m, path);
         swapped = true;
         await deps.swapModel(m.name, path, m);
         good = { ...good, [m.name]: { version: m.version, path, sha256: m.sha256 } };

@@ -4,7 +4,7 @@
  * and `ws://` are refused once a CA is pinned, and certificate failures read as one line naming the URL and the pin.
  */
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 
 const CERT_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -46,7 +46,9 @@ function origin(url: string): string {
 
 /**
  * A `fetch` that verifies HTTPS against `ca` only (Node's global fetch cannot take a CA without undici's Agent).
- * Bodies are buffered: the agent fetches JSON and model files of a few MB. Without `ca`, the global fetch.
+ * It resolves when the response headers arrive; the body streams (see {@link webStream}), so an agent artifact of
+ * tens of MB passes through chunk by chunk with Node's backpressure, never whole in memory. A connection cut mid-body
+ * errors the stream. Request bodies are small (JSON) and are buffered. Without `ca`, the global fetch.
  */
 export function trustingFetch(ca: string | undefined): typeof fetch {
   if (!ca) return fetch;
@@ -60,23 +62,12 @@ export function trustingFetch(ca: string | undefined): typeof fetch {
         : Buffer.from(await new Response(init.body).arrayBuffer());
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     if (body) headers['content-length'] = String(body.length);
+    const method = (init?.method ?? 'GET').toUpperCase();
     return new Promise<Response>((resolve, reject) => {
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
         url,
-        { method: init?.method ?? 'GET', headers, ca, rejectUnauthorized: true, signal: init?.signal ?? undefined },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('error', reject);
-          res.on('end', () => {
-            const h = new Headers();
-            for (const [k, v] of Object.entries(res.headers))
-              for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
-            const status = res.statusCode ?? 500;
-            const noBody = status === 204 || status === 304;
-            resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h }));
-          });
-        },
+        { method, headers, ca, rejectUnauthorized: true, signal: init?.signal ?? undefined },
+        (res) => resolve(toResponse(res, method)),
       );
       req.on('error', (err: Error & { code?: string }) =>
         reject(new TypeError('fetch failed', { cause: new Error(describeTlsError(err, url.href, true)) })),
@@ -84,4 +75,36 @@ export function trustingFetch(ca: string | undefined): typeof fetch {
       req.end(body);
     });
   }) as typeof fetch;
+}
+
+/** A web Response over Node's response stream; statuses and methods without a body get none (and drain it). */
+function toResponse(res: IncomingMessage, method: string): Response {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(res.headers))
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
+  const status = res.statusCode ?? 500;
+  if (status === 204 || status === 304 || method === 'HEAD') {
+    res.resume();
+    return new Response(null, { status, headers: h });
+  }
+  return new Response(webStream(res), { status, headers: h });
+}
+
+/**
+ * Node's stream as a pull-based web stream: a chunk is read only when the consumer asks for one, so a slow reader
+ * (a disk write) holds the socket back instead of the body piling up in memory. A connection cut before the end
+ * rejects the read (premature close), which errors the stream.
+ */
+function webStream(res: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+    },
+    async cancel() {
+      res.destroy();
+    },
+  });
 }

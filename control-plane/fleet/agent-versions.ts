@@ -5,7 +5,8 @@
  * `.sig` the packager wrote with the same data directory), is bounded in size and named as the packager names it;
  * it is written to `<dataDir>/downloads` (tmp + rename) and audited. A rollout of a version sends every target the
  * signed `agent-upgrade` command (contract/signing/bundle.ts): version, platform, sha256, size, the download URL and
- * the artifact's signature, all under the envelope signature the agent verifies against its pinned key.
+ * the artifact's signature, all under the envelope signature the agent verifies against its pinned key. A version may
+ * have one artifact per platform (linux-x64, linux-arm64): each host is sent its own platform's.
  *
  * The registry is the downloads directory itself (no table): with several replicas, upload to each, or share the
  * directory (docs/agent-install.md).
@@ -46,15 +47,22 @@ export function createAgentVersions(deps: AgentVersionsDeps) {
     size: a.size,
     url: `/downloads/${a.file}`,
   });
-  const find = (version: string): ServedArtifact => {
+  /** The artifact of `version` for `want` when there is one, else this machine's platform's, else any. */
+  const find = (version: string, want?: string | null): ServedArtifact => {
     const all = deps.artifacts.all().filter((a) => a.version === version);
-    const a = all.find((x) => x.platform === platform) ?? all[0];
+    const a = all.find((x) => x.platform === want) ?? all.find((x) => x.platform === platform) ?? all[0];
     if (!a) throw new NotFoundError('agent version', version);
     return a;
   };
   return {
     list: (): AgentVersion[] => deps.artifacts.all().map(view),
     get: (version: string): AgentVersion => view(find(version)),
+    /** The platforms `version` has an artifact for (one file per platform, the same version). */
+    platforms(version: string): string[] {
+      const all = deps.artifacts.all().filter((a) => a.version === version);
+      if (!all.length) throw new NotFoundError('agent version', version);
+      return [...new Set(all.map((a) => a.platform))].sort();
+    },
     /** Registers an uploaded artifact after checking its name, size and signature. */
     async upload(name: string, bytes: Uint8Array, signature: Uint8Array, actor: string): Promise<AgentVersion> {
       const m = FILE.exec(name);
@@ -103,9 +111,9 @@ export function createAgentVersions(deps: AgentVersionsDeps) {
       });
       return view(a);
     },
-    /** The signed `agent-upgrade` command for a version. */
-    async command(version: string): Promise<Command> {
-      const a = find(version);
+    /** The signed `agent-upgrade` command for a version, with the artifact of `platform` when it has one. */
+    async command(version: string, platform?: string | null): Promise<Command> {
+      const a = find(version, platform);
       return agentReleaseCommand(
         {
           version: a.version,

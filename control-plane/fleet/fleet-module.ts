@@ -257,11 +257,11 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         },
         agent: {
           intentKind: () => 'agent',
-          command: (version) => agentVersions.command(version),
+          command: (version, platform) => agentVersions.command(version, platform),
           // the version the agent runs, from its presence (it reconnects as the new version once restarted)
           applied: (h) => (h.online ? h.agentVersion : null),
           restartsAgent: true,
-          platform: (version) => agentVersions.get(version).platform,
+          platforms: (version) => agentVersions.platforms(version),
         },
       });
       const notifier = createNotifier({

@@ -30,17 +30,18 @@ import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-re
 export interface RolloutKind {
   /** `policy` or `model:<name>` — the HostIntent kind. */
   intentKind(subject: string): string;
-  /** The command delivering `version` (signed). */
-  command(version: string): Promise<Command>;
+  /** The command delivering `version` (signed); agent upgrades: the artifact for the host's `platform`. */
+  command(version: string, platform?: string | null): Promise<Command>;
   /** The version label the host reports as applied, in the rollout's version vocabulary. */
   applied(host: HostRecord, subject: string): string | null;
   /** Applying restarts the agent (agent upgrades): a host that has not acknowledged yet may be offline while it
    * restarts, so liveness is judged on the hosts that run the new version; one that never comes back is halted by the
    * ack timeout, one that switched back reports an apply failure. Default false: every host sent must stay alive. */
   restartsAgent?: boolean;
-  /** The platform `version` is built for (agent upgrades): a selector matching hosts that report another platform
-   * is refused (409 `wrong-platform`), naming their platforms; hosts that report none are sent it and judge it. */
-  platform?(version: string): string;
+  /** The platforms `version` is built for (agent upgrades): each host is sent its own platform's artifact; a selector
+   * matching hosts of a platform it has none for is refused (409 `wrong-platform`), naming them; hosts that report
+   * no platform are sent the default one and judge it. */
+  platforms?(version: string): string[];
 }
 
 /** Options of a new rollout. */
@@ -92,9 +93,13 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
 
   async function send(s: RolloutState, hosts: string[], version: string, actor: string): Promise<void> {
     const kind = kinds[s.kind];
-    const cmd = await kind.command(version);
+    // One command per platform the hosts report (agent upgrades), all signed before anything is sent.
+    const platformOf = kind.platforms ? new Map((await ctx.hosts.list()).map((h) => [h.id, h.agentPlatform])) : null;
+    const cmds = new Map<string | null, Command>();
+    for (const p of new Set(hosts.map((h) => platformOf?.get(h) ?? null))) cmds.set(p, await kind.command(version, p));
     const intent = kind.intentKind(s.subject);
     for (const hostId of hosts) {
+      const cmd = cmds.get(platformOf?.get(hostId) ?? null)!;
       await repo.setIntent({ hostId, kind: intent, version, rolloutId: s.id, at: new Date(ctx.now()) });
       try {
         await ctx.publish(hostId, cmd);
@@ -231,11 +236,12 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     );
   }
 
-  /** One platform per agent rollout: refuses a selector that matches hosts of another platform. */
+  /** Agent rollouts: refuses a selector that matches hosts of a platform the version has no artifact for. */
   function refuseOtherPlatforms(kind: RolloutKind, version: string, selector: string, hosts: HostRecord[]): void {
-    const want = kind.platform?.(version);
-    if (!want) return;
-    const other = hosts.filter((h) => h.agentPlatform && h.agentPlatform !== want);
+    const have = kind.platforms?.(version);
+    if (!have) return;
+    const want = have.join(', ');
+    const other = hosts.filter((h) => h.agentPlatform && !have.includes(h.agentPlatform));
     if (!other.length) return;
     const counts = new Map<string, number>();
     for (const h of other) counts.set(h.agentPlatform!, (counts.get(h.agentPlatform!) ?? 0) + 1);
@@ -245,7 +251,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       .map((h) => h.hostname)
       .join(', ');
     throw new ConflictError(
-      `agent ${version} is built for ${want}, but the selector '${selector}' also matches ${other.length} host(s) of another platform (${platforms}: ${names}${other.length > 5 ? ', …' : ''}); add agent.platform=${want} to the selector`,
+      `agent ${version} is built for ${want}, but the selector '${selector}' also matches ${other.length} host(s) of another platform (${platforms}: ${names}${other.length > 5 ? ', …' : ''}); add agent.platform=${have[0]} to the selector, or upload ${version} built for ${[...counts.keys()].join(', ')}`,
       'wrong-platform',
     );
   }

@@ -2,8 +2,9 @@
  * Agent versions and platforms at the boundary (real control plane with the fleet module, real MQTT, real upload):
  * - an agent's presence carries its version, the version it replaced and its platform; the host API and the agent
  *   version list show them (hosts per previous version, hosts per platform);
- * - one platform per agent rollout: a selector matching hosts of another platform is refused with 409 naming the
- *   platforms; with `agent.platform=<p>` in the selector only those hosts are sent the release.
+ * - a selector matching hosts of a platform the version has no artifact for is refused with 409 naming them; with
+ *   `agent.platform=<p>` in the selector only those hosts are sent the release;
+ * - a version uploaded for both platforms rolls out to a mixed selector, each host sent its own platform's artifact.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -92,5 +93,58 @@ describe('agent versions: previous version and platform from presence; one platf
       x64.commands.some((c) => c.type === 'agent-upgrade'),
       false,
     );
+  });
+});
+
+describe('agent versions: one version, an artifact per platform, one rollout over both', () => {
+  let rig: FleetRig;
+  let x64: SimAgent;
+  let arm: SimAgent;
+
+  before(async () => {
+    rig = await startFleet();
+    x64 = await startAgent(rig, 'mixed-x64', { ring: 'all' });
+    arm = await startAgent(rig, 'mixed-arm', { ring: 'all' });
+    for (const [a, platform] of [
+      [x64, 'linux-x64'],
+      [arm, 'linux-arm64'],
+    ] as const)
+      await a.client.publishAsync(
+        agentTopic(a.agentId, 'presence'),
+        JSON.stringify({ v: 1, state: 'online', ts: Date.now(), agentVersion: '6.0.0', platform }),
+        { qos: 1, retain: true },
+      );
+    for (const platform of ['linux-x64', 'linux-arm64']) {
+      const bytes = gzipSync(Buffer.from(`agent 8.0.0 for ${platform}`));
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), `homeostat-agent-8.0.0-${platform}.tar.gz`);
+      form.append('signature', rig.t.cp.signingKey.sign(bytes).toString('base64'));
+      const res = await fetch(`${rig.t.urls.httpUrl}/api/agent-versions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${rig.t.adminToken}` },
+        body: form,
+      });
+      assert.equal(res.status, 201, await res.text());
+    }
+  });
+  after(async () => {
+    await x64?.close();
+    await arm?.close();
+    await rig?.close();
+  });
+
+  it('sends each host the artifact of its own platform', async () => {
+    for (const a of [x64, arm])
+      await eventually(async () => (await api(rig.t, 'GET', `/api/hosts/${a.agentId}`)).body?.agentPlatform);
+    const r = await api(rig.t, 'POST', '/api/agent-versions/8.0.0/publish', { selector: 'ring=all', percents: [100] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.body.waves.flat().sort(), [x64.agentId, arm.agentId].sort());
+    const sent = async (a: SimAgent) => {
+      const cmd = await eventually(async () => a.commands.find((c) => c.type === 'agent-upgrade'));
+      return cmd.manifest['payload'] as { platform: string; url: string };
+    };
+    const [px, pa] = [await sent(x64), await sent(arm)];
+    assert.deepEqual([px.platform, px.url], ['linux-x64', '/downloads/homeostat-agent-8.0.0-linux-x64.tar.gz']);
+    assert.deepEqual([pa.platform, pa.url], ['linux-arm64', '/downloads/homeostat-agent-8.0.0-linux-arm64.tar.gz']);
   });
 });

@@ -10,6 +10,7 @@ import { api, keys } from '../api/api.ts';
 import { useCan } from '../session.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
 import { AgentUpload } from './agent-upload.tsx';
+import { agentRolloutSelector } from '../agent-rollout-selector.ts';
 import { Rollouts } from './rollouts.tsx';
 
 export function AgentVersions() {
@@ -38,10 +39,10 @@ export function AgentVersions() {
   };
   const versions = list.data?.versions ?? [];
   const platforms = Object.entries(list.data?.platforms ?? {});
-  // One platform per rollout: in a fleet of several, the form starts with the artifact's platform in the selector.
+  // Each host is sent its platform's artifact; narrowed only when the version lacks a platform the fleet runs.
   const openRollout = (version: string, platform: string) => {
     setTarget(version);
-    setSelector(platforms.length > 1 ? `agent.platform=${platform}` : '');
+    setSelector(agentRolloutSelector(version, platform, versions, list.data?.platforms ?? {}));
   };
   return (
     <section aria-labelledby="agent-versions">
@@ -97,9 +98,9 @@ export function AgentVersions() {
       )}
       {platforms.length > 0 && (
         <p data-testid="agent-platforms">
-          Hosts per platform: {platforms.map(([p, n]) => `${p} ${n}`).join(', ')}. A rollout sends one platform's
-          artifact: a selector that also matches hosts of another platform is refused; narrow it with{' '}
-          <code>agent.platform=…</code>.
+          Hosts per platform: {platforms.map(([p, n]) => `${p} ${n}`).join(', ')}. A rollout sends each host its own
+          platform's artifact of the version; a selector that matches hosts of a platform the version has no artifact
+          for is refused: upload that build, or narrow it with <code>agent.platform=…</code>.
         </p>
       )}
       {isAdmin && target && (
