@@ -67,7 +67,9 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
     const rec = cols.map((c) => `"${c.name}" ${c.pg}`).join(', ');
     return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${names}, $2::timestamp FROM jsonb_to_recordset($1::jsonb) AS x(${rec}) ON CONFLICT ("hostId", "seq") DO NOTHING`;
   }
-  // Rows are JSON arrays; JSON columns travel as strings so they are stored exactly as JSON.stringify wrote them.
+  // Rows are JSON arrays; JSON columns travel as nested values: `->>` returns an object's JSON text as it was written
+  // (minified, number literals and escapes kept: the text JSON.stringify wrote), JSON null as SQL NULL. Encoding
+  // them as strings first cost a second JSON.stringify that escaped every quote of every sample.
   // `WHERE true` disambiguates the upsert clause after a SELECT (SQLite grammar).
   const picks = cols.map((_, i) => `j.value ->> ${i}`).join(', ');
   return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${picks}, ? FROM json_each(?) AS j WHERE true ON CONFLICT ("hostId", "seq") DO NOTHING`;
@@ -163,8 +165,7 @@ export function telemetryRepository(
     }
     return n;
   }
-  // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays with JSON columns as text.
-  const text = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays (JSON columns nested, see insertSql).
   const obj = (v: unknown) => (v === undefined ? null : v);
   return {
     insertSamples: (rows) =>
@@ -180,15 +181,7 @@ export function telemetryRepository(
               collectors: obj(r.collectors),
               scores: obj(r.scores),
             }))
-          : rows.map((r) => [
-              r.hostId,
-              r.seq,
-              r.ts,
-              r.schema,
-              JSON.stringify(r.features),
-              text(r.collectors),
-              text(r.scores),
-            ]),
+          : rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, r.features, obj(r.collectors), obj(r.scores)]),
       ),
     insertEvents: (rows) =>
       insert(
@@ -203,7 +196,7 @@ export function telemetryRepository(
               message: r.message ?? null,
               data: r.data,
             }))
-          : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)]),
+          : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, r.data]),
       ),
     async listSamples(hostId, q) {
       const rows = await db.sample.findMany({
