@@ -28,13 +28,13 @@ export type Database = {
   provider: Provider;
   migrationsApplied: string[];
   /**
-   * Runs one write statement with string parameters straight on the driver adapter Prisma itself uses (same SQLite
+   * Runs one write statement straight on the driver adapter Prisma itself uses (same SQLite
    * connection, same PostgreSQL pool, same behaviour as a Prisma raw query outside a transaction) and returns the
    * affected rows. Why: Prisma's query compiler (WASM) costs more CPU than SQLite on the ingest insert's one large
    * JSON parameter. Should the adapter throw (or not be connected yet), the statement runs once through
    * `$executeRawUnsafe` instead, so callers see Prisma's own errors (a failed statement changed nothing).
    */
-  execute(sql: string, args: string[]): Promise<number>;
+  execute(sql: string, args: (string | number | null)[]): Promise<number>;
   close(): Promise<void>;
 };
 
@@ -43,7 +43,7 @@ type RawAdapter = {
   executeRaw(q: {
     sql: string;
     args: unknown[];
-    argTypes: { scalarType: 'string'; arity: 'scalar' }[];
+    argTypes: { scalarType: ScalarType; arity: 'scalar' }[];
   }): Promise<number>;
 };
 
@@ -58,7 +58,14 @@ function keepAdapter<F extends { connect(): Promise<RawAdapter> }>(factory: F, k
   return factory;
 }
 
-const STRING_ARG = { scalarType: 'string', arity: 'scalar' } as const;
+type ScalarType = 'string' | 'bigint' | 'float' | 'unknown';
+
+/** The adapter's type of a parameter, as Prisma infers it for a raw query (the adapters convert strings by it). */
+function argType(v: string | number | null): { scalarType: ScalarType; arity: 'scalar' } {
+  const scalarType =
+    typeof v === 'string' ? 'string' : typeof v === 'number' ? (Number.isInteger(v) ? 'bigint' : 'float') : 'unknown';
+  return { scalarType, arity: 'scalar' };
+}
 
 /** Connects and migrates. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -84,12 +91,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   }
   try {
     const migrationsApplied = await applyMigrations(db, target.provider);
-    const viaPrisma = (sql: string, args: string[]) => db.$executeRawUnsafe(sql, ...args);
-    const execute = async (sql: string, args: string[]): Promise<number> => {
+    const viaPrisma = (sql: string, args: (string | number | null)[]) => db.$executeRawUnsafe(sql, ...args);
+    const execute = async (sql: string, args: (string | number | null)[]): Promise<number> => {
       const a: RawAdapter | null = adapter;
       if (!a) return viaPrisma(sql, args);
       try {
-        return await a.executeRaw({ sql, args, argTypes: args.map(() => STRING_ARG) });
+        return await a.executeRaw({ sql, args, argTypes: args.map(argType) });
       } catch {
         return viaPrisma(sql, args);
       }

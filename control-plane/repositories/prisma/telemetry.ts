@@ -9,6 +9,9 @@ import type { EventRow, HostActivity, SampleRow, TelemetryRepository, TimeQuery 
 import { overviewSql, toOverview, type OverviewRow } from '../../store/host-overview.ts';
 import { parseStored } from '../stored-json.ts';
 
+/** A raw statement's parameter. */
+type SqlArg = string | number | null;
+
 /** (ts, seq) order of a time query (default ascending). */
 function order(q: TimeQuery): [{ ts: 'asc' | 'desc' }, { seq: 'asc' | 'desc' }] {
   const dir = q.order ?? 'asc';
@@ -67,12 +70,24 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
     const rec = cols.map((c) => `"${c.name}" ${c.pg}`).join(', ');
     return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${names}, $2::timestamp FROM jsonb_to_recordset($1::jsonb) AS x(${rec}) ON CONFLICT ("hostId", "seq") DO NOTHING`;
   }
-  // Rows are JSON arrays; JSON columns travel as nested values: `->>` returns an object's JSON text as it was written
-  // (minified, number literals and escapes kept: the text JSON.stringify wrote), JSON null as SQL NULL. Encoding
-  // them as strings first cost a second JSON.stringify that escaped every quote of every sample.
+  // Rows are JSON arrays; JSON columns travel as strings so they are stored exactly as JSON.stringify wrote them.
   // `WHERE true` disambiguates the upsert clause after a SELECT (SQLite grammar).
   const picks = cols.map((_, i) => `j.value ->> ${i}`).join(', ');
   return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${picks}, ? FROM json_each(?) AS j WHERE true ON CONFLICT ("hostId", "seq") DO NOTHING`;
+}
+
+/** SQLite sample rows per statement: 8 parameters each, under SQLite's 32,766 parameters per statement. */
+const SQLITE_SAMPLE_CHUNK = 1000;
+
+/**
+ * SQLite samples as a multi-row `INSERT … VALUES` with plain parameters (features etc. as the JSON text to store): on
+ * the driver adapter, binding is cheap, and SQLite no longer parses one large JSON array and re-reads every row's text
+ * per column (about 40 % less CPU per row than `json_each` in a micro-benchmark). Same idempotency as insertSql.
+ */
+function sqliteSampleSql(rows: number): string {
+  const names = SAMPLE_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+  const row = `(${SAMPLE_COLUMNS.map(() => '?').join(', ')}, ?)`;
+  return `INSERT INTO "Sample" (${names}, "receivedAt") VALUES ${Array.from({ length: rows }, () => row).join(', ')} ON CONFLICT ("hostId", "seq") DO NOTHING`;
 }
 
 /**
@@ -151,7 +166,7 @@ function toSample(r: Awaited<ReturnType<Db['sample']['findUniqueOrThrow']>>): Sa
 export function telemetryRepository(
   db: Db,
   provider: 'sqlite' | 'postgres',
-  execute: (sql: string, args: string[]) => Promise<number> = (sql, args) => db.$executeRawUnsafe(sql, ...args),
+  execute: (sql: string, args: SqlArg[]) => Promise<number> = (sql, args) => db.$executeRawUnsafe(sql, ...args),
 ): TelemetryRepository {
   const pg = provider === 'postgres';
   const sampleSql = insertSql('Sample', SAMPLE_COLUMNS, pg);
@@ -165,14 +180,37 @@ export function telemetryRepository(
     }
     return n;
   }
-  // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays (JSON columns nested, see insertSql).
+  // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays with JSON columns as text.
+  const text = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   const obj = (v: unknown) => (v === undefined ? null : v);
+  async function insertSqliteSamples(rows: SampleRow[]): Promise<number> {
+    const receivedAt = new Date().toISOString();
+    let n = 0;
+    for (let i = 0; i < rows.length; i += SQLITE_SAMPLE_CHUNK) {
+      const chunk = rows.length <= SQLITE_SAMPLE_CHUNK ? rows : rows.slice(i, i + SQLITE_SAMPLE_CHUNK);
+      const args: SqlArg[] = [];
+      for (const r of chunk)
+        args.push(
+          r.hostId,
+          r.seq,
+          r.ts,
+          r.schema,
+          JSON.stringify(r.features),
+          text(r.collectors),
+          text(r.scores),
+          receivedAt,
+        );
+      n += await execute(sqliteSampleSql(chunk.length), args);
+    }
+    return n;
+  }
   return {
     insertSamples: (rows) =>
-      insert(
-        sampleSql,
-        pg
-          ? rows.map((r) => ({
+      !pg
+        ? insertSqliteSamples(rows)
+        : insert(
+            sampleSql,
+            rows.map((r) => ({
               hostId: r.hostId,
               seq: r.seq,
               ts: r.ts,
@@ -180,9 +218,8 @@ export function telemetryRepository(
               features: r.features,
               collectors: obj(r.collectors),
               scores: obj(r.scores),
-            }))
-          : rows.map((r) => [r.hostId, r.seq, r.ts, r.schema, r.features, obj(r.collectors), obj(r.scores)]),
-      ),
+            })),
+          ),
     insertEvents: (rows) =>
       insert(
         eventSql,
@@ -196,7 +233,7 @@ export function telemetryRepository(
               message: r.message ?? null,
               data: r.data,
             }))
-          : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, r.data]),
+          : rows.map((r) => [r.hostId, r.seq, r.ts, r.type, r.severity, r.message ?? null, JSON.stringify(r.data)]),
       ),
     async listSamples(hostId, q) {
       const rows = await db.sample.findMany({
