@@ -23,6 +23,8 @@
  *     --fast-enroll    enroll through the repository (and dynamic security in bulk) instead of the HTTP API
  *     --mode m         embedded (default: Aedes in the control plane) or external: a private Mosquitto 2 (the Debian
  *                      binary) with its dynamic-security plugin, the control plane(s) as its clients (docs/scale-out.md)
+ *                      `compare`: both, one after the other with the same options, and the brokers side by side
+ *                      (CPU per 1,000 messages, memory per connection, RSS)
  *     --replicas n     external mode: n control-plane processes sharing the database (n > 1 needs --database-url)
  *     --json           exactly one JSON object on stdout
  *
@@ -74,9 +76,11 @@ const { values: args } = parseArgs({
   },
 });
 const AGENTS = Number(args.agents);
+const COMPARE = args.mode === 'compare';
 const EXTERNAL = args.mode === 'external';
 const REPLICAS = Number(args.replicas);
-if (args.mode !== 'embedded' && !EXTERNAL) throw new Error(`--mode must be embedded or external, got '${args.mode}'`);
+if (args.mode !== 'embedded' && !EXTERNAL && !COMPARE)
+  throw new Error(`--mode must be embedded, external or compare, got '${args.mode}'`);
 if (REPLICAS > 1 && !(EXTERNAL && args['database-url']))
   throw new Error('--replicas > 1 needs --mode external and --database-url (replicas share PostgreSQL)');
 const DURATION_S = Number(args.duration);
@@ -499,10 +503,82 @@ async function main() {
   }
 }
 
+/** One run of this benchmark in a child process with `--mode m --json`, every other option as given. */
+function runMode(mode: 'embedded' | 'external'): Promise<Record<string, unknown>> {
+  const rest: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json' || argv[i]!.startsWith('--mode=')) continue;
+    if (argv[i] === '--mode') {
+      i++;
+      continue;
+    }
+    rest.push(argv[i]!);
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, ...rest, '--mode', mode, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`--mode ${mode} run exited ${code}`));
+      resolve(JSON.parse(out) as Record<string, unknown>);
+    });
+  });
+}
+
+/** `--mode compare`: the embedded and the external run back to back, and their brokers side by side. */
+async function compare() {
+  rmSync(dataDir, { recursive: true, force: true }); // each run makes its own
+  say('embedded run…');
+  const embedded = await runMode('embedded');
+  say('external run…');
+  const external = await runMode('external');
+  type BrokerFigures = {
+    process: string;
+    cpuMsPer1000Messages: number | null;
+    memoryPerConnectionKb: number;
+    rssMb: number;
+  };
+  const e = embedded.broker as BrokerFigures;
+  const x = external.broker as BrokerFigures;
+  const ratio = (a: number | null, b: number | null) => (a !== null && b ? round1(a / b) : null);
+  const result = {
+    mode: 'compare',
+    brokers: {
+      embedded: { ...e, loadavg: embedded.loadavg },
+      external: { ...x, loadavg: external.loadavg },
+      embeddedOverExternal: {
+        cpuPerMessage: ratio(e.cpuMsPer1000Messages, x.cpuMsPer1000Messages),
+        memoryPerConnection: ratio(e.memoryPerConnectionKb, x.memoryPerConnectionKb),
+      },
+    },
+    embedded,
+    external,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else
+    for (const [m, b] of [
+      ['embedded', result.brokers.embedded],
+      ['external', result.brokers.external],
+    ] as const)
+      say(
+        `${m}: ${b.process}: ${b.cpuMsPer1000Messages} ms CPU per 1,000 messages, ${b.memoryPerConnectionKb} KB per connection, RSS ${b.rssMb} MB (loadavg ${String(b.loadavg)})`,
+      );
+  if (!args.json)
+    say(
+      `embedded / external: ${result.brokers.embeddedOverExternal.cpuPerMessage ?? 'n/a'}x CPU per message, ${result.brokers.embeddedOverExternal.memoryPerConnection ?? 'n/a'}x memory per connection`,
+    );
+}
+
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
-main().catch((err) => {
+(COMPARE ? compare() : main()).catch((err) => {
   process.stderr.write(`${(err as Error).stack}\n`);
   for (const c of children) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });

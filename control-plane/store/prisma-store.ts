@@ -320,7 +320,7 @@ export function createPrismaStore(database: Database): Store & { readonly db: Db
     db,
     hosts: hostRepository(db),
     tokens: tokenRepository(db),
-    telemetry: telemetryRepository(db, database.provider),
+    telemetry: telemetryRepository(db, database.provider, database.execute),
     users: userRepository(db),
     ...createPrismaFleetRepositories(db),
     close: () => database.close(),

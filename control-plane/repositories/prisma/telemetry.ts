@@ -9,6 +9,9 @@ import type { EventRow, HostActivity, SampleRow, TelemetryRepository, TimeQuery 
 import { overviewSql, toOverview, type OverviewRow } from '../../store/host-overview.ts';
 import { parseStored } from '../stored-json.ts';
 
+/** A raw statement's parameter. */
+type SqlArg = string | number | null;
+
 /** (ts, seq) order of a time query (default ascending). */
 function order(q: TimeQuery): [{ ts: 'asc' | 'desc' }, { seq: 'asc' | 'desc' }] {
   const dir = q.order ?? 'asc';
@@ -71,6 +74,20 @@ function insertSql(table: string, cols: Column[], pg: boolean): string {
   // `WHERE true` disambiguates the upsert clause after a SELECT (SQLite grammar).
   const picks = cols.map((_, i) => `j.value ->> ${i}`).join(', ');
   return `INSERT INTO "${table}" (${names}, "receivedAt") SELECT ${picks}, ? FROM json_each(?) AS j WHERE true ON CONFLICT ("hostId", "seq") DO NOTHING`;
+}
+
+/** SQLite sample rows per statement: 8 parameters each, under SQLite's 32,766 parameters per statement. */
+const SQLITE_SAMPLE_CHUNK = 1000;
+
+/**
+ * SQLite samples as a multi-row `INSERT … VALUES` with plain parameters (features etc. as the JSON text to store): on
+ * the driver adapter, binding is cheap, and SQLite no longer parses one large JSON array and re-reads every row's text
+ * per column (about 40 % less CPU per row than `json_each` in a micro-benchmark). Same idempotency as insertSql.
+ */
+function sqliteSampleSql(rows: number): string {
+  const names = SAMPLE_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+  const row = `(${SAMPLE_COLUMNS.map(() => '?').join(', ')}, ?)`;
+  return `INSERT INTO "Sample" (${names}, "receivedAt") VALUES ${Array.from({ length: rows }, () => row).join(', ')} ON CONFLICT ("hostId", "seq") DO NOTHING`;
 }
 
 /**
@@ -142,7 +159,15 @@ function toSample(r: Awaited<ReturnType<Db['sample']['findUniqueOrThrow']>>): Sa
   };
 }
 
-export function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): TelemetryRepository {
+/**
+ * `execute` runs the insert statements (Database.execute: straight on the driver adapter, skipping Prisma's query
+ * compiler, the largest cost of ingest); default: `$executeRawUnsafe`.
+ */
+export function telemetryRepository(
+  db: Db,
+  provider: 'sqlite' | 'postgres',
+  execute: (sql: string, args: SqlArg[]) => Promise<number> = (sql, args) => db.$executeRawUnsafe(sql, ...args),
+): TelemetryRepository {
   const pg = provider === 'postgres';
   const sampleSql = insertSql('Sample', SAMPLE_COLUMNS, pg);
   const eventSql = insertSql('Event', EVENT_COLUMNS, pg);
@@ -151,19 +176,41 @@ export function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Te
     const receivedAt = new Date().toISOString();
     for (let i = 0; i < rows.length; i += CHUNK) {
       const json = JSON.stringify(rows.length <= CHUNK ? rows : rows.slice(i, i + CHUNK));
-      n += pg ? await db.$executeRawUnsafe(sql, json, receivedAt) : await db.$executeRawUnsafe(sql, receivedAt, json);
+      n += await execute(sql, pg ? [json, receivedAt] : [receivedAt, json]);
     }
     return n;
   }
   // PostgreSQL reads objects (jsonb_to_recordset); SQLite reads positional arrays with JSON columns as text.
   const text = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   const obj = (v: unknown) => (v === undefined ? null : v);
+  async function insertSqliteSamples(rows: SampleRow[]): Promise<number> {
+    const receivedAt = new Date().toISOString();
+    let n = 0;
+    for (let i = 0; i < rows.length; i += SQLITE_SAMPLE_CHUNK) {
+      const chunk = rows.length <= SQLITE_SAMPLE_CHUNK ? rows : rows.slice(i, i + SQLITE_SAMPLE_CHUNK);
+      const args: SqlArg[] = [];
+      for (const r of chunk)
+        args.push(
+          r.hostId,
+          r.seq,
+          r.ts,
+          r.schema,
+          JSON.stringify(r.features),
+          text(r.collectors),
+          text(r.scores),
+          receivedAt,
+        );
+      n += await execute(sqliteSampleSql(chunk.length), args);
+    }
+    return n;
+  }
   return {
     insertSamples: (rows) =>
-      insert(
-        sampleSql,
-        pg
-          ? rows.map((r) => ({
+      !pg
+        ? insertSqliteSamples(rows)
+        : insert(
+            sampleSql,
+            rows.map((r) => ({
               hostId: r.hostId,
               seq: r.seq,
               ts: r.ts,
@@ -171,17 +218,8 @@ export function telemetryRepository(db: Db, provider: 'sqlite' | 'postgres'): Te
               features: r.features,
               collectors: obj(r.collectors),
               scores: obj(r.scores),
-            }))
-          : rows.map((r) => [
-              r.hostId,
-              r.seq,
-              r.ts,
-              r.schema,
-              JSON.stringify(r.features),
-              text(r.collectors),
-              text(r.scores),
-            ]),
-      ),
+            })),
+          ),
     insertEvents: (rows) =>
       insert(
         eventSql,
