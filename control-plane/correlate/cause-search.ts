@@ -145,6 +145,25 @@ export function onsetOver(joins: readonly number[], now: number, minScore: numbe
 }
 
 /**
+ * Whether an event at `at` came too early to belong to an onset whose hosts joined at `joins` (ms): it precedes the
+ * onset by a silence as improbable under the onset's mean rate as the evidence a cause needs to open (10^−minScore,
+ * the mirror of onsetOver). The onset is the run of joins back from the latest with no such silence between them, so
+ * a background blip of the same symptom half an hour earlier does not stretch it. A host whose own fault started a
+ * quarter of an hour before a kernel's hosts began to fail is not an early sighting of the kernel, however alike its
+ * symptom.
+ */
+export function beforeOnset(at: number, joins: readonly number[], minScore: number): boolean {
+  const desc = [...joins].sort((a, b) => b - a);
+  if (desc.length < 2) return false;
+  const bar = minScore * Math.LN10;
+  const gap = (first: number, n: number) => Math.max((desc[0]! - first) / (n - 1), 1_000);
+  let n = 2;
+  while (n < desc.length && (desc[n - 1]! - desc[n]!) / gap(desc[n - 1]!, n) <= bar) n++;
+  const first = desc[n - 1]!;
+  return at < first && (first - at) / gap(first, n) > bar;
+}
+
+/**
  * The open cause that best explains a new event from a host holding several causes' values (both a rack whose PDU
  * failed and a bad kernel): the cause it already belongs to; else the one whose unaffected holders are being hit
  * fastest right now (a rack that failed all at once ten minutes ago explains a fresh alert worse than a kernel whose

@@ -18,7 +18,15 @@
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
  *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  */
-import { bestCause, bestExplaining, commonValues, onsetHazard, onsetOver, type SearchContext } from './cause-search.ts';
+import {
+  beforeOnset,
+  bestCause,
+  bestExplaining,
+  commonValues,
+  onsetHazard,
+  onsetOver,
+  type SearchContext,
+} from './cause-search.ts';
 import { lift } from './fisher.ts';
 import { testValue } from './significance.ts';
 import type { CorrelatorEvent, Incident, IncidentChange, RootCauseHint } from './incident.ts';
@@ -361,15 +369,22 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const changes: IncidentChange[] = [];
     // Single-host incidents of this very symptom on matching hosts were early sightings of the group: fold them in.
     const folded = new Set<string>();
+    const existing = open().find((i) => i.scope === 'group' && i.key === key && i.value === value);
+    // The group's onset so far: its unassigned members and the hosts an open group on this value already holds.
+    const onset = [
+      ...members.filter((r) => r.incidentId === null).map((r) => r.ts),
+      ...(existing ? (joined.get(existing.id)?.get(s.sig)?.values() ?? []) : []),
+    ];
     for (const r of members) {
       const hi = r.incidentId ? all.get(r.incidentId) : undefined;
       if (hi?.scope !== 'host' || hi.status !== 'open' || folded.has(hi.id)) continue;
-      // Mostly this symptom (a stray one-off may have joined it): an early sighting of the group.
-      const same = recent.filter((x) => x.incidentId === hi.id && x.sig === s.sig).length;
-      if (same * 2 >= hi.eventCount) folded.add(hi.id);
+      // Mostly this symptom (a stray one-off may have joined it): an early sighting of the group, unless it came
+      // improbably long before the group's onset (the host's own fault, with a look-alike symptom).
+      const same = recent.filter((x) => x.incidentId === hi.id && x.sig === s.sig);
+      if (same.length * 2 >= hi.eventCount && !beforeOnset(same[same.length - 1]!.ts, onset, o.minScore))
+        folded.add(hi.id);
     }
     const take = members.filter((r) => r.incidentId === null || folded.has(r.incidentId));
-    const existing = open().find((i) => i.scope === 'group' && i.key === key && i.value === value);
     let target: Incident;
     if (existing) {
       absorb(existing, take, now);
