@@ -25,6 +25,7 @@ import {
   commonValues,
   onsetHazard,
   onsetOver,
+  type OpenCause,
   type SearchContext,
 } from './cause-search.ts';
 import { lift } from './fisher.ts';
@@ -331,30 +332,31 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     const groups = open().filter(
       (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
     );
-    const candidates = groups.flatMap((i) => {
-      const bySig = joined.get(i.id);
-      // Re-adopted from the store (restore): no onset history, the host's membership is all there is.
-      if (!bySig)
-        return [{ id: i.id, inc: i, holdsHost: i.hosts.includes(s.hostId), hazard: 0, rateWith: 0, score: 0 }];
-      const joins = bySig.get(s.sig) ?? new Map<string, number>();
-      const times = [...joins.values()];
-      const recent = times.filter((t) => t > s.ts - o.attributionWindowMs).length;
-      const holdsHost = !s.condition && joins.has(s.hostId);
-      if (!holdsHost && onsetOver(times, s.ts, o.minScore)) return [];
-      return [
-        {
-          id: i.id,
-          inc: i,
-          holdsHost,
-          hazard: onsetHazard(recent, times.length - recent, i.hint.fleetWithValue),
-          rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
-          score: i.hint.score,
-        },
-      ];
-    });
-    const best = bestExplaining(candidates);
+    const best = bestExplaining(groups.flatMap((i) => causeFor(i, s)));
     if (best) return best.inc;
     return open().find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
+  }
+
+  /** Group `i` as a cause of signal `s`, as it stood when `s` came, or none when its onset of that symptom was over. */
+  function causeFor(i: Incident, s: Signal): (OpenCause & { inc: Incident })[] {
+    const bySig = joined.get(i.id);
+    // Re-adopted from the store (restore): no onset history, the host's membership is all there is.
+    if (!bySig) return [{ id: i.id, inc: i, holdsHost: i.hosts.includes(s.hostId), hazard: 0, rateWith: 0, score: 0 }];
+    const joins = bySig.get(s.sig) ?? new Map<string, number>();
+    const times = [...joins.values()].filter((t) => t <= s.ts);
+    const recent = times.filter((t) => t > s.ts - o.attributionWindowMs).length;
+    const holdsHost = !s.condition && joins.has(s.hostId);
+    if (!holdsHost && onsetOver(times, s.ts, o.minScore)) return [];
+    return [
+      {
+        id: i.id,
+        inc: i,
+        holdsHost,
+        hazard: onsetHazard(recent, times.length - recent, i.hint.fleetWithValue),
+        rateWith: i.hint.affected / (i.hint.fleetWithValue || 1),
+        score: i.hint.score,
+      },
+    ];
   }
 
   function tryGroup(s: Signal, attrs: HostAttributes, now: number): IncidentChange[] {
@@ -370,10 +372,11 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
     // Single-host incidents of this very symptom on matching hosts were early sightings of the group: fold them in.
     const folded = new Set<string>();
     const existing = open().find((i) => i.scope === 'group' && i.key === key && i.value === value);
-    // The group's onset so far: its unassigned members and the hosts an open group on this value already holds.
+    // The group's onset so far: its members (early sightings in host incidents too; each host's own left out when it
+    // is weighed) and the hosts an open group on this value already holds.
     const onset = [
-      ...members.filter((r) => r.incidentId === null).map((r) => r.ts),
-      ...(existing ? (joined.get(existing.id)?.get(s.sig)?.values() ?? []) : []),
+      ...members.map((r) => [r.hostId, r.ts] as const),
+      ...(existing ? (joined.get(existing.id)?.get(s.sig) ?? []) : []),
     ];
     for (const r of members) {
       const hi = r.incidentId ? all.get(r.incidentId) : undefined;
@@ -381,19 +384,20 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       // Mostly this symptom (a stray one-off may have joined it): an early sighting of the group, unless it came
       // improbably long before the group's onset (the host's own fault, with a look-alike symptom).
       const same = recent.filter((x) => x.incidentId === hi.id && x.sig === s.sig);
-      if (same.length * 2 >= hi.eventCount && !beforeOnset(same[same.length - 1]!.ts, onset, o.minScore))
+      if (
+        same.length * 2 >= hi.eventCount &&
+        !beforeOnset(
+          same[same.length - 1]!.ts,
+          onset.filter(([h]) => h !== r.hostId).map(([, t]) => t),
+          o.minScore,
+        )
+      )
         folded.add(hi.id);
     }
     const take = members.filter((r) => r.incidentId === null || folded.has(r.incidentId));
-    let target: Incident;
-    if (existing) {
-      absorb(existing, take, now);
-      target = existing;
-      changes.push({ type: 'updated', incident: view(existing) });
-    } else {
-      target = openIncident('group', key, value, take, now);
-      changes.push({ type: 'opened', incident: view(target) });
-    }
+    if (existing) absorb(existing, take, now);
+    const target = existing ?? openIncident('group', key, value, take, now);
+    changes.push({ type: existing ? 'updated' : 'opened', incident: view(target) });
     for (const id of folded) {
       const hi = all.get(id)!;
       hi.status = 'merged';
