@@ -145,22 +145,31 @@ export function onsetOver(joins: readonly number[], now: number, minScore: numbe
 }
 
 /**
+ * Whether a silence of `gap` ms next to an onset of `n` joins spanning `span` ms is as improbable as the evidence a
+ * cause needs to open (10^−minScore). The onset rate is uncertain when few hosts joined, so the chance of the silence
+ * is the predictive one, averaged over the rate (Poisson process, rate posterior Gamma(n − 1, span)):
+ * (span / (span + gap))^(n − 1). Three hosts in twenty seconds say little about the next ten minutes; thirty do.
+ */
+function improbableSilence(gap: number, span: number, n: number, minScore: number): boolean {
+  if (n < 2 || gap <= 0) return false;
+  const s = Math.max(span, (n - 1) * 1_000);
+  return (n - 1) * Math.log10(s / (s + gap)) < -minScore;
+}
+
+/**
  * Whether an event at `at` came too early to belong to an onset whose hosts joined at `joins` (ms): it precedes the
- * onset by a silence as improbable under the onset's mean rate as the evidence a cause needs to open (10^−minScore,
- * the mirror of onsetOver). The onset is the run of joins back from the latest with no such silence between them, so
- * a background blip of the same symptom half an hour earlier does not stretch it. A host whose own fault started a
- * quarter of an hour before a kernel's hosts began to fail is not an early sighting of the kernel, however alike its
- * symptom.
+ * onset by an improbable silence (improbableSilence, the mirror of onsetOver). The onset is the run of joins back
+ * from the latest with no such silence between them, so a background blip of the same symptom half an hour earlier
+ * does not stretch it. A host whose own fault started a quarter of an hour before a kernel's hosts began to fail is
+ * not an early sighting of the kernel, however alike its symptom.
  */
 export function beforeOnset(at: number, joins: readonly number[], minScore: number): boolean {
   const desc = [...joins].sort((a, b) => b - a);
   if (desc.length < 2) return false;
-  const bar = minScore * Math.LN10;
-  const gap = (first: number, n: number) => Math.max((desc[0]! - first) / (n - 1), 1_000);
   let n = 2;
-  while (n < desc.length && (desc[n - 1]! - desc[n]!) / gap(desc[n - 1]!, n) <= bar) n++;
+  while (n < desc.length && !improbableSilence(desc[n - 1]! - desc[n]!, desc[0]! - desc[n - 1]!, n, minScore)) n++;
   const first = desc[n - 1]!;
-  return at < first && (first - at) / gap(first, n) > bar;
+  return at < first && improbableSilence(first - at, desc[0]! - first, n, minScore);
 }
 
 /**

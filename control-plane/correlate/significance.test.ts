@@ -173,4 +173,6 @@ test('an event long before an onset is not an early sighting of it; one inside i
   // A slow trickle (one host every 5 minutes): 20 minutes earlier is within its pace.
   const trickle = Array.from({ length: 6 }, (_, i) => 60 * MIN + i * 5 * MIN);
   assert.equal(beforeOnset(40 * MIN, trickle, 5.5), false);
+  // Three hosts within 20 s say little about the pace: an escalation 5 minutes earlier may be the first of them.
+  assert.equal(beforeOnset(55 * MIN, [60 * MIN, 60 * MIN + 10_000, 60 * MIN + 20_000], 5.5), false);
 });
