@@ -20,7 +20,14 @@ export function chooseIncident(cs: CorrelatorState, s: Signal, attrs: HostAttrib
   );
   const best = bestExplaining(groups.flatMap((i) => causeFor(cs, i, s)));
   if (best) return best.inc;
-  return openIncidents(cs).find((i) => i.scope === 'host' && i.value === s.hostId) ?? null;
+  // The host's own incident explains the symptom it has been showing and its escalations (criticals: the agent gave
+  // up on the host's problem); another symptom waits out the hold like any other signal (a kernel's crash loop
+  // starting on a host with a disk fault may yet join the kernel's group).
+  return (
+    openIncidents(cs).find(
+      (i) => i.scope === 'host' && i.value === s.hostId && (i.signatures.includes(s.sig) || s.severity === 'critical'),
+    ) ?? null
+  );
 }
 
 /** Group `i` as a cause of signal `s`, as it stood when `s` came, or none when its onset of that symptom was over. */
