@@ -145,6 +145,34 @@ export function onsetOver(joins: readonly number[], now: number, minScore: numbe
 }
 
 /**
+ * Whether a silence of `gap` ms next to an onset of `n` joins spanning `span` ms is as improbable as the evidence a
+ * cause needs to open (10^−minScore). The onset rate is uncertain when few hosts joined, so the chance of the silence
+ * is the predictive one, averaged over the rate (Poisson process, rate posterior Gamma(n − 1, span)):
+ * (span / (span + gap))^(n − 1). Three hosts in twenty seconds say little about the next ten minutes; thirty do.
+ */
+function improbableSilence(gap: number, span: number, n: number, minScore: number): boolean {
+  if (n < 2 || gap <= 0) return false;
+  const s = Math.max(span, (n - 1) * 1_000);
+  return (n - 1) * Math.log10(s / (s + gap)) < -minScore;
+}
+
+/**
+ * Whether an event at `at` came too early to belong to an onset whose hosts joined at `joins` (ms): it precedes the
+ * onset by an improbable silence (improbableSilence, the mirror of onsetOver). The onset is the run of joins back
+ * from the latest with no such silence between them, so a background blip of the same symptom half an hour earlier
+ * does not stretch it. A host whose own fault started a quarter of an hour before a kernel's hosts began to fail is
+ * not an early sighting of the kernel, however alike its symptom.
+ */
+export function beforeOnset(at: number, joins: readonly number[], minScore: number): boolean {
+  const desc = [...joins].sort((a, b) => b - a);
+  if (desc.length < 2) return false;
+  let n = 2;
+  while (n < desc.length && !improbableSilence(desc[n - 1]! - desc[n]!, desc[0]! - desc[n - 1]!, n, minScore)) n++;
+  const first = desc[n - 1]!;
+  return at < first && improbableSilence(first - at, desc[0]! - first, n, minScore);
+}
+
+/**
  * The open cause that best explains a new event from a host holding several causes' values (both a rack whose PDU
  * failed and a bad kernel): the cause it already belongs to; else the one whose unaffected holders are being hit
  * fastest right now (a rack that failed all at once ten minutes ago explains a fresh alert worse than a kernel whose

@@ -175,3 +175,23 @@ test('a cause half the fleet holds is named (the lift rule could never pass it) 
   assert.equal(rack.value, 'r3');
   assert.deepEqual(rack.hosts, Array.from({ length: 10 }, (_, j) => `h${30 + j}`).sort());
 });
+
+test("a host's incident takes its own symptom and escalations at once; another symptom waits out the hold", () => {
+  const pop = fleet();
+  const c = createCorrelator({ population: pop, newId: () => 'inc-h', holdMs: 3 * MIN });
+  const at = pop.attributes('h5')!;
+  const crash = (ts: number) => ({ hostId: 'h5', ts, type: 'service.crashloop', severity: 'warning' as const });
+  c.ingest(crash(0), at, 0);
+  c.ingest(crash(MIN), at, MIN);
+  assert.equal(c.tick(4 * MIN)[0]?.type, 'opened');
+  assert.equal(c.ingest(crash(5 * MIN), at, 5 * MIN)[0]?.type, 'updated');
+  // A new symptom may belong to a cause of many hosts: pending until the hold, then the host's incident takes it.
+  const disk = { hostId: 'h5', ts: 6 * MIN, type: 'disk.failure-predicted', severity: 'warning' as const };
+  assert.deepEqual(c.ingest(disk, at, 6 * MIN), []);
+  assert.equal(c.stats().pending, 1);
+  c.ingest({ ...disk, ts: 7 * MIN }, at, 7 * MIN);
+  assert.equal(c.tick(10 * MIN)[0]?.type, 'updated');
+  assert.equal(c.stats().pending, 0);
+  const esc = { hostId: 'h5', ts: 11 * MIN, type: 'heal.escalated', severity: 'critical' as const, data: {} };
+  assert.equal(c.ingest(esc, at, 11 * MIN)[0]?.type, 'updated');
+});

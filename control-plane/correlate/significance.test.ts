@@ -6,6 +6,7 @@ import {
   bestExplaining,
   commonValues,
   onsetHazard,
+  beforeOnset,
   onsetOver,
   pairCorrection,
   type SearchContext,
@@ -160,4 +161,18 @@ test('an onset is over when the silence since its last new host is as improbable
   assert.equal(onsetOver(esc, 168 * MIN, 5.5), false);
   assert.equal(onsetOver([], 0, 5.5), true);
   assert.equal(onsetOver([0], 30 * MIN, 5.5), false, 'one host: no rate to judge by');
+});
+
+test('an event long before an onset is not an early sighting of it; one inside it, or before a trickle, is', () => {
+  const MIN = 60_000;
+  // 30 hosts failing over 3 minutes from minute 60, one background blip of the same symptom at minute 45.
+  const joins = [45 * MIN, ...Array.from({ length: 30 }, (_, i) => 60 * MIN + i * 6_000)];
+  assert.equal(beforeOnset(44 * MIN, joins, 5.5), true);
+  assert.equal(beforeOnset(59.5 * MIN, joins, 5.5), false);
+  assert.equal(beforeOnset(61 * MIN, joins, 5.5), false);
+  // A slow trickle (one host every 5 minutes): 20 minutes earlier is within its pace.
+  const trickle = Array.from({ length: 6 }, (_, i) => 60 * MIN + i * 5 * MIN);
+  assert.equal(beforeOnset(40 * MIN, trickle, 5.5), false);
+  // Three hosts within 20 s say little about the pace: an escalation 5 minutes earlier may be the first of them.
+  assert.equal(beforeOnset(55 * MIN, [60 * MIN, 60 * MIN + 10_000, 60 * MIN + 20_000], 5.5), false);
 });
