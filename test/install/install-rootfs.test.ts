@@ -14,7 +14,7 @@
  * Skipped with the reason when this machine has no root, no debootstrap or no network namespaces.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import {
   existsSync,
@@ -30,6 +30,7 @@ import {
 import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   adminToken,
@@ -45,6 +46,8 @@ import {
 } from '../integration/harness.ts';
 import { createNetnsHost, type NetnsHost } from './netns-host.ts';
 import { cachedRootfs, rootfsUnavailable } from './rootfs.ts';
+
+const execFileAsync = promisify(execFile);
 
 const skip = rootfsUnavailable();
 const PLATFORM = 'linux-x64';
@@ -348,16 +351,17 @@ describe('install.sh on a bare Debian host', { skip: skip ?? false }, () => {
   });
 
   it('installs from the offline bundle with no download (curl removed), then uninstalls', async () => {
-    const built = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          join(ROOT, 'packaging/package-offline.mjs'),
-          ...['--out', join(work, 'offline'), '--data-dir', dataDir, '--agent-dir', join(work, 'agent'), '--quiet'],
-        ],
-        { cwd: ROOT, timeout: 300_000, encoding: 'utf8' },
-      ),
-    ) as { file: string; size: number };
+    // Asynchronous: a synchronous child blocked this process for the ~20 s of packaging, past the control plane's
+    // keep-alive timeout, and fetch then reused the pooled socket the server had closed ("fetch failed").
+    const packaged = await execFileAsync(
+      process.execPath,
+      [
+        join(ROOT, 'packaging/package-offline.mjs'),
+        ...['--out', join(work, 'offline'), '--data-dir', dataDir, '--agent-dir', join(work, 'agent'), '--quiet'],
+      ],
+      { cwd: ROOT, timeout: 300_000, encoding: 'utf8' },
+    );
+    const built = JSON.parse(packaged.stdout) as { file: string; size: number };
     figures.push(`offline bundle: ${(built.size / 1e6).toFixed(1)} MB`);
     mkdirSync(join(host.root, 'root/bundle'), { recursive: true });
     execFileSync('tar', ['-xzf', built.file, '-C', join(host.root, 'root/bundle'), '--strip-components=1']);
