@@ -11,7 +11,7 @@ import { createJsEngine } from './js-engine.ts';
 import { readModelFile } from './model-file.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
 
-/** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 5): these
+/** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 6): these
  * tests exercise its tensor layout. */
 const PERFEATURE_MODEL = SHIPPED_MODELS.anomaly.replace('anomaly-multi', 'anomaly-perfeature');
 

@@ -15,7 +15,7 @@ import { createOnnxEngine } from './onnx-engine.ts';
 import { seasonalBucket, seasonalSpec, slotKey } from '../../contract/models/seasonal.ts';
 import { initialState, restoreState, snapshotState, stepStateful } from './stateful-model.ts';
 
-/** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 5): these
+/** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 6): these
  * tests exercise its tensor layout. */
 const PERFEATURE_MODEL = SHIPPED_MODELS.anomaly.replace('anomaly-multi', 'anomaly-perfeature');
 

@@ -8,11 +8,16 @@
  *   keyed by that attribute opens (the most significant value wins; ties go to the rarer value) and absorbs the
  *   matching signals. Each time a group has doubled, its cause is tested again against the values most of its hosts
  *   share (a look-alike such as a server model that mostly runs the bad kernel gives way to the kernel).
- * - Later signals join an open group incident whose attribute the host carries and whose symptom matches; when several
- *   match, the best-explaining one (the one the host is already in, else the one whose holders are being hit fastest
- *   now, else the highest failure rate); a new symptom forming a group on the same attribute joins the same incident.
+ * - A group takes a matching host's single-host incident of its symptom as an early sighting only when that symptom
+ *   falls within the group's onset (cause-search.ts beforeOnset), not when it came improbably long before it.
+ * - Later signals join an open group incident whose attribute the host carries and whose symptom matches, unless its
+ *   onset of that symptom is over for a host not yet in it (onsetOver); when several match, the best-explaining one
+ *   (the one the host is already in, else the one whose holders are being hit fastest now, else the highest failure
+ *   rate); a new symptom forming a group on the same attribute joins the same incident. Else the host's own incident
+ *   takes the signal at once only for the symptom it holds or a critical; any other waits out the hold.
  * - Signals that stay ungrouped for `holdMs` become a single-host incident when the host repeats one symptom
- *   ≥ `singleHostMinEvents` times (or reports a critical); isolated one-offs expire with the window (noise).
+ *   ≥ `singleHostMinEvents` times (or reports a critical, or an alert stays on for the whole hold); isolated one-offs
+ *   expire with the window (noise).
  * - Incidents resolve after `resolveAfterMs` without new signals. Silenced hosts' events are dropped (counted).
  * - Conditions (conditions.ts: `anomaly.started` … `anomaly.ended`) last: a started alert is enough for a single-host
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every

@@ -71,7 +71,7 @@ export function finishEvents(points: SimEvent[], episodes: Episode[], outages: O
 
 function renderEpisode(e: Episode, end: number, also: SimCause[]): SimEvent[] {
   const top = e.feature ? [{ feature: e.feature, contribution: 1 }] : [];
-  const model = 'anomaly-multi@5';
+  const model = 'anomaly-multi@6.0.0'; // as the agent labels its alerts (name@version of the bundled card)
   const base = { cause: e.cause, truth: e.truth };
   const event = (type: string, ts: number, data: Record<string, unknown>): CorrelatorEvent => ({
     id: '',
