@@ -83,7 +83,9 @@ export function admitAgentMessage(who: string, topic: string, payload: Buffer, d
     return Promise.resolve(acl);
   }
   if (acl.kind !== 'telemetry' && acl.kind !== 'events') return admitDecoded(who, acl.kind, topic, payload, deps);
-  const weight = Math.min(ingester.limit, estimateRecords(payload));
+  const records = estimateRecords(payload);
+  ingester.noteRecordBytes(payload.length, records);
+  const weight = Math.min(ingester.limit, records);
   if (ingester.tryReserve(weight)) return admitReserved(who, acl.kind, topic, payload, weight, deps);
   counters.inc('broker.backpressure.waits');
   return ingester.reserve(weight, deps.maxWaitMs).then(

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+// Prisma's own debug module (a dependency of the driver adapters): its history is what the test looks at.
+import { getLogs } from '@prisma/debug';
 import { openDatabase } from './database.ts';
 
 describe('Database.execute (the ingest insert, straight on the driver adapter)', () => {
@@ -45,6 +47,20 @@ describe('Database.execute (the ingest insert, straight on the driver adapter)',
       });
       const n = await database.db.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM t');
       assert.equal(Number(n[0]!.n), 3);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no parameters in Prisma’s debug history (it keeps the last 100 queries even with debugging off)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-db-execute-'));
+    const database = await openDatabase({ provider: 'sqlite', file: join(dir, 'h.db') });
+    try {
+      await database.db.$executeRawUnsafe('CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+      const big = `features-${'x'.repeat(10_000)}`;
+      assert.equal(await database.execute('INSERT INTO t (k, v) VALUES (?, ?)', ['a', big]), 1);
+      assert.equal(getLogs(10_000_000).includes('features-'), false);
     } finally {
       await database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -95,10 +95,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     const execute = async (sql: string, args: (string | number | null)[]): Promise<number> => {
       const a: RawAdapter | null = adapter;
       if (!a) return viaPrisma(sql, args);
+      const query = { sql, args, argTypes: args.map(argType) };
       try {
-        return await a.executeRaw({ sql, args, argTypes: args.map(argType) });
+        return await a.executeRaw(query);
       } catch {
         return viaPrisma(sql, args);
+      } finally {
+        // The adapter's debug call (`debug('[js::executeRaw] %O', query)`) keeps the last 100 queries it saw in
+        // @prisma/debug's history even with debugging off: with ingest batches of 1,000 real samples that held
+        // ~340 MB of parameters alive. The adapter is done with the query here; drop what it would keep.
+        query.sql = '';
+        query.args = [];
+        query.argTypes = [];
       }
     };
     return { db, provider: target.provider, migrationsApplied, execute, close: () => db.$disconnect() };

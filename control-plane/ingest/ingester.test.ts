@@ -80,3 +80,33 @@ test('one batch: samples, presence of many hosts and acks after commit; commit a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the room offered is bounded by bytes: maxQueueBytes over the mean wire bytes per record', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
+  const store = await openStore({ provider: 'sqlite', file: join(dir, 'h.db') });
+  try {
+    const ing = createIngester({
+      store,
+      counters: createCounters(),
+      log: pino({ level: 'silent' }),
+      publishAck: () => {},
+      capacity: 50_000,
+      batchSize: 100,
+      maxQueueBytes: 1_000_000,
+    });
+    ing.start();
+    assert.equal(ing.limit, 50_000);
+    ing.noteRecordBytes(36_000, 10); // 3.6 KB per record: 277 records fit in 1 MB
+    assert.equal(ing.limit, 278);
+    assert.equal(ing.tryReserve(278), true);
+    assert.equal(ing.tryReserve(1), false);
+    ing.release(278);
+    ing.noteRecordBytes(1_300, 10); // smaller records drift the mean down and the room up
+    for (let i = 0; i < 200; i++) ing.noteRecordBytes(1_300, 10);
+    assert.ok(ing.limit > 5_000, `limit ${ing.limit}`);
+    await ing.stop(1000);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

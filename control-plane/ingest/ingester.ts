@@ -52,6 +52,12 @@ export type IngesterOptions = {
    * agents' ack timeout (30 s), so overload never turns into re-sends of samples already queued, and bounds memory.
    */
   maxQueueDelayMs?: number;
+  /**
+   * Bound on the wire bytes of the records queued (default 32 MiB): the room offered in records is at most this over
+   * the mean bytes per record seen at admission (`noteRecordBytes`). The queue holds *parsed* records (a real sample
+   * of 3.6 KB is several times that on the heap), so a record count alone let the queue take hundreds of MB.
+   */
+  maxQueueBytes?: number;
   now?: () => number;
   /** A cheap read that succeeds when the database answers (default: a host lookup). */
   probe?: () => Promise<unknown>;
@@ -66,6 +72,8 @@ export type Ingester = {
    * reservation until the caller's `offer(item, weight)` uses it or `release(weight)` gives it back.
    */
   reserve(weight: number, timeoutMs: number): Promise<boolean>;
+  /** Tells the byte bound what a record costs: a message of `records` records arrived in `bytes` bytes. */
+  noteRecordBytes(bytes: number, records: number): void;
   /** Synchronous `reserve` without waiting. */
   tryReserve(weight: number): boolean;
   release(weight: number): void;
@@ -118,14 +126,24 @@ export function createIngester(opts: IngesterOptions): Ingester {
   const now = opts.now ?? Date.now;
   const queue = createBoundedQueue<IngestItem>(opts.capacity ?? 50_000);
   const maxQueueDelayS = (opts.maxQueueDelayMs ?? 5000) / 1000;
+  const maxQueueBytes = opts.maxQueueBytes ?? 32 * 1024 * 1024;
   /** Samples+events committed per second of writer time, smoothed over batches; null before the first batch. */
   let throughput: number | null = null;
+  /** Mean wire bytes per record at admission, smoothed; null before the first message. */
+  let recordBytes: number | null = null;
+  let appliedBytes: number | null = null;
+  const applyLimit = () => {
+    const byTime = throughput === null ? queue.capacity : throughput * maxQueueDelayS;
+    const byBytes = recordBytes === null ? queue.capacity : maxQueueBytes / recordBytes;
+    // At least one batch so the writer never runs below batch size; the byte bound wins over the time bound.
+    queue.setLimit(Math.max(Math.min(batchSize, byBytes), Math.min(byTime, byBytes)));
+  };
   const measure = (items: IngestItem[], seconds: number) => {
     const weight = items.reduce((n, i) => n + weightOf(i), 0);
     if (weight < 10 || seconds <= 0) return; // too small to say anything
     const rate = weight / seconds;
     throughput = throughput === null ? rate : 0.8 * throughput + 0.2 * rate;
-    queue.setLimit(Math.max(batchSize, throughput * maxQueueDelayS));
+    applyLimit();
   };
   let running = false;
   let loop: Promise<void> | null = null;
@@ -399,6 +417,16 @@ export function createIngester(opts: IngesterOptions): Ingester {
       return () => {
         presenceListeners.delete(listener);
       };
+    },
+    noteRecordBytes(bytes, records) {
+      if (records <= 0 || bytes <= 0) return;
+      const per = bytes / records;
+      recordBytes = recordBytes === null ? per : 0.95 * recordBytes + 0.05 * per;
+      // Re-derive the room only when the size moved noticeably since the last time: this runs for every message.
+      if (appliedBytes === null || Math.abs(recordBytes - appliedBytes) > appliedBytes * 0.05) {
+        appliedBytes = recordBytes;
+        applyLimit();
+      }
     },
     capacity: queue.capacity,
     get limit() {
