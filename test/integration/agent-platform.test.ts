@@ -13,6 +13,20 @@ import { agentTopic } from '../../contract/protocol/index.ts';
 import { api, eventually } from '../support/control-plane.ts';
 import { startAgent, startFleet, type FleetRig, type SimAgent } from './fleet-harness.ts';
 
+/** Uploads a signed (by the rig's control plane) agent artifact through the API; asserts 201. */
+async function uploadArtifact(rig: FleetRig, name: string, content: string): Promise<void> {
+  const bytes = gzipSync(Buffer.from(content));
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), name);
+  form.append('signature', rig.t.cp.signingKey.sign(bytes).toString('base64'));
+  const res = await fetch(`${rig.t.urls.httpUrl}/api/agent-versions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${rig.t.adminToken}` },
+    body: form,
+  });
+  assert.equal(res.status, 201, await res.text());
+}
+
 describe('agent versions: previous version and platform from presence; one platform per rollout', () => {
   let rig: FleetRig;
   let x64: SimAgent;
@@ -38,16 +52,7 @@ describe('agent versions: previous version and platform from presence; one platf
     await presence(x64, 'linux-x64');
     await presence(arm, 'linux-arm64');
     // an arm64 artifact, signed by this control plane's key, through the upload API
-    const bytes = gzipSync(Buffer.from('not really an agent'));
-    const form = new FormData();
-    form.append('file', new Blob([bytes]), 'homeostat-agent-7.0.0-linux-arm64.tar.gz');
-    form.append('signature', rig.t.cp.signingKey.sign(bytes).toString('base64'));
-    const res = await fetch(`${rig.t.urls.httpUrl}/api/agent-versions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${rig.t.adminToken}` },
-      body: form,
-    });
-    assert.equal(res.status, 201, await res.text());
+    await uploadArtifact(rig, 'homeostat-agent-7.0.0-linux-arm64.tar.gz', 'not really an agent');
   });
   after(async () => {
     await x64?.close();
@@ -114,18 +119,8 @@ describe('agent versions: one version, an artifact per platform, one rollout ove
         JSON.stringify({ v: 1, state: 'online', ts: Date.now(), agentVersion: '6.0.0', platform }),
         { qos: 1, retain: true },
       );
-    for (const platform of ['linux-x64', 'linux-arm64']) {
-      const bytes = gzipSync(Buffer.from(`agent 8.0.0 for ${platform}`));
-      const form = new FormData();
-      form.append('file', new Blob([bytes]), `homeostat-agent-8.0.0-${platform}.tar.gz`);
-      form.append('signature', rig.t.cp.signingKey.sign(bytes).toString('base64'));
-      const res = await fetch(`${rig.t.urls.httpUrl}/api/agent-versions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${rig.t.adminToken}` },
-        body: form,
-      });
-      assert.equal(res.status, 201, await res.text());
-    }
+    for (const platform of ['linux-x64', 'linux-arm64'])
+      await uploadArtifact(rig, `homeostat-agent-8.0.0-${platform}.tar.gz`, `agent 8.0.0 for ${platform}`);
   });
   after(async () => {
     await x64?.close();
