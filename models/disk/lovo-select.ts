@@ -6,8 +6,18 @@
 import type { DiskDataset } from './dataset.ts';
 import { FEATURE_COUNT } from '../../contract/models/disk/features.ts';
 import { manufacturerOf, type HeldOutVendor, type LovoResult } from './lovo.ts';
-import { assess, fitDiskModel, type DiskTrainConfig } from './train.ts';
+import { DEFAULT_TRAIN_CONFIG, assess, fitDiskModel, type DiskTrainConfig } from './train.ts';
 import { treeProbability } from './trees.ts';
+
+/**
+ * Recipes `bench:disk --select` chooses among, the shipped default first: more or fewer of the 60 trees spent on
+ * the rule's staircase (log1p(SMART 5 + 197) alone) before the correcting trees, i.e. how far the model trusts the
+ * rule's quantity against the other signals.
+ */
+export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = [6, 20, 40].map((ruleTrees) => ({
+  ...DEFAULT_TRAIN_CONFIG,
+  ruleTrees,
+}));
 
 /** How one candidate did on the manufacturers it was held out from (inner folds). */
 export interface CandidateScore {
@@ -62,11 +72,16 @@ export interface SelectedVendor extends HeldOutVendor {
   readonly inner: CandidateScore[];
 }
 
+/** Nested result: per held-out manufacturer with its chosen candidate, and pooled. */
+export interface NestedLovoResult extends Omit<LovoResult, 'vendors'> {
+  readonly vendors: SelectedVendor[];
+}
+
 /** Nested leave-one-manufacturer-out: per held-out manufacturer, the candidate chosen on the others, then scored. */
 export function nestedLeaveOneManufacturerOut(
   ds: DiskDataset,
   candidates: readonly DiskTrainConfig[],
-): LovoResult & { readonly vendors: SelectedVendor[] } {
+): NestedLovoResult {
   const vendorOf = ds.models.map(manufacturerOf);
   const names = [...new Set(vendorOf)].sort();
   const scores = new Float64Array(ds.n);
