@@ -1,9 +1,11 @@
 /**
  * Disk-failure model vs the SMART 5 + 197 > k rule on Backblaze data.
- * Usage: npm run bench:disk -- --data <csv or dir of csv> [--mode cv|shipped] [--json]
+ * Usage: npm run bench:disk -- --data <csv or dir of csv> [--mode cv|shipped] [--select] [--json]
  *   cv (default): 5-fold cross-validation by serial hash; every drive is scored by a model not fitted on it.
  *   shipped: scores with the shipped models/disk/disk-failure.trees.json (use on data it was not fitted on) at the
  *     card's alertThreshold.
+ *   --select (cv mode): also runs nested leave-one-manufacturer-out, where each held-out vendor's recipe is chosen
+ *     among SELECTION_CANDIDATES (models/disk/lovo-select.ts) on the other vendors only (about 3x the LOVO time).
  * With --json prints exactly one JSON object on stdout:
  *   {failedDrives, detected, baselineDetected, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate, medianLeadDays}
  */
@@ -14,6 +16,7 @@ import { readBackblazeCsv, type BackblazeRow } from '../models/disk/backblaze-cs
 import { buildDataset } from '../models/disk/dataset.ts';
 import { driveAuc, evaluateAt, summarize, thresholdForFalseAlarms } from '../models/disk/evaluate.ts';
 import { leaveOneManufacturerOut } from '../models/disk/lovo.ts';
+import { SELECTION_CANDIDATES, nestedLeaveOneManufacturerOut } from '../models/disk/lovo-select.ts';
 import {
   DEFAULT_TRAIN_CONFIG,
   assess,
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       mode: { type: 'string', default: 'cv' },
       json: { type: 'boolean', default: false },
+      select: { type: 'boolean', default: false },
     },
   });
   if (!values.data) throw new Error('--data <csv or directory> is required');
@@ -51,10 +55,12 @@ async function main(): Promise<void> {
   const ds = await buildDataset(allRows(csvFiles(values.data)));
   let same: DiskAssessment;
   let lovo: ReturnType<typeof leaveOneManufacturerOut> | undefined;
+  let nested: ReturnType<typeof nestedLeaveOneManufacturerOut> | undefined;
   if (values.mode === 'cv') {
     const cfg = DEFAULT_TRAIN_CONFIG;
     same = assess(ds, crossValidatedScores(ds, cfg), cfg.falseAlarmTarget);
     lovo = leaveOneManufacturerOut(ds, cfg);
+    if (values.select) nested = nestedLeaveOneManufacturerOut(ds, SELECTION_CANDIDATES);
   } else {
     const dir = new URL('../models/disk/', import.meta.url);
     const trees = treesFromJson(JSON.parse(readFileSync(new URL('disk-failure.trees.json', dir), 'utf8')));
@@ -74,6 +80,19 @@ async function main(): Promise<void> {
           lovo: {
             pooled: figures(lovo.pooled),
             vendors: lovo.vendors.map((v) => ({ vendor: v.vendor, drives: v.drives, ...figures(v) })),
+          },
+        }
+      : {}),
+    ...(nested
+      ? {
+          nested: {
+            pooled: figures(nested.pooled),
+            vendors: nested.vendors.map((v) => ({
+              vendor: v.vendor,
+              drives: v.drives,
+              ruleTrees: SELECTION_CANDIDATES[v.chosen]!.ruleTrees,
+              ...figures(v),
+            })),
           },
         }
       : {}),
@@ -105,6 +124,11 @@ async function main(): Promise<void> {
   };
   for (const v of lovo.vendors) console.log(row(v.vendor, v, v.drives));
   console.log(row('pooled', lovo.pooled, ds.serials.length));
+  if (!nested) return;
+  console.log('nested (recipe per held-out vendor chosen by LOVO over the other vendors only):');
+  for (const v of nested.vendors)
+    console.log(`${row(v.vendor, v, v.drives)}  ruleTrees ${SELECTION_CANDIDATES[v.chosen]!.ruleTrees}`);
+  console.log(row('pooled', nested.pooled, ds.serials.length));
 }
 
 /** The JSON figures of one assessment; recall and AUC are null without failed drives (nothing to detect). */
