@@ -17,7 +17,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import AGENT_NODE_FLAGS from '../packaging/agent-node-flags.json' with { type: 'json' };
 import { memoryMb, schedCpuMs, slope, statCpuMs, summarize } from './proc-usage.ts';
 import { runtimeDeps } from './runtime-deps.ts';
 
@@ -147,8 +146,6 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     o.log(`deployed: ${entry} enrolled to ${httpUrl}; ${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`);
     const launchedAt = Date.now();
     const agent = spawnLogged([
-      // as the installed launcher runs it (packaging/package-agent.mjs, AGENT_NODE_FLAGS)
-      ...AGENT_NODE_FLAGS,
       ...(o.agentNodeArgs ?? []),
       entry,
       'run',

@@ -28,7 +28,6 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPackagerCli } from './packager-cli.mjs';
-import NODE_FLAGS from './agent-node-flags.json' with { type: 'json' };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,16 +48,6 @@ export function artifactName(version, platform = platformName()) {
   return `homeostat-agent-${version}-${platform}.tar.gz`;
 }
 
-/**
- * Node.js flags the launcher runs the agent with. `--no-memory-reducer`: at a 10 s cycle the agent is idle most of the
- * time, and V8's memory reducer spends that idle time on full mark-compacts (80-170 ms each, every minute or two) to
- * shrink a heap of about 30 MB that the next cycle grows back. Side by side (two agents, one control plane, 30 cycles,
- * load 10-12), without it 9-10 ms CPU per cycle against 12-14 ms with it, at the same RSS (98-101 MB vs 96-107 MB).
- * It must be a command-line flag: v8.setFlagsFromString() at run time leaves the reducer scheduled. The list lives in
- * agent-node-flags.json so that bench:agent runs the deployed agent with the same flags.
- */
-export const AGENT_NODE_FLAGS = NODE_FLAGS;
-
 /** The launcher installed as bin/homeostat-agent: the shipped node runs the shipped bundle, whatever is on PATH. */
 const LAUNCHER = `#!/bin/sh
 # homeostat-agent: runs the agent bundle with the Node.js runtime shipped beside it (no system Node.js needed).
@@ -70,7 +59,7 @@ if [ "$1" = run ] && [ -f "$here/../lib/agent/upgrade-guard.mjs" ]; then
   next=$("$here/node" "$here/../lib/agent/upgrade-guard.mjs" "$@")
   if [ $? -eq 76 ] && [ -n "$next" ] && [ -x "$next" ]; then exec "$next" "$@"; fi
 fi
-exec "$here/node" ${AGENT_NODE_FLAGS.join(' ')} "$here/../lib/agent/homeostat-agent.mjs" "$@"
+exec "$here/node" "$here/../lib/agent/homeostat-agent.mjs" "$@"
 `;
 
 /** Loads the ed25519 key the control plane signs with (`<dataDir>/signing-key.pem`), creating it as the control plane
