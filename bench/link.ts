@@ -20,7 +20,7 @@
  *     --workers n      load-generator processes (default 1 per 500 agents, 2 to 4)
  *     --database-url   postgres://… to measure PostgreSQL instead of the default SQLite file
  *     --cpu-prof dir   run the control plane with --cpu-prof, profile written to dir
- *     --fast-enroll    enroll through the repository (and dynamic security in bulk) instead of the HTTP API
+ *     --fast-enroll    enroll through the repository (external: clients written into Mosquitto's file) instead of HTTP
  *     --mode m         embedded (default: Aedes in the control plane) or external: a private Mosquitto 2 (the Debian
  *                      binary) with its dynamic-security plugin, the control plane(s) as its clients (docs/scale-out.md)
  *                      `compare`: both, one after the other with the same options, and the brokers side by side
@@ -40,11 +40,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
 import { openStore } from '../control-plane/store/prisma-store.ts';
 import { formatBearer, hashRandomSecret } from '../control-plane/keys/secrets.ts';
 import { ENROLLMENT_TOKEN_PREFIX } from '../control-plane/enrollment/enrollment.ts';
-import { agentAcls, agentRole, createDynsec } from '../control-plane/broker/dynsec.ts';
+import { agentAcls, agentRole } from '../control-plane/broker/dynsec.ts';
 import { startMosquitto, type TestMosquitto } from '../test/support/mosquitto.ts';
 import type { WorkerConfig, WorkerResult } from './link-agents.ts';
 import { realSampleBody, resizeSample, sampleBytes } from './link-sample.ts';
@@ -222,23 +221,22 @@ async function main() {
 
   let mosquitto: TestMosquitto | null = null;
   if (EXTERNAL) {
-    mosquitto = await startMosquitto();
+    // --fast-enroll: the agents' clients and roles go into Mosquitto's file before it starts (one write, not one
+    // rewrite of the whole file per dynamic-security command).
+    const seed = args['fast-enroll']
+      ? {
+          clients: agents.map(({ id, secret }) => ({
+            username: id,
+            clientid: id,
+            password: secret,
+            roles: [{ rolename: agentRole(id) }],
+          })),
+          roles: agents.map(({ id }) => ({ rolename: agentRole(id), acls: agentAcls(id) })),
+        }
+      : undefined;
+    mosquitto = await startMosquitto(seed);
     children.push(mosquitto.process);
     say(`mosquitto pid ${mosquitto.process.pid} at ${mosquitto.url}`);
-  }
-  if (mosquitto && args['fast-enroll']) {
-    const admin = await mqtt.connectAsync(mosquitto.url, { ...mosquitto.admin, protocolVersion: 5 });
-    const dynsec = await createDynsec(admin, 120_000);
-    for (let i = 0; i < agents.length; i += 250) {
-      const cmds = agents.slice(i, i + 250).flatMap(({ id, secret }) => [
-        { command: 'createRole', rolename: agentRole(id), acls: agentAcls(id) },
-        { command: 'createClient', username: id, clientid: id, password: secret, roles: [{ rolename: agentRole(id) }] },
-      ]);
-      const errors = (await dynsec.send(cmds)).filter(Boolean);
-      if (errors.length) throw new Error(`dynamic security: ${errors[0]}`);
-    }
-    dynsec.close();
-    await admin.endAsync();
   }
 
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
