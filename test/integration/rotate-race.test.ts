@@ -130,8 +130,9 @@ function raceSuite(name: string, options: () => ControlPlaneOptions, externalPre
       const pending = (await t.cp.store.hosts.credential(agentId))!.pendingSecretHash;
       assert.ok(pending, 'pending beside the current secret');
       assert.equal(credentials.secret, old, 'the command did not reach the agent');
-      // The old secret still works at the broker while the rotation is pending (a second client is not needed to
-      // show it: the link's connection above authenticated with it, and dynamic security kept the password).
+      // From here the old secret must keep working until the agent holds the new one: with dynamic security the
+      // agent's first connection with the new secret is refused (the broker still has the old password) and it
+      // goes on with the old one, whose presence then names the new secret.
       gate.open();
 
       await eventually(async () => (credentials.secret !== old ? true : null), 30_000);
