@@ -145,6 +145,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       capacity: config.ingest.queueCapacity,
       batchSize: config.ingest.batchSize,
+      maxQueueBytes: config.ingest.maxQueueBytes,
       publishAck: (agentId, ranges, rejected) => {
         broker
           ?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
