@@ -145,6 +145,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       capacity: config.ingest.queueCapacity,
       batchSize: config.ingest.batchSize,
+      maxQueueBytes: config.ingest.maxQueueBytes,
       publishAck: (agentId, ranges, rejected) => {
         broker
           ?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
@@ -249,14 +250,21 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       signingKey: key,
       rotateBrokerAccount: (agentId, secret) => b.rotateAgentSecret(agentId, secret),
       publishCommand: (agentId, command) => b.publishCommand(agentId, command),
+      onPromoted: (agentId) => {
+        counters.inc('broker.auth.secret-rotated');
+        log.info({ agentId }, 'agent secret rotated (the agent named it in its presence)');
+        authenticator.forget(agentId);
+        b.replicas?.publish(ROTATED_CHANNEL, agentId);
+      },
     });
-    // A rotation asked for while the agent was offline goes out when it comes back (enrollment/secret-rotation.ts),
-    // on the agent's own presence: it publishes that (with its version) once subscribed to its command topic
-    // (agent/link/mqtt-link.ts). The broker's presence at CONNECT has no version; a command sent then could reach
-    // the broker before the agent's subscription and be lost (clean session).
+    // A pending rotation is completed or sent again (enrollment/secret-rotation.ts) at the agent's own presence: it
+    // publishes that (with its version) once subscribed to its command topic (agent/link/mqtt-link.ts). The broker's
+    // presence at CONNECT has no version; a command sent then could reach the broker before the agent's subscription
+    // and be lost (clean session).
     ing.onPresence(async (agentId, p) => {
       if (p.state !== 'online' || p.agentVersion === undefined) return;
-      if (await rotation.deliverQueued(agentId)) log.info({ agentId }, 'queued secret rotation sent');
+      const outcome = await rotation.onPresence(agentId, p);
+      if (outcome === 'resent') log.info({ agentId }, 'pending secret rotation sent');
     });
     loss = createLossLedger(s.telemetry);
     const ledger = loss;

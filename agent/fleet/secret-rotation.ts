@@ -1,8 +1,11 @@
 /**
  * The agent's side of secret rotation (docs/tls.md): a `rotate-secret` command whose envelope verifies against the
  * pinned signing key, names this agent and is newer than the last rotation, is stored in credentials.json (the old
- * secret kept as `previousSecret`, a fallback should the control plane not have the new one), then the link
- * reconnects with it. Anything else is refused with a reason and changes nothing.
+ * secret kept as `previousSecret`, a fallback while the broker does not take the new one yet), then the link
+ * reconnects with it; its next presence names the new secret, which completes the rotation on the control plane.
+ * The control plane sends the command again at each presence until then: a copy of the secret already stored
+ * changes nothing but the replay mark (the old secret stays the fallback) and asks the link to use it (a no-op when
+ * it is connected with it). Anything else is refused with a reason and changes nothing.
  */
 import { z } from 'zod';
 import type { Command } from '../../contract/protocol/index.ts';
@@ -33,16 +36,17 @@ export function createSecretRotationHandler(deps: SecretRotationDeps) {
     }
     if (payload.agentId !== creds.agentId) return `addressed to ${payload.agentId}, not ${creds.agentId}`;
     if (payload.issuedAt <= (creds.rotatedAt ?? 0)) return 'not newer than the last rotation (replayed)';
-    if (payload.secret === creds.secret) return null;
+    const again = payload.secret === creds.secret;
     const next: Credentials = {
       ...creds,
       secret: payload.secret,
-      previousSecret: creds.secret,
+      // sent again: the fallback stays the secret from before this rotation, the one the broker may still have
+      previousSecret: again ? creds.previousSecret : creds.secret,
       rotatedAt: payload.issuedAt,
     };
     saveCredentials(deps.stateDir, next); // durable first: a crash after this reconnects with the new secret
     Object.assign(creds, next);
-    deps.reconnectWith(payload.secret, next.previousSecret!);
+    if (next.previousSecret !== undefined) deps.reconnectWith(payload.secret, next.previousSecret);
     return null;
   };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import mqtt from 'mqtt';
 import { commandTopic, fleetTopic } from '../../contract/protocol/index.ts';
+import { secretIdOf } from '../../contract/protocol/secret-id.ts';
 import { createLink } from './mqtt-link.ts';
 import { createMemoryOutbox } from './outbox/memory-store.ts';
 import { startIngest, startTestBroker, until } from '../testing/test-broker.ts';
@@ -157,6 +158,25 @@ describe('MQTT link against a real Aedes broker', () => {
     assert.deepEqual(got[0], { v: 1, type: 'pause', actions: [], until: null, reason: 'maintenance' });
     outbox.append('telemetry', sample(1));
     assert.equal(outbox.stats().depth, 1, 'a fleet-topic ack is not honoured');
+  });
+
+  it('names its newest secret in presence; a rotation to the secret it is connected with does not reconnect', async () => {
+    const { ingest, outbox, link } = await setup({ autoAck: false });
+    const online = () => ingest.messages.filter((m) => m.topic.endsWith('/presence') && m.body.state === 'online');
+    link.start();
+    await until(() => online().length === 1, 5000, 'online presence');
+    assert.equal(online()[0]!.body.secretId, secretIdOf('s'));
+    const next = 'the-rotated-secret-of-this-agent';
+    link.rotateSecret(next, 's');
+    await until(() => online().length === 2, 5000, 'online again after the rotation');
+    assert.equal(online()[1]!.body.secretId, secretIdOf(next));
+    assert.equal(link.status().reconnects, 1);
+    link.rotateSecret(next, 's'); // the same rotation sent again
+    outbox.append('telemetry', sample(1));
+    link.notify();
+    await until(() => ingest.seqs.includes(1), 5000, 'a record over the same connection');
+    assert.equal(link.status().reconnects, 1, 'no reconnect');
+    assert.equal(online().length, 2);
   });
 
   it('publishes inventory at connect and again only when its hash changes', async () => {

@@ -23,6 +23,7 @@ import {
   type PresenceMessage,
   type StateMessage,
 } from '../../contract/protocol/index.ts';
+import { secretIdOf } from '../../contract/protocol/secret-id.ts';
 import { createRetrier, realTimers, refusalDelay, type BackoffOptions, type Timers } from './backoff.ts';
 import { batchOf, nextBatch, type BatchLimits } from './batch.ts';
 import { dispatchCommand, type CommandHandlers } from './commands.ts';
@@ -125,6 +126,8 @@ export function createLink(o: LinkOptions): Link {
       agentVersion: o.agentVersion,
       ...(o.previousAgentVersion !== undefined ? { previousAgentVersion: o.previousAgentVersion } : {}),
       ...(o.platform ? { platform: o.platform } : {}),
+      // the newest secret held (stored before the link is told): the control plane completes a rotation on it
+      secretId: secretIdOf(newest),
     } satisfies PresenceMessage);
 
   const st: LinkStatus = {
@@ -160,6 +163,10 @@ export function createLink(o: LinkOptions): Link {
   const drainWaiters = new Set<() => void>();
   let secret = o.secret;
   let fallback = o.previousSecret ?? null;
+  /** The newest secret (a refused one is swapped with the fallback, this stays); named in presence. */
+  let newest = o.secret;
+  /** The secret the current connection authenticated with. */
+  let connectedWith: string | null = null;
 
   const retrier = createRetrier({ ...o.backoff, timers, attempt: () => connect() });
 
@@ -193,8 +200,10 @@ export function createLink(o: LinkOptions): Link {
       },
     });
     client = c;
+    const using = secret;
     c.on('connect', () => {
       if (c !== client) return;
+      connectedWith = using;
       c.subscribe([commandTopic(o.agentId), FLEET_WILDCARD], { qos: 1 }, (err) => {
         if (err || c !== client) return void (err && log.warn({ err: err.message }, 'subscribe failed'));
         st.state = 'connected';
@@ -247,6 +256,7 @@ export function createLink(o: LinkOptions): Link {
     c.on('close', () => {
       if (c !== client) return;
       client = null;
+      connectedWith = null;
       const wasReady = ready;
       ready = false;
       c.removeAllListeners('close');
@@ -369,6 +379,9 @@ export function createLink(o: LinkOptions): Link {
     rotateSecret(next, previous) {
       secret = next;
       fallback = previous;
+      newest = next;
+      // A rotation sent again (agent/fleet/secret-rotation.ts): already connected with it, nothing to do.
+      if (client && connectedWith === next) return;
       log.info('secret rotated; reconnecting with it');
       client?.end(true); // 'close' reconnects (with the new secret)
     },

@@ -109,6 +109,11 @@ export const PresenceMessage = z.object({
   previousAgentVersion: text(64).nullable().optional(),
   /** `<os>-<arch>[-musl]` as agent artifacts are named (agent/fleet/platform.ts): agent rollouts target it. */
   platform: text(64).optional(),
+  /**
+   * The id (secret-id.ts) of the newest secret the agent holds: the control plane finishes a pending secret rotation
+   * when it is the rotated one, and sends the rotation again when it is not (control-plane/enrollment/secret-rotation.ts).
+   */
+  secretId: text(64).optional(),
 });
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 

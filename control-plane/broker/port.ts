@@ -29,9 +29,10 @@ export type Broker = {
   /** Gives a newly enrolled agent its broker account (external with dynamic security); a no-op when the broker asks
    * the control plane (embedded, HTTP authentication). */
   provisionAgent(agentId: string, secret: string): Promise<void>;
-  /** Secret rotation: the broker account takes the new secret. A no-op where the broker asks the control plane
-   * (embedded, HTTP authentication: both secrets work until the agent uses the new one); Mosquitto dynamic security
-   * gets the new password at once (the live session stays, and the agent reconnects with the secret it is sent). */
+  /** Secret rotation: the broker account takes the new secret, called once the agent holds it (its presence names
+   * it, enrollment/secret-rotation.ts). A no-op where the broker asks the control plane (embedded, HTTP
+   * authentication: both secrets work until the rotation completes); Mosquitto dynamic security gets the new password
+   * only now, as it keeps one per client (the live session stays; the agent's next connection uses the new one). */
   rotateAgentSecret(agentId: string, secret: string): Promise<void>;
   /** Refuses a revoked agent from now on and ends its live session. */
   revokeAgent(agentId: string): Promise<void>;

@@ -151,3 +151,41 @@ test('broker.mode: embedded by default; external needs broker.url and takes its 
     (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'broker.mode'),
   );
 });
+
+test('ingest.maxQueueBytes: 32 MiB by default, set from YAML or environment; out of range or not an integer refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  assert.equal(loadServerConfig({ env: {}, overrides: { dataDir: dir } }).ingest.maxQueueBytes, 32 * 1024 * 1024);
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'ingest:\n  maxQueueBytes: 8388608\n');
+  assert.equal(loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }).ingest.maxQueueBytes, 8 * 1024 * 1024);
+  const fromEnv = loadServerConfig({
+    env: { HOMEOSTAT_INGEST_MAX_QUEUE_BYTES: '1073741824' },
+    overrides: { dataDir: dir },
+  });
+  assert.equal(fromEnv.ingest.maxQueueBytes, 1024 * 1024 * 1024, 'the upper end is allowed');
+  const allowed = 'ingest.maxQueueBytes must be an integer number of bytes from 1048576 (1 MiB) to 1073741824 (1 GiB)';
+  // below, above, a size with a unit (bytes only), a fraction
+  for (const value of ['1048575', '1073741825', '32MiB', '1048576.5']) {
+    assert.throws(
+      () =>
+        loadServerConfig({
+          env: { HOMEOSTAT_INGEST_MAX_QUEUE_BYTES: value, HOMEOSTAT_INGEST_BATCH_SIZE: '0' },
+          overrides: { dataDir: dir },
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof ValidationError);
+        // reported with the other bad keys, at once
+        assert.deepEqual(err.issues.map((i) => i.path).sort(), ['ingest.batchSize', 'ingest.maxQueueBytes']);
+        const issue = err.issues.find((i) => i.path === 'ingest.maxQueueBytes')!;
+        assert.equal(issue.message, `${allowed}; got ${JSON.stringify(value)} (from HOMEOSTAT_INGEST_MAX_QUEUE_BYTES)`);
+        return true;
+      },
+      value,
+    );
+  }
+  writeFileSync(file, 'ingest:\n  maxQueueBytes: true\n');
+  assert.throws(
+    () => loadServerConfig({ file, env: {}, overrides: { dataDir: dir } }),
+    (err: unknown) => err instanceof ValidationError && err.issues.some((i) => i.message === `${allowed}; got true`),
+  );
+});

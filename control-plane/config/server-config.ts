@@ -43,6 +43,18 @@ const positiveInt = (what: string, max: number) =>
     .min(1, `${what} must be an integer 1..${max}`)
     .max(max, `${what} must be an integer 1..${max}`);
 
+/** Bounds of `ingest.maxQueueBytes`: 1 MiB (below, the byte bound would hold back a single real-sized batch) to
+ * 1 GiB (the queue holds parsed records, several times their wire bytes on the heap). */
+export const MAX_QUEUE_BYTES_RANGE = { min: 1024 * 1024, max: 1024 * 1024 * 1024 } as const;
+const queueBytes = (what: string) => {
+  const { min, max } = MAX_QUEUE_BYTES_RANGE;
+  const allowed = `${what} must be an integer number of bytes from ${min} (1 MiB) to ${max} (1 GiB)`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z.number({ error: allowed }).int(allowed).min(min, allowed).max(max, allowed),
+  );
+};
+
 // Strings (YAML scalars, environment variables) are read as numbers; anything else must already be one (true is not 1).
 const number = (what: string, min: number, max: number) =>
   z.preprocess(
@@ -131,8 +143,11 @@ export const ServerConfigSchema = z
           .int()
           .min(0, 'ingest.maxWaitMs must be an integer >= 0')
           .default(2000),
+        // Bound on the wire bytes of the records queued (ingest/ingester.ts): the room in records is at most this
+        // over the mean bytes per record (docs/scale-out.md, "Overload").
+        maxQueueBytes: queueBytes('ingest.maxQueueBytes').default(32 * 1024 * 1024),
       })
-      .default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000 }),
+      .default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000, maxQueueBytes: 32 * 1024 * 1024 }),
     enrollment: z
       .object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) })
       .default({ defaultTtl: 86_400_000 }),
@@ -251,6 +266,7 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_INGEST_QUEUE_CAPACITY: 'ingest.queueCapacity',
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
+  HOMEOSTAT_INGEST_MAX_QUEUE_BYTES: 'ingest.maxQueueBytes',
   HOMEOSTAT_ENROLLMENT_DEFAULT_TTL: 'enrollment.defaultTtl',
   HOMEOSTAT_BROKER_MAX_CONNECTIONS: 'broker.maxConnections',
   HOMEOSTAT_BROKER_MAX_CONNECTIONS_PER_ADDRESS: 'broker.maxConnectionsPerAddress',

@@ -59,9 +59,10 @@ export interface HostRepository {
   ): Promise<{ secretHash: string; pendingSecretHash?: string | null; revokedAt: Date | null } | null>;
   /** Replaces the secret hash if it is still `from` (compare and set); true when replaced. */
   replaceSecretHash(id: string, from: string, to: string): Promise<boolean>;
-  /** Secret rotation: stores the hash of the secret sent to the agent (replacing an earlier pending one); false when
-   * the host has no credential. Both secrets work until {@link promotePendingSecret}. */
-  setPendingSecretHash(id: string, hash: string): Promise<boolean>;
+  /** Secret rotation: stores the hash of the secret sent to the agent; false when the host has no credential, or,
+   * with `expected` (compare and set; null: none pending), when the pending hash is not that. Both secrets work until
+   * {@link promotePendingSecret}. */
+  setPendingSecretHash(id: string, hash: string, expected?: string | null): Promise<boolean>;
   /** The agent used the rotated secret: it becomes the only one (compare and set on `pending`); true when done. */
   promotePendingSecret(id: string, pending: string): Promise<boolean>;
   /** Secret rotation for an offline agent: marks it to be sent when the agent comes online (keeps the first time);

@@ -95,10 +95,9 @@ function hostRepository(db: Db): HostRepository {
           .count === 1
       );
     },
-    async setPendingSecretHash(id, hash) {
-      return (
-        (await db.agentCredential.updateMany({ where: { hostId: id }, data: { pendingSecretHash: hash } })).count === 1
-      );
+    async setPendingSecretHash(id, hash, expected) {
+      const where = expected === undefined ? { hostId: id } : { hostId: id, pendingSecretHash: expected };
+      return (await db.agentCredential.updateMany({ where, data: { pendingSecretHash: hash } })).count === 1;
     },
     async promotePendingSecret(id, pending) {
       const r = await db.agentCredential.updateMany({

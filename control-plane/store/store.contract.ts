@@ -77,8 +77,11 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.equal(await s.hosts.replaceSecretHash('nope', 'secret-hash-2b', 'x'), false);
     // secret rotation: a pending hash beside the current one, promoted by compare and set
     assert.equal(await s.hosts.setPendingSecretHash('nope', 'p'), false);
-    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-1'), true);
-    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-2'), true, 'a newer rotation replaces it');
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-0', 'other'), false, 'compare and set: none');
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-1', null), true, 'set when none is pending');
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-x', null), false, 'one is pending now');
+    assert.equal((await s.hosts.credential('host-2'))!.pendingSecretHash, 'pending-1');
+    assert.equal(await s.hosts.setPendingSecretHash('host-2', 'pending-2', 'pending-1'), true, 'replaced by CAS');
     assert.equal((await s.hosts.credential('host-2'))!.pendingSecretHash, 'pending-2');
     assert.equal(await s.hosts.promotePendingSecret('host-2', 'pending-1'), false, 'stale pending');
     assert.equal(await s.hosts.promotePendingSecret('host-2', 'pending-2'), true);
