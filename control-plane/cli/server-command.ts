@@ -45,9 +45,9 @@ export function register(program: Command): void {
       const overrides: ServerConfigInput = {
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
         ...(flags.host ? { host: flags.host } : {}),
-        ...(flags.httpPort !== undefined ? { httpPort: flags.httpPort as unknown as number } : {}),
-        ...(flags.mqttPort !== undefined ? { mqttPort: flags.mqttPort as unknown as number } : {}),
-        ...(flags.wsPort !== undefined ? { wsPort: flags.wsPort as unknown as number } : {}),
+        ...(flags.httpPort !== undefined ? { httpPort: flags.httpPort } : {}),
+        ...(flags.mqttPort !== undefined ? { mqttPort: flags.mqttPort } : {}),
+        ...(flags.wsPort !== undefined ? { wsPort: flags.wsPort } : {}),
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
         ...tlsOverrides(flags),
         ...(flags.logLevel ? { logLevel: flags.logLevel as ServerConfigInput['logLevel'] } : {}),
