@@ -22,6 +22,7 @@ import type { EventRow, SampleRow, Store } from '../store/ports.ts';
 import { createBoundedQueue } from './bounded-queue.ts';
 import { toRanges } from './seq-ranges.ts';
 import { bisect, describeUnit, isDataError, reasonOf, toUnits } from './poison.ts';
+import { createCordonService } from '../cordon/cordon-service.ts';
 
 /** What the broker hook hands to ingest, already authorized and validated. */
 export type IngestItem =
@@ -161,6 +162,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     (async () => {
       await store.hosts.get('ingest-probe');
     });
+  const cordons = createCordonService({ hosts: store.hosts, now });
   const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
   const quarantineListeners = new Set<(q: Quarantined) => void>();
   const presenceListeners = new Set<(agentId: string, message: PresenceMessage) => void | Promise<void>>();
@@ -232,6 +234,10 @@ export function createIngester(opts: IngesterOptions): Ingester {
     const insertedEvents = await store.telemetry.insertEvents(events);
     counters.inc('ingest.events.accepted', insertedEvents);
     counters.inc('ingest.events.duplicates', events.length - insertedEvents);
+    // An agent's `heal.cordon` takes effect with the batch that stores it, before the ack: if this fails, the batch is
+    // retried (and a re-sent event after an uncordon does not cordon again: host-cordon.ts).
+    const cordoned = await cordons.fromEvents(events);
+    if (cordoned.length) counters.inc('hosts.cordoned.by-agent', cordoned.length);
     const at = new Date(now());
     // Presence in a few statements per batch, not one per host: a reconnect storm of N agents is N presence items.
     const online: string[] = [],
