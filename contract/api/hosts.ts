@@ -18,8 +18,8 @@ export const HostAlert = z.object({
 export type HostAlert = z.infer<typeof HostAlert>;
 
 /**
- * A cordoned host keeps running and reporting but is sent no new rollout wave (docs/rollouts.md): since when, who
- * (a user's name, or the host's id when its agent asked with a `heal.cordon` event), from where and why.
+ * A cordoned host keeps running and reporting but is sent no new rollout wave (docs/fleet.md "Cordoned hosts"): since
+ * when, who (a user's name, or the host's id when its agent asked with a `heal.cordon` event), from where and why.
  */
 export const HostCordon = z.object({
   at: IsoTime,

@@ -1,7 +1,7 @@
 /**
- * Host cordons (docs/rollouts.md): an operator cordons or uncordons a host by id; an agent asks for its own cordon with
- * a `heal.cordon` event, applied by ingest with the batch that stores it. A cordoned host keeps running and reporting;
- * rollouts leave it out when they pick a wave's hosts (fleet/cordon-skip.ts). Idempotent both ways: cordoning a
+ * Host cordons (docs/fleet.md "Cordoned hosts"): an operator cordons or uncordons a host by id; an agent asks for its
+ * own cordon with a `heal.cordon` event, applied by ingest with the batch that stores it. A cordoned host keeps running
+ * and reporting; rollouts leave it out when they pick a wave's hosts (fleet/cordon-skip.ts). Idempotent both ways: cordoning a
  * cordoned host keeps the first who/why/since, uncordoning an uncordoned one changes nothing.
  */
 import { ConflictError } from '../../contract/errors.ts';

@@ -22,8 +22,8 @@ export type Labels = Record<string, string>;
 export type AgentPresence = { version: string; previous?: string | null; platform?: string };
 
 /**
- * A host's cordon: it keeps running and reporting but is sent no new rollout wave (docs/rollouts.md). `by` is the
- * user's name, or the host's own id when its agent asked (`source: 'agent'`, a `heal.cordon` event).
+ * A host's cordon: it keeps running and reporting but is sent no new rollout wave (docs/fleet.md "Cordoned hosts").
+ * `by` is the user's name, or the host's own id when its agent asked (`source: 'agent'`, a `heal.cordon` event).
  */
 export type HostCordon = { at: Date; by: string; source: 'user' | 'agent'; reason: string };
 
