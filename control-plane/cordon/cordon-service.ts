@@ -1,8 +1,8 @@
 /**
  * Host cordons (docs/fleet.md "Cordoned hosts"): an operator cordons or uncordons a host by id; an agent asks for its
  * own cordon with a `heal.cordon` event, applied by ingest with the batch that stores it. A cordoned host keeps running
- * and reporting; rollouts leave it out when they pick a wave's hosts (fleet/cordon-skip.ts). Idempotent both ways: cordoning a
- * cordoned host keeps the first who/why/since, uncordoning an uncordoned one changes nothing.
+ * and reporting; rollouts leave it out when they pick a wave's hosts (fleet/cordon-skip.ts). Idempotent both ways:
+ * cordoning a cordoned host keeps the first who/why/since, uncordoning an uncordoned one changes nothing.
  */
 import { ConflictError } from '../../contract/errors.ts';
 import type { EventRow, HostRecord, HostRepository } from '../store/ports.ts';

@@ -1,8 +1,8 @@
 /**
  * Rollouts and cordoned hosts (docs/fleet.md "Cordoned hosts"). A cordoned host is sent no rollout command: a new
- * rollout leaves it out when it plans its waves, a running one drops it from a wave that is due (and from a resend or
- * a rollback), and each time the rollout's `skippedCordoned` and history say so. What a host was sent before its cordon stays (nothing
- * is recalled). Uncordoned, it is picked again by the waves sent after that. Pure.
+ * rollout leaves it out when it plans its waves, a running one drops it from a wave that is due (and from a resend or a
+ * rollback), and each time the rollout's `skippedCordoned` and history say so. What a host was sent before its cordon
+ * stays (nothing is recalled). Uncordoned, it is picked again by the waves sent after that. Pure.
  */
 import type { RolloutState } from './rollout.ts';
 

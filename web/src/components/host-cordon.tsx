@@ -1,7 +1,7 @@
 /**
  * A host's cordon (docs/fleet.md "Cordoned hosts"): the Cordoned badge with who, why and since (everyone sees it), and
- * the operator's "Cordon…" (asks why first) and "Uncordon". A cordoned host keeps running and reporting; rollouts send it
- * no new wave until it is uncordoned.
+ * the operator's "Cordon…" (asks why first) and "Uncordon". A cordoned host keeps running and reporting; rollouts send
+ * it no new wave until it is uncordoned.
  */
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
