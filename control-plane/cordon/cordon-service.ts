@@ -5,8 +5,7 @@
  * cordoning a cordoned host keeps the first who/why/since, uncordoning an uncordoned one changes nothing.
  */
 import { ConflictError } from '../../contract/errors.ts';
-import type { EventRow, HostRecord, HostRepository } from '../store/ports.ts';
-import { CORDON_EVENT } from '../store/host-cordon.ts';
+import { CORDON_EVENT, type EventRow, type HostRecord, type HostRepository } from '../store/ports.ts';
 
 /** What a cordon or uncordon did: the host as it is now, and whether this call changed it. */
 export type CordonOutcome = { host: HostRecord; changed: boolean };

@@ -235,7 +235,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     counters.inc('ingest.events.accepted', insertedEvents);
     counters.inc('ingest.events.duplicates', events.length - insertedEvents);
     // An agent's `heal.cordon` takes effect with the batch that stores it, before the ack: if this fails, the batch is
-    // retried (and a re-sent event after an uncordon does not cordon again: host-cordon.ts).
+    // retried (and a re-sent event after an uncordon does not cordon again: repositories/prisma/host-cordon.ts).
     const cordoned = await cordons.fromEvents(events);
     if (cordoned.length) counters.inc('hosts.cordoned.by-agent', cordoned.length);
     const at = new Date(now());

@@ -27,6 +27,9 @@ export type AgentPresence = { version: string; previous?: string | null; platfor
  */
 export type HostCordon = { at: Date; by: string; source: 'user' | 'agent'; reason: string };
 
+/** The agent event that asks the control plane to cordon its host (agent/heal/actions/cordon.ts). */
+export const CORDON_EVENT = 'heal.cordon';
+
 /** An enrolled host as stored. */
 export type HostRecord = {
   id: string;

@@ -19,7 +19,7 @@ import type {
 import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
 import { telemetryRepository } from '../repositories/prisma/telemetry.ts';
 import { parseStored } from '../repositories/stored-json.ts';
-import { cordonOf, hostCordonMethods } from './host-cordon.ts';
+import { cordonOf, hostCordonMethods } from '../repositories/prisma/host-cordon.ts';
 
 type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
 type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;

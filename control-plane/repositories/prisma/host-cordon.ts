@@ -4,13 +4,10 @@
  * another replica) agree on who cordoned first and on exactly one `changed: true`.
  */
 import { z } from 'zod';
-import { NotFoundError } from '../../contract/errors.ts';
-import type { Db } from '../db/database.ts';
-import { parseStored } from '../repositories/stored-json.ts';
-import type { HostCordon, HostRecord, HostRepository } from './ports.ts';
-
-/** The agent event that asks for a cordon (agent/heal/actions/cordon.ts). */
-export const CORDON_EVENT = 'heal.cordon';
+import { NotFoundError } from '../../../contract/errors.ts';
+import type { Db } from '../../db/database.ts';
+import { parseStored } from '../stored-json.ts';
+import { CORDON_EVENT, type HostCordon, type HostRecord, type HostRepository } from '../../store/ports.ts';
 
 const Source = z.enum(['user', 'agent']);
 
