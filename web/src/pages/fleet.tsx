@@ -346,8 +346,13 @@ export function FleetPage() {
                       {sorted.slice(current * PAGE, current * PAGE + PAGE).map((h) => (
                         <tr key={h.id} data-host={h.hostname}>
                           <th scope="row">
-                            <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>{' '}
-                            <CordonBadge cordon={h.cordon} />
+                            <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
+                            {h.cordon && (
+                              <>
+                                {' '}
+                                <CordonBadge cordon={h.cordon} />
+                              </>
+                            )}
                           </th>
                           <td>
                             <HealthBadge health={h.health} reasons={h.reasons} />
