@@ -1,15 +1,18 @@
 /**
  * Host cordons at the boundary, against the real control plane with the fleet module (Aedes, SQLite, HTTP on
  * loopback) and simulated agents over MQTT: the cordon/uncordon routes (status and body per role and bad input, the
- * audit trail), an agent's exact `heal.cordon` event through the broker, and a policy rollout that leaves a cordoned
- * host out and picks it again once uncordoned.
+ * audit trail), an agent's exact `heal.cordon` event through the broker, and policy and model rollouts that leave a
+ * cordoned host out, and a policy rollout that picks it again once uncordoned.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { agentTopic } from '../../contract/protocol/index.ts';
 import { collectCommands } from '../support/control-plane.ts';
 import { api, startAgent, startFleet, until, type FleetRig } from './fleet-harness.ts';
 
+const onnx = readFileSync(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
+const card = readFileSync(new URL('../../models/anomaly/anomaly-uni.card.json', import.meta.url), 'utf8');
 const POLICY = `policies:
   - name: restart-nginx
     when: { service: nginx, for: 10s }
@@ -147,7 +150,7 @@ test('heal.cordon over MQTT cordons the host (source agent, reason = message); a
   }
 });
 
-test('a policy rollout leaves a cordoned host out and says so; uncordoned, the next rollout reaches it', async () => {
+test('policy and model rollouts leave a cordoned host out and say so; uncordoned, the next rollout reaches it', async () => {
   const rig = await startFleet();
   const agents = [];
   try {
@@ -170,6 +173,22 @@ test('a policy rollout leaves a cordoned host out and says so; uncordoned, the n
       c.commands.filter((x) => x.type === 'policy'),
       [],
     );
+
+    // A model rollout (the same planning as agent-version rollouts) leaves it out too.
+    const form = new FormData();
+    form.set('file', new File([new Uint8Array(onnx)], 'model.onnx'));
+    form.set('card', card);
+    const up = await fetch(`${rig.t.urls.httpUrl}/api/models`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig.t.adminToken}` },
+      body: form,
+    });
+    assert.equal(up.status, 201);
+    const model = (await up.json()) as { id: string };
+    const mro = await api(rig.t, 'POST', `/api/models/${model.id}/publish`, { percents: [100] });
+    assert.equal(mro.status, 201, JSON.stringify(mro.body));
+    assert.deepEqual([mro.body.kind, mro.body.skippedCordoned], ['model', [c.agentId]]);
+    assert.ok(!mro.body.waves.flat().includes(c.agentId));
 
     // Uncordoned: the next rollout (web@2, superseding the first) reaches it.
     await api(rig.t, 'POST', `/api/hosts/${c.agentId}/uncordon`);
