@@ -28,11 +28,11 @@ export function createCordonService(opts: { hosts: HostRepository; now?: () => n
     uncordon(id: string): Promise<CordonOutcome> {
       return opts.hosts.uncordon(id, new Date(now()));
     },
-    /** Applies the `heal.cordon` events among committed rows; returns the ids of the hosts it cordoned. */
-    async fromEvents(rows: readonly EventRow[]): Promise<string[]> {
-      const cordoned: string[] = [];
+    /** Applies the `heal.cordon` events among committed rows; returns the ones that cordoned their host. */
+    async fromEvents(rows: readonly EventRow[]): Promise<EventRow[]> {
+      const cordoned: EventRow[] = [];
       for (const e of rows)
-        if (e.type === CORDON_EVENT && (await opts.hosts.cordonFromEvent(e.hostId, e.seq))) cordoned.push(e.hostId);
+        if (e.type === CORDON_EVENT && (await opts.hosts.cordonFromEvent(e.hostId, e.seq))) cordoned.push(e);
       return cordoned;
     },
   };

@@ -144,6 +144,21 @@ test('heal.cordon over MQTT cordons the host (source agent, reason = message); a
     assert.deepEqual(await cmds.next((x) => x.type === 'ack'), { v: 1, type: 'ack', ranges: [[7, 7]] });
     assert.equal((await api(rig.t, 'GET', `/api/hosts/${a.agentId}`)).body.cordon, null);
     assert.equal(rig.t.cp.counters.get('hosts.cordoned.by-agent'), 1);
+    // Audited once, as the agent's own action.
+    const audited = await until(async () => {
+      const target = encodeURIComponent(`/api/hosts/${a.agentId}/cordon`);
+      const entries = (await api(rig.t, 'GET', `/api/audit?target=${target}&action=host.cordoned`)).body.entries;
+      return entries.length ? entries : null;
+    }, 'the agent cordon audit entry');
+    assert.deepEqual(
+      audited.map((e: { actor: string; actorType: string; detail: { reason: string; source: string } }) => [
+        e.actor,
+        e.actorType,
+        e.detail.source,
+        e.detail.reason,
+      ]),
+      [[`agent:${a.agentId}`, 'agent', 'agent', 'drain this host: disk sda failing']],
+    );
   } finally {
     await a.close();
     await rig.close();
