@@ -356,6 +356,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     async targets(selector: string): Promise<string[]> {
       return (await targets(selector)).map((h) => h.id);
     },
+    /** A publish's dry run: the hosts a rollout to `selector` would plan now, and the matching ones it would skip. */
+    async dryRun(selector: string): Promise<{ hosts: string[]; cordoned: string[] }> {
+      const matched = await targets(selector);
+      return { hosts: matched.filter((h) => !h.cordon).map((h) => h.id), cordoned: [...cordonedIds(matched)] };
+    },
     async list(filter: { subject?: string; status?: string; kind?: 'policy' | 'model' } = {}): Promise<RolloutView[]> {
       return (
         await repo.list({

@@ -94,6 +94,10 @@ test('cordon from the host page, badge and filter on the overview, a rollout ski
   assert.deepEqual(ro.waves.flat().sort(), others.map((h) => h.agentId).sort());
   await operator.goto(`${demo.httpUrl}/policies/cordon-ui`);
   await operator
+    .getByTestId('dry-run')
+    .getByText(/^Dry run: 2 of 3 hosts match: .* \(1 more cordoned: skipped\)$/)
+    .waitFor();
+  await operator
     .locator(`article[data-rollout="${ro.id}"]`)
     .getByTestId('skipped-cordoned')
     .getByText('1 host(s) skipped: cordoned (not sent this version).')

@@ -173,6 +173,11 @@ test('policy and model rollouts leave a cordoned host out and say so; uncordoned
     const [c, ...rest] = agents as [(typeof agents)[0], ...typeof agents];
     await api(rig.t, 'POST', `/api/hosts/${c.agentId}/cordon`, { reason: 'kernel upgrade' });
     assert.equal((await api(rig.t, 'POST', '/api/policies', { name: 'web', source: POLICY })).status, 201);
+    const dry = await api(rig.t, 'POST', '/api/policies/web/dry-run', { selector: 'role=web' });
+    assert.deepEqual(
+      [dry.status, dry.body.hosts.sort(), dry.body.cordoned],
+      [200, rest.map((a) => a.agentId).sort(), [c.agentId]],
+    );
     const pub = await api(rig.t, 'POST', '/api/policies/web/publish', { version: 1, percents: [100], soak: '1s' });
     assert.equal(pub.status, 201);
     assert.deepEqual(pub.body.skippedCordoned, [c.agentId]);
