@@ -18,6 +18,28 @@ export const HostAlert = z.object({
 export type HostAlert = z.infer<typeof HostAlert>;
 
 /**
+ * A cordoned host keeps running and reporting but is sent no new rollout wave (docs/fleet.md "Cordoned hosts"): since
+ * when, who (a user's name, or the host's id when its agent asked with a `heal.cordon` event), from where and why.
+ */
+export const HostCordon = z.object({
+  at: IsoTime,
+  by: z.string(),
+  source: z.enum(['user', 'agent']),
+  reason: z.string(),
+});
+export type HostCordon = z.infer<typeof HostCordon>;
+
+/** `POST /api/hosts/:id/cordon`: why (shown with the host's Cordoned badge). */
+export const CordonRequest = z.object({
+  reason: z
+    .string({ error: 'reason is required: why the host is cordoned' })
+    .trim()
+    .min(1, 'reason must not be empty')
+    .max(500, 'reason is at most 500 characters'),
+});
+export type CordonRequest = z.infer<typeof CordonRequest>;
+
+/**
  * One enrolled host. `lastSeen` is the newest of presence, sample and event (`presenceAt` keeps the presence time
  * alone); `anomaly` is the latest sample's score, `anomalyPeak` the highest over the list's window; `alert` its
  * anomaly alert; `openIncidents` and `incidentSeverity` are present when the fleet module runs; `health` is derived
@@ -36,6 +58,8 @@ export const Host = z.object({
   online: z.boolean(),
   lastSeen: IsoTime.nullable(),
   revokedAt: IsoTime.nullable(),
+  /** Null when not cordoned. */
+  cordon: HostCordon.nullable(),
   appliedPolicyVersion: z.string().nullable(),
   appliedModels: z.record(z.string(), z.string()).nullable(),
   stateErrors: z.array(z.string()).nullable(),

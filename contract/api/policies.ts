@@ -51,5 +51,9 @@ export const PolicyVersionList = z.object({ versions: z.array(PolicyVersion) });
 export type PolicyVersionList = z.infer<typeof PolicyVersionList>;
 
 /** `POST /api/policies/:id/dry-run`: ids of the hosts the selector targets now. */
-export const DryRun = z.object({ hosts: z.array(z.string()) });
+export const DryRun = z.object({
+  hosts: z.array(z.string()),
+  /** Matching hosts a publish would skip because they are cordoned (docs/fleet.md "Cordoned hosts"). */
+  cordoned: z.array(z.string()),
+});
 export type DryRun = z.infer<typeof DryRun>;

@@ -34,6 +34,8 @@ export const Rollout = z.object({
   history: z.array(z.object({ at: EpochMs, event: z.string(), detail: z.string().optional() })),
   /** Sent to every target at once (a rollback or roll forward): completed only once every host acknowledged it. */
   rollback: z.boolean().optional(),
+  /** Target hosts left out because they were cordoned (at planning, or when their wave or a rollback was due). */
+  skippedCordoned: z.array(z.string()).optional(),
   selector: z.string(),
   createdBy: z.string(),
   createdAt: IsoTime,

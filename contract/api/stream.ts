@@ -40,6 +40,20 @@ export type ActionEvent = { type: 'action'; hostId: string; action: string; outc
 /** A host's metadata changed (enrolled, labels, applied policy/model version, inventory). */
 export type HostEvent = { type: 'host'; hostId: string; ts: number };
 
+/**
+ * A host was cordoned (`cordoned`: true, with who, from where and why) or uncordoned (false, those null): by an
+ * operator through the API or by its agent's `heal.cordon` event.
+ */
+export type CordonEvent = {
+  type: 'cordon';
+  hostId: string;
+  cordoned: boolean;
+  source: 'user' | 'agent' | null;
+  by: string | null;
+  reason: string | null;
+  ts: number;
+};
+
 /** Everything the UI can be told live. */
 export type StreamEvent =
   | SampleEvent
@@ -48,5 +62,6 @@ export type StreamEvent =
   | RolloutEvent
   | ApprovalEvent
   | ActionEvent
-  | HostEvent;
+  | HostEvent
+  | CordonEvent;
 export type StreamEventType = StreamEvent['type'];

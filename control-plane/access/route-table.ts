@@ -25,6 +25,9 @@ export const ROUTE_ROLES: readonly (readonly [string, string, Access])[] = [
   ['GET', '/api/events', 'viewer'],
   ['POST', '/api/hosts/:id/revoke', 'admin'],
   ['PUT', '/api/hosts/:id/labels', 'admin'],
+  // cordon (no new rollout waves; docs/fleet.md "Cordoned hosts"): an operator's call, as halting a rollout
+  ['POST', '/api/hosts/:id/cordon', 'operator'],
+  ['POST', '/api/hosts/:id/uncordon', 'operator'],
   ['POST', '/api/hosts/:id/rotate-secret', 'admin'],
   ['GET', '/api/tokens', 'admin'],
   ['POST', '/api/tokens', 'admin'],

@@ -17,6 +17,7 @@ import { createBodyLimit } from './body-limits.ts';
 import { healthRoutes } from './routes/health.ts';
 import { enrollRoutes } from './routes/enroll.ts';
 import { hostRoutes } from './routes/hosts.ts';
+import { cordonRoutes } from './routes/cordon.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { installRoutes } from './routes/install.ts';
@@ -49,6 +50,7 @@ function coreRoutes(deps: ApiDeps) {
     .route('/', healthRoutes(deps))
     .route('/api', enrollRoutes(deps))
     .route('/api', hostRoutes(deps))
+    .route('/api', cordonRoutes(deps))
     .route('/api', tokenRoutes(deps))
     .route('/api', installRoutes(deps))
     .route('/api', metricsRoutes(deps));

@@ -3,7 +3,7 @@
  * (`ingester.onCommitted`, called right after each committed batch) publishes `sample`, `action` and `approval`
  * {@link StreamEvent}s at once, without touching the database (stream.ts then coalesces samples per client once a
  * second and bounds every client's queue). Only what has no hook is polled, every `intervalMs` (default 5 s): one host
- * list (→ `presence`, `host`), one query for changed rollouts (→ `rollout`) and one for open incidents plus those that
+ * list (→ `presence`, `host`, `cordon`), one query for changed rollouts (→ `rollout`) and one for open incidents plus those that
  * were open at the last poll (→ `incident` when one opens, changes or resolves; the first poll only takes stock).
  *
  * The hook also hands over re-sent rows (an agent that missed its ack sends again); rows already published in the last
@@ -84,6 +84,8 @@ export function healEvent(row: EventRow): ActionEvent | ApprovalEvent | HostEven
       return action(e.data.status, e.data.action);
     case 'heal.escalated':
       return action('escalated');
+    case 'heal.cordon':
+      return action('requested', 'cordon');
     case 'heal.approval-granted':
       return action('approval-granted');
     case 'heal.approval-denied':
@@ -105,6 +107,8 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
     clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
   };
   const seen = new Map<string, string>();
+  // host id → when its cordon began ('' when not cordoned), as of the last poll
+  const cordons = new Map<string, string>();
   // `s|e:host:seq` → when it was published; Map order is insertion order, so expiry prunes from the front.
   const published = new Map<string, number>();
   let rolloutsSince = new Date(clock());
@@ -138,6 +142,19 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
       const sig = `${h.online}|${h.appliedPolicyVersion}|${JSON.stringify(h.appliedModels)}|${h.inventoryHash}`;
       const prev = seen.get(h.id);
       seen.set(h.id, sig);
+      const cordon = h.cordon ? h.cordon.at.toISOString() : '';
+      const was = cordons.get(h.id);
+      cordons.set(h.id, cordon);
+      if (was !== undefined && was !== cordon)
+        o.bus.publish({
+          type: 'cordon',
+          hostId: h.id,
+          cordoned: h.cordon !== null,
+          source: h.cordon?.source ?? null,
+          by: h.cordon?.by ?? null,
+          reason: h.cordon?.reason ?? null,
+          ts: now,
+        });
       if (prev !== undefined && prev !== sig) {
         if (prev.split('|')[0] !== String(h.online))
           o.bus.publish({ type: 'presence', hostId: h.id, state: h.online ? 'online' : 'offline', ts: now });

@@ -317,6 +317,18 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
           })
           .catch((err) => ctx.log.warn({ err }, 'quarantine audit failed'));
       });
+      // An agent's own cordon (its `heal.cordon` event) is audited like an operator's (docs/fleet.md "Cordoned hosts").
+      plane.ingester.onCordoned((e) => {
+        audit
+          .record({
+            actor: `agent:${e.hostId}`,
+            actorType: 'agent',
+            action: 'host.cordoned',
+            target: `/api/hosts/${e.hostId}/cordon`,
+            detail: { source: 'agent', reason: e.message ?? null, seq: e.seq, data: e.data },
+          })
+          .catch((err) => ctx.log.warn({ err }, 'cordon audit failed'));
+      });
       if (plane.broker.replicas) await throttle.connect(plane.broker.replicas);
       const period = options.tickMs ?? 5000;
       // The rollout ticker and the correlator (with its webhooks) run on the leader only. A replica that becomes

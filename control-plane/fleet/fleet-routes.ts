@@ -139,7 +139,7 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       })
       .post('/policies/:id/dry-run', jsonBody(DryRunBody, 'dry run'), async (c) => {
         await deps.policies.version(c.req.param('id'));
-        return c.json(shaped(DryRun, { hosts: await deps.rollouts.targets(c.req.valid('json').selector) }));
+        return c.json(shaped(DryRun, await deps.rollouts.dryRun(c.req.valid('json').selector)));
       })
       .get('/policies/:id/versions', async (c) =>
         c.json(shaped(PolicyVersionList, { versions: await deps.policies.versions(c.req.param('id')) })),

@@ -6,6 +6,7 @@
  */
 import { ConflictError } from '../../contract/errors.ts';
 import type { RolloutAction, RolloutState } from './rollout.ts';
+import { withoutCordoned } from './cordon-skip.ts';
 
 /** The version label of "no policy" for a policy set: `<set>@0` (versions are numbered from 1). */
 export const NO_POLICY_VERSION = (policySet: string): string => `${policySet}@0`;
@@ -13,19 +14,20 @@ export const NO_POLICY_VERSION = (policySet: string): string => `${policySet}@0`
 /** Whether a version label is the "no policy" version. */
 export const isNoPolicy = (version: string): boolean => version.endsWith('@0');
 
-/** Resumes a halted rollout; ConflictError when it is not halted. */
+/** Resumes a halted rollout (the resend skips `cordoned` hosts); ConflictError when it is not halted. */
 export function resumeRollout(
-  s: RolloutState,
+  s0: RolloutState,
   now: number,
   actor: string,
+  cordoned: ReadonlySet<string> = new Set(),
 ): { state: RolloutState; actions: RolloutAction[] } {
-  if (s.status !== 'halted') throw new ConflictError(`rollout '${s.id}' is ${s.status}, not halted`, 'not-halted');
-  const history = [...s.history, { at: now, event: 'resumed', detail: `by ${actor}` }];
-  if (s.wave < 0) return { state: { ...s, status: 'pending', waveStartedAt: null, history }, actions: [] };
-  const hosts = s.waves[s.wave] ?? [];
-  history.push({ at: now, event: `wave ${s.wave} sent`, detail: `${hosts.length} host(s), again after resume` });
+  if (s0.status !== 'halted') throw new ConflictError(`rollout '${s0.id}' is ${s0.status}, not halted`, 'not-halted');
+  const s: RolloutState = { ...s0, history: [...s0.history, { at: now, event: 'resumed', detail: `by ${actor}` }] };
+  if (s.wave < 0) return { state: { ...s, status: 'pending', waveStartedAt: null }, actions: [] };
+  const hosts = withoutCordoned(s, s.waves[s.wave] ?? [], cordoned, now, `wave ${s.wave} again`);
+  s.history.push({ at: now, event: `wave ${s.wave} sent`, detail: `${hosts.length} host(s), again after resume` });
   return {
-    state: { ...s, status: 'soaking', waveStartedAt: now, history },
+    state: { ...s, status: 'soaking', waveStartedAt: now },
     actions: [{ type: 'send', wave: s.wave, hosts, version: s.version }],
   };
 }

@@ -25,6 +25,7 @@ import { stepRollbackAck } from './rollback-ack.ts';
 import { onModel, scoreFigures } from './score-figures.ts';
 import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
+import { cordonedIds } from './cordon-skip.ts';
 
 /** How one kind of artifact is sent and recognised on hosts. */
 export interface RolloutKind {
@@ -265,7 +266,10 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     opts: { immediate?: boolean } = {},
   ): Promise<RolloutView> {
     const selector = req.selector ?? '';
-    const hosts = await targets(selector);
+    // Cordoned hosts are left out of the waves (cordon-skip.ts), and counted in the rollout.
+    const matched = await targets(selector);
+    const hosts = matched.filter((h) => !h.cordon);
+    const skippedCordoned = matched.filter((h) => h.cordon).map((h) => h.id);
     refuseOtherPlatforms(kinds[kind], version, selector, hosts);
     const id = `ro-${randomBytes(6).toString('hex')}`;
     const intent = kinds[kind].intentKind(subject);
@@ -310,6 +314,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         soakMs: opts.immediate ? 0 : req.soakMs,
         ackTimeoutMs: req.ackTimeoutMs,
         ...(opts.immediate ? { rollback: true } : {}),
+        ...(skippedCordoned.length ? { skippedCordoned } : {}),
         autoRollback: req.autoRollback ?? kind === 'model',
         thresholds: req.thresholds,
       },
@@ -326,7 +331,14 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       actorType: 'user',
       action: opts.immediate ? `${kind}.rollback` : `${kind}.published`,
       target: id,
-      detail: { subject, version, previousVersion, selector, waves: waves.map((w) => w.length) },
+      detail: {
+        subject,
+        version,
+        previousVersion,
+        selector,
+        waves: waves.map((w) => w.length),
+        ...(skippedCordoned.length ? { skippedCordoned: skippedCordoned.length } : {}),
+      },
     });
     await perform(s, r.actions, `user:${actor}`);
     return (await get(id))!;
@@ -343,6 +355,11 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     /** Ids of the hosts a selector targets now (dry run). */
     async targets(selector: string): Promise<string[]> {
       return (await targets(selector)).map((h) => h.id);
+    },
+    /** A publish's dry run: the hosts a rollout to `selector` would plan now, and the matching ones it would skip. */
+    async dryRun(selector: string): Promise<{ hosts: string[]; cordoned: string[] }> {
+      const matched = await targets(selector);
+      return { hosts: matched.filter((h) => !h.cordon).map((h) => h.id), cordoned: [...cordonedIds(matched)] };
     },
     async list(filter: { subject?: string; status?: string; kind?: 'policy' | 'model' } = {}): Promise<RolloutView[]> {
       return (
@@ -392,7 +409,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       );
       if (later)
         throw new ConflictError(`rollout '${id}' was followed by ${later.id}: publish again instead`, 'superseded');
-      const step = resumeRollout(r.state, ctx.now(), actor);
+      const step = resumeRollout(r.state, ctx.now(), actor, cordonedIds(await ctx.hosts.list()));
       await save(step.state);
       await ctx.audit.record({
         actor: `user:${actor}`,
@@ -409,6 +426,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       const running = await repo.list({ status: RUNNING_STATUSES });
       if (!running.length) return [];
       const hostsById = new Map((await ctx.hosts.list()).map((h) => [h.id, h]));
+      const cordoned = cordonedIds(hostsById.values());
       const changed: string[] = [];
       for (const row of running) {
         const s0 = row.state;
@@ -424,7 +442,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           r = stepRollbackAck(s0, now, unacknowledged);
         } else {
           const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
-          r = stepRollout(s0, now, () => obs!);
+          r = stepRollout(s0, now, () => obs!, cordoned);
         }
         if (r.state.status !== s0.status || r.state.wave !== s0.wave || r.actions.length) {
           if (r.gate)

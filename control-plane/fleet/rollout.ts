@@ -5,6 +5,7 @@
  * beyond the soak (hosts never acknowledged) → halted. The shell persists the state and performs the actions.
  */
 import { evaluateGate, type GateResult, type GateThresholds, type GroupHealth } from './health-gate.ts';
+import { dropCordonedFromWave, namedHosts, withoutCordoned } from './cordon-skip.ts';
 
 /** What is rolled out: a policy set, a model, or the agent itself (its own version). */
 export type RolloutKindName = 'policy' | 'model' | 'agent';
@@ -32,6 +33,8 @@ export interface RolloutState {
   history: { at: number; event: string; detail?: string }[];
   /** A rollback (or roll forward) sent to every target at once: done when every host acknowledges it (rollback-ack.ts). */
   rollback?: boolean;
+  /** Target hosts left out because they were cordoned: at planning, or when their wave (or a rollback) was due. */
+  skippedCordoned?: string[];
 }
 
 /** What the shell must do after a step. */
@@ -61,6 +64,8 @@ export interface RolloutInit {
   autoRollback?: boolean;
   thresholds?: GateThresholds;
   rollback?: boolean;
+  /** Hosts the selector matched that were left out of the waves because they are cordoned. */
+  skippedCordoned?: string[];
 }
 
 /** A fresh pending rollout. */
@@ -75,7 +80,12 @@ export function createRolloutState(init: RolloutInit, now: number): RolloutState
     ackTimeoutMs: init.ackTimeoutMs ?? 600_000,
     autoRollback: init.autoRollback ?? false,
     thresholds: init.thresholds ?? {},
-    history: [{ at: now, event: 'created' }],
+    history: [
+      { at: now, event: 'created' },
+      ...(init.skippedCordoned?.length
+        ? [{ at: now, event: 'cordoned host(s) skipped: not planned', detail: namedHosts(init.skippedCordoned) }]
+        : []),
+    ],
   };
 }
 
@@ -85,18 +95,23 @@ export function treatedHosts(s: RolloutState): string[] {
 }
 
 /**
- * Advances the rollout. `observe` is called only when a soak has elapsed. Returns the new state (input untouched) and
- * the actions to perform, plus the gate result when one was evaluated.
+ * Advances the rollout. `observe` is called only when a soak has elapsed; `cordoned` hosts are not sent a wave or a
+ * rollback (cordon-skip.ts). Returns the new state (input untouched) and the actions to perform, plus the gate result
+ * when one was evaluated.
  */
 export function stepRollout(
   s0: RolloutState,
   now: number,
   observe: (treated: string[]) => WaveObservation,
+  cordoned: ReadonlySet<string> = new Set(),
 ): { state: RolloutState; actions: RolloutAction[]; gate?: GateResult } {
   const s: RolloutState = { ...s0, history: [...s0.history] };
   if (s.status === 'pending') {
-    if (s.waves.length === 0) return finish(s, now, 'completed', [{ type: 'completed' }], 'no target hosts');
-    return sendWave(s, 0, now);
+    if (s.waves.length === 0) {
+      const n = s.skippedCordoned?.length ?? 0;
+      return finish(s, now, 'completed', [{ type: 'completed' }], `no target hosts${n ? ` (${n} cordoned)` : ''}`);
+    }
+    return sendWave(s, 0, now, cordoned);
   }
   if (s.status !== 'soaking' || s.waveStartedAt === null || now - s.waveStartedAt < s.soakMs)
     return { state: s, actions: [] };
@@ -112,14 +127,15 @@ export function stepRollout(
   if (gate.verdict === 'fail') {
     const actions: RolloutAction[] = [{ type: 'halted', reasons: gate.reasons }];
     if (s.autoRollback) {
-      actions.push({ type: 'rollback', hosts: treatedHosts(s), toVersion: s.previousVersion, reasons: gate.reasons });
+      const hosts = withoutCordoned(s, treatedHosts(s), cordoned, now, 'rollback');
+      actions.push({ type: 'rollback', hosts, toVersion: s.previousVersion, reasons: gate.reasons });
       return { ...finish(s, now, 'rolled-back', actions, gate.reasons.join('; ')), gate };
     }
     return { ...finish(s, now, 'halted', actions, gate.reasons.join('; ')), gate };
   }
   s.history.push({ at: now, event: `wave ${s.wave} passed the health gate` });
   if (s.wave + 1 >= s.waves.length) return { ...finish(s, now, 'completed', [{ type: 'completed' }]), gate };
-  return { ...sendWave(s, s.wave + 1, now), gate };
+  return { ...sendWave(s, s.wave + 1, now, cordoned), gate };
 }
 
 /** Marks a rollout cancelled (e.g. superseded by a rollback); no actions. */
@@ -129,7 +145,17 @@ export function cancelRollout(s: RolloutState, now: number, why: string): Rollou
   return { ...s, status: 'cancelled', history: [...s.history, { at: now, event: 'cancelled', detail: why }] };
 }
 
-function sendWave(s: RolloutState, wave: number, now: number): { state: RolloutState; actions: RolloutAction[] } {
+/** Sends wave `wave` without its cordoned hosts; a wave left empty is passed over (every one left: completed). */
+function sendWave(
+  s: RolloutState,
+  first: number,
+  now: number,
+  cordoned: ReadonlySet<string>,
+): { state: RolloutState; actions: RolloutAction[] } {
+  let wave = first;
+  while (wave < s.waves.length && dropCordonedFromWave(s, wave, cordoned, now).length === 0) wave++;
+  if (wave >= s.waves.length)
+    return finish(s, now, 'completed', [{ type: 'completed' }], 'every remaining target host is cordoned');
   s.wave = wave;
   s.status = 'soaking';
   s.waveStartedAt = now;

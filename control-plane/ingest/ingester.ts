@@ -22,6 +22,7 @@ import type { EventRow, SampleRow, Store } from '../store/ports.ts';
 import { createBoundedQueue } from './bounded-queue.ts';
 import { toRanges } from './seq-ranges.ts';
 import { bisect, describeUnit, isDataError, reasonOf, toUnits } from './poison.ts';
+import { createCordonService } from '../cordon/cordon-service.ts';
 
 /** What the broker hook hands to ingest, already authorized and validated. */
 export type IngestItem =
@@ -92,6 +93,9 @@ export type Ingester = {
   onCommitted(listener: (batch: { samples: SampleRow[]; events: EventRow[] }) => void): () => void;
   /** Calls `listener` for every quarantined record (e.g. to audit it). Listener errors are logged. Returns unsubscribe. */
   onQuarantined(listener: (q: Quarantined) => void): () => void;
+  /** Calls `listener` with each `heal.cordon` event that cordoned its host (once, across re-sends and replicas), e.g.
+   * to audit it. Listener errors are logged. Returns unsubscribe. */
+  onCordoned(listener: (event: EventRow) => void): () => void;
   /**
    * Calls `listener` with every presence message once it is committed (the last of the batch per agent), e.g. to send
    * an agent what was queued for it while it was offline. Listener errors, also asynchronous ones, are logged and never fail the batch. Returns
@@ -161,8 +165,10 @@ export function createIngester(opts: IngesterOptions): Ingester {
     (async () => {
       await store.hosts.get('ingest-probe');
     });
+  const cordons = createCordonService({ hosts: store.hosts, now });
   const listeners = new Set<(batch: { samples: SampleRow[]; events: EventRow[] }) => void>();
   const quarantineListeners = new Set<(q: Quarantined) => void>();
+  const cordonListeners = new Set<(event: EventRow) => void>();
   const presenceListeners = new Set<(agentId: string, message: PresenceMessage) => void | Promise<void>>();
 
   async function writeBatch(items: IngestItem[]): Promise<void> {
@@ -232,6 +238,18 @@ export function createIngester(opts: IngesterOptions): Ingester {
     const insertedEvents = await store.telemetry.insertEvents(events);
     counters.inc('ingest.events.accepted', insertedEvents);
     counters.inc('ingest.events.duplicates', events.length - insertedEvents);
+    // An agent's `heal.cordon` takes effect with the batch that stores it, before the ack: if this fails, the batch is
+    // retried (and a re-sent event after an uncordon does not cordon again: repositories/prisma/host-cordon.ts).
+    const cordoned = await cordons.fromEvents(events);
+    if (cordoned.length) counters.inc('hosts.cordoned.by-agent', cordoned.length);
+    for (const e of cordoned)
+      for (const l of cordonListeners) {
+        try {
+          l(e);
+        } catch (err) {
+          log.error({ err, agentId: e.hostId }, 'ingest cordon listener failed');
+        }
+      }
     const at = new Date(now());
     // Presence in a few statements per batch, not one per host: a reconnect storm of N agents is N presence items.
     const online: string[] = [],
@@ -410,6 +428,12 @@ export function createIngester(opts: IngesterOptions): Ingester {
       quarantineListeners.add(listener);
       return () => {
         quarantineListeners.delete(listener);
+      };
+    },
+    onCordoned(listener) {
+      cordonListeners.add(listener);
+      return () => {
+        cordonListeners.delete(listener);
       };
     },
     onPresence(listener) {

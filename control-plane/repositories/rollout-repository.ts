@@ -34,6 +34,7 @@ export const RolloutStateSchema = z.looseObject({
   }),
   history: z.array(z.object({ at: z.number(), event: z.string(), detail: z.string().optional() })),
   rollback: z.boolean().optional(),
+  skippedCordoned: z.array(z.string()).optional(),
 });
 // Compile-time check that the schema produces the state machine's type.
 const _stateIsRolloutState: z.ZodType<RolloutState> = RolloutStateSchema;

@@ -21,6 +21,15 @@ export type Labels = Record<string, string>;
 /** What an agent's presence says about itself (contract/protocol PresenceMessage). */
 export type AgentPresence = { version: string; previous?: string | null; platform?: string };
 
+/**
+ * A host's cordon: it keeps running and reporting but is sent no new rollout wave (docs/fleet.md "Cordoned hosts").
+ * `by` is the user's name, or the host's own id when its agent asked (`source: 'agent'`, a `heal.cordon` event).
+ */
+export type HostCordon = { at: Date; by: string; source: 'user' | 'agent'; reason: string };
+
+/** The agent event that asks the control plane to cordon its host (agent/heal/actions/cordon.ts). */
+export const CORDON_EVENT = 'heal.cordon';
+
 /** An enrolled host as stored. */
 export type HostRecord = {
   id: string;
@@ -35,6 +44,8 @@ export type HostRecord = {
   online: boolean;
   lastSeen: Date | null;
   revokedAt: Date | null;
+  /** Null when not cordoned. */
+  cordon: HostCordon | null;
   appliedPolicyVersion: string | null;
   appliedModels: Record<string, string> | null;
   stateErrors: string[] | null;
@@ -74,6 +85,16 @@ export interface HostRepository {
   revoke(id: string, at: Date): Promise<HostRecord>;
   /** Replaces the host's labels (an administrator's re-label); throws NotFoundError. */
   setLabels(id: string, labels: Labels): Promise<HostRecord>;
+  /** Cordons the host; idempotent: a cordoned host keeps its first who/why/since (`changed` false). NotFoundError. */
+  cordon(id: string, cordon: HostCordon): Promise<{ host: HostRecord; changed: boolean }>;
+  /** Lifts the cordon and records when (`changed` false when it was not cordoned). NotFoundError. */
+  uncordon(id: string, at: Date): Promise<{ host: HostRecord; changed: boolean }>;
+  /**
+   * The agent's stored `heal.cordon` event (hostId, seq) cordons its host: source `agent`, by the host id, the event's
+   * message as the reason, since the event's commit time. Not when the host is cordoned already, nor when it was
+   * uncordoned after that commit (a re-sent event). True when it cordoned; false too for an unknown event.
+   */
+  cordonFromEvent(hostId: string, seq: number): Promise<boolean>;
   /** Presence update; ignored (false) for unknown hosts. */
   setPresence(id: string, online: boolean, at: Date, agent?: AgentPresence): Promise<boolean>;
   /** The same presence for many hosts in a few statements (ingest batches); unknown ids are ignored. Returns how many were updated. */

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from './prisma-store.ts';
-import { runStoreContract } from './store.contract.ts';
+import { runStoreContract, type OpenStore } from './store.contract.ts';
+import { runCordonContract } from './cordon.contract.ts';
 import { createTestDatabase, pgSkipReason } from '../../test/support/postgres.ts';
 
-runStoreContract('sqlite', async () => {
+const sqlite: OpenStore = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'store-'));
   const store = await openStore({ provider: 'sqlite', file: join(dir, 'h.db') });
   return {
@@ -16,21 +17,22 @@ runStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
 
-runStoreContract(
-  'postgres',
-  async () => {
-    const db = await createTestDatabase();
-    const store = await openStore({ provider: 'postgres', url: db.url });
-    return {
-      store,
-      sql: (s) => store.db.$executeRawUnsafe(s),
-      cleanup: async () => {
-        await store.close();
-        await db.drop();
-      },
-    };
-  },
-  pgSkipReason,
-);
+const postgres: OpenStore = async () => {
+  const db = await createTestDatabase();
+  const store = await openStore({ provider: 'postgres', url: db.url });
+  return {
+    store,
+    sql: (s) => store.db.$executeRawUnsafe(s),
+    cleanup: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+};
+
+runStoreContract('sqlite', sqlite);
+runCordonContract('sqlite', sqlite);
+runStoreContract('postgres', postgres, pgSkipReason);
+runCordonContract('postgres', postgres, pgSkipReason);

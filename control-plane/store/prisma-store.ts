@@ -19,6 +19,7 @@ import type {
 import { createPrismaFleetRepositories } from '../repositories/prisma/index.ts';
 import { telemetryRepository } from '../repositories/prisma/telemetry.ts';
 import { parseStored } from '../repositories/stored-json.ts';
+import { cordonOf, hostCordonMethods } from '../repositories/prisma/host-cordon.ts';
 
 type HostRow = Awaited<ReturnType<Db['host']['findUniqueOrThrow']>>;
 type TokenRow = Awaited<ReturnType<Db['enrollmentToken']['findUniqueOrThrow']>>;
@@ -43,6 +44,7 @@ function toHost(r: HostRow): HostRecord {
     online: r.online,
     lastSeen: r.lastSeen,
     revokedAt: r.revokedAt,
+    cordon: cordonOf(r),
     appliedPolicyVersion: r.appliedPolicyVersion,
     appliedModels: parseStored(AppliedModelsSchema, r.appliedModels ?? null, `${what} appliedModels`),
     stateErrors: parseStored(StateErrorsSchema, r.stateErrors ?? null, `${what} stateErrors`),
@@ -72,11 +74,13 @@ function isNotFound(err: unknown): boolean {
 function hostRepository(db: Db): HostRepository {
   const update = async (id: string, data: Parameters<Db['host']['updateMany']>[0]['data']) =>
     (await db.host.updateMany({ where: { id }, data })).count > 0;
+  const get = async (id: string) => {
+    const r = await db.host.findUnique({ where: { id } });
+    return r ? toHost(r) : null;
+  };
   return {
-    async get(id) {
-      const r = await db.host.findUnique({ where: { id } });
-      return r ? toHost(r) : null;
-    },
+    get,
+    ...hostCordonMethods(db, get),
     async list() {
       return (await db.host.findMany({ orderBy: { enrolledAt: 'asc' } })).map(toHost);
     },

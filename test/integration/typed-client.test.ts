@@ -51,6 +51,8 @@ const UI_ROUTES = [
   'GET /api/hosts/:id/events',
   'GET /api/hosts/:id/loss',
   'PUT /api/hosts/:id/labels',
+  'POST /api/hosts/:id/cordon',
+  'POST /api/hosts/:id/uncordon',
   'GET /api/incidents',
   'GET /api/incidents/:id',
   'POST /api/incidents/:id/ack',
@@ -315,6 +317,18 @@ test('typed client: every route the web UI uses answers with the shape of its co
       json: { labels: { 'a b': 'c' } },
     });
     assert.equal(badLabel.status, 400);
+
+    // Cordon and uncordon (the host page's Cordon… / Uncordon); a blank reason is a worded 400.
+    const cordoned = await expect(
+      admin.hosts[':id'].cordon.$post({ param: { id: id(a0.agentId) }, json: { reason: 'disk swap' } }),
+      200,
+      Host,
+    );
+    assert.deepEqual([cordoned.cordon?.by, cordoned.cordon?.reason], ['admin', 'disk swap']);
+    const uncordoned = await expect(admin.hosts[':id'].uncordon.$post({ param: { id: id(a0.agentId) } }), 200, Host);
+    assert.equal(uncordoned.cordon, null);
+    const blank = await admin.hosts[':id'].cordon.$post({ param: { id: a0.agentId }, json: { reason: ' ' } });
+    assert.equal(blank.status, 400);
 
     // The host page's audit trail.
     const audit = await expect(admin.audit.$get({ query: { target: 'web@1' } }), 200, AuditList);

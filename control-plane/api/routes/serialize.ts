@@ -15,6 +15,7 @@ export function hostJson(h: HostRecord, activity?: HostActivity): Host {
     ...h,
     lastSeen: iso(h.lastSeen),
     revokedAt: iso(h.revokedAt),
+    cordon: h.cordon ? { ...h.cordon, at: h.cordon.at.toISOString() } : null,
     enrolledAt: h.enrolledAt.toISOString(),
   };
   if (!activity) return base;

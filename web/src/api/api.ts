@@ -325,6 +325,13 @@ export const api = {
   async revokeHost(id: string) {
     return call(c.hosts[':id'].revoke.$post({ param: { id } }), `Revoking host ${id}`);
   },
+  /** Cordons a host (operator): it keeps running and reporting but gets no new rollout wave until uncordoned. */
+  async cordonHost(id: string, reason: string) {
+    return call(c.hosts[':id'].cordon.$post({ param: { id }, json: { reason } }), `Cordoning host ${id}`);
+  },
+  async uncordonHost(id: string) {
+    return call(c.hosts[':id'].uncordon.$post({ param: { id } }), `Uncordoning host ${id}`);
+  },
   async relabelHost(id: string, labels: Record<string, string>) {
     return call(c.hosts[':id'].labels.$put({ param: { id }, json: { labels } }), `Re-labelling host ${id}`);
   },

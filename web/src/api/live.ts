@@ -7,18 +7,28 @@ import { useEffect, useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import { keys } from './api.ts';
 import { openSse } from './sse.ts';
-import type { SampleEvent, StreamEvent } from '../../../contract/api/stream.ts';
+import type { CordonEvent, SampleEvent, StreamEvent } from '../../../contract/api/stream.ts';
 
-export type { SampleEvent, StreamEvent };
+export type { CordonEvent, SampleEvent, StreamEvent };
 export type LiveState = {
   connected: boolean;
   error: string | null;
   latest: ReadonlyMap<string, SampleEvent>;
   presence: ReadonlyMap<string, boolean>;
+  /** The newest cordon changes seen since the page loaded (newest first, at most {@link CORDONS_KEPT}). */
+  cordons: readonly CordonEvent[];
   version: number;
 };
 
-let state: LiveState = { connected: false, error: null, latest: new Map(), presence: new Map(), version: 0 };
+const CORDONS_KEPT = 5;
+let state: LiveState = {
+  connected: false,
+  error: null,
+  latest: new Map(),
+  presence: new Map(),
+  cordons: [],
+  version: 0,
+};
 const listeners = new Set<() => void>();
 function set(patch: Partial<LiveState>): void {
   state = { ...state, ...patch, version: state.version + 1 };
@@ -41,6 +51,7 @@ function invalidateFor(client: QueryClient, e: StreamEvent): void {
   switch (e.type) {
     case 'presence':
     case 'host':
+    case 'cordon':
       void client.invalidateQueries({ queryKey: keys.hosts, exact: true });
       void client.invalidateQueries({ queryKey: keys.hostLists });
       void client.invalidateQueries({ queryKey: keys.host(e.hostId), exact: true });
@@ -95,6 +106,7 @@ export function useFleetStream(client: QueryClient, enabled: boolean): void {
           presence.set(e.hostId, e.state === 'online');
           set({ presence });
         }
+        if (e.type === 'cordon') set({ cordons: [e, ...state.cordons].slice(0, CORDONS_KEPT) });
         invalidateFor(client, e);
       },
     });

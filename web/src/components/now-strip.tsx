@@ -1,7 +1,8 @@
 /**
  * The overview's "now" strip: what is happening at this moment, each linked to where it is handled: open incidents
  * (newest first), pending approvals, active rollouts (pending or soaking) and the fleet's latest events (each linking
- * to its host's charts at that moment). Kept live by the fleet stream's invalidations and a short refetch.
+ * to its host's charts at that moment), with the cordons and uncordons the live stream told of since the page loaded
+ * first (host-cordon.tsx). Kept live by the fleet stream's invalidations and a short refetch.
  */
 import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
@@ -9,6 +10,8 @@ import { Link } from '../router.tsx';
 import { hostChartLink } from './host-link.ts';
 import { useHostNames } from './host-names.tsx';
 import { Time } from './common.tsx';
+import { useLive } from '../api/live.ts';
+import { cordonedBy } from './host-cordon.tsx';
 
 const SHOW = 3;
 
@@ -22,6 +25,7 @@ export function NowStrip() {
     queryFn: () => api.recentEvents(6),
     refetchInterval: 10_000,
   });
+  const { cordons } = useLive();
   const open = (incidents.data ?? []).filter((i) => i.status === 'open').sort((a, b) => b.openedAt - a.openedAt);
   const pending = (approvals.data ?? []).filter((a) => a.status === 'pending');
   const active = (rollouts.data ?? []).filter((r) => r.status === 'pending' || r.status === 'soaking');
@@ -84,6 +88,19 @@ export function NowStrip() {
         <div className="now-card now-events" data-testid="now-events">
           <h3>Latest events</h3>
           <ul>
+            {cordons.map((c) => (
+              <li key={`cordon:${c.hostId}:${c.ts}:${c.cordoned}`} data-testid="live-cordon">
+                <Link to={`/hosts/${encodeURIComponent(c.hostId)}`}>
+                  {hosts.name(c.hostId)}:{' '}
+                  {c.cordoned && c.by && c.source
+                    ? `cordoned by ${cordonedBy({ by: c.by, source: c.source })}: ${c.reason ?? ''}`
+                    : 'uncordoned'}
+                </Link>{' '}
+                <span className="muted">
+                  <Time ts={c.ts} />
+                </span>
+              </li>
+            ))}
             {(events.data ?? []).map((e) => (
               <li key={`${e.hostId}:${e.seq}`}>
                 <Link to={hostChartLink(e.hostId, e.ts)}>

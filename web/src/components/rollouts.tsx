@@ -130,6 +130,11 @@ function RolloutCard({
           );
         })}
       </ol>
+      {(r.skippedCordoned?.length ?? 0) > 0 && (
+        <p className="muted" data-testid="skipped-cordoned" title={r.skippedCordoned!.join('\n')}>
+          {r.skippedCordoned!.length} host(s) skipped: cordoned (not sent this version).
+        </p>
+      )}
       {active && <SoakStatus rollout={r} />}
       {r.kind === 'model' && (active || r.status === 'halted') && <CanaryComparison id={r.id} />}
       {lastGate && (

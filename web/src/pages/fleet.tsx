@@ -1,7 +1,7 @@
 /**
  * Fleet overview: every host at a glance (presence, health with its reasons, the anomaly score now and its peak over a
  * selectable window, the anomaly alert, open incidents, applied policy/model), grouped by a label, filtered by label
- * values, status and free-text search, sortable by any column; a canvas health map above a paged table. Health comes
+ * values, status (or cordoned) and free-text search, sortable by any column; a canvas health map above a paged table. Health comes
  * from facts first (offline, incident severity, unhealthy services) and the anomaly alert second
  * (contract/api/host-health.ts), recomputed as live samples arrive.
  */
@@ -23,6 +23,7 @@ import {
 } from '../components/common.tsx';
 import { HealthMap, type MapGroup } from '../components/health-map.tsx';
 import { NowStrip } from '../components/now-strip.tsx';
+import { CordonBadge } from '../components/host-cordon.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 
 const PAGE = 100;
@@ -172,7 +173,10 @@ export function FleetPage() {
     const t = deferredText.trim().toLowerCase();
     const [lk, lv] = labelFilter.split('=');
     return rows.filter((r) => {
-      if (healthFilter === 'anomalous' ? !r.alertActive : healthFilter && r.health !== healthFilter) return false;
+      if (healthFilter === 'cordoned') {
+        if (!r.cordon) return false;
+      } else if (healthFilter === 'anomalous' ? !r.alertActive : healthFilter && r.health !== healthFilter)
+        return false;
       if (lk && r.labels[lk] !== lv) return false;
       if (!t) return true;
       return (
@@ -243,6 +247,10 @@ export function FleetPage() {
               <dd data-testid="alert-count">{rows.filter((r) => r.alertActive).length}</dd>
             </div>
             <div>
+              <dt>Cordoned</dt>
+              <dd data-testid="cordoned-count">{rows.filter((r) => r.cordon).length}</dd>
+            </div>
+            <div>
               <dt>Hosts in open incidents</dt>
               <dd data-testid="hosts-in-incidents">{inIncidents}</dd>
             </div>
@@ -276,6 +284,7 @@ export function FleetPage() {
                 <option value="critical">critical</option>
                 <option value="offline">offline</option>
                 <option value="anomalous">in an anomaly alert</option>
+                <option value="cordoned">cordoned</option>
               </select>
             </label>
             <label>
@@ -338,6 +347,12 @@ export function FleetPage() {
                         <tr key={h.id} data-host={h.hostname}>
                           <th scope="row">
                             <Link to={`/hosts/${encodeURIComponent(h.id)}`}>{h.hostname}</Link>
+                            {h.cordon && (
+                              <>
+                                {' '}
+                                <CordonBadge cordon={h.cordon} />
+                              </>
+                            )}
                           </th>
                           <td>
                             <HealthBadge health={h.health} reasons={h.reasons} />

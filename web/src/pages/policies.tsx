@@ -278,9 +278,11 @@ function Publish({
   const preview = useMemo(() => {
     try {
       const req = parseSelector(selector);
-      return { hosts: hosts.filter((h) => matchesSelector(req, h.labels)), error: null };
+      const matched = hosts.filter((h) => matchesSelector(req, h.labels));
+      // A rollout skips cordoned hosts (docs/fleet.md "Cordoned hosts"): they are counted apart.
+      return { hosts: matched.filter((h) => !h.cordon), cordoned: matched.filter((h) => h.cordon), error: null };
     } catch (err) {
-      return { hosts: [], error: err };
+      return { hosts: [], cordoned: [], error: err };
     }
   }, [selector, hosts]);
   const percents = waves
@@ -326,6 +328,7 @@ function Publish({
                   .slice(0, 8)
                   .map((h) => h.hostname)
                   .join(', ')}${preview.hosts.length > 8 ? ', …' : ''}`}
+              {preview.cordoned.length > 0 && ` (${preview.cordoned.length} more cordoned: skipped)`}
             </>
           )}
         </p>
