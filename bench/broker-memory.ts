@@ -15,7 +15,7 @@
  * Reported per connection (KB): heap used and external memory after a full GC, and RSS growth (as bench/link.ts's
  * `memoryPerConnectionKb`, which measures RSS growth without a GC).
  */
-import { fork, spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,7 +189,7 @@ async function main() {
       },
     },
   );
-  const children = [cp];
+  const children: ChildProcess[] = [cp];
   const cleanup = () => {
     for (const c of children) c.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  * routing queue can build up (Aedes itself acks QoS 1 before routing and has no backpressure of its own).
  * Aedes is extended through its documented surface only: the `mq` option, the handler options and its events.
  */
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, Socket as NetSocket, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -23,6 +23,7 @@ import { authorizeAgentSubscribe } from './authorize.ts';
 import { admitAgentMessage } from './admit.ts';
 import type { Broker } from './port.ts';
 import { createConnectionGate, type ConnectionLimits } from './connection-limits.ts';
+import { createWriteCoalescer } from './write-coalescer.ts';
 import { listenOn } from '../listen.ts';
 
 export type BrokerOptions = {
@@ -42,12 +43,20 @@ export type BrokerOptions = {
    * CONNECT (also the TLS handshake and the WebSocket upgrade). Defaults: 10 000 total, 1 000 per address, 10 s.
    */
   limits?: Partial<ConnectionLimits> & { connectTimeoutMs?: number };
+  /**
+   * How long the PUBACK of an admitted telemetry/events message may wait for the message's ack command, so both
+   * leave in one socket write (write-coalescer.ts; default 100 ms, 0 = off).
+   */
+  maxAckHoldMs?: number;
 };
 
 /** The embedded adapter of the broker port; `aedes` for tests and metrics. */
 export type EmbeddedBroker = Broker & { readonly aedes: Aedes; disconnect(agentId: string): Promise<void> };
 
 const AGENT_PREFIX = `${TOPIC_ROOT}/agents/`;
+
+/** Messages the control plane answers with an ack command after commit (their PUBACK can wait for it). */
+const ackedTopic = (topic: string) => topic.endsWith('/telemetry') || topic.endsWith('/events');
 
 export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker> {
   const { counters, ingester, authenticator, log } = opts;
@@ -86,18 +95,36 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     route(packet, cb);
   };
 
+  const maxAckHoldMs = opts.maxAckHoldMs ?? 100;
+  const writes = maxAckHoldMs > 0 ? createWriteCoalescer({ maxHoldMs: maxAckHoldMs }) : null;
+  /** The agent's socket when it is a TCP/TLS one (a WebSocket stream writes each chunk apart: nothing to coalesce). */
+  const socketOf = (client: Client | undefined) => (client?.conn instanceof NetSocket ? client.conn : undefined);
+
   const publishCommand = (agentId: string, command: Command) =>
     new Promise<void>((resolve, reject) => {
+      const client = clients.get(agentId);
+      const perMessage = command.type === 'ack' || command.type === 'busy';
+      // Other commands (policy, model pushes) may be large: never held behind a corked socket.
+      if (!perMessage) writes?.release(socketOf(client));
       aedes.publish(
         {
           cmd: 'publish',
           topic: commandTopic(agentId),
           payload: Buffer.from(JSON.stringify(command)),
-          qos: 1,
+          // Acks and refusals at QoS 0 to a connected clean-session agent: Aedes never re-sends QoS 1 to a clean
+          // session (TCP already delivers or the connection ends, and the agent replays un-acked records after any
+          // reconnect), so QoS 1 only cost a message id and the agent's PUBACK, read and handled per message.
+          // A persistent session (or an agent not connected now) keeps QoS 1: the broker queues them (protocol.md).
+          qos: perMessage && client?.clean === true ? 0 : 1,
           retain: false,
           dup: false,
         },
-        (err) => (err ? reject(err) : resolve()),
+        (err) => {
+          // The command is in the socket's buffer now: the held PUBACKs and it leave in one write.
+          writes?.release(socketOf(clients.get(agentId)));
+          if (err) reject(err);
+          else resolve();
+        },
       );
     });
   const admitDeps = { ingester, counters, log, maxWaitMs, publishCommand };
@@ -141,7 +168,13 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       // client === null: an old session's will published after a restart; only an agent topic is plausible.
       const who = agentId ?? packet.topic.split('/')[3] ?? '';
       admitAgentMessage(who, packet.topic, packet.payload as Buffer, admitDeps).then(
-        (a) => (a.ok ? done(null) : done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`))),
+        (a) => {
+          if (!a.ok) return done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`));
+          // Hold the PUBACK Aedes writes next until the ack command (or at most maxAckHoldMs): one write for both.
+          const socket = agentId ? socketOf(client ?? undefined) : undefined;
+          if (socket && writes && ackedTopic(packet.topic)) writes.hold(socket);
+          done(null);
+        },
         () => done(null),
       );
     },
@@ -278,6 +311,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       return Promise.resolve();
     },
     async close() {
+      writes?.releaseAll();
       closing ??= Promise.all([closeServer(tcp), closeServer(http)]).then(() => undefined);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
