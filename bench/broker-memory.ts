@@ -21,13 +21,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
 import mqtt from 'mqtt';
 import { openStore } from '../control-plane/store/prisma-store.ts';
 import { hashRandomSecret } from '../control-plane/keys/secrets.ts';
 import { agentTopic, commandTopic, FLEET_WILDCARD } from '../contract/protocol/index.ts';
-
-type Memory = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+import { inspector, inspectorUrl, type Memory } from './inspector.ts';
 
 if (process.argv[2] === '--child') {
   // Load-generator process: connects the agents it is sent, reports when all are subscribed, then idles.
@@ -70,54 +68,6 @@ if (process.argv[2] === '--child') {
   });
 } else {
   await main();
-}
-
-/** Minimal Chrome DevTools Protocol client over the inspector's WebSocket. */
-async function inspector(url: string) {
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  let id = 0;
-  const pending = new Map<number, (r: { result?: unknown; error?: unknown }) => void>();
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: unknown };
-    if (m.id !== undefined) pending.get(m.id)?.(m);
-  });
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve, reject) => {
-      const n = ++id;
-      pending.set(n, (r) => {
-        pending.delete(n);
-        if (r.error) reject(new Error(`${method}: ${JSON.stringify(r.error)}`));
-        else resolve(r.result);
-      });
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
-  const evaluate = async (expression: string): Promise<unknown> => {
-    const r = (await call('Runtime.evaluate', {
-      expression,
-      returnByValue: true,
-      awaitPromise: true,
-      includeCommandLineAPI: true,
-    })) as { result: { value: unknown }; exceptionDetails?: unknown };
-    if (r.exceptionDetails) throw new Error(`evaluate: ${JSON.stringify(r.exceptionDetails)}`);
-    return r.result.value;
-  };
-  return {
-    async memory(): Promise<Memory & { rssBeforeGc: number }> {
-      const rssBeforeGc = Number(await evaluate('process.memoryUsage.rss()'));
-      // Two full collections: the first may only schedule finalizers (sockets, buffers) that the second frees.
-      await call('HeapProfiler.collectGarbage');
-      await new Promise((r) => setTimeout(r, 200));
-      await call('HeapProfiler.collectGarbage');
-      const m = JSON.parse(String(await evaluate('JSON.stringify(process.memoryUsage())'))) as Memory;
-      return { ...m, rssBeforeGc };
-    },
-    snapshot: (file: string) => evaluate(`require('node:v8').writeHeapSnapshot(${JSON.stringify(file)})`),
-    close: () => ws.close(),
-  };
 }
 
 async function main() {
@@ -195,17 +145,12 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const inspectorUrl = await new Promise<string>((resolve) => {
-      createInterface({ input: cp.stderr! }).on('line', (l) => {
-        const m = /Debugger listening on (ws:\/\/\S+)/.exec(l);
-        if (m) resolve(m[1]!);
-      });
-    });
+    const cdpUrl = inspectorUrl(cp.stderr!);
     const urls = await new Promise<{ mqttUrl: string }>((resolve, reject) => {
       createInterface({ input: cp.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
       cp.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
     });
-    const cdp = await inspector(inspectorUrl);
+    const cdp = await inspector(await cdpUrl);
     const connectSome = async (some: string[]) => {
       const child = fork(import.meta.filename, ['--child'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
       children.push(child);
