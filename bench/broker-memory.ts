@@ -4,7 +4,7 @@
  * with the inspector on (127.0.0.1, random port); the benchmark forces a full GC through it and reads
  * `process.memoryUsage()` before and after N idle agents connect from another process, shaped as the agent's link
  * connects (clean session, keepalive 30 s, a retained presence will, subscribed to its command topic and the fleet
- * wildcard).
+ * wildcard, then publishing its retained `online` presence).
  *
  *   npx tsx bench/broker-memory.ts --agents 1000 [--snapshots dir] [--json]
  *     --snapshots dir   also write a heap snapshot before and after connecting (for a diff by constructor:
@@ -56,7 +56,15 @@ if (process.argv[2] === '--child') {
       c.on('error', (err) => process.send?.({ type: 'error', message: err.message }));
       c.once('connect', () => {
         c.subscribe(agentLike ? [commandTopic(id), FLEET_WILDCARD] : [commandTopic(id)], { qos: 1 }, () => {
-          if (++ready === m.ids.length) process.send?.({ type: 'connected' });
+          if (!agentLike) {
+            if (++ready === m.ids.length) process.send?.({ type: 'connected' });
+            return;
+          }
+          // As the agent's link: retained presence after subscribing.
+          const online = JSON.stringify({ v: 1, state: 'online', ts: Date.now(), agentVersion: 'bench' });
+          c.publish(agentTopic(id, 'presence'), online, { qos: 1, retain: true }, () => {
+            if (++ready === m.ids.length) process.send?.({ type: 'connected' });
+          });
         });
       });
       return c;

@@ -138,6 +138,12 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     // A socket that sends no CONNECT is closed after this (Aedes' default is 30 s).
     connectTimeout: connectTimeoutMs,
     drainTimeout: 30_000,
+    // The CONNECT packet may be modified here (documented). An agent's will is its offline presence, which the
+    // `clientDisconnect` handler below reports on every disconnect anyway: not kept per connection (~0.5 KB each).
+    preConnect(_client, packet, done) {
+      if (packet.will?.topic.startsWith(AGENT_PREFIX)) delete packet.will;
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       authenticator.authenticate(client.id, username, password).then(
         (r) => {
@@ -170,6 +176,9 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       admitAgentMessage(who, packet.topic, packet.payload as Buffer, admitDeps).then(
         (a) => {
           if (!a.ok) return done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`));
+          // Taken by ingest, never routed: a retained copy (the agent's presence) would only be kept in Aedes'
+          // retained store for every agent ever connected. The publish hook may modify the packet (documented).
+          packet.retain = false;
           // Hold the PUBACK Aedes writes next until the ack command (or at most maxAckHoldMs): one write for both.
           const socket = agentId ? socketOf(client ?? undefined) : undefined;
           if (socket && writes && ackedTopic(packet.topic)) writes.hold(socket);
