@@ -10,6 +10,7 @@
  *     --snapshots dir   also write a heap snapshot before and after connecting (for a diff by constructor:
  *                       bench/heap-diff.ts before.heapsnapshot after.heapsnapshot)
  *     --like bench      connect as bench/link-agents.ts does (keepalive 60 s, no will, command topic only)
+ *     --checkout dir    run the control plane of another checkout (a before/after comparison on one machine)
  *     --no-warmup       no warm-up round (100 agents connecting and leaving) before the idle figure
  *
  * Reported per connection (KB): heap used and external memory after a full GC, and RSS growth (as bench/link.ts's
@@ -86,6 +87,7 @@ async function main() {
       like: { type: 'string', default: 'agent' },
       settle: { type: 'string', default: '3' },
       'no-warmup': { type: 'boolean', default: false },
+      checkout: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -120,7 +122,7 @@ async function main() {
   }
   await store.close();
 
-  const BIN = join(import.meta.dirname, '..', 'control-plane', 'cli', 'homeostat.mjs');
+  const BIN = join(args.checkout ?? join(import.meta.dirname, '..'), 'control-plane', 'cli', 'homeostat.mjs');
   const cp = spawn(
     process.execPath,
     [
