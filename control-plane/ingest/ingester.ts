@@ -331,7 +331,8 @@ export function createIngester(opts: IngesterOptions): Ingester {
         // per client chunk (costs no latency; the commit would have run only after them anyway).
         await new Promise<void>((r) => setImmediate(r));
         // Group commit: let more records arrive, unless a full batch is already waiting or we are stopping.
-        if (lingerMs > 0 && running && queue.depth < batchSize) await sleep(lingerMs);
+        // A plain timer: `sleep` would hang a reaction on `aborting` per call, kept until the stop.
+        if (lingerMs > 0 && running && queue.depth < batchSize) await new Promise<void>((r) => setTimeout(r, lingerMs));
         if (aborted) break;
         pending = queue.take(batchSize);
         if (pending.length === 0) {
