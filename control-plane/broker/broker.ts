@@ -100,32 +100,38 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
   /** The agent's socket when it is a TCP/TLS one (a WebSocket stream writes each chunk apart: nothing to coalesce). */
   const socketOf = (client: Client | undefined) => (client?.conn instanceof NetSocket ? client.conn : undefined);
 
+  /** Connected agents subscribed to their own command topic (from our subscribe hook and Aedes' `unsubscribe`). */
+  const hearsCommands = new WeakSet<Client>();
+
   const publishCommand = (agentId: string, command: Command) =>
     new Promise<void>((resolve, reject) => {
       const client = clients.get(agentId);
       const perMessage = command.type === 'ack' || command.type === 'busy';
       // Other commands (policy, model pushes) may be large: never held behind a corked socket.
       if (!perMessage) writes?.release(socketOf(client));
-      aedes.publish(
-        {
-          cmd: 'publish',
-          topic: commandTopic(agentId),
-          payload: Buffer.from(JSON.stringify(command)),
-          // Acks and refusals at QoS 0 to a connected clean-session agent: Aedes never re-sends QoS 1 to a clean
-          // session (TCP already delivers or the connection ends, and the agent replays un-acked records after any
-          // reconnect), so QoS 1 only cost a message id and the agent's PUBACK, read and handled per message.
-          // A persistent session (or an agent not connected now) keeps QoS 1: the broker queues them (protocol.md).
-          qos: perMessage && client?.clean === true ? 0 : 1,
-          retain: false,
-          dup: false,
-        },
-        (err) => {
-          // The command is in the socket's buffer now: the held PUBACKs and it leave in one write.
-          writes?.release(socketOf(clients.get(agentId)));
-          if (err) reject(err);
-          else resolve();
-        },
-      );
+      // Acks and refusals at QoS 0 to a connected clean-session agent: MQTT re-sends QoS 1 only when a persistent
+      // session resumes (TCP delivers or the connection ends, and the agent replays un-acked records after any
+      // reconnect), so QoS 1 only cost a message id and the agent's PUBACK, read and handled per message.
+      // A persistent session (or an agent not connected now) keeps QoS 1: the broker queues them (protocol.md).
+      const direct = perMessage && client?.clean === true && client.connected && hearsCommands.has(client);
+      const packet = {
+        cmd: 'publish' as const,
+        topic: commandTopic(agentId),
+        payload: Buffer.from(JSON.stringify(command)),
+        qos: direct ? (0 as const) : (1 as const),
+        retain: false,
+        dup: false,
+      };
+      const done = (err?: Error | null) => {
+        // The command is in the socket's buffer now: the held PUBACKs and it leave in one write.
+        writes?.release(socketOf(clients.get(agentId)));
+        if (err) reject(err);
+        else resolve();
+      };
+      // Only that agent may subscribe to its command topic (the ACL; the internal client does not): handed to it directly (Aedes' documented `client.publish`), without the
+      // topic match and routing of `aedes.publish`.
+      if (direct) client.publish(packet, done);
+      else aedes.publish(packet, done);
     });
   const admitDeps = { ingester, counters, log, maxWaitMs, publishCommand };
 
@@ -194,6 +200,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
         agentId === undefined
           ? { ok: false as const, reason: 'forbidden-filter' as const }
           : authorizeAgentSubscribe(agentId, sub.topic);
+      if (acl.ok && agentId && sub.topic === commandTopic(agentId)) hearsCommands.add(client);
       if (!acl.ok) {
         counters.inc(`broker.subscribe.refused.${acl.reason}`);
         log.warn({ agentId, topic: sub.topic, reason: acl.reason }, 'subscribe refused');
@@ -207,6 +214,10 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     },
   });
 
+  aedes.on('unsubscribe', (topics, client) => {
+    const agentId = identity.get(client);
+    if (agentId && topics.includes(commandTopic(agentId))) hearsCommands.delete(client);
+  });
   aedes.on('client', (client) => {
     clients.set(client.id, client);
   });
