@@ -5,7 +5,9 @@
  * and hands it to ingest (waiting up to `maxWaitMs` for queue room — the client's socket is not read meanwhile, which
  * is real TCP backpressure — then shedding, counted). Aedes' mqemitter short-circuits agent topics, so no unbounded
  * routing queue can build up (Aedes itself acks QoS 1 before routing and has no backpressure of its own).
- * Aedes is extended through its documented surface only: the `mq` option, the handler options and its events.
+ * Aedes is extended through its documented surface only: the `mq` option, the handler options (which may modify the
+ * packets they are given), its events and the Client's `conn`, `clean`, `connected` and `publish`. Per-message cost:
+ * an agent's PUBACK waits for the message's ack command (write-coalescer.ts), and acks go at QoS 0 to clean sessions.
  */
 import { createServer as createNetServer, Socket as NetSocket, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -128,8 +130,8 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
         if (err) reject(err);
         else resolve();
       };
-      // Only that agent may subscribe to its command topic (the ACL; the internal client does not): handed to it directly (Aedes' documented `client.publish`), without the
-      // topic match and routing of `aedes.publish`.
+      // Only that agent may subscribe to its command topic (the ACL; the internal client does not): handed to it
+      // directly (Aedes' documented `client.publish`), without the topic match and routing of `aedes.publish`.
       if (direct) client.publish(packet, done);
       else aedes.publish(packet, done);
     });
