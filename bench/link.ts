@@ -32,7 +32,9 @@
  * Latency = sample created (outbox append) → ack received, over samples created inside the window; samples still
  * un-acked after the drain count with their age at the end (a lower bound), so a stall cannot hide as a missing sample.
  * Broker cost per 1,000 messages: the broker's CPU in the window / MQTT messages published in it (embedded: the
- * whole control plane, which is the broker); memory per connection: broker RSS growth while the agents connected.
+ * whole control plane, which is the broker); memory per connection: broker RSS growth while the agents connected
+ * (`memoryPerConnectionKb`) and, embedded, heap/external/RSS growth after a full GC through the inspector
+ * (`memoryPerConnectionAfterGcKb`: without garbage; cold, so an upper bound).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,6 +49,7 @@ import { agentAcls, agentRole } from '../control-plane/broker/dynsec.ts';
 import { startMosquitto, type TestMosquitto } from '../test/support/mosquitto.ts';
 import type { WorkerConfig, WorkerResult } from './link-agents.ts';
 import { realSampleBody, resizeSample, sampleBytes } from './link-sample.ts';
+import { inspector, inspectorUrl, type Memory } from './inspector.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -240,11 +243,13 @@ async function main() {
   }
 
   const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
-  const startReplica = async () => {
+  const startReplica = async (inspect = false) => {
     const child = spawn(
       process.execPath,
       [
         ...prof,
+        // The embedded broker's memory is also read after a full GC, through the inspector (closed before the window).
+        ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
         BIN,
         'server',
         '--data-dir',
@@ -279,15 +284,18 @@ async function main() {
       },
     );
     children.push(child);
+    const cdpUrl = inspect ? inspectorUrl(child.stderr!) : null;
     child.stderr!.resume();
     const urls = await new Promise<{ mqttUrl: string; httpUrl: string }>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
       child.once('exit', (c) => reject(new Error(`control plane exited ${c}`)));
     });
-    return { child, urls };
+    return { child, urls, cdpUrl };
   };
   const replicas: Awaited<ReturnType<typeof startReplica>>[] = [];
-  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica()); // one after the other: the first migrates
+  // one after the other: the first migrates
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(!EXTERNAL && i === 0));
+  const cdp = replicas[0]!.cdpUrl ? await inspector(await replicas[0]!.cdpUrl) : null;
   const cp = replicas[0]!.child;
   const urls = replicas[0]!.urls;
   const enrollStart = nowMs();
@@ -305,6 +313,7 @@ async function main() {
   // The broker process: Mosquitto, or the (first) control plane that embeds Aedes.
   const brokerPid = mosquitto ? mosquitto.process.pid! : cp.pid!;
   const brokerIdle = procStats(brokerPid);
+  const idleAfterGc = await cdp?.memory();
   const peak = { broker: brokerIdle.rssMb, replicas: replicas.map((r) => procStats(r.child.pid!).rssMb) };
   const sampler = setInterval(() => {
     peak.broker = Math.max(peak.broker, procStats(brokerPid).rssMb);
@@ -344,6 +353,10 @@ async function main() {
   await Promise.all(connected);
   const connectS = (nowMs() - connectStart) / 1000;
   const brokerConnected = procStats(brokerPid);
+  const connectedAfterGc = await cdp?.memory();
+  cdp?.close();
+  const perConnectionAfterGc = (k: keyof Memory) =>
+    idleAfterGc && connectedAfterGc ? round1((connectedAfterGc[k] - idleAfterGc[k]) / 1024 / AGENTS) : null;
   let recoveryS: number | null = null;
   let stormPeak: { brokerRssMb: number; replicasRssMb: number[] } | null = null;
   if (BACKLOG > 0) {
@@ -467,6 +480,15 @@ async function main() {
       rssMb: Math.round(peak.broker),
       cpuMsPer1000Messages: messages ? round1((brokerCpu * 1e6) / messages) : null,
       memoryPerConnectionKb: round1(((brokerConnected.rssMb - brokerIdle.rssMb) * 1024) / AGENTS),
+      // Embedded: growth after a full GC (garbage and V8's heap sizing are not a connection's cost), from a cold
+      // start, so it includes what the first connections create once (bench/broker-memory.ts measures it warm).
+      memoryPerConnectionAfterGcKb: cdp
+        ? {
+            heapUsed: perConnectionAfterGc('heapUsed'),
+            external: perConnectionAfterGc('external'),
+            rss: perConnectionAfterGc('rss'),
+          }
+        : null,
     },
     loadGeneratorCpuPercent: Math.round((genCpu / wall) * 100),
     mainThreadWaitedForCpuPercent: Math.round((waitS / wall) * 100),
@@ -493,7 +515,7 @@ async function main() {
       `replicas: ${result.replicas.map((r) => `CPU ${r.cpuPercent}% RSS ${r.rssMb} MB`).join('; ')}; ${result.controlPlaneCpuMsPer1000Samples} ms CPU per 1,000 samples; main thread waited for a CPU ${result.mainThreadWaitedForCpuPercent}% of the window`,
     );
     say(
-      `broker (${result.broker.process}): CPU ${result.broker.cpuPercent}%, RSS ${result.broker.rssMb} MB, ${result.broker.cpuMsPer1000Messages} ms CPU per 1,000 messages, ${result.broker.memoryPerConnectionKb} KB per connection`,
+      `broker (${result.broker.process}): CPU ${result.broker.cpuPercent}%, RSS ${result.broker.rssMb} MB, ${result.broker.cpuMsPer1000Messages} ms CPU per 1,000 messages, ${result.broker.memoryPerConnectionKb} KB per connection (after GC: ${JSON.stringify(result.broker.memoryPerConnectionAfterGcKb)})`,
     );
     say(
       `/api/metrics: ${metricsProbe.answered} answered (max ${Math.round(metricsProbe.maxMs)} ms), ${metricsProbe.failed} failed; load generators ${result.loadGeneratorCpuPercent}% CPU over ${WORKERS} processes; loadavg ${result.loadavg.join(' ')}`,

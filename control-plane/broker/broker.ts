@@ -5,9 +5,11 @@
  * and hands it to ingest (waiting up to `maxWaitMs` for queue room — the client's socket is not read meanwhile, which
  * is real TCP backpressure — then shedding, counted). Aedes' mqemitter short-circuits agent topics, so no unbounded
  * routing queue can build up (Aedes itself acks QoS 1 before routing and has no backpressure of its own).
- * Aedes is extended through its documented surface only: the `mq` option, the handler options and its events.
+ * Aedes is extended through its documented surface only: the `mq` option, the handler options (which may modify the
+ * packets they are given), its events and the Client's `conn`, `clean`, `connected` and `publish`. Per-message cost:
+ * an agent's PUBACK waits for the message's ack command (write-coalescer.ts), and acks go at QoS 0 to clean sessions.
  */
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, Socket as NetSocket, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -23,6 +25,7 @@ import { authorizeAgentSubscribe } from './authorize.ts';
 import { admitAgentMessage } from './admit.ts';
 import type { Broker } from './port.ts';
 import { createConnectionGate, type ConnectionLimits } from './connection-limits.ts';
+import { createWriteCoalescer } from './write-coalescer.ts';
 import { listenOn } from '../listen.ts';
 
 export type BrokerOptions = {
@@ -42,12 +45,20 @@ export type BrokerOptions = {
    * CONNECT (also the TLS handshake and the WebSocket upgrade). Defaults: 10 000 total, 1 000 per address, 10 s.
    */
   limits?: Partial<ConnectionLimits> & { connectTimeoutMs?: number };
+  /**
+   * How long the PUBACK of an admitted telemetry/events message may wait for the message's ack command, so both
+   * leave in one socket write (write-coalescer.ts; default 100 ms, 0 = off).
+   */
+  maxAckHoldMs?: number;
 };
 
 /** The embedded adapter of the broker port; `aedes` for tests and metrics. */
 export type EmbeddedBroker = Broker & { readonly aedes: Aedes; disconnect(agentId: string): Promise<void> };
 
 const AGENT_PREFIX = `${TOPIC_ROOT}/agents/`;
+
+/** Messages the control plane answers with an ack command after commit (their PUBACK can wait for it). */
+const ackedTopic = (topic: string) => topic.endsWith('/telemetry') || topic.endsWith('/events');
 
 export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker> {
   const { counters, ingester, authenticator, log } = opts;
@@ -86,19 +97,43 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     route(packet, cb);
   };
 
+  const maxAckHoldMs = opts.maxAckHoldMs ?? 100;
+  const writes = maxAckHoldMs > 0 ? createWriteCoalescer({ maxHoldMs: maxAckHoldMs }) : null;
+  /** The agent's socket when it is a TCP/TLS one (a WebSocket stream writes each chunk apart: nothing to coalesce). */
+  const socketOf = (client: Client | undefined) => (client?.conn instanceof NetSocket ? client.conn : undefined);
+
+  /** Connected agents subscribed to their own command topic (from our subscribe hook and Aedes' `unsubscribe`). */
+  const hearsCommands = new WeakSet<Client>();
+
   const publishCommand = (agentId: string, command: Command) =>
     new Promise<void>((resolve, reject) => {
-      aedes.publish(
-        {
-          cmd: 'publish',
-          topic: commandTopic(agentId),
-          payload: Buffer.from(JSON.stringify(command)),
-          qos: 1,
-          retain: false,
-          dup: false,
-        },
-        (err) => (err ? reject(err) : resolve()),
-      );
+      const client = clients.get(agentId);
+      const perMessage = command.type === 'ack' || command.type === 'busy';
+      // Other commands (policy, model pushes) may be large: never held behind a corked socket.
+      if (!perMessage) writes?.release(socketOf(client));
+      // Acks and refusals at QoS 0 to a connected clean-session agent: MQTT re-sends QoS 1 only when a persistent
+      // session resumes (TCP delivers or the connection ends, and the agent replays un-acked records after any
+      // reconnect), so QoS 1 only cost a message id and the agent's PUBACK, read and handled per message.
+      // A persistent session (or an agent not connected now) keeps QoS 1: the broker queues them (protocol.md).
+      const direct = perMessage && client?.clean === true && client.connected && hearsCommands.has(client);
+      const packet = {
+        cmd: 'publish' as const,
+        topic: commandTopic(agentId),
+        payload: Buffer.from(JSON.stringify(command)),
+        qos: direct ? (0 as const) : (1 as const),
+        retain: false,
+        dup: false,
+      };
+      const done = (err?: Error | null) => {
+        // The command is in the socket's buffer now: the held PUBACKs and it leave in one write.
+        writes?.release(socketOf(clients.get(agentId)));
+        if (err) reject(err);
+        else resolve();
+      };
+      // Only that agent may subscribe to its command topic (the ACL; the internal client does not): handed to it
+      // directly (Aedes' documented `client.publish`), without the topic match and routing of `aedes.publish`.
+      if (direct) client.publish(packet, done);
+      else aedes.publish(packet, done);
     });
   const admitDeps = { ingester, counters, log, maxWaitMs, publishCommand };
 
@@ -111,6 +146,12 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     // A socket that sends no CONNECT is closed after this (Aedes' default is 30 s).
     connectTimeout: connectTimeoutMs,
     drainTimeout: 30_000,
+    // The CONNECT packet may be modified here (documented). An agent's will is its offline presence, which the
+    // `clientDisconnect` handler below reports on every disconnect anyway: not kept per connection (~0.5 KB each).
+    preConnect(_client, packet, done) {
+      if (packet.will?.topic.startsWith(AGENT_PREFIX)) delete packet.will;
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       authenticator.authenticate(client.id, username, password).then(
         (r) => {
@@ -141,7 +182,16 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       // client === null: an old session's will published after a restart; only an agent topic is plausible.
       const who = agentId ?? packet.topic.split('/')[3] ?? '';
       admitAgentMessage(who, packet.topic, packet.payload as Buffer, admitDeps).then(
-        (a) => (a.ok ? done(null) : done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`))),
+        (a) => {
+          if (!a.ok) return done(new Error(`publish to '${packet.topic}' refused: ${a.reason}`));
+          // Taken by ingest, never routed: a retained copy (the agent's presence) would only be kept in Aedes'
+          // retained store for every agent ever connected. The publish hook may modify the packet (documented).
+          packet.retain = false;
+          // Hold the PUBACK Aedes writes next until the ack command (or at most maxAckHoldMs): one write for both.
+          const socket = agentId ? socketOf(client ?? undefined) : undefined;
+          if (socket && writes && ackedTopic(packet.topic)) writes.hold(socket);
+          done(null);
+        },
         () => done(null),
       );
     },
@@ -152,6 +202,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
         agentId === undefined
           ? { ok: false as const, reason: 'forbidden-filter' as const }
           : authorizeAgentSubscribe(agentId, sub.topic);
+      if (acl.ok && agentId && sub.topic === commandTopic(agentId)) hearsCommands.add(client);
       if (!acl.ok) {
         counters.inc(`broker.subscribe.refused.${acl.reason}`);
         log.warn({ agentId, topic: sub.topic, reason: acl.reason }, 'subscribe refused');
@@ -165,6 +216,10 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
     },
   });
 
+  aedes.on('unsubscribe', (topics, client) => {
+    const agentId = identity.get(client);
+    if (agentId && topics.includes(commandTopic(agentId))) hearsCommands.delete(client);
+  });
   aedes.on('client', (client) => {
     clients.set(client.id, client);
   });
@@ -278,6 +333,7 @@ export async function createBroker(opts: BrokerOptions): Promise<EmbeddedBroker>
       return Promise.resolve();
     },
     async close() {
+      writes?.releaseAll();
       closing ??= Promise.all([closeServer(tcp), closeServer(http)]).then(() => undefined);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
