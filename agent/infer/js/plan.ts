@@ -35,7 +35,8 @@ export const OUTPUT_RING = 3;
 
 /** Plan for one set of input shapes: `run` copies the inputs in, runs the graph, and returns its outputs in the next
  * set of the ring (valid for `OUTPUT_RING - 1` further runs). `warmUp(maxMs)` runs the graph on made-up inputs until
- * V8 has optimized it (see {@link warmUp}); the engine calls it when a model is loaded, off the agent's cycle. */
+ * V8 compiles it with TurboFan in the background (see {@link warmUp}); the engine calls it when a model is loaded, off
+ * the agent's cycle. */
 export type Plan = {
   run(feeds: Readonly<Record<string, Float32Array>>): Record<string, { data: Float32Array; dims: number[] }>;
   warmUp(maxMs: number): void;
@@ -341,42 +342,25 @@ export function buildPlan(
 }
 
 /**
- * Runs `fn` until V8 has optimized it for good or `maxMs` has passed: first until three runs in a row take under an
- * eighth of the first runs' time, then until no run has been 5 % faster than the best for `SETTLE_MS`. The compiled
- * graph runs ~190 µs a run interpreted and ~10 µs optimized (anomaly model); V8 optimizes it only after some hundreds
- * of runs and a background compile of 70-200 ms here, and its first optimized code (entered mid-loop) can run ~50 %
- * slower than the code that replaces it tens of milliseconds later. An agent calling it once per 10 s cycle would
- * otherwise run it slow for hours. Safe on any buffer contents: every value is recomputed from the inputs each run.
+ * Runs `fn` `WARM_RUNS` times, or until `maxMs` has passed: enough for V8 to mark it hot and compile it with TurboFan
+ * on a background thread, so that the agent's next cycle runs optimized code (~10 µs a run for the anomaly model)
+ * rather than the interpreter's ~190 µs. Waiting here for that compile (70-200 ms of background work) by running it
+ * over and over, as an earlier warm-up did, cost the agent 400-700 ms of CPU at start for nothing, and runs made while
+ * the compile was under way had V8 compile it a second time for on-stack replacement (the OSR code it entered
+ * mid-loop, ~50 % slower than the code that replaced it). Safe on any buffer contents: every value is recomputed
+ * from the inputs each run.
  */
 function warmUp(fn: () => void, maxMs: number): void {
   const start = performance.now();
-  let first = Infinity;
-  let fast = 0;
-  let best = Infinity;
-  let bestAt = start;
-  for (let i = 0; ; i++) {
-    const t0 = performance.now();
-    if (t0 - start >= maxMs) return;
+  for (let i = 0; i < WARM_RUNS; i++) {
     fn();
-    const t1 = performance.now();
-    const dt = t1 - t0;
-    if (i < 5) {
-      first = Math.min(first, dt);
-      continue;
-    }
-    if (dt < best * 0.95) {
-      best = dt;
-      bestAt = t1;
-    }
-    if (fast < 3) fast = dt < first / 8 ? fast + 1 : 0;
-    else if (t1 - bestAt > SETTLE_MS) return;
+    if (performance.now() - start >= maxMs) return;
   }
 }
 
-/** How long a warmed-up plan must run without getting faster before it counts as optimized for good. Short: the
- * warm-up runs when a model loads, within the agent's start-up budget, and code that V8 replaces later is at most
- * ~50 % slower (still under the 50 µs target). */
-const SETTLE_MS = 30;
+/** Runs of a warm-up. V8 11 (Node 20) marked the anomaly model's graph for TurboFan after 5 runs here; a few more in
+ * case a larger graph needs them, and few enough that the background compile is not raced into an OSR compile. */
+const WARM_RUNS = 16;
 
 /** Sizes of a Split without explicit sizes: equal parts; with opset 18's `num_outputs`, parts of ceil(total / n)
  * and a smaller last one (as onnxruntime does). */
