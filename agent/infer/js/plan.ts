@@ -349,13 +349,11 @@ export function buildPlan(
 }
 
 /**
- * Runs `fn` `WARM_RUNS` times, or until `maxMs` has passed: enough for V8 to mark it hot and compile it with TurboFan
- * on a background thread, so that the agent's next cycle runs optimized code (~10 µs a run for the anomaly model)
- * rather than the interpreter's ~190 µs. Waiting here for that compile (70-200 ms of background work) by running it
- * over and over, as an earlier warm-up did, cost the agent 400-700 ms of CPU at start for nothing, and runs made while
- * the compile was under way had V8 compile it a second time for on-stack replacement (the OSR code it entered
- * mid-loop, ~50 % slower than the code that replaced it). Safe on any buffer contents: every value is recomputed
- * from the inputs each run.
+ * Runs `fn` `WARM_RUNS` times, or until `maxMs` has passed: enough for V8 to mark each of the plan's functions hot and
+ * compile it with TurboFan on a background thread, so that the agent's next cycles run optimized code (~190 µs a run
+ * interpreted for the anomaly model, a fraction of that optimized). An earlier warm-up ran the graph until V8 had
+ * swapped in optimized code, spinning through the whole background compile: 400-700 ms of CPU at start for nothing.
+ * Safe on any buffer contents: every value is recomputed from the inputs each run.
  */
 function warmUp(fn: () => void, maxMs: number): void {
   const start = performance.now();
@@ -365,9 +363,10 @@ function warmUp(fn: () => void, maxMs: number): void {
   }
 }
 
-/** Runs of a warm-up. V8 11 (Node 20) marked the anomaly model's graph for TurboFan after 5 runs here; a few more in
- * case a larger graph needs them, and few enough that the background compile is not raced into an OSR compile. */
-const WARM_RUNS = 16;
+/** Runs of a warm-up. V8 marks a function hot after a number of runs that grows with its size: the anomaly model's
+ * graph as one function after 5 runs here, but some of its parts of `PART_NODES` loops only after 100-300, and with 16
+ * runs those were compiled one per cycle over the agent's first minutes (20-90 ms each) instead of at start. */
+const WARM_RUNS = 300;
 
 /** Sizes of a Split without explicit sizes: equal parts; with opset 18's `num_outputs`, parts of ceil(total / n)
  * and a smaller last one (as onnxruntime does). */
