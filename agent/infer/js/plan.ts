@@ -309,10 +309,12 @@ export function buildPlan(
   // parts of 32, 250 ms and 6-9 MB, for the same run time.
   const parts: string[] = [];
   for (let i = 0; i < src.length; i += PART_NODES) parts.push(src.slice(i, i + PART_NODES).join('\n'));
-  const compiled = new Function(
+  type Kernel = (f: Float32Array, M: Int32Array, R: Float64Array) => void;
+  const { compiled, partFns } = new Function(
     `'use strict';\n${parts.map((p, k) => `function part${k}(f, M, R) {\n${p}\n}`).join('\n')}\n` +
-      `return function compiledGraph(f, M, R) {\n${parts.map((_, k) => `part${k}(f, M, R);`).join('\n')}\n};`,
-  )() as (f: Float32Array, M: Int32Array, R: Float64Array) => void;
+      `return { compiled: function compiledGraph(f, M, R) {\n${parts.map((_, k) => `part${k}(f, M, R);`).join('\n')}\n}, ` +
+      `partFns: [${parts.map((_, k) => `part${k}`).join(', ')}] };`,
+  )() as { compiled: Kernel; partFns: Kernel[] };
   // Outputs go to a ring of OUTPUT_RING preallocated sets: a fresh ArrayBuffer per output per run (what onnxruntime
   // hands back) made the anomaly model's p90 twice its p50 here, from V8's external-memory bookkeeping.
   const views = outputs.map((o) => f.subarray(o.off, o.off + o.n));
@@ -326,7 +328,11 @@ export function buildPlan(
       // (small integers) is thrown away at the first real reading. Safe between runs: a run copies its inputs in and
       // recomputes every value, and the outputs it handed out live in the ring, not in `f`.
       for (const inp of inputs) for (let i = 0; i < inp.size; i++) f[inp.off + i] = 1.5 + ((i * 7919) % 13) * 0.37;
-      warmUp(() => compiled(f, M, R), maxMs);
+      compiled(f, M, R); // every value once, so that each part below runs on values like its real ones
+      warmUp(
+        partFns.map((p) => () => p(f, M, R)),
+        maxMs,
+      );
     },
     run(feeds) {
       for (const inp of inputs) {
@@ -349,24 +355,33 @@ export function buildPlan(
 }
 
 /**
- * Runs `fn` `WARM_RUNS` times, or until `maxMs` has passed: enough for V8 to mark each of the plan's functions hot and
- * compile it with TurboFan on a background thread, so that the agent's next cycles run optimized code (~190 µs a run
- * interpreted for the anomaly model, a fraction of that optimized). An earlier warm-up ran the graph until V8 had
- * swapped in optimized code, spinning through the whole background compile: 400-700 ms of CPU at start for nothing.
- * Safe on any buffer contents: every value is recomputed from the inputs each run.
+ * Runs each of `fns` (a plan's parts) until V8 has marked it hot, as far as calls tell: `WARM_CALLS` times, or for
+ * `WARM_PART_MS`, whichever comes first, and all of them for at most `maxMs`; then once more each, since V8 starts the
+ * compile of a function marked hot at its next call. The compiles run on a background thread and the agent's next
+ * cycles run their optimized code (~190 µs a run interpreted for the anomaly model, a fraction of that optimized).
+ * An earlier warm-up ran the graph until V8 had swapped in optimized code, spinning through the whole background
+ * compile: 400-700 ms of CPU at start for nothing. V8 marks a function hot after a number of calls that grows with
+ * its size and shrinks with the work a call does: a part of loops over a 40×40 matrix after a few calls, a part of
+ * loops over a few values only after hundreds (~1 µs each); run as a whole graph, those were marked only on the
+ * agent's cycles and compiled one per cycle over its first minutes. Safe on any buffer contents: every value is
+ * recomputed from the inputs each run.
  */
-function warmUp(fn: () => void, maxMs: number): void {
+function warmUp(fns: readonly (() => void)[], maxMs: number): void {
   const start = performance.now();
-  for (let i = 0; i < WARM_RUNS; i++) {
-    fn();
-    if (performance.now() - start >= maxMs) return;
+  for (const fn of fns) {
+    const t0 = performance.now();
+    for (let i = 0; i < WARM_CALLS; i++) {
+      fn();
+      const t = performance.now();
+      if (t - t0 >= WARM_PART_MS || t - start >= maxMs) break;
+    }
   }
+  for (const fn of fns) fn();
 }
 
-/** Runs of a warm-up. V8 marks a function hot after a number of runs that grows with its size: the anomaly model's
- * graph as one function after 5 runs here, but some of its parts of `PART_NODES` loops only after 100-300, and with 16
- * runs those were compiled one per cycle over the agent's first minutes (20-90 ms each) instead of at start. */
-const WARM_RUNS = 300;
+/** Calls of each part in a warm-up, and the time one part may take (a part heavy enough to reach it is hot already). */
+const WARM_CALLS = 2000;
+const WARM_PART_MS = 10;
 
 /** Sizes of a Split without explicit sizes: equal parts; with opset 18's `num_outputs`, parts of ceil(total / n)
  * and a smaller last one (as onnxruntime does). */
