@@ -1,8 +1,8 @@
 /**
  * Execution plan of an ONNX graph for one set of input shapes: shape inference node by node, every tensor at an
  * offset of one Float32Array, broadcasting and layout turned into index maps, and one loop per node (kernels.ts) in
- * a function compiled once. Built once per input shape (the anomaly model: once per feature count); a run copies the
- * inputs in, runs the function and copies the outputs out.
+ * functions of `PART_NODES` loops compiled once. Built once per input shape (the anomaly model: once per feature
+ * count); a run copies the inputs in, runs the functions and copies the outputs out.
  */
 import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../../contract/models/model-proto.ts';
 import type { Constants, DType } from './graph-check.ts';
@@ -37,9 +37,9 @@ const PART_NODES = 32;
 export const OUTPUT_RING = 3;
 
 /** Plan for one set of input shapes: `run` copies the inputs in, runs the graph, and returns its outputs in the next
- * set of the ring (valid for `OUTPUT_RING - 1` further runs). `warmUp(maxMs)` runs the graph on made-up inputs until
- * V8 compiles it with TurboFan in the background (see {@link warmUp}); the engine calls it when a model is loaded, off
- * the agent's cycle. */
+ * set of the ring (valid for `OUTPUT_RING - 1` further runs). `warmUp(maxMs)` runs the graph's functions on made-up
+ * inputs until V8 compiles them with TurboFan in the background (see {@link warmUp}); the engine calls it when a model
+ * is loaded, off the agent's cycle. */
 export type Plan = {
   run(feeds: Readonly<Record<string, Float32Array>>): Record<string, { data: Float32Array; dims: number[] }>;
   warmUp(maxMs: number): void;
