@@ -14,7 +14,6 @@ import type { CommandHandlers } from './link/commands.ts';
 import { createLink, type Link } from './link/mqtt-link.ts';
 import { openSqliteOutbox } from './link/outbox/sqlite-store.ts';
 import type { OutboxStore } from './link/outbox/store.ts';
-import { createBasicSource } from './pipeline/basic-source.ts';
 import {
   toSampleBody,
   type EventInput,
@@ -84,7 +83,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const logger = deps.logger ?? createAgentLogger(config.logLevel);
   const creds = deps.credentials;
   const version = deps.agentVersion ?? AGENT_VERSION;
-  const source = deps.source ?? createBasicSource();
+  // imported only when used: it imports systeminformation, which the real agent loads only for its inventory
+  const source = deps.source ?? (await import('./pipeline/basic-source.ts')).createBasicSource();
   const stages = deps.stages ?? [];
   const outbox = deps.outbox ?? openSqliteOutbox(join(config.stateDir, 'outbox.db'), config.outbox);
   const link = createLink({
@@ -159,7 +159,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   // (60 s at the default cycle), not after every cycle and ack. A rewrite (status object, JSON, write, rename over the
   // old file) cost about 1 ms of CPU, an eighth of the cycle's budget. A cycle's end and the acks that follow are
   // folded into one trailing write at least `statusDelayMs` later (half a cycle, at most 1 s); the first cycle is
-  // written that soon too, so a new agent shows its first sample at once.
+  // written at once and that soon again (with its ack).
   const statusDelayMs = Math.min(1000, Math.max(1, Math.floor(periodMs / 2)));
   const statusEveryMs = deps.statusEveryMs ?? Math.min(60_000, 6 * periodMs);
   // A change of the link's state (connected, disconnected) is written as soon as the first cycle is.
@@ -209,6 +209,9 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     link.notify();
     cycles += 1;
     lastCycle = { ts: t0, durationMs: clock() - t0, seq: rec.seq };
+    // The first cycle is written at once (a new agent shows its first sample, and start-up ends there: the inventory
+    // and the rest of what follows the first cycle are not part of it), then again with its ack.
+    if (cycles === 1) saveStatus();
     saveStatusSoon(cycles === 1 || linkChanged());
   }
 

@@ -26,12 +26,12 @@ import { buildPlan, type Plan } from './js/plan.ts';
  * may change: any change to js-engine.ts, probe.ts or js/*.ts. js-engine-id.test.ts pins a hash of those sources
  * to this string, so a change without a bump fails the test; the control plane and the agent compare this string.
  */
-export const JS_ENGINE_ID = 'js/2';
+export const JS_ENGINE_ID = 'js/3';
 
 /** Plans kept per model (one per distinct input shape; the anomaly model changes shape only when features are added). */
 const MAX_PLANS = 4;
 
-/** Options: `warmupMs` bounds the warm-up of each plan (default 1000 ms; 0 = none); `defer` runs the warm-up of a
+/** Options: `warmupMs` bounds the warm-up of each plan (default 150 ms; 0 = none); `defer` runs the warm-up of a
  * plan built during a run later (default: the next timer turn, not holding the process open). */
 export type JsEngineOptions = { warmupMs?: number; defer?: (warmUp: () => void) => void };
 
@@ -39,7 +39,7 @@ const laterTimer = (fn: () => void): void => void setTimeout(fn, 0).unref();
 
 /** Creates the JS engine. `load` throws ModelError for a graph it cannot run (an op it does not support, say). */
 export function createJsEngine(options: JsEngineOptions = {}): InferenceEngine {
-  const warmupMs = options.warmupMs ?? 1000;
+  const warmupMs = options.warmupMs ?? 150;
   const defer = options.defer ?? laterTimer;
   return {
     name: 'js',

@@ -1,7 +1,7 @@
 /**
  * Loops of the JS inference engine (agent/infer/js-engine.ts), emitted as JavaScript source: plan.ts writes one loop
- * per ONNX node into a single function per input shape and compiles it once, so each loop is its own code in V8
- * (monomorphic, sizes as literals) and a run makes no per-node calls. Measured on the anomaly model (90 nodes, 40
+ * per ONNX node into functions of a few dozen loops, called in order by one function per input shape, and compiles
+ * them once, so each loop is its own code in V8 (monomorphic, sizes as literals) and a run makes no per-node calls. Measured on the anomaly model (90 nodes, 40
  * features): one closure per node calling shared kernel functions took ~20 µs per run; the compiled function takes
  * a fraction of that (`npm run bench:infer`).
  *

@@ -1,8 +1,8 @@
 /**
  * Execution plan of an ONNX graph for one set of input shapes: shape inference node by node, every tensor at an
  * offset of one Float32Array, broadcasting and layout turned into index maps, and one loop per node (kernels.ts) in
- * a function compiled once. Built once per input shape (the anomaly model: once per feature count); a run copies the
- * inputs in, runs the function and copies the outputs out.
+ * functions of `PART_NODES` loops compiled once. Built once per input shape (the anomaly model: once per feature
+ * count); a run copies the inputs in, runs the functions and copies the outputs out.
  */
 import type { OnnxAttribute, OnnxModel, OnnxNode } from '../../../contract/models/model-proto.ts';
 import type { Constants, DType } from './graph-check.ts';
@@ -30,12 +30,16 @@ import { broadcastDims, broadcastMap, gatherMap, identityMap, reduceMap, size, s
  * one for this engine, and building it must fail before it exhausts the agent's memory. */
 export const MAX_ELEMENTS = 1 << 24;
 
+/** Node loops per compiled function of a plan (see `buildPlan`). */
+const PART_NODES = 32;
+
 /** Output sets a plan rotates through: an output of one run stays valid for the next `OUTPUT_RING - 1` runs. */
 export const OUTPUT_RING = 3;
 
 /** Plan for one set of input shapes: `run` copies the inputs in, runs the graph, and returns its outputs in the next
- * set of the ring (valid for `OUTPUT_RING - 1` further runs). `warmUp(maxMs)` runs the graph on made-up inputs until
- * V8 has optimized it (see {@link warmUp}); the engine calls it when a model is loaded, off the agent's cycle. */
+ * set of the ring (valid for `OUTPUT_RING - 1` further runs). `warmUp(maxMs)` runs the graph's functions on made-up
+ * inputs until V8 compiles them with TurboFan in the background (see {@link warmUp}); the engine calls it when a model
+ * is loaded, off the agent's cycle. */
 export type Plan = {
   run(feeds: Readonly<Record<string, Float32Array>>): Record<string, { data: Float32Array; dims: number[] }>;
   warmUp(maxMs: number): void;
@@ -299,12 +303,18 @@ export function buildPlan(
   for (const c of init) f.set(c.data, c.off);
   const M = Int32Array.from(mapData);
   const R = new Float64Array(accSize);
-  // One function for the whole graph (kernels.ts says why, and what may appear in its source).
-  const compiled = new Function(`'use strict';\nreturn function compiledGraph(f, M, R) {\n${src.join('\n')}\n};`)() as (
-    f: Float32Array,
-    M: Int32Array,
-    R: Float64Array,
-  ) => void;
+  // The node loops go into functions of PART_NODES loops each, which one small function calls in order (kernels.ts
+  // says why not one call per node, and what may appear in the source). As one function, the anomaly model's 269 loops made TurboFan's compile take
+  // 600-750 ms of CPU and 90 MB of memory at its peak, freed afterwards but left behind as the agent's peak RSS; in
+  // parts of 32, 250 ms and 6-9 MB, for the same run time.
+  const parts: string[] = [];
+  for (let i = 0; i < src.length; i += PART_NODES) parts.push(src.slice(i, i + PART_NODES).join('\n'));
+  type Kernel = (f: Float32Array, M: Int32Array, R: Float64Array) => void;
+  const { compiled, partFns } = new Function(
+    `'use strict';\n${parts.map((p, k) => `function part${k}(f, M, R) {\n${p}\n}`).join('\n')}\n` +
+      `return { compiled: function compiledGraph(f, M, R) {\n${parts.map((_, k) => `part${k}(f, M, R);`).join('\n')}\n}, ` +
+      `partFns: [${parts.map((_, k) => `part${k}`).join(', ')}] };`,
+  )() as { compiled: Kernel; partFns: Kernel[] };
   // Outputs go to a ring of OUTPUT_RING preallocated sets: a fresh ArrayBuffer per output per run (what onnxruntime
   // hands back) made the anomaly model's p90 twice its p50 here, from V8's external-memory bookkeeping.
   const views = outputs.map((o) => f.subarray(o.off, o.off + o.n));
@@ -318,7 +328,13 @@ export function buildPlan(
       // (small integers) is thrown away at the first real reading. Safe between runs: a run copies its inputs in and
       // recomputes every value, and the outputs it handed out live in the ring, not in `f`.
       for (const inp of inputs) for (let i = 0; i < inp.size; i++) f[inp.off + i] = 1.5 + ((i * 7919) % 13) * 0.37;
-      warmUp(() => compiled(f, M, R), maxMs);
+      compiled(f, M, R); // every value once, so that each part below runs on values like its real ones
+      const start = performance.now();
+      warmUp(
+        partFns.map((p) => () => p(f, M, R)),
+        maxMs,
+      );
+      awaitCompiled(() => compiled(f, M, R), start + maxMs + COMPILE_WAIT_MS);
     },
     run(feeds) {
       for (const inp of inputs) {
@@ -341,42 +357,56 @@ export function buildPlan(
 }
 
 /**
- * Runs `fn` until V8 has optimized it for good or `maxMs` has passed: first until three runs in a row take under an
- * eighth of the first runs' time, then until no run has been 5 % faster than the best for `SETTLE_MS`. The compiled
- * graph runs ~190 µs a run interpreted and ~10 µs optimized (anomaly model); V8 optimizes it only after some hundreds
- * of runs and a background compile of 70-200 ms here, and its first optimized code (entered mid-loop) can run ~50 %
- * slower than the code that replaces it tens of milliseconds later. An agent calling it once per 10 s cycle would
- * otherwise run it slow for hours. Safe on any buffer contents: every value is recomputed from the inputs each run.
+ * Runs each of `fns` (a plan's parts) until V8 has marked it hot, as far as calls tell: `WARM_CALLS` times, or for
+ * `WARM_PART_MS`, whichever comes first, and all of them for at most `maxMs`; then once more each, since V8 starts the
+ * compile of a function marked hot at its next call. The compiles run on a background thread and the agent's next
+ * cycles run their optimized code (~190 µs a run interpreted for the anomaly model, a fraction of that optimized).
+ * An earlier warm-up ran the graph until V8 had swapped in optimized code, spinning through the whole background
+ * compile: 400-700 ms of CPU at start for nothing. V8 marks a function hot after a number of calls that grows with
+ * its size and shrinks with the work a call does: a part of loops over a 40×40 matrix after a few calls, a part of
+ * loops over a few values only after hundreds (~1 µs each); run as a whole graph, those were marked only on the
+ * agent's cycles and compiled one per cycle over its first minutes. Safe on any buffer contents: every value is
+ * recomputed from the inputs each run.
  */
-function warmUp(fn: () => void, maxMs: number): void {
+function warmUp(fns: readonly (() => void)[], maxMs: number): void {
   const start = performance.now();
-  let first = Infinity;
-  let fast = 0;
-  let best = Infinity;
-  let bestAt = start;
-  for (let i = 0; ; i++) {
+  for (const fn of fns) {
     const t0 = performance.now();
-    if (t0 - start >= maxMs) return;
+    for (let i = 0; i < WARM_CALLS; i++) {
+      fn();
+      const t = performance.now();
+      if (t - t0 >= WARM_PART_MS || t - start >= maxMs) break;
+    }
+  }
+  for (const fn of fns) fn();
+}
+
+/**
+ * Waits, without spinning, until V8 has swapped in the optimized code of `fn` (a run takes under a quarter of the
+ * time of the first one here) or until `deadline`: sleeps 10 ms at a time (Atomics.wait: the thread sleeps, the
+ * background compile runs) and runs `fn` once after each sleep, since V8 installs a finished compile at the next
+ * call. Without it, the agent's next runs (or cycles, where they follow one another quickly) run interpreted code
+ * beside the compile that is still under way.
+ */
+function awaitCompiled(fn: () => void, deadline: number): void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const t0 = performance.now();
+  fn();
+  const first = performance.now() - t0;
+  while (performance.now() < deadline) {
+    Atomics.wait(sleeper, 0, 0, 10);
+    const t = performance.now();
     fn();
-    const t1 = performance.now();
-    const dt = t1 - t0;
-    if (i < 5) {
-      first = Math.min(first, dt);
-      continue;
-    }
-    if (dt < best * 0.95) {
-      best = dt;
-      bestAt = t1;
-    }
-    if (fast < 3) fast = dt < first / 8 ? fast + 1 : 0;
-    else if (t1 - bestAt > SETTLE_MS) return;
+    if (performance.now() - t < first / 4) return;
   }
 }
 
-/** How long a warmed-up plan must run without getting faster before it counts as optimized for good. Short: the
- * warm-up runs when a model loads, within the agent's start-up budget, and code that V8 replaces later is at most
- * ~50 % slower (still under the 50 µs target). */
-const SETTLE_MS = 30;
+/** How long a warm-up waits for the background compiles after marking (they took 250 ms of CPU here). */
+const COMPILE_WAIT_MS = 500;
+
+/** Calls of each part in a warm-up, and the time one part may take (a part heavy enough to reach it is hot already). */
+const WARM_CALLS = 2000;
+const WARM_PART_MS = 10;
 
 /** Sizes of a Split without explicit sizes: equal parts; with opset 18's `num_outputs`, parts of ceil(total / n)
  * and a smaller last one (as onnxruntime does). */
