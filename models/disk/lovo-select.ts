@@ -75,7 +75,10 @@ export function scoreCandidates(
       const keep = (d: number): boolean => inScope(d) && vendorOf[d] === v;
       const a = assess(ds, scores, cfg.falseAlarmTarget, keep);
       const rule = summarize(ds, ds.baseline, keep);
-      const ruleDetected = evaluateAt(rule, Math.max(0, Math.floor(thresholdForFalseAlarms(rule, cfg.falseAlarmTarget))));
+      const ruleDetected = evaluateAt(
+        rule,
+        Math.max(0, Math.floor(thresholdForFalseAlarms(rule, cfg.falseAlarmTarget))),
+      );
       if (a.model.detected < ruleDetected.detected) belowRule++;
       margin += a.model.detected - ruleDetected.detected;
     }

@@ -38,9 +38,13 @@ export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): Graph
   const sum = g.op('ReduceSum', [picked, g.ints([1])], { keepdims: 1 });
   let logit = g.op('Add', [sum, g.initializer('bias', new Float32Array([m.bias]), [1])]);
   if (m.linear) {
-    const col = g.op('Gather', [x, g.initializer('linear_feature', BigInt64Array.from([BigInt(m.linear.feature)]), [1])], {
-      axis: 1,
-    });
+    const col = g.op(
+      'Gather',
+      [x, g.initializer('linear_feature', BigInt64Array.from([BigInt(m.linear.feature)]), [1])],
+      {
+        axis: 1,
+      },
+    );
     const term = g.op('Mul', [col, g.initializer('linear_weight', new Float32Array([m.linear.weight]), [1])]);
     logit = g.op('Add', [logit, term]);
   }
