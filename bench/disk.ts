@@ -90,7 +90,7 @@ async function main(): Promise<void> {
             vendors: nested.vendors.map((v) => ({
               vendor: v.vendor,
               drives: v.drives,
-              ruleTrees: SELECTION_CANDIDATES[v.chosen]!.ruleTrees,
+              ruleSlope: SELECTION_CANDIDATES[v.chosen]!.ruleSlope ?? 0,
               ...figures(v),
             })),
           },
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   if (!nested) return;
   console.log('nested (recipe per held-out vendor chosen by LOVO over the other vendors only):');
   for (const v of nested.vendors)
-    console.log(`${row(v.vendor, v, v.drives)}  ruleTrees ${SELECTION_CANDIDATES[v.chosen]!.ruleTrees}`);
+    console.log(`${row(v.vendor, v, v.drives)}  ruleSlope ${SELECTION_CANDIDATES[v.chosen]!.ruleSlope ?? 0}`);
   console.log(row('pooled', nested.pooled, ds.serials.length));
 }
 

@@ -4,9 +4,16 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { readBackblazeCsv } from './backblaze-csv.ts';
 import { buildDataset } from './dataset.ts';
-import { FEATURE_COUNT, FEATURE_SCHEMA_VERSION } from '../../contract/models/disk/features.ts';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../../contract/models/disk/features.ts';
 import { INPUT_NAME, OUTPUT_NAME, treeEnsembleGraph } from './onnx-trees.ts';
-import { NO_SPLIT_THRESHOLD, treeProbability, treesFromJson, type TreeEnsemble } from './trees.ts';
+import {
+  NO_SPLIT_THRESHOLD,
+  treeLogit,
+  treeProbability,
+  treesFromJson,
+  treesToJson,
+  type TreeEnsemble,
+} from './trees.ts';
 import { sha256Hex } from '../../contract/models/card.ts';
 
 const fixture = new URL('../../test/fixtures/smart/backblaze-sample.csv', import.meta.url).pathname;
@@ -71,6 +78,38 @@ test('card matches the shipped bytes, schema version and input width', () => {
   assert.equal(card.featureSchemaVersion, FEATURE_SCHEMA_VERSION);
   assert.deepEqual(card.inputs[0].shape, ['N', FEATURE_COUNT]);
   assert.equal(typeof card.extra.alertThreshold, 'number');
+});
+
+test('shipped model carries the rule term, and the card states its recipe', () => {
+  assert.equal(shipped.linear?.feature, FEATURE_NAMES.indexOf('log_sectors'));
+  assert.equal(shipped.linear?.weight, Math.fround(card.extra.trainConfig.ruleSlope));
+  assert.ok(shipped.linear.weight > 0);
+});
+
+test('graph of an ensemble with a linear term matches its reference, and the term survives JSON', async () => {
+  const r = rng(13);
+  const T = 10;
+  const m: TreeEnsemble = {
+    featureCount: FEATURE_COUNT,
+    bias: Math.fround(-4),
+    rootFeature: Int32Array.from({ length: T }, () => Math.floor(r() * FEATURE_COUNT)),
+    leftFeature: Int32Array.from({ length: T }, () => Math.floor(r() * FEATURE_COUNT)),
+    rightFeature: Int32Array.from({ length: T }, () => Math.floor(r() * FEATURE_COUNT)),
+    rootThreshold: Float32Array.from({ length: T }, () => r() * 3),
+    leftThreshold: Float32Array.from({ length: T }, () => r() * 3),
+    rightThreshold: Float32Array.from({ length: T }, () => r() * 3),
+    leaves: Float32Array.from({ length: T * 4 }, () => (r() - 0.5) * 2),
+    linear: { feature: 3, weight: Math.fround(0.37) },
+  };
+  const back = treesFromJson(JSON.parse(JSON.stringify(treesToJson(m))));
+  assert.deepEqual(back.linear, m.linear);
+  const n = 400;
+  const x = Float32Array.from({ length: n * FEATURE_COUNT }, () => (r() < 0.3 ? 0 : r() * 8));
+  assertAgree(m, x, await runOnnx(treeEnsembleGraph(m).toBytes(), x, n));
+  // The term adds weight * x[feature] to the logit on top of the trees, whatever they do.
+  const { linear: _, ...plain } = m;
+  const row = x.subarray(0, FEATURE_COUNT);
+  assert.ok(Math.abs(treeLogit(m, row) - treeLogit(plain, row) - m.linear!.weight * row[3]!) < 1e-9);
 });
 
 test('graph of a random ensemble (with no-split children) matches its reference', async () => {

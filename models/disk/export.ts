@@ -18,7 +18,7 @@ import { DEFAULT_TRAIN_CONFIG, assess, crossValidatedScores, fitDiskModel } from
 import { treeCount, treesToJson } from './trees.ts';
 
 /** Model version; bump on any refit that ships. */
-export const DISK_MODEL_VERSION = '3.0.0';
+export const DISK_MODEL_VERSION = '4.0.0';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, 'out-dir': { type: 'string' } } });
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     version: DISK_MODEL_VERSION,
     description:
       'Probability that a disk fails within the next 7 days from its SMART history, updated daily. ' +
-      `${treeCount(model)} boosted depth-2 trees (Gather/Less/Where/ReduceSum/Sigmoid). Caller computes the feature ` +
+      `${treeCount(model)} boosted depth-2 trees (Gather/Less/Where/ReduceSum/Sigmoid)` +
+      (model.linear ? ` plus ${model.linear.weight} * log1p(SMART 5 + 197) on the logit (Gather/Mul/Add)` : '') +
+      '. Caller computes the feature ' +
       'vector with models/disk/features.ts diskFeatures(history, reading). Flag a disk when probability > alertThreshold.',
     inputs: [
       {

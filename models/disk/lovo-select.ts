@@ -4,28 +4,34 @@
  * scored on the held-out one. The held-out manufacturer's drives never inform the choice.
  */
 import type { DiskDataset } from './dataset.ts';
+import { evaluateAt, summarize, thresholdForFalseAlarms } from './evaluate.ts';
 import { FEATURE_COUNT } from '../../contract/models/disk/features.ts';
 import { manufacturerOf, type HeldOutVendor, type LovoResult } from './lovo.ts';
-import { DEFAULT_TRAIN_CONFIG, assess, fitDiskModel, type DiskTrainConfig } from './train.ts';
-import { treeProbability } from './trees.ts';
+import { DEFAULT_TRAIN_CONFIG, assess, fitDiskModel, withRuleSlope, type DiskTrainConfig } from './train.ts';
+import { treeProbability, type TreeEnsemble } from './trees.ts';
 
 /**
- * Recipes `bench:disk --select` chooses among, the shipped default first: more or fewer of the 60 trees spent on
- * the rule's staircase (log1p(SMART 5 + 197) alone) before the correcting trees, i.e. how far the model trusts the
- * rule's quantity against the other signals.
+ * Recipes `bench:disk --select` chooses among, the shipped default first: the weight of the fixed log1p(SMART 5 + 197)
+ * term added to the trees' logit (DiskTrainConfig.ruleSlope), i.e. how far the score keeps the rule's ranking where
+ * the trees, fitted on other vendors, are flat. 0 is version 3.0.0's recipe.
  */
-export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = [6, 20, 40].map((ruleTrees) => ({
+export const RULE_SLOPES = [0.25, 0, 0.5, 1] as const;
+export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = RULE_SLOPES.map((ruleSlope) => ({
   ...DEFAULT_TRAIN_CONFIG,
-  ruleTrees,
+  ruleSlope,
 }));
 
 /** How one candidate did on the manufacturers it was held out from (inner folds). */
 export interface CandidateScore {
   /** Index into the candidate list. */
   readonly candidate: number;
-  /** Inner manufacturers (with failures) on which the candidate caught fewer drives than the rule. */
+  /**
+   * Inner manufacturers (with failures) on which the candidate caught fewer drives than the rule at the false-alarm
+   * target (not at the candidate's own rate: a model fitted on one small vendor can tie nearly every drive, flag
+   * none, and would then "match" a rule held to zero false alarms).
+   */
   readonly belowRule: number;
-  /** Sum over inner manufacturers of (model detected - rule detected) at the matched false-alarm rate. */
+  /** Sum over inner manufacturers of (model detected - rule detected), the rule at the false-alarm target. */
   readonly margin: number;
 }
 
@@ -49,18 +55,32 @@ export function scoreCandidates(
 ): CandidateScore[] {
   const names = [...new Set(vendorOf.filter((_, d) => inScope(d)))].sort();
   const withFailures = names.filter((v) => ds.failDay.some((f, d) => f >= 0 && vendorOf[d] === v && inScope(d)));
+  // Candidates that differ only in ruleSlope share their trees (the slope is added after fitting): fit once.
+  const fits = new Map<string, TreeEnsemble>();
+  const fitted = (cfg: DiskTrainConfig, v: string): TreeEnsemble => {
+    const key = `${v}\n${JSON.stringify({ ...cfg, ruleSlope: 0 })}`;
+    let m = fits.get(key);
+    if (!m) fits.set(key, (m = fitDiskModel(ds, { ...cfg, ruleSlope: 0 }, (d) => inScope(d) && vendorOf[d] !== v)));
+    return withRuleSlope(m, cfg);
+  };
   return candidates.map((cfg, candidate) => {
     let belowRule = 0;
     let margin = 0;
     for (const v of withFailures) {
-      const m = fitDiskModel(ds, cfg, (d) => inScope(d) && vendorOf[d] !== v);
+      const m = fitted(cfg, v);
       const scores = new Float64Array(ds.n);
       for (let i = 0; i < ds.n; i++)
         if (vendorOf[ds.drive[i]!] === v && inScope(ds.drive[i]!))
           scores[i] = treeProbability(m, ds.x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
-      const a = assess(ds, scores, cfg.falseAlarmTarget, (d) => inScope(d) && vendorOf[d] === v);
-      if (a.model.detected < a.baseline.detected) belowRule++;
-      margin += a.model.detected - a.baseline.detected;
+      const keep = (d: number): boolean => inScope(d) && vendorOf[d] === v;
+      const a = assess(ds, scores, cfg.falseAlarmTarget, keep);
+      const rule = summarize(ds, ds.baseline, keep);
+      const ruleDetected = evaluateAt(
+        rule,
+        Math.max(0, Math.floor(thresholdForFalseAlarms(rule, cfg.falseAlarmTarget))),
+      );
+      if (a.model.detected < ruleDetected.detected) belowRule++;
+      margin += a.model.detected - ruleDetected.detected;
     }
     return { candidate, belowRule, margin };
   });

@@ -8,7 +8,8 @@ export const OUTPUT_NAME = 'probability';
 
 /**
  * Builds the ONNX graph of a depth-2 tree ensemble with standard opset-17 operators only:
- * Gather (feature columns) -> Less (thresholds) -> Where (pick leaf) -> ReduceSum -> Add bias -> Sigmoid.
+ * Gather (feature columns) -> Less (thresholds) -> Where (pick leaf) -> ReduceSum -> Add bias -> Sigmoid; with a
+ * linear term, Gather (its column) -> Mul (weight) -> Add before the Sigmoid.
  * The node count does not grow with the number of trees (each op works on all trees at once).
  */
 export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): GraphBuilder {
@@ -35,7 +36,18 @@ export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): Graph
   const right = g.op('Where', [level('right', m.rightFeature, m.rightThreshold), leaf(2), leaf(3)]);
   const picked = g.op('Where', [root, left, right]);
   const sum = g.op('ReduceSum', [picked, g.ints([1])], { keepdims: 1 });
-  const logit = g.op('Add', [sum, g.initializer('bias', new Float32Array([m.bias]), [1])]);
+  let logit = g.op('Add', [sum, g.initializer('bias', new Float32Array([m.bias]), [1])]);
+  if (m.linear) {
+    const col = g.op(
+      'Gather',
+      [x, g.initializer('linear_feature', BigInt64Array.from([BigInt(m.linear.feature)]), [1])],
+      {
+        axis: 1,
+      },
+    );
+    const term = g.op('Mul', [col, g.initializer('linear_weight', new Float32Array([m.linear.weight]), [1])]);
+    logit = g.op('Add', [logit, term]);
+  }
   g.output(OUTPUT_NAME, 'float32', ['N', 1], g.op('Sigmoid', [logit]));
   return g;
 }

@@ -11,6 +11,13 @@ export interface DiskTrainConfig {
   readonly boost: BoostOptions;
   /** Trees of the rule prior: the first ones split only on `log_sectors` (see BoostOptions.priorTrees); 0 = none. */
   readonly ruleTrees?: number;
+  /**
+   * Weight of log1p(SMART 5 + 197) added to the fitted trees' logit (0 or absent = none). The trees learn what sector
+   * counts mean on the training vendors (tens are common on healthy Seagate drives, rare and telling on Hitachi); this
+   * fixed, monotone term keeps the rule's ranking in the score wherever the trees are flat, so a vendor whose counts
+   * mean more than the training fleet's is not ranked below the rule. Chosen by leave-one-manufacturer-out.
+   */
+  readonly ruleSlope?: number;
   /** Features the trees may split on (others are zeroed for training); all of FEATURE_NAMES by default. */
   readonly features: readonly (typeof FEATURE_NAMES)[number][];
   /** Folds for cross-validation by serial hash. */
@@ -22,13 +29,16 @@ export interface DiskTrainConfig {
 /**
  * Defaults (disk-features/3) chosen by leave-one-manufacturer-out CV on the 2013-04-10..05-04 Backblaze split, with
  * 5-fold same-fleet CV as a check; a handful of settings tried (see docs/models.md): the first 6 trees fit a
- * staircase of log1p(SMART 5 + 197) alone (the rule as a prior), the rest correct it. Stronger leaf regularization
- * (40 trees, l2 30, min hessian 20) collapsed on held-out Seagate (AUC 0.22); dropping the stall/SMART 1/temperature
- * trends cost same-fleet recall (0.48 vs 0.63) and held-out WDC.
+ * staircase of log1p(SMART 5 + 197) alone (the rule as a prior), the rest correct it, and 0.25 * log1p(SMART 5 + 197)
+ * is added to the logit (ruleSlope, version 4.0.0: chosen among 0, 0.25, 0.5, 1 by lovo-select.ts's criterion over
+ * all manufacturers; 0 left held-out Hitachi one drive below the rule). Stronger leaf regularization (40 trees, l2
+ * 30, min hessian 20) collapsed on held-out Seagate (AUC 0.22); dropping the stall/SMART 1/temperature trends cost
+ * same-fleet recall (0.48 vs 0.63) and held-out WDC.
  */
 export const DEFAULT_TRAIN_CONFIG: DiskTrainConfig = {
   labelLeadDays: 7,
   ruleTrees: 6,
+  ruleSlope: 0.25,
   boost: { trees: 60, learningRate: 0.1, l2: 10, minChildHessian: 5, bins: 64 },
   features: FEATURE_NAMES,
   folds: 5,
@@ -67,7 +77,18 @@ export function fitDiskModel(
   const boost = cfg.ruleTrees
     ? { ...cfg.boost, priorTrees: cfg.ruleTrees, priorFeatures: [FEATURE_NAMES.indexOf('log_sectors')] }
     : cfg.boost;
-  return fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), boost);
+  return withRuleSlope(fitTrees(x, FEATURE_COUNT, labels(ds, cfg.labelLeadDays), Int32Array.from(rows), boost), cfg);
+}
+
+/**
+ * The ensemble with `cfg.ruleSlope` as its linear term on log_sectors (none when 0). The term is added after the
+ * trees are fitted (they do not see it), so recipes that differ only in the slope share their trees.
+ */
+export function withRuleSlope(trees: TreeEnsemble, cfg: Pick<DiskTrainConfig, 'ruleSlope'>): TreeEnsemble {
+  const { linear: _, ...plain } = trees;
+  return cfg.ruleSlope
+    ? { ...plain, linear: { feature: FEATURE_NAMES.indexOf('log_sectors'), weight: Math.fround(cfg.ruleSlope) } }
+    : plain;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Boosted depth-2 decision trees for binary classification: p = sigmoid(bias + sum over trees of one leaf value).
+ * Boosted depth-2 decision trees for binary classification: p = sigmoid(bias + sum over trees of one leaf value
+ * [+ weight * x[feature], an optional linear term]).
  * Every tree tests `x[f] < t` at the root and at each child (true = left), so the whole ensemble is a handful of
  * vectorized ONNX ops (Gather, Less, Where, ReduceSum, Add, Sigmoid). Pure: no I/O.
  */
@@ -18,6 +19,17 @@ export interface TreeEnsemble {
   readonly rightThreshold: Float32Array;
   /** Per tree 4 leaves: [root<, child<], [root<, child>=], [root>=, child<], [root>=, child>=], i.e. index t*4 + q. */
   readonly leaves: Float32Array;
+  /**
+   * Optional linear term added to the logit: `weight * x[feature]` (the disk model's rule term on log1p(SMART 5 +
+   * 197), which the trees cannot cancel; see DiskTrainConfig.ruleSlope). Absent = none.
+   */
+  readonly linear?: LinearTerm;
+}
+
+/** A feature column with a fixed float32 weight, added to the ensemble's logit. */
+export interface LinearTerm {
+  readonly feature: number;
+  readonly weight: number;
 }
 
 /** Number of trees in an ensemble. */
@@ -37,7 +49,7 @@ export function treeLogit(m: TreeEnsemble, x: ArrayLike<number>): number {
     const child = left ? x[m.leftFeature[t]!]! < m.leftThreshold[t]! : x[m.rightFeature[t]!]! < m.rightThreshold[t]!;
     s += m.leaves[t * 4 + (left ? 0 : 2) + (child ? 0 : 1)]!;
   }
-  return m.bias + s;
+  return m.bias + s + (m.linear ? m.linear.weight * x[m.linear.feature]! : 0);
 }
 
 /** Probability for one feature vector. */
@@ -57,6 +69,7 @@ export interface TreeEnsembleJson {
   leftThreshold: number[];
   rightThreshold: number[];
   leaves: number[];
+  linear?: { feature: number; weight: number };
 }
 
 /** To plain JSON (float32 values are exact in JSON numbers). */
@@ -71,6 +84,7 @@ export function treesToJson(m: TreeEnsemble): TreeEnsembleJson {
     leftThreshold: [...m.leftThreshold],
     rightThreshold: [...m.rightThreshold],
     leaves: [...m.leaves],
+    ...(m.linear ? { linear: { feature: m.linear.feature, weight: m.linear.weight } } : {}),
   };
 }
 
@@ -86,5 +100,6 @@ export function treesFromJson(j: TreeEnsembleJson): TreeEnsemble {
     leftThreshold: Float32Array.from(j.leftThreshold),
     rightThreshold: Float32Array.from(j.rightThreshold),
     leaves: Float32Array.from(j.leaves),
+    ...(j.linear ? { linear: { feature: j.linear.feature, weight: Math.fround(j.linear.weight) } } : {}),
   };
 }
