@@ -146,6 +146,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       capacity: config.ingest.queueCapacity,
       batchSize: config.ingest.batchSize,
       maxQueueBytes: config.ingest.maxQueueBytes,
+      lingerMs: config.ingest.lingerMs,
       publishAck: (agentId, ranges, rejected) => {
         broker
           ?.publishCommand(agentId, { v: 1, type: 'ack', ranges, ...(rejected ? { rejected } : {}) })
@@ -188,6 +189,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
             counters,
             log,
             maxWaitMs: config.ingest.maxWaitMs,
+            maxAckHoldMs: config.broker.maxAckHoldMs,
             limits: {
               maxConnections: config.broker.maxConnections,
               maxConnectionsPerAddress: config.broker.maxConnectionsPerAddress,

@@ -156,6 +156,8 @@ export const HostVersions = z.object({
   agent: Versions.extend({ previous: z.string().nullable(), platform: z.string().nullable() }),
   errors: z.array(z.string()),
   inSync: z.boolean(),
+  /** Null when not cordoned; a cordoned host is skipped by every rollout wave. */
+  cordon: HostCordon.nullable(),
 });
 export type HostVersions = z.infer<typeof HostVersions>;
 

@@ -136,7 +136,7 @@ export const StateMessage = z.object({
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
-/** Map from agent topic kind to its payload schema: the single place the control plane looks up what to validate. */
+/** Map from agent topic kind to its payload schema (the broker admits each kind with the same schemas, one switch). */
 export const AGENT_PAYLOADS = {
   telemetry: TelemetryMessage,
   events: EventsMessage,

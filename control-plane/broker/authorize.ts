@@ -4,10 +4,14 @@
  * MAX_PAYLOAD_BYTES, parse as JSON and match the kind's zod schema.
  */
 import {
-  AGENT_PAYLOADS,
   AgentEvent,
+  EventsMessage,
+  InventoryMessage,
   MAX_PAYLOAD_BYTES,
+  PresenceMessage,
   Sample,
+  StateMessage,
+  TelemetryMessage,
   TOPIC_ROOT,
   commandTopic,
   parseAgentTopic,
@@ -87,26 +91,48 @@ export function decodeAgentPayload(
     const fast = fastTelemetryMessage(json);
     if (fast) return { ok: true, item: { kind, agentId, samples: fast.samples } };
   }
-  const result = AGENT_PAYLOADS[kind].safeParse(json);
-  if (!result.success) {
-    const detail = describeIssues(result.error.issues);
+  const result = admit(agentId, kind, json);
+  if (!result.ok) {
+    const detail = describeIssues(result.issues);
     const salvaged = kind === 'telemetry' || kind === 'events' ? salvage(agentId, kind, json) : null;
     if (salvaged) return salvaged;
     return { ok: false, reason: 'schema', detail, seqs: readableSeqs(json) };
   }
-  const m = result.data;
+  return { ok: true, item: result.item };
+}
+
+type Admission =
+  | { ok: true; item: IngestItem }
+  | { ok: false; issues: readonly { path: PropertyKey[]; message: string }[] };
+
+/** Parses `json` with the schema of `kind` (contract/protocol/payloads.ts) into its ingest item. */
+function admit(agentId: string, kind: AgentTopicKind, json: unknown): Admission {
   switch (kind) {
-    case 'telemetry':
-      return { ok: true, item: { kind, agentId, samples: (m as unknown as { samples: never[] }).samples } };
-    case 'events':
-      return { ok: true, item: { kind, agentId, events: (m as unknown as { events: never[] }).events } };
-    case 'presence':
-      return { ok: true, item: { kind, agentId, message: m as never } };
-    case 'inventory':
-      return { ok: true, item: { kind, agentId, message: m as never } };
-    case 'state':
-      return { ok: true, item: { kind, agentId, message: m as never } };
+    case 'telemetry': {
+      const r = TelemetryMessage.safeParse(json);
+      return r.success ? { ok: true, item: { kind, agentId, samples: r.data.samples } } : failed(r.error);
+    }
+    case 'events': {
+      const r = EventsMessage.safeParse(json);
+      return r.success ? { ok: true, item: { kind, agentId, events: r.data.events } } : failed(r.error);
+    }
+    case 'presence': {
+      const r = PresenceMessage.safeParse(json);
+      return r.success ? { ok: true, item: { kind, agentId, message: r.data } } : failed(r.error);
+    }
+    case 'inventory': {
+      const r = InventoryMessage.safeParse(json);
+      return r.success ? { ok: true, item: { kind, agentId, message: r.data } } : failed(r.error);
+    }
+    case 'state': {
+      const r = StateMessage.safeParse(json);
+      return r.success ? { ok: true, item: { kind, agentId, message: r.data } } : failed(r.error);
+    }
   }
+}
+
+function failed(error: { issues: { path: PropertyKey[]; message: string }[] }): Admission {
+  return { ok: false, issues: error.issues };
 }
 
 /** Keeps the valid records of a telemetry/events message with a valid envelope; null when none is valid. */

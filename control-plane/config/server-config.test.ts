@@ -189,3 +189,34 @@ test('ingest.maxQueueBytes: 32 MiB by default, set from YAML or environment; out
     (err: unknown) => err instanceof ValidationError && err.issues.some((i) => i.message === `${allowed}; got true`),
   );
 });
+
+test('ingest.lingerMs and broker.maxAckHoldMs: 10 and 100 ms by default, 0..1000 from YAML or environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const base = loadServerConfig({ env: {}, overrides: { dataDir: dir } });
+  assert.deepEqual([base.ingest.lingerMs, base.broker.maxAckHoldMs], [10, 100]);
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'ingest:\n  lingerMs: 0\nbroker:\n  maxAckHoldMs: 0\n');
+  const off = loadServerConfig({ file, env: {}, overrides: { dataDir: dir } });
+  assert.deepEqual([off.ingest.lingerMs, off.broker.maxAckHoldMs], [0, 0], '0 turns each off');
+  const env = { HOMEOSTAT_INGEST_LINGER_MS: '1000', HOMEOSTAT_BROKER_MAX_ACK_HOLD_MS: '250' };
+  const fromEnv = loadServerConfig({ env, overrides: { dataDir: dir } });
+  assert.deepEqual([fromEnv.ingest.lingerMs, fromEnv.broker.maxAckHoldMs], [1000, 250]);
+  assert.throws(
+    () =>
+      loadServerConfig({
+        env: { HOMEOSTAT_INGEST_LINGER_MS: '1001', HOMEOSTAT_BROKER_MAX_ACK_HOLD_MS: '10ms' },
+        overrides: { dataDir: dir },
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      // both at once, each naming the range
+      assert.deepEqual(err.issues.map((i) => i.message).sort(), [
+        'broker.maxAckHoldMs must be an integer number of milliseconds from 0 to 1000; got "10ms" ' +
+          '(from HOMEOSTAT_BROKER_MAX_ACK_HOLD_MS)',
+        'ingest.lingerMs must be an integer number of milliseconds from 0 to 1000; got "1001" ' +
+          '(from HOMEOSTAT_INGEST_LINGER_MS)',
+      ]);
+      return true;
+    },
+  );
+});

@@ -65,6 +65,15 @@ const number = (what: string, min: number, max: number) =>
       .max(max, `${what} must be a number ${min}..${max}`),
   );
 
+// An integer of milliseconds within [min, max]; strings (YAML, environment) are read as numbers.
+const millis = (what: string, min: number, max: number) => {
+  const allowed = `${what} must be an integer number of milliseconds from ${min} to ${max}`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z.number({ error: allowed }).int(allowed).min(min, allowed).max(max, allowed),
+  );
+};
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The validated configuration schema (all keys optional in input; defaults applied here). */
@@ -146,8 +155,17 @@ export const ServerConfigSchema = z
         // Bound on the wire bytes of the records queued (ingest/ingester.ts): the room in records is at most this
         // over the mean bytes per record (docs/scale-out.md, "Overload").
         maxQueueBytes: queueBytes('ingest.maxQueueBytes').default(32 * 1024 * 1024),
+        // How long the writer waits for more records before it commits a batch smaller than batchSize: one commit
+        // for many agents' messages (group commit) at the cost of this much ack latency; 0 commits at once.
+        lingerMs: millis('ingest.lingerMs', 0, 1000).default(10),
       })
-      .default({ queueCapacity: 50_000, batchSize: 1000, maxWaitMs: 2000, maxQueueBytes: 32 * 1024 * 1024 }),
+      .default({
+        queueCapacity: 50_000,
+        batchSize: 1000,
+        maxWaitMs: 2000,
+        maxQueueBytes: 32 * 1024 * 1024,
+        lingerMs: 10,
+      }),
     enrollment: z
       .object({ defaultTtl: duration('enrollment.defaultTtl').default(86_400_000) })
       .default({ defaultTtl: 86_400_000 }),
@@ -162,6 +180,9 @@ export const ServerConfigSchema = z
         maxConnections: positiveInt('broker.maxConnections', 1_000_000).default(10_000),
         maxConnectionsPerAddress: positiveInt('broker.maxConnectionsPerAddress', 1_000_000).default(1000),
         connectTimeout: durationIn('broker.connectTimeout', 1000, 120_000, '1s to 2m').default(10_000),
+        // Embedded broker: how long a PUBACK may wait for the ack command so both leave in one socket write
+        // (broker/write-coalescer.ts); 0 writes each at once.
+        maxAckHoldMs: millis('broker.maxAckHoldMs', 0, 1000).default(100),
         url: z
           .string()
           .regex(/^(mqtts?|wss?):\/\//, 'broker.url must start with mqtt://, mqtts://, ws:// or wss://')
@@ -206,6 +227,7 @@ export const ServerConfigSchema = z
         maxConnections: 10_000,
         maxConnectionsPerAddress: 1000,
         connectTimeout: 10_000,
+        maxAckHoldMs: 100,
         dynsec: false,
         shareGroup: 'homeostat-ingest',
       }),
@@ -267,10 +289,12 @@ export const ENV_KEYS: Record<string, string> = {
   HOMEOSTAT_INGEST_BATCH_SIZE: 'ingest.batchSize',
   HOMEOSTAT_INGEST_MAX_WAIT_MS: 'ingest.maxWaitMs',
   HOMEOSTAT_INGEST_MAX_QUEUE_BYTES: 'ingest.maxQueueBytes',
+  HOMEOSTAT_INGEST_LINGER_MS: 'ingest.lingerMs',
   HOMEOSTAT_ENROLLMENT_DEFAULT_TTL: 'enrollment.defaultTtl',
   HOMEOSTAT_BROKER_MAX_CONNECTIONS: 'broker.maxConnections',
   HOMEOSTAT_BROKER_MAX_CONNECTIONS_PER_ADDRESS: 'broker.maxConnectionsPerAddress',
   HOMEOSTAT_BROKER_CONNECT_TIMEOUT: 'broker.connectTimeout',
+  HOMEOSTAT_BROKER_MAX_ACK_HOLD_MS: 'broker.maxAckHoldMs',
   HOMEOSTAT_BROKER_MODE: 'broker.mode',
   HOMEOSTAT_BROKER_URL: 'broker.url',
   HOMEOSTAT_BROKER_USERNAME: 'broker.username',

@@ -487,6 +487,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           },
           errors: h.stateErrors ?? [],
           inSync: (intended['policy'] ?? null) === null || intended['policy'] === h.appliedPolicyVersion,
+          cordon: h.cordon ? { ...h.cordon, at: h.cordon.at.toISOString() } : null,
         };
       });
     },

@@ -69,6 +69,12 @@ test('cordon API: operator cordons and uncordons (idempotent, audited); viewer 4
       listed.filter((h: { cordon: unknown }) => h.cordon).map((h: { id: string }) => h.id),
       [a.agentId],
     );
+    // The rollout view (GET /api/fleet/hosts) says the same.
+    const versions = (await api(rig.t, 'GET', '/api/fleet/hosts', undefined, viewer)).body.hosts;
+    assert.deepEqual(
+      versions.map((h: { id: string; cordon: unknown }) => [h.id, h.cordon]).filter(([, c]: unknown[]) => c),
+      [[a.agentId, c1.body.cordon]],
+    );
 
     const u1 = await api(rig.t, 'POST', `${path}/uncordon`, undefined, operator);
     assert.deepEqual([u1.status, u1.body.id, u1.body.cordon], [200, a.agentId, null]);
