@@ -164,8 +164,10 @@ const roundedCache = new WeakMap<AnomalyParams, AnomalyParams>();
 function rounded(p: AnomalyParams): AnomalyParams {
   let r = roundedCache.get(p);
   if (!r) {
-    r = Object.fromEntries(PARAM_NAMES.map((k) => [k, f32(p[k])])) as unknown as AnomalyParams;
-    roundedCache.set(p, r);
+    const q: AnomalyParams = { ...p };
+    for (const k of PARAM_NAMES) q[k] = f32(p[k]);
+    roundedCache.set(p, q);
+    r = q;
   }
   return r;
 }

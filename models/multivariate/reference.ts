@@ -189,7 +189,8 @@ export function stepMv(p: MvParams, state: MvState, x: Float32Array, slot = -1, 
   if (x.length !== F) throw new Error(`stepMv: x has ${x.length} features, state has ${F}`);
   if (!Number.isInteger(slot) || slot < -1 || slot >= state.slots)
     throw new Error(`stepMv: slot ${slot}: allowed -1 (unknown time) or 0..${state.slots - 1}`);
-  const P = Object.fromEntries(MV_PARAM_NAMES.map((k) => [k, f(p[k])])) as unknown as MvParams;
+  const P: MvParams = { ...p };
+  for (const k of MV_PARAM_NAMES) P[k] = f(p[k]);
   const fo = state.f.slice();
   const so = state.s.slice();
   const base = slot >= 0 ? slot * MV_SROWS * F : -1;
