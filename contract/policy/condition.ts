@@ -139,7 +139,7 @@ export const conditionSchema: z.ZodType<Condition> = z.unknown().transform((raw,
   return kind === 'process'
     ? ({ kind, ...rest, minRuntimeMs: minRuntime ?? 0, forMs: f } as Condition)
     : ({ kind, ...rest, forMs: f } as Condition);
-}) as unknown as z.ZodType<Condition>;
+});
 
 /** Compares with a policy operator. */
 export function compare(a: number, o: Op, b: number): boolean {
