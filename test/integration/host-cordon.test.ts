@@ -1,7 +1,7 @@
 /**
  * Host cordons at the boundary, against the real control plane with the fleet module (Aedes, SQLite, HTTP on
  * loopback) and simulated agents over MQTT: the cordon/uncordon routes (status and body per role and bad input, the
- * audit trail), an agent's exact `heal.cordon` event through the broker, and policy and model rollouts that leave a
+ * audit trail), an agent's exact `heal.cordon` event through the broker (SQLite and PostgreSQL), and policy and model rollouts that leave a
  * cordoned host out, and a policy rollout that picks it again once uncordoned.
  */
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { agentTopic } from '../../contract/protocol/index.ts';
 import { collectCommands } from '../support/control-plane.ts';
+import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 import { api, startAgent, startFleet, until, type FleetRig } from './fleet-harness.ts';
 
 const onnx = readFileSync(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
@@ -112,8 +113,9 @@ test('cordon API: operator cordons and uncordons (idempotent, audited); viewer 4
   }
 });
 
-test('heal.cordon over MQTT cordons the host (source agent, reason = message); a re-send after uncordon does not', async () => {
-  const rig = await startFleet();
+/** An agent's exact heal.cordon event through the broker, stored by the database at `databaseUrl` (SQLite without). */
+async function cordonOverMqtt(databaseUrl?: string): Promise<void> {
+  const rig = await startFleet({}, databaseUrl);
   const a = await startAgent(rig, 'web-1', { rack: 'r1' });
   try {
     const cmds = await collectCommands(a.client, a.agentId);
@@ -168,6 +170,18 @@ test('heal.cordon over MQTT cordons the host (source agent, reason = message); a
   } finally {
     await a.close();
     await rig.close();
+  }
+}
+
+const CORDON_OVER_MQTT = 'heal.cordon over MQTT cordons the host (source agent, reason = message); a re-send does not';
+test(`${CORDON_OVER_MQTT} (SQLite)`, () => cordonOverMqtt());
+
+test(`${CORDON_OVER_MQTT} (PostgreSQL)`, { skip: pgSkipReason }, async () => {
+  const db = await createTestDatabase();
+  try {
+    await cordonOverMqtt(db.url);
+  } finally {
+    await db.drop();
   }
 });
 
