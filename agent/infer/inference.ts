@@ -33,7 +33,7 @@ import type { InferenceEngine, ModelSession } from './engine.ts';
 import { modelLabel, readModelFile, verdictPathFor, verifyModelBytes, type ModelFile } from './model-file.ts';
 import { checkStatefulSession } from './stateful-model.ts';
 import { readJson, writeJsonAtomic, writeJsonAtomicAsync } from './state-file.ts';
-import { shippedModelsDir } from './models-dir.ts';
+import { shippedModelPaths } from './models-dir.ts';
 
 /** The two model slots an agent runs. */
 export type ModelKind = 'anomaly' | 'disk';
@@ -69,12 +69,8 @@ export type InferenceOptions = {
   include?: (feature: string) => boolean;
 };
 
-const repoModels = shippedModelsDir();
-/** Paths of the models shipped in this repository. */
-export const SHIPPED_MODELS: Record<ModelKind, string> = {
-  anomaly: join(repoModels, 'anomaly/anomaly-multi.onnx'),
-  disk: join(repoModels, 'disk/disk-failure.onnx'),
-};
+/** Paths of the models shipped with the agent (models-dir.ts). */
+export const SHIPPED_MODELS: Record<ModelKind, string> = shippedModelPaths();
 
 type Saved = { anomaly?: AnomalyDetectorState; disk?: DiskPredictorState; alert?: AnomalyAlertState };
 type Slot = { file: ModelFile; session: ModelSession };

@@ -20,6 +20,15 @@ export const Model = z.object({
 });
 export type Model = z.infer<typeof Model>;
 
-/** `GET /api/models`. */
-export const ModelList = z.object({ models: z.array(Model) });
+/** A model bundled with the agent that the control plane registers when a rollout first sends it (a rollback to the
+ * version the hosts ran before their first model rollout). */
+export const BundledModel = z.object({
+  id: z.string(),
+  bytes: z.number().int().nonnegative(),
+  registered: z.boolean(),
+});
+export type BundledModel = z.infer<typeof BundledModel>;
+
+/** `GET /api/models`: the registry, and the bundled models this control plane can register. */
+export const ModelList = z.object({ models: z.array(Model), bundled: z.array(BundledModel) });
 export type ModelList = z.infer<typeof ModelList>;

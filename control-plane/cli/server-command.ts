@@ -76,9 +76,15 @@ export function register(program: Command): void {
       // the model verifier runs the agents' JS engine: it lives with the composition roots (control-plane/compose)
       const { createModelVerifier } = await import('../compose/model-verifier.ts');
       const { storeRefitter } = await import('../compose/refit.ts');
+      const { createBundledModels } = await import('../compose/bundled-models.ts');
       const cp = await createControlPlaneWithFleet(
         { ...config, mounts: ui.mounts },
-        { ...fleetOptionsFrom(config), modelVerifier: createModelVerifier(), refitter: storeRefitter },
+        {
+          ...fleetOptionsFrom(config),
+          modelVerifier: createModelVerifier(),
+          bundledModels: createBundledModels(),
+          refitter: storeRefitter,
+        },
       );
       let started: Awaited<ReturnType<typeof cp.start>>;
       try {

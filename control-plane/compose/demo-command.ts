@@ -11,6 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { createControlPlaneWithFleet, type ControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
+import { createBundledModels } from './bundled-models.ts';
 import { storeRefitter } from './refit.ts';
 import type { FleetModuleOptions } from '../fleet/fleet-module.ts';
 import { readAdminCredentials } from '../admin/bootstrap.ts';
@@ -65,7 +66,7 @@ export async function startDemo(o: DemoOptions, logger: Logger): Promise<Demo> {
       logger: logger.child({ component: 'control-plane' }),
       mounts: ui.mounts,
     },
-    { modelVerifier: createModelVerifier(), refitter: storeRefitter, ...o.fleet },
+    { modelVerifier: createModelVerifier(), bundledModels: createBundledModels(), refitter: storeRefitter, ...o.fleet },
   );
   const urls = await cp.start();
   const admin = urls.adminCredentials ?? readAdminCredentials(dataDir);

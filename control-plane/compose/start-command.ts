@@ -17,6 +17,7 @@ import { ADMIN_CREDENTIALS_FILE, readAdminCredentials } from '../admin/bootstrap
 import { credentialsBanner, credentialsReminder } from '../admin/credentials-banner.ts';
 import { createControlPlaneWithFleet } from '../fleet/with-fleet.ts';
 import { createModelVerifier } from './model-verifier.ts';
+import { createBundledModels } from './bundled-models.ts';
 import { storeRefitter } from './refit.ts';
 import { createWebUi } from '../api/web-ui.ts';
 import { startLocalAgent, type LocalAgent } from './local-agent.ts';
@@ -92,7 +93,7 @@ async function startAll(opts: StartOptions): Promise<void> {
       // HTTPS and MQTT over TLS (docs/tls.md); the files are checked by the zod config (ValidationError, exit 2)
       ...tlsOverrides(opts),
     },
-    { modelVerifier: createModelVerifier(), refitter: storeRefitter },
+    { modelVerifier: createModelVerifier(), bundledModels: createBundledModels(), refitter: storeRefitter },
   );
   const urls = await cp.start();
   ui.start(cp);

@@ -35,7 +35,7 @@ import type { FleetContext } from './context.ts';
 import { createLoginThrottle } from '../access/login-throttle.ts';
 import { createSharedThrottle } from '../replicas/shared-throttle.ts';
 import { fleetRoutes } from './fleet-routes.ts';
-import { createModelRegistry, type ModelRegistry } from './model-registry.ts';
+import { createModelRegistry, type BundledModels, type ModelRegistry } from './model-registry.ts';
 import { createAgentVersions, type AgentVersions } from './agent-versions.ts';
 import type { ModelVerifier } from './model-check.ts';
 import { createPolicyStore, type PolicyStore } from './policy-store.ts';
@@ -64,6 +64,9 @@ export interface FleetModuleOptions {
   /** Checks the agents' JS engine on each registered model (control-plane/compose/model-verifier.ts); without one,
    * models are registered "unverified". */
   modelVerifier?: ModelVerifier;
+  /** The models bundled with the agent (control-plane/compose/bundled-models.ts), registered when a rollout first
+   * sends one (a rollback to what the hosts ran before their first model rollout); without, such a rollback is 409. */
+  bundledModels?: BundledModels;
   /** Refits models from the fleet's stored samples (control-plane/compose/refit.ts); without one, refit jobs fail
    * saying so. */
   refitter?: Refitter;
@@ -228,7 +231,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         modelDir: join(plane.config.dataDir, 'models'),
       };
       const policies = createPolicyStore(ctx);
-      const models = createModelRegistry(ctx, options.featureSchemas, options.modelVerifier);
+      const models = createModelRegistry(ctx, options.featureSchemas, options.modelVerifier, options.bundledModels);
       const agentVersions = createAgentVersions({ ctx, artifacts: plane.artifacts, key: () => plane.signingKey });
       const rollouts = createRolloutService(ctx, {
         policy: {

@@ -191,9 +191,10 @@ export function fleetRoutes(deps: FleetRouteDeps) {
             [{ path: 'previousVersion', message: `rollout '${r.id}' has no previous version to go back to` }],
             'rollback',
           );
-        if (r.kind === 'model' && !(await deps.models.has(r.previousVersion)))
+        if (r.kind === 'model' && !(await deps.models.available(r.previousVersion)))
           throw new ConflictError(
-            `${r.previousVersion} is not in the model registry (the version bundled with the agent): upload it to roll back to it`,
+            `${r.previousVersion} is neither in the model registry nor bundled with this control plane's agent: ` +
+              'upload it to roll back to it',
             'not-in-registry',
           );
         if (r.kind === 'agent') deps.agentVersions.get(r.previousVersion); // NotFound before a rollout is saved
@@ -220,7 +221,9 @@ export function fleetRoutes(deps: FleetRouteDeps) {
         c.json(shaped(Rollout, await deps.rollouts.halt(c.req.param('id'), who(c.get('access'))))),
       )
       .get('/fleet/hosts', async (c) => c.json(shaped(HostVersionList, { hosts: await deps.rollouts.hostVersions() })))
-      .get('/models', async (c) => c.json(shaped(ModelList, { models: await deps.models.list() })))
+      .get('/models', async (c) =>
+        c.json(shaped(ModelList, { models: await deps.models.list(), bundled: await deps.models.bundled() })),
+      )
       .post('/models', async (c) => {
         const max = deps.maxModelBytes ?? 64 * 1024 * 1024;
         if (Number(c.req.header('content-length') ?? 0) > max + 1024 * 1024)

@@ -2,9 +2,9 @@
  * canary-soak: a model canary on the Models page in Debian's chromium against a real demo (4 simulated hosts running
  * the bundled anomaly-multi): an operator publishes the same graph under a new version to one named canary host with
  * a short soak, sees the soak count down and the canary-versus-baseline figures (anomaly score mean and p95 from both
- * groups' samples, alerts, errors, latency), halts it (Roll back waits for the bundled version to be uploaded), resumes
- * it (the soak starts again), halts again and rolls back; the rollback completes once every host acknowledged the
- * bundled version again.
+ * groups' samples, alerts, errors, latency), halts it (Roll back is offered although the bundled version was never
+ * uploaded), resumes it (the soak starts again), halts again and rolls back; the control plane registers the bundled
+ * version as it sends it, and the rollback completes once every host acknowledged it.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +40,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | false>, 
   }
 }
 
-/** Uploads the shipped graph under `version` (the registry must hold the bundled version to roll back to it). */
+/** Uploads the shipped graph under `version`. */
 async function upload(version: string): Promise<void> {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(onnx)]), 'anomaly-multi.onnx');
@@ -141,10 +141,10 @@ test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt a
   await card$.locator('.status-halted').waitFor();
   assert.equal(await card$.getByTestId('soak').count(), 0, 'no countdown while halted');
   await table.waitFor(); // the figures stay, to decide on
-  // The bundled version is not in the registry yet: no Roll back button, but what to do instead.
-  await card$.getByTestId('revert-unavailable').getByText(`upload ${BUNDLED} to the registry first`).waitFor();
-  assert.equal(await card$.getByRole('button', { name: `Roll back to ${BUNDLED}` }).count(), 0);
-  await upload(card.version);
+  // The bundled version was never uploaded, yet it can be rolled back to: the control plane has it (and registers
+  // it when it sends it).
+  await card$.getByRole('button', { name: `Roll back to ${BUNDLED}` }).waitFor();
+  assert.equal(await card$.getByTestId('revert-unavailable').count(), 0);
   await card$.getByRole('button', { name: 'Resume' }).click();
   await card$.locator('.status-soaking').waitFor();
   await card$
@@ -166,4 +166,6 @@ test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt a
   await backCard.locator('.status-completed').waitFor({ timeout: 90_000 });
   assert.match((await backCard.textContent()) ?? '', new RegExp(`acknowledged by all ${HOSTS} host\\(s\\)`));
   assert.equal((await hostsOn(BUNDLED)).length, HOSTS);
+  const models = (await adminApi(demo, 'GET', '/api/models')).models as { id: string; uploadedBy: string }[];
+  assert.equal(models.find((m) => m.id === BUNDLED)?.uploadedBy, 'system:bundled');
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createBundledModels } from '../../control-plane/compose/bundled-models.ts';
 import { agentTopic } from '../../contract/protocol/index.ts';
 import { api, startAgent, startFleet, until, type FleetRig, type SimAgent } from './fleet-harness.ts';
 
@@ -201,7 +203,7 @@ test('model rollout: hosts on a bundled model never uploaded; a regressing canar
     // Rolling back by hand is refused in words while the bundled version is not in the registry.
     const manual = await api(rig.t, 'POST', `/api/rollouts/${ro.body.id}/rollback`);
     assert.deepEqual([manual.status, manual.body.reason], [409, 'not-in-registry']);
-    assert.match(manual.body.message, /is not in the model registry/);
+    assert.match(manual.body.message, /is neither in the model registry nor bundled with this control plane's agent/);
     await canary.emit(
       rig.clock.t + 10_000,
       ...Array.from({ length: 3 }, () => ({ type: 'model.error', data: { kind: 'anomaly', model: 'anomaly-uni' } })),
@@ -219,6 +221,58 @@ test('model rollout: hosts on a bundled model never uploaded; a regressing canar
     const audit = (await api(rig.t, 'GET', '/api/audit?action=rollout.rollback-failed')).body.entries;
     assert.equal(audit.length, 1);
     assert.equal(audit[0].detail.toVersion, id(BUNDLED));
+  } finally {
+    for (const a of agents) await a.close();
+    await rig.close();
+  }
+});
+
+test("model rollout from a model bundled with this control plane's agent: Roll back registers it (system:bundled, checked like an upload) and the canary goes back to it", async () => {
+  const shipped = fileURLToPath(new URL('../../models/anomaly/anomaly-uni.onnx', import.meta.url));
+  const rig = await startFleet({ bundledModels: createBundledModels([shipped, '/nonexistent/none.onnx']) });
+  const agents: SimAgent[] = [];
+  try {
+    for (let i = 0; i < 2; i++) agents.push(await startAgent(rig, `s-${i}`, { rack: 'r4' }));
+    for (const a of agents)
+      await a.client.publishAsync(
+        agentTopic(a.agentId, 'state'),
+        JSON.stringify({ v: 1, ts: rig.clock.t, policyVersion: null, models: { 'anomaly-uni': V1 }, errors: [] }),
+        { qos: 1 },
+      );
+    await until(async () => {
+      const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { appliedModels: Record<string, string> }[];
+      return hosts.filter((h) => h.appliedModels?.['anomaly-uni'] === V1).length === 2;
+    }, 'hosts report the bundled model');
+    // Listed as bundled, not yet registered (the missing path is left out).
+    const before = await api(rig.t, 'GET', '/api/models');
+    assert.deepEqual(before.body, { models: [], bundled: [{ id: id(V1), bytes: onnx.length, registered: false }] });
+
+    assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
+    const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, {
+      canaries: ['s-0'],
+      percents: [100],
+      soak: '5m',
+    });
+    assert.equal(ro.status, 201);
+    assert.equal(ro.body.previousVersion, id(V1));
+    const canary = agents[0]!;
+    await until(async () => canary.swaps.includes(id(V2)), 'canary swapped to the new model');
+
+    const back = await api(rig.t, 'POST', `/api/rollouts/${ro.body.id}/rollback`);
+    assert.equal(back.status, 201);
+    assert.deepEqual([back.body.version, back.body.previousVersion], [id(V1), id(V2)]);
+    // The canary downloads the bundled graph from the registry, checks the signed manifest and swaps back.
+    await until(async () => canary.swaps.at(-1) === id(V1), 'canary back on the bundled model');
+
+    const after = await api(rig.t, 'GET', '/api/models');
+    const registered = after.body.models.find((m: { id: string }) => m.id === id(V1));
+    assert.deepEqual([registered?.uploadedBy, registered?.sha256], ['system:bundled', card.sha256]);
+    assert.deepEqual(after.body.bundled, [{ id: id(V1), bytes: onnx.length, registered: true }]);
+    const audit = (await api(rig.t, 'GET', '/api/audit?action=model.registered-bundled')).body.entries;
+    assert.deepEqual(
+      audit.map((e: { actor: string; actorType: string; target: string }) => [e.actor, e.actorType, e.target]),
+      [['system:bundled', 'system', id(V1)]],
+    );
   } finally {
     for (const a of agents) await a.close();
     await rig.close();

@@ -26,6 +26,7 @@ export const keys = {
   policyVersions: (name: string) => ['policies', name, 'versions'] as const,
   rollouts: ['rollouts'] as const,
   models: ['models'] as const,
+  sendableModels: ['models', 'sendable'] as const,
   agentVersions: ['agent-versions'] as const,
   approvals: ['approvals'] as const,
   enrollTokens: ['enroll-tokens'] as const,
@@ -236,6 +237,11 @@ export const api = {
 
   async models() {
     return (await call(c.models.$get(), 'Loading models')).models;
+  },
+  /** What a model rollout can send: registered models and those bundled with the agent (registered when sent). */
+  async sendableModels(): Promise<Set<string>> {
+    const list = await call(c.models.$get(), 'Loading models');
+    return new Set([...list.models.map((m) => m.id), ...list.bundled.map((m) => m.id)]);
   },
   /** Uploads an .onnx file with its card (multipart `file` + `card`); reports upload progress. */
   async uploadModel(file: File, card: File, onProgress: (fraction: number) => void): Promise<UploadedModel> {

@@ -20,9 +20,9 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
   const canAct = useCan('operator');
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
-  // A model rollout rolls back only to a registered version (not one that only came bundled with the agent).
-  const models = useQuery({ queryKey: keys.models, queryFn: api.models, enabled: kind === 'model' });
-  const registered = kind === 'model' && models.data ? new Set(models.data.map((m) => m.id)) : null;
+  // A model rollout rolls back to a version the control plane can send: registered, or bundled with the agent.
+  const models = useQuery({ queryKey: keys.sendableModels, queryFn: api.sendableModels, enabled: kind === 'model' });
+  const registered = kind === 'model' && models.data ? models.data : null;
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),
     onSettled: () => {
@@ -172,7 +172,7 @@ function RolloutCard({
           )}
           {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && !canRevert && (
             <span className="muted" data-testid="revert-unavailable">
-              {revertLabel(r)}: upload {r.previousVersion} to the registry first (it came bundled with the agent).
+              {revertLabel(r)}: upload {r.previousVersion} to the registry first (this control plane does not have it).
             </span>
           )}
           {r.previousVersion && r.status !== 'rolled-back' && r.status !== 'cancelled' && canRevert && (
