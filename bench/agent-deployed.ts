@@ -1,7 +1,8 @@
 /**
  * The agent as deployed: the compiled `homeostat-agent` (dist/agent, built if missing) enrolled to a local control
  * plane (its own process, SQLite, temp dirs, loopback ports) and run with the default config (both models, default
- * engine) at the default 10 s cycle, node_exporter beside it when installed (scraped by us every cycle period).
+ * engine) at the default 10 s cycle, node_exporter beside it when installed (scraped by us every cycle period), and
+ * netdata when installed (collecting at the same period, its whole process tree measured: bench/netdata-peer.ts).
  *
  * CPU per cycle: one window per cycle, from the middle of one cycle period to the middle of the next (so a window
  * holds exactly one cycle with its ack and status write). The mean is the /proc/<pid>/stat delta (own + reaped
@@ -17,6 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNetdata, type NetdataPeer } from './netdata-peer.ts';
 import { memoryMb, schedCpuMs, slope, statCpuMs, summarize } from './proc-usage.ts';
 import { runtimeDeps } from './runtime-deps.ts';
 
@@ -27,6 +29,8 @@ export type DeployedOptions = {
   soakS: number | null;
   cycleSeconds: number;
   nodeExporter: string | null;
+  /** Debian's netdata, measured as a second peer in the same windows (bench/netdata-peer.ts); null skips it. */
+  netdata?: string | null;
   log: (s: string) => void;
   /** Extra Node.js flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=<dir>` (written when it exits). */
   agentNodeArgs?: string[];
@@ -185,6 +189,14 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
       }
     }
 
+    let nd: NetdataPeer | null = null;
+    if (o.netdata) {
+      nd = startNetdata(o.netdata, join(dir, 'netdata'), await freePort(), o.cycleSeconds);
+      kids.push(nd.child);
+      await nd.ready(60_000);
+      await sleep(o.cycleSeconds * 1000); // its plugins start and run their first collection outside the windows
+    }
+
     // Windows: from mid-period to mid-period of the agent's drift-free schedule (first.ts + k·period).
     const period = o.cycleSeconds * 1000;
     const total = (o.soakS ?? o.durationS) * 1000;
@@ -200,6 +212,8 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     let nStat = nePid ? statCpuMs(nePid) : null,
       nSched = nePid ? schedCpuMs(nePid) : 0;
     const nStart = nStat;
+    const ndStart = nd?.cpuMs() ?? 0;
+    const ndRss: number[] = [];
     const t0 = Date.now();
     while (Date.now() - t0 < total) {
       if (ne) await (await fetch(ne.url)).text(); // one scrape per window, as Prometheus would every 10 s
@@ -213,6 +227,7 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
       aStat = s;
       aSched = c;
       rss.push({ t: (Date.now() - t0) / 3_600_000, y: memoryMb(pid).rss });
+      if (nd) ndRss.push(nd.memory().rssMb);
       if (nePid) {
         const ns = statCpuMs(nePid),
           nc = schedCpuMs(nePid);
@@ -230,6 +245,8 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     const growth = slope(after);
     const neDist = neWin.length ? summarize(neWin) : null;
     const neMean = nStat && nStart ? (nStat.own - nStart.own) / neWin.length : null;
+    const ndMean = nd ? (nd.cpuMs() - ndStart) / windows : null;
+    const ndMem = nd?.memory() ?? null;
     // agent/build.mjs is plain JS without declarations: imported by URL, its one export typed here.
     const buildUrl = new URL('../agent/build.mjs', import.meta.url).href;
     const { AGENT_EXTERNALS } = (await import(buildUrl)) as { AGENT_EXTERNALS: string[] };
@@ -279,6 +296,18 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
           }
         : {}),
       ratio: neDist && neMean ? round(meanStat / neMean) : null,
+      ...(ndMean !== null && ndMem
+        ? {
+            netdata: {
+              cpuMsPerCycle: round(ndMean),
+              rssMb: round(summarize(ndRss.slice(Math.floor(ndRss.length / 3))).mean),
+              pssMb: ndMem.pssMb === null ? null : round(ndMem.pssMb),
+              processes: ndMem.processes,
+              updateEverySeconds: o.cycleSeconds,
+            },
+            netdataRatio: ndMean > 0 ? round(meanStat / ndMean) : null,
+          }
+        : {}),
     };
   } finally {
     for (const c of kids.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -16,6 +16,8 @@
  * first hour needs more than an hour: `--soak-minutes 90`), `--cycle-seconds N` (default 10), `--cpu-prof <dir>`
  * (the agent writes a V8 CPU profile there when it stops), `--agent-entry <file.mjs>` measures another build of the
  * agent (an earlier one copied inside the repository, so that it finds node_modules), `--no-deployed` skips it.
+ * When Debian's netdata is installed it runs beside the deployed agent too, collecting at the same period
+ * (bench/netdata-peer.ts; `--no-netdata` skips it).
  * Last, `homeostat --help` and `homeostat-agent --help` of the compiled programs (bench/help-time.ts).
  */
 import { spawn } from 'node:child_process';
@@ -104,6 +106,7 @@ const deployed = deployedOn
       soakS,
       cycleSeconds,
       nodeExporter: ne,
+      netdata: args.includes('--no-netdata') ? null : await exec.which('netdata'),
       log,
       ...(cpuProfDir ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] } : {}),
       ...(agentEntryArg ? { agentEntry: agentEntryArg } : {}),
@@ -163,6 +166,10 @@ function printDeployed(d: Record<string, any>): void {
   if (d.nodeExporter)
     log(
       `  node_exporter per scrape: mean ${d.nodeExporter.cpuMsPerScrape} ms, p95 ${d.nodeExporter.p95} ms; agent/node_exporter = ${d.ratio}`,
+    );
+  if (d.netdata)
+    log(
+      `  netdata (update every ${d.netdata.updateEverySeconds} s, ${d.netdata.processes} processes): ${d.netdata.cpuMsPerCycle} ms CPU per period, RSS ${d.netdata.rssMb} MB (PSS ${d.netdata.pssMb}); agent/netdata = ${d.netdataRatio}`,
     );
   log(
     `  RSS steady ${d.deployedRssMb} MB (PSS ${d.deployedPssMb}), peak ${d.deployedPeakRssMb} MB (target <= 80); growth ${d.rssGrowthMbPerHour} MB/h ${d.rssGrowthWindow}`,
