@@ -115,7 +115,7 @@ fi
 case $(uname -m) in
   x86_64 | amd64) ARCH=x64 DEBARCH=amd64 ;;
   aarch64 | arm64) ARCH=arm64 DEBARCH=arm64 ;;
-  *) die "no agent build for $(uname -m) (linux-x64 only; docs/agent-install.md)" ;;
+  *) die "no agent build for $(uname -m): artifacts exist for linux-x64 and linux-arm64 (docs/agent-install.md)" ;;
 esac
 PLATFORM=linux-$ARCH
 for tool in tar gzip sha256sum mktemp; do
