@@ -36,6 +36,12 @@ export async function enrollAction(opts: EnrollOpts): Promise<void> {
       labels,
       ...(opts.caFile ? { ca: readCaFile(opts.caFile) } : {}),
       ...(opts.caSha256 ? { caSha256: opts.caSha256 } : {}),
+      onLabelsOverridden: (overridden) => {
+        for (const [key, { requested, applied }] of Object.entries(overridden))
+          process.stderr.write(
+            `warning: label ${key}: the enrollment token sets '${applied}', the requested '${requested}' is not applied\n`,
+          );
+      },
     });
     process.stdout.write(
       `enrolled as ${creds.agentId}\nstate dir: ${cfg.stateDir}\nmqtt: ${creds.mqttUrl}\n` +

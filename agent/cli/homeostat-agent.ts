@@ -34,13 +34,17 @@ export function buildAgentProgram(): Command {
 
   withCommonOptions(program.command('run'))
     .description('run the agent in the foreground (SIGTERM/SIGINT drain the outbox, then exit)')
-    .option('--cycle-seconds <n>', 'seconds between collection cycles (default 10)', positiveNumber('--cycle-seconds'))
+    .option(
+      '--cycle-seconds <n>',
+      'seconds between collection cycles; cycleSeconds in the config (default 10)',
+      positiveNumber('--cycle-seconds'),
+    )
     .option(
       '--max-cycles <n>',
       'stop collecting after n cycles but keep delivering (testing)',
       positiveNumber('--max-cycles'),
     )
-    .option('--log-level <level>', 'trace|debug|info|warn|error|fatal|silent')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent; logLevel in the config (default info)')
     .action(async (opts: RunOpts) => (await import('./run-action.ts')).runAction(opts));
 
   withCommonOptions(program.command('status'))

@@ -27,6 +27,7 @@ const EnrollResponse = z.object({
   wsUrl: z.string().optional(),
   publicKey: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
+  overriddenLabels: z.record(z.string(), z.object({ requested: z.string(), applied: z.string() })).optional(),
   tls: z.object({ caPem: z.string(), caSha256: z.string() }).optional(),
 });
 
@@ -45,6 +46,8 @@ export type EnrollOptions = {
   ca?: string;
   /** sha256 of a certificate the server presents (`--ca-sha256`): that certificate becomes the pinned CA. */
   caSha256?: string;
+  /** Told which requested labels the token's labels replaced (token labels win on conflict), when any were. */
+  onLabelsOverridden?: (overridden: Record<string, { requested: string; applied: string }>) => void;
 };
 
 /** Enrolls and saves the credentials (0600) in the state dir; returns them. */
@@ -100,7 +103,8 @@ export async function enroll(o: EnrollOptions): Promise<Credentials> {
       res.status,
       `unexpected response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  const { tls: _tls, ...identity } = parsed.data;
+  const { tls: _tls, overriddenLabels, ...identity } = parsed.data;
+  if (overriddenLabels && Object.keys(overriddenLabels).length) o.onLabelsOverridden?.(overriddenLabels);
   // The CA this enrollment verified the server with is pinned; with the system's CAs nothing is (certificates renew).
   const creds: Credentials = {
     ...identity,
