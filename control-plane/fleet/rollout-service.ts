@@ -26,6 +26,7 @@ import { onModel, scoreFigures } from './score-figures.ts';
 import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 import { cordonedIds } from './cordon-skip.ts';
+import { refuseOtherPlatforms } from './platform-check.ts';
 
 /** How one kind of artifact is sent and recognised on hosts. */
 export interface RolloutKind {
@@ -54,6 +55,14 @@ export interface RolloutRequest {
   ackTimeoutMs?: number;
   thresholds?: GateThresholds;
   autoRollback?: boolean;
+}
+
+/** How a rollout starts: `immediate` (a rollback: one wave, no soak, complete on acknowledgement), only to `hosts`
+ * (of those the selector matches), and by a `system` actor (named as given, not as `user:<name>`). */
+interface StartOptions {
+  immediate?: boolean;
+  hosts?: readonly string[];
+  system?: boolean;
 }
 
 /** A rollout as the API shows it. */
@@ -124,12 +133,25 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           await send(s, a.hosts, a.version, actor);
           break;
         case 'rollback': {
-          // The version to go back to may not be sendable (a model bundled with the agent and never uploaded): the
-          // rollout is already rolled back in its state, so say so in its history and the audit log instead of
-          // failing the tick, and leave the treated hosts where they are.
+          // The gate's rollback is a rollout of its own (immediate, to the treated hosts), complete only when they
+          // acknowledge it (rollback-ack.ts), like one started by hand. The version to go back to may not be
+          // sendable (a model neither registered nor bundled): this rollout is already rolled back in its state, so
+          // say so in its history and the audit log instead of failing the tick, and leave the hosts where they are.
           let failed: string | null = null;
           try {
-            if (a.toVersion) await send(s, a.hosts, a.toVersion, 'system:rollout');
+            if (a.toVersion) {
+              const selector = (await repo.get(s.id))?.selector ?? '';
+              const back = await start(
+                s.kind,
+                s.subject,
+                a.toVersion,
+                { selector, ackTimeoutMs: s.ackTimeoutMs },
+                'system:rollout',
+                { immediate: true, hosts: a.hosts, system: true },
+              );
+              s.history.push({ at: ctx.now(), event: 'rollback started', detail: back.id });
+              await save(s);
+            }
           } catch (err) {
             failed = err instanceof Error ? err.message : String(err);
             ctx.log.warn({ err, rollout: s.id, toVersion: a.toVersion }, 'rollback not sent');
@@ -237,40 +259,21 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     );
   }
 
-  /** Agent rollouts: refuses a selector that matches hosts of a platform the version has no artifact for. */
-  function refuseOtherPlatforms(kind: RolloutKind, version: string, selector: string, hosts: HostRecord[]): void {
-    const have = kind.platforms?.(version);
-    if (!have) return;
-    const want = have.join(', ');
-    const other = hosts.filter((h) => h.agentPlatform && !have.includes(h.agentPlatform));
-    if (!other.length) return;
-    const counts = new Map<string, number>();
-    for (const h of other) counts.set(h.agentPlatform!, (counts.get(h.agentPlatform!) ?? 0) + 1);
-    const platforms = [...counts].map(([p, n]) => `${n} on ${p}`).join(', ');
-    const names = other
-      .slice(0, 5)
-      .map((h) => h.hostname)
-      .join(', ');
-    throw new ConflictError(
-      `agent ${version} is built for ${want}, but the selector '${selector}' also matches ${other.length} host(s) of another platform (${platforms}: ${names}${other.length > 5 ? ', …' : ''}); add agent.platform=${have[0]} to the selector, or upload ${version} built for ${[...counts.keys()].join(', ')}`,
-      'wrong-platform',
-    );
-  }
-
   async function start(
     kind: RolloutKindName,
     subject: string,
     version: string,
     req: RolloutRequest,
     actor: string,
-    opts: { immediate?: boolean } = {},
+    opts: StartOptions = {},
   ): Promise<RolloutView> {
     const selector = req.selector ?? '';
     // Cordoned hosts are left out of the waves (cordon-skip.ts), and counted in the rollout.
-    const matched = await targets(selector);
+    const only = opts.hosts ? new Set(opts.hosts) : null;
+    const matched = (await targets(selector)).filter((h) => !only || only.has(h.id));
     const hosts = matched.filter((h) => !h.cordon);
     const skippedCordoned = matched.filter((h) => h.cordon).map((h) => h.id);
-    refuseOtherPlatforms(kinds[kind], version, selector, hosts);
+    refuseOtherPlatforms(kinds[kind].platforms?.(version), version, selector, hosts);
     const id = `ro-${randomBytes(6).toString('hex')}`;
     const intent = kinds[kind].intentKind(subject);
     const intents = await repo.intents({ kind: intent, hostIds: hosts.map((h) => h.id) });
@@ -327,8 +330,8 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     s = r.state;
     await save(s);
     await ctx.audit.record({
-      actor: `user:${actor}`,
-      actorType: 'user',
+      actor: opts.system ? actor : `user:${actor}`,
+      actorType: opts.system ? 'system' : 'user',
       action: opts.immediate ? `${kind}.rollback` : `${kind}.published`,
       target: id,
       detail: {
@@ -340,7 +343,18 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
         ...(skippedCordoned.length ? { skippedCordoned: skippedCordoned.length } : {}),
       },
     });
-    await perform(s, r.actions, `user:${actor}`);
+    try {
+      await perform(s, r.actions, opts.system ? actor : `user:${actor}`);
+    } catch (err) {
+      // Nothing was sent (every command is signed before the first is published): the rollout stops here, saying so.
+      const why = err instanceof Error ? err.message : String(err);
+      await save({
+        ...s,
+        status: 'halted',
+        history: [...s.history, { at: ctx.now(), event: 'not sent', detail: why }],
+      });
+      throw err;
+    }
     return (await get(id))!;
   }
 

@@ -110,8 +110,20 @@ test('model rollout: canary first; a regressing canary rolls back to the previou
     await rig.fleet.tick();
     const after = (await api(rig.t, 'GET', `/api/rollouts/${ro.body.id}`)).body;
     assert.equal(after.status, 'rolled-back');
+    // The gate's rollback is a rollout of its own, to the treated host only, started by the system.
+    const started = after.history.find((h: { event: string }) => h.event === 'rollback started');
+    const back = (await api(rig.t, 'GET', `/api/rollouts/${started.detail}`)).body;
+    assert.deepEqual(
+      [back.rollback, back.version, back.previousVersion, back.waves, back.status, back.createdBy],
+      [true, id(V1), id(V2), [[canary.agentId]], 'soaking', 'system:rollout'],
+    );
     await modelsOn(V1, 6);
     assert.deepEqual(canary.swaps, [id(V1), id(V2), id(V1)]);
+    // Complete once the canary has acknowledged it (its state reports V1 again), not when it was sent.
+    await rig.fleet.tick();
+    const done = (await api(rig.t, 'GET', `/api/rollouts/${back.id}`)).body;
+    assert.equal(done.status, 'completed');
+    assert.equal(done.history.at(-1).detail, 'acknowledged by all 1 host(s)');
     assert.deepEqual(
       agents.filter((a) => a !== canary).map((a) => a.swaps.length),
       [1, 1, 1, 1, 1],
