@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, type DecideEnv } from './decide.ts';
+import { MAX_REGEX_TESTS_PER_CYCLE } from './evaluate.ts';
 import { applyApproval, applyPause } from './commands.ts';
 import { emptyGuardState, type GuardState } from './guard-state.ts';
 import { parsePolicyDocument, type Policy } from '../../contract/policy/schema.ts';
@@ -316,4 +317,46 @@ test('decide is pure: the input state is not mutated and the same inputs give th
   assert.equal(JSON.stringify(s), before);
   assert.deepEqual(a, b);
   assert.deepEqual(JSON.parse(JSON.stringify(a.nextGuardState)), a.nextGuardState, 'state is plain JSON');
+});
+
+test('regex budget: a policy whose regex tests ran out neither acts nor clears (a not around them does not hold)', () => {
+  const ps = policies(`
+policies:
+  - name: no-worker
+    when: { not: { process: { cmdline: 'worker --queue' } } }
+    do: [ { type: notify, message: worker gone } ]
+  - name: nginx
+    when: { service: nginx }
+    do: [ { type: restart-service, service: nginx } ]
+`);
+  // More processes than the cycle's regex tests: the worker's line comes last, after the budget has run out.
+  const all = Array.from({ length: MAX_REGEX_TESTS_PER_CYCLE }, (_, i) => ({
+    pid: 1000 + i,
+    name: 'sleep',
+    cmdline: 'sleep 60',
+    cpuPct: 0,
+    rssBytes: 1,
+    runtimeS: 100,
+  }));
+  all.push({ pid: 99, name: 'python', cmdline: 'python worker --queue', cpuPct: 0, rssBytes: 1, runtimeS: 100 });
+  const o: Observation = {
+    ts: 0,
+    features: {},
+    facts: { services: [{ name: 'nginx', state: 'failed' }], processes: { topMem: [], topCpu: [], all } },
+  };
+  const r = decide(o, ps, emptyGuardState(), 0, env);
+  assert.deepEqual(
+    r.decisions.map((d) => [d.kind, d.policy, d.guard]),
+    [
+      ['matched', 'nginx', undefined],
+      ['execute', 'nginx', undefined],
+      ['suppressed', 'no-worker', 'match-budget'],
+    ],
+  );
+  assert.match(r.decisions[2]!.reason ?? '', /50000 regular-expression tests ran out/);
+  assert.deepEqual(
+    r.actions.map((a) => a.policy),
+    ['nginx'],
+    'the policy without regexes still acts; the undecided one does not',
+  );
 });

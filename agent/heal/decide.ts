@@ -14,6 +14,7 @@ import type { GuardState, PolicyGuard } from './guard-state.ts';
 import { cloneGuardState, emptyPolicyGuard } from './guard-state.ts';
 import {
   evaluate,
+  MAX_REGEX_TESTS_PER_CYCLE,
   newMatchBudget,
   processMatches,
   type MatchBudget,
@@ -120,6 +121,7 @@ export function decide(
 
   for (const p of order) {
     const pg = (next.policies[p.name] ??= emptyPolicyGuard());
+    budget.exhausted = false; // set again by any regex test of this policy's conditions the budget refused
     const when = evaluate(p.when, ctx, `${p.name}/when`);
     const verifyHolds = p.guards.verify ? evaluate(p.guards.verify.condition, ctx, `${p.name}/verify`).holds : false;
     const inc = () => ({ policy: p.name, incident: pg.incident?.id });
@@ -127,6 +129,15 @@ export function decide(
       if (pg.lastSuppressed !== guard) decisions.push({ kind: 'suppressed', ...inc(), guard, reason });
       pg.lastSuppressed = guard;
     };
+    if (budget.exhausted) {
+      // Some of its regex tests did not run: the verdict is unknown (a `not` around them would hold), so the policy
+      // neither acts nor clears this cycle, and says why once.
+      suppress(
+        'match-budget',
+        `the cycle's ${MAX_REGEX_TESTS_PER_CYCLE} regular-expression tests ran out before its conditions were decided`,
+      );
+      continue;
+    }
 
     if (pg.verify) {
       if (verifyHolds) {

@@ -29,7 +29,8 @@ export interface Decision {
   policy: string;
   incident?: string;
   attempt?: number;
-  /** The guard that suppressed it: cooldown, hourly-limit, priority, verify-pending, awaiting-approval, paused, no-target. */
+  /** The guard that suppressed it: cooldown, hourly-limit, priority, verify-pending, awaiting-approval, paused, no-target,
+   * match-budget (the cycle's regex tests ran out before its conditions were decided). */
   guard?: string;
   reason?: string;
   requestId?: string;
