@@ -77,11 +77,20 @@ export class TooManyAttemptsError extends HomeostatError {
   }
 }
 
-/** Converts zod issues into ValidationError issues with dotted paths. */
+/**
+ * Converts zod issues into ValidationError issues with dotted paths. A record key that failed its schema is reported
+ * with the key schema's own messages (`invalid key: must be …`) instead of zod's generic "Invalid key in record".
+ */
 export function zodIssues(error: {
-  issues: { path: PropertyKey[]; message: string }[];
+  issues: { path: PropertyKey[]; message: string; code?: string; issues?: { message: string }[] }[];
 }): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return error.issues.map((i) => ({
+    path: i.path.map(String).join('.'),
+    message:
+      i.code === 'invalid_key' && i.issues?.length
+        ? `invalid key: ${i.issues.map((k) => k.message).join('; ')}`
+        : i.message,
+  }));
 }
 
 /** The model could not be loaded or run by this engine; `model` names it, `reason` says why. */

@@ -41,6 +41,62 @@ export function text(max: number, min = 0) {
 }
 
 /**
+ * Which control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) a {@link printable} string may hold:
+ * `'none'` for names, labels, paths, URLs and patterns (one line, nothing a terminal or a log would interpret);
+ * `'whitespace'` for free text (messages, descriptions, script arguments), which may also hold tab, LF and CR.
+ */
+export type AllowedControls = 'none' | 'whitespace';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const ANY_CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: all of them but tab, LF and CR
+const NON_WHITESPACE_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const ALLOWED: Record<AllowedControls, string> = {
+  none: 'printable text (well-formed Unicode, no control characters)',
+  whitespace: 'printable text (well-formed Unicode, no control characters but tab and line breaks)',
+};
+
+/**
+ * Why `s` is not printable text, or null: the first lone UTF-16 surrogate or refused control character, with its
+ * index, after what is allowed: "must be printable text (…); found NUL (U+0000) at index 3".
+ */
+export function printableProblem(s: string, controls: AllowedControls = 'none'): string | null {
+  const surrogate = LONE_SURROGATE.exec(s);
+  const control = (controls === 'none' ? ANY_CONTROL : NON_WHITESPACE_CONTROL).exec(s);
+  if (!surrogate && !control) return null;
+  const first = surrogate && (!control || surrogate.index < control.index) ? surrogate : control!;
+  const code = `U+${first[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const what =
+    first === surrogate
+      ? `a lone UTF-16 surrogate (${code})`
+      : code === 'U+0000'
+        ? 'NUL (U+0000)'
+        : `control character ${code}`;
+  return `must be ${ALLOWED[controls]}; found ${what} at index ${first.index}`;
+}
+
+/** Options of {@link printable}. */
+export interface PrintableOptions {
+  /** Control characters allowed (default `'none'`). */
+  controls?: AllowedControls;
+  /** Prefix of the message, for schemas whose messages name their key (configuration: `dataDir must be …`). */
+  what?: string;
+}
+
+/**
+ * A zod check refusing what {@link printableProblem} refuses, for any string schema (`z.string()`, `z.url()`):
+ * `z.string().min(1).check(printable())`. The message says what is allowed and what was found where; the issue's
+ * path names the field. Used by every string of the policy language and of the configurations.
+ */
+export function printable(options: PrintableOptions = {}) {
+  const { controls = 'none', what } = options;
+  return z.superRefine<string>((v, ctx) => {
+    const p = printableProblem(v, controls);
+    if (p) ctx.addIssue({ code: 'custom', message: what ? `${what} ${p}` : p, input: v });
+  });
+}
+
+/**
  * Keys a JavaScript object cannot hold as plain data: `__proto__` would set the prototype (zod's record drops it
  * silently), `constructor`/`prototype` shadow what code reads from objects. Refused wherever a key is a name (M4).
  */

@@ -74,6 +74,46 @@ describe('loadAgentConfig', () => {
     assert.match(err.message, /^invalid agent config: /);
   });
 
+  it('string settings must be printable text: lone surrogates, NUL and control characters are named, all at once', () => {
+    const allowed = 'must be printable text (well-formed Unicode, no control characters)';
+    let err: unknown;
+    try {
+      loadAgentConfig({
+        env: { HOMEOSTAT_AGENT_SERVICES: '["ng\\ninx"]' },
+        overrides: {
+          stateDir: '/var/lib/x\u0000',
+          labels: { role: 'w\ud800', 'bad key': 'x' },
+          server: { url: 'https://cp.example/\udc00', mqttUrl: 'mqtts://cp\u001b.example' },
+          upgrade: { installRoot: '/opt/\u0085' },
+        },
+      });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof AgentConfigError);
+    assert.deepEqual(err.issues, [
+      { path: 'stateDir', message: `${allowed}; found NUL (U+0000) at index 10 (got "/var/lib/x\\u0000")` },
+      {
+        path: 'server.url',
+        message: `${allowed}; found a lone UTF-16 surrogate (U+DC00) at index 19 (got "https://cp.example/\\udc00")`,
+      },
+      {
+        path: 'server.mqttUrl',
+        message: `${allowed}; found control character U+001B at index 10 (got "mqtts://cp\\u001b.example")`,
+      },
+      {
+        path: 'labels.role',
+        message: `${allowed}; found a lone UTF-16 surrogate (U+D800) at index 1 (got "w\\ud800")`,
+      },
+      { path: 'labels.bad key', message: 'invalid key: label keys use letters, digits and _ . / - (got "x")' },
+      { path: 'services.0', message: `${allowed}; found control character U+000A at index 2 (got "ng\\ninx")` },
+      {
+        path: 'upgrade.installRoot',
+        message: `${allowed}; found control character U+0085 at index 5 (got "/opt/\u0085")`,
+      },
+    ]);
+  });
+
   it('names a missing or malformed config file', () => {
     assert.throws(() => loadAgentConfig({ file: join(dir, 'nope.yaml'), env: {} }), /nope\.yaml: ENOENT/);
   });

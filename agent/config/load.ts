@@ -91,12 +91,18 @@ function describeIssues(error: z.ZodError, input: unknown): { path: string; mess
         message: `unknown key (value ${show(valueAt(input, [...at, k]))}); allowed keys: ${allowed.join(', ')}`,
       }));
     }
-    return [{ path: at.join('.'), message: `${issue.message} (got ${show(valueAt(input, at))})` }];
+    // a record key that failed its schema: that schema's message, not zod's generic "Invalid key in record"
+    const message =
+      issue.code === 'invalid_key' ? `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` : issue.message;
+    return [{ path: at.join('.'), message: `${message} (got ${show(valueAt(input, at))})` }];
   });
 }
 
 function valueAt(input: unknown, path: string[]): unknown {
-  return path.reduce<unknown>((node, k) => (isPlain(node) ? node[k] : undefined), input);
+  return path.reduce<unknown>(
+    (node, k) => (isPlain(node) || Array.isArray(node) ? (node as Record<string, unknown>)[k] : undefined),
+    input,
+  );
 }
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 

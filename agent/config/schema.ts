@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { inferConfigSchema } from '../infer/config.ts';
+import { printable } from '../../contract/text.ts';
 
 /** `/var/lib/homeostat` for root, `~/.homeostat/agent` otherwise. */
 export function defaultStateDir(): string {
@@ -38,7 +39,7 @@ export const linkConfigSchema = z.strictObject({
 /** Agent upgrades (agent/fleet/agent-upgrader.ts, docs/agent-install.md "Upgrades and automatic rollback"). */
 export const upgradeConfigSchema = z.strictObject({
   /** Where versions are installed (`<installRoot>/<version>`, `current`, `previous`). */
-  installRoot: z.string().min(1).default('/opt/homeostat/agent'),
+  installRoot: z.string().min(1).check(printable()).default('/opt/homeostat/agent'),
   /** The new version must complete this many cycles (and, if the old one was connected, connect and get an ack)… */
   healthCycles: z.number().int().min(1).max(1000).default(3),
   /** …within this many seconds of the switch, else the host switches back by itself. */
@@ -57,15 +58,22 @@ export const agentConfigSchema = z.strictObject({
   stateDir: z
     .string()
     .min(1)
+    .check(printable())
     .default(defaultStateDir)
     // resolved once here: every part below (heal state, outbox, status file) requires an absolute path
     .transform((p) => resolve(p)),
   server: z
     .strictObject({
       /** Control plane HTTP URL (enrollment); defaults to the one enrolled with. */
-      url: z.url({ protocol: /^https?$/ }).optional(),
+      url: z
+        .url({ protocol: /^https?$/ })
+        .check(printable())
+        .optional(),
       /** Overrides the MQTT URL returned at enrollment (e.g. behind NAT). */
-      mqttUrl: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
+      mqttUrl: z
+        .url({ protocol: /^(mqtts?|wss?)$/ })
+        .check(printable())
+        .optional(),
     })
     .prefault({}),
   /** Seconds between collection cycles (default 10). */
@@ -76,11 +84,11 @@ export const agentConfigSchema = z.strictObject({
   labels: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9_./-]{0,62}$/i, 'label keys use letters, digits and _ . / -'),
-      z.string().max(256),
+      z.string().max(256).check(printable()),
     )
     .default({}),
   /** systemd units (or supervised service names) to watch. */
-  services: z.array(z.string().min(1).max(256)).default([]),
+  services: z.array(z.string().min(1).max(256).check(printable())).default([]),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /** Seconds to wait on SIGTERM for the outbox to drain before exiting (default 5). */
   drainSeconds: z.number().min(0).max(600).default(5),

@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import type { HealConfig } from './config.ts';
 import { ALWAYS_PROTECTED, journalPath } from './config.ts';
 import type { PolicySet } from '../../contract/policy/schema.ts';
-import { parsePolicyDocument, validatePolicySet } from '../../contract/policy/schema.ts';
 import { ValidationError } from '../../contract/errors.ts';
 import { agentEvent, OUTCOME_EVENT } from '../../contract/protocol/events.ts';
-import { assertLintClean } from '../../contract/policy/lint.ts';
+import { checkPolicyDocument } from './policy-document.ts';
 import { decide, type DecideEnv } from './decide.ts';
 import { applyApproval, applyPause, type ApprovalCommand, type PauseCommand } from './commands.ts';
 import { decisionEvent, type Decision } from './decision.ts';
@@ -275,7 +274,7 @@ export async function createHealer(opts: HealerOptions): Promise<Healer> {
       let set: PolicySet;
       try {
         // lint as well: a set the server would refuse (unsafe regex, forbidden env, '..') never becomes active
-        set = assertLintClean(typeof doc === 'string' ? parsePolicyDocument(text, fmt) : validatePolicySet(doc));
+        set = checkPolicyDocument(doc, fmt);
       } catch (e) {
         const error =
           e instanceof ValidationError

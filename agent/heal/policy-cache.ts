@@ -3,8 +3,8 @@
  * load (an older agent may have cached a set this one refuses, e.g. a catastrophic regex), so the agent keeps
  * healing with no control plane, also after a restart, but never resumes a set it would not accept today.
  */
-import { parsePolicyDocument, type PolicySet } from '../../contract/policy/schema.ts';
-import { assertLintClean } from '../../contract/policy/lint.ts';
+import type { PolicySet } from '../../contract/policy/schema.ts';
+import { checkPolicyDocument } from './policy-document.ts';
 import { readJson, writeJsonAtomic } from './state-store.ts';
 
 export interface CachedPolicyDocument {
@@ -22,7 +22,7 @@ export function loadPolicyCache(
   if (typeof raw.text !== 'string' || (raw.format !== 'yaml' && raw.format !== 'json'))
     return { error: `policy cache '${path}' is malformed` };
   try {
-    return { set: assertLintClean(parsePolicyDocument(raw.text, raw.format)), doc: raw };
+    return { set: checkPolicyDocument(raw.text, raw.format), doc: raw };
   } catch (e) {
     return { error: `cached policy set is unusable: ${(e as Error).message}` };
   }

@@ -5,11 +5,21 @@
 import { z } from 'zod';
 import { durationMs, bytes } from './units.ts';
 import { processMatch } from './condition.ts';
+import { printable } from '../text.ts';
 
-const absPath = z.string().startsWith('/', { message: 'must be an absolute path' }).max(4096);
+const absPath = z.string().startsWith('/', { message: 'must be an absolute path' }).max(4096).check(printable());
+/** A name (service, script, glob): one line, no control characters. */
+const name = (max: number) => z.string().min(1).max(max).check(printable());
+/** Free text (messages, reasons, script arguments and environment values): may hold tab and line breaks. */
+const freeText = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .check(printable({ controls: 'whitespace' }));
 
 export const actionSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('restart-service'), service: z.string().min(1).max(256) }),
+  z.strictObject({ type: z.literal('restart-service'), service: name(256) }),
   z.strictObject({
     type: z.literal('kill-process'),
     /** Omitted: the processes matched by the policy's `process` conditions. */
@@ -22,7 +32,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('free-disk'),
     dirs: z.array(absPath).min(1).max(32),
-    globs: z.array(z.string().min(1).max(256)).min(1).max(32),
+    globs: z.array(name(256)).min(1).max(32),
     olderThan: durationMs.default(0),
     maxBytes: bytes,
   }),
@@ -39,19 +49,19 @@ export const actionSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('run-script'),
-    script: z.string().min(1).max(256),
-    args: z.array(z.string().max(4096)).max(64).default([]),
+    script: name(256),
+    args: z.array(freeText(4096)).max(64).default([]),
     timeout: durationMs.default(30_000),
     env: z
-      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE'), z.string().max(4096))
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment names are UPPER_SNAKE'), freeText(4096))
       .default({}),
   }),
   z.strictObject({
     type: z.literal('notify'),
-    message: z.string().min(1).max(2000),
+    message: freeText(2000, 1),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   }),
-  z.strictObject({ type: z.literal('cordon'), reason: z.string().min(1).max(2000) }),
+  z.strictObject({ type: z.literal('cordon'), reason: freeText(2000, 1) }),
 ]);
 
 /** A validated action as written in a policy. */

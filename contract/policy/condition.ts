@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { durationMs, bytes } from './units.ts';
+import { printable } from '../text.ts';
 
 export const OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
 export type Op = (typeof OPS)[number];
@@ -47,6 +48,7 @@ export const regexSource = z
   .string()
   .min(1)
   .max(512)
+  .check(printable())
   .refine(
     (s) => {
       try {
@@ -60,28 +62,33 @@ export const regexSource = z
   );
 
 export const processMatch = z
-  .strictObject({ name: z.string().min(1).max(256).optional(), cmdline: regexSource.optional() })
+  .strictObject({ name: z.string().min(1).max(256).check(printable()).optional(), cmdline: regexSource.optional() })
   .refine((m) => m.name !== undefined || m.cmdline !== undefined, {
     message: 'give name (glob) and/or cmdline (regex)',
   });
 
 const LEAVES = {
-  feature: z.strictObject({ feature: z.string().min(1).max(128), op, value: z.number(), for: forMs }),
+  feature: z.strictObject({
+    feature: z.string().min(1).max(128).check(printable()),
+    op,
+    value: z.number(),
+    for: forMs,
+  }),
   score: z.strictObject({
     score: z.enum(['anomaly', 'disk-failure']),
-    device: z.string().optional(),
+    device: z.string().max(256).check(printable()).optional(),
     op,
     value: z.number().min(0).max(1),
     for: forMs,
   }),
   service: z.strictObject({
-    service: z.string().min(1).max(256),
+    service: z.string().min(1).max(256).check(printable()),
     state: z.literal('not-running').default('not-running'),
     for: forMs,
   }),
   mount: z
     .strictObject({
-      mount: z.string().startsWith('/'),
+      mount: z.string().startsWith('/').max(4096).check(printable()),
       freePctBelow: z.number().min(0).max(100).optional(),
       freeBytesBelow: bytes.optional(),
       inodesFreePctBelow: z.number().min(0).max(100).optional(),
@@ -101,10 +108,36 @@ const LEAVES = {
 } as const;
 const KINDS = ['all', 'any', 'not', ...Object.keys(LEAVES)] as const;
 
+/** Deepest nesting of `all` / `any` / `not` (a leaf alone is depth 1); deeper trees are refused, not recursed into. */
+export const MAX_CONDITION_DEPTH = 32;
+
+/** True when `raw` nests all/any/not deeper than {@link MAX_CONDITION_DEPTH}. Iterative: any input depth is safe. */
+function nestsTooDeep(raw: object): boolean {
+  const stack: [unknown, number][] = [[raw, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) continue;
+    if (depth > MAX_CONDITION_DEPTH) return true;
+    const o = node as Record<string, unknown>;
+    if (Object.hasOwn(o, 'not')) stack.push([o['not'], depth + 1]);
+    for (const k of ['all', 'any'])
+      if (Array.isArray(o[k])) for (const child of o[k] as unknown[]) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Zod schema of one condition; issues carry the path of the offending field. */
 export const conditionSchema: z.ZodType<Condition> = z.unknown().transform((raw, ctx): Condition => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     ctx.addIssue({ code: 'custom', message: `a condition is an object with one of: ${KINDS.join(', ')}` });
+    return z.NEVER;
+  }
+  // Checked before recursing: a 10 000-deep `not` chain must be a validation error, not a stack overflow.
+  if (nestsTooDeep(raw)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `conditions nest all/any/not at most ${MAX_CONDITION_DEPTH} levels deep`,
+    });
     return z.NEVER;
   }
   const o = raw as Record<string, unknown>;

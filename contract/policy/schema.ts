@@ -13,13 +13,14 @@
  * ```
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { Lexer, parse as parseYaml } from 'yaml';
 import { ValidationError, zodIssues } from '../errors.ts';
 import { conditionSchema } from './condition.ts';
 import { actionSchema } from './action.ts';
 import { selectorSchema } from './selector.ts';
 import { durationMs } from './units.ts';
 import { alertingSchema } from './alerting.ts';
+import { printable } from '../text.ts';
 
 export { conditionSchema, compare, OPS } from './condition.ts';
 export type { Condition, Op, ProcessMatch } from './condition.ts';
@@ -52,7 +53,11 @@ export const policySchema = z.strictObject({
     .min(1)
     .max(128)
     .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'names use letters, digits and . _ -'),
-  description: z.string().max(2000).optional(),
+  description: z
+    .string()
+    .max(2000)
+    .check(printable({ controls: 'whitespace' }))
+    .optional(),
   enabled: z.boolean().default(true),
   /** Higher wins when two policies act on the same target in the same cycle (default 0). */
   priority: z.number().int().default(0),
@@ -65,7 +70,7 @@ export const policySchema = z.strictObject({
 export const policySetSchema = z
   .strictObject({
     /** Opaque version label of the set (the control plane's bundle version). */
-    version: z.string().max(128).optional(),
+    version: z.string().max(128).check(printable()).optional(),
     /** How the hosts running this set alert on their anomaly score (contract/policy/alerting.ts; default: fleet). */
     alerting: alertingSchema.optional(),
     policies: z.array(policySchema).max(500),
@@ -92,9 +97,15 @@ export type PolicySet = z.infer<typeof policySetSchema>;
  * Throws `ValidationError` listing every issue with its field path (e.g. `policies.0.when.op`).
  */
 export function parsePolicyDocument(text: string, format: 'yaml' | 'json'): PolicySet {
+  if (format === 'yaml' && yamlFlowTooDeep(text))
+    throw new ValidationError(
+      [{ path: '', message: `YAML flow collections ([ ] and { }) nest at most ${MAX_YAML_FLOW_DEPTH} levels deep` }],
+      'policy document',
+    );
   let raw: unknown;
   try {
-    raw = format === 'json' ? JSON.parse(text) : parseYaml(text);
+    // logLevel error: a document's YAML warnings (an unknown tag) are not the process's to print on stderr
+    raw = format === 'json' ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' });
   } catch (e) {
     throw new ValidationError(
       [{ path: '', message: `not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` }],
@@ -102,6 +113,30 @@ export function parsePolicyDocument(text: string, format: 'yaml' | 'json'): Poli
     );
   }
   return validatePolicySet(raw);
+}
+
+/** Deepest nesting of YAML flow collections accepted: room for the deepest condition written in flow style. */
+export const MAX_YAML_FLOW_DEPTH = 128;
+
+/**
+ * True when the flow collections of `text` nest deeper than {@link MAX_YAML_FLOW_DEPTH}. The YAML composer takes
+ * seconds and a gigabyte on a megabyte of `[`; its lexer (which knows quotes, comments and block scalars) stops at
+ * the first level too deep. Skipped when the text holds too few brackets to get there.
+ */
+function yamlFlowTooDeep(text: string): boolean {
+  let brackets = 0;
+  for (let i = 0; i < text.length && brackets <= MAX_YAML_FLOW_DEPTH; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) brackets++; // [ {
+  }
+  if (brackets <= MAX_YAML_FLOW_DEPTH) return false;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_YAML_FLOW_DEPTH) return true;
+    } else if (token === ']' || token === '}') depth--;
+  }
+  return false;
 }
 
 /** Validates an already-decoded policy set value (e.g. a bundle's `policies` field). Throws `ValidationError`. */

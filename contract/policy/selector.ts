@@ -1,16 +1,19 @@
 /** Kubernetes-style label selectors (`matchLabels`, `matchExpressions`) scoping a policy to hosts. */
 import { z } from 'zod';
-import { namedRecord } from '../text.ts';
+import { namedRecord, printable } from '../text.ts';
+
+const labelKey = z.string().min(1).max(128).check(printable());
+const labelValue = z.string().max(256).check(printable());
 
 export const selectorSchema = z.strictObject({
-  matchLabels: namedRecord(z.string().min(1).max(128), z.string().max(256), 'label key').default({}),
+  matchLabels: namedRecord(labelKey, labelValue, 'label key').default({}),
   matchExpressions: z
     .array(
       z
         .strictObject({
-          key: z.string().min(1).max(128),
+          key: labelKey,
           operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-          values: z.array(z.string().max(256)).max(64).default([]),
+          values: z.array(labelValue).max(64).default([]),
         })
         .refine((e) => (e.operator === 'In' || e.operator === 'NotIn' ? e.values.length > 0 : e.values.length === 0), {
           message: 'In/NotIn need values; Exists/DoesNotExist take none',

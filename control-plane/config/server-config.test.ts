@@ -220,3 +220,50 @@ test('ingest.lingerMs and broker.maxAckHoldMs: 10 and 100 ms by default, 0..1000
     },
   );
 });
+
+test('string settings must be printable text: lone surrogates, NUL and control characters are refused, all at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  // YAML escapes decode to what no path, address or URL holds
+  writeFileSync(
+    file,
+    'dataDir: "/srv/data\\0"\nhost: "0.0.0.0\\ud800"\nadvertisedUrl: "https://cp.example/\\x1b[31m"\n' +
+      'broker:\n  username: "ops\\udc00"\n',
+  );
+  const allowed = 'must be printable text (well-formed Unicode, no control characters)';
+  assert.throws(
+    () =>
+      loadServerConfig({
+        file,
+        env: { HOMEOSTAT_BROKER_PASSWORD: 'pa\u0007ss', HOMEOSTAT_DATABASE_URL: 'file:/x\ttab' },
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.deepEqual(err.issues, [
+        { path: 'dataDir', message: `dataDir ${allowed}; found NUL (U+0000) at index 9; got "/srv/data\\u0000"` },
+        {
+          path: 'host',
+          message: `host ${allowed}; found a lone UTF-16 surrogate (U+D800) at index 7; got "0.0.0.0\\ud800"`,
+        },
+        {
+          path: 'databaseUrl',
+          message: `databaseUrl ${allowed}; found control character U+0009 at index 7; got "file:/x\\ttab" (from HOMEOSTAT_DATABASE_URL)`,
+        },
+        {
+          path: 'advertisedUrl',
+          message: `advertisedUrl ${allowed}; found control character U+001B at index 19; got "https://cp.example/\\u001b[31m"`,
+        },
+        {
+          path: 'broker.username',
+          message: `broker.username ${allowed}; found a lone UTF-16 surrogate (U+DC00) at index 3; got "ops\\udc00"`,
+        },
+        {
+          path: 'broker.password',
+          message: `broker.password ${allowed}; found control character U+0007 at index 2; got "pa\\u0007ss" (from HOMEOSTAT_BROKER_PASSWORD)`,
+        },
+      ]);
+      assert.match(err.message, /^invalid configuration: dataDir: dataDir must be printable text/);
+      return true;
+    },
+  );
+});

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../../contract/errors.ts';
 import { parseDuration } from '../../contract/duration.ts';
+import { printable } from '../../contract/text.ts';
 import { loadTlsMaterial } from '../tls/tls-material.ts';
 
 const port = (what: string) =>
@@ -82,10 +83,12 @@ export const ServerConfigSchema = z
     dataDir: z
       .string({ error: 'dataDir must be a path' })
       .min(1, 'dataDir must be a non-empty path')
+      .check(printable({ what: 'dataDir' }))
       .default(join(homedir(), '.homeostat')),
     host: z
       .string({ error: 'host must be an interface address, e.g. 127.0.0.1 or 0.0.0.0' })
       .min(1, 'host must be an interface address')
+      .check(printable({ what: 'host' }))
       .default('127.0.0.1'),
     httpPort: port('httpPort').default(8080),
     mqttPort: port('mqttPort').default(1883),
@@ -93,15 +96,26 @@ export const ServerConfigSchema = z
     databaseUrl: z
       .string()
       .regex(/^(postgres(ql)?:\/\/|file:)/, 'databaseUrl must start with postgres://, postgresql:// or file:')
+      .check(printable({ what: 'databaseUrl' }))
       .optional(),
     // HTTPS for the API and UI, MQTT over TLS (unless `mqtt: false`) and the CA agents pin (docs/tls.md). The files
     // are read and checked here: every problem with them is reported with the rest of the configuration.
     tls: z
       .object(
         {
-          cert: z.string({ error: 'tls.cert must be a path to a PEM certificate' }).min(1),
-          key: z.string({ error: 'tls.key must be a path to a PEM private key' }).min(1),
-          ca: z.string({ error: 'tls.ca must be a path to a PEM CA certificate' }).min(1).optional(),
+          cert: z
+            .string({ error: 'tls.cert must be a path to a PEM certificate' })
+            .min(1)
+            .check(printable({ what: 'tls.cert' })),
+          key: z
+            .string({ error: 'tls.key must be a path to a PEM private key' })
+            .min(1)
+            .check(printable({ what: 'tls.key' })),
+          ca: z
+            .string({ error: 'tls.ca must be a path to a PEM CA certificate' })
+            .min(1)
+            .check(printable({ what: 'tls.ca' }))
+            .optional(),
           mqtt: z
             .preprocess(
               (v) => (v === 'true' ? true : v === 'false' ? false : v),
@@ -123,6 +137,7 @@ export const ServerConfigSchema = z
     advertisedUrl: z
       .string()
       .regex(/^https?:\/\/[^\s'"\\]+$/, 'advertisedUrl must be an http:// or https:// URL')
+      .check(printable({ what: 'advertisedUrl' }))
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
     advertise: z
@@ -130,10 +145,12 @@ export const ServerConfigSchema = z
         mqttUrl: z
           .string()
           .regex(/^mqtts?:\/\//, 'advertise.mqttUrl must start with mqtt:// or mqtts://')
+          .check(printable({ what: 'advertise.mqttUrl' }))
           .optional(),
         wsUrl: z
           .string()
           .regex(/^wss?:\/\//, 'advertise.wsUrl must start with ws:// or wss://')
+          .check(printable({ what: 'advertise.wsUrl' }))
           .optional(),
       })
       .default({}),
@@ -186,9 +203,18 @@ export const ServerConfigSchema = z
         url: z
           .string()
           .regex(/^(mqtts?|wss?):\/\//, 'broker.url must start with mqtt://, mqtts://, ws:// or wss://')
+          .check(printable({ what: 'broker.url' }))
           .optional(),
-        username: z.string().min(1, 'broker.username must be non-empty').optional(),
-        password: z.string().min(1, 'broker.password must be non-empty').optional(),
+        username: z
+          .string()
+          .min(1, 'broker.username must be non-empty')
+          .check(printable({ what: 'broker.username' }))
+          .optional(),
+        password: z
+          .string()
+          .min(1, 'broker.password must be non-empty')
+          .check(printable({ what: 'broker.password' }))
+          .optional(),
         /** Manage Mosquitto's dynamic-security plugin over $CONTROL/dynamic-security/v1 (external mode). */
         dynsec: z
           .preprocess(
@@ -202,7 +228,11 @@ export const ServerConfigSchema = z
           .regex(/^[A-Za-z0-9_-]{1,64}$/, 'broker.shareGroup must be 1-64 letters, digits, _ or -')
           .default('homeostat-ingest'),
         /** Secret a broker sends (Authorization: Bearer) to POST /api/broker/auth and /api/broker/acl; unset = off. */
-        httpAuthSecret: z.string().min(16, 'broker.httpAuthSecret must be at least 16 characters').optional(),
+        httpAuthSecret: z
+          .string()
+          .min(16, 'broker.httpAuthSecret must be at least 16 characters')
+          .check(printable({ what: 'broker.httpAuthSecret' }))
+          .optional(),
       })
       .strict()
       .superRefine((b, ctx) => {

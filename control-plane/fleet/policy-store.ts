@@ -1,13 +1,9 @@
 /**
  * Policy sets and their immutable versions. Every create/edit validates the document with the agent's shared schema
- * (agent/heal/policy/schema.ts) and appends a version with author, time and the structural diff vs the previous one.
+ * and lint (policy-source.ts) and appends a version with author, time and the structural diff vs the previous one.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../contract/errors.ts';
-import { parse as parseYaml } from 'yaml';
-import { parsePolicyDocument } from '../../contract/policy/schema.ts';
-import { BODY_LIMITS, jsonProblem } from '../../contract/text.ts';
-import { assertLintClean } from '../../contract/policy/lint.ts';
-import { canonicalJson } from '../../contract/signing/canonical-json.ts';
+import { admitPolicySource } from './policy-source.ts';
 import type { FleetContext } from './context.ts';
 import type { PolicyVersionRecord } from '../repositories/policy-repository.ts';
 import { diffDocuments, type DiffEntry } from './policy-diff.ts';
@@ -46,17 +42,6 @@ export function createPolicyStore(ctx: FleetContext) {
     diff: r.diff,
     createdAt: r.createdAt.toISOString(),
   });
-  // Validate with the agent's schema, but store the document as written (decoded, not normalised): agents re-parse
-  // it with the same schema, and normalised forms (durations in ms, compiled conditions) are not valid input.
-  const parse = (source: string, format: 'yaml' | 'json') => {
-    assertLintClean(parsePolicyDocument(source, format)); // the agent's static checks, same messages (400)
-    const raw = (format === 'json' ? JSON.parse(source) : parseYaml(source)) as Record<string, unknown>;
-    const { version: _ignored, ...doc } = raw;
-    // YAML escapes (\ud800) can decode to strings the database cannot store: refused like any body string.
-    const problem = jsonProblem(doc, BODY_LIMITS);
-    if (problem) throw new ValidationError([{ path: `source: ${problem.path}`, message: problem.message }], 'policy');
-    return JSON.parse(canonicalJson(doc)) as Record<string, unknown>;
-  };
   const store = {
     async create(
       name: string,
@@ -70,7 +55,7 @@ export function createPolicyStore(ctx: FleetContext) {
           [{ path: 'name', message: `'${name}' must be lowercase letters, digits and . _ - (max 64)` }],
           'policy set',
         );
-      const document = parse(source, format);
+      const document = admitPolicySource(source, format);
       if (await repo.getSet(name))
         throw new ConflictError(`policy set '${name}' exists; PUT a new version instead`, 'exists');
       const at = new Date(ctx.now());
@@ -99,7 +84,7 @@ export function createPolicyStore(ctx: FleetContext) {
       author: string,
       comment?: string,
     ): Promise<PolicyVersionView> {
-      const document = parse(source, format);
+      const document = admitPolicySource(source, format);
       const set = await repo.getSet(name);
       if (!set) throw new NotFoundError('policy set', name);
       const prev = await repo.getVersion(name, set.latestVersion);
