@@ -72,6 +72,9 @@ export const Host = z.object({
   anomalyPeak: z.number().nullable().optional(),
   alert: HostAlert.nullable().optional(),
   servicesUnhealthy: z.number().nullable().optional(),
+  /** The newest sample's highest disk failure probability, and the collectors it reports failing. */
+  diskRisk: z.number().nullable().optional(),
+  failedCollectors: z.array(z.string()).optional(),
   openIncidents: z.number().int().nonnegative().optional(),
   incidentSeverity: z.enum(['info', 'warning', 'critical']).nullable().optional(),
   health: HostHealth.optional(),

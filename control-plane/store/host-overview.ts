@@ -1,7 +1,7 @@
 /**
  * The fleet overview's per-host facts in one statement (index seeks per host): the highest anomaly score since a
- * time, the newest anomaly alert event (`anomaly.started` / `anomaly.ended`) and the newest sample's
- * `services.unhealthy`. SQL for both dialects (SQLite json_extract, PostgreSQL jsonb operators).
+ * time, the newest anomaly alert event (`anomaly.started` / `anomaly.ended`), and from the newest sample its
+ * `services.unhealthy`, its highest disk failure probability and its failed collectors. SQL for both dialects (SQLite json_extract, PostgreSQL jsonb operators).
  */
 import type { HostOverview } from './ports.ts';
 
@@ -22,9 +22,36 @@ export function overviewSql(pg: boolean, sinceMs: number, one: boolean): string 
     `SELECT h."id" AS "hostId", ` +
     `(SELECT MAX(${num('s."scores"', ['anomaly', 'score'])}) FROM "Sample" s WHERE s."hostId" = h."id" AND s."ts" >= ${since}) AS "peak", ` +
     `${alert('e."type"')} AS "alertType", ${alert('e."ts"')} AS "alertTs", ${alert(pg ? 'e."data"::text' : 'e."data"')} AS "alertData", ` +
-    `(SELECT ${num('s."features"', ['services.unhealthy'])} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1) AS "unhealthy" ` +
+    `(SELECT ${num('s."features"', ['services.unhealthy'])} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1) AS "unhealthy", ` +
+    `${diskRiskSql(pg)} AS "diskRisk", ${failedCollectorsSql(pg)} AS "failedCollectors" ` +
     `FROM "Host" h${one ? ` WHERE h."id" = ${pg ? '$1' : '?'}` : ''}`
   );
+}
+
+/** The newest sample's `col`, as a one-row derived table `n(v)`. */
+const newest = (col: string) =>
+  `(SELECT s."${col}" AS v FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1) n`;
+
+/** The highest `scores.disks[].probability` of the newest sample (null: no disk scored). */
+function diskRiskSql(pg: boolean): string {
+  return pg
+    ? `(SELECT MAX(CASE WHEN jsonb_typeof(d->'probability') = 'number' THEN (d->>'probability')::float8 END) FROM ${newest('scores')}, ` +
+        `jsonb_array_elements(CASE WHEN jsonb_typeof(n.v->'disks') = 'array' THEN n.v->'disks' ELSE '[]'::jsonb END) d)`
+    : `(SELECT MAX(CAST(json_extract(d.value, '$.probability') AS REAL)) FROM ${newest('scores')}, ` +
+        `json_each(n.v, '$.disks') d WHERE json_type(n.v, '$.disks') = 'array')`;
+}
+
+/** Collector statuses that mean a failure, not an absence (agent/collect/engine.ts: an error, a time-out, a hang). */
+const FAILED = (col: string) =>
+  `(${col} LIKE 'unavailable: error:%' OR ${col} LIKE 'unavailable: timed out%' OR ${col} LIKE '%(hung)')`;
+
+/** The names of the newest sample's failed collectors, comma-separated, in name order (null: none). */
+function failedCollectorsSql(pg: boolean): string {
+  return pg
+    ? `(SELECT string_agg(c.key, ',' ORDER BY c.key) FROM ${newest('collectors')}, ` +
+        `jsonb_each_text(CASE WHEN jsonb_typeof(n.v) = 'object' THEN n.v ELSE '{}'::jsonb END) c WHERE ${FAILED('c.value')})`
+    : `(SELECT group_concat(k, ',') FROM (SELECT c.key AS k FROM ${newest('collectors')}, json_each(n.v) c ` +
+        `WHERE json_type(n.v) = 'object' AND ${FAILED('c.value')} ORDER BY c.key))`;
 }
 
 export type OverviewRow = {
@@ -34,6 +61,8 @@ export type OverviewRow = {
   alertTs: bigint | number | null;
   alertData: unknown;
   unhealthy: unknown;
+  diskRisk: unknown;
+  failedCollectors: string | null;
 };
 
 const finite = (v: unknown): number | null => {
@@ -59,5 +88,12 @@ export function toOverview(r: OverviewRow): HostOverview {
       startedAt: finite(data['startedAt']),
     };
   }
-  return { hostId: r.hostId, peak: finite(r.peak), alert, servicesUnhealthy: finite(r.unhealthy) };
+  return {
+    hostId: r.hostId,
+    peak: finite(r.peak),
+    alert,
+    servicesUnhealthy: finite(r.unhealthy),
+    diskRisk: finite(r.diskRisk),
+    failedCollectors: r.failedCollectors ? r.failedCollectors.split(',') : [],
+  };
 }

@@ -204,6 +204,10 @@ export type HostOverview = {
   } | null;
   /** `services.unhealthy` of its newest sample. */
   servicesUnhealthy: number | null;
+  /** The highest disk failure probability of its newest sample (null: no disk scored). */
+  diskRisk: number | null;
+  /** Collectors its newest sample reports failing (an error, a time-out, a hang; not those merely unavailable). */
+  failedCollectors: string[];
 };
 
 /** One sample's model outputs, with its host and time (a model canary's figures: scores, latency). */

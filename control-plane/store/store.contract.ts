@@ -319,57 +319,74 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     assert.deepEqual(await s.telemetry.latestActivity('host-nope'), []);
   });
 
-  t('overview: score peak since a time, newest alert event, newest services.unhealthy; nulls when none', async (s) => {
-    await s.tokens.create(newToken('tok-o', 3));
-    for (const id of ['host-o', 'host-p', 'host-q']) await s.tokens.redeem('tok-o', now, host(id), 'h');
-    const sample = (hostId: string, seq: number, ts: number, score: number | null, unhealthy: number | null) => ({
-      hostId,
-      seq,
-      ts,
-      schema: 'v1',
-      features: { 'cpu.util': 1, 'services.unhealthy': unhealthy },
-      scores: score === null ? null : { anomaly: { score, top: [] } },
-      collectors: null,
-    });
-    await s.telemetry.insertSamples([
-      sample('host-o', 1, 1000, 0.99, 0),
-      sample('host-o', 2, 2000, 0.7, 1),
-      sample('host-o', 3, 3000, 0.1, 2),
-      sample('host-p', 1, 2500, null, null),
-    ]);
-    const alert = (hostId: string, seq: number, ts: number, type: string, data: Record<string, unknown>) => ({
-      hostId,
-      seq,
-      ts,
-      type,
-      severity: 'warning',
-      data,
-    });
-    await s.telemetry.insertEvents([
-      alert('host-o', 10, 1500, 'anomaly.started', { peak: 0.99, startedAt: 1000 }),
-      alert('host-o', 11, 2500, 'heal.executed', {}),
-      alert('host-p', 1, 1000, 'anomaly.started', { peak: 0.8, startedAt: 900 }),
-      alert('host-p', 2, 2000, 'anomaly.ended', { peak: 0.8, startedAt: 900 }),
-    ]);
-    const all = (await s.telemetry.overview(1500)).sort((a, b) => a.hostId.localeCompare(b.hostId));
-    assert.deepEqual(all, [
-      {
-        hostId: 'host-o',
-        peak: 0.7,
-        alert: { type: 'anomaly.started', ts: 1500, peak: 0.99, startedAt: 1000 },
-        servicesUnhealthy: 2,
-      },
-      {
-        hostId: 'host-p',
-        peak: null,
-        alert: { type: 'anomaly.ended', ts: 2000, peak: 0.8, startedAt: 900 },
-        servicesUnhealthy: null,
-      },
-      { hostId: 'host-q', peak: null, alert: null, servicesUnhealthy: null },
-    ]);
-    assert.equal((await s.telemetry.overview(0, 'host-o'))[0]!.peak, 0.99);
-    assert.deepEqual(await s.telemetry.overview(0, 'host-nope'), []);
-  });
+  t(
+    'overview: score peak since a time, newest alert event, newest sample: unhealthy services, disk risk and failed collectors',
+    async (s) => {
+      await s.tokens.create(newToken('tok-o', 3));
+      for (const id of ['host-o', 'host-p', 'host-q']) await s.tokens.redeem('tok-o', now, host(id), 'h');
+      const sample = (hostId: string, seq: number, ts: number, score: number | null, unhealthy: number | null) => ({
+        hostId,
+        seq,
+        ts,
+        schema: 'v1',
+        features: { 'cpu.util': 1, 'services.unhealthy': unhealthy },
+        scores: score === null ? null : { anomaly: { score, top: [] } },
+        collectors: null,
+      });
+      const disks = [
+        { device: 'sda', probability: 0.2, model: 'disk-failure@4' },
+        { device: 'sdb', probability: 0.83, model: 'disk-failure@4' },
+      ];
+      const collectors = {
+        cpu: 'ok',
+        smart: 'unavailable: error: smartctl exited 2',
+        sensors: 'unavailable: no hwmon sensors',
+        disks: 'unavailable: timed out after 5000 ms',
+      };
+      await s.telemetry.insertSamples([
+        sample('host-o', 1, 1000, 0.99, 0),
+        sample('host-o', 2, 2000, 0.7, 1),
+        { ...sample('host-o', 3, 3000, 0.1, 2), scores: { anomaly: { score: 0.1, top: [] }, disks }, collectors },
+        sample('host-p', 1, 2500, null, null),
+      ]);
+      const alert = (hostId: string, seq: number, ts: number, type: string, data: Record<string, unknown>) => ({
+        hostId,
+        seq,
+        ts,
+        type,
+        severity: 'warning',
+        data,
+      });
+      await s.telemetry.insertEvents([
+        alert('host-o', 10, 1500, 'anomaly.started', { peak: 0.99, startedAt: 1000 }),
+        alert('host-o', 11, 2500, 'heal.executed', {}),
+        alert('host-p', 1, 1000, 'anomaly.started', { peak: 0.8, startedAt: 900 }),
+        alert('host-p', 2, 2000, 'anomaly.ended', { peak: 0.8, startedAt: 900 }),
+      ]);
+      const all = (await s.telemetry.overview(1500)).sort((a, b) => a.hostId.localeCompare(b.hostId));
+      assert.deepEqual(all, [
+        {
+          hostId: 'host-o',
+          peak: 0.7,
+          alert: { type: 'anomaly.started', ts: 1500, peak: 0.99, startedAt: 1000 },
+          servicesUnhealthy: 2,
+          diskRisk: 0.83,
+          failedCollectors: ['disks', 'smart'],
+        },
+        {
+          hostId: 'host-p',
+          peak: null,
+          alert: { type: 'anomaly.ended', ts: 2000, peak: 0.8, startedAt: 900 },
+          servicesUnhealthy: null,
+          diskRisk: null,
+          failedCollectors: [],
+        },
+        { hostId: 'host-q', peak: null, alert: null, servicesUnhealthy: null, diskRisk: null, failedCollectors: [] },
+      ]);
+      assert.equal((await s.telemetry.overview(0, 'host-o'))[0]!.peak, 0.99);
+      assert.deepEqual(await s.telemetry.overview(0, 'host-nope'), []);
+    },
+  );
 
   t('stored host and event JSON that breaks its schema is an error naming the row and field', async (s, sql) => {
     await s.tokens.create(newToken('tok-j', 1));

@@ -11,6 +11,8 @@ type HostJson = {
   id: string;
   hostname: string;
   anomaly: number | null;
+  diskRisk?: number | null;
+  failedCollectors?: string[];
   anomalyPeak: number | null;
   alert: { active: boolean; since: number | null; peak: number | null } | null;
   servicesUnhealthy: number | null;
@@ -39,6 +41,12 @@ test('a sustained anomaly alert opens an incident, keeps it open while on and re
     await stopped.sample(now - 30_000, 50, { score: 0, features: { 'services.unhealthy': 1 } });
     await spiky.sample(now - 30_000, 50, { score: 1 });
     await spiky.sample(now - 20_000, 50, { score: 0 });
+    // Known facts from the newest sample: a disk at failure risk, and a collector failing (not one merely absent).
+    const [, , , , , wearing, failing] = agents;
+    await wearing!.sample(now - 30_000, 50, { disks: [{ device: 'sdb', probability: 0.83 }] });
+    await failing!.sample(now - 30_000, 50, {
+      collectors: { cpu: 'ok', smart: 'unavailable: error: smartctl exited 2', sensors: 'unavailable: no hwmon' },
+    });
     const top = [{ feature: 'cpu.util_pct', contribution: 0.9, ratio: 4 }];
     const startedAt = rig.clock.t - 20_000;
     await alerting.emit(rig.clock.t, {
@@ -48,6 +56,7 @@ test('a sustained anomaly alert opens an incident, keeps it open while on and re
     await critical.emit(rig.clock.t, { type: 'heal.escalated', severity: 'critical', data: { policy: 'p' } });
     await until(async () => (await rig.fleet.services.ctx.repos.telemetry.countEvents()) === 2, 'events stored');
     await until(async () => (await hosts()).get('n3')?.anomaly === 0, 'samples stored');
+    await until(async () => (await hosts()).get('n6')?.failedCollectors?.length === 1, 'the failing collector stored');
 
     assert.deepEqual(await rig.fleet.services.incidents.tick(), [], 'held for grouping');
     let h = await hosts();
@@ -60,6 +69,14 @@ test('a sustained anomaly alert opens an incident, keeps it open while on and re
     });
     assert.deepEqual(h.get('n1')!.health, { status: 'warning', reasons: ['1 service unhealthy'] }, 'not Healthy');
     assert.deepEqual([h.get('n3')!.anomalyPeak, h.get('n3')!.alert, h.get('n3')!.health.status], [1, null, 'healthy']);
+    assert.deepEqual(
+      [h.get('n5')!.diskRisk, h.get('n5')!.health],
+      [0.83, { status: 'warning', reasons: ['disk failure risk 0.83'] }],
+    );
+    assert.deepEqual(
+      [h.get('n6')!.failedCollectors, h.get('n6')!.health],
+      [['smart'], { status: 'warning', reasons: ['collector failing: smart'] }],
+    );
 
     rig.clock.t += 4 * MIN;
     const opened = (await rig.fleet.services.incidents.tick()).filter((c) => c.type === 'opened');

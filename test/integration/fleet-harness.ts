@@ -74,7 +74,12 @@ export type SimAgent = Enrolled & {
   sample(
     ts: number,
     latencyUs: number,
-    extra?: { score?: number; features?: Record<string, number | null> },
+    extra?: {
+      score?: number;
+      features?: Record<string, number | null>;
+      disks?: { device: string; probability: number }[];
+      collectors?: Record<string, string>;
+    },
   ): Promise<void>;
   close(): Promise<void>;
 };
@@ -150,7 +155,11 @@ export async function startAgent(rig: FleetRig, hostname: string, labels: Record
       ts,
       schema: 'hs-features/1',
       features: { 'cpu.util_pct': 10, ...extra.features },
-      scores: { anomaly: { score: extra.score ?? 0, model, top: [], latencyUs } },
+      ...(extra.collectors ? { collectors: extra.collectors } : {}),
+      scores: {
+        anomaly: { score: extra.score ?? 0, model, top: [], latencyUs },
+        ...(extra.disks ? { disks: extra.disks.map((d) => ({ ...d, model: 'disk-failure@4.0.0' })) } : {}),
+      },
     };
     await client.publishAsync(agentTopic(e.agentId, 'telemetry'), JSON.stringify({ v: 1, samples: [sample] }), {
       qos: 1,

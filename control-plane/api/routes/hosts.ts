@@ -35,13 +35,23 @@ function withFacts(json: Host, overview: HostOverview | undefined, counts: Incid
   const servicesUnhealthy = overview?.servicesUnhealthy ?? null;
   return {
     ...json,
-    ...(overview ? { anomalyPeak: overview.peak, alert, servicesUnhealthy } : {}),
+    ...(overview
+      ? {
+          anomalyPeak: overview.peak,
+          alert,
+          servicesUnhealthy,
+          diskRisk: overview.diskRisk,
+          failedCollectors: overview.failedCollectors,
+        }
+      : {}),
     ...(inc ? { openIncidents: inc.count, incidentSeverity: inc.severity } : {}),
     health: hostHealth({
       online: json.online,
       openIncidents: inc?.count ?? 0,
       incidentSeverity: inc?.severity ?? null,
       servicesUnhealthy,
+      diskRisk: overview?.diskRisk ?? null,
+      failedCollectors: overview?.failedCollectors ?? [],
       alertActive: alert?.active ?? false,
     }),
   };
