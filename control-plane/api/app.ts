@@ -64,6 +64,13 @@ function allRoutes(deps: ApiDeps, fleet: FleetApiRoutes) {
 /** Builds the API app (middleware first, then the typed routes, then the untyped mounts). */
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   const app = new Hono();
+  // Every refused request is counted by status (`http.rejected.413`, …) and every failure (`http.failed.500`) for
+  // /metrics: outermost, so the body limit's 413, onError's answers and notFound's 404 are all seen.
+  app.use('*', async (c, next) => {
+    await next();
+    const status = c.res.status;
+    if (status >= 400) deps.counters.inc(`http.${status >= 500 ? 'failed' : 'rejected'}.${status}`);
+  });
   // gzip (or deflate) for every compressible answer over 1 kB: API JSON, CSV/NDJSON exports, metrics text, and UI files
   // that have no precompressed variant. Never the live stream (text/event-stream is excluded by the filter) and never
   // what already carries a Content-Encoding (web-static.ts serves the build's .br/.gz files as they are).

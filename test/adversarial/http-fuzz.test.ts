@@ -1,7 +1,8 @@
 /**
  * Fuzz of every HTTP write route (item 10): seeded random JSON bodies (nasty strings, deep nesting, huge numbers,
  * wrong types) and raw non-JSON bodies, as an admin, against the real control plane with the fleet module. Asserted:
- * never a 5xx, every answer JSON with an `error` on 4xx, and the control plane still healthy afterwards.
+ * never a 5xx, every answer JSON with an `error` on 4xx, every refusal counted (`http.rejected.<status>`), and the
+ * control plane still healthy afterwards.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +77,9 @@ describe('fuzz: every HTTP write route', () => {
     const routes = ROUTE_ROLES.filter(([m]) => m !== 'GET');
     const failures: string[] = [];
     let n = 0;
+    const refused = new Map<number, number>();
+    const counted = (status: number) => rig.t.cp.counters.get(`http.rejected.${status}`);
+    const before = new Map([400, 401, 403, 404, 409, 413, 415, 429].map((s) => [s, counted(s)]));
     for (const [i, [method, pattern]] of routes.entries()) {
       const path = pattern.replace(/:[a-z]+/gi, (p) => (p === ':version' ? '1' : 'fuzz-1'));
       for (const text of fc.sample(body, { seed: 4200 + i, numRuns: 10 })) {
@@ -86,6 +90,7 @@ describe('fuzz: every HTTP write route', () => {
         });
         const answer = await res.text();
         n++;
+        if (res.status >= 400 && res.status < 500) refused.set(res.status, (refused.get(res.status) ?? 0) + 1);
         if (res.status >= 500)
           failures.push(`${method} ${path} ${res.status} ${answer.slice(0, 200)} ← ${text.slice(0, 120)}`);
         else if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
@@ -94,6 +99,8 @@ describe('fuzz: every HTTP write route', () => {
       }
     }
     assert.deepEqual(failures, [], `${failures.length} of ${n} requests answered 5xx`);
+    // Every refusal is counted for /metrics, by status.
+    for (const [status, k] of refused) assert.equal(counted(status) - (before.get(status) ?? 0), k, `${status}`);
     assert.ok(n >= 300, `${n} requests`);
     assert.equal((await fetch(`${rig.t.urls.httpUrl}/healthz`)).status, 200);
   });
