@@ -2,8 +2,8 @@
  * The admin pages in Debian's chromium against a real demo control plane (real enroll, MQTT, ingest, fleet module):
  * the fleet-wide audit log (filters, CSV and JSON export), silences and maintenance windows (create, list, delete),
  * webhooks on the settings page (create with the secret shown once, rotate, delete), host revocation with its
- * confirmation, each page's role gate; and at 390 px every page fits the screen (no sideways scrolling), the header is
- * one compact line with a Menu, relative times tick, and the policy editor has an accessible name. What each test
+ * confirmation, each page's role gate; and at 390 px every page (an incident's detail and the sign-in page, with its
+ * error, included) fits the screen (no sideways scrolling), the header is one compact line with a Menu, relative times tick, and the policy editor has an accessible name. What each test
  * checks is what a person sees, and the API's state behind it.
  */
 import { test, before, after } from 'node:test';
@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { Demo } from '../../control-plane/compose/demo-command.ts';
+import { eventBody } from '../../contract/protocol/events.ts';
 import {
   adminApi,
   createUser,
@@ -27,7 +28,10 @@ let admin: Page;
 
 before(async () => {
   if (skip) return;
-  demo = await startSmallDemo(AGENTS, 'homeostat-admin-pages-');
+  // A 1 s hold: a critical escalation becomes a single-host incident within the 390 px test (default 3 min).
+  demo = await startSmallDemo(AGENTS, 'homeostat-admin-pages-', {
+    fleet: { tickMs: 1000, incidents: { correlator: { holdMs: 1_000 } } },
+  });
   browser = await launchChromium();
   admin = (await signedInPage(browser, demo, demo.admin)).page;
   await admin.waitForFunction((n) => document.querySelectorAll('tr[data-host]').length >= n, AGENTS, {
@@ -231,16 +235,54 @@ test('a viewer reads silences but cannot change them, and does not get the audit
   await context.close();
 });
 
+/** At 390 px: the page's scroll width, its header's height (null without one) and the outermost elements of main
+ * reaching past the right edge, to say what to fix. */
+function measure390(page: Page) {
+  return page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    header: document.querySelector('header.top')?.getBoundingClientRect().height ?? null,
+    offenders: [...document.querySelectorAll('main *')]
+      .filter((e) => e.getBoundingClientRect().right > 390.5)
+      .filter((e) => !(e.parentElement && e.parentElement.getBoundingClientRect().right > 390.5))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`),
+  }));
+}
+
+/** An open incident holding `agentId`, waited for. */
+async function incidentOf(agentId: string): Promise<{ id: string }> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const { incidents } = (await adminApi(demo, 'GET', '/api/incidents')) as {
+      incidents: { id: string; hosts: string[] }[];
+    };
+    const found = incidents.find((i) => i.hosts.includes(agentId));
+    if (found) return found;
+    assert.ok(Date.now() < end, `no incident for ${agentId} within 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 test('at 390 px no page scrolls sideways, the header is one line with a Menu, times tick, the editor is named', {
   skip,
 }, async () => {
   const { context, page } = await signedInPage(browser, demo, demo.admin, { width: 390, height: 844 });
   const host = demo.fleet.hosts[0]!;
   const policies = (await adminApi(demo, 'GET', '/api/policies')).policies as { name: string }[];
+  // An incident's detail page to check: a critical escalation on one host opens a single-host incident.
+  host.agent.emit(
+    eventBody('heal.escalated', {
+      severity: 'critical',
+      message: 'restart-nginx escalated after 3 attempts',
+      data: { policy: 'restart-nginx' },
+    }),
+  );
+  const incident = await incidentOf(host.agentId);
   const pages = [
     '/',
     `/hosts/${host.agentId}`,
     '/incidents',
+    `/incidents/${encodeURIComponent(incident.id)}`,
     '/policies',
     ...(policies[0] ? [`/policies/${encodeURIComponent(policies[0].name)}`] : []),
     '/policies/new-policy',
@@ -261,20 +303,28 @@ test('at 390 px no page scrolls sideways, the header is one line with a Menu, ti
     await page.waitForFunction(() => !/^Loading /.test(document.querySelector('main')?.textContent ?? ''), undefined, {
       timeout: 15_000,
     });
-    const { scroll, header, offenders } = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      header: document.querySelector('header.top')!.getBoundingClientRect().height,
-      // The outermost elements reaching past the right edge, to say what to fix.
-      offenders: [...document.querySelectorAll('main *')]
-        .filter((e) => e.getBoundingClientRect().right > 390.5)
-        .filter((e) => !(e.parentElement && e.parentElement.getBoundingClientRect().right > 390.5))
-        .slice(0, 5)
-        .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`),
-    }));
-    console.log(`390px: ${path} scrollWidth ${scroll}, header ${Math.round(header)} px ${offenders.join('; ')}`);
+    const { scroll, header, offenders } = await measure390(page);
+    console.log(`390px: ${path} scrollWidth ${scroll}, header ${Math.round(header ?? 0)} px ${offenders.join('; ')}`);
     if (scroll > 390) wide.push(`${path} (${scroll} px: ${offenders.join('; ')})`);
-    assert.ok(header <= 56, `${path}: header ${header} px tall`);
+    assert.ok(header !== null && header <= 56, `${path}: header ${header} px tall`);
   }
+  // The sign-in page, signed out: as it opens, and with a refused sign-in's error under the form.
+  const signedOut = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const login = await signedOut.newPage();
+  await login.goto(`${demo.httpUrl}/login`);
+  await login.getByRole('heading', { name: 'Sign in to Homeostat', level: 1 }).waitFor();
+  for (const state of ['/login', '/login (refused)']) {
+    if (state !== '/login') {
+      await login.getByLabel('Username').fill('nobody-with-a-rather-long-username');
+      await login.getByLabel('Password').fill('not-the-password');
+      await login.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await login.getByRole('alert').waitFor();
+    }
+    const { scroll, offenders } = await measure390(login);
+    console.log(`390px: ${state} scrollWidth ${scroll} ${offenders.join('; ')}`);
+    if (scroll > 390) wide.push(`${state} (${scroll} px: ${offenders.join('; ')})`);
+  }
+  await signedOut.close();
   assert.deepEqual(wide, [], 'pages wider than 390 px');
 
   // The folded navigation opens from Menu and closes on navigation.

@@ -3,7 +3,9 @@
  * real agents over MQTT, real inference, healer and correlator): a web host with nginx stopped is not Healthy; an
  * anomaly alert (`anomaly.started` from the agent) puts a host in the "in an anomaly alert" filter until its
  * `anomaly.ended`; a host in a critical incident reads Critical while a host in a warning incident reads Warning; the
- * columns sort. Skipped, with the reason, when /usr/bin/chromium is missing.
+ * columns sort; the "Online" and "Hosts in open incidents" tiles each have a Status filter showing exactly the hosts
+ * they count (a stopped agent leaves both the tile and the filter). Skipped, with the reason, when /usr/bin/chromium is
+ * missing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +57,29 @@ async function waitStatus(h: DemoHost, re: RegExp): Promise<void> {
 }
 const names = () => page.locator('tbody tr th').allTextContents();
 
+/**
+ * Picks Status filter `value` (kept in the URL) and waits until the table shows exactly as many hosts as tile `tile`
+ * counts (and `expected`, when given); returns the hostnames shown.
+ */
+async function filterShowsTile(value: string, tile: string, expected?: number): Promise<string[]> {
+  await page.getByLabel('Status').selectOption(value);
+  await page.waitForFunction((v) => new URLSearchParams(location.search).get('health') === v, value, WAIT);
+  const shown = await page.waitForFunction(
+    ([id, want]) => {
+      const count = Number(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? Number.NaN);
+      const rows = document.querySelectorAll('tbody tr[data-host]').length;
+      const line = document.querySelector('.filters [aria-live]')?.textContent ?? '';
+      return rows === count && (want === null || count === want) && line.startsWith(`${rows} of `) ? [count] : null;
+    },
+    [tile, expected ?? null] as const,
+    WAIT,
+  );
+  const [count] = (await shown.jsonValue()) as [number];
+  const hosts = await names();
+  assert.equal(hosts.length, count, `the "${value}" filter shows what the ${tile} tile counts`);
+  return hosts.map((h) => h.trim());
+}
+
 test('the overview: a stopped service is not Healthy, alerts fill the anomaly filter, critical differs from warning, columns sort', {
   skip,
 }, async () => {
@@ -69,6 +94,10 @@ test('the overview: a stopped service is not Healthy, alerts fill the anomaly fi
     AGENTS,
     WAIT,
   );
+
+  // The Online tile has its filter: every host, all of them online.
+  assert.equal((await filterShowsTile('online', 'online-count', AGENTS)).length, AGENTS);
+  await page.getByLabel('Status').selectOption('');
 
   // nginx stops on a web host: its samples say services.unhealthy = 1 and the row says why it is not Healthy.
   demo.fleet.stopService(web, 'nginx');
@@ -115,6 +144,12 @@ test('the overview: a stopped service is not Healthy, alerts fill the anomaly fi
   await waitStatus(critical, /^Critical.*in 1 open incident \(critical\)/);
   await waitStatus(alerting, /^Warning.*in 1 open incident \(warning\).*anomaly alert on/);
   assert.equal(await page.getByTestId('critical-count').textContent(), '1');
+
+  // The "Hosts in open incidents" tile has its filter: it shows both hosts in incidents, and only what the tile counts.
+  const inIncidents = await filterShowsTile('in-incident', 'hosts-in-incidents');
+  for (const h of [critical, alerting]) assert.ok(inIncidents.includes(h.hostname), `${h.hostname} in ${inIncidents}`);
+  await page.getByLabel('Status').selectOption('');
+  await page.getByText(`${AGENTS} of ${AGENTS} hosts shown`).waitFor(WAIT);
   await page.screenshot({ path: join(SHOTS, 'fleet-overview-truthful.png'), fullPage: true });
 
   // Sorting: by status (worst first), by name (A→Z), by peak score (highest first), aria-sort on the header.
@@ -174,4 +209,13 @@ test('the overview: a stopped service is not Healthy, alerts fill the anomaly fi
     resolved.incidents.filter((i) => i.hosts.includes(alerting.agentId)).map((i) => i.resolution?.reason),
     ['cleared'],
   );
+
+  // An agent stops: it goes offline, and the Online tile and filter both leave it out.
+  const stopped = demo.fleet.hosts[3]!;
+  await stopped.agent.stop();
+  const online = await filterShowsTile('online', 'online-count', AGENTS - 1);
+  assert.ok(!online.includes(stopped.hostname), `${stopped.hostname} is not online: ${online}`);
+  await page.getByLabel('Status').selectOption('offline');
+  await page.getByText(`1 of ${AGENTS} hosts shown`).waitFor(WAIT);
+  assert.deepEqual(await names(), [stopped.hostname]);
 });

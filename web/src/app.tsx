@@ -91,9 +91,12 @@ export function App() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: the menu closes whenever the page changes
   useEffect(() => setMenuOpen(false), [path]);
   const found = ROUTES.map((r) => ({ r, p: match(r.pattern, path) })).find((x) => x.p);
+  // The sign-in form shows for /login and for any page while signed out: its title says so.
+  const signIn = session.isSuccess && (!session.data || path === '/login');
+  const title = signIn ? 'Sign in' : (found?.r.title ?? 'Not found');
   useEffect(() => {
-    document.title = `${found?.r.title ?? 'Not found'} · Homeostat`;
-  }, [found?.r.title]);
+    document.title = `${title} · Homeostat`;
+  }, [title]);
 
   if (session.isPending) return <Loading what="your session" />;
   if (session.error)

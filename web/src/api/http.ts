@@ -7,16 +7,23 @@ import { ErrorBody } from '../../../contract/api/common.ts';
 /** One validation problem reported by the API. */
 export type Issue = { path: string; message: string };
 
-/** An API call that failed: HTTP status, the API's error type and message, and any validation issues. */
+/**
+ * An API call that failed: HTTP status, the API's error type and message, and any validation issues. The message
+ * repeats the issues (the API builds its message from them, contract/errors.ts ValidationError); `summary` says what
+ * failed without them, for showing above the issue list (components/common.tsx ErrorBox) so each is said once.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
+  public readonly summary: string;
   constructor(
     message: string,
     public readonly status: number,
     public readonly type: string | null = null,
     public readonly issues: Issue[] = [],
+    summary?: string,
   ) {
     super(message);
+    this.summary = summary ?? message;
   }
 }
 
@@ -26,36 +33,32 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
   const type = parsed.success ? parsed.data.error : null;
   const message = parsed.success ? parsed.data.message : typeof body === 'string' ? body.trim() : '';
   const issues: Issue[] = parsed.success ? (parsed.data.issues ?? []) : [];
-  const detail = message ? `: ${message}` : '';
+  const error = worded(status, message ? `: ${message}` : '', what);
+  // With issues, the summary leaves out the API's message, which lists them again.
+  const summary = issues.length ? worded(status, status === 400 || status === 422 ? ':' : '', what) : undefined;
+  return new ApiError(error, status, type, issues, summary);
+}
+
+/** What a failed response means for the person, `detail` (the API's message, or nothing) in its place. */
+function worded(status: number, detail: string, what: string): string {
   switch (status) {
     case 400:
     case 422:
-      return new ApiError(`${what} was rejected${detail}`, status, type, issues);
+      return `${what} was rejected${detail}`;
     case 401:
-      if (what === 'Signing in')
-        return new ApiError(`Sign-in failed${detail || ': wrong username or password'}.`, status, type, issues);
-      return new ApiError('You are not signed in, or your session expired. Sign in again.', status, type, issues);
+      if (what === 'Signing in') return `Sign-in failed${detail || ': wrong username or password'}.`;
+      return 'You are not signed in, or your session expired. Sign in again.';
     case 403:
-      return new ApiError(
-        `You may not do this${detail}. Ask an admin for a role that allows it.`,
-        status,
-        type,
-        issues,
-      );
+      return `You may not do this${detail}. Ask an admin for a role that allows it.`;
     case 404:
-      return new ApiError(`Not found${detail}.`, status, type, issues);
+      return `Not found${detail}.`;
     case 409:
-      return new ApiError(
-        `${what} conflicts with the current state${detail}. Reload and try again.`,
-        status,
-        type,
-        issues,
-      );
+      return `${what} conflicts with the current state${detail}. Reload and try again.`;
     case 429:
     case 503:
-      return new ApiError(`The control plane is busy${detail}. Try again in a moment.`, status, type, issues);
+      return `The control plane is busy${detail}. Try again in a moment.`;
     default:
-      return new ApiError(`${what} failed with HTTP ${status}${detail}.`, status, type, issues);
+      return `${what} failed with HTTP ${status}${detail}.`;
   }
 }
 

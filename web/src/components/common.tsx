@@ -3,14 +3,17 @@ import { useSyncExternalStore, type ReactNode } from 'react';
 import { ApiError, describeError } from '../api/http.ts';
 import type { HealthStatus } from '../../../contract/api/host-health.ts';
 
-/** Shows an error in words, with validation issues listed; announced to screen readers. */
+/**
+ * Shows an error in words, announced to screen readers. With validation issues: what failed (without the API's
+ * message, which repeats them) and the issues listed, so each problem is said once; else the whole message.
+ */
 export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
   const issues = error instanceof ApiError ? error.issues : [];
   return (
     <div className="error" role="alert">
       {title && <strong>{title}: </strong>}
-      {describeError(error)}
+      {error instanceof ApiError && issues.length > 0 ? error.summary : describeError(error)}
       {issues.length > 0 && (
         <ul>
           {issues.map((i, n) => (

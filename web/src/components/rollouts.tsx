@@ -14,6 +14,13 @@ import { Empty, ErrorBox, Progress, Time } from './common.tsx';
 import { SoakStatus } from './soak-status.tsx';
 import { CanaryComparison } from './canary-comparison.tsx';
 
+/** Each kind's heading: the Models page shows model and agent rollouts, which need names of their own. */
+const TITLES: Record<Rollout['kind'], string> = {
+  policy: 'Policy rollouts',
+  model: 'Model rollouts',
+  agent: 'Agent rollouts',
+};
+
 /** Rollouts of one kind (and subject), newest first, with per-wave progress, halt and roll back. */
 export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: string | undefined }) {
   const client = useQueryClient();
@@ -36,7 +43,7 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
     .slice(0, 10);
   return (
     <section aria-labelledby={`${kind}-rollouts`}>
-      <h2 id={`${kind}-rollouts`}>Rollouts</h2>
+      <h2 id={`${kind}-rollouts`}>{TITLES[kind]}</h2>
       <ErrorBox error={rollouts.error} title="Cannot load rollouts" />
       <ErrorBox error={act.error} />
       {list.length === 0 ? (

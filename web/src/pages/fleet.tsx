@@ -79,6 +79,8 @@ export function useFleet(window = '15m') {
         openIncidents,
         incidentSeverity: h.incidentSeverity ?? null,
         servicesUnhealthy,
+        diskRisk: h.diskRisk ?? null,
+        failedCollectors: h.failedCollectors ?? [],
         alertActive,
       });
       return {
@@ -116,6 +118,24 @@ export function sortRows(rows: readonly FleetRow[], key: SortKey, dir: 'asc' | '
   const sign = dir === 'asc' ? 1 : -1;
   const cmp = SORTS[key].cmp;
   return [...rows].sort((a, b) => (key === 'name' ? sign * byName(a, b) : sign * cmp(a, b) || byName(a, b)));
+}
+
+/** Whether a host passes the Status filter (`?health=`): each value finds exactly the hosts one summary tile counts. */
+function statusMatches(r: FleetRow, filter: string): boolean {
+  switch (filter) {
+    case '':
+      return true;
+    case 'online':
+      return r.online;
+    case 'in-incident':
+      return r.openIncidents > 0;
+    case 'anomalous':
+      return r.alertActive;
+    case 'cordoned':
+      return !!r.cordon;
+    default:
+      return r.health === filter;
+  }
 }
 
 function setParam(search: URLSearchParams, key: string, value: string) {
@@ -173,10 +193,7 @@ export function FleetPage() {
     const t = deferredText.trim().toLowerCase();
     const [lk, lv] = labelFilter.split('=');
     return rows.filter((r) => {
-      if (healthFilter === 'cordoned') {
-        if (!r.cordon) return false;
-      } else if (healthFilter === 'anomalous' ? !r.alertActive : healthFilter && r.health !== healthFilter)
-        return false;
+      if (!statusMatches(r, healthFilter)) return false;
       if (lk && r.labels[lk] !== lv) return false;
       if (!t) return true;
       return (
@@ -213,9 +230,9 @@ export function FleetPage() {
   const windowWords = WINDOWS.find(([w]) => w === window)?.[1] ?? window;
   const pages = Math.max(1, Math.ceil(sorted.length / PAGE));
   const current = Math.min(page, pages - 1);
-  const online = rows.filter((r) => r.online).length;
+  const online = rows.filter((r) => statusMatches(r, 'online')).length;
   // Hosts, not incidents: one rack-wide incident counts each of its hosts once.
-  const inIncidents = rows.filter((r) => r.openIncidents > 0).length;
+  const inIncidents = rows.filter((r) => statusMatches(r, 'in-incident')).length;
 
   return (
     <>
@@ -232,7 +249,7 @@ export function FleetPage() {
             </div>
             <div>
               <dt>Online</dt>
-              <dd>{online}</dd>
+              <dd data-testid="online-count">{online}</dd>
             </div>
             <div>
               <dt>Critical</dt>
@@ -279,11 +296,13 @@ export function FleetPage() {
               Status
               <select value={healthFilter} onChange={(e) => setParam(search, 'health', e.target.value)}>
                 <option value="">any</option>
+                <option value="online">online</option>
                 <option value="healthy">healthy</option>
                 <option value="warning">warning</option>
                 <option value="critical">critical</option>
                 <option value="offline">offline</option>
                 <option value="anomalous">in an anomaly alert</option>
+                <option value="in-incident">in an open incident</option>
                 <option value="cordoned">cordoned</option>
               </select>
             </label>

@@ -398,7 +398,8 @@ export function IncidentPage({ id }: { id: string }) {
         </section>
         <section aria-labelledby="tl-title">
           <h2 id="tl-title">Timeline</h2>
-          <ol className="timeline">
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls (max-height), so a keyboard must be able to focus it to scroll it (WCAG 2.1.1; axe scrollable-region-focusable) */}
+          <ol className="timeline" tabIndex={0} aria-labelledby="tl-title">
             {i.timeline.map((t, n) => (
               <li key={n}>
                 <Time ts={t.at} /> <strong>{t.kind}</strong> {hosts.humanize(t.text)}

@@ -105,7 +105,7 @@ export function SettingsPage() {
                           rotate.mutate(w.id);
                       }}
                     >
-                      Rotate secret
+                      Rotate the secret
                     </button>
                     <button
                       type="button"

@@ -1,0 +1,261 @@
+/**
+ * Accessibility of every page of the admin UI, in Debian's chromium against a real demo (16 simulated hosts with an
+ * incident, a pending approval, a policy rollout, a cordoned host, a silence, a maintenance window, a webhook, an
+ * enrollment token and an API token, so the pages show their tables and cards rather than empty states): axe-core
+ * (test/browser's only use of it) runs on each page once its data has rendered, in the light and the dark colour
+ * scheme, and must find no violation. A failure names the page, the scheme, each rule with its impact and the first
+ * elements it flagged.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AxeResults } from 'axe-core';
+import type { Browser, Page } from 'playwright-core';
+import type { Demo } from '../../control-plane/compose/demo-command.ts';
+import {
+  adminApi,
+  launchChromium,
+  signedInPage,
+  skipWithoutChromium as skip,
+  startSmallDemo,
+} from './browser-support.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const HOSTS = 16;
+const POLICY = 'a11y-restart';
+const SOURCE =
+  'policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-service\n        service: nginx\n    guards: { requireApproval: true, cooldown: 5s }\n';
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+let incidentId: string;
+let cordoned: Demo['fleet']['hosts'][number];
+
+async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  demo = await startSmallDemo(HOSTS, 'homeostat-a11y-', {
+    cycleSeconds: 0.5,
+    // As in incidents-page.test.ts: one hot rack of 5 among 16 hosts is significant enough to open an incident.
+    fleet: { tickMs: 1000, incidents: { correlator: { minScore: 2 } } },
+  });
+  browser = await launchChromium();
+  page = (await signedInPage(browser, demo, demo.admin)).page;
+
+  // A rollout of a policy that restarts nginx only with approval, then nginx stops on one web host: a pending approval.
+  const web = demo.fleet.hosts.find((h) => h.labels.role === 'web')!;
+  const v = await adminApi(demo, 'POST', `/api/policies/${POLICY}/versions`, { source: SOURCE, comment: 'a11y' });
+  await adminApi(demo, 'POST', `/api/policies/${POLICY}/publish`, {
+    version: v.version,
+    selector: 'role=web',
+    percents: [100],
+  });
+  await waitFor('the policy on the web host', async () => {
+    const host = await adminApi(demo, 'GET', `/api/hosts/${web.agentId}`);
+    return host.appliedPolicyVersion === `${POLICY}@${v.version}`;
+  });
+  demo.fleet.stopService(web, 'nginx');
+
+  // The first rack heats up: an incident. A db host of the second rack is cordoned; the third rack is silenced (a
+  // silence drops its events before the correlator, so it must not cover the hot rack).
+  const racks = [...new Set(demo.fleet.hosts.map((h) => h.labels.rack!))];
+  demo.fleet.heatRack(racks[0]!, 120_000);
+  cordoned = demo.fleet.hosts.find((h) => h.labels.role === 'db' && h.labels.rack === racks[1])!;
+  await adminApi(demo, 'POST', `/api/hosts/${cordoned.agentId}/cordon`, { reason: 'disk swap' });
+  const now = Date.now();
+  await adminApi(demo, 'POST', '/api/silences', {
+    kind: 'silence',
+    selector: `rack=${racks[2]}`,
+    reason: 'rack power work',
+    schedule: { type: 'once', startsAt: now - 60_000, endsAt: now + 3_600_000 },
+  });
+  await adminApi(demo, 'POST', '/api/silences', {
+    kind: 'maintenance',
+    selector: '',
+    reason: 'Sunday patching',
+    schedule: { type: 'weekly', days: [0], start: '02:00', durationMinutes: 90 },
+    pauseActions: ['reboot'],
+  });
+  await adminApi(demo, 'POST', '/api/webhooks', { name: 'ops-chat', url: 'http://127.0.0.1:9/hook', events: [] });
+  await adminApi(demo, 'POST', '/api/tokens', { labels: { role: 'web' }, uses: 5, ttl: '24h' });
+  await adminApi(demo, 'POST', '/api/api-tokens', { name: 'ci-deploy' });
+
+  const incidents = await waitFor('an incident', async () => {
+    const list = (await adminApi(demo, 'GET', '/api/incidents')).incidents as { id: string }[];
+    return list.length > 0 ? list : null;
+  });
+  incidentId = incidents[0]!.id;
+  await waitFor('a pending approval', async () =>
+    ((await adminApi(demo, 'GET', '/api/approvals')).approvals as { status: string }[]).some(
+      (a) => a.status === 'pending',
+    ),
+  );
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await demo?.stop();
+  rmSync(demo.dataDir, { recursive: true, force: true });
+});
+
+/** Waits until no "Loading …" status is left on the page (every query of the page has answered). */
+async function loaded(p: Page): Promise<void> {
+  await p.waitForFunction(
+    () => ![...document.querySelectorAll('[role="status"]')].some((e) => /^\s*Loading\b/.test(e.textContent ?? '')),
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+type Violation = { id: string; impact: string | null; help: string; nodes: number; targets: string[] };
+
+/** axe-core's violations on the page as it is now (injected once per document). */
+async function axeViolations(p: Page): Promise<Violation[]> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ path: AXE });
+  return p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<AxeResults> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      nodes: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.map(String).join(' ')),
+    }));
+  });
+}
+
+/** Asserts no violation in the light and the dark colour scheme; the message lists rule, impact and elements. */
+async function assertAccessible(p: Page, name: string): Promise<void> {
+  const problems: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await p.emulateMedia({ colorScheme });
+    for (const v of await axeViolations(p))
+      problems.push(
+        `${colorScheme}: ${v.id} (${v.impact ?? 'no impact'}, ${v.nodes} element(s)): ${v.help} — ${v.targets.join(' | ')}`,
+      );
+  }
+  await p.emulateMedia({ colorScheme: 'light' });
+  assert.equal(problems.length, 0, `${name}: ${problems.length} axe violation(s):\n  ${problems.join('\n  ')}`);
+}
+
+/** Opens `path` signed in as the admin, waits for `ready` and for every query, then checks the page. */
+async function check(name: string, path: string, ready: (p: Page) => Promise<unknown>): Promise<void> {
+  await page.goto(`${demo.httpUrl}${path}`);
+  await ready(page);
+  await loaded(page);
+  await assertAccessible(page, name);
+}
+
+test('fleet overview', { skip }, async () => {
+  await check('fleet overview', '/', async (p) => {
+    await p.waitForFunction((n) => document.querySelectorAll('tr[data-host]').length >= n, HOSTS, { timeout: 60_000 });
+    await p.locator('.badge-cordoned').first().waitFor();
+    await p.getByTestId('now-incidents').locator('li a').first().waitFor();
+  });
+});
+
+test('host page', { skip }, async () => {
+  const host = cordoned;
+  await check('host page', `/hosts/${host.agentId}`, async (p) => {
+    await p.getByRole('heading', { name: host.hostname, level: 1 }).waitFor();
+    await p.locator('figure.chart[data-points]:not([data-points="0"])').first().waitFor();
+  });
+});
+
+test('incidents list', { skip }, async () => {
+  await check('incidents list', '/incidents', (p) => p.locator('tr[data-incident]').first().waitFor());
+});
+
+test("an incident's detail", { skip }, async () => {
+  await check('incident detail', `/incidents/${encodeURIComponent(incidentId)}`, (p) =>
+    p.getByRole('heading', { name: 'Likely root cause' }).waitFor(),
+  );
+});
+
+test('approvals', { skip }, async () => {
+  await check('approvals', '/approvals', (p) => p.locator('article[data-approval]').first().waitFor());
+});
+
+test('policies list', { skip }, async () => {
+  await check('policies', '/policies', (p) => p.getByTestId(`policy-versions-${POLICY}`).waitFor());
+});
+
+test('a policy with its editor and rollouts', { skip }, async () => {
+  await check('policy editor and rollouts', `/policies/${POLICY}`, async (p) => {
+    await p.locator('.cm-editor').waitFor();
+    await p.locator('[data-rollout]').first().waitFor();
+    await p.getByTestId('lint-summary').getByText(/Valid/).waitFor();
+  });
+});
+
+test('models, refits, model and agent rollouts', { skip }, async () => {
+  await check('models', '/models', async (p) => {
+    await p.getByTestId('deployed-models').waitFor();
+    await p.getByRole('heading', { name: 'Agent versions' }).waitFor();
+  });
+});
+
+test('enrollment', { skip }, async () => {
+  await check('enrollment', '/enroll', async (p) => {
+    await p.getByTestId('enroll-command').waitFor();
+    await p.locator('[data-testid^="token-hosts-"]').first().waitFor();
+  });
+});
+
+test('users and API tokens', { skip }, async () => {
+  await check('users', '/users', async (p) => {
+    await p.getByLabel(`Role of ${demo.admin.username}`).waitFor();
+    await p.locator('tr', { hasText: 'ci-deploy' }).waitFor();
+  });
+});
+
+test('audit log', { skip }, async () => {
+  await check('audit log', '/audit', (p) => p.locator('tr[data-action]').first().waitFor());
+});
+
+test('silences', { skip }, async () => {
+  await check('silences', '/silences', (p) =>
+    p.locator('[data-testid="silences"] tr', { hasText: 'rack power work' }).waitFor(),
+  );
+});
+
+test('maintenance windows', { skip }, async () => {
+  await check('maintenance windows', '/maintenance', (p) =>
+    p.locator('[data-testid="silences"] tr', { hasText: 'Sunday patching' }).waitFor(),
+  );
+});
+
+test('settings (webhooks)', { skip }, async () => {
+  await check('settings', '/settings', (p) =>
+    p.locator('[data-testid="webhooks"] tr', { hasText: 'ops-chat' }).waitFor(),
+  );
+});
+
+test('a page that does not exist', { skip }, async () => {
+  await check('not found', '/no-such-page', (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor());
+});
+
+test('the sign-in page, signed out', { skip }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demo.httpUrl}/login`);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await assertAccessible(p, 'sign-in');
+  } finally {
+    await context.close();
+  }
+});
