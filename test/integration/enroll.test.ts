@@ -65,10 +65,7 @@ describe('enrollment and first samples, end to end', () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     // N3: the token's label wins, and the agent says so instead of dropping the request silently.
-    assert.equal(
-      r.stderr,
-      "warning: label zone: the enrollment token sets 'test', the requested 'lab' is not applied",
-    );
+    assert.equal(r.stderr, "warning: label zone: the enrollment token sets 'test', the requested 'lab' is not applied");
     const agentId = /enrolled as (\S+)/.exec(r.stdout)![1]!;
     assert.equal(statSync(stateDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(stateDir, 'credentials.json')).mode & 0o777, 0o600);
