@@ -104,3 +104,18 @@ export async function signedInPage(
   await page.getByTestId('who').waitFor();
   return { context, page };
 }
+
+/** Polls `check` every 250 ms until it returns a truthy value (returned), or throws naming `what` after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  ms = 90_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -19,6 +19,7 @@ import {
   signedInPage,
   skipWithoutChromium as skip,
   startSmallDemo,
+  waitFor,
 } from './browser-support.ts';
 
 const HOSTS = 4;
@@ -29,16 +30,6 @@ const CANARY = `anomaly-multi@${card.version}-canary`;
 let demo: Demo;
 let browser: Browser;
 let page: Page;
-
-async function waitFor<T>(what: string, check: () => Promise<T | null | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Uploads the shipped graph under `version`. */
 async function upload(version: string): Promise<void> {

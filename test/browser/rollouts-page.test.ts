@@ -17,6 +17,7 @@ import {
   signedInPage,
   skipWithoutChromium as skip,
   startSmallDemo,
+  waitFor,
 } from './browser-support.ts';
 
 const HOSTS = 3;
@@ -44,16 +45,6 @@ async function rolloutOf(id: string): Promise<{ status: string; history: { event
   return adminApi(demo, 'GET', `/api/rollouts/${id}`);
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | null | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 test('live version in the policy list; halt, resume, roll back; the rollback completes on acknowledgement', {
   skip,
 }, async () => {
@@ -68,7 +59,7 @@ test('live version in the policy list; halt, resume, roll back; the rollback com
     percents: [100],
     soak: '1s',
   });
-  await waitFor('v1 completed', async () => (await rolloutOf(first.id)).status === 'completed');
+  await waitFor('v1 completed', async () => (await rolloutOf(first.id)).status === 'completed', 60_000);
   // No reload: the list follows the rollout while it is shown (it used to keep saying "not live").
   await listed.getByText('v2 · live v1', { exact: true }).waitFor();
   const listedByApi = (await adminApi(demo, 'GET', '/api/policies')).policies.find(
@@ -100,13 +91,17 @@ test('live version in the policy list; halt, resume, roll back; the rollback com
   await card.getByRole('button', { name: 'Halt' }).click();
   await card.locator('.status-halted').waitFor();
   await card.getByRole('button', { name: 'Roll back to ui-rollouts@1' }).click(); // confirm() is accepted
-  const rollback = await waitFor('the rollback rollout', async () => {
-    const all = (await adminApi(demo, 'GET', '/api/rollouts?subject=ui-rollouts')).rollouts as {
-      id: string;
-      rollback?: boolean;
-    }[];
-    return all.find((r) => r.rollback) ?? null;
-  });
+  const rollback = await waitFor(
+    'the rollback rollout',
+    async () => {
+      const all = (await adminApi(demo, 'GET', '/api/rollouts?subject=ui-rollouts')).rollouts as {
+        id: string;
+        rollback?: boolean;
+      }[];
+      return all.find((r) => r.rollback) ?? null;
+    },
+    60_000,
+  );
   const back = page.locator(`article[data-rollout="${rollback.id}"]`);
   await back.locator('.status-completed').waitFor({ timeout: 60_000 });
   assert.match((await back.textContent()) ?? '', new RegExp(`acknowledged by all ${HOSTS} host\\(s\\)`));

@@ -13,6 +13,21 @@ const V1 = card.version as string;
 const V2 = `${V1}-next`;
 const id = (v: string) => `anomaly-uni@${v}`;
 
+/** The agents report `version` of anomaly-uni as the model they run, as a real agent reports the model it ships
+ * with at start (agent/fleet/fleet-state.ts modelsByName); resolves once the API shows it on all of them. */
+async function reportBundled(rig: FleetRig, agents: SimAgent[], version: string): Promise<void> {
+  for (const a of agents)
+    await a.client.publishAsync(
+      agentTopic(a.agentId, 'state'),
+      JSON.stringify({ v: 1, ts: rig.clock.t, policyVersion: null, models: { 'anomaly-uni': version }, errors: [] }),
+      { qos: 1 },
+    );
+  await until(async () => {
+    const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { appliedModels: Record<string, string> }[];
+    return hosts.filter((h) => h.appliedModels?.['anomaly-uni'] === version).length === agents.length;
+  }, 'hosts report the bundled model');
+}
+
 async function upload(rig: FleetRig, bytes: Uint8Array, c: unknown): Promise<{ status: number; body: any }> {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(bytes)]), 'model.onnx');
@@ -191,17 +206,7 @@ test('model rollout: hosts on a bundled model never uploaded; a regressing canar
   const BUNDLED = '0.9.0-bundled';
   try {
     for (let i = 0; i < 3; i++) agents.push(await startAgent(rig, `b-${i}`, { rack: 'r3' }));
-    // What a real agent reports at start: the model it ships with (agent/fleet/fleet-state.ts modelsByName).
-    for (const a of agents)
-      await a.client.publishAsync(
-        agentTopic(a.agentId, 'state'),
-        JSON.stringify({ v: 1, ts: rig.clock.t, policyVersion: null, models: { 'anomaly-uni': BUNDLED }, errors: [] }),
-        { qos: 1 },
-      );
-    await until(async () => {
-      const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { appliedModels: Record<string, string> }[];
-      return hosts.filter((h) => h.appliedModels?.['anomaly-uni'] === BUNDLED).length === 3;
-    }, 'hosts report the bundled model');
+    await reportBundled(rig, agents, BUNDLED);
     assert.equal((await upload(rig, onnx, { ...card, version: V2 })).status, 201);
     const ro = await api(rig.t, 'POST', `/api/models/${id(V2)}/publish`, {
       canaries: ['b-0'],
@@ -245,16 +250,7 @@ test("model rollout from a model bundled with this control plane's agent: Roll b
   const agents: SimAgent[] = [];
   try {
     for (let i = 0; i < 2; i++) agents.push(await startAgent(rig, `s-${i}`, { rack: 'r4' }));
-    for (const a of agents)
-      await a.client.publishAsync(
-        agentTopic(a.agentId, 'state'),
-        JSON.stringify({ v: 1, ts: rig.clock.t, policyVersion: null, models: { 'anomaly-uni': V1 }, errors: [] }),
-        { qos: 1 },
-      );
-    await until(async () => {
-      const hosts = (await api(rig.t, 'GET', '/api/hosts')).body.hosts as { appliedModels: Record<string, string> }[];
-      return hosts.filter((h) => h.appliedModels?.['anomaly-uni'] === V1).length === 2;
-    }, 'hosts report the bundled model');
+    await reportBundled(rig, agents, V1);
     // Listed as bundled, not yet registered (the missing path is left out).
     const before = await api(rig.t, 'GET', '/api/models');
     assert.deepEqual(before.body, { models: [], bundled: [{ id: id(V1), bytes: onnx.length, registered: false }] });
