@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic } from '../../contract/protocol/index.ts';
-import { adminToken, api, pickPorts, poll, startServer, type Proc } from '../integration/harness.ts';
+import { adminToken, api, poll, startServer, type Proc } from '../integration/harness.ts';
 
 const AGENTS = 6;
 const PER_MESSAGE = 200;
@@ -31,7 +31,7 @@ after(async () => {
 describe('M1: SIGTERM under ingest load', () => {
   it('M1: the control plane exits 0 within its drain deadline while agents flood it (incl. poison)', async () => {
     const tStart = Date.now();
-    const { proc, info } = await startServer(join(dir, 'cp'), await pickPorts());
+    const { proc, info } = await startServer(join(dir, 'cp'));
     procs.push(proc);
     const token = await adminToken(join(dir, 'cp'));
     const tok = await api(info.httpUrl, token, 'POST', '/api/tokens', { uses: AGENTS });

@@ -25,7 +25,6 @@ import {
   adminToken,
   api,
   createEnrollmentToken,
-  pickPorts,
   poll,
   ROOT,
   startServer,
@@ -115,7 +114,7 @@ describe('agent upgrades: A → B, then broken C rolls back to B by itself', { s
     // the control plane starts (and creates its signing key) while the agent is built; then the three artifacts are
     // packaged side by side with that key
     const [started] = await Promise.all([
-      pickPorts().then((ports) => startServer(dataDir, ports)),
+      startServer(dataDir),
       execFileP(process.execPath, [join(ROOT, 'agent/build.mjs'), '--outdir', build, '--quiet'], {
         cwd: ROOT,
         timeout: 240_000,

@@ -17,7 +17,6 @@ import {
   adminToken,
   api,
   createEnrollmentToken,
-  pickPorts,
   poll,
   ROOT,
   spawnNode,
@@ -63,7 +62,7 @@ describe('compiled homeostat-agent without tsx', () => {
         cpSync(join(ROOT, 'node_modules', pkg, f), target, { recursive: true });
       }
     }
-    server = await startServer(dataDir, await pickPorts());
+    server = await startServer(dataDir);
   });
 
   after(async () => {

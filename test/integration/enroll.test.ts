@@ -10,7 +10,6 @@ import {
   api,
   createEnrollmentToken,
   homeostatAgent,
-  pickPorts,
   poll,
   runAgent,
   startServer,
@@ -26,7 +25,7 @@ describe('enrollment and first samples, end to end', () => {
   let token: string;
   const procs: Proc[] = [];
   before(async () => {
-    server = await startServer(dataDir, await pickPorts());
+    server = await startServer(dataDir);
     procs.push(server.proc);
     token = await adminToken(dataDir);
   });

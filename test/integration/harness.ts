@@ -151,23 +151,43 @@ export async function pickPorts(): Promise<Ports> {
   return { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
 }
 
-/** `homeostat server` as a child process; resolves once it printed its `{"event":"listening"}` line. */
-export async function startServer(dataDir: string, ports: Ports): Promise<{ proc: Proc; info: ServerInfo }> {
-  const proc = homeostat([
-    'server',
-    '--data-dir',
-    dataDir,
-    '--http-port',
-    String(ports.http),
-    '--mqtt-port',
-    String(ports.mqtt),
-    '--ws-port',
-    String(ports.ws),
-    '--log-level',
-    'warn',
-  ]);
-  const line = await waitForLine(proc, (l) => l.includes('"listening"'), 60_000, 'control plane listening');
-  return { proc, info: JSON.parse(line) as ServerInfo };
+/**
+ * `homeostat server` as a child process; resolves once it printed its `{"event":"listening"}` line. Without `ports`,
+ * free ports are picked, and picked again when one of them was taken between the pick and the bind (exit code 3: a
+ * concurrent test's outgoing connection or listener can take a port {@link freePort} let go of). A restart passes the
+ * `ports` of the first start, so the server comes back where its agents look for it.
+ */
+export async function startServer(
+  dataDir: string,
+  ports?: Ports,
+  extraArgs: string[] = [],
+): Promise<{ proc: Proc; info: ServerInfo; ports: Ports }> {
+  for (let attempt = 1; ; attempt++) {
+    const chosen = ports ?? (await pickPorts());
+    const proc = homeostat([
+      'server',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      String(chosen.http),
+      '--mqtt-port',
+      String(chosen.mqtt),
+      '--ws-port',
+      String(chosen.ws),
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ]);
+    try {
+      const line = await waitForLine(proc, (l) => l.includes('"listening"'), 60_000, 'control plane listening');
+      return { proc, info: JSON.parse(line) as ServerInfo, ports: chosen };
+    } catch (err) {
+      // exit code 3 is the server's "a port is in use" (describePortInUse); anything else is the test's failure
+      const portTaken = proc.child.exitCode === 3;
+      if (!portTaken) await proc.kill('SIGKILL');
+      if (ports || !portTaken || attempt >= 5) throw err;
+    }
+  }
 }
 
 /** The admin API token the control plane wrote on its first start. */

@@ -12,7 +12,6 @@ import {
   agentStatus,
   createEnrollmentToken,
   homeostatAgent,
-  pickPorts,
   poll,
   runAgent,
   startServer,
@@ -38,8 +37,8 @@ describe('lossless link under kill -9', () => {
   it('stores every seq exactly once across a control-plane SIGKILL and an agent SIGKILL', async () => {
     const dataDir = join(dir, 'cp');
     const stateDir = join(dir, 'agent');
-    const ports = await pickPorts();
-    let server = await startServer(dataDir, ports);
+    let server = await startServer(dataDir);
+    const { ports } = server;
     procs.push(server.proc);
     const token = await adminToken(dataDir);
     const enrolled = await runAgent([

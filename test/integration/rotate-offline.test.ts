@@ -17,7 +17,6 @@ import {
   api,
   createEnrollmentToken,
   homeostatAgent,
-  pickPorts,
   poll,
   run,
   runAgent,
@@ -72,7 +71,7 @@ describe('secret rotation of an offline agent: queued, delivered when it comes o
     ((await api(info.httpUrl, admin, 'GET', '/api/metrics')).body?.counters?.[name] as number | undefined) ?? 0;
 
   before(async () => {
-    const server = await startServer(dataDir, await pickPorts());
+    const server = await startServer(dataDir);
     procs.push(server.proc);
     info = server.info;
     admin = await adminToken(dataDir);

@@ -17,13 +17,11 @@ import {
   adminToken,
   agentStatus,
   freePort,
-  homeostat,
   homeostatAgent,
-  pickPorts,
   poll,
   run,
   runAgent,
-  waitForLine,
+  startServer,
   type Proc,
   type ServerInfo,
 } from './harness.ts';
@@ -59,29 +57,17 @@ describe('TLS: HTTPS, mqtts and the pinned CA, end to end', () => {
     caPem = readFileSync(join(dir, 'tls', 'ca.pem'), 'utf8');
     caSha256 = certificateSha256(caPem);
     https = trustingFetch(caPem);
-    const ports = await pickPorts();
     const tls = (f: string) => join(dir, 'tls', f);
-    const server = homeostat([
-      'server',
-      '--data-dir',
-      join(dir, 'cp'),
-      '--http-port',
-      String(ports.http),
-      '--mqtt-port',
-      String(ports.mqtt),
-      '--ws-port',
-      String(ports.ws),
+    const server = await startServer(join(dir, 'cp'), undefined, [
       '--tls-cert',
       tls('server.pem'),
       '--tls-key',
       tls('server.key'),
       '--tls-ca',
       tls('ca.pem'),
-      '--log-level',
-      'warn',
     ]);
-    procs.push(server);
-    info = JSON.parse(await waitForLine(server, (l) => l.includes('"listening"'), 60_000, 'listening')) as ServerInfo;
+    procs.push(server.proc);
+    info = server.info;
     admin = await adminToken(join(dir, 'cp'));
   });
   after(async () => {
