@@ -36,6 +36,18 @@ export const Rollout = z.object({
   rollback: z.boolean().optional(),
   /** Target hosts left out because they were cordoned (at planning, or when their wave or a rollback was due). */
   skippedCordoned: z.array(z.string()).optional(),
+  /** Each decided wave's outcome, frozen when its gate decided: how many of its hosts had acknowledged, and when. */
+  waveResults: z
+    .array(
+      z.object({
+        wave: z.number().int().nonnegative(),
+        verdict: z.enum(['pass', 'fail']),
+        hosts: z.number().int().nonnegative(),
+        acknowledged: z.number().int().nonnegative(),
+        at: EpochMs,
+      }),
+    )
+    .optional(),
   selector: z.string(),
   createdBy: z.string(),
   createdAt: IsoTime,

@@ -8,11 +8,13 @@ const pass = (treated: string[]): WaveObservation => ({
   treated: healthy(treated.length),
   baseline: healthy(3),
   applyFailures: 0,
+  acknowledged: treated,
 });
 const fail = (treated: string[]): WaveObservation => ({
   treated: { hosts: treated.length, errors: 50, anomalies: 0 },
   baseline: healthy(3),
   applyFailures: 0,
+  acknowledged: treated,
 });
 const init = (waves: string[][], extra = {}) =>
   createRolloutState(

@@ -76,11 +76,13 @@ const healthy = (treated: string[]): WaveObservation => ({
   treated: { hosts: treated.length, errors: 0, anomalies: 0 },
   baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 },
   applyFailures: 0,
+  acknowledged: treated,
 });
 const broken = (treated: string[]): WaveObservation => ({
   treated: { hosts: treated.length, errors: treated.length * 3, anomalies: 0 },
   baseline: { hosts: 100 - treated.length, errors: 1, anomalies: 1 },
   applyFailures: 0,
+  acknowledged: treated,
 });
 
 test('rollout: waves advance only after the soak and a passing gate, then complete', () => {
@@ -101,6 +103,31 @@ test('rollout: waves advance only after the soak and a passing gate, then comple
   assert.equal(r.state.status, 'completed');
   s = r.state;
   assert.equal(s.history.filter((h) => h.event.endsWith('passed the health gate')).length, 3);
+  assert.deepEqual(
+    s.waveResults,
+    waves.map((w, wave) => ({ wave, verdict: 'pass', hosts: w.length, acknowledged: w.length, at: (wave + 1) * 1000 })),
+  );
+});
+
+test("rollout: a wave's result is frozen when its gate decides; later observations never rewrite it", () => {
+  const s0 = createRolloutState(
+    { id: 'r', kind: 'policy', subject: 'p', version: 'p@2', previousVersion: 'p@1', waves: [['a', 'b'], ['c']] },
+    0,
+  );
+  // wave 0 passes with one of its two hosts acknowledged (the other was slow); then every host acknowledges
+  const oneAcked = (treated: string[]): WaveObservation => ({ ...healthy(treated), acknowledged: ['a'] });
+  let r = stepRollout(s0, 0, healthy);
+  r = stepRollout(r.state, 600_000, oneAcked);
+  assert.deepEqual(r.state.waveResults, [{ wave: 0, verdict: 'pass', hosts: 2, acknowledged: 1, at: 600_000 }]);
+  r = stepRollout(r.state, 900_000, healthy); // still soaking wave 1: nothing recorded, nothing rewritten
+  assert.equal(r.state.waveResults?.length, 1);
+  r = stepRollout(r.state, 1_200_000, broken);
+  assert.equal(r.state.status, 'halted');
+  assert.deepEqual(r.state.waveResults, [
+    { wave: 0, verdict: 'pass', hosts: 2, acknowledged: 1, at: 600_000 },
+    { wave: 1, verdict: 'fail', hosts: 1, acknowledged: 1, at: 1_200_000 },
+  ]);
+  assert.equal(s0.waveResults, undefined, 'the input state is untouched');
 });
 
 test('rollout: a failing gate halts (policy) or rolls back the treated hosts (model)', () => {
@@ -124,6 +151,7 @@ test('rollout: unacknowledged waves halt after the ack timeout', () => {
     treated: { hosts: 0, errors: 0, anomalies: 0 },
     baseline: { hosts: 100, errors: 0, anomalies: 0 },
     applyFailures: 0,
+    acknowledged: [],
   });
   const s = createRolloutState(
     {

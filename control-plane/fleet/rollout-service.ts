@@ -243,7 +243,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     const baseline = untreated.length
       ? await health(untreated, since, now + 1)
       : await health(acked, since - (now - since), since);
-    return { treated: treatedHealth, baseline, applyFailures: failures };
+    return { treated: treatedHealth, baseline, applyFailures: failures, acknowledged: acked };
   }
 
   async function targets(selector: string): Promise<HostRecord[]> {

@@ -35,6 +35,17 @@ export interface RolloutState {
   rollback?: boolean;
   /** Target hosts left out because they were cordoned: at planning, or when their wave (or a rollback) was due. */
   skippedCordoned?: string[];
+  /** Each wave's outcome, frozen when its gate decided (pass or fail): later host changes never rewrite it. */
+  waveResults?: WaveResult[];
+}
+
+/** One wave's outcome as its health gate saw it: how many of its hosts had acknowledged the version, and when. */
+export interface WaveResult {
+  wave: number;
+  verdict: 'pass' | 'fail';
+  hosts: number;
+  acknowledged: number;
+  at: number;
 }
 
 /** What the shell must do after a step. */
@@ -49,6 +60,8 @@ export interface WaveObservation {
   treated: GroupHealth;
   baseline: GroupHealth;
   applyFailures: number;
+  /** Treated hosts that acknowledged the new version (frozen per wave in {@link WaveResult}). */
+  acknowledged: string[];
 }
 
 /** Options for {@link createRolloutState}; defaults: soak 10 min, ack timeout 10 min, no auto rollback. */
@@ -122,8 +135,10 @@ export function stepRollout(
     const reasons = [
       `wave ${s.wave} not acknowledged within ${Math.round(s.ackTimeoutMs / 1000)} s: ${gate.reasons.join('; ')}`,
     ];
+    recordWave(s, now, 'fail', obs.acknowledged);
     return { ...finish(s, now, 'halted', [{ type: 'halted', reasons }], reasons.join('; ')), gate };
   }
+  recordWave(s, now, gate.verdict, obs.acknowledged);
   if (gate.verdict === 'fail') {
     const actions: RolloutAction[] = [{ type: 'halted', reasons: gate.reasons }];
     if (s.autoRollback) {
@@ -161,6 +176,14 @@ function sendWave(
   s.waveStartedAt = now;
   s.history.push({ at: now, event: `wave ${wave} sent`, detail: `${s.waves[wave]!.length} host(s)` });
   return { state: s, actions: [{ type: 'send', wave, hosts: s.waves[wave]!, version: s.version }] };
+}
+
+/** Freezes the current wave's outcome ({@link WaveResult}); `s` is the step's own copy. */
+function recordWave(s: RolloutState, now: number, verdict: WaveResult['verdict'], acknowledged: string[]): void {
+  const hosts = s.waves[s.wave] ?? [];
+  const acked = new Set(acknowledged);
+  const result = { wave: s.wave, verdict, hosts: hosts.length, acknowledged: hosts.filter((h) => acked.has(h)).length };
+  s.waveResults = [...(s.waveResults ?? []), { ...result, at: now }];
 }
 
 function finish(s: RolloutState, now: number, status: RolloutStatus, actions: RolloutAction[], detail?: string) {

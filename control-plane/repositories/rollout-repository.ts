@@ -35,6 +35,17 @@ export const RolloutStateSchema = z.looseObject({
   history: z.array(z.object({ at: z.number(), event: z.string(), detail: z.string().optional() })),
   rollback: z.boolean().optional(),
   skippedCordoned: z.array(z.string()).optional(),
+  waveResults: z
+    .array(
+      z.object({
+        wave: z.number().int(),
+        verdict: z.enum(['pass', 'fail']),
+        hosts: z.number().int(),
+        acknowledged: z.number().int(),
+        at: z.number(),
+      }),
+    )
+    .optional(),
 });
 // Compile-time check that the schema produces the state machine's type.
 const _stateIsRolloutState: z.ZodType<RolloutState> = RolloutStateSchema;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gateInWords, isFinished, revertLabel, waveHistory } from './rollout-words.ts';
+import { gateInWords, isFinished, revertLabel, waveHistory, waveRow } from './rollout-words.ts';
 
 test('the health gate result reads as words, not JSON', () => {
   const g = gateInWords(
@@ -42,4 +42,40 @@ test('finished rollouts and their waves come from history', () => {
   assert.deepEqual(waveHistory({ history: h }, 0), { sentAt: 10, passedAt: 20 });
   assert.deepEqual(waveHistory({ history: h }, 1), { sentAt: 20, passedAt: null });
   assert.deepEqual(waveHistory({ history: h }, 2), { sentAt: null, passedAt: null });
+});
+
+test('a decided wave is frozen at what its gate saw; only the wave being soaked counts live', () => {
+  const history = [
+    { at: 10, event: 'wave 0 sent' },
+    { at: 20, event: 'wave 0 passed the health gate' },
+    { at: 20, event: 'wave 1 sent' },
+  ];
+  const r = {
+    status: 'soaking' as const,
+    wave: 1,
+    waves: [['a', 'b'], ['c'], ['d', 'e']],
+    history,
+    waveResults: [{ wave: 0, verdict: 'pass' as const, hosts: 2, acknowledged: 1, at: 20 }],
+  };
+  const asked: string[][] = [];
+  const everyHostNow = (ids: string[]) => {
+    asked.push(ids);
+    return ids.length;
+  };
+  // every host runs the version today; wave 0 still reads as its gate saw it (1 of 2)
+  assert.deepEqual(waveRow(r, 0, everyHostNow), {
+    state: 'decided',
+    wave: 0,
+    verdict: 'pass',
+    hosts: 2,
+    acknowledged: 1,
+    at: 20,
+  });
+  assert.deepEqual(waveRow(r, 1, everyHostNow), { state: 'live', hosts: 1, acknowledged: 1, current: true });
+  assert.deepEqual(waveRow(r, 2, everyHostNow), { state: 'not-sent', hosts: 2 });
+  assert.deepEqual(asked, [['c']], 'only the soaked wave is counted from the hosts');
+  // a rollout stored before wave results were kept: its history, never today's hosts
+  const old = { ...r, status: 'completed' as const, waveResults: undefined };
+  assert.deepEqual(waveRow(old, 0, everyHostNow), { state: 'recorded', hosts: 2, sentAt: 10, passedAt: 20 });
+  assert.deepEqual(waveRow(old, 1, everyHostNow), { state: 'recorded', hosts: 1, sentAt: 20, passedAt: null });
 });

@@ -1,8 +1,8 @@
 /**
  * Rollouts in words: the health gate's verdict and rates (stored as JSON in the rollout's history) as sentences, what
  * the "send the other version" button really does (roll back, or roll forward when this rollout was itself a
- * rollback), and which rollouts are finished (their waves are shown from their own history, never recomputed from
- * the hosts' current state).
+ * rollback), and which rollouts are finished. A wave whose gate decided is shown as the gate saw it (frozen), never
+ * recomputed from the hosts' current state; only the wave being soaked counts acknowledgements live.
  */
 import type { Rollout } from '../../contract/api/rollouts.ts';
 
@@ -72,4 +72,30 @@ export function waveHistory(
   const sent = r.history.find((h) => h.event === `wave ${index} sent`);
   const passed = r.history.find((h) => h.event === `wave ${index} passed the health gate`);
   return { sentAt: sent?.at ?? null, passedAt: passed?.at ?? null };
+}
+
+/** How one wave reads: decided by its gate (frozen), being soaked (live), recorded in history only, or not sent. */
+export type WaveRow =
+  | { state: 'decided'; verdict: 'pass' | 'fail'; hosts: number; acknowledged: number; at: number }
+  | { state: 'live'; hosts: number; acknowledged: number; current: boolean }
+  | { state: 'recorded'; hosts: number; sentAt: number; passedAt: number | null }
+  | { state: 'not-sent'; hosts: number };
+
+/**
+ * Wave `index` of `r`. `ackedNow` counts the wave's hosts that report the version today: it is asked only for the
+ * wave being soaked, so a wave that passed keeps the count its gate saw whatever its hosts run later. A rollout
+ * stored before wave results were kept shows what its history recorded.
+ */
+export function waveRow(
+  r: Pick<Rollout, 'history' | 'waveResults' | 'status' | 'wave' | 'waves'>,
+  index: number,
+  ackedNow: (hosts: string[]) => number,
+): WaveRow {
+  const hosts = r.waves[index] ?? [];
+  const decided = r.waveResults?.findLast((w) => w.wave === index);
+  if (decided) return { state: 'decided', ...decided };
+  const { sentAt, passedAt } = waveHistory(r, index);
+  if (sentAt === null) return { state: 'not-sent', hosts: hosts.length };
+  if (isFinished(r) || index < r.wave) return { state: 'recorded', hosts: hosts.length, sentAt, passedAt };
+  return { state: 'live', hosts: hosts.length, acknowledged: ackedNow(hosts), current: index === r.wave };
 }

@@ -1,12 +1,12 @@
 /**
- * Rollouts of one kind (and subject), newest first. An active rollout shows live per-wave acknowledgement from the
- * hosts' reported versions; a finished one shows its waves from its own history (frozen: what was sent and when each
- * wave passed the gate), never recomputed from today's hosts. Health-gate results read as words.
+ * Rollouts of one kind (and subject), newest first. A wave whose health gate decided shows what the gate saw (frozen:
+ * how many of its hosts had acknowledged, and the verdict), never recomputed from today's hosts; only the wave being
+ * soaked counts acknowledgements live from the hosts' reported versions. Health-gate results read as words.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import type { Host, Rollout } from '../api/types.ts';
-import { gateInWords, isFinished, revertLabel, versionWords, waveHistory } from '../rollout-words.ts';
+import { gateInWords, isFinished, revertLabel, versionWords, waveRow, type WaveRow } from '../rollout-words.ts';
 
 type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
@@ -111,31 +111,15 @@ function RolloutCard({
         )}
       </header>
       <ol className="waves">
-        {r.waves.map((hostIds, index) => {
-          if (finished) {
-            // Frozen: what the rollout's own history recorded for this wave.
-            const w = waveHistory(r, index);
-            return (
-              <li key={index} data-wave={index}>
-                <span>
-                  Wave {index + 1}: {w.sentAt === null ? 'not sent' : `sent to ${hostIds.length} host(s)`}
-                  {w.passedAt !== null && ', passed the health gate'}
-                </span>
-                <span className="muted">{w.sentAt !== null && <Time ts={w.passedAt ?? w.sentAt} />}</span>
-              </li>
-            );
-          }
-          const acked = hostIds.filter(applied).length;
-          return (
-            <li key={index} data-wave={index}>
-              <span>
-                Wave {index + 1}
-                {index === r.wave && active ? ' (current)' : ''}: {acked} of {hostIds.length} acknowledged
-              </span>
-              <Progress value={hostIds.length ? acked / hostIds.length : 0} label={`Wave ${index + 1}`} />
-            </li>
-          );
-        })}
+        {r.waves.map((_, index) => (
+          <WaveItem
+            key={index}
+            index={index}
+            w={waveRow(r, index, (ids) => ids.filter(applied).length)}
+            active={active}
+            finished={finished}
+          />
+        ))}
       </ol>
       {(r.skippedCordoned?.length ?? 0) > 0 && (
         <p className="muted" data-testid="skipped-cordoned" title={r.skippedCordoned!.join('\n')}>
@@ -198,4 +182,53 @@ function RolloutCard({
       )}
     </article>
   );
+}
+
+/** One wave's line: frozen once its gate decided, live while it is soaked (see {@link waveRow}). */
+function WaveItem({ index, w, active, finished }: { index: number; w: WaveRow; active: boolean; finished: boolean }) {
+  const label = `Wave ${index + 1}`;
+  switch (w.state) {
+    case 'decided':
+      // Frozen: the count the gate saw when it decided, whatever these hosts run today.
+      return (
+        <li data-wave={index} data-wave-state="decided">
+          <span>
+            {label}: sent to {w.hosts} host(s), {w.verdict === 'pass' ? 'passed' : 'failed'} the health gate with{' '}
+            {w.acknowledged} of {w.hosts} acknowledged
+          </span>
+          <span className="muted">
+            <Time ts={w.at} />
+          </span>
+        </li>
+      );
+    case 'recorded':
+      return (
+        <li data-wave={index} data-wave-state="recorded">
+          <span>
+            {label}: sent to {w.hosts} host(s){w.passedAt !== null && ', passed the health gate'}
+          </span>
+          <span className="muted">
+            <Time ts={w.passedAt ?? w.sentAt} />
+          </span>
+        </li>
+      );
+    case 'not-sent':
+      return (
+        <li data-wave={index} data-wave-state="not-sent">
+          <span>
+            {label}: {finished ? 'not sent' : 'waiting'} ({w.hosts} host(s))
+          </span>
+        </li>
+      );
+    case 'live':
+      return (
+        <li data-wave={index} data-wave-state="live">
+          <span>
+            {label}
+            {w.current && active ? ' (current)' : ''}: {w.acknowledged} of {w.hosts} acknowledged
+          </span>
+          <Progress value={w.hosts ? w.acknowledged / w.hosts : 0} label={label} />
+        </li>
+      );
+  }
 }
