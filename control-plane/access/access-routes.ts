@@ -56,7 +56,10 @@ const AuditQ = z.object({
   actor: z.string().max(200).optional(),
   action: z.string().max(200).optional(),
   target: z.string().max(500).optional(),
+  /** Free text: every whitespace-separated term must occur in the actor, action, target or detail. */
+  q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
   format: z.enum(['csv', 'jsonl']).default('jsonl'),
 });
 
@@ -315,12 +318,13 @@ export function accessRoutes(deps: AccessRouteDeps) {
           201,
         );
       })
-      .get('/audit', queryOf(AuditQ), async (c) =>
-        c.json(shaped(AuditList, { entries: await deps.audit.query(c.req.valid('query')) })),
-      )
+      .get('/audit', queryOf(AuditQ), async (c) => {
+        const { q: text, ...q } = c.req.valid('query');
+        return c.json(shaped(AuditList, { entries: await deps.audit.query({ ...q, ...(text ? { text } : {}) }) }));
+      })
       .get('/audit/export', queryOf(AuditQ), async (c) => {
-        const q = c.req.valid('query');
-        const entries = await deps.audit.query({ ...q, limit: q.limit ?? 100_000 });
+        const { q: text, ...q } = c.req.valid('query');
+        const entries = await deps.audit.query({ ...q, ...(text ? { text } : {}), limit: q.limit ?? 100_000 });
         await deps.audit.record({
           actor: actorName(c.get('access')),
           actorType: 'user',

@@ -59,4 +59,34 @@ export function runAuditRepositoryContract(
       ['c-0003', 'a-0001'],
     );
   });
+
+  t(
+    'free-text search: every term, any field, any case, wildcard characters taken literally; newest first',
+    async (r) => {
+      const entries = [
+        entry('e-1', 1, 'policy.published', {
+          target: 'web@3',
+          detail: { selector: 'role=web', note: '100% rollout' },
+        }),
+        entry('e-2', 2, 'host.cordoned', { target: 'agent-7', detail: { hostname: 'DB-01', reason: 'disk_swap' } }),
+        entry('e-3', 3, 'auth.login', { actor: 'user:bob', detail: { from: '10.0.0.9' } }),
+        entry('e-4', 4, 'host.cordoned', { target: 'agent-8', detail: { hostname: 'db-02', reason: 'diskXswap' } }),
+      ];
+      for (const e of entries) await r.append(e);
+      const ids = async (q: Parameters<AuditRepository['query']>[0]) => (await r.query(q)).map((e) => e.id);
+      assert.deepEqual(await ids({ text: 'db-01' }), ['e-2'], 'detail, case-insensitive');
+      assert.deepEqual(await ids({ text: 'CORDONED db' }), ['e-2', 'e-4'], 'every term');
+      assert.deepEqual(await ids({ text: 'bob' }), ['e-3'], 'actor');
+      assert.deepEqual(await ids({ text: 'web@3' }), ['e-1'], 'target');
+      assert.deepEqual(await ids({ text: 'disk_swap' }), ['e-2'], '_ is a character, not a wildcard');
+      assert.deepEqual(await ids({ text: '100%' }), ['e-1'], '% is a character, not a wildcard');
+      assert.deepEqual(await ids({ text: '%' }), ['e-1']);
+      assert.deepEqual(await ids({ text: 'nowhere' }), []);
+      assert.deepEqual(await ids({ text: 'cordoned', limit: 1 }), ['e-2']);
+      assert.deepEqual(await ids({ order: 'desc' }), ['e-4', 'e-3', 'e-2', 'e-1']);
+      assert.deepEqual(await ids({ order: 'desc', limit: 2, text: 'o' }), ['e-4', 'e-3']);
+      // a search whose database pre-filter over-matches still returns `limit` exact matches when there are that many
+      assert.deepEqual(await ids({ text: 'disk_swap', limit: 1, order: 'desc' }), ['e-2']);
+    },
+  );
 }

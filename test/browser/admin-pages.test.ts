@@ -93,6 +93,24 @@ test('the audit log lists fleet-wide entries, filters by action and actor, and e
   // The exports themselves are audited.
   const after = await adminApi(demo, 'GET', '/api/audit?action=audit.exported');
   assert.equal(after.entries.length, 2);
+
+  // Free text: every term, in any field (here the export's detail), any case; newest first.
+  await admin.getByRole('button', { name: 'Clear filters' }).click();
+  await admin.getByLabel('Search', { exact: true }).fill('EXPORTED csv');
+  await admin.getByRole('button', { name: 'Search', exact: true }).click();
+  await admin.waitForURL(/\/audit\?q=EXPORTED\+csv/);
+  await admin.getByTestId('audit-count').getByText('1 entries').waitFor();
+  assert.match((await admin.locator('tbody tr').textContent()) ?? '', /audit\.exported.*"format":"csv"/);
+  await admin.getByRole('button', { name: 'Clear filters' }).click();
+  await admin.getByLabel('Search', { exact: true }).fill('audit.exported');
+  await admin.getByRole('button', { name: 'Search', exact: true }).click();
+  await admin.getByTestId('audit-count').getByText('2 entries').waitFor();
+  const formats = await admin.locator('tbody tr td.detail').allTextContents();
+  assert.deepEqual(
+    formats.map((t) => (JSON.parse(t) as { format: string }).format),
+    ['jsonl', 'csv'],
+    'newest first',
+  );
 });
 
 test('a silence is created for a rack, shows as in effect, and is deleted after confirmation', { skip }, async () => {

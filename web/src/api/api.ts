@@ -39,13 +39,20 @@ export const keys = {
   webhooks: ['webhooks'] as const,
 };
 
-/** Filters of the fleet-wide audit log (`GET /api/audit`); times in epoch ms. */
-export type AuditFilter = { actor?: string; action?: string; target?: string; since?: number; until?: number };
+/** Filters of the fleet-wide audit log (`GET /api/audit`); times in epoch ms; `q` is free text (every term). */
+export type AuditFilter = {
+  q?: string;
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  until?: number;
+};
 
 /** The query string form of an {@link AuditFilter} (empty fields left out). */
 function auditQuery(f: AuditFilter, limit: number): Record<string, string> {
   const q: Record<string, string> = { limit: String(limit) };
-  for (const k of ['actor', 'action', 'target'] as const) if (f[k]?.trim()) q[k] = f[k]!.trim();
+  for (const k of ['q', 'actor', 'action', 'target'] as const) if (f[k]?.trim()) q[k] = f[k]!.trim();
   if (f.since !== undefined) q.since = String(f.since);
   if (f.until !== undefined) q.until = String(f.until);
   return q;
@@ -344,7 +351,9 @@ export const api = {
 
   /** The fleet-wide audit log, newest first, filtered (at most `limit` entries). */
   async auditSearch(filter: AuditFilter, limit = 500) {
-    return (await call(c.audit.$get({ query: auditQuery(filter, limit) }), 'Searching the audit log')).entries;
+    // newest first: with more than `limit` matches, the page shows the newest ones
+    const query = { ...auditQuery(filter, limit), order: 'desc' };
+    return (await call(c.audit.$get({ query }), 'Searching the audit log')).entries;
   },
   /** Downloads the filtered audit log as CSV or JSON lines (admin); resolves with the file's name and content. */
   async auditExport(filter: AuditFilter, format: 'csv' | 'jsonl'): Promise<{ name: string; blob: Blob }> {

@@ -1,6 +1,7 @@
 /**
- * The fleet-wide audit log: who did what to which target, newest first, filtered by actor, action, target and time
- * range (the filters live in the address, so a search can be shared), exported as CSV or JSON lines (admin).
+ * The fleet-wide audit log: who did what to which target, newest first, searched by free text (every term, in any
+ * field including the detail) and filtered by actor, action, target and time range (the filters live in the address,
+ * so a search can be shared), exported as CSV or JSON lines (admin).
  */
 import type { FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -18,13 +19,13 @@ function fromLocal(v: string | null): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** The filter in the address (`?actor=&action=&target=&since=&until=`, times as datetime-local strings). */
+/** The filter in the address (`?q=&actor=&action=&target=&since=&until=`, times as datetime-local strings). */
 function filterOf(search: URLSearchParams): AuditFilter & { sinceText: string; untilText: string } {
   const f: AuditFilter & { sinceText: string; untilText: string } = {
     sinceText: search.get('since') ?? '',
     untilText: search.get('until') ?? '',
   };
-  for (const k of ['actor', 'action', 'target'] as const) {
+  for (const k of ['q', 'actor', 'action', 'target'] as const) {
     const v = search.get(k);
     if (v) f[k] = v;
   }
@@ -61,7 +62,7 @@ export function AuditPage({ session }: { session: Session }) {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
     const params = new URLSearchParams();
-    for (const k of ['actor', 'action', 'target', 'since', 'until']) {
+    for (const k of ['q', 'actor', 'action', 'target', 'since', 'until']) {
       const v = String(data.get(k) ?? '').trim();
       if (v) params.set(k, v);
     }
@@ -75,6 +76,7 @@ export function AuditPage({ session }: { session: Session }) {
       <h1>Audit log</h1>
       <p className="muted">Every sign-in, change and decision across the fleet, newest first.</p>
       <form className="filters" onSubmit={apply} aria-label="Audit filters" key={key}>
+        <Field name="q" label="Search" value={query.q} placeholder="hostname, reason, any word…" />
         <Field name="actor" label="Actor" value={query.actor} placeholder="user:alice" />
         <Field name="action" label="Action" value={query.action} placeholder="policy.published" />
         <Field name="target" label="Target" value={query.target} placeholder="host id, policy…" />
