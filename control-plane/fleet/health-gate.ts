@@ -24,6 +24,8 @@ export interface GroupHealth {
   anomalyScore?: AnomalyScoreFigures | null;
   /** Hosts sent the new version that are not alive (treated group only), with why: they fail the gate. */
   unresponsive?: { host: string; why: string }[];
+  /** Live hosts sent the new version that have not yet reported after it could take effect ({@link unprovenOf}). */
+  unproven?: { host: string; why: string }[];
 }
 
 /** What the shell knows about one host sent the new version, for {@link livenessOf}. */
@@ -33,24 +35,50 @@ export interface Liveness {
   online: boolean;
   /** ts of its newest stored sample, null when it never sent one. */
   lastSampleAt: number | null;
+  /** Its cadence (the gap between its two newest samples), null when unknown. */
+  intervalMs?: number | null;
+}
+
+/**
+ * How long a host sent the new version may go without a sample before it counts as silent: half the soak, at most
+ * 5 min, and at least three of its own cycles (10 s at the least: ingest may lag that much on a loaded control plane);
+ * 30 s at the least when its cadence is unknown. A short soak on fast-cycling hosts is judged on their own rhythm, not
+ * on a floor longer than the soak itself.
+ */
+export function silenceLimitMs(soakMs: number, intervalMs: number | null = null): number {
+  const floor = intervalMs !== null && intervalMs > 0 ? Math.min(30_000, Math.max(10_000, 3 * intervalMs)) : 30_000;
+  return Math.min(300_000, Math.max(floor, soakMs / 2));
 }
 
 /**
  * Why a host sent the new version is not alive at gate time, or null when it is: offline now, or it had been sending
- * samples but none in the last `silenceMs` (default: half the soak, between 30 s and 5 min) before `now`. A host that
- * never sent a sample is judged by presence alone (it may run without collectors).
+ * samples but none in the last `silenceMs` (default {@link silenceLimitMs}) before `now`. A host that never sent a
+ * sample is judged by presence alone (it may run without collectors).
  */
 export function livenessOf(
   l: Liveness,
   now: number,
   soakMs: number,
-  silenceMs = Math.min(300_000, Math.max(30_000, soakMs / 2)),
+  silenceMs = silenceLimitMs(soakMs, l.intervalMs ?? null),
 ): string | null {
   if (!l.online) return 'offline (no MQTT session: crashed, hung or cut off)';
   if (l.lastSampleAt !== null && l.lastSampleAt < now - silenceMs) {
     return `silent: no sample for ${Math.round((now - l.lastSampleAt) / 1000)} s (limit ${Math.round(silenceMs / 1000)} s; cycle stalled?)`;
   }
   return null;
+}
+
+/**
+ * Why the gate cannot yet vouch for a live host, or null when it can: a host that sends samples must have sent one at
+ * least one silence limit after its wave was sent (`waveStartedAt`). Until then, a host that hung right after applying
+ * the version would still look alive on a soak shorter than twice the limit; the gate waits (verdict `insufficient`),
+ * and the host either reports or turns silent and fails it.
+ */
+export function unprovenOf(l: Liveness, waveStartedAt: number, soakMs: number): string | null {
+  if (l.lastSampleAt === null) return null;
+  const due = waveStartedAt + silenceLimitMs(soakMs, l.intervalMs ?? null);
+  if (l.lastSampleAt >= due) return null;
+  return `no sample yet from ${Math.round((due - waveStartedAt) / 1000)} s after its wave was sent (proof it still runs)`;
 }
 
 /** Thresholds; defaults: maxRatio 2, minDelta 0.5 events/host, minTreatedHosts 1, latency ratio 1.5. */
@@ -90,6 +118,18 @@ export function evaluateGate(
       `${dead.length} host(s) sent the new version stopped reporting: ${list}${dead.length > 10 ? '; …' : ''}`,
     );
     return { verdict: 'fail', reasons, rates };
+  }
+  const waiting = treated.unproven ?? [];
+  if (waiting.length > 0) {
+    const list = waiting
+      .slice(0, 10)
+      .map((d) => `${d.host} ${d.why}`)
+      .join('; ');
+    return {
+      verdict: 'insufficient',
+      reasons: [`waiting for ${waiting.length} host(s) to report: ${list}${waiting.length > 10 ? '; …' : ''}`],
+      rates,
+    };
   }
   // A host that refused the new version or switched back from it (agent upgrades) never runs it: with no host running
   // it, that is a failure, not a wait for more acknowledgements.

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Command, EventKind } from '../../contract/protocol/index.ts';
 import type { HostRecord } from '../store/ports.ts';
 import type { FleetContext } from './context.ts';
-import { livenessOf, type GroupHealth, type GateThresholds } from './health-gate.ts';
+import { livenessOf, unprovenOf, type GroupHealth, type GateThresholds, type Liveness } from './health-gate.ts';
 import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
 import {
   cancelRollout,
@@ -228,17 +228,28 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
     };
     const treatedHealth = await health(acked, since, now + 1, true);
     // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
-    const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a.lastSampleAt]));
+    const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a]));
     const mustBeAlive = kind.restartsAgent ? acked : treated;
-    treatedHealth.unresponsive = mustBeAlive.flatMap((host) => {
-      if (hostsById.get(host)?.revokedAt) return []; // revoked since: no longer part of the fleet
-      const why = livenessOf(
-        { host, online: hostsById.get(host)?.online ?? false, lastSampleAt: activity.get(host) ?? null },
-        now,
-        s.soakMs,
-      );
-      return why ? [{ host, why }] : [];
-    });
+    const liveness = mustBeAlive
+      .filter((host) => !hostsById.get(host)?.revokedAt) // revoked since: no longer part of the fleet
+      .map((host): Liveness => {
+        const a = activity.get(host);
+        const interval =
+          a?.lastSampleAt != null && a.previousSampleAt != null ? a.lastSampleAt - a.previousSampleAt : null;
+        return {
+          host,
+          online: hostsById.get(host)?.online ?? false,
+          lastSampleAt: a?.lastSampleAt ?? null,
+          intervalMs: interval,
+        };
+      });
+    const judged = (why: (l: Liveness) => string | null) =>
+      liveness.flatMap((l) => {
+        const w = why(l);
+        return w ? [{ host: l.host, why: w }] : [];
+      });
+    treatedHealth.unresponsive = judged((l) => livenessOf(l, now, s.soakMs));
+    treatedHealth.unproven = judged((l) => unprovenOf(l, since, s.soakMs));
     // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
     const baseline = untreated.length
       ? await health(untreated, since, now + 1)

@@ -184,6 +184,8 @@ export type HostActivity = {
   hostId: string;
   /** ts (agent collection time) of the newest sample. */
   lastSampleAt: number | null;
+  /** ts of the sample before it (with {@link lastSampleAt}, the host's cadence), null with fewer than two. */
+  previousSampleAt: number | null;
   /** `scores.anomaly.score` of that sample when it is a number. */
   anomaly: number | null;
   /** ts of the newest event. */

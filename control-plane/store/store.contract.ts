@@ -309,12 +309,12 @@ export function runStoreContract(name: string, open: OpenStore, skip: string | f
     ]);
     const all = (await s.telemetry.latestActivity()).sort((a, b) => a.hostId.localeCompare(b.hostId));
     assert.deepEqual(all, [
-      { hostId: 'host-l', lastSampleAt: 3000, anomaly: 0.92, lastEventAt: 4000 },
-      { hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null },
-      { hostId: 'host-n', lastSampleAt: null, anomaly: null, lastEventAt: 500 },
+      { hostId: 'host-l', lastSampleAt: 3000, previousSampleAt: 2000, anomaly: 0.92, lastEventAt: 4000 },
+      { hostId: 'host-m', lastSampleAt: 1500, previousSampleAt: null, anomaly: null, lastEventAt: null },
+      { hostId: 'host-n', lastSampleAt: null, previousSampleAt: null, anomaly: null, lastEventAt: 500 },
     ]);
     assert.deepEqual(await s.telemetry.latestActivity('host-m'), [
-      { hostId: 'host-m', lastSampleAt: 1500, anomaly: null, lastEventAt: null },
+      { hostId: 'host-m', lastSampleAt: 1500, previousSampleAt: null, anomaly: null, lastEventAt: null },
     ]);
     assert.deepEqual(await s.telemetry.latestActivity('host-nope'), []);
   });

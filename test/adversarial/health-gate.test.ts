@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { api } from '../support/control-plane.ts';
 import { startAgent, startFleet, until, type FleetRig, type SimAgent } from '../integration/fleet-harness.ts';
-import { evaluateGate, livenessOf } from '../../control-plane/fleet/health-gate.ts';
+import { evaluateGate, livenessOf, silenceLimitMs, unprovenOf } from '../../control-plane/fleet/health-gate.ts';
 
 const POLICY = `policies:
   - name: restart-nginx
@@ -111,5 +111,26 @@ describe('G1: gate logic (pure)', () => {
     assert.equal(r.verdict, 'fail');
     assert.match(r.reasons[0]!, /1 host\(s\) sent the new version stopped reporting: h1 offline/);
     assert.equal(evaluateGate(quiet, quiet, 0).verdict, 'pass');
+  });
+
+  it('short soaks: the silence limit follows each host cadence, and a wave waits for proof of life', () => {
+    // 15 s soak, 1 s cycle: 10 s limit (not the 30 s floor for an unknown cadence, twice the soak)
+    assert.equal(silenceLimitMs(15_000, 1_000), 10_000);
+    assert.equal(silenceLimitMs(15_000, null), 30_000);
+    assert.equal(silenceLimitMs(15_000, 8_000), 24_000, 'three cycles');
+    assert.equal(silenceLimitMs(600_000, 1_000), 300_000, 'long soaks: half the soak, at most 5 min');
+    // hung 3 s after its wave was sent (t = 0): at the 15 s gate, 12 s without a sample is over the 10 s limit
+    const hung = { host: 'h', online: true, lastSampleAt: 3_000, intervalMs: 1_000 };
+    assert.match(livenessOf(hung, 15_000, 15_000)!, /^silent: no sample for 12 s \(limit 10 s/);
+    // before that, the gate cannot vouch for it: it has not reported since 10 s after its wave was sent
+    assert.match(unprovenOf(hung, 0, 15_000)!, /^no sample yet from 10 s after its wave was sent/);
+    assert.equal(livenessOf(hung, 12_000, 15_000), null);
+    const running = { ...hung, lastSampleAt: 14_500 };
+    assert.equal(unprovenOf(running, 0, 15_000), null);
+    assert.equal(unprovenOf({ ...hung, lastSampleAt: null }, 0, 15_000), null, 'never sampled: presence decides');
+    const quiet = { hosts: 1, errors: 0, anomalies: 0, inferenceErrors: 0 };
+    const waiting = evaluateGate({ ...quiet, unproven: [{ host: 'h', why: unprovenOf(hung, 0, 15_000)! }] }, quiet, 0);
+    assert.equal(waiting.verdict, 'insufficient');
+    assert.match(waiting.reasons[0]!, /^waiting for 1 host\(s\) to report: h no sample yet/);
   });
 });

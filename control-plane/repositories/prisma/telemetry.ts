@@ -99,10 +99,11 @@ function activitySql(pg: boolean, one: boolean): string {
     ? `CASE WHEN jsonb_typeof(s."scores"->'anomaly'->'score') = 'number' THEN (s."scores"->'anomaly'->>'score')::float8 END`
     : // REAL: Prisma types a raw column by its first row (an integer 0 there would truncate later scores)
       `CAST(json_extract(s."scores", '$.anomaly.score') AS REAL)`;
-  const latest = (col: string) =>
-    `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1)`;
+  const latest = (col: string, offset = 0) =>
+    `(SELECT ${col} FROM "Sample" s WHERE s."hostId" = h."id" ORDER BY s."ts" DESC LIMIT 1${offset ? ` OFFSET ${offset}` : ''})`;
   return (
-    `SELECT h."id" AS "hostId", ${latest('s."ts"')} AS "sampleTs", ${latest(score)} AS "score", ` +
+    `SELECT h."id" AS "hostId", ${latest('s."ts"')} AS "sampleTs", ${latest('s."ts"', 1)} AS "prevSampleTs", ` +
+    `${latest(score)} AS "score", ` +
     `(SELECT MAX(e."ts") FROM "Event" e WHERE e."hostId" = h."id") AS "eventTs" FROM "Host" h${one ? ` WHERE h."id" = ${pg ? '$1' : '?'}` : ''}`
   );
 }
@@ -110,6 +111,7 @@ function activitySql(pg: boolean, one: boolean): string {
 type ActivityRow = {
   hostId: string;
   sampleTs: bigint | number | null;
+  prevSampleTs: bigint | number | null;
   score: unknown;
   eventTs: bigint | number | null;
 };
@@ -120,6 +122,7 @@ function toActivity(r: ActivityRow): HostActivity {
   return {
     hostId: r.hostId,
     lastSampleAt: n(r.sampleTs),
+    previousSampleAt: n(r.prevSampleTs),
     anomaly: score !== null && Number.isFinite(score) ? score : null,
     lastEventAt: n(r.eventTs),
   };
