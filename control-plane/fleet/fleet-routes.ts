@@ -150,7 +150,7 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       })
       .post('/policies/:id/publish', jsonBody(PublishBody, 'publish request'), async (c) => {
         const b = c.req.valid('json');
-        const v = await deps.policies.version(c.req.param('id'), b.version);
+        const v = await deps.policies.publishable(c.req.param('id'), b.version);
         return c.json(
           shaped(
             Rollout,

@@ -133,6 +133,20 @@ export function createPolicyStore(ctx: FleetContext) {
       if (!row) throw new NotFoundError('policy version', `${name}@${n}`);
       return view(row);
     },
+    /**
+     * A version about to be published, checked again with today's schema and lint: a version saved before a check
+     * was added (or tightened) is refused at publish with the same messages as at save, before any agent refuses it.
+     */
+    async publishable(name: string, version?: number): Promise<PolicyVersionView> {
+      const v = await store.version(name, version);
+      try {
+        admitPolicySource(v.source, v.format);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        throw new ValidationError(err.issues, `${v.id} (saved before today's checks; save a fixed version)`);
+      }
+      return v;
+    },
     async byId(id: string): Promise<PolicyVersionView | null> {
       const row = await repo.versionById(id);
       return row ? view(row) : null;

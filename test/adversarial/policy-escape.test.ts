@@ -25,6 +25,7 @@ import { createHealStage } from '../../agent/heal/heal-stage.ts';
 import { createProcessCollector } from '../../agent/collect/collectors/processes.ts';
 import { createSysFs } from '../../agent/collect/sysfs.ts';
 import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
 import { processMatches } from '../../agent/heal/evaluate.ts';
 import type { ProcessFact } from '../../agent/heal/types.ts';
 import { actionSchema, parsePolicyDocument } from '../../contract/policy/schema.ts';
@@ -298,6 +299,27 @@ describe('P5: the server refuses unsafe policies at publish, with the messages t
 
   it('P5: a clean policy is accepted', async () => {
     assert.equal((await publish(policyYaml('{ type: restart-service, service: web }'))).status, 201);
+  });
+
+  it('P5: a version stored before a check existed is refused at publish with the same message; nothing is sent', async () => {
+    // Written straight to the repository, as a version saved by an older control plane without today's lint.
+    const src = policyYaml("{ type: run-script, script: '/tmp/evil.sh' }");
+    await rig.t.cp.store.policies.createSet('stored-before-lint', {
+      document: parseYaml(src) as Record<string, unknown>,
+      source: src,
+      format: 'yaml',
+      author: 'old-admin',
+      comment: null,
+      diff: [],
+      createdAt: new Date(rig.clock.t),
+    });
+    const r = await api(rig.t, 'POST', '/api/policies/stored-before-lint/publish', { version: 1, percents: [100] });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    const text = JSON.stringify(r.body);
+    assert.match(text, /stored-before-lint@1 \(saved before today's checks; save a fixed version\)/);
+    assert.ok(text.includes(agentLint(src)), `${text} vs ${agentLint(src)}`);
+    const rollouts = await api(rig.t, 'GET', '/api/rollouts?subject=stored-before-lint');
+    assert.deepEqual(rollouts.body.rollouts, []);
   });
 });
 
