@@ -3,6 +3,7 @@
  * Subcommands are declared here with commander alone; each action imports its implementation when it runs, so
  * `homeostat-agent --help` loads nothing but commander.
  */
+import { plainDefaults } from '../../contract/cli/help-style.ts';
 import { Command } from 'commander';
 import { parseLabels, positiveNumber, withCommonOptions } from './options.ts';
 import type { EnrollOpts } from './enroll-action.ts';
@@ -36,7 +37,7 @@ export function buildAgentProgram(): Command {
     .description('run the agent in the foreground (SIGTERM/SIGINT drain the outbox, then exit)')
     .option(
       '--cycle-seconds <n>',
-      'seconds between collection cycles; cycleSeconds in the config (default 10)',
+      'seconds between collection cycles; cycleSeconds in the config (default: 10)',
       positiveNumber('--cycle-seconds'),
     )
     .option(
@@ -44,7 +45,7 @@ export function buildAgentProgram(): Command {
       'stop collecting after n cycles but keep delivering (testing)',
       positiveNumber('--max-cycles'),
     )
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent; logLevel in the config (default info)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent; logLevel in the config (default: info)')
     .action(async (opts: RunOpts) => (await import('./run-action.ts')).runAction(opts));
 
   withCommonOptions(program.command('status'))
@@ -62,5 +63,5 @@ export function buildAgentProgram(): Command {
 
 /** Entry point of the built bin (dist/agent/homeostat-agent.mjs) and the dev launcher (homeostat-agent.mjs). */
 export async function main(argv: string[]): Promise<void> {
-  await buildAgentProgram().parseAsync(argv);
+  await plainDefaults(buildAgentProgram()).parseAsync(argv);
 }

@@ -35,9 +35,9 @@ export const withCommonOptions = (c: Command) =>
   c
     .option(
       '-c, --config <file>',
-      `agent config YAML (default $HOMEOSTAT_AGENT_CONFIG or ${DEFAULT_CONFIG} if present)`,
+      `agent config YAML (default: $HOMEOSTAT_AGENT_CONFIG or ${DEFAULT_CONFIG} if present)`,
     )
-    .option('--state-dir <dir>', 'state directory (default /var/lib/homeostat as root, ~/.homeostat/agent otherwise)');
+    .option('--state-dir <dir>', 'state directory (default: /var/lib/homeostat as root, ~/.homeostat/agent otherwise)');
 
 /** Prints `error: <message>` on stderr and exits 1. */
 export function fail(err: unknown): never {

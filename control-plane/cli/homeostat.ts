@@ -7,6 +7,7 @@
  * `homeostat token list` never loads Prisma. The module's own `register` stays the one place its options are
  * declared: the dispatcher loads it into a fresh program and parses the same argv again.
  */
+import { plainDefaults } from '../../contract/cli/help-style.ts';
 import { Command } from 'commander';
 
 /** A module that adds its subcommands to the program. */
@@ -76,7 +77,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       .action(async () => {
         const full = baseProgram();
         (await c.load()).register(full);
-        await full.parseAsync([...argv]);
+        await plainDefaults(full).parseAsync([...argv]);
       });
   }
   // `help <command>` prints the loaded command's help, not the placeholder's.
@@ -89,7 +90,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       if (!c) return program.help();
       const full = baseProgram();
       (await c.load()).register(full);
-      await full.parseAsync([...argv.slice(0, 2), c.name, '--help']);
+      await plainDefaults(full).parseAsync([...argv.slice(0, 2), c.name, '--help']);
     });
   // The agent's commands moved to their own program; say where instead of "unknown command".
   program

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { call, withCommon, type Common } from './token-command.ts';
 
 export function register(program: Command): void {
-  const host = program.command('host').description('Act on an enrolled host.');
+  const host = program.command('host').description('act on an enrolled host');
   withCommon(
     host
       .command('rotate-secret')
       .description(
-        'Send the agent a new secret (signed command; queued while it is offline, sent when it connects); it reconnects with it and the old one stops working.',
+        'send the agent a new secret (signed command; queued while it is offline, sent when it connects); it reconnects with it and the old one stops working',
       )
       .argument('<id>', 'agent id (agent-…)'),
   ).action(async (id: string, o: Common) => {

@@ -28,19 +28,22 @@ type Flags = TlsFlags & {
 export function register(program: Command): void {
   const server = program
     .command('server')
-    .description('Run the control plane (HTTP API, MQTT broker over TCP/TLS and WebSocket, ingest) until SIGTERM.')
+    .description('run the control plane (HTTP API, MQTT broker over TCP/TLS and WebSocket, ingest) until SIGTERM')
     .option('-c, --config <file>', 'YAML config file (see docs/configuration.md)')
-    .option('-d, --data-dir <dir>', 'data directory (SQLite DB, signing key, admin credentials); default ~/.homeostat')
-    .option('--host <addr>', 'interface to bind (default 127.0.0.1)')
-    .option('--http-port <port>', 'HTTP API port (0 = ephemeral; default 8080)')
-    .option('--mqtt-port <port>', 'MQTT TCP/TLS port (0 = ephemeral; default 1883)')
-    .option('--ws-port <port>', 'MQTT-over-WebSocket port (0 = ephemeral; default 8083)')
+    .option(
+      '-d, --data-dir <dir>',
+      'data directory (SQLite DB, signing key, admin credentials) (default: ~/.homeostat)',
+    )
+    .option('--host <addr>', 'interface to listen on (default: 127.0.0.1)')
+    .option('--http-port <port>', 'HTTP API/UI port (0 = ephemeral) (default: 8080)')
+    .option('--mqtt-port <port>', 'MQTT TCP/TLS port (0 = ephemeral) (default: 1883)')
+    .option('--ws-port <port>', 'MQTT over WebSocket port (0 = ephemeral) (default: 8083)')
     .option(
       '--database-url <url>',
-      'postgres://… for PostgreSQL, file:… for a SQLite file (default <data-dir>/homeostat.db)',
+      'postgres://… for PostgreSQL, file:… for a SQLite file (default: <data-dir>/homeostat.db)',
     );
   addTlsOptions(server)
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: info)')
     .action(async (flags: Flags) => {
       const overrides: ServerConfigInput = {
         ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),

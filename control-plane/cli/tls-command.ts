@@ -12,14 +12,14 @@ export function register(program: Command): void {
   tls
     .command('init')
     .description('write a private CA and a server certificate signed by it (openssl), and print the config to use')
-    .option('-d, --data-dir <dir>', 'data directory; the files go to <data-dir>/tls (default ~/.homeostat)')
+    .option('-d, --data-dir <dir>', 'data directory; the files go to <data-dir>/tls (default: ~/.homeostat)')
     .option('--dir <dir>', 'write the files here instead of <data-dir>/tls')
     .option(
       '--name <host-or-ip>',
-      'a name agents reach the control plane by (repeatable; default: this host name, localhost, 127.0.0.1, ::1)',
+      'a name agents reach the control plane by, repeatable (default: this host name, localhost, 127.0.0.1, ::1)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option('--days <n>', 'server certificate validity in days (default 825)')
+    .option('--days <n>', 'server certificate validity in days (default: 825)')
     .option('--force', 'replace existing files')
     .action((flags: Flags) => {
       const dir = resolve(flags.dir ?? join(flags.dataDir ?? join(homedir(), '.homeostat'), 'tls'));

@@ -69,15 +69,15 @@ export function parseLabels(value: string): Record<string, string> {
 
 export const withCommon = (c: Command) =>
   c
-    .option('--server <url>', 'control-plane HTTP URL (default $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
-    .option('--ca-file <file>', 'https:// server with a private CA: its CA certificate (default $HOMEOSTAT_CA_FILE)')
+    .option('--server <url>', 'control-plane HTTP URL (default: $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
+    .option('--ca-file <file>', 'https:// server with a private CA: its CA certificate (default: $HOMEOSTAT_CA_FILE)')
     .option(
       '--api-token <token>',
-      "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",
+      "admin API token (default: $HOMEOSTAT_API_TOKEN or the data dir's admin-credentials.json)",
     )
     .option(
       '-d, --data-dir <dir>',
-      'data dir whose admin-credentials.json to read (default ~/.homeostat, then ./.data)',
+      'data dir whose admin-credentials.json to read (default: ~/.homeostat, then ./.data)',
     )
     .option('--json', 'print the API response as JSON');
 
@@ -87,8 +87,8 @@ const fail = (err: unknown) => {
 };
 
 export function register(program: Command): void {
-  const token = program.command('token').description('Manage enrollment tokens (create, list, revoke).');
-  withCommon(token.command('create').description('Create an enrollment token; prints the token once.'))
+  const token = program.command('token').description('manage enrollment tokens (create, list, revoke)');
+  withCommon(token.command('create').description('create an enrollment token; prints the token once'))
     .option('--labels <k=v,...>', 'labels stamped on every host enrolled with this token', '')
     .option('--uses <n>', 'how many hosts may enroll with it', '1')
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 24h, 7d', '24h')
@@ -108,7 +108,7 @@ export function register(program: Command): void {
         fail(err);
       }
     });
-  withCommon(token.command('list').description('List enrollment tokens (never their secrets).')).action(
+  withCommon(token.command('list').description('list enrollment tokens (never their secrets)')).action(
     async (o: Common) => {
       try {
         const r = await call(o, 'GET', '/api/tokens');
@@ -126,7 +126,7 @@ export function register(program: Command): void {
     },
   );
   withCommon(
-    token.command('revoke').description('Revoke an enrollment token by id.').argument('<id>', 'token id (et-…)'),
+    token.command('revoke').description('revoke an enrollment token by id').argument('<id>', 'token id (et-…)'),
   ).action(async (id: string, o: Common) => {
     try {
       const r = await call(o, 'DELETE', `/api/tokens/${encodeURIComponent(id)}`);

@@ -87,12 +87,12 @@ async function isBackblaze(input: string): Promise<boolean> {
 export function register(program: Command): void {
   const models = program
     .command('models')
-    .description('Work with the ONNX models: backtest them on recordings, refit them from fleet data.');
+    .description('work with the ONNX models: backtest them on recordings, refit them from fleet data');
   registerFit(models);
   models
     .command('score')
     .description(
-      'Score a recorded CSV with a model, one row at a time with state carried forward, exactly as the agent does.',
+      'score a recorded CSV with a model, one row at a time with state carried forward, exactly as the agent does',
     )
     .requiredOption('--model <path>', 'model card (.card.json) or .onnx file (its card must sit beside it)')
     .requiredOption('--input <csv>', 'metric CSV (optional header, optional timestamp column) or Backblaze daily CSV')

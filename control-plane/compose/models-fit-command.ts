@@ -114,7 +114,7 @@ async function fit(o: FitOptions): Promise<void> {
 export function registerFit(models: Command): void {
   models
     .command('fit')
-    .description("Refit a model's fleet-level parameters from the samples the control plane stored.")
+    .description("refit a model's fleet-level parameters from the samples the control plane stored")
     .addOption(new Option('--kind <kind>', 'which model').choices(['anomaly']).makeOptionMandatory())
     .requiredOption('--hosts <selector>', "label selector of the hosts whose samples to read ('' = every host)")
     .option('--since <duration>', 'how far back to read, e.g. 24h, 7d', '7d')
@@ -124,8 +124,8 @@ export function registerFit(models: Command): void {
     .option('--out <dir>', 'where to write the .onnx and its card', '.')
     .option('--register', "upload the new version to the control plane's model registry")
     .option('--canary <selector>', 'after registering, start a canary rollout to these hosts')
-    .option('--server <url>', 'control-plane HTTP URL (default $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
-    .option('--api-token <token>', "admin API token (default $HOMEOSTAT_API_TOKEN or the data dir's)")
+    .option('--server <url>', 'control-plane HTTP URL (default: $HOMEOSTAT_SERVER or http://127.0.0.1:8080)')
+    .option('--api-token <token>', "admin API token (default: $HOMEOSTAT_API_TOKEN or the data dir's)")
     .option('--json', 'print the summary as JSON')
     .action(async (o: FitOptions) => {
       try {
