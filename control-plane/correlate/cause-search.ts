@@ -113,35 +113,72 @@ export interface OpenCause {
   id: string;
   /** The host already belongs to it (its earlier signals of this symptom went there). */
   holdsHost: boolean;
-  /** Onset rate: hosts that joined in the recent attribution window / holders not affected before it. */
+  /** Onset rate now: hosts joining per unit time (onsetHazard) / holders not affected before the recent window. */
   hazard: number;
   /** Failure rate among the fleet hosts holding its value. */
   rateWith: number;
   score: number;
 }
 
-/** Onset rate of a cause over a window: `recent` hosts joined in it, `before` had joined before it, K hold the value. */
-export function onsetHazard(recent: number, before: number, K: number): number {
-  return recent / Math.max(1, K - before);
+/**
+ * The current run of an onset: the joins (ms) back from the latest with no improbable silence between them
+ * (improbableSilence), so a background blip of the same symptom half an hour earlier neither stretches the onset's
+ * pace nor its start. Null without joins.
+ */
+export function onsetRun(
+  joins: readonly number[],
+  minScore: number,
+): { first: number; last: number; n: number } | null {
+  const desc = [...joins].sort((a, b) => b - a);
+  if (desc.length === 0) return null;
+  let n = 1;
+  while (n < desc.length && !improbableSilence(desc[n - 1]! - desc[n]!, desc[0]! - desc[n - 1]!, n, minScore)) n++;
+  return { first: desc[n - 1]!, last: desc[0]!, n };
 }
 
 /**
- * Whether a cause's onset of a symptom is over at `now`: its hosts joined at `joins` (ms), and the silence since the
- * last one is as improbable under their mean onset rate (a Poisson process: P(no onset for g) = e^(−g / mean gap)) as
- * the evidence a cause needs to open (10^−minScore). A one-off symptom trickling in every few minutes stays on; a
- * crash loop whose new hosts stopped coming ten minutes ago, while its hosts still repeat it, is over.
+ * Chance that an onset of `n` joins spanning `span` ms is still going after `gap` ms without a join, against its
+ * having ended: the predictive chance of that silence under its own pace (rate posterior Gamma(n − 1, span)),
+ * (span / (span + gap))^(n − 1); 1 with fewer than two joins (no pace to judge by).
+ */
+function stillGoing(gap: number, span: number, n: number): number {
+  if (n < 2 || gap <= 0) return 1;
+  const s = Math.max(span, (n - 1) * 1_000);
+  return (s / (s + gap)) ** (n - 1);
+}
+
+/**
+ * Onset rate of a cause at `now`: its hosts joined at `joins` (ms), `K` hosts hold its value. The hosts of its current
+ * run (onsetRun) that joined in the last `windowMs`, over the holders not affected before that window: the share of
+ * its holders at risk being hit now. A blip of the symptom long before the onset counts in neither.
+ */
+export function onsetHazard(
+  joins: readonly number[],
+  now: number,
+  K: number,
+  minScore: number,
+  windowMs = 5 * 60_000,
+): number {
+  const past = joins.filter((t) => t <= now);
+  const run = onsetRun(past, minScore);
+  if (!run) return 0;
+  const from = now - windowMs;
+  const fresh = past.filter((t) => t > from && t >= run.first).length;
+  const before = past.filter((t) => t <= from).length;
+  return fresh / Math.max(1, K - before);
+}
+
+/**
+ * Whether a cause's onset of a symptom is over at `now`: its hosts joined at `joins` (ms), and the chance it is still
+ * going after the silence since its current run's last join (stillGoing) is as small as the evidence a cause needs to
+ * open (10^−minScore). A one-off symptom trickling in every few minutes stays on; a crash loop whose new hosts stopped
+ * coming ten minutes ago, while its hosts still repeat it, is over; a blip long before the onset does not slow its
+ * pace. The same test on the times a symptom was reported at all says whether a cause has stopped producing it.
  */
 export function onsetOver(joins: readonly number[], now: number, minScore: number): boolean {
-  if (joins.length === 0) return true;
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const t of joins) {
-    if (t < first) first = t;
-    if (t > last) last = t;
-  }
-  if (joins.length < 2) return false;
-  const meanGap = Math.max((last - first) / (joins.length - 1), 1_000);
-  return (now - last) / meanGap > minScore * Math.LN10;
+  const run = onsetRun(joins, minScore);
+  if (!run) return true;
+  return improbableSilence(now - run.last, run.last - run.first, run.n, minScore);
 }
 
 /**
@@ -152,24 +189,19 @@ export function onsetOver(joins: readonly number[], now: number, minScore: numbe
  */
 function improbableSilence(gap: number, span: number, n: number, minScore: number): boolean {
   if (n < 2 || gap <= 0) return false;
-  const s = Math.max(span, (n - 1) * 1_000);
-  return (n - 1) * Math.log10(s / (s + gap)) < -minScore;
+  return Math.log10(stillGoing(gap, span, n)) < -minScore;
 }
 
 /**
  * Whether an event at `at` came too early to belong to an onset whose hosts joined at `joins` (ms): it precedes the
- * onset by an improbable silence (improbableSilence, the mirror of onsetOver). The onset is the run of joins back
- * from the latest with no such silence between them, so a background blip of the same symptom half an hour earlier
- * does not stretch it. A host whose own fault started a quarter of an hour before a kernel's hosts began to fail is
- * not an early sighting of the kernel, however alike its symptom.
+ * onset's current run (onsetRun) by an improbable silence (improbableSilence, the mirror of onsetOver). A host whose
+ * own fault started a quarter of an hour before a kernel's hosts began to fail is not an early sighting of the
+ * kernel, however alike its symptom.
  */
 export function beforeOnset(at: number, joins: readonly number[], minScore: number): boolean {
-  const desc = [...joins].sort((a, b) => b - a);
-  if (desc.length < 2) return false;
-  let n = 2;
-  while (n < desc.length && !improbableSilence(desc[n - 1]! - desc[n]!, desc[0]! - desc[n - 1]!, n, minScore)) n++;
-  const first = desc[n - 1]!;
-  return at < first && improbableSilence(first - at, desc[0]! - first, n, minScore);
+  const run = onsetRun(joins, minScore);
+  if (!run || run.n < 2) return false;
+  return at < run.first && improbableSilence(run.first - at, run.last - run.first, run.n, minScore);
 }
 
 /**
@@ -188,7 +220,7 @@ export function bestExplaining<T extends OpenCause>(causes: readonly T[]): T | n
     }
     const [x, y] = [key(c), key(best)];
     for (let i = 0; i < x.length; i++) {
-      if (Math.abs(x[i]! - y[i]!) <= 1e-9) continue;
+      if (Math.abs(x[i]! - y[i]!) <= 1e-9 * Math.max(Math.abs(x[i]!), Math.abs(y[i]!))) continue;
       if (x[i]! > y[i]!) best = c;
       break;
     }

@@ -11,9 +11,12 @@
  * - A group takes a matching host's single-host incident of its symptom as an early sighting only when that symptom
  *   falls within the group's onset (cause-search.ts beforeOnset), not when it came improbably long before it.
  * - Later signals join an open group incident whose attribute the host carries and whose symptom matches, unless its
- *   onset of that symptom is over for a host not yet in it (onsetOver); when several match, the best-explaining one
- *   (the one the host is already in, else the one whose holders are being hit fastest now, else the highest failure
- *   rate); a new symptom forming a group on the same attribute joins the same incident. Else the host's own incident
+ *   onset of that symptom is over for a host not yet in it (onsetOver, judged on the onset's current run so a blip
+ *   long before it does not stretch it); when several match, the best-explaining one (the one the host is already in,
+ *   else the one whose holders are being hit fastest now, else the highest failure rate). A host's repeat that
+ *   outlasts the cause it is in (that cause stopped producing the symptom on its hosts no other match explains)
+ *   continues with another match still producing it (attribution.ts). A new symptom forming a group on the same
+ *   attribute joins the same incident. Else the host's own incident
  *   takes the signal at once only for the symptom it holds or a critical; any other waits out the hold.
  * - Signals that stay ungrouped for `holdMs` become a single-host incident when the host repeats one symptom
  *   ≥ `singleHostMinEvents` times (or reports a critical, or an alert stays on for the whole hold); isolated one-offs

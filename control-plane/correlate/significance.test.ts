@@ -129,20 +129,33 @@ test('a value is tested among the hosts no open cause explains', () => {
 });
 
 test('attribution: the cause the host is in, else the one hitting its holders fastest now, else the higher rate', () => {
-  const rack = { id: 'rack', holdsHost: false, hazard: onsetHazard(0, 18, 20), rateWith: 0.9, score: 40 };
-  const kernel = { id: 'kernel', holdsHost: false, hazard: onsetHazard(30, 200, 533), rateWith: 0.45, score: 200 };
+  const MIN = 60_000;
+  // A rack's 18 of 20 hosts failed within two minutes from minute 60; a kernel's 533 holders fail at 6 a minute from 55.
+  const rackJoins = Array.from({ length: 18 }, (_, i) => 60 * MIN + i * 7_000);
+  const kernelJoins = Array.from({ length: 200 }, (_, i) => 55 * MIN + i * 10_000);
+  const at = (now: number) => ({
+    rack: { id: 'rack', holdsHost: false, hazard: onsetHazard(rackJoins, now, 20, 5.5), rateWith: 0.9, score: 40 },
+    kernel: {
+      id: 'kernel',
+      holdsHost: false,
+      hazard: onsetHazard(kernelJoins, now, 533, 5.5),
+      rateWith: 0.45,
+      score: 200,
+    },
+  });
+  const late = at(72 * MIN);
+  assert.equal(bestExplaining([late.rack, late.kernel])?.id, 'kernel', 'the rack failed ten minutes ago');
+  const onset = at(61 * MIN);
+  assert.equal(bestExplaining([onset.rack, onset.kernel])?.id, 'rack', 'at the rack’s onset');
   assert.equal(
-    bestExplaining([rack, kernel])?.id,
+    bestExplaining([onset.rack, { ...onset.kernel, holdsHost: true }])?.id,
     'kernel',
-    'the rack failed ten minutes ago; the kernel is failing now',
+    'a host stays with its cause',
   );
-  const onset = { ...rack, hazard: onsetHazard(15, 0, 20) };
-  assert.equal(bestExplaining([onset, kernel])?.id, 'rack', 'at the rack’s onset');
-  assert.equal(bestExplaining([onset, { ...kernel, holdsHost: true }])?.id, 'kernel', 'a host stays with its cause');
   assert.equal(
     bestExplaining([
-      { ...rack, hazard: 0 },
-      { ...kernel, hazard: 0 },
+      { ...late.rack, hazard: 0 },
+      { ...late.kernel, hazard: 0 },
     ])?.id,
     'rack',
     'then the rate',
@@ -161,6 +174,12 @@ test('an onset is over when the silence since its last new host is as improbable
   assert.equal(onsetOver(esc, 168 * MIN, 5.5), false);
   assert.equal(onsetOver([], 0, 5.5), true);
   assert.equal(onsetOver([0], 30 * MIN, 5.5), false, 'one host: no rate to judge by');
+  // A rack's 18 hosts within two minutes from minute 60: four minutes later it is over, even with a blip of the same
+  // symptom at minute 30 among its joins (counted in, it would stretch the pace to one host every two minutes).
+  const rack = Array.from({ length: 18 }, (_, i) => 60 * MIN + i * 7_000);
+  assert.equal(onsetOver(rack, 66 * MIN, 5.5), true);
+  assert.equal(onsetOver([30 * MIN, ...rack], 66 * MIN, 5.5), true);
+  assert.equal(onsetOver([30 * MIN, ...rack], 62.5 * MIN, 5.5), false);
 });
 
 test('an event long before an onset is not an early sighting of it; one inside it, or before a trickle, is', () => {
