@@ -21,9 +21,10 @@ export function replaceIds(text: string, names: ReadonlyMap<string, string>, ids
 }
 
 export function useHostNames(): HostNames {
-  const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, staleTime: 30_000 });
+  // The fleet page's own query (same key): on the first page load the host list is fetched once, not twice.
+  const hosts = useQuery({ queryKey: keys.hostList('15m'), queryFn: () => api.hostList('15m'), staleTime: 30_000 });
   return useMemo(() => {
-    const names = new Map((hosts.data ?? []).map((h) => [h.id, h.hostname]));
+    const names = new Map((hosts.data?.hosts ?? []).map((h) => [h.id, h.hostname]));
     const ids = [...names.keys()].sort((a, b) => b.length - a.length);
     return {
       name: (id) => names.get(id) ?? id,
