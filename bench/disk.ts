@@ -1,13 +1,14 @@
 /**
  * Disk-failure model vs the SMART 5 + 197 > k rule on Backblaze data.
- * Usage: npm run bench:disk -- --data <csv or dir of csv> [--mode cv|shipped] [--select] [--json]
+ * Usage: npm run bench:disk -- --data <csv or dir of csv> [--mode cv|shipped] [--select] [--json] [--help]
  *   cv (default): 5-fold cross-validation by serial hash; every drive is scored by a model not fitted on it.
  *   shipped: scores with the shipped models/disk/disk-failure.trees.json (use on data it was not fitted on) at the
  *     card's alertThreshold.
  *   --select (cv mode): also runs nested leave-one-manufacturer-out, where each held-out vendor's recipe is chosen
- *     among SELECTION_CANDIDATES (models/disk/lovo-select.ts) on the other vendors only (about 3x the LOVO time).
+ *     among SELECTION_CANDIDATES (models/disk/lovo-select.ts) on the other vendors only (about 4x the LOVO time).
  * With --json prints exactly one JSON object on stdout:
- *   {failedDrives, detected, baselineDetected, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate, medianLeadDays}
+ *   {failedDrives, detected, baselineDetected, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate,
+ *    medianLeadDays, auc, baselineAuc, lovo?: {pooled, vendors[]}, nested?: {pooled, vendors[]}}
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,16 @@ async function* allRows(files: string[]): AsyncGenerator<BackblazeRow> {
   for (const f of files) yield* readBackblazeCsv(f);
 }
 
+const USAGE = `Usage: npm run bench:disk -- --data <csv or directory of daily csv> [options]
+  Disk-failure model vs the rule "SMART 5 + 197 > k" (recall of failed drives flagged 1..7 days ahead at <= 1 %
+  of healthy drives flagged, the rule at the matched false-alarm rate; drive-level AUC).
+  --mode cv        5-fold cross-validation by drive, then leave-one-manufacturer-out (default)
+  --mode shipped   score with the shipped models/disk/disk-failure.trees.json at the card's alertThreshold
+  --select         (cv) also nested leave-one-manufacturer-out: each held-out vendor's recipe chosen on the others
+  --json           print exactly one JSON object on stdout
+  -h, --help       this text
+`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -46,8 +57,13 @@ async function main(): Promise<void> {
       mode: { type: 'string', default: 'cv' },
       json: { type: 'boolean', default: false },
       select: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (!values.data) throw new Error('--data <csv or directory> is required');
   if (values.mode !== 'cv' && values.mode !== 'shipped')
     throw new Error(`--mode must be cv or shipped, got "${values.mode}"`);
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
               vendor: v.vendor,
               drives: v.drives,
               ruleSlope: SELECTION_CANDIDATES[v.chosen]!.ruleSlope ?? 0,
+              positiveWeight: SELECTION_CANDIDATES[v.chosen]!.boost.positiveWeight ?? 1,
               ...figures(v),
             })),
           },
@@ -127,7 +144,9 @@ async function main(): Promise<void> {
   if (!nested) return;
   console.log('nested (recipe per held-out vendor chosen by LOVO over the other vendors only):');
   for (const v of nested.vendors)
-    console.log(`${row(v.vendor, v, v.drives)}  ruleSlope ${SELECTION_CANDIDATES[v.chosen]!.ruleSlope ?? 0}`);
+    console.log(
+      `${row(v.vendor, v, v.drives)}  ruleSlope ${SELECTION_CANDIDATES[v.chosen]!.ruleSlope ?? 0} positiveWeight ${SELECTION_CANDIDATES[v.chosen]!.boost.positiveWeight ?? 1}`,
+    );
   console.log(row('pooled', nested.pooled, ds.serials.length));
 }
 

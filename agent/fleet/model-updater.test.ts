@@ -123,7 +123,7 @@ test('downloads with Basic auth, verifies hash and signature, swaps, remembers l
       });
       assert.match(
         states.at(-1)!.errors.at(-1)!,
-        /feature schema 'hs-features\/9' is not what this agent feeds any model \(hs-features\/1, univariate, disk-features\/3\)/,
+        /feature schema 'hs-features\/9' is not what this agent feeds any model \(hs-features\/1, univariate, disk-features\/4\)/,
       );
 
       // Unsigned manifest: refused before any download.

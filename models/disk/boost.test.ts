@@ -26,3 +26,15 @@ test('boosted depth-2 trees learn an interaction (x0 > 1 and x1 > 0) that no sin
   assert.equal(errors, 0);
   assert.ok([...m.rootThreshold].every((t) => Math.fround(t) === t));
 });
+
+test('positive weighting changes the fit, not the base rate: the bias is corrected by log(positiveWeight)', () => {
+  const n = 1000;
+  const x = new Float32Array(n).fill(1); // one constant feature: nothing to split on, the bias is the whole model
+  const y = Uint8Array.from({ length: n }, (_, i) => (i < 50 ? 1 : 0));
+  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  for (const positiveWeight of [1, 5, 20]) {
+    const m = fitTrees(x, 1, y, rows, { trees: 3, positiveWeight });
+    assert.equal(m.rootFeature.length, 0);
+    assert.ok(Math.abs(treeProbability(m, [1]) - 0.05) < 1e-6, `positiveWeight ${positiveWeight}`);
+  }
+});

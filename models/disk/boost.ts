@@ -8,7 +8,11 @@ export interface BoostOptions {
   readonly l2?: number;
   /** Minimum sum of hessians in a leaf (guards tiny leaves). */
   readonly minChildHessian?: number;
-  /** Weight of positive rows relative to negatives. */
+  /**
+   * Weight of positive rows relative to negatives. The trees are fitted to the weighted rows; the returned bias is then
+   * lowered by log(positiveWeight) (the prior correction of case weighting), so probabilities stay on the unweighted
+   * base rate while the ranking is the weighted fit's.
+   */
   readonly positiveWeight?: number;
   /** Candidate thresholds per feature (<= 255). */
   readonly bins?: number;
@@ -199,7 +203,7 @@ export function fitTrees(
   }
   return {
     featureCount: k,
-    bias,
+    bias: pw === 1 ? bias : Math.fround(bias - Math.log(pw)),
     rootFeature: out.rootFeature.slice(0, built),
     leftFeature: out.leftFeature.slice(0, built),
     rightFeature: out.rightFeature.slice(0, built),

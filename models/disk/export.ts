@@ -18,7 +18,7 @@ import { DEFAULT_TRAIN_CONFIG, assess, crossValidatedScores, fitDiskModel } from
 import { treeCount, treesToJson } from './trees.ts';
 
 /** Model version; bump on any refit that ships. */
-export const DISK_MODEL_VERSION = '4.0.0';
+export const DISK_MODEL_VERSION = '5.0.0';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, 'out-dir': { type: 'string' } } });

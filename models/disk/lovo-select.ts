@@ -11,15 +11,20 @@ import { DEFAULT_TRAIN_CONFIG, assess, fitDiskModel, withRuleSlope, type DiskTra
 import { treeProbability, type TreeEnsemble } from './trees.ts';
 
 /**
- * Recipes `bench:disk --select` chooses among, the shipped default first: the weight of the fixed log1p(SMART 5 + 197)
- * term added to the trees' logit (DiskTrainConfig.ruleSlope), i.e. how far the score keeps the rule's ranking where
- * the trees, fitted on other vendors, are flat. 0 is version 3.0.0's recipe.
+ * Recipes `bench:disk --select` chooses among, the shipped default first: the weight of failing rows against healthy
+ * ones (BoostOptions.positiveWeight; 1 is version 4.0.0's unweighted fit) crossed with the weight of the fixed
+ * log1p(SMART 5 + 197) term added to the trees' logit (DiskTrainConfig.ruleSlope), i.e. how far the score keeps the
+ * rule's ranking where the trees, fitted on other vendors, are flat (0 is version 3.0.0's recipe).
  */
 export const RULE_SLOPES = [0.25, 0, 0.5, 1] as const;
-export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = RULE_SLOPES.map((ruleSlope) => ({
-  ...DEFAULT_TRAIN_CONFIG,
-  ruleSlope,
-}));
+export const POSITIVE_WEIGHTS = [5, 1] as const;
+export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = POSITIVE_WEIGHTS.flatMap((positiveWeight) =>
+  RULE_SLOPES.map((ruleSlope) => ({
+    ...DEFAULT_TRAIN_CONFIG,
+    ruleSlope,
+    boost: { ...DEFAULT_TRAIN_CONFIG.boost, positiveWeight },
+  })),
+);
 
 /** How one candidate did on the manufacturers it was held out from (inner folds). */
 export interface CandidateScore {

@@ -96,6 +96,32 @@ test('power-on hours that stop rising count stalled days; the count resets when 
   assert.equal(at(last, 'power_on_stalled_days'), 7); // capped by the kept history
 });
 
+test('power-on hours that fall (a reset, a swapped serial) are neither a stalled day nor a gain', () => {
+  const h = createDiskHistory();
+  const hours = [22139, 22163, 21094, 21118, 21142, 21166];
+  const out = hours.map((hrs) => diskFeatures(h, day(0, 0, { 9: hrs })));
+  assert.deepEqual(
+    out.map((f) => at(f, 'power_on_stalled_days')),
+    [0, 0, 0, 0, 0, 0],
+  );
+  assert.deepEqual(
+    out.map((f) => at(f, 'power_on_gain_ratio')),
+    [1, 1, 1, 1, 1, 1],
+  ); // the fall is unknown (1) and leaves the mean gain at 24 h
+  assert.equal(h.gainCount, 4);
+});
+
+test('a gap of days between observations counts as one day of power-on hours, not a disk running faster', () => {
+  const h = createDiskHistory();
+  const hours = [1000, 1024, 1048, 1360, 1384, 1408];
+  const out = hours.map((hrs) => diskFeatures(h, day(0, 0, { 9: hrs })));
+  assert.deepEqual(
+    out.map((f) => at(f, 'power_on_gain_ratio')),
+    [1, 1, 1, 1, 1, 1],
+  ); // 312 h over a 13-day gap is capped at 24: the mean stays 24 h and a normal day after it reads 1, not 0.2
+  assert.equal(h.gainSum, 5 * 24);
+});
+
 test("SMART 1 raw: only a change in the disk's own behaviour counts, whatever its vendor scale", () => {
   const run = (values: number[]): number[] => {
     const h = createDiskHistory();

@@ -1,4 +1,4 @@
-import { countersAgo, dayCounters, pushDay, PRESENT, type DayCounters, type DiskHistory } from './history.ts';
+import { countersAgo, dayCounters, dayGain, pushDay, PRESENT, type DayCounters, type DiskHistory } from './history.ts';
 import { normalizedDrop, readErrorRateSurprise, stalledDays } from './trends.ts';
 import type { SmartReading } from './smart-reading.ts';
 
@@ -6,16 +6,19 @@ import type { SmartReading } from './smart-reading.ts';
  * Version of the feature vector layout below. Bump it whenever a feature is added, removed, reordered or its
  * transform changes; the model card records it and a consumer must refuse a model with a different version.
  */
-export const FEATURE_SCHEMA_VERSION = 'disk-features/3';
+export const FEATURE_SCHEMA_VERSION = 'disk-features/4';
 
 /**
- * The feature vector, in order. disk-features/3 keeps only what does not depend on one vendor's raw-value
+ * The feature vector, in order. disk-features/3 and /4 keep only what does not depend on one vendor's raw-value
  * conventions: sector and error counts (the same unit on every vendor), changes and rates over the disk's own
  * history, normalized values relative to the disk's own best, and availability masks. No vendor or model identity,
  * no raw level of a vendor-scaled attribute (SMART 1) or of temperature and age (they differ by model and fleet).
  * "sectors" = reallocated (SMART 5) + pending (max of 197, 198, NVMe media_errors). Deltas compare today with the
  * reading n observations ago (n days when called once a day; the oldest kept one when fewer exist; 0 on the first
  * day); decreases count as 0. Counters absent from the reading count as 0 (the masks say they were absent).
+ * disk-features/4 (same layout as /3) changed two power-on-hours transforms: hours that go backwards (a reset or a
+ * swapped serial, not a stalled disk) are neither a stalled day nor a gain, and a gain counts at most 24 hours (a gap
+ * of several days between observations is not a disk running faster than usual).
  */
 export const FEATURE_NAMES = [
   'log_reallocated', // log1p(SMART 5)
@@ -29,8 +32,8 @@ export const FEATURE_NAMES = [
   'log_other_errors', // log1p(187 + 188 + 199)
   'log_other_errors_delta7', // log1p(increase of 187 + 188 + 199 over 7 days)
   'history_days', // min(days observed including today, 7) / 7: how much history the deltas saw
-  'power_on_stalled_days', // consecutive observations up to today (max 7) whose power-on hours did not rise
-  'power_on_gain_ratio', // today's power-on hours gain / the disk's own mean daily gain, clamped 0..3; 1 unknown
+  'power_on_stalled_days', // consecutive observations up to today (max 7) whose power-on hours stayed the same
+  'power_on_gain_ratio', // today's gain (<= 24 h) / the disk's own mean gain, clamped 0..3; 1 unknown or hours fell
   'read_error_rate_surprise', // share of the last 3 days SMART 1 raw changed minus its share before; 0 unknown
   'temperature_shift', // today's temperature minus the disk's own mean so far, clamped -15..15; 0 unknown
   'normalized_drop', // largest fall of a health attribute's normalized value from the disk's best, / that best
@@ -81,14 +84,13 @@ export function diskFeatures(history: DiskHistory, reading: SmartReading): Float
     history.past,
     today,
     (c) => c.powerOnHours,
-    (now, prev) => now <= prev,
+    (now, prev) => now === prev, // frozen; hours that fell were reset, which says nothing about the disk
   );
   const prev = countersAgo(history, 1);
   const meanGain = history.gainCount ? (history.gainSum ?? 0) / history.gainCount : undefined;
+  const todayGain = prev ? dayGain(prev, today) : undefined;
   const gain =
-    prev?.powerOnHours !== undefined && today.powerOnHours !== undefined && meanGain !== undefined && meanGain > 0
-      ? Math.min(3, Math.max(0, (today.powerOnHours - prev.powerOnHours) / meanGain))
-      : 1;
+    todayGain !== undefined && meanGain !== undefined && meanGain > 0 ? Math.min(3, todayGain / meanGain) : 1;
   const meanTemp = history.tempCount ? (history.tempSum ?? 0) / history.tempCount : undefined;
   const tempShift =
     today.temperature !== undefined && meanTemp !== undefined

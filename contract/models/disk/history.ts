@@ -37,7 +37,7 @@ export interface DiskHistory {
   /** Consecutive-observation pairs with SMART 1 raw known on both days, and how many of them changed value. */
   readPairs?: number;
   readChanges?: number;
-  /** Sum and count of the power-on hours gained between consecutive observations (gains >= 0 only). */
+  /** Sum and count of the power-on hours gained between consecutive observations (see {@link dayGain}). */
   gainSum?: number;
   gainCount?: number;
   /** Sum and count of temperatures seen. */
@@ -112,6 +112,20 @@ export function dayCounters(r: SmartReading): DayCounters {
   return c;
 }
 
+/** Most power-on hours one observation may gain: a day's worth (the features are computed once a day). */
+export const MAX_GAIN_HOURS = 24;
+
+/**
+ * Power-on hours gained from `prev` to `now`, at most {@link MAX_GAIN_HOURS}: observations days apart (a host that was
+ * off, a gap in the data) would otherwise read as a disk running several times its usual hours, and inflate the mean
+ * that later days are compared with. Undefined when either is unknown or the hours fell (a reset or a swapped serial).
+ */
+export function dayGain(prev: DayCounters, now: DayCounters): number | undefined {
+  if (prev.powerOnHours === undefined || now.powerOnHours === undefined || now.powerOnHours < prev.powerOnHours)
+    return undefined;
+  return Math.min(MAX_GAIN_HOURS, now.powerOnHours - prev.powerOnHours);
+}
+
 /**
  * The counters `n` observations ago (n = 1..HISTORY_DAYS); the oldest kept one when fewer exist; undefined on the
  * first day (no history: deltas are 0 then).
@@ -131,8 +145,9 @@ export function pushDay(h: DiskHistory, c: DayCounters, normalized?: Readonly<Re
     h.readPairs = (h.readPairs ?? 0) + 1;
     if (c.readErrorRate !== prev.readErrorRate) h.readChanges = (h.readChanges ?? 0) + 1;
   }
-  if (prev?.powerOnHours !== undefined && c.powerOnHours !== undefined && c.powerOnHours >= prev.powerOnHours) {
-    h.gainSum = (h.gainSum ?? 0) + (c.powerOnHours - prev.powerOnHours);
+  const gain = prev ? dayGain(prev, c) : undefined;
+  if (gain !== undefined) {
+    h.gainSum = (h.gainSum ?? 0) + gain;
     h.gainCount = (h.gainCount ?? 0) + 1;
   }
   if (c.temperature !== undefined) {

@@ -6,7 +6,7 @@
  *   1 raw read error rate (vendor scale), 5 reallocated sectors, 9 power-on hours, 187 reported uncorrectable,
  *   188 command timeout, 194 temperature (Celsius, low 16 bits of the raw value are used), 197 current pending
  *   sectors, 198 offline uncorrectable, 199 UDMA CRC errors.
- * - `model`: the device model string; no feature uses it (disk-features/3 has no vendor or model identity).
+ * - `model`: the device model string; no feature uses it (disk-features/3 and later have no vendor or model identity).
  * - `normalized`: ATA SMART attribute id -> normalized value (the vendor's 1..253 health scale, higher is healthier),
  *   where the source has it (smartctl `value`, Backblaze `smart_N_normalized`). Only its fall from the disk's own
  *   best is used (vendor scales differ: 100, 200 or 253 as the best value).
