@@ -2,6 +2,7 @@
  * Loads the agent config in stages: YAML file → `HOMEOSTAT_AGENT_*` env overrides → explicit options → defaults →
  * validation. Every problem is reported at once, each naming the key, the value given and what is allowed.
  */
+import { redactForMessage } from '../../contract/redact.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -88,13 +89,13 @@ function describeIssues(error: z.ZodError, input: unknown): { path: string; mess
       const allowed = allowedKeys(at);
       return issue.keys.map((k) => ({
         path: [...at, k].join('.'),
-        message: `unknown key (value ${show(valueAt(input, [...at, k]))}); allowed keys: ${allowed.join(', ')}`,
+        message: `unknown key (value ${show([...at, k], valueAt(input, [...at, k]))}); allowed keys: ${allowed.join(', ')}`,
       }));
     }
     // a record key that failed its schema: that schema's message, not zod's generic "Invalid key in record"
     const message =
       issue.code === 'invalid_key' ? `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` : issue.message;
-    return [{ path: at.join('.'), message: `${message} (got ${show(valueAt(input, at))})` }];
+    return [{ path: at.join('.'), message: `${message} (got ${show(at, valueAt(input, at))})` }];
   });
 }
 
@@ -104,7 +105,8 @@ function valueAt(input: unknown, path: string[]): unknown {
     input,
   );
 }
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+/** The refused value for the message, without the secrets in it (contract/redact.ts). */
+const show = (at: string[], v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(redactForMessage(at, v)));
 
 /** Keys the schema allows at a path (unwrapping defaults/optionals). */
 function allowedKeys(path: string[]): string[] {

@@ -259,7 +259,7 @@ test('string settings must be printable text: lone surrogates, NUL and control c
         },
         {
           path: 'broker.password',
-          message: `broker.password ${allowed}; found control character U+0007 at index 2; got "pa\\u0007ss" (from HOMEOSTAT_BROKER_PASSWORD)`,
+          message: `broker.password ${allowed}; found control character U+0007 at index 2; got "***" (from HOMEOSTAT_BROKER_PASSWORD)`, // a secret's value is never echoed
         },
       ]);
       assert.match(err.message, /^invalid configuration: dataDir: dataDir must be printable text/);

@@ -3,6 +3,7 @@
  * createControlPlane options), validated once with zod. Every problem is reported at once, naming the key, the value
  * and what is allowed (docs/configuration.md).
  */
+import { redactForMessage } from '../../contract/redact.ts';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -422,7 +423,9 @@ export function loadServerConfig(opts: LoadConfigOptions = {}): ServerConfig {
           i.code === 'unrecognized_keys'
             ? ` (unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}; allowed: ${allowedKeys(i.path as string[]).join(', ')})`
             : '';
-        return { path: key, message: `${i.message}${unknownKeys}; got ${JSON.stringify(value)}${from}` };
+        // the refused value is echoed for the operator, without the secrets in it (contract/redact.ts)
+        const shown = JSON.stringify(redactForMessage(i.path as (string | number)[], value));
+        return { path: key, message: `${i.message}${unknownKeys}; got ${shown}${from}` };
       }),
       'configuration',
     );
