@@ -26,7 +26,6 @@ export const keys = {
   policyVersions: (name: string) => ['policies', name, 'versions'] as const,
   rollouts: ['rollouts'] as const,
   models: ['models'] as const,
-  sendableModels: ['models', 'sendable'] as const,
   agentVersions: ['agent-versions'] as const,
   approvals: ['approvals'] as const,
   enrollTokens: ['enroll-tokens'] as const,
@@ -62,6 +61,11 @@ function auditQuery(f: AuditFilter, limit: number): Record<string, string> {
 export type NewSilence = InferRequestType<typeof c.silences.$post>['json'];
 
 const c = client.api;
+
+/** What a model rollout can send: registered models and those bundled with the agent (registered when sent). */
+export function sendableModels(list: Awaited<ReturnType<typeof api.modelList>>): Set<string> {
+  return new Set([...list.models.map((m) => m.id), ...list.bundled.map((m) => m.id)]);
+}
 
 /** A model as `POST /api/models` answers (the upload goes through XMLHttpRequest for its progress events). */
 type UploadedModel = InferResponseType<typeof c.models.$post, 201>;
@@ -242,13 +246,9 @@ export const api = {
     return call(c.rollouts[':id'].comparison.$get({ param: { id } }), `Comparing rollout ${id}`);
   },
 
-  async models() {
-    return (await call(c.models.$get(), 'Loading models')).models;
-  },
-  /** What a model rollout can send: registered models and those bundled with the agent (registered when sent). */
-  async sendableModels(): Promise<Set<string>> {
-    const list = await call(c.models.$get(), 'Loading models');
-    return new Set([...list.models.map((m) => m.id), ...list.bundled.map((m) => m.id)]);
+  /** `GET /api/models`: registered models and those bundled with the agent; one query (keys.models) for both uses. */
+  async modelList() {
+    return call(c.models.$get(), 'Loading models');
   },
   /** Uploads an .onnx file with its card (multipart `file` + `card`); reports upload progress. */
   async uploadModel(file: File, card: File, onProgress: (fraction: number) => void): Promise<UploadedModel> {

@@ -4,7 +4,7 @@
  * soaked counts acknowledgements live from the hosts' reported versions. Health-gate results read as words.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, keys } from '../api/api.ts';
+import { api, keys, sendableModels } from '../api/api.ts';
 import type { Host, Rollout } from '../api/types.ts';
 import { gateInWords, isFinished, revertLabel, versionWords, waveRow, type WaveRow } from '../rollout-words.ts';
 
@@ -28,7 +28,12 @@ export function Rollouts({ kind, subject }: { kind: Rollout['kind']; subject?: s
   const rollouts = useQuery({ queryKey: keys.rollouts, queryFn: api.rollouts, refetchInterval: 5_000 });
   const hosts = useQuery({ queryKey: keys.hosts, queryFn: api.hosts, refetchInterval: 5_000 });
   // A model rollout rolls back to a version the control plane can send: registered, or bundled with the agent.
-  const models = useQuery({ queryKey: keys.sendableModels, queryFn: api.sendableModels, enabled: kind === 'model' });
+  const models = useQuery({
+    queryKey: keys.models,
+    queryFn: api.modelList,
+    select: sendableModels,
+    enabled: kind === 'model',
+  });
   const registered = kind === 'model' && models.data ? models.data : null;
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: RolloutAction }) => api.rolloutAction(id, action),

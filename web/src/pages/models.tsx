@@ -19,7 +19,12 @@ export function ModelsPage() {
   const client = useQueryClient();
   const canUpload = useCan('admin');
   const canPublish = useCan('operator');
-  const models = useQuery({ queryKey: keys.models, queryFn: api.models, refetchInterval: 10_000 });
+  const models = useQuery({
+    queryKey: keys.models,
+    queryFn: api.modelList,
+    select: (r) => r.models,
+    refetchInterval: 10_000,
+  });
   const [file, setFile] = useState<File | null>(null);
   const [card, setCard] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
