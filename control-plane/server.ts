@@ -174,6 +174,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
             dynsec: config.broker.dynsec,
             shareGroup: config.broker.shareGroup,
             agentUrl: config.advertise.mqttUrl,
+            revokedAgents: async () => (await s.hosts.list()).filter((h) => h.revokedAt).map((h) => h.id),
             ingester: ing,
             counters,
             log,

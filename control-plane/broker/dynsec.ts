@@ -69,6 +69,8 @@ export type Dynsec = {
   createAgent(agentId: string, password: string): Promise<void>;
   /** Disables the agent's client: refused from now on, its session kicked. */
   disableAgent(agentId: string): Promise<void>;
+  /** Disables many agents' clients, 100 commands per message (an unknown client is no error). */
+  disableAgents(agentIds: readonly string[]): Promise<void>;
   /** Secret rotation: the agent's new password (Mosquitto keeps one; its live session stays connected). */
   setAgentPassword(agentId: string, password: string): Promise<void>;
   close(): void;
@@ -211,6 +213,12 @@ export async function createDynsec(client: MqttClient, timeoutMs = 10_000): Prom
     async disableAgent(agentId) {
       const cmds: DynsecCommand[] = [{ command: 'disableClient', username: agentId }];
       check(cmds, await send(cmds), /not found/i);
+    },
+    async disableAgents(agentIds) {
+      for (let i = 0; i < agentIds.length; i += 100) {
+        const cmds = agentIds.slice(i, i + 100).map((username) => ({ command: 'disableClient', username }));
+        check(cmds, await send(cmds), /not found/i);
+      }
     },
     close() {
       client.off('message', onMessage);

@@ -35,6 +35,11 @@ export type ExternalBrokerOptions = {
   maxWaitMs: number;
   /** The agents' URL in enrollment answers (default: `url`). */
   agentUrl?: string | undefined;
+  /**
+   * Agents revoked in the store. With `dynsec`, their Mosquitto clients are disabled at every (re)connect: a
+   * revocation made while the broker was unreachable, or whose disable never reached it, takes effect when it is back.
+   */
+  revokedAgents?: () => Promise<string[]>;
   connectTimeoutMs?: number;
 };
 
@@ -56,6 +61,13 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
     await need().publishAsync(commandTopic(agentId), JSON.stringify(command), { qos: 1 });
   };
   const deps = { ingester: opts.ingester, counters, log, maxWaitMs: opts.maxWaitMs, publishCommand };
+
+  const reconcileRevoked = async () => {
+    if (!dynsec || !opts.revokedAgents) return;
+    const ids = await opts.revokedAgents();
+    await dynsec.disableAgents(ids);
+    if (ids.length) log.info({ agents: ids.length }, 'external broker: revoked agents disabled in Mosquitto');
+  };
 
   const replicaTopic = (name: string) => `${TOPIC_ROOT}/cp/${name}`;
   const handlers = new Map<string, Set<(payload: Buffer) => void>>();
@@ -101,7 +113,15 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
       client = c;
       c.on('error', (err) => log.warn({ err: err.message }, 'external broker: client error'));
       c.on('offline', () => log.warn('external broker: disconnected; reconnecting'));
-      c.on('connect', () => counters.inc('broker.external.connects'));
+      let connects = 0;
+      c.on('connect', () => {
+        counters.inc('broker.external.connects');
+        // the first connect reconciles below, before the subscription; later ones (the broker came back) here
+        if (++connects > 1)
+          reconcileRevoked().catch((err: Error) =>
+            log.warn({ err: err.message }, 'external broker: revoked agents not reconciled'),
+          );
+      });
       c.on('message', (topic, payload) => {
         for (const h of handlers.get(topic) ?? []) h(payload);
       });
@@ -119,6 +139,7 @@ export async function createExternalBroker(opts: ExternalBrokerOptions): Promise
       if (opts.dynsec) {
         dynsec = await createDynsec(c);
         if (opts.username) await dynsec.setupControlPlane(opts.username);
+        await reconcileRevoked();
       }
       const granted = await c.subscribeAsync(ingestFilter(opts.shareGroup), { qos: 1 });
       if (granted.some((g) => g.qos > 2))
