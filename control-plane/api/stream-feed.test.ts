@@ -9,7 +9,7 @@ import { openStore } from '../store/prisma-store.ts';
 import { createCounters } from '../metrics/counters.ts';
 import { createIngester } from '../ingest/ingester.ts';
 import { createEventBus, type StreamEvent, type StreamTimers } from './stream.ts';
-import { healEvent, startStreamFeed } from './stream-feed.ts';
+import { healEvent, startStreamFeed, type CommittedBatch } from './stream-feed.ts';
 
 /** Manual timers: tick() runs every interval callback once. */
 function manualTimers(): StreamTimers & { tick(): void; readonly count: number } {
@@ -261,4 +261,48 @@ test('an anomaly alert starting or ending is a host change for the UI (its overv
     { type: 'host', hostId: 'h1', ts: 5 },
   );
   assert.equal(healEvent(row('anomaly.detected', { score: 0.9, model: 'm', top })), null);
+});
+
+test('with no UI stream open the commit hook builds and publishes nothing; with one it does', async () => {
+  const bus = createEventBus();
+  let published = 0;
+  const publish = bus.publish.bind(bus);
+  bus.publish = (e) => {
+    published++;
+    publish(e);
+  };
+  let hook: ((batch: CommittedBatch) => void) | null = null;
+  const timers = manualTimers();
+  const feed = startStreamFeed({
+    hosts: { list: async () => [] },
+    rollouts: { updatedSince: async () => [] },
+    incidents: { summaries: async () => [] },
+    bus,
+    timers,
+    onCommitted: (l) => {
+      hook = l;
+      return () => {};
+    },
+  });
+  const batch = (seq: number): CommittedBatch => ({
+    samples: [
+      { hostId: 'h', seq, ts: seq, schema: 's', features: { 'cpu.util_pct': 1 }, scores: null, collectors: null },
+    ],
+    events: [],
+  });
+  try {
+    hook!(batch(1));
+    assert.equal(published, 0, 'no listener: nothing built');
+    const seen: StreamEvent[] = [];
+    const off = bus.subscribe((e) => seen.push(e));
+    hook!(batch(2));
+    assert.equal(published, 1);
+    assert.deepEqual(
+      seen.map((e) => e.type === 'sample' && e.ts),
+      [2],
+    );
+    off();
+  } finally {
+    await feed.stop();
+  }
 });

@@ -6,6 +6,8 @@
  * list (→ `presence`, `host`, `cordon`), one query for changed rollouts (→ `rollout`) and one for open incidents plus those that
  * were open at the last poll (→ `incident` when one opens, changes or resolves; the first poll only takes stock).
  *
+ * With no UI stream open (no bus listener) the hook builds nothing: the events exist only for open streams.
+ *
  * The hook also hands over re-sent rows (an agent that missed its ack sends again); rows already published in the last
  * `dedupeMs` (default 15 s) are skipped, keyed by (host, seq).
  */
@@ -32,7 +34,7 @@ export type CommitHook = (listener: (batch: CommittedBatch) => void) => () => vo
 
 /** Options of {@link startStreamFeed}. */
 export type StreamFeedOptions = {
-  hosts: HostRepository;
+  hosts: Pick<HostRepository, 'list'>;
   rollouts: Pick<RolloutRepository, 'updatedSince'>;
   incidents: Pick<IncidentRepository, 'summaries'>;
   bus: LocalEventBus;
@@ -123,6 +125,9 @@ export function startStreamFeed(o: StreamFeedOptions): { stop(): Promise<void>; 
   };
 
   const unsubscribe = o.onCommitted(({ samples, events }) => {
+    // Nobody watches on this replica (no UI stream open): build nothing. Commits of the other replicas arrive here
+    // through the fan-out (replicas/commit-fanout.ts) anyway, so a stream opened later sees them from then on.
+    if (o.bus.listeners === 0) return;
     const now = clock();
     for (const [k, at] of published) {
       if (at >= now - dedupeMs) break;
