@@ -8,7 +8,8 @@ import { ConflictError, NotFoundError } from '../../contract/errors.ts';
 import type { Command, EventKind } from '../../contract/protocol/index.ts';
 import type { HostRecord } from '../store/ports.ts';
 import type { FleetContext } from './context.ts';
-import { livenessOf, unprovenOf, type GroupHealth, type GateThresholds, type Liveness } from './health-gate.ts';
+import type { GateThresholds } from './health-gate.ts';
+import { observeWave } from './wave-observation.ts';
 import { matchesSelector, parseSelector } from '../../contract/label-selector.ts';
 import {
   cancelRollout,
@@ -22,7 +23,6 @@ import {
 } from './rollout.ts';
 import { planWaves } from './wave-planner.ts';
 import { stepRollbackAck } from './rollback-ack.ts';
-import { onModel, scoreFigures } from './score-figures.ts';
 import { NO_POLICY_VERSION, resumeRollout } from './rollout-resume.ts';
 import { RUNNING_STATUSES, type RolloutRecord } from '../repositories/rollout-repository.ts';
 import { cordonedIds } from './cordon-skip.ts';
@@ -67,25 +67,6 @@ interface StartOptions {
 
 /** A rollout as the API shows it. */
 export type RolloutView = RolloutState & { selector: string; createdBy: string; createdAt: string };
-
-/** Healing failures and refused artifacts, as catalogue kinds (renaming one is a type error here). */
-const ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
-  'heal.failed',
-  'heal.escalated',
-  'heal.verify-failed',
-  'fleet.bundle-refused',
-  'fleet.model-refused',
-  'fleet.agent-refused',
-  'agent.rolled-back',
-]);
-/** Inference failures as agents report them (agent/infer: model.error, model.load-failed, model.unavailable). */
-const INFERENCE_ERROR_TYPES: ReadonlySet<string> = new Set<EventKind>([
-  'model.error',
-  'model.load-failed',
-  'model.unavailable',
-]);
-/** Anomaly kinds count towards the gate's anomaly signal: alert episodes started (and the older per-sample kind). */
-const ANOMALY_TYPES: ReadonlySet<string> = new Set<EventKind>(['anomaly.started', 'anomaly.detected']);
 
 /** Creates the service; `kinds` maps 'policy' / 'model' to how they are delivered. */
 export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKindName, RolloutKind>) {
@@ -192,69 +173,6 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           break;
       }
     }
-  }
-
-  async function observe(s: RolloutState, hostsById: Map<string, HostRecord>, now: number): Promise<WaveObservation> {
-    const treated = treatedHosts(s);
-    const treatedSet = new Set(treated);
-    const kind = kinds[s.kind];
-    const acked = treated.filter((h) => {
-      const r = hostsById.get(h);
-      return r && kind.applied(r, s.subject) === s.version;
-    });
-    const failures = treated.filter(
-      (h) => !acked.includes(h) && (hostsById.get(h)?.stateErrors ?? []).some((e) => e.includes(s.version)),
-    ).length;
-    const untreated = s.waves.flat().filter((h) => !treatedSet.has(h));
-    const since = s.waveStartedAt ?? now;
-    // `onNew`: the treated group of a model rollout is judged on what the new version scored (score-figures.ts).
-    const health = async (hosts: string[], from: number, to: number, onNew = false): Promise<GroupHealth> => {
-      const g: GroupHealth = { hosts: hosts.length, errors: 0, anomalies: 0, inferenceErrors: 0 };
-      // a model canary's groups always carry the score figures (null: no samples yet, e.g. before the canary acks)
-      if (s.kind === 'model') [g.latencyP95Ms, g.anomalyScore] = [null, null];
-      if (!hosts.length) return g;
-      for (const [type, n] of await ctx.repos.telemetry.eventTypeCounts(hosts, { since: from, until: to })) {
-        if (ERROR_TYPES.has(type)) g.errors += n;
-        if (ANOMALY_TYPES.has(type)) g.anomalies += n;
-        if (INFERENCE_ERROR_TYPES.has(type)) g.inferenceErrors! += n;
-      }
-      if (s.kind === 'model') {
-        const rows = await ctx.repos.telemetry.recentScores(hosts, { since: from, until: to, limit: 5000 });
-        const f = scoreFigures(onNew ? onModel(rows, s.version) : rows.map((r) => r.scores));
-        g.latencyP95Ms = f.latencyP95Ms;
-        g.anomalyScore = f.anomalyScore;
-      }
-      return g;
-    };
-    const treatedHealth = await health(acked, since, now + 1, true);
-    // Fail closed: every host sent the version (acknowledged or not) must still be alive (health-gate.ts).
-    const activity = new Map((await ctx.repos.telemetry.latestActivity()).map((a) => [a.hostId, a]));
-    const mustBeAlive = kind.restartsAgent ? acked : treated;
-    const liveness = mustBeAlive
-      .filter((host) => !hostsById.get(host)?.revokedAt) // revoked since: no longer part of the fleet
-      .map((host): Liveness => {
-        const a = activity.get(host);
-        const interval =
-          a?.lastSampleAt != null && a.previousSampleAt != null ? a.lastSampleAt - a.previousSampleAt : null;
-        return {
-          host,
-          online: hostsById.get(host)?.online ?? false,
-          lastSampleAt: a?.lastSampleAt ?? null,
-          intervalMs: interval,
-        };
-      });
-    const judged = (why: (l: Liveness) => string | null) =>
-      liveness.flatMap((l) => {
-        const w = why(l);
-        return w ? [{ host: l.host, why: w }] : [];
-      });
-    treatedHealth.unresponsive = judged((l) => livenessOf(l, now, s.soakMs));
-    treatedHealth.unproven = judged((l) => unprovenOf(l, since, s.soakMs));
-    // Baseline: target hosts not yet sent; on the last wave, the same hosts over the equally long period before.
-    const baseline = untreated.length
-      ? await health(untreated, since, now + 1)
-      : await health(acked, since - (now - since), since);
-    return { treated: treatedHealth, baseline, applyFailures: failures, acknowledged: acked };
   }
 
   async function targets(selector: string): Promise<HostRecord[]> {
@@ -422,7 +340,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       if (!r) throw new NotFoundError('rollout', id);
       const now = ctx.now();
       const hostsById = new Map((await ctx.hosts.list()).map((h) => [h.id, h]));
-      const obs = await observe(r.state, hostsById, now);
+      const obs = await observeWave(ctx, kinds[r.state.kind], r.state, hostsById, now);
       return { rollout: id, since: r.state.waveStartedAt, at: now, ...obs };
     },
     /** A halted rollout goes on: the current wave soaks again from now (or the first wave is sent). */
@@ -466,7 +384,7 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
           });
           r = stepRollbackAck(s0, now, unacknowledged);
         } else {
-          const obs = s0.status === 'soaking' ? await observe(s0, hostsById, now) : null;
+          const obs = s0.status === 'soaking' ? await observeWave(ctx, kinds[s0.kind], s0, hostsById, now) : null;
           r = stepRollout(s0, now, () => obs!, cordoned);
         }
         if (r.state.status !== s0.status || r.state.wave !== s0.wave || r.actions.length) {
