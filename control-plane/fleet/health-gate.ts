@@ -110,27 +110,16 @@ export function evaluateGate(
   const rates: GateResult['rates'] = {};
   const dead = treated.unresponsive ?? [];
   if (dead.length > 0) {
-    const list = dead
-      .slice(0, 10)
-      .map((d) => `${d.host} ${d.why}`)
-      .join('; ');
-    reasons.push(
-      `${dead.length} host(s) sent the new version stopped reporting: ${list}${dead.length > 10 ? '; …' : ''}`,
-    );
+    reasons.push(`${dead.length} host(s) sent the new version stopped reporting: ${named(dead)}`);
     return { verdict: 'fail', reasons, rates };
   }
   const waiting = treated.unproven ?? [];
-  if (waiting.length > 0) {
-    const list = waiting
-      .slice(0, 10)
-      .map((d) => `${d.host} ${d.why}`)
-      .join('; ');
+  if (waiting.length > 0)
     return {
       verdict: 'insufficient',
-      reasons: [`waiting for ${waiting.length} host(s) to report: ${list}${waiting.length > 10 ? '; …' : ''}`],
+      reasons: [`waiting for ${waiting.length} host(s) to report: ${named(waiting)}`],
       rates,
     };
-  }
   // A host that refused the new version or switched back from it (agent upgrades) never runs it: with no host running
   // it, that is a failure, not a wait for more acknowledgements.
   if (treated.hosts < (t.minTreatedHosts ?? 1) && applyFailures > 0)
@@ -163,6 +152,15 @@ export function evaluateGate(
     }
   }
   return { verdict: reasons.length ? 'fail' : 'pass', reasons, rates };
+}
+
+/** The first ten hosts with why, `; `-separated (an ellipsis for more). */
+function named(hosts: readonly { host: string; why: string }[]): string {
+  const list = hosts
+    .slice(0, 10)
+    .map((d) => `${d.host} ${d.why}`)
+    .join('; ');
+  return `${list}${hosts.length > 10 ? '; …' : ''}`;
 }
 
 function fmt(n: number): string {
