@@ -29,6 +29,7 @@ describe('anomaly detector: feature columns and state (shipped model, JS engine)
   const { createJsEngine } = await import('./js-engine.ts');
   const { readModelFile } = await import('./model-file.ts');
   const { SHIPPED_MODELS } = await import('./inference.ts');
+  const { decodeF32 } = await import('./stateful-model.ts');
   const PERFEATURE_MODEL = SHIPPED_MODELS.anomaly.replace('anomaly-multi', 'anomaly-perfeature'); // 4.0.0 layout
   const file = await readModelFile(PERFEATURE_MODEL);
   const session = await createJsEngine().load(file.bytes);
@@ -37,7 +38,7 @@ describe('anomaly detector: feature columns and state (shipped model, JS engine)
   const column = (saved: ReturnType<ReturnType<typeof createAnomalyDetector>['save']>, name: string): number[] => {
     const F = saved.names.length;
     const j = saved.names.indexOf(name);
-    const data = Array.from(saved.state['fstate']!.data);
+    const data = Array.from(decodeF32(saved.state['fstate']!.f32!)!);
     return Array.from({ length: data.length / F }, (_, r) => data[r * F + j]!);
   };
 

@@ -101,6 +101,40 @@ describe('agent inference stage', () => {
     await second.stop();
   });
 
+  it('saves an alert episode as it starts: after a kill -9 the restarted stage continues it, no second start', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'infer-'));
+    const alert = AlertSettingsSchema.parse({ minSamples: 1, clearMs: 600_000 });
+    const first = await createInference({ engine, stateDir, alert });
+    await first.start();
+    await warm(first, 40); // one routine save at cycle 30 (SAVE_EVERY_CYCLES), none since
+    const spike = { ...normal(40), 'disk.sda.await_ms': 45 };
+    const r = await first.onCycle({ ts: 400_000, features: spike });
+    assert.deepEqual(
+      r.events.filter((e) => e.type.startsWith('anomaly.')).map((e) => e.type),
+      ['anomaly.started'],
+    );
+    // the save runs after the cycle, off it; wait for the file to say so (bounded), then "crash": no stop()
+    const statePath = join(stateDir, 'infer-state.json');
+    const saved = (): { alert?: { active?: boolean } } => {
+      try {
+        return JSON.parse(readFileSync(statePath, 'utf8'));
+      } catch {
+        return {}; // not written yet
+      }
+    };
+    for (let i = 0; i < 100_000 && saved().alert?.active !== true; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(saved().alert?.active, true, 'the episode reached the state file');
+    const second = await createInference({ engine, stateDir, alert });
+    await second.start();
+    assert.equal(second.alerting(), true, 'the episode continues after the restart');
+    const again = await second.onCycle({ ts: 410_000, features: spike });
+    assert.deepEqual(
+      again.events.filter((e) => e.type.startsWith('anomaly.')).map((e) => e.type),
+      [],
+    );
+    await second.stop();
+  });
+
   it('falls back to the shipped model when the rolled-out one is corrupt, and reports it', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'infer-'));
     const dir = join(stateDir, 'models', 'anomaly');

@@ -57,8 +57,9 @@ export type InferenceScores = {
   disks?: { device: string; serial?: string; probability: number; model: string }[];
 };
 
-/** Options. Defaults: shipped models beside this repository, save every 6 cycles, the fleet's default alert settings
- * (contract/models/alerting.ts) until a policy set brings its own (`configureAlerts`). */
+/** Options. Defaults: shipped models beside this repository, state saved every {@link SAVE_EVERY_CYCLES} cycles and
+ * after every alert event, the fleet's default alert settings (contract/models/alerting.ts) until a policy set brings
+ * its own (`configureAlerts`). */
 export type InferenceOptions = {
   engine: InferenceEngine;
   stateDir: string;
@@ -68,6 +69,14 @@ export type InferenceOptions = {
   maxFeatures?: number;
   include?: (feature: string) => boolean;
 };
+
+/**
+ * Cycles between routine saves of `<stateDir>/infer-state.json`: 30 (5 minutes at the default 10 s cycle, the anomaly
+ * model's seasonal update interval). A kill -9 or power loss loses at most that many cycles of baseline learning
+ * (the model's running averages, one seasonal update); the alert episode is saved right after each of its events
+ * (`anomaly.started`, `anomaly.ended`), so a restart never reports an episode twice. A graceful stop saves at once.
+ */
+export const SAVE_EVERY_CYCLES = 30;
 
 /** Paths of the models shipped with the agent (models-dir.ts). */
 export const SHIPPED_MODELS: Record<ModelKind, string> = shippedModelPaths();
@@ -79,7 +88,7 @@ type Slot = { file: ModelFile; session: ModelSession };
 export async function createInference(options: InferenceOptions) {
   const statePath = join(options.stateDir, 'infer-state.json');
   const modelDir = (kind: ModelKind) => join(options.stateDir, 'models', kind);
-  const saveEvery = options.saveEvery ?? 6;
+  const saveEvery = options.saveEvery ?? SAVE_EVERY_CYCLES;
   // the alert outlives model swaps (its episode is about the host, not the model); created at start() from saved state
   let alert = createAnomalyAlert(options.alert);
   const slots: Partial<Record<ModelKind, Slot>> = {};
@@ -157,10 +166,16 @@ export async function createInference(options: InferenceOptions) {
     writeJsonAtomic(statePath, snapshot());
   }
   /** Saves after this cycle, off it: a fsync took 10-25 ms on a busy disk, which was the stage's p99. A failure is
-   * reported with the next cycle's events. */
+   * reported with the next cycle's events. Asked again while a save is under way, it saves once more after it (that
+   * save's snapshot may predate an alert event). */
   let saving: Promise<void> | null = null;
+  let saveAgain = false;
   function saveLater(): void {
-    saving ??= (async () => {
+    if (saving) {
+      saveAgain = true;
+      return;
+    }
+    saving = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
       await writeJsonAtomicAsync(statePath, snapshot());
     })()
@@ -171,6 +186,10 @@ export async function createInference(options: InferenceOptions) {
       })
       .finally(() => {
         saving = null;
+        if (saveAgain) {
+          saveAgain = false;
+          saveLater();
+        }
       });
   }
 
@@ -224,6 +243,7 @@ export async function createInference(options: InferenceOptions) {
     }): Promise<{ scores: InferenceScores; events: InferenceEvent[] }> {
       const events = pending.splice(0);
       const scores: InferenceScores = {};
+      let alertChanged = false;
       const a = anomaly as AnomalyDetector | null;
       if (a) {
         try {
@@ -236,19 +256,21 @@ export async function createInference(options: InferenceOptions) {
             top: r.top.map((e) => ({ feature: e.feature, contribution: e.contribution, ratio: e.ratio })),
             latencyUs,
           };
-          events.push(
-            ...alert.step({
-              ts: reading.ts,
-              score: r.score,
-              model: a.label,
-              top: r.top,
-              explain: (top) =>
-                top
-                  .slice(0, 3)
-                  .map((e) => explain(e as Explanation))
-                  .join('; '),
-            }),
-          );
+          const alertEvents = alert.step({
+            ts: reading.ts,
+            score: r.score,
+            model: a.label,
+            top: r.top,
+            explain: (top) =>
+              top
+                .slice(0, 3)
+                .map((e) => explain(e as Explanation))
+                .join('; '),
+          });
+          if (alertEvents.length > 0) {
+            events.push(...alertEvents);
+            alertChanged = true;
+          }
         } catch (err) {
           events.push(
             eventBody('model.error', {
@@ -273,7 +295,7 @@ export async function createInference(options: InferenceOptions) {
           );
         }
       }
-      if (++cycles % saveEvery === 0) saveLater();
+      if (++cycles % saveEvery === 0 || alertChanged) saveLater();
       return { scores, events };
     },
 
@@ -311,6 +333,7 @@ export async function createInference(options: InferenceOptions) {
 
     /** Saves state and releases sessions. */
     async stop(): Promise<void> {
+      saveAgain = false; // the save below covers it
       await saving;
       try {
         save();

@@ -13,7 +13,15 @@ import { SHIPPED_MODELS } from './inference.ts';
 import { readModelFile } from './model-file.ts';
 import { createOnnxEngine } from './onnx-engine.ts';
 import { seasonalBucket, seasonalSpec, slotKey } from '../../contract/models/seasonal.ts';
-import { initialState, restoreState, snapshotState, stepStateful } from './stateful-model.ts';
+import {
+  decodeF32,
+  encodeF32,
+  initialState,
+  restoreState,
+  snapshotState,
+  stepStateful,
+  type ModelState,
+} from './stateful-model.ts';
 
 /** The univariate anomaly model 4.0.0 run per feature (anomaly-perfeature; the agent's default is anomaly-multi 6): these
  * tests exercise its tensor layout. */
@@ -129,6 +137,35 @@ describe('stateful driver with a seasonal input (shipped anomaly model)', async 
     assert.deepEqual(Array.from(restored.fstate!.data), Array.from(state.fstate!.data));
     assert.deepEqual(Array.from(restored.season!.data), Array.from(state.season!.data));
     assert.deepEqual(Array.from(restored[slotKey(spec)]!.data), [-1]);
+  });
+
+  it('saves tensors as float32 bytes (exact, NaN kept) and still restores a state file of JSON number arrays', async () => {
+    let state = initialState(file.card, 2);
+    for (let i = 0; i < 20; i++)
+      state = (
+        await stepStateful(
+          file.card,
+          session,
+          new Float32Array([5 + (i % 3), 7]),
+          state,
+          Date.UTC(2026, 10, 22, 9, 0, 0) + i * 600_000,
+        )
+      ).state;
+    state.fstate!.data[1] = Number.NaN;
+    const saved = JSON.parse(JSON.stringify(snapshotState(state))) as ModelState;
+    assert.equal(typeof saved.fstate!.f32, 'string');
+    assert.equal(saved.fstate!.data, undefined);
+    const restored = restoreState(file.card, 2, saved)!;
+    for (const name of Object.keys(state)) assert.deepEqual(restored[name]!.data, state[name]!.data, name);
+    // written before: every tensor as { data: number[], dims } (NaN became null in JSON, restored as 0 as it was)
+    const legacy = Object.fromEntries(
+      Object.entries(state).map(([k, t]) => [k, { data: Array.from(t.data), dims: [...t.dims] }]),
+    );
+    const fromLegacy = restoreState(file.card, 2, JSON.parse(JSON.stringify(legacy)) as ModelState)!;
+    assert.deepEqual(Array.from(fromLegacy.season!.data), Array.from(state.season!.data));
+    assert.equal(fromLegacy.fstate!.data[1], 0);
+    assert.equal(restoreState(file.card, 2, { ...saved, fstate: { dims: saved.fstate!.dims, f32: 'AAAA' } }), null);
+    assert.deepEqual(Array.from(decodeF32(encodeF32([1.5, -2, 1e-40]))!), [1.5, -2, Math.fround(1e-40)]);
   });
 
   it('refuses a malformed seasonal spec, naming the field', () => {
