@@ -5,8 +5,9 @@
  * leave the outbox only when the control plane's `ack` command says they are committed. After any reconnect every
  * unacked record is replayed in order (the control plane dedupes by seq). We therefore connect with `clean: true`:
  * a persistent session would only make the broker redeliver in-flight messages we replay anyway, and cost broker
- * state per agent; commands missed while offline are acks (harmless: replay gets re-acked) or policy/model pushes the
- * control plane reconciles against the `state` the agent reports.
+ * state per agent; commands missed while offline are acks (harmless: replay gets re-acked) or policy/model pushes,
+ * which the control plane sends again at the agent's presence when a running rollout's version is not in the `state`
+ * the agent reported (control-plane/fleet/rollout-service.ts resendPending).
  *
  * Overload: a `busy` command names records the control plane refused unread. The link stops publishing for
  * {@link refusalDelay} (at least the command's `retryAfterMs`, doubled per refusal in a row, jittered, capped), then

@@ -307,6 +307,17 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
         refits,
         approvalExpiry,
       };
+      // What a running rollout sent an agent while it was away (restarting: its clean session lost the command) is sent
+      // again at its presence, which it publishes once subscribed (rollout-service.ts resendPending).
+      plane.ingester.onPresence(async (agentId, p) => {
+        if (p.state !== 'online' || p.agentVersion === undefined) return;
+        try {
+          const sent = await rollouts.resendPending(agentId);
+          if (sent) ctx.log.info({ agentId, sent }, 'unacknowledged rollout command(s) sent again');
+        } catch (err) {
+          ctx.log.warn({ err, agentId }, 'resending rollout commands failed');
+        }
+      });
       // Records ingest set aside (a value the database refused) are audited, each naming agent, kind, seq and why.
       plane.ingester.onQuarantined((q) => {
         audit

@@ -401,6 +401,28 @@ export function createRolloutService(ctx: FleetContext, kinds: Record<RolloutKin
       }
       return changed;
     },
+    /**
+     * Sends `hostId` again what a running rollout sent it and it has not acknowledged: a command published while the
+     * agent was away (restarting, reconnecting with a clean session) is lost with it, and the rollout would wait for
+     * its ack timeout. Called at the agent's presence (it has subscribed by then). Not for agent upgrades (an agent
+     * back on its old version rolled back and says why) nor for a version the host refused. Returns how many were sent.
+     */
+    async resendPending(hostId: string): Promise<number> {
+      const host = await ctx.hosts.get(hostId);
+      if (!host || host.revokedAt) return 0;
+      let sent = 0;
+      for (const i of await repo.intents({ hostIds: [hostId] })) {
+        if (i.kind === 'agent' || !i.rolloutId) continue;
+        const row = await repo.get(i.rolloutId);
+        if (!row || !RUNNING_STATUSES.includes(row.status)) continue;
+        const kind = kinds[row.kind];
+        if (kind.applied(host, row.subject) === i.version) continue;
+        if ((host.stateErrors ?? []).some((e) => e.includes(i.version))) continue;
+        await ctx.publish(hostId, await kind.command(i.version, host.agentPlatform));
+        sent++;
+      }
+      return sent;
+    },
     /** Per host: what the control plane intends vs what the agent acknowledged. */
     async hostVersions() {
       const hosts = await ctx.hosts.list();

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { policyCommand } from '../../contract/signing/bundle.ts';
+import { agentTopic, commandTopic } from '../../contract/protocol/index.ts';
 import { api, startAgent, startFleet, until, type SimAgent } from './fleet-harness.ts';
 import { createTestDatabase, pgSkipReason } from '../support/postgres.ts';
 
@@ -260,6 +261,39 @@ test('agents refuse bundles signed with another key or tampered, report it, and 
     );
   } finally {
     await agent.close();
+    await rig.close();
+  }
+});
+
+test('a bundle sent while the agent was away is sent again at its presence, not left to the ack timeout', async () => {
+  const rig = await startFleet();
+  try {
+    const a = await startAgent(rig, 'web-away', { role: 'web' });
+    assert.equal((await api(rig.t, 'POST', '/api/policies', { name: 'away', source: V1 })).status, 201);
+    // The agent restarts: its clean session drops the command topic, so what is published now is lost.
+    await a.client.unsubscribeAsync(commandTopic(a.agentId));
+    const pub = await api(rig.t, 'POST', '/api/policies/away/publish', { version: 1, selector: 'role=web' });
+    assert.equal(pub.status, 201, JSON.stringify(pub.body));
+    // The rollout's send has happened (its intent is stored) and reached nobody.
+    await until(
+      async () => (await api(rig.t, 'GET', '/api/fleet/hosts')).body.hosts[0].policy.intended === 'away@1',
+      'the rollout sent its wave',
+    );
+    assert.equal(a.applied.length, 0);
+    // Back: subscribed again, it announces itself as the real agent does (agent/link/mqtt-link.ts).
+    await a.client.subscribeAsync(commandTopic(a.agentId), { qos: 1 });
+    await a.client.publishAsync(
+      agentTopic(a.agentId, 'presence'),
+      JSON.stringify({ v: 1, state: 'online', ts: rig.clock.t, agentVersion: '0.1.0' }),
+      { qos: 1 },
+    );
+    await until(() => a.applied.length > 0, 'the bundle was sent again and applied');
+    assert.equal(a.applied.at(-1)!.version, 'away@1');
+    await until(
+      async () => (await api(rig.t, 'GET', `/api/hosts/${a.agentId}`)).body.appliedPolicyVersion === 'away@1',
+      'acknowledged',
+    );
+  } finally {
     await rig.close();
   }
 });
