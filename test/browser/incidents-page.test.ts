@@ -67,13 +67,13 @@ test('incidents read in hostnames, can be searched and sorted, and are acknowled
   await page.getByLabel('Search').fill('');
   await rowB.waitFor();
 
-  // Sorting: the Opened header toggles between newest and oldest first.
+  // Sorting: the Opened header lists the newest first (its times run descending, as aria-sort says), then the oldest.
   const opened = page.getByRole('columnheader', { name: /Opened/ });
   await opened.getByRole('button').click();
-  assert.equal(await opened.getAttribute('aria-sort'), 'ascending');
+  assert.equal(await opened.getAttribute('aria-sort'), 'descending');
   const first = await page.locator('tr[data-incident]').first().getAttribute('data-incident');
   await opened.getByRole('button').click();
-  assert.equal(await opened.getAttribute('aria-sort'), 'descending');
+  assert.equal(await opened.getAttribute('aria-sort'), 'ascending');
   assert.notEqual(await page.locator('tr[data-incident]').first().getAttribute('data-incident'), first);
 
   // Bulk: select both, acknowledge, then resolve (after a confirmation).

@@ -1,19 +1,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gateInWords, isFinished, revertLabel, waveHistory, waveRow } from './rollout-words.ts';
+import { gateInWords, historyWords, isFinished, revertLabel, waveHistory, waveRow } from './rollout-words.ts';
 
 test('the health gate result reads as words, not JSON', () => {
   const g = gateInWords(
     'gate fail',
     JSON.stringify({
-      reasons: ['anomaly rate 0.5 > 2x baseline 0.1'],
-      rates: { anomalyRate: { treated: 0.5, baseline: 0.1 } },
+      reasons: ['anomalies: 0.50/host on the new version vs 0.10/host on the rest (limit ×2 and +0.5)'],
+      // the names evaluateGate gives its rates (control-plane/fleet/health-gate.ts)
+      rates: {
+        errors: { treated: 0, baseline: 0 },
+        anomalies: { treated: 0.5, baseline: 0.1 },
+        inferenceErrors: { treated: 0, baseline: 0 },
+        latencyP95Ms: { treated: 3.5, baseline: 3 },
+      },
     }),
   );
   assert.deepEqual(g, {
     verdict: 'failed',
-    lines: ['anomaly rate 0.5 > 2x baseline 0.1', 'anomalies per host: 0.5 on the new version vs 0.1 on the rest'],
+    lines: [
+      'anomalies: 0.50/host on the new version vs 0.10/host on the rest (limit ×2 and +0.5)',
+      'errors per host: 0 on the new version vs 0 on the rest',
+      'anomalies per host: 0.5 on the new version vs 0.1 on the rest',
+      'inference errors per host: 0 on the new version vs 0 on the rest',
+      'p95 latency (ms): 3.5 on the new version vs 3 on the rest',
+    ],
   });
+  assert.match(gateInWords('gate insufficient', '{"reasons":[]}')!.verdict, /^is waiting/);
+  assert.equal(historyWords('wave 0 sent'), 'wave 1 sent');
+  assert.equal(historyWords('wave 2 passed the health gate'), 'wave 3 passed the health gate');
+  assert.equal(historyWords('halted'), 'halted');
   assert.equal(gateInWords('gate pass', '{"reasons":[],"rates":{}}')?.verdict, 'passed');
   assert.equal(gateInWords('wave 0 sent'), null);
 });

@@ -6,10 +6,11 @@
  */
 import type { Rollout } from '../../contract/api/rollouts.ts';
 
+/** The gate's rate names (control-plane/fleet/health-gate.ts evaluateGate: per-host rates, and the latency p95). */
 const RATE_WORDS: Record<string, string> = {
-  anomalyRate: 'anomalies per host',
-  errorRate: 'errors per host',
-  healFailureRate: 'failed heals per host',
+  errors: 'errors per host',
+  anomalies: 'anomalies per host',
+  inferenceErrors: 'inference errors per host',
   latencyP95Ms: 'p95 latency (ms)',
 };
 
@@ -17,7 +18,12 @@ const RATE_WORDS: Record<string, string> = {
 export function gateInWords(event: string, detail?: string): { verdict: string; lines: string[] } | null {
   const m = event.match(/^gate (pass|fail|insufficient)$/);
   if (!m) return null;
-  const verdict = m[1] === 'pass' ? 'passed' : m[1] === 'fail' ? 'failed' : 'could not judge yet (too few hosts)';
+  const verdict =
+    m[1] === 'pass'
+      ? 'passed'
+      : m[1] === 'fail'
+        ? 'failed'
+        : 'is waiting (hosts have not acknowledged or reported since the wave was sent)';
   let parsed: { reasons?: unknown; rates?: unknown } = {};
   try {
     parsed = detail ? (JSON.parse(detail) as typeof parsed) : {};
@@ -98,4 +104,10 @@ export function waveRow(
   if (sentAt === null) return { state: 'not-sent', hosts: hosts.length };
   if (isFinished(r) || index < r.wave) return { state: 'recorded', hosts: hosts.length, sentAt, passedAt };
   return { state: 'live', hosts: hosts.length, acknowledged: ackedNow(hosts), current: index === r.wave };
+}
+
+/** A history entry's event for people: the state machine counts waves from 0, the cards from 1 ("wave 0 sent" →
+ * "wave 1 sent"). */
+export function historyWords(event: string): string {
+  return event.replace(/^wave (\d+)/, (_, n: string) => `wave ${Number(n) + 1}`);
 }

@@ -408,7 +408,9 @@ export const api = {
   },
 
   /** Audit entries, optionally only those about `target` (a host id, policy version, …). */
-  async audit(target?: string) {
-    return (await call(c.audit.$get({ query: target ? { target } : {} }), 'Loading the audit trail')).entries;
+  /** The newest 200 audit entries that mention `id` anywhere (a host's actions are audited with its id in the path). */
+  async audit(id: string) {
+    const query = { q: id, order: 'desc', limit: '200' };
+    return (await call(c.audit.$get({ query }), 'Loading the audit trail')).entries;
   },
 };

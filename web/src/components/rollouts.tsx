@@ -6,7 +6,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, keys, sendableModels } from '../api/api.ts';
 import type { Host, Rollout } from '../api/types.ts';
-import { gateInWords, isFinished, revertLabel, versionWords, waveRow, type WaveRow } from '../rollout-words.ts';
+import {
+  gateInWords,
+  historyWords,
+  isFinished,
+  revertLabel,
+  versionWords,
+  waveRow,
+  type WaveRow,
+} from '../rollout-words.ts';
 
 type RolloutAction = 'halt' | 'rollback' | 'resume';
 import { useCan } from '../session.tsx';
@@ -150,7 +158,7 @@ function RolloutCard({
       )}
       {last && (
         <p className="muted">
-          Last: {last.event}
+          Last: {historyWords(last.event)}
           {last.detail && ` — ${last.detail}`}
         </p>
       )}

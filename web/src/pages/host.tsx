@@ -16,6 +16,7 @@ import { TimeChart } from '../components/time-chart.tsx';
 import { HostActions } from '../components/host-actions.tsx';
 import { unitOf, type Unit } from '../units.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
+import { useCan } from '../session.tsx';
 import { alertBands } from '../components/alert-bands.ts';
 import { hostChartLink } from '../components/host-link.ts';
 
@@ -96,7 +97,9 @@ export function HostPage({ id }: { id: string }) {
     queryFn: () => api.hostLoss(id),
     refetchInterval: 60_000,
   });
-  const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false });
+  // The audit log is the operator role's (GET /api/audit): a viewer's host page does not ask for it.
+  const canAudit = useCan('operator');
+  const audit = useQuery({ queryKey: keys.audit(id), queryFn: () => api.audit(id), retry: false, enabled: canAudit });
   const [live, setLive] = useState<Point[]>([]);
 
   useEffect(() => setLive([]), [id, history.dataUpdatedAt]);
@@ -408,6 +411,11 @@ export function HostPage({ id }: { id: string }) {
           <h2 id="audit-title">Audit trail</h2>
           {audit.error && !(audit.error instanceof ApiError && audit.error.status === 404) && (
             <ErrorBox error={audit.error} title="Cannot load the audit trail" />
+          )}
+          {!canAudit && (
+            <p className="muted" data-testid="audit-needs-operator">
+              The agent's events only: the audit trail of changes needs the operator role.
+            </p>
           )}
           {
             // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls (max-height), so a keyboard must be able to focus it to scroll it (WCAG 2.1.1; axe scrollable-region-focusable); named for the screen reader landing there

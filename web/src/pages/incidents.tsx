@@ -29,6 +29,8 @@ const SORTS: Record<SortKey, (a: Incident, b: Incident) => number> = {
   opened: (a, b) => b.openedAt - a.openedAt,
   updated: (a, b) => b.lastEventAt - a.lastEventAt,
 };
+/** Keys whose first click lists the highest value first (most hosts, newest): their values run descending. */
+const HIGH_FIRST: ReadonlySet<SortKey> = new Set<SortKey>(['hosts', 'opened', 'updated']);
 
 /** Up to three hostnames (sorted), then "and N more". */
 function hostList(ids: readonly string[], name: (id: string) => string): string {
@@ -85,15 +87,17 @@ export function IncidentsPage() {
       else next.add(id);
       return next;
     });
+  // what the values do down the column (aria-sort, and the arrow as on the fleet page: ▲ ascending, ▼ descending)
+  const descending = (key: SortKey) => sort.desc !== HIGH_FIRST.has(key);
   const header = (key: SortKey, label: string) => (
-    <th scope="col" aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : undefined}>
+    <th scope="col" aria-sort={sort.key === key ? (descending(key) ? 'descending' : 'ascending') : undefined}>
       <button
         type="button"
         className="link sort"
         onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : false }))}
       >
         {label}
-        <span aria-hidden="true">{sort.key === key ? (sort.desc ? ' ▲' : ' ▼') : ''}</span>
+        <span aria-hidden="true">{sort.key === key ? (descending(key) ? ' ▼' : ' ▲') : ''}</span>
       </button>
     </th>
   );
