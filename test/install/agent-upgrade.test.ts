@@ -4,9 +4,9 @@
  * artifact with an agent entry that exits at start, signed like the others), real HTTP downloads, and the installed
  * agent run from a temp install root by a restart-on-exit supervisor (test/support/supervisor.ts).
  *
- * systemd cannot run the unit here: this machine cannot boot a container (`systemd-nspawn -b` fails, as recorded in
- * test/install/install-rootfs.test.ts), so the supervisor stands in for `Restart=always` (restart delay 1 s, the
- * unit's RestartSec is 5 s); the agent's exit codes 75/76 and its launcher are the same under both.
+ * No systemd here: the supervisor stands in for `Restart=always` (restart delay 1 s, the unit's RestartSec is 5 s);
+ * the agent's exit codes 75/76 and its launcher are the same under both. The same rollouts with the real unit under a
+ * booted systemd (`systemd-nspawn -b`) are in test/install/nspawn-systemd.test.ts; this one needs no root.
  *
  * A → B: the rollout sends the signed release, the agent verifies, unpacks beside A, switches `current`, exits 75, the
  * supervisor starts B, B confirms its health (cycles + connected + ack) and reports `agent.upgraded`; the rollout

@@ -6,8 +6,10 @@
  * - artifacts that are tampered with (re-packed with a changed file, checksums recomputed), truncated, or signed by
  *   another key are refused with a clear message and nothing is installed;
  * - `curl -fsSL http://<cp>/install.sh | sudo sh -s -- --token … --labels …` installs, writes the config, enrolls;
- * - the agent, run as the unit's ExecStart line runs it (systemd cannot boot here: see netns-host.ts), delivers
- *   samples; `systemd-analyze verify` accepts the installed unit;
+ * - the agent, run as the unit's ExecStart line runs it (PID 1 of a chroot is not systemd), delivers samples;
+ *   `systemd-analyze verify` accepts the installed unit. The real unit under a booted systemd (`systemd-nspawn -b`,
+ *   with systemctl, restart-service and upgrades) is tested by nspawn-systemd.test.ts; these chroot cases also cover
+ *   machines where nspawn cannot boot;
  * - re-running is safe; a control plane key other than the pinned one is refused; --uninstall keeps the state,
  *   --purge removes it.
  *
@@ -283,24 +285,6 @@ describe('install.sh on a bare Debian host', { skip: skip ?? false }, () => {
     assert.equal(used.hosts[0].hostname, hostname()); // no UTS namespace: the kernel's host name
     figures.push(`install (one-liner, download + verify + unpack + enroll): ${(installMs / 1000).toFixed(1)} s`);
     figures.push(`one-liner to first stored sample: ${(firstSampleMs / 1000).toFixed(1)} s`);
-  });
-
-  it('runs the real unit under systemd-nspawn (when this machine can)', async (t) => {
-    // The probe: any systemd-nspawn run of the rootfs. Where it fails, its exact error is the skip reason and the
-    // unit was checked above with systemd-analyze verify and run as its ExecStart line.
-    // (the pristine rootfs, read-only: the test host's copy has /dev mounted, which nspawn refuses for that reason)
-    const probe = spawnSync('systemd-nspawn', ['--quiet', '--read-only', '-D', cachedRootfs(), '/bin/true'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const error = (probe.error?.message ?? probe.stderr ?? '').split('\n')[0]!.trim();
-    if (probe.status !== 0 || error) {
-      t.skip(
-        `systemd-nspawn --read-only -D <rootfs> /bin/true fails here: "${error}" (PID 1 is ${readFileSync('/proc/1/comm', 'utf8').trim()})`,
-      );
-      return;
-    }
-    t.skip('systemd-nspawn works here, but booting the unit in it (-b) is not written yet (docs/agent-install.md)');
   });
 
   it('re-running is safe; a changed control plane key is refused', async () => {

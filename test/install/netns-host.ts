@@ -4,9 +4,9 @@
  * `10.231.N.1/24`, the namespace `10.231.N.2`), so it reaches the control plane only at the address the control plane
  * advertises. Commands run as `ip netns exec <ns> chroot <root> …` with a clean environment.
  *
- * systemd cannot run a container here (`systemd-nspawn`: "Failed to open system bus: No such file or directory"; PID 1
- * is not systemd), so the agent is run the way the unit's ExecStart runs it, directly in the chroot
- * (docs/agent-install.md).
+ * In the chroot PID 1 is not systemd, so the agent is run the way the unit's ExecStart runs it (docs/agent-install.md).
+ * The real unit under systemd is booted by nspawn-host.ts (`systemd-nspawn -b` joined to a namespace from
+ * {@link createNetns}).
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,33 +33,24 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
 }
 
-export function createNetnsHost(pristine: string): NetnsHost {
+/** A network namespace `/run/netns/<ns>` joined to this machine by a veth pair. */
+export type Netns = { ns: string; hostIp: string; guestIp: string; destroy(): void };
+
+/** Creates the namespace and the veth pair (`10.231.N.1` here, `10.231.N.2` inside, a /24 no interface uses yet). */
+export function createNetns(tag = 'inst'): Netns {
   // a /24 no interface of this machine uses yet (two test files may each have a host at once)
   const used = execFileSync('ip', ['-o', '-4', 'addr'], { encoding: 'utf8' });
   let n = 10 + (process.pid % 240);
   while (used.includes(`10.231.${n}.`)) n = 10 + ((n - 9) % 240);
-  const ns = `hs-inst-${process.pid}`;
-  const vh = `hsi${process.pid % 100000}h`;
-  const vn = `hsi${process.pid % 100000}n`;
-  const hostIp = `10.231.${n}.1`;
-  const guestIp = `10.231.${n}.2`;
-  const base = mkdtempSync(join(tmpdir(), 'homeostat-host-'));
-  const root = join(base, 'root');
-  execFileSync('cp', ['-a', pristine, root]);
-  writeFileSync(join(root, 'etc', 'hosts'), '127.0.0.1 localhost\n127.0.1.1 bare-host\n');
-  writeFileSync(join(root, 'etc', 'hostname'), 'bare-host\n');
-  const mounts: string[] = [];
-  const mount = (args: string[], target: string) => {
-    execFileSync('mount', [...args, join(root, target)]);
-    mounts.unshift(join(root, target));
-  };
+  const ns = `hs-${tag}-${process.pid}`;
+  const vh = `hs${tag[0]}${process.pid % 100000}h`;
+  const vn = `hs${tag[0]}${process.pid % 100000}n`;
   const destroy = () => {
-    for (const m of mounts) spawnSync('umount', ['-l', m]);
-    mounts.length = 0;
     spawnSync('ip', ['netns', 'del', ns]);
     spawnSync('ip', ['link', 'del', vh]);
-    rmSync(base, { recursive: true, force: true });
   };
+  const hostIp = `10.231.${n}.1`;
+  const guestIp = `10.231.${n}.2`;
   try {
     ip('netns', 'add', ns);
     ip('link', 'add', vh, 'type', 'veth', 'peer', 'name', vn);
@@ -69,6 +60,33 @@ export function createNetnsHost(pristine: string): NetnsHost {
     ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${guestIp}/24`, 'dev', vn);
     ip('netns', 'exec', ns, 'ip', 'link', 'set', vn, 'up');
     ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+  } catch (err) {
+    destroy();
+    throw err;
+  }
+  return { ns, hostIp, guestIp, destroy };
+}
+
+export function createNetnsHost(pristine: string): NetnsHost {
+  const base = mkdtempSync(join(tmpdir(), 'homeostat-host-'));
+  const root = join(base, 'root');
+  const mounts: string[] = [];
+  let net: Netns | undefined;
+  const destroy = () => {
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    mounts.length = 0;
+    net?.destroy();
+    rmSync(base, { recursive: true, force: true });
+  };
+  const mount = (args: string[], target: string) => {
+    execFileSync('mount', [...args, join(root, target)]);
+    mounts.unshift(join(root, target));
+  };
+  try {
+    execFileSync('cp', ['-a', pristine, root]);
+    writeFileSync(join(root, 'etc', 'hosts'), '127.0.0.1 localhost\n127.0.1.1 bare-host\n');
+    writeFileSync(join(root, 'etc', 'hostname'), 'bare-host\n');
+    net = createNetns();
     mount(['-t', 'proc', 'proc'], 'proc');
     mount(['-t', 'sysfs', 'sysfs'], 'sys');
     mount(['--bind', '/dev'], 'dev');
@@ -76,6 +94,7 @@ export function createNetnsHost(pristine: string): NetnsHost {
     destroy();
     throw err;
   }
+  const { ns, hostIp } = net;
   const argvFor = (argv: string[]) => [
     'netns',
     'exec',
