@@ -1,5 +1,5 @@
 /** Filesystems: mounts from /proc/self/mountinfo, sizes and inodes from statfs, read-only remount detection. */
-import { parseMountinfo } from '../parse/mountinfo.ts';
+import { parseMountinfo, type MountEntry } from '../parse/mountinfo.ts';
 import { CollectorUnavailable, type Collector, type FilesystemFacts } from '../types.ts';
 
 /** Parses /etc/fstab into mount point -> options (comment and blank lines skipped). */
@@ -17,6 +17,9 @@ export function parseFstab(text: string): Map<string, string[]> {
 export function createFilesystemCollector(options: { ignoreMounts?: RegExp } = {}): Collector<'filesystems'> {
   const seenRw = new Set<string>();
   let fstab: Map<string, string[]> | null = null;
+  // The mount table rarely changes: its parse is reused while the text is the same (entries are only read).
+  let lastText: string | null = null;
+  let mounts: MountEntry[] = [];
   return {
     name: 'filesystems',
     cadence: 'cycle',
@@ -25,7 +28,11 @@ export function createFilesystemCollector(options: { ignoreMounts?: RegExp } = {
       if (text === null) throw new CollectorUnavailable('/proc/self/mountinfo is not readable');
       fstab ??= parseFstab((await sysfs.read('/etc/fstab')) ?? '');
       const out: FilesystemFacts[] = [];
-      for (const m of parseMountinfo(text)) {
+      if (text !== lastText) {
+        mounts = parseMountinfo(text);
+        lastText = text;
+      }
+      for (const m of mounts) {
         if (options.ignoreMounts?.test(m.mount)) continue;
         const st = await sysfs.statfs(m.mount);
         if (!st || st.blocks === 0) continue; // autofs placeholders, empty pseudo mounts

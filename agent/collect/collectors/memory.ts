@@ -4,6 +4,19 @@ import { parsePressure } from '../parse/pressure.ts';
 import { CollectorUnavailable, type Collector, type MemoryFacts } from '../types.ts';
 import { readInt } from './cpu.ts';
 
+/** The /proc/meminfo and /proc/vmstat keys read below (only these are parsed). */
+const MEMINFO_KEYS = [
+  'MemTotal',
+  'MemFree',
+  'MemAvailable',
+  'Buffers',
+  'Cached',
+  'SwapTotal',
+  'SwapFree',
+  'SReclaimable',
+] as const;
+const VMSTAT_KEYS = ['pswpin', 'pswpout', 'pgmajfault'] as const;
+
 /** Creates the memory collector (every cycle). */
 export function createMemoryCollector(options: { pageSizeBytes?: number } = {}): Collector<'memory'> {
   let controllers: string[] | null = null;
@@ -13,8 +26,8 @@ export function createMemoryCollector(options: { pageSizeBytes?: number } = {}):
     async collect({ sysfs }) {
       const text = await sysfs.read('/proc/meminfo');
       if (text === null) throw new CollectorUnavailable('/proc/meminfo is not readable');
-      const m = parseMeminfo(text);
-      const vm = parseVmstat((await sysfs.read('/proc/vmstat')) ?? '');
+      const m = parseMeminfo(text, MEMINFO_KEYS);
+      const vm = parseVmstat((await sysfs.read('/proc/vmstat')) ?? '', VMSTAT_KEYS);
       const total = m.MemTotal ?? 0;
       // MemAvailable exists since Linux 3.14; older kernels approximate it the way free(1) did.
       const available = m.MemAvailable ?? (m.MemFree ?? 0) + (m.Cached ?? 0) + (m.Buffers ?? 0);

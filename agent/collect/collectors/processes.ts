@@ -9,13 +9,16 @@
  * close) into one reused buffer, and parsed from the bytes (only the command name becomes a string). Descriptors of
  * processes that are gone are released at the end of the pass.
  */
-import { parsePidStat, parsePidStatBytes, type PidStat } from '../parse/pid.ts';
+import { parsePidStat, parsePidStatInto, type PidStat } from '../parse/pid.ts';
 import { CollectorUnavailable, type Collector, type ProcessInfo, type SysFs } from '../types.ts';
 
 /** USER_HZ: the unit of /proc tick counters; 100 on every mainstream Linux architecture. */
 const CLK_TCK = 100;
 
 interface Sample {
+  /** /proc/[pid]/stat of this pid, and its command name last pass (both reused while unchanged). */
+  path: string;
+  comm: string;
   ticks: number;
   start: number;
   /** The pass that last saw this pid (entries not seen in the latest pass are gone). */
@@ -31,13 +34,21 @@ const FDS_EVERY_PASSES = 6;
 /** A stat line is a few hundred bytes (the command name at most 64). */
 const STAT_BUFFER_BYTES = 4096;
 
-/** Reads and parses /proc/[pid]/stat through a kept descriptor; undefined when the reader has none (or the line
- * did not fit the buffer): then {@link readPidStatText}. Null when the process is gone or the file is not a stat line. */
-function readPidStatKept(sysfs: SysFs, path: string, buf: Buffer): PidStat | null | undefined {
+/** Reads and parses /proc/[pid]/stat through a kept descriptor into `out`; undefined when the reader has none (or
+ * the line did not fit the buffer): then {@link readPidStatText}. Null when the process is gone or the file is not a
+ * stat line. `prevComm`: the pid's command name last pass, kept when unchanged (no new string). */
+function readPidStatKept(
+  sysfs: SysFs,
+  path: string,
+  buf: Buffer,
+  out: PidStat,
+  prevComm: string | undefined,
+): PidStat | null | undefined {
   if (!sysfs.readKept) return undefined;
   const n = sysfs.readKept(path, buf);
   if (n === null) return null;
-  return n < buf.length ? parsePidStatBytes(buf, n) : undefined;
+  if (n >= buf.length) return undefined;
+  return parsePidStatInto(buf, n, out, prevComm) ? out : null;
 }
 
 async function readPidStatText(sysfs: SysFs, path: string): Promise<PidStat | null> {
@@ -72,6 +83,8 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
   const top = options.top ?? 5;
   const page = options.pageSizeBytes ?? 4096;
   const buf = Buffer.allocUnsafe(STAT_BUFFER_BYTES);
+  // One parse target for every process of every pass: only what is kept (ProcessInfo) is allocated per process.
+  const stat: PidStat = { pid: 0, comm: '', state: '', utime: 0, stime: 0, numThreads: 0, startTicks: 0, rssPages: 0 };
   const seen = new Map<number, Sample>();
   let pass = 0;
   let prevUptime: number | null = null;
@@ -87,12 +100,16 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
       const all: ProcessInfo[] = [];
       let zombies = 0,
         threads = 0;
-      for (const name of await sysfs.list('/proc')) {
+      const names = await sysfs.list('/proc');
+      // An index, not for-of: the loop holds an await, so an iterator result per entry would escape.
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
         const c = name.charCodeAt(0);
         if (c < 48 || c > 57) continue;
-        const path = `/proc/${name}/stat`;
+        const known = seen.get(Number(name));
+        const path = known?.path ?? `/proc/${name}/stat`;
         // No await on the fast path: a promise and a microtask per process added up to a third of the pass.
-        let s = readPidStatKept(sysfs, path, buf);
+        let s = readPidStatKept(sysfs, path, buf, stat, known?.comm);
         if (s === undefined) s = await readPidStatText(sysfs, path);
         if (s === null) continue; // exited between readdir and read
         const t = s.utime + s.stime;
@@ -101,9 +118,11 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
         const p = seen.get(s.pid);
         // A recycled pid has a different start time: then its whole CPU time is new.
         const delta = p === undefined || p.pass !== pass - 1 ? null : p.start === s.startTicks ? t - p.ticks : t;
-        if (p === undefined) seen.set(s.pid, { ticks: t, start: s.startTicks, pass, fds: null, fdsPass: 0 });
+        if (p === undefined)
+          seen.set(s.pid, { path, comm: s.comm, ticks: t, start: s.startTicks, pass, fds: null, fdsPass: 0 });
         else {
           if (p.start !== s.startTicks) p.fdsPass = 0; // another process now has this pid
+          p.comm = s.comm;
           p.ticks = t;
           p.start = s.startTicks;
           p.pass = pass;
@@ -118,11 +137,12 @@ export function createProcessCollector(options: { top?: number; pageSizeBytes?: 
           cpuPct: elapsed && elapsed > 0 && delta !== null ? Math.round((delta / CLK_TCK / elapsed) * 1000) / 10 : null,
         });
       }
-      for (const [pid, sample] of seen) {
-        if (sample.pass === pass) continue;
+      // forEach, not for-of: no [pid, sample] entry array per process.
+      seen.forEach((sample, pid) => {
+        if (sample.pass === pass) return;
         seen.delete(pid);
-        sysfs.release?.(`/proc/${pid}/stat`);
-      }
+        sysfs.release?.(sample.path);
+      });
       prevUptime = uptime;
       const topCpu = topBy(all, top, byCpu);
       const topMem = topBy(all, top, byMem);

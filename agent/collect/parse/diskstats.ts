@@ -9,14 +9,22 @@ export function isWholeDisk(name: string): boolean {
   return true;
 }
 
+/** The third field of a line (the device name), as `trim().split(/\s+/)[2]` would give it. */
+const DEVICE_FIELD = /^\s*\S+\s+\S+\s+(\S+)/;
+
 /** Parses /proc/diskstats; returns whole disks only unless `all`. */
 export function parseDiskstats(text: string, all = false): DiskIoFacts[] {
   const out: DiskIoFacts[] = [];
   for (const line of text.split('\n')) {
+    // Partitions and virtual devices (most lines on a host with many loop or dm devices) are skipped before the
+    // line is split into its twenty fields.
+    if (!all) {
+      const device = DEVICE_FIELD.exec(line)?.[1];
+      if (device === undefined || !isWholeDisk(device)) continue;
+    }
     const f = line.trim().split(/\s+/);
     if (f.length < 14) continue;
     const device = f[2]!;
-    if (!all && !isWholeDisk(device)) continue;
     const n = (i: number) => Number(f[i]);
     out.push({
       device,

@@ -41,11 +41,21 @@ const OPEN = 0x28; // '('
  * bytes are not a stat line.
  */
 export function parsePidStatBytes(buf: Buffer, len: number): PidStat | null {
+  const out: PidStat = { pid: 0, comm: '', state: '', utime: 0, stime: 0, numThreads: 0, startTicks: 0, rssPages: 0 };
+  return parsePidStatInto(buf, len, out) ? out : null;
+}
+
+/**
+ * {@link parsePidStatBytes} into `out` (reused from process to process: no object per process). When the command
+ * name's bytes spell `prevComm` (the name this pid had last cycle), that string is kept instead of decoding a new
+ * one. False (and `out` partly overwritten) when the bytes are not a stat line.
+ */
+export function parsePidStatInto(buf: Buffer, len: number, out: PidStat, prevComm?: string): boolean {
   let close = len - 1;
   while (close >= 0 && buf[close] !== CLOSE) close--;
   let open = 0;
   while (open < len && buf[open] !== OPEN) open++;
-  if (close < open || open === 0 || close + 2 >= len) return null;
+  if (close < open || open === 0 || close + 2 >= len) return false;
   let pid = 0;
   for (let i = 0; i < open; i++) {
     const c = buf[i]!;
@@ -61,7 +71,7 @@ export function parsePidStatBytes(buf: Buffer, len: number): PidStat | null {
   let field = 3;
   let i = close + 3;
   while (i < len && field < 24) {
-    if (buf[i] !== SPACE) return null;
+    if (buf[i] !== SPACE) return false;
     i++;
     field++;
     let v = 0;
@@ -73,7 +83,7 @@ export function parsePidStatBytes(buf: Buffer, len: number): PidStat | null {
       digits++;
       i++;
     }
-    if (digits === 0) return null;
+    if (digits === 0) return false;
     if (negative) v = -v;
     if (field === 14) utime = v;
     else if (field === 15) stime = v;
@@ -81,17 +91,29 @@ export function parsePidStatBytes(buf: Buffer, len: number): PidStat | null {
     else if (field === 22) startTicks = v;
     else if (field === 24) rssPages = v;
   }
-  if (field < 24) return null;
-  return {
-    pid,
-    comm: buf.toString('utf8', open + 1, close),
-    state,
-    utime,
-    stime,
-    numThreads,
-    startTicks,
-    rssPages,
-  };
+  if (field < 24) return false;
+  out.pid = pid;
+  out.comm =
+    prevComm !== undefined && asciiEquals(buf, open + 1, close, prevComm)
+      ? prevComm
+      : buf.toString('utf8', open + 1, close);
+  out.state = state;
+  out.utime = utime;
+  out.stime = stime;
+  out.numThreads = numThreads;
+  out.startTicks = startTicks;
+  out.rssPages = rssPages;
+  return true;
+}
+
+/** Whether `buf[from, to)` is ASCII and spells `s` (then decoding it would give `s`). */
+function asciiEquals(buf: Buffer, from: number, to: number, s: string): boolean {
+  if (to - from !== s.length) return false;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80 || c !== s.charCodeAt(i - from)) return false;
+  }
+  return true;
 }
 
 /** Parses /proc/[pid]/statm: resident set in pages (second field). */

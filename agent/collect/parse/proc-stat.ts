@@ -10,6 +10,9 @@ export interface ProcStat {
   bootTimeS: number | null;
 }
 
+/** The lines {@link parseProcStat} reads, by their first field (as `trim().split(/\s+/)[0]` would give it). */
+const WANTED = /^\s*(cpu|procs_running(\s|$)|procs_blocked(\s|$)|btime(\s|$))/;
+
 /** Parses /proc/stat: aggregate and per-core CPU times (ticks), procs_running/blocked, btime. */
 export function parseProcStat(text: string): ProcStat {
   let total: CpuTimes | null = null;
@@ -18,6 +21,9 @@ export function parseProcStat(text: string): ProcStat {
     blocked = 0,
     bootTimeS: number | null = null;
   for (const line of text.split('\n')) {
+    // Only the lines read are split into fields: the intr and softirq lines hold one counter per interrupt (thousands
+    // of fields on a large host), the bulk of what splitting every line allocated each cycle.
+    if (!WANTED.test(line)) continue;
     const parts = line.trim().split(/\s+/);
     const key = parts[0] ?? '';
     if (key.startsWith('cpu')) {
