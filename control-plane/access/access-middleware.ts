@@ -8,6 +8,7 @@ import { ForbiddenError, UnauthenticatedError } from '../../contract/errors.ts';
 import { actorName, type Principal } from './principal.ts';
 import { roleAtLeast } from './roles.ts';
 import { accessFor } from './route-table.ts';
+import { requestDetail } from './request-detail.ts';
 
 /** Hono variables set by the middleware. `principal` mirrors the core's shape for user callers. */
 export type AccessEnv = {
@@ -26,6 +27,8 @@ export interface AccessMiddlewareDeps {
     target: string;
     detail: Record<string, unknown>;
   }): Promise<void>;
+  /** A host's name by id, for the audit detail of host routes (optional). */
+  hostnameOf?(id: string): Promise<string | null>;
 }
 
 /** Creates the middleware; mount it before every route (`app.use('*', mw)`). */
@@ -77,7 +80,7 @@ export function createAccessMiddleware(deps: AccessMiddlewareDeps): MiddlewareHa
         actorType: p.kind,
         action: `${c.req.method} ${pattern ?? c.req.path}`,
         target: c.req.path,
-        detail: { status: c.res.status },
+        detail: await requestDetail(c, c.res.status, deps.hostnameOf?.bind(deps)),
       });
     }
   };

@@ -112,6 +112,7 @@ export function createFleetModule(options: FleetModuleOptions = {}) {
     audit: async (e) => {
       if (s) await s.audit.record(e);
     },
+    hostnameOf: async (id) => (cp ? ((await cp.store.hosts.get(id))?.hostname ?? null) : null),
   }) satisfies MiddlewareHandler;
 
   // Shared with the other replicas once attached behind an external broker (replicas/shared-throttle.ts).

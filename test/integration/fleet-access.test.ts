@@ -92,3 +92,34 @@ test('authorization matrix: every route × admin, operator, viewer (token and se
     await rig.close();
   }
 });
+
+test('a state-changing request is audited with its fields (secrets masked) and, on a host route, the host name', async () => {
+  const rig = await startFleet();
+  try {
+    const a = await startAgent(rig, 'db-audit-7', { role: 'db' });
+    const cordon = await api(rig.t, 'POST', `/api/hosts/${a.agentId}/cordon`, { reason: 'replacing disk_3 tonight' });
+    assert.ok(cordon.status < 300, JSON.stringify(cordon.body));
+    const byName = await api(rig.t, 'GET', '/api/audit?q=db-audit-7');
+    const entry = byName.body.entries.find((e: { action: string }) => e.action.includes('cordon'));
+    assert.ok(entry, JSON.stringify(byName.body.entries));
+    assert.equal(entry.detail.hostname, 'db-audit-7');
+    assert.equal(entry.detail.reason, 'replacing disk_3 tonight');
+    const byReason = await api(rig.t, 'GET', '/api/audit?q=disk_3%20tonight');
+    assert.ok(byReason.body.entries.some((e: { id: string }) => e.id === entry.id));
+
+    const user = await api(rig.t, 'POST', '/api/users', {
+      username: 'eve',
+      password: 'eve-password-1',
+      role: 'viewer',
+    });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const created = (await api(rig.t, 'GET', '/api/audit?q=eve')).body.entries.find(
+      (e: { action: string }) => e.action === 'POST /api/users',
+    );
+    assert.equal(created.detail.username, 'eve');
+    assert.equal(created.detail.password, '***');
+    assert.equal(JSON.stringify((await api(rig.t, 'GET', '/api/audit')).body).includes('eve-password-1'), false);
+  } finally {
+    await rig.close();
+  }
+});
