@@ -204,11 +204,18 @@ test('the overview: a stopped service is not Healthy, alerts fill the anomaly fi
   assert.equal(await row(web).count(), 0, 'the stopped-service host is not in the anomaly filter');
   const resolved = await fetch(`${demo.httpUrl}/api/incidents?status=resolved`, {
     headers: { authorization: `Bearer ${demo.admin.apiToken}` },
-  }).then((r) => r.json() as Promise<{ incidents: { hosts: string[]; resolution?: { reason: string } }[] }>);
+  }).then(
+    (r) => r.json() as Promise<{ incidents: { id: string; hosts: string[]; resolution?: { reason: string } }[] }>,
+  );
+  const cleared = resolved.incidents.filter((i) => i.hosts.includes(alerting.agentId));
   assert.deepEqual(
-    resolved.incidents.filter((i) => i.hosts.includes(alerting.agentId)).map((i) => i.resolution?.reason),
+    cleared.map((i) => i.resolution?.reason),
     ['cleared'],
   );
+  // …and the incident's page says it resolved itself, and why.
+  await page.goto(`${demo.httpUrl}/incidents/${cleared[0]!.id}`);
+  await page.getByTestId('resolution').getByText('automatically: every alert it held cleared').waitFor(WAIT);
+  await page.goto(`${demo.httpUrl}/`);
 
   // An agent stops: it goes offline, and the Online tile and filter both leave it out.
   const stopped = demo.fleet.hosts[3]!;
