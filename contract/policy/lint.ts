@@ -7,12 +7,14 @@
  * - `run-script` names a script inside the host's scripts dir (relative, no `..`) and sets no environment variable
  *   that changes how a program or shell starts (BASH_ENV, LD_PRELOAD, PATH, …: {@link FORBIDDEN_SCRIPT_ENV});
  * - `kill-process` does not name a protected process ({@link DEFAULT_PROTECTED_PROCESSES});
- * - every regular expression passes {@link regexProblem} (no catastrophic backtracking shapes).
+ * - every regular expression passes {@link regexProblem} (no catastrophic backtracking shapes), and every glob
+ *   (free-disk `globs`, process `name`) {@link globProblem} (at most two `*`, no extglobs).
  */
 import type { Condition, ProcessMatch } from './condition.ts';
 import type { ActionSpec } from './action.ts';
 import type { PolicySet } from './schema.ts';
 import { regexProblem } from './regex.ts';
+import { globProblem } from './glob.ts';
 import { ValidationError } from '../errors.ts';
 
 /** One lint finding: the field path (as in ValidationError, e.g. `policies.0.do.1.script`) and the rule broken. */
@@ -135,6 +137,8 @@ export function lintAction(
       a.globs.forEach((g, i) => {
         if (g.startsWith('/') || hasDotDot(g))
           out.push({ path: `${path}.globs.${i}`, message: `glob '${g}' must be relative and contain no '..'` });
+        const p = globProblem(g);
+        if (p) out.push({ path: `${path}.globs.${i}`, message: `glob refused: ${p}` });
       });
       break;
     case 'rotate-log':
@@ -166,9 +170,12 @@ export function lintAction(
 }
 
 function lintProcessMatch(m: ProcessMatch, path: string): LintIssue[] {
-  if (m.cmdline === undefined) return [];
-  const p = regexProblem(m.cmdline);
-  return p ? [{ path: `${path}.cmdline`, message: `regex refused: ${p}` }] : [];
+  const out: LintIssue[] = [];
+  const g = m.name === undefined ? null : globProblem(m.name);
+  if (g) out.push({ path: `${path}.name`, message: `glob refused: ${g}` });
+  const r = m.cmdline === undefined ? null : regexProblem(m.cmdline);
+  if (r) out.push({ path: `${path}.cmdline`, message: `regex refused: ${r}` });
+  return out;
 }
 
 /** Findings for a condition tree at `path` (`policies.N.when`). Iterative: depth is bounded by the schema anyway. */

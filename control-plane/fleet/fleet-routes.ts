@@ -161,7 +161,7 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       })
       .post('/policies/:id/rollback', jsonBody(RollbackBody, 'rollback request'), async (c) => {
         const b = c.req.valid('json');
-        const v = await deps.policies.version(c.req.param('id'), b.version);
+        const v = await deps.policies.publishable(c.req.param('id'), b.version);
         const r = await deps.rollouts.start(
           'policy',
           v.policySet,

@@ -287,6 +287,12 @@ describe('P5: the server refuses unsafe policies at publish, with the messages t
     ['.. in a script name', "{ type: run-script, script: '../evil.sh' }", /must be a name inside heal.scriptsDir/],
     ['a protected process', '{ type: kill-process, match: { name: sshd } }', /process 'sshd' is protected/],
     ['a nested-quantifier regex', "{ type: kill-process, match: { cmdline: '(a+)+b' } }", /regex refused/],
+    [
+      'a glob with many stars (it froze an agent for over 30 s on one file name)',
+      "{ type: free-disk, dirs: ['/var/tmp'], globs: ['*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?x'], maxBytes: 1GiB }",
+      /glob refused: 16 '\*' wildcards; at most 2/,
+    ],
+    ['an extglob process name', "{ type: kill-process, match: { name: '+(a|aa)+b' } }", /glob refused: extglob/],
   ];
   for (const [what, action, message] of CASES)
     it(`P5: ${what} is a 400`, async () => {
@@ -315,6 +321,8 @@ describe('P5: the server refuses unsafe policies at publish, with the messages t
     });
     const r = await api(rig.t, 'POST', '/api/policies/stored-before-lint/publish', { version: 1, percents: [100] });
     assert.equal(r.status, 400, JSON.stringify(r.body));
+    const back = await api(rig.t, 'POST', '/api/policies/stored-before-lint/rollback', { version: 1 });
+    assert.equal(back.status, 400, JSON.stringify(back.body));
     const text = JSON.stringify(r.body);
     assert.match(text, /stored-before-lint@1 \(saved before today's checks; save a fixed version\)/);
     assert.ok(text.includes(agentLint(src)), `${text} vs ${agentLint(src)}`);
