@@ -21,10 +21,12 @@
  * Last, `homeostat --help` and `homeostat-agent --help` of the compiled programs (bench/help-time.ts).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createCollectionEngine } from '../agent/collect/engine.ts';
 import { createExec } from '../agent/collect/exec.ts';
+import { readCmdlines } from '../agent/heal/cmdline.ts';
+import type { ProcessFact } from '../agent/heal/types.ts';
 import { fileURLToPath } from 'node:url';
 import { measureDeployed } from './agent-deployed.ts';
 import { helpTimes } from './help-time.ts';
@@ -93,6 +95,22 @@ const stats = engine.spawnStats();
 const spawnsOnFastPath = stats.fastPath.reduce((s, c) => s + (stats.byCaller[c] ?? 0), 0);
 await engine.stop();
 
+// The cost of reading every process's command line (/proc/<pid>/cmdline), paid on cycles whose policy set has a
+// cmdline condition (agent/heal/cmdline.ts: needsCmdline, readCmdlines), over all processes as conditions see them.
+const procs = (): ProcessFact[] =>
+  readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map((n) => ({ pid: Number(n), name: '', cpuPct: null, rssBytes: 0, runtimeS: 0 }));
+const cmdlineBefore = cpuMs();
+let cmdlineBytes = 0;
+let cmdlineProcesses = 0;
+for (let i = 0; i < cycles; i++) {
+  const list = procs();
+  cmdlineProcesses = list.length;
+  cmdlineBytes = readCmdlines('/proc', list);
+}
+const cmdlineCpuMsPerCycle = (cpuMs() - cmdlineBefore) / cycles;
+
 const invBefore = cpuMs();
 await engine.inventory();
 const inventoryCpuMs = cpuMs() - invBefore;
@@ -121,6 +139,7 @@ if (json) {
       cpuMsPerCycle: round(cpuMsPerCycle),
       rssMb: round(rssMb),
       spawnsOnFastPath,
+      cmdline: { cpuMsPerCycle: round(cmdlineCpuMsPerCycle), processes: cmdlineProcesses, bytes: cmdlineBytes },
       nodeExporterCpuMsPerScrape: nodeExporterCpuMsPerScrape === null ? null : round(nodeExporterCpuMsPerScrape),
       ...deployed,
       helpMs: help,
@@ -146,6 +165,9 @@ if (json) {
   );
   log(
     `spawns by collector: ${JSON.stringify(stats.byCaller)}; fast path (${stats.fastPath.join(', ')}): ${spawnsOnFastPath}`,
+  );
+  log(
+    `cmdline of every process (${cmdlineProcesses}, ${cmdlineBytes} B): ${round(cmdlineCpuMsPerCycle)} ms CPU per cycle, paid only when a policy has a cmdline condition`,
   );
   log(
     `inventory (systeminformation, start + daily): ${round(inventoryCpuMs)} ms CPU once = ${round(inventoryCpuMs / 8640, 3)} ms per cycle amortized over a day`,
