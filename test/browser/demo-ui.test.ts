@@ -142,6 +142,21 @@ test('a policy with a schema error is flagged inline; fixed, saved and published
   assert.equal(await page.getByRole('button', { name: 'Save as new version' }).isDisabled(), true);
   await shot('policy-error');
 
+  // The safety lint the server and the agents run (contract/policy/lint.ts) shows before anything is saved.
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(
+    "policies:\n  - name: clean-tmp\n    when: { feature: fs.min_free_pct, op: '<', value: 5 }\n    do:\n      - type: run-script\n        script: /tmp/evil.sh\n",
+  );
+  await page.waitForFunction(() =>
+    /heal\.scriptsDir/.test(document.querySelector('[data-testid="lint-summary"]')?.textContent ?? ''),
+  );
+  assert.match(
+    (await page.getByTestId('lint-summary').textContent()) ?? '',
+    /Line 6: policies\.0\.do\.0\.script.*must be a name inside heal\.scriptsDir/,
+  );
+  assert.equal(await page.getByRole('button', { name: 'Save as new version' }).isDisabled(), true);
+
   await editor.click();
   await page.keyboard.press('Control+A');
   await page.keyboard.insertText(
