@@ -72,6 +72,8 @@ const GroupFigures = z.object({
     .nullable()
     .optional(),
   unresponsive: z.array(z.object({ host: z.string(), why: z.string() })).optional(),
+  /** Live hosts sent the version that have not reported since it could take effect: the gate waits for them. */
+  unproven: z.array(z.object({ host: z.string(), why: z.string() })).optional(),
 });
 
 /** `GET /api/rollouts/:id/comparison`: the new version's hosts (treated) versus the rest (baseline) since `since`. */
@@ -82,5 +84,7 @@ export const RolloutComparison = z.object({
   treated: GroupFigures,
   baseline: GroupFigures,
   applyFailures: z.number().int().nonnegative(),
+  /** Treated hosts that acknowledged the version. */
+  acknowledged: z.array(z.string()),
 });
 export type RolloutComparison = z.infer<typeof RolloutComparison>;
