@@ -67,12 +67,14 @@ test('cordon from the host page, badge and filter on the overview, a rollout ski
 
   // The viewer's overview: badge in the host's row, the count, the live feed, and the filter.
   const row = viewer.locator(`tr[data-host="${host.hostname}"]`);
-  await row.getByTestId('cordon').getByText('Cordoned').waitFor({ timeout: 30_000 });
+  await row.getByTestId('cordon').getByText('Cordoned').waitFor({ timeout: 60_000 });
   assert.equal(await viewer.getByTestId('cordoned-count').textContent(), '1');
+  // The stream feed polls hosts every 5 s and skips a poll while one is still running: on a loaded machine the live
+  // event can take several polls, so the wait is generous.
   await viewer
     .getByTestId('live-cordon')
     .getByText(`${host.hostname}: cordoned by oper: disk swap at 14:00`)
-    .waitFor({ timeout: 30_000 });
+    .waitFor({ timeout: 90_000 });
   await viewer.getByLabel('Status').selectOption('cordoned');
   await viewer.getByText('1 of 3 hosts shown').waitFor();
   assert.deepEqual(await viewer.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.host)), [
@@ -111,6 +113,6 @@ test('cordon from the host page, badge and filter on the overview, a rollout ski
   await operator.getByRole('button', { name: 'Cordon…' }).waitFor();
   assert.equal(await operator.getByTestId('cordon').count(), 0);
   assert.equal((await adminApi(demo, 'GET', `/api/hosts/${host.agentId}`)).cordon, null);
-  await viewer.getByText('0 of 3 hosts shown').waitFor({ timeout: 30_000 });
-  await viewer.getByTestId('live-cordon').getByText(`${host.hostname}: uncordoned`).waitFor({ timeout: 30_000 });
+  await viewer.getByText('0 of 3 hosts shown').waitFor({ timeout: 60_000 });
+  await viewer.getByTestId('live-cordon').getByText(`${host.hostname}: uncordoned`).waitFor({ timeout: 90_000 });
 });
