@@ -2,11 +2,16 @@
  * Live updates from `GET /api/stream` (control-plane/api/stream.ts). One fleet-wide EventSource per tab feeds a small
  * store (latest sample per host, presence, connection state) and invalidates the queries an event makes stale. The host
  * page opens its own `?host=<id>` stream for every sample of one host.
+ *
+ * The cordon changes the overview's Now strip lists come from the stream's `cordon` events and, for a change this page's
+ * stream missed (not open when the feed published it), from the fleet host list's answers (cordon-changes.ts).
  */
 import { useEffect, useSyncExternalStore } from 'react';
-import type { QueryClient } from '@tanstack/react-query';
+import { hashKey, type QueryClient } from '@tanstack/react-query';
 import { keys } from './api.ts';
 import { openSse } from './sse.ts';
+import type { Host } from './types.ts';
+import { cordonChangeOf, createCordonChanges, type CordonSource } from './cordon-changes.ts';
 import type { CordonEvent, SampleEvent, StreamEvent } from '../../../contract/api/stream.ts';
 
 export type { CordonEvent, SampleEvent, StreamEvent };
@@ -15,7 +20,8 @@ export type LiveState = {
   error: string | null;
   latest: ReadonlyMap<string, SampleEvent>;
   presence: ReadonlyMap<string, boolean>;
-  /** The newest cordon changes seen since the page loaded (newest first, at most {@link CORDONS_KEPT}). */
+  /** The newest cordon changes seen since the page loaded, from the stream or the host list (newest first, at most
+   * {@link CORDONS_KEPT}). */
   cordons: readonly CordonEvent[];
   version: number;
 };
@@ -33,6 +39,13 @@ const listeners = new Set<() => void>();
 function set(patch: Partial<LiveState>): void {
   state = { ...state, ...patch, version: state.version + 1 };
   for (const l of listeners) l();
+}
+
+/** The host list whose answers catch up on cordon changes the stream did not deliver (cordon-changes.ts). */
+const CORDON_LIST_KEY = keys.hostList('15m');
+const cordonChanges = createCordonChanges();
+function noteCordon(e: CordonEvent, from: CordonSource): void {
+  if (cordonChanges.changed(e, from)) set({ cordons: [e, ...state.cordons].slice(0, CORDONS_KEPT) });
 }
 
 /** The live store: latest sample and presence per host, and whether the stream is connected. */
@@ -83,7 +96,18 @@ function invalidateFor(client: QueryClient, e: StreamEvent): void {
 export function useFleetStream(client: QueryClient, enabled: boolean): void {
   useEffect(() => {
     if (!enabled) return;
-    return openSse('/api/stream', {
+    // Host-list answers catch up on cordon changes the stream did not deliver to this page (see the top of this file).
+    const listHash = hashKey(CORDON_LIST_KEY);
+    const fromList = (data: unknown, at: number) => {
+      for (const h of (data as { hosts?: Host[] } | undefined)?.hosts ?? []) noteCordon(cordonChangeOf(h, at), 'list');
+    };
+    const listed = client.getQueryState(CORDON_LIST_KEY);
+    if (listed?.data) fromList(listed.data, listed.dataUpdatedAt);
+    const unwatch = client.getQueryCache().subscribe((ev) => {
+      if (ev.type === 'updated' && ev.action.type === 'success' && ev.query.queryHash === listHash)
+        fromList(ev.query.state.data, ev.query.state.dataUpdatedAt);
+    });
+    const close = openSse('/api/stream', {
       onOpen() {
         if (!state.connected && state.version > 0) void client.invalidateQueries(); // catch up on anything missed
         set({ connected: true, error: null });
@@ -106,10 +130,14 @@ export function useFleetStream(client: QueryClient, enabled: boolean): void {
           presence.set(e.hostId, e.state === 'online');
           set({ presence });
         }
-        if (e.type === 'cordon') set({ cordons: [e, ...state.cordons].slice(0, CORDONS_KEPT) });
+        if (e.type === 'cordon') noteCordon(e, 'stream');
         invalidateFor(client, e);
       },
     });
+    return () => {
+      unwatch();
+      close();
+    };
   }, [client, enabled]);
 }
 

@@ -1,8 +1,9 @@
 /**
  * The overview's "now" strip: what is happening at this moment, each linked to where it is handled: open incidents
  * (newest first), pending approvals, active rollouts (pending or soaking) and the fleet's latest events (each linking
- * to its host's charts at that moment), with the cordons and uncordons the live stream told of since the page loaded
- * first (host-cordon.tsx). Kept live by the fleet stream's invalidations and a short refetch.
+ * to its host's charts at that moment), with the cordons and uncordons seen since the page loaded first (host-cordon.tsx):
+ * told by the live stream, or by the fleet host list when this page's stream missed the event (api/cordon-changes.ts).
+ * Kept live by the fleet stream's invalidations and a short refetch.
  */
 import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
