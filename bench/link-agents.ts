@@ -141,8 +141,12 @@ function run(
         }
       if (parts.length === 0) break;
       const payload = `{"v":1,"samples":[${parts.join(',')}]}`;
-      a.inflight.sent(seqs);
       const at = nowMs();
+      // As the agent's link: the ack timeout runs from the send that made the window non-empty (it arms its timer
+      // then), not from the last ack long before; otherwise a sample sent just before a tick of the shared timer
+      // counts as timed out after a few milliseconds.
+      if (a.inflight.size === 0) a.lastProgressAt = at;
+      a.inflight.sent(seqs);
       if (at >= window.start && at < window.end) {
         messagesInWindow++;
         bytesInWindow += payload.length;

@@ -26,7 +26,9 @@
  *                      `compare`: both, one after the other with the same options, and the brokers side by side
  *                      (CPU per 1,000 messages, memory per connection, RSS)
  *     --replicas n     external mode: n control-plane processes sharing the database (n > 1 needs --database-url)
+ *     --source         run the control plane from its TypeScript sources (tsx) even when dist/ is built and current
  *     --json           exactly one JSON object on stdout
+ *     -h, --help       this text
  *
  * samplesPerSec = samples whose ack (sent only after commit) arrived inside the window / window length.
  * Latency = sample created (outbox append) → ack received, over samples created inside the window; samples still
@@ -37,7 +39,7 @@
  * (`memoryPerConnectionAfterGcKb`: without garbage; cold, so an upper bound).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,32 +53,49 @@ import type { WorkerConfig, WorkerResult } from './link-agents.ts';
 import { realSampleBody, resizeSample, sampleBytes } from './link-sample.ts';
 import { inspector, inspectorUrl, type Memory } from './inspector.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    agents: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '20' },
-    interval: { type: 'string', default: '10' },
-    rate: { type: 'string' },
-    overload: { type: 'string' },
-    saturation: { type: 'string' },
-    storm: { type: 'boolean', default: false },
-    backlog: { type: 'string' },
-    'sample-bytes': { type: 'string' },
-    batch: { type: 'string', default: '1' },
-    inflight: { type: 'string', default: '8' },
-    'window-messages': { type: 'string', default: '8' },
-    ramp: { type: 'string' },
-    warmup: { type: 'string', default: '3' },
-    drain: { type: 'string', default: '15' },
-    workers: { type: 'string' },
-    'database-url': { type: 'string' },
-    'cpu-prof': { type: 'string' },
-    'fast-enroll': { type: 'boolean', default: false },
-    mode: { type: 'string', default: 'embedded' },
-    replicas: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false },
-  },
-});
+const LINK_OPTIONS = {
+  agents: { type: 'string', default: '100' },
+  duration: { type: 'string', default: '20' },
+  interval: { type: 'string', default: '10' },
+  rate: { type: 'string' },
+  overload: { type: 'string' },
+  saturation: { type: 'string' },
+  storm: { type: 'boolean', default: false },
+  backlog: { type: 'string' },
+  'sample-bytes': { type: 'string' },
+  batch: { type: 'string', default: '1' },
+  inflight: { type: 'string', default: '8' },
+  'window-messages': { type: 'string', default: '8' },
+  ramp: { type: 'string' },
+  warmup: { type: 'string', default: '3' },
+  drain: { type: 'string', default: '15' },
+  workers: { type: 'string' },
+  'database-url': { type: 'string' },
+  'cpu-prof': { type: 'string' },
+  'fast-enroll': { type: 'boolean', default: false },
+  mode: { type: 'string', default: 'embedded' },
+  replicas: { type: 'string', default: '1' },
+  json: { type: 'boolean', default: false },
+  source: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+const args = (() => {
+  try {
+    return parseArgs({ options: LINK_OPTIONS }).values;
+  } catch (err) {
+    const allowed = Object.keys(LINK_OPTIONS)
+      .map((k) => `--${k}`)
+      .join(' ');
+    process.stderr.write(`bench:link: ${(err as Error).message.split('\n')[0]}; allowed: ${allowed} (--help)\n`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  // The usage is this file's header comment, written once.
+  const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] ?? '';
+  process.stdout.write(`${header.replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '')}\n`);
+  process.exit(0);
+}
 const AGENTS = Number(args.agents);
 const COMPARE = args.mode === 'compare';
 const EXTERNAL = args.mode === 'external';
@@ -122,7 +141,37 @@ const say = (s: string) => {
 const nowMs = () => performance.timeOrigin + performance.now();
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-const BIN = join(import.meta.dirname, '..', 'control-plane', 'cli', 'homeostat.mjs');
+const ROOT = join(import.meta.dirname, '..');
+/** Newest modification time of the .ts files under `dir` (tests and dependencies left out). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.test.ts')) continue;
+    if (e.parentPath.includes('node_modules')) continue;
+    newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+/**
+ * The control plane as deployed (the compiled bundle, dist/control-plane) when it is built and not older than the
+ * sources; else, or with `--source`, the development launcher (tsx), said on stderr.
+ */
+const CP_ENTRY = (() => {
+  const built = join(ROOT, 'dist', 'control-plane', 'homeostat.mjs');
+  const launcher = join(ROOT, 'control-plane', 'cli', 'homeostat.mjs');
+  if (args.source) return { bin: launcher, kind: 'source' as const };
+  if (!existsSync(built)) {
+    process.stderr.write('bench:link: dist/control-plane not built (npm run build); measuring the sources via tsx\n');
+    return { bin: launcher, kind: 'source' as const };
+  }
+  const builtAt = statSync(built).mtimeMs;
+  if (Math.max(newestSource(join(ROOT, 'control-plane')), newestSource(join(ROOT, 'contract'))) > builtAt) {
+    process.stderr.write('bench:link: dist/control-plane is older than its sources; measuring the sources via tsx\n');
+    return { bin: launcher, kind: 'source' as const };
+  }
+  return { bin: built, kind: 'compiled' as const };
+})();
+const BIN = CP_ENTRY.bin;
 const AGENTS_JS = join(import.meta.dirname, 'link-agents.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'homeostat-bench-link-'));
 const children: ChildProcess[] = [];
@@ -437,6 +486,7 @@ async function main() {
   const cpCpu = replicasCpu.reduce((a, b) => a + b, 0);
   const result = {
     mode: args.mode,
+    controlPlane: CP_ENTRY.kind,
     agents: AGENTS,
     replicaCount: REPLICAS,
     database: databaseUrl ? 'postgres' : 'sqlite',
