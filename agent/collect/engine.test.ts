@@ -160,3 +160,36 @@ test('config errors name every bad key at once', async () => {
     (e: Error) => /topProcesses/.test(e.message) && /pidfiles\.web: pidfile paths are absolute/.test(e.message),
   );
 });
+
+test('a timed-out collector is aborted, its next run gets a fresh signal; timers are one per timeout value per cycle', async () => {
+  const timers = manualTimers();
+  const signals: AbortSignal[] = [];
+  let hang = true;
+  const slow: Collector<'disks'> = {
+    name: 'disks',
+    cadence: 'cycle',
+    timeoutMs: 50,
+    collect: ({ signal }) => {
+      signals.push(signal);
+      return hang
+        ? new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))))
+        : Promise.resolve([]);
+    },
+  };
+  const engine = await createCollectionEngine({ collectors: [slow, okMemory], timers });
+  const p = engine.collect(0);
+  await flush();
+  assert.equal(timers.pending(), 2); // 50 ms (disks) and the default (memory)
+  timers.fire();
+  assert.equal((await p).collectors.disks, 'unavailable: timed out after 50 ms');
+  assert.equal(signals[0]?.aborted, true);
+  await flush(); // the aborted run settles
+  hang = false;
+  const r = await engine.collect(10_000);
+  assert.equal(r.collectors.disks, 'ok');
+  assert.equal(signals[1]?.aborted, false);
+  assert.notEqual(signals[1], signals[0]);
+  await engine.collect(20_000);
+  assert.equal(signals[2], signals[1]); // reused while never aborted
+  assert.equal(timers.pending(), 0);
+});

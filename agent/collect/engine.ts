@@ -13,6 +13,7 @@ import { createSysFs } from './sysfs.ts';
 import { truncateCodePoints } from '../../contract/truncate.ts';
 import {
   CollectorUnavailable,
+  type CollectContext,
   type CollectionEngine,
   type Collector,
   type CollectorStatus,
@@ -42,10 +43,22 @@ export interface EngineOptions extends CollectOptions {
 }
 
 interface Slot {
+  collector: Collector;
+  /** Its timeout (ms). */
+  ms: number;
   last: number | null;
   running: Promise<unknown> | null;
+  /** 'running' until the run settles or times out ('late': timed out, its work not settled yet). */
+  phase: 'idle' | 'running' | 'late';
   facts: unknown;
   status: CollectorStatus;
+  /** Reused from run to run until a timeout aborts it (then a fresh one). */
+  ac: AbortController;
+  /** The context handed to each run (only `now` and `signal` change). */
+  ctx: CollectContext;
+  /** Settlement handlers, made once: a run allocates no closures. */
+  onValue: (v: unknown) => void;
+  onError: (e: unknown) => void;
 }
 
 const realTimers: Timers = {
@@ -61,51 +74,113 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
   const timers = options.timers ?? realTimers;
   const clock = options.now ?? Date.now;
   const collectors = options.collectors ?? defaultCollectors(config, await pageSize(sysfs));
-  const slots = new Map<string, Slot>(
-    collectors.map((c) => [
-      c.name,
-      { last: null, running: null, facts: undefined, status: 'unavailable: not run yet' },
-    ]),
-  );
   let prev: Observation | null = null;
   let inv: Inventory | null = null;
   let stopped = false;
 
-  async function runOne(c: Collector, now: number): Promise<void> {
-    const slot = slots.get(c.name)!;
-    if (c.cadence !== 'cycle' && slot.last !== null && now - slot.last < c.cadence.everySeconds * 1000) return;
+  // One cycle's bookkeeping. Collectors settle within microtasks in the common case; the timeouts are one timer per
+  // distinct timeout value among the collectors started (not a timer, an AbortController and a Promise.race per
+  // collector per cycle), cleared when the cycle completes.
+  let pending = 0;
+  let cycleDone: (() => void) | null = null;
+  const cycleTimers = new Map<number, unknown>();
+  const settled = (slot: Slot) => {
+    slot.phase = 'idle';
+    slot.running = null;
+  };
+  const finishOne = () => {
+    if (--pending === 0 && cycleDone) {
+      const done = cycleDone;
+      cycleDone = null;
+      done();
+    }
+  };
+  const makeSlot = (c: Collector): Slot => {
+    const ac = new AbortController();
+    const slot: Slot = {
+      collector: c,
+      ms: c.timeoutMs ?? config.timeoutMs,
+      last: null,
+      running: null,
+      phase: 'idle',
+      facts: undefined,
+      status: 'unavailable: not run yet',
+      ac,
+      ctx: { now: 0, sysfs, exec, signal: ac.signal },
+      onValue: (v) => {
+        if (slot.phase === 'running') {
+          slot.facts = v;
+          slot.status = 'ok';
+          settled(slot);
+          finishOne();
+        } else settled(slot); // late: its timeout already said unavailable
+      },
+      onError: (e) => {
+        if (slot.phase === 'running') {
+          slot.facts = undefined;
+          const reason =
+            e instanceof CollectorUnavailable ? e.reason : `error: ${e instanceof Error ? e.message : String(e)}`;
+          slot.status = truncateCodePoints(`unavailable: ${reason}`, 256) as CollectorStatus;
+          settled(slot);
+          finishOne();
+        } else settled(slot);
+      },
+    };
+    return slot;
+  };
+  const slots = collectors.map(makeSlot);
+
+  function timeOut(ms: number): void {
+    cycleTimers.delete(ms);
+    for (const slot of slots) {
+      if (slot.phase !== 'running' || slot.ms !== ms) continue;
+      slot.phase = 'late';
+      slot.facts = undefined;
+      slot.status = `unavailable: timed out after ${ms} ms`;
+      slot.ac.abort();
+      finishOne();
+    }
+  }
+
+  /** Starts the collector when due; true when it runs (and will call finishOne). */
+  function startOne(slot: Slot, now: number): boolean {
+    const c = slot.collector;
+    if (c.cadence !== 'cycle' && slot.last !== null && now - slot.last < c.cadence.everySeconds * 1000) return false;
     if (slot.running) {
       slot.status = 'unavailable: still running from an earlier cycle (hung)';
       slot.facts = undefined;
-      return;
+      return false;
     }
-    const ms = c.timeoutMs ?? config.timeoutMs;
-    const ac = new AbortController();
-    let handle: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      handle = timers.setTimeout(() => {
-        ac.abort();
-        reject(new CollectorUnavailable(`timed out after ${ms} ms`));
-      }, ms);
-    });
-    const work = Promise.resolve().then(() => c.collect({ now, sysfs, exec, signal: ac.signal }));
-    slot.running = work
-      .catch(() => undefined)
-      .finally(() => {
-        slot.running = null;
-      });
+    if (slot.ac.signal.aborted) {
+      slot.ac = new AbortController();
+      slot.ctx.signal = slot.ac.signal;
+    }
+    slot.ctx.now = now;
     slot.last = now;
+    slot.phase = 'running';
+    let work: Promise<unknown>;
     try {
-      slot.facts = await Promise.race([work, timeout]);
-      slot.status = 'ok';
+      work = Promise.resolve(c.collect(slot.ctx));
     } catch (e) {
-      slot.facts = undefined;
-      const reason =
-        e instanceof CollectorUnavailable ? e.reason : `error: ${e instanceof Error ? e.message : String(e)}`;
-      slot.status = truncateCodePoints(`unavailable: ${reason}`, 256) as CollectorStatus;
-    } finally {
-      timers.clearTimeout(handle);
+      work = Promise.reject(e);
     }
+    slot.running = work;
+    work.then(slot.onValue, slot.onError);
+    if (!cycleTimers.has(slot.ms))
+      cycleTimers.set(
+        slot.ms,
+        timers.setTimeout(() => timeOut(slot.ms), slot.ms),
+      );
+    return true;
+  }
+
+  function runDue(now: number): Promise<void> | null {
+    pending = 1; // held until every due collector is started
+    for (const slot of slots) if (startOne(slot, now)) pending++;
+    if (--pending === 0) return null;
+    return new Promise<void>((resolve) => {
+      cycleDone = resolve;
+    });
   }
 
   return {
@@ -114,12 +189,15 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
     },
     async collect(now) {
       if (stopped) throw new Error('collection engine is stopped');
-      await Promise.all(collectors.map((c) => runOne(c, now)));
+      const wait = runDue(now);
+      if (wait) await wait;
+      for (const handle of cycleTimers.values()) timers.clearTimeout(handle);
+      cycleTimers.clear();
       const facts: Facts = {};
       const status: Record<string, CollectorStatus> = {};
-      for (const [name, s] of slots) {
-        status[name] = s.status;
-        if (s.facts !== undefined) (facts as Record<string, unknown>)[name] = s.facts;
+      for (const s of slots) {
+        status[s.collector.name] = s.status;
+        if (s.facts !== undefined) (facts as Record<string, unknown>)[s.collector.name] = s.facts;
       }
       const obs: Observation = { ts: now, facts };
       const features = extractFeatures(obs, prev);
@@ -136,7 +214,7 @@ export async function createCollectionEngine(options: EngineOptions = {}): Promi
     async stop() {
       stopped = true;
       // Graceful drain: wait for in-flight collectors (bounded by their own timeouts).
-      await Promise.all([...slots.values()].map((s) => s.running));
+      await Promise.all(slots.map((s) => s.running?.catch(() => undefined)));
       sysfs.release?.(); // descriptors the process scan kept open
     },
     spawnStats() {

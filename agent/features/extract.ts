@@ -45,10 +45,110 @@ function shares(
   };
 }
 
+const MODEL_TEMPLATE: Readonly<Vec> = Object.freeze(Object.fromEntries(MODEL_FEATURES.map((n) => [n, null])));
+
 /** A vector holding every MODEL_FEATURES name as null: the base every source (live or replay) fills in. */
 export function modelVector(): Vec {
-  return Object.fromEntries(MODEL_FEATURES.map((n) => [n, null]));
+  return { ...MODEL_TEMPLATE }; // a copy of one template: no entry arrays and no key lookups per cycle
 }
+
+/**
+ * Per-device feature names, built once per device (interface, disk, mount, core…) instead of by template strings
+ * every cycle: a memo by device name, cleared when it grows past 1024 names (devices that come and go).
+ */
+function names<T>(build: (name: string) => T): (name: string) => T {
+  const memo = new Map<string, T>();
+  return (name) => {
+    let k = memo.get(name);
+    if (k === undefined) {
+      if (memo.size >= 1024) memo.clear();
+      k = build(name);
+      memo.set(name, k);
+    }
+    return k;
+  };
+}
+const SHARE_NAMES = {
+  user: 'cpu.user_pct',
+  nice: 'cpu.nice_pct',
+  system: 'cpu.system_pct',
+  irq: 'cpu.irq_pct',
+  iowait: 'cpu.iowait_pct',
+  steal: 'cpu.steal_pct',
+  idle: 'cpu.idle_pct',
+} as const;
+const coreNames = names((id) => {
+  const k = `cpu.core.${seg(id)}`;
+  return { util: `${k}.util_pct`, freq: `${k}.freq_mhz`, temp: `${k}.temp_c` };
+});
+const zoneNames = names((z) => `cpu.zone.${seg(z)}.temp_c`);
+const fsNames = names((mount) => {
+  const k = `fs.${seg(mount)}`;
+  return {
+    freePct: `${k}.free_pct`,
+    freeBytes: `${k}.free_bytes`,
+    sizeBytes: `${k}.size_bytes`,
+    inodesFreePct: `${k}.inodes_free_pct`,
+    readonly: `${k}.readonly`,
+  };
+});
+const diskNames = names((device) => {
+  const k = `disk.${seg(device)}`;
+  return {
+    inFlight: `${k}.in_flight`,
+    readBytes: `${k}.read_bytes_per_s`,
+    writeBytes: `${k}.write_bytes_per_s`,
+    reads: `${k}.reads_per_s`,
+    writes: `${k}.writes_per_s`,
+    await: `${k}.await_ms`,
+    util: `${k}.util_pct`,
+  };
+});
+const netNames = names((iface) => {
+  const k = `net.${seg(iface)}`;
+  return {
+    rxBytes: `${k}.rx_bytes_per_s`,
+    txBytes: `${k}.tx_bytes_per_s`,
+    rxPackets: `${k}.rx_packets_per_s`,
+    txPackets: `${k}.tx_packets_per_s`,
+    errors: `${k}.errors_per_s`,
+    drops: `${k}.drops_per_s`,
+    up: `${k}.up`,
+    speed: `${k}.speed_mbps`,
+    linkChanges: `${k}.link_changes`,
+    /** Counted in net.links_down when down without a speed (physical NIC names only). */
+    physical: /^(en|eth|wl|ib|bond)/.test(iface),
+  };
+});
+const fanNames = names((n) => `sensors.fan.${seg(n)}.rpm`);
+const voltNames = names((n) => `sensors.volt.${seg(n)}.volts`);
+const sensorTempNames = names((n) => `sensors.temp.${seg(n)}.c`);
+const SMART_ATTRIBUTES: readonly (readonly [number, string])[] = [
+  [1, 'read_error_rate'],
+  [5, 'reallocated'],
+  [187, 'reported_uncorrect'],
+  [188, 'command_timeout'],
+  [197, 'pending'],
+  [198, 'offline_uncorrectable'],
+  [199, 'crc_errors'],
+];
+const smartNames = names((device) => {
+  const k = `smart.${seg(device)}`;
+  return {
+    passed: `${k}.passed`,
+    temp: `${k}.temp_c`,
+    powerOnHours: `${k}.power_on_hours`,
+    attributes: SMART_ATTRIBUTES.map(([id, name]) => [id, `${k}.${name}`] as const),
+    nvmeMediaErrors: `${k}.nvme_media_errors`,
+    nvmePctUsed: `${k}.nvme_pct_used`,
+    nvmeSparePct: `${k}.nvme_spare_pct`,
+    nvmeCriticalWarning: `${k}.nvme_critical_warning`,
+  };
+});
+const serviceNames = names((n) => {
+  const k = `service.${seg(n)}`;
+  return { healthy: `${k}.healthy`, restarts: `${k}.restarts` };
+});
 
 const max = (xs: number[]): number | null => (xs.length ? Math.max(...xs) : null);
 const min = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null);
@@ -73,7 +173,7 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
     const s = shares(c.total, p?.total);
     if (s) {
       v['cpu.util_pct'] = round(100 - s.idle - s.iowait);
-      for (const k of Object.keys(s) as (keyof typeof s)[]) v[`cpu.${k}_pct`] = round(s[k]);
+      for (const k of Object.keys(s) as (keyof typeof s)[]) v[SHARE_NAMES[k]] = round(s[k]);
     }
     const cores = Object.keys(c.cores);
     v['cpu.load1'] = c.load1;
@@ -83,16 +183,17 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
     v['cpu.procs_blocked'] = c.procsBlocked;
     for (const id of cores) {
       const cs = shares(c.cores[id]!, p?.cores[id]);
-      v[`cpu.core.${seg(id)}.util_pct`] = cs ? round(100 - cs.idle - cs.iowait) : null;
-      if (c.freqMhz?.[id] !== undefined) v[`cpu.core.${seg(id)}.freq_mhz`] = c.freqMhz[id]!;
-      if (c.temps?.coresC[id] !== undefined) v[`cpu.core.${seg(id)}.temp_c`] = c.temps.coresC[id]!;
+      const n = coreNames(id);
+      v[n.util] = cs ? round(100 - cs.idle - cs.iowait) : null;
+      if (c.freqMhz?.[id] !== undefined) v[n.freq] = c.freqMhz[id]!;
+      if (c.temps?.coresC[id] !== undefined) v[n.temp] = c.temps.coresC[id]!;
     }
     const freqs = Object.values(c.freqMhz ?? {});
     v['cpu.freq_mhz'] = freqs.length ? round(freqs.reduce((a, b) => a + b, 0) / freqs.length, 1) : null;
     v['cpu.throttle_per_s'] = rate(c.throttleCount, p?.throttleCount, dt);
     if (c.temps) {
       v['cpu.temp_package_c'] = c.temps.packageC;
-      for (const [z, t] of Object.entries(c.temps.zonesC)) v[`cpu.zone.${seg(z)}.temp_c`] = t;
+      for (const [z, t] of Object.entries(c.temps.zonesC)) v[zoneNames(z)] = t;
       v['cpu.temp_max_c'] = max([
         ...(c.temps.packageC === null ? [] : [c.temps.packageC]),
         ...Object.values(c.temps.coresC),
@@ -130,14 +231,14 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
     const free: number[] = [],
       inodes: number[] = [];
     for (const fs of f.filesystems) {
-      const k = `fs.${seg(fs.mount)}`;
+      const k = fsNames(fs.mount);
       const fp = pct(fs.availBytes, fs.sizeBytes);
       const ip = fs.inodes > 0 ? pct(fs.inodesFree, fs.inodes) : null; // btrfs/vfat report 0 inodes: no limit
-      v[`${k}.free_pct`] = fp;
-      v[`${k}.free_bytes`] = fs.availBytes;
-      v[`${k}.size_bytes`] = fs.sizeBytes;
-      v[`${k}.inodes_free_pct`] = ip;
-      v[`${k}.readonly`] = fs.readOnly ? 1 : 0;
+      v[k.freePct] = fp;
+      v[k.freeBytes] = fs.availBytes;
+      v[k.sizeBytes] = fs.sizeBytes;
+      v[k.inodesFreePct] = ip;
+      v[k.readonly] = fs.readOnly ? 1 : 0;
       if (fp !== null) free.push(fp);
       if (ip !== null) inodes.push(ip);
     }
@@ -155,26 +256,26 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
     let any = false;
     for (const d of f.disks) {
       const p = pf.disks?.find((x) => x.device === d.device);
-      const k = `disk.${seg(d.device)}`;
-      v[`${k}.in_flight`] = d.inFlight;
+      const k = diskNames(d.device);
+      v[k.inFlight] = d.inFlight;
       const r = rate(d.readSectors * 512, p && p.readSectors * 512, dt),
         w = rate(d.writeSectors * 512, p && p.writeSectors * 512, dt);
       const rs = rate(d.reads, p?.reads, dt),
         ws = rate(d.writes, p?.writes, dt);
-      v[`${k}.read_bytes_per_s`] = r;
-      v[`${k}.write_bytes_per_s`] = w;
-      v[`${k}.reads_per_s`] = rs;
-      v[`${k}.writes_per_s`] = ws;
+      v[k.readBytes] = r;
+      v[k.writeBytes] = w;
+      v[k.reads] = rs;
+      v[k.writes] = ws;
       if (!p || r === null || w === null || rs === null || ws === null || dt <= 0) {
-        v[`${k}.await_ms`] = null;
-        v[`${k}.util_pct`] = null;
+        v[k.await] = null;
+        v[k.util] = null;
         continue;
       }
       const dio = d.reads - p.reads + d.writes - p.writes;
       const aw = dio > 0 ? round((d.readMs - p.readMs + d.writeMs - p.writeMs) / dio) : 0;
       const ut = round(Math.min(100, Math.max(0, (100 * (d.ioMs - p.ioMs)) / (dt * 1000))));
-      v[`${k}.await_ms`] = aw;
-      v[`${k}.util_pct`] = ut;
+      v[k.await] = aw;
+      v[k.util] = ut;
       any = true;
       rb += r;
       wb += w;
@@ -200,25 +301,25 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
       down = 0;
     for (const n of f.network) {
       const p = pf.network?.find((x) => x.iface === n.iface);
-      const k = `net.${seg(n.iface)}`;
+      const k = netNames(n.iface);
       const r = rate(n.rxBytes, p?.rxBytes, dt),
         t = rate(n.txBytes, p?.txBytes, dt);
       const e = rate(n.rxErrors + n.txErrors, p && p.rxErrors + p.txErrors, dt),
         dr = rate(n.rxDrops + n.txDrops, p && p.rxDrops + p.txDrops, dt);
-      v[`${k}.rx_bytes_per_s`] = r;
-      v[`${k}.tx_bytes_per_s`] = t;
-      v[`${k}.rx_packets_per_s`] = rate(n.rxPackets, p?.rxPackets, dt);
-      v[`${k}.tx_packets_per_s`] = rate(n.txPackets, p?.txPackets, dt);
-      v[`${k}.errors_per_s`] = e;
-      v[`${k}.drops_per_s`] = dr;
-      v[`${k}.up`] = n.up ? 1 : 0;
-      v[`${k}.speed_mbps`] = n.speedMbps;
-      v[`${k}.link_changes`] =
+      v[k.rxBytes] = r;
+      v[k.txBytes] = t;
+      v[k.rxPackets] = rate(n.rxPackets, p?.rxPackets, dt);
+      v[k.txPackets] = rate(n.txPackets, p?.txPackets, dt);
+      v[k.errors] = e;
+      v[k.drops] = dr;
+      v[k.up] = n.up ? 1 : 0;
+      v[k.speed] = n.speedMbps;
+      v[k.linkChanges] =
         n.carrierChanges !== null && p?.carrierChanges != null && n.carrierChanges >= p.carrierChanges
           ? n.carrierChanges - p.carrierChanges
           : null;
       if (n.iface === 'lo') continue;
-      if (!n.up && n.speedMbps === null && n.operstate === 'down' && /^(en|eth|wl|ib|bond)/.test(n.iface)) down++;
+      if (!n.up && n.speedMbps === null && n.operstate === 'down' && k.physical) down++;
       if (r !== null && t !== null) {
         any = true;
         rx += r;
@@ -248,9 +349,9 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
 
   if (f.sensors) {
     const s = f.sensors;
-    for (const [n, x] of Object.entries(s.fans)) v[`sensors.fan.${seg(n)}.rpm`] = x;
-    for (const [n, x] of Object.entries(s.voltages)) v[`sensors.volt.${seg(n)}.volts`] = x;
-    for (const [n, x] of Object.entries(s.temps)) v[`sensors.temp.${seg(n)}.c`] = x;
+    for (const [n, x] of Object.entries(s.fans)) v[fanNames(n)] = x;
+    for (const [n, x] of Object.entries(s.voltages)) v[voltNames(n)] = x;
+    for (const [n, x] of Object.entries(s.temps)) v[sensorTempNames(n)] = x;
     v['sensors.fan_min_rpm'] = min(Object.values(s.fans));
     v['sensors.temp_max_c'] = max(Object.values(s.temps));
   }
@@ -258,26 +359,17 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
   if (f.smart) {
     const ds = f.smart.disks;
     for (const d of ds) {
-      const k = `smart.${seg(d.device)}`;
+      const k = smartNames(d.device);
       const a = d.attributes;
-      v[`${k}.passed`] = d.passed === null ? null : d.passed ? 1 : 0;
-      v[`${k}.temp_c`] = d.temperatureC;
-      v[`${k}.power_on_hours`] = d.powerOnHours;
-      const attr: [number, string][] = [
-        [1, 'read_error_rate'],
-        [5, 'reallocated'],
-        [187, 'reported_uncorrect'],
-        [188, 'command_timeout'],
-        [197, 'pending'],
-        [198, 'offline_uncorrectable'],
-        [199, 'crc_errors'],
-      ];
-      for (const [id, name] of attr) if (a[id] !== undefined) v[`${k}.${name}`] = a[id]!;
+      v[k.passed] = d.passed === null ? null : d.passed ? 1 : 0;
+      v[k.temp] = d.temperatureC;
+      v[k.powerOnHours] = d.powerOnHours;
+      for (const [id, name] of k.attributes) if (a[id] !== undefined) v[name] = a[id]!;
       if (d.nvme) {
-        v[`${k}.nvme_media_errors`] = d.nvme.mediaErrors;
-        v[`${k}.nvme_pct_used`] = d.nvme.percentageUsed;
-        v[`${k}.nvme_spare_pct`] = d.nvme.availableSparePct;
-        v[`${k}.nvme_critical_warning`] = d.nvme.criticalWarning;
+        v[k.nvmeMediaErrors] = d.nvme.mediaErrors;
+        v[k.nvmePctUsed] = d.nvme.percentageUsed;
+        v[k.nvmeSparePct] = d.nvme.availableSparePct;
+        v[k.nvmeCriticalWarning] = d.nvme.criticalWarning;
       }
     }
     v['smart.failing_disks'] = ds.filter((d) => d.passed === false).length;
@@ -297,8 +389,9 @@ export function extractFeatures(curr: Observation, prev: Observation | null): Ve
   const svc = [...(f.services ?? []), ...(f.pidfiles ?? [])];
   if (f.services || f.pidfiles) {
     for (const s of svc) {
-      v[`service.${seg(s.name)}.healthy`] = s.healthy ? 1 : 0;
-      if (s.restarts !== null) v[`service.${seg(s.name)}.restarts`] = s.restarts;
+      const k = serviceNames(s.name);
+      v[k.healthy] = s.healthy ? 1 : 0;
+      if (s.restarts !== null) v[k.restarts] = s.restarts;
     }
     v['services.unhealthy'] = svc.filter((s) => !s.healthy).length;
   }

@@ -214,3 +214,44 @@ test('pidfiles: running, dead and missing processes', async () => {
     ],
   );
 });
+
+test('unreadable optional files (no cpufreq, no link speed) are not read again every cycle; a changed operstate re-reads the speed', async () => {
+  const dir = (await import('node:fs')).mkdtempSync('/tmp/hs-net-');
+  const { mkdirSync, writeFileSync, cpSync } = await import('node:fs');
+  cpSync(fileURLToPath(new URL('../../../test/fixtures/proc/vm-nosensors', import.meta.url)), `${dir}/proc`, {
+    recursive: true,
+  });
+  mkdirSync(`${dir}/sys/class/net/veth0`, { recursive: true });
+  writeFileSync(`${dir}/proc/net/dev`, 'Inter-|   Receive\n face |bytes\n veth0: 1 2 3 4 0 0 0 0 5 6 7 8 0 0 0 0\n');
+  writeFileSync(`${dir}/sys/class/net/veth0/operstate`, 'down\n');
+  const base = createSysFs({ '/proc': `${dir}/proc`, '/sys': `${dir}/sys` });
+  const reads = new Map<string, number>();
+  const counting: SysFs = {
+    ...base,
+    read: (p) => {
+      reads.set(p, (reads.get(p) ?? 0) + 1);
+      return base.read(p);
+    },
+  };
+  const at = (now: number): CollectContext => ({ ...ctx(counting), now });
+  const net = createNetworkCollector();
+  const cpu = createCpuCollector();
+  const speed = '/sys/class/net/veth0/speed';
+  const freq = '/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq';
+  for (let i = 0; i < 6; i++) {
+    const out = await net.collect(at(i * 10_000));
+    assert.equal(out[0]?.speedMbps, null);
+    await cpu.collect(at(i * 10_000));
+  }
+  assert.equal(reads.get(speed), 1);
+  assert.equal(reads.get(freq), 1);
+  // the link comes up with a speed: read again at once, not ten minutes later
+  writeFileSync(`${dir}/sys/class/net/veth0/operstate`, 'up\n');
+  writeFileSync(`${dir}/sys/class/net/veth0/speed`, '1000\n');
+  assert.equal((await net.collect(at(70_000)))[0]?.speedMbps, 1000);
+  assert.equal((await net.collect(at(80_000)))[0]?.speedMbps, 1000);
+  assert.equal(reads.get(speed), 3);
+  // an absent file is checked again after ten minutes
+  await cpu.collect(at(600_000));
+  assert.equal(reads.get(freq), 2);
+});

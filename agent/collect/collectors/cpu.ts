@@ -12,14 +12,62 @@ export async function readInt(fs: SysFs, path: string): Promise<number | null> {
   return Number.isFinite(n) ? n : null;
 }
 
+/** How long a kernel file that could not be read is left alone by an {@link OptionalReader} (10 minutes). */
+export const OPTIONAL_RECHECK_MS = 600_000;
+
+/**
+ * Reads integer kernel files that are often missing or unreadable for good (no cpufreq driver or thermal_throttle
+ * counters in a virtual machine, no link speed on a virtual interface). Each failed read costs an error object and
+ * system calls, every cycle: a file that could not be read is not read again for `recheckMs` (by the collector's
+ * clock), unless {@link OptionalReader.forget} says its state may have changed.
+ */
+export type OptionalReader = {
+  read(fs: SysFs, path: string, now: number): Promise<number | null>;
+  forget(path: string): void;
+};
+export function createOptionalReader(recheckMs = OPTIONAL_RECHECK_MS): OptionalReader {
+  const unreadableUntil = new Map<string, number>();
+  return {
+    async read(fs, path, now) {
+      const until = unreadableUntil.get(path);
+      if (until !== undefined && now < until && now >= until - recheckMs) return null; // (a clock set back re-reads)
+      const v = await readInt(fs, path);
+      if (v === null) {
+        if (unreadableUntil.size >= 4096) unreadableUntil.clear(); // bounded (interfaces come and go)
+        unreadableUntil.set(path, now + recheckMs);
+      } else if (until !== undefined) unreadableUntil.delete(path);
+      return v;
+    },
+    forget(path) {
+      unreadableUntil.delete(path);
+    },
+  };
+}
+
+/** The per-core files the CPU collector reads, by core id (built once per core, not every cycle). */
+type CorePaths = { freq: string; throttle: string };
+
 /** Creates the CPU collector (every cycle). Sensor paths are discovered on the first run. */
 export function createCpuCollector(): Collector<'cpu'> {
   let temps: HwmonInput[] | null = null;
   let zones: { name: string; path: string }[] | null = null;
+  const optional = createOptionalReader();
+  const corePaths = new Map<string, CorePaths>();
+  const pathsOf = (id: string): CorePaths => {
+    let p = corePaths.get(id);
+    if (p === undefined) {
+      p = {
+        freq: `/sys/devices/system/cpu/cpu${id}/cpufreq/scaling_cur_freq`,
+        throttle: `/sys/devices/system/cpu/cpu${id}/thermal_throttle/core_throttle_count`,
+      };
+      corePaths.set(id, p);
+    }
+    return p;
+  };
   return {
     name: 'cpu',
     cadence: 'cycle',
-    async collect({ sysfs }) {
+    async collect({ sysfs, now }) {
       const statText = await sysfs.read('/proc/stat');
       if (statText === null) throw new CollectorUnavailable('/proc/stat is not readable (not Linux?)');
       const stat = parseProcStat(statText);
@@ -28,13 +76,18 @@ export function createCpuCollector(): Collector<'cpu'> {
       const freq: Record<string, number> = {};
       let throttle: number | null = null;
       for (const id of ids) {
-        const khz = await readInt(sysfs, `/sys/devices/system/cpu/cpu${id}/cpufreq/scaling_cur_freq`);
+        const paths = pathsOf(id);
+        const khz = await optional.read(sysfs, paths.freq, now);
         if (khz !== null) freq[id] = khz / 1000;
-        const core = await readInt(sysfs, `/sys/devices/system/cpu/cpu${id}/thermal_throttle/core_throttle_count`);
+        const core = await optional.read(sysfs, paths.throttle, now);
         if (core !== null) throttle = (throttle ?? 0) + core;
       }
       // The package counter is shared by every core of a package: count it once (from cpu0).
-      const pkg = await readInt(sysfs, '/sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count');
+      const pkg = await optional.read(
+        sysfs,
+        '/sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count',
+        now,
+      );
       if (pkg !== null) throttle = (throttle ?? 0) + pkg;
 
       if (temps === null)
