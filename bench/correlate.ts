@@ -2,6 +2,8 @@
  * Correlation benchmark: simulated fleet scenarios with known ground truth → correlator → scores.
  * Usage: npm run bench:correlate [-- --json] [-- --scenarios <file.json>]  (format: docs/scenarios.md)
  *        npm run bench:correlate -- --all [--seeds 5] [--json]   built-in + every bench/scenarios/*.json, a table
+ *          (a row per run, then per scenario: runs meeting every target, runs without a merged cause, merged causes,
+ *          mean and least accuracy, incidents; `summary` in the JSON)
  * Targets: compression ≥ 0.90, rootCauseAccuracy ≥ 0.90, mergedCauses = 0.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -37,7 +39,22 @@ if (opts.all) {
       rows.push({ scenario: name, seed, ...score });
     }
   const pass = (r: (typeof rows)[number]) => r.rootCauseAccuracy >= 0.9 && r.mergedCauses === 0 && r.compression >= 0.9;
-  if (opts.json) process.stdout.write(JSON.stringify({ runs: rows, passed: rows.filter(pass).length }) + '\n');
+  // Per scenario over its seeds: runs meeting every target, runs without a merged cause, accuracy, incidents.
+  const summary = docs.map(([name]) => {
+    const rs = rows.filter((r) => r.scenario === name);
+    const mean = (f: (r: (typeof rows)[number]) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+    return {
+      scenario: name,
+      runs: rs.length,
+      passed: rs.filter(pass).length,
+      withoutMergedCause: rs.filter((r) => r.mergedCauses === 0).length,
+      mergedCauses: rs.reduce((a, r) => a + r.mergedCauses, 0),
+      meanAccuracy: Math.round(mean((r) => r.rootCauseAccuracy) * 10_000) / 10_000,
+      leastAccuracy: Math.min(...rs.map((r) => r.rootCauseAccuracy)),
+      incidents: rs.reduce((a, r) => a + r.incidents, 0),
+    };
+  });
+  if (opts.json) process.stdout.write(JSON.stringify({ runs: rows, passed: rows.filter(pass).length, summary }) + '\n');
   else {
     console.log('scenario                                   seed  events  incidents  compression  accuracy  merged');
     for (const r of rows)
@@ -45,6 +62,13 @@ if (opts.all) {
         `${pass(r) ? '✓' : '✗'} ${r.scenario.padEnd(40)} ${String(r.seed).padStart(4)} ${String(r.events).padStart(7)} ${String(r.incidents).padStart(10)} ${r.compression.toFixed(4).padStart(12)} ${r.rootCauseAccuracy.toFixed(4).padStart(9)} ${String(r.mergedCauses).padStart(7)}`,
       );
     console.log(`${rows.filter(pass).length} of ${rows.length} runs meet every target`);
+    console.log(
+      '\nscenario                                   runs  passed  no-merge  merged  mean acc  least acc  incidents',
+    );
+    for (const x of summary)
+      console.log(
+        `  ${x.scenario.padEnd(40)} ${String(x.runs).padStart(4)} ${String(x.passed).padStart(7)} ${String(x.withoutMergedCause).padStart(9)} ${String(x.mergedCauses).padStart(7)} ${x.meanAccuracy.toFixed(4).padStart(9)} ${x.leastAccuracy.toFixed(4).padStart(10)} ${String(x.incidents).padStart(10)}`,
+      );
   }
   process.exit(0);
 }

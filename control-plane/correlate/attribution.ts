@@ -6,6 +6,7 @@ import { bestExplaining, onsetHazard, onsetOver, type OpenCause } from './cause-
 import { type CorrelatorState, openIncidents, type Signal } from './correlator-state.ts';
 import type { Incident } from './incident.ts';
 import type { HostAttributes } from './population.ts';
+import { excludedKey } from './reattribution.ts';
 
 /**
  * The open cause an event belongs to. A host's repeated point event (a crash loop every few minutes) continues with
@@ -14,23 +15,31 @@ import type { HostAttributes } from './population.ts';
  * hit now (bestExplaining), and to none whose onset of this symptom is over (onsetOver): the event is then as likely
  * the host's own fault as anyone's and waits for a group or a host incident of its own. A repeat that outlasts its
  * cause (the switch's crash loops stopped everywhere else minutes ago) was never that cause's: it continues with
- * another open cause of the host's attributes that still produces the symptom (a BIOS whose hosts still crash).
+ * another open cause of the host's attributes that still produces the symptom (a BIOS whose hosts still crash); the
+ * cause it outlived is returned as `outlived` (its earlier signals move too, reattribution.ts outlastedMove).
  */
-export function chooseIncident(cs: CorrelatorState, s: Signal, attrs: HostAttributes): Incident | null {
+export function chooseIncident(
+  cs: CorrelatorState,
+  s: Signal,
+  attrs: HostAttributes,
+): { inc: Incident | null; outlived: Incident | null } {
   const groups = openIncidents(cs).filter(
-    (i) => i.scope === 'group' && attrs[i.key] === i.value && i.signatures.includes(s.sig),
+    (i) =>
+      i.scope === 'group' &&
+      attrs[i.key] === i.value &&
+      i.signatures.includes(s.sig) &&
+      !cs.excluded.has(excludedKey(i.id, s.hostId, s.sig)),
   );
-  const outlived = groups.find((i) => holdsHost(cs, i, s) && outlasted(cs, i, groups, s));
+  const outlived = groups.find((i) => holdsHost(cs, i, s) && outlasted(cs, i, groups, s)) ?? null;
   const best = bestExplaining(groups.flatMap((i) => (i === outlived ? [] : causeFor(cs, i, s, !!outlived))));
-  if (best) return best.inc;
+  if (best) return { inc: best.inc, outlived };
   // The host's own incident explains the symptom it has been showing and its escalations (criticals: the agent gave
   // up on the host's problem); another symptom waits out the hold like any other signal (a kernel's crash loop
   // starting on a host with a disk fault may yet join the kernel's group).
-  return (
-    openIncidents(cs).find(
-      (i) => i.scope === 'host' && i.value === s.hostId && (i.signatures.includes(s.sig) || s.severity === 'critical'),
-    ) ?? null
+  const own = openIncidents(cs).find(
+    (i) => i.scope === 'host' && i.value === s.hostId && (i.signatures.includes(s.sig) || s.severity === 'critical'),
   );
+  return { inc: own ?? null, outlived: null };
 }
 
 /** The host's earlier point signals of this symptom went to group `i` (an alert start is always a new onset). */
@@ -81,7 +90,8 @@ export function causeFor(
   // Re-adopted from the store (restore): no onset history, the host's membership is all there is.
   if (!bySig) return [{ id: i.id, inc: i, holdsHost: i.hosts.includes(s.hostId), hazard: 0, rateWith: 0, score: 0 }];
   const joins = bySig.get(s.sig) ?? new Map<string, number>();
-  const times = [...joins.values()].filter((t) => t <= s.ts);
+  // the other hosts' joins: the host's own earlier blip of the symptom says nothing about the cause hitting hosts now
+  const times = [...joins].filter(([h, t]) => h !== s.hostId && t <= s.ts).map(([, t]) => t);
   const holds = holdsHost(cs, i, s);
   if (outlived) {
     // a continuing repeat: the cause must still be producing the symptom, its onset may be long over

@@ -227,3 +227,54 @@ export function bestExplaining<T extends OpenCause>(causes: readonly T[]): T | n
   }
   return best;
 }
+
+/**
+ * A cause's onset in hindsight: its hosts' join times (ms) split into runs at improbable silences (improbableSilence),
+ * both forwards (a straggler long after) and backwards (a blip long before), each run as [first, last, joins].
+ */
+export function onsetRuns(joins: readonly number[], minScore: number): [number, number, number][] {
+  const asc = [...joins].sort((a, b) => a - b);
+  const forward: number[][] = [];
+  for (const t of asc) {
+    const run = forward[forward.length - 1];
+    if (run && !improbableSilence(t - run[run.length - 1]!, run[run.length - 1]! - run[0]!, run.length, minScore))
+      run.push(t);
+    else forward.push([t]);
+  }
+  const out: [number, number, number][] = [];
+  for (const run of forward) {
+    const back: [number, number, number][] = [];
+    let last = run[run.length - 1]!;
+    let n = 1;
+    for (let i = run.length - 2; i >= 0; i--) {
+      const first = run[i + 1]!;
+      if (improbableSilence(first - run[i]!, last - first, n, minScore)) {
+        back.push([first, last, n]);
+        last = run[i]!;
+        n = 1;
+      } else n++;
+    }
+    back.push([run[0]!, last, n]);
+    out.push(...back.reverse());
+  }
+  return out;
+}
+
+/**
+ * Density (per ms) of a cause's onset at `t`, in hindsight, from its hosts' join times: each run (onsetRuns) uniform
+ * over its span (at least `minSpanMs`: joins a few seconds apart say little about the exact time), falling off outside
+ * it with the predictive chance that it had started, or was still going, that far away ((span / (span + gap))^n, as
+ * stillGoing); runs weighted by their share of the joins. A kernel's hosts falling over for twenty minutes explain an
+ * alert at minute 12 with density 1/20 per minute; a rack whose hosts all failed within two minutes explains one a
+ * minute after its last host far less than one inside those two minutes. (The silence after a run's last join up to
+ * `t` was seen, whether or not the onset is over by now: the tail applies to any `t` past it.)
+ */
+export function onsetDensity(joins: readonly number[], t: number, minScore: number, minSpanMs = 60_000): number {
+  let d = 0;
+  for (const [first, last, n] of onsetRuns(joins, minScore)) {
+    const span = Math.max(last - first, minSpanMs);
+    const gap = t < first ? first - t : t > last ? t - last : 0;
+    d += (n / joins.length / span) * (span / (span + gap)) ** n;
+  }
+  return d;
+}

@@ -48,6 +48,8 @@ export interface Signal {
   incidentId: string | null;
   /** The condition it started, while that is still on. */
   condition?: NonNullable<ConditionChange>;
+  /** It started a condition (an alert: a new onset of its own, unlike a point signal's repeat). */
+  starts?: boolean;
 }
 
 /** Severity order. */
@@ -89,7 +91,20 @@ export interface CorrelatorState {
   rechecked: Map<string, number>;
   /** Per group incident and symptom, when each host first joined with it (onset rates for attribution). */
   joined: Map<string, Map<string, Map<string, number>>>;
+  /** Per group incident, each host's signals of each symptom (memberKey), so a host can move to a better cause. */
+  members: Map<string, Map<string, HostSymptom>>;
+  /** memberKey-like "incident\0host\0symptom": the host's repeat outlasted that cause, which never takes it back. */
+  excluded: Set<string>;
 }
+
+/** One host's signals of one symptom in a group incident: the latest (up to 200) and how many in all. */
+export interface HostSymptom {
+  events: { id: string; ts: number; severity: Incident['severity']; starts?: boolean }[];
+  count: number;
+}
+
+/** Key of a host's symptom in `CorrelatorState.members`. */
+export const memberKey = (hostId: string, sig: string): string => `${hostId}\0${sig}`;
 
 /** Fresh state for `options`. */
 export function createState(options: CorrelatorOptions): CorrelatorState {
@@ -116,6 +131,8 @@ export function createState(options: CorrelatorOptions): CorrelatorState {
     st: { events: 0, signals: 0, suppressed: 0, expiredNoise: 0 },
     rechecked: new Map(),
     joined: new Map(),
+    members: new Map(),
+    excluded: new Set(),
   };
 }
 

@@ -26,6 +26,11 @@
  *   incident after the hold, keeps its incident open while on, and the incident resolves ("cleared") when every
  *   condition it holds has ended. An end is never a signal and is applied even on silenced hosts.
  *
+ * - Later evidence moves a host's signals of a symptom to another open group (reattribution.ts): its repeat outlasted
+ *   its cause (with its earlier signals, when its pace was one cause's), or, on each tick, in hindsight the other
+ *   group's onset hazard when the host's episode began is twice its own (a kernel that opened first gives a rack's
+ *   hosts back); both incidents note it.
+ *
  * Parts: correlator-state.ts (options, window, incidents), attribution.ts (which open cause a signal joins),
  * grouping.ts (group and single-host incidents forming), incident-membership.ts (signals joining, hint, cause
  * re-check), incident-lifecycle.ts (resolution); this file is the public engine over them.
@@ -38,6 +43,7 @@ import { promoteHosts, tryGroup } from './grouping.ts';
 import type { CorrelatorEvent, Incident, IncidentChange } from './incident.ts';
 import { onEnd, resolveQuiet } from './incident-lifecycle.ts';
 import { absorb } from './incident-membership.ts';
+import { outlastedMove, reattribute } from './reattribution.ts';
 import type { HostAttributes } from './population.ts';
 
 export type { CorrelatorOptions } from './correlator-state.ts';
@@ -90,21 +96,24 @@ export function createCorrelator(options: CorrelatorOptions): Correlator {
       };
       if (cc?.kind === 'start') {
         s.condition = cc;
+        s.starts = true;
         if (!cs.active.has(cc.key)) cs.active.set(cc.key, event.ts);
       }
       cs.recent.push(s);
       if (cs.recent.length > 1 && cs.recent[cs.recent.length - 2]!.ts > s.ts) cs.recent.sort((a, b) => a.ts - b.ts);
-      const inc = chooseIncident(cs, s, attributes);
+      const { inc, outlived } = chooseIncident(cs, s, attributes);
       if (inc) {
+        // A repeat that outlived its cause takes the host's earlier signals of the symptom along (reattribution.ts).
+        const moved = outlived && inc.scope === 'group' ? outlastedMove(cs, outlived, inc, s.hostId, s.sig, now) : [];
         absorb(cs, inc, [s], now);
-        return [{ type: 'updated', incident: view(inc) }];
+        return [...moved.filter((c) => c.incident.id !== inc.id), { type: 'updated', incident: view(inc) }];
       }
       const grouped = tryGroup(cs, s, attributes, now);
       return grouped.length ? grouped : promoteHosts(cs, now);
     },
     tick(now) {
       prune(cs, now);
-      return [...promoteHosts(cs, now), ...resolveQuiet(cs, now)];
+      return [...promoteHosts(cs, now), ...reattribute(cs, now), ...resolveQuiet(cs, now)];
     },
     acknowledge(id, by, now) {
       const i = cs.all.get(id);

@@ -7,6 +7,7 @@ import { holdCondition } from './conditions.ts';
 import {
   type CorrelatorState,
   explainedHosts,
+  memberKey,
   openIncidents,
   SEV,
   type Signal,
@@ -93,10 +94,19 @@ export function absorb(cs: CorrelatorState, inc: Incident, sigs: Signal[], now: 
   const hosts = new Set(inc.hosts);
   const signatures = new Set(inc.signatures);
   const bySig = cs.joined.get(inc.id) ?? cs.joined.set(inc.id, new Map()).get(inc.id)!;
+  const members =
+    inc.scope === 'group' ? (cs.members.get(inc.id) ?? cs.members.set(inc.id, new Map()).get(inc.id)!) : null;
   for (const s of sigs) {
     s.incidentId = inc.id;
     const joins = bySig.get(s.sig) ?? bySig.set(s.sig, new Map()).get(s.sig)!;
     if (!joins.has(s.hostId)) joins.set(s.hostId, s.ts);
+    if (members) {
+      const k = memberKey(s.hostId, s.sig);
+      const m = members.get(k) ?? members.set(k, { events: [], count: 0 }).get(k)!;
+      m.count++;
+      m.events.push({ id: s.eventId, ts: s.ts, severity: s.severity, ...(s.starts ? { starts: true } : {}) });
+      if (m.events.length > 200) m.events.shift();
+    }
     hosts.add(s.hostId);
     signatures.add(s.sig);
     inc.eventCount++;
