@@ -59,6 +59,19 @@ export interface AnomalyAlert {
 const TOP = 5;
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
+/** The words of an event message for the contributions `t` (none without them, or without `explain`). */
+function why(x: ScoredSample, t: readonly AlertContribution[]): string {
+  return x.explain && t.length ? `: ${x.explain(t)}` : '';
+}
+
+/** The first TOP contributions, each copied. */
+function copyTop(top: readonly AlertContribution[]): AlertContribution[] {
+  const n = Math.min(TOP, top.length);
+  const out = new Array<AlertContribution>(n);
+  for (let i = 0; i < n; i++) out[i] = { ...top[i]! };
+  return out;
+}
+
 /** Creates the alert, resuming `saved` (from `save()`) when given. */
 export function createAnomalyAlert(
   settings: AlertSettings = DEFAULT_ALERT_SETTINGS,
@@ -76,21 +89,22 @@ export function createAnomalyAlert(
       const before = st.peak;
       const r = stepAlert(s, st, x.score, x.ts);
       st = r.state;
-      const top = x.top.slice(0, TOP).map((t) => ({ ...t }));
-      // the contributions of the sample that set the peak (of the run before an episode, of the episode during one)
+      // the contributions of the sample that set the peak (of the run before an episode, of the episode during one),
+      // copied only when kept (most samples set no peak: no copy, issue 12)
+      let top: AlertContribution[] | null = null;
       if (!wasActive) {
-        if (!(x.score >= s.enter)) runTop = [];
-        else if (runTop.length === 0 || x.score > before) runTop = top;
-      } else if (x.score > before) peakTop = top;
-      const why = (t: readonly AlertContribution[]) => (x.explain && t.length ? `: ${x.explain(t)}` : '');
+        if (!(x.score >= s.enter)) {
+          if (runTop.length > 0) runTop = [];
+        } else if (runTop.length === 0 || x.score > before) runTop = top = copyTop(x.top);
+      } else if (x.score > before) peakTop = top = copyTop(x.top);
       if (r.transition.kind === 'started') {
-        peakTop = runTop.length ? runTop : top;
+        peakTop = runTop.length ? runTop : (top ?? copyTop(x.top));
         runTop = [];
         const t = r.transition;
         return [
           eventBody('anomaly.started', {
             severity: 'warning',
-            message: `anomaly alert started: score ${t.score.toFixed(2)} (enter ${s.enter}) since ${new Date(t.startedMs).toISOString()}${why(peakTop)}`,
+            message: `anomaly alert started: score ${t.score.toFixed(2)} (enter ${s.enter}) since ${new Date(t.startedMs).toISOString()}${why(x, peakTop)}`,
             data: {
               model: x.model,
               peak: round(t.score),

@@ -10,7 +10,7 @@
 import type { ModelCard } from '../../contract/models/card.ts';
 import type { ModelSession, Tensor } from './engine.ts';
 import { seasonalSpec } from '../../contract/models/seasonal.ts';
-import { initialState, restoreState, snapshotState, stepStateful, type ModelState } from './stateful-model.ts';
+import { createStatefulStepper, initialState, restoreState, snapshotState, type ModelState } from './stateful-model.ts';
 
 /** One feature's part in a score. `ratio` = value / usual value, null when the usual value is 0. */
 export type Explanation = { feature: string; contribution: number; ratio: number | null; value: number; usual: number };
@@ -95,6 +95,9 @@ export function createAnomalyDetector(
 
   // The feature vector's buffer, reused every cycle (rebuilt when the feature count changes).
   let buffers: { x: Float32Array } | null = null;
+  // the model's step, state updated in place with nothing made per step (stateful-model.ts); the top-k scratch
+  const stepper = createStatefulStepper(card, session);
+  const topScratch: number[] = [];
 
   /** Writes this reading into x (NaN = missing); returns the names neither placed nor turned away, if any. */
   function fill(features: Readonly<Record<string, number | null>>): string[] | null {
@@ -130,14 +133,18 @@ export function createAnomalyDetector(
       }
       if (names.length === 0 || !state) return { score: 0, top: [] };
       const { x } = buffers!;
-      const { outputs, state: next } = await stepStateful(card, session, x, state, tsMs);
-      state = next;
+      const st = state;
+      const fed = stepper.feed(x, st, tsMs);
+      const outputs = await session.run(fed.feeds);
+      stepper.apply(fed, st, outputs);
       const score = outputs.score?.data[0] ?? 0;
       const contributions = outputs.contributions?.data;
       const baseline = outputs.baseline?.data;
       const top: Explanation[] = [];
       if (contributions) {
-        for (const i of topIndices(contributions, topK)) {
+        const count = topIndicesInto(contributions, topK, topScratch);
+        for (let k = 0; k < count; k++) {
+          const i = topScratch[k]!;
           const usual = baseline?.[i] ?? Number.NaN;
           const value = x[i]!;
           top.push({
@@ -175,15 +182,25 @@ export type AnomalyDetector = ReturnType<typeof createAnomalyDetector>;
 /** Indices of the `k` largest positive values, largest first (ties: lower index first); one pass, no sort of all F. */
 export function topIndices(values: ArrayLike<number>, k: number): number[] {
   const top: number[] = [];
+  top.length = topIndicesInto(values, k, top);
+  return top;
+}
+
+/** {@link topIndices} written into `top` (reused: its first entries, up to the count returned, are the answer); no
+ * allocation once `top` has held `k` entries. */
+function topIndicesInto(values: ArrayLike<number>, k: number, top: number[]): number {
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!(v > 0) || (top.length === k && v <= values[top[k - 1]!]!)) continue;
-    let at = top.length === k ? k - 1 : top.length;
+    if (!(v > 0) || (n === k && v <= values[top[k - 1]!]!)) continue;
+    let at = n === k ? k - 1 : n;
     while (at > 0 && values[top[at - 1]!]! < v) at--;
-    top.splice(at, 0, i);
-    if (top.length > k) top.pop();
+    // shift down (the last one drops off when full), then insert
+    for (let j = n === k ? k - 1 : n; j > at; j--) top[j] = top[j - 1]!;
+    top[at] = i;
+    if (n < k) n++;
   }
-  return top;
+  return n;
 }
 
 /** Plain-language reason for a detection, e.g. "disk.sda.await_ms 14.2x its usual (usual 3.1, now 44)". */

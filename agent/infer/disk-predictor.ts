@@ -11,7 +11,7 @@ import {
 } from '../../contract/models/disk/features.ts';
 import type { ModelCard } from '../../contract/models/card.ts';
 import { ModelError } from '../../contract/errors.ts';
-import type { ModelSession } from './engine.ts';
+import type { ModelSession, Tensor } from './engine.ts';
 
 /** One disk's prediction. */
 export type DiskPrediction = { device: string; serial?: string; probability: number; model: string; day: string };
@@ -27,7 +27,7 @@ export function createDiskPredictor(
   card: ModelCard,
   session: ModelSession,
   saved: DiskPredictorState = {},
-  day: (ts: number) => string = (ts) => new Date(ts).toISOString().slice(0, 10),
+  day: (ts: number) => string = utcDay(),
 ) {
   const label = `${card.name}@${card.version}`;
   const input = card.inputs[0];
@@ -35,6 +35,9 @@ export function createDiskPredictor(
   if (!input || !output) throw new ModelError(card.name, 'card lists no input or output');
   const width = input.shape[1];
   const state: DiskPredictorState = structuredClone(saved);
+  // the feed record and its tensor, made once (a run reads them when called; x is new each run)
+  const tensor: { data: Float32Array; dims: readonly number[] } = { data: new Float32Array(0), dims: [1, 0] };
+  const feeds: Record<string, Tensor> = { [input.name]: tensor };
 
   return {
     label,
@@ -53,7 +56,9 @@ export function createDiskPredictor(
         const x = diskFeatures(history, d.reading);
         if (typeof width === 'number' && x.length !== width)
           throw new ModelError(card.name, `expects ${width} features, got ${x.length}`);
-        const out = await session.run({ [input.name]: { data: x, dims: [1, x.length] } });
+        tensor.data = x;
+        if (tensor.dims[1] !== x.length) tensor.dims = [1, x.length];
+        const out = await session.run(feeds);
         const probability = out[output.name]?.data[0];
         if (probability === undefined || !Number.isFinite(probability))
           throw new ModelError(card.name, 'produced no probability');
@@ -81,3 +86,17 @@ export function createDiskPredictor(
 }
 
 export type DiskPredictor = ReturnType<typeof createDiskPredictor>;
+
+/** The UTC date of a timestamp (YYYY-MM-DD), the text made once per day rather than per call. */
+function utcDay(): (ts: number) => string {
+  let lastDay = Number.NaN;
+  let lastText = '';
+  return (ts) => {
+    const d = Math.floor(Math.trunc(ts) / 86_400_000); // the day of the whole millisecond, as Date takes it
+    if (d !== lastDay) {
+      lastText = new Date(ts).toISOString().slice(0, 10);
+      lastDay = d;
+    }
+    return lastText;
+  };
+}

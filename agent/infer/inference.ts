@@ -84,6 +84,13 @@ export const SHIPPED_MODELS: Record<ModelKind, string> = shippedModelPaths();
 type Saved = { anomaly?: AnomalyDetectorState; disk?: DiskPredictorState; alert?: AnomalyAlertState };
 type Slot = { file: ModelFile; session: ModelSession };
 
+/** Words the top contributions of an alert event (made once, not per cycle). */
+const explainTop = (top: readonly { feature: string }[]): string =>
+  top
+    .slice(0, 3)
+    .map((e) => explain(e as Explanation))
+    .join('; ');
+
 /** Creates the inference stage; call `start()` before `onCycle`. */
 export async function createInference(options: InferenceOptions) {
   const statePath = join(options.stateDir, 'infer-state.json');
@@ -261,11 +268,7 @@ export async function createInference(options: InferenceOptions) {
             score: r.score,
             model: a.label,
             top: r.top,
-            explain: (top) =>
-              top
-                .slice(0, 3)
-                .map((e) => explain(e as Explanation))
-                .join('; '),
+            explain: explainTop,
           });
           if (alertEvents.length > 0) {
             events.push(...alertEvents);

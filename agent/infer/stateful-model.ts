@@ -109,6 +109,123 @@ export async function stepStateful(
   return { outputs, state: next };
 }
 
+/**
+ * {@link stepStateful} split for a caller that steps one session every cycle (the anomaly detector): `feed` sets up
+ * the feeds of a step, the caller runs the session on them (`await session.run(stepper.feeds)`), and `apply` takes
+ * the outputs into the state. Same step, but the caller's state is updated in place, and what a step feeds the engine
+ * (the feed record, the `x` tensor, each seasonal bucket's view, the output names) is made once and reused, and the
+ * driver adds no async layer of its own: a step allocates only what `feed` returns (issue 12: the stage's per-call
+ * garbage set how often a young-generation GC landed in a cycle). A run that fails, or lacks an output, leaves the
+ * state as it was (but the seasonal slot: as stepStateful, marked only once a run succeeded).
+ * The feeds are read by the engine when the run is called; a second `feed` before the first step's `apply` gets
+ * feeds of its own (steps that overlap stay correct, just not allocation-free).
+ */
+export type StatefulStepper = {
+  /** Sets up the feeds for one step; returns what `apply` needs (the feeds to run, the seasonal bucket to store). */
+  feed(x: Float32Array, state: Record<string, Tensor>, tsMs?: number): StepFeeds;
+  /** Takes a successful run's outputs into `state` (the record given to `feed`). @throws ModelError on a missing output */
+  apply(step: StepFeeds, state: Record<string, Tensor>, outputs: Readonly<Record<string, Tensor>>): void;
+};
+
+/** One step's feeds and where its seasonal output goes (`bucket` -1: nowhere; `slot`: the interval to mark, NaN:
+ * none). */
+export type StepFeeds = { feeds: Readonly<Record<string, Tensor>>; bucket: number; slot: number };
+
+type MutableTensor = { data: Float32Array; dims: readonly number[] };
+
+/** Creates the in-place stepper of `session` (see {@link StatefulStepper}). */
+export function createStatefulStepper(card: ModelCard, session: ModelSession): StatefulStepper {
+  const seasonal = seasonalSpec(card);
+  const slotName = seasonal?.updateEveryMs ? slotKey(seasonal) : null;
+  const inputNames = session.inputNames;
+  const none: Tensor = { data: new Float32Array(0), dims: [0] };
+  // one record, its keys set once in input order (a stable shape); values replaced each step
+  const feeds: Record<string, Tensor> = {};
+  for (const name of inputNames) feeds[name] = none;
+  const xTensor: MutableTensor = { data: new Float32Array(0), dims: [1, 0] };
+  // What depends on the state record (its keys) and on its seasonal tensor (the bucket views): rebuilt when the
+  // caller hands another record (a new feature, a restore) or another seasonal tensor.
+  let keysOf: Record<string, Tensor> | null = null;
+  let keys: string[] = [];
+  let outNames: string[] = [];
+  let seasonalOf: Tensor | null = null;
+  let views: (Tensor | undefined)[] = [];
+  let zeros: Tensor = none;
+  let rowDims: readonly number[] = [];
+  // steps fed and not applied yet (or whose run failed: then this stays above 0 until the next apply, harmless)
+  let open = 0;
+
+  return {
+    feed(x, state, tsMs) {
+      if (state !== keysOf) {
+        keysOf = state;
+        keys = Object.keys(state);
+        outNames = keys.map((name) => `${name}_out`);
+      }
+      const target: Record<string, Tensor> = open > 0 ? { ...feeds } : feeds;
+      open++;
+      for (let k = 0; k < inputNames.length; k++) {
+        const name = inputNames[k]!;
+        target[name] = name === 'x' ? xTensor : state[name]!;
+      }
+      if (target !== feeds) target.x = { data: x, dims: [1, x.length] };
+      else if (xTensor.data !== x || xTensor.dims[1] !== x.length) {
+        xTensor.data = x;
+        xTensor.dims = [1, x.length];
+      }
+      let bucket = -1;
+      let slot = Number.NaN;
+      if (seasonal) {
+        const all = state[seasonal.input]!;
+        if (all !== seasonalOf) {
+          seasonalOf = all;
+          views = new Array<Tensor | undefined>(seasonal.buckets).fill(undefined);
+          rowDims = all.dims.slice(1);
+          zeros = { data: new Float32Array(all.data.length / seasonal.buckets), dims: rowDims };
+        }
+        const size = all.data.length / seasonal.buckets;
+        const b = seasonalBucket(tsMs ?? Number.NaN, seasonal.buckets, seasonal.periodMs);
+        let view = b >= 0 ? views[b] : zeros;
+        if (!view) views[b] = view = { data: all.data.subarray(b * size, (b + 1) * size), dims: rowDims };
+        target[seasonal.input] = view;
+        bucket = b;
+        if (b >= 0 && slotName !== null) {
+          const s = slotOf(tsMs!, seasonal.updateEveryMs!);
+          if (s === state[slotName]!.data[0]) bucket = -1;
+          else slot = s;
+        }
+      }
+      return { feeds: target, bucket, slot };
+    },
+    apply(step, state, outputs) {
+      open = 0;
+      // marked as learnt only once the run succeeded: a failed run leaves the interval's update to the next sample
+      if (!Number.isNaN(step.slot)) state[slotName!]!.data[0] = step.slot;
+      if (state !== keysOf) {
+        keysOf = state;
+        keys = Object.keys(state);
+        outNames = keys.map((name) => `${name}_out`);
+      }
+      for (let k = 0; k < keys.length; k++) {
+        if (keys[k] !== slotName && !outputs[outNames[k]!])
+          throw new ModelError(card.name, `missing output ${outNames[k]}`);
+      }
+      for (let k = 0; k < keys.length; k++) {
+        const name = keys[k]!;
+        if (name === slotName) continue;
+        const out = outputs[outNames[k]!]!;
+        if (seasonal?.input === name) {
+          const all = state[name]!;
+          if (step.bucket >= 0) all.data.set(out.data, step.bucket * (all.data.length / seasonal.buckets));
+        } else {
+          // an output stays valid through the next run (engine.ts), so it becomes the next state without a copy
+          state[name] = out;
+        }
+      }
+    },
+  };
+}
+
 /** Serializable copy of a state (for the state file): float32 bytes in base64, see {@link ModelState}. */
 export function snapshotState(state: Record<string, Tensor>): ModelState {
   return Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dims: [...t.dims], f32: encodeF32(t.data) }]));
