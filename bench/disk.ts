@@ -5,7 +5,8 @@
  *   shipped: scores with the shipped models/disk/disk-failure.trees.json (use on data it was not fitted on) at the
  *     card's alertThreshold.
  *   --select (cv mode): also runs nested leave-one-manufacturer-out, where each held-out vendor's recipe is chosen
- *     among SELECTION_CANDIDATES (models/disk/lovo-select.ts) on the other vendors only (about 4x the LOVO time).
+ *     among SELECTION_CANDIDATES (models/disk/lovo-select.ts: 5 class weights x 4 slopes of the capped rule term; the
+ *     slopes share their trees) on the other vendors only (about 11 fits per held-out vendor, 10x the LOVO time).
  * With --json prints exactly one JSON object on stdout:
  *   {failedDrives, detected, baselineDetected, recall, baselineRecall, falseAlarmRate, baselineFalseAlarmRate,
  *    medianLeadDays, auc, baselineAuc, lovo?: {pooled, vendors[]}, nested?: {pooled, vendors[]}}

@@ -84,6 +84,26 @@ test('shipped model carries the rule term, and the card states its recipe', () =
   assert.equal(shipped.linear?.feature, FEATURE_NAMES.indexOf('log_sectors'));
   assert.equal(shipped.linear?.weight, Math.fround(card.extra.trainConfig.ruleSlope));
   assert.ok(shipped.linear.weight > 0);
+  // 6.0.0: the term counts whether the disk has any sector (log1p(1)), not how many.
+  assert.equal(shipped.linear.cap, Math.fround(card.extra.trainConfig.ruleCap));
+  assert.equal(shipped.linear.cap, Math.fround(Math.log1p(1)));
+});
+
+test('capped rule term: the same step for one sector or thousands, in the reference and in the ONNX graph', async () => {
+  const { linear: _, ...plain } = shipped;
+  const term = (sectors: number): number => {
+    const x = new Float32Array(FEATURE_COUNT);
+    x[FEATURE_NAMES.indexOf('log_sectors')] = Math.log1p(sectors);
+    return treeLogit(shipped, x) - treeLogit(plain, x);
+  };
+  assert.equal(term(0), 0);
+  assert.ok(term(1) > 0);
+  assert.equal(term(5000), term(1));
+  const n = 300;
+  const r = rng(17);
+  const x = Float32Array.from({ length: n * FEATURE_COUNT }, () => (r() < 0.4 ? 0 : r() * 9));
+  for (let i = 0; i < n; i += 7) x[i * FEATURE_COUNT + shipped.linear!.feature] = shipped.linear!.cap!;
+  assertAgree(shipped, x, await runOnnx(onnxBytes, x, n));
 });
 
 test('graph of an ensemble with a linear term matches its reference, and the term survives JSON', async () => {
@@ -103,13 +123,20 @@ test('graph of an ensemble with a linear term matches its reference, and the ter
   };
   const back = treesFromJson(JSON.parse(JSON.stringify(treesToJson(m))));
   assert.deepEqual(back.linear, m.linear);
+  const capped: TreeEnsemble = { ...m, linear: { feature: 3, weight: Math.fround(0.37), cap: Math.fround(1.5) } };
+  assert.deepEqual(treesFromJson(JSON.parse(JSON.stringify(treesToJson(capped)))).linear, capped.linear);
   const n = 400;
   const x = Float32Array.from({ length: n * FEATURE_COUNT }, () => (r() < 0.3 ? 0 : r() * 8));
   assertAgree(m, x, await runOnnx(treeEnsembleGraph(m).toBytes(), x, n));
+  assertAgree(capped, x, await runOnnx(treeEnsembleGraph(capped).toBytes(), x, n));
   // The term adds weight * x[feature] to the logit on top of the trees, whatever they do.
   const { linear: _, ...plain } = m;
   const row = x.subarray(0, FEATURE_COUNT);
   assert.ok(Math.abs(treeLogit(m, row) - treeLogit(plain, row) - m.linear!.weight * row[3]!) < 1e-9);
+  // Capped, it adds weight * min(x[feature], cap).
+  const big = Float32Array.from(row);
+  big[3] = 7;
+  assert.ok(Math.abs(treeLogit(capped, big) - treeLogit(plain, big) - capped.linear!.weight * 1.5) < 1e-6);
 });
 
 test('graph of a random ensemble (with no-split children) matches its reference', async () => {

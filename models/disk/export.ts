@@ -18,7 +18,7 @@ import { DEFAULT_TRAIN_CONFIG, assess, crossValidatedScores, fitDiskModel } from
 import { treeCount, treesToJson } from './trees.ts';
 
 /** Model version; bump on any refit that ships. */
-export const DISK_MODEL_VERSION = '5.0.0';
+export const DISK_MODEL_VERSION = '6.0.0';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, 'out-dir': { type: 'string' } } });
@@ -58,7 +58,12 @@ async function main(): Promise<void> {
     description:
       'Probability that a disk fails within the next 7 days from its SMART history, updated daily. ' +
       `${treeCount(model)} boosted depth-2 trees (Gather/Less/Where/ReduceSum/Sigmoid)` +
-      (model.linear ? ` plus ${model.linear.weight} * log1p(SMART 5 + 197) on the logit (Gather/Mul/Add)` : '') +
+      (model.linear
+        ? model.linear.cap === undefined
+          ? ` plus ${model.linear.weight} * log1p(SMART 5 + 197) on the logit (Gather/Mul/Add)`
+          : ` plus ${model.linear.weight} * min(log1p(SMART 5 + 197), ${model.linear.cap}) on the logit, i.e. a fixed ` +
+            'step for a disk with any reallocated or pending sector (Gather/Min/Mul/Add)'
+        : '') +
       '. Caller computes the feature ' +
       'vector with models/disk/features.ts diskFeatures(history, reading). Flag a disk when probability > alertThreshold.',
     inputs: [

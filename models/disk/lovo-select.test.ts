@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readBackblazeCsv } from './backblaze-csv.ts';
 import { buildDataset } from './dataset.ts';
-import { bestCandidate, nestedLeaveOneManufacturerOut } from './lovo-select.ts';
-import type { DiskTrainConfig } from './train.ts';
+import { SELECTION_CANDIDATES, bestCandidate, nestedLeaveOneManufacturerOut } from './lovo-select.ts';
+import { DEFAULT_TRAIN_CONFIG, type DiskTrainConfig } from './train.ts';
 
 const fixture = new URL('../../test/fixtures/smart/backblaze-sample.csv', import.meta.url).pathname;
 
@@ -31,4 +31,16 @@ test('nested selection scores every drive with a recipe chosen without its manuf
   for (const v of r.vendors) assert.ok([0, 1, 2].includes(v.chosen));
   assert.equal(r.pooled.model.failedDrives, [...ds.failDay].filter((d) => d >= 0).length);
   assert.equal(r.scores.length, ds.n);
+});
+
+test('selection candidates: the shipped recipe first, every one with its capped rule term, only weight and slope vary', () => {
+  assert.deepEqual(SELECTION_CANDIDATES[0], DEFAULT_TRAIN_CONFIG);
+  for (const c of SELECTION_CANDIDATES) {
+    assert.equal(c.ruleCap, DEFAULT_TRAIN_CONFIG.ruleCap);
+    assert.ok((c.ruleSlope ?? 0) > 0);
+    assert.deepEqual(
+      { ...c, ruleSlope: 0, boost: { ...c.boost, positiveWeight: 0 } },
+      { ...DEFAULT_TRAIN_CONFIG, ruleSlope: 0, boost: { ...DEFAULT_TRAIN_CONFIG.boost, positiveWeight: 0 } },
+    );
+  }
 });

@@ -12,12 +12,15 @@ import { treeProbability, type TreeEnsemble } from './trees.ts';
 
 /**
  * Recipes `bench:disk --select` chooses among, the shipped default first: the weight of failing rows against healthy
- * ones (BoostOptions.positiveWeight; 1 is version 4.0.0's unweighted fit) crossed with the weight of the fixed
- * log1p(SMART 5 + 197) term added to the trees' logit (DiskTrainConfig.ruleSlope), i.e. how far the score keeps the
- * rule's ranking where the trees, fitted on other vendors, are flat (0 is version 3.0.0's recipe).
+ * ones (BoostOptions.positiveWeight; 1 is the unweighted fit of version 4.0.0) crossed with the weight of the fixed
+ * rule term added to the trees' logit (DiskTrainConfig.ruleSlope), i.e. how much a disk with a grown defect is raised
+ * where the trees, fitted on other vendors, are flat. The term's form is not selected: it keeps the default's cap
+ * (ruleCap, "any sector at all"), a prior that the inner folds cannot check (their vendors, Seagate and WDC here, are
+ * the ones whose healthy drives carry sectors). Version 5.0.0's list (weights 5, 1 x uncapped slopes 0.25, 0, 0.5,
+ * 1) chose weight 1 or slope 0 on two of three held-out vendors and left both below the rule.
  */
-export const RULE_SLOPES = [0.25, 0, 0.5, 1] as const;
-export const POSITIVE_WEIGHTS = [5, 1] as const;
+export const RULE_SLOPES = [0.25, 0.5, 1, 2] as const;
+export const POSITIVE_WEIGHTS = [5, 1, 3, 10, 20] as const;
 export const SELECTION_CANDIDATES: readonly DiskTrainConfig[] = POSITIVE_WEIGHTS.flatMap((positiveWeight) =>
   RULE_SLOPES.map((ruleSlope) => ({
     ...DEFAULT_TRAIN_CONFIG,
@@ -63,7 +66,7 @@ export function scoreCandidates(
   // Candidates that differ only in ruleSlope share their trees (the slope is added after fitting): fit once.
   const fits = new Map<string, TreeEnsemble>();
   const fitted = (cfg: DiskTrainConfig, v: string): TreeEnsemble => {
-    const key = `${v}\n${JSON.stringify({ ...cfg, ruleSlope: 0 })}`;
+    const key = `${v}\n${JSON.stringify({ ...cfg, ruleSlope: 0, ruleCap: 0 })}`;
     let m = fits.get(key);
     if (!m) fits.set(key, (m = fitDiskModel(ds, { ...cfg, ruleSlope: 0 }, (d) => inScope(d) && vendorOf[d] !== v)));
     return withRuleSlope(m, cfg);

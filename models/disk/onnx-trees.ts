@@ -9,7 +9,7 @@ export const OUTPUT_NAME = 'probability';
 /**
  * Builds the ONNX graph of a depth-2 tree ensemble with standard opset-17 operators only:
  * Gather (feature columns) -> Less (thresholds) -> Where (pick leaf) -> ReduceSum -> Add bias -> Sigmoid; with a
- * linear term, Gather (its column) -> Mul (weight) -> Add before the Sigmoid.
+ * linear term, Gather (its column) -> Min (its cap, when it has one) -> Mul (weight) -> Add before the Sigmoid.
  * The node count does not grow with the number of trees (each op works on all trees at once).
  */
 export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): GraphBuilder {
@@ -45,7 +45,11 @@ export function treeEnsembleGraph(m: TreeEnsemble, name = 'disk_failure'): Graph
         axis: 1,
       },
     );
-    const term = g.op('Mul', [col, g.initializer('linear_weight', new Float32Array([m.linear.weight]), [1])]);
+    const capped =
+      m.linear.cap === undefined
+        ? col
+        : g.op('Min', [col, g.initializer('linear_cap', new Float32Array([m.linear.cap]), [1])]);
+    const term = g.op('Mul', [capped, g.initializer('linear_weight', new Float32Array([m.linear.weight]), [1])]);
     logit = g.op('Add', [logit, term]);
   }
   g.output(OUTPUT_NAME, 'float32', ['N', 1], g.op('Sigmoid', [logit]));

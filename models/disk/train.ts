@@ -18,6 +18,13 @@ export interface DiskTrainConfig {
    * mean more than the training fleet's is not ranked below the rule. Chosen by leave-one-manufacturer-out.
    */
   readonly ruleSlope?: number;
+  /**
+   * Largest log1p(SMART 5 + 197) the rule term counts (absent = no cap): the term is ruleSlope * min(log_sectors,
+   * ruleCap). With log1p(1), the default since version 6.0.0, it says whether the disk has grown any defect at all, not
+   * how many: whether a reallocated or pending sector exists means the same on every vendor, while how many a healthy
+   * drive carries is a vendor convention (tens are common on healthy Seagate and WDC drives, rare on Hitachi).
+   */
+  readonly ruleCap?: number;
   /** Features the trees may split on (others are zeroed for training); all of FEATURE_NAMES by default. */
   readonly features: readonly (typeof FEATURE_NAMES)[number][];
   /** Folds for cross-validation by serial hash. */
@@ -27,6 +34,14 @@ export interface DiskTrainConfig {
 }
 
 /**
+ * Version 6.0.0 caps the rule term at log1p(1) (ruleCap): 0.25 * log1p(SMART 5 + 197) became 0.25 * log1p(1) once the
+ * disk has any reallocated or pending sector, the same for one sector or thousands. Uncapped, the term ranked healthy
+ * Seagate drives with thousands of sectors above the pooled threshold and made the recipe depend on a class weight
+ * picked by looking at the held-out vendors (nested selection: pooled 0.45, two vendors below the rule). Capped, the
+ * nested selection over SELECTION_CANDIDATES (chosen on the training vendors only) picks this recipe for every held-out
+ * vendor; weights 5, 10 and 20 with any of its slopes keep every held-out vendor at or above the rule (pooled 37-39 of
+ * 62), weight 1 does not (Hitachi 9 vs 11) and the inner folds reject it (see docs/models.md).
+ *
  * Defaults (disk-features/4, version 5.0.0) chosen by leave-one-manufacturer-out CV on the 2013-04-10..05-04 Backblaze
  * split, with 5-fold same-fleet CV as a check; a handful of settings tried (see docs/models.md): the first 6 trees fit
  * a staircase of log1p(SMART 5 + 197) alone (the rule as a prior), the rest correct it, and 0.25 * log1p(SMART 5 + 197)
@@ -42,6 +57,7 @@ export const DEFAULT_TRAIN_CONFIG: DiskTrainConfig = {
   labelLeadDays: 7,
   ruleTrees: 6,
   ruleSlope: 0.25,
+  ruleCap: Math.log1p(1),
   boost: { trees: 60, learningRate: 0.1, l2: 10, minChildHessian: 5, bins: 64, positiveWeight: 5 },
   features: FEATURE_NAMES,
   folds: 5,
@@ -87,11 +103,15 @@ export function fitDiskModel(
  * The ensemble with `cfg.ruleSlope` as its linear term on log_sectors (none when 0). The term is added after the
  * trees are fitted (they do not see it), so recipes that differ only in the slope share their trees.
  */
-export function withRuleSlope(trees: TreeEnsemble, cfg: Pick<DiskTrainConfig, 'ruleSlope'>): TreeEnsemble {
+export function withRuleSlope(trees: TreeEnsemble, cfg: Pick<DiskTrainConfig, 'ruleSlope' | 'ruleCap'>): TreeEnsemble {
   const { linear: _, ...plain } = trees;
-  return cfg.ruleSlope
-    ? { ...plain, linear: { feature: FEATURE_NAMES.indexOf('log_sectors'), weight: Math.fround(cfg.ruleSlope) } }
-    : plain;
+  if (!cfg.ruleSlope) return plain;
+  const feature = FEATURE_NAMES.indexOf('log_sectors');
+  const weight = Math.fround(cfg.ruleSlope);
+  return {
+    ...plain,
+    linear: cfg.ruleCap === undefined ? { feature, weight } : { feature, weight, cap: Math.fround(cfg.ruleCap) },
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Boosted depth-2 decision trees for binary classification: p = sigmoid(bias + sum over trees of one leaf value
- * [+ weight * x[feature], an optional linear term]).
+ * [+ weight * min(x[feature], cap), an optional linear term]).
  * Every tree tests `x[f] < t` at the root and at each child (true = left), so the whole ensemble is a handful of
  * vectorized ONNX ops (Gather, Less, Where, ReduceSum, Add, Sigmoid). Pure: no I/O.
  */
@@ -26,10 +26,21 @@ export interface TreeEnsemble {
   readonly linear?: LinearTerm;
 }
 
-/** A feature column with a fixed float32 weight, added to the ensemble's logit. */
+/**
+ * A feature column with a fixed float32 weight, added to the ensemble's logit: `weight * min(x[feature], cap)`, or
+ * `weight * x[feature]` without a cap (the term then grows without bound in the column).
+ */
 export interface LinearTerm {
   readonly feature: number;
   readonly weight: number;
+  /** Largest column value the term counts (float32); absent = no cap. */
+  readonly cap?: number;
+}
+
+/** The value a linear term adds to the logit for feature vector `x`. */
+export function linearTermValue(t: LinearTerm, x: ArrayLike<number>): number {
+  const v = x[t.feature]!;
+  return t.weight * (t.cap === undefined ? v : Math.min(v, t.cap));
 }
 
 /** Number of trees in an ensemble. */
@@ -49,7 +60,7 @@ export function treeLogit(m: TreeEnsemble, x: ArrayLike<number>): number {
     const child = left ? x[m.leftFeature[t]!]! < m.leftThreshold[t]! : x[m.rightFeature[t]!]! < m.rightThreshold[t]!;
     s += m.leaves[t * 4 + (left ? 0 : 2) + (child ? 0 : 1)]!;
   }
-  return m.bias + s + (m.linear ? m.linear.weight * x[m.linear.feature]! : 0);
+  return m.bias + s + (m.linear ? linearTermValue(m.linear, x) : 0);
 }
 
 /** Probability for one feature vector. */
@@ -69,7 +80,7 @@ export interface TreeEnsembleJson {
   leftThreshold: number[];
   rightThreshold: number[];
   leaves: number[];
-  linear?: { feature: number; weight: number };
+  linear?: { feature: number; weight: number; cap?: number };
 }
 
 /** To plain JSON (float32 values are exact in JSON numbers). */
@@ -84,7 +95,15 @@ export function treesToJson(m: TreeEnsemble): TreeEnsembleJson {
     leftThreshold: [...m.leftThreshold],
     rightThreshold: [...m.rightThreshold],
     leaves: [...m.leaves],
-    ...(m.linear ? { linear: { feature: m.linear.feature, weight: m.linear.weight } } : {}),
+    ...(m.linear
+      ? {
+          linear: {
+            feature: m.linear.feature,
+            weight: m.linear.weight,
+            ...(m.linear.cap === undefined ? {} : { cap: m.linear.cap }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -100,6 +119,14 @@ export function treesFromJson(j: TreeEnsembleJson): TreeEnsemble {
     leftThreshold: Float32Array.from(j.leftThreshold),
     rightThreshold: Float32Array.from(j.rightThreshold),
     leaves: Float32Array.from(j.leaves),
-    ...(j.linear ? { linear: { feature: j.linear.feature, weight: Math.fround(j.linear.weight) } } : {}),
+    ...(j.linear
+      ? {
+          linear: {
+            feature: j.linear.feature,
+            weight: Math.fround(j.linear.weight),
+            ...(j.linear.cap === undefined ? {} : { cap: Math.fround(j.linear.cap) }),
+          },
+        }
+      : {}),
   };
 }
