@@ -34,6 +34,8 @@ export type DeployedOptions = {
   log: (s: string) => void;
   /** Extra Node.js flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=<dir>` (written when it exits). */
   agentNodeArgs?: string[];
+  /** Leave out the flags the agent's launcher passes (agent/node-flags.json), to measure without them. */
+  noLauncherFlags?: boolean;
   /** Another compiled agent to measure (e.g. an earlier build, for a before/after in the same run conditions). */
   agentEntry?: string;
 };
@@ -103,6 +105,15 @@ const readJson = (file: string): any => {
   }
 };
 
+/** The Node.js options the agent's launcher passes (packaging/package-agent.mjs), so the agent runs as deployed. */
+export function launcherNodeFlags(): string[] {
+  const parsed: unknown = JSON.parse(readFileSync(join(ROOT, 'agent/node-flags.json'), 'utf8'));
+  const flags = (parsed as { flags?: unknown }).flags;
+  if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'string'))
+    throw new Error('agent/node-flags.json: "flags" must be an array of strings');
+  return flags;
+}
+
 /** Runs the deployed measurement; returns the figures for the bench's JSON object. */
 export async function measureDeployed(o: DeployedOptions): Promise<Record<string, unknown>> {
   const entry = o.agentEntry ?? agentEntry();
@@ -147,10 +158,14 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
     );
     if (enroll.status !== 0) throw new Error(`enroll failed: ${enroll.stderr}`);
 
-    o.log(`deployed: ${entry} enrolled to ${httpUrl}; ${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`);
+    const nodeFlags = [...(o.noLauncherFlags ? [] : launcherNodeFlags()), ...(o.agentNodeArgs ?? [])];
+    o.log(
+      `deployed: node ${[...nodeFlags, entry].join(' ')} enrolled to ${httpUrl}; ` +
+        `${o.cycleSeconds} s cycle for ${o.soakS ?? o.durationS} s`,
+    );
     const launchedAt = Date.now();
     const agent = spawnLogged([
-      ...(o.agentNodeArgs ?? []),
+      ...nodeFlags,
       entry,
       'run',
       '--state-dir',
@@ -269,6 +284,7 @@ export async function measureDeployed(o: DeployedOptions): Promise<Record<string
       cpuMsBeforeWindows: Math.round(aStart.own + aStart.children),
       runtimeDepsMb: deps.totalMb,
       runtimeDeps: deps,
+      agentNodeFlags: nodeFlags,
       deployedCpuMsPerCycle: {
         mean: round(meanStat),
         p50: round(dist.p50),

@@ -16,6 +16,8 @@
  * first hour needs more than an hour: `--soak-minutes 90`), `--cycle-seconds N` (default 10), `--cpu-prof <dir>`
  * (the agent writes a V8 CPU profile there when it stops), `--agent-entry <file.mjs>` measures another build of the
  * agent (an earlier one copied inside the repository, so that it finds node_modules), `--no-deployed` skips it.
+ * The agent runs with the Node.js options its launcher passes (agent/node-flags.json); `--no-launcher-flags` leaves
+ * them out and `--agent-node-args '<flags>'` adds others (a before/after of a runtime option in the same conditions).
  * When Debian's netdata is installed it runs beside the deployed agent too, collecting at the same period
  * (bench/netdata-peer.ts; `--no-netdata` skips it).
  * Last, `homeostat --help` and `homeostat-agent --help` of the compiled programs (bench/help-time.ts).
@@ -57,6 +59,14 @@ const durationS = numArg('--duration') ?? minutes('--minutes') ?? 120;
 const soakS = numArg('--soak') ?? minutes('--soak-minutes');
 const cpuProfDir = strArg('--cpu-prof');
 const agentEntryArg = strArg('--agent-entry');
+/** Node.js options for the deployed agent (as its launcher would pass them), e.g. '--max-semi-space-size=1'. */
+const agentNodeArgsArg = (() => {
+  const i = args.indexOf('--agent-node-args');
+  if (i < 0) return null;
+  const v = args[i + 1];
+  if (v === undefined) throw new Error("--agent-node-args needs a value, e.g. '--max-semi-space-size=1'");
+  return v;
+})();
 const cycleSeconds = numArg('--cycle-seconds') ?? 10;
 const deployedOn = !args.includes('--no-deployed');
 const log = (s: string) => {
@@ -126,8 +136,12 @@ const deployed = deployedOn
       nodeExporter: ne,
       netdata: args.includes('--no-netdata') ? null : await exec.which('netdata'),
       log,
-      ...(cpuProfDir ? { agentNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] } : {}),
+      agentNodeArgs: [
+        ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+        ...(agentNodeArgsArg ? agentNodeArgsArg.split(/\s+/).filter(Boolean) : []),
+      ],
       ...(agentEntryArg ? { agentEntry: agentEntryArg } : {}),
+      noLauncherFlags: args.includes('--no-launcher-flags'),
     })
   : {};
 const help = helpTimes(fileURLToPath(new URL('../', import.meta.url)));

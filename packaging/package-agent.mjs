@@ -48,6 +48,11 @@ export function artifactName(version, platform = platformName()) {
   return `homeostat-agent-${version}-${platform}.tar.gz`;
 }
 
+/** Node.js options the agent runs with (agent/node-flags.json says why). */
+export const AGENT_NODE_FLAGS = JSON.parse(
+  readFileSync(new URL('../agent/node-flags.json', import.meta.url), 'utf8'),
+).flags;
+
 /** The launcher installed as bin/homeostat-agent: the shipped node runs the shipped bundle, whatever is on PATH. */
 const LAUNCHER = `#!/bin/sh
 # homeostat-agent: runs the agent bundle with the Node.js runtime shipped beside it (no system Node.js needed).
@@ -59,7 +64,7 @@ if [ "$1" = run ] && [ -f "$here/../lib/agent/upgrade-guard.mjs" ]; then
   next=$("$here/node" "$here/../lib/agent/upgrade-guard.mjs" "$@")
   if [ $? -eq 76 ] && [ -n "$next" ] && [ -x "$next" ]; then exec "$next" "$@"; fi
 fi
-exec "$here/node" "$here/../lib/agent/homeostat-agent.mjs" "$@"
+exec "$here/node" ${AGENT_NODE_FLAGS.join(' ')} "$here/../lib/agent/homeostat-agent.mjs" "$@"
 `;
 
 /** Loads the ed25519 key the control plane signs with (`<dataDir>/signing-key.pem`), creating it as the control plane
