@@ -1,6 +1,8 @@
 /**
- * Accessibility of every page of the admin UI, in Debian's chromium against a real demo (16 simulated hosts with an
- * incident, a pending approval, a policy rollout, a cordoned host, a silence, a maintenance window, a webhook, an
+ * Accessibility of every page of the admin UI, in Debian's chromium against a real demo (16 simulated hosts and one
+ * real agent with a ~60-character hostname; two rack incidents, pending approvals with a bulk decision and a denied
+ * one, policy rollouts finished, halted, rolled back and in progress with gate results, a model canary with its
+ * comparison (test/browser/filled-pages.ts), a cordoned host, a silence, a maintenance window, a webhook, an
  * enrollment token and an API token, so the pages show their tables and cards rather than empty states): axe-core
  * (test/browser's only use of it) runs on each page once its data has rendered, in the light and the dark colour
  * scheme, and must find no violation. A failure names the page, the scheme, each rule with its impact and the first
@@ -21,18 +23,17 @@ import {
   startSmallDemo,
   waitFor,
 } from './browser-support.ts';
+import { LONG_POLICY as POLICY, fillPages, type Filled } from './filled-pages.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HOSTS = 16;
-const POLICY = 'a11y-restart';
-const SOURCE =
-  'policies:\n  - name: restart-nginx\n    when: { service: nginx, for: 1s }\n    do:\n      - type: restart-service\n        service: nginx\n    guards: { requireApproval: true, cooldown: 5s }\n';
 
 let demo: Demo;
 let browser: Browser;
 let page: Page;
 let incidentId: string;
 let cordoned: Demo['fleet']['hosts'][number];
+let filled: Filled;
 
 before(async () => {
   if (skip) return;
@@ -44,19 +45,9 @@ before(async () => {
   browser = await launchChromium();
   page = (await signedInPage(browser, demo, demo.admin)).page;
 
-  // A rollout of a policy that restarts nginx only with approval, then nginx stops on one web host: a pending approval.
-  const web = demo.fleet.hosts.find((h) => h.labels.role === 'web')!;
-  const v = await adminApi(demo, 'POST', `/api/policies/${POLICY}/versions`, { source: SOURCE, comment: 'a11y' });
-  await adminApi(demo, 'POST', `/api/policies/${POLICY}/publish`, {
-    version: v.version,
-    selector: 'role=web',
-    percents: [100],
-  });
-  await waitFor('the policy on the web host', async () => {
-    const host = await adminApi(demo, 'GET', `/api/hosts/${web.agentId}`);
-    return host.appliedPolicyVersion === `${POLICY}@${v.version}`;
-  });
-  demo.fleet.stopService(web, 'nginx');
+  // Rollouts, approvals (nginx stops on two web hosts), a model canary and a host with a long name, meanwhile the rest.
+  const filling = fillPages(demo, 2);
+  filling.catch(() => {}); // awaited below; a failure before that must not go unhandled
 
   // The first rack heats up: an incident. A db host of the second rack is cordoned; the third rack is silenced (a
   // silence drops its events before the correlator, so it must not cover the hot rack).
@@ -88,16 +79,16 @@ before(async () => {
     return list.length > 0 ? list : null;
   });
   incidentId = incidents[0]!.id;
-  await waitFor('a pending approval', async () =>
-    ((await adminApi(demo, 'GET', '/api/approvals')).approvals as { status: string }[]).some(
-      (a) => a.status === 'pending',
-    ),
-  );
+  // Then the second rack (one at a time, as in incidents-page.test.ts): a list of several incidents.
+  demo.fleet.heatRack(racks[1]!, 120_000);
+  filled = await filling;
+  await waitFor('a second incident', async () => (await adminApi(demo, 'GET', '/api/incidents')).incidents.length > 1);
 });
 
 after(async () => {
   if (skip) return;
   await browser?.close();
+  await filled?.stop();
   await demo?.stop();
   rmSync(demo.dataDir, { recursive: true, force: true });
 });
@@ -167,8 +158,15 @@ test('host page', { skip }, async () => {
   });
 });
 
+test('a host with a long name', { skip }, async () => {
+  const host = filled.longHost;
+  await check('long-named host page', `/hosts/${host.agentId}`, (p) =>
+    p.getByRole('heading', { name: host.hostname, level: 1 }).waitFor(),
+  );
+});
+
 test('incidents list', { skip }, async () => {
-  await check('incidents list', '/incidents', (p) => p.locator('tr[data-incident]').first().waitFor());
+  await check('incidents list', '/incidents', (p) => p.locator('tr[data-incident]').nth(1).waitFor());
 });
 
 test("an incident's detail", { skip }, async () => {
@@ -178,7 +176,10 @@ test("an incident's detail", { skip }, async () => {
 });
 
 test('approvals', { skip }, async () => {
-  await check('approvals', '/approvals', (p) => p.locator('article[data-approval]').first().waitFor());
+  await check('approvals', '/approvals', async (p) => {
+    await p.getByRole('region', { name: 'Decide several at once' }).waitFor();
+    await p.locator('article[data-approval]').nth(2).waitFor();
+  });
 });
 
 test('policies list', { skip }, async () => {
@@ -188,7 +189,7 @@ test('policies list', { skip }, async () => {
 test('a policy with its editor and rollouts', { skip }, async () => {
   await check('policy editor and rollouts', `/policies/${POLICY}`, async (p) => {
     await p.locator('.cm-editor').waitFor();
-    await p.locator('[data-rollout]').first().waitFor();
+    await p.locator('[data-rollout]').nth(3).waitFor();
     await p.getByTestId('lint-summary').getByText(/Valid/).waitFor();
   });
 });
@@ -196,6 +197,7 @@ test('a policy with its editor and rollouts', { skip }, async () => {
 test('models, refits, model and agent rollouts', { skip }, async () => {
   await check('models', '/models', async (p) => {
     await p.getByTestId('deployed-models').waitFor();
+    await p.getByTestId('canary-comparison').waitFor();
     await p.getByRole('heading', { name: 'Agent versions' }).waitFor();
   });
 });

@@ -3,7 +3,8 @@
  * the fleet-wide audit log (filters, CSV and JSON export), silences and maintenance windows (create, list, delete),
  * webhooks on the settings page (create with the secret shown once, rotate, delete), host revocation with its
  * confirmation, each page's role gate; and at 390 px every page (an incident's detail and the sign-in page, with its
- * error, included) fits the screen (no sideways scrolling), the header is one compact line with a Menu, relative times tick, and the policy editor has an accessible name. What each test
+ * error, included), filled with rollout, approval, canary and incident cards and a host with long names
+ * (filled-pages.ts), fits the screen (no sideways scrolling), the header is one compact line with a Menu, relative times tick, and the policy editor has an accessible name. What each test
  * checks is what a person sees, and the API's state behind it.
  */
 import { test, before, after } from 'node:test';
@@ -20,11 +21,13 @@ import {
   skipWithoutChromium as skip,
   startSmallDemo,
 } from './browser-support.ts';
+import { CANARY_VERSION, LONG_POLICY, fillPages, type Filled } from './filled-pages.ts';
 
 const AGENTS = 4;
 let demo: Demo;
 let browser: Browser;
 let admin: Page;
+let filled: Filled;
 
 before(async () => {
   if (skip) return;
@@ -37,11 +40,14 @@ before(async () => {
   await admin.waitForFunction((n) => document.querySelectorAll('tr[data-host]').length >= n, AGENTS, {
     timeout: 60_000,
   });
+  // Rollout, approval, canary and incident cards with long names for the 390 px test (filled-pages.ts).
+  filled = await fillPages(demo);
 });
 
 after(async () => {
   if (skip) return;
   await browser?.close();
+  await filled?.stop();
   await demo?.stop();
   rmSync(demo.dataDir, { recursive: true, force: true });
 });
@@ -286,8 +292,9 @@ test('at 390 px no page scrolls sideways, the header is one line with a Menu, ti
 }, async () => {
   const { context, page } = await signedInPage(browser, demo, demo.admin, { width: 390, height: 844 });
   const host = demo.fleet.hosts[0]!;
-  const policies = (await adminApi(demo, 'GET', '/api/policies')).policies as { name: string }[];
-  // An incident's detail page to check: a critical escalation on one host opens a single-host incident.
+  const long = filled.longHost;
+  // An incident's detail page to check: a critical escalation on one host opens a single-host incident (and the
+  // long-named host's escalation, sent by fillPages, another).
   host.agent.emit(
     eventBody('heal.escalated', {
       severity: 'critical',
@@ -296,28 +303,33 @@ test('at 390 px no page scrolls sideways, the header is one line with a Menu, ti
     }),
   );
   const incident = await incidentOf(host.agentId);
-  const pages = [
-    '/',
-    `/hosts/${host.agentId}`,
-    '/incidents',
-    `/incidents/${encodeURIComponent(incident.id)}`,
-    '/policies',
-    ...(policies[0] ? [`/policies/${encodeURIComponent(policies[0].name)}`] : []),
-    '/policies/new-policy',
-    '/models',
-    '/approvals',
-    '/silences',
-    '/maintenance',
-    '/audit',
-    '/enroll',
-    '/users',
-    '/settings',
-    '/no-such-page',
+  const longIncident = await incidentOf(long.agentId);
+  // Each page with what must have rendered before it is measured: the filled cards, not their loading states.
+  const pages: [string, string?][] = [
+    ['/', `tr[data-host="${long.hostname}"]`],
+    [`/hosts/${host.agentId}`],
+    [`/hosts/${long.agentId}`],
+    ['/incidents', 'tr[data-incident] >> nth=1'],
+    [`/incidents/${encodeURIComponent(incident.id)}`],
+    [`/incidents/${encodeURIComponent(longIncident.id)}`],
+    ['/policies', `[data-testid="policy-versions-${LONG_POLICY}"]`],
+    [`/policies/${encodeURIComponent(LONG_POLICY)}`, '[data-rollout] >> nth=3'],
+    ['/policies/new-policy'],
+    ['/models', '[data-testid="canary-comparison"]'],
+    ['/approvals', '[aria-label="Decide several at once"]'],
+    ['/silences'],
+    ['/maintenance'],
+    ['/audit'],
+    ['/enroll'],
+    ['/users'],
+    ['/settings'],
+    ['/no-such-page'],
   ];
   const wide: string[] = [];
-  for (const path of pages) {
+  for (const [path, ready] of pages) {
     await page.goto(`${demo.httpUrl}${path}`);
     await page.locator('main h1').first().waitFor();
+    if (ready) await page.locator(ready).waitFor({ timeout: 60_000 });
     await page.waitForFunction(() => !/^Loading /.test(document.querySelector('main')?.textContent ?? ''), undefined, {
       timeout: 15_000,
     });
@@ -448,7 +460,9 @@ test('the models page lists what the hosts run, with host counts per version', {
   for (const [key, n] of expected) {
     const row = admin.locator(`[data-testid="deployed-models"] tr[data-model="${key}"]`);
     await row.waitFor();
-    assert.match((await row.textContent()) ?? '', new RegExp(`${n} \\(\\d+ online\\)bundled with the agent`));
+    // fillPages' canary runs a registered version on one host; the others run the bundled one.
+    const from = key === `anomaly-multi@${CANARY_VERSION}` ? 'registry' : 'bundled with the agent';
+    assert.match((await row.textContent()) ?? '', new RegExp(`${n} \\(\\d+ online\\)${from}`));
   }
   assert.equal(await admin.getByText('No models registered').count(), 0);
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -118,4 +118,23 @@ export async function waitFor<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The bundled anomaly model's graph and card (models/anomaly), to upload under another version. */
+export const ANOMALY_ONNX = readFileSync(new URL('../../models/anomaly/anomaly-multi.onnx', import.meta.url));
+export const ANOMALY_CARD = JSON.parse(
+  readFileSync(new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url), 'utf8'),
+) as { version: string } & Record<string, unknown>;
+
+/** Uploads the shipped anomaly graph under `version` as the demo's admin (`anomaly-multi@<version>`). */
+export async function uploadAnomalyModel(demo: Demo, version: string): Promise<void> {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(ANOMALY_ONNX)]), 'anomaly-multi.onnx');
+  form.set('card', JSON.stringify({ ...ANOMALY_CARD, version }));
+  const res = await fetch(`${demo.httpUrl}/api/models`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${demo.admin.apiToken}` },
+  });
+  assert.equal(res.status, 201, await res.text());
 }

@@ -8,41 +8,29 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { Demo } from '../../control-plane/compose/demo-command.ts';
 import {
+  ANOMALY_CARD,
   adminApi,
   createUser,
   launchChromium,
   signedInPage,
   skipWithoutChromium as skip,
   startSmallDemo,
+  uploadAnomalyModel,
   waitFor,
 } from './browser-support.ts';
 
 const HOSTS = 4;
-const onnx = readFileSync(new URL('../../models/anomaly/anomaly-multi.onnx', import.meta.url));
-const card = JSON.parse(readFileSync(new URL('../../models/anomaly/anomaly-multi.card.json', import.meta.url), 'utf8'));
+const card = ANOMALY_CARD;
 const BUNDLED = `anomaly-multi@${card.version}`;
 const CANARY = `anomaly-multi@${card.version}-canary`;
 let demo: Demo;
 let browser: Browser;
 let page: Page;
-
-/** Uploads the shipped graph under `version`. */
-async function upload(version: string): Promise<void> {
-  const form = new FormData();
-  form.set('file', new Blob([new Uint8Array(onnx)]), 'anomaly-multi.onnx');
-  form.set('card', JSON.stringify({ ...card, version }));
-  const res = await fetch(`${demo.httpUrl}/api/models`, {
-    method: 'POST',
-    body: form,
-    headers: { authorization: `Bearer ${demo.admin.apiToken}` },
-  });
-  assert.equal(res.status, 201, await res.text());
-}
 
 type ApiHost = { hostname: string; appliedModels: Record<string, string> | null };
 const hostsOn = async (version: string) =>
@@ -72,7 +60,7 @@ after(async () => {
 
 test('canary-soak: countdown and canary-vs-baseline scores; halt, resume, halt and roll back', { skip }, async () => {
   await waitFor('every host on the bundled model', async () => (await hostsOn(BUNDLED)).length === HOSTS);
-  await upload(`${card.version}-canary`);
+  await uploadAnomalyModel(demo, `${card.version}-canary`);
   const canaryHost = (await hostsOn(BUNDLED))[0]!.hostname;
 
   await page.goto(`${demo.httpUrl}/models`);

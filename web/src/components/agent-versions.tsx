@@ -54,47 +54,49 @@ export function AgentVersions() {
       ) : versions.length === 0 ? (
         <Empty>No agent artifact yet (npm run package:agent, or built on the first download).</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Platform</th>
-              <th scope="col">Size</th>
-              <th scope="col">sha256</th>
-              <th scope="col">Hosts running it</th>
-              <th
-                scope="col"
-                title="Hosts that keep it as their previous version: what a failed upgrade switches back to"
-              >
-                Previous on
-              </th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.map((v) => (
-              <tr key={v.file} data-agent-version={v.version}>
-                <td>{v.version}</td>
-                <td>{v.platform}</td>
-                <td>{(v.size / 1e6).toFixed(1)} MB</td>
-                <td>
-                  <code title={v.sha256}>{v.sha256.slice(0, 12)}</code>
-                </td>
-                <td>{list.data?.running[v.version] ?? 0}</td>
-                <td>{list.data?.previous[v.version] ?? 0}</td>
-                <td>
-                  {isAdmin && (
-                    <button type="button" onClick={() => openRollout(v.version, v.platform)}>
-                      Roll out…
-                    </button>
-                  )}
-                </td>
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Size</th>
+                <th scope="col">sha256</th>
+                <th scope="col">Hosts running it</th>
+                <th
+                  scope="col"
+                  title="Hosts that keep it as their previous version: what a failed upgrade switches back to"
+                >
+                  Previous on
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {versions.map((v) => (
+                <tr key={v.file} data-agent-version={v.version}>
+                  <td>{v.version}</td>
+                  <td>{v.platform}</td>
+                  <td>{(v.size / 1e6).toFixed(1)} MB</td>
+                  <td>
+                    <code title={v.sha256}>{v.sha256.slice(0, 12)}</code>
+                  </td>
+                  <td>{list.data?.running[v.version] ?? 0}</td>
+                  <td>{list.data?.previous[v.version] ?? 0}</td>
+                  <td>
+                    {isAdmin && (
+                      <button type="button" onClick={() => openRollout(v.version, v.platform)}>
+                        Roll out…
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {platforms.length > 0 && (
         <p data-testid="agent-platforms">

@@ -34,33 +34,35 @@ export function CanaryComparison({ id }: { id: string }) {
     ['Inference latency p95 (ms)', (g) => (g.latencyP95Ms == null ? '—' : g.latencyP95Ms.toFixed(2))],
   ];
   return (
-    <table className="comparison" data-testid="canary-comparison">
-      <caption>
-        Canary (hosts on the new version) versus baseline (the rest of the target), over the soak
-        {d.since !== null && (
-          <>
-            {' '}
-            since <Time ts={d.since} />
-          </>
-        )}
-        ; the health gate judges alerts, errors and latency
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Figure</th>
-          <th scope="col">Canary</th>
-          <th scope="col">Baseline</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([name, value]) => (
-          <tr key={name} data-figure={name}>
-            <th scope="row">{name}</th>
-            <td>{value(d.treated)}</td>
-            <td>{value(d.baseline)}</td>
+    <div className="table-wrap">
+      <table className="comparison" data-testid="canary-comparison">
+        <caption>
+          Canary (hosts on the new version) versus baseline (the rest of the target), over the soak
+          {d.since !== null && (
+            <>
+              {' '}
+              since <Time ts={d.since} />
+            </>
+          )}
+          ; the health gate judges alerts, errors and latency
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Figure</th>
+            <th scope="col">Canary</th>
+            <th scope="col">Baseline</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map(([name, value]) => (
+            <tr key={name} data-figure={name}>
+              <th scope="row">{name}</th>
+              <td>{value(d.treated)}</td>
+              <td>{value(d.baseline)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

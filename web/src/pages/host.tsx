@@ -300,34 +300,36 @@ export function HostPage({ id }: { id: string }) {
                 ). <Link to={hostChartLink(id, detection.startedAt)}>Show on the chart</Link>
                 {detection.top.length > 0 ? '. Features that contributed most:' : '.'}
               </p>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Feature</th>
-                    <th scope="col">Contribution</th>
-                    <th scope="col">vs. usual</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {detection.top.map((c) => (
-                    <tr key={c.feature}>
-                      <th scope="row">
-                        <code>{c.feature}</code>
-                      </th>
-                      <td>
-                        <meter
-                          min={0}
-                          max={1}
-                          value={Math.min(1, Math.abs(c.contribution))}
-                          aria-label={`contribution of ${c.feature}`}
-                        />{' '}
-                        {c.contribution.toFixed(2)}
-                      </td>
-                      <td>{c.ratio != null ? `${c.ratio.toFixed(1)}×` : '—'}</td>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Feature</th>
+                      <th scope="col">Contribution</th>
+                      <th scope="col">vs. usual</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {detection.top.map((c) => (
+                      <tr key={c.feature}>
+                        <th scope="row">
+                          <code>{c.feature}</code>
+                        </th>
+                        <td>
+                          <meter
+                            min={0}
+                            max={1}
+                            value={Math.min(1, Math.abs(c.contribution))}
+                            aria-label={`contribution of ${c.feature}`}
+                          />{' '}
+                          {c.contribution.toFixed(2)}
+                        </td>
+                        <td>{c.ratio != null ? `${c.ratio.toFixed(1)}×` : '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </>
           ) : (
             <Empty>No anomaly alert recorded for this host.</Empty>
@@ -338,29 +340,31 @@ export function HostPage({ id }: { id: string }) {
           {disks.length === 0 ? (
             <Empty>No disk predictions (no SMART data or no disk model).</Empty>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Disk</th>
-                  <th scope="col">Failure probability (30 days)</th>
-                  <th scope="col">Model</th>
-                </tr>
-              </thead>
-              <tbody>
-                {disks.map((d) => (
-                  <tr key={d.device}>
-                    <th scope="row">
-                      {d.device}
-                      {d.serial && <span className="muted"> {d.serial}</span>}
-                    </th>
-                    <td className={d.probability >= 0.5 ? 'score-crit' : d.probability >= 0.2 ? 'score-warn' : ''}>
-                      {(d.probability * 100).toFixed(1)}%
-                    </td>
-                    <td>{d.model}</td>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Disk</th>
+                    <th scope="col">Failure probability (30 days)</th>
+                    <th scope="col">Model</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {disks.map((d) => (
+                    <tr key={d.device}>
+                      <th scope="row">
+                        {d.device}
+                        {d.serial && <span className="muted"> {d.serial}</span>}
+                      </th>
+                      <td className={d.probability >= 0.5 ? 'score-crit' : d.probability >= 0.2 ? 'score-warn' : ''}>
+                        {(d.probability * 100).toFixed(1)}%
+                      </td>
+                      <td>{d.model}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </section>
       </div>
@@ -371,34 +375,38 @@ export function HostPage({ id }: { id: string }) {
         {heals.length === 0 ? (
           <Empty>No healing actions recorded.</Empty>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {heals.slice(0, 50).map((e) => (
-                <tr key={e.seq}>
-                  <td>
-                    <Time ts={e.ts} />
-                  </td>
-                  <td>
-                    <code>{String(e.data.action ?? e.type)}</code>
-                  </td>
-                  <td
-                    className={e.severity === 'critical' ? 'score-crit' : e.severity === 'warning' ? 'score-warn' : ''}
-                  >
-                    {String(e.data.outcome ?? e.type.split('.').pop())}
-                  </td>
-                  <td>{e.message}</td>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Detail</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {heals.slice(0, 50).map((e) => (
+                  <tr key={e.seq}>
+                    <td>
+                      <Time ts={e.ts} />
+                    </td>
+                    <td>
+                      <code>{String(e.data.action ?? e.type)}</code>
+                    </td>
+                    <td
+                      className={
+                        e.severity === 'critical' ? 'score-crit' : e.severity === 'warning' ? 'score-warn' : ''
+                      }
+                    >
+                      {String(e.data.outcome ?? e.type.split('.').pop())}
+                    </td>
+                    <td className="detail">{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
 

@@ -51,45 +51,47 @@ export function ModelsPage() {
       ) : (models.data ?? []).length === 0 ? (
         <Empty>No models uploaded: the hosts run the models bundled with the agent (above).</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Version</th>
-              <th scope="col">Features</th>
-              <th scope="col">Size</th>
-              <th scope="col">sha256</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(models.data ?? []).map((m) => (
-              <tr key={m.id} data-model={m.id}>
-                <th scope="row">{m.name}</th>
-                <td>{m.version}</td>
-                <td>{m.featureSchemaVersion}</td>
-                <td>{(m.bytes / 1024).toFixed(1)} KiB</td>
-                <td>
-                  <code title={m.sha256}>{m.sha256.slice(0, 12)}</code>
-                </td>
-                <td>
-                  <Time ts={m.createdAt} />
-                  {m.uploadedBy && <span className="muted"> by {m.uploadedBy}</span>}
-                </td>
-                <td className="actions">
-                  {canPublish && (
-                    <button type="button" onClick={() => setPublishing(m)}>
-                      Publish as canary…
-                    </button>
-                  )}
-                </td>
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Version</th>
+                <th scope="col">Features</th>
+                <th scope="col">Size</th>
+                <th scope="col">sha256</th>
+                <th scope="col">Added</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(models.data ?? []).map((m) => (
+                <tr key={m.id} data-model={m.id}>
+                  <th scope="row">{m.name}</th>
+                  <td>{m.version}</td>
+                  <td>{m.featureSchemaVersion}</td>
+                  <td>{(m.bytes / 1024).toFixed(1)} KiB</td>
+                  <td>
+                    <code title={m.sha256}>{m.sha256.slice(0, 12)}</code>
+                  </td>
+                  <td>
+                    <Time ts={m.createdAt} />
+                    {m.uploadedBy && <span className="muted"> by {m.uploadedBy}</span>}
+                  </td>
+                  <td className="actions">
+                    {canPublish && (
+                      <button type="button" onClick={() => setPublishing(m)}>
+                        Publish as canary…
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {publishing && <PublishModel model={publishing} onDone={() => setPublishing(null)} />}
       <section aria-labelledby="upload-title">
