@@ -5,7 +5,8 @@
  * comparison (test/browser/filled-pages.ts), a cordoned host, a silence, a maintenance window, a webhook, an
  * enrollment token and an API token, so the pages show their tables and cards rather than empty states): axe-core
  * (test/browser's only use of it) runs on each page once its data has rendered, in the light and the dark colour
- * scheme, and must find no violation. A failure names the page, the scheme, each rule with its impact and the first
+ * scheme, and must find no violation; then every page once more at a phone's 390 × 844 (where wide tables and
+ * the policy editor scroll sideways). A failure names the page, the scheme, each rule with its impact and the first
  * elements it flagged.
  */
 import { test, before, after } from 'node:test';
@@ -120,8 +121,8 @@ async function axeViolations(p: Page): Promise<Violation[]> {
   });
 }
 
-/** Asserts no violation in the light and the dark colour scheme; the message lists rule, impact and elements. */
-async function assertAccessible(p: Page, name: string): Promise<void> {
+/** Every violation in the light and the dark colour scheme, each as "scheme: rule (impact, count): help — elements". */
+async function problemsOf(p: Page): Promise<string[]> {
   const problems: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await p.emulateMedia({ colorScheme });
@@ -131,116 +132,154 @@ async function assertAccessible(p: Page, name: string): Promise<void> {
       );
   }
   await p.emulateMedia({ colorScheme: 'light' });
+  return problems;
+}
+
+/** Asserts no violation in the light and the dark colour scheme; the message lists rule, impact and elements. */
+async function assertAccessible(p: Page, name: string): Promise<void> {
+  const problems = await problemsOf(p);
   assert.equal(problems.length, 0, `${name}: ${problems.length} axe violation(s):\n  ${problems.join('\n  ')}`);
 }
 
-/** Opens `path` signed in as the admin, waits for `ready` and for every query, then checks the page. */
-async function check(name: string, path: string, ready: (p: Page) => Promise<unknown>): Promise<void> {
+/** Opens `path` signed in as the admin, waits for `ready` and for every query (the page as it is then is checked). */
+async function open(path: string, ready: (p: Page) => Promise<unknown>): Promise<void> {
   await page.goto(`${demo.httpUrl}${path}`);
   await ready(page);
   await loaded(page);
-  await assertAccessible(page, name);
 }
 
-test('fleet overview', { skip }, async () => {
-  await check('fleet overview', '/', async (p) => {
-    await p.waitForFunction((n) => document.querySelectorAll('tr[data-host]').length >= n, HOSTS, { timeout: 60_000 });
-    await p.locator('.badge-cordoned').first().waitFor();
-    await p.getByTestId('now-incidents').locator('li a').first().waitFor();
+/** The pages checked: the test's title, the page's name in a failure, its path (known once the demo is filled) and
+ * what shows that its data has rendered. */
+const PAGES: { title: string; name: string; path: () => string; ready: (p: Page) => Promise<unknown> }[] = [
+  {
+    title: 'fleet overview',
+    name: 'fleet overview',
+    path: () => '/',
+    ready: async (p) => {
+      await p.waitForFunction((n) => document.querySelectorAll('tr[data-host]').length >= n, HOSTS, {
+        timeout: 60_000,
+      });
+      await p.locator('.badge-cordoned').first().waitFor();
+      await p.getByTestId('now-incidents').locator('li a').first().waitFor();
+    },
+  },
+  {
+    title: 'host page',
+    name: 'host page',
+    path: () => `/hosts/${cordoned.agentId}`,
+    ready: async (p) => {
+      await p.getByRole('heading', { name: cordoned.hostname, level: 1 }).waitFor();
+      await p.locator('figure.chart[data-points]:not([data-points="0"])').first().waitFor();
+    },
+  },
+  {
+    title: 'a host with a long name',
+    name: 'long-named host page',
+    path: () => `/hosts/${filled.longHost.agentId}`,
+    ready: (p) => p.getByRole('heading', { name: filled.longHost.hostname, level: 1 }).waitFor(),
+  },
+  {
+    title: 'incidents list',
+    name: 'incidents list',
+    path: () => '/incidents',
+    ready: (p) => p.locator('tr[data-incident]').nth(1).waitFor(),
+  },
+  {
+    title: "an incident's detail",
+    name: 'incident detail',
+    path: () => `/incidents/${encodeURIComponent(incidentId)}`,
+    ready: (p) => p.getByRole('heading', { name: 'Likely root cause' }).waitFor(),
+  },
+  {
+    title: 'approvals',
+    name: 'approvals',
+    path: () => '/approvals',
+    ready: async (p) => {
+      await p.getByRole('region', { name: 'Decide several at once' }).waitFor();
+      await p.locator('article[data-approval]').nth(2).waitFor();
+    },
+  },
+  {
+    title: 'policies list',
+    name: 'policies',
+    path: () => '/policies',
+    ready: (p) => p.getByTestId(`policy-versions-${POLICY}`).waitFor(),
+  },
+  {
+    title: 'a policy with its editor and rollouts',
+    name: 'policy editor and rollouts',
+    path: () => `/policies/${POLICY}`,
+    ready: async (p) => {
+      await p.locator('.cm-editor').waitFor();
+      await p.locator('[data-rollout]').nth(3).waitFor();
+      await p.getByTestId('lint-summary').getByText(/Valid/).waitFor();
+    },
+  },
+  {
+    title: 'models, refits, model and agent rollouts',
+    name: 'models',
+    path: () => '/models',
+    ready: async (p) => {
+      await p.getByTestId('deployed-models').waitFor();
+      await p.getByTestId('canary-comparison').waitFor();
+      await p.getByRole('heading', { name: 'Agent versions' }).waitFor();
+    },
+  },
+  {
+    title: 'enrollment',
+    name: 'enrollment',
+    path: () => '/enroll',
+    ready: async (p) => {
+      await p.getByTestId('enroll-command').waitFor();
+      await p.locator('[data-testid^="token-hosts-"]').first().waitFor();
+    },
+  },
+  {
+    title: 'users and API tokens',
+    name: 'users',
+    path: () => '/users',
+    ready: async (p) => {
+      await p.getByLabel(`Role of ${demo.admin.username}`).waitFor();
+      await p.locator('tr', { hasText: 'ci-deploy' }).waitFor();
+    },
+  },
+  {
+    title: 'audit log',
+    name: 'audit log',
+    path: () => '/audit',
+    ready: (p) => p.locator('tr[data-action]').first().waitFor(),
+  },
+  {
+    title: 'silences',
+    name: 'silences',
+    path: () => '/silences',
+    ready: (p) => p.locator('[data-testid="silences"] tr', { hasText: 'rack power work' }).waitFor(),
+  },
+  {
+    title: 'maintenance windows',
+    name: 'maintenance windows',
+    path: () => '/maintenance',
+    ready: (p) => p.locator('[data-testid="silences"] tr', { hasText: 'Sunday patching' }).waitFor(),
+  },
+  {
+    title: 'settings (webhooks)',
+    name: 'settings',
+    path: () => '/settings',
+    ready: (p) => p.locator('[data-testid="webhooks"] tr', { hasText: 'ops-chat' }).waitFor(),
+  },
+  {
+    title: 'a page that does not exist',
+    name: 'not found',
+    path: () => '/no-such-page',
+    ready: (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor(),
+  },
+];
+
+for (const { title, name, path, ready } of PAGES)
+  test(title, { skip }, async () => {
+    await open(path(), ready);
+    await assertAccessible(page, name);
   });
-});
-
-test('host page', { skip }, async () => {
-  const host = cordoned;
-  await check('host page', `/hosts/${host.agentId}`, async (p) => {
-    await p.getByRole('heading', { name: host.hostname, level: 1 }).waitFor();
-    await p.locator('figure.chart[data-points]:not([data-points="0"])').first().waitFor();
-  });
-});
-
-test('a host with a long name', { skip }, async () => {
-  const host = filled.longHost;
-  await check('long-named host page', `/hosts/${host.agentId}`, (p) =>
-    p.getByRole('heading', { name: host.hostname, level: 1 }).waitFor(),
-  );
-});
-
-test('incidents list', { skip }, async () => {
-  await check('incidents list', '/incidents', (p) => p.locator('tr[data-incident]').nth(1).waitFor());
-});
-
-test("an incident's detail", { skip }, async () => {
-  await check('incident detail', `/incidents/${encodeURIComponent(incidentId)}`, (p) =>
-    p.getByRole('heading', { name: 'Likely root cause' }).waitFor(),
-  );
-});
-
-test('approvals', { skip }, async () => {
-  await check('approvals', '/approvals', async (p) => {
-    await p.getByRole('region', { name: 'Decide several at once' }).waitFor();
-    await p.locator('article[data-approval]').nth(2).waitFor();
-  });
-});
-
-test('policies list', { skip }, async () => {
-  await check('policies', '/policies', (p) => p.getByTestId(`policy-versions-${POLICY}`).waitFor());
-});
-
-test('a policy with its editor and rollouts', { skip }, async () => {
-  await check('policy editor and rollouts', `/policies/${POLICY}`, async (p) => {
-    await p.locator('.cm-editor').waitFor();
-    await p.locator('[data-rollout]').nth(3).waitFor();
-    await p.getByTestId('lint-summary').getByText(/Valid/).waitFor();
-  });
-});
-
-test('models, refits, model and agent rollouts', { skip }, async () => {
-  await check('models', '/models', async (p) => {
-    await p.getByTestId('deployed-models').waitFor();
-    await p.getByTestId('canary-comparison').waitFor();
-    await p.getByRole('heading', { name: 'Agent versions' }).waitFor();
-  });
-});
-
-test('enrollment', { skip }, async () => {
-  await check('enrollment', '/enroll', async (p) => {
-    await p.getByTestId('enroll-command').waitFor();
-    await p.locator('[data-testid^="token-hosts-"]').first().waitFor();
-  });
-});
-
-test('users and API tokens', { skip }, async () => {
-  await check('users', '/users', async (p) => {
-    await p.getByLabel(`Role of ${demo.admin.username}`).waitFor();
-    await p.locator('tr', { hasText: 'ci-deploy' }).waitFor();
-  });
-});
-
-test('audit log', { skip }, async () => {
-  await check('audit log', '/audit', (p) => p.locator('tr[data-action]').first().waitFor());
-});
-
-test('silences', { skip }, async () => {
-  await check('silences', '/silences', (p) =>
-    p.locator('[data-testid="silences"] tr', { hasText: 'rack power work' }).waitFor(),
-  );
-});
-
-test('maintenance windows', { skip }, async () => {
-  await check('maintenance windows', '/maintenance', (p) =>
-    p.locator('[data-testid="silences"] tr', { hasText: 'Sunday patching' }).waitFor(),
-  );
-});
-
-test('settings (webhooks)', { skip }, async () => {
-  await check('settings', '/settings', (p) =>
-    p.locator('[data-testid="webhooks"] tr', { hasText: 'ops-chat' }).waitFor(),
-  );
-});
-
-test('a page that does not exist', { skip }, async () => {
-  await check('not found', '/no-such-page', (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor());
-});
 
 test('the sign-in page, signed out', { skip }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -252,4 +291,30 @@ test('the sign-in page, signed out', { skip }, async () => {
   } finally {
     await context.close();
   }
+});
+
+/** A phone's viewport: wide tables and the policy editor scroll sideways there, so each scroll area must be reachable
+ * by keyboard (axe's scrollable-region-focusable) and nothing may overflow into an unreadable state. Every page once,
+ * all failures listed together. */
+test('every page again at a phone width (390 × 844)', { skip }, async () => {
+  const problems: string[] = [];
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const { name, path, ready } of PAGES) {
+      await open(path(), ready);
+      for (const problem of await problemsOf(page)) problems.push(`${name}: ${problem}`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demo.httpUrl}/login`);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    for (const problem of await problemsOf(p)) problems.push(`sign-in: ${problem}`);
+  } finally {
+    await context.close();
+  }
+  assert.equal(problems.length, 0, `at 390 px, ${problems.length} axe violation(s):\n  ${problems.join('\n  ')}`);
 });

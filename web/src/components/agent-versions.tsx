@@ -12,6 +12,7 @@ import { Empty, ErrorBox, Loading } from './common.tsx';
 import { AgentUpload } from './agent-upload.tsx';
 import { agentRolloutSelector } from '../agent-rollout-selector.ts';
 import { Rollouts } from './rollouts.tsx';
+import { TableWrap } from './table-wrap.tsx';
 
 export function AgentVersions() {
   const client = useQueryClient();
@@ -54,7 +55,7 @@ export function AgentVersions() {
       ) : versions.length === 0 ? (
         <Empty>No agent artifact yet (npm run package:agent, or built on the first download).</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Agent versions">
           <table>
             <thead>
               <tr>
@@ -96,7 +97,7 @@ export function AgentVersions() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {platforms.length > 0 && (
         <p data-testid="agent-platforms">

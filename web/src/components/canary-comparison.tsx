@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/api.ts';
 import type { RolloutComparison } from '../../../contract/api/rollouts.ts';
 import { ErrorBox, Time } from './common.tsx';
+import { TableWrap } from './table-wrap.tsx';
 
 type Group = RolloutComparison['treated'];
 
@@ -34,7 +35,7 @@ export function CanaryComparison({ id }: { id: string }) {
     ['Inference latency p95 (ms)', (g) => (g.latencyP95Ms == null ? '—' : g.latencyP95Ms.toFixed(2))],
   ];
   return (
-    <div className="table-wrap">
+    <TableWrap label="Canary versus baseline">
       <table className="comparison" data-testid="canary-comparison">
         <caption>
           Canary (hosts on the new version) versus baseline (the rest of the target), over the soak
@@ -63,6 +64,6 @@ export function CanaryComparison({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

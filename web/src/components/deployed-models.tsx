@@ -7,6 +7,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, keys } from '../api/api.ts';
 import type { Host, Model } from '../api/types.ts';
 import { Empty, ErrorBox, Loading } from './common.tsx';
+import { TableWrap } from './table-wrap.tsx';
 
 /** One (model, version) and the hosts running it. */
 export type Deployed = { name: string; version: string; hosts: number; online: number };
@@ -40,7 +41,7 @@ export function DeployedModels({ registry }: { registry: readonly Model[] }) {
       ) : rows.length === 0 ? (
         <Empty>No host has reported a model yet.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Models running on hosts">
           <table data-testid="deployed-models">
             <thead>
               <tr>
@@ -63,7 +64,7 @@ export function DeployedModels({ registry }: { registry: readonly Model[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

@@ -12,6 +12,7 @@ import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
 import { useHostNames } from '../components/host-names.tsx';
 import { ApprovalContext } from '../components/approval-context.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 /** What an approval is about: one host (policy guard) or a label group (fleet breaker). */
 function Target({ approval: a }: { approval: Approval }) {
@@ -73,7 +74,7 @@ export function ApprovalsPage() {
           {decided.length === 0 ? (
             <Empty>No decisions yet.</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label="Decided approvals">
               <table>
                 <thead>
                   <tr>
@@ -104,7 +105,7 @@ export function ApprovalsPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </>
       )}

@@ -9,6 +9,7 @@ import { api, keys, type AuditFilter } from '../api/api.ts';
 import type { Session } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { navigate, useLocation } from '../router.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 const LIMIT = 500;
 
@@ -121,7 +122,7 @@ export function AuditPage({ session }: { session: Session }) {
           <p className="muted" role="status" data-testid="audit-count">
             {rows.length === LIMIT ? `The newest ${LIMIT} entries` : `${rows.length} entries`}
           </p>
-          <div className="table-wrap">
+          <TableWrap label="Audit log entries">
             <table>
               <thead>
                 <tr>
@@ -150,7 +151,7 @@ export function AuditPage({ session }: { session: Session }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
     </>

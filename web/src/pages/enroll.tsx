@@ -8,6 +8,7 @@ import { api, keys } from '../api/api.ts';
 import type { CreatedEnrollmentToken } from '../api/types.ts';
 import { Empty, ErrorBox, LabelChips, Loading } from '../components/common.tsx';
 import { Link } from '../router.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 /** Parses `k=v, k2=v2` into labels; returns the problem in words when malformed. */
 export function parseLabels(text: string): { labels: Record<string, string>; error: string | null } {
@@ -144,7 +145,7 @@ export function EnrollPage() {
         ) : (tokens.data ?? []).length === 0 ? (
           <Empty>No enrollment tokens.</Empty>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Enrollment tokens">
             <table>
               <thead>
                 <tr>
@@ -198,7 +199,7 @@ export function EnrollPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
     </>

@@ -25,6 +25,7 @@ import { HealthMap, type MapGroup } from '../components/health-map.tsx';
 import { NowStrip } from '../components/now-strip.tsx';
 import { CordonBadge } from '../components/host-cordon.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 const PAGE = 100;
 /** Windows of the peak column. */
@@ -345,7 +346,7 @@ export function FleetPage() {
               </section>
               <section aria-labelledby="hosts-title">
                 <h2 id="hosts-title">Hosts</h2>
-                <div className="table-wrap">
+                <TableWrap label="Hosts">
                   <table className="hosts">
                     <thead>
                       <tr>
@@ -427,7 +428,7 @@ export function FleetPage() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
                 {pages > 1 && (
                   <nav className="pager" aria-label="Host pages">
                     <button type="button" onClick={() => setPage(current - 1)} disabled={current === 0}>

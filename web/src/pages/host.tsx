@@ -19,6 +19,7 @@ import { Link, navigate, useLocation } from '../router.tsx';
 import { useCan } from '../session.tsx';
 import { alertBands } from '../components/alert-bands.ts';
 import { hostChartLink } from '../components/host-link.ts';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 /** Chart ranges: key, words, span. */
 const RANGES = [
@@ -300,7 +301,7 @@ export function HostPage({ id }: { id: string }) {
                 ). <Link to={hostChartLink(id, detection.startedAt)}>Show on the chart</Link>
                 {detection.top.length > 0 ? '. Features that contributed most:' : '.'}
               </p>
-              <div className="table-wrap">
+              <TableWrap label="Features behind the last detection">
                 <table>
                   <thead>
                     <tr>
@@ -329,7 +330,7 @@ export function HostPage({ id }: { id: string }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             </>
           ) : (
             <Empty>No anomaly alert recorded for this host.</Empty>
@@ -340,7 +341,7 @@ export function HostPage({ id }: { id: string }) {
           {disks.length === 0 ? (
             <Empty>No disk predictions (no SMART data or no disk model).</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label="Disk failure predictions">
               <table>
                 <thead>
                   <tr>
@@ -364,7 +365,7 @@ export function HostPage({ id }: { id: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       </div>
@@ -375,7 +376,7 @@ export function HostPage({ id }: { id: string }) {
         {heals.length === 0 ? (
           <Empty>No healing actions recorded.</Empty>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Recent healing actions">
             <table>
               <thead>
                 <tr>
@@ -406,7 +407,7 @@ export function HostPage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
 

@@ -12,6 +12,7 @@ import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan, useSession } from '../session.tsx';
 import { useHostNames } from '../components/host-names.tsx';
 import { hostChartLink } from '../components/host-link.ts';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 const ORDER: Record<IncidentStatus, number> = { open: 0, acknowledged: 1, resolved: 2, merged: 3 };
 
@@ -178,7 +179,7 @@ export function IncidentsPage() {
           {(q.data ?? []).length ? 'No incidents match these filters.' : 'No incidents. The fleet is quiet.'}
         </Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Incidents">
           <table className="incidents">
             <thead>
               <tr>
@@ -239,7 +240,7 @@ export function IncidentsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </>
   );

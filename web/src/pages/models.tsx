@@ -14,6 +14,7 @@ import { DeployedModels } from '../components/deployed-models.tsx';
 import { FleetRefit } from '../components/fleet-refit.tsx';
 import { AgentVersions } from '../components/agent-versions.tsx';
 import { SoakField } from '../components/soak-field.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 export function ModelsPage() {
   const client = useQueryClient();
@@ -51,7 +52,7 @@ export function ModelsPage() {
       ) : (models.data ?? []).length === 0 ? (
         <Empty>No models uploaded: the hosts run the models bundled with the agent (above).</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Model registry">
           <table>
             <thead>
               <tr>
@@ -91,7 +92,7 @@ export function ModelsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {publishing && <PublishModel model={publishing} onDone={() => setPublishing(null)} />}
       <section aria-labelledby="upload-title">

@@ -41,8 +41,11 @@ const cmLinter = linter(
     ),
   { delay: 250 },
 );
-// The editable area's accessible name (CodeMirror's contenteditable has none of its own).
-const named = EditorView.contentAttributes.of({ 'aria-label': 'Policy source (YAML)' });
+// The editable area's accessible name (CodeMirror's contenteditable has none of its own), and an explicit tabindex:
+// the contenteditable is in the tab order anyway, but axe (scrollable-region-focusable) counts only elements with a
+// tabindex or natively focusable ones as keyboard-reachable content of the scroller (.cm-scroller), which scrolls
+// sideways on a narrow screen. Its focus lands in the text, where the arrow keys scroll it; no extra tab stop.
+const named = EditorView.contentAttributes.of({ 'aria-label': 'Policy source (YAML)', tabindex: '0' });
 const extensions = [yaml(), lintGutter(), cmLinter, named];
 
 export function PoliciesPage({ name }: { name?: string }) {

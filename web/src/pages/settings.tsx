@@ -9,6 +9,7 @@ import { api, keys } from '../api/api.ts';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { WebhookTest } from '../components/webhook-test.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 type Events = ('incident' | 'escalation')[];
 
@@ -70,7 +71,7 @@ export function SettingsPage() {
       ) : rows.length === 0 ? (
         <Empty>No webhooks: incidents are shown here only.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Webhooks">
           <table data-testid="webhooks">
             <thead>
               <tr>
@@ -123,7 +124,7 @@ export function SettingsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <form className="card form" onSubmit={submit} aria-label="New webhook">
         <h2>Add a webhook</h2>

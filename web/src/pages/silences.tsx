@@ -9,6 +9,7 @@ import { api, keys, type NewSilence } from '../api/api.ts';
 import { Empty, ErrorBox, Loading } from '../components/common.tsx';
 import { Link } from '../router.tsx';
 import { ReadOnlyNote, useCan } from '../session.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 type Kind = 'silence' | 'maintenance';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -66,7 +67,7 @@ export function SilencesPage({ kind }: { kind: Kind }) {
       ) : rows.length === 0 ? (
         <Empty>No {words.one}s.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label={words.title}>
           <table data-testid="silences">
             <thead>
               <tr>
@@ -110,7 +111,7 @@ export function SilencesPage({ kind }: { kind: Kind }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {canEdit ? <CreateForm kind={kind} /> : <ReadOnlyNote needs="operator" what={`creating a ${words.one}`} />}
     </>

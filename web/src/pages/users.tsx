@@ -9,6 +9,7 @@ import { api, keys } from '../api/api.ts';
 import type { CreatedApiToken, Role, Session } from '../api/types.ts';
 import { Empty, ErrorBox, Loading, Time } from '../components/common.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
+import { TableWrap } from '../components/table-wrap.tsx';
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 const asRole = (v: string): Role => ROLES.find((r) => r === v) ?? 'viewer';
@@ -67,7 +68,7 @@ function Users({ session }: { session: Session }) {
       {users.isPending ? (
         <Loading what="users" />
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Users">
           <table>
             <thead>
               <tr>
@@ -141,7 +142,7 @@ function Users({ session }: { session: Session }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <form onSubmit={submit} className="row">
         <label>
@@ -202,7 +203,7 @@ function ApiTokens() {
       ) : (tokens.data ?? []).length === 0 ? (
         <Empty>No API tokens.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Your API tokens">
           <table>
             <thead>
               <tr>
@@ -244,7 +245,7 @@ function ApiTokens() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <form
         onSubmit={(e) => {
